@@ -1,0 +1,209 @@
+"""Read and write the canonical tables: the only module doing I/O of the store.
+
+The store is a folder (``data/processed/`` by default, see :mod:`p3pd_lib.paths`)
+holding one parquet file per canonical table plus ``meta.json``. The metadata
+carries the ``simulasi`` flag (every view of demo data is labelled DATA
+SIMULASI) and a fingerprint of the files, so two people can tell whether they
+look at the same numbers.
+
+Writes are atomic per store: every file is first written aside (``*.tmp``) and
+only then renamed over the old one, so an interrupted or rejected write leaves
+the existing data untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from . import __version__
+from .paths import processed_dir
+from .errors import KitError
+from .schemas import REQUIRED_TABLES, TABLES, coerce, empty_frame, validate
+
+META_FILE = "meta.json"
+
+
+class StoreError(KitError):
+    """The data store is missing or unreadable; the message says what to do (Indonesian)."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The canonical tables held together, with the store's metadata.
+
+    Build one in tests straight from DataFrames: ``Dataset(wilayah=..., layanan=...)``;
+    missing tables default to empty frames with the declared columns.
+    """
+
+    wilayah: pd.DataFrame = field(default_factory=lambda: empty_frame("wilayah"))
+    layanan: pd.DataFrame = field(default_factory=lambda: empty_frame("layanan"))
+    apbdes: pd.DataFrame = field(default_factory=lambda: empty_frame("apbdes"))
+    status_desa: pd.DataFrame = field(default_factory=lambda: empty_frame("status_desa"))
+    usulan: pd.DataFrame = field(default_factory=lambda: empty_frame("usulan"))
+    meta: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def simulasi(self) -> bool:
+        """True when the data are simulated (demo): every view must say DATA SIMULASI."""
+        return bool(self.meta.get("simulasi", False))
+
+    @property
+    def fingerprint(self) -> str:
+        """Short fingerprint of the data (from the store's metadata, else computed)."""
+        fp = self.meta.get("fingerprint")
+        return str(fp) if fp else frame_fingerprint(self.tables())
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A table by its canonical name."""
+        if name not in TABLES:
+            raise KeyError(f"Tabel '{name}' tidak dikenal.")
+        return getattr(self, name)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """All five tables by name."""
+        return {name: getattr(self, name) for name in TABLES}
+
+    def years(self) -> list[int]:
+        """Fiscal years present in the service or budget tables, ascending."""
+        ys: set[int] = set()
+        for name in ("layanan", "apbdes", "status_desa", "usulan"):
+            ys.update(int(y) for y in getattr(self, name)["tahun"].dropna().unique())
+        return sorted(ys)
+
+    def subset(self, kode: str | Iterable[str]) -> "Dataset":
+        """The dataset restricted to one or more regions (province, kabupaten or kecamatan codes).
+
+        Rows whose ``kode_desa`` starts with any of the given dotted codes are kept
+        (so codes missing from the official list but under the region stay
+        visible to the data-quality checks).
+        """
+        codes = [kode] if isinstance(kode, str) else list(kode)
+        prefixes = tuple(c.strip().rstrip(".") + "." for c in codes)
+
+        def keep(df: pd.DataFrame) -> pd.DataFrame:
+            if df.empty:
+                return df
+            mask = df["kode_desa"].astype("string").str.startswith(prefixes).fillna(False)
+            return df.loc[mask.to_numpy(dtype=bool)].reset_index(drop=True)
+
+        return replace(self, **{name: keep(df) for name, df in self.tables().items()})
+
+
+def frame_fingerprint(tables: Mapping[str, pd.DataFrame]) -> str:
+    """A 12-hex-digit fingerprint of table contents (stable across runs)."""
+    h = hashlib.sha256()
+    for name in sorted(tables):
+        df = tables[name]
+        h.update(name.encode())
+        h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+        h.update(",".join(df.columns).encode())
+    return h.hexdigest()[:12]
+
+
+def _path(folder: Path, table: str) -> Path:
+    return folder / f"{table}.parquet"
+
+
+def store_exists(data_dir: str | os.PathLike[str] | None = None) -> bool:
+    """Whether a store with all required tables exists under ``data_dir``."""
+    folder = processed_dir(data_dir)
+    return all(_path(folder, t).exists() for t in REQUIRED_TABLES) and (folder / META_FILE).exists()
+
+
+def read_meta(data_dir: str | os.PathLike[str] | None = None) -> dict[str, object]:
+    """The store's ``meta.json`` (empty dict when absent)."""
+    path = processed_dir(data_dir) / META_FILE
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_dataset(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    check: bool = False,
+) -> Dataset:
+    """Load every canonical table of the store: the one way the kit reads data.
+
+    ``check=True`` also validates each table against its schema (slower; the
+    store only ever holds validated tables, so views skip it).
+    """
+    folder = processed_dir(data_dir)
+    if not store_exists(data_dir):
+        raise StoreError(
+            f"Data belum tersedia di '{folder}'. Jalankan 'p3pd demo-data' untuk data simulasi, "
+            "atau impor data Anda dengan 'p3pd impor'."
+        )
+    tables: dict[str, pd.DataFrame] = {}
+    for name in TABLES:
+        path = _path(folder, name)
+        if not path.exists():
+            tables[name] = empty_frame(name)
+            continue
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:  # corrupt file: say which one
+            raise StoreError(f"Berkas '{path}' tidak dapat dibaca: {exc}") from exc
+        df = coerce(df, name)
+        if check:
+            validate(df, name)
+        tables[name] = df
+    return Dataset(**tables, meta=read_meta(data_dir))
+
+
+def save_dataset(
+    tables: Mapping[str, pd.DataFrame],
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    meta: Mapping[str, object] | None = None,
+) -> dict[str, object]:
+    """Validate and write tables to the store atomically; return the new metadata.
+
+    Only the given tables are replaced; others stay as they are. Every table is
+    validated *before* anything is written, so a rejected table leaves the
+    store byte-for-byte unchanged. ``meta`` entries are merged into the stored
+    metadata; the fingerprint and timestamp are recomputed.
+    """
+    unknown = set(tables) - set(TABLES)
+    if unknown:
+        raise ValueError(f"Tabel tidak dikenal: {', '.join(sorted(unknown))}.")
+    checked = {name: validate(coerce(df, name), name).reset_index(drop=True) for name, df in tables.items()}
+
+    folder = processed_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, df in checked.items():
+            final = _path(folder, name)
+            tmp = final.with_suffix(".parquet.tmp")
+            df.to_parquet(tmp, index=False)
+            staged.append((tmp, final))
+        new_meta = {**read_meta(data_dir), **(meta or {})}
+        current = {
+            name: checked[name] if name in checked else (
+                coerce(pd.read_parquet(_path(folder, name)), name) if _path(folder, name).exists() else empty_frame(name)
+            )
+            for name in TABLES
+        }
+        new_meta["fingerprint"] = frame_fingerprint(current)
+        new_meta["diperbarui"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        new_meta["versi_kit"] = __version__
+        meta_final = folder / META_FILE
+        meta_tmp = meta_final.with_suffix(".json.tmp")
+        meta_tmp.write_text(json.dumps(new_meta, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        staged.append((meta_tmp, meta_final))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, final in staged:
+        os.replace(tmp, final)
+    return new_meta
