@@ -34,6 +34,41 @@ def command(register: Callable[[argparse._SubParsersAction], None]) -> Callable[
 # the handler imports its module lazily so ``p3pd --help`` stays fast.
 
 
+@command
+def _register_wilayah(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("wilayah", help="daftar resmi wilayah: cari nama, lihat kode (Kepmendagri 300.2.2-2138/2025)")
+    wsub = p.add_subparsers(dest="aksi", metavar="AKSI")
+    wsub.required = True
+    cari = wsub.add_parser("cari", help="cari wilayah menurut nama (toleran salah ketik dan awalan Kec./Desa/Kab.)")
+    cari.add_argument("nama", help='nama yang dicari, mis. "Kec. Bakongan"')
+    cari.add_argument("--tingkat", default=None, help="provinsi, kabupaten/kota, kecamatan atau desa/kelurahan")
+    cari.add_argument("--dalam", default=None, help="hanya di dalam wilayah berkode ini, mis. 11.01")
+    cari.add_argument("--batas", type=int, default=5, help="jumlah hasil paling banyak (bawaan 5)")
+    cari.set_defaults(handler=_wilayah_cari)
+    kode = wsub.add_parser("kode", help="tampilkan nama, tingkat dan induk sebuah kode wilayah")
+    kode.add_argument("kode", help="kode wilayah, mis. 11.01.01.2001 atau 1101012001")
+    kode.set_defaults(handler=_wilayah_kode)
+
+
+def _wilayah_cari(args: argparse.Namespace) -> int:
+    from .wilayah import search
+
+    found = search(args.nama, args.tingkat, args.dalam, limit=args.batas)
+    if found.empty:
+        print(f"Tidak ada wilayah yang cocok dengan '{args.nama}'.")
+        return 1
+    print(found.to_string(index=False))
+    return 0
+
+
+def _wilayah_kode(args: argparse.Namespace) -> int:
+    from .wilayah import describe
+
+    for label, value in describe(args.kode).items():
+        print(f"{label}: {value}")
+    return 0
+
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (exposed for tests and ``--help``)."""
