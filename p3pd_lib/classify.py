@@ -1,0 +1,963 @@
+"""Classifications (DOMAIN.md §5): traffic lights, IDM/IPD status, scores, quadrant, trend.
+
+All thresholds are parameters in ``parameters/klasifikasi.yaml``, read by
+:func:`load_parameters`; every function takes them as optional arguments and
+falls back to that file, so a kecamatan can change a band without touching
+code, and :func:`threshold_sensitivity` shows what such a change does.
+
+Boundary conventions (tested):
+
+- traffic light: a value exactly on ``T``, ``T − 10`` or ``T + 5`` belongs to
+  the *better* class (the rule reads "≥ T", "≥ T − 10", "≤ T", "≤ T + 5");
+- IDM and IPD: a value exactly on a cut-off belongs to the *lower* class
+  (Sangat Tertinggal ≤ 0.4907 < Tertinggal …; Tertinggal ≤ 50 < …);
+- quadrant: a value exactly on a split counts as *high* (``≥ split``) unless
+  ``kuadran.sama_dengan_pembagi`` says ``rendah``;
+- trend: a change exactly equal to the tolerance is *tetap*;
+- values closer than :data:`EPS` to a boundary count as on it, so that float
+  noise (``99.4 - 10``) never moves a village across a band.
+
+>>> idm_status(pd.Series([0.4907, 0.4908, 0.8155, 0.9])).tolist()
+['Sangat Tertinggal', 'Tertinggal', 'Maju', 'Mandiri']
+>>> ipd_status([50, 50.01, 75, None]).tolist()
+['Tertinggal', 'Berkembang', 'Berkembang', <NA>]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.compute as pc
+
+from . import paths
+from .errors import DataError, ParameterError
+from .indicators import (
+    Catalogue,
+    _arrow_str,
+    _codes_in,
+    _float_array,
+    _group_ids,
+    _int_array,
+    _read_yaml,
+    _str_take,
+    _to_float,
+    catalogue_frame,
+    load_catalogue,
+)
+
+PARAMETER_FILE = "klasifikasi.yaml"
+#: Tolerance (in the value's unit) under which a value counts as exactly on a boundary.
+EPS = 1e-9
+
+KELAS = ("hijau", "kuning", "merah", "abu")
+LABEL_TARGET = {"hijau": "Tercapai", "kuning": "Mendekati", "merah": "Belum tercapai"}
+LABEL_TERSIL = {"hijau": "Sepertiga terbaik", "kuning": "Sepertiga tengah", "merah": "Sepertiga terbawah"}
+LABEL_TIDAK_ADA_DATA = "Tidak ada data"
+LABEL_TIDAK_STABIL = "Tidak stabil"
+LABEL_PEMBANDING_KURANG = "Pembanding kurang"
+_RANK = {"merah": 0, "kuning": 1, "hijau": 2}
+
+KUADRAN_LABEL = {
+    "prioritas": "Prioritas: realokasi belanja",
+    "evaluasi": "Evaluasi efektivitas / dukungan OPD",
+    "pertahankan": "Pertahankan",
+    "pantau": "Pantau",
+}
+TREN_LABEL = {"membaik": "Membaik", "tetap": "Tetap", "memburuk": "Memburuk"}
+KELAS_BELANJA_LABEL = {
+    "berkualitas": "Berkualitas",
+    "cukup": "Cukup",
+    "perlu_perbaikan": "Perlu perbaikan",
+    "tidak_ada_data": "Data belum lengkap",
+}
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+@dataclass(frozen=True)
+class Bands:
+    """Traffic-light bands (points) and the tercile minimum.
+
+    ``kuning_naik``: higher-is-better values within this many points below the
+    target are yellow; ``kuning_turun``: lower-is-better values within this
+    many points above the target are yellow; ``tersil_min_desa``: villages with
+    stable data needed in a kecamatan for the tercile rule.
+    """
+
+    kuning_naik: float = 10.0
+    kuning_turun: float = 5.0
+    tersil_min_desa: int = 5
+
+    def __post_init__(self) -> None:
+        for name in ("kuning_naik", "kuning_turun"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) or v < 0:
+                raise ParameterError(f"Pita '{name}' harus angka ≥ 0, bukan {v!r}.")
+        t = self.tersil_min_desa
+        if not isinstance(t, int) or isinstance(t, bool) or t < 3:
+            raise ParameterError(f"'tersil_min_desa' harus bilangan bulat ≥ 3, bukan {t!r}.")
+
+    def describe(self) -> str:
+        """Indonesian one-line description, used in sensitivity tables."""
+        return (
+            f"kuning: target − {self.kuning_naik:g} poin (naik) / target + {self.kuning_turun:g} poin (turun); "
+            f"tersil ≥ {self.tersil_min_desa} desa"
+        )
+
+
+@dataclass(frozen=True)
+class ClassificationParameters:
+    """Everything in ``parameters/klasifikasi.yaml``, validated."""
+
+    bands: Bands
+    min_penyebut_bawaan: int
+    idm_batas: tuple[float, ...]
+    idm_label: tuple[str, ...]
+    idm_sumber: str
+    ipd_batas: tuple[float, ...]
+    ipd_label: tuple[str, ...]
+    ipd_sumber: str
+    min_sektor_komposit: int
+    toleransi_tren: float
+    aturan_pembagi: str
+    sama_dengan_pembagi: str
+    kuantil_bel01: float
+    batas_bel07: float
+
+
+def _get(data: Mapping[str, Any], section: str, key: str) -> Any:
+    sec = data.get(section)
+    if not isinstance(sec, Mapping) or key not in sec:
+        raise ParameterError(f"Parameter klasifikasi: isian '{section}.{key}' tidak ditemukan.")
+    return sec[key]
+
+
+def _number(data: Mapping[str, Any], section: str, key: str, lo: float | None = None, hi: float | None = None) -> float:
+    v = _get(data, section, key)
+    if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+        raise ParameterError(f"Parameter klasifikasi: isian '{section}.{key}' harus angka, bukan {v!r}.")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise ParameterError(f"Parameter klasifikasi: isian '{section}.{key}' ({v}) di luar rentang yang sah.")
+    return float(v)
+
+
+def _cuts(data: Mapping[str, Any], section: str) -> tuple[tuple[float, ...], tuple[str, ...], str]:
+    batas = _get(data, section, "batas")
+    label = _get(data, section, "label")
+    sumber = data[section].get("sumber", "")
+    if (
+        not isinstance(batas, list)
+        or not batas
+        or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in batas)
+        or any(b2 <= b1 for b1, b2 in zip(batas, batas[1:]))
+    ):
+        raise ParameterError(f"Parameter klasifikasi: '{section}.batas' harus daftar angka yang naik.")
+    if not isinstance(label, list) or len(label) != len(batas) + 1 or not all(isinstance(x, str) for x in label):
+        raise ParameterError(
+            f"Parameter klasifikasi: '{section}.label' harus berisi {len(batas) + 1} nama kelas (satu lebih dari batas)."
+        )
+    return tuple(float(b) for b in batas), tuple(label), str(sumber)
+
+
+def parameters_from_dict(data: Any) -> ClassificationParameters:
+    """Validate the parsed content of ``klasifikasi.yaml``."""
+    if not isinstance(data, Mapping):
+        raise ParameterError("Parameter klasifikasi harus berupa daftar isian bertingkat (YAML).")
+    tersil = _get(data, "lampu_lalu_lintas", "tersil_min_desa")
+    bands = Bands(
+        kuning_naik=_number(data, "lampu_lalu_lintas", "pita_kuning_naik", 0),
+        kuning_turun=_number(data, "lampu_lalu_lintas", "pita_kuning_turun", 0),
+        tersil_min_desa=tersil if isinstance(tersil, int) else -1,
+    )
+    min_pen = _get(data, "stabilitas", "min_penyebut_bawaan")
+    if not isinstance(min_pen, int) or isinstance(min_pen, bool) or min_pen < 1:
+        raise ParameterError("Parameter klasifikasi: 'stabilitas.min_penyebut_bawaan' harus bilangan bulat ≥ 1.")
+    min_sektor = _get(data, "skor", "min_sektor_komposit")
+    if not isinstance(min_sektor, int) or isinstance(min_sektor, bool) or not 1 <= min_sektor <= 5:
+        raise ParameterError("Parameter klasifikasi: 'skor.min_sektor_komposit' harus bilangan bulat 1–5.")
+    aturan = _get(data, "kuadran", "aturan_pembagi")
+    if aturan not in ("median", "rerata"):
+        raise ParameterError("Parameter klasifikasi: 'kuadran.aturan_pembagi' harus 'median' atau 'rerata'.")
+    sama = _get(data, "kuadran", "sama_dengan_pembagi")
+    if sama not in ("tinggi", "rendah"):
+        raise ParameterError("Parameter klasifikasi: 'kuadran.sama_dengan_pembagi' harus 'tinggi' atau 'rendah'.")
+    idm = _cuts(data, "idm")
+    ipd = _cuts(data, "ipd")
+    return ClassificationParameters(
+        bands=bands,
+        min_penyebut_bawaan=min_pen,
+        idm_batas=idm[0], idm_label=idm[1], idm_sumber=idm[2],
+        ipd_batas=ipd[0], ipd_label=ipd[1], ipd_sumber=ipd[2],
+        min_sektor_komposit=min_sektor,
+        toleransi_tren=_number(data, "tren", "toleransi", 0),
+        aturan_pembagi=aturan,
+        sama_dengan_pembagi=sama,
+        kuantil_bel01=_number(data, "belanja_berkualitas", "kuantil_bel01", 0, 1),
+        batas_bel07=_number(data, "belanja_berkualitas", "batas_bel07", 0, 100),
+    )
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, mtime: float) -> ClassificationParameters:
+    return parameters_from_dict(_read_yaml(Path(path), "parameter klasifikasi"))
+
+
+def load_parameters(path: str | Path | None = None) -> ClassificationParameters:
+    """Read and validate ``parameters/klasifikasi.yaml`` (cached until the file changes).
+
+    >>> p = load_parameters()
+    >>> (p.bands.kuning_naik, p.bands.kuning_turun, p.bands.tersil_min_desa, p.idm_batas[0])
+    (10.0, 5.0, 5, 0.4907)
+    """
+    p = Path(path) if path is not None else paths.parameter_file(PARAMETER_FILE)
+    if not p.exists():
+        raise ParameterError(f"Berkas parameter klasifikasi tidak ditemukan: {p}")
+    return _load_cached(str(p.resolve()), p.stat().st_mtime)
+
+
+def _as_bands(bands: Bands | Mapping[str, Any] | None, base: Bands | None = None) -> Bands:
+    """Bands from an object, a partial dict (other fields from ``base`` or the file), or the file."""
+    if bands is None:
+        return load_parameters().bands
+    if isinstance(bands, Bands):
+        return bands
+    if isinstance(bands, Mapping):
+        known = {f.name for f in fields(Bands)}
+        unknown = set(bands) - known
+        if unknown:
+            raise ParameterError(
+                f"Pita tidak dikenal: {', '.join(sorted(map(str, unknown)))}; yang dikenal: {', '.join(sorted(known))}."
+            )
+        return replace(base if base is not None else load_parameters().bands, **bands)
+    raise ParameterError("Pita harus berupa Bands, dict, atau None (pakai parameters/klasifikasi.yaml).")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _float(s: pd.Series) -> np.ndarray:
+    return _to_float(s)
+
+
+def _bool(s: pd.Series) -> np.ndarray:
+    """Boolean column → numpy bool with missing as False."""
+    if s.dtype == bool:
+        return s.to_numpy()
+    return s.astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"{what} harus berupa tabel (DataFrame).")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataError(f"{what} tidak memiliki kolom: {', '.join(missing)}.")
+
+
+def _unit_keys(df: pd.DataFrame) -> list[str]:
+    """Columns identifying one unit-year: desa values or aggregated values."""
+    if "kode_desa" in df.columns:
+        return [c for c in ("kode_desa", "tahun") if c in df.columns]
+    if "kode_wilayah" in df.columns:
+        return [c for c in ("kode_wilayah", "nama_wilayah", "tingkat", "tahun") if c in df.columns]
+    raise DataError("Tabel harus memiliki kolom 'kode_desa' atau 'kode_wilayah'.")
+
+
+def _parent_code(df: pd.DataFrame) -> pd.Series:
+    """The comparison group of the tercile rule: the kecamatan of a desa, the parent of a region.
+
+    Kemendagri codes nest by dotted segments, so dropping the last segment gives
+    the parent (this is not a BPS↔Kemendagri crosswalk).
+    """
+    if "kode_kecamatan" in df.columns:
+        return df["kode_kecamatan"].astype("string")
+    col = "kode_desa" if "kode_desa" in df.columns else "kode_wilayah"
+    parent = pc.replace_substring_regex(_arrow_str(df[col]), pattern=r"\.[^.]*$", replacement="")
+    return pd.Series(pd.arrays.ArrowStringArray(parent), index=df.index)
+
+
+class _CatInfo:
+    """Catalogue attributes looked up per row through integer positions."""
+
+    def __init__(self, values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame):
+        cat = catalogue_frame(catalogue)
+        self.cat = cat
+        ids = cat["id"].astype(str).tolist()
+        pos = _codes_in(values["indikator"], ids)
+        if (pos < 0).any():
+            unknown = sorted(set(values["indikator"][pos < 0].dropna().astype(str)))
+            if unknown:
+                raise ParameterError(f"Indikator tidak ada dalam katalog: {', '.join(unknown)}.")
+        self.pos = pos
+        target_c = np.append(cat["target"].to_numpy(dtype="float64", na_value=np.nan), np.nan)
+        self.target = target_c[pos]  # pos −1 picks the appended NaN
+        higher_c = np.append((cat["arah"].astype(str) == "higher").to_numpy(dtype=bool), False)
+        self.higher = higher_c[pos]
+
+    def strings(self, column: str) -> pd.arrays.ArrowStringArray:
+        if column not in self.cat.columns:
+            return _str_take([None], np.full(len(self.pos), -1))
+        col = self.cat[column].astype("string")
+        items = [None if pd.isna(x) else str(x) for x in col]
+        return _str_take(items, self.pos)
+
+
+def _catalogue_columns(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
+    info = _CatInfo(values, catalogue)
+    return pd.DataFrame(
+        {
+            "target": _float_array(info.target),
+            "arah": info.strings("arah"),
+            "sumber_target": info.strings("sumber_target"),
+            "tag_target": info.strings("tag_target"),
+        },
+        index=values.index,
+    )
+
+
+# --------------------------------------------------------------------------- traffic light
+
+_LABELS = (
+    "Tercapai", "Mendekati", "Belum tercapai",                        # 0–2: target
+    "Sepertiga terbaik", "Sepertiga tengah", "Sepertiga terbawah",    # 3–5: tersil
+    LABEL_TIDAK_ADA_DATA, LABEL_TIDAK_STABIL, LABEL_PEMBANDING_KURANG,  # 6–8: abu
+)
+_KELAS_CODE = ("hijau", "kuning", "merah", "abu")
+
+
+def traffic_light(
+    values: pd.DataFrame,
+    catalogue: Catalogue | pd.DataFrame,
+    bands: Bands | Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Classify each value: hijau / kuning / merah / abu (DOMAIN §5).
+
+    ``values`` is a table from :func:`~p3pd_lib.indicators.desa_values` or
+    :func:`~p3pd_lib.indicators.aggregate` (needs ``indikator``, ``tahun``,
+    ``nilai``; ``stabil`` when present, else every value counts as stable).
+    Returns a copy with ``target, sumber_target, tag_target, arah`` from the
+    catalogue and:
+
+    - ``kelas``: with a target T, higher-is-better: hijau ≥ T, kuning ≥ T −
+      ``kuning_naik``, else merah; lower-is-better: hijau ≤ T, kuning ≤ T +
+      ``kuning_turun``, else merah. Without a target: tercile rank among the
+      units with a stable value in the same kecamatan (the parent region for
+      aggregated rows), year and indicator — best third hijau, middle kuning,
+      worst merah, by position (rank − 1)/(n − 1) < ⅓, ≤ ⅔, > ⅔, ties sharing
+      the best rank; fewer than ``tersil_min_desa`` such units → abu.
+      No value → abu; unstable denominator → abu (and left out of terciles).
+    - ``label_kelas``: Tercapai / Mendekati / Belum tercapai (target),
+      Sepertiga terbaik / Sepertiga tengah / Sepertiga terbawah (tersil),
+      Tidak ada data / Tidak stabil / Pembanding kurang (abu).
+    - ``metode``: ``target`` or ``tersil``.
+
+    >>> cat = load_catalogue()
+    >>> v = pd.DataFrame({"kode_desa": ["11.01.01.2001"] * 3, "tahun": [2024] * 3,
+    ...     "indikator": ["KES02", "KES02", "KES01"], "nilai": [90.0, 80.0, 19.5], "stabil": [True, True, True]})
+    >>> traffic_light(v, cat)[["kelas", "label_kelas"]].values.tolist()
+    [['hijau', 'Tercapai'], ['kuning', 'Mendekati'], ['merah', 'Belum tercapai']]
+    """
+    _require(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
+    b = _as_bands(bands)
+    info = _CatInfo(values, catalogue)
+    v = _float(values["nilai"])
+    t, higher = info.target, info.higher
+    stabil = _bool(values["stabil"]) if "stabil" in values.columns else np.ones(len(values), dtype=bool)
+    has_v = ~np.isnan(v)
+    usable = has_v & stabil
+    has_t = ~np.isnan(t)
+
+    with np.errstate(invalid="ignore"):
+        hijau_t = np.where(higher, v >= t - EPS, v <= t + EPS)
+        kuning_t = np.where(higher, v >= t - b.kuning_naik - EPS, v <= t + b.kuning_turun + EPS)
+    # Codes: 0 hijau, 1 kuning, 2 merah, 3 abu.
+    code = np.where(hijau_t, 0, np.where(kuning_t, 1, 2))
+
+    # Tercile rule for indicators without a target.
+    code_tersil = np.full(len(values), 3)
+    pool = usable & ~has_t
+    if pool.any():
+        idx = np.flatnonzero(pool)
+        sub = values.iloc[idx]
+        grp_key = pd.DataFrame({"g": _parent_code(sub).to_numpy(), "t": sub["tahun"].to_numpy(),
+                                "i": info.pos[idx]})
+        gid, _ = _group_ids(grp_key, ["g", "t", "i"])
+        work = pd.DataFrame({"gid": gid, "bad": np.where(higher[idx], -v[idx], v[idx])})
+        grp = work.groupby("gid", sort=False)["bad"]
+        r = grp.rank(method="min").to_numpy()
+        n = np.bincount(gid)[gid]
+        # Integer arithmetic on positions avoids 1/3 rounding: hijau when 3(r−1) < n−1, merah when 3(r−1) > 2(n−1).
+        pos3 = 3 * (r - 1)
+        cls = np.where(pos3 < n - 1, 0, np.where(pos3 > 2 * (n - 1), 2, 1))
+        code_tersil[idx] = np.where(n >= b.tersil_min_desa, cls, 3)
+
+    code = np.where(usable, np.where(has_t, code, code_tersil), 3)
+    label = np.select(
+        [~has_v, ~stabil, has_t, code == 3],
+        [6, 7, code, 8],
+        default=code + 3,
+    )
+    return values.assign(
+        target=_float_array(t),
+        sumber_target=info.strings("sumber_target"),
+        tag_target=info.strings("tag_target"),
+        arah=info.strings("arah"),
+        kelas=_str_take(_KELAS_CODE, code),
+        label_kelas=_str_take(_LABELS, label),
+        metode=_str_take(("target", "tersil"), np.where(has_t, 0, 1)),
+    )
+
+
+# --------------------------------------------------------------------------- IDM / IPD
+
+
+def _status(x: Any, batas: Sequence[float], label: Sequence[str]) -> pd.Series:
+    if np.isscalar(x) or x is None:
+        x = [x]
+    index = x.index if isinstance(x, pd.Series) else None
+    v = pd.to_numeric(pd.Series(x, index=index), errors="coerce").astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    # Number of cut-offs lying strictly below the value (beyond EPS): a value on a cut-off stays below it.
+    k = np.searchsorted(np.asarray(batas, dtype="float64"), v - EPS, side="left")
+    out = np.asarray(label, dtype=object)[np.minimum(k, len(label) - 1)]
+    out = np.where(np.isnan(v), None, out)
+    return pd.Series(pd.array(out, dtype="string"), index=index)
+
+
+def idm_status(
+    idm: pd.Series | Sequence[float] | float,
+    batas: Sequence[float] | None = None,
+    label: Sequence[str] | None = None,
+) -> pd.Series:
+    """IDM status labels (Permendesa 2/2016) for IDM values (0–1).
+
+    Sangat Tertinggal ≤ 0.4907 < Tertinggal ≤ 0.5989 < Berkembang ≤ 0.7072 <
+    Maju ≤ 0.8155 < Mandiri: a value exactly on a cut-off is in the lower
+    class. Missing → ``<NA>``. Cut-offs and labels default to
+    ``parameters/klasifikasi.yaml``. Returns a ``string`` Series (same index as
+    a Series input). This recomputes the IDM status only; the Indeks Desa
+    status (from 2024) is never recomputed.
+
+    >>> idm_status([0.5989, 0.59891, 0.7072, float("nan")]).tolist()
+    ['Tertinggal', 'Berkembang', 'Berkembang', <NA>]
+    """
+    p = load_parameters() if batas is None or label is None else None
+    return _status(idm, batas if batas is not None else p.idm_batas, label if label is not None else p.idm_label)
+
+
+def ipd_status(
+    ipd: pd.Series | Sequence[float] | float,
+    batas: Sequence[float] | None = None,
+    label: Sequence[str] | None = None,
+) -> pd.Series:
+    """IPD status labels (Bappenas–BPS): Tertinggal ≤ 50 < Berkembang ≤ 75 < Mandiri.
+
+    >>> ipd_status(pd.Series([49.9, 75.0, 75.1])).tolist()
+    ['Tertinggal', 'Berkembang', 'Mandiri']
+    """
+    p = load_parameters() if batas is None or label is None else None
+    return _status(ipd, batas if batas is not None else p.ipd_batas, label if label is not None else p.ipd_label)
+
+
+# --------------------------------------------------------------------------- scores
+
+
+def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
+    """Sector score per unit, year and sector (0–1) [proposed rule].
+
+    Mean over the sector's indicators of min(1, value/T) (lower-is-better:
+    min(1, T/value), 1 when the value is 0); only indicators with a target and
+    a stable value count. A target of 0 for a lower-is-better indicator
+    therefore scores 1 at value 0 and 0 above it; a target of 0 for a
+    higher-is-better indicator always scores 1. Every unit-year-sector present in
+    ``values`` gets a row (in order of first appearance); ``skor`` is ``<NA>``
+    when no indicator counted.
+
+    Columns: the unit keys (``kode_desa, tahun`` or ``kode_wilayah,
+    nama_wilayah, tingkat, tahun``), ``sektor, label_sektor, skor,
+    n_indikator``.
+
+    >>> cat = load_catalogue()
+    >>> v = pd.DataFrame({"kode_desa": ["11.01.01.2001"] * 3, "tahun": [2024] * 3,
+    ...     "indikator": ["KES01", "KES02", "ADM02"], "nilai": [28.0, 45.0, 60.0], "stabil": [True] * 3})
+    >>> sector_scores(v, cat)[["sektor", "skor", "n_indikator"]].values.tolist()
+    [['KES', 0.5, 2], ['ADM', 1.0, 1]]
+    """
+    _require(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
+    keys = _unit_keys(values)
+    info = _CatInfo(values, catalogue)
+    cat = info.cat
+    v = _float(values["nilai"])
+    t, higher = info.target, info.higher
+    stabil = _bool(values["stabil"]) if "stabil" in values.columns else np.ones(len(values), dtype=bool)
+    usable = ~np.isnan(v) & ~np.isnan(t) & stabil
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s_high = np.where(t > 0, np.minimum(1.0, v / t), 1.0)
+        s_low = np.where(v > 0, np.minimum(1.0, t / v), 1.0)
+    score = np.where(usable, np.where(higher, s_high, s_low), 0.0)
+
+    sektor_ids = list(dict.fromkeys(cat["sektor"].astype(str)))
+    sek_of_cat = np.append(pd.Index(sektor_ids).get_indexer(cat["sektor"].astype(str)), -1)
+    sek = sek_of_cat[info.pos]
+    unit, first = _group_ids(values, keys)
+    n_sek = len(sektor_ids)
+    # Dense key unit × sector (units numbered by first appearance, sectors in catalogue order),
+    # so bincount both sums and orders the result; slot n_sek holds rows of unknown sector.
+    key = unit * (n_sek + 1) + np.where(sek < 0, n_sek, sek)
+    space = len(first) * (n_sek + 1)
+    rows = np.bincount(key, minlength=space)
+    total = np.bincount(key, weights=score, minlength=space)
+    count = np.bincount(key, weights=usable, minlength=space)
+    present = np.flatnonzero(rows)
+    g_unit, g_sek = present // (n_sek + 1), present % (n_sek + 1)
+    g_sek = np.where(g_sek == n_sek, -1, g_sek)
+    count = count[present]
+    skor = np.where(count > 0, total[present] / np.maximum(count, 1), np.nan)
+
+    labels = catalogue.sektor_label if isinstance(catalogue, Catalogue) else (
+        dict(zip(cat["sektor"].astype(str), cat["label_sektor"].astype(str))) if "label_sektor" in cat.columns else {}
+    )
+    out = values[keys].iloc[first[g_unit]].reset_index(drop=True)
+    return out.assign(
+        sektor=_str_take(sektor_ids, g_sek),
+        label_sektor=_str_take([labels.get(x) for x in sektor_ids], g_sek),
+        skor=_float_array(skor),
+        n_indikator=_int_array(count),
+    )
+
+
+def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.DataFrame:
+    """Indeks Capaian Layanan Dasar: mean of the available sector scores (0–1) [proposed].
+
+    Computed only when at least ``min_sektor`` sectors (default from
+    ``klasifikasi.yaml``: 3) have a score; otherwise ``<NA>``. Columns: the unit
+    keys of ``scores``, ``indeks_capaian``, ``n_sektor``, ``kesenjangan``
+    (= 1 − indeks_capaian, the x axis of :func:`quadrant`).
+
+    >>> s = pd.DataFrame({"kode_desa": ["a"] * 3 + ["b"] * 2, "tahun": [2024] * 5,
+    ...     "sektor": ["KES", "PEND", "AIR", "KES", "PEND"], "skor": [1.0, 0.5, 0.6, 1.0, 1.0]})
+    >>> composite_index(s)[["kode_desa", "indeks_capaian", "n_sektor"]].values.tolist()
+    [['a', 0.7, 3], ['b', <NA>, 2]]
+    """
+    _require(scores, ("sektor", "skor"), "Tabel skor sektor")
+    keys = _unit_keys(scores)
+    if min_sektor is None:
+        min_sektor = load_parameters().min_sektor_komposit
+    if not isinstance(min_sektor, int) or isinstance(min_sektor, bool) or min_sektor < 1:
+        raise ParameterError(f"'min_sektor' harus bilangan bulat ≥ 1, bukan {min_sektor!r}.")
+    s = _float(scores["skor"])
+    ok = ~np.isnan(s)
+    gid, first = _group_ids(scores, keys)
+    ng = len(first)
+    total = np.bincount(gid, weights=np.where(ok, s, 0.0), minlength=ng)
+    n = np.bincount(gid, weights=ok, minlength=ng)
+    m = np.where(n >= min_sektor, total / np.maximum(n, 1), np.nan)
+    # Round away float noise so 0.7 prints as 0.7 and equal indices tie exactly at a median split.
+    m = np.round(m, 12)
+    out = scores[keys].iloc[first].reset_index(drop=True)
+    return out.assign(
+        indeks_capaian=_float_array(m),
+        n_sektor=_int_array(n),
+        kesenjangan=_float_array(np.round(1.0 - m, 12)),
+    )
+
+
+# --------------------------------------------------------------------------- quadrant
+
+
+def quadrant(
+    gap_and_spend: pd.DataFrame,
+    split_x: float | None = None,
+    split_y: float | None = None,
+    x: str = "kesenjangan",
+    y: str = "bel01",
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Need-versus-spending quadrant per desa [proposed].
+
+    x = service gap (``kesenjangan`` = 1 − composite), y = basic-service
+    spending share (``bel01``). Each axis is split at the median over the desa
+    with both values in the same kecamatan and year (kecamatan from
+    ``kode_kecamatan`` or the ``kode_desa``; the mean instead when
+    ``kuadran.aturan_pembagi`` is ``rerata``), unless ``split_x``/``split_y``
+    are given. A value exactly on a split counts as high (``≥``) unless
+    ``kuadran.sama_dengan_pembagi`` is ``rendah``.
+
+    Returns ``(table, splits)``. ``table`` is a copy with ``batas_x, batas_y,
+    kesenjangan_tinggi, belanja_tinggi`` (nullable booleans), ``kuadran``
+    (prioritas / evaluasi / pertahankan / pantau, ``<NA>`` without both
+    values) and ``label_kuadran`` ("Prioritas: realokasi belanja", "Evaluasi
+    efektivitas / dukungan OPD", "Pertahankan", "Pantau", "Tidak ada data").
+    ``splits`` holds ``batas_x``/``batas_y`` (``None`` when they differ between
+    several kecamatan-years: see the columns), ``cara_x``/``cara_y`` (how
+    each was chosen, in Indonesian), ``sama_dengan_batas`` and ``n_desa``.
+
+    >>> t = pd.DataFrame({"kode_desa": ["11.01.01.2001", "11.01.01.2002", "11.01.01.2003"],
+    ...                   "kesenjangan": [0.1, 0.3, 0.5], "bel01": [30.0, 10.0, 20.0]})
+    >>> tab, s = quadrant(t)
+    >>> tab["kuadran"].tolist(), s["batas_x"], s["batas_y"]
+    (['pertahankan', 'prioritas', 'evaluasi'], 0.3, 20.0)
+    """
+    _require(gap_and_spend, (x, y), "Tabel kesenjangan dan belanja")
+    params = load_parameters()
+    for name, val in (("split_x", split_x), ("split_y", split_y)):
+        if val is not None and (not isinstance(val, (int, float)) or isinstance(val, bool) or not math.isfinite(val)):
+            raise ParameterError(f"'{name}' harus angka atau None (median kecamatan), bukan {val!r}.")
+    df = gap_and_spend
+    xv, yv = _float(df[x]), _float(df[y])
+    both = ~np.isnan(xv) & ~np.isnan(yv)
+
+    group_cols: list[pd.Series] = []
+    if "kode_kecamatan" in df.columns or "kode_desa" in df.columns:
+        group_cols.append(_parent_code(df).rename("_g"))
+    if "tahun" in df.columns:
+        group_cols.append(df["tahun"].rename("_t"))
+    stat = "median" if params.aturan_pembagi == "median" else "mean"
+    stat_id = "median" if stat == "median" else "rerata"
+
+    def splits_for(values: np.ndarray) -> np.ndarray:
+        s = pd.Series(np.where(both, values, np.nan), index=df.index)
+        if not group_cols:
+            return np.full(len(df), s.agg(stat))
+        return s.groupby(group_cols, dropna=False).transform(stat).to_numpy(dtype="float64")
+
+    bx = np.full(len(df), float(split_x)) if split_x is not None else splits_for(xv)
+    by = np.full(len(df), float(split_y)) if split_y is not None else splits_for(yv)
+    if params.sama_dengan_pembagi == "tinggi":
+        hi_x, hi_y = xv >= bx - EPS, yv >= by - EPS
+    else:
+        hi_x, hi_y = xv > bx + EPS, yv > by + EPS
+    kuadran = np.select(
+        [hi_x & ~hi_y, hi_x & hi_y, ~hi_x & hi_y],
+        ["prioritas", "evaluasi", "pertahankan"],
+        default="pantau",
+    ).astype(object)
+    kuadran[~both] = None
+    label = np.where(both, pd.Series(kuadran).map(KUADRAN_LABEL).to_numpy(dtype=object), LABEL_TIDAK_ADA_DATA)
+    nullable = lambda a: pd.array(np.where(both, a, None), dtype="boolean")  # noqa: E731
+    table = df.assign(
+        batas_x=pd.array(bx, dtype="Float64"),
+        batas_y=pd.array(by, dtype="Float64"),
+        kesenjangan_tinggi=nullable(hi_x),
+        belanja_tinggi=nullable(hi_y),
+        kuadran=pd.array(kuadran, dtype="string"),
+        label_kuadran=pd.array(label, dtype="string"),
+    )
+
+    n_groups = 1 if not group_cols else int(pd.DataFrame({s.name: s for s in group_cols})[both].drop_duplicates().shape[0])
+    n = int(both.sum())
+
+    def describe(given: float | None, arr: np.ndarray, axis: str) -> tuple[float | None, str]:
+        if given is not None:
+            return float(given), f"ditetapkan pengguna ({given:g})"
+        uniq = np.unique(arr[both & ~np.isnan(arr)])
+        word = "median" if stat_id == "median" else "rerata"
+        if len(uniq) == 1:
+            return float(uniq[0]), f"{word} {axis} {n} desa dalam kecamatan"
+        if len(uniq) == 0:
+            return None, f"{word} {axis}: tidak ada desa dengan data lengkap"
+        return None, f"{word} {axis} per kecamatan dan tahun ({n_groups} kelompok; lihat kolom batas)"
+
+    sx, cx = describe(split_x, bx, "kesenjangan")
+    sy, cy = describe(split_y, by, "porsi belanja layanan dasar")
+    splits = {
+        "batas_x": sx,
+        "batas_y": sy,
+        "cara_x": cx,
+        "cara_y": cy,
+        "sama_dengan_batas": params.sama_dengan_pembagi,
+        "n_desa": n,
+    }
+    return table, splits
+
+
+# --------------------------------------------------------------------------- trend
+
+
+def trend(
+    values: pd.DataFrame,
+    tahun_awal: int,
+    tahun_akhir: int,
+    tolerance: float | None = None,
+    catalogue: Catalogue | pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Direction of change of each indicator between two years, respecting its direction.
+
+    ``perubahan`` = value in ``tahun_akhir`` − value in ``tahun_awal`` (points).
+    ``tren``: ``tetap`` when \\|perubahan\\| ≤ ``tolerance`` (default
+    ``tren.toleransi``), otherwise ``membaik`` when the change goes the good way
+    (up for higher-is-better, down for lower-is-better) and ``memburuk``
+    otherwise; ``<NA>`` ("Tidak dapat dinilai") when either value is missing or
+    unstable. Direction comes from an ``arah`` column when present, otherwise
+    from ``catalogue`` (default: the project catalogue).
+
+    Columns: unit keys without ``tahun``, ``indikator, arah, tahun_awal,
+    tahun_akhir, nilai_awal, nilai_akhir, perubahan, tren, label_tren``.
+
+    >>> v = pd.DataFrame({"kode_desa": ["a", "a", "b", "b"], "tahun": [2022, 2024, 2022, 2024],
+    ...     "indikator": "KES01", "nilai": [30.0, 25.0, 20.0, 21.0], "stabil": True})
+    >>> trend(v, 2022, 2024, tolerance=1)[["kode_desa", "perubahan", "tren"]].values.tolist()
+    [['a', -5.0, 'membaik'], ['b', 1.0, 'tetap']]
+    """
+    _require(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
+    for name, yr in (("tahun_awal", tahun_awal), ("tahun_akhir", tahun_akhir)):
+        if not isinstance(yr, (int, np.integer)) or isinstance(yr, bool):
+            raise ParameterError(f"'{name}' harus tahun (bilangan bulat), bukan {yr!r}.")
+    if tahun_awal >= tahun_akhir:
+        raise ParameterError(f"'tahun_awal' ({tahun_awal}) harus lebih kecil dari 'tahun_akhir' ({tahun_akhir}).")
+    tol = load_parameters().toleransi_tren if tolerance is None else tolerance
+    if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not math.isfinite(tol) or tol < 0:
+        raise ParameterError(f"Toleransi tren harus angka ≥ 0, bukan {tol!r}.")
+    keys = [k for k in _unit_keys(values) if k != "tahun"]
+    if "arah" in values.columns:
+        arah = values["arah"].astype("string")
+    else:
+        arah = _catalogue_columns(values, catalogue if catalogue is not None else load_catalogue())["arah"]
+    stabil = values["stabil"].astype("boolean").fillna(False) if "stabil" in values.columns else True
+    base = values[[*keys, "indikator"]].assign(
+        arah=arah, _v=_float(values["nilai"]), _s=stabil, _t=values["tahun"].astype("Int64")
+    )
+    a = base[base["_t"] == tahun_awal].drop(columns="_t")
+    z = base[base["_t"] == tahun_akhir].drop(columns=["_t", "arah"])
+    m = a.merge(z, on=[*keys, "indikator"], how="outer", suffixes=("_a", "_z"), sort=False)
+    if m["arah"].isna().any():  # units only present in the last year
+        fill = _catalogue_columns(m, catalogue if catalogue is not None else load_catalogue())["arah"]
+        m["arah"] = m["arah"].fillna(fill)
+    va, vz = m["_v_a"].to_numpy(dtype="float64"), m["_v_z"].to_numpy(dtype="float64")
+    ok = ~np.isnan(va) & ~np.isnan(vz) & m["_s_a"].fillna(False).to_numpy(dtype=bool) & m["_s_z"].fillna(False).to_numpy(dtype=bool)
+    d = vz - va
+    good = np.where((m["arah"] == "lower").to_numpy(dtype=bool, na_value=False), -d, d)
+    tren = np.select([np.abs(d) <= tol + EPS, good > 0], ["tetap", "membaik"], default="memburuk").astype(object)
+    tren[~ok] = None
+    label = np.where(ok, pd.Series(tren).map(TREN_LABEL).to_numpy(dtype=object), "Tidak dapat dinilai")
+    return pd.DataFrame(
+        {
+            **{k: m[k] for k in keys},
+            "indikator": m["indikator"],
+            "arah": m["arah"].astype("string"),
+            "tahun_awal": pd.array([tahun_awal] * len(m), dtype="Int64"),
+            "tahun_akhir": pd.array([tahun_akhir] * len(m), dtype="Int64"),
+            "nilai_awal": pd.array(va, dtype="Float64"),
+            "nilai_akhir": pd.array(vz, dtype="Float64"),
+            "perubahan": pd.array(np.where(np.isnan(d), np.nan, d), dtype="Float64"),
+            "tren": pd.array(tren, dtype="string"),
+            "label_tren": pd.array(label, dtype="string"),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- spending quality
+
+
+def spending_quality_class(
+    spending: pd.DataFrame,
+    kuantil: float | None = None,
+    batas_bel07: float | None = None,
+) -> pd.DataFrame:
+    """Spending-quality class per desa and year (DOMAIN §5) [proposed].
+
+    Input columns: ``kode_desa, tahun, kode_kabupaten, bel01, bel07`` (shares
+    in %) and ``aturan_dd_patuh`` (bool, ``<NA>`` when unknown). Only desa
+    belong here (kelurahan have no APBDes). Rules, in order:
+
+    1. ``perlu_perbaikan`` when BEL07 > ``batas_bel07`` (30, PP 11/2019) or
+       ``aturan_dd_patuh`` is False;
+    2. ``tidak_ada_data`` when BEL01, BEL07 or ``aturan_dd_patuh`` is missing
+       (quality cannot be confirmed);
+    3. ``berkualitas`` when BEL01 ≥ the kabupaten's ``kuantil`` (0.75: top
+       quartile, linear interpolation over the desa of that kabupaten and year
+       with a BEL01 value);
+    4. ``cukup`` otherwise.
+
+    Returns a copy with ``batas_bel01`` (the kabupaten-year threshold),
+    ``bel01_kuartil_atas`` (nullable bool), ``kelas_belanja``,
+    ``label_belanja`` and ``alasan`` (Indonesian reason).
+
+    >>> sp = pd.DataFrame({"kode_desa": list("abcd"), "tahun": 2024, "kode_kabupaten": "11.01",
+    ...     "bel01": [10.0, 20.0, 30.0, 40.0], "bel07": [25.0, 25.0, 35.0, 25.0],
+    ...     "aturan_dd_patuh": [True, True, True, True]})
+    >>> spending_quality_class(sp)["kelas_belanja"].tolist()
+    ['cukup', 'cukup', 'perlu_perbaikan', 'berkualitas']
+    """
+    _require(spending, ("kode_desa", "tahun", "kode_kabupaten", "bel01", "bel07", "aturan_dd_patuh"),
+             "Tabel belanja")
+    params = load_parameters()
+    q = params.kuantil_bel01 if kuantil is None else kuantil
+    cap = params.batas_bel07 if batas_bel07 is None else batas_bel07
+    if not isinstance(q, (int, float)) or isinstance(q, bool) or not 0 <= q <= 1:
+        raise ParameterError(f"'kuantil' harus angka 0–1, bukan {q!r}.")
+    if not isinstance(cap, (int, float)) or isinstance(cap, bool) or not 0 <= cap <= 100:
+        raise ParameterError(f"'batas_bel07' harus angka 0–100 (persen), bukan {cap!r}.")
+    b1, b7 = _float(spending["bel01"]), _float(spending["bel07"])
+    patuh = spending["aturan_dd_patuh"].astype("boolean")
+    known = patuh.notna().to_numpy(dtype=bool)
+    patuh_v = patuh.fillna(True).to_numpy(dtype=bool)
+    thr = (
+        pd.Series(b1, index=spending.index)
+        .groupby([spending["kode_kabupaten"], spending["tahun"]], dropna=False)
+        .transform(lambda s: s.quantile(q))
+        .to_numpy(dtype="float64")
+    )
+    top = b1 >= thr - EPS
+    over = b7 > cap + EPS
+    breach = known & ~patuh_v
+    complete = ~np.isnan(b1) & ~np.isnan(b7) & known
+    kelas = np.select(
+        [over | breach, ~complete, top],
+        ["perlu_perbaikan", "tidak_ada_data", "berkualitas"],
+        default="cukup",
+    )
+    reasons_over = np.where(over, f"Porsi siltap & tunjangan di atas {cap:g}% belanja", "")
+    reasons_breach = np.where(breach, "Aturan Dana Desa tahun ini tidak dipatuhi", "")
+    alasan = np.select(
+        [over & breach, over, breach, ~complete, top],
+        [
+            np.char.add(np.char.add(reasons_over.astype(str), "; "), reasons_breach.astype(str)),
+            reasons_over,
+            reasons_breach,
+            "Data BEL01, BEL07 atau kepatuhan Dana Desa belum lengkap",
+            "Porsi belanja layanan dasar di kuartil teratas kabupaten, siltap dalam batas, aturan Dana Desa dipatuhi",
+        ],
+        default="Belanja dalam batas, tetapi porsi layanan dasar belum di kuartil teratas kabupaten",
+    )
+    return spending.assign(
+        batas_bel01=pd.array(thr, dtype="Float64"),
+        bel01_kuartil_atas=pd.array(np.where(np.isnan(b1), None, top), dtype="boolean"),
+        kelas_belanja=pd.array(kelas, dtype="string"),
+        label_belanja=pd.array(pd.Series(kelas).map(KELAS_BELANJA_LABEL).to_numpy(dtype=object), dtype="string"),
+        alasan=pd.array(alasan.astype(object), dtype="string"),
+    )
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+
+def _scenario_items(scenarios: Any, what: str) -> list[tuple[str, Any]]:
+    if isinstance(scenarios, Mapping):
+        items = [(str(k), v) for k, v in scenarios.items()]
+    elif isinstance(scenarios, Sequence) and not isinstance(scenarios, str):
+        items = [(f"skenario {i + 1}", v) for i, v in enumerate(scenarios)]
+    else:
+        raise ParameterError(f"Daftar {what} harus berupa list atau dict.")
+    if not items:
+        raise ParameterError(f"Daftar {what} kosong.")
+    return items
+
+
+def threshold_sensitivity(
+    values: pd.DataFrame,
+    catalogue: Catalogue | pd.DataFrame,
+    bands_list: Sequence[Bands | Mapping[str, Any]] | Mapping[str, Bands | Mapping[str, Any]],
+    baseline: Bands | Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """How many classifications change when the traffic-light bands change (issue item 5b).
+
+    Each scenario of ``bands_list`` (a list, named ``skenario 1``…, or a dict
+    name → bands; a dict of bands may give only the fields that change) is
+    compared with ``baseline`` (default: ``klasifikasi.yaml``). One row per
+    scenario and indicator plus a ``(semua)`` row per scenario: ``skenario,
+    keterangan, indikator, n_baris, n_berubah, persen_berubah,
+    n_ke_lebih_baik, n_ke_lebih_buruk`` (changes between hijau/kuning/merah;
+    moves to or from abu count only in ``n_berubah``) and ``n_unit_berubah``
+    (distinct desa/regions with at least one change).
+
+    >>> cat = load_catalogue()
+    >>> v = pd.DataFrame({"kode_desa": ["a", "b"], "tahun": 2024, "indikator": "KES02",
+    ...                   "nilai": [78.0, 85.0], "stabil": True})
+    >>> r = threshold_sensitivity(v, cat, {"pita 15": {"kuning_naik": 15}})
+    >>> r.loc[r.indikator == "(semua)", ["n_baris", "n_berubah", "n_ke_lebih_baik"]].values.tolist()
+    [[2, 1, 1]]
+    """
+    base_bands = _as_bands(baseline)
+    base = traffic_light(values, catalogue, base_bands)
+    unit = base[_unit_keys(base)[0]].astype("string")
+    base_k = base["kelas"].to_numpy(dtype=object)
+    base_r = pd.Series(base_k).map(_RANK).to_numpy(dtype="float64")
+    rows = []
+    for name, bands in _scenario_items(bands_list, "pita"):
+        b = _as_bands(bands, base_bands)
+        k = traffic_light(values, catalogue, b)["kelas"].to_numpy(dtype=object)
+        r = pd.Series(k).map(_RANK).to_numpy(dtype="float64")
+        changed = k != base_k
+        better = changed & (r > base_r)
+        worse = changed & (r < base_r)
+        work = pd.DataFrame({"indikator": base["indikator"].astype("string").to_numpy(), "c": changed,
+                             "b": better, "w": worse, "u": unit.to_numpy()})
+        per = work.groupby("indikator", sort=False).agg(
+            n_baris=("c", "size"), n_berubah=("c", "sum"), n_ke_lebih_baik=("b", "sum"), n_ke_lebih_buruk=("w", "sum"),
+            n_unit_berubah=("u", lambda s: s[work.loc[s.index, "c"]].nunique()),
+        ).reset_index()
+        total = pd.DataFrame({
+            "indikator": ["(semua)"], "n_baris": [len(work)], "n_berubah": [int(changed.sum())],
+            "n_ke_lebih_baik": [int(better.sum())], "n_ke_lebih_buruk": [int(worse.sum())],
+            "n_unit_berubah": [work.loc[changed, "u"].nunique()],
+        })
+        part = pd.concat([per, total], ignore_index=True).assign(skenario=name, keterangan=b.describe())
+        rows.append(part)
+    out = pd.concat(rows, ignore_index=True)
+    n = out["n_baris"].to_numpy(dtype="float64")
+    out = out.assign(
+        persen_berubah=pd.array(np.where(n > 0, 100.0 * out["n_berubah"].to_numpy(dtype="float64") / np.maximum(n, 1), np.nan),
+                                dtype="Float64"),
+    )
+    for c in ("n_baris", "n_berubah", "n_ke_lebih_baik", "n_ke_lebih_buruk", "n_unit_berubah"):
+        out[c] = out[c].astype("Int64")
+    for c in ("skenario", "keterangan", "indikator"):
+        out[c] = out[c].astype("string")
+    return out[["skenario", "keterangan", "indikator", "n_baris", "n_berubah", "persen_berubah",
+                "n_ke_lebih_baik", "n_ke_lebih_buruk", "n_unit_berubah"]]
+
+
+def quadrant_sensitivity(
+    gap_and_spend: pd.DataFrame,
+    splits_list: Sequence[tuple[float | None, float | None]] | Mapping[str, tuple[float | None, float | None]],
+    x: str = "kesenjangan",
+    y: str = "bel01",
+) -> pd.DataFrame:
+    """How many desa change quadrant when the splits change (issue item 5b).
+
+    Each scenario is a pair ``(split_x, split_y)`` (``None`` = the median
+    rule); the baseline is the median rule on both axes. One row per scenario:
+    ``skenario, batas_x, batas_y, n_desa, n_berubah, persen_berubah`` and the
+    count per quadrant ``n_prioritas, n_evaluasi, n_pertahankan, n_pantau``.
+
+    >>> t = pd.DataFrame({"kode_desa": ["11.01.01.2001", "11.01.01.2002", "11.01.01.2003"],
+    ...                   "kesenjangan": [0.1, 0.3, 0.5], "bel01": [30.0, 10.0, 20.0]})
+    >>> quadrant_sensitivity(t, [(0.4, None)])[["n_desa", "n_berubah", "n_prioritas"]].values.tolist()
+    [[3, 1, 0]]
+    """
+    base, _ = quadrant(gap_and_spend, x=x, y=y)
+    base_k = base["kuadran"]
+    rows = []
+    for name, pair in _scenario_items(splits_list, "pembagi"):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ParameterError(f"Skenario '{name}': harus pasangan (batas_x, batas_y).")
+        tab, s = quadrant(gap_and_spend, pair[0], pair[1], x=x, y=y)
+        k = tab["kuadran"]
+        both = base_k.notna() & k.notna()
+        changed = int((both & (k != base_k)).fillna(False).sum())
+        n = int(both.sum())
+        counts = k.value_counts()
+        rows.append({
+            "skenario": name, "batas_x": s["batas_x"], "batas_y": s["batas_y"], "n_desa": n, "n_berubah": changed,
+            "persen_berubah": 100.0 * changed / n if n else np.nan,
+            **{f"n_{q}": int(counts.get(q, 0)) for q in KUADRAN_LABEL},
+        })
+    out = pd.DataFrame(rows)
+    return out.astype({"skenario": "string", "batas_x": "Float64", "batas_y": "Float64", "n_desa": "Int64",
+                       "n_berubah": "Int64", "persen_berubah": "Float64",
+                       **{f"n_{q}": "Int64" for q in KUADRAN_LABEL}})
+
+
+__all__ = [
+    "Bands", "ClassificationParameters", "EPS", "KELAS", "KUADRAN_LABEL", "LABEL_TARGET", "LABEL_TERSIL",
+    "composite_index", "idm_status", "ipd_status", "load_parameters", "parameters_from_dict", "quadrant",
+    "quadrant_sensitivity", "sector_scores", "spending_quality_class", "threshold_sensitivity",
+    "traffic_light", "trend",
+]
