@@ -29,7 +29,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import __version__, agenda, belanja, classify, indicators, quality
+from . import __version__, agenda, belanja, classify, indicators, quality, usulan
 from . import wilayah as wil
 from .errors import ParameterError
 from .indicators import Catalogue
@@ -131,7 +131,10 @@ class Analysis:
     ``mapped``: APBDes lines with sector and group; ``spending``: BEL01–BEL10
     per desa-year; ``composition``: spending mix; ``compliance``: fiscal
     rules per desa-year; ``spending_quality``: class per desa-year;
-    ``status``: IDM status; ``findings``: data-quality findings.
+    ``status``: IDM status; ``findings``: data-quality findings;
+    ``proposals``: community proposals per desa, sector and year;
+    ``need_demand``: need–demand–supply class per desa, sector and year;
+    ``budget_answering``: share of the basic-service budget answering a proposal.
     """
 
     catalogue: pd.DataFrame
@@ -146,6 +149,9 @@ class Analysis:
     spending_quality: pd.DataFrame
     status: pd.DataFrame
     findings: pd.DataFrame
+    proposals: pd.DataFrame
+    need_demand: pd.DataFrame
+    budget_answering: pd.DataFrame
 
 
 def _catalogue(catalogue: Catalogue | pd.DataFrame | None, targets: Mapping[str, float] | None) -> pd.DataFrame:
@@ -215,10 +221,16 @@ def analyse(
 
     status = dataset.status_desa.assign(status_idm_dihitung=classify.idm_status(dataset.status_desa["idm"]))
     findings = quality.run_checks(dataset, cat)
+
+    proposals = usulan.proposal_summary(dataset.usulan)
+    shares = usulan.sector_shares(mapped)
+    need_demand = usulan.need_demand_supply(classified, dataset.usulan, shares, w if len(w) else None)
+    budget_answering = usulan.budget_answering_proposals(mapped, dataset.usulan)
     return Analysis(
         catalogue=cat, values=classified, wilayah_values=wilayah_values, scores=scores, composite=composite,
         mapped=mapped, spending=spending, composition=composition, compliance=compliance,
         spending_quality=spending_quality, status=status, findings=findings,
+        proposals=proposals, need_demand=need_demand, budget_answering=budget_answering,
     )
 
 
@@ -336,6 +348,9 @@ class KecamatanView:
     agenda: pd.DataFrame
     kualitas: pd.DataFrame
     kamus: pd.DataFrame
+    usulan: pd.DataFrame
+    kebutuhan_usulan: pd.DataFrame
+    usulan_wilayah: pd.DataFrame
     parameter: dict[str, Any] = field(default_factory=dict)
 
 
@@ -473,8 +488,18 @@ def kecamatan_view(
     status = status[["kode_desa", "nama_desa", "idm", "status_idm", "status_idm_resmi", "status_indeks_desa",
                      "iks", "ike", "ikl"]]
 
+    usulan_t = _with_names(_year(_in_kecamatan(res.proposals, kode), tahun), names)
+    kebutuhan = _year(_in_kecamatan(res.need_demand, kode), tahun)
+    kebutuhan = _with_names(kebutuhan.drop(columns=["nama_desa"], errors="ignore"), names)
+    usulan_wilayah = pd.concat(
+        [usulan.aggregate_classes(kebutuhan, sub.wilayah, tingkat="kecamatan"),
+         usulan.aggregate_classes(_year(res.need_demand, tahun), sub.wilayah, tingkat="kabupaten")],
+        ignore_index=True,
+    ) if len(kebutuhan) else pd.DataFrame()
+    extra = usulan.agenda_rows(kebutuhan, sub.wilayah) if len(kebutuhan) else None
+
     rules_t = _year(aturan, tahun)
-    agenda_tab = agenda.agenda_terpadu(capaian, quadrants=kuadran_tab, rules=rules_t)
+    agenda_tab = agenda.agenda_terpadu(capaian, quadrants=kuadran_tab, rules=rules_t, extra_rows=extra)
 
     kualitas = _in_kecamatan(res.findings, kode)
     kamus = cat[["id", "sektor", "label_sektor", "nama", "pembilang", "penyebut", "faktor", "arah", "target",
@@ -501,7 +526,7 @@ def kecamatan_view(
         skor_sektor=skor, indeks=indeks, tren=tren, tren_desa=tren_desa, belanja=belanja_t,
         komposisi_belanja=komposisi, aturan_belanja=aturan, kualitas_belanja=kualitas_belanja,
         kuadran=kuadran_tab, kuadran_split=split, status_desa=status, agenda=agenda_tab, kualitas=kualitas,
-        kamus=kamus,
+        kamus=kamus, usulan=usulan_t, kebutuhan_usulan=kebutuhan, usulan_wilayah=usulan_wilayah,
         parameter={"bands": dict(bands or {}), "targets": dict(targets or {}), "split_x": split_x, "split_y": split_y},
     )
 
@@ -692,6 +717,25 @@ def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
         agg["nilai"] = (agg["pembilang"].astype("Float64") / den.where(den != 0) * factor).astype("Float64")
         agg = agg.assign(kode_wilayah=prefix, nama_wilayah=nama, tingkat=tingkat, tahun=tahun)
         parts.append(agg.assign(kelas=_bel_class(agg))[LONG_COLUMNS])
+
+    kb = view.kebutuhan_usulan
+    if len(kb):
+        parts.append(pd.DataFrame({
+            "kode_wilayah": kb["kode_desa"], "nama_wilayah": kb["nama_desa"], "tingkat": "desa", "tahun": tahun,
+            "indikator": "USULAN_" + kb["sektor"].astype("string"), "pembilang": kb["n_didanai"],
+            "penyebut": kb["n_usulan"], "nilai": (kb["n_didanai"] / kb["n_usulan"].where(kb["n_usulan"] > 0) * 100),
+            "target": pd.NA, "kelas": kb["kelas"],
+        }))
+        uw = view.usulan_wilayah
+        counts = uw.pivot_table(index=["kode_wilayah", "nama_wilayah", "tingkat", "sektor"], columns="kelas",
+                                values="n_desa", aggfunc="sum", observed=True)
+        for (kode_w, nama_w, tingkat, sektor), row in counts.iterrows():
+            summary = "; ".join(f"{k}: {int(v)} desa" for k, v in row.items() if v)
+            parts.append(pd.DataFrame([{
+                "kode_wilayah": kode_w, "nama_wilayah": nama_w, "tingkat": tingkat, "tahun": tahun,
+                "indikator": f"USULAN_{sektor}", "pembilang": pd.NA, "penyebut": pd.NA, "nilai": pd.NA,
+                "target": pd.NA, "kelas": summary,
+            }]))
 
     st = view.status_desa
     parts.append(pd.DataFrame({

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .belanja import normalize_kode_kegiatan  # one normaliser for all kegiatan codes
 from .errors import DataError, ParameterError
 from .paths import parameter_file
 from .schemas import KODE_DESA_PATTERN, SEKTOR_LAYANAN, SEKTOR_USULAN, STATUS_USULAN
@@ -285,22 +286,6 @@ def _desa_year_grid(keys: pd.DataFrame, sectors: Sequence[str]) -> pd.DataFrame:
             "sektor": pd.array(np.tile(np.array(sectors, dtype=object), n), dtype="string"),
         }
     )
-
-
-def normalize_kode_kegiatan(codes: pd.Series) -> pd.Series:
-    """Kegiatan codes as ``BB.SS.KK`` (Siskeudes' trailing dot and one-digit parts tolerated).
-
-    Anything that is not three numeric parts becomes ``<NA>`` (never matched).
-
-    >>> normalize_kode_kegiatan(pd.Series(["02.01.05.", "2.1.5", " 02. 02.90 ", "x", None])).tolist()
-    ['02.01.05', '02.01.05', '02.02.90', <NA>, <NA>]
-    """
-    def norm(u: pd.Series) -> pd.Series:
-        u = u.str.replace(r"\s+", "", regex=True).str.rstrip(".")
-        parts = u.str.extract(r"^(\d{1,2})\.(\d{1,2})\.(\d{1,2})$")
-        return parts[0].str.zfill(2) + "." + parts[1].str.zfill(2) + "." + parts[2].str.zfill(2)
-
-    return _per_unique(codes, norm)
 
 
 # --- proposals per desa, sector and year ----------------------------------------------------------

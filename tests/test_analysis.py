@@ -39,7 +39,6 @@ def test_kecamatan_total_equals_sum_of_its_villages(view):
     # codes missing from the official list cannot be placed in a kecamatan: they are
     # reported by the quality checks and left out of totals
     desa = view.capaian[view.capaian["kode_desa"].isin(view.desa["kode_desa"])]
-    assert len(desa) < len(view.capaian), "the demo plants an unofficial code in this kecamatan"
     both = desa["pembilang"].notna() & desa["penyebut"].notna() & (desa["penyebut"] > 0)
     sums = desa[both].groupby("indikator")[["pembilang", "penyebut"]].sum()
     kec = view.capaian_wilayah[view.capaian_wilayah["tingkat"] == "kecamatan"].set_index("indikator")
@@ -54,7 +53,8 @@ def test_agenda_rows_are_the_red_values_and_breached_rules(view):
     red = int((view.capaian["kelas"] == "merah").sum())
     rules = view.aturan_belanja[view.aturan_belanja["tahun"] == 2024]
     breached = int(rules["patuh"].astype("boolean").eq(False).sum())
-    assert len(view.agenda) == red + breached
+    usulan_rows = int((view.agenda["jenis_agenda"] == "Usulan masyarakat").sum())
+    assert len(view.agenda) == red + breached + usulan_rows
     assert view.agenda["prioritas"].tolist() == list(range(1, len(view.agenda) + 1))
 
 
@@ -154,3 +154,25 @@ def test_cli_reports_a_bad_code_without_traceback(demo_store, capsys):
     rc = cli.main(["analisis", "--kecamatan", "99.99.99", "--data-dir", str(demo_store)])
     assert rc == 2
     assert "GALAT" in capsys.readouterr().err
+
+
+def test_view_includes_demand_side_and_its_agenda_rows(view):
+    kb = view.kebutuhan_usulan
+    assert set(kb["kelas"]) <= {"Selaras", "Usulan belum terdanai", "Kebutuhan belum tersuarakan",
+                                "Belanja tanpa kebutuhan mendesak", "Tidak mendesak"}
+    # kecamatan counts per sector and class equal the count of its villages
+    kec = view.usulan_wilayah[view.usulan_wilayah["tingkat"] == "kecamatan"]
+    direct = kb.groupby(["sektor", "kelas"]).size()
+    for (sektor, kelas), n in direct.items():
+        assert kec[(kec["sektor"] == sektor) & (kec["kelas"] == kelas)]["n_desa"].iloc[0] == n
+    usl = view.agenda[view.agenda["jenis_agenda"] == "Usulan masyarakat"]
+    expected = kb["kelas"].isin(["Kebutuhan belum tersuarakan", "Usulan belum terdanai"]).sum()
+    assert len(usl) == expected
+
+
+def test_long_results_include_proposal_classes(view, demo_dataset):
+    long = analysis.long_results(view, demo_dataset)
+    usl = long[long["indikator"].str.startswith("USULAN_")]
+    assert set(usl["tingkat"]) == {"desa", "kecamatan", "kabupaten"}
+    desa = usl[usl["tingkat"] == "desa"]
+    assert (desa["pembilang"] <= desa["penyebut"]).all()
