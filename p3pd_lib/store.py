@@ -207,3 +207,24 @@ def save_dataset(
     for tmp, final in staged:
         os.replace(tmp, final)
     return new_meta
+
+
+def save_side_table(df: pd.DataFrame, filename: str, data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Write a side table (CSV, e.g. the demo's planted-problem manifest) beside the store, atomically."""
+    if "/" in filename or "\\" in filename or not filename.endswith(".csv"):
+        raise ValueError(f"Nama berkas tabel pendamping tidak sah: {filename!r} (harus nama .csv tanpa folder).")
+    folder = processed_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / filename
+    tmp = final.with_suffix(".csv.tmp")
+    df.to_csv(tmp, index=False, encoding="utf-8")
+    os.replace(tmp, final)
+    return final
+
+
+def read_side_table(filename: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame | None:
+    """A side table written by :func:`save_side_table` as text columns (``None`` when absent)."""
+    path = processed_dir(data_dir) / filename
+    if not path.exists():
+        return None
+    return pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
