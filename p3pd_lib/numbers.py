@@ -1,0 +1,266 @@
+"""Reading numbers written the Indonesian or the English way (pure functions).
+
+Indonesian files write ``1.234.567,5`` (dot groups thousands, comma marks
+decimals); English ones ``1,234,567.5``. Amounts often carry ``Rp``, spaces or
+accounting parentheses for negatives: ``Rp 964.073.000``, ``964.073.000,00``,
+``(1.500)``.
+
+Each value is read by its own signature when it has one: several groups
+(``1.234.567``), both separators (``1.234,5``) or a decimal part that is not
+three digits long (``0,75``, ``12.5``). A value with a single separator followed
+by exactly three digits (``1.234`` or ``1,234``) is *ambiguous* and is decided
+by context:
+
+- in whole-number columns (counts, Rupiah) the separator groups thousands
+  (``1.234`` → 1234), because the other reading (1,234 people or Rupiah with
+  three decimals) is never a valid value;
+- in decimal columns (indices 0–1) the other values of the same column decide:
+  Indonesian evidence (a decimal comma, dot-grouped thousands) reads ``1.234``
+  as 1234 and ``1,234`` as 1.234; English evidence the reverse; with no
+  evidence the separator is read as the decimal mark and a warning is given.
+
+A column that mixes both conventions gives one warning; each of its values is
+still read by its own signature.
+
+>>> parse_value("Rp 964.073.000")
+964073000.0
+>>> parse_value("964.073.000,00"), parse_value("1,234.5"), parse_value("1.234,5")
+(964073000.0, 1234.5, 1234.5)
+>>> parse_value("1.234"), parse_value("1.234", kind="decimal", locale="en")
+(1234.0, 1.234)
+>>> parse_value("(1.500)"), parse_value("") is None
+(-1500.0, True)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from dataclasses import dataclass, field
+from numbers import Number
+from typing import Iterable, Literal
+
+import numpy as np
+import pandas as pd
+
+Kind = Literal["count", "rupiah", "decimal"]
+Locale = Literal["id", "en"]
+
+KINDS: tuple[str, ...] = ("count", "rupiah", "decimal")
+
+_STRIP = re.compile(r"^(?:rp\.?|idr)\s*|\s*(?:rp\.?|idr)$", re.IGNORECASE)
+_SPACES = re.compile(r"[\s\u00a0\u2007\u202f']+")
+_INT = re.compile(r"\d+")
+_AMBIG_DOT = re.compile(r"\d{1,3}\.\d{3}")
+_AMBIG_COMMA = re.compile(r"\d{1,3},\d{3}")
+_ID_GROUPS = re.compile(r"\d{1,3}(?:\.\d{3}){2,}")
+_EN_GROUPS = re.compile(r"\d{1,3}(?:,\d{3}){2,}")
+_ID_DECIMAL = re.compile(r"(?:\d{1,3}(?:\.\d{3})+|\d+),\d+")
+_EN_DECIMAL = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One value that could not be read, or was read with a caveat."""
+
+    pos: int
+    aturan: str
+    tingkat: str
+    pesan: str
+
+
+@dataclass(frozen=True)
+class ParsedColumn:
+    """Result of :func:`parse_column`: values (``Float64``) and the problems found."""
+
+    values: pd.Series
+    problems: list[Problem] = field(default_factory=list)
+    locale: Locale | None = None
+
+
+def _clean_text(text: str) -> tuple[str, bool]:
+    """(text without currency, spaces and sign decorations, negative?)."""
+    t = text.strip()
+    negative = False
+    if t.startswith("(") and t.endswith(")"):
+        negative, t = True, t[1:-1].strip()
+    t = _STRIP.sub("", t).strip()
+    if t.startswith("-") or t.startswith("\u2212"):
+        negative, t = not negative, t[1:]
+    elif t.startswith("+"):
+        t = t[1:]
+    elif t.endswith("-") and len(t) > 1:  # accounting style "1.500-"
+        negative, t = not negative, t[:-1]
+    t = _STRIP.sub("", t).strip()
+    return _SPACES.sub("", t), negative
+
+
+def _signature(t: str) -> str:
+    """'int', 'ambig_dot', 'ambig_comma', 'id', 'en' or 'bad' for a cleaned text."""
+    if _INT.fullmatch(t):
+        return "int"
+    if _AMBIG_DOT.fullmatch(t):
+        return "ambig_dot"
+    if _AMBIG_COMMA.fullmatch(t):
+        return "ambig_comma"
+    if _ID_GROUPS.fullmatch(t) or _ID_DECIMAL.fullmatch(t):
+        return "id"
+    if _EN_GROUPS.fullmatch(t) or _EN_DECIMAL.fullmatch(t):
+        return "en"
+    return "bad"
+
+
+def _convert(t: str, sig: str, kind: str, locale: Locale | None) -> float:
+    if sig == "int":
+        return float(t)
+    if sig == "id":
+        return float(t.replace(".", "").replace(",", "."))
+    if sig == "en":
+        return float(t.replace(",", ""))
+    # Ambiguous: one separator followed by exactly three digits.
+    if kind != "decimal":
+        return float(t.replace(".", "").replace(",", ""))
+    sep = "." if sig == "ambig_dot" else ","
+    thousands = (locale == "id" and sep == ".") or (locale == "en" and sep == ",")
+    return float(t.replace(sep, "")) if thousands else float(t.replace(sep, "."))
+
+
+def parse_value(value: object, kind: Kind = "rupiah", locale: Locale | None = None) -> float | None:
+    """One value as a float (``None`` when empty); ``ValueError`` in Indonesian if unreadable.
+
+    ``kind`` is ``count``, ``rupiah`` or ``decimal`` (see the module doc for how
+    it settles ``1.234``); ``locale`` (``id``/``en``) is the column's convention
+    when known.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"Jenis angka '{kind}' tidak dikenal; pilih {', '.join(KINDS)}.")
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"Nilai '{value}' adalah nilai logika (TRUE/FALSE), bukan angka.")
+    if isinstance(value, Number):
+        return float(value)  # type: ignore[arg-type]
+    if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
+        raise ValueError(
+            f"Nilai '{value}' terbaca sebagai tanggal/waktu, bukan angka (Excel kadang mengubah angka "
+            "seperti 1.12 menjadi tanggal; format sel sebagai Angka lalu ketik ulang)."
+        )
+    text = str(value)
+    if not text.strip() or text.strip() in {"-", "–"}:
+        return None
+    t, negative = _clean_text(text)
+    sig = _signature(t)
+    if sig == "bad":
+        raise ValueError(f"Nilai '{text.strip()}' bukan angka.")
+    number = _convert(t, sig, kind, locale)
+    return -number if negative else number
+
+
+def _column_locale(sigs: Iterable[str]) -> tuple[Locale | None, bool]:
+    """(locale of the column's unambiguous values, whether both conventions occur)."""
+    s = set(sigs)
+    has_id, has_en = "id" in s, "en" in s
+    if has_id and not has_en:
+        return "id", False
+    if has_en and not has_id:
+        return "en", False
+    return None, has_id and has_en
+
+
+def _is_missing(v: object) -> bool:
+    if v is None or v is pd.NA:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    return isinstance(v, str) and v.strip() in {"", "-", "–"}
+
+
+def parse_column(values: Iterable[object], kind: Kind = "rupiah") -> ParsedColumn:
+    """Read a whole column of raw cell values (numbers, texts, dates, empties).
+
+    Returns the values as ``Float64`` (``<NA>`` where empty or unreadable) and
+    a list of :class:`Problem` (``pos`` = position in the input). Problems are
+    ``bukan_angka`` (galat) for unreadable values, ``format_angka_campuran`` and
+    ``format_angka_ambigu`` (peringatan). Whole-number checks and signs are the
+    caller's business. The input is not modified.
+
+    >>> r = parse_column(["1.234,5", "2,5", "abc", None], kind="decimal")
+    >>> r.values.tolist(), r.locale, [p.aturan for p in r.problems]
+    ([1234.5, 2.5, <NA>, <NA>], 'id', ['bukan_angka'])
+    """
+    if kind not in KINDS:
+        raise ValueError(f"Jenis angka '{kind}' tidak dikenal; pilih {', '.join(KINDS)}.")
+    raw = list(values)
+    n = len(raw)
+    out = np.full(n, np.nan)
+    mask = np.zeros(n, dtype=bool)
+    problems: list[Problem] = []
+    texts: list[tuple[int, str, str, bool, str]] = []  # pos, cleaned, signature, negative, original
+    # Fast path for the bulk of machine exports: plain integers and dot decimals that are not 3 digits long.
+    fast_en = False
+    done = np.zeros(n, dtype=bool)
+    if n > 1000:
+        ser = pd.Series(raw, dtype=object)
+        is_str = ser.map(type).eq(str).to_numpy()
+        if is_str.any():
+            st = ser[is_str].astype(str)
+            plain = st.str.fullmatch(r"-?\d+").to_numpy(dtype=bool)
+            dec = st.str.fullmatch(r"-?\d+\.(?:\d{1,2}|\d{4,})").to_numpy(dtype=bool)
+            ok = plain | dec
+            idx = np.flatnonzero(is_str)[ok]
+            out[idx] = pd.to_numeric(st[ok]).to_numpy(dtype=float)
+            mask[idx] = True
+            done[idx] = True
+            fast_en = bool(dec.any())
+    for i, v in enumerate(raw):
+        if done[i]:
+            continue
+        if _is_missing(v):
+            continue
+        if isinstance(v, bool):
+            problems.append(Problem(i, "bukan_angka", "galat", f"Nilai '{v}' adalah nilai logika (TRUE/FALSE), bukan angka."))
+            continue
+        if isinstance(v, Number):
+            f = float(v)  # type: ignore[arg-type]
+            if math.isfinite(f):
+                out[i], mask[i] = f, True
+            else:
+                problems.append(Problem(i, "bukan_angka", "galat", f"Nilai '{v}' bukan angka yang sah."))
+            continue
+        if isinstance(v, (_dt.date, _dt.datetime, _dt.time)):
+            problems.append(Problem(
+                i, "bukan_angka", "galat",
+                f"Nilai '{v}' terbaca sebagai tanggal/waktu, bukan angka (Excel kadang mengubah angka seperti "
+                "1.12 menjadi tanggal; format sel sebagai Angka lalu ketik ulang).",
+            ))
+            continue
+        text = str(v)
+        t, negative = _clean_text(text)
+        texts.append((i, t, _signature(t), negative, text.strip()))
+    sigs = [s for _, _, s, _, _ in texts] + (["en"] if fast_en else [])
+    locale, mixed = _column_locale(sigs)
+    warned_ambiguous = False
+    for i, t, sig, negative, original in texts:
+        if sig == "bad":
+            problems.append(Problem(i, "bukan_angka", "galat", f"Nilai '{original}' bukan angka."))
+            continue
+        number = _convert(t, sig, kind, locale)
+        out[i], mask[i] = (-number if negative else number), True
+        if kind == "decimal" and sig.startswith("ambig") and locale is None and not warned_ambiguous:
+            warned_ambiguous = True
+            problems.append(Problem(
+                i, "format_angka_ambigu", "peringatan",
+                f"Nilai '{original}' dapat dibaca dua cara; dibaca sebagai {out[i]:g} (tanda pemisah dianggap "
+                "koma desimal). Tulis dengan dua angka di belakang koma atau tanpa pemisah ribuan.",
+            ))
+    if mixed:
+        first = next((i for i, _, s, _, _ in texts if s in ("id", "en")), 0)
+        problems.append(Problem(
+            first, "format_angka_campuran", "peringatan",
+            "Kolom ini mencampur format angka Indonesia (1.234,5) dan Inggris (1,234.5); setiap nilai dibaca "
+            "menurut tandanya sendiri. Periksa kembali dan seragamkan formatnya.",
+        ))
+    values_arr = pd.array(out, dtype="Float64")
+    values_arr[~mask] = pd.NA
+    return ParsedColumn(pd.Series(values_arr), sorted(problems, key=lambda p: p.pos), locale)
