@@ -86,7 +86,7 @@ _ROW_TABLES = ("layanan", "status_desa")  # one row per desa-year: merged column
 _SETS_TABLES = ("apbdes", "usulan")  # many rows per desa-year: replaced as a set
 
 
-class ImportError_(KitError):
+class ImportRefused(KitError):
     """The import cannot run at all (e.g. the store holds demo data); message in Indonesian."""
 
 
@@ -1271,7 +1271,7 @@ def import_files(
     next to every input with findings.
 
     Raises :class:`~p3pd_lib.errors.ParameterError` for bad arguments and
-    :class:`ImportError_` when the store holds demo data (never mixed with
+    :class:`ImportRefused` when the store holds demo data (never mixed with
     real data). Problems in the files are *findings*, not exceptions.
     """
     from . import history
@@ -1287,7 +1287,7 @@ def import_files(
 
     if store_exists(data_dir):
         if read_meta(data_dir).get("simulasi") and not dry_run:
-            raise ImportError_(
+            raise ImportRefused(
                 f"Folder data '{root}' berisi DATA SIMULASI (demo). Data nyata tidak dicampur dengan data simulasi: "
                 "impor ke folder lain (--data-dir FOLDER) atau hapus folder processed/ data simulasi terlebih dahulu."
             )

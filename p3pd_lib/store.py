@@ -217,8 +217,12 @@ def save_side_table(df: pd.DataFrame, filename: str, data_dir: str | os.PathLike
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / filename
     tmp = final.with_suffix(".csv.tmp")
-    df.to_csv(tmp, index=False, encoding="utf-8")
-    os.replace(tmp, final)
+    try:
+        df.to_csv(tmp, index=False, encoding="utf-8")
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return final
 
 

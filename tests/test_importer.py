@@ -213,7 +213,7 @@ def test_demo_store_is_never_mixed_with_real_data(tmp_path, blank_template):
                  meta={"simulasi": True})
     before = tree_hash(data)
     src = fill(blank_template, tmp_path / "x.xlsx", {DESA2: {L_PENDUDUK: 10}})
-    with pytest.raises(importer.ImportError_, match="SIMULASI"):
+    with pytest.raises(importer.ImportRefused, match="SIMULASI"):
         import_files([src], data)
     assert tree_hash(data) == before
 
