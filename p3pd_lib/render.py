@@ -1,0 +1,614 @@
+"""HTML building blocks of the reports: tables with traffic-light cells, badges, stamps.
+
+Everything a report shows besides the figures is built here, so the notebooks
+stay prose plus one call per section. Every piece of data text goes through
+:func:`esc` (``html.escape``): names of desa, findings and proposals come from
+user files and must never be able to inject markup into a report.
+
+The functions return :class:`Html` objects (displayed by Jupyter through
+``_repr_html_``); :func:`show` displays several at once and also accepts
+plotly figures (rendered as a ``<div>`` that uses the ONE shared
+``plotly.min.js`` of the report folder, see :func:`figure`).
+
+>>> str(esc("<b>Desa & Co</b>"))
+'&lt;b&gt;Desa &amp; Co&lt;/b&gt;'
+>>> fmt_angka(1234567.891, 2)
+'1.234.567,89'
+>>> fmt_persen(None)
+'–'
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+from datetime import datetime
+from typing import Any, Iterable, Mapping, Sequence
+
+import pandas as pd
+
+#: Set (to anything) in kernels run by the batch engine: figures are emitted as
+#: HTML only, without the plotly JSON that interactive Jupyter would use.
+BATCH_ENV = "P3PD_LAPORAN_BATCH"
+
+KELAS = ("hijau", "kuning", "merah", "abu")
+LABEL_KELAS = {
+    "hijau": "Tercapai",
+    "kuning": "Mendekati",
+    "merah": "Belum tercapai",
+    "abu": "Tidak ada data / tidak stabil",
+}
+_SEKTOR_ORDER = {"KES": 0, "PEND": 1, "AIR": 2, "SOS": 3, "ADM": 4}
+_PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+}
+
+
+class Html:
+    """A piece of trusted HTML (built here from escaped data)."""
+
+    __slots__ = ("html",)
+
+    def __init__(self, markup: str) -> None:
+        self.html = markup
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+    def __add__(self, other: "Html | str") -> "Html":
+        return Html(self.html + str(other))
+
+
+def _missing(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    try:
+        return bool(isinstance(v, float) and math.isnan(v))
+    except TypeError:
+        return False
+
+
+def esc(v: Any) -> Html:
+    """Escaped text of a value ('–' for missing)."""
+    return Html("–" if _missing(v) else html.escape(str(v), quote=True))
+
+
+def fmt_angka(v: Any, desimal: int = 0) -> str:
+    """Indonesian number format: dot for thousands, comma for decimals ('–' when missing).
+
+    >>> fmt_angka(12.345, 1), fmt_angka(-3000), fmt_angka("x")
+    ('12,3', '-3.000', '–')
+    """
+    if _missing(v):
+        return "–"
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return "–"
+    if math.isnan(f):
+        return "–"
+    s = f"{f:,.{desimal}f}"
+    return s.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
+def fmt_persen(v: Any, desimal: int = 1) -> str:
+    """A percentage value (0–100) as '12,5%' ('–' when missing)."""
+    s = fmt_angka(v, desimal)
+    return s if s == "–" else s + "%"
+
+
+def fmt_rupiah(v: Any) -> str:
+    """Rupiah without decimals: 'Rp 1.234.567' ('–' when missing).
+
+    >>> fmt_rupiah(964000000)
+    'Rp 964.000.000'
+    """
+    s = fmt_angka(v, 0)
+    return s if s == "–" else "Rp " + s
+
+
+def _fmt(v: Any, kind: str) -> str:
+    if kind == "persen":
+        return fmt_persen(v)
+    if kind == "rupiah":
+        return fmt_rupiah(v)
+    if kind.startswith("angka"):
+        return fmt_angka(v, int(kind[5:] or 0))
+    if kind == "bool":
+        return "–" if _missing(v) else ("Ya" if bool(v) else "Tidak")
+    return "–" if _missing(v) else str(v)
+
+
+# --- generic tables ------------------------------------------------------------------------
+
+
+def table(
+    df: pd.DataFrame,
+    columns: Mapping[str, str] | Sequence[str] | None = None,
+    formats: Mapping[str, str] | None = None,
+    kelas_column: str | None = None,
+    kelas_cells: Iterable[str] = (),
+    max_rows: int | None = None,
+    caption: str | None = None,
+    css_class: str = "tabel",
+    kosong: str = "Tidak ada baris.",
+) -> Html:
+    """An escaped HTML table of ``df``.
+
+    ``columns``: column → header label (or a list of columns, headers as they are);
+    ``formats``: column → ``persen | rupiah | angka<N> | bool | teks``;
+    ``kelas_column``: a column holding hijau/kuning/merah/abu that colours the
+    cells named in ``kelas_cells``; ``max_rows``: show the first rows only and
+    say how many were left out.
+
+    >>> df = pd.DataFrame({"nama": ["<A>"], "nilai": [12.34], "kelas": ["merah"]})
+    >>> print(table(df, {"nama": "Nama", "nilai": "Nilai"}, {"nilai": "persen"}, "kelas", ["nilai"]))
+    <table class="tabel"><thead><tr><th>Nama</th><th>Nilai</th></tr></thead><tbody><tr><td>&lt;A&gt;</td><td class="num kl-merah">12,3%</td></tr></tbody></table>
+    """
+    if columns is None:
+        cols = {c: c for c in df.columns}
+    elif isinstance(columns, Mapping):
+        cols = dict(columns)
+    else:
+        cols = {c: c for c in columns}
+    cols = {c: h for c, h in cols.items() if c in df.columns}
+    formats = dict(formats or {})
+    kelas_cells = set(kelas_cells)
+    if df.empty:
+        return Html(f'<p class="catatan">{esc(kosong)}</p>')
+    shown = df if max_rows is None else df.head(max_rows)
+    parts = [f'<table class="{css_class}">']
+    if caption:
+        parts.append(f"<caption>{esc(caption)}</caption>")
+    parts.append("<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in cols.values()) + "</tr></thead><tbody>")
+    kel = shown[kelas_column].tolist() if kelas_column and kelas_column in shown.columns else None
+    data = {c: shown[c].tolist() for c in cols}
+    for i in range(len(shown)):
+        cells = []
+        for c in cols:
+            kind = formats.get(c, "teks")
+            classes = []
+            if kind in ("persen", "rupiah") or kind.startswith("angka"):
+                classes.append("num")
+            if kel is not None and c in kelas_cells and not _missing(kel[i]):
+                classes.append(f"kl-{html.escape(str(kel[i]))}")
+            attr = f' class="{" ".join(classes)}"' if classes else ""
+            cells.append(f"<td{attr}>{html.escape(_fmt(data[c][i], kind))}</td>")
+        parts.append("<tr>" + "".join(cells) + "</tr>")
+    parts.append("</tbody></table>")
+    if max_rows is not None and len(df) > max_rows:
+        parts.append(
+            f'<p class="catatan">Ditampilkan {max_rows} dari {len(df)} baris; daftar lengkap ada di buku kerja Excel.</p>'
+        )
+    return Html("".join(parts))
+
+
+# --- badges, identity, key figures -----------------------------------------------------------
+
+
+def badge_simulasi() -> Html:
+    """The DATA SIMULASI badge shown on every view of demo data."""
+    return Html(
+        '<span class="badge badge-simulasi" title="Angka dalam laporan ini dibangkitkan oleh kit, '
+        'bukan data resmi.">DATA SIMULASI</span>'
+    )
+
+
+def kelas_legend() -> Html:
+    """Legend of the four traffic-light classes."""
+    items = "".join(f'<span class="lgd kl-{k}">{esc(LABEL_KELAS[k])}</span>' for k in KELAS)
+    return Html(f'<div class="legenda">{items}</div>')
+
+
+def identity(identitas: Mapping[str, Any], tahun: int | None = None, judul: str = "Laporan Kecamatan") -> Html:
+    """The report's heading block: kecamatan, kabupaten, province, year, desa count, DATA SIMULASI badge.
+
+    >>> "DATA SIMULASI" in str(identity({"nama_kecamatan": "X", "kode_kecamatan": "1", "simulasi": True}))
+    True
+    """
+    nama = identitas.get("nama_kecamatan") or identitas.get("nama_kabupaten") or ""
+    kode = identitas.get("kode_kecamatan") or identitas.get("kode_kabupaten") or ""
+    badge = str(badge_simulasi()) if identitas.get("simulasi") else ""
+    rows = []
+    for key, label in (
+        ("nama_kabupaten", "Kabupaten/Kota"),
+        ("nama_provinsi", "Provinsi"),
+        ("n_kecamatan", "Jumlah kecamatan"),
+        ("n_desa", "Jumlah desa"),
+        ("n_kelurahan", "Jumlah kelurahan"),
+    ):
+        if key in identitas and not _missing(identitas.get(key)) and not (key == "nama_kabupaten" and "kode_kecamatan" not in identitas):
+            rows.append(f"<div><dt>{esc(label)}</dt><dd>{esc(identitas[key])}</dd></div>")
+    if tahun is not None:
+        rows.append(f"<div><dt>Tahun anggaran</dt><dd>{esc(tahun)}</dd></div>")
+    return Html(
+        f'<header class="identitas">{badge}<h1>{esc(judul)} {esc(nama)}</h1>'
+        f'<p class="kode">Kode wilayah {esc(kode)}</p><dl class="ringkas">{"".join(rows)}</dl></header>'
+    )
+
+
+def key_figures(ringkasan: pd.DataFrame) -> Html:
+    """Cards of the key figures (``ukuran, nilai, keterangan``; values already formatted)."""
+    if ringkasan.empty:
+        return Html('<p class="catatan">Tidak ada angka kunci.</p>')
+    cards = []
+    for row in ringkasan.itertuples(index=False):
+        ket = getattr(row, "keterangan", None)
+        ket_html = f'<div class="ket">{esc(ket)}</div>' if not _missing(ket) and str(ket) else ""
+        cards.append(f'<div class="kartu"><div class="nilai">{esc(row.nilai)}</div><div class="ukuran">{esc(row.ukuran)}</div>{ket_html}</div>')
+    return Html(f'<div class="kartu-grid">{"".join(cards)}</div>')
+
+
+def note(text: str) -> Html:
+    """A short escaped remark under a figure or table."""
+    return Html(f'<p class="catatan">{esc(text)}</p>')
+
+
+def heading(text: str, level: int = 3) -> Html:
+    """An escaped heading (for titles that carry data, e.g. a desa name)."""
+    return Html(f"<h{level}>{esc(text)}</h{level}>")
+
+
+# --- capaian --------------------------------------------------------------------------------
+
+
+def _indicator_order(df: pd.DataFrame) -> list[str]:
+    ind = df.drop_duplicates("indikator")
+    sekt = ind["sektor"] if "sektor" in ind.columns else pd.Series([""] * len(ind), index=ind.index)
+    keyed = sorted(zip(sekt.astype("string").fillna(""), ind["indikator"].astype(str)), key=lambda t: (_SEKTOR_ORDER.get(str(t[0]), 9), t[1]))
+    return [i for _, i in keyed]
+
+
+def traffic_light_table(
+    capaian: pd.DataFrame,
+    capaian_wilayah: pd.DataFrame | None = None,
+    row_code: str = "kode_desa",
+    row_name: str = "nama_desa",
+    row_label: str = "Desa",
+) -> Html:
+    """Desa × indicator table with traffic-light cells, plus the kecamatan and kabupaten rows.
+
+    ``capaian``: classified desa values (``kode_desa, nama_desa, indikator, nilai, kelas``,
+    optionally ``nama_indikator, target, label_kelas``); ``capaian_wilayah``: classified
+    aggregated values with ``tingkat`` (kecamatan/kabupaten/provinsi rows are appended).
+    """
+    if capaian.empty:
+        return Html('<p class="catatan">Tidak ada data capaian untuk tahun ini.</p>')
+    inds = _indicator_order(capaian)
+    first = capaian.drop_duplicates("indikator")
+    nama_ind = dict(zip(first["indikator"], first["nama_indikator"])) if "nama_indikator" in first.columns else {}
+    target = dict(zip(first["indikator"], first["target"])) if "target" in first.columns else {}
+    head = [f"<th>{esc(row_label)}</th>"]
+    for i in inds:
+        tgt = target.get(i)
+        title = f"{nama_ind.get(i, i)}" + ("" if _missing(tgt) else f" — target {fmt_persen(tgt)}")
+        head.append(f'<th class="rot" title="{esc(title)}"><span>{esc(i)}</span></th>')
+
+    def cell_map(df: pd.DataFrame, key: str) -> dict[Any, dict[str, tuple[str, str, str]]]:
+        # Plain-Python pass over the rows: per row key, indicator → (text, class, tooltip).
+        kel = df["kelas"].tolist() if "kelas" in df.columns else ["abu"] * len(df)
+        lab = df["label_kelas"].tolist() if "label_kelas" in df.columns else [None] * len(df)
+        out: dict[Any, dict[str, tuple[str, str, str]]] = {}
+        for k, ind, v, kl, lb in zip(df[key].tolist(), df["indikator"].tolist(), df["nilai"].tolist(), kel, lab):
+            kl = "abu" if _missing(kl) else str(kl)
+            out.setdefault(k, {}).setdefault(ind, (fmt_angka(v, 1), kl, LABEL_KELAS.get(kl, "") if _missing(lb) else str(lb)))
+        return out
+
+    def cells(values: Mapping[str, tuple[str, str, str]]) -> str:
+        out = []
+        for i in inds:
+            c = values.get(i)
+            if c is None:
+                out.append('<td class="kl-abu">–</td>')
+            else:
+                out.append(f'<td class="num kl-{esc(c[1])}" title="{esc(c[2])}">{esc(c[0])}</td>')
+        return "".join(out)
+
+    rows = []
+    by_row = cell_map(capaian, row_code)
+    names = dict(zip(capaian[row_code].tolist(), capaian[row_name].tolist()))
+    for k in sorted(by_row, key=str):
+        rows.append(f'<tr><th class="desa">{esc(names.get(k))}</th>{cells(by_row[k])}</tr>')
+    if capaian_wilayah is not None and not capaian_wilayah.empty:
+        by_level = cell_map(capaian_wilayah, "tingkat")
+        for tingkat, label in (("kecamatan", "Kecamatan"), ("kabupaten", "Kabupaten/Kota"), ("provinsi", "Provinsi")):
+            if tingkat in by_level:
+                rows.append(f'<tr class="agregat"><th class="desa">{esc(label)}</th>{cells(by_level[tingkat])}</tr>')
+    return Html(
+        f'<div class="tabel-lebar"><table class="tabel lampu"><thead><tr>{"".join(head)}</tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table></div>{kelas_legend()}'
+    )
+
+
+def indicator_dictionary(kamus: pd.DataFrame) -> Html:
+    """The annex: every indicator with its definition, target and the target's source and tag."""
+    if kamus.empty:
+        return Html('<p class="catatan">Kamus indikator kosong.</p>')
+    labels = {
+        "indikator": "Kode",
+        "nama_indikator": "Indikator",
+        "nama": "Indikator",
+        "sektor": "Sektor",
+        "pembilang": "Pembilang",
+        "penyebut": "Penyebut",
+        "definisi": "Definisi",
+        "arah": "Arah",
+        "target": "Target",
+        "sumber_target": "Sumber target",
+        "tag_target": "Status target",
+    }
+    cols = {c: h for c, h in labels.items() if c in kamus.columns}
+    df = kamus.copy()
+    if "arah" in df.columns:
+        df["arah"] = df["arah"].map({"higher": "makin tinggi makin baik", "lower": "makin rendah makin baik"}).fillna(df["arah"])
+    if "tag_target" in df.columns:
+        df["tag_target"] = df["tag_target"].map({"sourced": "bersumber resmi", "proposed": "usulan kit"}).fillna(df["tag_target"])
+    fmts = {"target": "persen"} if "target" in df.columns and pd.api.types.is_numeric_dtype(df["target"]) else {}
+    return table(df, cols, fmts, css_class="tabel kecil")
+
+
+def trend_summary(tren_desa: pd.DataFrame) -> Html:
+    """Per indicator: how many desa improved, worsened or stayed (from the first year to the report's)."""
+    if tren_desa.empty:
+        return Html('<p class="catatan">Tren per desa memerlukan data lebih dari satu tahun.</p>')
+    lab = "label_tren" if "label_tren" in tren_desa.columns else "tren"
+    g = tren_desa.assign(_l=tren_desa[lab].astype("string").fillna("Tidak ada data")).pivot_table(
+        index="indikator", columns="_l", values="kode_desa", aggfunc="count", fill_value=0, observed=True)
+    g = g.reindex(_indicator_order(tren_desa.assign(sektor=tren_desa["indikator"].astype(str).str.extract(r"^([A-Z]+)")[0])))
+    names = tren_desa.drop_duplicates("indikator").set_index("indikator")
+    g = g.reset_index()
+    if "nama_indikator" in names.columns:
+        g.insert(1, "nama_indikator", g["indikator"].map(names["nama_indikator"]))
+    cols = {"indikator": "Indikator", "nama_indikator": "Nama indikator", **{c: f"Desa: {c}" for c in g.columns[2:]}}
+    first = tren_desa["tahun_awal"].iloc[0] if "tahun_awal" in tren_desa.columns else ""
+    last = tren_desa["tahun_akhir"].iloc[0] if "tahun_akhir" in tren_desa.columns else ""
+    return table(g, cols, {c: "angka" for c in g.columns[2:]}, caption=f"Jumlah desa menurut arah perubahan {first}–{last}",
+                 css_class="tabel kecil")
+
+
+def kecamatan_table(kecamatan: pd.DataFrame, pola_tautan: str = "") -> Html:
+    """The kabupaten report's ranking table; each name links to its kecamatan report when ``pola_tautan``
+    (e.g. ``"{kode}.html"``) is given.
+
+    >>> t = pd.DataFrame({"kode_kecamatan": ["33.07.01"], "nama_kecamatan": ["<W>"], "peringkat": [1]})
+    >>> '<a href="33.07.01.html">&lt;W&gt;</a>' in str(kecamatan_table(t, "{kode}.html"))
+    True
+    """
+    if kecamatan.empty:
+        return Html('<p class="catatan">Tidak ada kecamatan.</p>')
+    cols = {"peringkat": "Peringkat", "kode_kecamatan": "Kode", "nama_kecamatan": "Kecamatan", "n_desa": "Desa",
+            "indeks_capaian": "Indeks Capaian Layanan Dasar (rerata desa)", "n_merah": "Nilai merah",
+            "porsi_layanan_dasar": "Porsi belanja layanan dasar", "porsi_siltap": "Porsi siltap & tunjangan"}
+    fmts = {"indeks_capaian": "angka2", "porsi_layanan_dasar": "persen", "porsi_siltap": "persen", "n_merah": "angka"}
+    out = str(table(kecamatan, cols, fmts, css_class="tabel kecil"))
+    if pola_tautan:
+        for kode, nama in zip(kecamatan["kode_kecamatan"].astype(str), kecamatan["nama_kecamatan"].astype(str)):
+            href = html.escape(pola_tautan.replace("{kode}", kode), quote=True)
+            cell = f"<td>{html.escape(nama)}</td>"
+            out = out.replace(cell, f'<td><a href="{href}">{html.escape(nama)}</a></td>', 1)
+    return Html(out)
+
+
+def wide_counts(df: pd.DataFrame, names: Mapping[str, str], code: str = "kode_kecamatan", caption: str = "",
+                bad_columns: Iterable[str] = ()) -> Html:
+    """A wide count table (e.g. desa breaching each rule per kecamatan); non-zero counts in ``bad_columns`` red."""
+    if df.empty:
+        return Html('<p class="catatan">Tidak ada data.</p>')
+    d = df.copy()
+    d.insert(1, "_nama", d[code].map(dict(names)).fillna(d[code]))
+    value_cols = [c for c in d.columns if c not in (code, "_nama")]
+    parts = ['<table class="tabel kecil">']
+    if caption:
+        parts.append(f"<caption>{esc(caption)}</caption>")
+    parts.append("<thead><tr><th>Kode</th><th>Kecamatan</th>" + "".join(f"<th>{esc(c)}</th>" for c in value_cols) + "</tr></thead><tbody>")
+    bad = set(bad_columns)
+    for rec in d.to_dict("records"):
+        cells = []
+        for c in value_cols:
+            v = rec[c]
+            cls = "num kl-merah" if c in bad and not _missing(v) and float(v) > 0 else "num"
+            cells.append(f'<td class="{cls}">{esc(fmt_angka(v))}</td>')
+        parts.append(f"<tr><td>{esc(rec[code])}</td><td>{esc(rec['_nama'])}</td>{''.join(cells)}</tr>")
+    parts.append("</tbody></table>")
+    return Html("".join(parts))
+
+
+# --- rules, findings, stamp ------------------------------------------------------------------
+
+
+def rules_table(aturan: pd.DataFrame, tahun: int | None = None, only_breaches: bool = False) -> Html:
+    """Fiscal rules per desa (``nama_desa, tahun, aturan, nilai, batas_bawah, batas_atas, patuh, pesan``).
+
+    Compliant rows are green, breaches red, rules without data grey;
+    ``only_breaches`` keeps the breaches only.
+    """
+    if aturan.empty:
+        return Html('<p class="catatan">Tidak ada aturan belanja yang dapat diperiksa.</p>')
+    df = aturan if tahun is None or "tahun" not in aturan.columns else aturan[aturan["tahun"] == tahun]
+    if only_breaches:
+        df = df[df["patuh"].astype("boolean").eq(False).fillna(False).to_numpy(dtype=bool)]
+        if df.empty:
+            return Html('<p class="catatan">Tidak ada desa yang melanggar aturan belanja pada tahun ini.</p>')
+    patuh = df["patuh"].astype("boolean") if "patuh" in df.columns else pd.Series(pd.NA, index=df.index, dtype="boolean")
+    df = df.assign(
+        _kelas=patuh.map({True: "hijau", False: "merah"}).astype("object").where(patuh.notna(), "abu"),
+        _patuh=patuh.map({True: "Patuh", False: "Tidak patuh"}).astype("object").where(patuh.notna(), "Tidak ada data"),
+    )
+    cols = {"nama_desa": "Desa", "tahun": "Tahun", "nama_aturan": "Aturan", "nilai": "Nilai", "batas_bawah": "Batas bawah",
+            "batas_atas": "Batas atas", "_patuh": "Status", "pesan": "Keterangan"}
+    return table(df, cols, {"nilai": "persen", "batas_bawah": "persen", "batas_atas": "persen"}, "_kelas", ["_patuh", "nilai"], css_class="tabel kecil")
+
+
+def rules_summary(aturan: pd.DataFrame) -> Html:
+    """Per year and rule: how many desa comply, breach, or lack data."""
+    if aturan.empty:
+        return Html('<p class="catatan">Tidak ada aturan belanja yang dapat diperiksa.</p>')
+    patuh = aturan["patuh"].astype("boolean")
+    df = aturan.assign(
+        patuh_=patuh.fillna(False) & patuh.notna(),
+        langgar_=(~patuh.fillna(True)) & patuh.notna(),
+        kosong_=patuh.isna(),
+    )
+    g = df.groupby(["tahun", "aturan"], sort=True).agg(patuh=("patuh_", "sum"), langgar=("langgar_", "sum"), kosong=("kosong_", "sum")).reset_index()
+    g = g.assign(_kelas=g["langgar"].gt(0).map({True: "merah", False: "hijau"}))
+    return table(
+        g,
+        {"tahun": "Tahun", "aturan": "Aturan", "patuh": "Desa patuh", "langgar": "Desa melanggar", "kosong": "Tanpa data"},
+        {"patuh": "angka", "langgar": "angka", "kosong": "angka"},
+        "_kelas",
+        ["langgar"],
+        css_class="tabel kecil",
+    )
+
+
+_TINGKAT_TEMUAN = {"galat": "merah", "peringatan": "kuning", "info": "abu"}
+
+
+def findings_summary(kualitas: pd.DataFrame) -> Html:
+    """Counts of data-quality findings per rule and level."""
+    if kualitas.empty:
+        return Html('<p class="catatan">Tidak ada temuan kualitas data untuk kecamatan ini.</p>')
+    g = kualitas.groupby(["tingkat", "aturan"], sort=False).size().rename("jumlah").reset_index()
+    g = g.assign(_o=g["tingkat"].map({"galat": 0, "peringatan": 1, "info": 2}).fillna(3)).sort_values(["_o", "jumlah"], ascending=[True, False])
+    g = g.assign(_kelas=g["tingkat"].map(_TINGKAT_TEMUAN).fillna("abu"))
+    return table(g, {"tingkat": "Tingkat", "aturan": "Aturan", "jumlah": "Jumlah temuan"}, {"jumlah": "angka"}, "_kelas", ["tingkat"], css_class="tabel kecil")
+
+
+def findings_table(kualitas: pd.DataFrame, max_rows: int = 40) -> Html:
+    """The findings themselves (most severe first), with the village, field, value and rule."""
+    if kualitas.empty:
+        return Html("")
+    df = kualitas.assign(_o=kualitas["tingkat"].map({"galat": 0, "peringatan": 1, "info": 2}).fillna(3))
+    df = df.sort_values(["_o", "kode_desa", "tahun"], kind="stable")
+    df = df.assign(_kelas=df["tingkat"].map(_TINGKAT_TEMUAN).fillna("abu"))
+    cols = {"tingkat": "Tingkat", "kode_desa": "Kode desa", "tahun": "Tahun", "tabel": "Tabel", "kolom": "Kolom", "nilai": "Nilai", "pesan": "Pesan"}
+    return table(df, cols, {}, "_kelas", ["tingkat"], max_rows=max_rows, css_class="tabel kecil")
+
+
+def agenda_table(agenda: pd.DataFrame, max_rows: int = 60) -> Html:
+    """The agenda terpadu: who acts, where, on what."""
+    cols = {
+        "prioritas": "Prioritas",
+        "nama_desa": "Desa",
+        "nama_indikator": "Indikator",
+        "nilai": "Nilai",
+        "target": "Target",
+        "kesenjangan": "Kesenjangan",
+        "penanggung_jawab": "Penanggung jawab",
+        "sub_bidang_apbdes": "Sub-bidang APBDes",
+        "jenis_agenda": "Jenis agenda",
+    }
+    num = {c: "angka1" for c in ("nilai", "target", "kesenjangan") if c in agenda.columns and pd.api.types.is_numeric_dtype(agenda[c])}
+    return table(agenda, cols, num, max_rows=max_rows, css_class="tabel kecil", kosong="Tidak ada agenda: tidak ada indikator berstatus merah.")
+
+
+def split_values(split: Mapping[str, Any]) -> Html:
+    """The quadrant's split values and how they were chosen, printed beside the chart."""
+    if not split:
+        return Html('<p class="catatan">Nilai pembagi kuadran tidak tersedia.</p>')
+    label = {
+        "batas_x": "Pembagi kesenjangan layanan (sumbu datar)",
+        "cara_x": "Cara memilih pembagi kesenjangan",
+        "batas_y": "Pembagi porsi belanja layanan dasar, % (sumbu tegak)",
+        "cara_y": "Cara memilih pembagi belanja",
+        "sama_dengan_batas": "Nilai tepat pada pembagi dihitung",
+        "n_desa": "Desa dengan data lengkap",
+    }
+    items = []
+    for k, v in split.items():
+        if isinstance(v, float):
+            text = fmt_angka(v, 3 if abs(v) < 2 else 1)
+        else:
+            text = "–" if _missing(v) else str(v)
+        items.append(f"<div><dt>{esc(label.get(k, k.replace('_', ' ')))}</dt><dd>{esc(text)}</dd></div>")
+    return Html(f'<dl class="pembagi">{"".join(items)}</dl>')
+
+
+def stamp(
+    versi_kit: str,
+    fingerprint: str,
+    parameter: Mapping[str, Any],
+    tanggal: datetime | None = None,
+    simulasi: bool = False,
+) -> Html:
+    """Footer stamp: kit version, data fingerprint, parameters and date.
+
+    Two people comparing reports check that these match before discussing numbers.
+
+    >>> s = str(stamp("0.1.0", "abc123", {"kode_kecamatan": "33.07.01"}, datetime(2025, 1, 2, 3, 4)))
+    >>> "abc123" in s and "02-01-2025 03:04" in s
+    True
+    """
+    when = (tanggal or datetime.now()).strftime("%d-%m-%Y %H:%M")
+    params = ", ".join(f"{k}={v!r}" for k, v in parameter.items() if v not in ("", None))
+    sim = " · DATA SIMULASI" if simulasi else ""
+    return Html(
+        '<footer class="cap">'
+        f"<div>Kit Analisis Dashboard Kecamatan (P3PD) versi <b>{esc(versi_kit)}</b> · sidik data <b>{esc(fingerprint)}</b>{esc(sim)}</div>"
+        f"<div>Parameter: {esc(params)}</div>"
+        f"<div>Dibuat {esc(when)}</div>"
+        "</footer>"
+    )
+
+
+# --- figures and display ----------------------------------------------------------------------
+
+
+class Figure:
+    """A plotly figure shown as an HTML ``<div>`` using the shared ``plotly.min.js``.
+
+    In the batch (``P3PD_LAPORAN_BATCH`` set) only ``text/html`` is emitted; in
+    interactive Jupyter the plotly JSON is added so JupyterLab draws it too.
+    """
+
+    __slots__ = ("fig",)
+
+    def __init__(self, fig: Any) -> None:
+        self.fig = fig
+
+    def html(self) -> str:
+        div = self.fig.to_html(full_html=False, include_plotlyjs=False, config=_PLOTLY_CONFIG, default_width="100%")
+        return f'<div class="grafik">{div}</div>'
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        bundle: dict[str, Any] = {"text/html": self.html(), "text/plain": "<Grafik>"}
+        if not os.environ.get(BATCH_ENV):
+            bundle["application/vnd.plotly.v1+json"] = self.fig.to_plotly_json()
+        return bundle
+
+
+def figure(fig: Any) -> Figure:
+    """Wrap a plotly figure for display in a report."""
+    return Figure(fig)
+
+
+def show(*objs: Any) -> None:
+    """Display HTML pieces, plotly figures and DataFrames in order (one call per section)."""
+    from IPython.display import display
+
+    for obj in objs:
+        if obj is None:
+            continue
+        if hasattr(obj, "to_plotly_json"):
+            obj = Figure(obj)
+        elif isinstance(obj, pd.DataFrame):
+            obj = table(obj)
+        elif isinstance(obj, str):
+            obj = Html(obj)
+        display(obj)
+
+
+def page(title: str, body: str, aset: str = "_aset", lang: str = "id") -> str:
+    """A complete HTML page using the shared CSS (for pages built outside nbconvert, e.g. the index)."""
+    return (
+        f'<!DOCTYPE html><html lang="{esc(lang)}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>{esc(title)}</title><link rel="stylesheet" href="{esc(aset)}/laporan.css"></head>'
+        f'<body><main class="laporan">{body}</main></body></html>'
+    )
