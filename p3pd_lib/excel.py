@@ -477,6 +477,11 @@ def kecamatan_workbook(view: Any, parameter: Mapping[str, Any] | None = None) ->
         qws.cell(row=r, column=2, value=_cell_value(v))
         r += 1
     _sheet_table(wb, "Status desa", view.status_desa, COLUMNS["status"], "Status IDM dan Indeks Desa")
+    _sheet_table(wb, "Usulan masyarakat", view.kebutuhan_usulan,
+                 {"kode_desa": "Kode desa", "nama_desa": "Desa", "sektor": "Sektor", "n_merah": "Indikator merah",
+                  "n_kuning": "Indikator kuning", "n_usulan": "Usulan", "n_didanai": "Usulan didanai APBDes",
+                  "porsi": "Porsi belanja sektor (%)", "median": "Median kecamatan (%)", "kelas": "Kelas"},
+                 f"Kebutuhan, usulan masyarakat dan anggaran per desa dan sektor, {view.tahun}")
     _sheet_table(wb, "Agenda terpadu", view.agenda,
                  {"prioritas": "Prioritas", "nama_desa": "Desa", "jenis_agenda": "Jenis agenda", "indikator": "Indikator",
                   "nama_indikator": "Nama indikator", "nilai": "Nilai", "target": "Target", "kuadran": "Kuadran",

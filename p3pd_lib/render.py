@@ -419,6 +419,101 @@ def wide_counts(df: pd.DataFrame, names: Mapping[str, str], code: str = "kode_ke
     return Html("".join(parts))
 
 
+# --- demand side: need, proposals, budget ----------------------------------------------------
+
+#: Colour of each need–demand–supply class (DOMAIN.md §5) in grids and legends.
+WARNA_KELAS_USULAN = {
+    "Selaras": "hijau",
+    "Usulan belum terdanai": "kuning",
+    "Kebutuhan belum tersuarakan": "merah",
+    "Belanja tanpa kebutuhan mendesak": "biru",
+    "Tidak mendesak": "abu",
+}
+_SINGKAT_KELAS_USULAN = {
+    "Selaras": "Selaras",
+    "Usulan belum terdanai": "Belum terdanai",
+    "Kebutuhan belum tersuarakan": "Belum tersuarakan",
+    "Belanja tanpa kebutuhan mendesak": "Belanja tanpa kebutuhan",
+    "Tidak mendesak": "Tidak mendesak",
+}
+
+
+def need_demand_legend(penjelasan: Mapping[str, str]) -> Html:
+    """Legend of the five need–demand–supply classes with what each means."""
+    items = "".join(
+        f'<li><span class="lgd kl-{WARNA_KELAS_USULAN.get(k, "abu")}">{esc(k)}</span> {esc(v)}</li>'
+        for k, v in penjelasan.items()
+    )
+    return Html(f'<ul class="legenda-usulan">{items}</ul>')
+
+
+def need_demand_grid(kebutuhan: pd.DataFrame, label_sektor: Mapping[str, str]) -> Html:
+    """Desa × sector grid of the need–demand–supply classes.
+
+    ``kebutuhan``: ``kode_desa, nama_desa, sektor, kelas`` and optionally
+    ``n_merah, n_kuning, n_usulan, n_didanai`` (shown as the cell's tooltip).
+
+    >>> k = pd.DataFrame({"kode_desa": ["1"], "nama_desa": ["<A>"], "sektor": ["KES"], "kelas": ["Selaras"]})
+    >>> "kl-hijau" in need_demand_grid(k, {"KES": "Kesehatan"}) and "&lt;A&gt;" in need_demand_grid(k, {"KES": "Kesehatan"})
+    True
+    """
+    if kebutuhan.empty:
+        return Html('<p class="catatan">Belum ada data usulan masyarakat untuk tahun ini.</p>')
+    sectors = [s for s in label_sektor if s in set(kebutuhan["sektor"])]
+    head = "<th>Desa</th>" + "".join(f"<th>{esc(label_sektor[s])}</th>" for s in sectors)
+    cells: dict[Any, dict[str, str]] = {}
+    names: dict[Any, Any] = {}
+    for rec in kebutuhan.to_dict("records"):
+        kelas = rec["kelas"]
+        tip = "; ".join(
+            f"{lab} {int(rec[col])}" for col, lab in (("n_merah", "merah"), ("n_kuning", "kuning"),
+                                                      ("n_usulan", "usulan"), ("n_didanai", "didanai"))
+            if col in rec and not _missing(rec[col])
+        )
+        warna = WARNA_KELAS_USULAN.get(kelas, "abu")
+        cells.setdefault(rec["kode_desa"], {})[rec["sektor"]] = (
+            f'<td class="kl-{warna}" title="{esc(tip)}">{esc(_SINGKAT_KELAS_USULAN.get(kelas, kelas))}</td>'
+        )
+        names[rec["kode_desa"]] = rec.get("nama_desa")
+    rows = [
+        f'<tr><th class="desa">{esc(names[k])}</th>'
+        + "".join(cells[k].get(s, '<td class="kl-abu">–</td>') for s in sectors) + "</tr>"
+        for k in sorted(cells, key=str)
+    ]
+    return Html(
+        f'<div class="tabel-lebar"><table class="tabel lampu usulan"><thead><tr>{head}</tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table></div>'
+    )
+
+
+def need_demand_counts(usulan_wilayah: pd.DataFrame, label_sektor: Mapping[str, str], kelas: Sequence[str]) -> Html:
+    """Number of desa per class and sector, kecamatan and kabupaten side by side."""
+    if usulan_wilayah.empty:
+        return Html('<p class="catatan">Belum ada data usulan masyarakat untuk tahun ini.</p>')
+    parts = []
+    for tingkat, judul in (("kecamatan", "Kecamatan"), ("kabupaten", "Kabupaten/Kota")):
+        d = usulan_wilayah[usulan_wilayah["tingkat"] == tingkat]
+        if d.empty:
+            continue
+        wide = d.pivot_table(index="sektor", columns="kelas", values="n_desa", aggfunc="sum", observed=True)
+        wide = wide.reindex(index=[s for s in label_sektor if s in wide.index], columns=list(kelas)).fillna(0)
+        head = "<th>Sektor</th>" + "".join(
+            f'<th><span class="lgd kl-{WARNA_KELAS_USULAN.get(k, "abu")}">{esc(_SINGKAT_KELAS_USULAN.get(k, k))}</span></th>'
+            for k in kelas
+        )
+        body = "".join(
+            f"<tr><td>{esc(label_sektor[s])}</td>" + "".join(f'<td class="num">{esc(fmt_angka(v))}</td>' for v in row)
+            + "</tr>"
+            for s, row in zip(wide.index, wide.to_numpy())
+        )
+        nama = d["nama_wilayah"].iloc[0]
+        parts.append(
+            f'<table class="tabel kecil"><caption>{esc(judul)} {esc(nama)}: jumlah desa per kelas</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+    return Html("".join(parts))
+
+
 # --- rules, findings, stamp ------------------------------------------------------------------
 
 

@@ -185,9 +185,11 @@ def test_batch_writes_every_output(batch):
         assert "render.show(" not in html and "kecamatan_view(" not in html, "kode sel tidak boleh tampil"
         assert html.count('class="plotly-graph-div"') >= 8
         for section in ("Angka kunci", "Capaian layanan dasar", "Tren dari tahun ke tahun", "Belanja desa",
-                        "Kuadran kebutuhan vs belanja", "Agenda terpadu", "Kualitas data", "Lampiran: kamus indikator"):
+                        "Kuadran kebutuhan vs belanja", "Usulan masyarakat: kebutuhan, usulan dan anggaran",
+                        "Agenda terpadu", "Kualitas data", "Lampiran: kamus indikator"):
             assert section in html
         assert "sidik data" in html
+        assert "Kebutuhan belum tersuarakan" in html and "kl-biru" in html  # the class legend of the demand side
         nb = nbformat.read(out / "33.07" / f"{kode}.ipynb", as_version=4)
         assert nb.metadata.papermill["parameters"]["kode_kecamatan"] == kode
         assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
