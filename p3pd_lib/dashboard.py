@@ -1,0 +1,1801 @@
+"""The Voila dashboard for kecamatan staff: one :class:`App` owning its widgets.
+
+The notebook ``notebooks/dashboard_kecamatan.ipynb`` only builds an :class:`App`
+and displays ``app.container``; everything else lives here so it can be tested
+without a browser, from an in-memory :class:`~p3pd_lib.store.Dataset`::
+
+    app = App(dataset)                      # tests, notebooks
+    app = App.from_store(data_dir=None)     # Voila: the canonical store
+    app.open_query("kecamatan=33.07.01&tahun=2024")
+
+Design (Voila's own example apps):
+
+- every control calls the one :meth:`App.update` method; it reads the controls,
+  takes the kecamatan view from a small per-kecamatan cache and redraws only the
+  visible tab; the other tabs are redrawn when they are opened (lazily);
+- all figures of a tab are sent in one ``Output.outputs`` assignment, so the
+  browser sees one change per tab;
+- figures use plotly's mimetype renderer: JupyterLab's plotly extension (shipped
+  inside the plotly package) draws them with its bundled plotly.js, no CDN;
+- every text a user sees is Bahasa Indonesia; every value from data is HTML-escaped;
+  exceptions are caught in :meth:`App.update`, logged on the server's stderr and
+  replaced by an Indonesian message (no traceback, code or path ever reaches the page).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import logging
+import os
+import re
+import sys
+import threading
+import time
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from urllib.parse import parse_qs
+
+import pandas as pd
+
+from .errors import DataError, KitError, ParameterError
+
+log = logging.getLogger(__name__)
+
+
+def _server_log_handler() -> None:
+    # Inside a kernel sys.stderr is forwarded to the browser; the real stderr of
+    # the kernel process goes to the Voila server's log, which is where details belong.
+    if not any(getattr(h, "_p3pd", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.__stderr__)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [p3pd.dashboard] %(message)s"))
+        handler._p3pd = True  # type: ignore[attr-defined]
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
+_server_log_handler()
+
+#: Tabs of the dashboard, in display order.
+TABS: tuple[str, ...] = (
+    "Ringkasan",
+    "Layanan Dasar",
+    "Belanja Desa",
+    "Kuadran",
+    "Agenda Terpadu",
+    "Kualitas Data",
+    "Tren",
+)
+
+SEKTOR_NAMA: dict[str, str] = {
+    "PEND": "Pendidikan",
+    "KES": "Kesehatan",
+    "AIR": "Air bersih & Sanitasi",
+    "SOS": "Perlindungan Sosial",
+    "ADM": "Administrasi Kependudukan",
+}
+
+#: Default yellow bands of the traffic light (parameters/klasifikasi.yaml), in points.
+PITA_NAIK_BAWAAN = 10.0
+PITA_TURUN_BAWAAN = 5.0
+
+PESAN_GALAT_UMUM = (
+    "Maaf, terjadi kesalahan saat menyiapkan tampilan ini. Data sebelumnya tetap ditampilkan. "
+    "Coba pilihan lain atau hubungi pengelola data kecamatan."
+)
+
+#: Logged (server side) when :meth:`App.from_store` has built its first view.
+READY_LOG = "dashboard siap:"
+
+_KODE_KEC_RE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
+_CACHE_SIZE = 48  # views are small (≈ 0.5 MB); room for every kecamatan of a large kabupaten
+#: Seconds to wait after a view is shown before prefetching the kabupaten's other kecamatan.
+PREFETCH_DELAY_S = 6.0
+
+
+# --------------------------------------------------------------------------- settings & query
+
+
+@dataclass(frozen=True)
+class TrainerSettings:
+    """Trainer-mode overrides of the traffic-light bands and targets (hashable: a cache key).
+
+    ``targets`` is a sorted tuple of ``(indikator, target)`` pairs.
+
+    >>> TrainerSettings().is_default
+    True
+    >>> TrainerSettings(pita_naik=15).is_default
+    False
+    """
+
+    pita_naik: float = PITA_NAIK_BAWAAN
+    pita_turun: float = PITA_TURUN_BAWAAN
+    targets: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def is_default(self) -> bool:
+        """True when nothing is overridden (the view uses the kit's parameters)."""
+        return self.pita_naik == PITA_NAIK_BAWAAN and self.pita_turun == PITA_TURUN_BAWAAN and not self.targets
+
+    def with_target(self, indikator: str, target: float | None) -> "TrainerSettings":
+        """A copy with one indicator's target set (``None`` removes the override)."""
+        rest = {k: v for k, v in self.targets if k != indikator}
+        if target is not None:
+            rest[indikator] = float(target)
+        return replace(self, targets=tuple(sorted(rest.items())))
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query string: the kecamatan and year asked for, and messages about bad values."""
+
+    kecamatan: str | None = None
+    tahun: int | None = None
+    pesan: tuple[str, ...] = ()
+
+
+def parse_query(query: str | None, kecamatan_tersedia: Iterable[str], tahun_tersedia: Iterable[int]) -> Query:
+    """Parse ``kecamatan=33.07.01&tahun=2024`` against what the data hold.
+
+    Unknown or malformed values are dropped and explained in ``pesan``
+    (Indonesian, the value quoted as given: escape it before showing as HTML).
+    Never raises.
+
+    >>> q = parse_query("?kecamatan=33.07.01&tahun=2024", ["33.07.01"], [2023, 2024])
+    >>> q.kecamatan, q.tahun, q.pesan
+    ('33.07.01', 2024, ())
+    >>> q = parse_query("kecamatan=99&tahun=abc", ["33.07.01"], [2024])
+    >>> q.kecamatan, q.tahun, len(q.pesan)
+    (None, None, 2)
+    """
+    kec_ok = set(kecamatan_tersedia)
+    years = sorted({int(y) for y in tahun_tersedia})
+    text = (query or "").strip().lstrip("?")
+    try:
+        params = parse_qs(text, keep_blank_values=True, max_num_fields=20)
+    except ValueError:
+        return Query(pesan=("Alamat halaman tidak dapat dibaca; menampilkan pilihan bawaan.",))
+    pesan: list[str] = []
+    kecamatan: str | None = None
+    tahun: int | None = None
+    raw_kec = (params.get("kecamatan") or [""])[-1].strip()
+    if raw_kec:
+        shown = raw_kec[:40]
+        if not _KODE_KEC_RE.match(raw_kec):
+            pesan.append(
+                f"Kode kecamatan '{shown}' pada alamat halaman tidak valid (contoh yang benar: 33.07.01); "
+                "menampilkan kecamatan bawaan."
+            )
+        elif raw_kec not in kec_ok:
+            pesan.append(f"Kecamatan '{shown}' tidak ada dalam data; menampilkan kecamatan bawaan.")
+        else:
+            kecamatan = raw_kec
+    raw_tahun = (params.get("tahun") or [""])[-1].strip()
+    if raw_tahun:
+        shown = raw_tahun[:20]
+        if not raw_tahun.isdigit():
+            pesan.append(f"Tahun '{shown}' pada alamat halaman tidak valid (contoh yang benar: 2024).")
+        elif int(raw_tahun) not in years:
+            daftar = ", ".join(str(y) for y in years) or "-"
+            pesan.append(f"Tahun {shown} tidak ada dalam data (tersedia: {daftar}); menampilkan tahun terakhir.")
+        else:
+            tahun = int(raw_tahun)
+    return Query(kecamatan=kecamatan, tahun=tahun, pesan=tuple(pesan))
+
+
+def wait_for_request() -> None:
+    """Block a preheated kernel until Voila hands it a visitor's request, then put the request in ``os.environ``.
+
+    The same protocol as ``voila.utils.wait_for_request`` (voila 0.5.13: a websocket
+    to ``/voila/query/<kernel id>``), without importing ``voila`` in the kernel:
+    that import pulls in jupyter_server, nbconvert and jupyterlab_server, measured at
+    ≈ 1.5 s and ≈ 45 MiB per page's kernel. Returns at once when the kernel is not
+    preheated (plain Voila, Jupyter, tests).
+    """
+    if os.getenv("VOILA_PREHEAT", "False") == "False":
+        return
+    import asyncio
+    import json
+
+    import websockets
+
+    server_url = os.getenv("VOILA_SERVER_URL", "/")
+    url = (
+        f"{os.getenv('VOILA_WS_PROTOCOL', 'ws')}://{os.getenv('VOILA_APP_IP', '127.0.0.1')}:"
+        f"{os.getenv('VOILA_APP_PORT', str(DEFAULT_PORT))}{os.getenv('VOILA_WS_BASE_URL', server_url)}"
+        f"voila/query/{os.getenv('VOILA_KERNEL_ID')}"
+    )
+    received: list[str] = []
+
+    async def receive() -> None:
+        async with websockets.connect(url, open_timeout=5) as ws:
+            received.append(await ws.recv())
+
+    def run() -> None:  # the kernel's own event loop is busy running this cell: use a fresh one
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(receive())
+        except (OSError, asyncio.TimeoutError) as exc:
+            log.warning("permintaan halaman tidak diterima dari %s: %r", url, exc)
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=run, name="p3pd-wait-for-request")
+    thread.start()
+    thread.join()
+    if received:
+        for key, value in json.loads(received[0]).items():
+            os.environ[key] = value
+
+
+def query_string_from_env() -> str:
+    """The page's query string as Voila passes it to the kernel (empty when absent)."""
+    return os.environ.get("QUERY_STRING", "") or ""
+
+
+# --------------------------------------------------------------------------- formatting & HTML
+
+_KELAS_WARNA = {"hijau": "#1a9850", "kuning": "#fdd835", "merah": "#d73027", "abu": "#bdbdbd"}
+_KELAS_TEKS = {"hijau": "#ffffff", "kuning": "#212121", "merah": "#ffffff", "abu": "#212121"}
+_KELAS_LABEL = {"hijau": "Tercapai", "kuning": "Mendekati", "merah": "Belum tercapai", "abu": "Tidak ada data / tidak stabil"}
+
+
+def _kelas_colours() -> dict[str, str]:
+    """Traffic-light colours: the report's visual language when figures.py declares it."""
+    try:
+        from . import figures
+
+        colours = getattr(figures, "WARNA_KELAS", None)
+        if isinstance(colours, Mapping) and all(k in colours for k in _KELAS_WARNA):
+            return {k: str(colours[k]) for k in _KELAS_WARNA}
+    except Exception:  # figures.py is optional for the dashboard's colours
+        log.debug("figures.WARNA_KELAS tidak tersedia", exc_info=True)
+    return dict(_KELAS_WARNA)
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any value for display as text (``None``/NA → ``–``).
+
+    >>> esc("<script>alert(1)</script>")
+    '&lt;script&gt;alert(1)&lt;/script&gt;'
+    """
+    if value is None or (not isinstance(value, (str, bytes)) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        return "–"
+    return html.escape(str(value), quote=True)
+
+
+def fmt_angka(value: Any, desimal: int = 1) -> str:
+    """Indonesian number format: dot thousands, comma decimals; missing → ``–``.
+
+    >>> fmt_angka(1234567.891), fmt_angka(12, 0), fmt_angka(None)
+    ('1.234.567,9', '12', '–')
+    """
+    if value is None or isinstance(value, str):
+        return "–" if value is None else value
+    try:
+        if pd.isna(value):
+            return "–"
+    except (TypeError, ValueError):
+        return str(value)
+    if isinstance(value, bool):
+        return "Ya" if value else "Tidak"
+    s = f"{float(value):,.{desimal}f}"
+    return s.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
+#: Decimals of the columns that are not percentages with one decimal.
+_DESIMAL = {"indeks_capaian": 2, "kesenjangan": 3, "skor": 2, "idm": 4, "iks": 4, "ike": 4, "ikl": 4,
+            "batas_x": 3, "nilai_awal": 1, "nilai_akhir": 1, "perubahan": 1}
+_RUPIAH = {"anggaran", "jumlah", "realisasi", "perkiraan_biaya", "anggaran_disetujui", "total_belanja"}
+
+#: Columns shown on screen per view table (the Excel downloads keep every column).
+KOLOM_TAMPIL: dict[str, tuple[str, ...]] = {
+    "indeks": ("kode_desa", "nama_desa", "indeks_capaian", "n_sektor", "kesenjangan"),
+    "status_desa": ("kode_desa", "nama_desa", "idm", "status_idm", "status_idm_resmi", "status_indeks_desa"),
+    "kuadran": ("kode_desa", "nama_desa", "kesenjangan", "porsi_layanan_dasar", "label_kuadran"),
+    "agenda": ("prioritas", "kode_desa", "nama_desa", "jenis_agenda", "sektor", "indikator", "nama_indikator", "nilai",
+               "target", "sumber_target", "kuadran", "penanggung_jawab", "sub_bidang_apbdes", "keterangan"),
+    "kualitas_belanja": ("kode_desa", "nama_desa", "bel01", "bel07", "aturan_dd_patuh", "label_belanja", "alasan"),
+    "tren_desa": ("kode_desa", "nama_desa", "indikator", "nama_indikator", "tahun_awal", "tahun_akhir", "nilai_awal",
+                  "nilai_akhir", "perubahan", "label_tren"),
+    "kualitas": ("kode_desa", "tahun", "tabel", "kolom", "nilai", "aturan", "tingkat", "pesan"),
+    "komposisi": ("kelompok", "anggaran", "porsi"),
+}
+_EXTRA_LABEL = {"bel01": "Porsi layanan dasar (%)", "bel07": "Porsi siltap (%)", "aturan_dd_patuh": "Aturan Dana Desa dipatuhi",
+                "tahun_awal": "Tahun awal", "tahun_akhir": "Tahun akhir", "jumlah": "Jumlah"}
+
+
+def _labels() -> dict[str, str]:
+    try:
+        from .analysis import LABELS
+    except ImportError:
+        return dict(_EXTRA_LABEL)
+    return {**LABELS, **_EXTRA_LABEL}
+
+
+def _cell(value: Any, column: str = "") -> str:
+    """One value as escaped display text (Indonesian number formats)."""
+    if value is None or value is pd.NA:
+        return "–"
+    if isinstance(value, str):
+        return esc(value)
+    if isinstance(value, (bool,)) or type(value).__name__ == "bool_":
+        return "Ya" if bool(value) else "Tidak"
+    try:
+        if pd.isna(value):
+            return "–"
+    except (TypeError, ValueError):
+        return esc(value)
+    if column in _RUPIAH and isinstance(value, (int, float)):
+        return "Rp " + fmt_angka(value, 0)
+    if isinstance(value, (int,)) or type(value).__name__.startswith("int"):
+        return fmt_angka(value, 0) if column != "tahun" and not column.startswith("tahun") else str(int(value))
+    if isinstance(value, float) or type(value).__name__.startswith("float"):
+        return fmt_angka(value, _DESIMAL.get(column, 1))
+    return esc(value)
+
+
+def table_html(
+    df: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    *,
+    css_class: str = "p3pd-tabel",
+    max_rows: int = 500,
+    kosong: str = "Tidak ada data.",
+) -> str:
+    """A plain HTML table of ``df`` (raw column names; Indonesian labels as headers), everything escaped.
+
+    >>> "&lt;b&gt;" in table_html(pd.DataFrame({"nama_desa": ["<b>x</b>"]}))
+    True
+    >>> "Rp 1.500.000" in table_html(pd.DataFrame({"anggaran": [1500000.0]}))
+    True
+    """
+    if df is None or df.empty:
+        return f"<p class='p3pd-kosong'>{esc(kosong)}</p>"
+    cols = [c for c in (columns or df.columns) if c in df.columns]
+    labels = _labels()
+    head = "".join(f"<th>{esc(labels.get(c, c))}</th>" for c in cols)
+    rows = []
+    for rec in df[cols].head(max_rows).itertuples(index=False, name=None):
+        rows.append("<tr>" + "".join(f"<td>{_cell(v, c)}</td>" for v, c in zip(rec, cols)) + "</tr>")
+    more = ""
+    if len(df) > max_rows:
+        more = f"<p class='p3pd-catatan'>Menampilkan {max_rows} dari {len(df)} baris; unduh Excel untuk semua baris.</p>"
+    return f"<table class='{css_class}'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+
+
+def _light_cell(kelas: Any, text: str, title: str, colours: Mapping[str, str]) -> str:
+    k = str(kelas) if isinstance(kelas, str) and kelas in colours else "abu"
+    return (
+        f"<td class='p3pd-lampu p3pd-{k}' data-kelas='{k}' title='{esc(title)}' "
+        f"style='background:{colours[k]};color:{_KELAS_TEKS[k]}'>{text}</td>"
+    )
+
+
+def _legend(colours: Mapping[str, str]) -> str:
+    items = "".join(
+        f"<span class='p3pd-legenda-item'><span class='p3pd-kotak' style='background:{colours[k]}'></span>{esc(lab)}</span>"
+        for k, lab in _KELAS_LABEL.items()
+    )
+    return f"<div class='p3pd-legenda'>{items}</div>"
+
+
+_CSS = """
+<style>
+.p3pd-app { font-family: var(--jp-ui-font-family, sans-serif); font-size: 14px; }
+.p3pd-app h2 { margin: 4px 0; font-size: 20px; }
+.p3pd-app h3 { margin: 10px 0 4px 0; font-size: 16px; }
+.p3pd-sub { color: #555; }
+.p3pd-simulasi { background:#fff3cd; border:2px solid #e0a800; color:#5c4400; padding:6px 10px; font-weight:bold; border-radius:4px; }
+.p3pd-pesan { padding:6px 10px; border-radius:4px; margin:4px 0; }
+.p3pd-pesan-galat { background:#fdecea; border:1px solid #d73027; color:#611a15; }
+.p3pd-pesan-info { background:#e8f4fd; border:1px solid #2b7bb9; color:#0b3c5d; }
+.p3pd-pesan-ok { background:#edf7ed; border:1px solid #1a9850; color:#1e4620; }
+table.p3pd-tabel, table.p3pd-matriks { border-collapse: collapse; margin: 4px 0 10px 0; }
+table.p3pd-tabel th, table.p3pd-tabel td, table.p3pd-matriks th, table.p3pd-matriks td {
+  border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }
+table.p3pd-tabel th, table.p3pd-matriks th { background: #f3f3f3; position: sticky; top: 0; }
+table.p3pd-matriks td.p3pd-lampu { text-align: right; min-width: 48px; }
+.p3pd-legenda { margin: 4px 0; } .p3pd-legenda-item { margin-right: 14px; }
+.p3pd-kotak { display:inline-block; width:12px; height:12px; margin-right:4px; vertical-align:middle; border:1px solid #999; }
+.p3pd-kartu { border:1px solid #bbb; border-radius:6px; padding:8px 12px; margin-top:8px; }
+.p3pd-catatan, .p3pd-kosong { color:#666; font-style: italic; }
+.p3pd-unduh a { margin-right: 14px; font-weight: bold; }
+</style>
+"""
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _fig_bundle(fig: Any) -> dict[str, Any]:
+    """An output of ``fig`` for an ``Output`` widget: plotly's mimetype, drawn offline by the lab extension.
+
+    Built directly (as plotly's ``plotly_mimetype`` renderer does) because touching
+    ``plotly.io.renderers`` imports nbformat and jsonschema: ≈ 1 s and ≈ 10 MB per kernel.
+    """
+    import json
+
+    from plotly.io import to_json
+
+    data = json.loads(to_json(fig, validate=False, remove_uids=False))
+    data["config"] = {"displaylogo": False}
+    return {"output_type": "display_data", "data": {"application/vnd.plotly.v1+json": data}, "metadata": {}}
+
+
+# --------------------------------------------------------------------------- data & downloads
+
+
+def _excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """An .xlsx workbook with one sheet per table (Indonesian column labels)."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        used: set[str] = set()
+        for name, df in sheets.items():
+            sheet = re.sub(r"[\[\]\*\?/\\:]", " ", name)[:31] or "Data"
+            base, i = sheet, 2
+            while sheet in used:
+                sheet = f"{base[:28]} {i}"
+                i += 1
+            used.add(sheet)
+            _label(df).to_excel(writer, sheet_name=sheet, index=False)
+    return buf.getvalue()
+
+
+def _label(df: pd.DataFrame) -> pd.DataFrame:
+    """Indonesian column labels via ``analysis.label`` when available."""
+    try:
+        from .analysis import label
+
+        return label(df)
+    except ImportError:
+        return df.copy()
+
+
+def download_link(data: bytes, filename: str, mime: str, text: str) -> str:
+    """An ``<a download>`` link carrying ``data`` as a data URI (works in Voila, no server route).
+
+    >>> download_link(b"ab", "x.txt", "text/plain", "Unduh").startswith("<a download='x.txt'")
+    True
+    """
+    b64 = base64.b64encode(data).decode("ascii")
+    return (
+        f"<a download='{esc(filename)}' href='data:{mime};base64,{b64}' "
+        f"class='p3pd-unduhan' data-nama='{esc(filename)}'>{esc(text)}</a>"
+    )
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def standalone_html(page: str, aset_dir: Path) -> str:
+    """A report page with its shared files (``_aset/laporan.css``, ``_aset/plotly.min.js``) inlined.
+
+    The batch reports share one plotly.js per folder; a downloaded single file must
+    carry its own copy to draw offline.
+
+    >>> import tempfile; d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "laporan.css").write_text("b{}"); _ = (d / "plotly.min.js").write_text("var P=1;")
+    >>> standalone_html('<link href="../_aset/laporan.css" rel="stylesheet"/><script src="../_aset/plotly.min.js"></script>', d)
+    '<style>b{}</style><script>var P=1;</script>'
+    """
+    def read(href: str) -> str | None:
+        path = aset_dir / Path(href).name
+        return path.read_text(encoding="utf-8") if path.exists() else None
+
+    def css(m: re.Match[str]) -> str:
+        text = read(m.group(1))
+        return m.group(0) if text is None else f"<style>{text}</style>"
+
+    def js(m: re.Match[str]) -> str:
+        text = read(m.group(1))
+        return m.group(0) if text is None else "<script>" + text.replace("</script", "<\\/script") + "</script>"
+
+    page = re.sub(r'<link\b[^>]*\bhref="([^"]+\.css)"[^>]*>', css, page)
+    return re.sub(r'<script\b[^>]*\bsrc="([^"]+\.js)"[^>]*>\s*</script>', js, page)
+
+
+def read_uploaded_tables(files: Sequence[tuple[str, bytes]]) -> dict[str, pd.DataFrame]:
+    """Read uploaded files into canonical tables, validated; raise :class:`DataError` listing problems.
+
+    This is the one call to swap for the importer of the data-import issue.
+    Until then each file must be a CSV of one canonical table, named after it
+    (``layanan.csv``, ``apbdes.csv``, ``status_desa.csv``, ``usulan.csv``, ``wilayah.csv``).
+    """
+    from .schemas import TABLES, SchemaValidationError, coerce, validate
+
+    problems: list[str] = []
+    tables: dict[str, pd.DataFrame] = {}
+    if not files:
+        raise DataError("Tidak ada berkas yang diunggah.")
+    for name, content in files:
+        stem = Path(str(name)).stem.strip().lower()
+        suffix = Path(str(name)).suffix.lower()
+        shown = Path(str(name)).name
+        if suffix != ".csv":
+            problems.append(f"Berkas '{shown}': hanya berkas CSV yang diterima saat ini.")
+            continue
+        if stem not in TABLES:
+            problems.append(
+                f"Berkas '{shown}': nama berkas harus salah satu tabel kit "
+                f"({', '.join(t + '.csv' for t in TABLES)})."
+            )
+            continue
+        try:
+            raw = pd.read_csv(io.BytesIO(bytes(content)), dtype=str, keep_default_na=False, na_values=[""])
+        except Exception as exc:  # unreadable CSV: tell which file, log details
+            log.info("CSV tidak terbaca %s: %r", shown, exc)
+            problems.append(f"Berkas '{shown}' tidak dapat dibaca sebagai CSV (periksa pemisah kolom dan encoding UTF-8).")
+            continue
+        missing = [c for c in TABLES[stem].names if c not in raw.columns and not TABLES[stem].column(c).nullable]
+        if missing:
+            problems.append(f"Berkas '{shown}': kolom wajib tidak ada: {', '.join(missing)}.")
+            continue
+        try:
+            table = _coerce_text_table(raw, stem)
+            table = validate(coerce(table, stem), stem)
+        except SchemaValidationError as exc:
+            problems.extend(f"Berkas '{shown}': {p}" for p in exc.problems)
+            continue
+        tables[stem] = table.reset_index(drop=True)
+    if problems:
+        raise DataError("Data unggahan tidak dipakai:\n" + "\n".join(f"- {p}" for p in problems))
+    return tables
+
+
+def _coerce_text_table(raw: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Convert a CSV read as text to the declared dtypes, listing unconvertible values in Indonesian."""
+    from .schemas import TABLES, SchemaValidationError
+
+    schema = TABLES[table]
+    out = {}
+    problems: list[str] = []
+    for col in schema.columns:
+        if col.name not in raw.columns:
+            continue
+        s = raw[col.name]
+        if col.dtype in ("Int64", "Float64"):
+            num = pd.to_numeric(s.str.strip().str.replace(",", ".", regex=False), errors="coerce")
+            bad = s.notna() & num.isna()
+            if bad.any():
+                rows = ", ".join(f"baris {i + 2}: {v!r}" for i, v in s[bad].head(3).items())
+                problems.append(f"kolom '{col.name}' berisi nilai bukan angka ({int(bad.sum())} nilai; {rows})")
+                continue
+            if col.dtype == "Int64":
+                frac = num.notna() & (num % 1 != 0)
+                if frac.any():
+                    rows = ", ".join(f"baris {i + 2}: {v!r}" for i, v in s[frac].head(3).items())
+                    problems.append(f"kolom '{col.name}' harus bilangan bulat ({int(frac.sum())} nilai; {rows})")
+                    continue
+            out[col.name] = num.astype(col.dtype)
+        else:
+            out[col.name] = s.str.strip().astype("string")
+    if problems:
+        raise SchemaValidationError(table, problems)
+    return pd.DataFrame(out, index=raw.index)
+
+
+def dataset_with_uploads(base: Any, tables: Mapping[str, pd.DataFrame]) -> Any:
+    """A new dataset: ``base`` with the uploaded tables replacing its own.
+
+    It stays labelled DATA SIMULASI when any table other than the official region
+    list still comes from a simulated ``base``.
+    """
+    from .store import frame_fingerprint
+
+    kept_sim = base.simulasi and any(t not in tables for t in ("layanan", "apbdes", "status_desa", "usulan"))
+    new = replace(base, **dict(tables))
+    meta = {k: v for k, v in dict(base.meta).items() if k != "fingerprint"}
+    meta.update(simulasi=kept_sim, sumber="unggahan pengguna", fingerprint=frame_fingerprint(new.tables()))
+    return replace(new, meta=meta)
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def _default_view_fn(dataset: Any, kode: str, tahun: int, settings: TrainerSettings,
+                     splits: tuple[float | None, float | None]) -> Any:
+    """``analysis.kecamatan_view`` with the trainer's bands and targets and the quadrant splits."""
+    from . import analysis
+
+    kwargs: dict[str, Any] = {}
+    if not settings.is_default:
+        kwargs["bands"] = {"kuning_naik": float(settings.pita_naik), "kuning_turun": float(settings.pita_turun)}
+        if settings.targets:
+            kwargs["targets"] = dict(settings.targets)
+    split_x, split_y = splits
+    return analysis.kecamatan_view(dataset, kode, tahun=tahun, split_x=split_x, split_y=split_y, **kwargs)
+
+
+def komposisi_kelompok(komposisi: pd.DataFrame) -> pd.DataFrame:
+    """Spending mix per desa by group (``kelompok``), the five basic-service sectors summed as ``layanan_dasar``.
+
+    ``belanja.spending_composition`` reports ``komponen`` rows (five sectors and the
+    other groups); the figure of the mix wants the groups of docs/architecture.md.
+
+    >>> k = pd.DataFrame({"kode_desa": ["a"] * 3, "nama_desa": ["A"] * 3, "komponen": ["KES", "AIR", "personel"],
+    ...     "jenis_komponen": ["sektor", "sektor", "kelompok"], "anggaran": [1.0, 2.0, 7.0], "porsi": [10.0, 20.0, 70.0]})
+    >>> komposisi_kelompok(k)[["kelompok", "porsi"]].values.tolist()
+    [['layanan_dasar', 30.0], ['personel', 70.0]]
+    """
+    if "kelompok" in komposisi.columns or "komponen" not in komposisi.columns or komposisi.empty:
+        return komposisi
+    kelompok = komposisi["komponen"].astype("string").where(komposisi["jenis_komponen"] != "sektor", "layanan_dasar")
+    keys = [c for c in ("kode_desa", "nama_desa", "tahun") if c in komposisi.columns]
+    out = (
+        komposisi.assign(kelompok=kelompok)
+        .groupby([*keys, "kelompok"], sort=False, dropna=False)[["anggaran", "porsi"]]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    return out
+
+
+def release_memory() -> None:
+    """Give freed heap memory back to the OS (a page's kernel must stay small; issue target < 300 MB).
+
+    pandas 3 keeps strings in Arrow buffers; with ``ARROW_DEFAULT_MEMORY_POOL=system``
+    (set by :func:`voila_command`) they come from malloc, which keeps freed pages
+    until ``malloc_trim``. Cheap (milliseconds); called after a new view is computed.
+    """
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except Exception:  # pyarrow is optional for this purpose
+        pass
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
+
+
+def _of_desa(df: pd.DataFrame, kode: str) -> pd.DataFrame:
+    """Rows of one desa (empty when the table has no ``kode_desa`` column)."""
+    if df is None or df.empty or "kode_desa" not in df.columns:
+        return pd.DataFrame()
+    return df[df["kode_desa"] == kode]
+
+
+def _kecamatan_with_data(dataset: Any) -> set[str]:
+    found: set[str] = set()
+    for name in ("layanan", "apbdes"):
+        df = dataset.table(name)
+        if not df.empty:
+            found.update(str(k) for k in df["kode_desa"].dropna().astype(str).str.slice(0, 8).unique())
+    return found
+
+
+class App:
+    """The kecamatan dashboard: owns its widgets, exposes :attr:`container`.
+
+    ``App(dataset)`` works on an in-memory dataset (tests, notebooks);
+    :meth:`from_store` loads the canonical store. ``view_fn`` (for tests) replaces
+    :func:`analysis.kecamatan_view` with a callable of the same shape.
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        *,
+        kecamatan: str | None = None,
+        tahun: int | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        view_fn: Callable[..., Any] | None = None,
+        pesan: str | None = None,
+        prefetch: bool = False,
+    ) -> None:
+        import ipywidgets as W
+
+        self.dataset = dataset
+        self.data_dir = data_dir
+        self._view_fn = view_fn or _default_view_fn
+        self._cache: OrderedDict[tuple, Any] = OrderedDict()
+        # One lock around the view function and the cache: the prefetch thread and the
+        # kernel's main thread never run the analysis (and its module caches) at once.
+        self._lock = threading.RLock()
+        self.prefetch = prefetch
+        self._from_store = False
+        self._store_dataset: Any = None
+        self._report_dir: Path | None = None
+        #: Log every update's duration on the server (on in Voila, see from_store).
+        self.log_timings = False
+        self._prefetch_gen = 0
+        self._prefetched: tuple | None = None
+        self._prefetch_thread: threading.Thread | None = None
+        self._visitor = False  # set by open_query: from then on a browser is looking
+        self._view: Any = None
+        self._key: tuple | None = None
+        self._rendered: dict[int, tuple] = {}
+        self._suspended = 0
+        self._regions = pd.DataFrame()
+        self._colours = _kelas_colours()
+        self.timings: dict[str, float] = {}
+
+        # --- header, messages
+        # Shared Layout/Style models: every widget otherwise brings two models of its own, and
+        # the browser builds every model before it shows the page (≈ 150 → ≈ 100 models).
+        from ipywidgets.widgets.widget_string import HTMLStyle
+
+        html_layout, html_style, row = W.Layout(), HTMLStyle(), W.Layout(flex_flow="row wrap")
+
+        def html(value: str = "") -> Any:
+            return W.HTML(value, layout=html_layout, style=html_style)
+
+        self.banner = html()  # also carries the page's CSS (one model less)
+        self.header = html()
+        self.message = html()
+
+        # --- region and year controls
+        lay = W.Layout(width="auto", min_width="260px")
+        self.provinsi = W.Dropdown(description="Provinsi", options=[], layout=lay)
+        self.kabupaten = W.Dropdown(description="Kabupaten/Kota", options=[], layout=lay, style={"description_width": "initial"})
+        self.kecamatan = W.Combobox(
+            description="Kecamatan", options=(), ensure_option=True, continuous_update=False,
+            placeholder="Ketik nama atau kode kecamatan…", layout=W.Layout(width="360px"),
+        )
+        self.tahun = W.Dropdown(description="Tahun", options=[], layout=W.Layout(width="180px"))
+
+        # --- trainer mode
+        self.trainer = W.ToggleButton(value=False, description="Mode pelatih", tooltip="Ubah pita dan target untuk latihan")
+        slider_style = {"description_width": "initial"}
+        self.pita_naik = W.FloatSlider(
+            value=PITA_NAIK_BAWAAN, min=0, max=30, step=1, continuous_update=False, style=slider_style,
+            description="Pita kuning, makin tinggi makin baik (poin)", layout=W.Layout(width="520px"),
+        )
+        self.pita_turun = W.FloatSlider(
+            value=PITA_TURUN_BAWAAN, min=0, max=20, step=1, continuous_update=False, style=slider_style,
+            description="Pita kuning, makin rendah makin baik (poin)", layout=W.Layout(width="520px"),
+        )
+        self.target_indikator = W.Dropdown(description="Indikator", options=[], style=slider_style, layout=W.Layout(width="420px"))
+        self.target_nilai = W.FloatSlider(
+            value=0, min=0, max=100, step=0.5, continuous_update=False, description="Target (%)", style=slider_style,
+            layout=W.Layout(width="520px"),
+        )
+        self.reset = W.Button(description="Kembalikan ke bawaan", layout=W.Layout(width="auto"))
+        self.trainer_box = W.VBox(
+            [
+                html("<b>Mode pelatih</b>: geser untuk melihat bagaimana pita lampu lalu lintas dan target "
+                       "mengubah warna semua tampilan. Perubahan tidak disimpan."),
+                self.pita_naik, self.pita_turun, W.HBox([self.target_indikator, self.target_nilai]), self.reset,
+            ],
+            layout=W.Layout(display="none", border="1px solid #e0a800", padding="6px"),
+        )
+        self._settings = TrainerSettings()
+        self._base_targets: dict[str, float] = {}  # the catalogue's targets (trainer sliders start there)
+
+        # --- tab contents
+        self.sektor = W.Dropdown(description="Sektor", options=[("Semua sektor", "")] + [(v, k) for k, v in SEKTOR_NAMA.items()])
+        self.desa = W.Dropdown(description="Kartu Desa", options=[("— pilih desa —", "")], style=slider_style, layout=W.Layout(width="420px"))
+        self.tren_sektor = W.Dropdown(description="Sektor", options=[(v, k) for k, v in SEKTOR_NAMA.items()], value="KES")
+        self.split_median = W.Checkbox(value=True, description="Pembagi = median kecamatan", indent=False)
+        self.split_x = W.FloatText(description="Pembagi kesenjangan", value=0.0, step=0.05, style=slider_style, disabled=True)
+        self.split_y = W.FloatText(description="Pembagi porsi belanja (%)", value=0.0, step=1, style=slider_style, disabled=True)
+
+        self.tab_html = [html() for _ in TABS]
+        out_layout, box_layout = W.Layout(), W.Layout()
+        self.tab_figs = [W.Output(layout=out_layout) for _ in TABS]
+        self.kartu = html()
+        extra: dict[int, list[Any]] = {
+            1: [self.sektor],
+            3: [W.HBox([self.split_median, self.split_x, self.split_y], layout=row)],
+            6: [self.tren_sektor],
+        }
+        children = []
+        for i, _ in enumerate(TABS):
+            items = [*extra.get(i, []), self.tab_html[i], self.tab_figs[i]]
+            if TABS[i] in ("Belanja Desa", "Kuadran", "Tren"):  # the chart first, its table below
+                items = [*extra.get(i, []), self.tab_figs[i], self.tab_html[i]]
+            if i == 1:
+                items = [self.sektor, self.tab_html[i], self.desa, self.kartu, self.tab_figs[i]]
+            children.append(W.VBox(items, layout=box_layout))
+        self.tabs = W.Tab(children=children, titles=list(TABS))
+
+        # --- downloads and upload
+        self.btn_excel = W.Button(description="Excel tampilan ini", tooltip="Siapkan berkas Excel dari tab yang sedang dibuka", layout=W.Layout(width="auto"))
+        self.btn_agenda = W.Button(description="Excel agenda terpadu", layout=W.Layout(width="auto"))
+        self.btn_laporan = W.Button(description="Laporan HTML kecamatan", layout=W.Layout(width="auto"))
+        self.links = html()
+        self.upload = W.FileUpload(accept=".csv", multiple=True, description="Pilih berkas CSV")
+        self.upload_box = W.VBox([
+            html("Unggah data sendiri: berkas CSV bernama sesuai tabel kit (<code>layanan.csv</code>, "
+                   "<code>apbdes.csv</code>, <code>status_desa.csv</code>, <code>usulan.csv</code>, "
+                   "<code>wilayah.csv</code>). Bila ada masalah, dashboard tetap memakai data sebelumnya."),
+            self.upload,
+        ])
+        self.upload_acc = W.Accordion(children=[self.upload_box], titles=("Gunakan data sendiri",), selected_index=None)
+
+        self.container = W.VBox(
+            [
+                self.banner, self.header,
+                W.HBox([self.provinsi, self.kabupaten], layout=row),
+                W.HBox([self.kecamatan, self.tahun, self.trainer], layout=row),
+                self.trainer_box, self.message,
+                self.tabs,
+                W.HBox([self.btn_excel, self.btn_agenda, self.btn_laporan], layout=row),
+                self.links, self.upload_acc,
+            ]
+        )
+        self.container.add_class("p3pd-app")
+
+        # --- wiring: every control calls update(); cascades call it once at their end
+        self.provinsi.observe(self._on_provinsi, "value")
+        self.kabupaten.observe(self._on_kabupaten, "value")
+        for w in (self.kecamatan, self.tahun, self.sektor, self.desa, self.tren_sektor,
+                  self.pita_naik, self.pita_turun, self.target_nilai, self.split_x, self.split_y, self.split_median):
+            w.observe(self.update, "value")
+        self.trainer.observe(self._on_trainer, "value")
+        self.target_indikator.observe(self._on_target_indikator, "value")
+        self.tabs.observe(self.update, "selected_index")
+        self.reset.on_click(self._on_reset)
+        self.btn_excel.on_click(lambda _b: self._prepare_download("tampilan"))
+        self.btn_agenda.on_click(lambda _b: self._prepare_download("agenda"))
+        self.btn_laporan.on_click(lambda _b: self._prepare_download("laporan"))
+        self.upload.observe(self._on_upload, "value")
+
+        self._set_dataset(dataset, kecamatan=kecamatan, tahun=tahun)
+        if pesan:
+            self._show(pesan, "galat")
+
+    # ------------------------------------------------------------------ constructors
+
+    @classmethod
+    def from_store(cls, data_dir: str | os.PathLike[str] | None = None, **kwargs: Any) -> "App":
+        """Load the canonical store (``data_dir`` or ``P3PD_DATA_DIR`` or ``data/``) and build the app.
+
+        Never raises: when the store is missing or unreadable the app shows why, in Indonesian.
+        """
+        from .store import Dataset, load_dataset
+
+        try:
+            dataset = load_dataset(data_dir)
+        except KitError as exc:
+            log.warning("store tidak dapat dimuat: %s", exc)
+            return cls(Dataset(), data_dir=data_dir,
+                       pesan="Data belum tersedia. Minta pengelola data menjalankan 'p3pd demo-data' "
+                             "(data simulasi) atau mengimpor data kecamatan.", **kwargs)
+        except Exception:
+            log.exception("store tidak dapat dimuat")
+            return cls(Dataset(), data_dir=data_dir, pesan="Data tidak dapat dibaca. Hubungi pengelola data.", **kwargs)
+        t0 = time.perf_counter()
+        kwargs.setdefault("prefetch", True)
+        app = cls(dataset, data_dir=data_dir, **kwargs)
+        # Benchmarks and the browser test wait for this line: the preheated kernel is warm.
+        log.info("%s %d kecamatan, tampilan awal %.2f s", READY_LOG, len(app.kecamatan_tersedia), time.perf_counter() - t0)
+        app.log_timings = True
+        app._from_store, app._store_dataset = True, dataset
+        return app
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def view(self) -> Any:
+        """The kecamatan view currently shown (``None`` before the first successful update)."""
+        return self._view
+
+    @property
+    def kecamatan_tersedia(self) -> list[str]:
+        """Codes of the kecamatan that hold data, sorted."""
+        return sorted(self._regions["kode_kecamatan"].unique().tolist()) if not self._regions.empty else []
+
+    def open_query(self, query: str | None) -> Query:
+        """Show the view a query string asks for (``kecamatan=33.07.01&tahun=2024``); never raises."""
+        try:
+            # A preheated kernel may be prefetching the default year: stop it so the visitor's
+            # view gets the CPU; update() restarts the prefetch for what the visitor looks at.
+            self._visitor = True
+            self._cancel_prefetch()
+            q = parse_query(query, self.kecamatan_tersedia, self.dataset.years())
+            with self._hold():
+                if q.kecamatan:
+                    self._select_kecamatan(q.kecamatan)
+                if q.tahun is not None:
+                    self.tahun.value = q.tahun
+            self.update()
+            if q.pesan:
+                self._show(" ".join(q.pesan), "galat", append=True)
+            return q
+        except Exception:
+            log.exception("query tidak dapat diterapkan: %r", query)
+            self._show(PESAN_GALAT_UMUM, "galat")
+            return Query(pesan=(PESAN_GALAT_UMUM,))
+
+    def select(self, kecamatan: str | None = None, tahun: int | None = None, tab: str | int | None = None) -> None:
+        """Programmatic selection (tests, benchmarks): set controls, then one update."""
+        with self._hold():
+            if kecamatan:
+                self._select_kecamatan(kecamatan)
+            if tahun is not None:
+                self.tahun.value = int(tahun)
+            if tab is not None:
+                self.tabs.selected_index = TABS.index(tab) if isinstance(tab, str) else int(tab)
+        self.update()
+
+    def update(self, change: Any = None) -> None:
+        """The one update method: read the controls, get the (cached) view, redraw the visible tab.
+
+        Never raises: a user-fixable problem shows its Indonesian message; anything
+        else is logged on the server and replaced by a general Indonesian message.
+        """
+        if self._suspended:
+            return
+        t0 = time.perf_counter()
+        self.timings.pop("view", None)
+        try:
+            self._update()
+        except KitError as exc:
+            log.info("pesan untuk pengguna: %s", exc)
+            self._show(str(exc), "galat")
+        except Exception:
+            log.exception("update dashboard gagal")
+            self._show(PESAN_GALAT_UMUM, "galat")
+        finally:
+            self.timings["update"] = time.perf_counter() - t0
+            if self.log_timings:
+                log.info("update %s tahun %s tab %s: %.3f s (view %.3f s)", self._current_kode(), self.tahun.value,
+                         self.tabs.selected_index, self.timings["update"], self.timings.get("view", 0.0))
+
+    # ------------------------------------------------------------------ internals: state
+
+    @contextmanager
+    def _hold(self) -> Iterator[None]:
+        self._suspended += 1
+        try:
+            yield
+        finally:
+            self._suspended -= 1
+
+    def _show(self, text: str, kind: str = "info", append: bool = False) -> None:
+        body = "<br>".join(esc(line) for line in str(text).splitlines() if line.strip())
+        block = f"<div class='p3pd-pesan p3pd-pesan-{kind}' data-jenis='{kind}'>{body}</div>" if body else ""
+        self.message.value = (self.message.value + block) if append else block
+
+    def _set_dataset(self, dataset: Any, *, kecamatan: str | None = None, tahun: int | None = None) -> None:
+        """Adopt a dataset: region options, years, cache cleared, then one update."""
+        self.dataset = dataset
+        self._cache.clear()
+        self._rendered.clear()
+        self._view = None
+        self._key = None
+        with_data = _kecamatan_with_data(dataset)
+        w = dataset.wilayah
+        regions = (
+            w[w["kode_kecamatan"].isin(with_data)][
+                ["kode_provinsi", "nama_provinsi", "kode_kabupaten", "nama_kabupaten", "kode_kecamatan", "nama_kecamatan"]
+            ]
+            .drop_duplicates("kode_kecamatan")
+            .sort_values("kode_kecamatan")
+            .reset_index(drop=True)
+            if not w.empty
+            else pd.DataFrame(columns=["kode_provinsi", "nama_provinsi", "kode_kabupaten", "nama_kabupaten",
+                                       "kode_kecamatan", "nama_kecamatan"])
+        )
+        self._regions = regions.astype("string")
+        self.banner.value = _CSS + (
+            "<div class='p3pd-simulasi' data-simulasi='1'>DATA SIMULASI – angka ini bukan data resmi; "
+            "hanya untuk latihan dan uji coba.</div>"
+            if getattr(dataset, "simulasi", False) else ""
+        )
+        years = list(dataset.years()) if hasattr(dataset, "years") else []
+        with self._hold():
+            provs = regions.drop_duplicates("kode_provinsi")
+            self.provinsi.options = [(f"{r.nama_provinsi} ({r.kode_provinsi})", str(r.kode_provinsi))
+                                     for r in provs.itertuples()]
+            self.tahun.options = [(str(y), int(y)) for y in sorted(years, reverse=True)]
+            if years:
+                self.tahun.value = int(tahun) if tahun in years else int(self._default_year(years))
+            if kecamatan and kecamatan in set(regions["kode_kecamatan"].astype(str)):
+                self._select_kecamatan(kecamatan)
+            elif len(provs):
+                self._cascade_provinsi(str(provs["kode_provinsi"].iloc[0]))
+        if regions.empty:
+            self.header.value = "<h2>Dashboard Kecamatan</h2>"
+            self._show("Belum ada data kecamatan yang dapat ditampilkan.", "info")
+            return
+        self.update()
+
+    def _default_year(self, years: Sequence[int]) -> int:
+        lay = self.dataset.layanan
+        if not lay.empty:
+            return int(lay["tahun"].dropna().max())
+        return int(max(years))
+
+    def _kab_options(self, prov: str) -> list[tuple[str, str]]:
+        r = self._regions[self._regions["kode_provinsi"] == prov].drop_duplicates("kode_kabupaten")
+        return [(f"{x.nama_kabupaten} ({x.kode_kabupaten})", str(x.kode_kabupaten)) for x in r.itertuples()]
+
+    def _kec_options(self, kab: str) -> dict[str, str]:
+        r = self._regions[self._regions["kode_kabupaten"] == kab]
+        return {f"{x.kode_kecamatan} – {x.nama_kecamatan}": str(x.kode_kecamatan) for x in r.itertuples()}
+
+    def _cascade_provinsi(self, prov: str, kab: str | None = None, kec: str | None = None) -> None:
+        with self._hold():
+            if self.provinsi.value != prov:
+                self.provinsi.value = prov
+            opts = self._kab_options(prov)
+            self.kabupaten.options = opts
+            kab = kab if kab in {v for _, v in opts} else (opts[0][1] if opts else None)
+            if kab is not None:
+                self.kabupaten.value = kab
+                self._cascade_kabupaten(kab, kec)
+
+    def _cascade_kabupaten(self, kab: str, kec: str | None = None) -> None:
+        with self._hold():
+            opts = self._kec_options(kab)
+            self._kec_map = opts
+            self.kecamatan.options = tuple(opts)
+            codes = list(opts.values())
+            kec = kec if kec in codes else (codes[0] if codes else None)
+            label = next((k for k, v in opts.items() if v == kec), "")
+            self.kecamatan.value = label
+
+    def _select_kecamatan(self, kode: str) -> None:
+        row = self._regions[self._regions["kode_kecamatan"] == kode]
+        if row.empty:
+            raise ParameterError(f"Kecamatan '{kode}' tidak ada dalam data.")
+        r = row.iloc[0]
+        self._cascade_provinsi(str(r["kode_provinsi"]), str(r["kode_kabupaten"]), kode)
+
+    def _on_provinsi(self, change: Any) -> None:
+        if self._suspended:
+            return
+        try:
+            self._cascade_provinsi(str(change["new"]))
+        except Exception:
+            log.exception("kaskade provinsi gagal")
+        self.update()
+
+    def _on_kabupaten(self, change: Any) -> None:
+        if self._suspended:
+            return
+        try:
+            self._cascade_kabupaten(str(change["new"]))
+        except Exception:
+            log.exception("kaskade kabupaten gagal")
+        self.update()
+
+    def _on_trainer(self, change: Any) -> None:
+        self.trainer_box.layout.display = "flex" if change["new"] else "none"
+        if not change["new"]:
+            self._reset_trainer()
+        self.update()
+
+    def _on_target_indikator(self, change: Any) -> None:
+        # Only moves the slider to the chosen indicator's current target; no redraw needed
+        # until the target itself changes.
+        if self._suspended or self._view is None:
+            return
+        with self._hold():
+            self._sync_target_slider()
+
+    def _on_reset(self, _button: Any) -> None:
+        self._reset_trainer()
+        self.update()
+
+    def _reset_trainer(self) -> None:
+        with self._hold():
+            self._settings = TrainerSettings()
+            self.pita_naik.value = PITA_NAIK_BAWAAN
+            self.pita_turun.value = PITA_TURUN_BAWAAN
+            self._sync_target_slider()
+
+    def _current_kode(self) -> str | None:
+        value = str(self.kecamatan.value or "")
+        mapping = getattr(self, "_kec_map", {})
+        if value in mapping:
+            return mapping[value]
+        return None
+
+    def _kamus_targets(self) -> dict[str, float]:
+        kamus = getattr(self._view, "kamus", None)
+        if kamus is None or kamus.empty or "target" not in kamus.columns:
+            return {}
+        idcol = "indikator" if "indikator" in kamus.columns else kamus.columns[0]
+        part = kamus.dropna(subset=["target"])
+        return {str(k): float(v) for k, v in zip(part[idcol], part["target"])}
+
+    def _sync_target_slider(self) -> None:
+        ind = self.target_indikator.value
+        if not ind:
+            return
+        overrides = dict(self._settings.targets)
+        base = self._base_targets.get(ind)
+        value = overrides.get(ind, base)
+        if value is not None:
+            self.target_nilai.value = float(value)
+
+    def _read_settings(self) -> TrainerSettings:
+        if not self.trainer.value:
+            return TrainerSettings()
+        s = TrainerSettings(pita_naik=float(self.pita_naik.value), pita_turun=float(self.pita_turun.value),
+                            targets=self._settings.targets)
+        ind = self.target_indikator.value
+        base = self._base_targets.get(ind)
+        if ind and base is not None and abs(float(self.target_nilai.value) - base) > 1e-9:
+            s = s.with_target(ind, float(self.target_nilai.value))
+        elif ind and base is not None:
+            s = s.with_target(ind, None)
+        self._settings = s
+        return s
+
+    def _read_splits(self) -> tuple[float | None, float | None]:
+        if self.split_median.value:
+            return (None, None)
+        return (float(self.split_x.value), float(self.split_y.value))
+
+    # ------------------------------------------------------------------ internals: update
+
+    def _view_key(self, kode: str, tahun: int, settings: TrainerSettings, splits: tuple) -> tuple:
+        return (kode, tahun, settings, splits, getattr(self.dataset, "fingerprint", None))
+
+    def _get_view(self, kode: str, tahun: int, settings: TrainerSettings, splits: tuple) -> Any:
+        key = self._view_key(kode, tahun, settings, splits)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+            t0 = time.perf_counter()
+            view = self._view_fn(self.dataset, kode, tahun, settings, splits)
+            self.timings["view"] = time.perf_counter() - t0
+            self._cache[key] = view
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        release_memory()
+        return view
+
+    def _waiting_for_visitor(self) -> bool:
+        return os.getenv("VOILA_PREHEAT") == "True" and not self._visitor
+
+    def _cancel_prefetch(self) -> None:
+        self._prefetch_gen += 1
+        self._prefetched = None
+
+    def _start_prefetch(self, kode: str, tahun: int) -> None:
+        """Compute, in a background thread, the views of the other kecamatan of the same kabupaten.
+
+        Switching kecamatan then only redraws (first visits included). Low priority: it
+        starts after :data:`PREFETCH_DELAY_S`, computes one view at a time under the lock
+        and stops when a newer prefetch (other kabupaten or year) supersedes it.
+        """
+        if not self.prefetch:
+            return
+        target = (kode[:5], tahun, getattr(self.dataset, "fingerprint", None))
+        if target == self._prefetched:
+            return
+        self._prefetched = target
+        self._prefetch_gen += 1
+        gen = self._prefetch_gen
+        codes = [c for c in self._regions.loc[self._regions["kode_kabupaten"] == kode[:5], "kode_kecamatan"].astype(str)
+                 if c != kode]
+        dataset = self.dataset
+
+        # A preheated kernel still waiting for its visitor has the CPU to itself: start at once.
+        delay = 0.0 if self._waiting_for_visitor() else PREFETCH_DELAY_S
+
+        def run() -> None:
+            time.sleep(delay)
+            for c in codes:
+                if gen != self._prefetch_gen or dataset is not self.dataset:
+                    return
+                key = self._view_key(c, tahun, TrainerSettings(), (None, None))
+                with self._lock:
+                    if key in self._cache:
+                        continue
+                    try:
+                        view = self._view_fn(dataset, c, tahun, TrainerSettings(), (None, None))
+                    except Exception:  # shown (with its message) if the user ever opens it
+                        log.debug("prefetch %s %s gagal", c, tahun, exc_info=True)
+                        continue
+                    self._cache[key] = view
+                    self._cache.move_to_end(key, last=False)  # prefetched views are evicted first
+                    while len(self._cache) > _CACHE_SIZE:
+                        self._cache.popitem(last=False)
+                time.sleep(0.02)  # let the kernel's main thread take the GIL between views
+            release_memory()
+            log.info("prefetch selesai: %d kecamatan, tahun %s", len(codes), tahun)
+
+        self._prefetch_thread = threading.Thread(target=run, name="p3pd-prefetch", daemon=True)
+        self._prefetch_thread.start()
+
+    def _update(self) -> None:
+        kode = self._current_kode()
+        if kode is None:
+            if str(self.kecamatan.value or "").strip():
+                self._show("Pilih kecamatan dari daftar (ketik sebagian nama atau kode).", "info")
+            return
+        if self.tahun.value is None:
+            self._show("Pilih tahun.", "info")
+            return
+        tahun = int(self.tahun.value)
+        settings = self._read_settings()
+        splits = self._read_splits()
+        view = self._get_view(kode, tahun, settings, splits)
+        new_kec = self._view is None or getattr(self._view, "kode_kecamatan", None) != kode or self._view.tahun != tahun
+        self._view = view
+        self.split_x.disabled = self.split_y.disabled = bool(self.split_median.value)
+        if new_kec:
+            self._refresh_view_controls(view)
+        self._sync_split_fields(view)
+        key = (kode, tahun, settings, splits, self.sektor.value, self.desa.value, self.tren_sektor.value,
+               getattr(self.dataset, "fingerprint", None))
+        if key != self._key:
+            self._rendered.clear()
+            self._key = key
+            self.links.value = ""
+        self._render_header(view, settings)
+        self._start_prefetch(kode, tahun)
+        idx = self.tabs.selected_index or 0
+        if self._rendered.get(idx) != key:
+            self._render_tab(idx, view)
+            self._rendered[idx] = key
+        self.message.value = ""
+
+    def _sync_split_fields(self, view: Any) -> None:
+        """With the median rule, the split fields show the medians in use (greyed out)."""
+        if not self.split_median.value:
+            return
+        split = view.kuadran_split or {}
+        with self._hold():
+            for w, k in ((self.split_x, "batas_x"), (self.split_y, "batas_y")):
+                v = split.get(k)
+                if isinstance(v, (int, float)) and not pd.isna(v):
+                    w.value = round(float(v), 3)
+
+    def _refresh_view_controls(self, view: Any) -> None:
+        """Options that depend on the kecamatan (desa list, indicators) — set without triggering updates."""
+        with self._hold():
+            desa = view.desa
+            self.desa.options = [("— pilih desa —", "")] + [
+                (f"{r.nama_desa} ({r.kode_desa})", str(r.kode_desa)) for r in desa.itertuples()
+            ]
+            self.desa.value = ""
+            kamus = view.kamus
+            idcol = "indikator" if "indikator" in kamus.columns else kamus.columns[0]
+            namecol = "nama_indikator" if "nama_indikator" in kamus.columns else ("nama" if "nama" in kamus.columns else idcol)
+            layanan_ids = [str(i) for i in kamus[idcol] if not str(i).startswith(("BEL", "DD"))]
+            names = dict(zip(kamus[idcol].astype(str), kamus[namecol].astype(str)))
+            if not self._base_targets:
+                self._base_targets = self._kamus_targets()
+            opts = [(f"{i} – {names.get(i, i)}", i) for i in layanan_ids if i in self._base_targets]
+            current = self.target_indikator.value
+            self.target_indikator.options = opts
+            if opts:
+                self.target_indikator.value = current if current in {v for _, v in opts} else opts[0][1]
+                self._sync_target_slider()
+
+    def _render_header(self, view: Any, settings: TrainerSettings) -> None:
+        ident = view.identitas
+        pelatih = ""
+        if not settings.is_default:
+            pelatih = " · <b>Mode pelatih aktif: warna memakai pita/target latihan, bukan parameter resmi</b>"
+        self.header.value = (
+            f"<div data-kode-kecamatan='{esc(view.kode_kecamatan)}' data-tahun='{esc(view.tahun)}'>"
+            f"<h2>Kecamatan {esc(ident.get('nama_kecamatan'))} <span class='p3pd-sub'>({esc(view.kode_kecamatan)})</span></h2>"
+            f"<div class='p3pd-sub'>{esc(ident.get('nama_kabupaten'))}, {esc(ident.get('nama_provinsi'))} · "
+            f"Tahun {esc(view.tahun)} · {esc(ident.get('n_desa'))} desa, {esc(ident.get('n_kelurahan'))} kelurahan · "
+            f"sidik data {esc(ident.get('fingerprint'))} · kit {esc(ident.get('versi_kit'))}{pelatih}</div></div>"
+        )
+
+    def _render_tab(self, idx: int, view: Any) -> None:
+        t0 = time.perf_counter()
+        html_text, figs = getattr(self, f"_tab_{idx}")(view)
+        self.tab_html[idx].value = html_text
+        # One assignment: the browser swaps all figures of the tab at once.
+        self.tab_figs[idx].outputs = tuple(_fig_bundle(f) for f in figs)
+        self.timings[f"tab_{idx}"] = time.perf_counter() - t0
+
+    # ------------------------------------------------------------------ tabs
+
+    def _tab_0(self, view: Any) -> tuple[str, list[Any]]:
+        """Ringkasan: key figures, village status, classes per sector."""
+        parts = ["<h3>Angka kunci</h3>", table_html(view.ringkasan)]
+        if not view.indeks.empty:
+            parts += ["<h3>Indeks Capaian Layanan Dasar per desa</h3>",
+                      table_html(view.indeks.sort_values("indeks_capaian", na_position="last"), KOLOM_TAMPIL["indeks"])]
+        if not view.status_desa.empty:
+            parts += ["<h3>Status desa (IDM / Indeks Desa)</h3>", table_html(view.status_desa, KOLOM_TAMPIL["status_desa"])]
+        from . import figures
+
+        cap = view.capaian
+        counts = pd.DataFrame(columns=["sektor", "kelas", "n"])
+        if not cap.empty:
+            counts = (
+                cap.assign(sektor=cap["sektor"].astype(str).map(lambda k: SEKTOR_NAMA.get(k, k)),
+                           kelas=cap["kelas"].astype("string").fillna("abu").map(lambda k: _KELAS_LABEL.get(k, k)))
+                .groupby(["sektor", "kelas"]).size().rename("n").reset_index()
+            )
+        colours = {_KELAS_LABEL[k]: v for k, v in self._colours.items()}
+        figs = [
+            figures.stacked_counts(counts, "sektor", "kelas", "n", "Lampu lalu lintas per sektor (jumlah nilai desa × indikator)",
+                                   colours=colours, x_title="Jumlah nilai"),
+            figures.composite_index(view.indeks),
+        ]
+        return "".join(parts), figs
+
+    def _matrix_html(self, capaian: pd.DataFrame, desa: pd.DataFrame) -> str:
+        """Traffic-light matrix desa × indicator; every name escaped, colour classes as data attributes."""
+        if capaian.empty:
+            return "<p class='p3pd-kosong'>Tidak ada data capaian untuk pilihan ini.</p>"
+        ids = list(dict.fromkeys(capaian.sort_values(["sektor", "indikator"])["indikator"].astype(str)))
+        names = dict(zip(capaian["indikator"].astype(str), capaian["nama_indikator"].astype(str)))
+        head = "".join(f"<th title='{esc(names.get(i, i))}'>{esc(i)}</th>" for i in ids)
+        by = {(str(r.kode_desa), str(r.indikator)): r for r in capaian.itertuples()}
+        rows = []
+        for d in desa.itertuples():
+            cells = []
+            for i in ids:
+                r = by.get((str(d.kode_desa), i))
+                if r is None:
+                    cells.append(_light_cell("abu", "–", "Tidak ada data", self._colours))
+                    continue
+                target = fmt_angka(getattr(r, "target", None))
+                title = f"{names.get(i, i)}: {fmt_angka(r.nilai)} · target {target} · {getattr(r, 'label_kelas', '')}"
+                cells.append(_light_cell(r.kelas, fmt_angka(r.nilai), title, self._colours))
+            rows.append(f"<tr data-kode-desa='{esc(d.kode_desa)}'><th>{esc(d.nama_desa)}</th>{''.join(cells)}</tr>")
+        return (f"{_legend(self._colours)}<table class='p3pd-matriks' data-tabel='lampu'>"
+                f"<thead><tr><th>Desa</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+    def _tab_1(self, view: Any) -> tuple[str, list[Any]]:
+        """Layanan Dasar: the traffic-light matrix (sector filter) and the Kartu Desa."""
+        cap = view.capaian
+        if self.sektor.value:
+            cap = cap[cap["sektor"] == self.sektor.value]
+        desa = view.desa
+        if not view.capaian.empty:
+            # Rows for every desa with values, also codes missing from the official list (a
+            # data-quality finding, shown rather than silently dropped).
+            desa = view.desa[view.desa["kode_desa"].isin(set(view.capaian["kode_desa"]))]
+            unknown = sorted(set(view.capaian["kode_desa"].astype(str)) - set(view.desa["kode_desa"].astype(str)))
+            if unknown:
+                desa = pd.concat([desa, pd.DataFrame({
+                    "kode_desa": unknown, "nama_desa": [f"{k} (kode tidak ada di daftar resmi)" for k in unknown],
+                    "jenis": "desa"})], ignore_index=True)
+        text = "<h3>Capaian layanan dasar per desa</h3>" + self._matrix_html(cap, desa)
+        self.kartu.value = self._kartu_desa(view, self.desa.value) if self.desa.value else ""
+        return text, []
+
+    def _kartu_desa(self, view: Any, kode: str) -> str:
+        """One-page card of one desa: identity, status, indicators, spending, agenda."""
+        row = view.desa[view.desa["kode_desa"] == kode]
+        if row.empty:
+            return ""
+        nama = row["nama_desa"].iloc[0]
+        parts = [f"<div class='p3pd-kartu' data-kartu-desa='{esc(kode)}'><h3>Kartu Desa: {esc(nama)} ({esc(kode)})</h3>"]
+        st = _of_desa(view.status_desa, kode)
+        if not st.empty:
+            parts.append(table_html(st, KOLOM_TAMPIL["status_desa"][2:]))
+        idx = _of_desa(view.indeks, kode)
+        if not idx.empty:
+            parts.append(f"<p>Indeks Capaian Layanan Dasar: <b>{fmt_angka(idx['indeks_capaian'].iloc[0], 2)}</b></p>")
+        cap = _of_desa(view.capaian, kode)
+        if not cap.empty:
+            rows = []
+            for r in cap.sort_values(["sektor", "indikator"]).itertuples():
+                rows.append(
+                    f"<tr><td>{esc(SEKTOR_NAMA.get(str(r.sektor), r.sektor))}</td><td>{esc(r.indikator)} – {esc(r.nama_indikator)}</td>"
+                    + _light_cell(r.kelas, fmt_angka(r.nilai), str(getattr(r, "label_kelas", "")), self._colours)
+                    + f"<td>{fmt_angka(getattr(r, 'target', None))}</td><td>{esc(getattr(r, 'sumber_target', None))}</td>"
+                    f"<td>{esc(getattr(r, 'label_kelas', None))}</td></tr>"
+                )
+            parts.append("<table class='p3pd-matriks'><thead><tr><th>Sektor</th><th>Indikator</th><th>Nilai</th>"
+                         "<th>Target</th><th>Sumber target</th><th>Kelas</th></tr></thead><tbody>"
+                         + "".join(rows) + "</tbody></table>")
+        kom = _of_desa(komposisi_kelompok(view.komposisi_belanja), kode)
+        if not kom.empty:
+            parts += ["<b>Komposisi belanja</b>", table_html(kom, KOLOM_TAMPIL["komposisi"])]
+        ag = _of_desa(view.agenda, kode)
+        if not ag.empty:
+            parts += ["<b>Agenda terpadu desa ini</b>", table_html(ag, [c for c in KOLOM_TAMPIL["agenda"] if c not in ("kode_desa", "nama_desa")])]
+        parts.append("</div>")
+        return "".join(parts)
+
+    def _tab_2(self, view: Any) -> tuple[str, list[Any]]:
+        """Belanja Desa: composition, BEL01 ranking, fiscal rules per year."""
+        parts = []
+        aturan = view.aturan_belanja
+        if not aturan.empty:
+            parts += ["<h3>Kepatuhan aturan belanja per tahun</h3>", self._rules_html(aturan)]
+        if not view.kualitas_belanja.empty:
+            parts += ["<h3>Kualitas belanja desa</h3>", table_html(view.kualitas_belanja, KOLOM_TAMPIL["kualitas_belanja"])]
+        from . import figures
+
+        bel = self._with_names(view.belanja, view.desa)
+        bel01 = bel[bel["indikator"] == "BEL01"] if not bel.empty else bel
+        med = float(bel01["nilai"].astype("Float64").median()) if not bel01.empty and bel01["nilai"].notna().any() else None
+        figs = [
+            figures.spending_composition(komposisi_kelompok(view.komposisi_belanja)),
+            figures.share_against_line(bel01, "nilai", "Porsi belanja layanan dasar (BEL01) per desa", med,
+                                       "median kecamatan", arah="higher"),
+        ]
+        return "".join(parts), figs
+
+    def _rules_html(self, aturan: pd.DataFrame) -> str:
+        """Compliance matrix: desa × (year, rule), each cell coloured by ``patuh`` and titled with its message."""
+        if aturan.empty:
+            return "<p class='p3pd-kosong'>Tidak ada data aturan belanja.</p>"
+        nama_col = "nama_aturan" if "nama_aturan" in aturan.columns else "aturan"
+        keys = aturan[["tahun", "aturan", nama_col]].drop_duplicates(["tahun", "aturan"]).sort_values(["tahun", "aturan"])
+        cols = [(int(t), str(a), str(n)) for t, a, n in keys.itertuples(index=False, name=None)]
+        by = {(str(r.kode_desa), int(r.tahun), str(r.aturan)): r for r in aturan.itertuples()}
+        desa = aturan[["kode_desa", "nama_desa"]].drop_duplicates("kode_desa").sort_values("kode_desa")
+        years = sorted({t for t, _, _ in cols})
+        top = "".join(f"<th colspan='{sum(1 for t, _, _ in cols if t == y)}'>{y}</th>" for y in years)
+        sub = "".join(f"<th title='{esc(n)}'>{esc(a.replace('_', ' ').title())}</th>" for _, a, n in cols)
+        rows = []
+        for d in desa.itertuples():
+            cells = []
+            for t, a, n in cols:
+                r = by.get((str(d.kode_desa), t, a))
+                patuh = None if r is None else r.patuh
+                k = "abu" if patuh is None or pd.isna(patuh) else ("hijau" if bool(patuh) else "merah")
+                text = "–" if r is None or pd.isna(r.nilai) else fmt_angka(r.nilai) + "%"
+                title = "" if r is None else str(r.pesan if isinstance(r.pesan, str) else n)
+                cells.append(_light_cell(k, text, title, self._colours))
+            rows.append(f"<tr data-kode-desa='{esc(d.kode_desa)}'><th>{esc(d.nama_desa)}</th>{''.join(cells)}</tr>")
+        legend = ("<div class='p3pd-legenda'>Hijau = patuh, merah = tidak patuh, abu-abu = aturan tidak berlaku atau "
+                  "data kurang. Arahkan kursor ke sel untuk keterangan.</div>")
+        return (f"{legend}<table class='p3pd-matriks' data-tabel='aturan'><thead><tr><th rowspan='2'>Desa</th>{top}</tr>"
+                f"<tr>{sub}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+    @staticmethod
+    def _with_names(df: pd.DataFrame, desa: pd.DataFrame) -> pd.DataFrame:
+        if "nama_desa" in df.columns or df.empty:
+            return df
+        return df.merge(desa[["kode_desa", "nama_desa"]], on="kode_desa", how="left")
+
+    def _tab_3(self, view: Any) -> tuple[str, list[Any]]:
+        """Kuadran: need vs spending with labelled quadrants; the splits used are printed."""
+        from . import figures
+
+        split = dict(view.kuadran_split or {})
+        sx = split.get("batas_x", split.get("kesenjangan"))
+        sy = split.get("batas_y", split.get("porsi_layanan_dasar"))
+        cara_x = split.get("cara_x") or ("median kecamatan" if self.split_median.value else "angka pengguna")
+        cara_y = split.get("cara_y") or cara_x
+        text = (f"<p>Pembagi yang dipakai: kesenjangan <b>{fmt_angka(sx, 3)}</b> ({esc(cara_x)}); porsi belanja "
+                f"layanan dasar <b>{fmt_angka(sy)}%</b> ({esc(cara_y)}).</p>")
+        kuadran = view.kuadran
+        if "label_kuadran" in kuadran.columns and not kuadran.empty:
+            kuadran = kuadran.sort_values(["label_kuadran", "nama_desa"])
+        text += table_html(kuadran, KOLOM_TAMPIL["kuadran"])
+        fig = figures.quadrant(view.kuadran, {"kesenjangan": sx, "porsi_layanan_dasar": sy})
+        if not view.kuadran.empty:
+            # The four quadrants named in their corners (x = need → right, y = spending → up).
+            corners = (
+                (1, 0, "right", "bottom", "Prioritas: realokasi belanja", figures.WARNA_KELAS["merah"]),
+                (1, 1, "right", "top", "Evaluasi efektivitas / dukungan OPD", figures.WARNA_KELAS["kuning"]),
+                (0, 1, "left", "top", "Pertahankan", figures.WARNA_KELAS["hijau"]),
+                (0, 0, "left", "bottom", "Pantau", figures.WARNA_TINGKAT["kecamatan"]),
+            )
+            for x, y, xa, ya, label, colour in corners:
+                fig.add_annotation(x=x, y=y, xref="paper", yref="paper", xanchor=xa, yanchor=ya, showarrow=False,
+                                   text=f"<b>{label}</b>", font=dict(color=colour, size=12), opacity=0.85)
+        return text, [fig]
+
+    def _tab_4(self, view: Any) -> tuple[str, list[Any]]:
+        """Agenda Terpadu."""
+        return "<h3>Agenda terpadu</h3>" + table_html(view.agenda, KOLOM_TAMPIL["agenda"], kosong="Tidak ada agenda untuk pilihan ini."), []
+
+    def _tab_5(self, view: Any) -> tuple[str, list[Any]]:
+        """Kualitas Data: findings, counted by level."""
+        k = view.kualitas
+        parts = ["<h3>Temuan kualitas data</h3>"]
+        if not k.empty and "tingkat" in k.columns:
+            counts = k["tingkat"].value_counts().rename_axis("tingkat").reset_index(name="jumlah")
+            parts.append(table_html(counts))
+        parts.append(table_html(k, KOLOM_TAMPIL["kualitas"], kosong="Tidak ada temuan kualitas data."))
+        return "".join(parts), []
+
+    def _tab_6(self, view: Any) -> tuple[str, list[Any]]:
+        """Tren: one indicator over the years (kecamatan vs kabupaten) and the desa trends."""
+        from . import figures
+
+        sektor = self.tren_sektor.value
+        tren = view.tren[view.tren["sektor"] == sektor] if not view.tren.empty else view.tren
+        title = f"Tren {SEKTOR_NAMA.get(sektor, sektor)}: kecamatan (garis penuh) dan kabupaten (garis putus)"
+        fig = figures.trend_lines(tren, title=title, cols=3)
+        fig.update_layout(legend=dict(orientation="h", y=-0.06, yanchor="top", x=0))  # not over the subplot titles
+        figs = [fig]
+        td = view.tren_desa
+        if not td.empty:
+            ids = set(view.kamus.loc[view.kamus["sektor"] == sektor, "indikator"].astype(str))
+            td = td[td["indikator"].astype(str).isin(ids)]
+        return "<h3>Tren per desa</h3>" + table_html(td, KOLOM_TAMPIL["tren_desa"], kosong="Tidak ada data tren."), figs
+
+    # ------------------------------------------------------------------ downloads & upload
+
+    def current_tables(self) -> dict[str, pd.DataFrame]:
+        """The tables of the visible tab (what 'Excel tampilan ini' writes)."""
+        v = self._view
+        if v is None:
+            return {}
+        idx = self.tabs.selected_index or 0
+        if idx == 0:
+            return {"Ringkasan": v.ringkasan, "Indeks capaian": v.indeks, "Status desa": v.status_desa}
+        if idx == 1:
+            cap = v.capaian if not self.sektor.value else v.capaian[v.capaian["sektor"] == self.sektor.value]
+            return {"Capaian desa": cap, "Capaian wilayah": v.capaian_wilayah, "Skor sektor": v.skor_sektor, "Kamus indikator": v.kamus}
+        if idx == 2:
+            return {"Komposisi belanja": v.komposisi_belanja, "Indikator belanja": v.belanja,
+                    "Aturan belanja": v.aturan_belanja, "Kualitas belanja": v.kualitas_belanja}
+        if idx == 3:
+            return {"Kuadran": v.kuadran}
+        if idx == 4:
+            return {"Agenda terpadu": v.agenda}
+        if idx == 5:
+            return {"Kualitas data": v.kualitas}
+        return {"Tren": v.tren, "Tren desa": v.tren_desa}  # every sector: the download is the whole tab
+
+    def excel_bytes(self, which: str = "tampilan") -> bytes:
+        """The .xlsx of the visible tab (``tampilan``) or of the agenda terpadu (``agenda``)."""
+        if self._view is None:
+            raise ParameterError("Belum ada tampilan untuk diunduh.")
+        sheets = self.current_tables() if which == "tampilan" else {"Agenda terpadu": self._view.agenda, "Kamus indikator": self._view.kamus}
+        return _excel_bytes(sheets)
+
+    def report_html(self) -> bytes:
+        """The kecamatan's HTML report (the batch report of :mod:`p3pd_lib.report`), as one self-contained file.
+
+        Only for data from the store: the report engine reads the store, not an
+        uploaded dataset. Takes a few seconds (a kernel runs the report notebook).
+        """
+        if self._view is None:
+            raise ParameterError("Pilih kecamatan terlebih dahulu.")
+        if not self._from_store or self.dataset is not self._store_dataset:
+            raise ParameterError("Laporan HTML hanya dapat dibuat dari data tersimpan, bukan dari data unggahan.")
+        from . import report, session
+
+        kode, tahun = self._view.kode_kecamatan, int(self._view.tahun)
+        if self._report_dir is None:
+            import tempfile
+
+            self._report_dir = Path(tempfile.mkdtemp(prefix="p3pd_laporan_dashboard_"))
+        try:
+            result = report.run_batch(
+                kecamatan=[kode], tahun=tahun, output_dir=self._report_dir, data_dir=self.data_dir, workers=1,
+                progress=False, laporan_kabupaten=False, log=lambda line: log.info("laporan: %s", line),
+            )
+        finally:
+            session.clear()  # the report engine cached the whole store in this kernel: free it
+            release_memory()
+        entry = next((e for e in result.entries if e.get("kode") == kode), {})
+        if entry.get("status") not in (report.BERHASIL, report.TERKINI):
+            log.warning("laporan %s gagal: %s", kode, entry.get("galat"))
+            raise DataError("Laporan kecamatan tidak dapat dibuat. Hubungi pengelola data.")
+        path = self._report_dir / f"{kode[:5]}" / f"{kode}.html"
+        return standalone_html(path.read_text(encoding="utf-8"), self._report_dir / report.ASET_DIR).encode("utf-8")
+
+    def _prepare_download(self, which: str) -> None:
+        try:
+            if self._view is None:
+                raise ParameterError("Pilih kecamatan terlebih dahulu.")
+            kode, tahun = self._view.kode_kecamatan, self._view.tahun
+            if which == "laporan":
+                self._show("Menyiapkan laporan HTML… (beberapa detik)", "info")
+                data = self.report_html()
+                self.message.value = ""
+                link = download_link(data, f"laporan_{kode}_{tahun}.html", "text/html", "Unduh laporan HTML")
+            else:
+                tab = TABS[self.tabs.selected_index or 0].lower().replace(" ", "_")
+                name = f"{'agenda_terpadu' if which == 'agenda' else tab}_{kode}_{tahun}.xlsx"
+                link = download_link(self.excel_bytes(which), name, XLSX_MIME, f"Unduh {name}")
+            self.links.value = f"<div class='p3pd-unduh'>{link}</div>"
+        except KitError as exc:
+            self._show(str(exc), "galat")
+        except Exception:
+            log.exception("unduhan %s gagal", which)
+            self._show("Maaf, berkas unduhan tidak dapat disiapkan. Coba lagi atau hubungi pengelola data.", "galat")
+
+    def load_files(self, files: Sequence[tuple[str, bytes]]) -> bool:
+        """Use uploaded files as data; on any problem keep the previous data and list the problems.
+
+        Returns True when the new data are in use.
+        """
+        previous = self.dataset
+        kode = self._current_kode()
+        tahun = self.tahun.value
+        try:
+            tables = read_uploaded_tables(files)
+            new = dataset_with_uploads(previous, tables)
+            if not _kecamatan_with_data(new):
+                raise DataError("Data unggahan tidak memuat desa dengan data layanan atau APBDes.")
+            self._set_dataset(new, kecamatan=kode, tahun=tahun)
+            if self._view is None and not self._regions.empty:
+                raise DataError("Data unggahan tidak dapat ditampilkan.")
+            self._show(f"Data unggahan dipakai ({', '.join(sorted(tables))}).", "ok")
+            return True
+        except KitError as exc:
+            log.info("unggahan ditolak: %s", exc)
+            self._restore(previous, kode, tahun)
+            self._show(str(exc), "galat")
+            return False
+        except Exception:
+            log.exception("unggahan gagal")
+            self._restore(previous, kode, tahun)
+            self._show("Berkas unggahan tidak dapat diproses; dashboard tetap memakai data sebelumnya.", "galat")
+            return False
+
+    def _restore(self, previous: Any, kode: str | None, tahun: Any) -> None:
+        if self.dataset is not previous:
+            self._set_dataset(previous, kecamatan=kode, tahun=tahun)
+
+    def _on_upload(self, change: Any) -> None:
+        value = change["new"]
+        if not value:
+            return
+        files = [(str(f["name"]), bytes(f["content"])) for f in value]
+        with self._hold():
+            self.upload.value = ()  # the same file can be chosen again after a fix
+        self.load_files(files)
+
+
+# --------------------------------------------------------------------------- the server
+
+NOTEBOOK_NAME = "dashboard_kecamatan.ipynb"
+#: Folder added to JUPYTER_PATH so Voila finds the kit's template ``p3pd`` (no CDN assets).
+JUPYTER_ASSETS = Path(__file__).resolve().parent / "assets" / "jupyter"
+#: Folder of the ``voila.py`` holding what ``voila.json`` cannot express (the per-cell timeout).
+VOILA_PY_DIR = Path(__file__).resolve().parent / "assets" / "voila_config"
+DEFAULT_PORT = 8866
+DEFAULT_HOST = "127.0.0.1"
+
+
+def voila_command(
+    port: int = DEFAULT_PORT,
+    host: str = DEFAULT_HOST,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    extra_args: Sequence[str] = (),
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that start the dashboard's Voila server.
+
+    Settings come from ``voila.json`` at the project root (sources stripped,
+    execution timeout, idle-kernel culling, one preheated kernel) and from
+    ``assets/voila_config/voila.py`` (no timeout for the cell that waits for a
+    visitor); the data folder reaches the kernels through ``P3PD_DATA_DIR``.
+
+    >>> argv, env = voila_command(9000, "127.0.0.1", "/tmp/x")
+    >>> "--port=9000" in argv, env["P3PD_DATA_DIR"]
+    (True, '/tmp/x')
+    """
+    from .paths import NOTEBOOKS_DIR, PROJECT_ROOT
+    from .paths import data_dir as resolve_data_dir
+
+    if not (0 < int(port) < 65536):
+        raise ParameterError(f"Port {port} tidak valid (1–65535).")
+    argv = [
+        sys.executable, "-m", "voila", str(NOTEBOOKS_DIR / NOTEBOOK_NAME),
+        f"--port={int(port)}", f"--Voila.ip={host}", "--no-browser", "--template=p3pd",
+        f"--Voila.config_file_paths={PROJECT_ROOT}", f"--Voila.config_file_paths={VOILA_PY_DIR}", *extra_args,
+    ]
+    env = dict(os.environ)
+    # Arrow's default (mimalloc) pool keeps freed pages; the system allocator can be trimmed
+    # (see release_memory): ≈ 50 MB less per page's kernel.
+    env.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(JUPYTER_ASSETS), env.get("JUPYTER_PATH", "")) if p)
+    if data_dir:
+        env["P3PD_DATA_DIR"] = str(resolve_data_dir(data_dir))
+    # Where a preheated kernel reaches the server for its visitor's request (wait_for_request).
+    env["VOILA_APP_IP"] = "127.0.0.1" if host in ("", "0.0.0.0", "::", "localhost") else host
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return argv, env
+
+
+def serve(
+    port: int = DEFAULT_PORT,
+    host: str = DEFAULT_HOST,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> int:
+    """Run the dashboard server in the foreground until Ctrl+C; returns Voila's exit code."""
+    import subprocess
+
+    from .paths import PROJECT_ROOT
+    from .paths import processed_dir
+    from .store import store_exists
+
+    if not store_exists(data_dir):
+        raise DataError(
+            f"Data belum tersedia di '{processed_dir(data_dir)}'. Jalankan 'p3pd demo-data' untuk data simulasi "
+            "atau impor data Anda terlebih dahulu."
+        )
+    argv, env = voila_command(port, host, data_dir)
+    print(f"Dashboard Kecamatan: http://{host}:{port}/  (contoh: http://{host}:{port}/?kecamatan=33.07.01&tahun=2024)")
+    print("Hentikan dengan Ctrl+C.")
+    import signal
+
+    proc = subprocess.Popen(argv, env=env, cwd=str(PROJECT_ROOT))
+    # SIGTERM to this command must stop the server too (it would otherwise outlive us with its kernels).
+    previous = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def free_port(host: str = DEFAULT_HOST) -> int:
+    """A TCP port free on ``host`` right now (for tests and benchmarks)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    port: int | None = None,
+    host: str = DEFAULT_HOST,
+    log_path: str | os.PathLike[str] | None = None,
+    extra_args: Sequence[str] = (),
+    wait_ready: float = 120.0,
+) -> tuple[Any, str]:
+    """Start the dashboard's Voila server in the background; return ``(process, url)``.
+
+    Waits until the port accepts connections and, when ``log_path`` is given, until
+    the preheated kernel has logged :data:`READY_LOG` (so a first page really finds
+    a warm kernel). Stop it with :func:`stop_server`. Used by the browser test and
+    the benchmark; ``p3pd dashboard`` runs the server in the foreground instead.
+    """
+    import socket
+    import subprocess
+
+    from .paths import PROJECT_ROOT
+
+    port = port or free_port(host)
+    argv, env = voila_command(port, host, data_dir, extra_args=extra_args)
+    out = open(log_path, "w", encoding="utf-8") if log_path else subprocess.DEVNULL
+    proc = subprocess.Popen(argv, env=env, cwd=str(PROJECT_ROOT), stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    deadline = time.monotonic() + wait_ready
+    url = f"http://{host}:{port}/"
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"Server Voila berhenti (kode {proc.returncode}); lihat {log_path}.")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"Server Voila belum siap setelah {wait_ready:.0f} s; lihat {log_path}.")
+            try:
+                socket.create_connection((host, port), timeout=0.5).close()
+            except OSError:
+                time.sleep(0.2)
+                continue
+            if log_path is None or READY_LOG in Path(log_path).read_text(encoding="utf-8", errors="replace"):
+                return proc, url
+            time.sleep(0.2)
+    except BaseException:
+        stop_server(proc)
+        raise
+
+
+def stop_server(proc: Any, timeout: float = 20.0) -> None:
+    """Stop a server started by :func:`start_server` (its whole process group: kernels too)."""
+    import signal
+    import subprocess
+
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=timeout)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=5)
