@@ -5,8 +5,14 @@ and displays ``app.container``; everything else lives here so it can be tested
 without a browser, from an in-memory :class:`~p3pd_lib.store.Dataset`::
 
     app = App(dataset)                      # tests, notebooks
-    app = App.from_store(data_dir=None)     # Voila: the canonical store
+    app = App.from_store(data_dir=None)     # Voila: the canonical store, one kabupaten at a time
     app.open_query("kecamatan=33.07.01&tahun=2024")
+
+Data: from the store the region controls come from the small ``wilayah`` table
+and a kabupaten's data are read when one of its kecamatan is shown
+(:class:`StoreSource`, last :data:`KABUPATEN_DISIMPAN` kept), so a page's kernel
+stays small with a store of several provinces. An upload goes through the kit's
+importer (:func:`read_upload`) and is used for the page's session only.
 
 Design (Voila's own example apps):
 
@@ -67,6 +73,7 @@ TABS: tuple[str, ...] = (
     "Layanan Dasar",
     "Belanja Desa",
     "Kuadran",
+    "Usulan Masyarakat",
     "Agenda Terpadu",
     "Kualitas Data",
     "Tren",
@@ -291,7 +298,8 @@ def fmt_angka(value: Any, desimal: int = 1) -> str:
 #: Decimals of the columns that are not percentages with one decimal.
 _DESIMAL = {"indeks_capaian": 2, "kesenjangan": 3, "skor": 2, "idm": 4, "iks": 4, "ike": 4, "ikl": 4,
             "batas_x": 3, "nilai_awal": 1, "nilai_akhir": 1, "perubahan": 1}
-_RUPIAH = {"anggaran", "jumlah", "realisasi", "perkiraan_biaya", "anggaran_disetujui", "total_belanja"}
+_RUPIAH = {"anggaran", "jumlah", "realisasi", "perkiraan_biaya", "anggaran_disetujui", "total_belanja", "nilai_usulan",
+           "nilai_disetujui"}
 
 #: Columns shown on screen per view table (the Excel downloads keep every column).
 KOLOM_TAMPIL: dict[str, tuple[str, ...]] = {
@@ -305,9 +313,16 @@ KOLOM_TAMPIL: dict[str, tuple[str, ...]] = {
                   "nilai_akhir", "perubahan", "label_tren"),
     "kualitas": ("kode_desa", "tahun", "tabel", "kolom", "nilai", "aturan", "tingkat", "pesan"),
     "komposisi": ("kelompok", "anggaran", "porsi"),
+    "usulan_sektor": ("nama_sektor", "n_desa_dengan_usulan", "n_usulan", "n_didanai_apbdes", "porsi_didanai",
+                      "nilai_usulan", "nilai_disetujui", "porsi_didanai_rp"),
 }
 _EXTRA_LABEL = {"bel01": "Porsi layanan dasar (%)", "bel07": "Porsi siltap (%)", "aturan_dd_patuh": "Aturan Dana Desa dipatuhi",
-                "tahun_awal": "Tahun awal", "tahun_akhir": "Tahun akhir", "jumlah": "Jumlah"}
+                "tahun_awal": "Tahun awal", "tahun_akhir": "Tahun akhir", "jumlah": "Jumlah",
+                "nama_sektor": "Sektor", "n_desa_dengan_usulan": "Desa dengan usulan", "n_usulan": "Jumlah usulan",
+                "n_didanai_apbdes": "Didanai APBDes", "porsi_didanai": "Porsi didanai (%)",
+                "nilai_usulan": "Perkiraan biaya usulan", "nilai_disetujui": "Anggaran disetujui",
+                "porsi_didanai_rp": "Porsi didanai, Rupiah (%)", "n_didanai_pihak_lain": "Didanai pihak lain",
+                "n_belum_didanai": "Belum didanai", "n_ditolak": "Ditolak"}
 
 
 def _labels() -> dict[str, str]:
@@ -406,6 +421,14 @@ table.p3pd-matriks td.p3pd-lampu { text-align: right; min-width: 48px; }
 .p3pd-kartu { border:1px solid #bbb; border-radius:6px; padding:8px 12px; margin-top:8px; }
 .p3pd-catatan, .p3pd-kosong { color:#666; font-style: italic; }
 .p3pd-unduh a { margin-right: 14px; font-weight: bold; }
+.legenda-usulan { list-style: none; padding: 0; margin: 4px 0 8px 0; }
+.legenda-usulan li { margin: 2px 0; }
+.lgd { padding: 1px 8px; border-radius: 3px; margin-right: 6px; }
+table.tabel { border-collapse: collapse; margin: 4px 16px 10px 0; display: inline-table; vertical-align: top; }
+table.tabel th, table.tabel td { border: 1px solid #ddd; padding: 3px 6px; }
+table.tabel caption { text-align: left; font-weight: bold; padding: 2px 0; }
+td.num { text-align: right; }
+table.p3pd-matriks td.p3pd-usulan { font-size: 12px; }
 </style>
 """
 
@@ -500,102 +523,241 @@ def standalone_html(page: str, aset_dir: Path) -> str:
     return re.sub(r'<script\b[^>]*\bsrc="([^"]+\.js)"[^>]*>\s*</script>', js, page)
 
 
-def read_uploaded_tables(files: Sequence[tuple[str, bytes]]) -> dict[str, pd.DataFrame]:
-    """Read uploaded files into canonical tables, validated; raise :class:`DataError` listing problems.
+def read_upload(files: Sequence[tuple[str, bytes]], *, data_dir: str | os.PathLike[str] | None = None,
+                kabupaten: str | None = None) -> Any:
+    """Validate and parse uploaded files with the kit's importer (:func:`p3pd_lib.importer.read_files`).
 
-    This is the one call to swap for the importer of the data-import issue.
-    Until then each file must be a CSV of one canonical table, named after it
-    (``layanan.csv``, ``apbdes.csv``, ``status_desa.csv``, ``usulan.csv``, ``wilayah.csv``).
+    ``files`` are ``(name, content)`` pairs as the upload widget gives them; they
+    are written to a private temporary folder only for reading (nothing reaches
+    the data store). ``kabupaten``: the kabupaten shown (name matching of
+    Siskeudes exports; village codes outside it are findings). Returns the
+    :class:`~p3pd_lib.importer.ParsedImport`.
     """
-    from .schemas import TABLES, SchemaValidationError, coerce, validate
+    import tempfile
 
-    problems: list[str] = []
-    tables: dict[str, pd.DataFrame] = {}
+    from .importer import read_files
+
     if not files:
         raise DataError("Tidak ada berkas yang diunggah.")
-    for name, content in files:
-        stem = Path(str(name)).stem.strip().lower()
-        suffix = Path(str(name)).suffix.lower()
-        shown = Path(str(name)).name
-        if suffix != ".csv":
-            problems.append(f"Berkas '{shown}': hanya berkas CSV yang diterima saat ini.")
-            continue
-        if stem not in TABLES:
-            problems.append(
-                f"Berkas '{shown}': nama berkas harus salah satu tabel kit "
-                f"({', '.join(t + '.csv' for t in TABLES)})."
-            )
-            continue
-        try:
-            raw = pd.read_csv(io.BytesIO(bytes(content)), dtype=str, keep_default_na=False, na_values=[""])
-        except Exception as exc:  # unreadable CSV: tell which file, log details
-            log.info("CSV tidak terbaca %s: %r", shown, exc)
-            problems.append(f"Berkas '{shown}' tidak dapat dibaca sebagai CSV (periksa pemisah kolom dan encoding UTF-8).")
-            continue
-        missing = [c for c in TABLES[stem].names if c not in raw.columns and not TABLES[stem].column(c).nullable]
-        if missing:
-            problems.append(f"Berkas '{shown}': kolom wajib tidak ada: {', '.join(missing)}.")
-            continue
-        try:
-            table = _coerce_text_table(raw, stem)
-            table = validate(coerce(table, stem), stem)
-        except SchemaValidationError as exc:
-            problems.extend(f"Berkas '{shown}': {p}" for p in exc.problems)
-            continue
-        tables[stem] = table.reset_index(drop=True)
-    if problems:
-        raise DataError("Data unggahan tidak dipakai:\n" + "\n".join(f"- {p}" for p in problems))
-    return tables
+    with tempfile.TemporaryDirectory(prefix="p3pd_unggahan_") as tmp:
+        paths = []
+        for i, (name, content) in enumerate(files):
+            # Only the base name (never a path from the browser); one folder per file keeps equal names apart.
+            base = Path(str(name).replace("\\", "/")).name.strip() or f"berkas_{i + 1}"
+            folder = Path(tmp) / str(i)
+            folder.mkdir()
+            path = folder / base
+            path.write_bytes(bytes(content))
+            paths.append(path)
+        return read_files(paths, data_dir, kabupaten=kabupaten)
 
 
-def _coerce_text_table(raw: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Convert a CSV read as text to the declared dtypes, listing unconvertible values in Indonesian."""
-    from .schemas import TABLES, SchemaValidationError
-
-    schema = TABLES[table]
-    out = {}
-    problems: list[str] = []
-    for col in schema.columns:
-        if col.name not in raw.columns:
-            continue
-        s = raw[col.name]
-        if col.dtype in ("Int64", "Float64"):
-            num = pd.to_numeric(s.str.strip().str.replace(",", ".", regex=False), errors="coerce")
-            bad = s.notna() & num.isna()
-            if bad.any():
-                rows = ", ".join(f"baris {i + 2}: {v!r}" for i, v in s[bad].head(3).items())
-                problems.append(f"kolom '{col.name}' berisi nilai bukan angka ({int(bad.sum())} nilai; {rows})")
-                continue
-            if col.dtype == "Int64":
-                frac = num.notna() & (num % 1 != 0)
-                if frac.any():
-                    rows = ", ".join(f"baris {i + 2}: {v!r}" for i, v in s[frac].head(3).items())
-                    problems.append(f"kolom '{col.name}' harus bilangan bulat ({int(frac.sum())} nilai; {rows})")
-                    continue
-            out[col.name] = num.astype(col.dtype)
-        else:
-            out[col.name] = s.str.strip().astype("string")
-    if problems:
-        raise SchemaValidationError(table, problems)
-    return pd.DataFrame(out, index=raw.index)
+#: Columns of the findings table shown after an upload.
+KOLOM_TEMUAN_UNGGAHAN = ("berkas", "lembar", "baris", "kolom", "nilai", "tingkat", "pesan")
 
 
-def dataset_with_uploads(base: Any, tables: Mapping[str, pd.DataFrame]) -> Any:
-    """A new dataset: ``base`` with the uploaded tables replacing its own.
+def dataset_with_upload(base: Any, tables: Mapping[str, pd.DataFrame]) -> Any:
+    """A new in-memory dataset with the uploaded tables (pure; ``base`` untouched).
 
-    It stays labelled DATA SIMULASI when any table other than the official region
-    list still comes from a simulated ``base``.
+    Simulated data are never mixed with a user's data (the importer's rule):
+    over a DATA SIMULASI ``base`` only the uploaded tables are kept (with the
+    region list of ``base``, extended from the official list when needed);
+    over real data the upload is merged with the importer's rules, uploaded
+    values winning (:func:`p3pd_lib.importer.merge_tables`). The result is
+    marked ``sumber = "unggahan pengguna"``, not ``simulasi``.
     """
-    from .store import frame_fingerprint
+    from .importer import merge_tables
+    from .schemas import TABLES, empty_frame
+    from .store import Dataset, frame_fingerprint
 
-    kept_sim = base.simulasi and any(t not in tables for t in ("layanan", "apbdes", "status_desa", "usulan"))
-    new = replace(base, **dict(tables))
-    meta = {k: v for k, v in dict(base.meta).items() if k != "fingerprint"}
-    meta.update(simulasi=kept_sim, sumber="unggahan pengguna", fingerprint=frame_fingerprint(new.tables()))
-    return replace(new, meta=meta)
+    if getattr(base, "simulasi", False):
+        current = {name: (base.wilayah if name == "wilayah" else empty_frame(name)) for name in TABLES}
+    else:
+        current = base.tables()
+    merged, _log = merge_tables(current, tables, replace=True)
+    meta = {"simulasi": False, "sumber": "unggahan pengguna", "fingerprint": frame_fingerprint(merged)}
+    return Dataset(**merged, meta=meta)
+
+
+# --------------------------------------------------------------------------- demand side (usulan)
+
+
+def _kl_css(colours: Mapping[str, str]) -> str:
+    """CSS of the need–demand–supply classes (``kl-<warna>``: the report's class names, the dashboard's colours)."""
+    fill = {**{k: colours[k] for k in ("hijau", "kuning", "merah")}, "abu": "#e0e0e0", "biru": "#1565c0"}
+    ink = {"hijau": "#ffffff", "kuning": "#212121", "merah": "#ffffff", "abu": "#424242", "biru": "#ffffff"}
+    rules = "".join(f"td.kl-{k}, .lgd.kl-{k} {{ background:{v}; color:{ink[k]}; }}" for k, v in fill.items())
+    return f"<style>{rules}</style>"
+
+
+def usulan_per_sektor(usulan_desa: pd.DataFrame) -> pd.DataFrame:
+    """Proposal metrics of a kecamatan per sector, Σ/Σ over its desa (``view.usulan`` in, one row per sector out).
+
+    Columns: ``sektor, nama_sektor, n_desa_dengan_usulan, n_usulan, n_didanai_apbdes, porsi_didanai,
+    nilai_usulan, nilai_disetujui, porsi_didanai_rp`` (see :func:`p3pd_lib.usulan.aggregate_proposals`).
+
+    >>> u = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002"], "tahun": [2024, 2024],
+    ...     "sektor": ["KES", "KES"], "n_usulan": [3, 1], "n_didanai_apbdes": [1, 1], "n_didanai_pihak_lain": [0, 0],
+    ...     "n_belum_didanai": [2, 0], "n_ditolak": [0, 0], "nilai_usulan": [30.0, 10.0], "nilai_disetujui": [5.0, 10.0],
+    ...     "pembilang_rp": [5.0, 10.0], "penyebut_rp": [30.0, 10.0], "n_biaya_kosong": [0, 0], "n_disetujui_kosong": [0, 0]})
+    >>> r = usulan_per_sektor(u).iloc[0]
+    >>> r["nama_sektor"], int(r["n_usulan"]), float(r["porsi_didanai"]), round(float(r["porsi_didanai_rp"]), 1)
+    ('Kesehatan', 4, 50.0, 37.5)
+    """
+    from . import usulan
+
+    cols = ["sektor", "nama_sektor", *[c for c in KOLOM_TAMPIL["usulan_sektor"] if c != "nama_sektor"]]
+    if usulan_desa is None or usulan_desa.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+    agg = usulan.aggregate_proposals(usulan_desa, None, tingkat="kecamatan")
+    order = {k: i for i, k in enumerate(usulan.LABEL_SEKTOR)}
+    agg = agg.assign(nama_sektor=agg["sektor"].map(lambda k: usulan.LABEL_SEKTOR.get(k, k)).astype("string"),
+                     _urut=agg["sektor"].map(lambda k: order.get(k, len(order))))
+    return agg.sort_values("_urut", kind="stable")[cols].reset_index(drop=True)
+
+
+def need_demand_legend_html(penjelasan: Mapping[str, str]) -> str:
+    """Legend of the five classes: the report's own (:func:`p3pd_lib.render.need_demand_legend`)."""
+    from .render import need_demand_legend
+
+    return str(need_demand_legend(penjelasan))
+
+
+def need_demand_counts_html(usulan_wilayah: pd.DataFrame, sektor: Mapping[str, str], kelas: Sequence[str]) -> str:
+    """Desa per class and sector, kecamatan and kabupaten: the report's table (:func:`p3pd_lib.render.need_demand_counts`)."""
+    from .render import need_demand_counts
+
+    if usulan_wilayah is None or usulan_wilayah.empty:
+        return "<p class='p3pd-kosong'>Belum ada data usulan masyarakat untuk tahun ini.</p>"
+    return f"<div data-tabel='usulan-jumlah'>{need_demand_counts(usulan_wilayah, sektor, kelas)}</div>"
+
+
+def need_demand_grid_html(kebutuhan: pd.DataFrame, desa: pd.DataFrame, sektor: Mapping[str, str]) -> str:
+    """Desa × sector grid of the need–demand–supply classes, coloured as in the report (``render.WARNA_KELAS_USULAN``).
+
+    One row per desa of ``kebutuhan`` (``data-kode-desa``), in the order of the
+    kecamatan's desa list; each cell carries its class (``data-kelas-usulan``)
+    and the counts behind it as tooltip. Everything from data is escaped.
+
+    >>> k = pd.DataFrame({"kode_desa": ["33.07.01.2001"], "nama_desa": ["<A>"], "sektor": ["KES"], "kelas": ["Selaras"],
+    ...                   "n_merah": [1], "n_kuning": [0], "n_usulan": [2], "n_didanai": [1]})
+    >>> h = need_demand_grid_html(k, k[["kode_desa", "nama_desa"]], {"KES": "Kesehatan"})
+    >>> "kl-hijau" in h and "&lt;A&gt;" in h and "data-kelas-usulan='Selaras'" in h
+    True
+    """
+    from .render import WARNA_KELAS_USULAN
+
+    if kebutuhan is None or kebutuhan.empty:
+        return "<p class='p3pd-kosong'>Belum ada data usulan masyarakat untuk tahun ini.</p>"
+    present = set(kebutuhan["sektor"].astype(str))
+    sectors = [k for k in sektor if k in present]
+    head = "".join(f"<th>{esc(sektor[k])}</th>" for k in sectors)
+    by = {(str(r["kode_desa"]), str(r["sektor"])): r for r in kebutuhan.to_dict("records")}
+    order = [str(k) for k in desa["kode_desa"]] if desa is not None and "kode_desa" in desa.columns else []
+    codes = [k for k in order if any((k, s) in by for s in sectors)]
+    codes += sorted({str(k) for k in kebutuhan["kode_desa"]} - set(codes))
+    names = dict(zip(kebutuhan["kode_desa"].astype(str), kebutuhan["nama_desa"]))
+    rows = []
+    for kode in codes:
+        cells = []
+        for s in sectors:
+            r = by.get((kode, s))
+            if r is None:
+                cells.append("<td class='kl-abu p3pd-usulan' data-kelas-usulan=''>–</td>")
+                continue
+            kelas = str(r["kelas"])
+            tip = "; ".join(f"{lab} {fmt_angka(r[c], 0)}" for c, lab in
+                            (("n_merah", "indikator merah"), ("n_kuning", "indikator kuning"),
+                             ("n_usulan", "usulan"), ("n_didanai", "didanai APBDes")) if c in r)
+            cells.append(f"<td class='kl-{WARNA_KELAS_USULAN.get(kelas, 'abu')} p3pd-usulan' "
+                         f"data-kelas-usulan='{esc(kelas)}' title='{esc(tip)}'>{esc(kelas)}</td>")
+        rows.append(f"<tr data-kode-desa='{esc(kode)}'><th>{esc(names.get(kode))}</th>{''.join(cells)}</tr>")
+    return (f"<table class='p3pd-matriks' data-tabel='usulan'><thead><tr><th>Desa</th>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 # --------------------------------------------------------------------------- the app
+
+
+#: Kabupaten whose data a page's kernel keeps in memory (the last ones looked at).
+KABUPATEN_DISIMPAN = 2
+
+
+class StoreSource:
+    """The canonical store, read one kabupaten at a time so a page's kernel stays small with a large store.
+
+    At start only the small ``wilayah`` table and the distinct codes and years
+    of the data tables are read; :meth:`dataset` loads one kabupaten (its
+    APBDes, status and proposals, plus the province's service counts and
+    regions that the province comparison of :func:`analysis.kecamatan_view`
+    needs) on demand and keeps the last :data:`KABUPATEN_DISIMPAN`.
+    """
+
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None, keep: int = KABUPATEN_DISIMPAN) -> None:
+        from .store import StoreError, distinct_values, load_table, read_meta, store_exists
+
+        if not store_exists(data_dir):
+            raise StoreError("Data belum tersedia.")
+        self.data_dir = data_dir
+        self.keep = max(1, int(keep))
+        self.meta = read_meta(data_dir)
+        self.wilayah = load_table("wilayah", data_dir)
+        kec: set[str] = set()
+        for name in ("layanan", "apbdes"):
+            kec.update(str(k)[:8] for k in distinct_values(name, "kode_desa", data_dir) if isinstance(k, str))
+        self.kecamatan_with_data = kec
+        years: dict[str, set[int]] = {}
+        for name in ("layanan", "apbdes", "status_desa", "usulan"):
+            years[name] = {int(y) for y in distinct_values(name, "tahun", data_dir) if y is not None}
+        self.years = sorted(set().union(*years.values()))
+        self.latest_layanan = max(years["layanan"]) if years["layanan"] else None
+        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._provinsi: tuple[str, pd.DataFrame] | None = None
+        self.loads = 0  # kabupaten read from disk (tests, logs)
+
+    @property
+    def simulasi(self) -> bool:
+        """True when the store holds demo data."""
+        return bool(self.meta.get("simulasi", False))
+
+    def dataset(self, kode_kabupaten: str) -> Any:
+        """The dataset a view of any kecamatan of ``kode_kabupaten`` needs (cached)."""
+        from .store import load_subset, load_table
+
+        hit = self._cache.get(kode_kabupaten)
+        if hit is not None:
+            self._cache.move_to_end(kode_kabupaten)
+            return hit
+        t0 = time.perf_counter()
+        prov = kode_kabupaten[:2]
+        if self._provinsi is None or self._provinsi[0] != prov:
+            self._provinsi = None  # drop the old province before reading the new one
+            self._provinsi = (prov, load_table("layanan", self.data_dir, kode=prov))
+        part = load_subset(kode_kabupaten, self.data_dir, tables=("apbdes", "status_desa", "usulan"))
+        w = self.wilayah
+        ds = replace(part, layanan=self._provinsi[1],
+                     wilayah=w[(w["kode_provinsi"] == prov).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True))
+        self._cache[kode_kabupaten] = ds
+        self.loads += 1
+        if len(self._cache) > self.keep:
+            self._cache.popitem(last=False)
+            import gc
+
+            from . import analysis
+
+            # The analysis module caches per-dataset results; an evicted kabupaten's must go too.
+            analysis.clear_cache()
+            gc.collect()
+        release_memory()
+        log.info("data kabupaten %s dimuat: %.2f s", kode_kabupaten, time.perf_counter() - t0)
+        return ds
+
+    def datasets(self, kode_kabupaten: Iterable[str]) -> Any:
+        """One dataset holding every table of the given kabupaten in full (for merging an upload)."""
+        from .store import load_subset
+
+        ds = load_subset(sorted(set(kode_kabupaten)), self.data_dir)
+        return replace(ds, wilayah=self.wilayah)
 
 
 def _default_view_fn(dataset: Any, kode: str, tahun: int, settings: TrainerSettings,
@@ -677,7 +839,8 @@ class App:
     """The kecamatan dashboard: owns its widgets, exposes :attr:`container`.
 
     ``App(dataset)`` works on an in-memory dataset (tests, notebooks);
-    :meth:`from_store` loads the canonical store. ``view_fn`` (for tests) replaces
+    :meth:`from_store` reads the canonical store one kabupaten at a time
+    (``source``, a :class:`StoreSource`). ``view_fn`` (for tests) replaces
     :func:`analysis.kecamatan_view` with a callable of the same shape.
     """
 
@@ -691,10 +854,13 @@ class App:
         view_fn: Callable[..., Any] | None = None,
         pesan: str | None = None,
         prefetch: bool = False,
+        source: StoreSource | None = None,
     ) -> None:
         import ipywidgets as W
 
         self.dataset = dataset
+        self._source: StoreSource | None = None
+        self._data_gen = 0  # bumped whenever the data change: part of every cache key
         self.data_dir = data_dir
         self._view_fn = view_fn or _default_view_fn
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
@@ -702,8 +868,6 @@ class App:
         # kernel's main thread never run the analysis (and its module caches) at once.
         self._lock = threading.RLock()
         self.prefetch = prefetch
-        self._from_store = False
-        self._store_dataset: Any = None
         self._report_dir: Path | None = None
         #: Log every update's duration on the server (on in Voila, see from_store).
         self.log_timings = False
@@ -785,8 +949,8 @@ class App:
         self.kartu = html()
         extra: dict[int, list[Any]] = {
             1: [self.sektor],
-            3: [W.HBox([self.split_median, self.split_x, self.split_y], layout=row)],
-            6: [self.tren_sektor],
+            TABS.index("Kuadran"): [W.HBox([self.split_median, self.split_x, self.split_y], layout=row)],
+            TABS.index("Tren"): [self.tren_sektor],
         }
         children = []
         for i, _ in enumerate(TABS):
@@ -803,12 +967,15 @@ class App:
         self.btn_agenda = W.Button(description="Excel agenda terpadu", layout=W.Layout(width="auto"))
         self.btn_laporan = W.Button(description="Laporan HTML kecamatan", layout=W.Layout(width="auto"))
         self.links = html()
-        self.upload = W.FileUpload(accept=".csv", multiple=True, description="Pilih berkas CSV")
+        self.upload = W.FileUpload(accept=".xlsx,.csv", multiple=True, description="Pilih berkas")
+        self.upload_hasil = html()
         self.upload_box = W.VBox([
-            html("Unggah data sendiri: berkas CSV bernama sesuai tabel kit (<code>layanan.csv</code>, "
-                   "<code>apbdes.csv</code>, <code>status_desa.csv</code>, <code>usulan.csv</code>, "
-                   "<code>wilayah.csv</code>). Bila ada masalah, dashboard tetap memakai data sebelumnya."),
-            self.upload,
+            html("Unggah data sendiri, seperti pada <code>p3pd impor</code>: templat Excel yang sudah diisi "
+                 "(<code>p3pd template</code>), berkas CSV/Excel dengan kolom tabel kit, ekspor tabel Siskeudes "
+                 "(<code>Ta_RAB</code>, <code>Ta_Kegiatan</code>, …; pilih bersamaan) atau laporan Penjabaran APBDes. "
+                 "Data unggahan hanya dipakai selama halaman ini terbuka dan tidak disimpan. Bila ada berkas yang "
+                 "ditolak, dashboard tetap memakai data sebelumnya dan menampilkan temuannya."),
+            self.upload, self.upload_hasil,
         ])
         self.upload_acc = W.Accordion(children=[self.upload_box], titles=("Gunakan data sendiri",), selected_index=None)
 
@@ -840,7 +1007,10 @@ class App:
         self.btn_laporan.on_click(lambda _b: self._prepare_download("laporan"))
         self.upload.observe(self._on_upload, "value")
 
-        self._set_dataset(dataset, kecamatan=kecamatan, tahun=tahun)
+        if source is not None:
+            self._set_source(source, kecamatan=kecamatan, tahun=tahun)
+        else:
+            self._set_dataset(dataset, kecamatan=kecamatan, tahun=tahun)
         if pesan:
             self._show(pesan, "galat")
 
@@ -852,10 +1022,10 @@ class App:
 
         Never raises: when the store is missing or unreadable the app shows why, in Indonesian.
         """
-        from .store import Dataset, load_dataset
+        from .store import Dataset
 
         try:
-            dataset = load_dataset(data_dir)
+            source = StoreSource(data_dir)
         except KitError as exc:
             log.warning("store tidak dapat dimuat: %s", exc)
             return cls(Dataset(), data_dir=data_dir,
@@ -866,11 +1036,17 @@ class App:
             return cls(Dataset(), data_dir=data_dir, pesan="Data tidak dapat dibaca. Hubungi pengelola data.", **kwargs)
         t0 = time.perf_counter()
         kwargs.setdefault("prefetch", True)
-        app = cls(dataset, data_dir=data_dir, **kwargs)
+        if os.getenv("VOILA_PREHEAT", "False") == "False" and "kecamatan" not in kwargs:
+            # Plain Voila (or a kernel beyond the preheated pool) knows its visitor's request now:
+            # build that view first instead of a default one of another kabupaten.
+            q = parse_query(query_string_from_env(),
+                            sorted({k for k in source.kecamatan_with_data}), source.years)
+            kwargs.setdefault("kecamatan", q.kecamatan)
+            kwargs.setdefault("tahun", q.tahun)
+        app = cls(Dataset(), data_dir=data_dir, source=source, **kwargs)
         # Benchmarks and the browser test wait for this line: the preheated kernel is warm.
         log.info("%s %d kecamatan, tampilan awal %.2f s", READY_LOG, len(app.kecamatan_tersedia), time.perf_counter() - t0)
         app.log_timings = True
-        app._from_store, app._store_dataset = True, dataset
         return app
 
     # ------------------------------------------------------------------ public API
@@ -892,7 +1068,7 @@ class App:
             # view gets the CPU; update() restarts the prefetch for what the visitor looks at.
             self._visitor = True
             self._cancel_prefetch()
-            q = parse_query(query, self.kecamatan_tersedia, self.dataset.years())
+            q = parse_query(query, self.kecamatan_tersedia, self._years)
             with self._hold():
                 if q.kecamatan:
                     self._select_kecamatan(q.kecamatan)
@@ -958,14 +1134,33 @@ class App:
         self.message.value = (self.message.value + block) if append else block
 
     def _set_dataset(self, dataset: Any, *, kecamatan: str | None = None, tahun: int | None = None) -> None:
-        """Adopt a dataset: region options, years, cache cleared, then one update."""
+        """Adopt an in-memory dataset: region options, years, caches cleared, then one update."""
+        self._source = None
         self.dataset = dataset
+        lay = dataset.layanan
+        latest = int(lay["tahun"].dropna().max()) if not lay.empty and lay["tahun"].notna().any() else None
+        banner = "unggahan" if getattr(dataset, "meta", {}).get("sumber") == "unggahan pengguna" else (
+            "simulasi" if getattr(dataset, "simulasi", False) else "")
+        self._adopt(dataset.wilayah, _kecamatan_with_data(dataset), list(dataset.years()), latest, banner,
+                    kecamatan, tahun)
+
+    def _set_source(self, source: StoreSource, *, kecamatan: str | None = None, tahun: int | None = None) -> None:
+        """Adopt the store (one kabupaten in memory at a time), then one update."""
+        from .store import Dataset
+
+        self._source = source
+        self.dataset = Dataset(meta=source.meta)  # replaced by the shown kabupaten's data in _get_view
+        self._adopt(source.wilayah, source.kecamatan_with_data, source.years, source.latest_layanan,
+                    "simulasi" if source.simulasi else "", kecamatan, tahun)
+
+    def _adopt(self, w: pd.DataFrame, with_data: set[str], years: Sequence[int], latest: int | None, banner: str,
+               kecamatan: str | None, tahun: int | None) -> None:
+        self._data_gen += 1
+        self._cancel_prefetch()
         self._cache.clear()
         self._rendered.clear()
         self._view = None
         self._key = None
-        with_data = _kecamatan_with_data(dataset)
-        w = dataset.wilayah
         regions = (
             w[w["kode_kecamatan"].isin(with_data)][
                 ["kode_provinsi", "nama_provinsi", "kode_kabupaten", "nama_kabupaten", "kode_kecamatan", "nama_kecamatan"]
@@ -978,19 +1173,22 @@ class App:
                                        "kode_kecamatan", "nama_kecamatan"])
         )
         self._regions = regions.astype("string")
-        self.banner.value = _CSS + (
-            "<div class='p3pd-simulasi' data-simulasi='1'>DATA SIMULASI – angka ini bukan data resmi; "
-            "hanya untuk latihan dan uji coba.</div>"
-            if getattr(dataset, "simulasi", False) else ""
-        )
-        years = list(dataset.years()) if hasattr(dataset, "years") else []
+        self._years = sorted(int(y) for y in years)
+        text = {
+            "simulasi": "<div class='p3pd-simulasi' data-simulasi='1'>DATA SIMULASI – angka ini bukan data resmi; "
+                        "hanya untuk latihan dan uji coba.</div>",
+            "unggahan": "<div class='p3pd-simulasi' data-unggahan='1'>DATA UNGGAHAN PENGGUNA – dipakai hanya di "
+                        "halaman ini dan belum disimpan; bukan data simulasi, belum tentu data resmi.</div>",
+        }.get(banner, "")
+        self.banner.value = _CSS + _kl_css(self._colours) + text
+        years = self._years
         with self._hold():
             provs = regions.drop_duplicates("kode_provinsi")
             self.provinsi.options = [(f"{r.nama_provinsi} ({r.kode_provinsi})", str(r.kode_provinsi))
                                      for r in provs.itertuples()]
             self.tahun.options = [(str(y), int(y)) for y in sorted(years, reverse=True)]
             if years:
-                self.tahun.value = int(tahun) if tahun in years else int(self._default_year(years))
+                self.tahun.value = int(tahun) if tahun in years else int(latest if latest in years else max(years))
             if kecamatan and kecamatan in set(regions["kode_kecamatan"].astype(str)):
                 self._select_kecamatan(kecamatan)
             elif len(provs):
@@ -1001,11 +1199,11 @@ class App:
             return
         self.update()
 
-    def _default_year(self, years: Sequence[int]) -> int:
-        lay = self.dataset.layanan
-        if not lay.empty:
-            return int(lay["tahun"].dropna().max())
-        return int(max(years))
+    def _dataset_for(self, kode: str) -> Any:
+        """The data a view of kecamatan ``kode`` is computed from (one kabupaten's when reading the store)."""
+        if self._source is None:
+            return self.dataset
+        return self._source.dataset(kode[:5])
 
     def _kab_options(self, prov: str) -> list[tuple[str, str]]:
         r = self._regions[self._regions["kode_provinsi"] == prov].drop_duplicates("kode_kabupaten")
@@ -1133,7 +1331,7 @@ class App:
     # ------------------------------------------------------------------ internals: update
 
     def _view_key(self, kode: str, tahun: int, settings: TrainerSettings, splits: tuple) -> tuple:
-        return (kode, tahun, settings, splits, getattr(self.dataset, "fingerprint", None))
+        return (kode, tahun, settings, splits, self._data_gen)
 
     def _get_view(self, kode: str, tahun: int, settings: TrainerSettings, splits: tuple) -> Any:
         key = self._view_key(kode, tahun, settings, splits)
@@ -1142,7 +1340,10 @@ class App:
                 self._cache.move_to_end(key)
                 return self._cache[key]
             t0 = time.perf_counter()
-            view = self._view_fn(self.dataset, kode, tahun, settings, splits)
+            dataset = self._dataset_for(kode)
+            if self._source is not None:
+                self.dataset = dataset
+            view = self._view_fn(dataset, kode, tahun, settings, splits)
             self.timings["view"] = time.perf_counter() - t0
             self._cache[key] = view
             while len(self._cache) > _CACHE_SIZE:
@@ -1166,7 +1367,7 @@ class App:
         """
         if not self.prefetch:
             return
-        target = (kode[:5], tahun, getattr(self.dataset, "fingerprint", None))
+        target = (kode[:5], tahun, self._data_gen)
         if target == self._prefetched:
             return
         self._prefetched = target
@@ -1174,7 +1375,7 @@ class App:
         gen = self._prefetch_gen
         codes = [c for c in self._regions.loc[self._regions["kode_kabupaten"] == kode[:5], "kode_kecamatan"].astype(str)
                  if c != kode]
-        dataset = self.dataset
+        data_gen = self._data_gen
 
         # A preheated kernel still waiting for its visitor has the CPU to itself: start at once.
         delay = 0.0 if self._waiting_for_visitor() else PREFETCH_DELAY_S
@@ -1182,14 +1383,14 @@ class App:
         def run() -> None:
             time.sleep(delay)
             for c in codes:
-                if gen != self._prefetch_gen or dataset is not self.dataset:
+                if gen != self._prefetch_gen or data_gen != self._data_gen:
                     return
                 key = self._view_key(c, tahun, TrainerSettings(), (None, None))
                 with self._lock:
                     if key in self._cache:
                         continue
                     try:
-                        view = self._view_fn(dataset, c, tahun, TrainerSettings(), (None, None))
+                        view = self._view_fn(self._dataset_for(c), c, tahun, TrainerSettings(), (None, None))
                     except Exception:  # shown (with its message) if the user ever opens it
                         log.debug("prefetch %s %s gagal", c, tahun, exc_info=True)
                         continue
@@ -1224,7 +1425,7 @@ class App:
             self._refresh_view_controls(view)
         self._sync_split_fields(view)
         key = (kode, tahun, settings, splits, self.sektor.value, self.desa.value, self.tren_sektor.value,
-               getattr(self.dataset, "fingerprint", None))
+               self._data_gen)
         if key != self._key:
             self._rendered.clear()
             self._key = key
@@ -1480,10 +1681,32 @@ class App:
         return text, [fig]
 
     def _tab_4(self, view: Any) -> tuple[str, list[Any]]:
+        """Usulan Masyarakat: need–demand–supply class per desa × sector, counts per class, proposal metrics."""
+        from .usulan import KELAS, LABEL_SEKTOR, PENJELASAN_KELAS
+
+        sektor = {k: v for k, v in LABEL_SEKTOR.items() if k in SEKTOR_NAMA}
+        parts = [
+            "<h3>Kebutuhan, usulan masyarakat, dan belanja per desa dan sektor</h3>",
+            "<p class='p3pd-catatan'>Kebutuhan = sektor punya indikator merah/kuning; usulan = minimal satu usulan "
+            "masyarakat di sektor itu untuk tahun ini; didanai = minimal satu usulan didanai APBDes. "
+            "Arahkan kursor ke sel untuk rinciannya.</p>",
+            need_demand_legend_html(PENJELASAN_KELAS),
+            need_demand_grid_html(view.kebutuhan_usulan, view.desa, sektor),
+            "<h3>Jumlah desa per kelas: kecamatan dan kabupaten</h3>",
+            need_demand_counts_html(view.usulan_wilayah, sektor, KELAS),
+            "<h3>Usulan masyarakat per sektor (kecamatan)</h3>",
+            table_html(usulan_per_sektor(view.usulan), KOLOM_TAMPIL["usulan_sektor"],
+                       kosong="Belum ada data usulan masyarakat untuk tahun ini."),
+            "<p class='p3pd-catatan'>Porsi didanai = Σ usulan didanai APBDes / Σ usulan (dan Σ anggaran disetujui / "
+            "Σ perkiraan biaya usulan yang didanai dan berbiaya), bukan rata-rata porsi desa.</p>",
+        ]
+        return "".join(parts), []
+
+    def _tab_5(self, view: Any) -> tuple[str, list[Any]]:
         """Agenda Terpadu."""
         return "<h3>Agenda terpadu</h3>" + table_html(view.agenda, KOLOM_TAMPIL["agenda"], kosong="Tidak ada agenda untuk pilihan ini."), []
 
-    def _tab_5(self, view: Any) -> tuple[str, list[Any]]:
+    def _tab_6(self, view: Any) -> tuple[str, list[Any]]:
         """Kualitas Data: findings, counted by level."""
         k = view.kualitas
         parts = ["<h3>Temuan kualitas data</h3>"]
@@ -1493,7 +1716,7 @@ class App:
         parts.append(table_html(k, KOLOM_TAMPIL["kualitas"], kosong="Tidak ada temuan kualitas data."))
         return "".join(parts), []
 
-    def _tab_6(self, view: Any) -> tuple[str, list[Any]]:
+    def _tab_7(self, view: Any) -> tuple[str, list[Any]]:
         """Tren: one indicator over the years (kecamatan vs kabupaten) and the desa trends."""
         from . import figures
 
@@ -1516,20 +1739,23 @@ class App:
         v = self._view
         if v is None:
             return {}
-        idx = self.tabs.selected_index or 0
-        if idx == 0:
+        tab = TABS[self.tabs.selected_index or 0]
+        if tab == "Ringkasan":
             return {"Ringkasan": v.ringkasan, "Indeks capaian": v.indeks, "Status desa": v.status_desa}
-        if idx == 1:
+        if tab == "Layanan Dasar":
             cap = v.capaian if not self.sektor.value else v.capaian[v.capaian["sektor"] == self.sektor.value]
             return {"Capaian desa": cap, "Capaian wilayah": v.capaian_wilayah, "Skor sektor": v.skor_sektor, "Kamus indikator": v.kamus}
-        if idx == 2:
+        if tab == "Belanja Desa":
             return {"Komposisi belanja": v.komposisi_belanja, "Indikator belanja": v.belanja,
                     "Aturan belanja": v.aturan_belanja, "Kualitas belanja": v.kualitas_belanja}
-        if idx == 3:
+        if tab == "Kuadran":
             return {"Kuadran": v.kuadran}
-        if idx == 4:
+        if tab == "Usulan Masyarakat":
+            return {"Kebutuhan-usulan-belanja": v.kebutuhan_usulan, "Usulan per sektor": usulan_per_sektor(v.usulan),
+                    "Usulan per desa": v.usulan, "Jumlah desa per kelas": v.usulan_wilayah}
+        if tab == "Agenda Terpadu":
             return {"Agenda terpadu": v.agenda}
-        if idx == 5:
+        if tab == "Kualitas Data":
             return {"Kualitas data": v.kualitas}
         return {"Tren": v.tren, "Tren desa": v.tren_desa}  # every sector: the download is the whole tab
 
@@ -1548,9 +1774,9 @@ class App:
         """
         if self._view is None:
             raise ParameterError("Pilih kecamatan terlebih dahulu.")
-        if not self._from_store or self.dataset is not self._store_dataset:
+        if self._source is None:
             raise ParameterError("Laporan HTML hanya dapat dibuat dari data tersimpan, bukan dari data unggahan.")
-        from . import report, session
+        from . import report
 
         kode, tahun = self._view.kode_kecamatan, int(self._view.tahun)
         if self._report_dir is None:
@@ -1563,8 +1789,7 @@ class App:
                 progress=False, laporan_kabupaten=False, log=lambda line: log.info("laporan: %s", line),
             )
         finally:
-            session.clear()  # the report engine cached the whole store in this kernel: free it
-            release_memory()
+            release_memory()  # the report kernels read the store; this kernel only planned the run
         entry = next((e for e in result.entries if e.get("kode") == kode), {})
         if entry.get("status") not in (report.BERHASIL, report.TERKINI):
             log.warning("laporan %s gagal: %s", kode, entry.get("galat"))
@@ -1594,22 +1819,50 @@ class App:
             self._show("Maaf, berkas unduhan tidak dapat disiapkan. Coba lagi atau hubungi pengelola data.", "galat")
 
     def load_files(self, files: Sequence[tuple[str, bytes]]) -> bool:
-        """Use uploaded files as data; on any problem keep the previous data and list the problems.
+        """Use uploaded files as this page's data, read by the kit's importer; returns True when in use.
 
-        Returns True when the new data are in use.
+        Accepts what ``p3pd impor`` accepts (:func:`read_upload`). When any file
+        is rejected nothing changes: the dashboard keeps the previous data and
+        lists the findings (file, sheet, row, column, value, message). Accepted
+        data are merged into an in-memory dataset (:func:`dataset_with_upload`),
+        never written to the store.
         """
-        previous = self.dataset
+        previous = (self._source, self.dataset)
         kode = self._current_kode()
         tahun = self.tahun.value
+        self.upload_hasil.value = ""
         try:
-            tables = read_uploaded_tables(files)
-            new = dataset_with_uploads(previous, tables)
+            parsed = read_upload(files, data_dir=self.data_dir, kabupaten=kode[:5] if kode else None)
+            shown = parsed.findings[[c for c in KOLOM_TEMUAN_UNGGAHAN if c in parsed.findings.columns]]
+            temuan = table_html(shown, KOLOM_TEMUAN_UNGGAHAN, max_rows=200, kosong="") if len(shown) else ""
+            if not parsed.accepted:
+                n = int((parsed.files["status"] == "ditolak").sum())
+                self.upload_hasil.value = f"<div data-temuan-unggahan='galat'>{temuan}</div>"
+                self._show(f"Data unggahan tidak dipakai: {n} dari {len(parsed.files)} berkas ditolak "
+                           f"({len(parsed.errors)} galat). Dashboard tetap memakai data sebelumnya. Perbaiki berkas "
+                           "sesuai daftar temuan di bagian 'Gunakan data sendiri', lalu unggah ulang.", "galat")
+                self.upload_acc.selected_index = 0
+                return False
+            if not parsed.tables:
+                raise DataError("Berkas unggahan tidak memuat data layanan, APBDes, status desa, atau usulan.")
+            codes = {str(k)[:5] for df in parsed.tables.values() for k in df["kode_desa"].dropna()}
+            base = self.dataset
+            if self._source is not None:
+                base = (replace(self._source.datasets(codes), meta=self._source.meta) if not self._source.simulasi
+                        else replace(self.dataset, wilayah=self._source.wilayah))
+            new = dataset_with_upload(base, parsed.tables)
             if not _kecamatan_with_data(new):
                 raise DataError("Data unggahan tidak memuat desa dengan data layanan atau APBDes.")
-            self._set_dataset(new, kecamatan=kode, tahun=tahun)
+            upload_kec = sorted(_kecamatan_with_data(new) & {str(k)[:8] for df in parsed.tables.values()
+                                                               for k in df["kode_desa"].dropna()})
+            self._set_dataset(new, kecamatan=kode if kode in _kecamatan_with_data(new) else
+                              (upload_kec[0] if upload_kec else None), tahun=tahun)
             if self._view is None and not self._regions.empty:
                 raise DataError("Data unggahan tidak dapat ditampilkan.")
-            self._show(f"Data unggahan dipakai ({', '.join(sorted(tables))}).", "ok")
+            ringkas = ", ".join(f"{t} ({len(df)} baris)" for t, df in sorted(parsed.tables.items()))
+            self.upload_hasil.value = f"<div data-temuan-unggahan='peringatan'>{temuan}</div>" if temuan else ""
+            extra = f" {len(shown)} peringatan, lihat daftar temuan." if len(shown) else ""
+            self._show(f"Data unggahan dipakai: {ringkas}. Hanya untuk halaman ini, tidak disimpan.{extra}", "ok")
             return True
         except KitError as exc:
             log.info("unggahan ditolak: %s", exc)
@@ -1622,9 +1875,12 @@ class App:
             self._show("Berkas unggahan tidak dapat diproses; dashboard tetap memakai data sebelumnya.", "galat")
             return False
 
-    def _restore(self, previous: Any, kode: str | None, tahun: Any) -> None:
-        if self.dataset is not previous:
-            self._set_dataset(previous, kecamatan=kode, tahun=tahun)
+    def _restore(self, previous: tuple[Any, Any], kode: str | None, tahun: Any) -> None:
+        source, dataset = previous
+        if source is not None and self._source is not source:
+            self._set_source(source, kecamatan=kode, tahun=tahun)
+        elif source is None and (self._source is not None or self.dataset is not dataset):
+            self._set_dataset(dataset, kecamatan=kode, tahun=tahun)
 
     def _on_upload(self, change: Any) -> None:
         value = change["new"]

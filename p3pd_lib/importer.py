@@ -1200,6 +1200,93 @@ def _html_report(table: pd.DataFrame, name: str) -> str:
     )
 
 
+# =========================================================================== shared steps of the entry points
+
+def _read_units(
+    paths: Sequence[Path], ctx: _Context, saved_mapping: pd.DataFrame, max_bytes: int, max_rows: int,
+) -> tuple[dict[Path, _Collector], list[_Unit], dict[Path, str | None], dict[Path, str]]:
+    """Read and validate every file into submissions (units); nothing is written."""
+    from . import history
+
+    collectors: dict[Path, _Collector] = {p: _Collector(p.name) for p in paths}
+    units: list[_Unit] = []
+    sha: dict[Path, str | None] = {}
+    jenis: dict[Path, str] = {}
+    siskeudes_parts: list[tuple[Path, str, _Sheet]] = []
+    for p in paths:
+        col = collectors[p]
+        sheets, fmt, problems = _read_grid(p, max_bytes, max_rows)
+        sha[p] = history.sha256_file(p) if p.is_file() else None
+        for f in problems:
+            col.add(f.get("lembar"), None, None, None, f["aturan"], f["tingkat"], f["pesan"])
+        if problems and not sheets:
+            units.append(_Unit([p], "tidak terbaca"))
+            jenis[p] = "tidak terbaca"
+            continue
+        # Siskeudes tables and Penjabaran sheets are recognised first; the rest is canonical.
+        rest: list[_Sheet] = []
+        penj: list[_Sheet] = []
+        for s in sheets:
+            if not s.rows:
+                continue
+            canonical = _detect_table(s, None) is not None
+            t = None if canonical else sk.identify_table(s.rows[0], name_hint=(s.name or p.stem))
+            if t is not None:
+                siskeudes_parts.append((p, t, s))
+            elif not canonical and sk.find_penjabaran_header(s.rows) is not None:
+                penj.append(s)
+            else:
+                rest.append(s)
+        if penj:
+            for s in penj:
+                units.append(_penjabaran_unit(p, s, col, ctx))
+            jenis[p] = "penjabaran APBDes"
+        if any(pp == p for pp, _, _ in siskeudes_parts):
+            jenis[p] = "siskeudes"
+        if rest or (not penj and not any(pp == p for pp, _, _ in siskeudes_parts)):
+            u = _canonical_unit(p, rest, fmt, col, ctx)
+            units.append(u)
+            jenis.setdefault(p, u.jenis)
+    if siskeudes_parts:
+        units.append(_siskeudes_unit(siskeudes_parts, ctx, saved_mapping, collectors))
+    return collectors, units, sha, jenis
+
+
+def _merge_units(
+    units: Sequence[_Unit], collectors: Mapping[Path, _Collector], current: Mapping[str, pd.DataFrame], *,
+    replace: bool, conflict_hint: str,
+) -> tuple[dict[str, pd.DataFrame], list[pd.DataFrame], list[_Unit], set[Path]]:
+    """Merge the accepted units into ``current`` in order (pure): tables, change logs, accepted units, rejected files."""
+    # A file is rejected when any of its findings is a galat; a Siskeudes set when any of its files is.
+    galat_files = {p for p, c in collectors.items() if any(f["tingkat"] == "galat" for f in c.items)}
+    running = dict(current)
+    change_logs: list[pd.DataFrame] = []
+    accepted_units: list[_Unit] = []
+    for u in units:
+        if any(p in galat_files for p in u.paths) or not u.tables:
+            if any(p in galat_files for p in u.paths):
+                galat_files.update(u.paths)
+            continue
+        new = {t: df.drop(columns=[c for c in df.columns if c.startswith("_")]) for t, df in u.tables.items()}
+        changed, log = plan_changes(running, new, replace=replace)
+        running.update(changed)
+        if len(log):
+            change_logs.append(log.assign(berkas=", ".join(p.name for p in u.paths)))
+        for _, r in log[log["tindakan"] == "konflik"].iterrows():
+            collectors[u.paths[0]].add(None, None, "kode_desa", r["kode_desa"], "konflik_data", "peringatan",
+                                       f"Data {r['tabel']} desa {r['kode_desa']} tahun {r['tahun']} sudah ada dan "
+                                       "berbeda; data lama dipertahankan. " + conflict_hint)
+        accepted_units.append(u)
+    return running, change_logs, accepted_units, galat_files
+
+
+def _findings_frame(paths: Sequence[Path], collectors: Mapping[Path, _Collector]) -> pd.DataFrame:
+    """All findings of all files, in input order (:data:`FINDING_COLUMNS`)."""
+    findings_rows = [f for p in paths for f in collectors[p].done()]
+    findings = pd.DataFrame(findings_rows, columns=list(FINDING_COLUMNS))
+    return findings.assign(baris=pd.array(findings["baris"].tolist(), dtype="Int64"))
+
+
 # =========================================================================== entry points
 
 def _check_context(kecamatan: str | None, kabupaten: str | None, tahun: int | None, kode_desa: str | None) -> _Context:
@@ -1296,74 +1383,13 @@ def import_files(
         current = {name: empty_frame(name) for name in TABLES}
     saved_mapping = history.read_mapping(data_dir)
 
-    collectors: dict[Path, _Collector] = {p: _Collector(p.name) for p in paths}
-    units: list[_Unit] = []
-    sha: dict[Path, str | None] = {}
-    jenis: dict[Path, str] = {}
-    siskeudes_parts: list[tuple[Path, str, _Sheet]] = []
-    for p in paths:
-        col = collectors[p]
-        sheets, fmt, problems = _read_grid(p, max_bytes, max_rows)
-        sha[p] = history.sha256_file(p) if p.is_file() else None
-        for f in problems:
-            col.add(f.get("lembar"), None, None, None, f["aturan"], f["tingkat"], f["pesan"])
-        if problems and not sheets:
-            units.append(_Unit([p], "tidak terbaca"))
-            jenis[p] = "tidak terbaca"
-            continue
-        # Siskeudes tables and Penjabaran sheets are recognised first; the rest is canonical.
-        rest: list[_Sheet] = []
-        penj: list[_Sheet] = []
-        for s in sheets:
-            if not s.rows:
-                continue
-            canonical = _detect_table(s, None) is not None
-            t = None if canonical else sk.identify_table(s.rows[0], name_hint=(s.name or p.stem))
-            if t is not None:
-                siskeudes_parts.append((p, t, s))
-            elif not canonical and sk.find_penjabaran_header(s.rows) is not None:
-                penj.append(s)
-            else:
-                rest.append(s)
-        if penj:
-            for s in penj:
-                units.append(_penjabaran_unit(p, s, col, ctx))
-            jenis[p] = "penjabaran APBDes"
-        if any(pp == p for pp, _, _ in siskeudes_parts):
-            jenis[p] = "siskeudes"
-        if rest or (not penj and not any(pp == p for pp, _, _ in siskeudes_parts)):
-            u = _canonical_unit(p, rest, fmt, col, ctx)
-            units.append(u)
-            jenis.setdefault(p, u.jenis)
-    if siskeudes_parts:
-        units.append(_siskeudes_unit(siskeudes_parts, ctx, saved_mapping, collectors))
-
-    # A file is rejected when any of its findings is a galat; a Siskeudes set when any of its files is.
-    galat_files = {p for p, c in collectors.items() if any(f["tingkat"] == "galat" for f in c.items)}
-    running = {k: v for k, v in current.items()}
-    change_logs: list[pd.DataFrame] = []
-    accepted_units: list[_Unit] = []
-    for u in units:
-        if any(p in galat_files for p in u.paths) or not u.tables:
-            if any(p in galat_files for p in u.paths):
-                galat_files.update(u.paths)
-            continue
-        new = {t: df.drop(columns=[c for c in df.columns if c.startswith("_")]) for t, df in u.tables.items()}
-        changed, log = plan_changes(running, new, replace=replace)
-        running.update(changed)
-        if len(log):
-            change_logs.append(log.assign(berkas=", ".join(p.name for p in u.paths)))
-        for _, r in log[log["tindakan"] == "konflik"].iterrows():
-            collectors[u.paths[0]].add(None, None, "kode_desa", r["kode_desa"], "konflik_data", "peringatan",
-                                       f"Data {r['tabel']} desa {r['kode_desa']} tahun {r['tahun']} sudah ada dan "
-                                       "berbeda; data lama dipertahankan. Gunakan --ganti untuk menggantinya.")
-        accepted_units.append(u)
+    collectors, units, sha, jenis = _read_units(paths, ctx, saved_mapping, max_bytes, max_rows)
+    running, change_logs, accepted_units, galat_files = _merge_units(
+        units, collectors, current, replace=replace, conflict_hint="Gunakan --ganti untuk menggantinya.")
     changes = (pd.concat(change_logs, ignore_index=True)[list(CHANGE_COLUMNS)] if change_logs
                else pd.DataFrame({c: pd.Series(dtype="object") for c in CHANGE_COLUMNS}))
 
-    findings_rows = [f for p in paths for f in collectors[p].done()]
-    findings = pd.DataFrame(findings_rows, columns=list(FINDING_COLUMNS))
-    findings = findings.assign(baris=pd.array(findings["baris"].tolist(), dtype="Int64"))
+    findings = _findings_frame(paths, collectors)
 
     # ---- write (only when something is accepted and this is not a dry run)
     waktu = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -1420,3 +1446,97 @@ def import_files(
     files = pd.DataFrame(file_rows, columns=list(FILE_COLUMNS))
     return ImportResult(findings=findings, files=files, changes=changes, accepted=not galat_files, dry_run=dry_run,
                         data_dir=root)
+
+
+# =========================================================================== parse only (dashboard)
+
+@dataclass(frozen=True)
+class ParsedImport:
+    """Files read and validated into canonical tables by :func:`read_files`; nothing was written.
+
+    ``tables``: the accepted data (``layanan``, ``apbdes``, ``status_desa``,
+    ``usulan``; only those present), merged across the accepted files as an
+    import into an empty store would merge them; ``findings``
+    (:data:`FINDING_COLUMNS`) and ``files`` (:data:`FILE_COLUMNS`, status
+    ``diterima``/``ditolak``) as in :class:`ImportResult`; ``accepted``: no file
+    was rejected.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    findings: pd.DataFrame
+    files: pd.DataFrame
+    accepted: bool
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """The blocking findings (``tingkat == "galat"``)."""
+        return self.findings[self.findings["tingkat"] == "galat"]
+
+
+def read_files(
+    paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    kecamatan: str | None = None,
+    kabupaten: str | None = None,
+    tahun: int | None = None,
+    kode_desa: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
+) -> ParsedImport:
+    """Validate and parse files into canonical tables WITHOUT writing anything (the dashboard's upload).
+
+    The same reading and validation as :func:`import_files` (templates,
+    canonical CSV/Excel, Siskeudes tables, Penjabaran APBDes; same findings),
+    but no store is read or written, nothing is archived, no report is
+    written, and a store of demo data is no obstacle: the caller decides what
+    to do with the tables (e.g. :func:`merge_tables` into an in-memory
+    dataset). ``data_dir`` is only read for the saved Siskeudes ``Kd_Desa``
+    mapping. Raises :class:`~p3pd_lib.errors.ParameterError` for bad arguments.
+    """
+    from . import history
+
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise ParameterError("Tidak ada berkas yang diberikan untuk dibaca.")
+    ctx = _check_context(kecamatan, kabupaten, tahun, kode_desa)
+    collectors, units, sha, jenis = _read_units(paths, ctx, history.read_mapping(data_dir), max_bytes, max_rows)
+    empty = {name: empty_frame(name) for name in _DATA_TABLES}
+    running, _logs, _units, galat_files = _merge_units(
+        units, collectors, empty, replace=False,
+        conflict_hint="Berkas lain dalam unggahan ini memuat desa dan tahun yang sama; yang pertama dipakai.")
+    tables = {t: df for t, df in running.items() if len(df)}
+    findings = _findings_frame(paths, collectors)
+    file_rows = []
+    for p in paths:
+        f = findings[findings["berkas"] == p.name]
+        file_rows.append({"berkas": p.name, "jenis": jenis.get(p, "?"), "sha256": sha.get(p),
+                          "status": "ditolak" if p in galat_files else "diterima",
+                          "n_galat": int((f["tingkat"] == "galat").sum()),
+                          "n_peringatan": int((f["tingkat"] == "peringatan").sum()), "laporan": ""})
+    return ParsedImport(tables=tables, findings=findings, files=pd.DataFrame(file_rows, columns=list(FILE_COLUMNS)),
+                        accepted=not galat_files)
+
+
+def merge_tables(
+    current: Mapping[str, pd.DataFrame],
+    new: Mapping[str, pd.DataFrame],
+    *,
+    replace: bool = True,
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """All canonical tables after merging ``new`` into ``current`` (pure; inputs untouched).
+
+    The merge rules of the importer (:func:`plan_changes`); ``replace=True``
+    (the default here) lets new values win over current ones. The ``wilayah``
+    table gains the official rows of every new kabupaten touched. Returns
+    (the five tables, the change log of :func:`plan_changes`).
+    """
+    changed, log = plan_changes(current, new, replace=replace)
+    out = {name: changed.get(name, current[name] if name in current else empty_frame(name)) for name in TABLES}
+    applied = log[log["tindakan"].isin(["ditambah", "dilengkapi", "diganti"])] if len(log) else log
+    wil = _wilayah_update(out["wilayah"], set(applied["kode_desa"]) if len(applied) else set())
+    if wil is not None:
+        out["wilayah"] = coerce(wil, "wilayah")
+    return out, log

@@ -853,6 +853,37 @@ def make_tasks(
     return tasks
 
 
+@dataclass(frozen=True)
+class StoreIndex:
+    """What the batch engine needs to plan a run, without the data tables: regions, years, fingerprint, flag."""
+
+    wilayah: Any
+    tahun: tuple[int, ...]
+    fingerprint: str
+    simulasi: bool
+
+    def years(self) -> list[int]:
+        """Fiscal years present in the data tables, ascending (as ``Dataset.years``)."""
+        return list(self.tahun)
+
+
+def store_index(data_dir: str | os.PathLike[str] | None = None) -> StoreIndex:
+    """The :class:`StoreIndex` of a store: reads ``wilayah``, the distinct years and ``meta.json`` only.
+
+    The whole store (millions of APBDes lines) stays out of the process that
+    plans a batch (e.g. a dashboard kernel asking for one report).
+    """
+    from .store import distinct_values, load_dataset, load_table, read_meta
+
+    wilayah = load_table("wilayah", data_dir)  # a missing store raises the usual StoreError
+    meta = read_meta(data_dir)
+    years = sorted({int(y) for t in ("layanan", "apbdes", "status_desa", "usulan")
+                    for y in distinct_values(t, "tahun", data_dir)})
+    # Stores written by the kit always carry their fingerprint; compute it only for a hand-made one.
+    fp = str(meta.get("fingerprint") or load_dataset(data_dir).fingerprint)
+    return StoreIndex(wilayah=wilayah, tahun=tuple(years), fingerprint=fp, simulasi=bool(meta.get("simulasi", False)))
+
+
 def run_batch(
     kecamatan: Sequence[str] = (),
     kabupaten: Sequence[str] = (),
@@ -877,8 +908,6 @@ def run_batch(
     ``scheduler`` is the address of a Dask distributed scheduler instead. A
     kabupaten report is added for every kabupaten selected whole.
     """
-    from .session import dataset as _cached_dataset
-
     kecamatan = _check_codes(kecamatan, "kecamatan")
     kabupaten = _check_codes(kabupaten, "kabupaten")
     provinsi = _check_codes(provinsi, "provinsi")
@@ -889,7 +918,7 @@ def run_batch(
     say = log or (lambda s: print(s, file=sys.stderr))
 
     data_root = _resolve_data_dir(data_dir or None)
-    ds = _cached_dataset(data_root)
+    ds = store_index(data_root)  # the report kernels read the data; this process only plans
     years = ds.years()
     if tahun is None:
         if not years:

@@ -126,6 +126,39 @@ def read_meta(data_dir: str | os.PathLike[str] | None = None) -> dict[str, objec
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _read_table(path: Path) -> pd.DataFrame:
+    """One parquet file as a DataFrame, text columns as single-chunk Arrow strings.
+
+    Text columns are read dictionary-encoded (the store's codes and names
+    repeat a lot, so this is several times cheaper than decoding every cell)
+    and then expanded in one ``take``. The result has the same values and
+    dtypes as ``pd.read_parquet``; one chunk per column also makes every later
+    row selection (``iloc``, boolean masks) much cheaper than on the
+    many-chunk arrays a plain read returns.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    table = pq.read_table(path, read_dictionary=text or None)
+    for i, f in enumerate(table.schema):
+        column = table.column(i)
+        if pa.types.is_dictionary(f.type):
+            merged = column.unify_dictionaries().combine_chunks() if column.num_chunks else None
+            value_type = schema.field(f.name).type
+            if merged is None:
+                column = pa.chunked_array([], type=value_type)
+            else:
+                column = pa.chunked_array([merged.dictionary.cast(value_type).take(merged.indices)])
+        elif column.num_chunks > 1:
+            column = pa.chunked_array([column.combine_chunks()])
+        else:
+            continue
+        table = table.set_column(i, f.name, column)
+    return table.to_pandas()
+
+
 def load_dataset(
     data_dir: str | os.PathLike[str] | None = None,
     *,
@@ -149,7 +182,7 @@ def load_dataset(
             tables[name] = empty_frame(name)
             continue
         try:
-            df = pd.read_parquet(path)
+            df = _read_table(path)
         except Exception as exc:  # corrupt file: say which one
             raise StoreError(f"Berkas '{path}' tidak dapat dibaca: {exc}") from exc
         df = coerce(df, name)
@@ -232,3 +265,173 @@ def read_side_table(filename: str, data_dir: str | os.PathLike[str] | None = Non
     if not path.exists():
         return None
     return pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
+
+
+# --------------------------------------------------------------------------- partial reads
+#
+# A dashboard kernel must stay small with a store of several provinces (millions of
+# APBDes lines): these read one table, some columns, or one region, batch by batch
+# (row groups pruned by their kode_desa statistics), so memory never holds the whole file.
+
+_BATCH_ROWS = 65_536
+
+
+def _prefixes(kode: str | Iterable[str]) -> list[str]:
+    codes = [kode] if isinstance(kode, str) else list(kode)
+    if not codes:
+        raise ValueError("Tidak ada kode wilayah yang diminta.")
+    return [str(c).strip().rstrip(".") + "." for c in codes]
+
+
+def _read_part(path: Path, columns: Iterable[str] | None, prefixes: list[str] | None) -> pd.DataFrame:
+    """Some columns of one parquet file, only rows whose ``kode_desa`` starts with a prefix (all when ``None``).
+
+    Same values and dtypes as :func:`_read_table` on the same rows.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    cols = list(columns) if columns is not None else list(schema.names)
+    unknown = [c for c in cols if c not in schema.names]
+    if unknown:
+        raise ValueError(f"Kolom tidak ada di '{path.name}': {', '.join(unknown)}.")
+    read_cols = cols + (["kode_desa"] if prefixes and "kode_desa" not in cols else [])
+    text = [c for c in read_cols if pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type)]
+    pf = pq.ParquetFile(path, read_dictionary=text or None)
+    groups = list(range(pf.num_row_groups))
+    if prefixes:
+        # String order: the codes starting with P are exactly those in [P, P with its last character + 1).
+        bounds = [(p, p[:-1] + chr(ord(p[-1]) + 1)) for p in prefixes]
+        ci = pf.schema_arrow.get_field_index("kode_desa")
+        keep = []
+        for g in groups:
+            st = pf.metadata.row_group(g).column(ci).statistics
+            if st is None or not st.has_min_max or any(st.min < hi and st.max >= lo for lo, hi in bounds):
+                keep.append(g)
+        groups = keep
+    batches = []
+    if groups:
+        for batch in pf.iter_batches(batch_size=_BATCH_ROWS, row_groups=groups, columns=read_cols, use_threads=False):
+            if prefixes:
+                k = batch.column(batch.schema.get_field_index("kode_desa"))
+                if pa.types.is_dictionary(k.type):
+                    k = k.dictionary.take(k.indices)
+                mask = None
+                for lo, hi in bounds:
+                    m = pc.and_(pc.greater_equal(k, lo), pc.less(k, hi))
+                    mask = m if mask is None else pc.or_(mask, m)
+                mask = pc.fill_null(mask, False)
+                if not pc.any(mask).as_py():
+                    continue
+                batch = batch.filter(mask)
+            batches.append(batch.select(cols))
+    if not batches:
+        return pa.schema([schema.field(c) for c in cols]).empty_table().to_pandas()
+    table = pa.Table.from_batches(batches)
+    for i, f in enumerate(table.schema):
+        if pa.types.is_dictionary(f.type):
+            merged = table.column(i).unify_dictionaries().combine_chunks()
+            column = pa.chunked_array([merged.dictionary.cast(schema.field(f.name).type).take(merged.indices)])
+        elif table.column(i).num_chunks > 1:
+            column = pa.chunked_array([table.column(i).combine_chunks()])
+        else:
+            continue
+        table = table.set_column(i, f.name, column)
+    return table.to_pandas()
+
+
+def load_table(
+    name: str,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    columns: Iterable[str] | None = None,
+    kode: str | Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """One canonical table of the store, optionally only some ``columns`` and the rows of some regions.
+
+    ``kode``: province, kabupaten or kecamatan code(s); rows whose ``kode_desa``
+    starts with one of them are kept, as :meth:`Dataset.subset` keeps them.
+    Values and dtypes are those of :func:`load_dataset` (an absent optional
+    table gives an empty frame).
+    """
+    if name not in TABLES:
+        raise ValueError(f"Tabel '{name}' tidak dikenal.")
+    if not store_exists(data_dir):
+        raise StoreError(
+            f"Data belum tersedia di '{processed_dir(data_dir)}'. Jalankan 'p3pd demo-data' untuk data simulasi, "
+            "atau impor data Anda dengan 'p3pd impor'."
+        )
+    cols = list(columns) if columns is not None else None
+    unknown = [c for c in cols or () if c not in TABLES[name].names]
+    if unknown:
+        raise ValueError(f"Kolom tidak ada di tabel {name}: {', '.join(unknown)}.")
+    path = _path(processed_dir(data_dir), name)
+    if not path.exists():
+        df = empty_frame(name)
+        return df[cols] if cols is not None else df
+    prefixes = _prefixes(kode) if kode is not None else None
+    try:
+        if cols is None and kode is None:
+            df = _read_table(path)
+        else:
+            df = _read_part(path, cols, prefixes)
+    except Exception as exc:  # corrupt file: say which one
+        raise StoreError(f"Berkas '{path}' tidak dapat dibaca: {exc}") from exc
+    df = coerce(df, name)
+    return df[cols].reset_index(drop=True) if cols is not None else df.reset_index(drop=True)
+
+
+def load_subset(
+    kode: str | Iterable[str],
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    tables: Iterable[str] | None = None,
+) -> Dataset:
+    """The store restricted to one or more regions: the same as ``load_dataset(data_dir).subset(kode)``.
+
+    Reads only the rows of those regions (a dashboard kernel loads one
+    kabupaten, not the whole store). ``tables``: read only these; the others
+    are empty frames.
+    """
+    wanted = set(TABLES) if tables is None else set(tables)
+    unknown = wanted - set(TABLES)
+    if unknown:
+        raise ValueError(f"Tabel tidak dikenal: {', '.join(sorted(unknown))}.")
+    prefixes = _prefixes(kode)
+    out = {name: (load_table(name, data_dir, kode=prefixes) if name in wanted else empty_frame(name)) for name in TABLES}
+    if not wanted:
+        load_table("wilayah", data_dir, columns=["kode_desa"], kode=prefixes)  # same error as load_dataset
+    return Dataset(**out, meta=read_meta(data_dir))
+
+
+def distinct_values(name: str, column: str, data_dir: str | os.PathLike[str] | None = None) -> list:
+    """The distinct non-missing values of one column of a stored table, sorted (read batch by batch).
+
+    Cheap on large tables: text columns are read dictionary-encoded.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    if name not in TABLES:
+        raise ValueError(f"Tabel '{name}' tidak dikenal.")
+    path = _path(processed_dir(data_dir), name)
+    if not path.exists():
+        return []
+    if column not in TABLES[name].names:
+        raise ValueError(f"Kolom '{column}' tidak ada di tabel {name}.")
+    found: set = set()
+    try:
+        field_type = pq.read_schema(path).field(column).type
+        text = pa.types.is_string(field_type) or pa.types.is_large_string(field_type)
+        pf = pq.ParquetFile(path, read_dictionary=[column] if text else None)
+        for batch in pf.iter_batches(batch_size=_BATCH_ROWS * 8, columns=[column], use_threads=False):
+            col = batch.column(0)
+            if pa.types.is_dictionary(col.type):
+                col = col.dictionary.take(pc.unique(col.indices).drop_null())
+            found.update(v for v in pc.unique(col).to_pylist() if v is not None)
+    except Exception as exc:  # corrupt file: say which one
+        raise StoreError(f"Berkas '{path}' tidak dapat dibaca: {exc}") from exc
+    return sorted(found)

@@ -287,45 +287,117 @@ def test_downloads_are_valid_xlsx(demo_dataset):
 # --------------------------------------------------------------------------- upload
 
 
-def test_upload_bad_file_keeps_previous_data(demo_dataset):
+def _findings_rows(app: App) -> list[list[str]]:
+    """The findings table shown after an upload, as cell texts."""
+    rows = re.findall(r"<tr>(.*?)</tr>", app.upload_hasil.value)
+    return [cells for cells in (re.findall(r"<td>(.*?)</td>", r) for r in rows) if cells]
+
+
+def test_upload_bad_file_keeps_previous_data_and_lists_findings(demo_dataset):
     app = App(demo_dataset)
     before_view = app.view
     bad = b"kode_desa,tahun,penduduk\n33.07.01.2001,2024,banyak\n"
     ok = app.load_files([("layanan.csv", bad), ("catatan.txt", b"x")])
     assert ok is False
-    msg = app.message.value
-    assert "bukan angka" in msg and "baris 2" in msg and "hanya berkas CSV" in msg
+    assert "Data unggahan tidak dipakai: 2 dari 2 berkas ditolak" in app.message.value
+    rows = _findings_rows(app)
+    # File, sheet, row, column, value, level, message (Indonesian), as the importer reports them.
+    assert ["layanan.csv", "–", "2", "penduduk", "banyak", "galat"] == rows[0][:6] and "bukan angka" in rows[0][6]
+    assert rows[1][0] == "catatan.txt" and "Tidak ada tabel yang dikenali" in rows[1][6]
     assert app.dataset is demo_dataset and app.view is before_view
+    assert "DATA SIMULASI" in app.banner.value
 
 
 def test_upload_widget_path(demo_dataset):
     import datetime
 
     app = App(demo_dataset)
-    bad = b"kode_desa,tahun\n33.07.01.2001,dua ribu\n"
+    bad = b"kode_desa,tahun,penduduk\n33.07.01.2001,dua ribu,5\n"
     app.upload.value = ({"name": "layanan.csv", "type": "text/csv", "size": len(bad), "content": memoryview(bad),
                          "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
-    assert "Data unggahan tidak dipakai" in app.message.value and "tahun" in app.message.value
+    assert "Data unggahan tidak dipakai" in app.message.value
+    assert any(r[0] == "layanan.csv" and r[3] == "tahun" for r in _findings_rows(app))
     assert app.dataset is demo_dataset and app.upload.value == ()
 
 
-def test_upload_unknown_table_name(demo_dataset):
+def test_upload_file_without_known_table(demo_dataset):
     app = App(demo_dataset)
     assert app.load_files([("data_saya.csv", b"a,b\n1,2\n")]) is False
-    assert "nama berkas harus salah satu tabel kit" in app.message.value
+    assert "Tidak ada tabel yang dikenali" in app.upload_hasil.value
+    assert app.dataset is demo_dataset
 
 
-def test_upload_good_csv_replaces_table(demo_dataset):
+def test_upload_path_in_file_name_is_ignored(demo_dataset):
+    parsed = dashboard.read_upload([("../../etc/layanan.csv", b"kode_desa,tahun\n33.07.01.2001,2024\n")])
+    assert parsed.accepted and parsed.files["berkas"].tolist() == ["layanan.csv"]
+
+
+def test_upload_canonical_csv_over_demo_data_is_user_data_not_simulasi(demo_dataset):
     app = App(demo_dataset)
-    kec = _kecamatan(demo_dataset)[0]
+    kec = _kecamatan(demo_dataset)[1]
     lay = demo_dataset.layanan
     part = lay[lay["kode_desa"].astype(str).str.startswith(kec + ".")]
-    csv = part.to_csv(index=False).encode()
-    assert app.load_files([("layanan.csv", csv)]) is True, app.message.value
-    assert "Data unggahan dipakai" in app.message.value
-    assert app.kecamatan_tersedia[0] == kec
-    assert app.dataset.simulasi  # the other tables are still the simulated ones
-    assert "DATA SIMULASI" in app.banner.value
+    assert app.load_files([("layanan.csv", part.to_csv(index=False).encode())]) is True, app.message.value
+    assert "Data unggahan dipakai: layanan" in app.message.value
+    # Demo data are never mixed with a user's data: only the uploaded table is used.
+    assert app.kecamatan_tersedia == [kec] and app.view.kode_kecamatan == kec
+    assert not app.dataset.simulasi and app.dataset.apbdes.empty
+    assert "data-unggahan='1'" in app.banner.value and "data-simulasi" not in app.banner.value
+    pd.testing.assert_frame_equal(
+        app.dataset.layanan.sort_values(["kode_desa", "tahun"]).reset_index(drop=True),
+        part.sort_values(["kode_desa", "tahun"]).reset_index(drop=True), check_dtype=False)
+    for i in range(len(TABS)):  # every tab works on partial user data
+        app.tabs.selected_index = i
+        assert "p3pd-pesan-galat" not in app.message.value, TABS[i]
+
+
+def _filled_template(tmp_path, kec: str, tahun: int, values: dict[str, dict[str, int]]) -> bytes:
+    """A kit template for ``kec``/``tahun`` with Layanan cells set by header label, as a user fills it."""
+    from p3pd_lib.template import write_template
+
+    path = write_template(kec, tahun, tmp_path / "templat.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Layanan"]
+    header = {ws.cell(row=1, column=c).value: c for c in range(1, ws.max_column + 1)}
+    rows = {ws.cell(row=r, column=1).value: r for r in range(2, ws.max_row + 1)}
+    for kode, cells in values.items():
+        for label, v in cells.items():
+            ws.cell(row=rows[kode], column=header[label], value=v)
+    out = tmp_path / "templat_isi.xlsx"
+    wb.save(out)
+    return out.read_bytes()
+
+
+def test_upload_filled_template_through_the_importer(demo_dataset, tmp_path):
+    kec = _kecamatan(demo_dataset)[0]
+    desa = sorted(demo_dataset.wilayah.loc[(demo_dataset.wilayah["kode_kecamatan"] == kec)
+                                           & (demo_dataset.wilayah["jenis"] == "desa"), "kode_desa"].astype(str))[:2]
+    values = {d: {"Jumlah penduduk (jiwa)": 2500 + i, "Balita stunting (anak)": 30, "Balita diukur (anak)": 150}
+              for i, d in enumerate(desa)}
+    content = _filled_template(tmp_path, kec, 2025, values)
+    app = App(demo_dataset)
+    assert app.load_files([("templat_isi.xlsx", content)]) is True, (app.message.value, app.upload_hasil.value)
+    assert app.view.kode_kecamatan == kec and app.view.tahun == 2025
+    lay = app.dataset.layanan.set_index("kode_desa")
+    assert sorted(lay.index) == desa and int(lay.loc[desa[1], "penduduk"]) == 2501
+    # KES01 of the first desa = 30 / 150 = 20 %, shown in the traffic-light matrix.
+    cap = app.view.capaian.set_index(["kode_desa", "indikator"])
+    assert float(cap.loc[(desa[0], "KES01"), "nilai"]) == pytest.approx(20.0)
+    app.tabs.selected_index = 1
+    assert set(re.findall(r"<tr data-kode-desa='([^']+)'>", app.tab_html[1].value)) == set(desa)
+
+
+def test_upload_over_real_data_merges_and_new_values_win(demo_dataset):
+    real = replace(demo_dataset, meta={**demo_dataset.meta, "simulasi": False, "fingerprint": "nyata"})
+    app = App(real)
+    lay = real.layanan
+    row = lay[(lay["tahun"] == 2024)].iloc[[0]].assign(penduduk=123_456)
+    assert app.load_files([("layanan.csv", row.to_csv(index=False).encode())]) is True, app.upload_hasil.value
+    new = app.dataset.layanan
+    assert len(new) == len(lay)  # merged into the real data, not replacing them
+    hit = new[(new["kode_desa"] == row["kode_desa"].iloc[0]) & (new["tahun"] == 2024)]
+    assert int(hit["penduduk"].iloc[0]) == 123_456
+    assert len(app.dataset.apbdes) == len(real.apbdes) and not app.dataset.simulasi
 
 
 def test_report_only_from_the_store(demo_dataset):
@@ -335,11 +407,99 @@ def test_report_only_from_the_store(demo_dataset):
     assert app.links.value == ""
 
 
-def test_read_uploaded_tables_validates_schema():
-    bad = b"kode_desa,tahun,penduduk\n33.07.01.99,2024,10\n"
-    with pytest.raises(dashboard.DataError) as err:
-        dashboard.read_uploaded_tables([("layanan.csv", bad)])
-    assert "kode_desa" in str(err.value)
+# --------------------------------------------------------------------------- demand side (usulan)
+
+
+def test_usulan_tab_grid_counts_and_metrics(app, demo_dataset):
+    from p3pd_lib.usulan import KELAS
+
+    app.select(kecamatan=_kecamatan(demo_dataset)[0], tab="Usulan Masyarakat")
+    v, text = app.view, app.tab_html[TABS.index("Usulan Masyarakat")].value
+    assert "p3pd-pesan-galat" not in app.message.value
+    # The grid lists the kecamatan's villages of the need–demand–supply table, one class per cell.
+    rows = re.findall(r"<tr data-kode-desa='([^']+)'>", text)
+    assert rows and set(rows) == set(v.kebutuhan_usulan["kode_desa"].astype(str))
+    cells = re.findall(r"data-kelas-usulan='([^']*)'", text)
+    assert cells and set(cells) <= set(KELAS)
+    by = {(r.kode_desa, r.sektor): r.kelas for r in v.kebutuhan_usulan.itertuples()}
+    first = re.search(r"<tr data-kode-desa='([^']+)'><th>[^<]*</th><td class='kl-(\w+) p3pd-usulan' "
+                      r"data-kelas-usulan='([^']*)'", text)
+    assert by[(first.group(1), "PEND")] == first.group(3)  # first column = Pendidikan
+    # The report's colours for the classes, and both legend and counts.
+    from p3pd_lib.render import WARNA_KELAS_USULAN
+
+    assert first.group(2) == WARNA_KELAS_USULAN[first.group(3)]
+    assert all(k in text for k in KELAS) and "td.kl-biru" in app.banner.value
+    assert "Kecamatan" in text and "Kabupaten/Kota" in text and "data-tabel='usulan-jumlah'" in text
+    # Proposal metrics per sector: Σ/Σ over the desa, never a mean of desa shares.
+    met = dashboard.usulan_per_sektor(v.usulan).set_index("sektor")
+    u = v.usulan[v.usulan["sektor"] == "KES"]
+    assert int(met.loc["KES", "n_usulan"]) == int(u["n_usulan"].sum())
+    assert float(met.loc["KES", "porsi_didanai"]) == pytest.approx(
+        100 * u["n_didanai_apbdes"].sum() / u["n_usulan"].sum())
+    assert "Porsi didanai (%)" in text and "Jumlah usulan" in text
+    wb = openpyxl.load_workbook(io.BytesIO(app.excel_bytes("tampilan")))
+    assert wb.sheetnames[0] == "Kebutuhan-usulan-belanja"
+
+
+def test_usulan_per_sektor_hand_computed():
+    u = pd.DataFrame({
+        "kode_desa": ["33.07.01.2001", "33.07.01.2002", "33.07.01.2001"], "tahun": [2024] * 3,
+        "sektor": ["AIR", "AIR", "KES"], "n_usulan": [4, 1, 0], "n_didanai_apbdes": [1, 1, 0],
+        "n_didanai_pihak_lain": [0, 0, 0], "n_belum_didanai": [3, 0, 0], "n_ditolak": [0, 0, 0],
+        "nilai_usulan": [100.0, 50.0, None], "nilai_disetujui": [10.0, 50.0, None],
+        "pembilang_rp": [10.0, 50.0, None], "penyebut_rp": [100.0, 50.0, None],
+        "n_biaya_kosong": [0, 0, 0], "n_disetujui_kosong": [0, 0, 0]})
+    m = dashboard.usulan_per_sektor(u).set_index("sektor")
+    assert list(m.index) == ["KES", "AIR"]  # the kit's sector order
+    assert float(m.loc["AIR", "porsi_didanai"]) == pytest.approx(40.0)  # 2 / 5, not mean(25 %, 100 %)
+    assert float(m.loc["AIR", "porsi_didanai_rp"]) == pytest.approx(40.0)  # 60 / 150
+    assert pd.isna(m.loc["KES", "porsi_didanai"])  # no proposal: no share, not 0 %
+    assert dashboard.usulan_per_sektor(u.iloc[:0]).empty
+
+
+# --------------------------------------------------------------------------- the store, one kabupaten at a time
+
+
+def test_from_store_reads_one_kabupaten_and_gives_the_same_views(demo_store, demo_dataset):
+    from p3pd_lib.store import load_dataset
+
+    app = App.from_store(demo_store, prefetch=False)
+    assert app._source is not None and app._source.loads == 1
+    assert app.dataset.apbdes["kode_desa"].astype(str).str.startswith("33.07.").all()
+    full = load_dataset(demo_store)
+    kec = app.kecamatan_tersedia
+    assert kec == sorted({k[:8] for k in full.layanan["kode_desa"].astype(str)} |
+                         {k[:8] for k in full.apbdes["kode_desa"].astype(str)})
+    app.select(kecamatan=kec[1], tahun=2024)
+    expect = dashboard._default_view_fn(full, kec[1], 2024, TrainerSettings(), (None, None))
+    for name in ("capaian", "capaian_wilayah", "belanja", "kebutuhan_usulan", "usulan", "agenda", "kualitas"):
+        pd.testing.assert_frame_equal(getattr(app.view, name), getattr(expect, name), obj=name)
+    assert app.view.identitas == expect.identitas
+    assert "DATA SIMULASI" in app.banner.value
+    assert app._source.loads == 1  # the same kabupaten: read once
+
+
+def test_store_source_keeps_only_the_last_kabupaten(demo_store, monkeypatch):
+    from p3pd_lib import store
+
+    calls: list[str] = []
+    real = store.load_subset
+    monkeypatch.setattr(store, "load_subset", lambda kode, *a, **k: calls.append(kode) or real(kode, *a, **k))
+    src = dashboard.StoreSource(demo_store, keep=1)
+    a = src.dataset("33.07")
+    assert src.dataset("33.07") is a and calls == ["33.07"]
+    empty = src.dataset("33.08")  # not in the store: empty data, and 33.07 is evicted
+    assert empty.apbdes.empty and list(src._cache) == ["33.08"]
+    assert src.dataset("33.07") is not a and calls == ["33.07", "33.08", "33.07"]
+
+
+def test_upload_in_store_mode_keeps_store_running_on_rejection(demo_store):
+    app = App.from_store(demo_store, prefetch=False)
+    source, view = app._source, app.view
+    assert app.load_files([("layanan.csv", b"kode_desa,tahun,penduduk\n99.99.99.9999,2024,5\n")]) is False
+    assert app._source is source and app.view is view
+    assert "kode_desa" in app.upload_hasil.value
 
 
 # --------------------------------------------------------------------------- server command
@@ -414,3 +574,18 @@ def test_notebook_only_displays_the_app():
     assert "App.from_store()" in src and "wait_for_request()" in src and src.strip().endswith("app.container")
     assert "import voila" not in src and "from voila" not in src  # 45 MiB and 1.5 s per kernel
     assert len([line for line in src.splitlines() if line.strip() and not line.startswith("#")]) <= 7
+
+
+def test_from_store_builds_the_requested_view_first_without_preheat(demo_store, monkeypatch):
+    calls: list[str] = []
+
+    def counting(dataset, kode, *args):
+        calls.append(kode)
+        return dashboard._default_view_fn(dataset, kode, *args)
+
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    monkeypatch.setenv("QUERY_STRING", "kecamatan=33.07.03&tahun=2023")
+    app = App.from_store(demo_store, prefetch=False, view_fn=counting)
+    assert calls == ["33.07.03"] and (app.view.kode_kecamatan, app.view.tahun) == ("33.07.03", 2023)
+    app.open_query("kecamatan=33.07.03&tahun=2023")
+    assert calls == ["33.07.03"]  # the notebook's open_query then finds it cached

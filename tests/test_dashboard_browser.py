@@ -110,6 +110,17 @@ def _kecamatan_with_villages(demo_tables) -> tuple[str, str, set[str]]:
     return kode, nama, with_data
 
 
+def _need_demand_villages(demo_tables, kode: str, tahun: int) -> set[str]:
+    """The desa of the kecamatan's need–demand–supply table, computed by the library itself."""
+    from p3pd_lib.analysis import kecamatan_view
+    from p3pd_lib.store import Dataset
+
+    view = kecamatan_view(Dataset(**demo_tables), kode, tahun)
+    found = set(view.kebutuhan_usulan["kode_desa"].astype(str))
+    assert found and all(k.startswith(kode + ".") for k in found)
+    return found
+
+
 def test_dashboard_end_to_end(server, browser, demo_tables):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(TIMEOUT_MS)
@@ -134,6 +145,20 @@ def test_dashboard_end_to_end(server, browser, demo_tables):
     shown = set(page.eval_on_selector_all("table[data-tabel='lampu'] tbody tr", "rs => rs.map(r => r.dataset.kodeDesa)"))
     assert shown == villages, "the traffic-light table must list exactly the chosen kecamatan's villages"
     page.screenshot(path=str(ARTIFACTS / "02_layanan_dasar.png"), full_page=True)
+
+    # Demand side: the desa × sector grid of the need–demand–supply classes lists the kecamatan's villages.
+    _open_tab(page, "Usulan Masyarakat")
+    page.wait_for_selector("table[data-tabel='usulan'] tbody tr")
+    grid = set(page.eval_on_selector_all("table[data-tabel='usulan'] tbody tr", "rs => rs.map(r => r.dataset.kodeDesa)"))
+    assert grid == _need_demand_villages(demo_tables, kode, 2024)
+    kelas = set(page.eval_on_selector_all("table[data-tabel='usulan'] td[data-kelas-usulan]",
+                                          "ts => ts.map(t => t.dataset.kelasUsulan)"))
+    from p3pd_lib.usulan import KELAS
+
+    assert kelas and kelas <= set(KELAS)
+    assert page.locator("[data-tabel='usulan-jumlah'] table").count() == 2  # kecamatan and kabupaten counts
+    page.screenshot(path=str(ARTIFACTS / "02b_usulan_masyarakat.png"), full_page=True)
+    _open_tab(page, "Layanan Dasar")
 
     # Kartu Desa of one village.
     desa_select = page.locator(".widget-dropdown", has=page.locator("label", has_text="Kartu Desa")).locator("select")

@@ -502,3 +502,45 @@ def test_cli_template_writes_the_file(tmp_path, capsys):
     assert out.exists() and "Templat ditulis" in capsys.readouterr().out
     assert main(["template", "--kecamatan", "33.07", "--tahun", "2025", "--output", str(tmp_path / "u.xlsx")]) == 2
     assert "kecamatan" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- parse only (dashboard upload)
+
+def test_read_files_parses_like_import_and_writes_nothing(tmp_path, blank_template):
+    from p3pd_lib.importer import merge_tables, read_files
+
+    src = fill(blank_template, tmp_path / "isi.xlsx", GOOD_LAYANAN, GOOD_APBDES, GOOD_STATUS)
+    data = tmp_path / "data"
+    assert import_files([src], data, write_reports=False).accepted
+    save_dataset({}, data, meta={"simulasi": True})  # now a demo store: import_files would refuse
+    before, inputs = tree_hash(data), sorted(p.name for p in tmp_path.iterdir())
+    parsed = read_files([src], data)
+    assert parsed.accepted and parsed.errors.empty
+    assert tree_hash(data) == before and sorted(p.name for p in tmp_path.iterdir()) == inputs
+    stored = load_dataset(data)
+    assert set(parsed.tables) == {"layanan", "apbdes", "status_desa"}
+    for t in parsed.tables:
+        pd.testing.assert_frame_equal(parsed.tables[t].reset_index(drop=True), stored.table(t), obj=t)
+    # merge_tables: the importer's rules, new values win, wilayah extended from the official list.
+    merged, log = merge_tables({}, parsed.tables)
+    assert set(merged) == {"wilayah", "layanan", "apbdes", "status_desa", "usulan"}
+    assert KEC in set(merged["wilayah"]["kode_kecamatan"]) and log["tindakan"].eq("ditambah").all()
+    newer = parsed.tables["layanan"].assign(penduduk=pd.array([9] * len(parsed.tables["layanan"]), dtype="Int64"))
+    again, log = merge_tables(merged, {"layanan": newer})
+    assert again["layanan"]["penduduk"].eq(9).all() and set(log["tindakan"]) == {"diganti"}
+    assert merged["layanan"]["penduduk"].ne(9).all()  # inputs untouched
+
+
+def test_read_files_rejects_bad_file_with_findings(tmp_path):
+    from p3pd_lib.importer import read_files
+
+    bad = _csv(tmp_path / "layanan.csv", f"kode_desa,tahun,penduduk\n{DESA1},2025,-1\n33.07.01.2099,2025,5\n")
+    parsed = read_files([bad])
+    assert not parsed.accepted and parsed.tables == {}
+    assert parsed.files["status"].tolist() == ["ditolak"]
+    f = parsed.errors.set_index("kolom")
+    assert int(f.loc["penduduk", "baris"]) == 2 and f.loc["penduduk", "nilai"] == "-1"
+    assert "tidak ada dalam daftar resmi" in " ".join(parsed.findings["pesan"])
+    assert not list(tmp_path.glob("*.temuan.*"))
+    with pytest.raises(importer.ParameterError):
+        read_files([])

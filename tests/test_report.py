@@ -384,3 +384,22 @@ def test_plain_papermill_refuses_an_unknown_parameter(demo_store, tmp_path):
     proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0
     assert "Parameter tidak dikenal: kode_kecamtan" in proc.stderr + proc.stdout
+
+
+def test_batch_plans_from_the_region_list_without_loading_the_store(demo_store, tmp_path, monkeypatch):
+    from p3pd_lib import session, store
+
+    full = store.load_dataset(demo_store)
+    idx = report.store_index(demo_store)
+    pd.testing.assert_frame_equal(idx.wilayah, full.wilayah)
+    assert (idx.years(), idx.fingerprint, idx.simulasi) == (full.years(), full.fingerprint, full.simulasi)
+
+    def no_full_load(*_a, **_k):
+        raise AssertionError("run_batch must not load the whole store in the main process")
+
+    monkeypatch.setattr(store, "load_dataset", no_full_load)
+    monkeypatch.setattr(session, "dataset", no_full_load)
+    with pytest.raises(ParameterError, match="Tidak ada data untuk tahun 1999"):
+        report.run_batch(kecamatan=KEC_OK, tahun=1999, output_dir=tmp_path, data_dir=demo_store)
+    with pytest.raises(ParameterError, match="Kabupaten/kota 33.99 tidak ada dalam data"):
+        report.run_batch(kabupaten=["33.99"], output_dir=tmp_path, data_dir=demo_store)
