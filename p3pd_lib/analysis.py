@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -185,19 +186,94 @@ def _dd_patuh(compliance: pd.DataFrame) -> pd.DataFrame:
     return grouped[["kode_desa", "tahun"]].assign(aturan_dd_patuh=value)
 
 
+def _spending_wide(spending: pd.DataFrame, compliance: pd.DataFrame) -> pd.DataFrame:
+    """``kode_desa, tahun, bel01, bel07, aturan_dd_patuh`` per desa-year, sorted by desa and year.
+
+    One row per desa-year with at least one spending indicator value (what a
+    ``pivot_table`` of ``spending`` keeps), with the Dana Desa verdict of
+    :func:`_dd_patuh` joined on. Worked out on integer group codes; tables with
+    repeated (desa, year, indicator) rows go through ``pivot_table`` (mean).
+    """
+    if spending.empty:  # keeps the dtypes pivot_table gives an empty table
+        return _spending_wide_pivot(spending, compliance)
+    dd = _dd_patuh_fast(compliance)
+    keys = ["kode_desa", "tahun"]
+    gid, first = indicators._group_ids(spending, keys)
+    ind = spending["indikator"].astype("string")
+    nilai = spending["nilai"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    has = ~np.isnan(nilai)
+    ng = len(first)
+    cols = {}
+    for name, code in (("bel01", "BEL01"), ("bel07", "BEL07")):
+        rows = np.flatnonzero(ind.eq(code).fillna(False).to_numpy(dtype=bool))
+        if np.bincount(gid[rows], minlength=ng).max(initial=0) > 1:
+            return _spending_wide_pivot(spending, compliance)
+        col = np.full(ng, np.nan)
+        col[gid[rows]] = nilai[rows]
+        cols[name] = col
+    key_rows = spending[keys].iloc[first].reset_index(drop=True)
+    keep = (np.bincount(gid, weights=has, minlength=ng) > 0) & key_rows.notna().all(axis=1).to_numpy(dtype=bool)
+    wide = key_rows.assign(
+        bel01=pd.array(cols["bel01"], dtype="Float64"), bel07=pd.array(cols["bel07"], dtype="Float64")
+    )[keep]
+    wide = wide.sort_values(keys, kind="stable").reset_index(drop=True)
+    return wide.merge(dd, on=keys, how="left")
+
+
+def _spending_wide_pivot(spending: pd.DataFrame, compliance: pd.DataFrame) -> pd.DataFrame:
+    wide = spending.pivot_table(index=["kode_desa", "tahun"], columns="indikator", values="nilai", observed=True)
+    wide = wide.reindex(columns=["BEL01", "BEL07"]).reset_index().rename(columns={"BEL01": "bel01", "BEL07": "bel07"})
+    return wide.merge(_dd_patuh(compliance), on=["kode_desa", "tahun"], how="left")
+
+
+def _dd_patuh_fast(compliance: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_dd_patuh` on integer group codes (same rows, values and dtypes)."""
+    dd = compliance[(compliance["aturan"] != "PERSONEL").fillna(True).to_numpy(dtype=bool)]
+    keys = ["kode_desa", "tahun"]
+    if dd.empty:
+        return _dd_patuh(compliance)
+    gid, first = indicators._group_ids(dd, keys)
+    patuh = dd["patuh"].astype("boolean")
+    breach = np.bincount(gid, weights=patuh.eq(False).fillna(False).to_numpy(dtype=bool), minlength=len(first)) > 0
+    known = np.bincount(gid, weights=patuh.notna().to_numpy(dtype=bool), minlength=len(first)) > 0
+    out = dd[keys].iloc[first].reset_index(drop=True)
+    value = pd.array(~breach, dtype="boolean")
+    value[~known] = pd.NA
+    out = out.assign(aturan_dd_patuh=value)[out.notna().all(axis=1).to_numpy(dtype=bool)]
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def _empty_demand_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The demand-side tables of a dataset without proposals: no rows, the usual columns and dtypes."""
+    empty = Dataset()
+    cat = indicators.catalogue_frame(indicators.load_catalogue())
+    classified = classify.traffic_light(indicators.desa_values(empty.layanan, cat), cat)
+    mapped = belanja.map_apbdes(empty.apbdes)
+    shares = usulan.sector_shares(mapped)
+    return (
+        usulan.proposal_summary(empty.usulan),
+        usulan.need_demand_supply(classified, empty.usulan, shares, None),
+        usulan.budget_answering_proposals(mapped, empty.usulan),
+    )
+
+
 def analyse(
     dataset: Dataset,
     *,
     catalogue: Catalogue | pd.DataFrame | None = None,
     bands: Mapping[str, Any] | None = None,
     targets: Mapping[str, float] | None = None,
+    demand: bool = True,
 ) -> Analysis:
     """Run every library computation over ``dataset`` (pure; nothing is cached here).
 
     ``bands`` overrides the traffic-light bands (``kuning_naik``,
     ``kuning_turun``, ``tersil_min_desa``); ``targets`` overrides indicator
     targets (trainer mode: the overridden targets are tagged *proposed* with
-    source "Diubah pengguna").
+    source "Diubah pengguna"). ``demand=False`` skips the demand side
+    (community proposals): ``proposals``, ``need_demand`` and
+    ``budget_answering`` are then empty tables with their usual columns.
     """
     cat = _catalogue(catalogue, targets)
     w = dataset.wilayah
@@ -209,23 +285,22 @@ def analyse(
     composite = classify.composite_index(scores)
 
     mapped = belanja.map_apbdes(dataset.apbdes, w)
-    spending = belanja.spending_indicators(mapped, dataset.layanan)
-    composition = belanja.spending_composition(mapped)
-    compliance = belanja.dana_desa_compliance(mapped)
+    spending, composition, compliance = belanja.spending_tables(mapped, dataset.layanan)
 
-    wide = spending.pivot_table(index=["kode_desa", "tahun"], columns="indikator", values="nilai", observed=True)
-    wide = wide.reindex(columns=["BEL01", "BEL07"]).reset_index().rename(columns={"BEL01": "bel01", "BEL07": "bel07"})
-    wide = wide.merge(_dd_patuh(compliance), on=["kode_desa", "tahun"], how="left")
+    wide = _spending_wide(spending, compliance)
     wide["kode_kabupaten"] = wide["kode_desa"].astype("string").str.slice(0, 5)
     spending_quality = classify.spending_quality_class(wide) if len(wide) else wide
 
     status = dataset.status_desa.assign(status_idm_dihitung=classify.idm_status(dataset.status_desa["idm"]))
     findings = quality.run_checks(dataset, cat)
 
-    proposals = usulan.proposal_summary(dataset.usulan)
-    shares = usulan.sector_shares(mapped)
-    need_demand = usulan.need_demand_supply(classified, dataset.usulan, shares, w if len(w) else None)
-    budget_answering = usulan.budget_answering_proposals(mapped, dataset.usulan)
+    if demand:
+        proposals = usulan.proposal_summary(dataset.usulan)
+        shares = usulan.sector_shares(mapped)
+        need_demand = usulan.need_demand_supply(classified, dataset.usulan, shares, w if len(w) else None)
+        budget_answering = usulan.budget_answering_proposals(mapped, dataset.usulan)
+    else:
+        proposals, need_demand, budget_answering = (t.copy() for t in _empty_demand_tables())
     return Analysis(
         catalogue=cat, values=classified, wilayah_values=wilayah_values, scores=scores, composite=composite,
         mapped=mapped, spending=spending, composition=composition, compliance=compliance,
@@ -579,7 +654,7 @@ def _ringkasan(identitas, sub, kode, tahun, capaian, capaian_wilayah, belanja_t,
         ("Porsi belanja layanan dasar", _fmt_num(share("BEL01")) + " %", "Σ belanja layanan dasar / Σ belanja desa (BEL01)"),
         ("Porsi siltap & tunjangan", _fmt_num(share("BEL07")) + " %", f"BEL07; {n_pers_breach} desa melebihi batas 30 % (PP 11/2019)"),
         ("Desa melanggar aturan Dana Desa", f"{n_dd_breach} desa", f"Aturan penggunaan Dana Desa tahun {tahun}"),
-        ("Baris agenda terpadu", str(len(agenda_tab)), "Indikator merah dan aturan belanja yang dilanggar"),
+        ("Baris agenda terpadu", str(len(agenda_tab)), "Indikator merah, aturan belanja yang dilanggar, usulan masyarakat yang perlu ditindaklanjuti"),
         ("Temuan kualitas data", f"{int((kualitas['tingkat'] == 'galat').sum())} galat, "
          f"{int((kualitas['tingkat'] == 'peringatan').sum())} peringatan", "Semua tahun"),
     ]

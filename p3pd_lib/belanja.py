@@ -47,8 +47,10 @@ from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .errors import DataError, ParameterError
+from .indicators import _TEXT_CODES, _arrow_of, _remember, _text_codes
 from .paths import parameter_file
 
 # --- vocabulary ---------------------------------------------------------------------------------
@@ -334,8 +336,50 @@ def _normalize_rekening(code: Any) -> tuple[str, ...]:
 
 def _rekening_codes(rek: pd.Series) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     """Factorised kode_rekening: row codes and the parsed parts of each distinct value."""
-    idx, uniques = pd.factorize(rek, use_na_sentinel=True)
+    idx, uniques = _text_codes(rek)
     return idx, [_normalize_rekening(u) for u in uniques]
+
+
+_STRING = pd.StringDtype("pyarrow")
+# Above this many pieces the slices are copied into one chunk (many chunks slow later reads).
+_MAX_PIECES = 64
+
+
+def _drop_rows(df: pd.DataFrame, drop: np.ndarray, carry: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``df.iloc[~drop]``, building string columns from slices of the runs of rows kept.
+
+    The dropped rows (kelurahan lines) sit in runs, so each string column of
+    the result is made of zero-copy slices of the original Arrow data (copied
+    into one chunk, a plain memory copy, when there are many runs) instead of
+    a row-by-row ``take``; numbers are copied as usual. Values, dtypes and
+    index are those of ``df.iloc``. Known codes of the text columns named in
+    ``carry`` (see :func:`~p3pd_lib.indicators._text_codes`) are handed on to
+    the new columns.
+    """
+    keep = np.flatnonzero(~drop)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], (~drop).astype(np.int8), [0]))))
+    starts, stops = edges[::2], edges[1::2]
+    sliced: dict[str, Any] = {}
+    if not df.columns.has_duplicates:
+        for col in df.columns:
+            s = df[col]
+            if s.dtype != _STRING:
+                continue
+            ca = s.array.__arrow_array__()
+            pieces = [c for a, b in zip(starts, stops) for c in ca.slice(int(a), int(b - a)).chunks]
+            if len(pieces) > _MAX_PIECES:
+                pieces = [pa.concat_arrays(pieces)]
+            sliced[col] = pd.arrays.ArrowStringArray(pa.chunked_array(pieces, type=ca.type))
+    rest = (df.drop(columns=list(sliced)) if sliced else df).iloc[keep]
+    out = rest.assign(**sliced)[list(df.columns)] if sliced else rest
+    for col in [c for c in carry if c in df.columns] if not df.columns.has_duplicates else ():
+        src = _arrow_of(df[col])
+        hit = _TEXT_CODES.get(id(src)) if src is not None else None
+        if hit is not None and hit[0]() is src:
+            dst = _arrow_of(out[col])
+            if dst is not None and dst is not src:
+                _remember(dst, hit[1][keep], hit[2])
+    return out
 
 
 def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> pd.Series:
@@ -353,9 +397,25 @@ def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> p
         return pd.Series(by_digit, index=kode_desa.index)
     if not {"kode_desa", "jenis"} <= set(wilayah.columns):
         raise DataError("Tabel wilayah harus memuat kolom kode_desa dan jenis.")
-    known = codes.isin(wilayah["kode_desa"].astype("string")).to_numpy(dtype=bool)
-    kel = codes.isin(wilayah.loc[wilayah["jenis"] == "kelurahan", "kode_desa"].astype("string")).to_numpy(dtype=bool)
+    known = _isin_text(codes, wilayah["kode_desa"])
+    kel = _isin_text(codes, wilayah.loc[(wilayah["jenis"] == "kelurahan").fillna(False), "kode_desa"])
     return pd.Series(np.where(known, kel, by_digit), index=kode_desa.index)
+
+
+def _isin_text(values: pd.Series, pool: pd.Series) -> np.ndarray:
+    """``values.isin(pool)`` for text columns, as one Arrow ``is_in``.
+
+    ``Series.isin`` on Arrow strings converts the pool value by value (tenths
+    of a second for the 84,000 official codes); the result here is the same.
+    """
+    import pyarrow.compute as pc
+
+    v = values.astype("string[pyarrow]").array.__arrow_array__()
+    p = pool.astype("string[pyarrow]").array.__arrow_array__()
+    p = p.combine_chunks() if p.num_chunks != 1 else p.chunk(0)
+    if v.type != p.type:
+        p = p.cast(v.type)
+    return np.asarray(pc.is_in(v, value_set=p).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 # --- mapping --------------------------------------------------------------------------------------
@@ -430,41 +490,69 @@ def map_apbdes(
     m = validate_mapping(mapping) if mapping is not None else load_mapping()
     k = validate_keyword_rules(keywords) if keywords is not None else load_keyword_rules()
 
-    d_idx, d_uniq = pd.factorize(apbdes["kode_desa"], use_na_sentinel=True)
-    kel_u = is_kelurahan(pd.Series(np.asarray(d_uniq, dtype=object), dtype="string"), wilayah).to_numpy(dtype=bool)
+    d_idx, d_uniq = _text_codes(apbdes["kode_desa"])
+    kel_u = is_kelurahan(pd.Series(d_uniq, dtype="string"), wilayah).to_numpy(dtype=bool)
     kel = kel_u[d_idx] & (d_idx >= 0) if len(kel_u) else np.zeros(len(apbdes), dtype=bool)
-    df = apbdes.iloc[np.flatnonzero(~kel)] if kel.any() else apbdes
+    keep = np.flatnonzero(~kel) if kel.any() else None
+
+    def rows(codes: np.ndarray) -> np.ndarray:
+        """Per-line values of the full table → those of the lines kept."""
+        return codes if keep is None else codes[keep]
+
+    # Codes are read from the full table (the quality checks read it too, so they are computed
+    # once) and the codes of the grouping columns are handed on to the rows kept.
+    kk_idx, kk_uniques = _text_codes(apbdes["kode_kegiatan"])
+    rk_idx, rk_parts = _rekening_codes(apbdes["kode_rekening"])
+    # The columns later steps group by keep their codes (sumber_dana is only read on the rows kept).
+    df = apbdes if keep is None else _drop_rows(apbdes, kel, carry=("kode_desa", "kode_kegiatan", "kode_rekening"))
     n = len(df)
 
     # kegiatan codes: normalise distinct values, then resolve them against the mapping.
-    kk_idx, kk_uniques = pd.factorize(df["kode_kegiatan"], use_na_sentinel=True)
     kk_norm = [_normalize_one(u) for u in kk_uniques]
     kk_norm_arr = pd.array(kk_norm + [pd.NA], dtype="string")  # last slot = missing code
+    kk_idx = rows(kk_idx)
     kk_idx = np.where(kk_idx < 0, len(kk_norm), kk_idx)
 
     # Text the keywords look at: the kegiatan name, the uraian where the name is empty.
-    name = df["nama_kegiatan"] if "nama_kegiatan" in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
-    tx_idx, tx_uniques = pd.factorize(name, use_na_sentinel=True)
+    if "nama_kegiatan" in df.columns:
+        tx_idx, tx_uniques = _text_codes(apbdes["nama_kegiatan"])
+        tx_idx = rows(tx_idx)
+    else:
+        tx_idx, tx_uniques = np.full(n, -1, dtype=np.int64), np.empty(0, dtype=object)
     tx_list = [str(t) for t in tx_uniques]
     if "uraian" in df.columns and (tx_idx < 0).any():
         miss = np.flatnonzero(tx_idx < 0)
-        u_idx, u_uniques = pd.factorize(df["uraian"].iloc[miss], use_na_sentinel=True)
+        ur_idx, ur_uniques = _text_codes(apbdes["uraian"])
+        # Only the uraian values that stand in for a missing name become keyword texts.
+        used, u_idx = np.unique(rows(ur_idx)[miss], return_inverse=True)
+        has = used >= 0
+        slot = np.cumsum(has) - 1 + len(tx_list)
         tx_idx = tx_idx.copy()
-        tx_idx[miss] = np.where(u_idx < 0, -1, u_idx + len(tx_list))
-        tx_list += [str(t) for t in u_uniques]
+        tx_idx[miss] = np.where(has[u_idx], slot[u_idx], -1)
+        tx_list += [str(ur_uniques[i]) for i in used[has]]
     tx_list.append("")
     tx_idx = np.where(tx_idx < 0, len(tx_list) - 1, tx_idx)
 
     # Line type from kode_rekening (distinct values only).
-    rk_idx, rk_parts = _rekening_codes(df["kode_rekening"])
     first = {"4": 0, "5": 1, "6": 2}
     rk_type = np.array([first.get(p[0], -1) if p else -1 for p in rk_parts] + [-1], dtype=np.int8)
-    jenis = rk_type[np.where(rk_idx < 0, len(rk_parts), rk_idx)]
+    jenis = rk_type[rows(rk_idx)]  # code -1 (missing) picks the last slot
     jenis = np.where((jenis < 0) & (kk_idx < len(kk_norm)), 1, jenis).astype(np.int8)
 
     # One key per (code, text, is-belanja): the mapping is resolved once per distinct key.
     pair = (kk_idx.astype(np.int64) * len(tx_list) + tx_idx) * 2 + (jenis == 1)
-    pair_idx, pair_uniques = pd.factorize(pair)
+    space = (len(kk_norm) + 1) * len(tx_list) * 2
+    if space <= 4 * n + 1_000_000:  # small key space: dense numbering without hashing every line
+        # Numbered in order of first appearance, as pd.factorize would (it orders alasan_pemetaan).
+        first_line = np.full(space, n, dtype=np.int64)
+        first_line[pair[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
+        present = np.flatnonzero(first_line < n)
+        present = present[np.argsort(first_line[present], kind="stable")]
+        dense = np.zeros(space, dtype=np.int64)
+        dense[present] = np.arange(len(present))
+        pair_idx, pair_uniques = dense[pair], present
+    else:
+        pair_idx, pair_uniques = pd.factorize(pair)
     p_spend = (pair_uniques % 2) == 1
     pk = (pair_uniques // 2) // len(tx_list)
     pt = (pair_uniques // 2) % len(tx_list)
@@ -585,6 +673,19 @@ def unmapped_lines(mapped: pd.DataFrame) -> pd.DataFrame:
 # --- grouping helpers -----------------------------------------------------------------------------
 
 
+def _sorted_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(s, sort=True)`` from the cached codes: only the distinct values are sorted."""
+    if _arrow_of(s) is None:
+        idx, uniq = pd.factorize(s, sort=True, use_na_sentinel=True)
+        return np.asarray(idx, dtype=np.int64), np.asarray(pd.Index(uniq).astype(object), dtype=object)
+    codes, uniques = _text_codes(s)
+    order = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1  # missing stays missing
+    return rank[codes], uniques[order]
+
+
 class _Groups:
     """Desa-year groups of a line table, by integer code (fast sums with ``np.bincount``).
 
@@ -592,7 +693,7 @@ class _Groups:
     """
 
     def __init__(self, df: pd.DataFrame):
-        d_idx, d_uniq = pd.factorize(df["kode_desa"], sort=True, use_na_sentinel=True)
+        d_idx, d_uniq = _sorted_codes(df["kode_desa"])
         t, t_ok = _years(df["tahun"])
         ok = (d_idx >= 0) & t_ok
         all_ok = bool(ok.all())
@@ -685,8 +786,6 @@ def _codes(series: pd.Series, categories: Iterable[str]) -> np.ndarray:
 
 def _str_take(values: list[Any], idx: np.ndarray) -> pd.arrays.ArrowStringArray:
     """A string array picking ``values[idx]`` (``None`` = missing), built in C, not in Python."""
-    import pyarrow as pa
-
     dictionary = pa.array([None if v is None or v is pd.NA else str(v) for v in values], type=pa.large_string())
     return pd.arrays.ArrowStringArray(dictionary.take(pa.array(np.asarray(idx, dtype=np.int64).ravel())))
 
@@ -743,7 +842,11 @@ def spending_indicators(
     >>> ind.loc[["BEL01", "BEL07", "BEL09"], ["nilai", "target"]].values.tolist()
     [[25.0, <NA>], [75.0, 30.0], [<NA>, 90.0]]
     """
-    sp = _Spending(mapped)
+    return _spending_indicators(_Spending(mapped), mapped, layanan, rules, target_realisasi)
+
+
+def _spending_indicators(sp: "_Spending", mapped: pd.DataFrame, layanan: pd.DataFrame | None,
+                         rules: pd.DataFrame | None, target_realisasi: float) -> pd.DataFrame:
     r = validate_dana_desa_rules(rules) if rules is not None else load_dana_desa_rules()
     g, total = sp.g, sp.total
     sectors = sp.sums[:, : len(SEKTOR)]
@@ -830,7 +933,10 @@ def spending_composition(mapped: pd.DataFrame) -> pd.DataFrame:
     >>> float(c["KES"]), float(c["lainnya"]), float(c.sum())
     (25.0, 75.0, 100.0)
     """
-    sp = _Spending(mapped)
+    return _spending_composition(_Spending(mapped))
+
+
+def _spending_composition(sp: "_Spending") -> pd.DataFrame:
     keep = np.flatnonzero(sp.has_spend)
     nk = len(KOMPONEN)
     sums, total = sp.sums[keep], sp.total[keep]
@@ -962,7 +1068,36 @@ def dana_desa_compliance(mapped: pd.DataFrame, rules: pd.DataFrame | None = None
     Columns: ``kode_desa, tahun, aturan, nama_aturan, basis, jumlah, penyebut,
     nilai, batas_bawah, batas_atas, dasar_hukum, tag, patuh, pesan``.
     """
+    return _dana_desa_compliance(_Spending(mapped), mapped, rules)
+
+
+def spending_tables(
+    mapped: pd.DataFrame,
+    layanan: pd.DataFrame | None = None,
+    rules: pd.DataFrame | None = None,
+    target_realisasi: float = TARGET_REALISASI,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`spending_indicators`, :func:`spending_composition` and :func:`dana_desa_compliance` at once.
+
+    The same three tables as the three calls, but the per-desa-year sums of
+    the ``mapped`` lines are computed once instead of three times (the
+    whole-dataset analysis uses this).
+
+    >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
+    ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "kode_rekening": ["5.1.1", "5.1.1"], "anggaran": [25.0, 75.0]})
+    >>> ind, comp, rules = spending_tables(map_apbdes(lines))
+    >>> len(ind), len(comp), sorted(set(rules["aturan"]))
+    (10, 12, ['BLT', 'KETAHANAN_PANGAN', 'OPERASIONAL', 'PERSONEL'])
+    """
     sp = _Spending(mapped)
+    return (
+        _spending_indicators(sp, mapped, layanan, rules, target_realisasi),
+        _spending_composition(sp),
+        _dana_desa_compliance(sp, mapped, rules),
+    )
+
+
+def _dana_desa_compliance(sp: "_Spending", mapped: pd.DataFrame, rules: pd.DataFrame | None) -> pd.DataFrame:
     r = validate_dana_desa_rules(rules) if rules is not None else load_dana_desa_rules()
     g = sp.g
     dd_line = _rekening_class(mapped["kode_rekening"], {("4", "2", "1"): 1}, 0) == 1

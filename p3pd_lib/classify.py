@@ -755,6 +755,28 @@ def trend(
 # --------------------------------------------------------------------------- spending quality
 
 
+def _group_quantile(values: np.ndarray, df: pd.DataFrame, keys: Sequence[str], q: float) -> np.ndarray:
+    """Per row: the ``q`` quantile (linear) of the non-missing ``values`` of its group over ``keys``.
+
+    The numbers of ``Series.groupby(keys, dropna=False).transform(lambda s: s.quantile(q))``
+    (one ``np.quantile`` per group, missing keys forming their own group) without a
+    pandas call per group.
+    """
+    out = np.full(len(values), np.nan)
+    if not len(values):
+        return out
+    gid, first = _group_ids(df, keys)
+    ok = ~np.isnan(values)
+    rows = np.flatnonzero(ok)
+    rows = rows[np.argsort(gid[rows], kind="stable")]
+    g_sorted = gid[rows]
+    bounds = np.searchsorted(g_sorted, np.arange(len(first) + 1))
+    per_group = np.full(len(first), np.nan)
+    for g in np.flatnonzero(bounds[1:] > bounds[:-1]):
+        per_group[g] = np.quantile(values[rows[bounds[g]:bounds[g + 1]]], q)
+    return per_group[gid]
+
+
 def spending_quality_class(
     spending: pd.DataFrame,
     kuantil: float | None = None,
@@ -798,12 +820,7 @@ def spending_quality_class(
     patuh = spending["aturan_dd_patuh"].astype("boolean")
     known = patuh.notna().to_numpy(dtype=bool)
     patuh_v = patuh.fillna(True).to_numpy(dtype=bool)
-    thr = (
-        pd.Series(b1, index=spending.index)
-        .groupby([spending["kode_kabupaten"], spending["tahun"]], dropna=False)
-        .transform(lambda s: s.quantile(q))
-        .to_numpy(dtype="float64")
-    )
+    thr = _group_quantile(b1, spending, ["kode_kabupaten", "tahun"], q)
     top = b1 >= thr - EPS
     over = b7 > cap + EPS
     breach = known & ~patuh_v

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -296,6 +297,60 @@ def catalogue_frame(catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
 # codes in Arrow (pandas' own string storage) and work on integer codes. Shared with classify.
 
 
+# Codes of Arrow-backed text columns, keyed by the identity of the Arrow array. Arrow arrays are
+# immutable (writing into a pandas string column replaces its Arrow array), so an entry can never
+# describe other values than the array it was computed from; it goes away with that array.
+_TEXT_CODES: dict[int, tuple[Any, np.ndarray, np.ndarray]] = {}
+
+
+def _arrow_of(s: pd.Series) -> Any:
+    """The Arrow chunked array behind a pandas Arrow string column, else ``None``."""
+    arr = s.array
+    if isinstance(arr, pd.arrays.ArrowStringArray) or (
+        isinstance(getattr(arr, "dtype", None), pd.ArrowDtype) and "string" in str(arr.dtype)
+    ):
+        return arr.__arrow_array__()
+    return None
+
+
+def _remember(ca: Any, codes: np.ndarray, uniques: np.ndarray) -> None:
+    key = id(ca)
+    codes.flags.writeable = False  # shared by every caller: never modified in place
+    uniques.flags.writeable = False
+    _TEXT_CODES[key] = (weakref.ref(ca, lambda _r, key=key: _TEXT_CODES.pop(key, None)), codes, uniques)
+
+
+def _text_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer code per row (−1 = missing) and the distinct values (object array) of a text column.
+
+    Like ``pd.factorize`` (codes in order of first appearance), but for the
+    kit's Arrow string columns the result is computed once per column and
+    reused by every function that groups by it (the 5-million-line APBDes is
+    grouped by ``kode_desa`` in nearly every spending and quality function).
+    The returned arrays are read-only; codes are ``int32`` for Arrow columns
+    (half the memory of a cached column), ``int64`` otherwise.
+
+    >>> c, u = _text_codes(pd.Series(["b", None, "a", "b"], dtype="string"))
+    >>> c.tolist(), u.tolist()
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
+    ca = _arrow_of(s)
+    if ca is None:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        return np.asarray(codes, dtype=np.int64), np.asarray(pd.Index(uniques).astype(object), dtype=object)
+    hit = _TEXT_CODES.get(id(ca))
+    if hit is not None and hit[0]() is ca:
+        return hit[1], hit[2]
+    enc = ca.dictionary_encode()
+    if enc.num_chunks:
+        codes = np.concatenate([c.indices.fill_null(-1).to_numpy() for c in enc.chunks]).astype(np.int32)
+        uniques = np.asarray(enc.chunk(0).dictionary.to_pylist(), dtype=object)
+    else:
+        codes, uniques = np.empty(0, dtype=np.int32), np.empty(0, dtype=object)
+    _remember(ca, codes, uniques)
+    return codes, uniques
+
+
 def _arrow_str(s: pd.Series) -> pa.ChunkedArray:
     """A string column as an Arrow ``large_string`` chunked array (zero-copy for pandas strings)."""
     dtype = s.dtype
@@ -309,6 +364,14 @@ def _arrow_str(s: pd.Series) -> pa.ChunkedArray:
 
 def _codes_in(s: pd.Series, uniques: Sequence[str] | pa.Array) -> np.ndarray:
     """Position of each value of ``s`` in ``uniques`` (int64, −1 for missing or unknown)."""
+    if _arrow_of(s) is not None:
+        # Through the column's distinct values (cached): no pass over every cell's text.
+        codes, distinct = _text_codes(s)
+        wanted = uniques.to_pylist() if isinstance(uniques, (pa.Array, pa.ChunkedArray)) else [str(u) for u in uniques]
+        where = {u: i for i, u in reversed(list(enumerate(wanted)))}  # first position wins, as index_in
+        # The last slot serves missing cells: like index_in, they match a missing value in ``uniques``.
+        lut = np.array([where.get(u, -1) for u in distinct] + [where.get(None, -1)], dtype=np.int64)
+        return lut[codes]
     vs = uniques if isinstance(uniques, pa.Array) else pa.array([str(u) for u in uniques], type=pa.large_string())
     if vs.type != pa.large_string():
         vs = vs.cast(pa.large_string())
@@ -318,6 +381,9 @@ def _codes_in(s: pd.Series, uniques: Sequence[str] | pa.Array) -> np.ndarray:
 
 def _factorize(s: pd.Series) -> tuple[np.ndarray, int]:
     """Integer codes (−1 for missing) and the number of distinct values of one key column."""
+    if _arrow_of(s) is not None:
+        codes, distinct = _text_codes(s)
+        return codes.astype(np.int64), len(distinct)
     if isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
         ca = _arrow_str(s)
         uniq = pc.unique(ca).drop_null()
@@ -452,11 +518,18 @@ def desa_values(
     kode = _arrow_str(layanan["kode_desa"])
     thn = _to_float(layanan["tahun"])
     ind = np.repeat(np.arange(k, dtype=np.int64), n)
+    kode_out = pd.arrays.ArrowStringArray(pa.chunked_array(kode.chunks * k, type=pa.large_string()))
+    ind_out = _str_take(cat["id"].tolist(), ind)
+    if n and k and _arrow_of(layanan["kode_desa"]) is not None and cat["id"].is_unique:
+        # The codes of the two key columns are known here; later steps group by them.
+        d_codes, d_uniq = _text_codes(layanan["kode_desa"])
+        _remember(kode_out.__arrow_array__(), np.tile(d_codes, k), d_uniq)
+        _remember(ind_out.__arrow_array__(), ind.astype(np.int32), np.asarray(cat["id"].tolist(), dtype=object))
     return pd.DataFrame(
         {
-            "kode_desa": pd.arrays.ArrowStringArray(pa.chunked_array(kode.chunks * k, type=pa.large_string())),
+            "kode_desa": kode_out,
             "tahun": _int_array(np.tile(thn, k)),
-            "indikator": _str_take(cat["id"].tolist(), ind),
+            "indikator": ind_out,
             "sektor": _str_take(cat["sektor"].tolist(), ind),
             "pembilang": _count_array_out(pemb),
             "penyebut": _count_array_out(peny),

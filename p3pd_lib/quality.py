@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
+from .indicators import _text_codes
 from .paths import parameter_file
 from .schemas import KODE_DESA_PATTERN, LAYANAN, TABLES
 
@@ -408,8 +409,7 @@ def _factorize_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     Stripping the few thousand distinct codes instead of millions of cells keeps
     this near the cost of one factorization.
     """
-    idx, uniq = pd.factorize(s, use_na_sentinel=True)
-    raw = np.asarray(pd.Index(uniq).astype(object), dtype=object)
+    idx, raw = _text_codes(s)  # computed once per column and shared with the spending functions
     stripped = np.array([str(x).strip() for x in raw], dtype=object)
     if len(stripped) and (stripped != raw).any():  # " 33.07.01.2001" and "33.07.01.2001" are one code
         re_idx, re_uniq = pd.factorize(stripped)
@@ -686,7 +686,7 @@ def _cheap_candidates(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
         if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
             bits = _float_bits(s.to_numpy(dtype="float64", na_value=np.nan))
         else:
-            bits = pd.factorize(s, use_na_sentinel=True)[0].astype(np.int64).view(np.uint64)
+            bits = _text_codes(s)[0].astype(np.int64).view(np.uint64)
         h = (h ^ bits) * np.uint64(0xBF58476D1CE4E5B9)
         h ^= h >> np.uint64(31)
     return np.flatnonzero(_repeated(h))
@@ -949,7 +949,7 @@ def _prepare_apbdes(apbdes: "pd.DataFrame | _Apbdes") -> _Apbdes:
     _require(apbdes, ("kode_desa", "tahun", "kode_rekening", "anggaran"), "apbdes")
     desa_idx, desa_uniq = _factorize_codes(apbdes["kode_desa"])
     year = _years(apbdes)
-    rek_idx, rek_uniq = pd.factorize(apbdes["kode_rekening"], use_na_sentinel=True)
+    rek_idx, rek_uniq = _text_codes(apbdes["kode_rekening"])
     cls_u = np.append(_classify_rekening(np.asarray(rek_uniq, dtype=object)), np.int8(4))  # [-1] → lainnya
     line_class = cls_u[rek_idx]
     ok = (desa_idx >= 0) & ~np.isnan(year)

@@ -176,3 +176,15 @@ def test_long_results_include_proposal_classes(view, demo_dataset):
     assert set(usl["tingkat"]) == {"desa", "kecamatan", "kabupaten"}
     desa = usl[usl["tingkat"] == "desa"]
     assert (desa["pembilang"] <= desa["penyebut"]).all()
+
+
+def test_analysis_without_demand_side_keeps_everything_else(demo_dataset):
+    full = analysis.analyse(demo_dataset)
+    core = analysis.analyse(demo_dataset, demand=False)
+    for name in ("values", "wilayah_values", "spending", "composition", "compliance", "spending_quality",
+                 "findings", "mapped"):
+        pd.testing.assert_frame_equal(getattr(core, name), getattr(full, name))
+    for name in ("proposals", "need_demand", "budget_answering"):
+        empty, usual = getattr(core, name), getattr(full, name)
+        assert len(empty) == 0 and list(empty.columns) == list(usual.columns)
+        assert (empty.dtypes == usual.dtypes).all()

@@ -427,3 +427,51 @@ def test_demo_kabupaten_smoke(demo_tables):
     rules = belanja.dana_desa_compliance(mapped)
     assert rules["patuh"].notna().any()
     assert len(belanja.budget_identity(apb)) > 0
+
+
+# --- shared sums and cached codes (performance paths must not change results) ----------------------
+
+
+def test_spending_tables_equal_the_three_separate_calls(two_villages):
+    layanan = pd.DataFrame({"kode_desa": [D1, D2], "tahun": [2024, 2024], "penduduk": [1000, 500]}).astype(
+        {"penduduk": "Int64"})
+    mapped = belanja.map_apbdes(two_villages)
+    ind, comp, rules = belanja.spending_tables(mapped, layanan)
+    pd.testing.assert_frame_equal(ind, belanja.spending_indicators(mapped, layanan))
+    pd.testing.assert_frame_equal(comp, belanja.spending_composition(mapped))
+    pd.testing.assert_frame_equal(rules, belanja.dana_desa_compliance(mapped))
+
+
+def test_kelurahan_drop_keeps_values_dtypes_and_index_of_iloc():
+    # Kelurahan lines in two separate runs: the kept rows are assembled from slices.
+    apb = pd.concat([
+        lines([("02.01.01", "PAUD", "5.2.1", "DDS", 10), ("01.01.01", "Siltap", "5.1.1", "ADD", 20)]),
+        lines([("02.02.01", "Polindes", "5.2.1", "DDS", 999)], kode_desa=KEL),
+        lines([("02.03.10", "Jalan", "5.3.1", "DDS", 30)], kode_desa=D2),
+        lines([("02.02.01", "Polindes", "5.2.1", "DDS", 999)], kode_desa=KEL),
+        lines([("05.03.01", "BLT", "5.4.1", "DDS", 40)]),
+    ], ignore_index=True).astype({"kode_desa": "string", "kode_kegiatan": "string", "nama_kegiatan": "string",
+                                  "kode_rekening": "string", "sumber_dana": "string"})
+    mapped = belanja.map_apbdes(apb)
+    expected = apb.iloc[[0, 1, 3, 5]]
+    pd.testing.assert_frame_equal(mapped[list(apb.columns)], expected)
+    assert mapped["anggaran"].tolist() == [10.0, 20.0, 30.0, 40.0]
+    # Grouping the new columns uses the codes handed on from the full table: same groups as pandas.
+    assert belanja.spending_indicators(mapped)["kode_desa"].unique().tolist() == [D1, D2]
+    # Many separate runs of kelurahan lines (the kept slices are then copied into one chunk).
+    many = pd.concat([apb.iloc[[0, 2]]] * 80, ignore_index=True)
+    pd.testing.assert_frame_equal(belanja.map_apbdes(many)[list(apb.columns)], many.iloc[::2])
+
+
+def test_cached_codes_follow_a_changed_column():
+    from p3pd_lib.indicators import _text_codes
+
+    s = pd.Series(["33.07.01.2001", "33.07.01.2002", "33.07.01.2001"], dtype="string")
+    codes, uniques = _text_codes(s)
+    assert codes.tolist() == [0, 1, 0] and uniques.tolist() == ["33.07.01.2001", "33.07.01.2002"]
+    assert _text_codes(s)[0] is codes  # computed once per column
+    with pytest.raises(ValueError):
+        codes[0] = 5  # shared result: read-only
+    s.iloc[1] = "33.07.01.2001"  # a write gives the column new Arrow data, so new codes
+    codes2, uniques2 = _text_codes(s)
+    assert codes2.tolist() == [0, 0, 0] and uniques2.tolist() == ["33.07.01.2001"]

@@ -584,3 +584,22 @@ def test_threshold_sensitivity_tersil_minimum():
 def test_module_exports():
     for name in classify.__all__:
         assert hasattr(classify, name)
+
+
+def test_kabupaten_quartile_threshold_equals_pandas_quantile_per_group():
+    # The vectorised threshold must give the numbers of a per-group Series.quantile (missing kabupaten
+    # or year forming their own group, missing BEL01 left out).
+    rng = np.random.default_rng(7)
+    n = 300
+    sp = pd.DataFrame({
+        "kode_desa": [f"11.01.01.{2001 + i:04d}" for i in range(n)],
+        "tahun": pd.array(rng.choice([2023, 2024, None], n), dtype="Int64"),
+        "kode_kabupaten": pd.array(rng.choice(["11.01", "11.02", "11.03", None], n), dtype="string"),
+        "bel01": pd.array(np.where(rng.random(n) < 0.15, np.nan, rng.random(n) * 60), dtype="Float64"),
+        "bel07": 20.0, "aturan_dd_patuh": True,
+    })
+    b1 = sp["bel01"].to_numpy(dtype="float64", na_value=np.nan)
+    expected = (pd.Series(b1).groupby([sp["kode_kabupaten"], sp["tahun"]], dropna=False)
+                .transform(lambda s: s.quantile(0.75)).to_numpy(dtype="float64"))
+    got = classify.spending_quality_class(sp)["batas_bel01"].to_numpy(dtype="float64", na_value=np.nan)
+    np.testing.assert_array_equal(got, expected)
