@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from .belanja import LABEL_KELOMPOK
+
 #: Traffic-light colours (kelas → hex).
 WARNA_KELAS: dict[str, str] = {
     "hijau": "#2e7d32",
@@ -55,16 +57,7 @@ WARNA_KELOMPOK: dict[str, str] = {
     "bencana": "#f9a825",
     "lainnya": "#9e9e9e",
 }
-LABEL_KELOMPOK: dict[str, str] = {
-    "layanan_dasar": "Layanan dasar",
-    "personel": "Siltap & tunjangan",
-    "operasional": "Operasional pemerintahan",
-    "infrastruktur": "Infrastruktur fisik",
-    "ekonomi": "Ekonomi",
-    "pembinaan": "Pembinaan kemasyarakatan",
-    "bencana": "Bencana & darurat",
-    "lainnya": "Lainnya",
-}
+#: Short sector names for chart axes and legends (the full names are belanja.LABEL_SEKTOR).
 LABEL_SEKTOR: dict[str, str] = {
     "PEND": "Pendidikan",
     "KES": "Kesehatan",

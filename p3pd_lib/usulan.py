@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .belanja import LABEL_SEKTOR as BELANJA_LABEL_SEKTOR
 from .belanja import normalize_kode_kegiatan  # one normaliser for all kegiatan codes
 from .errors import DataError, ParameterError
 from .paths import parameter_file
@@ -55,14 +56,7 @@ from .schemas import KODE_DESA_PATTERN, SEKTOR_LAYANAN, SEKTOR_USULAN, STATUS_US
 # --- vocabulary ---------------------------------------------------------------------------------
 
 SEKTOR: tuple[str, ...] = tuple(SEKTOR_LAYANAN)
-LABEL_SEKTOR: dict[str, str] = {
-    "PEND": "Pendidikan",
-    "KES": "Kesehatan",
-    "AIR": "Air bersih & sanitasi",
-    "SOS": "Perlindungan sosial",
-    "ADM": "Administrasi kependudukan",
-    "LAIN": "Lainnya",
-}
+LABEL_SEKTOR: dict[str, str] = {**BELANJA_LABEL_SEKTOR, "LAIN": "Lainnya"}
 
 SELARAS = "Selaras"
 BELUM_TERDANAI = "Usulan belum terdanai"
