@@ -389,9 +389,10 @@ def kabupaten_analysis(
 
 
 def clear_cache() -> None:
-    """Forget cached per-kabupaten results (after the store changed)."""
+    """Forget cached per-kabupaten and per-province results (after the store changed)."""
     _RESULTS.clear()
     _INDEXES.clear()
+    _PROVINCE_CACHE.clear()
 
 
 # --------------------------------------------------------------------------- kecamatan view
@@ -463,12 +464,6 @@ def _fmt_num(x: Any, decimals: int = 1) -> str:
         return "tidak ada data"
     s = f"{float(x):,.{decimals}f}"
     return s.replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def _fmt_rp(x: Any) -> str:
-    if x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x)):
-        return "tidak ada data"
-    return "Rp " + f"{float(x):,.0f}".replace(",", ".")
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> float:
