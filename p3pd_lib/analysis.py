@@ -261,8 +261,8 @@ def _empty_demand_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 def _default_workers() -> int:
-    """Threads :func:`analyse` uses: one per CPU, at most three (its three independent parts)."""
-    return max(1, min(3, os.cpu_count() or 1))
+    """Threads :func:`analyse` uses: 3 (its independent parts) on a machine with 2 CPUs or more, else 1."""
+    return 3 if (os.cpu_count() or 1) >= 2 else 1
 
 
 def analyse(
@@ -283,12 +283,13 @@ def analyse(
     (community proposals): ``proposals``, ``need_demand`` and
     ``budget_answering`` are then empty tables with their usual columns.
 
-    The three independent parts (service indicators and their classes; APBDes
-    mapping and spending; data-quality checks) run in ``workers`` threads
-    (default: one per CPU, at most 3; ``1`` runs them one after the other).
-    The heavy work is numpy, pandas and Arrow code that releases the GIL, so
-    on two cores the whole demo takes about half the time; the results are
-    the same whatever ``workers`` is (tested).
+    The independent parts (service indicators and their classes; APBDes
+    mapping and spending; the data-quality checks of the service table and of
+    the APBDes lines) run in ``workers`` threads (default 3 when the machine
+    has 2 CPUs or more; ``1`` runs them one after the other). The heavy work
+    is numpy, pandas and Arrow code that releases the GIL, so on two cores the
+    whole demo takes about half the time; the results are the same whatever
+    ``workers`` is (tested).
     """
     n_workers = _default_workers() if workers is None else int(workers)
     if n_workers < 1:
@@ -312,8 +313,8 @@ def analyse(
         spending_quality = classify.spending_quality_class(wide) if len(wide) else wide
         return mapped, spending, composition, compliance, spending_quality
 
-    def checks() -> pd.DataFrame:
-        return quality.run_checks(dataset, cat)
+    def checks(pool: Any = None) -> pd.DataFrame:
+        return quality.run_checks(dataset, cat, executor=pool)
 
     def demand_part(classified: pd.DataFrame, mapped: pd.DataFrame, pool: Any = None) -> tuple[pd.DataFrame, ...]:
         if not demand:
@@ -332,14 +333,15 @@ def analyse(
         findings = checks()
         proposals, need_demand, budget_answering = demand_part(classified, mapped)
     else:
+        # Only this thread submits work and waits for it: a pool task never waits for another, so any
+        # pool size is free of deadlocks.
         with ThreadPoolExecutor(max_workers=n_workers - 1, thread_name_prefix="p3pd-analyse") as pool:
-            # The longest part (spending) runs here; the other two in the pool.
-            f_checks = pool.submit(checks)
+            f_spending = pool.submit(spending_part)
             f_service = pool.submit(service)
-            mapped, spending, composition, compliance, spending_quality = spending_part()
+            findings = checks(pool)
+            mapped, spending, composition, compliance, spending_quality = f_spending.result()
             classified, wilayah_values, scores, composite = f_service.result()
             proposals, need_demand, budget_answering = demand_part(classified, mapped, pool)
-            findings = f_checks.result()
 
     status = dataset.status_desa.assign(status_idm_dihitung=classify.idm_status(dataset.status_desa["idm"]))
     return Analysis(

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 import re
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -297,58 +296,7 @@ def catalogue_frame(catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
 # codes in Arrow (pandas' own string storage) and work on integer codes. Shared with classify.
 
 
-# Codes of Arrow-backed text columns, keyed by the identity of the Arrow array. Arrow arrays are
-# immutable (writing into a pandas string column replaces its Arrow array), so an entry can never
-# describe other values than the array it was computed from; it goes away with that array.
-_TEXT_CODES: dict[int, tuple[Any, np.ndarray, np.ndarray]] = {}
-
-
-def _arrow_of(s: pd.Series) -> Any:
-    """The Arrow chunked array behind a pandas Arrow string column, else ``None``."""
-    arr = s.array
-    if isinstance(arr, pd.arrays.ArrowStringArray) or (
-        isinstance(getattr(arr, "dtype", None), pd.ArrowDtype) and "string" in str(arr.dtype)
-    ):
-        return arr.__arrow_array__()
-    return None
-
-
-def _remember(ca: Any, codes: np.ndarray, uniques: np.ndarray) -> None:
-    key = id(ca)
-    codes.flags.writeable = False  # shared by every caller: never modified in place
-    uniques.flags.writeable = False
-    _TEXT_CODES[key] = (weakref.ref(ca, lambda _r, key=key: _TEXT_CODES.pop(key, None)), codes, uniques)
-
-
-def _text_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer code per row (−1 = missing) and the distinct values (object array) of a text column.
-
-    Like ``pd.factorize`` (codes in order of first appearance), but for the
-    kit's Arrow string columns the result is computed once per column and
-    reused by every function that groups by it (the 5-million-line APBDes is
-    grouped by ``kode_desa`` in nearly every spending and quality function).
-    The returned arrays are read-only; codes are ``int32`` for Arrow columns
-    (half the memory of a cached column), ``int64`` otherwise.
-
-    >>> c, u = _text_codes(pd.Series(["b", None, "a", "b"], dtype="string"))
-    >>> c.tolist(), u.tolist()
-    ([0, -1, 1, 0], ['b', 'a'])
-    """
-    ca = _arrow_of(s)
-    if ca is None:
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
-        return np.asarray(codes, dtype=np.int64), np.asarray(pd.Index(uniques).astype(object), dtype=object)
-    hit = _TEXT_CODES.get(id(ca))
-    if hit is not None and hit[0]() is ca:
-        return hit[1], hit[2]
-    enc = ca.dictionary_encode()
-    if enc.num_chunks:
-        codes = np.concatenate([c.indices.fill_null(-1).to_numpy() for c in enc.chunks]).astype(np.int32)
-        uniques = np.asarray(enc.chunk(0).dictionary.to_pylist(), dtype=object)
-    else:
-        codes, uniques = np.empty(0, dtype=np.int32), np.empty(0, dtype=object)
-    _remember(ca, codes, uniques)
-    return codes, uniques
+from .textcodes import _TEXT_CODES, _arrow_of, _remember, _text_codes  # noqa: E402,F401 (shared helpers)
 
 
 def _arrow_str(s: pd.Series) -> pa.ChunkedArray:

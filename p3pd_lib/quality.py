@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
@@ -235,17 +236,21 @@ class _Names:
         self._kec: dict[str, str] | None = None
 
     def _load(self) -> None:
+        # Built aside and assigned whole: checks running in threads share one instance and must
+        # never see a half-filled dictionary.
         w = self._wilayah
-        self._desa, self._kec = {}, {}
-        if w is None or len(w) == 0 or "kode_desa" not in w.columns:
-            return
-        codes = w["kode_desa"].astype("string").to_numpy(dtype=object, na_value=None)
-        names = (w["nama_desa"] if "nama_desa" in w.columns else pd.Series([None] * len(w))).to_numpy(dtype=object)
-        jenis = (w["jenis"] if "jenis" in w.columns else pd.Series([None] * len(w))).to_numpy(dtype=object)
-        self._desa = {c: (n, j) for c, n, j in zip(codes, names, jenis) if c is not None}
-        if "kode_kecamatan" in w.columns and "nama_kecamatan" in w.columns:
-            kec = w[["kode_kecamatan", "nama_kecamatan"]].drop_duplicates("kode_kecamatan")
-            self._kec = dict(zip(kec["kode_kecamatan"].astype(str), kec["nama_kecamatan"]))
+        desa: dict[str, tuple[str, str]] = {}
+        kec_names: dict[str, str] = {}
+        if w is not None and len(w) and "kode_desa" in w.columns:
+            codes = w["kode_desa"].astype("string").to_numpy(dtype=object, na_value=None)
+            names = (w["nama_desa"] if "nama_desa" in w.columns else pd.Series([None] * len(w))).to_numpy(dtype=object)
+            jenis = (w["jenis"] if "jenis" in w.columns else pd.Series([None] * len(w))).to_numpy(dtype=object)
+            desa = {c: (n, j) for c, n, j in zip(codes, names, jenis) if c is not None}
+            if "kode_kecamatan" in w.columns and "nama_kecamatan" in w.columns:
+                kec = w[["kode_kecamatan", "nama_kecamatan"]].drop_duplicates("kode_kecamatan")
+                kec_names = dict(zip(kec["kode_kecamatan"].astype(str), kec["nama_kecamatan"]))
+        self._kec = kec_names
+        self._desa = desa
 
     def desa(self, code: Any) -> str:
         if self._desa is None:
@@ -1603,6 +1608,7 @@ def run_checks(
     params: QualityParams | Mapping[str, Any] | None = None,
     *,
     totals: pd.DataFrame | None = None,
+    executor: Executor | None = None,
 ) -> pd.DataFrame:
     """Run every check and return one findings table, galat first.
 
@@ -1612,20 +1618,23 @@ def run_checks(
     ``official_codes``: the official desa codes (default: the national list).
     ``params``: :class:`QualityParams`, a nested mapping overriding
     ``kualitas.yaml``, or ``None`` for the file. ``totals``: declared budget
-    totals for :func:`check_budget_totals` (optional).
-    Columns: :data:`FINDING_COLUMNS`.
+    totals for :func:`check_budget_totals` (optional). ``executor``: a
+    :class:`concurrent.futures.Executor` (threads) to run the checks of the
+    service table alongside those of the APBDes lines; the findings are the
+    same with or without it. Columns: :data:`FINDING_COLUMNS`.
     """
     t = _as_tables(dataset_or_tables)
     p = _params(params)
     # one label cache for every check (passed where a wilayah table is accepted)
     wilayah: Any = _names(t.get("wilayah"))
     layanan, apbdes = t.get("layanan"), t.get("apbdes")
-    ap_view = _prepare_apbdes(apbdes) if apbdes is not None and len(apbdes) else None
-    parts = [_check_duplicates(t, wilayah, ap_view), _check_official_codes(t, official_codes, ap_view)]
-    if layanan is not None and len(layanan):
+
+    def layanan_checks() -> list[pd.DataFrame]:
+        if layanan is None or not len(layanan):
+            return []
         cat = _catalogue_frame(catalogue)
         view = _Layanan(layanan)  # parsed once, shared by the layanan checks
-        parts += [
+        return [
             check_counts(layanan, wilayah=wilayah),
             check_numerator_exceeds(layanan, cat, wilayah=wilayah),
             check_completeness(view, cat, wilayah=wilayah, params=p),  # type: ignore[arg-type]
@@ -1633,15 +1642,21 @@ def run_checks(
             check_outliers(view, cat, wilayah=wilayah, params=p),  # type: ignore[arg-type]
             check_yoy_jumps(view, wilayah=wilayah, params=p),  # type: ignore[arg-type]
         ]
+
+    pending = executor.submit(layanan_checks) if executor is not None else None
+    ap_view = _prepare_apbdes(apbdes) if apbdes is not None and len(apbdes) else None
+    parts = [_check_duplicates(t, wilayah, ap_view), _check_official_codes(t, official_codes, ap_view)]
+    ap_parts = []
     if ap_view is not None:
-        parts += [
+        ap_parts = [
             check_amounts(apbdes, wilayah=wilayah),
             _check_kelurahan(ap_view, wilayah),
             _check_realisation(ap_view, wilayah, p),
             _check_identity(ap_view, wilayah, p),
         ]
         if totals is not None:
-            parts.append(check_budget_totals(ap_view, totals, wilayah=wilayah, params=p))  # type: ignore[arg-type]
+            ap_parts.append(check_budget_totals(ap_view, totals, wilayah=wilayah, params=p))  # type: ignore[arg-type]
+    parts += (pending.result() if pending is not None else layanan_checks()) + ap_parts
     parts = [x for x in parts if len(x)]
     if not parts:
         return empty_findings()

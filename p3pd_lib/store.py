@@ -27,6 +27,7 @@ from . import __version__
 from .paths import processed_dir
 from .errors import KitError
 from .schemas import REQUIRED_TABLES, TABLES, coerce, empty_frame, validate
+from .textcodes import remember_dictionary
 
 META_FILE = "meta.json"
 
@@ -126,6 +127,37 @@ def read_meta(data_dir: str | os.PathLike[str] | None = None) -> dict[str, objec
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _expand_dictionaries(table: "pa.Table", schema: "pa.Schema") -> pd.DataFrame:
+    """``table`` as a DataFrame, dictionary columns expanded to ``schema``'s string type, one chunk each.
+
+    The integer codes of each dictionary column are handed to
+    :mod:`~p3pd_lib.textcodes`, so that no grouping has to factorise the
+    column again.
+    """
+    import pyarrow as pa
+
+    encodings = {}
+    for i, f in enumerate(table.schema):
+        column = table.column(i)
+        if pa.types.is_dictionary(f.type):
+            value_type = schema.field(f.name).type
+            if column.num_chunks == 0:
+                column = pa.chunked_array([], type=value_type)
+            else:
+                merged = column.unify_dictionaries().combine_chunks()
+                column = pa.chunked_array([merged.dictionary.cast(value_type).take(merged.indices)])
+                encodings[f.name] = merged
+        elif column.num_chunks > 1:
+            column = pa.chunked_array([column.combine_chunks()])
+        else:
+            continue
+        table = table.set_column(i, f.name, column)
+    df = table.to_pandas()
+    for name, merged in encodings.items():
+        remember_dictionary(df[name], merged.indices, merged.dictionary)
+    return df
+
+
 def _read_table(path: Path) -> pd.DataFrame:
     """One parquet file as a DataFrame, text columns as single-chunk Arrow strings.
 
@@ -141,22 +173,7 @@ def _read_table(path: Path) -> pd.DataFrame:
 
     schema = pq.read_schema(path)
     text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-    table = pq.read_table(path, read_dictionary=text or None)
-    for i, f in enumerate(table.schema):
-        column = table.column(i)
-        if pa.types.is_dictionary(f.type):
-            merged = column.unify_dictionaries().combine_chunks() if column.num_chunks else None
-            value_type = schema.field(f.name).type
-            if merged is None:
-                column = pa.chunked_array([], type=value_type)
-            else:
-                column = pa.chunked_array([merged.dictionary.cast(value_type).take(merged.indices)])
-        elif column.num_chunks > 1:
-            column = pa.chunked_array([column.combine_chunks()])
-        else:
-            continue
-        table = table.set_column(i, f.name, column)
-    return table.to_pandas()
+    return _expand_dictionaries(pq.read_table(path, read_dictionary=text or None), schema)
 
 
 def load_dataset(
@@ -329,17 +346,7 @@ def _read_part(path: Path, columns: Iterable[str] | None, prefixes: list[str] | 
             batches.append(batch.select(cols))
     if not batches:
         return pa.schema([schema.field(c) for c in cols]).empty_table().to_pandas()
-    table = pa.Table.from_batches(batches)
-    for i, f in enumerate(table.schema):
-        if pa.types.is_dictionary(f.type):
-            merged = table.column(i).unify_dictionaries().combine_chunks()
-            column = pa.chunked_array([merged.dictionary.cast(schema.field(f.name).type).take(merged.indices)])
-        elif table.column(i).num_chunks > 1:
-            column = pa.chunked_array([table.column(i).combine_chunks()])
-        else:
-            continue
-        table = table.set_column(i, f.name, column)
-    return table.to_pandas()
+    return _expand_dictionaries(pa.Table.from_batches(batches), schema)
 
 
 def load_table(

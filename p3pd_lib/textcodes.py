@@ -1,0 +1,111 @@
+"""Integer codes of text columns, computed once per column and shared by every function.
+
+The 5-million-line APBDes is grouped by ``kode_desa`` (and by kegiatan and
+rekening codes) in nearly every spending and quality function; factorising
+those strings each time would cost more than the computations themselves.
+:func:`_text_codes` computes the codes of an Arrow-backed text column once and
+keeps them for as long as the column's Arrow array lives;
+:func:`remember_dictionary` lets the store hand over the codes it already has
+from a dictionary-encoded parquet read, so that nothing is factorised at all.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+# Codes of Arrow-backed text columns, keyed by the identity of the Arrow array. Arrow arrays are
+# immutable (writing into a pandas string column replaces its Arrow array), so an entry can never
+# describe other values than the array it was computed from; it goes away with that array.
+_TEXT_CODES: dict[int, tuple[Any, np.ndarray, np.ndarray]] = {}
+
+
+def _arrow_of(s: pd.Series) -> Any:
+    """The Arrow chunked array behind a pandas Arrow string column, else ``None``."""
+    arr = s.array
+    if isinstance(arr, pd.arrays.ArrowStringArray) or (
+        isinstance(getattr(arr, "dtype", None), pd.ArrowDtype) and "string" in str(arr.dtype)
+    ):
+        return arr.__arrow_array__()
+    return None
+
+
+def _remember(ca: Any, codes: np.ndarray, uniques: np.ndarray) -> None:
+    key = id(ca)
+    codes.flags.writeable = False  # shared by every caller: never modified in place
+    uniques.flags.writeable = False
+    _TEXT_CODES[key] = (weakref.ref(ca, lambda _r, key=key: _TEXT_CODES.pop(key, None)), codes, uniques)
+
+
+def _text_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer code per row (−1 = missing) and the distinct values (object array) of a text column.
+
+    Like ``pd.factorize`` (codes in order of first appearance), but for the
+    kit's Arrow string columns the result is computed once per column and
+    reused by every function that groups by it (the 5-million-line APBDes is
+    grouped by ``kode_desa`` in nearly every spending and quality function).
+    The returned arrays are read-only; codes are ``int32`` for Arrow columns
+    (half the memory of a cached column), ``int64`` otherwise.
+
+    >>> c, u = _text_codes(pd.Series(["b", None, "a", "b"], dtype="string"))
+    >>> c.tolist(), u.tolist()
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
+    ca = _arrow_of(s)
+    if ca is None:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        return np.asarray(codes, dtype=np.int64), np.asarray(pd.Index(uniques).astype(object), dtype=object)
+    hit = _TEXT_CODES.get(id(ca))
+    if hit is not None and hit[0]() is ca:
+        return hit[1], hit[2]
+    enc = ca.dictionary_encode()
+    if enc.num_chunks:
+        codes = np.concatenate([c.indices.fill_null(-1).to_numpy() for c in enc.chunks]).astype(np.int32)
+        uniques = np.asarray(enc.chunk(0).dictionary.to_pylist(), dtype=object)
+    else:
+        codes, uniques = np.empty(0, dtype=np.int32), np.empty(0, dtype=object)
+    _remember(ca, codes, uniques)
+    return codes, uniques
+
+
+def remember_dictionary(s: pd.Series, indices: Any, dictionary: Any) -> bool:
+    """Record the codes of text column ``s`` from a dictionary encoding of the same values.
+
+    ``indices`` (Arrow integer array, nulls = missing) and ``dictionary``
+    (Arrow string array) must encode exactly the values of ``s``, e.g. the
+    dictionary-encoded parquet column ``s`` was expanded from. The codes are
+    renumbered in order of first appearance and unused dictionary entries are
+    dropped, so the result is what :func:`_text_codes` would compute. Returns
+    ``False`` (and records nothing) when ``s`` is not an Arrow string column
+    or the lengths differ.
+
+    >>> import pyarrow as pa
+    >>> s = pd.Series(["b", None, "a", "b"], dtype="string[pyarrow]")
+    >>> remember_dictionary(s, pa.array([1, None, 0, 1], pa.int32()), pa.array(["a", "b", "zz"]))
+    True
+    >>> c, u = _text_codes(s)
+    >>> c.tolist(), u.tolist()
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
+    ca = _arrow_of(s)
+    if ca is None or len(indices) != len(ca):
+        return False
+    raw = np.asarray(indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    k = len(dictionary)
+    n = len(raw)
+    # First row of every dictionary entry (n = unused), found without sorting the rows.
+    first = np.full(k + 1, n, dtype=np.int64)
+    first[raw[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
+    first = first[:k]
+    used = np.flatnonzero(first < n)
+    order = used[np.argsort(first[used], kind="stable")]
+    new_code = np.full(k + 1, -1, dtype=np.int32)  # last slot: missing stays -1
+    new_code[order] = np.arange(len(order), dtype=np.int32)
+    codes = new_code[raw]
+    uniques = np.asarray(dictionary.take(order).to_pylist(), dtype=object) if len(order) else np.empty(0, object)
+    _remember(ca, codes, uniques)
+    return True
