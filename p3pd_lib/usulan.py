@@ -182,6 +182,20 @@ def _text(s: pd.Series, case: str | None = None) -> pd.Series:
     return _per_unique(s, clean)
 
 
+def _belanja_lines(mapped_apbdes: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The ``belanja`` lines of a mapped APBDes table, only ``columns``.
+
+    The columns are chosen before the rows: selecting rows of all the text
+    columns of millions of lines would copy them all for nothing.
+    """
+    jenis = mapped_apbdes["jenis_baris"]
+    if isinstance(jenis.dtype, pd.CategoricalDtype) and "belanja" in list(jenis.cat.categories):
+        is_spend = jenis.cat.codes.to_numpy() == list(jenis.cat.categories).index("belanja")
+    else:
+        is_spend = jenis.astype("string").eq("belanja").fillna(False).to_numpy(dtype=bool)
+    return mapped_apbdes[columns][is_spend]
+
+
 def _check_values(s: pd.Series, allowed: Sequence[str], what: str) -> None:
     vals = pd.Series(s.dropna().unique(), dtype="object")
     bad = vals[~vals.isin(allowed)]
@@ -425,7 +439,7 @@ def budget_answering_proposals(
              "Tabel APBDes terpetakan (hasil map_apbdes)")
     u = _prepare_usulan(usulan, tahun, extra=("kode_kegiatan",))
 
-    spend = mapped_apbdes[mapped_apbdes["jenis_baris"].astype("string").eq("belanja").fillna(False).to_numpy(dtype=bool)]
+    spend = _belanja_lines(mapped_apbdes, ["kode_desa", "tahun", "sektor", "kode_kegiatan", "anggaran"])
     lines = pd.DataFrame(
         {
             "kode_desa": _text(spend["kode_desa"]),
@@ -511,7 +525,7 @@ def sector_shares(mapped_apbdes: pd.DataFrame) -> pd.DataFrame:
     """
     _require(mapped_apbdes, ("kode_desa", "tahun", "jenis_baris", "sektor", "anggaran"),
              "Tabel APBDes terpetakan (hasil map_apbdes)")
-    spend = mapped_apbdes[mapped_apbdes["jenis_baris"].astype("string").eq("belanja").fillna(False).to_numpy(dtype=bool)]
+    spend = _belanja_lines(mapped_apbdes, ["kode_desa", "tahun", "sektor", "anggaran"])
     work = pd.DataFrame(
         {
             "kode_desa": _text(spend["kode_desa"]),
