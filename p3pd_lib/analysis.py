@@ -305,13 +305,12 @@ def analyse(
         scores = classify.sector_scores(values, cat)
         return classified, wilayah_values, scores, classify.composite_index(scores)
 
-    def spending_part() -> tuple[pd.DataFrame, ...]:
-        mapped = belanja.map_apbdes(dataset.apbdes, w)
-        spending, composition, compliance = belanja.spending_tables(mapped, dataset.layanan)
+    def spending_part(mapped: pd.DataFrame, pool: Any = None) -> tuple[pd.DataFrame, ...]:
+        spending, composition, compliance = belanja.spending_tables(mapped, dataset.layanan, executor=pool)
         wide = _spending_wide(spending, compliance)
         wide["kode_kabupaten"] = wide["kode_desa"].astype("string").str.slice(0, 5)
         spending_quality = classify.spending_quality_class(wide) if len(wide) else wide
-        return mapped, spending, composition, compliance, spending_quality
+        return spending, composition, compliance, spending_quality
 
     def checks(pool: Any = None) -> pd.DataFrame:
         return quality.run_checks(dataset, cat, executor=pool)
@@ -329,17 +328,19 @@ def analyse(
 
     if n_workers == 1:
         classified, wilayah_values, scores, composite = service()
-        mapped, spending, composition, compliance, spending_quality = spending_part()
+        mapped = belanja.map_apbdes(dataset.apbdes, w)
+        spending, composition, compliance, spending_quality = spending_part(mapped)
         findings = checks()
         proposals, need_demand, budget_answering = demand_part(classified, mapped)
     else:
         # Only this thread submits work and waits for it: a pool task never waits for another, so any
         # pool size is free of deadlocks.
         with ThreadPoolExecutor(max_workers=n_workers - 1, thread_name_prefix="p3pd-analyse") as pool:
-            f_spending = pool.submit(spending_part)
+            f_mapped = pool.submit(belanja.map_apbdes, dataset.apbdes, w)
             f_service = pool.submit(service)
-            findings = checks(pool)
-            mapped, spending, composition, compliance, spending_quality = f_spending.result()
+            findings = checks(pool)  # the APBDes checks run here, those of the service table in the pool
+            mapped = f_mapped.result()
+            spending, composition, compliance, spending_quality = spending_part(mapped, pool)
             classified, wilayah_values, scores, composite = f_service.result()
             proposals, need_demand, budget_answering = demand_part(classified, mapped, pool)
 
