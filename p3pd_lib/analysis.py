@@ -312,8 +312,7 @@ def analyse(
         spending_quality = classify.spending_quality_class(wide) if len(wide) else wide
         return spending, composition, compliance, spending_quality
 
-    def checks(pool: Any = None) -> pd.DataFrame:
-        return quality.run_checks(dataset, cat, executor=pool)
+    plan = quality.CheckPlan(dataset, cat)
 
     def demand_part(classified: pd.DataFrame, mapped: pd.DataFrame, pool: Any = None) -> tuple[pd.DataFrame, ...]:
         if not demand:
@@ -330,18 +329,20 @@ def analyse(
         classified, wilayah_values, scores, composite = service()
         mapped = belanja.map_apbdes(dataset.apbdes, w)
         spending, composition, compliance, spending_quality = spending_part(mapped)
-        findings = checks()
+        findings = plan.combine(plan.apbdes_part(), plan.layanan_part())
         proposals, need_demand, budget_answering = demand_part(classified, mapped)
     else:
         # Only this thread submits work and waits for it: a pool task never waits for another, so any
         # pool size is free of deadlocks.
         with ThreadPoolExecutor(max_workers=n_workers - 1, thread_name_prefix="p3pd-analyse") as pool:
-            f_mapped = pool.submit(belanja.map_apbdes, dataset.apbdes, w)
+            # The spending chain (the longest) runs here; everything else in the pool.
             f_service = pool.submit(service)
-            findings = checks(pool)  # the APBDes checks run here, those of the service table in the pool
-            mapped = f_mapped.result()
+            f_apbdes_checks = pool.submit(plan.apbdes_part)
+            f_layanan_checks = pool.submit(plan.layanan_part)
+            mapped = belanja.map_apbdes(dataset.apbdes, w)
             spending, composition, compliance, spending_quality = spending_part(mapped, pool)
             classified, wilayah_values, scores, composite = f_service.result()
+            findings = plan.combine(f_apbdes_checks.result(), f_layanan_checks.result())
             proposals, need_demand, budget_answering = demand_part(classified, mapped, pool)
 
     status = dataset.status_desa.assign(status_idm_dihitung=classify.idm_status(dataset.status_desa["idm"]))

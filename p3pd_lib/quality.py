@@ -1601,6 +1601,77 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["_t", "_r"]).reset_index(drop=True)
 
 
+class CheckPlan:
+    """The checks of :func:`run_checks`, in two independent parts that may run in different threads.
+
+    ``apbdes_part()`` runs the duplicate and region-code checks of every table
+    and the checks of the APBDes lines; ``layanan_part()`` the checks of the
+    service table; ``combine(apbdes, layanan)`` makes the findings table of
+    :func:`run_checks` from their results (the same table whatever order or
+    thread the parts ran in). Both parts only read the tables.
+    """
+
+    def __init__(
+        self,
+        dataset_or_tables: Any,
+        catalogue: Any = None,
+        official_codes: Iterable[str] | None = None,
+        params: QualityParams | Mapping[str, Any] | None = None,
+        *,
+        totals: pd.DataFrame | None = None,
+    ):
+        self.t = _as_tables(dataset_or_tables)
+        self.p = _params(params)
+        self.catalogue = catalogue
+        self.official_codes = official_codes
+        self.totals = totals
+        # one label cache for every check (passed where a wilayah table is accepted)
+        self.wilayah: Any = _names(self.t.get("wilayah"))
+
+    def apbdes_part(self) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+        """(duplicate + region-code findings, APBDes-line findings)."""
+        t, p, wilayah = self.t, self.p, self.wilayah
+        apbdes = t.get("apbdes")
+        ap_view = _prepare_apbdes(apbdes) if apbdes is not None and len(apbdes) else None
+        general = [_check_duplicates(t, wilayah, ap_view), _check_official_codes(t, self.official_codes, ap_view)]
+        lines: list[pd.DataFrame] = []
+        if ap_view is not None:
+            lines = [
+                check_amounts(apbdes, wilayah=wilayah),
+                _check_kelurahan(ap_view, wilayah),
+                _check_realisation(ap_view, wilayah, p),
+                _check_identity(ap_view, wilayah, p),
+            ]
+            if self.totals is not None:
+                lines.append(check_budget_totals(ap_view, self.totals, wilayah=wilayah, params=p))  # type: ignore[arg-type]
+        return general, lines
+
+    def layanan_part(self) -> list[pd.DataFrame]:
+        """Findings of the service-table checks."""
+        layanan, p, wilayah = self.t.get("layanan"), self.p, self.wilayah
+        if layanan is None or not len(layanan):
+            return []
+        cat = _catalogue_frame(self.catalogue)
+        view = _Layanan(layanan)  # parsed once, shared by the layanan checks
+        return [
+            check_counts(layanan, wilayah=wilayah),
+            check_numerator_exceeds(layanan, cat, wilayah=wilayah),
+            check_completeness(view, cat, wilayah=wilayah, params=p),  # type: ignore[arg-type]
+            check_missing_values(view, cat, wilayah=wilayah, params=p),  # type: ignore[arg-type]
+            check_outliers(view, cat, wilayah=wilayah, params=p),  # type: ignore[arg-type]
+            check_yoy_jumps(view, wilayah=wilayah, params=p),  # type: ignore[arg-type]
+        ]
+
+    @staticmethod
+    def combine(apbdes: tuple[list[pd.DataFrame], list[pd.DataFrame]], layanan: list[pd.DataFrame]) -> pd.DataFrame:
+        """One findings table, galat first."""
+        general, lines = apbdes
+        parts = [x for x in (*general, *layanan, *lines) if len(x)]
+        if not parts:
+            return empty_findings()
+        return sort_findings(pd.concat(parts, ignore_index=True))
+
+
 def run_checks(
     dataset_or_tables: Any,
     catalogue: Any = None,
@@ -1620,47 +1691,15 @@ def run_checks(
     ``kualitas.yaml``, or ``None`` for the file. ``totals``: declared budget
     totals for :func:`check_budget_totals` (optional). ``executor``: a
     :class:`concurrent.futures.Executor` (threads) to run the checks of the
-    service table alongside those of the APBDes lines; the findings are the
-    same with or without it. Columns: :data:`FINDING_COLUMNS`.
+    service table alongside those of the APBDes lines (see :class:`CheckPlan`);
+    the findings are the same with or without it. Columns: :data:`FINDING_COLUMNS`.
     """
-    t = _as_tables(dataset_or_tables)
-    p = _params(params)
-    # one label cache for every check (passed where a wilayah table is accepted)
-    wilayah: Any = _names(t.get("wilayah"))
-    layanan, apbdes = t.get("layanan"), t.get("apbdes")
-
-    def layanan_checks() -> list[pd.DataFrame]:
-        if layanan is None or not len(layanan):
-            return []
-        cat = _catalogue_frame(catalogue)
-        view = _Layanan(layanan)  # parsed once, shared by the layanan checks
-        return [
-            check_counts(layanan, wilayah=wilayah),
-            check_numerator_exceeds(layanan, cat, wilayah=wilayah),
-            check_completeness(view, cat, wilayah=wilayah, params=p),  # type: ignore[arg-type]
-            check_missing_values(view, cat, wilayah=wilayah, params=p),  # type: ignore[arg-type]
-            check_outliers(view, cat, wilayah=wilayah, params=p),  # type: ignore[arg-type]
-            check_yoy_jumps(view, wilayah=wilayah, params=p),  # type: ignore[arg-type]
-        ]
-
-    pending = executor.submit(layanan_checks) if executor is not None else None
-    ap_view = _prepare_apbdes(apbdes) if apbdes is not None and len(apbdes) else None
-    parts = [_check_duplicates(t, wilayah, ap_view), _check_official_codes(t, official_codes, ap_view)]
-    ap_parts = []
-    if ap_view is not None:
-        ap_parts = [
-            check_amounts(apbdes, wilayah=wilayah),
-            _check_kelurahan(ap_view, wilayah),
-            _check_realisation(ap_view, wilayah, p),
-            _check_identity(ap_view, wilayah, p),
-        ]
-        if totals is not None:
-            ap_parts.append(check_budget_totals(ap_view, totals, wilayah=wilayah, params=p))  # type: ignore[arg-type]
-    parts += (pending.result() if pending is not None else layanan_checks()) + ap_parts
-    parts = [x for x in parts if len(x)]
-    if not parts:
-        return empty_findings()
-    return sort_findings(pd.concat(parts, ignore_index=True))
+    plan = CheckPlan(dataset_or_tables, catalogue, official_codes, params, totals=totals)
+    if executor is None:
+        return plan.combine(plan.apbdes_part(), plan.layanan_part())
+    pending = executor.submit(plan.layanan_part)
+    apbdes = plan.apbdes_part()
+    return plan.combine(apbdes, pending.result())
 
 
 # --------------------------------------------------------------------------- summaries
