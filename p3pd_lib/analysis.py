@@ -173,78 +173,6 @@ def _catalogue(catalogue: Catalogue | pd.DataFrame | None, targets: Mapping[str,
     )
 
 
-def _dd_patuh(compliance: pd.DataFrame) -> pd.DataFrame:
-    """Per desa-year: all Dana Desa rules hold (False if any breached, NA if none known)."""
-    dd = compliance[compliance["aturan"] != "PERSONEL"]
-    patuh = dd["patuh"].astype("boolean")
-    grouped = (
-        dd.assign(_breach=patuh.eq(False).fillna(False), _known=patuh.notna())
-        .groupby(["kode_desa", "tahun"], observed=True)[["_breach", "_known"]]
-        .any()
-        .reset_index()
-    )
-    value = pd.array(~grouped["_breach"].to_numpy(dtype=bool), dtype="boolean")
-    value[~grouped["_known"].to_numpy(dtype=bool)] = pd.NA
-    return grouped[["kode_desa", "tahun"]].assign(aturan_dd_patuh=value)
-
-
-def _spending_wide(spending: pd.DataFrame, compliance: pd.DataFrame) -> pd.DataFrame:
-    """``kode_desa, tahun, bel01, bel07, aturan_dd_patuh`` per desa-year, sorted by desa and year.
-
-    One row per desa-year with at least one spending indicator value (what a
-    ``pivot_table`` of ``spending`` keeps), with the Dana Desa verdict of
-    :func:`_dd_patuh` joined on. Worked out on integer group codes; tables with
-    repeated (desa, year, indicator) rows go through ``pivot_table`` (mean).
-    """
-    if spending.empty:  # keeps the dtypes pivot_table gives an empty table
-        return _spending_wide_pivot(spending, compliance)
-    dd = _dd_patuh_fast(compliance)
-    keys = ["kode_desa", "tahun"]
-    gid, first = indicators._group_ids(spending, keys)
-    ind = spending["indikator"].astype("string")
-    nilai = spending["nilai"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    has = ~np.isnan(nilai)
-    ng = len(first)
-    cols = {}
-    for name, code in (("bel01", "BEL01"), ("bel07", "BEL07")):
-        rows = np.flatnonzero(ind.eq(code).fillna(False).to_numpy(dtype=bool))
-        if np.bincount(gid[rows], minlength=ng).max(initial=0) > 1:
-            return _spending_wide_pivot(spending, compliance)
-        col = np.full(ng, np.nan)
-        col[gid[rows]] = nilai[rows]
-        cols[name] = col
-    key_rows = spending[keys].iloc[first].reset_index(drop=True)
-    keep = (np.bincount(gid, weights=has, minlength=ng) > 0) & key_rows.notna().all(axis=1).to_numpy(dtype=bool)
-    wide = key_rows.assign(
-        bel01=pd.array(cols["bel01"], dtype="Float64"), bel07=pd.array(cols["bel07"], dtype="Float64")
-    )[keep]
-    wide = wide.sort_values(keys, kind="stable").reset_index(drop=True)
-    return wide.merge(dd, on=keys, how="left")
-
-
-def _spending_wide_pivot(spending: pd.DataFrame, compliance: pd.DataFrame) -> pd.DataFrame:
-    wide = spending.pivot_table(index=["kode_desa", "tahun"], columns="indikator", values="nilai", observed=True)
-    wide = wide.reindex(columns=["BEL01", "BEL07"]).reset_index().rename(columns={"BEL01": "bel01", "BEL07": "bel07"})
-    return wide.merge(_dd_patuh(compliance), on=["kode_desa", "tahun"], how="left")
-
-
-def _dd_patuh_fast(compliance: pd.DataFrame) -> pd.DataFrame:
-    """:func:`_dd_patuh` on integer group codes (same rows, values and dtypes)."""
-    dd = compliance[(compliance["aturan"] != "PERSONEL").fillna(True).to_numpy(dtype=bool)]
-    keys = ["kode_desa", "tahun"]
-    if dd.empty:
-        return _dd_patuh(compliance)
-    gid, first = indicators._group_ids(dd, keys)
-    patuh = dd["patuh"].astype("boolean")
-    breach = np.bincount(gid, weights=patuh.eq(False).fillna(False).to_numpy(dtype=bool), minlength=len(first)) > 0
-    known = np.bincount(gid, weights=patuh.notna().to_numpy(dtype=bool), minlength=len(first)) > 0
-    out = dd[keys].iloc[first].reset_index(drop=True)
-    value = pd.array(~breach, dtype="boolean")
-    value[~known] = pd.NA
-    out = out.assign(aturan_dd_patuh=value)[out.notna().all(axis=1).to_numpy(dtype=bool)]
-    return out.sort_values(keys, kind="stable").reset_index(drop=True)
-
-
 @lru_cache(maxsize=1)
 def _empty_demand_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The demand-side tables of a dataset without proposals: no rows, the usual columns and dtypes."""
@@ -306,9 +234,9 @@ def analyse(
         return classified, wilayah_values, scores, classify.composite_index(scores)
 
     def spending_part(mapped: pd.DataFrame, pool: Any = None) -> tuple[pd.DataFrame, ...]:
-        spending, composition, compliance = belanja.spending_tables(mapped, dataset.layanan, executor=pool)
-        wide = _spending_wide(spending, compliance)
-        wide["kode_kabupaten"] = wide["kode_desa"].astype("string").str.slice(0, 5)
+        spending, composition, compliance, summary = belanja.spending_tables_with_summary(
+            mapped, dataset.layanan, executor=pool)
+        wide = summary.assign(kode_kabupaten=summary["kode_desa"].str.slice(0, 5))
         spending_quality = classify.spending_quality_class(wide) if len(wide) else wide
         return spending, composition, compliance, spending_quality
 

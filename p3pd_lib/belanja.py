@@ -882,6 +882,7 @@ def _spending_indicators(sp: "_Spending", mapped: pd.DataFrame, layanan: pd.Data
     # A desa-year with only revenue/financing lines has no spending indicator at all.
     no_spend = ~sp.has_spend[:, None]
     nums, dens, vals = (np.where(no_spend, np.nan, x) for x in (nums, dens, vals))
+    sp.indicator_values = vals  # kept for spending_summary (one row per desa-year)
 
     ids = list(INDIKATOR_BELANJA)
     n_ind = len(ids)
@@ -1094,17 +1095,67 @@ def spending_tables(
     >>> len(ind), len(comp), sorted(set(rules["aturan"]))
     (10, 12, ['BLT', 'KETAHANAN_PANGAN', 'OPERASIONAL', 'PERSONEL'])
     """
+    return _spending_tables(mapped, layanan, rules, target_realisasi, executor)[:3]
+
+
+def spending_tables_with_summary(
+    mapped: pd.DataFrame,
+    layanan: pd.DataFrame | None = None,
+    rules: pd.DataFrame | None = None,
+    target_realisasi: float = TARGET_REALISASI,
+    *,
+    executor: Executor | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`spending_tables` plus a one-row-per-desa-year summary, from the same sums.
+
+    The summary has ``kode_desa, tahun, bel01, bel07, aturan_dd_patuh``: the
+    BEL01 and BEL07 values (``<NA>`` as in the indicators table) and whether
+    the village met every Dana Desa earmark rule of its year (False when one
+    is breached, ``<NA>`` when none could be judged; the 30 % personnel cap is
+    BEL07 itself and is left out). Rows: the desa-years with at least one
+    spending indicator value, sorted by desa and year — the input of
+    :func:`p3pd_lib.classify.spending_quality_class` (with ``kode_kabupaten``).
+
+    >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
+    ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "kode_rekening": ["5.1.1", "5.1.1"], "anggaran": [25.0, 75.0]})
+    >>> spending_tables_with_summary(map_apbdes(lines))[3][["bel01", "bel07", "aturan_dd_patuh"]].values.tolist()
+    [[25.0, 75.0, <NA>]]
+    """
+    return _spending_tables(mapped, layanan, rules, target_realisasi, executor)
+
+
+def _spending_tables(mapped: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd.DataFrame | None,
+                     target_realisasi: float, executor: Executor | None
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     sp = _Spending(mapped)
     if executor is None:
-        return (
-            _spending_indicators(sp, mapped, layanan, rules, target_realisasi),
-            _spending_composition(sp),
-            _dana_desa_compliance(sp, mapped, rules),
-        )
-    ind = executor.submit(_spending_indicators, sp, mapped, layanan, rules, target_realisasi)
-    comp = executor.submit(_spending_composition, sp)
-    compliance = _dana_desa_compliance(sp, mapped, rules)
-    return ind.result(), comp.result(), compliance
+        ind = _spending_indicators(sp, mapped, layanan, rules, target_realisasi)
+        comp = _spending_composition(sp)
+        compliance = _dana_desa_compliance(sp, mapped, rules)
+    else:
+        f_ind = executor.submit(_spending_indicators, sp, mapped, layanan, rules, target_realisasi)
+        f_comp = executor.submit(_spending_composition, sp)
+        compliance = _dana_desa_compliance(sp, mapped, rules)
+        ind, comp = f_ind.result(), f_comp.result()
+    return ind, comp, compliance, _spending_summary(sp)
+
+
+def _spending_summary(sp: "_Spending") -> pd.DataFrame:
+    ids = list(INDIKATOR_BELANJA)
+    vals = sp.indicator_values
+    keep = np.flatnonzero(~np.isnan(vals).all(axis=1)) if vals.size else np.empty(0, dtype=np.int64)
+    dd = [j for j, a in enumerate(sp.rule_ids) if a != "PERSONEL"]
+    v = sp.verdicts[:, dd]
+    breach, known = (v == 0).any(axis=1), (v >= 0).any(axis=1)
+    return pd.DataFrame(
+        {
+            "kode_desa": sp.g.kode_desa.take(keep),
+            "tahun": sp.g.tahun.take(keep),
+            "bel01": _f64(vals[keep, ids.index("BEL01")]),
+            "bel07": _f64(vals[keep, ids.index("BEL07")]),
+            "aturan_dd_patuh": pd.arrays.BooleanArray(~breach[keep], ~known[keep]),
+        }
+    )
 
 
 def _dana_desa_compliance(sp: "_Spending", mapped: pd.DataFrame, rules: pd.DataFrame | None) -> pd.DataFrame:
@@ -1157,6 +1208,7 @@ def _dana_desa_compliance(sp: "_Spending", mapped: pd.DataFrame, rules: pd.DataF
         msgs, midx = _rule_messages(nama, basis, ty, t_inv, share, lo, hi, verdict)
         text["pesan"][:, j] = np.array([code_of(m) for m in msgs], dtype=np.int64)[midx]
 
+    sp.verdicts, sp.rule_ids = verdicts, ids  # kept for spending_summary
     # Rows ordered desa, year, rule: the (group × rule) matrices read row by row.
     values = list(dictionary)
     rep = np.repeat(np.arange(g.n), n_rules)

@@ -475,3 +475,27 @@ def test_cached_codes_follow_a_changed_column():
     s.iloc[1] = "33.07.01.2001"  # a write gives the column new Arrow data, so new codes
     codes2, uniques2 = _text_codes(s)
     assert codes2.tolist() == [0, 0, 0] and uniques2.tolist() == ["33.07.01.2001"]
+
+
+def _summary_by_pivot(spending: pd.DataFrame, compliance: pd.DataFrame) -> pd.DataFrame:
+    """The summary's definition, spelled out with pivot_table and groupby (test oracle)."""
+    wide = spending.pivot_table(index=["kode_desa", "tahun"], columns="indikator", values="nilai", observed=True)
+    wide = wide.reindex(columns=["BEL01", "BEL07"]).reset_index().rename(columns={"BEL01": "bel01", "BEL07": "bel07"})
+    dd = compliance[compliance["aturan"] != "PERSONEL"]
+    patuh = dd["patuh"].astype("boolean")
+    g = (dd.assign(_breach=patuh.eq(False).fillna(False), _known=patuh.notna())
+         .groupby(["kode_desa", "tahun"], observed=True)[["_breach", "_known"]].any().reset_index())
+    value = pd.array(~g["_breach"].to_numpy(dtype=bool), dtype="boolean")
+    value[~g["_known"].to_numpy(dtype=bool)] = pd.NA
+    out = wide.merge(g[["kode_desa", "tahun"]].assign(aturan_dd_patuh=value), on=["kode_desa", "tahun"], how="left")
+    return out.astype({"kode_desa": "string", "tahun": "Int64", "bel01": "Float64", "bel07": "Float64",
+                       "aturan_dd_patuh": "boolean"})
+
+
+def test_spending_summary_equals_its_pivot_definition(demo_dataset, two_villages):
+    revenue_only = lines([("", "Dana Desa", "4.2.1", "DDS", 100)], kode_desa="33.07.01.2003")
+    for apb, layanan in ((demo_dataset.apbdes, demo_dataset.layanan), (pd.concat([two_villages, revenue_only]), None)):
+        mapped = belanja.map_apbdes(apb, demo_dataset.wilayah)
+        ind, comp, rules, summary = belanja.spending_tables_with_summary(mapped, layanan)
+        pd.testing.assert_frame_equal(summary, _summary_by_pivot(ind, rules), check_dtype=True)
+        assert (ind, comp, rules)[0].equals(belanja.spending_tables(mapped, layanan)[0])
