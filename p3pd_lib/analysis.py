@@ -344,21 +344,87 @@ def kabupaten_analysis(
     targets: Mapping[str, float] | None = None,
 ) -> tuple[Dataset, Analysis]:
     """The kabupaten's slice of ``dataset`` and its :func:`analyse` result (cached in-process)."""
+    return _kabupaten_entry(dataset, kode_kabupaten, catalogue, bands, targets)[0]
+
+
+def _kabupaten_entry(
+    dataset: Dataset,
+    kode_kabupaten: str,
+    catalogue: Catalogue | pd.DataFrame | None,
+    bands: Mapping[str, Any] | None,
+    targets: Mapping[str, float] | None,
+) -> tuple[tuple[Dataset, Analysis], "_KecamatanSlices"]:
+    """The cached (slice, analysis) of a kabupaten and the helpers its kecamatan views share."""
     h = _handle(dataset)
     key = (id(h), kode_kabupaten, id(catalogue) if catalogue is not None else None, _freeze(bands), _freeze(targets))
     hit = _RESULTS.get(key)
     if hit is not None and hit[0]() is h:
         _RESULTS.move_to_end(key)
-        return hit[1]
+        return hit[1], hit[2]
     index = _INDEXES.get(h)
     if index is None:
         index = _INDEXES[h] = _KabupatenIndex(dataset)
     sub = index.subset(dataset, kode_kabupaten)
     result = (sub, analyse(sub, catalogue=catalogue, bands=bands, targets=targets))
-    _RESULTS[key] = (weakref.ref(h), result)
+    slices = _KecamatanSlices()
+    _RESULTS[key] = (weakref.ref(h), result, slices)
     while len(_RESULTS) > _MAX_RESULTS:
         _RESULTS.popitem(last=False)
-    return result
+    return result, slices
+
+
+class _KecamatanSlices:
+    """What every kecamatan view of one cached kabupaten analysis shares, computed once.
+
+    - Row positions of each kecamatan (and year) in the kabupaten's tables, so a
+      view takes its rows instead of testing every code of the kabupaten again.
+    - Values at kabupaten level for a year (e.g. the kabupaten's need–demand
+      class counts), identical for every kecamatan of the kabupaten.
+
+    Lives as long as the cached analysis whose tables it indexes (the tables are
+    held here too, so an ``id`` is never mistaken for another table's).
+    """
+
+    def __init__(self) -> None:
+        self._positions: dict[tuple[int, str], tuple[pd.DataFrame, dict[Any, np.ndarray]]] = {}
+        self._values: dict[Any, Any] = {}
+
+    def _index(self, df: pd.DataFrame, by: str) -> dict[Any, np.ndarray]:
+        hit = self._positions.get((id(df), by))
+        if hit is not None and hit[0] is df:
+            return hit[1]
+        kec = df["kode_desa"].astype("string").str.slice(0, 9)
+        if by == "kecamatan":
+            keys = kec
+        else:  # kecamatan and year
+            keys = kec + "|" + df["tahun"].astype("Int64").astype("string")
+        codes, uniques = pd.factorize(keys)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+        positions = {u: order[bounds[i]: bounds[i + 1]] for i, u in enumerate(uniques) if isinstance(u, str)}
+        self._positions[(id(df), by)] = (df, positions)
+        return positions
+
+    def rows(self, df: pd.DataFrame, kode: str, tahun: int | None = None) -> pd.DataFrame:
+        """Rows of ``df`` whose ``kode_desa`` is under kecamatan ``kode`` (and of year ``tahun``), in table order.
+
+        The same rows as ``_in_kecamatan`` (and then ``_year``) select, index reset.
+        """
+        if df.empty:
+            return df.reset_index(drop=True) if tahun is None else df.iloc[:0].reset_index(drop=True)
+        if tahun is None:
+            pos = self._index(df, "kecamatan").get(kode + ".")
+        else:
+            pos = self._index(df, "kecamatan+tahun").get(f"{kode}.|{int(tahun)}")
+        if pos is None:
+            return df.iloc[:0].reset_index(drop=True)
+        return df.iloc[pos].reset_index(drop=True)
+
+    def value(self, key: Any, compute: Any) -> Any:
+        """``compute()`` once per key (kabupaten-level results shared by the kecamatan views)."""
+        if key not in self._values:
+            self._values[key] = compute()
+        return self._values[key]
 
 
 def clear_cache() -> None:
@@ -415,11 +481,27 @@ def _year(df: pd.DataFrame, tahun: int) -> pd.DataFrame:
 
 
 def _with_names(df: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
-    nama = df["kode_desa"].map(names).astype("string")
-    nama = nama.fillna(df["kode_desa"].astype("string") + " (kode tidak resmi)")
-    cols = list(df.columns)
-    pos = cols.index("kode_desa") + 1
-    return df.assign(nama_desa=nama)[cols[:pos] + ["nama_desa"] + [c for c in cols[pos:] if c != "nama_desa"]]
+    """``df`` with ``nama_desa`` (from ``names``, indexed by unique desa code) right after ``kode_desa``.
+
+    A code without a name reads "<code> (kode tidak resmi)".
+
+    >>> t = pd.DataFrame({"kode_desa": ["1", "9"], "x": [1, 2]})
+    >>> _with_names(t, pd.Series(["A"], index=["1"])).values.tolist()
+    [['1', 'A', 1], ['9', '9 (kode tidak resmi)', 2]]
+    """
+    kode = df["kode_desa"]
+    # One positional lookup and a take (a report's dozen Series.map calls cost more than the view's own logic).
+    at = names.index.get_indexer(kode)
+    found = names.to_numpy(dtype=object, na_value=None)[np.where(at >= 0, at, 0)] if len(names) else np.full(len(df), None)
+    found = np.where(at >= 0, found, None)
+    nama = pd.array(found, dtype="string")
+    missing = nama.isna()
+    if missing.any():
+        fallback = kode.astype("string").array + " (kode tidak resmi)"
+        nama[missing] = fallback[missing]
+    out = df.drop(columns="nama_desa") if "nama_desa" in df.columns else df.copy(deep=False)
+    out.insert(list(out.columns).index("kode_desa") + 1, "nama_desa", nama)
+    return out
 
 
 def _check_code(kode_kecamatan: str) -> str:
@@ -465,14 +547,14 @@ def kecamatan_view(
     """
     kode = _check_code(kode_kecamatan)
     kode_kab = kode[:5]
-    sub, res = kabupaten_analysis(dataset, kode_kab, catalogue=catalogue, bands=bands, targets=targets)
-    desa = _in_kecamatan(sub.wilayah, kode)
+    (sub, res), kab = _kabupaten_entry(dataset, kode_kab, catalogue, bands, targets)
+    desa = kab.rows(sub.wilayah, kode)
     if desa.empty:
         nama = wil.name(kode) if wil.is_official(kode) else None
         where = f"Kecamatan {nama} ({kode})" if nama else f"Kode {kode}"
         raise ParameterError(f"{where} tidak ada dalam data yang dimuat.")
     years = sorted(
-        {int(y) for name in ("layanan", "apbdes", "status_desa") for y in _in_kecamatan(sub.table(name), kode)["tahun"].dropna()}
+        {int(y) for name in ("layanan", "apbdes", "status_desa") for y in kab.rows(sub.table(name), kode)["tahun"].dropna().unique()}
     )
     if not years:
         raise ParameterError(f"Belum ada data layanan, APBDes atau status desa untuk kecamatan {kode}.")
@@ -488,8 +570,7 @@ def kecamatan_view(
     cat = res.catalogue
     nama_ind = cat.set_index("id")["nama"]
 
-    capaian_all = _in_kecamatan(res.values, kode)
-    capaian = _with_names(_year(capaian_all, tahun), names)
+    capaian = _with_names(kab.rows(res.values, kode, tahun), names)
     capaian = capaian.assign(nama_indikator=capaian["indikator"].map(nama_ind).astype("string"))
 
     wv = res.wilayah_values
@@ -504,21 +585,22 @@ def kecamatan_view(
         nama_indikator=lambda d: d["indikator"].map(nama_ind).astype("string")
     )
 
-    skor = _with_names(_year(_in_kecamatan(res.scores, kode), tahun), names)
-    indeks = _with_names(_year(_in_kecamatan(res.composite, kode), tahun), names)
+    skor = _with_names(kab.rows(res.scores, kode, tahun), names)
+    indeks = _with_names(kab.rows(res.composite, kode, tahun), names)
     first = years[0]
     if first < tahun:
-        tren_desa = classify.trend(capaian_all, first, tahun, catalogue=cat)
-        tren_desa = _with_names(tren_desa, names).assign(
+        # Desa by desa: computed once for the whole kabupaten, then this kecamatan's rows taken.
+        tren_kab = kab.value(("tren", first, tahun), lambda: classify.trend(res.values, first, tahun, catalogue=cat))
+        tren_desa = _with_names(kab.rows(tren_kab, kode), names).assign(
             nama_indikator=lambda d: d["indikator"].map(nama_ind).astype("string")
         )
     else:
         tren_desa = pd.DataFrame(columns=["kode_desa", "nama_desa", "indikator", "nilai_awal", "nilai_akhir", "tren"])
 
-    belanja_t = _with_names(_year(_in_kecamatan(res.spending, kode), tahun), names)
-    komposisi = _with_names(_year(_in_kecamatan(res.composition, kode), tahun), names)
-    aturan = _with_names(_in_kecamatan(res.compliance, kode), names)
-    kualitas_belanja = _with_names(_year(_in_kecamatan(res.spending_quality, kode), tahun), names) \
+    belanja_t = _with_names(kab.rows(res.spending, kode, tahun), names)
+    komposisi = _with_names(kab.rows(res.composition, kode, tahun), names)
+    aturan = _with_names(kab.rows(res.compliance, kode), names)
+    kualitas_belanja = _with_names(kab.rows(res.spending_quality, kode, tahun), names) \
         if len(res.spending_quality) else res.spending_quality
 
     bel01 = belanja_t[belanja_t["indikator"] == "BEL01"][["kode_desa", "nilai"]].rename(columns={"nilai": "bel01"})
@@ -526,25 +608,31 @@ def kecamatan_view(
     kuadran_tab, split = classify.quadrant(gap, split_x=split_x, split_y=split_y)
     kuadran_tab = kuadran_tab.rename(columns={"bel01": "porsi_layanan_dasar"})
 
-    status = _with_names(_year(_in_kecamatan(res.status, kode), tahun), names)
+    status = _with_names(kab.rows(res.status, kode, tahun), names)
     status = status.rename(columns={"status_idm": "status_idm_resmi", "status_idm_dihitung": "status_idm"})
     status = status[["kode_desa", "nama_desa", "idm", "status_idm", "status_idm_resmi", "status_indeks_desa",
                      "iks", "ike", "ikl"]]
 
-    usulan_t = _with_names(_year(_in_kecamatan(res.proposals, kode), tahun), names)
-    kebutuhan = _year(_in_kecamatan(res.need_demand, kode), tahun)
+    usulan_t = _with_names(kab.rows(res.proposals, kode, tahun), names)
+    kebutuhan = kab.rows(res.need_demand, kode, tahun)
     kebutuhan = _with_names(kebutuhan.drop(columns=["nama_desa"], errors="ignore"), names)
-    usulan_wilayah = pd.concat(
-        [usulan.aggregate_classes(kebutuhan, sub.wilayah, tingkat="kecamatan"),
-         usulan.aggregate_classes(_year(res.need_demand, tahun), sub.wilayah, tingkat="kabupaten")],
-        ignore_index=True,
-    ) if len(kebutuhan) else pd.DataFrame()
-    extra = usulan.agenda_rows(kebutuhan, sub.wilayah) if len(kebutuhan) else None
+    usulan_wilayah, extra = pd.DataFrame(), None
+    if len(kebutuhan):
+        # Area counts and agenda rows go area by area and desa by desa: computed once per kabupaten.
+        kab_usulan = kab.value(("usulan", tahun), lambda: _kabupaten_usulan(res, sub, tahun))
+        kec_counts = kab_usulan["kecamatan"]
+        usulan_wilayah = pd.concat(
+            [kec_counts[(kec_counts["kode_wilayah"] == kode).to_numpy(dtype=bool)], kab_usulan["kabupaten"]],
+            ignore_index=True,
+        )
+        extra = kab.rows(kab_usulan["agenda"], kode)
+        if extra.empty:
+            extra = usulan.agenda_rows(kebutuhan, sub.wilayah)  # the library's own empty table
 
     rules_t = _year(aturan, tahun)
     agenda_tab = agenda.agenda_terpadu(capaian, quadrants=kuadran_tab, rules=rules_t, extra_rows=extra)
 
-    kualitas = _in_kecamatan(res.findings, kode)
+    kualitas = kab.rows(res.findings, kode)
     kamus = cat[["id", "sektor", "label_sektor", "nama", "pembilang", "penyebut", "faktor", "arah", "target",
                  "sumber_target", "tag_target", "min_penyebut", "keterangan"]].rename(columns={"id": "indikator"})
 
@@ -562,7 +650,8 @@ def kecamatan_view(
         "fingerprint": dataset.fingerprint,
         "versi_kit": __version__,
     }
-    ringkasan = _ringkasan(identitas, sub, kode, tahun, capaian, capaian_wilayah, belanja_t, aturan, agenda_tab, kualitas)
+    ringkasan = _ringkasan(identitas, kab.rows(sub.layanan, kode, tahun), tahun, capaian, capaian_wilayah, belanja_t,
+                           aturan, agenda_tab, kualitas)
     return KecamatanView(
         kode_kecamatan=kode, tahun=tahun, tahun_tersedia=years, identitas=identitas, ringkasan=ringkasan,
         desa=desa[["kode_desa", "nama_desa", "jenis"]], capaian=capaian, capaian_wilayah=capaian_wilayah,
@@ -572,6 +661,17 @@ def kecamatan_view(
         kamus=kamus, usulan=usulan_t, kebutuhan_usulan=kebutuhan, usulan_wilayah=usulan_wilayah,
         parameter={"bands": dict(bands or {}), "targets": dict(targets or {}), "split_x": split_x, "split_y": split_y},
     )
+
+
+def _kabupaten_usulan(res: Analysis, sub: Dataset, tahun: int) -> dict[str, pd.DataFrame]:
+    """Need–demand class counts per kecamatan and for the kabupaten, and the agenda rows of every desa, for one year."""
+    need = _year(res.need_demand, tahun)
+    named = _with_names(need.drop(columns=["nama_desa"], errors="ignore"), sub.wilayah.set_index("kode_desa")["nama_desa"])
+    return {
+        "kecamatan": usulan.aggregate_classes(named, sub.wilayah, tingkat="kecamatan"),
+        "kabupaten": usulan.aggregate_classes(need, sub.wilayah, tingkat="kabupaten"),
+        "agenda": usulan.agenda_rows(named, sub.wilayah),
+    }
 
 
 _PROVINCE_CACHE: "OrderedDict[tuple, tuple[Any, pd.DataFrame]]" = OrderedDict()
@@ -596,8 +696,7 @@ def _province_values(dataset: Dataset, kode_provinsi: str, cat: pd.DataFrame, ba
     return out
 
 
-def _ringkasan(identitas, sub, kode, tahun, capaian, capaian_wilayah, belanja_t, aturan, agenda_tab, kualitas) -> pd.DataFrame:
-    lay = _year(_in_kecamatan(sub.layanan, kode), tahun)
+def _ringkasan(identitas, lay, tahun, capaian, capaian_wilayah, belanja_t, aturan, agenda_tab, kualitas) -> pd.DataFrame:
     kec = capaian_wilayah[capaian_wilayah["tingkat"] == "kecamatan"]
     n_merah = int((capaian["kelas"] == "merah").sum())
     n_nilai = int(capaian["nilai"].notna().sum())

@@ -99,14 +99,16 @@ class _Styles:
     def __init__(self, wb: Workbook) -> None:
         from openpyxl.cell.cell import Cell
 
-        self._ws = wb.active
+        # Weak: a strong reference from this cache value would keep its WeakKeyDictionary key
+        # (the workbook) alive, and every workbook of a batch kernel with it.
+        self._ws = weakref.ref(wb.active)
         self._cache: dict[str, Any] = {}
         self._cell = Cell
 
     def _proto(self, key: str, **attrs: Any) -> Any:
         arr = self._cache.get(key)
         if arr is None:
-            c = self._cell(self._ws, row=1, column=1)  # not attached to the sheet
+            c = self._cell(self._ws(), row=1, column=1)  # not attached to the sheet
             for k, v in attrs.items():
                 setattr(c, k, v)
             arr = self._cache[key] = c._style

@@ -10,6 +10,12 @@ the kit's four: hijau, kuning, merah, abu.
 The figures use a small template of their own (not plotly's default one, which
 adds ≈ 10 KB of JSON to every figure in a report).
 
+Each figure is built from plain trace and layout dictionaries in one step,
+without plotly's property-by-property validation (:func:`_figure`): a report
+draws eight figures, and building them through plotly's object model
+(``add_trace``, ``update_layout``, validators) took ≈ 0.15 s per report, four
+times the rest. The tests check every figure against plotly's schema instead.
+
 >>> import pandas as pd
 >>> fig = sector_scores(pd.DataFrame({"kode_desa": ["1", "1", "2"], "nama_desa": ["A", "A", "B"],
 ...     "sektor": ["KES", "PEND", "KES"], "skor": [0.5, 1.0, None]}))
@@ -99,18 +105,45 @@ def _s(series: pd.Series | Iterable[Any]) -> list[str]:
     return ["" if (v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA) else str(v) for v in series]
 
 
-def _layout(fig: go.Figure, title: str, height: int, **kw: Any) -> go.Figure:
-    fig.update_layout(template=TEMPLATE, title=dict(text=title, x=0, xanchor="left", font=dict(size=15)), height=height, **kw)
-    return fig
+_TEMPLATE_JSON = TEMPLATE.to_plotly_json()
+
+
+def _figure(data: list[dict[str, Any]], title: str, height: int, layout: Mapping[str, Any] | None = None) -> go.Figure:
+    """A figure from trace and layout dictionaries (the kit's template, title and height added).
+
+    Built without plotly's per-property validation (``_validate=False``, as
+    plotly itself builds its templates): the property names and values here
+    are fixed by this module and checked against plotly's schema by the tests.
+    """
+    full = {"template": _TEMPLATE_JSON, "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+            "height": height, **(layout or {})}
+    return go.Figure(data=data, layout=full, _validate=False)
+
+
+def _colours(colours: list[str]) -> str | list[str]:
+    """One colour when every bar has it (a list repeats it once per desa in every report).
+
+    >>> _colours(["#111", "#111"]), _colours(["#111", "#222"])
+    ('#111', ['#111', '#222'])
+    """
+    return colours[0] if colours and all(c == colours[0] for c in colours) else colours
+
+
+def _vline(x: float, line: Mapping[str, Any]) -> dict[str, Any]:
+    """The shape ``Figure.add_vline`` draws: a vertical line over the whole plot height."""
+    return {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain", "line": dict(line)}
+
+
+def _hline(y: float, line: Mapping[str, Any]) -> dict[str, Any]:
+    """The shape ``Figure.add_hline`` draws: a horizontal line over the whole plot width."""
+    return {"type": "line", "x0": 0, "x1": 1, "xref": "x domain", "y0": y, "y1": y, "yref": "y", "line": dict(line)}
 
 
 def empty_figure(pesan: str = "Tidak ada data untuk grafik ini.", title: str = "") -> go.Figure:
     """A blank figure carrying a message (so a section never silently disappears)."""
-    fig = go.Figure()
-    fig.add_annotation(text=pesan, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=dict(size=14, color="#616161"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _layout(fig, title, 160)
+    note = {"text": pesan, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+            "font": {"size": 14, "color": "#616161"}}
+    return _figure([], title, 160, {"annotations": [note], "xaxis": {"visible": False}, "yaxis": {"visible": False}})
 
 
 def _bar_height(n: int, per: int = 22, base: int = 140) -> int:
@@ -128,24 +161,22 @@ def sector_scores(skor_sektor: pd.DataFrame, title: str = "Skor sektor per desa 
     grid = grid.reindex(index=order["kode_desa"], columns=sektor)
     z = grid.to_numpy(dtype="float64", na_value=np.nan)
     text = np.where(np.isnan(z), "–", np.char.mod("%.2f", np.nan_to_num(z)))
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=[LABEL_SEKTOR.get(s, s) for s in sektor],
-            y=_s(order["nama_desa"]),
-            text=text,
-            texttemplate="%{text}",
-            zmin=0,
-            zmax=1,
-            colorscale=[[0, WARNA_KELAS["merah"]], [0.75, WARNA_KELAS["kuning"]], [1, WARNA_KELAS["hijau"]]],
-            colorbar=dict(title=dict(text="Skor"), thickness=12),
-            hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
-            xgap=2,
-            ygap=2,
-        )
+    trace = dict(
+        type="heatmap",
+        z=z.astype("float32"),  # scores 0–1 shown to two decimals: 4 bytes a value are plenty
+        x=[LABEL_SEKTOR.get(s, s) for s in sektor],
+        y=_s(order["nama_desa"]),
+        text=text,
+        texttemplate="%{text}",
+        zmin=0,
+        zmax=1,
+        colorscale=[[0, WARNA_KELAS["merah"]], [0.75, WARNA_KELAS["kuning"]], [1, WARNA_KELAS["hijau"]]],
+        colorbar=dict(title=dict(text="Skor"), thickness=12),
+        hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
+        xgap=2,
+        ygap=2,
     )
-    fig.update_yaxes(autorange="reversed")
-    return _layout(fig, title, _bar_height(len(order), 24, 160))
+    return _figure([trace], title, _bar_height(len(order), 24, 160), {"yaxis": {"autorange": "reversed"}})
 
 
 def composite_index(indeks: pd.DataFrame, title: str = "Indeks Capaian Layanan Dasar per desa") -> go.Figure:
@@ -156,19 +187,17 @@ def composite_index(indeks: pd.DataFrame, title: str = "Indeks Capaian Layanan D
     v = df["v"].to_numpy()
     # No official bands exist for the composite: one neutral colour, grey for no value.
     warna = np.where(np.isnan(v), WARNA_KELAS["abu"], WARNA_TINGKAT["kecamatan"])
-    fig = go.Figure(
-        go.Bar(
-            x=np.nan_to_num(v),
-            y=_s(df["nama_desa"]),
-            orientation="h",
-            marker_color=[str(w) for w in warna],
-            text=["–" if np.isnan(x) else f"{x:.2f}" for x in v],
-            textposition="outside",
-            hovertemplate="%{y}: %{text}<extra></extra>",
-        )
+    trace = dict(
+        type="bar",
+        x=np.nan_to_num(v),
+        y=_s(df["nama_desa"]),
+        orientation="h",
+        marker={"color": _colours([str(w) for w in warna])},
+        text=["–" if np.isnan(x) else f"{x:.2f}" for x in v],
+        textposition="outside",
+        hovertemplate="%{y}: %{text}<extra></extra>",
     )
-    fig.update_xaxes(range=[0, 1.1], title="Indeks (0–1)")
-    return _layout(fig, title, _bar_height(len(df)))
+    return _figure([trace], title, _bar_height(len(df)), {"xaxis": {"range": [0, 1.1], "title": {"text": "Indeks (0–1)"}}})
 
 
 def region_comparison(
@@ -185,39 +214,34 @@ def region_comparison(
     label_col = "nama_indikator" if "nama_indikator" in df.columns else "indikator"
     df["label"] = [f"{n} ({i})" for n, i in zip(_s(df[label_col]), _s(df["indikator"]))]
     inds = list(dict.fromkeys(df.sort_values("indikator")["label"]))
-    fig = go.Figure()
+    traces = []
     for tingkat in ("provinsi", "kabupaten", "kecamatan"):
         part = df[df["tingkat"] == tingkat].set_index("label").reindex(inds)
         if part["indikator"].isna().all():
             continue
-        v = _f(part["nilai"])
-        fig.add_trace(
-            go.Bar(
-                x=v,
-                y=inds,
-                name=LABEL_TINGKAT[tingkat],
-                orientation="h",
-                marker_color=WARNA_TINGKAT[tingkat],
-                hovertemplate="%{y}<br>" + LABEL_TINGKAT[tingkat] + ": %{x:.1f}%<extra></extra>",
-            )
-        )
+        traces.append(dict(
+            type="bar",
+            x=_f(part["nilai"]),
+            y=inds,
+            name=LABEL_TINGKAT[tingkat],
+            orientation="h",
+            marker={"color": WARNA_TINGKAT[tingkat]},
+            hovertemplate="%{y}<br>" + LABEL_TINGKAT[tingkat] + ": %{x:.1f}%<extra></extra>",
+        ))
     if "target" in df.columns:
         tgt = df.drop_duplicates("label").set_index("label").reindex(inds)
-        t = _f(tgt["target"])
-        fig.add_trace(
-            go.Scatter(
-                x=t,
-                y=inds,
-                mode="markers",
-                name="Target",
-                marker=dict(symbol="line-ns-open", size=16, line=dict(width=3), color="#212121"),
-                hovertemplate="%{y}<br>Target: %{x:.1f}%<extra></extra>",
-            )
-        )
-    fig.update_layout(barmode="group", bargap=0.25)
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title="%", range=[0, 105])
-    return _layout(fig, title, _bar_height(len(inds), 42, 180))
+        traces.append(dict(
+            type="scatter",
+            x=_f(tgt["target"]),
+            y=inds,
+            mode="markers",
+            name="Target",
+            marker=dict(symbol="line-ns-open", size=16, line=dict(width=3), color="#212121"),
+            hovertemplate="%{y}<br>Target: %{x:.1f}%<extra></extra>",
+        ))
+    layout = {"barmode": "group", "bargap": 0.25, "yaxis": {"autorange": "reversed"},
+              "xaxis": {"title": {"text": "%"}, "range": [0, 105]}}
+    return _figure(traces, title, _bar_height(len(inds), 42, 180), layout)
 
 
 def trend_lines(
@@ -259,8 +283,11 @@ def trend_lines(
             part = groups.get((ind, tingkat))
             if part is None:
                 continue
+            xs = part["tahun"].tolist()
+            # Consecutive years as a start and a step (the same in every small multiple).
+            xpos: dict[str, Any] = {"x0": xs[0], "dx": 1} if xs == list(range(xs[0], xs[0] + len(xs))) else {"x": xs}
             data.append(dict(
-                type="scatter", x=part["tahun"].tolist(),
+                type="scatter", **xpos,
                 y=[None if np.isnan(v) else round(float(v), 2) for v in part["nilai"]],
                 mode="lines+markers", name=LABEL_TINGKAT.get(tingkat, tingkat), legendgroup=tingkat,
                 showlegend=tingkat not in shown, xaxis=f"x{sx}", yaxis=f"y{sx}",
@@ -269,8 +296,7 @@ def trend_lines(
             ))
             shown.add(tingkat)
     layout["annotations"] = notes
-    fig = go.Figure(data=data, layout=layout)
-    return _layout(fig, title, 150 + 170 * rows)
+    return _figure(data, title, 150 + 170 * rows, layout)
 
 
 def _short(text: str, n: int = 34) -> str:
@@ -281,7 +307,7 @@ def spending_composition(
     komposisi_belanja: pd.DataFrame,
     title: str = "Komposisi belanja desa (% dari total belanja); hijau = layanan dasar",
 ) -> go.Figure:
-    """Stacked horizontal bars per desa of the spending components' shares.
+    """Stacked horizontal bars per desa of the spending components' shares (one hover box per desa).
 
     Input: ``kode_desa, nama_desa, komponen, label, porsi`` (``belanja.spending_composition``:
     the five basic-service sectors, then the non-basic groups); the older shape with
@@ -305,14 +331,15 @@ def spending_composition(
     traces = []
     for k in komponen:
         name = labels.get(k) or LABEL_KELOMPOK.get(k, k)
-        traces.append(dict(type="bar", x=grid[k], y=desa, name=name, orientation="h",
+        # Bars at positions 0, 1, … (y0/dy) and the desa names once, as tick labels: with a dozen
+        # components the names repeated in every trace were most of the figure's size.
+        traces.append(dict(type="bar", x=grid[k], y0=0, dy=1, name=name, orientation="h",
                            marker=dict(color=WARNA_KELOMPOK.get(k, WARNA_KELAS["abu"])),
-                           hovertemplate="%{y}<br>" + name + ": %{x:.1f}%<extra></extra>"))
-    fig = go.Figure(data=traces)
-    fig.update_layout(barmode="stack", legend=dict(font=dict(size=10)))
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(range=[0, 100], title="% dari total belanja")
-    return _layout(fig, title, _bar_height(len(desa), 22, 230))
+                           hovertemplate=name + ": %{x:.1f}%<extra></extra>"))
+    layout = {"barmode": "stack", "hovermode": "y unified", "legend": {"font": {"size": 10}},
+              "yaxis": {"autorange": "reversed", "tickmode": "array", "tickvals": list(range(len(desa))), "ticktext": desa},
+              "xaxis": {"range": [0, 100], "title": {"text": "% dari total belanja"}}}
+    return _figure(traces, title, _bar_height(len(desa), 22, 230), layout)
 
 
 def share_against_line(
@@ -344,24 +371,25 @@ def share_against_line(
         warna = np.where(np.isnan(v), WARNA_KELAS["abu"], np.where(v > garis, WARNA_KELAS["merah"], WARNA_KELAS["hijau"]))
     else:
         warna = np.where(np.isnan(v), WARNA_KELAS["abu"], np.where(v < garis, WARNA_KELAS["merah"], WARNA_KELAS["hijau"]))
-    fig = go.Figure(
-        go.Bar(
-            x=np.nan_to_num(v),
-            y=_s(d["nama_desa"]),
-            orientation="h",
-            marker_color=[str(w) for w in warna],
-            text=["tidak ada data" if np.isnan(x) else f"{x:.1f}%" for x in v],
-            textposition="outside",
-            hovertemplate="%{y}: %{text}<extra></extra>",
-            showlegend=False,
-        )
+    trace = dict(
+        type="bar",
+        x=np.nan_to_num(v),
+        y=_s(d["nama_desa"]),
+        orientation="h",
+        marker={"color": _colours([str(w) for w in warna])},
+        text=["tidak ada data" if np.isnan(x) else f"{x:.1f}%" for x in v],
+        textposition="outside",
+        hovertemplate="%{y}: %{text}<extra></extra>",
+        showlegend=False,
     )
+    layout: dict[str, Any] = {}
     if garis is not None and not np.isnan(garis):
-        fig.add_vline(x=float(garis), line=dict(color="#212121", dash="dash", width=2))
-        fig.add_annotation(x=float(garis), y=1, yref="paper", text=label_garis, showarrow=False, xanchor="left", yanchor="bottom", font=dict(size=11))
+        layout["shapes"] = [_vline(float(garis), dict(color="#212121", dash="dash", width=2))]
+        layout["annotations"] = [dict(x=float(garis), y=1, yref="paper", text=label_garis, showarrow=False, xanchor="left",
+                                      yanchor="bottom", font=dict(size=11))]
     upper = np.nanmax(np.append(v, garis if garis is not None else np.nan)) if not np.all(np.isnan(v)) else 100
-    fig.update_xaxes(range=[0, min(100, float(upper) * 1.2 + 5)], title=x_title)
-    return _layout(fig, title, _bar_height(len(d)))
+    layout["xaxis"] = {"range": [0, min(100, float(upper) * 1.2 + 5)], "title": {"text": x_title}}
+    return _figure([trace], title, _bar_height(len(d)), layout)
 
 
 #: Colours of the quadrants (codes of ``classify.quadrant``).
@@ -401,33 +429,37 @@ def quadrant(
     if kuadran.empty:
         return empty_figure(title=title)
     df = kuadran.assign(x=_f(kuadran["kesenjangan"]), y=_f(kuadran["porsi_layanan_dasar"]))
-    fig = go.Figure()
+    traces = []
     labels = df["label_kuadran"].astype("string").fillna("Tidak ada data")
     for lab in sorted(labels.unique()):
         part = df[labels == lab]
-        fig.add_trace(
-            go.Scatter(
-                x=part["x"].to_numpy(),
-                y=part["y"].to_numpy(),
-                mode="markers+text",
-                name=str(lab),
-                text=_s(part["nama_desa"]),
-                textposition="top center",
-                textfont=dict(size=10),
-                marker=dict(size=11, color=_quadrant_colour(str(lab)), line=dict(width=1, color="white")),
-                hovertemplate="%{text}<br>Kesenjangan: %{x:.2f}<br>Belanja layanan dasar: %{y:.1f}%<extra>" + str(lab) + "</extra>",
-            )
-        )
+        traces.append(dict(
+            type="scatter",
+            x=part["x"].to_numpy(),
+            y=part["y"].to_numpy(),
+            mode="markers+text",
+            name=str(lab),
+            text=_s(part["nama_desa"]),
+            textposition="top center",
+            textfont=dict(size=10),
+            marker=dict(size=11, color=_quadrant_colour(str(lab)), line=dict(width=1, color="white")),
+            hovertemplate="%{text}<br>Kesenjangan: %{x:.2f}<br>Belanja layanan dasar: %{y:.1f}%<extra>" + str(lab) + "</extra>",
+        ))
     split = dict(split or {})
     xs, ys = _num(split.get(x_split_key)), _num(split.get(y_split_key))
+    shapes = []
     if xs is not None:
-        fig.add_vline(x=xs, line=dict(color="#616161", dash="dash"))
+        shapes.append(_vline(xs, dict(color="#616161", dash="dash")))
     if ys is not None:
-        fig.add_hline(y=ys, line=dict(color="#616161", dash="dash"))
-    fig.update_xaxes(title="Kesenjangan layanan dasar (1 − indeks capaian) → makin butuh")
-    fig.update_yaxes(title="Porsi belanja layanan dasar (%) → makin besar")
-    fig.update_layout(legend=dict(y=-0.25, yanchor="top"))
-    return _layout(fig, title, 520)
+        shapes.append(_hline(ys, dict(color="#616161", dash="dash")))
+    layout: dict[str, Any] = {
+        "xaxis": {"title": {"text": "Kesenjangan layanan dasar (1 − indeks capaian) → makin butuh"}},
+        "yaxis": {"title": {"text": "Porsi belanja layanan dasar (%) → makin besar"}},
+        "legend": {"y": -0.25, "yanchor": "top"},
+    }
+    if shapes:
+        layout["shapes"] = shapes
+    return _figure(traces, title, 520, layout)
 
 
 def _num(v: Any) -> float | None:
@@ -456,19 +488,17 @@ def kecamatan_ranking(
     names = _s(d[label])
     warna = [WARNA_TINGKAT["kabupaten"] if n == highlight else WARNA_TINGKAT["kecamatan"] for n in names]
     v = d["_v"].to_numpy()
-    fig = go.Figure(
-        go.Bar(
-            x=np.nan_to_num(v),
-            y=names,
-            orientation="h",
-            marker_color=warna,
-            text=["–" if np.isnan(x) else f"{x:.2f}" if abs(x) < 2 else f"{x:.1f}" for x in v],
-            textposition="outside",
-            hovertemplate="%{y}: %{text}<extra></extra>",
-        )
+    trace = dict(
+        type="bar",
+        x=np.nan_to_num(v),
+        y=names,
+        orientation="h",
+        marker={"color": _colours(warna)},
+        text=["–" if np.isnan(x) else f"{x:.2f}" if abs(x) < 2 else f"{x:.1f}" for x in v],
+        textposition="outside",
+        hovertemplate="%{y}: %{text}<extra></extra>",
     )
-    fig.update_xaxes(title=x_title)
-    return _layout(fig, title, _bar_height(len(d)))
+    return _figure([trace], title, _bar_height(len(d)), {"xaxis": {"title": {"text": x_title}}})
 
 
 def stacked_counts(
@@ -487,24 +517,21 @@ def stacked_counts(
     if df.empty:
         return empty_figure(title=title)
     names = list(dict.fromkeys(_s(df[label])))
-    fig = go.Figure()
+    traces = []
     for cat in sorted(df[category].dropna().astype(str).unique()):
         part = df[df[category].astype(str) == cat].assign(_l=lambda d: _s(d[label])).groupby("_l")[count].sum().reindex(names)
         colour = (colours or {}).get(cat) or _quadrant_colour(cat)
-        fig.add_trace(
-            go.Bar(
-                x=_f(part),
-                y=names,
-                name=cat,
-                orientation="h",
-                marker_color=colour,
-                hovertemplate="%{y}<br>" + cat + ": %{x}<extra></extra>",
-            )
-        )
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title=x_title)
-    return _layout(fig, title, _bar_height(len(names), 22, 200))
+        traces.append(dict(
+            type="bar",
+            x=_f(part),
+            y=names,
+            name=cat,
+            orientation="h",
+            marker={"color": colour},
+            hovertemplate="%{y}<br>" + cat + ": %{x}<extra></extra>",
+        ))
+    layout = {"barmode": "stack", "yaxis": {"autorange": "reversed"}, "xaxis": {"title": {"text": x_title}}}
+    return _figure(traces, title, _bar_height(len(names), 22, 200), layout)
 
 
 def _bel(belanja: pd.DataFrame, indikator: str) -> pd.DataFrame:

@@ -196,6 +196,16 @@ def from_namespace(model: type[BaseModel], namespace: Mapping[str, Any], before:
     return validate_parameters(model, {n: namespace[n] for n in names})
 
 
+def _distinct_text(values: Iterable[Any]) -> set[str]:
+    """The distinct values as text; a pandas column is reduced to its distinct values first.
+
+    (The ``kode_kecamatan`` column of a whole store has tens of thousands of rows and
+    a few thousand codes: turning every row into a Python string cost more than the check.)
+    """
+    unique = getattr(values, "unique", None)
+    return {str(k) for k in (unique() if callable(unique) else values)}
+
+
 def check_kecamatan_in(kode_kecamatan: str, wilayah_kode_kecamatan: Iterable[str]) -> None:
     """Refuse a well-formed kecamatan code that is not in the data (Indonesian message).
 
@@ -205,7 +215,7 @@ def check_kecamatan_in(kode_kecamatan: str, wilayah_kode_kecamatan: Iterable[str
     ...
     p3pd_lib.errors.ParameterError: Kecamatan 33.07.99 tidak ada dalam data. Kecamatan kabupaten 33.07 yang tersedia: 33.07.01, 33.07.02.
     """
-    known = sorted(set(str(k) for k in wilayah_kode_kecamatan))
+    known = sorted(_distinct_text(wilayah_kode_kecamatan))
     if kode_kecamatan in known:
         return
     kab = kode_kecamatan[:5]
@@ -227,7 +237,7 @@ def check_kabupaten_in(kode_kabupaten: str, wilayah_kode_kabupaten: Iterable[str
     ...
     p3pd_lib.errors.ParameterError: Kabupaten/kota 33.99 tidak ada dalam data. Data memuat: 33.07.
     """
-    known = sorted(set(str(k) for k in wilayah_kode_kabupaten))
+    known = sorted(_distinct_text(wilayah_kode_kabupaten))
     if kode_kabupaten not in known:
         shown = ", ".join(known[:30]) + (" …" if len(known) > 30 else "")
         raise ParameterError(f"Kabupaten/kota {kode_kabupaten} tidak ada dalam data. Data memuat: {shown or '-'}.")

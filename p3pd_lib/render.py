@@ -40,6 +40,10 @@ LABEL_KELAS = {
     "abu": "Tidak ada data / tidak stabil",
 }
 _SEKTOR_ORDER = {"KES": 0, "PEND": 1, "AIR": 2, "SOS": 3, "ADM": 4}
+#: One-letter cell classes of the large desa grids (``table.lampu td.h`` … in laporan.css). A
+#: kecamatan of 80 desa has ≈ 1,500 grid cells: the long class names and a tooltip per cell
+#: came to half of its report, which must stay under 150 KB.
+_SEL = {"hijau": "h", "kuning": "k", "merah": "m", "abu": "a", "biru": "b"}
 _PLOTLY_CONFIG = {
     "displaylogo": False,
     "responsive": True,
@@ -138,6 +142,7 @@ def table(
     caption: str | None = None,
     css_class: str = "tabel",
     kosong: str = "Tidak ada baris.",
+    compact: bool = False,
 ) -> Html:
     """An escaped HTML table of ``df``.
 
@@ -145,7 +150,8 @@ def table(
     ``formats``: column → ``persen | rupiah | angka<N> | bool | teks``;
     ``kelas_column``: a column holding hijau/kuning/merah/abu that colours the
     cells named in ``kelas_cells``; ``max_rows``: show the first rows only and
-    say how many were left out.
+    say how many were left out; ``compact``: body rows without the optional
+    ``</td>``/``</tr>`` end tags (long tables of large kecamatan).
 
     >>> df = pd.DataFrame({"nama": ["<A>"], "nilai": [12.34], "kelas": ["merah"]})
     >>> print(table(df, {"nama": "Nama", "nilai": "Nilai"}, {"nilai": "persen"}, "kelas", ["nilai"]))
@@ -179,8 +185,8 @@ def table(
             if kel is not None and c in kelas_cells and not _missing(kel[i]):
                 classes.append(f"kl-{html.escape(str(kel[i]))}")
             attr = f' class="{" ".join(classes)}"' if classes else ""
-            cells.append(f"<td{attr}>{html.escape(_fmt(data[c][i], kind))}</td>")
-        parts.append("<tr>" + "".join(cells) + "</tr>")
+            cells.append(f"<td{attr}>{html.escape(_fmt(data[c][i], kind))}" + ("" if compact else "</td>"))
+        parts.append("<tr>" + "".join(cells) + ("" if compact else "</tr>"))
     parts.append("</tbody></table>")
     if max_rows is not None and len(df) > max_rows:
         parts.append(
@@ -274,6 +280,11 @@ def traffic_light_table(
 ) -> Html:
     """Desa × indicator table with traffic-light cells, plus the kecamatan and kabupaten rows.
 
+    Cells carry one-letter classes (``h``/``k``/``m``/``a``: hijau, kuning,
+    merah, abu) and no end tags (optional in HTML for table cells and rows), so
+    a large kecamatan's report stays small; the legend under the table names
+    the classes.
+
     ``capaian``: classified desa values (``kode_desa, nama_desa, indikator, nilai, kelas``,
     optionally ``nama_indikator, target, label_kelas``); ``capaian_wilayah``: classified
     aggregated values with ``tingkat`` (kecamatan/kabupaten/provinsi rows are appended).
@@ -301,25 +312,26 @@ def traffic_light_table(
         return out
 
     def cells(values: Mapping[str, tuple[str, str, str]]) -> str:
+        # The class colours the cell; the legend under the table names the classes.
         out = []
         for i in inds:
             c = values.get(i)
             if c is None:
-                out.append('<td class="kl-abu">–</td>')
+                out.append("<td class=a>–")
             else:
-                out.append(f'<td class="num kl-{esc(c[1])}" title="{esc(c[2])}">{esc(c[0])}</td>')
+                out.append(f"<td class={_SEL.get(c[1], 'a')}>{esc(c[0])}")
         return "".join(out)
 
     rows = []
     by_row = cell_map(capaian, row_code)
     names = dict(zip(capaian[row_code].tolist(), capaian[row_name].tolist()))
     for k in sorted(by_row, key=str):
-        rows.append(f'<tr><th class="desa">{esc(names.get(k))}</th>{cells(by_row[k])}</tr>')
+        rows.append(f"<tr><th>{esc(names.get(k))}{cells(by_row[k])}")
     if capaian_wilayah is not None and not capaian_wilayah.empty:
         by_level = cell_map(capaian_wilayah, "tingkat")
         for tingkat, label in (("kecamatan", "Kecamatan"), ("kabupaten", "Kabupaten/Kota"), ("provinsi", "Provinsi")):
             if tingkat in by_level:
-                rows.append(f'<tr class="agregat"><th class="desa">{esc(label)}</th>{cells(by_level[tingkat])}</tr>')
+                rows.append(f'<tr class="agregat"><th>{esc(label)}{cells(by_level[tingkat])}')
     return Html(
         f'<div class="tabel-lebar"><table class="tabel lampu"><thead><tr>{"".join(head)}</tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></div>{kelas_legend()}'
@@ -451,12 +463,14 @@ def need_demand_grid(kebutuhan: pd.DataFrame, label_sektor: Mapping[str, str]) -
     """Desa × sector grid of the need–demand–supply classes.
 
     ``kebutuhan``: ``kode_desa, nama_desa, sektor, kelas`` and optionally
-    ``n_merah, n_kuning, n_usulan, n_didanai`` (shown as the cell's tooltip).
+    ``n_merah, n_kuning, n_usulan, n_didanai`` (the non-zero ones shown as the
+    cell's tooltip). Compact markup as :func:`traffic_light_table`.
 
-    >>> k = pd.DataFrame({"kode_desa": ["1"], "nama_desa": ["<A>"], "sektor": ["KES"], "kelas": ["Selaras"]})
+    >>> k = pd.DataFrame({"kode_desa": ["1"], "nama_desa": ["<A>"], "sektor": ["KES"], "kelas": ["Selaras"],
+    ...     "n_merah": [1], "n_kuning": [0], "n_usulan": [2], "n_didanai": [1]})
     >>> html = str(need_demand_grid(k, {"KES": "Kesehatan"}))
-    >>> "kl-hijau" in html and "&lt;A&gt;" in html
-    True
+    >>> html[html.index("<tbody>"):]
+    '<tbody><tr><th>&lt;A&gt;<td class=h title="merah 1; usulan 2; didanai 1">Selaras</tbody></table></div>'
     """
     if kebutuhan.empty:
         return Html('<p class="catatan">Belum ada data usulan masyarakat untuk tahun ini.</p>')
@@ -466,19 +480,20 @@ def need_demand_grid(kebutuhan: pd.DataFrame, label_sektor: Mapping[str, str]) -
     names: dict[Any, Any] = {}
     for rec in kebutuhan.to_dict("records"):
         kelas = rec["kelas"]
+        # Counts of zero are left out of the tooltip: the class already says them (no proposal, none funded…).
         tip = "; ".join(
             f"{lab} {int(rec[col])}" for col, lab in (("n_merah", "merah"), ("n_kuning", "kuning"),
                                                       ("n_usulan", "usulan"), ("n_didanai", "didanai"))
-            if col in rec and not _missing(rec[col])
+            if col in rec and not _missing(rec[col]) and int(rec[col]) != 0
         )
         warna = WARNA_KELAS_USULAN.get(kelas, "abu")
+        title = f' title="{esc(tip)}"' if tip else ""
         cells.setdefault(rec["kode_desa"], {})[rec["sektor"]] = (
-            f'<td class="kl-{warna}" title="{esc(tip)}">{esc(_SINGKAT_KELAS_USULAN.get(kelas, kelas))}</td>'
+            f"<td class={_SEL.get(warna, 'a')}{title}>{esc(_SINGKAT_KELAS_USULAN.get(kelas, kelas))}"
         )
         names[rec["kode_desa"]] = rec.get("nama_desa")
     rows = [
-        f'<tr><th class="desa">{esc(names[k])}</th>'
-        + "".join(cells[k].get(s, '<td class="kl-abu">–</td>') for s in sectors) + "</tr>"
+        f"<tr><th>{esc(names[k])}" + "".join(cells[k].get(s, "<td class=a>–") for s in sectors)
         for k in sorted(cells, key=str)
     ]
     return Html(
@@ -584,7 +599,7 @@ def findings_table(kualitas: pd.DataFrame, max_rows: int = 40) -> Html:
     df = df.sort_values(["_o", "kode_desa", "tahun"], kind="stable")
     df = df.assign(_kelas=df["tingkat"].map(_TINGKAT_TEMUAN).fillna("abu"))
     cols = {"tingkat": "Tingkat", "kode_desa": "Kode desa", "tahun": "Tahun", "tabel": "Tabel", "kolom": "Kolom", "nilai": "Nilai", "pesan": "Pesan"}
-    return table(df, cols, {}, "_kelas", ["tingkat"], max_rows=max_rows, css_class="tabel kecil")
+    return table(df, cols, {}, "_kelas", ["tingkat"], max_rows=max_rows, css_class="tabel kecil", compact=True)
 
 
 def agenda_table(agenda: pd.DataFrame, max_rows: int = 60) -> Html:
@@ -600,8 +615,10 @@ def agenda_table(agenda: pd.DataFrame, max_rows: int = 60) -> Html:
         "sub_bidang_apbdes": "Sub-bidang APBDes",
         "jenis_agenda": "Jenis agenda",
     }
-    num = {c: "angka1" for c in ("nilai", "target", "kesenjangan") if c in agenda.columns and pd.api.types.is_numeric_dtype(agenda[c])}
-    return table(agenda, cols, num, max_rows=max_rows, css_class="tabel kecil", kosong="Tidak ada agenda: tidak ada indikator berstatus merah.")
+    # Always formatted: with the proposal rows (no value, no target) added these columns hold objects.
+    num = {c: "angka1" for c in ("nilai", "target", "kesenjangan") if c in agenda.columns}
+    return table(agenda, cols, num, max_rows=max_rows, css_class="tabel kecil", compact=True,
+                 kosong="Tidak ada agenda: tidak ada indikator berstatus merah.")
 
 
 def split_values(split: Mapping[str, Any]) -> Html:
@@ -656,11 +673,47 @@ def stamp(
 # --- figures and display ----------------------------------------------------------------------
 
 
+#: The report pages' shared figure script (``_aset/laporan.js``, see :func:`figure_script`).
+FIGURE_SCRIPT = "laporan.js"
+
+
+def figure_script() -> str:
+    """The shared script of the report pages: the kit's plotly template and chart options, once.
+
+    A batch report draws each figure with ``p3pdGrafik(id, data, layout)``; the
+    template and the options are added here instead of being repeated in every
+    figure of every report (≈ 1 KB per figure).
+    """
+    from plotly.io.json import to_json_plotly
+
+    from .figures import _TEMPLATE_JSON
+
+    return (
+        "/* P3PD kit: draws the report figures with the kit's plotly template and options.\n"
+        "   Written once per output folder (_aset/laporan.js), referenced relatively. */\n"
+        "(function () {\n"
+        f"  var TEMPLATE = {to_json_plotly(_TEMPLATE_JSON)};\n"
+        f"  var CONFIG = {to_json_plotly(_PLOTLY_CONFIG)};\n"
+        "  window.p3pdGrafik = function (id, data, layout) {\n"
+        "    var el = document.getElementById(id);\n"
+        "    if (!el || !window.Plotly) { return; }\n"
+        "    if (!layout.template) { layout.template = TEMPLATE; }\n"
+        "    Plotly.newPlot(el, data, layout, CONFIG);\n"
+        "  };\n"
+        "})();\n"
+    )
+
+
+_FIGURE_IDS = iter(range(1, 1 << 62))
+
+
 class Figure:
     """A plotly figure shown as an HTML ``<div>`` using the shared ``plotly.min.js``.
 
-    In the batch (``P3PD_LAPORAN_BATCH`` set) only ``text/html`` is emitted; in
-    interactive Jupyter the plotly JSON is added so JupyterLab draws it too.
+    In the batch (``P3PD_LAPORAN_BATCH`` set) only ``text/html`` is emitted, and
+    the figure is drawn by the page's shared script (:func:`figure_script`):
+    the div carries only its data and layout. In interactive Jupyter the
+    figure is self-contained and the plotly JSON is added so JupyterLab draws it too.
     """
 
     __slots__ = ("fig",)
@@ -669,14 +722,49 @@ class Figure:
         self.fig = fig
 
     def html(self) -> str:
+        if os.environ.get(BATCH_ENV):
+            return self._compact_html()
         div = self.fig.to_html(full_html=False, include_plotlyjs=False, config=_PLOTLY_CONFIG, default_width="100%")
         return f'<div class="grafik">{div}</div>'
+
+    def _compact_html(self) -> str:
+        from .figures import _TEMPLATE_JSON
+
+        spec = self.fig.to_plotly_json()
+        layout = dict(spec.get("layout") or {})
+        if layout.get("template") == _TEMPLATE_JSON:
+            del layout["template"]  # the shared script adds it
+        height = layout.get("height") or 450
+        # Unique within a page (one kernel renders a whole report); plotly's own ids are 36-character UUIDs.
+        gid = f"g{os.getpid():x}-{next(_FIGURE_IDS):x}"
+        return (
+            f'<div class="grafik"><div id="{gid}" class="plotly-graph-div" style="height:{int(height)}px;width:100%"></div>'
+            f'<script>p3pdGrafik("{gid}",{_script_json(spec.get("data") or [])},{_script_json(layout)})</script></div>'
+        )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         bundle: dict[str, Any] = {"text/html": self.html(), "text/plain": "<Grafik>"}
         if not os.environ.get(BATCH_ENV):
             bundle["application/vnd.plotly.v1+json"] = self.fig.to_plotly_json()
         return bundle
+
+
+def _script_json(obj: Any) -> str:
+    """Compact JSON safe inside a ``<script>`` element.
+
+    Only ``</`` and ``<!--`` can end or confuse a script element; plotly's own
+    encoder escapes every ``<``, ``>`` and ``/``, which made each hover template
+    several times longer.
+
+    >>> print(_script_json({"h": "%{y}<br></script><!--"}))
+    {"h":"%{y}<br><\\/script><\\u0021--"}
+    """
+    import json
+
+    from plotly.utils import PlotlyJSONEncoder
+
+    text = json.dumps(obj, cls=PlotlyJSONEncoder, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
 
 
 def figure(fig: Any) -> Figure:
@@ -697,7 +785,12 @@ def show(*objs: Any) -> None:
             obj = table(obj)
         elif isinstance(obj, str):
             obj = Html(obj)
-        display(obj)
+        if isinstance(obj, Figure):
+            # Rendered here rather than by IPython's formatter, which would swallow an error and
+            # leave a text placeholder: a figure that cannot be drawn must fail the report's cell.
+            display(obj._repr_mimebundle_(), raw=True)
+        else:
+            display(obj)
 
 
 def page(title: str, body: str, aset: str = "_aset", lang: str = "id") -> str:

@@ -6,6 +6,7 @@ What a batch writes into the output folder::
     manifest.json, .csv        per report: status, duration, failing cell and error
     _aset/plotly.min.js        ONE copy of plotly.js (offline, from the installed package)
     _aset/laporan.css          the shared stylesheet (screen and A4 print)
+    _aset/laporan.js           the kit's plotly template and options, drawing every figure
     33.07/33.07.01.html        the report without code cells
     33.07/33.07.01.ipynb       the executed notebook (audit trail, records its parameters)
     33.07/33.07.01.xlsx        the kecamatan's workbook (tables, agenda, evaluasi RAPBDes)
@@ -16,16 +17,23 @@ What a batch writes into the output folder::
 How it is fast (see ``benchmarks/bench_laporan.py``): each worker *process*
 keeps one Jupyter kernel alive and runs report after report in it, clearing the
 notebook namespace in between (modules stay imported, and
-:mod:`p3pd_lib.session` keeps the store in memory); parameters are injected the
-way papermill does it; the HTML is exported in-process with one nbconvert
-exporter per worker and a small template; figures reference the shared
-plotly.js instead of embedding 4.8 MB each.
+:mod:`p3pd_lib.session` keeps the store in memory — only the provinces the run
+needs); the long-lived objects of the kernel are frozen out of the garbage
+collector, whose full pass at each namespace reset cost ≈ 0.2 s. A worker keeps
+to one kabupaten at a time (:class:`_Scheduler`), so the kabupaten's analysis,
+cached in its kernel, serves all its kecamatan and then its kabupaten report.
+Parameters are injected the way papermill does it; the HTML is exported
+in-process with one lean nbconvert exporter per worker and a small template;
+figures reference the shared plotly.js and the kit's figure script instead of
+embedding them.
 
 How it is safe: every file is written under a temporary name in its final
 folder and renamed into place (signals blocked during the renames), so an
 interrupt never leaves a half-written report; one failing report never stops
 the batch; a re-run skips reports whose inputs (data fingerprint, notebook,
-parameters, kit code) did not change and retries the failures.
+parameters, kit code) did not change and retries the failures. SIGTERM or
+SIGHUP to the batch process act like Ctrl+C: the workers and their kernels are
+stopped (and a worker whose batch process dies, even by SIGKILL, stops itself).
 
 ``--scheduler ADDRESS`` sends the same tasks to a Dask distributed cluster
 (the output folder must then be on a file system every worker can write).
@@ -34,6 +42,7 @@ parameters, kit code) did not change and retries the failures.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import csv
 import functools
@@ -49,11 +58,11 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import __version__
 from .errors import KitError, ParameterError
@@ -217,7 +226,7 @@ def sweep_temporary(output_dir: Path) -> int:
 
 
 def write_assets(output_dir: Path) -> None:
-    """Write the shared plotly.js and CSS once into ``<output>/_aset`` (offline copies)."""
+    """Write the shared plotly.js, CSS and figure script once into ``<output>/_aset`` (offline copies)."""
     import plotly
 
     aset = output_dir / ASET_DIR
@@ -228,18 +237,32 @@ def write_assets(output_dir: Path) -> None:
         tmp = _tmp_name(js)
         shutil.copyfile(src_js, tmp)
         os.replace(tmp, js)
-    css = (TEMPLATES_DIR / "laporan.css").read_text(encoding="utf-8")
-    target = aset / "laporan.css"
-    if not target.exists() or target.read_text(encoding="utf-8") != css:
-        write_atomic(target, css)
+    from .render import FIGURE_SCRIPT, figure_script
+
+    for name, text in (("laporan.css", (TEMPLATES_DIR / "laporan.css").read_text(encoding="utf-8")),
+                       (FIGURE_SCRIPT, figure_script())):
+        target = aset / name
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            write_atomic(target, text)
 
 
 # --- the warm-kernel engine (runs in worker processes) --------------------------------------------
 
+# IPython's reset ends with a full gc.collect(), which walks every object of the kernel
+# (≈ 0.2 s with the store, pandas and plotly loaded). Objects that survived a report's
+# reset are long-lived (modules, the store, the cached kabupaten), so they are frozen out
+# of later collections; a full collection (unfreeze first) runs when the kabupaten changes
+# and every _FULL_GC_EVERY reports, so cyclic garbage among them (an evicted cache entry)
+# is still reclaimed.
 _RESET_CODE = (
     "get_ipython().reset(new_session=False, aggressive=False)\n"
     "get_ipython().execution_count = 1\n"
+    "import gc as _p3pd_gc\n"
+    "_p3pd_gc.freeze()\n"
+    "del _p3pd_gc\n"
 )
+_UNFREEZE_CODE = "import gc as _p3pd_gc\n_p3pd_gc.unfreeze()\ndel _p3pd_gc\n"
+_FULL_GC_EVERY = 40
 
 
 class KernelStartError(KitError):
@@ -265,6 +288,8 @@ class WarmKernelEngine:
         self._exporter: Any = None
         self._notebooks: dict[str, tuple[float, Any]] = {}
         self.reports_run = 0
+        self._since_full_gc = 0
+        self._last_group: str | None = None
 
     # kernel lifecycle
     def _start_once(self) -> None:
@@ -293,6 +318,8 @@ class WarmKernelEngine:
             raise
         kc.allow_stdin = False
         self.km, self.kc = km, kc
+        self._since_full_gc = 0
+        self._last_group = None
 
     def start(self) -> None:
         """Start the kernel, retrying (a loaded machine can time a start out)."""
@@ -309,6 +336,14 @@ class WarmKernelEngine:
                 time.sleep(0.5 * (attempt + 1))
         raise KernelStartError(f"Kernel Jupyter gagal dijalankan setelah {self.start_attempts} kali mencoba: {last}")
 
+    def _process(self) -> Any:
+        return getattr(getattr(self.km, "provisioner", None), "process", None)
+
+    @property
+    def kernel_pid(self) -> int | None:
+        """Process id of the running kernel (``None`` when none runs)."""
+        return getattr(self._process(), "pid", None)
+
     def alive(self) -> bool:
         if self.km is None:
             return False
@@ -319,6 +354,7 @@ class WarmKernelEngine:
 
     def close(self) -> None:
         """Shut the kernel down immediately (no graceful wait: it can stall seconds)."""
+        proc = self._process()
         if self.kc is not None:
             try:
                 self.kc.stop_channels()
@@ -327,8 +363,10 @@ class WarmKernelEngine:
         if self.km is not None:
             try:
                 self.loop.run_until_complete(self.km.shutdown_kernel(now=True))
-            except Exception:  # noqa: BLE001
+            except BaseException:  # noqa: BLE001 - e.g. a loop left busy by a signal: kill it below
                 pass
+        if proc is not None:
+            _kill_child(proc)
         self.km = self.kc = None
         self._cleanup_dir()
 
@@ -358,15 +396,22 @@ class WarmKernelEngine:
             self._exporter = html_exporter()
         return self._exporter
 
-    def _reset_namespace(self) -> None:
-        reply = self.loop.run_until_complete(self.kc.execute_interactive(_RESET_CODE, store_history=False, timeout=60))
+    def _reset_namespace(self, group: str | None = None) -> None:
+        full = group != self._last_group or self._since_full_gc >= _FULL_GC_EVERY
+        code = (_UNFREEZE_CODE if full else "") + _RESET_CODE
+        reply = self.loop.run_until_complete(self.kc.execute_interactive(code, store_history=False, timeout=60))
         if reply["content"].get("status") != "ok":
             raise RuntimeError("Namespace kernel tidak dapat dikosongkan.")
+        self._since_full_gc = 0 if full else self._since_full_gc + 1
+        self._last_group = group
 
-    def execute(self, nb: Any, timeout: int = 600) -> Any:
-        """Execute a parameterised notebook in the warm kernel (namespace cleared first)."""
+    def execute(self, nb: Any, timeout: int = 600, group: str | None = None) -> Any:
+        """Execute a parameterised notebook in the warm kernel (namespace cleared first).
+
+        ``group`` (the kabupaten) only steers when the kernel's garbage is fully collected.
+        """
         self.start()
-        self._reset_namespace()
+        self._reset_namespace(group)
         client = _warm_client_class()(
             nb,
             km=self.km,
@@ -379,6 +424,34 @@ class WarmKernelEngine:
         self.loop.run_until_complete(client.async_execute())
         self.reports_run += 1
         return nb
+
+
+def _kill_child(proc: Any) -> None:
+    """Kill a kernel process (and its process group) that is still running; reap it.
+
+    The kernel runs in a session of its own, so its process group is its pid.
+    ``poll()`` first: until reaped, the pid cannot belong to another process.
+    """
+    try:
+        if proc.poll() is not None:
+            return
+        if not _kill_group(proc.pid):
+            proc.kill()
+        proc.wait(timeout=5)
+    except Exception:  # noqa: BLE001 - best effort while shutting down
+        pass
+
+
+def _kill_group(pid: int) -> bool:
+    """SIGKILL the process group ``pid`` leads (a kernel, in a session of its own); False when that failed."""
+    killpg = getattr(os, "killpg", None)  # POSIX only
+    if killpg is None:
+        return False
+    try:
+        killpg(pid, signal.SIGKILL)
+        return True
+    except OSError:
+        return False
 
 
 @functools.lru_cache(maxsize=1)
@@ -422,25 +495,72 @@ def parameterize(nb: Any, parameters: Mapping[str, Any]) -> Any:
     return nb
 
 
+@functools.lru_cache(maxsize=1)
+def _report_exporter_class() -> type:
+    """nbconvert's HTMLExporter without the work a report page does not need.
+
+    - The stock exporter re-parses the whole page with BeautifulSoup to add alt
+      text to ``<img>`` tags and tab stops to JupyterLab cells; a report has
+      neither (no images, not the JupyterLab template), and the parse took a
+      third of the export time.
+    - The markdown cells are the same prose in every report of a batch: their
+      HTML is rendered once per worker (keyed by source; the report notebooks
+      carry no attachments, and cells with attachments are not cached).
+    """
+    from jinja2 import pass_context
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportHTMLExporter(HTMLExporter):
+        _markdown_cache: dict[str, str]
+
+        @pass_context  # jinja hands the template context first, as to the stock filter
+        def markdown2html(self, context: Any, source: str) -> str:  # type: ignore[override]
+            cell = context.get("cell", {})
+            if cell.get("attachments"):
+                return super().markdown2html(context, source)
+            cache = self.__dict__.setdefault("_markdown_cache", {})
+            html = cache.get(source)
+            if html is None:
+                html = super().markdown2html(context, source)
+                if len(cache) < 512:
+                    cache[source] = html
+            return html
+
+        def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any) -> tuple[str, dict[str, Any]]:  # type: ignore[override]
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            self.register_filter("highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReportHTMLExporter
+
+
 def html_exporter() -> Any:
     """The nbconvert HTML exporter of the reports: no code, the kit's template."""
-    from nbconvert import HTMLExporter
     from traitlets.config import Config
 
-    # The pygments CSS of the classic template is never used (no code is shown).
+    # The pygments CSS is never used (no code is shown).
     cfg = Config({
         "CSSHTMLHeaderPreprocessor": {"enabled": False},
         # Cells tagged remove_cell (usage notes, the namespace snapshot) are for notebook readers only.
         "TagRemovePreprocessor": {"enabled": True, "remove_cell_tags": {"remove_cell"}},
     })
-    return HTMLExporter(
+    return _report_exporter_class()(
         config=cfg,
         template_name="classic",
         template_file=str(TEMPLATES_DIR / "laporan.html.j2"),
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
-        anchor_link_text="",
+        # No "¶" links after the headings (they carried no text and only added markup).
+        exclude_anchor_links=True,
+        # Validate the notebook once after the preprocessors, not after each of them.
+        optimistic_validation=True,
     )
 
 
@@ -559,7 +679,7 @@ def run_task(task: Task) -> dict[str, Any]:
             attempts += 1
             nb = parameterize(base, task.parameters)
             try:
-                engine.execute(nb, timeout=task.timeout)
+                engine.execute(nb, timeout=task.timeout, group=task.kode_kabupaten)
                 break
             except DeadKernelError:
                 engine.restart()
@@ -584,8 +704,8 @@ def run_task(task: Task) -> dict[str, Any]:
         entry["status"] = BERHASIL
         (out_dir / GAGAL_DIR / f"{task.kode}.ipynb").unlink(missing_ok=True)
     except BaseException as exc:  # noqa: BLE001 - a failure is recorded, never raised
-        if isinstance(exc, KeyboardInterrupt):
-            raise
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise  # the worker is being stopped: nothing to record
         entry["status"] = GAGAL
         if isinstance(exc, CellExecutionError):
             entry["galat"] = f"{exc.ename}: {exc.evalue}"
@@ -613,9 +733,66 @@ def run_task(task: Task) -> dict[str, Any]:
     return entry
 
 
-def _worker_init() -> None:
-    # Ctrl+C reaches the whole process group: the main process decides, workers carry on until told.
+# --- worker processes of the local pool --------------------------------------------------------
+
+
+def _exit_on_signal(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Linux: have the kernel send this worker SIGTERM when the batch process dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the closed pipe still ends the worker after its current report
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        raise SystemExit(1)
+
+
+def _pool_worker(conn: Any, parent_pid: int, provinsi: Sequence[str] = ()) -> None:
+    """Main function of a local worker process: run the reports it is sent, one at a time.
+
+    Messages to the batch process: ``("kernel", pid)`` when a kernel started,
+    ``("selesai", entry, kernel_pid)`` after each report. ``None`` or a closed
+    pipe ends the worker. SIGTERM (the batch stopping) ends it at once; its
+    kernel is shut down on the way out, and a half-made report leaves only
+    temporary files, which the batch process sweeps. ``provinsi``: the
+    provinces of every report of the run; the kernel then reads only those
+    (see :data:`p3pd_lib.session.PROVINSI_ENV`).
+    """
+    from .session import PROVINSI_ENV
+
+    # Ctrl+C reaches the whole process group: the batch process decides and then stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    if provinsi:
+        os.environ[PROVINSI_ENV] = ",".join(provinsi)  # inherited by the kernel
+    else:
+        os.environ.pop(PROVINSI_ENV, None)
+    try:
+        _die_with_parent(parent_pid)
+        engine = _engine()
+        try:
+            engine.start()  # while the batch process hands out the first reports
+            conn.send(("kernel", engine.kernel_pid))
+        except KernelStartError:
+            pass  # run_task tries again and records the failure
+        while True:
+            try:
+                task = conn.recv()
+            except (EOFError, OSError):
+                break
+            if task is None:
+                break
+            entry = run_task(task)
+            conn.send(("selesai", entry, engine.kernel_pid))
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
+        close_engines()
 
 
 def warm_up() -> str:
@@ -803,23 +980,6 @@ def _plan(
     return [chosen[k] for k in sorted(chosen)], [kab_chosen[k] for k in sorted(kab_chosen)]
 
 
-def _pool_executor(workers: int) -> ProcessPoolExecutor:
-    import multiprocessing
-
-    # spawn: worker processes start clean (no inherited threads, locks or event loops).
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init)
-
-
-def _terminate_pool(executor: ProcessPoolExecutor) -> None:
-    procs = list(getattr(executor, "_processes", {}).values())
-    executor.shutdown(wait=False, cancel_futures=True)
-    for p in procs:
-        if p.is_alive():
-            p.terminate()
-    for p in procs:
-        p.join(timeout=5)
-
-
 def make_tasks(
     ds: Any,
     kecamatan: Sequence[str],
@@ -961,14 +1121,18 @@ def run_batch(
     interrupted = False
     if todo:
         n_workers = min(len(todo), workers or os.cpu_count() or 1) if not scheduler else 0
-        runner = _run_dask if scheduler else _run_local
         say(f"{len(todo)} laporan akan dibuat ({len(tasks) - len(todo)} sudah terkini).")
         try:
-            n_workers = runner(todo, entries, flush, n_workers, scheduler, progress)
+            with _stop_signals_interrupt():
+                if scheduler:
+                    n_workers = _run_dask(todo, entries, flush, n_workers, scheduler, progress)
+                else:
+                    n_workers = _run_local(todo, entries, flush, n_workers, scheduler, progress,
+                                           provinsi=_provinces_needed(todo, ds.wilayah))
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            sweep_temporary(out)
+            sweep_temporary(out)  # the workers and their kernels are stopped by now
     info["pekerja"] = n_workers
     info["durasi_detik"] = round(time.perf_counter() - t0, 2)
     flush()
@@ -977,6 +1141,45 @@ def run_batch(
     if interrupted:
         raise BatchInterrupted(result)
     return result
+
+
+def _provinces_needed(todo: Sequence[Task], wilayah: Any) -> list[str]:
+    """The provinces whose data the reports of ``todo`` read; ``[]`` (the whole store) when a kecamatan is not in the data.
+
+    A kecamatan or kabupaten report reads its kabupaten and its province (the
+    comparison), nothing else. A kecamatan missing from the data keeps the whole
+    store, so its error message lists what the data do hold.
+    """
+    known = set(wilayah["kode_kecamatan"].astype(str).unique())
+    if any(t.jenis == "kecamatan" and t.kode not in known for t in todo):
+        return []
+    needed = {t.kode[:2] for t in todo}
+    if needed >= {k[:2] for k in known}:
+        return []  # every province (``--semua``): one plain read of the whole store is faster than a filtered one
+    return sorted(needed)
+
+
+@contextlib.contextmanager
+def _stop_signals_interrupt() -> Iterator[None]:
+    """SIGTERM/SIGHUP to the batch process act like Ctrl+C (main thread only).
+
+    So ``kill <pid>`` of ``p3pd laporan`` alone stops the workers and their
+    kernels and writes the manifest, instead of leaving the workers running.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt(f"sinyal {signum}")
+
+    names = ("SIGTERM", "SIGHUP")  # SIGHUP: the terminal closed (POSIX only)
+    old = {s: signal.signal(s, interrupt) for s in (getattr(signal, n) for n in names if hasattr(signal, n))}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 class BatchInterrupted(KeyboardInterrupt):
@@ -1017,11 +1220,15 @@ class _Progress:
         self.bar.close()
 
 
+#: Galat text of a report whose worker process died under it (the report is tried once more).
+PEKERJA_BERHENTI = "PekerjaBerhenti"
+
+
 def _needs_retry(entry: Mapping[str, Any]) -> bool:
     """A failure of the machinery (dead worker, kernel start), not of the report itself."""
     g = str(entry.get("galat", ""))
     return entry.get("status") == GAGAL and entry.get("sel_gagal") is None and (
-        "KernelStartError" in g or "DeadKernelError" in g or "BrokenProcessPool" in g
+        "KernelStartError" in g or "DeadKernelError" in g or "BrokenProcessPool" in g or PEKERJA_BERHENTI in g
     )
 
 
@@ -1030,42 +1237,218 @@ def _record(entries: dict, task: Task, entry: dict[str, Any]) -> None:
     entries[(task.jenis, task.kode)] = entry
 
 
-def _run_local(todo: list[Task], entries: dict, flush: Callable[[], None], n_workers: int, scheduler: Any, progress: bool) -> int:
-    from concurrent.futures.process import BrokenProcessPool
+def _group_order(tasks: Iterable[Task]) -> list[Task]:
+    """Tasks kabupaten by kabupaten: its kecamatan by code, then the kabupaten report (on the warm cache)."""
+    return sorted(tasks, key=lambda t: (t.kode_kabupaten, t.jenis == "kabupaten", t.kode))
 
-    bar = _Progress(len(todo), progress, flush)
-    executor = _pool_executor(n_workers)
-    retried: set[str] = set()
+
+#: Take a share of a kabupaten another worker is on only when it has at least this many
+#: reports left: the second worker pays the kabupaten's analysis once more.
+_STEAL_MIN = 3
+#: Reports sent ahead to a worker, so it never waits for the batch process between two.
+_AHEAD = 2
+
+
+class _Scheduler:
+    """Which report a free worker runs next.
+
+    A worker's kernel keeps the data and the analysis of the kabupaten it
+    works on, so a worker stays on one kabupaten until its reports are done
+    (the kabupaten report last, on the warm cache). It then takes the largest
+    kabupaten nobody has started (largest first, so the workers finish
+    together), and at the end helps with the kabupaten that has the most
+    reports left.
+    """
+
+    def __init__(self, tasks: Iterable[Task]) -> None:
+        self.groups: dict[str, deque[Task]] = {}
+        for t in _group_order(tasks):
+            self.groups.setdefault(t.kode_kabupaten, deque()).append(t)
+        self.unstarted: list[str] = sorted(self.groups, key=lambda k: (-len(self.groups[k]), k))
+        self.affinity: dict[int, str] = {}
+
+    def next(self, worker: int) -> Task | None:
+        """The next task for ``worker`` (``None``: nothing it should take now)."""
+        group = self.affinity.get(worker)
+        if group is None or not self.groups[group]:
+            group = self._choose()
+            if group is None:
+                self.affinity.pop(worker, None)
+                return None
+            self.affinity[worker] = group
+        return self.groups[group].popleft()
+
+    def _choose(self) -> str | None:
+        while self.unstarted:
+            group = self.unstarted.pop(0)
+            if self.groups[group]:
+                return group
+        left = [(len(q), k) for k, q in self.groups.items() if len(q) >= _STEAL_MIN]
+        return max(left)[1] if left else None
+
+    def forget(self, worker: int) -> None:
+        """``worker`` is gone: its kabupaten is free for any worker."""
+        group = self.affinity.pop(worker, None)
+        if group is not None and self.groups[group] and group not in self.affinity.values():
+            self.unstarted.insert(0, group)
+
+    def put_back(self, task: Task) -> None:
+        """Run ``task`` again (its worker died): first in its kabupaten's queue."""
+        group = task.kode_kabupaten
+        self.groups.setdefault(group, deque()).appendleft(task)
+        if group not in self.affinity.values() and group not in self.unstarted:
+            self.unstarted.insert(0, group)
+
+
+class _LocalWorker:
+    """One worker process of the local pool, seen from the batch process."""
+
+    def __init__(self, ctx: Any, index: int, provinsi: Sequence[str] = ()) -> None:
+        self.index = index
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_pool_worker, args=(child, os.getpid(), tuple(provinsi)),
+                                name=f"p3pd-pekerja-{index}", daemon=True)
+        self.proc.start()
+        child.close()
+        self.outstanding: deque[Task] = deque()
+        self.kernel_pid: int | None = None
+        self.dead = False
+
+    def send(self, task: Task | None) -> None:
+        self.conn.send(task)
+        if task is not None:
+            self.outstanding.append(task)
+
+    def stop(self, grace: float) -> None:
+        """End the process: SIGTERM (it shuts its kernel down), then SIGKILL and the kernel too."""
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join(grace)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(5)
+            if self.kernel_pid:  # the worker had no chance to shut its kernel down
+                _kill_group(self.kernel_pid)
+        self.conn.close()
+
+
+@contextlib.contextmanager
+def _signals_ignored() -> Iterator[None]:
+    """SIGINT/SIGTERM held off (main thread only) while the pool is being stopped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        pending: dict[Future, Task] = {executor.submit(run_task, t): t for t in todo}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                task = pending.pop(fut)
-                try:
-                    entry = fut.result()
-                except BrokenProcessPool as exc:
-                    entry = {**asdict_light(task), "status": GAGAL, "galat": f"BrokenProcessPool: {exc}", "sel_gagal": None,
-                             "durasi_detik": None, "selesai": datetime.now().isoformat(timespec="seconds")}
-                    if task.kode not in retried:
-                        # The pool is unusable once a worker died: start a new one for the rest.
-                        retried.add(task.kode)
-                        executor.shutdown(wait=False, cancel_futures=True)
-                        executor = _pool_executor(n_workers)
-                        rest = [task] + [t for t in pending.values()]
-                        pending = {executor.submit(run_task, t): t for t in rest}
-                        break
-                if _needs_retry(entry) and task.kode not in retried:
-                    retried.add(task.kode)
-                    pending[executor.submit(run_task, task)] = task
-                    continue
-                _record(entries, task, entry)
-                bar.done(entry)
-        executor.shutdown(wait=True)
-    except KeyboardInterrupt:
-        _terminate_pool(executor)
-        raise
+        yield
     finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _stop_workers(workers: Sequence[_LocalWorker], graceful: bool) -> None:
+    with _signals_ignored():
+        if graceful:
+            for w in workers:
+                if w.proc.is_alive():
+                    try:
+                        w.send(None)
+                    except OSError:
+                        pass
+            deadline = time.monotonic() + 30
+            for w in workers:
+                w.proc.join(max(0.1, deadline - time.monotonic()))
+        for w in workers:
+            w.stop(grace=10)
+
+
+def _run_local(todo: list[Task], entries: dict, flush: Callable[[], None], n_workers: int, scheduler: Any, progress: bool,
+               provinsi: Sequence[str] = ()) -> int:
+    """Run ``todo`` on ``n_workers`` local worker processes, one warm kernel each (see :class:`_Scheduler`).
+
+    ``provinsi``: when given, the kernels read only these provinces of the store.
+    """
+    import multiprocessing
+    from multiprocessing.connection import wait as wait_ready
+
+    # spawn: worker processes start clean (no inherited threads, locks or event loops).
+    ctx = multiprocessing.get_context("spawn")
+    bar = _Progress(len(todo), progress, flush)
+    sched = _Scheduler(todo)
+    retried: set[tuple[str, str]] = set()
+    left = len(todo)
+    workers: list[_LocalWorker] = []
+    graceful = False
+
+    def feed(w: _LocalWorker) -> None:
+        while not w.dead and len(w.outstanding) < _AHEAD:
+            task = sched.next(w.index)
+            if task is None:
+                return
+            w.send(task)
+
+    def finished(task: Task, entry: dict[str, Any]) -> None:
+        nonlocal left
+        key = (task.jenis, task.kode)
+        if _needs_retry(entry) and key not in retried:
+            retried.add(key)
+            sched.put_back(task)
+            return
+        _record(entries, task, entry)
+        bar.done(entry)
+        left -= 1
+
+    def died(w: _LocalWorker) -> None:
+        w.dead = True
+        w.proc.join(5)
+        if w.kernel_pid:  # normally gone with its worker (ipykernel watches its parent); make sure
+            _kill_group(w.kernel_pid)
+        sched.forget(w.index)
+        lost = list(w.outstanding)
+        w.outstanding.clear()
+        if lost:
+            task = lost[0]  # the report it was running
+            finished(task, {**asdict_light(task), "status": GAGAL, "sel_gagal": None, "durasi_detik": None,
+                            "galat": f"{PEKERJA_BERHENTI}: proses pekerja berhenti (kode keluar {w.proc.exitcode}).",
+                            "selesai": datetime.now().isoformat(timespec="seconds")})
+            for t in reversed(lost[1:]):
+                sched.put_back(t)
+        w.conn.close()
+
+    try:
+        workers = [_LocalWorker(ctx, i, provinsi) for i in range(n_workers)]
+        while left:
+            # A dead worker is replaced while reports are left that no live worker holds.
+            for i, w in enumerate(workers):
+                if w.dead and left > sum(len(x.outstanding) for x in workers if not x.dead):
+                    workers[i] = _LocalWorker(ctx, w.index, provinsi)
+            for w in workers:
+                feed(w)
+            active = [w for w in workers if not w.dead]
+            if not any(w.outstanding for w in active):
+                break  # nothing handed out although reports are left: cannot happen, but never wait forever
+            waitables = {w.conn: w for w in active}
+            waitables.update({w.proc.sentinel: w for w in active})
+            for ready in wait_ready(list(waitables)):
+                w = waitables[ready]
+                if w.dead:
+                    continue
+                try:
+                    while w.conn.poll():
+                        msg = w.conn.recv()
+                        if msg[0] == "kernel":
+                            w.kernel_pid = msg[1]
+                        elif msg[0] == "selesai":
+                            w.kernel_pid = msg[2]
+                            finished(w.outstanding.popleft(), msg[1])
+                except (EOFError, OSError):
+                    died(w)
+                    continue
+                if not w.proc.is_alive():
+                    died(w)
+        graceful = True
+    finally:
+        _stop_workers(workers, graceful)
         bar.close()
     return n_workers
 
@@ -1082,6 +1465,7 @@ def _run_dask(todo: list[Task], entries: dict, flush: Callable[[], None], n_work
     retried: set[str] = set()
     try:
         workers = len(client.scheduler_info().get("workers", {}))
+        todo = _group_order(todo)  # a kabupaten's reports one after the other: its analysis stays cached
         futures = client.map(run_task, todo, pure=False, retries=0)
         by_key = {f.key: t for f, t in zip(futures, todo)}
         ac = as_completed(futures)

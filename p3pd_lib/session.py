@@ -9,6 +9,12 @@ store rewritten between two reports is read again.
 The same :class:`~p3pd_lib.store.Dataset` object is returned every time, so the
 per-kabupaten and per-province caches of :mod:`p3pd_lib.analysis` (keyed by the
 dataset's identity) are hit by every report of the same kabupaten.
+
+A batch whose reports all lie in a few provinces sets :data:`PROVINSI_ENV` in
+its kernels (e.g. ``"33"``): :func:`dataset` then reads only those provinces
+(every number of a kecamatan or kabupaten report comes from its own province:
+the kabupaten's rows and the province comparison), which is faster and keeps
+each kernel's memory to a fraction of the whole store.
 """
 
 from __future__ import annotations
@@ -20,31 +26,39 @@ from pathlib import Path
 
 from .paths import data_dir as _data_dir
 from .paths import processed_dir
-from .store import Dataset, load_dataset, read_meta
+from .store import Dataset, load_dataset, load_subset, read_meta
+
+#: Environment variable of a batch kernel: comma-separated province codes its reports need.
+PROVINSI_ENV = "P3PD_LAPORAN_PROVINSI"
 
 _LOCK = threading.Lock()
-_DATASETS: "OrderedDict[tuple[str, str], Dataset]" = OrderedDict()
+_DATASETS: "OrderedDict[tuple[str, str, str], Dataset]" = OrderedDict()
 _MAX_DATASETS = 1
 
 
-def _key(data_dir: str | os.PathLike[str] | None) -> tuple[str, str]:
+def _key(data_dir: str | os.PathLike[str] | None) -> tuple[str, str, str]:
     folder = _data_dir(data_dir or None)
     meta_file = processed_dir(folder) / "meta.json"
     # The fingerprint identifies the content; mtime catches a rewrite that kept it.
     stamp = str(read_meta(folder).get("fingerprint", "")) + (
         f"@{meta_file.stat().st_mtime_ns}" if meta_file.exists() else ""
     )
-    return str(Path(folder)), stamp
+    return str(Path(folder)), stamp, os.environ.get(PROVINSI_ENV, "").strip()
 
 
 def dataset(data_dir: str | os.PathLike[str] | None = None) -> Dataset:
-    """The whole store, read once per process (``data_dir`` ``""``/``None`` = default store)."""
+    """The store, read once per process (``data_dir`` ``""``/``None`` = default store).
+
+    The whole store, or in a batch kernel with :data:`PROVINSI_ENV` set only
+    those provinces (as ``load_dataset(...).subset(...)`` would give).
+    """
     key = _key(data_dir)
     with _LOCK:
         if key in _DATASETS:
             _DATASETS.move_to_end(key)
             return _DATASETS[key]
-    ds = load_dataset(key[0])
+    provinsi = [p for p in key[2].split(",") if p]
+    ds = load_subset(provinsi, key[0]) if provinsi else load_dataset(key[0])
     with _LOCK:
         _DATASETS[key] = ds
         while len(_DATASETS) > _MAX_DATASETS:
