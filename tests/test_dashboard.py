@@ -164,9 +164,13 @@ def test_tabs_render_lazily_and_switching_kecamatan_updates_visible_tab(demo_dat
     for i in range(len(TABS)):
         app.tabs.selected_index = i
         assert "p3pd-pesan-galat" not in app.message.value, (TABS[i], app.message.value)
-        assert app.tab_html[i].value or app.tab_figs[i].outputs
-    # Figures are sent as plotly mimetype outputs (drawn offline by the lab extension).
-    assert any("application/vnd.plotly.v1+json" in o["data"] for o in app.tab_figs[0].outputs)
+        assert app.tab_html[i].value
+        assert (app.tab_figs[i] is not None) == (i in dashboard.FIGURE_TABS)
+    # Figures are sent as plotly mimetype outputs (drawn offline by the lab extension) ...
+    for i in dashboard.FIGURE_TABS:
+        assert any("application/vnd.plotly.v1+json" in o["data"] for o in app.tab_figs[i].outputs), TABS[i]
+    # ... except the first tab's two charts: HTML bars, so the first view needs no plotly.js.
+    assert "data-grafik='lampu-sektor'" in app.tab_html[0].value and "data-grafik='indeks-desa'" in app.tab_html[0].value
 
 
 def test_prefetch_computes_the_other_kecamatan_in_background(demo_dataset, monkeypatch):
@@ -571,7 +575,9 @@ def test_notebook_only_displays_the_app():
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code)
     src = "\n".join(c.source for c in code)
-    assert "App.from_store()" in src and "wait_for_request()" in src and src.strip().endswith("app.container")
+    assert "App.from_store(defer=True)" in src and "wait_for_request()" in src and src.strip().endswith("app.container")
+    # The visitor's view is computed in the background while the browser loads the page.
+    assert "app.open_query(query_string_from_env(), background=True)" in src
     assert "import voila" not in src and "from voila" not in src  # 45 MiB and 1.5 s per kernel
     assert len([line for line in src.splitlines() if line.strip() and not line.startswith("#")]) <= 7
 
@@ -589,3 +595,238 @@ def test_from_store_builds_the_requested_view_first_without_preheat(demo_store, 
     assert calls == ["33.07.03"] and (app.view.kode_kecamatan, app.view.tahun) == ("33.07.03", 2023)
     app.open_query("kecamatan=33.07.03&tahun=2023")
     assert calls == ["33.07.03"]  # the notebook's open_query then finds it cached
+
+
+# --------------------------------------------------------------------------- page size: widgets created on demand
+
+
+def _widget_models() -> set[str]:
+    from ipywidgets.widgets.widget import _instances
+
+    return set(_instances)
+
+
+def test_widgets_of_hidden_parts_are_created_when_first_shown(demo_dataset):
+    before = _widget_models()
+    app = App(demo_dataset)
+    first_page = _widget_models() - before
+    # The browser builds every widget model of the kernel before it shows the page: keep the first page small.
+    assert len(first_page) <= 50, len(first_page)
+    assert app.tab_figs[TABS.index("Ringkasan")] is None  # HTML charts, no Output widget
+    assert "sektor" not in app._w and "pita_naik" not in app._w and "upload" not in app._w
+    assert app._tab_boxes[TABS.index("Kuadran")].children == ()
+    app.tabs.selected_index = TABS.index("Kuadran")
+    assert app._tab_boxes[TABS.index("Kuadran")].children and app.split_median.value is True
+    app.trainer.value = True
+    assert app.pita_naik in app.trainer_box.children and app.trainer_box.layout.display == "flex"
+    assert app.target_indikator.options  # filled from the view's catalogue when built
+    app.trainer.value = False
+    app.upload_acc.selected_index = 0
+    assert app.upload in app.upload_box.children
+    # Asking for a widget of an unopened tab creates it (and puts it into its tab), nothing else.
+    assert app.tren_sektor.value == "KES" and app._tab_boxes[TABS.index("Tren")].children
+
+
+def test_prefetch_renders_the_visible_tab_of_the_other_kecamatan(demo_dataset, monkeypatch):
+    monkeypatch.setattr(dashboard, "PREFETCH_DELAY_S", 0.0)
+    monkeypatch.setattr(dashboard, "PREFETCH_RENDER_DELAY_S", 0.0)
+    app = App(demo_dataset, prefetch=True)
+    app._prefetch_thread.join(timeout=120)
+    kec = _kecamatan(demo_dataset)
+    rendered = {key[0][0] for key in app._contents if key[1] == 0}
+    assert rendered == set(kec)
+    # Opening another tab renders that tab ahead for the other kecamatan (views are cached: soon).
+    app.tabs.selected_index = TABS.index("Belanja Desa")
+    app._prefetch_thread.join(timeout=120)
+    assert {key[0][0] for key in app._contents if key[1] == TABS.index("Belanja Desa")} == set(kec)
+    app.kecamatan.value = next(o for o in app.kecamatan.options if o.startswith(kec[-1]))
+    assert app.view.kode_kecamatan == kec[-1] and app.timings.get("view") is None  # cached view, cached content
+
+
+def test_ringkasan_charts_count_every_value_once(app, demo_dataset):
+    app.select(kecamatan=_kecamatan(demo_dataset)[0], tab="Ringkasan")
+    text, cap = app.tab_html[0].value, app.view.capaian
+    totals = re.findall(r"<td class='p3pd-nilai'>(\d+)</td>", text.split("data-grafik='indeks-desa'")[0])
+    assert sum(int(t) for t in totals) == len(cap)
+    merah = re.findall(r"class='p3pd-merah'[^>]*>(\d+)</span>", text)
+    assert sum(int(n) for n in merah) == int((cap["kelas"] == "merah").sum())
+    bars = re.findall(r"<tr data-kode-desa='([^']+)'><th>", text.split("data-grafik='indeks-desa'")[1])
+    assert set(bars) == set(app.view.indeks["kode_desa"].astype(str))
+
+
+# --------------------------------------------------------------------------- first view in the background (Voila)
+
+
+class _FakeLoop:
+    """Stands for the kernel's event loop: callbacks are run when the test says so."""
+
+    def __init__(self):
+        self.later: list = []
+        self.soon: list = []
+
+    def call_later(self, _delay, fn, *args):
+        self.later.append((fn, args))
+
+    def add_callback(self, fn, *args):
+        self.soon.append((fn, args))
+
+
+class _FakeComm:
+    def __init__(self):
+        self.handlers = []
+
+    def on_msg(self, fn):
+        self.handlers.append(fn)
+
+
+def test_background_first_view_is_finished_before_the_browser_gets_the_widgets(demo_dataset, monkeypatch):
+    import comm
+    from ipywidgets import Widget
+
+    kec = _kecamatan(demo_dataset)
+    app = App(demo_dataset)
+    loop = _FakeLoop()
+    monkeypatch.setattr(dashboard, "_kernel_loop", lambda: loop)
+    monkeypatch.setattr(Widget, "_control_comm", None)
+    q = app.open_query(f"kecamatan={kec[3]}&tahun=2023", background=True)
+    # The cell returns at once: controls set, header says it is loading, the view is not there yet.
+    assert q.kecamatan == kec[3] and app._current_kode() == kec[3]
+    assert "Memuat Kecamatan" in app.header.value and "data-kode-kecamatan" not in app.header.value
+    assert app.view.kode_kecamatan == kec[0]
+    # The thread starts from the loop (after the cell's reply) and computes the view and its tab.
+    (start, _), = loop.later
+    start()
+    app._bg.thread.join(timeout=120)
+    assert loop.soon  # it asks the loop to show the view ...
+    # ... but the browser may ask for the widgets first: the gate shows the view before ipywidgets answers.
+    gate = comm.get_comm_manager().targets["jupyter.widget.control"]
+    gate(_FakeComm(), {"metadata": {"version": "1.0.0"}, "content": {"data": {}}})
+    assert app.view.kode_kecamatan == kec[3] and app.view.tahun == 2023
+    assert f"data-kode-kecamatan='{kec[3]}'" in app.header.value and app.message.value == ""
+    assert Widget._control_comm is not None  # ipywidgets then answered as usual
+    for fn, args in loop.soon:  # the loop's own call afterwards changes nothing
+        fn(*args)
+    assert app.view.kode_kecamatan == kec[3] and app._bg is None
+
+
+def test_background_query_with_bad_values_shows_the_message_after_the_view(demo_dataset, monkeypatch):
+    app = App(demo_dataset)
+    loop = _FakeLoop()
+    monkeypatch.setattr(dashboard, "_kernel_loop", lambda: loop)
+    kec = _kecamatan(demo_dataset)
+    app.open_query(f"kecamatan={kec[1]}&tahun=abc", background=True)
+    (start, _), = loop.later
+    start()
+    app._bg.thread.join(timeout=120)
+    for fn, args in loop.soon:
+        fn(*args)
+    assert app.view.kode_kecamatan == kec[1]
+    assert "Tahun &#x27;abc&#x27; pada alamat halaman tidak valid" in app.message.value
+
+
+def test_defer_computes_nothing_until_the_query(demo_store, monkeypatch):
+    calls: list[str] = []
+
+    def counting(dataset, kode, *args):
+        calls.append(kode)
+        return dashboard._default_view_fn(dataset, kode, *args)
+
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    monkeypatch.setenv("QUERY_STRING", "kecamatan=33.07.03")
+    app = App.from_store(demo_store, prefetch=False, view_fn=counting, defer=True)
+    assert calls == [] and app.view is None and app._current_kode() == "33.07.03"
+    app.open_query("kecamatan=33.07.03")  # outside a kernel: computed at once
+    assert calls == ["33.07.03"] and app.view.kode_kecamatan == "33.07.03"
+
+
+# --------------------------------------------------------------------------- the server's store summary and view service
+
+
+def test_store_summary_is_used_only_while_the_store_is_unchanged(demo_store, tmp_path, monkeypatch):
+    path = dashboard.write_store_summary(demo_store, tmp_path / "ringkasan.json")
+    monkeypatch.setenv(dashboard.SUMMARY_ENV, str(path))
+    src = dashboard.StoreSource(demo_store)
+    assert src.summary_from_server
+    monkeypatch.delenv(dashboard.SUMMARY_ENV)
+    own = dashboard.StoreSource(demo_store)
+    assert not own.summary_from_server
+    assert (src.kecamatan_with_data, src.years, src.latest_layanan) == (own.kecamatan_with_data, own.years, own.latest_layanan)
+    # Another store (or this one rewritten) does not match the summary: the kernel reads the store itself.
+    monkeypatch.setenv(dashboard.SUMMARY_ENV, str(path))
+    import json
+
+    stale = json.loads(path.read_text())
+    stale["stamp"]["apbdes"] = [1, 1]
+    path.write_text(json.dumps(stale))
+    assert not dashboard.StoreSource(demo_store).summary_from_server
+
+
+@pytest.mark.slow
+def test_view_service_gives_the_kernel_the_same_views_and_messages(demo_store, tmp_path, monkeypatch, request):
+    import pickle
+    import threading
+
+    from p3pd_lib.errors import ParameterError
+
+    service = dashboard.ViewService(demo_store)
+    request.addfinalizer(service.close)
+    local = dashboard.StoreSource(demo_store)
+    expect = dashboard._default_view_fn(local.dataset("33.07"), "33.07.02", 2024, TrainerSettings(), (None, None))
+    got = pickle.loads(service.view_bytes("33.07.02", 2024))
+    for name in ("capaian", "belanja", "agenda", "kualitas", "kebutuhan_usulan"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expect, name), obj=name)
+    assert service.handle(("view", "33.07.02", 2031, TrainerSettings(), (None, None)))[:2] == ("galat", "ParameterError")
+
+    # Over its Unix socket, as the page kernels use it.
+    address, key = str(tmp_path / "layanan.sock"), b"kunci-uji"
+    threading.Thread(target=service.serve_forever, args=(address, key), daemon=True).start()
+    for _ in range(100):
+        if (tmp_path / "layanan.sock").exists():
+            break
+        threading.Event().wait(0.05)
+    monkeypatch.setenv(dashboard.SERVICE_ENV, address)
+    monkeypatch.setenv(dashboard.SERVICE_KEY_ENV, key.hex())
+    client = dashboard.ServiceClient.from_env()
+    assert client is not None and client.ping()
+    with pytest.raises(ParameterError, match="2031"):
+        client.view("33.07.02", 2031, TrainerSettings(), (None, None))
+    app = App.from_store(demo_store, prefetch=False)
+    assert app._source.service is not None and app._source.loads == 0  # the kernel read no data itself
+    app.select(kecamatan="33.07.02", tahun=2024)
+    pd.testing.assert_frame_equal(app.view.capaian, expect.capaian)
+    # Trainer settings reach the service too (a stricter band recolours).
+    app.trainer.value = True
+    app.pita_naik.value = 30
+    assert app.view.parameter["bands"]["kuning_naik"] == 30.0 and app._source.loads == 0
+    app.trainer.value = False
+    assert "p3pd-pesan-galat" not in app.message.value
+
+
+def test_kernel_computes_itself_when_the_service_is_gone(demo_store, tmp_path, monkeypatch):
+    sock = tmp_path / "layanan.sock"
+    sock.write_text("")  # exists, but nobody listens
+    monkeypatch.setenv(dashboard.SERVICE_ENV, str(sock))
+    monkeypatch.setenv(dashboard.SERVICE_KEY_ENV, "00")
+    app = App.from_store(demo_store, prefetch=False)
+    assert app.view is not None and app._source.service is None and app._source.loads == 1
+    assert "p3pd-pesan" not in app.message.value  # no message for the user: only slower
+
+
+def test_view_service_starts_afresh_when_the_store_changes(demo_store, tmp_path, request):
+    import pickle
+    import shutil
+
+    from p3pd_lib.store import load_dataset, save_dataset
+
+    store = tmp_path / "store"
+    shutil.copytree(demo_store, store)
+    service = dashboard.ViewService(store)
+    request.addfinalizer(service.close)
+    before = pickle.loads(service.view_bytes("33.07.01", 2024))
+    data = load_dataset(store)
+    w = data.wilayah.copy()
+    w.loc[w["kode_kecamatan"] == "33.07.01", "nama_kecamatan"] = "Kecamatan Baru"
+    save_dataset({"wilayah": w}, store)  # an import while the server runs
+    after = pickle.loads(service.view_bytes("33.07.01", 2024))
+    assert before.identitas["nama_kecamatan"] != "Kecamatan Baru"
+    assert after.identitas["nama_kecamatan"] == "Kecamatan Baru"
