@@ -1095,7 +1095,8 @@ def spending_tables(
     >>> len(ind), len(comp), sorted(set(rules["aturan"]))
     (10, 12, ['BLT', 'KETAHANAN_PANGAN', 'OPERASIONAL', 'PERSONEL'])
     """
-    return _spending_tables(mapped, layanan, rules, target_realisasi, executor)[:3]
+    ind, comp, compliance, _ = _spending_tables(mapped, layanan, rules, target_realisasi, executor, summary=False)
+    return ind, comp, compliance
 
 
 def spending_tables_with_summary(
@@ -1121,12 +1122,14 @@ def spending_tables_with_summary(
     >>> spending_tables_with_summary(map_apbdes(lines))[3][["bel01", "bel07", "aturan_dd_patuh"]].values.tolist()
     [[25.0, 75.0, <NA>]]
     """
-    return _spending_tables(mapped, layanan, rules, target_realisasi, executor)
+    ind, comp, compliance, table = _spending_tables(mapped, layanan, rules, target_realisasi, executor, summary=True)
+    return ind, comp, compliance, table  # type: ignore[return-value]
 
 
 def _spending_tables(mapped: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd.DataFrame | None,
-                     target_realisasi: float, executor: Executor | None
-                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                     target_realisasi: float, executor: Executor | None, *, summary: bool
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    # The summary reads matrices that _spending_indicators and _dana_desa_compliance leave on ``sp``.
     sp = _Spending(mapped)
     if executor is None:
         ind = _spending_indicators(sp, mapped, layanan, rules, target_realisasi)
@@ -1137,7 +1140,7 @@ def _spending_tables(mapped: pd.DataFrame, layanan: pd.DataFrame | None, rules: 
         f_comp = executor.submit(_spending_composition, sp)
         compliance = _dana_desa_compliance(sp, mapped, rules)
         ind, comp = f_ind.result(), f_comp.result()
-    return ind, comp, compliance, _spending_summary(sp)
+    return ind, comp, compliance, _spending_summary(sp) if summary else None
 
 
 def _spending_summary(sp: "_Spending") -> pd.DataFrame:

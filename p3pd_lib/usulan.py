@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .belanja import JENIS_BARIS, _codes  # line types as the mapping writes them
 from .belanja import LABEL_SEKTOR as BELANJA_LABEL_SEKTOR
 from .belanja import normalize_kode_kegiatan  # one normaliser for all kegiatan codes
 from .errors import DataError, ParameterError
@@ -188,11 +189,7 @@ def _belanja_lines(mapped_apbdes: pd.DataFrame, columns: list[str]) -> pd.DataFr
     The columns are chosen before the rows: selecting rows of all the text
     columns of millions of lines would copy them all for nothing.
     """
-    jenis = mapped_apbdes["jenis_baris"]
-    if isinstance(jenis.dtype, pd.CategoricalDtype) and "belanja" in list(jenis.cat.categories):
-        is_spend = jenis.cat.codes.to_numpy() == list(jenis.cat.categories).index("belanja")
-    else:
-        is_spend = jenis.astype("string").eq("belanja").fillna(False).to_numpy(dtype=bool)
+    is_spend = _codes(mapped_apbdes["jenis_baris"], JENIS_BARIS) == JENIS_BARIS.index("belanja")
     return mapped_apbdes[columns][is_spend]
 
 
