@@ -179,6 +179,21 @@ def sector_scores(skor_sektor: pd.DataFrame, title: str = "Skor sektor per desa 
     return _figure([trace], title, _bar_height(len(order), 24, 160), {"yaxis": {"autorange": "reversed"}})
 
 
+def _hbar(v: np.ndarray, names: Any, warna: np.ndarray, text: list[str], **extra: Any) -> dict[str, Any]:
+    """One horizontal bar per desa: value ``v`` (missing drawn as 0 with its own text), colour per bar."""
+    return dict(
+        type="bar",
+        x=np.nan_to_num(v),
+        y=names,
+        orientation="h",
+        marker={"color": _colours([str(w) for w in warna])},
+        text=text,
+        textposition="outside",
+        hovertemplate="%{y}: %{text}<extra></extra>",
+        **extra,
+    )
+
+
 def composite_index(indeks: pd.DataFrame, title: str = "Indeks Capaian Layanan Dasar per desa") -> go.Figure:
     """Horizontal bars of the composite index (``nama_desa, indeks_capaian``), sorted."""
     if indeks.empty:
@@ -187,16 +202,7 @@ def composite_index(indeks: pd.DataFrame, title: str = "Indeks Capaian Layanan D
     v = df["v"].to_numpy()
     # No official bands exist for the composite: one neutral colour, grey for no value.
     warna = np.where(np.isnan(v), WARNA_KELAS["abu"], WARNA_TINGKAT["kecamatan"])
-    trace = dict(
-        type="bar",
-        x=np.nan_to_num(v),
-        y=_s(df["nama_desa"]),
-        orientation="h",
-        marker={"color": _colours([str(w) for w in warna])},
-        text=["–" if np.isnan(x) else f"{x:.2f}" for x in v],
-        textposition="outside",
-        hovertemplate="%{y}: %{text}<extra></extra>",
-    )
+    trace = _hbar(v, _s(df["nama_desa"]), warna, ["–" if np.isnan(x) else f"{x:.2f}" for x in v])
     return _figure([trace], title, _bar_height(len(df)), {"xaxis": {"range": [0, 1.1], "title": {"text": "Indeks (0–1)"}}})
 
 
@@ -371,17 +377,8 @@ def share_against_line(
         warna = np.where(np.isnan(v), WARNA_KELAS["abu"], np.where(v > garis, WARNA_KELAS["merah"], WARNA_KELAS["hijau"]))
     else:
         warna = np.where(np.isnan(v), WARNA_KELAS["abu"], np.where(v < garis, WARNA_KELAS["merah"], WARNA_KELAS["hijau"]))
-    trace = dict(
-        type="bar",
-        x=np.nan_to_num(v),
-        y=_s(d["nama_desa"]),
-        orientation="h",
-        marker={"color": _colours([str(w) for w in warna])},
-        text=["tidak ada data" if np.isnan(x) else f"{x:.1f}%" for x in v],
-        textposition="outside",
-        hovertemplate="%{y}: %{text}<extra></extra>",
-        showlegend=False,
-    )
+    trace = _hbar(v, _s(d["nama_desa"]), warna, ["tidak ada data" if np.isnan(x) else f"{x:.1f}%" for x in v],
+                  showlegend=False)
     layout: dict[str, Any] = {}
     if garis is not None and not np.isnan(garis):
         layout["shapes"] = [_vline(float(garis), dict(color="#212121", dash="dash", width=2))]
