@@ -51,7 +51,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .errors import DataError, ParameterError
-from .indicators import _TEXT_CODES, _arrow_of, _remember, _text_codes
+from .textcodes import _arrow_of, _text_codes
 from .paths import parameter_file
 
 # --- vocabulary ---------------------------------------------------------------------------------
@@ -341,46 +341,57 @@ def _rekening_codes(rek: pd.Series) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     return idx, [_normalize_rekening(u) for u in uniques]
 
 
-_STRING = pd.StringDtype("pyarrow")
-# Above this many pieces the slices are copied into one chunk (many chunks slow later reads).
-_MAX_PIECES = 64
+def _sorted_categorical(codes: np.ndarray, uniques: np.ndarray, dtype: Any, *,
+                        all_present: bool = False) -> pd.Categorical:
+    """The Categorical of ``uniques[codes]`` (code −1 = missing): categories are the values present, sorted.
 
-
-def _drop_rows(df: pd.DataFrame, drop: np.ndarray, carry: tuple[str, ...] = ()) -> pd.DataFrame:
-    """``df.iloc[~drop]``, building string columns from slices of the runs of rows kept.
-
-    The dropped rows (kelurahan lines) sit in runs, so each string column of
-    the result is made of zero-copy slices of the original Arrow data (copied
-    into one chunk, a plain memory copy, when there are many runs) instead of
-    a row-by-row ``take``; numbers are copied as usual. Values, dtypes and
-    index are those of ``df.iloc``. Known codes of the text columns named in
-    ``carry`` (see :func:`~p3pd_lib.indicators._text_codes`) are handed on to
-    the new columns.
+    Sorted categories make sorting by the column sort its text, and only the
+    values present are kept (no category of a dropped kelurahan line).
+    ``all_present``: the caller knows every value occurs (codes straight
+    from :func:`~p3pd_lib.textcodes._text_codes`), which saves a pass.
     """
-    keep = np.flatnonzero(~drop)
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], (~drop).astype(np.int8), [0]))))
-    starts, stops = edges[::2], edges[1::2]
-    sliced: dict[str, Any] = {}
-    if not df.columns.has_duplicates:
-        for col in df.columns:
-            s = df[col]
-            if s.dtype != _STRING:
-                continue
-            ca = s.array.__arrow_array__()
-            pieces = [c for a, b in zip(starts, stops) for c in ca.slice(int(a), int(b - a)).chunks]
-            if len(pieces) > _MAX_PIECES:
-                pieces = [pa.concat_arrays(pieces)]
-            sliced[col] = pd.arrays.ArrowStringArray(pa.chunked_array(pieces, type=ca.type))
-    rest = (df.drop(columns=list(sliced)) if sliced else df).iloc[keep]
-    out = rest.assign(**sliced)[list(df.columns)] if sliced else rest
-    for col in [c for c in carry if c in df.columns] if not df.columns.has_duplicates else ():
-        src = _arrow_of(df[col])
-        hit = _TEXT_CODES.get(id(src)) if src is not None else None
-        if hit is not None and hit[0]() is src:
-            dst = _arrow_of(out[col])
-            if dst is not None and dst is not src:
-                _remember(dst, hit[1][keep], hit[2])
-    return out
+    k = len(uniques)
+    if all_present:
+        present = np.arange(k)
+    else:
+        seen = np.zeros(k + 1, dtype=bool)
+        seen[codes] = True  # code -1 marks the last slot
+        present = np.flatnonzero(seen[:k])
+    order = present[np.argsort(uniques[present], kind="stable")]
+    if len(order) == k and bool((order == np.arange(k)).all()):
+        new_codes = codes  # already numbered in sorted order (e.g. kode_desa of a sorted table)
+    else:
+        new = np.full(k + 1, -1, dtype=np.int32)  # last slot: missing stays missing
+        new[order] = np.arange(len(order), dtype=np.int32)
+        new_codes = new[codes]
+    return pd.Categorical.from_codes(new_codes, categories=pd.Index(uniques[order], dtype=dtype))
+
+
+def _compact_lines(df: pd.DataFrame, keep: np.ndarray | None, given: dict[str, Any]) -> pd.DataFrame:
+    """``df`` at rows ``keep`` (every row when ``None``), its text columns as categoricals.
+
+    The APBDes has millions of lines but only hundreds or thousands of
+    distinct codes and names: rebuilding each text column from its cached
+    integer codes (see :func:`~p3pd_lib.textcodes._text_codes`) takes a few
+    megabytes where copying the strings of the lines kept took about 750 MB
+    (and, in a fresh process, more time faulting that memory in than the
+    mapping itself). ``given`` holds columns already built for the rows kept;
+    they replace those of ``df`` in place. Values and index are those of
+    ``df.iloc[keep]``.
+    """
+    if df.columns.has_duplicates:  # not a valid apbdes table; keep the plain row selection
+        out = df if keep is None else df.iloc[keep]
+        return out.assign(**given)
+    text = [c for c in df.columns if c not in given and isinstance(df[c].dtype, pd.StringDtype)]
+    rest = df.drop(columns=[*text, *given])
+    if keep is not None:
+        rest = rest.iloc[keep]
+    built = dict(given)
+    for col in text:
+        codes, uniques = _text_codes(df[col])
+        built[col] = _sorted_categorical(codes if keep is None else codes[keep], uniques, df[col].dtype,
+                                         all_present=keep is None)
+    return rest.assign(**built)[list(df.columns)]
 
 
 def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> pd.Series:
@@ -474,7 +485,11 @@ def map_apbdes(
     unknown or empty code, counted in ``lainnya``) and ``penanda_dd`` (the Dana
     Desa earmark the line counts for: BLT, KETAHANAN_PANGAN, OPERASIONAL or
     ``<NA>``). The mapping columns are ``<NA>`` on pendapatan/pembiayaan lines.
-    The added columns are categoricals (compact, fast to group).
+    The added columns and the text columns of ``apbdes`` (``kode_desa``,
+    ``kode_kegiatan``, ``nama_kegiatan``, …) are categoricals whose
+    categories are the values present, sorted: a few distinct codes and names
+    repeated over millions of lines (compact, fast to group; values compare
+    and sort as the text). Numbers keep their dtype.
 
     Lines of kelurahan (see :func:`is_kelurahan`) are dropped: kelurahan have
     no APBDes and are outside every spending indicator; report them with the
@@ -500,19 +515,21 @@ def map_apbdes(
         """Per-line values of the full table → those of the lines kept."""
         return codes if keep is None else codes[keep]
 
-    # Codes are read from the full table (the quality checks read it too, so they are computed
-    # once) and the codes of the grouping columns are handed on to the rows kept.
+    # Codes are read from the full table (the quality checks read it too, so they are computed once).
     kk_idx, kk_uniques = _text_codes(apbdes["kode_kegiatan"])
     rk_idx, rk_parts = _rekening_codes(apbdes["kode_rekening"])
-    # The columns later steps group by keep their codes (sumber_dana is only read on the rows kept).
-    df = apbdes if keep is None else _drop_rows(apbdes, kel, carry=("kode_desa", "kode_kegiatan", "kode_rekening"))
-    n = len(df)
+    n = len(apbdes) if keep is None else len(keep)
 
     # kegiatan codes: normalise distinct values, then resolve them against the mapping.
     kk_norm = [_normalize_one(u) for u in kk_uniques]
     kk_norm_arr = pd.array(kk_norm + [pd.NA], dtype="string")  # last slot = missing code
     kk_idx = rows(kk_idx)
     kk_idx = np.where(kk_idx < 0, len(kk_norm), kk_idx)
+    norm_codes, norm_uniques = pd.factorize(kk_norm_arr, use_na_sentinel=True)  # raw variants of one code meet
+    kk_dtype = apbdes["kode_kegiatan"].dtype if isinstance(apbdes["kode_kegiatan"].dtype, pd.StringDtype) else "string"
+    kode_norm = _sorted_categorical(np.asarray(norm_codes, dtype=np.int32)[kk_idx],
+                                    np.asarray(norm_uniques, dtype=object), kk_dtype)
+    df = _compact_lines(apbdes, keep, {"kode_kegiatan": kode_norm})
 
     # Text the keywords look at: the kegiatan name, the uraian where the name is empty.
     if "nama_kegiatan" in df.columns:
@@ -620,13 +637,7 @@ def map_apbdes(
     def per_row(res: np.ndarray) -> np.ndarray:
         return res[pair_idx] if n else np.empty(0, dtype=np.int64)
 
-    if n and list(kk_uniques) == kk_norm[: len(kk_uniques)] and len(kk_uniques) == len(kk_norm):
-        kode_norm = df["kode_kegiatan"]  # already canonical: skip a 6-million-row copy
-    else:
-        kode_norm = pd.Series(kk_norm_arr.take(kk_idx) if n else pd.array([], dtype="string"), index=df.index,
-                              dtype="string")
     return df.assign(
-        kode_kegiatan=kode_norm,
         jenis_baris=_categorical(jenis, JENIS_BARIS),
         sektor=_categorical(per_row(res_sek), sek_cats),
         kelompok=_categorical(per_row(res_kel), kel_cats),
@@ -676,7 +687,7 @@ def unmapped_lines(mapped: pd.DataFrame) -> pd.DataFrame:
 
 def _sorted_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(s, sort=True)`` from the cached codes: only the distinct values are sorted."""
-    if _arrow_of(s) is None:
+    if _arrow_of(s) is None and not isinstance(s.dtype, pd.CategoricalDtype):
         idx, uniq = pd.factorize(s, sort=True, use_na_sentinel=True)
         return np.asarray(idx, dtype=np.int64), np.asarray(pd.Index(uniq).astype(object), dtype=object)
     codes, uniques = _text_codes(s)

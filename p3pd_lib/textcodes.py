@@ -41,6 +41,23 @@ def _remember(ca: Any, codes: np.ndarray, uniques: np.ndarray) -> None:
     _TEXT_CODES[key] = (weakref.ref(ca, lambda _r, key=key: _TEXT_CODES.pop(key, None)), codes, uniques)
 
 
+def _first_appearance(raw: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber codes ``0 <= raw < k`` (−1 = missing) in order of first appearance, unused codes dropped.
+
+    Returns the new ``int32`` codes and, per new code, the old code it stands for.
+    Found without sorting the rows: one reversed scatter gives each old code's first row.
+    """
+    n = len(raw)
+    first = np.full(k + 1, n, dtype=np.int64)
+    first[raw[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
+    first = first[:k]
+    used = np.flatnonzero(first < n)
+    order = used[np.argsort(first[used], kind="stable")]
+    new_code = np.full(k + 1, -1, dtype=np.int32)  # last slot: missing stays -1
+    new_code[order] = np.arange(len(order), dtype=np.int32)
+    return new_code[raw], order
+
+
 def _text_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer code per row (−1 = missing) and the distinct values (object array) of a text column.
 
@@ -48,27 +65,36 @@ def _text_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     kit's Arrow string columns the result is computed once per column and
     reused by every function that groups by it (the 5-million-line APBDes is
     grouped by ``kode_desa`` in nearly every spending and quality function).
-    The returned arrays are read-only; codes are ``int32`` for Arrow columns
-    (half the memory of a cached column), ``int64`` otherwise.
+    Categoricals are renumbered from their own codes, without hashing a
+    string; they are not cached, because pandas may write into a
+    Categorical's codes in place. The returned arrays are read-only; codes
+    are ``int32`` for Arrow columns and categoricals, ``int64`` otherwise.
 
     >>> c, u = _text_codes(pd.Series(["b", None, "a", "b"], dtype="string"))
     >>> c.tolist(), u.tolist()
     ([0, -1, 1, 0], ['b', 'a'])
+    >>> c, u = _text_codes(pd.Series(["b", None, "a", "b"], dtype="category"))
+    >>> c.tolist(), u.tolist()
+    ([0, -1, 1, 0], ['b', 'a'])
     """
-    ca = _arrow_of(s)
-    if ca is None:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = s.cat.categories
+        codes, order = _first_appearance(np.asarray(s.cat.codes, dtype=np.int64), len(cats))
+        return codes, np.asarray(cats.take(order).astype(object), dtype=object)
+    key = _arrow_of(s)
+    if key is None:
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
         return np.asarray(codes, dtype=np.int64), np.asarray(pd.Index(uniques).astype(object), dtype=object)
-    hit = _TEXT_CODES.get(id(ca))
-    if hit is not None and hit[0]() is ca:
+    hit = _TEXT_CODES.get(id(key))
+    if hit is not None and hit[0]() is key:
         return hit[1], hit[2]
-    enc = ca.dictionary_encode()
+    enc = key.dictionary_encode()
     if enc.num_chunks:
         codes = np.concatenate([c.indices.fill_null(-1).to_numpy() for c in enc.chunks]).astype(np.int32)
         uniques = np.asarray(enc.chunk(0).dictionary.to_pylist(), dtype=object)
     else:
         codes, uniques = np.empty(0, dtype=np.int32), np.empty(0, dtype=object)
-    _remember(ca, codes, uniques)
+    _remember(key, codes, uniques)
     return codes, uniques
 
 
@@ -95,17 +121,7 @@ def remember_dictionary(s: pd.Series, indices: Any, dictionary: Any) -> bool:
     if ca is None or len(indices) != len(ca):
         return False
     raw = np.asarray(indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    k = len(dictionary)
-    n = len(raw)
-    # First row of every dictionary entry (n = unused), found without sorting the rows.
-    first = np.full(k + 1, n, dtype=np.int64)
-    first[raw[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
-    first = first[:k]
-    used = np.flatnonzero(first < n)
-    order = used[np.argsort(first[used], kind="stable")]
-    new_code = np.full(k + 1, -1, dtype=np.int32)  # last slot: missing stays -1
-    new_code[order] = np.arange(len(order), dtype=np.int32)
-    codes = new_code[raw]
+    codes, order = _first_appearance(raw, len(dictionary))
     uniques = np.asarray(dictionary.take(order).to_pylist(), dtype=object) if len(order) else np.empty(0, object)
     _remember(ca, codes, uniques)
     return True

@@ -442,8 +442,8 @@ def test_spending_tables_equal_the_three_separate_calls(two_villages):
     pd.testing.assert_frame_equal(rules, belanja.dana_desa_compliance(mapped))
 
 
-def test_kelurahan_drop_keeps_values_dtypes_and_index_of_iloc():
-    # Kelurahan lines in two separate runs: the kept rows are assembled from slices.
+def test_kelurahan_drop_keeps_values_and_index_of_iloc_with_text_as_sorted_categoricals():
+    # Kelurahan lines in two separate runs, among desa lines.
     apb = pd.concat([
         lines([("02.01.01", "PAUD", "5.2.1", "DDS", 10), ("01.01.01", "Siltap", "5.1.1", "ADD", 20)]),
         lines([("02.02.01", "Polindes", "5.2.1", "DDS", 999)], kode_desa=KEL),
@@ -452,15 +452,39 @@ def test_kelurahan_drop_keeps_values_dtypes_and_index_of_iloc():
         lines([("05.03.01", "BLT", "5.4.1", "DDS", 40)]),
     ], ignore_index=True).astype({"kode_desa": "string", "kode_kegiatan": "string", "nama_kegiatan": "string",
                                   "kode_rekening": "string", "sumber_dana": "string"})
+    before = apb.copy()
     mapped = belanja.map_apbdes(apb)
+    pd.testing.assert_frame_equal(apb, before)  # input untouched
     expected = apb.iloc[[0, 1, 3, 5]]
-    pd.testing.assert_frame_equal(mapped[list(apb.columns)], expected)
+    text = ["kode_desa", "kode_kegiatan", "nama_kegiatan", "kode_rekening", "uraian", "sumber_dana"]
+    as_text = {c: apb[c].dtype for c in text}  # "string", or pandas' default "str" for uraian
+    # Same values and index as iloc; text columns become categoricals of the values present, sorted,
+    # whose categories keep the column's text dtype.
+    pd.testing.assert_frame_equal(mapped[list(apb.columns)].astype(as_text), expected)
+    for c in text:
+        assert isinstance(mapped[c].dtype, pd.CategoricalDtype), c
+        cats = mapped[c].cat.categories
+        assert cats.dtype == apb[c].dtype and cats.tolist() == sorted(set(expected[c].dropna())), c
+    assert KEL not in mapped["kode_desa"].cat.categories  # no category left by a dropped kelurahan line
+    assert mapped["nama_kegiatan"].cat.categories.tolist() == ["BLT", "Jalan", "PAUD", "Siltap"]
+    assert mapped["anggaran"].dtype == apb["anggaran"].dtype
     assert mapped["anggaran"].tolist() == [10.0, 20.0, 30.0, 40.0]
-    # Grouping the new columns uses the codes handed on from the full table: same groups as pandas.
+    # Sorting by a text column sorts its text.
+    assert mapped.sort_values("nama_kegiatan")["nama_kegiatan"].astype("string").tolist() == \
+        ["BLT", "Jalan", "PAUD", "Siltap"]
     assert belanja.spending_indicators(mapped)["kode_desa"].unique().tolist() == [D1, D2]
-    # Many separate runs of kelurahan lines (the kept slices are then copied into one chunk).
+    # Many separate runs of kelurahan lines.
     many = pd.concat([apb.iloc[[0, 2]]] * 80, ignore_index=True)
-    pd.testing.assert_frame_equal(belanja.map_apbdes(many)[list(apb.columns)], many.iloc[::2])
+    got = belanja.map_apbdes(many)[list(apb.columns)].astype(as_text)
+    pd.testing.assert_frame_equal(got, many.iloc[::2])
+
+
+def test_kode_kegiatan_variants_become_one_category():
+    apb = lines([("02.01.01.", "PAUD", "5.2.1", "DDS", 10), ("2.1.1", "PAUD", "5.2.1", "DDS", 5),
+                 (None, None, "4.2.1", "DDS", 100)])
+    mapped = belanja.map_apbdes(apb)
+    assert mapped["kode_kegiatan"].cat.categories.tolist() == ["02.01.01"]
+    assert mapped["kode_kegiatan"].astype("string").tolist() == ["02.01.01", "02.01.01", pd.NA]
 
 
 def test_cached_codes_follow_a_changed_column():
