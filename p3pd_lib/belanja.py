@@ -337,8 +337,20 @@ def _normalize_rekening(code: Any) -> tuple[str, ...]:
 
 def _rekening_codes(rek: pd.Series) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     """Factorised kode_rekening: row codes and the parsed parts of each distinct value."""
-    idx, uniques = _text_codes(rek)
+    idx, uniques = _value_codes(rek)
     return idx, [_normalize_rekening(u) for u in uniques]
+
+
+def _value_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer code per row (−1 = missing) and the value of each code, in no particular order.
+
+    For a categorical these are its own codes and categories (no pass over the
+    rows); otherwise :func:`~p3pd_lib.textcodes._text_codes`. For lookups
+    that work per distinct value, where the numbering does not matter.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return np.asarray(s.cat.codes), np.asarray(s.cat.categories.astype(object), dtype=object)
+    return _text_codes(s)
 
 
 def _sorted_categorical(codes: np.ndarray, uniques: np.ndarray, dtype: Any, *,
@@ -687,7 +699,12 @@ def unmapped_lines(mapped: pd.DataFrame) -> pd.DataFrame:
 
 def _sorted_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(s, sort=True)`` from the cached codes: only the distinct values are sorted."""
-    if _arrow_of(s) is None and not isinstance(s.dtype, pd.CategoricalDtype):
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        # Ranks straight from the category codes (map_apbdes's text columns): no pass over strings.
+        cat = _sorted_categorical(np.asarray(s.cat.codes), np.asarray(s.cat.categories.astype(object), dtype=object),
+                                  object)
+        return np.asarray(cat.codes, dtype=np.int64), np.asarray(cat.categories, dtype=object)
+    if _arrow_of(s) is None:
         idx, uniq = pd.factorize(s, sort=True, use_na_sentinel=True)
         return np.asarray(idx, dtype=np.int64), np.asarray(pd.Index(uniq).astype(object), dtype=object)
     codes, uniques = _text_codes(s)
@@ -725,14 +742,30 @@ class _Groups:
         uniq = pd.array(np.asarray(d_uniq, dtype=object), dtype="string") if len(d_uniq) else pd.array([], dtype="string")
         self.kode_desa = uniq.take(used // span) if self.n else pd.array([], dtype="string")
         self.tahun = pd.array(used % span + tmin, dtype="Int64")
+        # APBDes tables list a desa-year's lines together: then sums run over contiguous runs of lines
+        # (np.add.reduceat), cheaper than scattering every line into its group. Lines in no order
+        # at all (more than one run per 8 lines) keep the scatter.
+        starts = np.flatnonzero(self.code[1:] != self.code[:-1]) + 1 if len(self.code) else self.code
+        self._runs: np.ndarray | None = None
+        if len(self.code) and len(starts) + 1 <= len(self.code) // 8:
+            self._runs = np.concatenate(([0], starts))
+            self._run_group = self._code_or_n[self._runs]
 
     def sum(self, weights: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Σ weights per group over the lines where ``mask`` holds."""
+        if self._runs is not None:
+            picked = weights if mask is None else np.where(mask, weights, 0.0)
+            by_run = np.add.reduceat(np.asarray(picked, dtype=float), self._runs)
+            return np.bincount(self._run_group, weights=by_run, minlength=self.n + 1)[: self.n]
         cell = self._code_or_n if mask is None else np.where(mask, self._code_or_n, self.n)
         return np.bincount(cell, weights=weights, minlength=self.n + 1)[: self.n]
 
     def any(self, mask: np.ndarray) -> np.ndarray:
         """Whether each group has at least one line where ``mask`` holds."""
+        if self._runs is not None:
+            out = np.zeros(self.n + 1, dtype=bool)
+            out[self._run_group[np.logical_or.reduceat(np.asarray(mask, dtype=bool), self._runs)]] = True
+            return out[: self.n]
         return np.bincount(np.where(mask, self._code_or_n, self.n), minlength=self.n + 1)[: self.n] > 0
 
     def by(self, category: np.ndarray, k: int, weights: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -523,3 +523,30 @@ def test_spending_summary_equals_its_pivot_definition(demo_dataset, two_villages
         ind, comp, rules, summary = belanja.spending_tables_with_summary(mapped, layanan)
         pd.testing.assert_frame_equal(summary, _summary_by_pivot(ind, rules), check_dtype=True)
         assert (ind, comp, rules)[0].equals(belanja.spending_tables(mapped, layanan)[0])
+
+
+def test_group_sums_over_runs_of_lines_equal_the_scatter_over_shuffled_lines():
+    # Lines listed desa-year by desa-year take the run path; the same lines shuffled take the scatter.
+    rng = np.random.default_rng(7)
+    parts = []
+    for desa in (D1, D2):
+        for tahun in (2023, 2024):
+            rows = [(kk, "Kegiatan", rek, sd, float(rng.integers(1, 500)) * 1000.5)
+                    for kk, rek, sd in zip(rng.choice(["02.01.01", "01.01.01", "02.02.01", "05.03.01"], 12),
+                                           rng.choice(["5.1.1", "5.2.1", "4.2.1.01"], 12),
+                                           rng.choice(["DDS", "ADD"], 12))]
+            parts.append(lines(rows, kode_desa=desa, tahun=tahun))
+    ordered = pd.concat(parts, ignore_index=True)
+    shuffled = ordered.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    m_ord, m_shuf = belanja.map_apbdes(ordered), belanja.map_apbdes(shuffled)
+    assert belanja._Groups(m_ord)._runs is not None
+    assert belanja._Groups(m_shuf)._runs is None
+    for a, b in zip(belanja.spending_tables(m_ord), belanja.spending_tables(m_shuf)):
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
+    # and the run sums are the plain pandas sums
+    g = belanja._Groups(m_ord)
+    amount = m_ord["anggaran"].to_numpy(dtype=float)
+    spend = (m_ord["jenis_baris"] == "belanja").to_numpy()
+    expected = m_ord.assign(x=np.where(spend, amount, 0.0)).groupby(["kode_desa", "tahun"], observed=True)["x"].sum()
+    assert np.allclose(g.sum(amount, spend), expected.to_numpy(), rtol=1e-12)
+    assert g.any(spend).all() and not g.any(np.zeros(len(m_ord), dtype=bool)).any()
