@@ -981,7 +981,8 @@ def desa_budget_lines(ws: Workshop, kode_desa: str | None = None) -> pd.DataFram
                & (mapped["tahun"] == ws.tahun).fillna(False).to_numpy(dtype=bool)
                & (mapped["jenis_baris"].astype("string") == "belanja").fillna(False).to_numpy(dtype=bool)]
     cols = ["kode_kegiatan", "nama_kegiatan", "sumber_dana", "anggaran", "sektor", "kelompok", "alasan_pemetaan"]
-    out = m[cols].assign(sektor=m["sektor"].astype("string"), kelompok=m["kelompok"].astype("string"))
+    # A handful of lines shown to people: plain text, not the kabupaten-wide categories of the mapped table.
+    out = m[cols].astype({c: "string" for c in cols if c != "anggaran"})
     return out.sort_values(["kode_kegiatan"], kind="stable").reset_index(drop=True)
 
 
