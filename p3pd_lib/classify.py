@@ -77,6 +77,8 @@ KELAS_BELANJA_LABEL = {
     "perlu_perbaikan": "Perlu perbaikan",
     "tidak_ada_data": "Data belum lengkap",
 }
+# Order of the class codes inside :func:`spending_quality_class` (its rules, first match wins).
+_KELAS_BELANJA = ("perlu_perbaikan", "tidak_ada_data", "berkualitas", "cukup")
 
 
 # --------------------------------------------------------------------------- parameters
@@ -297,10 +299,11 @@ class _CatInfo:
             if unknown:
                 raise ParameterError(f"Indikator tidak ada dalam katalog: {', '.join(unknown)}.")
         self.pos = pos
-        target_c = np.append(cat["target"].to_numpy(dtype="float64", na_value=np.nan), np.nan)
-        self.target = target_c[pos]  # pos −1 picks the appended NaN
-        higher_c = np.append((cat["arah"].astype(str) == "higher").to_numpy(dtype=bool), False)
-        self.higher = higher_c[pos]
+        # Per catalogue entry, with one extra slot that rows of unknown indicators (pos −1) pick.
+        self.target_c = np.append(cat["target"].to_numpy(dtype="float64", na_value=np.nan), np.nan)
+        self.higher_c = np.append((cat["arah"].astype(str) == "higher").to_numpy(dtype=bool), False)
+        self.target = np.take(self.target_c, pos)  # np.take: faster than fancy indexing
+        self.higher = np.take(self.higher_c, pos)
 
     def strings(self, column: str) -> pd.arrays.ArrowStringArray:
         if column not in self.cat.columns:
@@ -369,26 +372,31 @@ def traffic_light(
     b = _as_bands(bands)
     info = _CatInfo(values, catalogue)
     v = _float(values["nilai"])
-    t, higher = info.target, info.higher
+    t, higher, pos = info.target, info.higher, info.pos
     stabil = _bool(values["stabil"]) if "stabil" in values.columns else np.ones(len(values), dtype=bool)
     has_v = ~np.isnan(v)
     usable = has_v & stabil
-    has_t = ~np.isnan(t)
+    no_t = np.isnan(t)
 
+    # Target rule, on values signed so that higher is always better (negating a float is exact,
+    # so ``−v ≥ −(T + EPS)`` is ``v ≤ T + EPS``); the bounds are computed once per indicator with
+    # the same float operations as a per-row formula would use. Codes (int8: two million rows
+    # of them): 0 hijau, 1 kuning, 2 merah, 3 abu.
+    t_c, higher_c = info.target_c, info.higher_c
     with np.errstate(invalid="ignore"):
-        hijau_t = np.where(higher, v >= t - EPS, v <= t + EPS)
-        kuning_t = np.where(higher, v >= t - b.kuning_naik - EPS, v <= t + b.kuning_turun + EPS)
-    # Codes: 0 hijau, 1 kuning, 2 merah, 3 abu.
-    code = np.where(hijau_t, 0, np.where(kuning_t, 1, 2))
+        hijau_c = np.where(higher_c, t_c - EPS, -(t_c + EPS))
+        kuning_c = np.where(higher_c, t_c - b.kuning_naik - EPS, -(t_c + b.kuning_turun + EPS))
+    good = v * np.take(np.where(higher_c, 1.0, -1.0), pos)
+    code = np.where(good >= np.take(kuning_c, pos), np.int8(1), np.int8(2))
+    code[good >= np.take(hijau_c, pos)] = 0
 
     # Tercile rule for indicators without a target.
-    code_tersil = np.full(len(values), 3)
-    pool = usable & ~has_t
+    pool = usable & no_t
     if pool.any():
         idx = np.flatnonzero(pool)
         sub = values.iloc[idx]
         grp_key = pd.DataFrame({"g": _parent_code(sub).to_numpy(), "t": sub["tahun"].to_numpy(),
-                                "i": info.pos[idx]})
+                                "i": pos[idx]})
         gid, _ = _group_ids(grp_key, ["g", "t", "i"])
         work = pd.DataFrame({"gid": gid, "bad": np.where(higher[idx], -v[idx], v[idx])})
         grp = work.groupby("gid", sort=False)["bad"]
@@ -397,14 +405,16 @@ def traffic_light(
         # Integer arithmetic on positions avoids 1/3 rounding: hijau when 3(r−1) < n−1, merah when 3(r−1) > 2(n−1).
         pos3 = 3 * (r - 1)
         cls = np.where(pos3 < n - 1, 0, np.where(pos3 > 2 * (n - 1), 2, 1))
-        code_tersil[idx] = np.where(n >= b.tersil_min_desa, cls, 3)
+        code[idx] = np.where(n >= b.tersil_min_desa, cls, 3)
+    code[~usable] = 3
 
-    code = np.where(usable, np.where(has_t, code, code_tersil), 3)
-    label = np.select(
-        [~has_v, ~stabil, has_t, code == 3],
-        [6, 7, code, 8],
-        default=code + 3,
-    )
+    # Label codes (see _LABELS), first rule wins: no value 6, unstable 7, target rule 0–2,
+    # tercile 3–5 or abu 8. Written from the last rule to the first, so earlier rules win.
+    label = code.copy()
+    if no_t.any():
+        label[no_t] = np.where(code[no_t] == 3, np.int8(8), code[no_t] + np.int8(3))
+    label[~stabil] = 7
+    label[~has_v] = 6
     return values.assign(
         target=_float_array(t),
         sumber_target=info.strings("sumber_target"),
@@ -412,7 +422,7 @@ def traffic_light(
         arah=info.strings("arah"),
         kelas=_str_take(_KELAS_CODE, code),
         label_kelas=_str_take(_LABELS, label),
-        metode=_str_take(("target", "tersil"), np.where(has_t, 0, 1)),
+        metode=_str_take(("target", "tersil"), no_t.view(np.int8)),  # 1 (tersil) where no target
     )
 
 
@@ -498,14 +508,17 @@ def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> 
     t, higher = info.target, info.higher
     stabil = _bool(values["stabil"]) if "stabil" in values.columns else np.ones(len(values), dtype=bool)
     usable = ~np.isnan(v) & ~np.isnan(t) & stabil
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s_high = np.where(t > 0, np.minimum(1.0, v / t), 1.0)
-        s_low = np.where(v > 0, np.minimum(1.0, t / v), 1.0)
-    score = np.where(usable, np.where(higher, s_high, s_low), 0.0)
+    # min(1, v/T) for higher-is-better, min(1, T/v) for lower-is-better, 1 when the divisor is
+    # not positive, 0 when unusable: one division into a prepared array instead of both ratios.
+    num, den = np.where(higher, v, t), np.where(higher, t, v)
+    score = usable.astype(np.float64)
+    with np.errstate(over="ignore"):
+        np.divide(num, den, out=score, where=usable & (den > 0))
+    np.minimum(score, 1.0, out=score)
 
     sektor_ids = list(dict.fromkeys(cat["sektor"].astype(str)))
     sek_of_cat = np.append(pd.Index(sektor_ids).get_indexer(cat["sektor"].astype(str)), -1)
-    sek = sek_of_cat[info.pos]
+    sek = np.take(sek_of_cat, info.pos)
     unit, first = _group_ids(values, keys)
     n_sek = len(sektor_ids)
     # Dense key unit × sector (units numbered by first appearance, sectors in catalogue order),
@@ -755,12 +768,44 @@ def trend(
 # --------------------------------------------------------------------------- spending quality
 
 
+def _sorted_quantile(sorted_values: np.ndarray, bounds: np.ndarray, q: float) -> np.ndarray:
+    """``np.quantile(sorted_values[lo:hi], q)`` (linear) for every non-empty group ``lo, hi`` of ``bounds``.
+
+    ``sorted_values`` holds the groups one after the other, each sorted; ``bounds``
+    are the group boundaries (``len(groups) + 1`` positions). The float operations
+    are numpy's own, in its order (index ``(n − 1)·q``, weight from the index below,
+    interpolation from whichever neighbour is nearer), so every number is the one
+    ``np.quantile`` gives.
+
+    >>> v = np.array([1.0, 2.0, 3.0, 4.0, 10.0, 20.0])
+    >>> b = np.array([0, 4, 6])
+    >>> _sorted_quantile(v, b, 0.75).tolist() == [np.quantile(v[:4], 0.75), np.quantile(v[4:], 0.75)]
+    True
+    """
+    lo, m = bounds[:-1], np.diff(bounds)
+    if isinstance(q, (int, np.integer)):
+        # An integer q (0 or 1) is an exact position: numpy takes that element.
+        return sorted_values[lo + (m - 1) * int(q)]
+    virt = (m - 1) * float(q)
+    below = np.floor(virt)
+    # At or beyond the last element numpy uses the last element on both sides and, having
+    # replaced the lower index by −1, a weight of index + 1.
+    at_end = virt >= m - 1
+    gamma = np.where(at_end, virt + 1, virt - below)
+    prev = np.where(at_end, m - 1, below.astype(np.int64))
+    nxt = np.where(at_end, m - 1, prev + 1)
+    a, b = sorted_values[lo + prev], sorted_values[lo + nxt]
+    with np.errstate(invalid="ignore", over="ignore"):  # infinite shares give NaN, as in numpy
+        diff = b - a
+        return np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+
+
 def _group_quantile(values: np.ndarray, df: pd.DataFrame, keys: Sequence[str], q: float) -> np.ndarray:
     """Per row: the ``q`` quantile (linear) of the non-missing ``values`` of its group over ``keys``.
 
     The numbers of ``Series.groupby(keys, dropna=False).transform(lambda s: s.quantile(q))``
-    (one ``np.quantile`` per group, missing keys forming their own group) without a
-    pandas call per group.
+    (one ``np.quantile`` per group, missing keys forming their own group), computed for all
+    groups at once from one sort instead of a numpy call per group.
     """
     out = np.full(len(values), np.nan)
     if not len(values):
@@ -768,12 +813,14 @@ def _group_quantile(values: np.ndarray, df: pd.DataFrame, keys: Sequence[str], q
     gid, first = _group_ids(df, keys)
     ok = ~np.isnan(values)
     rows = np.flatnonzero(ok)
-    rows = rows[np.argsort(gid[rows], kind="stable")]
-    g_sorted = gid[rows]
-    bounds = np.searchsorted(g_sorted, np.arange(len(first) + 1))
+    rows = rows[np.lexsort((values[rows], gid[rows]))]  # by group, then by value
+    bounds = np.searchsorted(gid[rows], np.arange(len(first) + 1))
     per_group = np.full(len(first), np.nan)
-    for g in np.flatnonzero(bounds[1:] > bounds[:-1]):
-        per_group[g] = np.quantile(values[rows[bounds[g]:bounds[g + 1]]], q)
+    filled = bounds[1:] > bounds[:-1]
+    if filled.any():
+        # Empty groups have no length, so the filled groups' ranges still follow one another.
+        filled_bounds = np.append(bounds[:-1][filled], bounds[-1])
+        per_group[filled] = _sorted_quantile(values[rows], filled_bounds, q)
     return per_group[gid]
 
 
@@ -825,30 +872,26 @@ def spending_quality_class(
     over = b7 > cap + EPS
     breach = known & ~patuh_v
     complete = ~np.isnan(b1) & ~np.isnan(b7) & known
-    kelas = np.select(
-        [over | breach, ~complete, top],
-        ["perlu_perbaikan", "tidak_ada_data", "berkualitas"],
-        default="cukup",
-    )
-    reasons_over = np.where(over, f"Porsi siltap & tunjangan di atas {cap:g}% belanja", "")
-    reasons_breach = np.where(breach, "Aturan Dana Desa tahun ini tidak dipatuhi", "")
-    alasan = np.select(
-        [over & breach, over, breach, ~complete, top],
-        [
-            np.char.add(np.char.add(reasons_over.astype(str), "; "), reasons_breach.astype(str)),
-            reasons_over,
-            reasons_breach,
-            "Data BEL01, BEL07 atau kepatuhan Dana Desa belum lengkap",
-            "Porsi belanja layanan dasar di kuartil teratas kabupaten, siltap dalam batas, aturan Dana Desa dipatuhi",
-        ],
-        default="Belanja dalam batas, tetapi porsi layanan dasar belum di kuartil teratas kabupaten",
-    )
+    # Classes and reasons as codes into a few texts: building a text column from codes is far
+    # cheaper than from a Python object per row.
+    kelas = np.select([over | breach, ~complete, top], [0, 1, 2], default=3)
+    reason_over = f"Porsi siltap & tunjangan di atas {cap:g}% belanja"
+    reason_breach = "Aturan Dana Desa tahun ini tidak dipatuhi"
+    alasan = np.select([over & breach, over, breach, ~complete, top], [0, 1, 2, 3, 4], default=5)
+    alasan_texts = [
+        f"{reason_over}; {reason_breach}",
+        reason_over,
+        reason_breach,
+        "Data BEL01, BEL07 atau kepatuhan Dana Desa belum lengkap",
+        "Porsi belanja layanan dasar di kuartil teratas kabupaten, siltap dalam batas, aturan Dana Desa dipatuhi",
+        "Belanja dalam batas, tetapi porsi layanan dasar belum di kuartil teratas kabupaten",
+    ]
     return spending.assign(
-        batas_bel01=pd.array(thr, dtype="Float64"),
-        bel01_kuartil_atas=pd.array(np.where(np.isnan(b1), None, top), dtype="boolean"),
-        kelas_belanja=pd.array(kelas, dtype="string"),
-        label_belanja=pd.array(pd.Series(kelas).map(KELAS_BELANJA_LABEL).to_numpy(dtype=object), dtype="string"),
-        alasan=pd.array(alasan.astype(object), dtype="string"),
+        batas_bel01=_float_array(thr),
+        bel01_kuartil_atas=pd.arrays.BooleanArray(top, np.isnan(b1)),
+        kelas_belanja=_str_take(_KELAS_BELANJA, kelas),
+        label_belanja=_str_take([KELAS_BELANJA_LABEL[k] for k in _KELAS_BELANJA], kelas),
+        alasan=_str_take(alasan_texts, alasan),
     )
 
 

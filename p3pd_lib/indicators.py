@@ -294,6 +294,8 @@ def catalogue_frame(catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- fast helpers
 # Two million rows of string codes are slow through numpy object arrays; these helpers keep
 # codes in Arrow (pandas' own string storage) and work on integer codes. Shared with classify.
+# At two million rows every pass over the data counts, and a fresh array costs about as much
+# as the arithmetic that fills it: the helpers below avoid temporary copies where they can.
 
 
 from .textcodes import _TEXT_CODES, _arrow_of, _remember, _text_codes  # noqa: E402,F401 (shared helpers)
@@ -310,21 +312,146 @@ def _arrow_str(s: pd.Series) -> pa.ChunkedArray:
     return ca if ca.type == pa.large_string() else ca.cast(pa.large_string())
 
 
-def _codes_in(s: pd.Series, uniques: Sequence[str] | pa.Array) -> np.ndarray:
-    """Position of each value of ``s`` in ``uniques`` (int64, −1 for missing or unknown)."""
+def _codes_lut(s: pd.Series, uniques: Sequence[str] | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, lut)`` with ``lut[codes]`` the position of each value of ``s`` in ``uniques``.
+
+    Positions as :func:`_codes_in` gives them. For the kit's Arrow text columns
+    ``codes`` are the column's cached codes and ``lut`` has one entry per distinct
+    value plus a last one for missing cells (code −1), so a caller can map the
+    few distinct values further (desa → kecamatan) before touching every row.
+    """
     if _arrow_of(s) is not None:
         # Through the column's distinct values (cached): no pass over every cell's text.
         codes, distinct = _text_codes(s)
         wanted = uniques.to_pylist() if isinstance(uniques, (pa.Array, pa.ChunkedArray)) else [str(u) for u in uniques]
-        where = {u: i for i, u in reversed(list(enumerate(wanted)))}  # first position wins, as index_in
+        lut = np.empty(len(distinct) + 1, dtype=np.int64)
+        index = pd.Index(wanted, dtype=object)
+        if index.is_unique:
+            # A hash lookup in C instead of a Python dict over tens of thousands of desa codes.
+            lut[:-1] = index.get_indexer(pd.Index(distinct, dtype=object))
+        else:
+            where = {u: i for i, u in reversed(list(enumerate(wanted)))}  # first position wins, as index_in
+            lut[:-1] = [where.get(u, -1) for u in distinct]
         # The last slot serves missing cells: like index_in, they match a missing value in ``uniques``.
-        lut = np.array([where.get(u, -1) for u in distinct] + [where.get(None, -1)], dtype=np.int64)
-        return lut[codes]
+        lut[-1] = wanted.index(None) if None in wanted else -1
+        return codes, lut
     vs = uniques if isinstance(uniques, pa.Array) else pa.array([str(u) for u in uniques], type=pa.large_string())
     if vs.type != pa.large_string():
         vs = vs.cast(pa.large_string())
     idx = pc.index_in(_arrow_str(s), value_set=vs)
-    return np.asarray(pc.fill_null(idx, -1).to_numpy(), dtype=np.int64)
+    positions = np.asarray(pc.fill_null(idx, -1).to_numpy(), dtype=np.int64)
+    identity = np.append(np.arange(len(vs), dtype=np.int64), -1)  # position −1 stays −1
+    return positions, identity
+
+
+def _codes_in(s: pd.Series, uniques: Sequence[str] | pa.Array) -> np.ndarray:
+    """Position of each value of ``s`` in ``uniques`` (int64, −1 for missing or unknown)."""
+    codes, lut = _codes_lut(s, uniques)
+    return np.take(lut, codes)  # np.take: several times faster than fancy indexing by int32 codes
+
+
+def _first_appearance(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of integer keys in ``[0, space)`` numbered by first appearance, and each code's first row.
+
+    The codes ``pd.factorize`` gives, through a table of ``space`` slots instead
+    of a hash table: several times faster when the keys are dense (region × year
+    keys, years).
+
+    >>> codes, first = _first_appearance(np.array([5, 2, 5, 0]), 6)
+    >>> codes.tolist(), first.tolist()
+    ([0, 1, 0, 2], [0, 1, 3])
+    """
+    n = len(key)
+    period = _period(key)
+    if period:
+        # The keys repeat with this period (a long table with one block of rows per indicator):
+        # number one period and repeat its codes; every key appears first in the first period.
+        codes, first = _first_appearance(key[:period], space)
+        return np.resize(codes, n), first
+    if space <= 64:
+        # A handful of values (years): each one's first row, looked for in the first rows
+        # before the whole array.
+        present = np.flatnonzero(np.bincount(key, minlength=space))
+        first_at = np.full(space, n, dtype=np.int64)
+        head = key[:4096]
+        for value in present.tolist():
+            hits = np.flatnonzero(head == value)
+            first_at[value] = hits[0] if len(hits) else int(np.argmax(key == value))
+    else:
+        first_at = np.full(space, n, dtype=np.int64)
+        first_at[key[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)  # the last write (the first row) wins
+        present = np.flatnonzero(first_at < n)
+    order = present[np.argsort(first_at[present], kind="stable")]
+    code_of = np.empty(space, dtype=np.int64)  # only the slots of present keys are ever read
+    code_of[order] = np.arange(len(order), dtype=np.int64)
+    return np.take(code_of, key), first_at[order]
+
+
+def _period(key: np.ndarray) -> int:
+    """The period ``p`` (``0 < p ≤ len / 2``) when ``key[i] == key[i + p]`` for every ``i``, else 0.
+
+    The candidate is the first recurrence of the first key; a short comparison
+    rejects non-periodic keys before the full one.
+
+    >>> _period(np.array([3, 1, 2, 3, 1, 2, 3])), _period(np.array([3, 1, 3, 2]))
+    (3, 0)
+    """
+    n = len(key)
+    if n < 4:
+        return 0
+    p = int(np.argmax(key[1:n // 2 + 1] == key[0])) + 1
+    if p > n // 2 or key[p] != key[0]:
+        return 0
+    probe = min(n - p, 1024)
+    if not np.array_equal(key[p:p + probe], key[:probe]):
+        return 0
+    return p if np.array_equal(key[p:], key[:-p]) else 0
+
+
+def _dense_enough(space: int, n: int) -> bool:
+    """Whether a table of ``space`` slots is cheaper than hashing ``n`` keys."""
+    return space <= 4 * n + 65_536
+
+
+def _factorize_ints(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``pd.factorize(s)`` (codes, −1 for missing; first rows of the uniques) for an integer column.
+
+    Returns ``None`` when ``s`` is not of an integer dtype or its values are too
+    spread out for a table; the caller then hashes.
+    """
+    dtype = s.dtype
+    if not pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype) or not len(s):
+        return None
+    mask = s.isna().to_numpy(dtype=bool)
+    has_missing = bool(mask.any())
+    if has_missing and mask.all():
+        return None
+    data = s.to_numpy(dtype=np.int64, na_value=0) if has_missing else s.to_numpy(dtype=np.int64)
+    known = data[~mask] if has_missing else data
+    lo, hi = int(known.min()), int(known.max())
+    span = hi - lo + 1
+    if not _dense_enough(span + 1, len(data)):
+        return None
+    key = data - lo
+    if has_missing:
+        key[mask] = span  # one extra slot for missing, removed below
+    codes, first = _first_appearance(key, span + 1)
+    if has_missing:
+        na_code = codes[int(np.argmax(mask))]
+        codes = codes - (codes > na_code)
+        codes[mask] = -1
+        first = np.delete(first, na_code)
+    return codes, first
+
+
+def _factorize_numeric(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of a numeric column as floats: int64 codes (−1 for missing) and float64 uniques."""
+    dense = _factorize_ints(s)
+    if dense is not None:
+        codes, first = dense
+        return codes, s.to_numpy(dtype="float64", na_value=np.nan)[first] if len(first) else np.empty(0)
+    codes, uniques = pd.factorize(_to_float(s), use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype="float64")
 
 
 def _factorize(s: pd.Series) -> tuple[np.ndarray, int]:
@@ -336,8 +463,34 @@ def _factorize(s: pd.Series) -> tuple[np.ndarray, int]:
         ca = _arrow_str(s)
         uniq = pc.unique(ca).drop_null()
         return _codes_in(s, uniq), len(uniq)
+    dense = _factorize_ints(s)
+    if dense is not None:
+        return dense[0], len(dense[1])
     codes, uniq = pd.factorize(s, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), len(uniq)
+
+
+def _key_codes(s: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes in ``[0, card)`` (−1 for missing) that tell the values of one key column apart.
+
+    Unlike :func:`_factorize` the codes need not follow first appearance: an
+    integer column with values close together (years) is coded by its offset
+    from the smallest value, without any pass to find each value's first row.
+    """
+    dtype = s.dtype
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype) and len(s):
+        mask = s.isna().to_numpy(dtype=bool)
+        has_missing = bool(mask.any())
+        if not (has_missing and mask.all()):
+            data = s.to_numpy(dtype=np.int64, na_value=0) if has_missing else s.to_numpy(dtype=np.int64)
+            known = data[~mask] if has_missing else data
+            lo, hi = int(known.min()), int(known.max())
+            if _dense_enough(hi - lo + 1, len(data)):
+                codes = data - lo
+                if has_missing:
+                    codes[mask] = -1
+                return codes, hi - lo + 1
+    return _factorize(s)
 
 
 def _group_ids(df: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -346,10 +499,19 @@ def _group_ids(df: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, np.nd
     Groups are numbered in order of first appearance, so outputs keep the input order.
     """
     n = len(df)
-    key = np.zeros(n, dtype=np.int64)
+    key = np.zeros(n, dtype=np.int64) if not keys else None
+    space = 1
     for col in keys:
-        codes, card = _factorize(df[col])
-        key = key * (card + 1) + (codes + 1)
+        codes, card = _key_codes(df[col])
+        if key is None:
+            key = codes.astype(np.int64)  # always a new array: built on in place below
+        else:
+            key *= card + 1
+            key += codes
+        key += 1  # missing (−1) becomes 0
+        space *= card + 1
+    if _dense_enough(space, n):
+        return _first_appearance(key, space)
     gid, uniq = pd.factorize(key)
     gid = np.asarray(gid, dtype=np.int64)
     first = np.empty(len(uniq), dtype=np.int64)
@@ -357,31 +519,97 @@ def _group_ids(df: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, np.nd
     return gid, first
 
 
+#: Shortest run of equal codes that :func:`_str_take` builds once and shares (see there).
+_RUN_MIN = 4096
+#: Most runs :func:`_str_take` shares; beyond that a plain take is simpler and as fast.
+_RUN_MAX = 1024
+
+
+def _long_runs(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Start and length of each run of equal codes, when every run is at least :data:`_RUN_MIN` long.
+
+    ``None`` otherwise; a cheap look at the first :data:`_RUN_MIN` codes rules out
+    the usual per-row codes before any pass over the whole array.
+    """
+    n = len(codes)
+    if n < 2 * _RUN_MIN or (codes[:_RUN_MIN] != codes[0]).any():
+        return None
+    head = codes[:16 * _RUN_MIN]  # runs this long change value at most 16 times in here
+    if np.count_nonzero(head[1:] != head[:-1]) > 16:
+        return None
+    starts = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    if len(starts) >= _RUN_MAX:
+        return None
+    starts = np.concatenate(([0], starts))
+    lengths = np.diff(np.append(starts, n))
+    return (starts, lengths) if lengths.min() >= _RUN_MIN else None
+
+
 def _str_take(uniques: Sequence[str | None] | pa.Array, codes: np.ndarray) -> pd.arrays.ArrowStringArray:
-    """A pandas ``string`` array with ``uniques[codes]`` (missing where code < 0)."""
+    """A pandas ``string`` array with ``uniques[codes]`` (missing where code < 0).
+
+    Codes in a few long runs (per-indicator attributes of the long value table:
+    one block of rows per indicator) give a chunked array with one chunk per run,
+    chunks of equal value and length being one shared Arrow array: the text of a
+    two-million-row column is then written once per distinct run instead of once
+    per row. Values are the same either way.
+    """
     u = uniques if isinstance(uniques, pa.Array) else pa.array(list(uniques), type=pa.large_string())
     if u.type != pa.large_string():
         u = u.cast(pa.large_string())
-    codes = np.asarray(codes, dtype=np.int64)
+    codes = np.asarray(codes)
+    if codes.dtype.kind not in "iu":  # Arrow takes any integer width: no widening copy needed
+        codes = codes.astype(np.int64)
+    runs = _long_runs(codes)
+    if runs is not None:
+        texts = u.to_pylist()
+        shared: dict[tuple[str | None, int], pa.Array] = {}
+        chunks = []
+        for code, length in zip(codes[runs[0]].tolist(), runs[1].tolist()):
+            text = texts[code] if code >= 0 else None
+            piece = shared.get((text, length))
+            if piece is None:
+                piece = pa.repeat(pa.scalar(text, type=pa.large_string()), length)
+                shared[(text, length)] = piece
+            chunks.append(piece)
+        return pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.large_string()))
     missing = codes < 0
     idx = pa.array(codes, mask=missing) if missing.any() else pa.array(codes)
     return pd.arrays.ArrowStringArray(u.take(idx))
 
 
+def _int_parts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Data (0 where missing) and mask of an ``Int64`` array from floats (NaN → missing)."""
+    mask = np.isnan(values)
+    with np.errstate(invalid="ignore"):  # NaN has no integer value; those slots are reset to 0 below
+        data = values.astype(np.int64)
+    np.putmask(data, mask, 0)
+    return data, mask
+
+
 def _int_array(values: np.ndarray) -> pd.arrays.IntegerArray:
     """``Int64`` array from floats (NaN → missing)."""
-    mask = np.isnan(values)
-    return pd.arrays.IntegerArray(np.where(mask, 0, values).astype(np.int64), mask)
+    return pd.arrays.IntegerArray(*_int_parts(values))
 
 
 def _float_array(values: np.ndarray) -> pd.arrays.FloatingArray:
     """``Float64`` array from floats (NaN → missing)."""
+    values = np.asarray(values, dtype=np.float64)
     mask = np.isnan(values)
-    return pd.arrays.FloatingArray(np.where(mask, 0.0, values).astype(np.float64), mask)
+    return pd.arrays.FloatingArray(np.where(mask, 0.0, values), mask)
+
+
+def _is_plain_number(dtype: Any) -> bool:
+    """Integer or float dtype (numpy or nullable), not boolean."""
+    return (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)) and not (
+        pd.api.types.is_bool_dtype(dtype))
 
 
 def _to_float(s: pd.Series) -> np.ndarray:
-    """Numeric column as float64 with NaN for missing."""
+    """Numeric column as a new float64 array with NaN for missing (callers may write into it)."""
+    if _is_plain_number(s.dtype):
+        # Straight to float64: no intermediate Float64 column. copy=True: never a view of ``s``.
+        return s.to_numpy(dtype="float64", na_value=np.nan, copy=True)
     if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
         s = pd.to_numeric(s, errors="coerce")
     return s.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
@@ -395,6 +623,8 @@ def _count_array(layanan: pd.DataFrame, column: str) -> np.ndarray:
     if column not in layanan.columns:
         return np.full(len(layanan), np.nan)
     s = layanan[column]
+    if _is_plain_number(s.dtype):
+        return s.to_numpy(dtype="float64", na_value=np.nan)
     if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
         try:
             s = pd.to_numeric(s)
@@ -405,23 +635,51 @@ def _count_array(layanan: pd.DataFrame, column: str) -> np.ndarray:
     return s.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _count_array_out(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """Counts as ``Int64`` when all whole numbers (the contract), else ``Float64`` (never rounded)."""
+def _count_matrix(layanan: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, bool]:
+    """Count columns as one (indicator × row) float matrix, and whether every count is a whole number.
+
+    Counts from integer columns (the contract) are whole by construction, which
+    spares :func:`_count_array_out` a check over every value. An absent column
+    is all missing, hence whole too.
+    """
+    out = np.empty((len(columns), len(layanan)), dtype=np.float64)
+    whole = True
+    for j, column in enumerate(columns):
+        out[j] = _count_array(layanan, column)
+        if column in layanan.columns and not pd.api.types.is_integer_dtype(layanan[column].dtype):
+            whole = False
+    return out, whole
+
+
+def _count_array_out(values: np.ndarray, whole: bool = False) -> pd.api.extensions.ExtensionArray:
+    """Counts as ``Int64`` when all whole numbers (the contract), else ``Float64`` (never rounded).
+
+    ``whole=True`` says the caller knows every value is whole (integer source columns).
+    """
+    if whole:
+        return _int_array(values)
     finite = values[~np.isnan(values)]
     if np.all(finite == np.round(finite)):
         return _int_array(values)
     return _float_array(values)
 
 
-def _rates(pemb: np.ndarray, peny: np.ndarray, faktor: np.ndarray, min_pen: np.ndarray):
-    """Vectorised value, stability and overflow flags (NaN-aware, no warnings)."""
-    ok = ~np.isnan(pemb) & ~np.isnan(peny) & (peny > 0) & (pemb >= 0)
-    nilai = np.full(len(pemb), np.nan)
+def _rates(pemb: np.ndarray, peny: np.ndarray, faktor: np.ndarray | float, min_pen: np.ndarray | float):
+    """Vectorised value, stability and overflow flags (NaN-aware, no warnings).
+
+    Works on arrays of any shape; ``faktor`` and ``min_pen`` broadcast (one per row of a matrix).
+    """
+    # A comparison with NaN is False, so these two tests also exclude missing counts.
+    ok = peny > 0
+    ok &= pemb >= 0
+    nilai = np.full(pemb.shape, np.nan)
     # Multiplying before dividing keeps exact rates exact (7*100/50 == 14.0, 7/50*100 != 14.0),
     # which matters for values that sit exactly on a target.
     np.divide(pemb * faktor, peny, out=nilai, where=ok)
-    stabil = ok & (peny >= min_pen)
-    melebihi = ok & (pemb > peny)
+    stabil = peny >= min_pen
+    stabil &= ok
+    melebihi = pemb > peny
+    melebihi &= ok
     return nilai, stabil, melebihi
 
 
@@ -458,33 +716,37 @@ def desa_values(
         years = [tahun] if isinstance(tahun, (int, np.integer)) else list(tahun)
         layanan = layanan[layanan["tahun"].isin(years)]
     n, k = len(layanan), len(cat)
-    pemb = np.concatenate([_count_array(layanan, c) for c in cat["pembilang"]]) if k else np.empty(0)
-    peny = np.concatenate([_count_array(layanan, c) for c in cat["penyebut"]]) if k else np.empty(0)
-    faktor = np.repeat(cat["faktor"].to_numpy(dtype="float64"), n)
-    min_pen = np.repeat(cat["min_penyebut"].to_numpy(dtype="float64", na_value=1.0), n)
+    # One (indicator × row) matrix per count: the catalogue's factor and minimum broadcast over
+    # each indicator's row instead of being repeated two million times; ravel() is the long order.
+    pemb, pemb_whole = _count_matrix(layanan, cat["pembilang"].tolist())
+    peny, peny_whole = _count_matrix(layanan, cat["penyebut"].tolist())
+    faktor = cat["faktor"].to_numpy(dtype="float64")[:, None]
+    min_pen = cat["min_penyebut"].to_numpy(dtype="float64", na_value=1.0)[:, None]
     nilai, stabil, melebihi = _rates(pemb, peny, faktor, min_pen)
     kode = _arrow_str(layanan["kode_desa"])
-    thn = _to_float(layanan["tahun"])
-    ind = np.repeat(np.arange(k, dtype=np.int64), n)
+    tahun_data, tahun_mask = _int_parts(_to_float(layanan["tahun"]))  # once per layanan row, then repeated
+    ind = np.repeat(np.arange(k, dtype=np.int32), n)
     kode_out = pd.arrays.ArrowStringArray(pa.chunked_array(kode.chunks * k, type=pa.large_string()))
-    ind_out = _str_take(cat["id"].tolist(), ind)
+    ids = cat["id"].tolist()
+    ind_out = _str_take(ids, ind)
     if n and k and _arrow_of(layanan["kode_desa"]) is not None and cat["id"].is_unique:
         # The codes of the two key columns are known here; later steps group by them.
         d_codes, d_uniq = _text_codes(layanan["kode_desa"])
         _remember(kode_out.__arrow_array__(), np.tile(d_codes, k), d_uniq)
-        _remember(ind_out.__arrow_array__(), ind.astype(np.int32), np.asarray(cat["id"].tolist(), dtype=object))
+        _remember(ind_out.__arrow_array__(), ind, np.asarray(ids, dtype=object))
     return pd.DataFrame(
         {
             "kode_desa": kode_out,
-            "tahun": _int_array(np.tile(thn, k)),
+            "tahun": pd.arrays.IntegerArray(np.tile(tahun_data, k), np.tile(tahun_mask, k)),
             "indikator": ind_out,
             "sektor": _str_take(cat["sektor"].tolist(), ind),
-            "pembilang": _count_array_out(pemb),
-            "penyebut": _count_array_out(peny),
-            "nilai": _float_array(nilai),
-            "stabil": stabil,
-            "pembilang_melebihi": melebihi,
-        }
+            "pembilang": _count_array_out(pemb.ravel(), pemb_whole),
+            "penyebut": _count_array_out(peny.ravel(), peny_whole),
+            "nilai": _float_array(nilai.ravel()),
+            "stabil": stabil.ravel(),
+            "pembilang_melebihi": melebihi.ravel(),
+        },
+        copy=False,  # every array above is new and only ours: no second copy of two million rows
     )
 
 
@@ -557,21 +819,26 @@ def aggregate(
     sektor_c = cat["sektor"].astype(str).tolist()
 
     wil = wilayah.drop_duplicates("kode_desa")
-    row_wil = _codes_in(values["kode_desa"], _arrow_str(wil["kode_desa"]).combine_chunks())
+    # Desa → wilayah row, kept at the level of the distinct desa codes: each level's region
+    # table is composed with it there, so every row is looked up once per level, not twice.
+    desa_codes, desa_lut = _codes_lut(values["kode_desa"], _arrow_str(wil["kode_desa"]).combine_chunks())
     pemb = _to_float(values["pembilang"])
     peny = _to_float(values["penyebut"])
-    has = ~np.isnan(pemb) & ~np.isnan(peny) & (peny > 0) & (pemb >= 0)
+    has = peny > 0  # a comparison with NaN is False: this also requires both counts
+    has &= pemb >= 0
     # Rows without both counts add nothing to either sum (in place: these arrays are our copies).
-    pemb[~has] = 0.0
-    peny[~has] = 0.0
-    year_codes, year_uniques = pd.factorize(_to_float(values["tahun"]), use_na_sentinel=True)
-    year_codes = np.asarray(year_codes, dtype=np.int64)
-    year_uniques = np.asarray(year_uniques, dtype="float64")
-    keep = (row_wil >= 0) & (year_codes >= 0) & (ind >= 0)
+    np.putmask(pemb, ~has, 0.0)
+    np.putmask(peny, ~has, 0.0)
+    year_codes, year_uniques = _factorize_numeric(values["tahun"])
+    keep = (year_codes >= 0) & (ind >= 0)  # rows of desa absent from ``wilayah`` drop out per level
     if not keep.all():
-        row_wil, year_codes, ind = row_wil[keep], year_codes[keep], ind[keep]
+        desa_codes, year_codes, ind = desa_codes[keep], year_codes[keep], ind[keep]
         pemb, peny, has = pemb[keep], peny[keep], has[keep]
     n_ind, n_year = len(cat_ids), len(year_uniques)
+
+    def region_of_rows(codes: np.ndarray) -> np.ndarray:
+        """Region code of every row for a level's region code per wilayah row (−1: not placed)."""
+        return np.take(np.append(codes, -1)[desa_lut], desa_codes)
 
     # Region code of every wilayah row, per level.
     reg_of_wil = {t: _factorize(wil[_level_columns(t)[0]]) for t in TINGKAT if t in levels}
@@ -580,23 +847,29 @@ def aggregate(
 
     def group(reg: np.ndarray, yc: np.ndarray, ic: np.ndarray, n_reg: int, *weights: np.ndarray):
         """Sums of ``weights`` per region × year × indicator; returns (r, y, i, *sums)."""
-        key = reg.astype(np.int64)
+        key = reg.astype(np.int64, copy=False)  # ``reg`` is always a fresh array: built on in place
         key *= n_year
         key += yc
         key *= n_ind
         key += ic
         space = n_reg * n_year * n_ind
-        if space <= 50_000_000:
-            rows = np.bincount(key, minlength=space)
-            gkeys = np.flatnonzero(rows)
-            slot = np.full(space, -1, dtype=np.int64)
-            slot[gkeys] = np.arange(len(gkeys))
-            gid = slot[key]
-        else:  # very many regions and years: hash the keys instead of allocating the whole space
-            gid, gkeys = pd.factorize(key)
-            gkeys = np.asarray(gkeys, dtype=np.int64)
-        ng = len(gkeys)
-        out = [np.bincount(gid, weights=w, minlength=ng) for w in weights]
+        if space <= 2 * len(key) + 65_536:
+            # Small key space (the usual case): sum straight into it and keep the keys present;
+            # no renumbering pass over the rows.
+            gkeys = np.flatnonzero(np.bincount(key, minlength=space))
+            out = [np.bincount(key, weights=w, minlength=space)[gkeys] for w in weights]
+        else:
+            if space <= 50_000_000:
+                rows = np.bincount(key, minlength=space)
+                gkeys = np.flatnonzero(rows)
+                slot = np.full(space, -1, dtype=np.int64)
+                slot[gkeys] = np.arange(len(gkeys))
+                gid = slot[key]
+            else:  # very many regions and years: hash the keys instead of allocating the whole space
+                gid, gkeys = pd.factorize(key)
+                gkeys = np.asarray(gkeys, dtype=np.int64)
+            ng = len(gkeys)
+            out = [np.bincount(gid, weights=w, minlength=ng) for w in weights]
         return (gkeys // (n_ind * n_year), (gkeys // n_ind) % n_year, gkeys % n_ind, *out)
 
     finer: str | None = None
@@ -619,7 +892,7 @@ def aggregate(
                 sums[level] = group(parent[use], y_f[use], i_f[use], n_reg, p_f[use], q_f[use], h_f[use])
                 finer = level
                 continue
-        reg = codes[row_wil]
+        reg = region_of_rows(codes)
         use = reg >= 0
         if use.all():
             sums[level] = group(reg, year_codes, ind, n_reg, pemb, peny, has.astype(np.float64))
@@ -659,7 +932,8 @@ def aggregate(
                     "pembilang_melebihi": melebihi,
                     "n_desa": _int_array(n_desa_reg[r].astype("float64")),
                     "n_desa_data": _int_array(h.astype("float64")),
-                }
+                },
+                copy=False,  # every array above is new and only ours
             )
         )
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

@@ -603,3 +603,76 @@ def test_kabupaten_quartile_threshold_equals_pandas_quantile_per_group():
                 .transform(lambda s: s.quantile(0.75)).to_numpy(dtype="float64"))
     got = classify.spending_quality_class(sp)["batas_bel01"].to_numpy(dtype="float64", na_value=np.nan)
     np.testing.assert_array_equal(got, expected)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    groups=st.lists(st.lists(st.one_of(st.floats(-1e6, 1e6), st.sampled_from([0.0, np.inf, -np.inf])),
+                             min_size=1, max_size=9), min_size=1, max_size=6),
+    q=st.one_of(st.sampled_from([0, 1, 0.0, 0.25, 0.5, 0.75, 1.0]), st.floats(0, 1)),
+)
+def test_sorted_quantile_is_numpys_quantile_bit_for_bit(groups, q):
+    # The one-sort quantile must repeat numpy's float operations exactly (integer q = an exact
+    # position, infinite values giving NaN where numpy gives NaN).
+    values = np.concatenate([np.sort(np.asarray(g, dtype="float64")) for g in groups])
+    bounds = np.cumsum([0] + [len(g) for g in groups])
+    with np.errstate(invalid="ignore"):
+        expected = np.array([np.quantile(np.asarray(g, dtype="float64"), q) for g in groups])
+    got = classify._sorted_quantile(values, bounds, q)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_spending_quality_reasons_and_labels_per_rule():
+    # Each rule's class, label and reason text (the texts are built from codes, not per row).
+    sp = pd.DataFrame({
+        "kode_desa": list("abcdef"), "tahun": 2024, "kode_kabupaten": "11.01",
+        "bel01": [50.0, 20.0, 12.0, 40.0, np.nan, 30.0], "bel07": [35.0, 25.0, 25.0, 25.0, 25.0, 35.0],
+        "aturan_dd_patuh": pd.array([True, False, True, True, True, False], dtype="boolean"),
+    })
+    out = spending_quality_class(sp)
+    assert out["kelas_belanja"].tolist() == ["perlu_perbaikan", "perlu_perbaikan", "cukup", "berkualitas",
+                                             "tidak_ada_data", "perlu_perbaikan"]
+    assert out["label_belanja"].tolist() == ["Perlu perbaikan", "Perlu perbaikan", "Cukup", "Berkualitas",
+                                             "Data belum lengkap", "Perlu perbaikan"]
+    assert out["alasan"].tolist() == [
+        "Porsi siltap & tunjangan di atas 30% belanja",
+        "Aturan Dana Desa tahun ini tidak dipatuhi",
+        "Belanja dalam batas, tetapi porsi layanan dasar belum di kuartil teratas kabupaten",
+        "Porsi belanja layanan dasar di kuartil teratas kabupaten, siltap dalam batas, aturan Dana Desa dipatuhi",
+        "Data BEL01, BEL07 atau kepatuhan Dana Desa belum lengkap",
+        "Porsi siltap & tunjangan di atas 30% belanja; Aturan Dana Desa tahun ini tidak dipatuhi",
+    ]
+    # Threshold: 0.75 quantile of 12, 20, 30, 40, 50 = 40.
+    assert out["batas_bel01"].iloc[0] == 40.0
+    assert out["bel01_kuartil_atas"].tolist() == [True, False, False, True, pd.NA, False]
+    for col in ("kelas_belanja", "label_belanja", "alasan"):
+        assert out[col].dtype == pd.StringDtype("pyarrow")
+
+
+def test_traffic_light_labels_mixed_rules_in_long_blocks():
+    # Blocks of thousands of rows per indicator (the shape of desa_values) take the shared-run
+    # path for the per-indicator columns; labels must still follow the rule order row by row.
+    n = 5000
+    rng = np.random.default_rng(3)
+    kode = [f"11.01.{1 + i % 3:02d}.{2001 + i:04d}" for i in range(n)]
+    cat = CAT.frame.assign(target=CAT.frame["target"].where(CAT.frame["id"] != "KES02"))
+    v = pd.DataFrame({
+        "kode_desa": pd.array(kode * 2, dtype="string"), "tahun": pd.array([2024] * (2 * n), dtype="Int64"),
+        "indikator": pd.array(["KES01"] * n + ["KES02"] * n, dtype="string"),
+        "nilai": pd.array(np.where(rng.random(2 * n) < 0.1, np.nan, rng.random(2 * n) * 40), dtype="Float64"),
+        "stabil": rng.random(2 * n) < 0.9,
+    })
+    out = traffic_light(v, cat)
+    nilai = v["nilai"].to_numpy(dtype="float64", na_value=np.nan)
+    stabil = v["stabil"].to_numpy()
+    kelas, label = out["kelas"].to_numpy(dtype=object), out["label_kelas"].to_numpy(dtype=object)
+    assert set(label[np.isnan(nilai)]) == {"Tidak ada data"}
+    assert set(label[~np.isnan(nilai) & ~stabil]) == {"Tidak stabil"}
+    usable = ~np.isnan(nilai) & stabil
+    first = usable[:n]
+    expected_first = np.where(nilai[:n] <= 14 + classify.EPS, "hijau",
+                              np.where(nilai[:n] <= 19 + classify.EPS, "kuning", "merah"))
+    assert (kelas[:n][first] == expected_first[first]).all()
+    assert set(label[n:][usable[n:]]) <= {"Sepertiga terbaik", "Sepertiga tengah", "Sepertiga terbawah"}
+    assert out["metode"].tolist() == ["target"] * n + ["tersil"] * n
+    assert out["arah"].tolist() == ["lower"] * n + ["higher"] * n
