@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
-from .indicators import _text_codes
+from .textcodes import _text_codes
 from .paths import parameter_file
 from .schemas import KODE_DESA_PATTERN, LAYANAN, TABLES
 
@@ -245,10 +245,12 @@ class _Names:
             codes = w["kode_desa"].astype("string").to_numpy(dtype=object, na_value=None)
             names = (w["nama_desa"] if "nama_desa" in w.columns else pd.Series([None] * len(w))).to_numpy(dtype=object)
             jenis = (w["jenis"] if "jenis" in w.columns else pd.Series([None] * len(w))).to_numpy(dtype=object)
-            desa = {c: (n, j) for c, n, j in zip(codes, names, jenis) if c is not None}
+            # (a missing code becomes a None key, which no lookup asks for: lookups are by text)
+            desa = dict(zip(codes, zip(names, jenis)))
             if "kode_kecamatan" in w.columns and "nama_kecamatan" in w.columns:
-                kec = w[["kode_kecamatan", "nama_kecamatan"]].drop_duplicates("kode_kecamatan")
-                kec_names = dict(zip(kec["kode_kecamatan"].astype(str), kec["nama_kecamatan"]))
+                kec_codes = w["kode_kecamatan"].astype(str).to_numpy(dtype=object)
+                kec_labels = w["nama_kecamatan"].to_numpy(dtype=object)
+                kec_names = dict(zip(kec_codes[::-1], kec_labels[::-1]))  # reversed: the first row of a code wins
         self._kec = kec_names
         self._desa = desa
 
@@ -378,22 +380,21 @@ def _parse_numeric(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return vals, present, nonnum
 
 
-def _valid_counts(df: pd.DataFrame, column: str) -> np.ndarray:
-    """A count column as float, NaN where missing, not a number, negative or fractional."""
-    if column not in df.columns:
-        return np.full(len(df), np.nan)
-    vals, _, _ = _parse_numeric(df[column])
-    bad = (vals < 0) | (vals != np.floor(vals))
-    return np.where(bad, np.nan, vals)
+def _parse_values(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(values, not a number) of :func:`_parse_numeric`, without the ``present`` mask a number column needs not."""
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return s.to_numpy(dtype="float64", na_value=np.nan), np.zeros(len(s), dtype=bool)
+    vals, _, nonnum = _parse_numeric(s)
+    return vals, nonnum
 
 
 def _valid_amounts(df: pd.DataFrame, column: str) -> np.ndarray:
+    """An amount column as float, NaN where missing, not a number or negative (a new array)."""
     if column not in df.columns:
         return np.full(len(df), np.nan)
-    vals, _, _ = _parse_numeric(df[column])
-    vals = vals.copy() if not vals.flags.writeable else vals
-    vals[vals < 0] = np.nan  # in place: the array is a fresh conversion
-    return vals
+    vals, _ = _parse_values(df[column])
+    # never in place: without missing values the conversion may share the table's memory
+    return np.where(vals < 0, np.nan, vals)
 
 
 def _codes(df: pd.DataFrame) -> np.ndarray:
@@ -404,12 +405,12 @@ def _years(df: pd.DataFrame) -> np.ndarray:
     """Year per row as float (NaN when missing or not a number)."""
     if "tahun" not in df.columns:
         return np.full(len(df), np.nan)
-    vals, _, _ = _parse_numeric(df["tahun"])
+    vals, _ = _parse_values(df["tahun"])
     return vals
 
 
 def _factorize_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(position per row, -1 when missing; distinct codes, stripped) of a code column.
+    """(position per row (integer array, read only), -1 when missing; distinct codes, stripped) of a code column.
 
     Stripping the few thousand distinct codes instead of millions of cells keeps
     this near the cost of one factorization.
@@ -423,7 +424,7 @@ def _factorize_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     empty = stripped == ""
     if empty.any():  # a blank code is a missing code
         idx = np.where((idx >= 0) & empty[np.maximum(idx, 0)], -1, idx)
-    return idx.astype(np.int64, copy=False), stripped
+    return idx, stripped  # int32 codes of Arrow columns stay int32: half the memory traffic
 
 
 def _in(values: Iterable[Any], pool: set) -> np.ndarray:
@@ -457,41 +458,18 @@ def _take(df: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index[pos] if len(pos) else df.index[:0])
 
 
-class _Layanan:
-    """The layanan table prepared once for all checks.
+class _Columns:
+    """Numeric columns of one table, parsed once and shared by the checks that read them.
 
-    ``key`` holds the first row of each desa-year (``kode_desa, tahun, pos`` =
-    row position in ``df``, ``kode_kecamatan``, ``kode_kabupaten``) with integer
-    group ids per kecamatan-year (``kec_year``) and kabupaten-year (``kab_year``).
-    Parsed columns are cached by name.
+    ``parsed`` caches :func:`_parse_numeric` per column and ``valid`` the valid
+    counts over all rows; the texts of findings
+    (codes, years) are read only for the few rows reported.
     """
 
     def __init__(self, df: pd.DataFrame):
-        _require(df, ("kode_desa", "tahun"), "layanan")
         self.df = df
-        idx, uniq = _factorize_codes(df["kode_desa"])
-        year = _years(df)
-        ok = (idx >= 0) & ~np.isnan(year)
-        first = ok & ~pd.DataFrame({"d": idx, "y": year}).duplicated().to_numpy()
-        pos = np.flatnonzero(first)
-        codes = uniq[idx[pos]] if len(uniq) else np.array([], dtype=object)
-        kec = np.array([c[:8] for c in uniq], dtype=object)[idx[pos]] if len(uniq) else codes
-        kab = np.array([c[:5] for c in uniq], dtype=object)[idx[pos]] if len(uniq) else codes
-        self.key = pd.DataFrame({"kode_desa": codes, "tahun": year[pos], "pos": pos,
-                                 "kode_kecamatan": kec, "kode_kabupaten": kab})
-        self.kec_year, self.n_kec_year = self._groups(kec, year[pos])
-        self.kab_year, self.n_kab_year = self._groups(kab, year[pos])
         self._parsed: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self.cache: dict[Any, Any] = {}  # derived tables, valid while this view lives (one run)
-
-    @staticmethod
-    def _groups(codes: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, int]:
-        if len(codes) == 0:
-            return np.array([], dtype=np.int64), 0
-        c, cu = pd.factorize(codes)
-        y, yu = pd.factorize(years)
-        g, gu = pd.factorize(c.astype(np.int64) * max(len(yu), 1) + y)
-        return g.astype(np.int64), len(gu)
+        self._valid: dict[str, np.ndarray] = {}
 
     def parsed(self, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(values, present, not a number) over all rows of ``df`` (see ``_parse_numeric``)."""
@@ -503,18 +481,94 @@ class _Layanan:
                 self._parsed[col] = (np.full(n, np.nan), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
         return self._parsed[col]
 
+    def valid(self, col: str) -> np.ndarray:
+        """Valid counts of ``col`` over all rows: NaN where missing, not a number, negative or fractional."""
+        if col not in self._valid:
+            vals = self.parsed(col)[0]
+            with np.errstate(invalid="ignore"):
+                bad = vals < 0
+                if not self.whole(col):
+                    bad |= vals != np.floor(vals)
+                self._valid[col] = np.where(bad, np.nan, vals)
+        return self._valid[col]
+
+    def whole(self, col: str) -> bool:
+        """Whether every value of ``col`` is a whole number by its dtype (an integer column)."""
+        return col in self.df.columns and pd.api.types.is_integer_dtype(self.df[col].dtype)
+
+    def rows_code_year(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(``_codes``, ``_years``) of the rows at ``positions`` (the rows of findings: few)."""
+        codes = _codes(_take(self.df[["kode_desa"]], positions))
+        if "tahun" not in self.df.columns:
+            return codes, np.full(len(positions), np.nan)
+        return codes, self.parsed("tahun")[0][positions]
+
+
+class _Layanan(_Columns):
+    """The layanan table prepared once for all checks.
+
+    The *key rows* are the first row of each desa-year: ``pos`` (row position in
+    ``df``), ``desa`` (position in ``uniq``, the distinct stripped codes),
+    ``year`` (float) and ``kec`` (position in ``kec_uniq``, the distinct
+    ``PP.KK.CC`` prefixes), with integer group ids per kecamatan-year
+    (``kec_year``) and kabupaten-year (``kab_year``). Everything is kept as
+    integer codes; code texts are looked up only for findings.
+    """
+
+    def __init__(self, df: pd.DataFrame):
+        _require(df, ("kode_desa", "tahun"), "layanan")
+        super().__init__(df)
+        idx, uniq = _factorize_codes(df["kode_desa"])
+        year = self.parsed("tahun")[0]  # what _years(df) returns
+        ok = (idx >= 0) & ~np.isnan(year)
+        y_code, _ = pd.factorize(year)
+        # one integer per desa-year (-1 for rows without code or year, which are never key rows)
+        pair = np.where(ok, idx.astype(np.int64) * (int(y_code.max(initial=-1)) + 2) + y_code, -1)
+        pos = np.flatnonzero(ok & ~pd.Series(pair).duplicated().to_numpy())
+        self.uniq = uniq
+        self.pos = pos
+        self.desa = idx[pos].astype(np.int64, copy=False)
+        self.year = year[pos]
+        self.n = len(pos)
+        # prefixes of the few thousand distinct codes, not of every row
+        self.kec_of_uniq, self.kec_uniq = self._prefix_codes(uniq, 8)
+        self.kec = self.kec_of_uniq[self.desa]
+        self.kec_year, self.n_kec_year = self._groups(self.kec, self.year)
+        self.kab_year, self.n_kab_year = self._groups(self._prefix_codes(uniq, 5)[0][self.desa], self.year)
+        self.cache: dict[Any, Any] = {}  # derived tables, valid while this view lives (one run)
+
+    @staticmethod
+    def _prefix_codes(uniq: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+        codes, distinct = pd.factorize(np.array([c[:width] for c in uniq], dtype=object))
+        return codes.astype(np.int64), np.asarray(distinct, dtype=object)
+
+    @staticmethod
+    def _groups(codes: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, int]:
+        # Ids in order of first appearance of each (code, year) pair: the numbering does not depend
+        # on how the codes themselves are numbered (the outlier medians depend on the numbering).
+        if len(codes) == 0:
+            return np.array([], dtype=np.int64), 0
+        y, yu = pd.factorize(years)
+        g, gu = pd.factorize(codes * max(len(yu), 1) + y)
+        return g.astype(np.int64), len(gu)
+
+    @property
+    def codes(self) -> np.ndarray:
+        """``kode_desa`` per key row (object array)."""
+        if "codes" not in self.cache:
+            self.cache["codes"] = self.uniq[self.desa] if len(self.uniq) else np.array([], dtype=object)
+        return self.cache["codes"]
+
     def counts(self, col: str) -> np.ndarray:
         """Valid counts of ``col`` per *key* row: NaN where missing, not a number, negative or fractional."""
         key = ("counts", col)
         if key not in self.cache:
-            vals = self.parsed(col)[0][self.key["pos"].to_numpy()]
-            with np.errstate(invalid="ignore"):
-                self.cache[key] = np.where((vals < 0) | (vals != np.floor(vals)), np.nan, vals)
+            self.cache[key] = self.valid(col)[self.pos]
         return self.cache[key]
 
     def present(self, col: str) -> np.ndarray:
         """Whether the cell of ``col`` is filled (any content), per key row."""
-        return self.parsed(col)[1][self.key["pos"].to_numpy()]
+        return self.parsed(col)[1][self.pos]
 
 
 def _layanan_view(layanan: "pd.DataFrame | _Layanan") -> _Layanan:
@@ -542,33 +596,38 @@ def check_counts(
     """
     _require(layanan, ("kode_desa",), "layanan")
     cols = list(columns) if columns is not None else [c for c in _COUNT_COLUMNS if c in layanan.columns]
-    names = _names(wilayah)
+    return _check_counts(_Columns(layanan), cols, _names(wilayah))
+
+
+def _check_counts(source: _Columns, cols: list[str], names: _Names) -> pd.DataFrame:
     rows: list[tuple] = []
-    codes = years = None
     for col in cols:
-        if col not in layanan.columns:
+        if col not in source.df.columns:
             continue
-        vals, present, nonnum = _parse_numeric(layanan[col])
+        vals, present, nonnum = source.parsed(col)
         with np.errstate(invalid="ignore"):
-            fractional = present & ~nonnum & (vals != np.floor(vals))
-            negative = present & ~nonnum & (vals < 0)
+            if source.whole(col):  # typed store column: only the sign can be wrong
+                fractional = np.zeros(len(vals), dtype=bool)
+                negative = vals < 0
+            else:
+                fractional = present & ~nonnum & (vals != np.floor(vals))
+                negative = present & ~nonnum & (vals < 0)
         bad = np.flatnonzero(nonnum | fractional | negative)
         if bad.size == 0:
             continue
-        if codes is None:
-            codes, years = _codes(layanan), _years(layanan)
-        raw = layanan[col].to_numpy(dtype=object)
-        for i in bad:
-            who = f"{names.desa(codes[i])}, {_year_text(years[i])}"
+        codes, years = source.rows_code_year(bad)
+        raw = _take(source.df[[col]], bad)[col].to_numpy(dtype=object)
+        for j, i in enumerate(bad):
+            who = f"{names.desa(codes[j])}, {_year_text(years[j])}"
             if negative[i]:
-                rows.append((codes[i], years[i], "layanan", col, _plain(vals[i]), "nilai_negatif", "galat",
+                rows.append((codes[j], years[j], "layanan", col, _plain(vals[i]), "nilai_negatif", "galat",
                              f"{who}: {col} bernilai negatif ({_num(vals[i])}); jumlah tidak boleh kurang dari 0."))
             elif fractional[i]:
-                rows.append((codes[i], years[i], "layanan", col, _plain(vals[i]), "bukan_angka", "galat",
+                rows.append((codes[j], years[j], "layanan", col, _plain(vals[i]), "bukan_angka", "galat",
                              f"{who}: {col} = {_num(vals[i], 2)} bukan bilangan bulat; isian jumlah harus bilangan bulat."))
             else:
-                text = str(raw[i]).strip()
-                rows.append((codes[i], years[i], "layanan", col, text, "bukan_angka", "galat",
+                text = str(raw[j]).strip()
+                rows.append((codes[j], years[j], "layanan", col, text, "bukan_angka", "galat",
                              f"{who}: {col} berisi '{text}', bukan angka; nilai ini dianggap tidak dilaporkan."))
     return _findings(rows)
 
@@ -576,13 +635,19 @@ def check_counts(
 def check_amounts(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rupiah amounts of APBDes lines (``anggaran``, ``realisasi``) that are not numbers or are negative."""
     _require(apbdes, ("kode_desa",), "apbdes")
-    names = _names(wilayah)
+    parsed = {c: _parse_values(apbdes[c]) for c in ("anggaran", "realisasi") if c in apbdes.columns}
+    return _check_amounts(apbdes, parsed, _names(wilayah))
+
+
+def _check_amounts(apbdes: pd.DataFrame, parsed: Mapping[str, Any], names: _Names) -> pd.DataFrame:
+    """:func:`check_amounts` from parsed amount columns (:func:`_parse_values`; ``None``/absent: no column)."""
     rows: list[tuple] = []
     for col in ("anggaran", "realisasi"):
-        if col not in apbdes.columns:
+        if parsed.get(col) is None:
             continue
-        vals, present, nonnum = _parse_numeric(apbdes[col])
-        negative = present & ~nonnum & (vals < 0)
+        vals, nonnum = parsed[col]
+        with np.errstate(invalid="ignore"):
+            negative = vals < 0  # a value below 0 is present and a number (others are NaN)
         bad = np.flatnonzero(nonnum | negative)
         if bad.size == 0:
             continue
@@ -625,28 +690,21 @@ def check_numerator_exceeds(
     One finding per desa, year and indicator; ``kolom`` is the numerator.
     """
     _require(layanan, ("kode_desa",), "layanan")
-    cat = _catalogue_frame(catalogue)
-    names = _names(wilayah)
+    return _check_numerator_exceeds(_Columns(layanan), _catalogue_frame(catalogue), _names(wilayah))
+
+
+def _check_numerator_exceeds(source: _Columns, cat: pd.DataFrame, names: _Names) -> pd.DataFrame:
     rows: list[tuple] = []
-    cache: dict[str, np.ndarray] = {}
-
-    def get(col: str) -> np.ndarray:
-        if col not in cache:
-            cache[col] = _valid_counts(layanan, col)
-        return cache[col]
-
-    codes = years = None
     for ind, num_col, den_col in zip(cat["id"], cat["pembilang"], cat["penyebut"]):
-        num, den = get(num_col), get(den_col)
+        num, den = source.valid(num_col), source.valid(den_col)
         with np.errstate(invalid="ignore"):
             idx = np.flatnonzero(num > den)
         if idx.size == 0:
             continue
-        if codes is None:
-            codes, years = _codes(layanan), _years(layanan)
-        for i in idx:
-            rows.append((codes[i], years[i], "layanan", num_col, _plain(num[i]), "pembilang_melebihi_penyebut", "galat",
-                         f"{names.desa(codes[i])}, {_year_text(years[i])}: {num_col} ({_num(num[i])}) lebih besar "
+        codes, years = source.rows_code_year(idx)
+        for j, i in enumerate(idx):
+            rows.append((codes[j], years[j], "layanan", num_col, _plain(num[i]), "pembilang_melebihi_penyebut", "galat",
+                         f"{names.desa(codes[j])}, {_year_text(years[j])}: {num_col} ({_num(num[i])}) lebih besar "
                          f"dari {den_col} ({_num(den[i])}) (indikator {ind})."))
     return _findings(rows)
 
@@ -655,8 +713,14 @@ def check_numerator_exceeds(
 
 
 def _float_bits(a: np.ndarray) -> np.ndarray:
-    # one bit pattern for NaN and for ±0, so that equal values hash equally
-    return np.where(np.isnan(a), -1.2345e300, a + 0.0).view(np.uint64)
+    """Bit patterns of floats (new array) that are equal for equal values, for hashing.
+
+    Every NaN becomes -inf (sharing its pattern with a real -inf only makes a
+    candidate more, which the full comparison then rejects) and -0.0 becomes 0.0.
+    """
+    out = np.fmax(a, -np.inf)
+    out += 0.0
+    return out.view(np.uint64)
 
 
 def _repeated(h: np.ndarray) -> np.ndarray:
@@ -672,28 +736,51 @@ def _repeated(h: np.ndarray) -> np.ndarray:
     return pd.Series(h).isin(np.unique(rep)).to_numpy()
 
 
+#: Lines per block of the hashing loops: the temporaries of one block stay in the processor cache,
+#: so that the several passes of a hash cost about one pass over memory.
+_BLOCK = 1 << 16
+
+
+def _blocks(n: int) -> Iterable[slice]:
+    return (slice(lo, min(lo + _BLOCK, n)) for lo in range(0, n, _BLOCK))
+
+
 def _apbdes_candidates(view: "_Apbdes") -> np.ndarray:
     """Lines that may have an identical twin: same desa-year, account and amounts (hash of numbers only)."""
     n_rek = int(view.rek_idx.max()) + 2 if len(view.rek_idx) else 1
-    bins = np.where(view.group >= 0, view.group, len(view.group_desa))
-    key = (bins * n_rek + view.rek_idx + 1).astype(np.uint64)
-    h = key * np.uint64(0x9E3779B97F4A7C15)
-    h ^= _float_bits(view.anggaran) * np.uint64(0xBF58476D1CE4E5B9)
-    h ^= _float_bits(view.realisasi) * np.uint64(0x94D049BB133111EB)
+    h = np.empty(len(view.group), dtype=np.uint64)
+    for b in _blocks(len(h)):
+        key = view.group[b] + 1  # lines without code or year share bin 0
+        key *= n_rek
+        key += view.rek_idx[b]
+        key += 1
+        hb = key.view(np.uint64)
+        hb *= np.uint64(0x9E3779B97F4A7C15)
+        for amounts, mult in ((view.anggaran, 0xBF58476D1CE4E5B9), (view.realisasi, 0x94D049BB133111EB)):
+            bits = _float_bits(amounts[b])
+            bits *= np.uint64(mult)
+            hb ^= bits
+        h[b] = hb
     return np.flatnonzero(_repeated(h))
 
 
 def _cheap_candidates(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """Rows that may have an identical twin, judged on a few cheap columns (codes factorized, numbers as bits)."""
-    h = np.full(len(df), 0x9E3779B97F4A7C15, dtype=np.uint64)
+    inputs = []  # (is a number column, values or codes)
     for col in (c for c in columns if c in df.columns):
         s = df[col]
         if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-            bits = _float_bits(s.to_numpy(dtype="float64", na_value=np.nan))
+            inputs.append((True, s.to_numpy(dtype="float64", na_value=np.nan)))
         else:
-            bits = _text_codes(s)[0].astype(np.int64).view(np.uint64)
-        h = (h ^ bits) * np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(31)
+            inputs.append((False, _text_codes(s)[0]))
+    h = np.empty(len(df), dtype=np.uint64)
+    for b in _blocks(len(h)):
+        hb = np.full(b.stop - b.start, 0x9E3779B97F4A7C15, dtype=np.uint64)
+        for is_number, values in inputs:
+            hb ^= _float_bits(values[b]) if is_number else values[b].astype(np.int64).view(np.uint64)
+            hb *= np.uint64(0xBF58476D1CE4E5B9)
+            hb ^= hb >> np.uint64(31)
+        h[b] = hb
     return np.flatnonzero(_repeated(h))
 
 
@@ -739,15 +826,16 @@ def _check_duplicates(t: dict[str, pd.DataFrame], wilayah: pd.DataFrame | None,
         if not dup.any():
             continue
         sub = df.loc[dup]
-        # columns whose values differ inside each group, in one groupby for all groups
-        nunique = sub.groupby(["kode_desa", "tahun"], sort=True, dropna=False).nunique(dropna=False)
-        for (code, year), grp in sub.groupby(["kode_desa", "tahun"], sort=True, dropna=False):
-            counts = nunique.loc[(code, year)]
-            differ = [c for c in counts.index if counts[c] > 1]
+        # columns whose values differ inside each group and group sizes, in one groupby for all groups
+        by = sub.groupby(["kode_desa", "tahun"], sort=True, dropna=False)
+        nunique = by.nunique(dropna=False)
+        columns = list(nunique.columns)
+        for (code, year), size, counts in zip(nunique.index, by.size().to_numpy(), nunique.to_numpy()):
+            differ = [c for c, k in zip(columns, counts) if k > 1]
             diff_text = (f"nilai berbeda pada: {', '.join(differ[:6])}{' …' if len(differ) > 6 else ''}"
                          if differ else "isinya identik")
-            rows.append((code, year, table, "kode_desa", str(len(grp)), "baris_ganda", "galat",
-                         f"{names.desa(code)}, {_year_text(year)}: tercatat {len(grp)} kali di tabel {table} "
+            rows.append((code, year, table, "kode_desa", str(size), "baris_ganda", "galat",
+                         f"{names.desa(code)}, {_year_text(year)}: tercatat {size} kali di tabel {table} "
                          f"(kode desa + tahun harus unik; {diff_text}). Sisakan satu baris yang benar."))
     for table in ("apbdes", "usulan"):
         df = t.get(table)
@@ -868,13 +956,13 @@ def _check_official_codes(t: dict[str, pd.DataFrame], official_codes: Iterable[s
         has_na = (idx < 0).any()
         if not bad_u.any() and not has_na:
             continue
-        bad_codes = np.flatnonzero(bad_u)
-        mask = np.isin(idx, bad_codes) | (idx < 0)
+        # one lookup per row in a table over the distinct codes; the last entry answers idx -1 (no code)
+        mask = np.append(bad_u, True)[idx]
         if table == "apbdes" and apbdes_view is not None:
             years = apbdes_view.year[mask]
         else:
-            years = _years(df.loc[mask]) if "tahun" in df.columns else np.full(int(mask.sum()), np.nan)
-        sub = pd.DataFrame({"kode": np.where(idx[mask] >= 0, uniq_s[np.maximum(idx[mask], 0)], None), "tahun": years})
+            years = _parse_numeric(df["tahun"][mask])[0] if "tahun" in df.columns else np.full(int(mask.sum()), np.nan)
+        sub = pd.DataFrame({"kode": np.append(uniq_s, None)[idx[mask]], "tahun": years})  # idx -1 → None
         counts = sub.groupby(["kode", "tahun"], dropna=False, sort=True).size()
         for (code, year), n in counts.items():
             code = None if code is None or (isinstance(code, float) and np.isnan(code)) else code
@@ -910,6 +998,7 @@ class _Apbdes:
     group: np.ndarray  # desa-year group id (-1 = missing code or year)
     group_desa: np.ndarray  # per group: position in desa_uniq
     group_year: np.ndarray  # per group: year
+    parsed: dict = field(default_factory=dict, compare=False, repr=False)  # amount column → _parse_values
     cache: dict = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -917,11 +1006,20 @@ def _class_sums(view: _Apbdes, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """(sums, line counts) per line class (rows) and desa-year group (columns); NaN adds nothing."""
     n = len(view.group_desa)
     if "class_idx" not in view.cache:
-        bins = np.where(view.group >= 0, view.group, n)  # one spare bin for lines without code or year
-        view.cache["class_idx"] = view.line_class.astype(np.int64) * (n + 1) + bins
+        idx = np.multiply(view.line_class, n + 1, dtype=np.int64)
+        if len(view.group) and view.group.min() < 0:
+            idx += np.where(view.group >= 0, view.group, n)  # one spare bin for lines without code or year
+        else:
+            idx += view.group
+        view.cache["class_idx"] = idx
     idx = view.cache["class_idx"]
     size = len(_LINE_CLASSES) * (n + 1)
-    sums = np.bincount(idx, weights=np.nan_to_num(values), minlength=size).reshape(len(_LINE_CLASSES), n + 1)
+    weights = values
+    if not np.isfinite(np.sum(values)):  # some NaN (or ±inf, or a huge total): as nan_to_num
+        weights = np.where(np.isnan(values), 0.0, values)
+        if np.isinf(weights).any():  # rare: keep nan_to_num's finite stand-ins for ±inf
+            weights = np.nan_to_num(values)
+    sums = np.bincount(idx, weights=weights, minlength=size).reshape(len(_LINE_CLASSES), n + 1)
     if "class_counts" not in view.cache:
         view.cache["class_counts"] = np.bincount(idx, minlength=size).reshape(len(_LINE_CLASSES), n + 1)[:, :n]
     return sums[:, :n], view.cache["class_counts"]
@@ -957,25 +1055,45 @@ def _prepare_apbdes(apbdes: "pd.DataFrame | _Apbdes") -> _Apbdes:
     rek_idx, rek_uniq = _text_codes(apbdes["kode_rekening"])
     cls_u = np.append(_classify_rekening(np.asarray(rek_uniq, dtype=object)), np.int8(4))  # [-1] → lainnya
     line_class = cls_u[rek_idx]
-    ok = (desa_idx >= 0) & ~np.isnan(year)
-    y_min = int(np.nanmin(year[ok])) if ok.any() else 0
-    span = int(np.nanmax(year[ok])) - y_min + 1 if ok.any() else 1
-    group = desa_idx * span + np.nan_to_num(year - y_min).astype(np.int64)
+    ok = desa_idx >= 0
+    ok &= ~np.isnan(year)
+    has = bool(ok.any())
+    y_min = int(np.fmin.reduce(year, where=ok, initial=np.inf)) if has else 0
+    span = int(np.fmax.reduce(year, where=ok, initial=-np.inf)) - y_min + 1 if has else 1
+    group = np.multiply(desa_idx, span, dtype=np.int64)
+    with np.errstate(invalid="ignore"):  # rows without a year get a meaningless offset, replaced below
+        if pd.api.types.is_integer_dtype(apbdes["tahun"].dtype):  # whole years: add the offsets directly
+            np.add(group, year - y_min, out=group, casting="unsafe")
+        else:
+            group += np.nan_to_num(year - y_min).astype(np.int64)
     group[~ok] = -1
     n_groups = len(desa_uniq) * span
+    amounts = {c: _parse_values(apbdes[c]) if c in apbdes.columns else None for c in ("anggaran", "realisasi")}
     return _Apbdes(
         df=apbdes,
         desa_idx=desa_idx,
         desa_uniq=desa_uniq,
         year=year,
-        rek_idx=rek_idx.astype(np.int64, copy=False),
+        rek_idx=rek_idx,
         line_class=line_class,
-        anggaran=_valid_amounts(apbdes, "anggaran"),
-        realisasi=_valid_amounts(apbdes, "realisasi"),
+        anggaran=_valid_parsed_amounts(amounts["anggaran"], len(apbdes)),
+        realisasi=_valid_parsed_amounts(amounts["realisasi"], len(apbdes)),
         group=group,
         group_desa=np.arange(n_groups, dtype=np.int64) // span,
         group_year=np.arange(n_groups, dtype=np.int64) % span + y_min,
+        parsed=amounts,
     )
+
+
+def _valid_parsed_amounts(parsed: tuple[np.ndarray, np.ndarray] | None, n: int) -> np.ndarray:
+    """:func:`_valid_amounts` from an already parsed column (``None``: column absent)."""
+    if parsed is None:
+        return np.full(n, np.nan)
+    vals = parsed[0]
+    negative = vals < 0
+    # a new array only when something changes: the parsed values are shared with check_amounts and
+    # never written to
+    return np.where(negative, np.nan, vals) if negative.any() else vals
 
 
 def _kelurahan_codes(codes: np.ndarray, wilayah: "pd.DataFrame | _Names | None") -> np.ndarray:
@@ -1179,41 +1297,106 @@ def _check_identity(view: _Apbdes, wilayah: pd.DataFrame | None, params: Quality
 # --------------------------------------------------------------------------- completeness
 
 
-def _expected_rows(view: _Layanan, wilayah: "pd.DataFrame | _Names | None") -> pd.DataFrame:
-    """(kode_desa, kode_kecamatan, tahun) expected to report: every desa of a kecamatan that reports that year.
+@dataclass(frozen=True)
+class _Expected:
+    """The desa expected to report (see :func:`check_completeness`), as integer codes of a :class:`_Layanan`.
 
-    Expected are the desa (not kelurahan) of ``wilayah`` in that kecamatan plus
-    every code seen in layanan in any year under that kecamatan.
+    Each member is expected in every year its kecamatan reports.
+    """
+
+    codes: np.ndarray  # member codes (object): layanan desa first, then desa found only in the region table
+    kec: np.ndarray  # per member: position in view.kec_uniq
+    uniq_pos: np.ndarray  # per member: position in view.uniq (-1 = no layanan row at all)
+    uniq_member: np.ndarray  # per view.uniq entry: whether it is a member
+
+
+def _expected(view: _Layanan, wilayah: "pd.DataFrame | _Names | None") -> _Expected:
+    """The expected desa: those (not kelurahan) of ``wilayah`` in a kecamatan that reports plus every code seen in layanan.
+
+    A layanan code missing from ``wilayah`` is not expected (it is kode_tidak_resmi's business).
     """
     wilayah = _table(wilayah)
     cache_key = ("expected", id(wilayah))
     if cache_key not in view.cache:
-        view.cache[cache_key] = _expected_rows_uncached(view, wilayah)
+        view.cache[cache_key] = _expected_uncached(view, wilayah)
     return view.cache[cache_key]
 
 
-def _expected_rows_uncached(view: _Layanan, wilayah: pd.DataFrame | None) -> pd.DataFrame:
-    key = view.key
-    active = key[["kode_kecamatan", "tahun"]].drop_duplicates()
-    members = key[["kode_desa", "kode_kecamatan"]].drop_duplicates("kode_desa")
+def _expected_uncached(view: _Layanan, wilayah: pd.DataFrame | None) -> _Expected:
+    # layanan desa in order of their first key row, under the kecamatan of their own code
+    pos = pd.unique(view.desa)
+    codes, kec = view.uniq[pos], view.kec_of_uniq[pos]
     if wilayah is not None and len(wilayah) and {"kode_desa", "kode_kecamatan"} <= set(wilayah.columns):
-        w = wilayah
-        if "jenis" in w.columns:
-            w = w[(w["jenis"].astype("string") != "kelurahan").to_numpy(dtype=bool, na_value=True)]
-        wd = pd.DataFrame({"kode_desa": w["kode_desa"].astype(str).to_numpy(dtype=object),
-                           "kode_kecamatan": w["kode_kecamatan"].astype(str).to_numpy(dtype=object)})
-        wd = wd[_in(wd["kode_kecamatan"], set(_objects(active["kode_kecamatan"])))]
-        # codes missing from the region table are kode_tidak_resmi's business, not expected reporters
-        members = members[_in(members["kode_desa"], set(_objects(wilayah["kode_desa"])))]
-        members = pd.concat([members, wd], ignore_index=True).drop_duplicates("kode_desa")
-    return members.merge(active, on="kode_kecamatan", how="inner")
+        listed = _in(codes, set(_objects(wilayah["kode_desa"])))
+        codes, kec, pos = codes[listed], kec[listed], pos[listed]
+        # the region table's desa (not kelurahan) of the kecamatan that report, not already listed
+        is_desa = np.ones(len(wilayah), dtype=bool)
+        if "jenis" in wilayah.columns:
+            is_desa = (wilayah["jenis"].astype("string") != "kelurahan").to_numpy(dtype=bool, na_value=True)
+        w_codes = wilayah["kode_desa"].astype(str).to_numpy(dtype=object)[is_desa]
+        w_kec = wilayah["kode_kecamatan"].astype(str).to_numpy(dtype=object)[is_desa]
+        active = np.unique(view.kec)  # kecamatan with at least one key row
+        kec_pos = dict(zip(view.kec_uniq[active], active))
+        in_active = _in(w_kec, set(kec_pos))
+        w_codes, w_kec = w_codes[in_active], w_kec[in_active]
+        first = ~pd.Series(np.concatenate([codes, w_codes])).duplicated().to_numpy()[len(codes):]
+        w_codes, w_kec = w_codes[first], w_kec[first]
+        w_pos = pd.Index(view.uniq).get_indexer(w_codes) if len(view.uniq) and len(w_codes) else \
+            np.full(len(w_codes), -1)
+        codes = np.concatenate([codes, w_codes])
+        kec = np.concatenate([kec, np.array([kec_pos[k] for k in w_kec], dtype=np.int64)])
+        pos = np.concatenate([pos, w_pos])
+    pos = pos.astype(np.int64, copy=False)
+    member = np.zeros(len(view.uniq), dtype=bool)
+    member[pos[pos >= 0]] = True  # the uniq codes are distinct: a member code matches at most one
+    return _Expected(codes=codes, kec=kec.astype(np.int64, copy=False), uniq_pos=pos, uniq_member=member)
 
 
-def _group_labels(view: _Layanan, ids: np.ndarray, n: int, *cols: str) -> pd.DataFrame:
-    """One row per group id with the given key columns (first occurrence)."""
+@dataclass(frozen=True)
+class _Completeness:
+    """Rows of :func:`completeness_table` as arrays, in its order (kecamatan, year, indicator)."""
+
+    kode_kecamatan: np.ndarray  # object
+    tahun: np.ndarray  # float
+    indikator: np.ndarray  # object
+    n_desa: np.ndarray  # float, NaN = no desa expected
+    n_lapor: np.ndarray  # float
+
+
+def _first_rows(ids: np.ndarray, n: int) -> np.ndarray:
+    """Position of the first element with each id ``0..n-1``."""
     first = np.full(n, -1, dtype=np.int64)
     first[ids[::-1]] = np.arange(len(ids))[::-1]
-    return view.key.iloc[first][list(cols)].reset_index(drop=True)
+    return first
+
+
+def _completeness(view: _Layanan, cat: pd.DataFrame, wilayah: "pd.DataFrame | _Names | None") -> _Completeness:
+    first = _first_rows(view.kec_year, view.n_kec_year)
+    g_kec, g_year = view.kec[first], view.year[first]
+    expected = _expected(view, wilayah)
+    n_desa = np.bincount(expected.kec, minlength=len(view.kec_uniq)).astype(float)[g_kec]
+    n_desa[n_desa == 0] = np.nan  # a kecamatan-year without expected desa has no share
+    is_expected = expected.uniq_member[view.desa]
+    n_lapor = np.empty((len(cat), view.n_kec_year))
+    for k, (num_col, den_col) in enumerate(zip(cat["pembilang"], cat["penyebut"])):
+        both = ~np.isnan(view.counts(num_col)) & ~np.isnan(view.counts(den_col)) & is_expected
+        n_lapor[k] = np.bincount(view.kec_year, weights=both.astype(float), minlength=view.n_kec_year)
+    # The sort of the table by (kecamatan, year, indicator) is the groups' sort times the
+    # indicators' sort (the groups are distinct): sorting the few group and indicator labels
+    # with the same pandas sort is far cheaper than sorting the whole table.
+    kec_text = view.kec_uniq[g_kec]
+    groups = pd.DataFrame({"k": pd.array(kec_text, dtype="string"), "t": pd.Series(g_year).astype("Int64")})
+    g_order = groups.sort_values(["k", "t"], kind="stable").index.to_numpy()
+    ids = cat["id"].to_numpy(dtype=object)
+    i_order = pd.Series(pd.array(ids, dtype="string")).sort_values(kind="stable").index.to_numpy()
+    m = len(i_order)
+    return _Completeness(
+        kode_kecamatan=np.repeat(kec_text[g_order], m),
+        tahun=np.repeat(g_year[g_order], m),
+        indikator=np.tile(ids[i_order], len(g_order)),
+        n_desa=np.repeat(n_desa[g_order], m),
+        n_lapor=n_lapor[i_order][:, g_order].T.ravel(),
+    )
 
 
 def completeness_table(
@@ -1231,29 +1414,18 @@ def completeness_table(
     cat = _catalogue_frame(catalogue)
     view = _layanan_view(layanan)
     columns = ["kode_kecamatan", "tahun", "indikator", "n_desa", "n_lapor", "porsi"]
-    if view.key.empty or cat.empty:
+    if view.n == 0 or cat.empty:
         return pd.DataFrame({c: pd.Series(dtype="string" if c in ("kode_kecamatan", "indikator") else
                                           ("Float64" if c == "porsi" else "Int64")) for c in columns})
-    groups = _group_labels(view, view.kec_year, view.n_kec_year, "kode_kecamatan", "tahun")
-    expected = _expected_rows(view, wilayah)
-    n_desa = groups.merge(expected.groupby(["kode_kecamatan", "tahun"]).size().rename("n").reset_index(),
-                          on=["kode_kecamatan", "tahun"], how="left")["n"].to_numpy()
-    is_expected = _in(view.key["kode_desa"], set(_objects(expected["kode_desa"])))
-    parts = []
-    for ind, num_col, den_col in zip(cat["id"], cat["pembilang"], cat["penyebut"]):
-        both = ~np.isnan(view.counts(num_col)) & ~np.isnan(view.counts(den_col)) & is_expected
-        n_lapor = np.bincount(view.kec_year, weights=both.astype(float), minlength=view.n_kec_year)
-        parts.append(groups.assign(indikator=ind, n_desa=n_desa, n_lapor=n_lapor))
-    out = pd.concat(parts, ignore_index=True)
-    out = out.assign(
-        kode_kecamatan=out["kode_kecamatan"].astype("string"),
-        indikator=out["indikator"].astype("string"),
-        tahun=out["tahun"].astype("Int64"),
-        n_desa=out["n_desa"].astype("Int64"),
-        n_lapor=out["n_lapor"].astype("Int64"),
-    )
-    out = out.assign(porsi=(out["n_lapor"] / out["n_desa"]).astype("Float64"))
-    return out[columns].sort_values(["kode_kecamatan", "tahun", "indikator"], kind="stable").reset_index(drop=True)
+    c = _completeness(view, cat, wilayah)
+    out = pd.DataFrame({
+        "kode_kecamatan": pd.array(c.kode_kecamatan, dtype="string"),
+        "tahun": pd.Series(c.tahun).astype("Int64"),
+        "indikator": pd.array(c.indikator, dtype="string"),
+        "n_desa": pd.Series(c.n_desa).astype("Int64"),
+        "n_lapor": pd.Series(c.n_lapor).astype("Int64"),
+    })
+    return out.assign(porsi=(out["n_lapor"] / out["n_desa"]).astype("Float64"))[columns]
 
 
 def check_completeness(
@@ -1277,28 +1449,27 @@ def check_completeness(
     p = _params(params)
     cat = _catalogue_frame(catalogue)
     view = _layanan_view(layanan)
-    if view.key.empty:
+    if view.n == 0:
         return empty_findings()
-    table = completeness_table(view, cat, wilayah=wilayah)  # type: ignore[arg-type]
     names = _names(wilayah)
-    nama = dict(zip(cat["id"], cat["nama"])) if "nama" in cat.columns else {}
-    cols = dict(zip(cat["id"], zip(cat["pembilang"], cat["penyebut"])))
     rows = []
-    porsi = table["porsi"].to_numpy(dtype="float64", na_value=np.nan)
-    for i in np.flatnonzero(porsi < p.kelengkapan_porsi_info):
-        r = table.iloc[i]
-        level = "peringatan" if porsi[i] < p.kelengkapan_porsi_peringatan else "info"
-        threshold = p.kelengkapan_porsi_peringatan if level == "peringatan" else p.kelengkapan_porsi_info
-        ind = r["indikator"]
-        title = f"{ind} ({nama[ind]})" if ind in nama else ind
-        num_col, den_col = cols[ind]
-        rows.append((r["kode_kecamatan"], r["tahun"], "layanan", ind, _plain(round(porsi[i], 4)), "kelengkapan", level,
-                     f"{names.kecamatan(r['kode_kecamatan'])}, {int(r['tahun'])}: {title} hanya dilaporkan lengkap "
-                     f"({num_col} dan {den_col}) oleh {int(r['n_lapor'])} dari {int(r['n_desa'])} desa "
-                     f"({_pct(100 * porsi[i])}); di bawah ambang {_pct(100 * threshold)}."))
-    expected = _expected_rows(view, wilayah)
-    missing = expected.merge(view.key[["kode_desa", "tahun"]], on=["kode_desa", "tahun"], how="left", indicator=True)
-    missing = missing[(missing["_merge"] == "left_only").to_numpy()].sort_values(["kode_desa", "tahun"])
+    if not cat.empty:
+        c = _completeness(view, cat, wilayah)
+        nama = dict(zip(cat["id"], cat["nama"])) if "nama" in cat.columns else {}
+        cols = dict(zip(cat["id"], zip(cat["pembilang"], cat["penyebut"])))
+        with np.errstate(invalid="ignore"):
+            porsi = c.n_lapor / c.n_desa  # the Float64 division of completeness_table
+        for i in np.flatnonzero(porsi < p.kelengkapan_porsi_info):
+            level = "peringatan" if porsi[i] < p.kelengkapan_porsi_peringatan else "info"
+            threshold = p.kelengkapan_porsi_peringatan if level == "peringatan" else p.kelengkapan_porsi_info
+            ind, kec, year = c.indikator[i], c.kode_kecamatan[i], int(c.tahun[i])
+            title = f"{ind} ({nama[ind]})" if ind in nama else ind
+            num_col, den_col = cols[ind]
+            rows.append((kec, year, "layanan", ind, _plain(round(porsi[i], 4)), "kelengkapan", level,
+                         f"{names.kecamatan(kec)}, {year}: {title} hanya dilaporkan lengkap "
+                         f"({num_col} dan {den_col}) oleh {int(c.n_lapor[i])} dari {int(c.n_desa[i])} desa "
+                         f"({_pct(100 * porsi[i])}); di bawah ambang {_pct(100 * threshold)}."))
+    missing = _not_reporting(view, _expected(view, wilayah))
     for code, year in zip(missing["kode_desa"], missing["tahun"]):
         rows.append((code, year, "layanan", "kode_desa", "", "desa_tidak_melapor", "peringatan",
                      f"{names.desa(code)}, {int(year)}: tidak ada baris data layanan, padahal desa lain di kecamatannya "
@@ -1306,7 +1477,20 @@ def check_completeness(
     return _findings(rows)
 
 
+def _not_reporting(view: _Layanan, expected: _Expected) -> pd.DataFrame:
+    """(kode_desa, tahun) of expected desa without a layanan row in a year their kecamatan reports, sorted."""
+    years, y_code = np.unique(view.year, return_inverse=True)
+    active = np.zeros((len(view.kec_uniq), len(years)), dtype=bool)
+    active[view.kec, y_code] = True
+    reported = np.zeros((len(view.uniq) + 1, len(years)), dtype=bool)  # last row: members without layanan rows
+    reported[view.desa, y_code] = True
+    member, year = np.nonzero(active[expected.kec] & ~reported[expected.uniq_pos])
+    missing = pd.DataFrame({"kode_desa": expected.codes[member], "tahun": years[year]})
+    return missing.sort_values(["kode_desa", "tahun"])
+
+
 def check_missing_values(
+
     layanan: pd.DataFrame,
     catalogue: Any = None,
     *,
@@ -1324,7 +1508,7 @@ def check_missing_values(
     p = _params(params)
     cat = _catalogue_frame(catalogue)
     view = _layanan_view(layanan)
-    if view.key.empty:
+    if view.n == 0:
         return empty_findings()
     columns = [c for c in dict.fromkeys([*cat["pembilang"], *cat["penyebut"]]) if c in view.df.columns]
     grp = view.kec_year
@@ -1333,9 +1517,11 @@ def check_missing_values(
     rows = []
     for col in columns:
         present = view.present(col)
+        if present.all():  # nothing empty (the usual case): no share to compute
+            continue
         share = np.bincount(grp, weights=present.astype(float), minlength=view.n_kec_year) / np.maximum(n_rows, 1)
         for i in np.flatnonzero(~present & (share[grp] >= p.kelengkapan_porsi_minimum_nilai_hilang)):
-            code, year = view.key.at[i, "kode_desa"], view.key.at[i, "tahun"]
+            code, year = view.codes[i], view.year[i]
             rows.append((code, year, "layanan", col, "", "nilai_hilang", "peringatan",
                          f"{names.desa(code)}, {int(year)}: {col} kosong (tidak dilaporkan), padahal "
                          f"{_pct(100 * share[grp[i]])} desa di kecamatannya mengisinya; indikator yang memakai kolom "
@@ -1346,42 +1532,72 @@ def check_missing_values(
 # --------------------------------------------------------------------------- outliers and jumps
 
 
-def _grouped_median(values: np.ndarray, groups: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """(median per group, count per group) of the non-NaN values; NaN median for empty groups.
+def _block_medians(blocks: list[np.ndarray], groups: np.ndarray, n_groups: int, oks: list[np.ndarray],
+                   counts: list[np.ndarray] | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(median per group, count per group) of the non-NaN values of each block; NaN median for empty groups.
 
-    One sort of ``group × span + value`` instead of a groupby: values are
-    recovered from the sorted keys to within ~1e-9, far below any threshold.
+    The blocks are value arrays over the same rows (one per tested quantity), grouped alike by
+    ``groups``; ``oks`` marks their non-NaN values. Block ``s`` group ``g`` is the global group
+    ``G = s × n_groups + g``, and its median is read from the sorted keys ``G × span + (value − lo)``
+    exactly as one sort of all blocks together would give it (values are recovered from the keys
+    to within ~1e-9, far below any threshold): ``lo`` and ``span`` are taken over all blocks, and
+    the keys of one group are in the same order whether sorted alone or with the others (adding
+    the group offset is monotonic and the key ranges of the groups do not overlap). Sorting block
+    by block keeps the arrays small enough for the processor cache; NaN keys sort last, after
+    every group, so they need not be removed first. ``counts`` (of the non-NaN values per
+    group, as returned) may be passed when already known.
     """
-    ok = ~np.isnan(values)
-    v, g = values[ok], groups[ok]
-    counts = np.bincount(g, minlength=n_groups)
-    med = np.full(n_groups, np.nan)
-    if v.size == 0:
-        return med, counts
-    lo = float(v.min())
-    span = float(v.max()) - lo + 1.0
-    s = np.sort(g * span + (v - lo))
-    start = np.cumsum(counts) - counts
-    has = np.flatnonzero(counts > 0)
-    a = s[(start + (counts - 1) // 2)[has]]
-    b = s[(start + counts // 2)[has]]
-    med[has] = (a + b) / 2 - has * span + lo  # back from keys to values
-    return med, counts
+    meds = [np.full(n_groups, np.nan) for _ in blocks]
+    if counts is None:
+        counts = [np.bincount(groups, weights=ok, minlength=n_groups).astype(np.int64) for ok in oks]
+    lows = [np.fmin.reduce(b) for b, c in zip(blocks, counts) if c.any()]  # fmin skips NaN
+    if not lows:
+        return meds, counts
+    lo = float(min(lows))
+    if lo == 0 and any(np.signbit(b[ok & (b == 0)]).any() for b, ok in zip(blocks, oks)):
+        lo = float(np.concatenate([b[ok] for b, ok in zip(blocks, oks)]).min())  # -0.0 or 0.0: as one sort saw it
+    span = float(max(np.fmax.reduce(b) for b, c in zip(blocks, counts) if c.any())) - lo + 1.0
+    g_float = groups.astype(np.float64)  # exact: group ids are far below 2**53
+    for s, (v, c) in enumerate(zip(blocks, counts)):
+        if not c.any():
+            continue
+        keys = g_float + s * n_groups
+        keys *= span
+        keys += v - lo
+        keys.sort()
+        start = np.cumsum(c) - c
+        has = np.flatnonzero(c > 0)
+        a = keys[(start + (c - 1) // 2)[has]]
+        b = keys[(start + c // 2)[has]]
+        meds[s][has] = (a + b) / 2 - (has + s * n_groups) * span + lo  # back from keys to values
+    return meds, counts
 
 
-def _robust_flags(values: np.ndarray, groups: np.ndarray, n_groups: int, k: float,
-                  min_n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(flag, median, MAD scaled to a standard deviation) per value against its group."""
-    med_g, n_g = _grouped_median(values, groups, n_groups)
-    med = med_g[groups]
-    dev = np.abs(values - med)
-    mad_g, _ = _grouped_median(dev, groups, n_groups)
-    mad = mad_g[groups] * _MAD_TO_SD
-    # MAD == 0 (more than half the villages share one value): any other value would be
-    # "infinitely" far; such columns are left to the other rules.
-    with np.errstate(invalid="ignore"):
-        flag = (n_g[groups] >= min_n) & (mad > 0) & (dev > k * mad)
-    return flag, med, mad
+def _robust_flags(blocks: list[np.ndarray], groups: np.ndarray, n_groups: int, k: float, min_n: int,
+                  min_distance: list[float]) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Per block: (flag, median per group, MAD per group scaled to a standard deviation) against its group.
+
+    A value is flagged when its group has at least ``min_n`` values, a MAD > 0,
+    and it lies more than ``k`` MAD and at least ``min_distance[block]`` from the median.
+    """
+    oks = [~np.isnan(b) for b in blocks]
+    med_g, n_g = _block_medians(blocks, groups, n_groups, oks)
+    devs = []
+    for v, med in zip(blocks, med_g):
+        dev = med[groups]
+        np.subtract(v, dev, out=dev)
+        devs.append(np.abs(dev, out=dev))  # NaN exactly where the value is: same counts
+    mad_g, _ = _block_medians(devs, groups, n_groups, oks, n_g)
+    flags, mads = [], []
+    for dev, mad, n, dist in zip(devs, mad_g, n_g, min_distance):
+        mad = mad * _MAD_TO_SD
+        # MAD == 0 (more than half the villages share one value): any other value would be
+        # "infinitely" far; such columns are left to the other rules.
+        with np.errstate(invalid="ignore"):
+            limit = np.where((n >= min_n) & (mad > 0), k * mad, np.inf)
+            flags.append((dev > limit[groups]) & (dev >= dist))
+        mads.append(mad)
+    return flags, med_g, mads
 
 
 def check_outliers(
@@ -1412,9 +1628,9 @@ def check_outliers(
     p = _params(params)
     cat = _catalogue_frame(catalogue)
     view = _layanan_view(layanan)
-    if view.key.empty:
+    if view.n == 0:
         return empty_findings()
-    n = len(view.key)
+    n = view.n
     cache: dict[str, np.ndarray] = {}
 
     def get(col: str) -> np.ndarray:
@@ -1444,36 +1660,46 @@ def check_outliers(
         np.divide(vals * per, base, out=ratio, where=ok)
         specs.append((col, f"{col} per {base_name}", np.log(ratio), True))  # log(NaN) stays NaN
 
-    m = len(specs)
-    tested = np.concatenate([s[2] for s in specs])
-    capita = np.broadcast_to(np.array([s[3] for s in specs])[:, None], (m, n)).ravel()
-    groups = (np.arange(m)[:, None] * view.n_kab_year + view.kab_year[None, :]).ravel()
-    flag, med, mad = _robust_flags(tested, groups, m * view.n_kab_year, p.pencilan_pengali_mad,
-                                   p.pencilan_minimum_desa)
-    with np.errstate(invalid="ignore"):
-        far = np.where(capita, np.abs(tested - med) >= np.log(p.pencilan_faktor_minimum_per_kapita),
-                       np.abs(tested - med) >= p.pencilan_selisih_minimum_persen)
-    flag &= far
+    if not specs:
+        return empty_findings()
+    distance = [np.log(p.pencilan_faktor_minimum_per_kapita) if s[3] else p.pencilan_selisih_minimum_persen
+                for s in specs]
+    g = view.kab_year
+    flags, med, mad = _robust_flags([s[2] for s in specs], g, view.n_kab_year, p.pencilan_pengali_mad,
+                                    p.pencilan_minimum_desa, distance)
     names = _names(wilayah)
     rows = []
-    for idx in np.flatnonzero(flag):
-        s, i = divmod(int(idx), n)
-        kolom, label, _, per_capita = specs[s]
-        code, year = view.key.at[i, "kode_desa"], int(view.key.at[i, "tahun"])
-        raw = get(kolom)[i]
-        if not per_capita:
-            median, x = med[idx], tested[idx]
-            side = "di atas" if x > median else "di bawah"
-            text = (f"{label} = {_pct(x)}, jauh {side} median kabupaten {_pct(median)} "
-                    f"(simpangan kokoh {_dec(mad[idx])} poin)")
-        else:
-            median, x = float(np.exp(med[idx])), float(np.exp(tested[idx]))
-            times = x / median
-            side = f"{_dec(times)} kali" if times >= 1 else f"1/{_dec(1 / times)} kali"
-            text = f"{label} = {_dec(x)}, {side} median kabupaten ({_dec(median)})"
-        rows.append((code, year, "layanan", kolom, _plain(raw), "pencilan", "peringatan",
-                     f"{names.desa(code)}, {year}: {text}. Periksa kembali {kolom} ({_num(raw)})."))
+    for s, flag in enumerate(flags):
+        for i in np.flatnonzero(flag):
+            rows.append(_outlier_row(specs[s], i, med[s][g[i]], mad[s][g[i]], get, view, names))
     return _findings(rows)
+
+
+def _outlier_row(spec: tuple[str, str, np.ndarray, bool], i: int, median: float, mad: float, get: Any,
+                 view: _Layanan, names: _Names) -> tuple:
+    """The finding of value ``i`` of one outlier spec (``median``, ``mad``: of its group)."""
+    kolom, label, tested, per_capita = spec
+    code, year = view.codes[i], int(view.year[i])
+    raw = get(kolom)[i]
+    if not per_capita:
+        x = tested[i]
+        side = "di atas" if x > median else "di bawah"
+        text = (f"{label} = {_pct(x)}, jauh {side} median kabupaten {_pct(median)} "
+                f"(simpangan kokoh {_dec(mad)} poin)")
+    else:
+        median, x = float(np.exp(median)), float(np.exp(tested[i]))
+        times = x / median
+        side = f"{_dec(times)} kali" if times >= 1 else f"1/{_dec(1 / times)} kali"
+        text = f"{label} = {_dec(x)}, {side} median kabupaten ({_dec(median)})"
+    return (code, year, "layanan", kolom, _plain(raw), "pencilan", "peringatan",
+            f"{names.desa(code)}, {year}: {text}. Periksa kembali {kolom} ({_num(raw)}).")
+
+
+def _desa_year_order(view: _Layanan) -> np.ndarray:
+    """Key rows ordered by code (text order) and year."""
+    rank = np.empty(len(view.uniq), dtype=np.int64)
+    rank[np.argsort(view.uniq, kind="stable")] = np.arange(len(view.uniq))  # few thousand codes, not every row
+    return np.lexsort((view.year, rank[view.desa]))
 
 
 def check_yoy_jumps(
@@ -1508,17 +1734,17 @@ def check_yoy_jumps(
     """
     p = _params(params)
     view = _layanan_view(layanan)
-    if view.key.empty:
+    if view.n == 0:
         return empty_findings()
     cols = list(columns) if columns is not None else [c for c in _COUNT_COLUMNS if c in view.df.columns]
-    codes = view.key["kode_desa"].to_numpy()
-    years = view.key["tahun"].to_numpy()
-    order = np.lexsort((years, codes))
-    codes, years = codes[order], years[order]
+    order = _desa_year_order(view)
+    codes, years = view.codes[order], view.year[order]
     same = np.zeros(len(order), dtype=bool)  # row i continues row i-1 (same desa, next year)
-    same[1:] = (codes[1:] == codes[:-1]) & (years[1:] == years[:-1] + 1)
+    same[1:] = (view.desa[order][1:] == view.desa[order][:-1]) & (years[1:] == years[:-1] + 1)
     same2 = np.zeros(len(order), dtype=bool)  # ... and row i-1 continues row i-2
     same2[2:] = same[2:] & same[1:-1]
+    starts = np.ones(len(order), dtype=bool)  # row i is the first year of its series
+    starts[1:] = ~same[1:]
     names = _names(wilayah)
     rows = []
 
@@ -1527,35 +1753,30 @@ def check_yoy_jumps(
         with np.errstate(invalid="ignore"):
             return (hi >= p.lonjakan_minimum_nilai) & ((lo == 0) | (hi > p.lonjakan_faktor * lo))
 
-    def shifted(v: np.ndarray, k: int, valid: np.ndarray) -> np.ndarray:
-        out = np.full(len(v), np.nan)
-        out[k:] = v[:-k]
-        out[~valid] = np.nan
-        return out
-
-    starts = np.ones(len(order), dtype=bool)  # row i is the first year of its series
-    starts[1:] = ~same[1:]
     hits: dict[int, list[tuple[str, float, float]]] = {}
     first: dict[int, list[tuple[str, float, float, float]]] = {}
     for col in cols:
         v = view.counts(col)[order]
-        prev, prev2 = shifted(v, 1, same), shifted(v, 2, same2)
-        nxt = np.full(len(v), np.nan)  # next year's value of the same desa
-        nxt[:-1] = v[1:]
-        nxt[:-1][~same[1:]] = np.nan
-        j = jump(prev, v)  # NaN compares False
-        j_prev = np.zeros(len(v), dtype=bool)
-        j_prev[1:] = j[:-1]
+        prev = np.empty(len(v))  # previous year's value of the same desa
+        prev[1:] = v[:-1]
+        prev[~same] = np.nan
+        # The tests below only matter where a jump is found (few rows): they are evaluated there only.
+        cand = np.flatnonzero(jump(prev, v))  # NaN compares False
+        if cand.size == 0:
+            continue
+        vc, pc = v[cand], prev[cand]
+        prev2 = np.where(same2[cand], v[np.maximum(cand - 2, 0)], np.nan)  # same desa two years before
         # the return from a spike: i jumps, i-1 jumped, and i is plausible against i-2
-        back = j & j_prev & ~np.isnan(prev2) & ~jump(prev2, v)
+        j_prev = np.isin(cand - 1, cand)
+        back = j_prev & ~np.isnan(prev2) & ~jump(prev2, vc)
         # the odd one out is the first year: i-1 starts the series and i agrees with i+1
-        odd_first = np.zeros(len(v), dtype=bool)
-        odd_first[1:] = starts[:-1]
-        odd_first &= j & ~np.isnan(nxt) & ~jump(v, nxt)
-        for i in np.flatnonzero(j & ~back & ~odd_first):
-            hits.setdefault(int(i), []).append((col, prev[i], v[i]))
-        for i in np.flatnonzero(odd_first):
-            first.setdefault(int(i) - 1, []).append((col, prev[i], v[i], nxt[i]))
+        after = np.minimum(cand + 1, len(v) - 1)  # next year's value of the same desa
+        nxt = np.where((cand + 1 < len(v)) & same[after], v[after], np.nan)
+        odd_first = (cand >= 1) & starts[np.maximum(cand - 1, 0)] & ~np.isnan(nxt) & ~jump(vc, nxt)
+        for k in np.flatnonzero(~back & ~odd_first):
+            hits.setdefault(int(cand[k]), []).append((col, pc[k], vc[k]))
+        for k in np.flatnonzero(odd_first):
+            first.setdefault(int(cand[k]) - 1, []).append((col, pc[k], vc[k], nxt[k]))
 
     def how(a: float, b: float) -> str:
         if a == 0 or b == 0:
@@ -1637,7 +1858,7 @@ class CheckPlan:
         lines: list[pd.DataFrame] = []
         if ap_view is not None:
             lines = [
-                check_amounts(apbdes, wilayah=wilayah),
+                _check_amounts(apbdes, ap_view.parsed, wilayah),
                 _check_kelurahan(ap_view, wilayah),
                 _check_realisation(ap_view, wilayah, p),
                 _check_identity(ap_view, wilayah, p),
@@ -1654,8 +1875,8 @@ class CheckPlan:
         cat = _catalogue_frame(self.catalogue)
         view = _Layanan(layanan)  # parsed once, shared by the layanan checks
         return [
-            check_counts(layanan, wilayah=wilayah),
-            check_numerator_exceeds(layanan, cat, wilayah=wilayah),
+            _check_counts(view, [c for c in _COUNT_COLUMNS if c in layanan.columns], _names(wilayah)),
+            _check_numerator_exceeds(view, cat, _names(wilayah)),
             check_completeness(view, cat, wilayah=wilayah, params=p),  # type: ignore[arg-type]
             check_missing_values(view, cat, wilayah=wilayah, params=p),  # type: ignore[arg-type]
             check_outliers(view, cat, wilayah=wilayah, params=p),  # type: ignore[arg-type]
