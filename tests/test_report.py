@@ -272,8 +272,10 @@ def test_interrupt_leaves_no_half_written_report(demo_store, tmp_path):
         "if __name__ == '__main__':\n"
         f"    report.run_batch(kecamatan={codes!r}, output_dir={str(out)!r}, data_dir={str(demo_store)!r}, workers=2, progress=False)\n"
     )
+    # Ctrl+C as in a terminal: a test run started in the background (``make test &``, some CI
+    # runners) hands its children SIGINT ignored, and Python then keeps ignoring it.
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if (out / "33.07").exists() and len(list((out / "33.07").glob("*.html"))) >= 2:
