@@ -51,7 +51,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .errors import DataError, ParameterError
-from .textcodes import _arrow_of, _text_codes
+from .textcodes import _appearance_order, _arrow_of, _text_codes
 from .paths import parameter_file
 
 # --- vocabulary ---------------------------------------------------------------------------------
@@ -353,14 +353,13 @@ def _value_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return _text_codes(s)
 
 
-def _sorted_categorical(codes: np.ndarray, uniques: np.ndarray, dtype: Any, *,
-                        all_present: bool = False) -> pd.Categorical:
-    """The Categorical of ``uniques[codes]`` (code −1 = missing): categories are the values present, sorted.
+def _sorted_ranks(codes: np.ndarray, uniques: np.ndarray, *, all_present: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of ``uniques[codes]`` (−1 = missing) renumbered by sorted value, and the values present, sorted.
 
-    Sorted categories make sorting by the column sort its text, and only the
-    values present are kept (no category of a dropped kelurahan line).
-    ``all_present``: the caller knows every value occurs (codes straight
-    from :func:`~p3pd_lib.textcodes._text_codes`), which saves a pass.
+    Only the values present get a rank. ``all_present``: the caller knows every
+    value occurs (codes straight from :func:`~p3pd_lib.textcodes._text_codes`),
+    which saves a pass.
     """
     k = len(uniques)
     if all_present:
@@ -371,13 +370,23 @@ def _sorted_categorical(codes: np.ndarray, uniques: np.ndarray, dtype: Any, *,
         present = np.flatnonzero(seen[:k])
     order = present[np.argsort(uniques[present], kind="stable")]
     if len(order) == k and bool((order == np.arange(k)).all()):
-        new_codes = codes  # already numbered in sorted order (e.g. kode_desa of a sorted table)
-    else:
-        new = np.full(k + 1, -1, dtype=np.int32)  # last slot: missing stays missing
-        new[order] = np.arange(len(order), dtype=np.int32)
-        new_codes = new[codes]
+        return codes, uniques  # already numbered in sorted order (e.g. kode_desa of a sorted table)
+    new = np.full(k + 1, -1, dtype=np.int32)  # last slot: missing stays missing
+    new[order] = np.arange(len(order), dtype=np.int32)
+    return new[codes], uniques[order]
+
+
+def _sorted_categorical(codes: np.ndarray, uniques: np.ndarray, dtype: Any, *,
+                        all_present: bool = False) -> pd.Categorical:
+    """The Categorical of ``uniques[codes]`` (code −1 = missing): categories are the values present, sorted.
+
+    Sorted categories make sorting by the column sort its text, and only the
+    values present are kept (no category of a dropped kelurahan line). See
+    :func:`_sorted_ranks` for ``all_present``.
+    """
+    ranks, values = _sorted_ranks(codes, uniques, all_present=all_present)
     # Codes are in range by construction: pandas' check would be two more passes over the lines.
-    return pd.Categorical.from_codes(new_codes, categories=pd.Index(uniques[order], dtype=dtype), validate=False)
+    return pd.Categorical.from_codes(ranks, categories=pd.Index(values, dtype=dtype), validate=False)
 
 
 def _compact_lines(df: pd.DataFrame, keep: np.ndarray | None, given: dict[str, Any]) -> pd.DataFrame:
@@ -575,10 +584,7 @@ def map_apbdes(
     space = (len(kk_norm) + 1) * len(tx_list) * 2
     if space <= 4 * n + 1_000_000:  # small key space: dense numbering without hashing every line
         # Numbered in order of first appearance, as pd.factorize would (it orders alasan_pemetaan).
-        first_line = np.full(space, n, dtype=np.int64)
-        first_line[pair[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
-        present = np.flatnonzero(first_line < n)
-        present = present[np.argsort(first_line[present], kind="stable")]
+        present, _ = _appearance_order(pair, space)
         dense = np.zeros(space, dtype=np.int64)
         dense[present] = np.arange(len(present))
         pair_idx, pair_uniques = dense[pair], present
@@ -702,9 +708,8 @@ def _sorted_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(s, sort=True)`` from the cached codes: only the distinct values are sorted."""
     if isinstance(s.dtype, pd.CategoricalDtype):
         # Ranks straight from the category codes (map_apbdes's text columns): no pass over strings.
-        cat = _sorted_categorical(np.asarray(s.cat.codes), np.asarray(s.cat.categories.astype(object), dtype=object),
-                                  object)
-        return np.asarray(cat.codes, dtype=np.int64), np.asarray(cat.categories, dtype=object)
+        ranks, values = _sorted_ranks(*_value_codes(s))
+        return np.asarray(ranks, dtype=np.int64), values
     if _arrow_of(s) is None:
         idx, uniq = pd.factorize(s, sort=True, use_na_sentinel=True)
         return np.asarray(idx, dtype=np.int64), np.asarray(pd.Index(uniq).astype(object), dtype=object)

@@ -298,7 +298,7 @@ def catalogue_frame(catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
 # as the arithmetic that fills it: the helpers below avoid temporary copies where they can.
 
 
-from .textcodes import _TEXT_CODES, _arrow_of, _remember, _text_codes  # noqa: E402,F401 (shared helpers)
+from .textcodes import _TEXT_CODES, _appearance_order, _arrow_of, _remember, _text_codes  # noqa: E402,F401 (shared helpers)
 
 
 def _arrow_str(s: pd.Series) -> pa.ChunkedArray:
@@ -377,14 +377,13 @@ def _first_appearance(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarr
         for value in present.tolist():
             hits = np.flatnonzero(head == value)
             first_at[value] = hits[0] if len(hits) else int(np.argmax(key == value))
+        order = present[np.argsort(first_at[present], kind="stable")]
+        first = first_at[order]
     else:
-        first_at = np.full(space, n, dtype=np.int64)
-        first_at[key[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)  # the last write (the first row) wins
-        present = np.flatnonzero(first_at < n)
-    order = present[np.argsort(first_at[present], kind="stable")]
+        order, first = _appearance_order(key, space)
     code_of = np.empty(space, dtype=np.int64)  # only the slots of present keys are ever read
     code_of[order] = np.arange(len(order), dtype=np.int64)
-    return np.take(code_of, key), first_at[order]
+    return np.take(code_of, key), first
 
 
 def _period(key: np.ndarray) -> int:

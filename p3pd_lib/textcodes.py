@@ -41,18 +41,32 @@ def _remember(ca: Any, codes: np.ndarray, uniques: np.ndarray) -> None:
     _TEXT_CODES[key] = (weakref.ref(ca, lambda _r, key=key: _TEXT_CODES.pop(key, None)), codes, uniques)
 
 
+def _appearance_order(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """The keys present in ``key`` (integers in ``[0, space)``), in order of first appearance, and their first rows.
+
+    Found without sorting or hashing the rows: one reversed scatter of the row
+    numbers leaves each key's first row in its slot; only the present keys are
+    sorted. A key of −1 lands in the last slot (numpy's negative index).
+
+    >>> order, first = _appearance_order(np.array([5, 2, 5, 0]), 6)
+    >>> order.tolist(), first.tolist()
+    ([5, 2, 0], [0, 1, 3])
+    """
+    n = len(key)
+    first_at = np.full(space, n, dtype=np.int64)
+    first_at[key[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)  # the last write (the first row) wins
+    present = np.flatnonzero(first_at < n)
+    order = present[np.argsort(first_at[present], kind="stable")]
+    return order, first_at[order]
+
+
 def _first_appearance(raw: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Renumber codes ``0 <= raw < k`` (−1 = missing) in order of first appearance, unused codes dropped.
 
     Returns the new ``int32`` codes and, per new code, the old code it stands for.
-    Found without sorting the rows: one reversed scatter gives each old code's first row.
     """
-    n = len(raw)
-    first = np.full(k + 1, n, dtype=np.int64)
-    first[raw[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
-    first = first[:k]
-    used = np.flatnonzero(first < n)
-    order = used[np.argsort(first[used], kind="stable")]
+    order, _ = _appearance_order(raw, k + 1)  # missing (−1) takes the extra last slot
+    order = order[order < k]
     new_code = np.full(k + 1, -1, dtype=np.int32)  # last slot: missing stays -1
     new_code[order] = np.arange(len(order), dtype=np.int32)
     return new_code[raw], order
