@@ -412,11 +412,12 @@ def _dense_enough(space: int, n: int) -> bool:
     return space <= 4 * n + 65_536
 
 
-def _factorize_ints(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
-    """``pd.factorize(s)`` (codes, −1 for missing; first rows of the uniques) for an integer column.
+def _int_offsets(s: pd.Series) -> tuple[np.ndarray, int, np.ndarray | None] | None:
+    """An integer column as offsets from its smallest value: ``(offsets, span, missing mask or None)``.
 
-    Returns ``None`` when ``s`` is not of an integer dtype or its values are too
-    spread out for a table; the caller then hashes.
+    Offsets are a new int64 array in ``[0, span)`` (0 where missing). ``None``
+    when ``s`` is not of an integer dtype, is empty or all missing, or its values
+    are too spread out for a table of ``span`` slots.
     """
     dtype = s.dtype
     if not pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype) or not len(s):
@@ -431,11 +432,26 @@ def _factorize_ints(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     span = hi - lo + 1
     if not _dense_enough(span + 1, len(data)):
         return None
-    key = data - lo
+    offsets = data - lo
     if has_missing:
+        offsets[mask] = 0
+    return offsets, span, mask if has_missing else None
+
+
+def _factorize_ints(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``pd.factorize(s)`` (codes, −1 for missing; first rows of the uniques) for an integer column.
+
+    Returns ``None`` when ``s`` is not of an integer dtype or its values are too
+    spread out for a table; the caller then hashes.
+    """
+    dense = _int_offsets(s)
+    if dense is None:
+        return None
+    key, span, mask = dense
+    if mask is not None:
         key[mask] = span  # one extra slot for missing, removed below
     codes, first = _first_appearance(key, span + 1)
-    if has_missing:
+    if mask is not None:
         na_code = codes[int(np.argmax(mask))]
         codes = codes - (codes > na_code)
         codes[mask] = -1
@@ -476,20 +492,13 @@ def _key_codes(s: pd.Series) -> tuple[np.ndarray, int]:
     integer column with values close together (years) is coded by its offset
     from the smallest value, without any pass to find each value's first row.
     """
-    dtype = s.dtype
-    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype) and len(s):
-        mask = s.isna().to_numpy(dtype=bool)
-        has_missing = bool(mask.any())
-        if not (has_missing and mask.all()):
-            data = s.to_numpy(dtype=np.int64, na_value=0) if has_missing else s.to_numpy(dtype=np.int64)
-            known = data[~mask] if has_missing else data
-            lo, hi = int(known.min()), int(known.max())
-            if _dense_enough(hi - lo + 1, len(data)):
-                codes = data - lo
-                if has_missing:
-                    codes[mask] = -1
-                return codes, hi - lo + 1
-    return _factorize(s)
+    dense = _int_offsets(s)
+    if dense is None:
+        return _factorize(s)
+    codes, span, mask = dense
+    if mask is not None:
+        codes[mask] = -1
+    return codes, span
 
 
 def _group_ids(df: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
