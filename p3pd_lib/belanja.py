@@ -48,9 +48,9 @@ from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from .errors import DataError, ParameterError
+from .indicators import _str_take as _text_take
 from .textcodes import _appearance_order, _arrow_of, _text_codes
 from .paths import parameter_file
 
@@ -836,9 +836,12 @@ def _codes(series: pd.Series, categories: Iterable[str]) -> np.ndarray:
 
 
 def _str_take(values: list[Any], idx: np.ndarray) -> pd.arrays.ArrowStringArray:
-    """A string array picking ``values[idx]`` (``None`` = missing), built in C, not in Python."""
-    dictionary = pa.array([None if v is None or v is pd.NA else str(v) for v in values], type=pa.large_string())
-    return pd.arrays.ArrowStringArray(dictionary.take(pa.array(np.asarray(idx, dtype=np.int64).ravel())))
+    """A string array picking ``values[idx]`` (``None``/``<NA>`` = missing, other values as text).
+
+    :func:`p3pd_lib.indicators._str_take` builds it; this only brings the values to text first.
+    """
+    texts = [None if v is None or v is pd.NA else str(v) for v in values]
+    return _text_take(texts, np.asarray(idx).ravel())
 
 
 def _bool_array(verdict: np.ndarray) -> pd.arrays.BooleanArray:
