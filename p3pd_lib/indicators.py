@@ -50,7 +50,7 @@ TINGKAT = ("desa", "kecamatan", "kabupaten", "provinsi")
 
 _ID_PATTERN = re.compile(r"^[A-Z]{2,5}\d{2}$")
 _REQUIRED = ("id", "sektor", "nama", "name_en", "pembilang", "penyebut", "arah")
-_OPTIONAL = ("faktor", "target", "sumber_target", "tag_target", "min_penyebut", "keterangan")
+_OPTIONAL = ("faktor", "satuan", "target", "sumber_target", "tag_target", "min_penyebut", "keterangan")
 _KEY_COLUMNS = ("kode_desa", "tahun")
 
 #: Columns of :attr:`Catalogue.frame`, in order.

@@ -3,7 +3,9 @@
 Every path is built from the project root, so notebooks, papermill, Voila, the
 CLI and CI all find the same files whatever their working directory. The data
 store can be pointed elsewhere with the ``P3PD_DATA_DIR`` environment variable
-or, per call, with an explicit ``data_dir`` argument (``--data-dir`` on the CLI).
+or, per call, with an explicit ``data_dir`` argument (``--data-dir`` on the CLI);
+the parameter files with ``P3PD_PARAMETERS_DIR`` (a copy of ``parameters/``, e.g.
+a test's temporary folder or a kabupaten's own edited set).
 
 >>> (PROJECT_ROOT / "p3pd_lib" / "paths.py").exists()
 True
@@ -48,6 +50,16 @@ def processed_dir(override: str | os.PathLike[str] | None = None) -> Path:
     return data_dir(override) / "processed"
 
 
+def parameters_dir() -> Path:
+    """The folder of parameter files: ``P3PD_PARAMETERS_DIR`` when set, else ``<project>/parameters``.
+
+    Read at every call, so a test or a session may point the kit at another
+    folder without re-importing anything.
+    """
+    env = os.environ.get("P3PD_PARAMETERS_DIR")
+    return Path(env).expanduser().resolve() if env else PARAMETERS_DIR
+
+
 def parameter_file(name: str) -> Path:
-    """A file under ``parameters/`` by name, e.g. ``parameter_file("indikator.yaml")``."""
-    return PARAMETERS_DIR / name
+    """A file of the parameters folder by name, e.g. ``parameter_file("indikator.yaml")``."""
+    return parameters_dir() / name
