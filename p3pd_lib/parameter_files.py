@@ -605,3 +605,19 @@ def load_dana_desa_rules(path: str | Path | None = None) -> pd.DataFrame:
     [[10.0, 25.0]]
     """
     return load("aturan_dana_desa.csv", path)
+
+
+def fingerprint() -> str:
+    """A short hash of every parameter file's bytes: changes whenever one of them is edited.
+
+    Caches of computed results key on it, so an edited mapping or band is never served stale.
+
+    >>> len(fingerprint())
+    12
+    """
+    h = hashlib.sha256()
+    for name in [*_YAML_MODELS, *_CSV_MODELS]:
+        file = paths.parameter_file(name)
+        h.update(name.encode())
+        h.update(file.read_bytes() if file.exists() else b"")
+    return h.hexdigest()[:12]
