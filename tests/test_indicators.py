@@ -461,3 +461,78 @@ def test_value_is_never_invented(p, q):
         assert bool(row["pembilang_melebihi"]) == (p > q)
         assert bool(row["stabil"]) == (q >= 10)
     assert v["nilai"].notna().sum() == (1 if q else 0)
+
+
+# --------------------------------------------------------------------------- duplicates, caps, units (issue 14)
+
+
+def test_identical_copies_of_a_desa_year_count_once_in_every_total(cat):
+    row = {"kode_desa": "11.01.01.2001", "tahun": 2024, "bayi_idl": 8, "bayi_sasaran": 10}
+    lay = layanan([row, row, {"kode_desa": "11.01.01.2002", "tahun": 2024, "bayi_idl": 5, "bayi_sasaran": 10}])
+    v = desa_values(lay, cat)
+    kes02 = v[v.indikator == "KES02"]
+    assert len(kes02) == 2 and not kes02["ganda_berbeda"].any()
+    agg = aggregate(v, WIL, ["kecamatan", "kabupaten", "provinsi"], cat)
+    for _, r in agg[agg.indikator == "KES02"].iterrows():
+        assert (r["pembilang"], r["penyebut"], r["n_desa_data"]) == (13, 20, 2)
+        assert r["n_desa_data"] <= r["n_desa"]
+
+
+def test_disagreeing_copies_are_left_out_and_flagged(cat):
+    lay = layanan([
+        {"kode_desa": "11.01.01.2001", "tahun": 2024, "bayi_idl": 8, "bayi_sasaran": 10, "ibu_hamil": 12, "ibu_hamil_anc_lengkap": 9},
+        {"kode_desa": "11.01.01.2001", "tahun": 2024, "bayi_idl": 3, "bayi_sasaran": 10, "ibu_hamil": 12, "ibu_hamil_anc_lengkap": 9},
+        {"kode_desa": "11.01.01.2002", "tahun": 2024, "bayi_idl": 5, "bayi_sasaran": 10},
+    ])
+    v = desa_values(lay, cat).set_index(["kode_desa", "indikator"])
+    clash = v.loc[("11.01.01.2001", "KES02")]
+    assert bool(clash["ganda_berbeda"]) and pd.isna(clash["nilai"]) and pd.isna(clash["pembilang"])
+    # The copies agree on KES03: that value stays, once.
+    assert v.loc[("11.01.01.2001", "KES03"), "nilai"] == 75.0 and not v.loc[("11.01.01.2001", "KES03"), "ganda_berbeda"]
+    agg = aggregate(v.reset_index(), WIL, "kecamatan", cat).set_index("indikator")
+    assert (agg.loc["KES02", "pembilang"], agg.loc["KES02", "n_desa_data"]) == (5, 1)
+    from p3pd_lib.classify import traffic_light
+
+    shown = traffic_light(v.reset_index(), cat).set_index(["kode_desa", "indikator"])
+    assert shown.loc[("11.01.01.2001", "KES02"), "label_kelas"] == "Data ganda tidak sama"
+    assert shown.loc[("11.01.01.2001", "KES02"), "kelas"] == "abu"
+
+
+def test_n_desa_data_never_exceeds_n_desa_even_with_repeated_value_rows(cat):
+    lay = layanan([{"kode_desa": "11.01.01.2001", "tahun": 2024, "persalinan_faskes": 5, "persalinan": 10}])
+    v = desa_values(lay, cat)
+    twice = pd.concat([v, v], ignore_index=True)  # a caller stacking the same values twice
+    agg = aggregate(twice, WIL, "kecamatan", cat)
+    row = agg[agg.indikator == "KES04"].iloc[0]
+    assert row["n_desa_data"] == 1 <= row["n_desa"]
+
+
+def test_rate_above_100_is_capped_flagged_and_raw_kept_also_in_totals(cat):
+    lay = layanan([{"kode_desa": "11.01.01.2001", "tahun": 2024, "rt_air_layak": 230, "rumah_tangga": 200}])
+    v = desa_values(lay, cat)
+    air = v[v.indikator == "AIR01"].iloc[0]
+    assert (air["nilai"], air["nilai_mentah"], bool(air["pembilang_melebihi"])) == (100.0, 115.0, True)
+    agg = aggregate(v, WIL, "kabupaten", cat)
+    tot = agg[agg.indikator == "AIR01"].iloc[0]
+    assert (tot["nilai"], tot["nilai_mentah"], bool(tot["pembilang_melebihi"])) == (100.0, 115.0, True)
+
+
+def test_every_value_carries_its_unit(cat):
+    v = desa_values(layanan([{"kode_desa": "11.01.01.2001", "tahun": 2024}]), cat)
+    units = cat.frame.set_index("id")["satuan"]
+    assert v["satuan"].notna().all()
+    assert (v["satuan"].to_numpy() == v["indikator"].map(units).to_numpy()).all()
+    assert set(aggregate(v, WIL, "kecamatan", cat)["satuan"]) <= set(units)
+
+
+def test_n_desa_counts_desa_and_kelurahan_of_the_region(cat):
+    wil = WIL.copy()
+    wil.loc[wil.kode_desa == "11.01.01.2003", "jenis"] = "kelurahan"
+    lay = layanan([{"kode_desa": "11.01.01.2003", "tahun": 2024, "bayi_idl": 9, "bayi_sasaran": 10}])
+    agg = aggregate(desa_values(lay, cat), wil, "kecamatan", cat)
+    row = agg[agg.indikator == "KES02"].iloc[0]
+    # Service indicators keep kelurahan (DOMAIN §2): n_desa counts desa/kelurahan, and says so.
+    assert (row["n_desa"], row["n_desa_data"]) == (3, 1)
+    from p3pd_lib.analysis import LABELS
+
+    assert LABELS["n_desa"] == "Jumlah desa/kelurahan" and "kelurahan" in LABELS["n_desa_data"]
