@@ -266,10 +266,11 @@ def traffic_light(
     has_value = v.notna()
     usable = has_value & stabil
 
-    # Target rule (NaN comparisons are False, so rows without a target fall through to merah here).
+    # Classes as positions in KELAS (0 hijau, 1 kuning, 2 merah, 3 abu). Target rule first
+    # (NaN comparisons are False, so rows without a target fall through to merah here).
     hijau = np.where(higher, v >= t - EPS, v <= t + EPS)
     kuning = np.where(higher, v >= t - b.kuning_naik - EPS, v <= t + b.kuning_turun + EPS)
-    kelas = pd.Series(np.select([hijau, kuning], ["hijau", "kuning"], "merah"), index=values.index, dtype=object)
+    kelas = pd.Series(np.select([hijau, kuning], [0, 1], 2), index=values.index)
 
     # Tercile rule for indicators without a target, within kecamatan × year × indicator.
     tersil = usable & t.isna()
@@ -280,27 +281,29 @@ def traffic_light(
         )
         by = pool.groupby(["_grup", "tahun", "indikator"], dropna=False)["_buruk"]
         rank, n = by.rank(method="min"), by.transform("size")
-        third = np.select([3 * (rank - 1) < n - 1, 3 * (rank - 1) > 2 * (n - 1)], ["hijau", "merah"], "kuning")
-        kelas[tersil] = np.where(n >= b.tersil_min_desa, third, "abu")
-    kelas[~usable] = "abu"
+        third = np.select([3 * (rank - 1) < n - 1, 3 * (rank - 1) > 2 * (n - 1)], [0, 2], 1)
+        kelas[tersil] = np.where(n >= b.tersil_min_desa, third, 3)
+    kelas[~usable] = 3
 
-    ganda = values["ganda_berbeda"].astype(bool) if "ganda_berbeda" in values.columns else pd.Series(False, index=values.index)
-    by_target = kelas.map(LABEL_TARGET)
-    by_tersil = kelas.map(LABEL_TERSIL).fillna(LABEL_PEMBANDING_KURANG)
-    label = np.select(
-        [ganda.to_numpy(), ~has_value, ~stabil, t.notna()],
-        [LABEL_GANDA_BERBEDA, LABEL_TIDAK_ADA_DATA, LABEL_TIDAK_STABIL, by_target],
-        by_tersil,
-    )
+    # Labels: the first matching reason of grey, else the rule's wording of the class.
+    ganda = values["ganda_berbeda"].astype(bool) if "ganda_berbeda" in values.columns else False
+    labels = [*LABEL_TARGET.values(), *LABEL_TERSIL.values(), LABEL_PEMBANDING_KURANG,
+              LABEL_GANDA_BERBEDA, LABEL_TIDAK_ADA_DATA, LABEL_TIDAK_STABIL]
+    label = np.select([ganda, ~has_value, ~stabil, t.notna()], [7, 8, 9, kelas], np.minimum(kelas + 3, 6))
     return values.assign(
         target=info["target"],
         sumber_target=info["sumber_target"].astype("string"),
         tag_target=info["tag_target"].astype("string"),
         arah=info["arah"].astype("string"),
-        kelas=pd.array(kelas.to_numpy(), dtype="string"),
-        label_kelas=pd.array(label, dtype="string"),
-        metode=pd.array(np.where(t.isna(), "tersil", "target"), dtype="string"),
+        kelas=_text(kelas, KELAS),
+        label_kelas=_text(label, labels),
+        metode=_text(t.isna().astype(int), ["target", "tersil"]),
     )
+
+
+def _text(codes: Any, words: Sequence[str]) -> pd.Series:
+    """``words[code]`` for every code, as a ``string`` column (through a categorical: fast on millions of rows)."""
+    return pd.Categorical.from_codes(np.asarray(codes), categories=list(words)).astype("string")
 
 
 # --------------------------------------------------------------------------- IDM / IPD
@@ -471,72 +474,47 @@ def quadrant(
         if val is not None and (not isinstance(val, (int, float)) or isinstance(val, bool) or not math.isfinite(val)):
             raise ParameterError(f"'{name}' harus angka atau None (median kecamatan), bukan {val!r}.")
     df = gap_and_spend
-    xv = df[x].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    yv = df[y].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    both = ~np.isnan(xv) & ~np.isnan(yv)
+    xv, yv = df[x].astype("Float64").astype(float), df[y].astype("Float64").astype(float)
+    both = xv.notna() & yv.notna()
+    groups = ([_parent_code(df).rename("_g")] if {"kode_kecamatan", "kode_desa"} & set(df.columns) else []) + (
+        [df["tahun"].rename("_t")] if "tahun" in df.columns else [])
+    stat, word = ("median", "median") if params.aturan_pembagi == "median" else ("mean", "rerata")
 
-    group_cols: list[pd.Series] = []
-    if "kode_kecamatan" in df.columns or "kode_desa" in df.columns:
-        group_cols.append(_parent_code(df).rename("_g"))
-    if "tahun" in df.columns:
-        group_cols.append(df["tahun"].rename("_t"))
-    stat = "median" if params.aturan_pembagi == "median" else "mean"
-    stat_id = "median" if stat == "median" else "rerata"
+    def split(values: pd.Series, given: float | None) -> pd.Series:
+        if given is not None:
+            return pd.Series(float(given), index=df.index)
+        v = values.where(both)
+        return v.groupby(groups, dropna=False).transform(stat) if groups else pd.Series(v.agg(stat), index=df.index)
 
-    def splits_for(values: np.ndarray) -> np.ndarray:
-        s = pd.Series(np.where(both, values, np.nan), index=df.index)
-        if not group_cols:
-            return np.full(len(df), s.agg(stat))
-        return s.groupby(group_cols, dropna=False).transform(stat).to_numpy(dtype="float64")
-
-    bx = np.full(len(df), float(split_x)) if split_x is not None else splits_for(xv)
-    by = np.full(len(df), float(split_y)) if split_y is not None else splits_for(yv)
+    bx, by = split(xv, split_x), split(yv, split_y)
     if params.sama_dengan_pembagi == "tinggi":
         hi_x, hi_y = xv >= bx - EPS, yv >= by - EPS
     else:
         hi_x, hi_y = xv > bx + EPS, yv > by + EPS
-    kuadran = np.select(
-        [hi_x & ~hi_y, hi_x & hi_y, ~hi_x & hi_y],
-        ["prioritas", "evaluasi", "pertahankan"],
-        default="pantau",
-    ).astype(object)
-    kuadran[~both] = None
-    label = np.where(both, pd.Series(kuadran).map(KUADRAN_LABEL).to_numpy(dtype=object), LABEL_TIDAK_ADA_DATA)
-    nullable = lambda a: pd.array(np.where(both, a, None), dtype="boolean")  # noqa: E731
+    kuadran = pd.Series(np.select([hi_x & ~hi_y, hi_x & hi_y, ~hi_x & hi_y], ["prioritas", "evaluasi", "pertahankan"],
+                                  "pantau"), index=df.index).where(both)
     table = df.assign(
-        batas_x=pd.array(bx, dtype="Float64"),
-        batas_y=pd.array(by, dtype="Float64"),
-        kesenjangan_tinggi=nullable(hi_x),
-        belanja_tinggi=nullable(hi_y),
-        kuadran=pd.array(kuadran, dtype="string"),
-        label_kuadran=pd.array(label, dtype="string"),
+        batas_x=bx.astype("Float64"), batas_y=by.astype("Float64"),
+        kesenjangan_tinggi=hi_x.astype("boolean").mask(~both), belanja_tinggi=hi_y.astype("boolean").mask(~both),
+        kuadran=kuadran.astype("string"),
+        label_kuadran=kuadran.map(KUADRAN_LABEL).fillna(LABEL_TIDAK_ADA_DATA).astype("string"),
     )
-
-    n_groups = 1 if not group_cols else int(pd.DataFrame({s.name: s for s in group_cols})[both].drop_duplicates().shape[0])
     n = int(both.sum())
+    n_groups = len(pd.concat(groups, axis=1)[both].drop_duplicates()) if groups else 1
 
-    def describe(given: float | None, arr: np.ndarray, axis: str) -> tuple[float | None, str]:
+    def describe(given: float | None, b: pd.Series, axis: str) -> tuple[float | None, str]:
         if given is not None:
             return float(given), f"ditetapkan pengguna ({given:g})"
-        uniq = np.unique(arr[both & ~np.isnan(arr)])
-        word = "median" if stat_id == "median" else "rerata"
+        uniq = b[both].dropna().unique()
         if len(uniq) == 1:
             return float(uniq[0]), f"{word} {axis} {n} desa dalam kecamatan"
         if len(uniq) == 0:
             return None, f"{word} {axis}: tidak ada desa dengan data lengkap"
         return None, f"{word} {axis} per kecamatan dan tahun ({n_groups} kelompok; lihat kolom batas)"
 
-    sx, cx = describe(split_x, bx, "kesenjangan")
-    sy, cy = describe(split_y, by, "porsi belanja layanan dasar")
-    splits = {
-        "batas_x": sx,
-        "batas_y": sy,
-        "cara_x": cx,
-        "cara_y": cy,
-        "sama_dengan_batas": params.sama_dengan_pembagi,
-        "n_desa": n,
-    }
-    return table, splits
+    (sx, cx), (sy, cy) = describe(split_x, bx, "kesenjangan"), describe(split_y, by, "porsi belanja layanan dasar")
+    return table, {"batas_x": sx, "batas_y": sy, "cara_x": cx, "cara_y": cy,
+                   "sama_dengan_batas": params.sama_dengan_pembagi, "n_desa": n}
 
 
 # --------------------------------------------------------------------------- trend
@@ -722,41 +700,27 @@ def threshold_sensitivity(
     base_bands = as_bands(baseline)
     base = traffic_light(values, catalogue, base_bands)
     unit = base[_unit_keys(base)[0]].astype("string")
-    base_k = base["kelas"].to_numpy(dtype=object)
-    base_r = pd.Series(base_k).map(_RANK).to_numpy(dtype="float64")
-    rows = []
+    rank_before = base["kelas"].map(_RANK).astype(float)
+    counts = {"n_baris": ("c", "size"), "n_berubah": ("c", "sum"), "n_ke_lebih_baik": ("b", "sum"),
+              "n_ke_lebih_buruk": ("w", "sum"), "n_unit_berubah": ("u", "nunique")}
+    parts = []
     for name, bands in _scenario_items(bands_list, "pita"):
         b = as_bands(bands, base_bands)
-        k = traffic_light(values, catalogue, b)["kelas"].to_numpy(dtype=object)
-        r = pd.Series(k).map(_RANK).to_numpy(dtype="float64")
-        changed = k != base_k
-        better = changed & (r > base_r)
-        worse = changed & (r < base_r)
-        work = pd.DataFrame({"indikator": base["indikator"].astype("string").to_numpy(), "c": changed,
-                             "b": better, "w": worse, "u": unit.to_numpy()})
-        per = work.groupby("indikator", sort=False).agg(
-            n_baris=("c", "size"), n_berubah=("c", "sum"), n_ke_lebih_baik=("b", "sum"), n_ke_lebih_buruk=("w", "sum"),
-            n_unit_berubah=("u", lambda s: s[work.loc[s.index, "c"]].nunique()),
-        ).reset_index()
-        total = pd.DataFrame({
-            "indikator": ["(semua)"], "n_baris": [len(work)], "n_berubah": [int(changed.sum())],
-            "n_ke_lebih_baik": [int(better.sum())], "n_ke_lebih_buruk": [int(worse.sum())],
-            "n_unit_berubah": [work.loc[changed, "u"].nunique()],
-        })
-        part = pd.concat([per, total], ignore_index=True).assign(skenario=name, keterangan=b.describe())
-        rows.append(part)
-    out = pd.concat(rows, ignore_index=True)
-    n = out["n_baris"].to_numpy(dtype="float64")
-    out = out.assign(
-        persen_berubah=pd.array(np.where(n > 0, 100.0 * out["n_berubah"].to_numpy(dtype="float64") / np.maximum(n, 1), np.nan),
-                                dtype="Float64"),
-    )
-    for c in ("n_baris", "n_berubah", "n_ke_lebih_baik", "n_ke_lebih_buruk", "n_unit_berubah"):
-        out[c] = out[c].astype("Int64")
-    for c in ("skenario", "keterangan", "indikator"):
-        out[c] = out[c].astype("string")
-    return out[["skenario", "keterangan", "indikator", "n_baris", "n_berubah", "persen_berubah",
-                "n_ke_lebih_baik", "n_ke_lebih_buruk", "n_unit_berubah"]]
+        kelas = traffic_light(values, catalogue, b)["kelas"]
+        changed = (kelas != base["kelas"]).astype(bool)
+        rank_after = kelas.map(_RANK).astype(float)
+        work = pd.DataFrame({"indikator": base["indikator"].astype("string"), "c": changed,
+                             "b": changed & (rank_after > rank_before), "w": changed & (rank_after < rank_before),
+                             "u": unit.where(changed)})
+        per = work.groupby("indikator", sort=False).agg(**counts)
+        total = work.assign(indikator="(semua)").groupby("indikator").agg(**counts)
+        parts.append(pd.concat([per, total]).reset_index().assign(skenario=name, keterangan=b.describe()))
+    out = pd.concat(parts, ignore_index=True)
+    out["persen_berubah"] = (100.0 * out["n_berubah"] / out["n_baris"]).where(out["n_baris"] > 0)
+    return out.astype({"persen_berubah": "Float64", **{c: "Int64" for c in counts},
+                       **{c: "string" for c in ("skenario", "keterangan", "indikator")}})[
+        ["skenario", "keterangan", "indikator", "n_baris", "n_berubah", "persen_berubah",
+         "n_ke_lebih_baik", "n_ke_lebih_buruk", "n_unit_berubah"]]
 
 
 def quadrant_sensitivity(
