@@ -556,36 +556,26 @@ def trend(
         raise ParameterError(f"Toleransi tren harus angka ≥ 0, bukan {tol!r}.")
     keys = [k for k in _unit_keys(values) if k != "tahun"]
     cat = catalogue if catalogue is not None else load_catalogue()
-    arah = values["arah"].astype("string") if "arah" in values.columns else _indicator_info(values, cat)["arah"]
-    stabil = values["stabil"].astype("boolean").fillna(False) if "stabil" in values.columns else True
-    base = values[[*keys, "indikator"]].assign(
-        arah=arah, _v=values["nilai"].astype("Float64").astype(float), _s=stabil, _t=values["tahun"].astype("Int64")
+    rows = values[[*keys, "indikator"]].assign(
+        arah=values["arah"].astype("string") if "arah" in values.columns else _indicator_info(values, cat)["arah"],
+        nilai=values["nilai"].astype("Float64"), stabil=_stable(values), tahun=values["tahun"].astype("Int64"),
     )
-    a = base[base["_t"] == tahun_awal].drop(columns="_t")
-    z = base[base["_t"] == tahun_akhir].drop(columns=["_t", "arah"])
-    m = a.merge(z, on=[*keys, "indikator"], how="outer", suffixes=("_a", "_z"), sort=False)
-    if m["arah"].isna().any():  # units only present in the last year
-        m["arah"] = m["arah"].fillna(_indicator_info(m, cat)["arah"])
-    va, vz = m["_v_a"].to_numpy(dtype="float64"), m["_v_z"].to_numpy(dtype="float64")
-    ok = ~np.isnan(va) & ~np.isnan(vz) & m["_s_a"].fillna(False).to_numpy(dtype=bool) & m["_s_z"].fillna(False).to_numpy(dtype=bool)
-    d = vz - va
-    good = np.where((m["arah"] == "lower").to_numpy(dtype=bool, na_value=False), -d, d)
-    tren = np.select([np.abs(d) <= tol + EPS, good > 0], ["tetap", "membaik"], default="memburuk").astype(object)
-    tren[~ok] = None
-    label = np.where(ok, pd.Series(tren).map(TREN_LABEL).to_numpy(dtype=object), "Tidak dapat dinilai")
-    return pd.DataFrame(
-        {
-            **{k: m[k] for k in keys},
-            "indikator": m["indikator"],
-            "arah": m["arah"].astype("string"),
-            "tahun_awal": pd.array([tahun_awal] * len(m), dtype="Int64"),
-            "tahun_akhir": pd.array([tahun_akhir] * len(m), dtype="Int64"),
-            "nilai_awal": pd.array(va, dtype="Float64"),
-            "nilai_akhir": pd.array(vz, dtype="Float64"),
-            "perubahan": pd.array(np.where(np.isnan(d), np.nan, d), dtype="Float64"),
-            "tren": pd.array(tren, dtype="string"),
-            "label_tren": pd.array(label, dtype="string"),
-        }
+
+    def year(y: int) -> pd.DataFrame:
+        return rows[rows["tahun"].eq(y).fillna(False).to_numpy(dtype=bool)].drop(columns="tahun")
+
+    m = year(tahun_awal).merge(year(tahun_akhir), on=[*keys, "indikator"], how="outer", suffixes=("_awal", "_akhir"))
+    arah = m["arah_awal"].fillna(m["arah_akhir"])
+    perubahan = (m["nilai_akhir"] - m["nilai_awal"]).astype(float)
+    judged = perubahan.notna() & m["stabil_awal"].fillna(False).astype(bool) & m["stabil_akhir"].fillna(False).astype(bool)
+    better = perubahan.where(arah != "lower", -perubahan) > 0
+    tren = pd.Series(np.select([perubahan.abs() <= tol + EPS, better], ["tetap", "membaik"], "memburuk"),
+                     index=m.index).where(judged)
+    return m[[*keys, "indikator"]].assign(
+        arah=arah.astype("string"), tahun_awal=pd.array([tahun_awal] * len(m), dtype="Int64"),
+        tahun_akhir=pd.array([tahun_akhir] * len(m), dtype="Int64"),
+        nilai_awal=m["nilai_awal"], nilai_akhir=m["nilai_akhir"], perubahan=perubahan.astype("Float64"),
+        tren=tren.astype("string"), label_tren=tren.map(TREN_LABEL).fillna("Tidak dapat dinilai").astype("string"),
     )
 
 
