@@ -972,13 +972,13 @@ def _siskeudes_unit(parts: list[sx.ExportTable], skipped: list[tuple[Path, str]]
     def col_for(tabel: str | None) -> _Collector:
         return collectors[source.get(tabel or "", main)]
 
-    for path, label in skipped:
-        collectors[main].add(label, None, None, path.name, "tabel_dilewati", "info",
-                             f"Tabel '{label}' tidak diperlukan untuk APBDes; dilewati.")
     res = sk.budget_lines(merged)
     for f in res.findings:
         col_for(f["lembar"]).extend([f])
     lines = res.lines
+    for path, label in skipped:
+        collectors[main].add(label, None, None, path.name, "tabel_dilewati", "info",
+                             f"'{label}' bukan tabel yang diperlukan untuk APBDes; dilewati.")
     if lines.empty:
         return unit
     kabupaten = ctx.kabupaten
@@ -1240,6 +1240,7 @@ def _read_units(
     skipped: list[tuple[Path, str]] = []
     export_paths: list[Path] = []
     others: list[tuple[Path, list[_Sheet], str]] = []
+    unreadable: list[tuple[Path, list[dict[str, Any]]]] = []
     kinds = {p.stem: sx.read_columns_file(p.read_text(encoding="utf-8", errors="replace"))
              for p in paths if p.is_file() and sx.is_columns_file(p) and p.stat().st_size <= max_bytes}
     for p in paths:
@@ -1265,13 +1266,13 @@ def _read_units(
                 export_paths.append(p)
                 jenis[p] = "siskeudes (zip)"
                 continue
+            if sx.classify(p.stem)[0] == "lewati":  # another table of the export: skipped unread
+                skipped.append((p, p.stem))
+                export_paths.append(p)
+                jenis[p] = "siskeudes (dilewati)"
+                continue
             if p.suffix.lower() in (".csv", ".txt", ".tsv") and b"\x00" not in head:
                 what, table = sx.classify(p.stem, sx.header_of(head))
-                if what == "lewati":
-                    skipped.append((p, p.stem))
-                    export_paths.append(p)
-                    jenis[p] = "siskeudes (dilewati)"
-                    continue
                 if what == "baca":
                     tables.append(sx.ExportTable(table, sx.read_table_text(p.read_bytes(), kinds.get(p.stem)), p,
                                                  table))
@@ -1279,12 +1280,11 @@ def _read_units(
                     jenis[p] = "siskeudes"
                     continue
         sheets, fmt, problems = _read_grid(p, max_bytes, max_rows)
+        if problems and not sheets:
+            unreadable.append((p, problems))
+            continue
         for f in problems:
             col.add(f.get("lembar"), None, None, None, f["aturan"], f["tingkat"], f["pesan"])
-        if problems and not sheets:
-            units.append(_Unit([p], "tidak terbaca"))
-            jenis[p] = "tidak terbaca"
-            continue
         # Siskeudes tables and Penjabaran sheets are recognised first; the rest is canonical.
         rest: list[_Sheet] = []
         penj: list[_Sheet] = []
@@ -1319,13 +1319,18 @@ def _read_units(
         elif not penj and not n_tables:
             others.append((p, rest, fmt))
     if tables or skipped:
-        # A file of the export that is no table the kit knows (a user table, a note) is skipped, not rejected.
-        for p, _sheets, _fmt in others:
+        # A file of the export that is no table the kit knows (a user table, a note, a picture) is skipped.
+        for p in [p for p, _, _ in others] + [p for p, _ in unreadable]:
             skipped.append((p, p.name))
             export_paths.append(p)
             jenis[p] = "siskeudes (dilewati)"
         units.append(_siskeudes_unit(tables, skipped, export_paths, ctx, saved_mapping, collectors))
     else:
+        for p, problems in unreadable:
+            for f in problems:
+                collectors[p].add(f.get("lembar"), None, None, None, f["aturan"], f["tingkat"], f["pesan"])
+            units.append(_Unit([p], "tidak terbaca"))
+            jenis[p] = "tidak terbaca"
         for p, rest, fmt in others:
             u = _canonical_unit(p, rest, fmt, collectors[p], ctx)
             units.append(u)

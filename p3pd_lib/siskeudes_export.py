@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -304,8 +303,3 @@ def sheet_hint(sheet_name: str | None, file_stem: str, n_sheets: int) -> str:
     if sheet_name and (is_table_name(sheet_name) or n_sheets > 1):
         return sheet_name
     return file_stem
-
-
-def strip_suffix_name(name: str) -> str:
-    """A table name as written in a finding (``Ta_RAB.csv`` → ``Ta_RAB``)."""
-    return re.sub(r"\.(csv|txt|tsv|xlsx|xlsm)$", "", name, flags=re.IGNORECASE)
