@@ -218,10 +218,10 @@ _pick = pick_column
 
 def _strip_desa(kd_keg: pd.Series, kd_desa: pd.Series) -> pd.Series:
     """Activity id of each ``Kd_Keg`` (``Kd_Desa`` prefix removed)."""
-    keg = kd_keg.fillna("").str.strip()
-    desa = kd_desa.fillna("").str.strip()
-    has = [k.startswith(d) and d != "" for k, d in zip(keg, desa)]
-    return pd.Series([k[len(d):] if h else k for k, d, h in zip(keg, desa, has)], index=kd_keg.index, dtype="object")
+    keg = kd_keg.astype(object).where(kd_keg.notna(), "").map(str.strip).tolist()
+    desa = kd_desa.astype(object).where(kd_desa.notna(), "").map(str.strip).tolist()
+    return pd.Series([k[len(d):] if d and k.startswith(d) else k for k, d in zip(keg, desa)], index=kd_keg.index,
+                     dtype="object")
 
 
 def _truthy(v: object) -> bool:
@@ -264,7 +264,7 @@ def parse_amounts(values: pd.Series, typed: bool = False) -> tuple[pd.Series, li
     if not typed:
         machine &= ~text.str.fullmatch(r"-?\d{1,3}(?:\.\d{3})+")
     out = pd.Series(np.nan, index=values.index, dtype=float)
-    out[machine.to_numpy()] = pd.to_numeric(text[machine], errors="coerce").to_numpy(dtype=float)
+    out[machine.to_numpy()] = text[machine].astype("float64").to_numpy(dtype=float)
     rest = np.flatnonzero(~machine.to_numpy() & text.ne("").to_numpy())
     problems: list[tuple[int, str, str, str]] = []
     if len(rest):
@@ -476,27 +476,22 @@ def budget_lines(tables: Mapping[str, pd.DataFrame]) -> SiskeudesLines:
                 if k:
                     rek_names[k] = str(nama).strip()
     kd_keg_clean = _map_unique(lines["kd_keg"], lambda s: str(s).strip())
-    lines["nama_kegiatan"] = [keg_names.get(k) if kg is not None else None
-                              for k, kg in zip(kd_keg_clean, lines["kode_kegiatan"])]
-    lines["uraian"] = lines["kode_rekening"].map(lambda r: rek_names.get(r) if r else None)
-    raw_sd = rab[c_sd].to_numpy(dtype=object) if c_sd else [keg_sumber.get(k) for k in kd_keg_clean]
-    sumber: list[object] = []
-    warned: set[str] = set()
-    sd_memo: dict[object, str | None] = {}
-    for pos, (sd, r) in enumerate(zip(raw_sd, lines["kode_rekening"])):
-        key = sd if isinstance(sd, (str, type(None))) else str(sd)
-        if key not in sd_memo:
-            sd_memo[key] = normalize_sumber_dana(sd)
-        code = sd_memo[key]
-        if code is None and sd is not None and str(sd).strip() not in ("", "nan") and str(sd) not in warned:
-            warned.add(str(sd))
-            findings.append(_finding(source if c_sd else "Ta_Kegiatan", int(lines["_baris"].iloc[pos]),
-                                     "SumberDana", sd, "sumber_dana_tidak_dikenal", "peringatan",
-                                     f"Sumber dana '{sd}' tidak dikenali ({', '.join(SUMBER_DANA)}); dibiarkan kosong."))
-        if code is None and r and r[0] in "46":
-            code = default_sumber_dana(r)
-        sumber.append(code)
-    lines["sumber_dana"] = sumber
+    nama = kd_keg_clean.map(keg_names).astype(object)
+    lines["nama_kegiatan"] = nama.where(nama.notna() & lines["kode_kegiatan"].notna(), None)
+    uraian = lines["kode_rekening"].map(rek_names).astype(object)
+    lines["uraian"] = uraian.where(uraian.notna(), None)
+    raw_sd = (rab[c_sd].astype(object) if c_sd else kd_keg_clean.map(keg_sumber)).reset_index(drop=True)
+    sumber = _map_unique(raw_sd, normalize_sumber_dana)
+    given = _map_unique(raw_sd, lambda v: v is not None and str(v).strip() not in ("", "nan")).astype(bool)
+    for pos in pd.Series(np.flatnonzero((sumber.isna() & given).to_numpy())).groupby(
+            raw_sd[sumber.isna() & given].astype(str).to_numpy()).first():
+        sd = raw_sd.iloc[pos]
+        findings.append(_finding(source if c_sd else "Ta_Kegiatan", int(lines["_baris"].iloc[pos]),
+                                 "SumberDana", sd, "sumber_dana_tidak_dikenal", "peringatan",
+                                 f"Sumber dana '{sd}' tidak dikenali ({', '.join(SUMBER_DANA)}); dibiarkan kosong."))
+    implied = _map_unique(lines["kode_rekening"], lambda r: default_sumber_dana(r) if r and r[0] in "46" else None)
+    lines["sumber_dana"] = pd.Series(np.where(sumber.notna(), sumber.to_numpy(dtype=object),
+                                              implied.to_numpy(dtype=object)), index=lines.index, dtype=object)
     lines = _sum_lines(lines)
     findings.extend(compare_budget_tables(tables, source, lines))
     lines["realisasi"] = np.nan

@@ -165,7 +165,7 @@ def read_table_text(raw: bytes, kinds: dict[str, str] | None = None) -> pd.DataF
         delim = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
     except csv.Error:
         delim = ","
-    frame = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False, skip_blank_lines=True,
+    frame = pd.read_csv(io.StringIO(text), sep=delim, dtype=object, keep_default_na=False, skip_blank_lines=True,
                         engine="c")
     return _finish(frame, kinds)
 

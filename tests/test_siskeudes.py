@@ -301,3 +301,14 @@ def test_import_penjabaran_unknown_village_suggests_closest_name(tmp_path):
     res = check_files([_write_xlsx(tmp_path / "q.xlsx", grid)], tmp_path / "data", kecamatan="33.07.01")
     f = res.findings[res.findings["aturan"] == "kode_tidak_dikenal"]
     assert len(f) == 1 and "Yang paling mirip" in f["pesan"].iloc[0] and not res.accepted
+
+
+def test_unknown_source_of_funds_warns_once_per_value():
+    rab = pd.DataFrame([["2024", "01.2001.", "01.2001.02.01.05.", "5.2.2.01.", "1000", "0", "0", "Hibah X"],
+                        ["2024", "01.2001.", "01.2001.02.01.05.", "5.2.2.02.", "2000", "0", "0", "Hibah X"],
+                        ["2024", "01.2001.", "01.2001.00.00.00.", "4.2.1.01.", "5000", "0", "0", ""]],
+                       columns=["Tahun", "Kd_Desa", "Kd_Keg", "Kd_Rincian", "Anggaran", "AnggaranPAK",
+                                "AnggaranStlhPAK", "SumberDana"], dtype=object)
+    res = sk.budget_lines({"Ta_RAB": rab})
+    assert [(f["aturan"], f["baris"], f["nilai"]) for f in res.findings] == [("sumber_dana_tidak_dikenal", 2, "Hibah X")]
+    assert res.lines["sumber_dana"].tolist() == [None, None, "DDS"]  # revenue: implied by the account
