@@ -259,6 +259,11 @@ def parse_amounts(values: pd.Series, typed: bool = False) -> tuple[pd.Series, li
     >>> parse_amounts(pd.Series(["1.500"]), typed=True)[0].tolist()
     [1.5]
     """
+    if typed:  # a database dump: every value a machine number or empty (the fast path)
+        try:
+            return pd.to_numeric(values.mask(values.astype(str).str.strip().eq("")), errors="raise").astype(float), []
+        except (ValueError, TypeError):
+            pass
     text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
     machine = text.str.fullmatch(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
     if not typed:
@@ -316,8 +321,12 @@ def latest_posting(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     c_desa, c_tahun = _pick(df, "kddesa"), _pick(df, "tahun")
     if c_post is None or c_desa is None or c_tahun is None or not len(df):
         return df, None
-    tgl = (pd.to_datetime(df[c_tgl].astype(str), errors="coerce", format="mixed") if c_tgl
-           else pd.Series(pd.NaT, index=df.index))
+    if c_tgl:  # parse each distinct date once (a posting repeats its date on every row)
+        codes, uniques = pd.factorize(df[c_tgl].astype(str))
+        parsed = pd.to_datetime(pd.Series(uniques, dtype=object), errors="coerce", format="mixed").to_numpy()
+        tgl = pd.Series(parsed[codes], index=df.index)
+    else:
+        tgl = pd.Series(pd.NaT, index=df.index)
     order = pd.DataFrame({"desa": df[c_desa].astype(str).str.strip(), "tahun": df[c_tahun].astype(str).str.strip(),
                           "tgl": tgl, "kd": pd.to_numeric(df[c_post], errors="coerce")}, index=df.index)
     ranked = order.sort_values(["tgl", "kd"], na_position="first", kind="stable")

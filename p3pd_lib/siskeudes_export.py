@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -157,8 +158,22 @@ def _finish(frame: pd.DataFrame, kinds: dict[str, str] | None) -> pd.DataFrame:
     return frame
 
 
+#: The columns the kit reads from any Siskeudes table (lower case, without ``_``); the others are not parsed.
+USED_COLUMNS = frozenset({
+    "tahun", "kddesa", "kdkeg", "kdrincian", "rincian", "anggaran", "anggaranstlhpak", "sumberdana", "kdposting",
+    "tglposting", "nobukti", "debet", "kredit", "posted", "posting", "statusposting", "namakegiatan", "kdkec",
+    "namadesa", "namakecamatan", "obyek", "namaobyek", "kdprov", "kdkab", "namapemda"})
+
+
+def _used(column: object) -> bool:
+    return re.sub(r"[^a-z0-9]", "", str(column).lower()) in USED_COLUMNS
+
+
 def read_table_text(raw: bytes, kinds: dict[str, str] | None = None) -> pd.DataFrame:
-    """A CSV table of an export as text columns (delimiter found from the header line)."""
+    """A CSV table of an export as text columns (delimiter found from the header line).
+
+    Only the columns the kit uses (:data:`USED_COLUMNS`) are kept.
+    """
     text = _decode(raw)
     first = text.split("\n", 1)[0]
     try:
@@ -166,7 +181,7 @@ def read_table_text(raw: bytes, kinds: dict[str, str] | None = None) -> pd.DataF
     except csv.Error:
         delim = ","
     frame = pd.read_csv(io.StringIO(text), sep=delim, dtype=object, keep_default_na=False, skip_blank_lines=True,
-                        engine="c")
+                        engine="c", usecols=lambda c: _used(str(c).strip()))
     return _finish(frame, kinds)
 
 
