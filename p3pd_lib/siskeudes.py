@@ -218,10 +218,12 @@ _pick = pick_column
 
 def _strip_desa(kd_keg: pd.Series, kd_desa: pd.Series) -> pd.Series:
     """Activity id of each ``Kd_Keg`` (``Kd_Desa`` prefix removed)."""
-    keg = kd_keg.astype(object).where(kd_keg.notna(), "").map(str.strip).tolist()
-    desa = kd_desa.astype(object).where(kd_desa.notna(), "").map(str.strip).tolist()
-    return pd.Series([k[len(d):] if d and k.startswith(d) else k for k, d in zip(keg, desa)], index=kd_keg.index,
-                     dtype="object")
+    pairs = pd.MultiIndex.from_arrays([kd_keg.astype(object).where(kd_keg.notna(), "").to_numpy(dtype=object),
+                                       kd_desa.astype(object).where(kd_desa.notna(), "").to_numpy(dtype=object)])
+    codes, uniques = pairs.factorize()  # each activity of each village once
+    stripped = np.array([(k.strip()[len(d.strip()):] if d.strip() and k.strip().startswith(d.strip()) else k.strip())
+                         for k, d in uniques], dtype=object)
+    return pd.Series(stripped[codes], index=kd_keg.index, dtype="object")
 
 
 def _truthy(v: object) -> bool:
@@ -260,10 +262,9 @@ def parse_amounts(values: pd.Series, typed: bool = False) -> tuple[pd.Series, li
     [1.5]
     """
     if typed:  # a database dump: every value a machine number or empty (the fast path)
-        try:
-            return pd.to_numeric(values.mask(values.astype(str).str.strip().eq("")), errors="raise").astype(float), []
-        except (ValueError, TypeError):
-            pass
+        fast = _machine_numbers(values)
+        if fast is not None:
+            return fast, []
     text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
     machine = text.str.fullmatch(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
     if not typed:
@@ -277,6 +278,31 @@ def parse_amounts(values: pd.Series, typed: bool = False) -> tuple[pd.Series, li
         out.iloc[rest] = parsed.values.to_numpy(dtype=float, na_value=np.nan)
         problems = [(int(rest[p.pos]), p.aturan, p.tingkat, p.pesan) for p in parsed.problems]
     return out, problems
+
+
+def _machine_numbers(values: pd.Series) -> pd.Series | None:
+    """Floats of a column holding only machine numbers and blanks, ``None`` if any value is another text.
+
+    Arrow's cast parses a hundred thousand amounts in milliseconds, where a Python loop takes a second.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        arr = pc.utf8_trim_whitespace(arr)
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        return pd.Series(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), index=values.index, dtype=float)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return None
+
+
+def _year(value: object) -> float | None:
+    try:
+        year = float(str(value).strip())
+    except ValueError:
+        return None
+    return year if year.is_integer() else None
 
 
 def final_budget(df: pd.DataFrame, table: str, findings: list[dict[str, Any]] | None = None) -> pd.Series:
@@ -301,7 +327,7 @@ def final_budget(df: pd.DataFrame, table: str, findings: list[dict[str, Any]] | 
     if c_stlh is None:
         return anggaran
     stlh = numbers(c_stlh)
-    group = df[_pick(df, "kddesa")].astype(str) + "|" + df[_pick(df, "tahun")].astype(str)
+    group = [df[_pick(df, "kddesa")].to_numpy(dtype=object), df[_pick(df, "tahun")].to_numpy(dtype=object)]
     pak_done = stlh.fillna(0).ne(0).groupby(group).transform("any")
     return stlh.where(stlh.notna() & pak_done, anggaran)
 
@@ -430,7 +456,7 @@ def budget_lines(tables: Mapping[str, pd.DataFrame]) -> SiskeudesLines:
     baris = _rows(rab)
 
     final = final_budget(rab, source, findings)
-    tahun_parsed = pd.to_numeric(rab[c_tahun].astype(str).str.strip(), errors="coerce").astype("Float64")
+    tahun_parsed = _map_unique(rab[c_tahun], _year).astype("Float64")
     tahun_ok = tahun_parsed.notna() & (tahun_parsed % 1 == 0)
     for pos in np.flatnonzero(~tahun_ok.to_numpy(dtype=bool, na_value=False)):
         findings.append(_finding(source, int(baris.iloc[pos]), "Tahun", rab[c_tahun].iloc[pos], "tahun_tidak_sah",
