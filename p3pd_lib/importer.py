@@ -7,11 +7,13 @@ only validates). Accepted inputs, recognised by their content (not their name):
 - filled templates (:mod:`p3pd_lib.template`) and CSV/Excel files whose header
   row holds the canonical column names or their Indonesian labels
   (:mod:`p3pd_lib.schemas`);
-- Siskeudes database tables exported as CSV (or Excel): ``Ta_RAB`` (required),
-  ``Ta_Kegiatan``, ``Ta_JurnalUmumRinci``, ``Ta_JurnalUmum``, ``Ref_Desa``,
-  ``Ref_Kecamatan``, ``Ref_Rek4``; the tables given in one call form one
-  submission (see :mod:`p3pd_lib.siskeudes`);
-- the Siskeudes "Penjabaran APBDes" report saved as Excel or CSV.
+- a Siskeudes database export as delivered: a folder, a .zip or all its files
+  (CSV or Excel tables, ``.columns`` files); the tables given in one call form one
+  submission, tables the kit does not need are skipped with an info finding
+  (see :mod:`p3pd_lib.siskeudes_export`, :mod:`p3pd_lib.siskeudes`,
+  :mod:`p3pd_lib.siskeudes_desa`);
+- the Siskeudes "Penjabaran APBDes" report saved as Excel, CSV or PDF
+  (:mod:`p3pd_lib.penjabaran`).
 
 **Validation.** Every finding names the file, sheet, row (as Excel shows it,
 1-based, header included), column (the header as written in the file), the
