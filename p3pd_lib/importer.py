@@ -960,19 +960,19 @@ def _siskeudes_unit(parts: list[sx.ExportTable], skipped: list[tuple[Path, str]]
     """One submission from all the Siskeudes tables given in one call (folder, zip or files)."""
     unit = _Unit(list(dict.fromkeys(paths)), "siskeudes")
     source: dict[str, Path] = {}
-    frames: dict[str, list[pd.DataFrame]] = {}
+    by_table: dict[str, list[sx.ExportTable]] = {}
     for t in parts:
-        frames.setdefault(t.name, []).append(t.frame)
+        by_table.setdefault(t.name, []).append(t)
         source.setdefault(t.name, t.berkas)
-    merged: dict[str, pd.DataFrame] = {}
-    for name, fs in frames.items():
-        frame = pd.concat(fs, ignore_index=True) if len(fs) > 1 else fs[0]
-        frame.attrs["kolom_angka"] = sorted({c for f in fs for c in f.attrs.get("kolom_angka", ())})
-        merged[name] = frame
     main = next((source[t] for t in sk.BUDGET_TABLES if t in source), unit.paths[0])
 
     def col_for(tabel: str | None) -> _Collector:
         return collectors[source.get(tabel or "", main)]
+
+    merged: dict[str, pd.DataFrame] = {}
+    for name, tables in by_table.items():
+        merged[name], overlaps = sx.combine(name, tables)
+        col_for(name).extend(overlaps)
 
     res = sk.budget_lines(merged)
     for f in res.findings:

@@ -318,3 +318,44 @@ def sheet_hint(sheet_name: str | None, file_stem: str, n_sheets: int) -> str:
     if sheet_name and (is_table_name(sheet_name) or n_sheets > 1):
         return sheet_name
     return file_stem
+
+
+#: Tables whose rows belong to one desa and year: a desa-year comes from one export only.
+_PER_DESA_YEAR = ("Ta_RABRinci", "Ta_RAB", "Ta_Anggaran", "Ta_JurnalUmum", "Ta_JurnalUmumRinci")
+
+
+def combine(name: str, parts: list[ExportTable]) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """One frame of table ``name`` from every export that holds it, and peringatan for overlaps.
+
+    Exports of different years (or kecamatan) add up. When two exports hold the
+    same desa and year of a budget or journal table (the same export given twice,
+    a folder and its zip, an older and a newer dump), only the first one's rows
+    count for that desa-year, so no amount is counted twice.
+    """
+    frames = [p.frame for p in parts]
+    kolom_angka = sorted({c for f in frames for c in f.attrs.get("kolom_angka", ())})
+    findings: list[dict[str, Any]] = []
+    if len(frames) > 1 and name in _PER_DESA_YEAR:
+        seen: set[tuple[str, str]] = set()
+        kept = []
+        for part in parts:
+            f = part.frame
+            cols = {re.sub(r"[^a-z0-9]", "", c.lower()): c for c in f.columns}
+            if "kddesa" not in cols or "tahun" not in cols:
+                kept.append(f)
+                continue
+            keys = list(zip(f[cols["kddesa"]].astype(str).str.strip(), f[cols["tahun"]].astype(str).str.strip()))
+            dup = np.array([k in seen for k in keys], dtype=bool)
+            if dup.any():
+                pairs = sorted({k for k, d in zip(keys, dup) if d})
+                shown = ", ".join(f"{d} {t}" for d, t in pairs[:5]) + (" …" if len(pairs) > 5 else "")
+                findings.append({"lembar": name, "baris": None, "kolom": cols["kddesa"], "nilai": part.lembar,
+                                 "aturan": "ekspor_ganda", "tingkat": "peringatan",
+                                 "pesan": f"{name} dari '{part.berkas.name}' memuat desa-tahun yang sudah ada di ekspor "
+                                          f"lain ({shown}); {int(dup.sum())} baris itu tidak dihitung dua kali."})
+            seen.update(keys)
+            kept.append(f[~dup])
+        frames = kept
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frame.attrs["kolom_angka"] = kolom_angka
+    return frame, findings

@@ -272,3 +272,53 @@ def test_postings_are_not_duplicates_and_the_latest_counts_without_line_level(tm
     assert totals[stale] == expected[stale] - 50_000_000  # the summary is all there is: imported as posted
     assert {k: v for k, v in totals.items() if k != stale} == {k: v for k, v in expected.items() if k != stale}
     assert "posting_terakhir" in set(res.findings["aturan"])
+
+
+def test_the_same_export_twice_is_not_counted_twice(tmp_path, export):
+    zipped = zip_folder(export, tmp_path / "salinan.zip")
+    res = check_files([export, zipped], tmp_path / "data")
+    assert res.accepted, res.findings[res.findings["tingkat"] == "galat"].to_dict("records")
+    twice = res.findings[res.findings["aturan"] == "ekspor_ganda"]
+    assert set(twice["lembar"]) == {"Ta_RABRinci", "Ta_RAB", "Ta_Anggaran"} and set(twice["berkas"]) == {
+        "Ta_RABRinci.csv", "Ta_RAB.csv", "Ta_Anggaran.csv"}
+    parsed = read_files([export, zipped], tmp_path / "data")
+    assert parsed.tables["apbdes"]["anggaran"].sum() == sum(expected_totals().values())
+
+
+def test_posted_journals_give_the_realisation(tmp_path, export):
+    # Spending 5.2.2.01 of Posyandu in 01.2001. (2024): two posted vouchers (one with a correction) and
+    # one not yet posted; each voucher also books the cash side (1.1.1.01), which is no budget account.
+    kk = "01.2001.02.02.01."
+    ju = [["2024", "JU", "01.2001.", "03/01/24 00:00:00", "JU", nb, "Belanja", "D", "0", "0", "JU", posted]
+          for nb, posted in (("0001/JU/2024", "1"), ("0002/JU/2024", "TRUE"), ("0003/JU/2024", "0"))]
+    jr = [["2024", "0001/JU/2024", kk, "5.2.2.01.DDS", "1", "01.2001.", "5.", "5.2.2.01.", "DDS", "D",
+           _money(2_000_000), "0.0000"],
+          ["2024", "0001/JU/2024", kk, "", "2", "01.2001.", "1.", "1.1.1.01.", "DDS", "K", "0.0000", _money(2_000_000)],
+          ["2024", "0002/JU/2024", kk, "5.2.2.01.DDS", "1", "01.2001.", "5.", "5.2.2.01.", "DDS", "D",
+           _money(1_000_000), "0.0000"],
+          ["2024", "0002/JU/2024", kk, "5.2.2.01.DDS", "2", "01.2001.", "5.", "5.2.2.01.", "DDS", "K",
+           "0.0000", _money(250_000)],  # correction
+          ["2024", "0003/JU/2024", kk, "5.2.2.01.DDS", "1", "01.2001.", "5.", "5.2.2.01.", "DDS", "D",
+           _money(9_999_999), "0.0000"]]  # not posted
+    money = {"Debet": "Currency", "Kredit": "Currency"}
+    _write(export, "Ta_JurnalUmum", ["Tahun", "KdBuku", "Kd_Desa", "Tanggal", "JnsBukti", "NoBukti", "Keterangan",
+                                     "DK", "Debet", "Kredit", "Jenis", "Posted"], ju, money)
+    _write(export, "Ta_JurnalUmumRinci", ["Tahun", "NoBukti", "Kd_Keg", "RincianSD", "NoID", "Kd_Desa", "Akun",
+                                          "Kd_Rincian", "Sumberdana", "DK", "Debet", "Kredit"], jr, money)
+    data = tmp_path / "data"
+    res = import_files([export], data, write_reports=False)
+    assert res.accepted, res.findings[res.findings["tingkat"] == "galat"].to_dict("records")
+    ap = load_dataset(data).apbdes
+    line = ap[(ap["kode_desa"] == "33.07.01.2001") & (ap["tahun"] == 2024) & (ap["kode_rekening"] == "5.2.2.01")]
+    # 2.000.000 + 1.000.000 − 250.000 posted, shared over the DDS and PAD lines of the account by their budget
+    assert line["realisasi"].sum() == pytest.approx(2_750_000)
+    assert ap.loc[ap["kode_rekening"] != "5.2.2.01", "realisasi"].fillna(0).eq(0).all()
+
+
+def test_dashboard_upload_takes_the_zip(tmp_path, export):
+    from p3pd_lib.dashboard import read_upload
+
+    zipped = zip_folder(export, tmp_path / "ekspor.zip")
+    parsed = read_upload([("ekspor.zip", zipped.read_bytes())])
+    assert parsed.accepted
+    assert parsed.tables["apbdes"]["anggaran"].sum() == sum(expected_totals().values())
