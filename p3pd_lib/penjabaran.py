@@ -301,7 +301,6 @@ def read_pdf_grid(path: str | Path) -> tuple[list[list[object]], str | None]:
     report, else from the alignment of the text (pdfplumber's two strategies).
     """
     import pdfplumber
-    from pdfminer.pdfparser import PDFSyntaxError
 
     grid: list[list[object]] = []
     try:
@@ -318,7 +317,7 @@ def read_pdf_grid(path: str | Path) -> tuple[list[list[object]], str | None]:
                     grid.extend([line.strip()] for line in above.splitlines() if line.strip())
                 for t in tables:
                     grid.extend([_pdf_cell(c) for c in row] for row in t.extract())
-    except (PDFSyntaxError, ValueError, KeyError, TypeError, OSError) as exc:
+    except Exception as exc:  # pdfminer raises many kinds (syntax, encryption, EOF) on damaged or locked files
         return [], f"PDF rusak atau terkunci dan tidak dapat dibaca ({type(exc).__name__}); kirim ulang berkasnya."
     if not grid:
         return [], "Tidak ada tabel yang terbaca pada PDF ini."

@@ -138,3 +138,11 @@ def test_scanned_pdf_gets_a_clear_message(tmp_path):
     assert not res.accepted
     [f] = res.findings.to_dict("records")
     assert f["aturan"] == "pdf_tidak_terbaca" and "pindaian" in f["pesan"] and f["berkas"] == scan.name
+
+
+def test_damaged_pdf_gets_a_message_not_a_traceback(tmp_path):
+    bad = tmp_path / "penjabaran.pdf"
+    bad.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\n%%EOF terpotong")
+    res = check_files([bad], tmp_path / "data")
+    [f] = res.findings.to_dict("records")
+    assert not res.accepted and f["aturan"] == "pdf_tidak_terbaca" and "PDF" in f["pesan"]
