@@ -992,7 +992,7 @@ def _siskeudes_unit(parts: list[sx.ExportTable], skipped: list[tuple[Path, str]]
             col_for("Ta_Pemda").add("Ta_Pemda", None, "Kd_Kab", kabupaten, "kabupaten_dari_ta_pemda", "info",
                                     f"Kabupaten dikenali dari Ta_Pemda: {wilayah.name(kabupaten)} ({kabupaten}).")
     # Village mapping: Ref_Desa names (if given) and the saved mapping file.
-    kd_codes = sorted({str(k) for k in lines["kd_desa"] if k})
+    kd_codes = sorted(k for k in lines["kd_desa"].dropna().astype(str).unique() if k)
     pick = sk.pick_column
     if "Ref_Desa" in merged:
         rd = merged["Ref_Desa"]

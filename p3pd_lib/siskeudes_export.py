@@ -152,8 +152,9 @@ def _finish(frame: pd.DataFrame, kinds: dict[str, str] | None) -> pd.DataFrame:
     frame = frame.assign(_baris=np.arange(len(frame)) + 2)
     data = [c for c in frame.columns if c != "_baris"]
     if len(frame) and data:
-        blank = frame[data].apply(lambda s: s.astype(str).str.strip().eq("") | s.isna()).all(axis=1)
-        frame = frame[~blank.to_numpy()]
+        blank = np.logical_and.reduce([(frame[c].to_numpy(dtype=object) == "") | frame[c].isna().to_numpy()
+                                       for c in data])
+        frame = frame[~blank]
     frame.attrs["kolom_angka"] = sorted(c for c, k in (kinds or {}).items() if k == "angka" and c in frame.columns)
     return frame
 
