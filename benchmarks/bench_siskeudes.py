@@ -118,12 +118,13 @@ def main() -> None:
               f"{len(list(folder.glob('*.csv')))} tables in {time.perf_counter() - t0:.1f} s "
               f"(zip {zipped.stat().st_size / 1e6:.1f} MB)")
         for label, src, data in (("zip", zipped, tmp / "data_zip"), ("folder", folder, tmp / "data_folder")):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             res = importer.import_files([src], data, write_reports=False)
-            took = time.perf_counter() - t0
+            took, cpu = time.perf_counter() - t0, time.process_time() - c0
             assert res.accepted, res.findings[res.findings["tingkat"] == "galat"].head(20).to_string()
-            print(f"Import of the {label}: {took:.2f} s ({res.summary['ditambah']} desa-years added; "
-                  f"{res.summary['galat']} galat, {res.summary['peringatan']} peringatan) -> "
+            # CPU time as well: on a shared machine the wall clock also counts the other processes' turns.
+            print(f"Import of the {label}: {took:.2f} s wall, {cpu:.2f} s CPU ({res.summary['ditambah']} desa-years "
+                  f"added; {res.summary['galat']} galat, {res.summary['peringatan']} peringatan) -> "
                   f"target < 5 s: {'OK' if took < 5 else 'TOO SLOW'}")
 
 

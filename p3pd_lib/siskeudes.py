@@ -218,11 +218,16 @@ _pick = pick_column
 
 def _strip_desa(kd_keg: pd.Series, kd_desa: pd.Series) -> pd.Series:
     """Activity id of each ``Kd_Keg`` (``Kd_Desa`` prefix removed)."""
-    pairs = pd.MultiIndex.from_arrays([kd_keg.astype(object).where(kd_keg.notna(), "").to_numpy(dtype=object),
-                                       kd_desa.astype(object).where(kd_desa.notna(), "").to_numpy(dtype=object)])
-    codes, uniques = pairs.factorize()  # each activity of each village once
-    stripped = np.array([(k.strip()[len(d.strip()):] if d.strip() and k.strip().startswith(d.strip()) else k.strip())
-                         for k, d in uniques], dtype=object)
+    keg = kd_keg.astype(object).where(kd_keg.notna(), "").to_numpy(dtype=object)
+    desa = kd_desa.astype(object).where(kd_desa.notna(), "").to_numpy(dtype=object)
+    codes, uniques = pd.factorize(keg)  # each activity code once (it repeats on every line of the activity)
+    first = np.full(len(uniques), -1)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # first row of each code
+    desa_of = desa[first] if len(first) else desa[:0]
+    if not (desa_of[codes] == desa).all():  # an activity code under two villages: strip row by row
+        codes, desa_of, uniques = np.arange(len(keg)), desa, keg
+    stripped = np.array([k.strip()[len(d.strip()):] if d.strip() and k.strip().startswith(d.strip()) else k.strip()
+                         for k, d in zip(uniques, desa_of)], dtype=object)
     return pd.Series(stripped[codes], index=kd_keg.index, dtype="object")
 
 
@@ -390,8 +395,8 @@ def compare_budget_tables(tables: Mapping[str, pd.DataFrame], source: str, truth
         c_desa, c_tahun = _pick(df, "kddesa"), _pick(df, "tahun")
         if c_desa is None or c_tahun is None or _pick(df, "anggaran") is None:
             continue
-        got = pd.DataFrame({"kd_desa": df[c_desa].astype(str).str.strip(),
-                            "tahun": pd.to_numeric(df[c_tahun], errors="coerce"),
+        got = pd.DataFrame({"kd_desa": _map_unique(df[c_desa], lambda v: str(v).strip()).to_numpy(),
+                            "tahun": _map_unique(df[c_tahun], _year).to_numpy(dtype=float, na_value=np.nan),
                             "anggaran": final_budget(df, other).to_numpy()})
         both = pd.concat([expected.rename("benar"), _totals(got).rename("lain")], axis=1)
         both = both[(both["benar"].fillna(0) - both["lain"].fillna(0)).abs() > 1]
@@ -468,7 +473,7 @@ def budget_lines(tables: Mapping[str, pd.DataFrame]) -> SiskeudesLines:
         findings.append(_finding(source, int(baris.iloc[pos]), "Kd_Rincian", rab[c_rinc].iloc[pos],
                                  "format_kode", "galat",
                                  f"Kode rekening '{rab[c_rinc].iloc[pos]}' tidak dikenali (contoh: 5.1.1.01.)."))
-    is_spend = rek.fillna("").str.startswith("5")
+    is_spend = _map_unique(rek, lambda r: bool(r) and r.startswith("5")).astype(bool)
     keg = _kegiatan_codes(id_keg)
     zero_keg = _map_unique(id_keg, lambda s: bool(re.fullmatch(r"[0.\s]*", s or ""))).astype(bool)
     keg = keg.where(is_spend & ~zero_keg, None)
