@@ -1314,6 +1314,9 @@ def _read_units(
         if n_tables:
             export_paths.append(p)
             jenis[p] = "siskeudes"
+            # A workbook of Siskeudes tables: its other sheets (a user table, notes) are skipped too.
+            skipped.extend((p, s.name or p.name) for s in rest if _detect_table(s, None) is None)
+            rest = [s for s in rest if _detect_table(s, None) is not None]
         if rest and (penj or n_tables or any(_detect_table(s, None) for s in rest)):
             u = _canonical_unit(p, rest, fmt, col, ctx)
             units.append(u)

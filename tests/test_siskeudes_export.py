@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from p3pd_lib.cli import main as cli_main
 from p3pd_lib.history import read_mapping
@@ -239,6 +239,17 @@ def test_excel_exported_tables(tmp_path, export):
     xlsx = excel_export(export, tmp_path / "excel")
     data = tmp_path / "data"
     _assert_real_export_imported(import_files([xlsx], data, write_reports=False), data)
+    # the same tables as the sheets of ONE workbook
+    book = Workbook()
+    book.remove(book.active)
+    for f in sorted(xlsx.glob("*.xlsx")):
+        src = load_workbook(f).active
+        ws = book.create_sheet(src.title)
+        for row in src.iter_rows(values_only=True):
+            ws.append(list(row))
+    book.save(tmp_path / "siskeudes.xlsx")
+    data = tmp_path / "data_satu"
+    _assert_real_export_imported(import_files([tmp_path / "siskeudes.xlsx"], data, write_reports=False), data)
 
 
 def test_cli_impor_accepts_the_folder(tmp_path, export, capsys):
