@@ -1438,8 +1438,9 @@ def import_files(
 ) -> ImportResult:
     """Validate, archive and store submitted files: the kit's one importer.
 
-    ``paths``: files (templates, canonical CSV/Excel, Siskeudes tables, a
-    Penjabaran APBDes report). ``replace``: newer submissions replace stored
+    ``paths``: files or folders (templates, canonical CSV/Excel, a Siskeudes
+    export as folder, .zip or its files, a Penjabaran APBDes report as
+    Excel/CSV/PDF). ``replace``: newer submissions replace stored
     data of the same desa and year (``--ganti``). ``dry_run``: validate and
     compare only. ``kecamatan``/``kabupaten``: the region the files are about
     (restricts village codes and name matching; Siskeudes and Penjabaran
