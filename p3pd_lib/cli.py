@@ -197,8 +197,8 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _add_import_scope(p: argparse.ArgumentParser) -> None:
-    p.add_argument("berkas", nargs="+", metavar="BERKAS", help="templat terisi, CSV/Excel kanonik, tabel Siskeudes "
-                   "(Ta_RAB.csv, ...) atau laporan Penjabaran APBDes")
+    p.add_argument("berkas", nargs="+", metavar="BERKAS", help="templat terisi, CSV/Excel kanonik, ekspor basis data "
+                   "Siskeudes (folder, .zip atau semua berkasnya), laporan Penjabaran APBDes (Excel/CSV/PDF)")
     p.add_argument("--kecamatan", default=None, help="kode kecamatan berkas (membatasi kode dan pencocokan nama desa)")
     p.add_argument("--kabupaten", default=None, help="kode kabupaten/kota berkas Siskeudes (pencocokan nama desa)")
     p.add_argument("--tahun", type=int, default=None, help="tahun anggaran yang diharapkan")

@@ -1379,7 +1379,7 @@ class App:
         if "upload" in self._w:
             return
         W = self._W
-        upload = W.FileUpload(accept=".xlsx,.csv", multiple=True, description="Pilih berkas")
+        upload = W.FileUpload(accept=".xlsx,.csv,.zip,.pdf,.columns,.txt", multiple=True, description="Pilih berkas")
         hasil = self._html()
         self._w.update(upload=upload, upload_hasil=hasil)
         self.upload_box.children = (

@@ -7,11 +7,13 @@ only validates). Accepted inputs, recognised by their content (not their name):
 - filled templates (:mod:`p3pd_lib.template`) and CSV/Excel files whose header
   row holds the canonical column names or their Indonesian labels
   (:mod:`p3pd_lib.schemas`);
-- Siskeudes database tables exported as CSV (or Excel): ``Ta_RAB`` (required),
-  ``Ta_Kegiatan``, ``Ta_JurnalUmumRinci``, ``Ta_JurnalUmum``, ``Ref_Desa``,
-  ``Ref_Kecamatan``, ``Ref_Rek4``; the tables given in one call form one
-  submission (see :mod:`p3pd_lib.siskeudes`);
-- the Siskeudes "Penjabaran APBDes" report saved as Excel or CSV.
+- a Siskeudes database export as delivered: a folder, a .zip or all its files
+  (CSV or Excel tables, ``.columns`` files); the tables given in one call form one
+  submission, tables the kit does not need are skipped with an info finding
+  (see :mod:`p3pd_lib.siskeudes_export`, :mod:`p3pd_lib.siskeudes`,
+  :mod:`p3pd_lib.siskeudes_desa`);
+- the Siskeudes "Penjabaran APBDes" report saved as Excel, CSV or PDF
+  (:mod:`p3pd_lib.penjabaran`).
 
 **Validation.** Every finding names the file, sheet, row (as Excel shows it,
 1-based, header included), column (the header as written in the file), the
@@ -61,7 +63,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import siskeudes as sk
+from . import penjabaran, siskeudes as sk, siskeudes_desa, siskeudes_export as sx
 from .errors import KitError, ParameterError
 from .numbers import parse_column
 from .paths import data_dir as _data_dir
@@ -916,7 +918,7 @@ def _resolve_desa(ident: dict[str, Any], ctx: _Context, col: _Collector, lembar:
 def _penjabaran_unit(path: Path, sheet: _Sheet, col: _Collector, ctx: _Context) -> _Unit:
     unit = _Unit([path], "penjabaran APBDes")
     lembar = sheet.name
-    p = sk.parse_penjabaran(sheet.rows)
+    p = penjabaran.parse_penjabaran(sheet.rows)
     col.extend(p.findings, lembar)
     tahun = p.identitas.get("tahun")
     if ctx.tahun is not None and tahun is not None and int(tahun) != ctx.tahun:
@@ -942,45 +944,65 @@ def _penjabaran_unit(path: Path, sheet: _Sheet, col: _Collector, ctx: _Context) 
     return unit
 
 
-def _siskeudes_unit(parts: list[tuple[Path, str, _Sheet]], ctx: _Context, saved_mapping: pd.DataFrame,
-                    collectors: dict[Path, _Collector]) -> _Unit:
-    """One submission from the Siskeudes tables given in one call."""
-    unit = _Unit(list(dict.fromkeys(p for p, _, _ in parts)), "siskeudes")
+def _penjabaran_pdf_unit(path: Path, col: _Collector, ctx: _Context) -> _Unit:
+    """A Penjabaran APBDes printed to PDF: its text layer read into the same parser."""
+    grid, problem = penjabaran.read_pdf_grid(path)
+    if problem is not None:
+        col.add(None, None, None, None, "pdf_tidak_terbaca", "galat", problem)
+        return _Unit([path], "penjabaran APBDes (PDF)")
+    unit = _penjabaran_unit(path, _Sheet(None, grid), col, ctx)
+    unit.jenis = "penjabaran APBDes (PDF)"
+    return unit
+
+
+def _siskeudes_unit(parts: list[sx.ExportTable], skipped: list[tuple[Path, str]], paths: list[Path], ctx: _Context,
+                    saved_mapping: pd.DataFrame, collectors: dict[Path, _Collector]) -> _Unit:
+    """One submission from all the Siskeudes tables given in one call (folder, zip or files)."""
+    unit = _Unit(list(dict.fromkeys(paths)), "siskeudes")
     source: dict[str, Path] = {}
-    tables: dict[str, list[pd.DataFrame]] = {}
-    for path, name, sheet in parts:
-        header = [str(v).strip() if not _empty(v) else f"kolom{j + 1}" for j, v in enumerate(sheet.rows[0])]
-        df = pd.DataFrame(sheet.rows[1:], dtype=object) if len(sheet.rows) > 1 else pd.DataFrame(dtype=object)
-        df = df.reindex(columns=range(len(header)))
-        df.columns = header
-        df = df.assign(_baris=np.arange(len(df)) + 2)
-        if len(df):
-            blank = df[header].apply(lambda s: s.isna() | s.astype(str).str.strip().eq("")).all(axis=1)
-            df = df[~blank.to_numpy()]
-        tables.setdefault(name, []).append(df)
-        source.setdefault(name, path)
-    merged = {k: pd.concat(v, ignore_index=True) for k, v in tables.items()}
+    by_table: dict[str, list[sx.ExportTable]] = {}
+    for t in parts:
+        by_table.setdefault(t.name, []).append(t)
+        source.setdefault(t.name, t.berkas)
+    main = next((source[t] for t in sk.BUDGET_TABLES if t in source), unit.paths[0])
 
     def col_for(tabel: str | None) -> _Collector:
-        return collectors[source.get(tabel or "", unit.paths[0])]
+        return collectors[source.get(tabel or "", main)]
+
+    merged: dict[str, pd.DataFrame] = {}
+    for name, tables in by_table.items():
+        merged[name], overlaps = sx.combine(name, tables)
+        col_for(name).extend(overlaps)
 
     res = sk.budget_lines(merged)
     for f in res.findings:
         col_for(f["lembar"]).extend([f])
     lines = res.lines
+    for path, label in skipped:
+        collectors[main].add(label, None, None, path.name, "tabel_dilewati", "info",
+                             f"'{label}' bukan tabel yang diperlukan untuk APBDes; dilewati.")
     if lines.empty:
         return unit
-    # Village mapping: Ref_Desa names (if given) or the saved mapping file.
-    kd_codes = sorted({str(k) for k in lines["kd_desa"] if k})
+    kabupaten = ctx.kabupaten
+    if kabupaten is None and ctx.kecamatan is None:
+        kabupaten = siskeudes_desa.kabupaten_from_pemda(merged.get("Ta_Pemda"))
+        if kabupaten is not None:
+            from . import wilayah
+
+            col_for("Ta_Pemda").add("Ta_Pemda", None, "Kd_Kab", kabupaten, "kabupaten_dari_ta_pemda", "info",
+                                    f"Kabupaten dikenali dari Ta_Pemda: {wilayah.name(kabupaten)} ({kabupaten}).")
+    # Village mapping: Ref_Desa names (if given) and the saved mapping file.
+    kd_codes = sorted(k for k in lines["kd_desa"].dropna().astype(str).unique() if k)
+    pick = sk.pick_column
     if "Ref_Desa" in merged:
         rd = merged["Ref_Desa"]
         ref = pd.DataFrame({
-            "kd_desa": rd[sk._pick(rd, "kddesa")].map(lambda s: str(s).strip()),
-            "nama_desa": rd[sk._pick(rd, "namadesa")],
-            "kd_kec": rd[sk._pick(rd, "kdkec")] if sk._pick(rd, "kdkec") else None,
+            "kd_desa": rd[pick(rd, "kddesa")].map(lambda s: str(s).strip()),
+            "nama_desa": rd[pick(rd, "namadesa")],
+            "kd_kec": rd[pick(rd, "kdkec")] if pick(rd, "kdkec") else None,
             "baris": rd["_baris"],
         })
-        ref = ref[ref["kd_desa"].isin(kd_codes)]
+        ref = ref[ref["kd_desa"].isin(kd_codes)].drop_duplicates("kd_desa")
         missing = [k for k in kd_codes if k not in set(ref["kd_desa"])]
         ref = pd.concat([ref, pd.DataFrame({"kd_desa": missing, "nama_desa": None, "kd_kec": None, "baris": None})],
                         ignore_index=True)
@@ -989,40 +1011,39 @@ def _siskeudes_unit(parts: list[tuple[Path, str, _Sheet]], ctx: _Context, saved_
     ref_kec = None
     if "Ref_Kecamatan" in merged:
         rk = merged["Ref_Kecamatan"]
-        ref_kec = pd.DataFrame({"kd_kec": rk[sk._pick(rk, "kdkec")], "nama_kecamatan": rk[sk._pick(rk, "namakecamatan")]})
-    used, found = sk.match_kd_desa(ref, saved_mapping, kecamatan=ctx.kecamatan, kabupaten=ctx.kabupaten,
-                                   ref_kecamatan=ref_kec)
+        ref_kec = pd.DataFrame({"kd_kec": rk[pick(rk, "kdkec")], "nama_kecamatan": rk[pick(rk, "namakecamatan")]})
+    used, found = siskeudes_desa.match_kd_desa(ref, saved_mapping, kecamatan=ctx.kecamatan, kabupaten=kabupaten,
+                                               ref_kecamatan=ref_kec)
     for f in found:
-        col_for(f["lembar"] if f["lembar"] in source else "Ta_RAB").extend([f])
+        col_for(f["lembar"] if f["lembar"] in source else None).extend([f])
     unit.mapping = used
-    to_code = dict(zip(used["kd_desa"].astype(str), used["kode_desa"].astype(str)))
-    rab_name = sk._pick(merged["Ta_RAB"], "kddesa") or "Kd_Desa"
+    sure = used[used["cara"].astype(str).str.lower().ne("periksa") & used["kode_desa"].notna()]
+    to_code = dict(zip(sure["kd_desa"].astype(str), sure["kode_desa"].astype(str)))
+    budget = next((t for t in sk.BUDGET_TABLES if t in merged), "Ta_RAB")
+    rab_name = pick(merged[budget], "kddesa") or "Kd_Desa"
     raw = pd.DataFrame({
-        "kode_desa": [to_code.get(str(k)) for k in lines["kd_desa"]],
+        "kode_desa": lines["kd_desa"].astype(str).map(to_code),
         "tahun": lines["tahun"], "kode_kegiatan": lines["kode_kegiatan"], "nama_kegiatan": lines["nama_kegiatan"],
         "kode_rekening": lines["kode_rekening"], "uraian": lines["uraian"], "sumber_dana": lines["sumber_dana"],
         "anggaran": lines["anggaran"], "realisasi": lines["realisasi"],
     }, dtype=object)
-    journal = "Ta_JurnalUmumRinci" in merged
-    if not journal:
+    if "Ta_JurnalUmumRinci" not in merged:
         raw["realisasi"] = None
     unmapped = raw["kode_desa"].isna().to_numpy()
-    raw.loc[unmapped, "kode_desa"] = "__tidak_dipetakan__"
     headers = {"kode_desa": rab_name, "tahun": "Tahun", "kode_kegiatan": "Kd_Keg", "kode_rekening": "Kd_Rincian",
                "anggaran": "AnggaranStlhPAK/Anggaran", "realisasi": "Debet/Kredit (jurnal)", "sumber_dana": "SumberDana",
                "nama_kegiatan": "Nama_Kegiatan", "uraian": "Nama_Obyek"}
-    # Findings of the generic checks go to Ta_RAB (or the journal for lines found only there).
-    for tabel in ("Ta_RAB", "Ta_JurnalUmumRinci"):
+    # Findings of the generic checks go to the budget table (or the journal for lines found only there).
+    frames_out = []
+    for tabel in (budget, "Ta_JurnalUmumRinci"):
         mask = (lines["_tabel"] == tabel).to_numpy() & ~unmapped
-        if not mask.any():
-            continue
-        frame = _validate(raw[mask].reset_index(drop=True), "apbdes", baris=lines.loc[mask, "_baris"].tolist(),
-                          headers=headers, formulas=set(), lembar=tabel, col=col_for(tabel), ctx=ctx)
-        unit.tables.setdefault("_parts", []).append(frame)  # type: ignore[arg-type]
-    parts_frames = unit.tables.pop("_parts", [])  # type: ignore[arg-type]
-    if parts_frames:
-        frame = pd.concat(parts_frames, ignore_index=True)
-        _check_duplicates(frame, "apbdes", col_for("Ta_RAB"), headers)
+        if mask.any():
+            frames_out.append(_validate(raw[mask].reset_index(drop=True), "apbdes",
+                                        baris=lines.loc[mask, "_baris"].tolist(), headers=headers, formulas=set(),
+                                        lembar=tabel, col=col_for(tabel), ctx=ctx))
+    if frames_out:
+        frame = pd.concat(frames_out, ignore_index=True)
+        _check_duplicates(frame, "apbdes", col_for(budget), headers)
         unit.tables["apbdes"] = frame
     return unit
 
@@ -1205,35 +1226,84 @@ def _html_report(table: pd.DataFrame, name: str) -> str:
 def _read_units(
     paths: Sequence[Path], ctx: _Context, saved_mapping: pd.DataFrame, max_bytes: int, max_rows: int,
 ) -> tuple[dict[Path, _Collector], list[_Unit], dict[Path, str | None], dict[Path, str]]:
-    """Read and validate every file into submissions (units); nothing is written."""
+    """Read and validate every file into submissions (units); nothing is written.
+
+    All Siskeudes tables of one call (CSV/Excel files, zipped exports, ``.columns``
+    files, other tables of the export) form ONE submission; Penjabaran APBDes
+    sheets and PDFs are one submission each; the rest is canonical.
+    """
     from . import history
 
     collectors: dict[Path, _Collector] = {p: _Collector(p.name) for p in paths}
     units: list[_Unit] = []
     sha: dict[Path, str | None] = {}
     jenis: dict[Path, str] = {}
-    siskeudes_parts: list[tuple[Path, str, _Sheet]] = []
+    tables: list[sx.ExportTable] = []
+    skipped: list[tuple[Path, str]] = []
+    export_paths: list[Path] = []
+    others: list[tuple[Path, list[_Sheet], str]] = []
+    unreadable: list[tuple[Path, list[dict[str, Any]]]] = []
+    kinds = {p.stem: sx.read_columns_file(p.read_text(encoding="utf-8", errors="replace"))
+             for p in paths if p.is_file() and sx.is_columns_file(p) and p.stat().st_size <= max_bytes}
     for p in paths:
         col = collectors[p]
-        sheets, fmt, problems = _read_grid(p, max_bytes, max_rows)
         sha[p] = history.sha256_file(p) if p.is_file() else None
+        if p.is_file() and sx.is_columns_file(p):
+            export_paths.append(p)
+            jenis[p] = "siskeudes (daftar kolom)"
+            continue
+        if p.is_file() and 0 < p.stat().st_size <= max_bytes:
+            with open(p, "rb") as fh:
+                head = fh.read(65536)
+            if head.startswith(b"%PDF"):
+                units.append(_penjabaran_pdf_unit(p, col, ctx))
+                jenis[p] = units[-1].jenis
+                continue
+            if head.startswith(b"PK") and sx.is_export_zip(p):
+                content = sx.read_zip(p, max_bytes)
+                for f in content.problems:
+                    col.add(f.get("lembar"), None, None, None, f["aturan"], f["tingkat"], f["pesan"])
+                tables.extend(content.tables)
+                skipped.extend((p, s) for s in content.skipped)
+                export_paths.append(p)
+                jenis[p] = "siskeudes (zip)"
+                continue
+            if sx.classify(p.stem)[0] == "lewati":  # another table of the export: skipped unread
+                skipped.append((p, p.stem))
+                export_paths.append(p)
+                jenis[p] = "siskeudes (dilewati)"
+                continue
+            if p.suffix.lower() in (".csv", ".txt", ".tsv") and b"\x00" not in head:
+                what, table = sx.classify(p.stem, sx.header_of(head))
+                if what == "baca":
+                    tables.append(sx.ExportTable(table, sx.read_table_text(p.read_bytes(), kinds.get(p.stem)), p,
+                                                 table))
+                    export_paths.append(p)
+                    jenis[p] = "siskeudes"
+                    continue
+        sheets, fmt, problems = _read_grid(p, max_bytes, max_rows)
+        if problems and not sheets:
+            unreadable.append((p, problems))
+            continue
         for f in problems:
             col.add(f.get("lembar"), None, None, None, f["aturan"], f["tingkat"], f["pesan"])
-        if problems and not sheets:
-            units.append(_Unit([p], "tidak terbaca"))
-            jenis[p] = "tidak terbaca"
-            continue
         # Siskeudes tables and Penjabaran sheets are recognised first; the rest is canonical.
         rest: list[_Sheet] = []
         penj: list[_Sheet] = []
+        n_tables = 0
         for s in sheets:
             if not s.rows:
                 continue
             canonical = _detect_table(s, None) is not None
-            t = None if canonical else sk.identify_table(s.rows[0], name_hint=(s.name or p.stem))
-            if t is not None:
-                siskeudes_parts.append((p, t, s))
-            elif not canonical and sk.find_penjabaran_header(s.rows) is not None:
+            hint = sx.sheet_hint(s.name, p.stem, len(sheets))
+            what, table = ("lain", None) if canonical else sx.classify(hint, s.rows[0])
+            if what == "baca":
+                tables.append(sx.ExportTable(table, sx.table_from_rows(s.rows, kinds.get(hint)), p, s.name or table))
+                n_tables += 1
+            elif what == "lewati":
+                skipped.append((p, hint))
+                n_tables += 1
+            elif not canonical and penjabaran.find_penjabaran_header(s.rows) is not None:
                 penj.append(s)
             else:
                 rest.append(s)
@@ -1241,14 +1311,35 @@ def _read_units(
             for s in penj:
                 units.append(_penjabaran_unit(p, s, col, ctx))
             jenis[p] = "penjabaran APBDes"
-        if any(pp == p for pp, _, _ in siskeudes_parts):
+        if n_tables:
+            export_paths.append(p)
             jenis[p] = "siskeudes"
-        if rest or (not penj and not any(pp == p for pp, _, _ in siskeudes_parts)):
+            # A workbook of Siskeudes tables: its other sheets (a user table, notes) are skipped too.
+            skipped.extend((p, s.name or p.name) for s in rest if _detect_table(s, None) is None)
+            rest = [s for s in rest if _detect_table(s, None) is not None]
+        if rest and (penj or n_tables or any(_detect_table(s, None) for s in rest)):
             u = _canonical_unit(p, rest, fmt, col, ctx)
             units.append(u)
             jenis.setdefault(p, u.jenis)
-    if siskeudes_parts:
-        units.append(_siskeudes_unit(siskeudes_parts, ctx, saved_mapping, collectors))
+        elif not penj and not n_tables:
+            others.append((p, rest, fmt))
+    if tables or skipped:
+        # A file of the export that is no table the kit knows (a user table, a note, a picture) is skipped.
+        for p in [p for p, _, _ in others] + [p for p, _ in unreadable]:
+            skipped.append((p, p.name))
+            export_paths.append(p)
+            jenis[p] = "siskeudes (dilewati)"
+        units.append(_siskeudes_unit(tables, skipped, export_paths, ctx, saved_mapping, collectors))
+    else:
+        for p, problems in unreadable:
+            for f in problems:
+                collectors[p].add(f.get("lembar"), None, None, None, f["aturan"], f["tingkat"], f["pesan"])
+            units.append(_Unit([p], "tidak terbaca"))
+            jenis[p] = "tidak terbaca"
+        for p, rest, fmt in others:
+            u = _canonical_unit(p, rest, fmt, collectors[p], ctx)
+            units.append(u)
+            jenis.setdefault(p, u.jenis)
     return collectors, units, sha, jenis
 
 
@@ -1347,8 +1438,9 @@ def import_files(
 ) -> ImportResult:
     """Validate, archive and store submitted files: the kit's one importer.
 
-    ``paths``: files (templates, canonical CSV/Excel, Siskeudes tables, a
-    Penjabaran APBDes report). ``replace``: newer submissions replace stored
+    ``paths``: files or folders (templates, canonical CSV/Excel, a Siskeudes
+    export as folder, .zip or its files, a Penjabaran APBDes report as
+    Excel/CSV/PDF). ``replace``: newer submissions replace stored
     data of the same desa and year (``--ganti``). ``dry_run``: validate and
     compare only. ``kecamatan``/``kabupaten``: the region the files are about
     (restricts village codes and name matching; Siskeudes and Penjabaran
@@ -1366,7 +1458,7 @@ def import_files(
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    paths = [Path(p) for p in paths]
+    paths = sx.expand_inputs(paths)  # a folder (a Siskeudes export) counts as its files
     if not paths:
         raise ParameterError("Tidak ada berkas yang diberikan untuk diimpor.")
     ctx = _check_context(kecamatan, kabupaten, tahun, kode_desa)
@@ -1498,7 +1590,7 @@ def read_files(
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    paths = [Path(p) for p in paths]
+    paths = sx.expand_inputs(paths)  # a folder (a Siskeudes export) counts as its files
     if not paths:
         raise ParameterError("Tidak ada berkas yang diberikan untuk dibaca.")
     ctx = _check_context(kecamatan, kabupaten, tahun, kode_desa)

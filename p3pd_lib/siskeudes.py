@@ -120,14 +120,24 @@ def _map_unique(values: pd.Series, fn) -> pd.Series:  # noqa: ANN001 - any calla
     return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 
-def _finding(tabel: str, baris: int | None, kolom: str | None, nilai: object, aturan: str, tingkat: str,
-             pesan: str) -> dict[str, Any]:
+def finding(tabel: str, baris: int | None, kolom: str | None, nilai: object, aturan: str, tingkat: str,
+            pesan: str) -> dict[str, Any]:
+    """One finding as the importer's collectors take it (``lembar`` = the table or sheet)."""
     return {"lembar": tabel, "baris": baris, "kolom": kolom, "nilai": None if nilai is None else str(nilai),
             "aturan": aturan, "tingkat": tingkat, "pesan": pesan}
 
 
-def _rp(x: float) -> str:
+def format_rupiah(x: float) -> str:
+    """``Rp 1.234.567`` (Indonesian thousands separator, whole Rupiah).
+
+    >>> format_rupiah(1234567.4), format_rupiah(-5000)
+    ('Rp 1.234.567', 'Rp -5.000')
+    """
     return "Rp " + f"{x:,.0f}".replace(",", ".")
+
+
+_finding = finding
+_rp = format_rupiah
 
 
 # --------------------------------------------------------------------------- database tables
@@ -136,40 +146,66 @@ def _norm_col(name: object) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
-#: Siskeudes tables the importer recognises, with the columns that identify each one.
-TABLE_SIGNATURES: dict[str, tuple[str, ...]] = {
-    "Ta_RAB": ("kdkeg", "kdrincian", "anggaran"),
-    "Ta_JurnalUmumRinci": ("nobukti", "debet", "kredit"),
-    "Ta_Kegiatan": ("kdkeg", "namakegiatan"),
-    "Ta_JurnalUmum": ("nobukti",),
-    "Ref_Desa": ("kddesa", "namadesa"),
-    "Ref_Kecamatan": ("kdkec", "namakecamatan"),
-    "Ref_Rek4": ("obyek", "namaobyek"),
+#: Siskeudes tables the importer reads, with the columns that identify each one when the file
+#: is not named after its table, and the columns that must be absent (tables of the same shape).
+TABLE_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Ta_RABRinci": (("kdkeg", "kdrincian", "kdsubrinci", "nourut", "anggaran"), ("kdposting",)),
+    "Ta_Anggaran": (("kdposting", "kdrincian", "anggaran"), ("kdsubrinci", "nourut")),
+    "Ta_RAB": (("kdkeg", "kdrincian", "anggaran"), ("kdsubrinci", "kdposting", "nourut")),
+    "Ta_JurnalUmumRinci": (("nobukti", "kdkeg", "debet", "kredit"), ()),
+    "Ta_Kegiatan": (("kdkeg", "namakegiatan"), ()),
+    "Ta_JurnalUmum": (("nobukti", "posted"), ("kdkeg",)),
+    "Ref_Desa": (("kddesa", "namadesa"), ()),
+    "Ref_Kecamatan": (("kdkec", "namakecamatan"), ()),
+    "Ref_Rek4": (("obyek", "namaobyek"), ()),
+    "Ta_Pemda": (("kdprov", "kdkab", "namapemda"), ()),
 }
+#: The tables that hold a budget, most trusted first: the line level, then its summaries.
+BUDGET_TABLES = ("Ta_RABRinci", "Ta_RAB", "Ta_Anggaran")
+_NAMES = {_norm_col(t): t for t in TABLE_SIGNATURES}
 
 
 def identify_table(columns: Iterable[object], name_hint: str = "") -> str | None:
-    """Which Siskeudes table a header belongs to (``None`` if none).
+    """Which Siskeudes table the kit reads a header (or a file/sheet named ``name_hint``) belongs to.
+
+    The name wins (an export names every file after its table); else the
+    columns decide. ``None`` for every other table.
 
     >>> identify_table(["Tahun", "Kd_Desa", "Kd_Keg", "Kd_Rincian", "Anggaran"])
     'Ta_RAB'
+    >>> identify_table(["Tahun", "Kd_Keg", "Kd_Rincian", "Kd_SubRinci", "No_Urut", "Anggaran"])
+    'Ta_RABRinci'
+    >>> identify_table(["Tahun", "Kd_Keg", "Kd_Rincian", "Kd_SubRinci", "Nama_SubRinci", "Anggaran"], "Ta_RABSub")
     >>> identify_table(["kode_desa", "tahun"]) is None
     True
     """
-    cols = {_norm_col(c) for c in columns}
     hint = _norm_col(name_hint)
-    for table, needed in TABLE_SIGNATURES.items():
-        if table == "Ta_JurnalUmum" and not ({"posted", "posting", "statusposting"} & cols):
-            continue
-        if all(n in cols for n in needed):
-            return table
-    for table in TABLE_SIGNATURES:  # header too odd, but the file is named after the table
-        if hint == _norm_col(table):
+    if hint in _NAMES:
+        return _NAMES[hint]
+    if is_table_name(name_hint):
+        return None  # another table of the export (Ta_RABSub, Ta_SPP, Ref_Bank, ...)
+    cols = {_norm_col(c) for c in columns}
+    for table, (needed, absent) in TABLE_SIGNATURES.items():
+        if all(n in cols for n in needed) and not any(n in cols for n in absent):
             return table
     return None
 
 
-def _pick(df: pd.DataFrame, *names: str) -> str | None:
+def is_table_name(name: str) -> bool:
+    """True for a name shaped like a Siskeudes table (``Ta_SPP``, ``Ref_Bank_Desa``): part of an export.
+
+    >>> is_table_name("Ta_SPPBukti"), is_table_name("Ref_Rek1"), is_table_name("rekap_desa")
+    (True, True, False)
+    """
+    return re.fullmatch(r"(?i)(ta|ref)_[a-z0-9_]+", str(name).strip()) is not None
+
+
+def pick_column(df: pd.DataFrame, *names: str) -> str | None:
+    """The first column of ``df`` whose name, lower-cased without ``_`` and spaces, is one of ``names``.
+
+    >>> pick_column(pd.DataFrame(columns=["Kd_Desa", "Nama_Desa"]), "namadesa")
+    'Nama_Desa'
+    """
     by = {_norm_col(c): c for c in df.columns}
     for n in names:
         if n in by:
@@ -177,12 +213,22 @@ def _pick(df: pd.DataFrame, *names: str) -> str | None:
     return None
 
 
+_pick = pick_column
+
+
 def _strip_desa(kd_keg: pd.Series, kd_desa: pd.Series) -> pd.Series:
     """Activity id of each ``Kd_Keg`` (``Kd_Desa`` prefix removed)."""
-    keg = kd_keg.fillna("").str.strip()
-    desa = kd_desa.fillna("").str.strip()
-    has = [k.startswith(d) and d != "" for k, d in zip(keg, desa)]
-    return pd.Series([k[len(d):] if h else k for k, d, h in zip(keg, desa, has)], index=kd_keg.index, dtype="object")
+    keg = kd_keg.astype(object).where(kd_keg.notna(), "").to_numpy(dtype=object)
+    desa = kd_desa.astype(object).where(kd_desa.notna(), "").to_numpy(dtype=object)
+    codes, uniques = pd.factorize(keg)  # each activity code once (it repeats on every line of the activity)
+    first = np.full(len(uniques), -1)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # first row of each code
+    desa_of = desa[first] if len(first) else desa[:0]
+    if not (desa_of[codes] == desa).all():  # an activity code under two villages: strip row by row
+        codes, desa_of, uniques = np.arange(len(keg)), desa, keg
+    stripped = np.array([k.strip()[len(d.strip()):] if d.strip() and k.strip().startswith(d.strip()) else k.strip()
+                         for k, d in zip(uniques, desa_of)], dtype=object)
+    return pd.Series(stripped[codes], index=kd_keg.index, dtype="object")
 
 
 def _truthy(v: object) -> bool:
@@ -206,12 +252,176 @@ def _rows(df: pd.DataFrame) -> pd.Series:
     return df["_baris"] if "_baris" in df.columns else pd.Series(np.arange(len(df)) + 2, index=df.index)
 
 
+def parse_amounts(values: pd.Series, typed: bool = False) -> tuple[pd.Series, list[tuple[int, str, str, str]]]:
+    """Amounts of a database column: (floats, problems as (position, aturan, tingkat, pesan)).
+
+    A database dump writes machine numbers (``24000000.0000``); a hand-edited or
+    spreadsheet-saved table may write ``24.000.000``. Machine numbers are read
+    directly (``typed``: the export's ``.columns`` file says the column is
+    numeric, so ``1.500`` is one and a half); the rest goes through
+    :func:`p3pd_lib.numbers.parse_column`, which knows Indonesian formats.
+
+    >>> parse_amounts(pd.Series(["24000000.0000", "1.500.000", "", "1.500"]))[0].tolist()
+    [24000000.0, 1500000.0, nan, 1500.0]
+    >>> parse_amounts(pd.Series(["1.500"]), typed=True)[0].tolist()
+    [1.5]
+    """
+    if typed:  # a database dump: every value a machine number or empty (the fast path)
+        fast = _machine_numbers(values)
+        if fast is not None:
+            return fast, []
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    machine = text.str.fullmatch(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+    if not typed:
+        machine &= ~text.str.fullmatch(r"-?\d{1,3}(?:\.\d{3})+")
+    out = pd.Series(np.nan, index=values.index, dtype=float)
+    out[machine.to_numpy()] = text[machine].astype("float64").to_numpy(dtype=float)
+    rest = np.flatnonzero(~machine.to_numpy() & text.ne("").to_numpy())
+    problems: list[tuple[int, str, str, str]] = []
+    if len(rest):
+        parsed = parse_column(text.iloc[rest].tolist(), kind="rupiah")
+        out.iloc[rest] = parsed.values.to_numpy(dtype=float, na_value=np.nan)
+        problems = [(int(rest[p.pos]), p.aturan, p.tingkat, p.pesan) for p in parsed.problems]
+    return out, problems
+
+
+def _machine_numbers(values: pd.Series) -> pd.Series | None:
+    """Floats of a column holding only machine numbers and blanks, ``None`` if any value is another text.
+
+    Arrow's cast parses a hundred thousand amounts in milliseconds, where a Python loop takes a second.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        arr = pc.utf8_trim_whitespace(arr)
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        return pd.Series(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), index=values.index, dtype=float)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return None
+
+
+def _year(value: object) -> float | None:
+    try:
+        year = float(str(value).strip())
+    except ValueError:
+        return None
+    return year if year.is_integer() else None
+
+
+def final_budget(df: pd.DataFrame, table: str, findings: list[dict[str, Any]] | None = None) -> pd.Series:
+    """The final budget of every row of a budget table (Ta_RABRinci, Ta_RAB, Ta_Anggaran).
+
+    ``AnggaranStlhPAK`` counts when filled; a desa-year whose column is all
+    empty or 0 has had no PAK (budget revision) yet, so its ``Anggaran`` is the
+    final budget. Unreadable amounts are appended to ``findings``.
+    """
+    typed = set(df.attrs.get("kolom_angka", ()))
+    baris = _rows(df)
+
+    def numbers(col: str) -> pd.Series:
+        values, problems = parse_amounts(df[col], typed=col in typed)
+        if findings is not None:
+            for pos, aturan, tingkat, pesan in problems:
+                findings.append(_finding(table, int(baris.iloc[pos]), col, df[col].iloc[pos], aturan, tingkat, pesan))
+        return values
+
+    c_ang, c_stlh = _pick(df, "anggaran"), _pick(df, "anggaranstlhpak")
+    anggaran = numbers(c_ang)
+    if c_stlh is None:
+        return anggaran
+    stlh = numbers(c_stlh)
+    group = [df[_pick(df, "kddesa")].to_numpy(dtype=object), df[_pick(df, "tahun")].to_numpy(dtype=object)]
+    pak_done = stlh.fillna(0).ne(0).groupby(group).transform("any")
+    return stlh.where(stlh.notna() & pak_done, anggaran)
+
+
+def latest_posting(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The rows of ``Ta_Anggaran`` from the latest posting of every desa and year, and a note naming it.
+
+    Postings are ordered by ``TglPosting`` (date), then ``KdPosting``. Rows of
+    earlier postings are history, never duplicates of the latest ones.
+
+    >>> ta = pd.DataFrame({"KdPosting": ["1", "2", "1"], "Tahun": ["2024"] * 3, "Kd_Desa": ["01.2001."] * 2 + ["01.2002."],
+    ...     "TglPosting": ["01/10/24 00:00:00", "07/01/24 00:00:00", "01/12/24 00:00:00"]})
+    >>> latest_posting(ta)[0]["KdPosting"].tolist()
+    ['2', '1']
+    """
+    c_post, c_tgl = _pick(df, "kdposting"), _pick(df, "tglposting")
+    c_desa, c_tahun = _pick(df, "kddesa"), _pick(df, "tahun")
+    if c_post is None or c_desa is None or c_tahun is None or not len(df):
+        return df, None
+    if c_tgl:  # parse each distinct date once (a posting repeats its date on every row)
+        codes, uniques = pd.factorize(df[c_tgl].astype(str))
+        parsed = pd.to_datetime(pd.Series(uniques, dtype=object), errors="coerce", format="mixed").to_numpy()
+        tgl = pd.Series(parsed[codes], index=df.index)
+    else:
+        tgl = pd.Series(pd.NaT, index=df.index)
+    order = pd.DataFrame({"desa": df[c_desa].astype(str).str.strip(), "tahun": df[c_tahun].astype(str).str.strip(),
+                          "tgl": tgl, "kd": pd.to_numeric(df[c_post], errors="coerce")}, index=df.index)
+    ranked = order.sort_values(["tgl", "kd"], na_position="first", kind="stable")
+    last = ranked.groupby(["desa", "tahun"], sort=False)[["tgl", "kd"]].transform("last")
+    keep = (ranked["kd"].eq(last["kd"]) | (ranked["kd"].isna() & last["kd"].isna())) & (
+        ranked["tgl"].eq(last["tgl"]) | (ranked["tgl"].isna() & last["tgl"].isna()))
+    kept = df.loc[ranked.index[keep.to_numpy()]].sort_index()
+    dropped = len(df) - len(kept)
+    note = (f"Ta_Anggaran memuat beberapa posting; dipakai posting terakhir tiap desa dan tahun "
+            f"({dropped} baris posting sebelumnya tidak dihitung)." if dropped else None)
+    return kept, note
+
+
+def _totals(lines: pd.DataFrame) -> pd.Series:
+    return lines.groupby(["kd_desa", "tahun"], sort=True)["anggaran"].sum(min_count=1)
+
+
+def compare_budget_tables(tables: Mapping[str, pd.DataFrame], source: str, truth: pd.DataFrame
+                          ) -> list[dict[str, Any]]:
+    """Peringatan for every desa-year whose total in another budget table differs from ``truth``.
+
+    ``truth`` holds the lines read from ``source`` (``kd_desa``, ``tahun``,
+    ``anggaran``). Summaries (Ta_RAB, the latest posting of Ta_Anggaran) go
+    stale when the line level is edited without posting again; the amounts of
+    both are in the message, and the line level is what is imported.
+    """
+    findings: list[dict[str, Any]] = []
+    expected = _totals(truth)
+    for other in BUDGET_TABLES:
+        if other == source or other not in tables or not len(tables[other]):
+            continue
+        df = tables[other]
+        if other == "Ta_Anggaran":
+            df, _ = latest_posting(df)
+        c_desa, c_tahun = _pick(df, "kddesa"), _pick(df, "tahun")
+        if c_desa is None or c_tahun is None or _pick(df, "anggaran") is None:
+            continue
+        got = pd.DataFrame({"kd_desa": _map_unique(df[c_desa], lambda v: str(v).strip()).to_numpy(),
+                            "tahun": _map_unique(df[c_tahun], _year).to_numpy(dtype=float, na_value=np.nan),
+                            "anggaran": final_budget(df, other).to_numpy()})
+        both = pd.concat([expected.rename("benar"), _totals(got).rename("lain")], axis=1)
+        both = both[(both["benar"].fillna(0) - both["lain"].fillna(0)).abs() > 1]
+        what = "posting terakhir Ta_Anggaran" if other == "Ta_Anggaran" else other
+        for (kd, tahun), r in both.iterrows():
+            a, b = float(np.nan_to_num(r["lain"])), float(np.nan_to_num(r["benar"]))
+            findings.append(_finding(other, None, "Anggaran", _rp(a), "ringkasan_anggaran_berbeda", "peringatan",
+                                     f"Desa {kd} tahun {int(tahun)}: jumlah anggaran menurut {what} {_rp(a)}, menurut "
+                                     f"{source} {_rp(b)} (selisih {_rp(a - b)}). Yang diimpor: {source} (rincian); "
+                                     f"{other} belum diperbarui (posting ulang di Siskeudes)."))
+    return findings
+
+
 def budget_lines(tables: Mapping[str, pd.DataFrame]) -> SiskeudesLines:
-    """APBDes lines from Siskeudes tables (``Ta_RAB`` required; others optional).
+    """APBDes lines from Siskeudes tables (a budget table required; others optional).
 
     Tables hold strings as exported (column names as in Siskeudes, any case)
-    and may carry ``_baris``, the row number the user sees. The result is keyed
-    by the local ``kd_desa``; mapping it to the official code is done by
+    and may carry ``_baris``, the row number the user sees; ``frame.attrs["kolom_angka"]``
+    may name the columns the export typed as numbers (machine format). The budget
+    comes from the first of :data:`BUDGET_TABLES` that has rows: ``Ta_RABRinci``
+    (line level, the truth), else ``Ta_RAB``, else the latest posting of
+    ``Ta_Anggaran``; the other budget tables are compared with it per desa and
+    year and every difference is a peringatan with both amounts. Lines of one
+    account, activity and source of funds are added up. The result is keyed by
+    the local ``kd_desa``; mapping it to the official code is done by
     :func:`match_kd_desa`. Findings are dicts with ``lembar`` = table name.
 
     >>> rab = pd.DataFrame({"Tahun": ["2024"], "Kd_Desa": ["01.2001."], "Kd_Keg": ["01.2001.02.01.05."],
@@ -221,12 +431,18 @@ def budget_lines(tables: Mapping[str, pd.DataFrame]) -> SiskeudesLines:
     (['01.2001.', '02.01.05', '5.2.2.01'], 1200000.0)
     """
     findings: list[dict[str, Any]] = []
-    if "Ta_RAB" not in tables:
-        findings.append(_finding("Ta_RAB", None, None, None, "tabel_siskeudes_hilang", "galat",
-                                 "Tabel Ta_RAB (anggaran) tidak disertakan; ekspor Ta_RAB.csv dari Siskeudes "
-                                 "dan impor bersama tabel lainnya."))
+    present = [t for t in BUDGET_TABLES if t in tables]
+    source = next((t for t in present if len(tables[t])), present[0] if present else None)
+    if source is None:
+        findings.append(_finding("Ta_RABRinci", None, None, None, "tabel_siskeudes_hilang", "galat",
+                                 "Tabel anggaran (Ta_RABRinci, Ta_RAB atau Ta_Anggaran) tidak disertakan; ekspor "
+                                 "seluruh basis data Siskeudes (folder atau .zip) dan impor sekaligus."))
         return SiskeudesLines(pd.DataFrame(columns=list(LINE_COLUMNS)), findings)
-    rab = tables["Ta_RAB"]
+    rab = tables[source]
+    if source == "Ta_Anggaran":
+        rab, note = latest_posting(rab)
+        if note:
+            findings.append(_finding(source, None, "KdPosting", None, "posting_terakhir", "info", note))
     c_tahun, c_desa, c_keg = _pick(rab, "tahun"), _pick(rab, "kddesa"), _pick(rab, "kdkeg")
     c_rinc = _pick(rab, "kdrincian", "rincian")
     c_ang, c_stlh = _pick(rab, "anggaran"), _pick(rab, "anggaranstlhpak")
@@ -235,46 +451,34 @@ def budget_lines(tables: Mapping[str, pd.DataFrame]) -> SiskeudesLines:
                                       ("Kd_Rincian", c_rinc), ("Anggaran", c_ang)) if c is None]
     if missing:
         for m in missing:
-            findings.append(_finding("Ta_RAB", 1, m, None, "kolom_hilang", "galat",
-                                     f"Kolom '{m}' tidak ditemukan pada Ta_RAB."))
+            findings.append(_finding(source, 1, m, None, "kolom_hilang", "galat",
+                                     f"Kolom '{m}' tidak ditemukan pada {source}."))
+        return SiskeudesLines(pd.DataFrame(columns=list(LINE_COLUMNS)), findings)
+    if not len(rab):
+        findings.append(_finding(source, None, None, None, "tidak_ada_data", "galat",
+                                 f"Tabel {source} tidak berisi baris anggaran."))
         return SiskeudesLines(pd.DataFrame(columns=list(LINE_COLUMNS)), findings)
     baris = _rows(rab)
 
-    def numbers(col: str, label: str) -> pd.Series:
-        parsed = parse_column(rab[col].tolist(), kind="rupiah")
-        for p in parsed.problems:
-            findings.append(_finding("Ta_RAB", int(baris.iloc[p.pos]), label, rab[col].iloc[p.pos], p.aturan,
-                                     p.tingkat, p.pesan))
-        return pd.Series(parsed.values.to_numpy(), index=rab.index)
-
-    anggaran = numbers(c_ang, "Anggaran")
-    if c_stlh is not None:
-        stlh = numbers(c_stlh, "AnggaranStlhPAK")
-        # AnggaranStlhPAK counts when filled; a desa-year whose column is all empty or 0 has had no
-        # PAK (budget revision) yet, so its Anggaran is the final budget.
-        group = rab[c_desa].astype(str) + "|" + rab[c_tahun].astype(str)
-        pak_done = stlh.fillna(0).ne(0).groupby(group).transform("any")
-        final = stlh.where(stlh.notna() & pak_done, anggaran)
-    else:
-        final = anggaran
-    tahun_parsed = parse_column(rab[c_tahun].tolist(), kind="count").values
+    final = final_budget(rab, source, findings)
+    tahun_parsed = _map_unique(rab[c_tahun], _year).astype("Float64")
     tahun_ok = tahun_parsed.notna() & (tahun_parsed % 1 == 0)
     for pos in np.flatnonzero(~tahun_ok.to_numpy(dtype=bool, na_value=False)):
-        findings.append(_finding("Ta_RAB", int(baris.iloc[pos]), "Tahun", rab[c_tahun].iloc[pos], "tahun_tidak_sah",
+        findings.append(_finding(source, int(baris.iloc[pos]), "Tahun", rab[c_tahun].iloc[pos], "tahun_tidak_sah",
                                  "galat", f"Tahun '{rab[c_tahun].iloc[pos]}' bukan tahun yang sah."))
     kd_desa = _map_unique(rab[c_desa], lambda s: "" if s is None else str(s).strip())
     id_keg = _strip_desa(_map_unique(rab[c_keg], lambda s: "" if s is None else str(s)), kd_desa)
     rek = _map_unique(rab[c_rinc], normalize_kode_rekening)
     for pos in np.flatnonzero(rek.isna().to_numpy()):
-        findings.append(_finding("Ta_RAB", int(baris.iloc[pos]), "Kd_Rincian", rab[c_rinc].iloc[pos],
+        findings.append(_finding(source, int(baris.iloc[pos]), "Kd_Rincian", rab[c_rinc].iloc[pos],
                                  "format_kode", "galat",
                                  f"Kode rekening '{rab[c_rinc].iloc[pos]}' tidak dikenali (contoh: 5.1.1.01.)."))
-    is_spend = rek.fillna("").str.startswith("5")
+    is_spend = _map_unique(rek, lambda r: bool(r) and r.startswith("5")).astype(bool)
     keg = _kegiatan_codes(id_keg)
     zero_keg = _map_unique(id_keg, lambda s: bool(re.fullmatch(r"[0.\s]*", s or ""))).astype(bool)
     keg = keg.where(is_spend & ~zero_keg, None)
     for pos in np.flatnonzero((is_spend & keg.isna()).to_numpy()):
-        findings.append(_finding("Ta_RAB", int(baris.iloc[pos]), "Kd_Keg", rab[c_keg].iloc[pos], "format_kode",
+        findings.append(_finding(source, int(baris.iloc[pos]), "Kd_Keg", rab[c_keg].iloc[pos], "format_kode",
                                  "galat", f"Kd_Keg '{rab[c_keg].iloc[pos]}' tidak memuat kode kegiatan BB.SS.KK "
                                  f"setelah Kd_Desa '{kd_desa.iloc[pos]}'."))
     lines = pd.DataFrame({
@@ -284,12 +488,12 @@ def budget_lines(tables: Mapping[str, pd.DataFrame]) -> SiskeudesLines:
         "kode_kegiatan": keg.to_numpy(dtype=object),
         "kode_rekening": rek.to_numpy(dtype=object),
         "anggaran": final.to_numpy(dtype=float, na_value=np.nan),
-        "_tabel": "Ta_RAB",
+        "_tabel": source,
         "_baris": baris.to_numpy(),
     })
     for pos in np.flatnonzero(np.isnan(lines["anggaran"].to_numpy())):
-        findings.append(_finding("Ta_RAB", int(lines["_baris"].iloc[pos]), c_ang, rab[c_ang].iloc[pos], "wajib_diisi",
-                                 "galat", "Anggaran kosong pada baris Ta_RAB."))
+        findings.append(_finding(source, int(lines["_baris"].iloc[pos]), c_ang, rab[c_ang].iloc[pos], "wajib_diisi",
+                                 "galat", f"Anggaran kosong pada baris {source}."))
     # Names and sources of funds from Ta_Kegiatan, account names from Ref_Rek4.
     keg_names: dict[str, str] = {}
     keg_sumber: dict[str, object] = {}
@@ -312,31 +516,40 @@ def budget_lines(tables: Mapping[str, pd.DataFrame]) -> SiskeudesLines:
                 if k:
                     rek_names[k] = str(nama).strip()
     kd_keg_clean = _map_unique(lines["kd_keg"], lambda s: str(s).strip())
-    lines["nama_kegiatan"] = [keg_names.get(k) if kg is not None else None
-                              for k, kg in zip(kd_keg_clean, lines["kode_kegiatan"])]
-    lines["uraian"] = lines["kode_rekening"].map(lambda r: rek_names.get(r) if r else None)
-    raw_sd = rab[c_sd].to_numpy(dtype=object) if c_sd else [keg_sumber.get(k) for k in kd_keg_clean]
-    sumber: list[object] = []
-    warned: set[str] = set()
-    sd_memo: dict[object, str | None] = {}
-    for pos, (sd, r) in enumerate(zip(raw_sd, lines["kode_rekening"])):
-        key = sd if isinstance(sd, (str, type(None))) else str(sd)
-        if key not in sd_memo:
-            sd_memo[key] = normalize_sumber_dana(sd)
-        code = sd_memo[key]
-        if code is None and sd is not None and str(sd).strip() not in ("", "nan") and str(sd) not in warned:
-            warned.add(str(sd))
-            findings.append(_finding("Ta_RAB" if c_sd else "Ta_Kegiatan", int(lines["_baris"].iloc[pos]),
-                                     "SumberDana", sd, "sumber_dana_tidak_dikenal", "peringatan",
-                                     f"Sumber dana '{sd}' tidak dikenali ({', '.join(SUMBER_DANA)}); dibiarkan kosong."))
-        if code is None and r and r[0] in "46":
-            code = default_sumber_dana(r)
-        sumber.append(code)
-    lines["sumber_dana"] = sumber
+    nama = kd_keg_clean.map(keg_names).astype(object)
+    lines["nama_kegiatan"] = nama.where(nama.notna() & lines["kode_kegiatan"].notna(), None)
+    uraian = lines["kode_rekening"].map(rek_names).astype(object)
+    lines["uraian"] = uraian.where(uraian.notna(), None)
+    raw_sd = (rab[c_sd].astype(object) if c_sd else kd_keg_clean.map(keg_sumber)).reset_index(drop=True)
+    sumber = _map_unique(raw_sd, normalize_sumber_dana)
+    given = _map_unique(raw_sd, lambda v: v is not None and str(v).strip() not in ("", "nan")).astype(bool)
+    for pos in pd.Series(np.flatnonzero((sumber.isna() & given).to_numpy())).groupby(
+            raw_sd[sumber.isna() & given].astype(str).to_numpy()).first():
+        sd = raw_sd.iloc[pos]
+        findings.append(_finding(source if c_sd else "Ta_Kegiatan", int(lines["_baris"].iloc[pos]),
+                                 "SumberDana", sd, "sumber_dana_tidak_dikenal", "peringatan",
+                                 f"Sumber dana '{sd}' tidak dikenali ({', '.join(SUMBER_DANA)}); dibiarkan kosong."))
+    implied = _map_unique(lines["kode_rekening"], lambda r: default_sumber_dana(r) if r and r[0] in "46" else None)
+    lines["sumber_dana"] = pd.Series(np.where(sumber.notna(), sumber.to_numpy(dtype=object),
+                                              implied.to_numpy(dtype=object)), index=lines.index, dtype=object)
+    lines = _sum_lines(lines)
+    findings.extend(compare_budget_tables(tables, source, lines))
     lines["realisasi"] = np.nan
     lines, more = _add_realisation(lines, tables)
     findings.extend(more)
     return SiskeudesLines(lines[list(LINE_COLUMNS)].reset_index(drop=True), findings)
+
+
+def _sum_lines(lines: pd.DataFrame) -> pd.DataFrame:
+    """One line per desa, year, activity, account and source of funds (Ta_RABRinci has one row per item)."""
+    key = ["kd_desa", "tahun", "kd_keg", "kode_kegiatan", "kode_rekening", "sumber_dana"]
+    if not lines.duplicated(key).any():
+        return lines
+    summed = lines.assign(_kosong=lines["anggaran"].isna()).groupby(key, sort=False, dropna=False).agg(
+        nama_kegiatan=("nama_kegiatan", "first"), uraian=("uraian", "first"), _tabel=("_tabel", "first"),
+        _baris=("_baris", "min"), anggaran=("anggaran", "sum"), _kosong=("_kosong", "any"))
+    summed["anggaran"] = summed["anggaran"].mask(summed["_kosong"])  # a missing amount is not zero
+    return summed.drop(columns="_kosong").reset_index()
 
 
 def _add_realisation(lines: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, list[dict]]:
@@ -344,6 +557,11 @@ def _add_realisation(lines: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) ->
     if "Ta_JurnalUmumRinci" not in tables:
         return lines, findings
     jr = tables["Ta_JurnalUmumRinci"]
+    if not len(jr):
+        findings.append(_finding("Ta_JurnalUmumRinci", None, None, None, "jurnal_kosong", "info",
+                                 "Jurnal (Ta_JurnalUmumRinci) kosong: belum ada realisasi yang tercatat; realisasi "
+                                 "dibiarkan kosong (bukan nol)."))
+        return lines, findings
     c_tahun, c_keg = _pick(jr, "tahun"), _pick(jr, "kdkeg")
     c_rek = _pick(jr, "rincian", "kdrincian", "kdrek", "rekening")
     c_deb, c_kre, c_nb = _pick(jr, "debet"), _pick(jr, "kredit"), _pick(jr, "nobukti")
@@ -372,19 +590,21 @@ def _add_realisation(lines: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) ->
         findings.append(_finding("Ta_JurnalUmumRinci", None, None, None, "status_posting_tidak_diketahui",
                                  "peringatan", "Status posting jurnal tidak diketahui (tidak ada kolom Posted dan "
                                  "Ta_JurnalUmum tidak disertakan); semua baris jurnal dianggap sudah diposting."))
-    deb = parse_column(jr[c_deb].tolist(), kind="rupiah")
-    kre = parse_column(jr[c_kre].tolist(), kind="rupiah")
-    for label, parsed, col in (("Debet", deb, c_deb), ("Kredit", kre, c_kre)):
-        for p in parsed.problems:
-            findings.append(_finding("Ta_JurnalUmumRinci", int(baris.iloc[p.pos]), label, jr[col].iloc[p.pos],
-                                     p.aturan, p.tingkat, p.pesan))
+    typed = set(jr.attrs.get("kolom_angka", ()))
+    amounts = {}
+    for label, col in (("Debet", c_deb), ("Kredit", c_kre)):
+        amounts[label], problems = parse_amounts(jr[col], typed=col in typed)
+        for pos, aturan, tingkat, pesan in problems:
+            findings.append(_finding("Ta_JurnalUmumRinci", int(baris.iloc[pos]), label, jr[col].iloc[pos],
+                                     aturan, tingkat, pesan))
     rek = _map_unique(jr[c_rek], normalize_kode_rekening)
     j = pd.DataFrame({
-        "tahun": parse_column(jr[c_tahun].tolist(), kind="count").values.to_numpy(dtype=object, na_value=None),
+        "tahun": pd.to_numeric(jr[c_tahun].astype(str).str.strip(), errors="coerce").astype("Float64")
+                   .to_numpy(dtype=object, na_value=None),
         "kd_keg": _map_unique(jr[c_keg], lambda s: str(s).strip()).to_numpy(dtype=object),
         "kode_rekening": rek.to_numpy(dtype=object),
-        "debet": deb.values.fillna(0).to_numpy(dtype=float),
-        "kredit": kre.values.fillna(0).to_numpy(dtype=float),
+        "debet": amounts["Debet"].fillna(0).to_numpy(dtype=float),
+        "kredit": amounts["Kredit"].fillna(0).to_numpy(dtype=float),
         "_baris": baris.to_numpy(),
     })
     j = j[posted.to_numpy(dtype=bool) & j["kode_rekening"].notna().to_numpy()]
@@ -443,338 +663,8 @@ def _guess_desa(kd_keg: str, kd_desa: pd.Series) -> str | None:
 
 # --------------------------------------------------------------------------- village mapping
 
-MAPPING_COLUMNS = ("kd_desa", "nama_desa_siskeudes", "kode_desa", "nama_desa", "cara", "skor")
-
-
-def _name_key(name: object) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(name or "").lower())
-
-
-def _desa_key(name: str) -> str:
-    t = re.sub(r"[^a-z0-9 ]+", " ", str(name).lower()).strip()
-    return re.sub(r"^(desa|ds|kelurahan|kel)\s+", "", t).replace(" ", "")
-
-
-def match_kd_desa(
-    ref_desa: pd.DataFrame,
-    mapping: pd.DataFrame,
-    *,
-    kecamatan: str | None = None,
-    kabupaten: str | None = None,
-    ref_kecamatan: pd.DataFrame | None = None,
-    min_score: float = 85.0,
-) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """Map local Siskeudes ``Kd_Desa`` codes to official codes.
-
-    ``ref_desa`` has ``kd_desa`` and ``nama_desa`` (and optionally ``kd_kec``
-    and ``baris``, the row in Ref_Desa) — the Siskeudes names; ``mapping`` is the saved mapping (columns
-    :data:`MAPPING_COLUMNS`), whose rows win (the user may have corrected
-    them). Unmapped names are matched with :func:`p3pd_lib.wilayah.match`
-    inside ``kecamatan``, else inside the kecamatan whose name
-    ``ref_kecamatan`` gives (searched inside ``kabupaten``), else inside
-    ``kabupaten``. Returns (the mapping rows used, one per ``kd_desa``, new ones
-    with ``cara = 'otomatis'``; findings for names that could not be matched,
-    with the closest official name).
-    """
-    from rapidfuzz import fuzz
-
-    from . import wilayah
-
-    findings: list[dict[str, Any]] = []
-    saved = mapping.copy()
-    saved_by_pair = {(str(r.kd_desa).strip(), _name_key(r.nama_desa_siskeudes)): r for r in saved.itertuples()}
-    saved_by_code: dict[str, list] = {}
-    for r in saved.itertuples():
-        saved_by_code.setdefault(str(r.kd_desa).strip(), []).append(r)
-    kec_names: dict[str, str] = {}
-    if ref_kecamatan is not None:
-        kec_names = {str(k).strip().rstrip("."): str(n).strip()
-                     for k, n in zip(ref_kecamatan["kd_kec"], ref_kecamatan["nama_kecamatan"])}
-    kec_resolved: dict[str, str | None] = {}
-    out: list[dict[str, Any]] = []
-    for r in ref_desa.itertuples():
-        kd = str(r.kd_desa).strip()
-        nama = str(r.nama_desa).strip() if r.nama_desa is not None else ""
-        baris = getattr(r, "baris", None)
-        baris = None if baris is None or pd.isna(baris) else int(baris)
-        hit = saved_by_pair.get((kd, _name_key(nama)))
-        if hit is None and len(saved_by_code.get(kd, [])) == 1 and not nama:
-            hit = saved_by_code[kd][0]
-        if hit is not None:
-            out.append({c: getattr(hit, c) for c in MAPPING_COLUMNS})
-            continue
-        if not nama:
-            findings.append(_finding("Ref_Desa", baris, "Kd_Desa", kd, "pemetaan_kd_desa", "galat",
-                                     f"Kd_Desa '{kd}' belum dipetakan ke kode wilayah dan namanya tidak diketahui; "
-                                     "sertakan Ref_Desa.csv atau isi berkas pemetaan."))
-            continue
-        dalam = kecamatan
-        if dalam is None and kabupaten is not None:
-            kd_kec = str(getattr(r, "kd_kec", "") or "").strip().rstrip(".") or kd.split(".")[0]
-            if kd_kec in kec_names:
-                if kd_kec not in kec_resolved:
-                    kec_resolved[kd_kec] = wilayah.match(kec_names[kd_kec], "kecamatan", dalam=kabupaten)
-                    if kec_resolved[kd_kec] is None:
-                        findings.append(_finding("Ref_Kecamatan", None, "Nama_Kecamatan", kec_names[kd_kec],
-                                                 "kode_tidak_dikenal", "peringatan",
-                                                 f"Kecamatan '{kec_names[kd_kec]}' tidak ditemukan di {kabupaten}; "
-                                                 "desanya dicari di seluruh kabupaten."))
-                dalam = kec_resolved[kd_kec] or kabupaten
-            else:
-                dalam = kabupaten
-        if dalam is None:
-            findings.append(_finding("Ref_Desa", baris, "Kd_Desa", kd, "pemetaan_kd_desa", "galat",
-                                     f"Kd_Desa '{kd}' ({nama}) belum dipetakan. Sebutkan kecamatan atau kabupatennya "
-                                     "(--kecamatan KODE atau --kabupaten KODE) agar nama desa dapat dicocokkan."))
-            continue
-        code = wilayah.match(nama, "desa", dalam=dalam, min_score=min_score)
-        if code is None:
-            found = wilayah.search(nama, "desa", dalam=dalam, limit=1, min_score=0)
-            saran = f" Yang paling mirip: {found['nama'].iloc[0]} ({found['kode'].iloc[0]})." if len(found) else ""
-            findings.append(_finding("Ref_Desa", baris, "Nama_Desa", nama, "kode_tidak_dikenal", "galat",
-                                     f"Desa '{nama}' (Kd_Desa {kd}) tidak ditemukan di wilayah {dalam} "
-                                     f"{wilayah.name(dalam)}.{saran} Perbaiki berkas pemetaan bila perlu."))
-            continue
-        official = wilayah.name(code)
-        score = fuzz.ratio(_desa_key(nama), _desa_key(official))
-        out.append({"kd_desa": kd, "nama_desa_siskeudes": nama, "kode_desa": code, "nama_desa": official,
-                    "cara": "otomatis", "skor": round(float(score), 1)})
-    return pd.DataFrame(out, columns=list(MAPPING_COLUMNS)), findings
-
-
-# --------------------------------------------------------------------------- Penjabaran APBDes report
-
-_DETAIL = re.compile(r"^\s*([456](?:\.\d{1,2}){3})\.?\s*(?:\[\s*(\d{1,2}(?:\.\d{1,2}){2})\.?\s*\])?\s*$")
-_REK_GROUP = re.compile(r"^\s*([456](?:\.\d){0,2})\.?\s*$")
-_KEG_GROUP = re.compile(r"^\s*(\d{2}(?:\.\d{2}){0,2})\.?\s*$")
-_TOTALS: tuple[tuple[str, str], ...] = (
-    ("jumlahpendapatan", "4"), ("jumlahbelanja", "5"), ("jumlahpenerimaanpembiayaan", "6.1"),
-    ("jumlahpengeluaranpembiayaan", "6.2"), ("surplus", "4-5"), ("pembiayaannetto", "6.1-6.2"),
-    ("pembiayaanneto", "6.1-6.2"),
-)
-
-
-@dataclass(frozen=True)
-class Penjabaran:
-    """A parsed Penjabaran APBDes sheet.
-
-    ``lines``: detail lines (``baris`` = row number in the sheet, ``kode_kegiatan``,
-    ``nama_kegiatan``, ``kode_rekening``, ``uraian``, ``sumber_dana``, ``anggaran``);
-    ``identitas``: names and year read from the title rows (``desa``,
-    ``kecamatan``, ``kabupaten``, ``tahun``; missing ones absent);
-    ``findings``: dicts (``lembar`` left empty for the caller).
-    """
-
-    lines: pd.DataFrame
-    identitas: dict[str, Any]
-    findings: list[dict[str, Any]]
-    header_row: int
-
-
-def find_penjabaran_header(grid: list[list[object]], max_rows: int = 40) -> tuple[int, dict[str, int]] | None:
-    """(0-based header row, column index per role) of a Penjabaran grid, or ``None``.
-
-    >>> find_penjabaran_header([["PEMERINTAH DESA X"], ["KODE REKENING", "URAIAN", "ANGGARAN (Rp)", "SUMBER DANA"]])
-    (1, {'kode': 0, 'uraian': 1, 'anggaran': 2, 'sumber': 3})
-    """
-    for i, row in enumerate(grid[:max_rows]):
-        roles: dict[str, int] = {}
-        for j, cell in enumerate(row):
-            k = _norm_col(cell) if cell is not None else ""
-            if not k:
-                continue
-            if k.startswith("kode") and "kode" not in roles:
-                roles["kode"] = j
-            elif k.startswith("uraian") and "uraian" not in roles:
-                roles["uraian"] = j
-            elif (k.startswith("anggaran") or k.startswith("jumlah")) and "anggaran" not in roles:
-                roles["anggaran"] = j
-            elif k.startswith("sumber") and "sumber" not in roles:
-                roles["sumber"] = j
-        if {"kode", "uraian", "anggaran"} <= set(roles):
-            return i, roles
-    return None
-
-
-def _identity(title_cells: list[str]) -> dict[str, Any]:
-    ident: dict[str, Any] = {}
-    text = " \n ".join(title_cells)
-    m = re.search(r"tahun\s+anggaran\s*:?\s*(\d{4})", text, re.IGNORECASE) or re.search(r"\btahun\s+(\d{4})\b", text,
-                                                                                           re.IGNORECASE)
-    if m:
-        ident["tahun"] = int(m.group(1))
-    stop = r"(?=\s+(?:kecamatan|kabupaten|kota|provinsi|nomor|tahun|tentang)\b|\s*$|\s*\n)"
-    for cell in title_cells:
-        c = cell.strip()
-        if "desa" not in ident:
-            m = re.search(r"(?:^|pemerintah\s+|kepala\s+)desa\s+(?!nomor)([A-Za-z0-9'’ .\-]+?)" + stop, c, re.IGNORECASE)
-            if m and not re.match(r"(?i)(tahun|nomor|tentang)", m.group(1)):
-                ident["desa"] = m.group(1).strip()
-        if "kecamatan" not in ident:
-            m = re.search(r"kecamatan\s+([A-Za-z0-9'’ .\-]+?)" + stop, c, re.IGNORECASE)
-            if m:
-                ident["kecamatan"] = m.group(1).strip()
-        if "kabupaten" not in ident:
-            m = re.search(r"\b(kabupaten|kota)\s+([A-Za-z0-9'’ .\-]+?)" + stop, c, re.IGNORECASE)
-            if m:
-                ident["kabupaten"] = f"{m.group(1).title()} {m.group(2).strip()}"
-    return ident
-
-
-def parse_penjabaran(grid: list[list[object]], *, tolerance: float = 1.0) -> Penjabaran:
-    """Read a Penjabaran APBDes sheet given as a grid of cell values (rows of cells).
-
-    Row numbers in findings and lines are 1-based as in the spreadsheet. Only
-    detail lines (4-level account codes) are kept; each subtotal with an amount
-    is compared with the sum of the detail lines in its block and reported as
-    ``jumlah_tidak_sesuai`` (galat) when they differ by more than ``tolerance``
-    Rupiah.
-
-    >>> g = [["DESA SUKAMAJU TAHUN ANGGARAN 2025"], ["KODE", "URAIAN", "ANGGARAN", "SUMBER DANA"],
-    ...      ["4", "PENDAPATAN", "Rp 1.000.000", None], ["4.2.1.01", "Dana Desa", "1.000.000,00", "DDS"],
-    ...      ["02", "BIDANG PEMBANGUNAN", "600.000", None], ["02.01.05", "Posyandu", "600.000", None],
-    ...      ["5.2.2.01. [02.01.05]", "Honor kader", "600.000", "DDS"]]
-    >>> p = parse_penjabaran(g)
-    >>> p.identitas, p.lines["anggaran"].tolist(), p.findings
-    ({'tahun': 2025, 'desa': 'SUKAMAJU'}, [1000000.0, 600000.0], [])
-    """
-    findings: list[dict[str, Any]] = []
-    found = find_penjabaran_header(grid)
-    if found is None:
-        findings.append(_finding("", None, None, None, "kolom_hilang", "galat",
-                                 "Judul kolom KODE | URAIAN | ANGGARAN tidak ditemukan pada laporan Penjabaran APBDes."))
-        return Penjabaran(pd.DataFrame(), {}, findings, -1)
-    h, roles = found
-    title = [str(c) for row in grid[:h] for c in row if c is not None and str(c).strip()]
-    ident = _identity(title)
-
-    def cell(row: list[object], role: str) -> object:
-        j = roles.get(role)
-        return row[j] if j is not None and j < len(row) else None
-
-    amounts_raw = [cell(r, "anggaran") for r in grid[h + 1:]]
-    parsed = parse_column(amounts_raw, kind="rupiah")
-    amount = parsed.values.to_numpy(dtype=float, na_value=np.nan)
-    bad = {p.pos: p for p in parsed.problems if p.tingkat == "galat"}
-    anggaran_label = str(grid[h][roles["anggaran"]])
-
-    rows: list[dict[str, Any]] = []  # every meaningful row in order
-    context_keg: tuple[str, str] | None = None
-    for k, row in enumerate(grid[h + 1:]):
-        baris = h + 2 + k
-        kode_raw = cell(row, "kode")
-        kode = "" if kode_raw is None else str(kode_raw).strip()
-        uraian = cell(row, "uraian")
-        uraian_s = "" if uraian is None else str(uraian).strip()
-        if not kode and not uraian_s and np.isnan(amount[k]) and k not in bad:
-            continue
-        if kode.isdigit() and uraian_s.isdigit() and k < 2:  # column numbering row "1 | 2 | 3 | 4"
-            continue
-        if k in bad and (kode or uraian_s):
-            p = bad[k]
-            findings.append(_finding("", baris, anggaran_label, amounts_raw[k], p.aturan, p.tingkat, p.pesan))
-        value = amount[k]
-        if not kode:
-            key = _norm_col(uraian_s)
-            for label, what in _TOTALS:
-                if key.startswith(label):
-                    rows.append({"jenis": "total", "baris": baris, "what": what, "value": value, "uraian": uraian_s})
-                    context_keg = None
-                    break
-            continue  # a sub-detail (volume × price) row or a note: never summed
-        m = _DETAIL.match(kode)
-        if m:
-            rek = normalize_kode_rekening(m.group(1))
-            keg = normalize_kode_kegiatan(m.group(2)) if m.group(2) else None
-            if rek is not None and rek.startswith("5"):
-                if keg is None and context_keg is not None:
-                    keg = context_keg[0]
-                elif keg is not None and context_keg is not None and keg != context_keg[0]:
-                    findings.append(_finding("", baris, str(grid[h][roles["kode"]]), kode, "kode_tidak_konsisten",
-                                             "peringatan", f"Baris rincian menyebut kegiatan [{keg}] tetapi berada di "
-                                             f"bawah kegiatan {context_keg[0]}; dipakai [{keg}]."))
-                if keg is None:
-                    findings.append(_finding("", baris, str(grid[h][roles["kode"]]), kode, "kegiatan_tidak_diketahui",
-                                             "galat", f"Baris belanja {kode} tidak berada di bawah kegiatan mana pun "
-                                             "dan tidak menyebut [BB.SS.KK]."))
-            else:
-                keg = None
-            if np.isnan(value) and k not in bad:
-                findings.append(_finding("", baris, anggaran_label, None, "wajib_diisi", "galat",
-                                         f"Anggaran baris rincian {kode} kosong."))
-            sumber_raw = cell(row, "sumber")
-            sd = normalize_sumber_dana(sumber_raw)
-            if sd is None and sumber_raw is not None and str(sumber_raw).strip():
-                findings.append(_finding("", baris, "SUMBER DANA", sumber_raw, "nilai_tidak_diizinkan", "galat",
-                                         f"Sumber dana '{sumber_raw}' tidak dikenali; gunakan salah satu: "
-                                         f"{', '.join(SUMBER_DANA)}."))
-            if sd is None and rek and rek[0] in "46":
-                sd = default_sumber_dana(rek)
-            nama_keg = None
-            if keg is not None:
-                nama_keg = context_keg[1] if context_keg and context_keg[0] == keg else None
-            rows.append({"jenis": "detail", "baris": baris, "kode_kegiatan": keg, "nama_kegiatan": nama_keg,
-                         "kode_rekening": rek, "uraian": uraian_s or None, "sumber_dana": sd, "anggaran": value})
-            continue
-        m = _KEG_GROUP.match(kode)
-        if m:
-            code = m.group(1)
-            level = code.count(".") + 1
-            rows.append({"jenis": "keg", "level": level, "code": code, "baris": baris, "value": value,
-                         "uraian": uraian_s})
-            context_keg = (code, uraian_s) if level == 3 else None
-            continue
-        m = _REK_GROUP.match(kode)
-        if m:
-            code = m.group(1)
-            rows.append({"jenis": "rek", "level": code.count(".") + 1, "code": code, "baris": baris, "value": value,
-                         "uraian": uraian_s})
-            if code.count(".") == 0:
-                context_keg = None
-            continue
-        findings.append(_finding("", baris, str(grid[h][roles["kode"]]), kode, "format_kode", "galat",
-                                 f"Kode '{kode}' tidak dikenali (contoh: 01, 01.01, 01.01.01, 4.2.1, "
-                                 "5.1.1.01. [01.01.01])."))
-
-    details = [r for r in rows if r["jenis"] == "detail"]
-    lines = pd.DataFrame(details, columns=["baris", "kode_kegiatan", "nama_kegiatan", "kode_rekening", "uraian",
-                                           "sumber_dana", "anggaran"])
-    # Subtotal checks: each group row against the detail lines of its block that carry its prefix.
-    for i, r in enumerate(rows):
-        if r["jenis"] not in ("keg", "rek", "total") or np.isnan(r["value"]):
-            continue
-        if r["jenis"] == "total":
-            block = details
-        else:
-            block = []
-            for s in rows[i + 1:]:
-                if s["jenis"] == "total":
-                    break
-                if s["jenis"] == r["jenis"] and s["level"] <= r["level"]:
-                    break
-                if r["jenis"] == "rek" and r["level"] >= 2 and r["code"].startswith("5") and s["jenis"] == "keg":
-                    break
-                if s["jenis"] == "detail":
-                    block.append(s)
-
-        def total(prefix: str, field_: str = "kode_rekening") -> float:
-            return float(sum(d["anggaran"] for d in block if d[field_] and not np.isnan(d["anggaran"])
-                             and (d[field_] == prefix or d[field_].startswith(prefix + "."))))
-
-        if r["jenis"] == "keg":
-            expected, what = total(r["code"], "kode_kegiatan"), f"kegiatan/bidang {r['code']}"
-        elif r["jenis"] == "rek":
-            expected, what = total(r["code"]), f"rekening {r['code']}"
-        else:
-            w = r["what"]
-            if "-" in w:
-                a, b = w.split("-")
-                expected = total(a) - total(b)
-            else:
-                expected = total(w)
-            what = f"'{r['uraian']}'"
-        if abs(expected - r["value"]) > tolerance:
-            findings.append(_finding("", r["baris"], anggaran_label, _rp(r["value"]), "jumlah_tidak_sesuai", "galat",
-                                     f"Subtotal {what} tertulis {_rp(r['value'])}, tetapi jumlah baris rinciannya "
-                                     f"{_rp(expected)} (selisih {_rp(r['value'] - expected)})."))
-    return Penjabaran(lines, ident, findings, h)
+#: Columns of the correctable Kd_Desa mapping file (:func:`p3pd_lib.history.mapping_path`); matching
+#: itself is :func:`p3pd_lib.siskeudes_desa.match_kd_desa`. ``cara``: ``kode`` (Kd_Desa is the official
+#: code and the names agree), ``otomatis`` (matched by name), ``periksa`` (uncertain: ``kandidat``
+#: lists the closest official villages; correct ``kode_desa`` and set ``cara`` to ``manual``), ``manual``.
+MAPPING_COLUMNS = ("kd_desa", "nama_desa_siskeudes", "kode_desa", "nama_desa", "cara", "skor", "kandidat")

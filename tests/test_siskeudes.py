@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from p3pd_lib import siskeudes as sk
+from p3pd_lib import penjabaran, siskeudes as sk
 from p3pd_lib.history import mapping_path, read_history, read_mapping, write_mapping
 from p3pd_lib.importer import check_files, import_files
 from p3pd_lib.store import load_dataset
@@ -120,7 +120,7 @@ def _penjabaran_grid(subtotal_kegiatan="Rp 10.500.000"):
 
 
 def test_penjabaran_only_detail_lines_are_kept():
-    p = sk.parse_penjabaran(_penjabaran_grid())
+    p = penjabaran.parse_penjabaran(_penjabaran_grid())
     assert p.findings == []
     assert p.identitas == {"tahun": 2025, "desa": "KALIGOWONG", "kecamatan": "WADASLINTANG",
                            "kabupaten": "Kabupaten WONOSOBO"}
@@ -133,14 +133,14 @@ def test_penjabaran_only_detail_lines_are_kept():
 
 
 def test_penjabaran_subtotal_that_does_not_add_up_is_an_error():
-    p = sk.parse_penjabaran(_penjabaran_grid(subtotal_kegiatan="11.000.000"))
+    p = penjabaran.parse_penjabaran(_penjabaran_grid(subtotal_kegiatan="11.000.000"))
     bad = [f for f in p.findings if f["aturan"] == "jumlah_tidak_sesuai"]
     assert len(bad) == 1 and bad[0]["baris"] == 19 and bad[0]["tingkat"] == "galat"
     assert "02.02.01" in bad[0]["pesan"] and "Rp 10.500.000" in bad[0]["pesan"]
 
 
 def test_penjabaran_without_header_is_an_error():
-    p = sk.parse_penjabaran([["a", "b"], ["1", "2"]])
+    p = penjabaran.parse_penjabaran([["a", "b"], ["1", "2"]])
     assert p.findings[0]["aturan"] == "kolom_hilang"
 
 
@@ -220,7 +220,7 @@ def test_import_siskeudes_tables_and_mapping_file(tmp_path, siskeudes_files):
     assert ap["realisasi"].isna().all()  # no journals given: not yet known
     m = read_mapping(data)
     assert m[["kd_desa", "kode_desa", "cara"]].values.tolist() == [
-        ["01.2001.", "33.07.01.2001", "otomatis"], ["01.2002.", "33.07.01.2002", "otomatis"]]
+        ["01.2001.", "33.07.01.2001", "kode"], ["01.2002.", "33.07.01.2002", "kode"]]  # code and name agree
     hist = read_history(data)
     assert set(hist["jenis_berkas"]) == {"siskeudes"} and len(hist) == 2
     # the second import needs no region: the saved mapping is used, and nothing changes
@@ -241,17 +241,27 @@ def test_corrected_mapping_is_used_on_the_next_import(tmp_path, siskeudes_files)
     assert "33.07.01.2003" in set(load_dataset(data).apbdes["kode_desa"])
 
 
-def test_unmatched_village_name_is_rejected_with_a_suggestion(tmp_path, siskeudes_files):
+def test_uncertain_village_goes_to_the_mapping_file_with_candidates(tmp_path, siskeudes_files):
     data = tmp_path / "data"
     _csv(siskeudes_files[2], [["Kd_Kec", "Kd_Desa", "Nama_Desa"], ["01", "01.2001.", "Kaligowong"],
                               ["01", "01.2002.", "Sumbrsr Lama"]])
     res = import_files(siskeudes_files, data, kecamatan="33.07.01")
-    assert not res.accepted and not data.exists()
-    f = res.findings[res.findings["aturan"] == "kode_tidak_dikenal"].iloc[0]
-    assert (f["berkas"], f["lembar"], f["baris"], f["kolom"], f["nilai"]) == (
-        "Ref_Desa.csv", "Ref_Desa", 3, "Nama_Desa", "Sumbrsr Lama")
-    assert "Yang paling mirip" in f["pesan"]
-    assert set(res.files["status"]) == {"ditolak"}  # the whole Siskeudes set is rejected
+    # the export is accepted; only the uncertain village waits for the user
+    assert res.accepted, res.findings
+    assert set(load_dataset(data).apbdes["kode_desa"]) == {"33.07.01.2001"}
+    f = res.findings[res.findings["aturan"] == "pemetaan_perlu_diperiksa"].iloc[0]
+    assert (f["berkas"], f["lembar"], f["baris"], f["kolom"], f["nilai"], f["tingkat"]) == (
+        "Ref_Desa.csv", "Ref_Desa", 3, "Nama_Desa", "Sumbrsr Lama", "peringatan")
+    assert "33.07.01.2002 Sumbersari" in f["pesan"]
+    m = read_mapping(data).set_index("kd_desa")
+    assert m.loc["01.2002.", "cara"] == "periksa" and "33.07.01.2002 Sumbersari" in m.loc["01.2002.", "kandidat"]
+    # the user confirms the candidate: the next import adds that village and leaves the other unchanged
+    m.loc["01.2002.", "cara"] = "manual"
+    write_mapping(m.reset_index(), data)
+    res = import_files(siskeudes_files, data)
+    assert res.accepted
+    assert sorted(set(load_dataset(data).apbdes["kode_desa"])) == ["33.07.01.2001", "33.07.01.2002"]
+    assert sorted(set(res.changes["tindakan"])) == ["ditambah", "tidak_berubah"]
 
 
 def test_siskeudes_without_region_or_mapping_asks_for_it(tmp_path, siskeudes_files):
@@ -291,3 +301,14 @@ def test_import_penjabaran_unknown_village_suggests_closest_name(tmp_path):
     res = check_files([_write_xlsx(tmp_path / "q.xlsx", grid)], tmp_path / "data", kecamatan="33.07.01")
     f = res.findings[res.findings["aturan"] == "kode_tidak_dikenal"]
     assert len(f) == 1 and "Yang paling mirip" in f["pesan"].iloc[0] and not res.accepted
+
+
+def test_unknown_source_of_funds_warns_once_per_value():
+    rab = pd.DataFrame([["2024", "01.2001.", "01.2001.02.01.05.", "5.2.2.01.", "1000", "0", "0", "Hibah X"],
+                        ["2024", "01.2001.", "01.2001.02.01.05.", "5.2.2.02.", "2000", "0", "0", "Hibah X"],
+                        ["2024", "01.2001.", "01.2001.00.00.00.", "4.2.1.01.", "5000", "0", "0", ""]],
+                       columns=["Tahun", "Kd_Desa", "Kd_Keg", "Kd_Rincian", "Anggaran", "AnggaranPAK",
+                                "AnggaranStlhPAK", "SumberDana"], dtype=object)
+    res = sk.budget_lines({"Ta_RAB": rab})
+    assert [(f["aturan"], f["baris"], f["nilai"]) for f in res.findings] == [("sumber_dana_tidak_dikenal", 2, "Hibah X")]
+    assert res.lines["sumber_dana"].tolist() == [None, None, "DDS"]  # revenue: implied by the account
