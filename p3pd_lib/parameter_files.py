@@ -340,6 +340,12 @@ class KeywordRow(_Row):
     penanda_dd: Optional[str] = None
     alasan: str
     sumber: Tag
+    teks: Literal["nama", "nama_uraian"] = "nama"  # where the keyword is looked for (optional column)
+
+    @field_validator("teks", mode="before")
+    @classmethod
+    def _teks(cls, v: Any) -> Any:
+        return "nama" if v is None else v
 
     @field_validator("kode")
     @classmethod
