@@ -64,7 +64,6 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
-from .textcodes import _text_codes
 from .paths import parameter_file
 from .schemas import KODE_DESA_PATTERN, LAYANAN, TABLES
 
@@ -145,6 +144,7 @@ class QualityParams:
         5
         """
         known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in data.items() if k != "pemeriksaan_tambahan"} if isinstance(data, Mapping) else data
         values = {f.name: getattr(base or cls(), f.name) for f in fields(cls)}
         if not isinstance(data, Mapping):
             raise ParameterError("Parameter kualitas harus berupa kumpulan bagian (kelengkapan, pencilan, …).")
@@ -415,7 +415,7 @@ def _factorize_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     Stripping the few thousand distinct codes instead of millions of cells keeps
     this near the cost of one factorization.
     """
-    idx, raw = _text_codes(s)  # computed once per column and shared with the spending functions
+    idx, raw = _value_codes(s)  # computed once per column and shared with the spending functions
     stripped = np.array([str(x).strip() for x in raw], dtype=object)
     if len(stripped) and (stripped != raw).any():  # " 33.07.01.2001" and "33.07.01.2001" are one code
         re_idx, re_uniq = pd.factorize(stripped)
@@ -709,6 +709,12 @@ def _check_numerator_exceeds(source: _Columns, cat: pd.DataFrame, names: _Names)
     return _findings(rows)
 
 
+def _value_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of a column: a code per row (−1 = missing) and the distinct values."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
 # --------------------------------------------------------------------------- duplicates
 
 
@@ -772,7 +778,7 @@ def _cheap_candidates(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
         if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
             inputs.append((True, s.to_numpy(dtype="float64", na_value=np.nan)))
         else:
-            inputs.append((False, _text_codes(s)[0]))
+            inputs.append((False, _value_codes(s)[0]))
     h = np.empty(len(df), dtype=np.uint64)
     for b in _blocks(len(h)):
         hb = np.full(b.stop - b.start, 0x9E3779B97F4A7C15, dtype=np.uint64)
@@ -1052,7 +1058,7 @@ def _prepare_apbdes(apbdes: "pd.DataFrame | _Apbdes") -> _Apbdes:
     _require(apbdes, ("kode_desa", "tahun", "kode_rekening", "anggaran"), "apbdes")
     desa_idx, desa_uniq = _factorize_codes(apbdes["kode_desa"])
     year = _years(apbdes)
-    rek_idx, rek_uniq = _text_codes(apbdes["kode_rekening"])
+    rek_idx, rek_uniq = _value_codes(apbdes["kode_rekening"])
     cls_u = np.append(_classify_rekening(np.asarray(rek_uniq, dtype=object)), np.int8(4))  # [-1] → lainnya
     line_class = cls_u[rek_idx]
     ok = desa_idx >= 0
@@ -1813,6 +1819,48 @@ def check_yoy_jumps(
 # --------------------------------------------------------------------------- all checks
 
 
+def check_declared_rules(tables: Any, rules: Any = None, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Checks declared as data in ``parameters/kualitas.yaml`` (``pemeriksaan_tambahan``): no Python needed.
+
+    Each rule names a table, a column, a condition (a pandas query over the
+    table's columns, e.g. ``penduduk < 50``) and a level; every row where the
+    condition holds becomes a finding ``aturan`` with the rule's message.
+    ``rules``: a list of :class:`p3pd_lib.parameter_files.ExtraCheck` (default: the file's).
+
+    >>> from p3pd_lib.parameter_files import ExtraCheck
+    >>> rule = ExtraCheck(aturan="penduduk_kecil", tabel="layanan", kolom="penduduk", syarat="penduduk < 50",
+    ...                   pesan="penduduk kurang dari 50 jiwa")
+    >>> lay = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002"], "tahun": [2024, 2024],
+    ...                     "penduduk": [30, 900]})
+    >>> check_declared_rules({"layanan": lay}, [rule])[["kode_desa", "aturan", "nilai"]].values.tolist()
+    [['33.07.01.2001', 'penduduk_kecil', '30']]
+    """
+    from . import parameter_files
+
+    t = _as_tables(tables)
+    rules = parameter_files.load_quality().pemeriksaan_tambahan if rules is None else rules
+    names = _names(wilayah)
+    rows: list[tuple] = []
+    for rule in rules:
+        df = t.get(rule.tabel)
+        if df is None or not len(df):
+            continue
+        if rule.kolom not in df.columns:
+            raise ParameterError(f"kualitas.yaml, pemeriksaan '{rule.aturan}': kolom '{rule.kolom}' tidak ada di "
+                                 f"tabel {rule.tabel}.")
+        try:
+            hits = df.query(rule.syarat)
+        except Exception as exc:  # a mistyped condition in the parameter file
+            raise ParameterError(f"kualitas.yaml, pemeriksaan '{rule.aturan}': syarat '{rule.syarat}' tidak dapat "
+                                 f"dibaca ({exc}).") from None
+        for r in hits.to_dict("records"):
+            code, year = r.get("kode_desa"), r.get("tahun")
+            rows.append((code, year, rule.tabel, rule.kolom, _plain(r[rule.kolom]), rule.aturan, rule.tingkat,
+                         f"{names.desa(code)}, {_year_text(year)}: {rule.pesan} ({rule.kolom} = "
+                         f"{_plain(r[rule.kolom])})."))
+    return _findings(rows)
+
+
 def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     """Findings sorted: galat first, then by rule, village, year, table and field."""
     rank = findings["tingkat"].map({t: i for i, t in enumerate(TINGKAT)}).astype("Int64")
@@ -1854,7 +1902,8 @@ class CheckPlan:
         t, p, wilayah = self.t, self.p, self.wilayah
         apbdes = t.get("apbdes")
         ap_view = _prepare_apbdes(apbdes) if apbdes is not None and len(apbdes) else None
-        general = [_check_duplicates(t, wilayah, ap_view), _check_official_codes(t, self.official_codes, ap_view)]
+        general = [_check_duplicates(t, wilayah, ap_view), _check_official_codes(t, self.official_codes, ap_view),
+                   check_declared_rules(t, wilayah=t.get("wilayah"))]
         lines: list[pd.DataFrame] = []
         if ap_view is not None:
             lines = [

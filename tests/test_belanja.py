@@ -517,3 +517,82 @@ def test_line_order_does_not_change_the_tables():
     m_ord, m_shuf = belanja.map_apbdes(ordered), belanja.map_apbdes(shuffled)
     for a, b in zip(belanja.spending_tables(m_ord), belanja.spending_tables(m_shuf)):
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
+
+
+# --- issue 14: defects fixed, each on a small hand-made table ------------------------------------
+
+
+def test_food_security_includes_fisheries_and_named_kegiatan_in_any_bidang():
+    apb = lines([
+        (None, None, "4.2.1.01", "DDS", 1000),
+        ("04.01.01", "Pengembangan Perikanan Tangkap dan Budidaya", "5.2.1", "DDS", 50),
+        ("04.02.01", "Peningkatan Produksi Tanaman Pangan", "5.2.1", "DDS", 60),
+        ("03.04.90", "Pembangunan Lumbung Pangan Desa", "5.3.1", "DDS", 70),
+        ("01.02.90", "Dukungan Ketahanan Pangan Hewani", "5.2.1", "DDS", 80),
+        ("04.02.02", "Peningkatan Produksi Peternakan", "5.2.1", "ADD", 999),  # not Dana Desa
+    ])
+    rules = belanja.dana_desa_compliance(belanja.map_apbdes(apb)).set_index("aturan")
+    assert rules.loc["KETAHANAN_PANGAN", "jumlah"] == 50 + 60 + 70 + 80
+    assert rules.loc["KETAHANAN_PANGAN", "nilai"] == pytest.approx(26.0)
+
+
+def test_disability_aids_are_social_protection_wherever_booked():
+    apb = lines([("02.02.02", "Penyelenggaraan Posyandu", "5.2.1", "DDS", 10),
+                 ("01.01.04", "Penyediaan Operasional Pemerintah Desa", "5.2.1", "DDS", 20)])
+    apb["uraian"] = ["Bantuan Alat Bantu Penyandang Disabilitas", "Pengadaan kursi roda warga lansia"]
+    mapped = belanja.map_apbdes(apb)
+    assert mapped["sektor"].tolist() == ["SOS", "SOS"]
+    assert mapped["alasan_pemetaan"].astype("string").str.contains("Kata kunci").all()
+
+
+def test_civil_registration_lines_never_count_as_operasional():
+    apb = lines([
+        (None, None, "4.2.1.01", "DDS", 1000),
+        ("01.03.01", "Pelayanan Administrasi Umum dan Kependudukan", "5.2.1", "DDS", 10),
+        ("01.03.06", "Penyediaan Sarana Pelayanan Kependudukan dan Pencatatan Sipil", "5.2.1", "DDS", 20),
+        ("01.03.91", "Pendataan KTP-el dan KIA", "5.2.1", "DDS", 5),
+        ("01.01.04", "Penyediaan Operasional Pemerintah Desa", "5.2.1", "DDS", 30),
+    ])
+    mapped = belanja.map_apbdes(apb)
+    civil = mapped[mapped["kode_kegiatan"].str.startswith("01.03").fillna(False)]
+    assert civil["sektor"].tolist() == ["ADM", "ADM", "ADM"]
+    assert civil["penanda_dd"].isna().all() and not civil["kelompok"].eq("operasional").any()
+    rules = belanja.dana_desa_compliance(mapped).set_index("aturan")
+    assert rules.loc["OPERASIONAL", "jumlah"] == 30
+
+
+def test_rules_tagged_sourced_only_where_domain_marks_the_citation_sourced():
+    r = belanja.load_dana_desa_rules().set_index(["aturan", "tahun"])
+    # DOMAIN §3: 2024 Permendes 7/2023 unverified, 2025 PMK 108/2024 unverified -> proposed
+    assert r.loc[("BLT", 2024), "tag"] == "proposed" and r.loc[("KETAHANAN_PANGAN", 2024), "tag"] == "proposed"
+    assert r.loc[("BLT", 2025), "tag"] == "proposed" and "PMK 108/2024" in r.loc[("BLT", 2025), "dasar_hukum"]
+    # sourced citations name what DOMAIN §3 verifies
+    assert "PMK 201/PMK.07/2022" in r.loc[("BLT", 2023), "dasar_hukum"] and r.loc[("BLT", 2023), "tag"] == "sourced"
+    assert "Pasal 7 ayat (4)" in r.loc[("KETAHANAN_PANGAN", 2025), "dasar_hukum"]
+    assert "16/2025" in r.loc[("OPERASIONAL", 2026), "dasar_hukum"]
+    # Regulations whose citation DOMAIN.md §3 marks sourced: every sourced row cites one of them.
+    verified = ("PP 11/2019", "Perpres 104/2021", "PMK 201/PMK.07/2022", "Permendesa PDT 2/2024 Pasal 7 ayat (4)",
+                "Permendesa PDT 16/2025")
+    for (aturan, tahun), row in r[r["tag"] == "sourced"].iterrows():
+        assert any(v in row["dasar_hukum"] for v in verified), (aturan, tahun, row["dasar_hukum"])
+        assert "belum diverifikasi" not in row["dasar_hukum"]
+
+
+def test_years_without_a_rule_say_so_and_old_years_do_not_crash():
+    apb = pd.concat([lines([(None, None, "4.2.1.01", "DDS", 100), ("05.03.01", "BLT", "5.4.1", "DDS", 30)],
+                           tahun=t) for t in (2019, 2020, 2021)], ignore_index=True)
+    rules = belanja.dana_desa_compliance(belanja.map_apbdes(apb))
+    assert set(rules["tahun"]) == {2019, 2020, 2021}
+    blt = rules[rules["aturan"] == "BLT"]
+    assert blt["patuh"].isna().all()
+    assert blt["pesan"].str.contains("tidak ada aturan untuk tahun ini").all()
+    assert not rules["pesan"].str.contains("tidak ada data", case=False).any()
+
+
+def test_every_spending_value_carries_its_unit_and_bel10_is_rupiah_per_person():
+    apb = lines([("02.01.01", "PAUD", "5.2.1", "DDS", 5_000_000), ("01.01.01", "Siltap", "5.1.1", "ADD", 5_000_000)])
+    layanan = pd.DataFrame({"kode_desa": [D1], "tahun": [2024], "penduduk": [1000]})
+    ind = belanja.spending_indicators(belanja.map_apbdes(apb), layanan).set_index("indikator")
+    assert ind["satuan"].notna().all()
+    assert ind.loc["BEL10", "satuan"] == "Rp/jiwa" and ind.loc["BEL10", "nilai"] == 5000.0
+    assert set(ind.drop(index="BEL10")["satuan"]) == {"%"}
