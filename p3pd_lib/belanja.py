@@ -799,7 +799,8 @@ def spending_tables_with_summary(
     sums = desa_year_sums(mapped)
     ind = _indicator_table(sums, layanan, r, target_realisasi)
     compliance = _compliance_table(sums, r)
-    wide = ind.pivot_table(index=_KEY, columns="indikator", values="nilai", aggfunc="first", dropna=False)
+    wide = ind.pivot_table(index=_KEY, columns="indikator", values="nilai", aggfunc="first",
+                           dropna=False).reindex(columns=list(INDIKATOR_BELANJA))
     earmarks = compliance[compliance["basis"] == "dana_desa"].groupby(_KEY).agg(
         breach=("patuh", lambda p: bool((p == False).any())),  # noqa: E712 (nullable booleans)
         known=("patuh", lambda p: bool(p.notna().any())))
