@@ -273,6 +273,17 @@ class Budget(_Model):
     toleransi_relatif: float = Field(default=0.001, ge=0)
 
 
+class ExtraCheck(_Model):
+    """A data-quality check declared as data: rows of ``tabel`` where ``syarat`` (a pandas query) holds."""
+
+    aturan: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    tabel: Literal["layanan", "apbdes", "usulan", "status_desa"]
+    kolom: str = Field(min_length=1)
+    syarat: str = Field(min_length=1)
+    tingkat: Literal["galat", "peringatan", "info"] = "peringatan"
+    pesan: str = Field(min_length=1)
+
+
 class QualityFile(_Model):
     """``parameters/kualitas.yaml``: thresholds of the data-quality checks."""
 
@@ -280,6 +291,7 @@ class QualityFile(_Model):
     pencilan: Outliers = Outliers()
     lonjakan: Jumps = Jumps()
     anggaran: Budget = Budget()
+    pemeriksaan_tambahan: list[ExtraCheck] = []
 
     @model_validator(mode="after")
     def _info_above_warning(self) -> "QualityFile":
@@ -347,6 +359,12 @@ class KeywordRow(_Row):
     penanda_dd: Optional[str] = None
     alasan: str
     sumber: Tag
+    teks: Literal["nama", "nama_uraian"] = "nama"  # where the keyword is looked for (optional column)
+
+    @field_validator("teks", mode="before")
+    @classmethod
+    def _teks(cls, v: Any) -> Any:
+        return "nama" if v is None else v
 
     @field_validator("kode")
     @classmethod

@@ -39,19 +39,16 @@ Who acts, and the wording of agenda rows, come from ``parameters/usulan.yaml``.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .belanja import JENIS_BARIS, _codes  # line types as the mapping writes them
+from . import parameter_files
 from .belanja import LABEL_SEKTOR as BELANJA_LABEL_SEKTOR
 from .belanja import normalize_kode_kegiatan  # one normaliser for all kegiatan codes
 from .errors import DataError, ParameterError
-from .paths import parameter_file
 from .schemas import KODE_DESA_PATTERN, SEKTOR_LAYANAN, SEKTOR_USULAN, STATUS_USULAN
 
 # --- vocabulary ---------------------------------------------------------------------------------
@@ -99,15 +96,6 @@ _SUM_COLS = ("nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp")
 # --- parameters -----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _load(path: str) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ParameterError(f"Berkas parameter usulan '{path}' tidak dapat dibaca: {exc}.") from None
-    return check_parameters(data, path)
-
-
 def check_parameters(data: Any, source: str = "parameter usulan") -> dict[str, Any]:
     """Check a parameter mapping (as in ``parameters/usulan.yaml``); Indonesian errors.
 
@@ -148,8 +136,9 @@ def check_parameters(data: Any, source: str = "parameter usulan") -> dict[str, A
 
 
 def load_parameters(path: str | Path | None = None) -> dict[str, Any]:
-    """The parameters of this module (``parameters/usulan.yaml``), checked."""
-    return _load(str(path or parameter_file("usulan.yaml")))
+    """The parameters of this module (``parameters/usulan.yaml``), validated by
+    :mod:`p3pd_lib.parameter_files` (re-read when the file changes)."""
+    return check_parameters(parameter_files.load_usulan(path).model_dump(), "parameters/usulan.yaml")
 
 
 # --- small helpers --------------------------------------------------------------------------------
@@ -164,15 +153,10 @@ def _require(df: Any, columns: Iterable[str], what: str) -> None:
 
 
 def _per_unique(s: pd.Series, fn: Any, dtype: str = "string") -> pd.Series:
-    """``fn`` (Series → Series) applied to the distinct values of ``s`` only, spread back to every row.
-
-    Codes, sectors and statuses repeat millions of times; string work on their
-    few distinct values keeps the module fast at national scale.
-    """
-    codes, uniq = pd.factorize(s, use_na_sentinel=True)
-    res = fn(pd.Series(pd.array(np.asarray(uniq, dtype=object), dtype="string")))
-    arr = pd.array(res.to_numpy(dtype=object, na_value=None) if len(res) else [], dtype=dtype)
-    return pd.Series(arr.take(codes, allow_fill=True), index=s.index)
+    """``fn`` (Series → Series) computed on the distinct values of ``s`` and mapped back to every row."""
+    distinct = pd.Series(s.dropna().unique()).astype("string")
+    lookup = dict(zip(distinct, fn(distinct)))
+    return s.map(lookup).astype(dtype)
 
 
 def _text(s: pd.Series, case: str | None = None) -> pd.Series:
@@ -184,13 +168,17 @@ def _text(s: pd.Series, case: str | None = None) -> pd.Series:
 
 
 def _belanja_lines(mapped_apbdes: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The ``belanja`` lines of a mapped APBDes table, only ``columns``.
+    """The ``belanja`` lines of a mapped APBDes table, only ``columns``."""
+    return mapped_apbdes.loc[(mapped_apbdes["jenis_baris"] == "belanja").to_numpy(dtype=bool), columns]
 
-    The columns are chosen before the rows: selecting rows of all the text
-    columns of millions of lines would copy them all for nothing.
-    """
-    is_spend = _codes(mapped_apbdes["jenis_baris"], JENIS_BARIS) == JENIS_BARIS.index("belanja")
-    return mapped_apbdes[columns][is_spend]
+
+def official_codes(wilayah: pd.DataFrame | None = None) -> pd.Series:
+    """The desa/kelurahan codes proposals may carry: ``wilayah.kode_desa``, else the official national list."""
+    if wilayah is None or "kode_desa" not in wilayah.columns or not len(wilayah):
+        from .wilayah import wilayah_table
+
+        wilayah = wilayah_table()
+    return wilayah["kode_desa"].astype("string")
 
 
 def _check_values(s: pd.Series, allowed: Sequence[str], what: str) -> None:
@@ -259,7 +247,9 @@ def _is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None) -> pd.Seri
     return _per_unique(kode_desa, kel, "boolean").fillna(False).astype(bool)
 
 
-def _prepare_usulan(usulan: pd.DataFrame, tahun: int | None, extra: Sequence[str] = ()) -> pd.DataFrame:
+def _prepare_usulan(usulan: pd.DataFrame, tahun: int | None, extra: Sequence[str] = (),
+                    wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The proposals of official desa codes only (like the indicators): other codes are quality findings."""
     need = ("kode_desa", "tahun", "sektor", "status", *extra)
     _require(usulan, need, "Tabel usulan")
     u = pd.DataFrame(
@@ -277,7 +267,8 @@ def _prepare_usulan(usulan: pd.DataFrame, tahun: int | None, extra: Sequence[str
     _check_values(u["status"], STATUS_USULAN, "Kolom status pada tabel usulan")
     if tahun is not None:
         u = u[u["tahun"] == int(tahun)]
-    return u[u["kode_desa"].notna() & u["tahun"].notna()]
+    official = u["kode_desa"].isin(official_codes(wilayah)).to_numpy(dtype=bool)
+    return u[official & u["tahun"].notna().to_numpy(dtype=bool)]
 
 
 def _desa_year_grid(keys: pd.DataFrame, sectors: Sequence[str]) -> pd.DataFrame:
@@ -296,7 +287,8 @@ def _desa_year_grid(keys: pd.DataFrame, sectors: Sequence[str]) -> pd.DataFrame:
 # --- proposals per desa, sector and year ----------------------------------------------------------
 
 
-def proposal_summary(usulan: pd.DataFrame, tahun: int | None = None, lain: bool = False) -> pd.DataFrame:
+def proposal_summary(usulan: pd.DataFrame, tahun: int | None = None, lain: bool = False, *,
+                     wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Proposals per desa, year and sector: how many, how much, how much funded.
 
     ``usulan``: the canonical table (``kode_desa, tahun, sektor, status,
@@ -336,7 +328,7 @@ def proposal_summary(usulan: pd.DataFrame, tahun: int | None = None, lain: bool 
     >>> proposal_summary(u).set_index("sektor").loc["AIR", ["nilai_usulan", "porsi_didanai", "porsi_didanai_rp"]].tolist()
     [40.0, 50.0, 0.0]
     """
-    u = _prepare_usulan(usulan, tahun, extra=("perkiraan_biaya", "anggaran_disetujui"))
+    u = _prepare_usulan(usulan, tahun, extra=("perkiraan_biaya", "anggaran_disetujui"), wilayah=wilayah)
     sectors = (*SEKTOR, "LAIN") if lain else SEKTOR
     grid = _desa_year_grid(u, sectors)
     u = u[u["sektor"].isin(sectors)]
@@ -400,6 +392,8 @@ def budget_answering_proposals(
     usulan: pd.DataFrame,
     per_sektor: bool = False,
     tahun: int | None = None,
+    *,
+    wilayah: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Share of the basic-service budget that answers a funded community proposal.
 
@@ -434,7 +428,7 @@ def budget_answering_proposals(
     """
     _require(mapped_apbdes, ("kode_desa", "tahun", "kode_kegiatan", "jenis_baris", "sektor", "anggaran"),
              "Tabel APBDes terpetakan (hasil map_apbdes)")
-    u = _prepare_usulan(usulan, tahun, extra=("kode_kegiatan",))
+    u = _prepare_usulan(usulan, tahun, extra=("kode_kegiatan",), wilayah=wilayah)
 
     spend = _belanja_lines(mapped_apbdes, ["kode_desa", "tahun", "sektor", "kode_kegiatan", "anggaran"])
     lines = pd.DataFrame(
@@ -638,7 +632,7 @@ def need_demand_supply(
     else:
         check_parameters({"kelas_kebutuhan": list(kelas_kebutuhan), "jenis_agenda": "-", "agenda": {}},
                          "kelas_kebutuhan")
-    u = _prepare_usulan(usulan, tahun)
+    u = _prepare_usulan(usulan, tahun, wilayah=wilayah)
 
     nd = pd.DataFrame(
         {

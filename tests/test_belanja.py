@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from p3pd_lib import belanja
+from p3pd_lib import belanja, rapbdes
 from p3pd_lib.errors import ParameterError
 
 D1, D2, KEL = "33.07.01.2001", "33.07.01.2002", "33.07.01.1001"
@@ -117,7 +117,8 @@ def test_blt_detected_by_name_outside_0503_and_0101_03_not_sos():
     ]))
     assert mapped["sektor"].tolist() == ["SOS", "SOS", "SOS", pd.NA, "ADM"]
     assert mapped["kelompok"].tolist()[3] == "operasional"
-    assert mapped["penanda_dd"].tolist() == ["BLT", "BLT", "BLT", "OPERASIONAL", "OPERASIONAL"]
+    # Civil-registration lines (01.03.*) are never counted as "operasional" (DOMAIN §3).
+    assert mapped["penanda_dd"].astype("string").fillna("-").tolist() == ["BLT", "BLT", "BLT", "OPERASIONAL", "-"]
 
 
 def test_rtlh_water_and_parks_under_0204():
@@ -246,7 +247,7 @@ def test_composition_adds_up_with_explicit_lainnya(two_villages):
 def test_shares_always_sum_to_100(rows):
     apb = lines([(kk, nama, "5.2.1", "DDS", ang) for kk, nama, ang in rows])
     comp = belanja.spending_composition(belanja.map_apbdes(apb))
-    total = sum(a for *_, a in rows)
+    total = sum(a for *_, a in set(rows))  # identical lines are one line counted once
     if total > 0:
         assert comp["porsi"].sum() == pytest.approx(100.0, abs=1e-6)
         assert comp["anggaran"].sum() == pytest.approx(total, rel=1e-12)
@@ -294,7 +295,7 @@ def test_only_dana_desa_funded_lines_count_and_no_rule_or_no_dd_gives_na():
     comp = belanja.dana_desa_compliance(belanja.map_apbdes(apb)).set_index("aturan")
     assert comp.loc["BLT", "jumlah"] == 0.0 and bool(comp.loc["BLT", "patuh"]) is True  # 0 % ≤ 25 %
     assert pd.isna(comp.loc["OPERASIONAL", "patuh"])  # no operasional rule in 2024
-    assert "Tidak ada aturan" in comp.loc["OPERASIONAL", "pesan"]
+    assert "tidak ada aturan untuk tahun ini" in comp.loc["OPERASIONAL", "pesan"]
     no_dd = belanja.map_apbdes(dd_village(2024, 100.0).iloc[1:])
     c2 = belanja.dana_desa_compliance(no_dd).set_index("aturan")
     assert pd.isna(c2.loc["BLT", "patuh"]) and pd.isna(c2.loc["BLT", "penyebut"])
@@ -342,10 +343,10 @@ def test_budget_responsiveness_and_summary():
     shares = pd.DataFrame({
         "kode_desa": [D1, D1, D1, D1, D2, D2, D2], "tahun": [2023, 2024, 2023, 2024, 2023, 2024, 2023],
         "sektor": ["KES", "KES", "AIR", "AIR", "KES", "KES", "PEND"], "porsi": [5.0, 9.0, 4.0, 4.0, 6.0, 2.0, 10.0]})
-    det = belanja.budget_responsiveness(lights, shares)
+    det = rapbdes.budget_responsiveness(lights, shares)
     assert det["responsif"].tolist() == [True, False, False, pd.NA]
     assert det["perubahan"].tolist() == [4.0, 0.0, -4.0, pd.NA]
-    summ = belanja.summarise_responsiveness(det).set_index("sektor")
+    summ = rapbdes.summarise_responsiveness(det).set_index("sektor")
     assert summ.loc["SEMUA", ["n_merah", "n_dinilai", "n_responsif"]].tolist() == [3, 3, 1]
     assert summ.loc["SEMUA", "persen_responsif"] == pytest.approx(100 / 3)
     assert summ.loc["KES", "persen_responsif"] == 50.0
@@ -357,7 +358,7 @@ def test_responsiveness_from_indicator_lights_and_spending_indicators(two_villag
     ind = belanja.spending_indicators(belanja.map_apbdes(pd.concat([two_villages, nxt], ignore_index=True)))
     lights = pd.DataFrame({"kode_desa": [D1, D1], "tahun": [2024, 2024], "sektor": ["KES", "KES"],
                            "indikator": ["KES01", "KES02"], "kelas": ["hijau", "merah"]})
-    det = belanja.budget_responsiveness(lights, ind)
+    det = rapbdes.budget_responsiveness(lights, ind)
     assert det["merah"].tolist() == [True]
     # KES share: 10 % in 2024, 300 / 1200 = 25 % in 2025.
     assert det[["porsi", "porsi_berikut", "responsif"]].iloc[0].tolist() == [10.0, 25.0, True]
@@ -376,7 +377,7 @@ def test_evaluasi_rapbdes_findings():
     gaps = pd.DataFrame({"kode_desa": [D1, D1, D1, D2], "sektor": ["KES", "KES", "PEND", "AIR"],
                          "indikator": ["KES01", "KES02", "PEND01", "AIR01"],
                          "kelas": ["merah", "kuning", "merah", "merah"]})
-    f = belanja.evaluasi_rapbdes(draft, D1, 2025, gaps).set_index("aturan", drop=False)
+    f = rapbdes.evaluasi_rapbdes(draft, D1, 2025, gaps).set_index("aturan", drop=False)
     assert list(f.columns) == belanja.FINDING_COLUMNS
     assert f["no"].tolist() == list(range(1, len(f) + 1))
     pers = f[f["aturan"].str.contains("PP 11/2019")].iloc[0]
@@ -398,13 +399,13 @@ def test_evaluasi_rapbdes_findings():
 def test_evaluasi_rapbdes_guards():
     draft = lines([("02.01.01", "PAUD", "5.2.1", "DDS", 100)], tahun=2025)
     with pytest.raises(ParameterError, match="kelurahan"):
-        belanja.evaluasi_rapbdes(draft.assign(kode_desa=KEL), KEL, 2025, None)
+        rapbdes.evaluasi_rapbdes(draft.assign(kode_desa=KEL), KEL, 2025, None)
     with pytest.raises(ValueError, match="kode_desa lain"):
-        belanja.evaluasi_rapbdes(draft, D2, 2025, None)
+        rapbdes.evaluasi_rapbdes(draft, D2, 2025, None)
     # Without revenue lines the Dana Desa rules are notes, unless the ceiling is given.
-    f = belanja.evaluasi_rapbdes(draft, D1, 2025, None)
+    f = rapbdes.evaluasi_rapbdes(draft, D1, 2025, None)
     assert (f[f["aturan"].str.startswith("BLT")]["status"] == "catatan").all()
-    f2 = belanja.evaluasi_rapbdes(draft, D1, 2025, None, pagu_dana_desa=1000.0)
+    f2 = rapbdes.evaluasi_rapbdes(draft, D1, 2025, None, pagu_dana_desa=1000.0)
     assert f2[f2["aturan"].str.startswith("BLT")]["status"].tolist() == ["sesuai"]
 
 
@@ -442,7 +443,7 @@ def test_spending_tables_equal_the_three_separate_calls(two_villages):
     pd.testing.assert_frame_equal(rules, belanja.dana_desa_compliance(mapped))
 
 
-def test_kelurahan_drop_keeps_values_and_index_of_iloc_with_text_as_sorted_categoricals():
+def test_kelurahan_and_identical_copies_dropped_keeping_values_and_index_of_iloc():
     # Kelurahan lines in two separate runs, among desa lines.
     apb = pd.concat([
         lines([("02.01.01", "PAUD", "5.2.1", "DDS", 10), ("01.01.01", "Siltap", "5.1.1", "ADD", 20)]),
@@ -455,50 +456,26 @@ def test_kelurahan_drop_keeps_values_and_index_of_iloc_with_text_as_sorted_categ
     before = apb.copy()
     mapped = belanja.map_apbdes(apb)
     pd.testing.assert_frame_equal(apb, before)  # input untouched
-    expected = apb.iloc[[0, 1, 3, 5]]
-    text = ["kode_desa", "kode_kegiatan", "nama_kegiatan", "kode_rekening", "uraian", "sumber_dana"]
-    as_text = {c: apb[c].dtype for c in text}  # "string", or pandas' default "str" for uraian
-    # Same values and index as iloc; text columns become categoricals of the values present, sorted,
-    # whose categories keep the column's text dtype.
-    pd.testing.assert_frame_equal(mapped[list(apb.columns)].astype(as_text), expected)
-    for c in text:
-        assert isinstance(mapped[c].dtype, pd.CategoricalDtype), c
-        cats = mapped[c].cat.categories
-        assert cats.dtype == apb[c].dtype and cats.tolist() == sorted(set(expected[c].dropna())), c
-    assert KEL not in mapped["kode_desa"].cat.categories  # no category left by a dropped kelurahan line
-    assert mapped["nama_kegiatan"].cat.categories.tolist() == ["BLT", "Jalan", "PAUD", "Siltap"]
-    assert mapped["anggaran"].dtype == apb["anggaran"].dtype
-    assert mapped["anggaran"].tolist() == [10.0, 20.0, 30.0, 40.0]
-    # Sorting by a text column sorts its text.
-    assert mapped.sort_values("nama_kegiatan")["nama_kegiatan"].astype("string").tolist() == \
-        ["BLT", "Jalan", "PAUD", "Siltap"]
+    expected = apb.iloc[[0, 1, 3, 5]].reset_index(drop=True)
+    # kode_desa is a categorical of the desa present (no category left by a dropped kelurahan line);
+    # the other input columns keep their values and dtype.
+    assert mapped["kode_desa"].cat.categories.tolist() == [D1, D2]
+    pd.testing.assert_frame_equal(mapped[list(apb.columns)].astype({"kode_desa": "string"}), expected,
+                                  check_column_type=False)
     assert belanja.spending_indicators(mapped)["kode_desa"].unique().tolist() == [D1, D2]
-    # Many separate runs of kelurahan lines.
-    many = pd.concat([apb.iloc[[0, 2]]] * 80, ignore_index=True)
-    got = belanja.map_apbdes(many)[list(apb.columns)].astype(as_text)
-    pd.testing.assert_frame_equal(got, many.iloc[::2])
+    # A desa-year imported twice (identical copies) is mapped, hence counted, once.
+    twice = pd.concat([apb.iloc[[0, 1]]] * 2, ignore_index=True)
+    got = belanja.map_apbdes(twice)[list(apb.columns)].astype({"kode_desa": "string"})
+    pd.testing.assert_frame_equal(got, apb.iloc[[0, 1]].reset_index(drop=True), check_column_type=False)
+    total = belanja.spending_indicators(belanja.map_apbdes(twice)).query("indikator == 'BEL01'")["penyebut"]
+    assert total.tolist() == [30.0]
 
 
 def test_kode_kegiatan_variants_become_one_category():
     apb = lines([("02.01.01.", "PAUD", "5.2.1", "DDS", 10), ("2.1.1", "PAUD", "5.2.1", "DDS", 5),
                  (None, None, "4.2.1", "DDS", 100)])
     mapped = belanja.map_apbdes(apb)
-    assert mapped["kode_kegiatan"].cat.categories.tolist() == ["02.01.01"]
-    assert mapped["kode_kegiatan"].astype("string").tolist() == ["02.01.01", "02.01.01", pd.NA]
-
-
-def test_cached_codes_follow_a_changed_column():
-    from p3pd_lib.indicators import _text_codes
-
-    s = pd.Series(["33.07.01.2001", "33.07.01.2002", "33.07.01.2001"], dtype="string")
-    codes, uniques = _text_codes(s)
-    assert codes.tolist() == [0, 1, 0] and uniques.tolist() == ["33.07.01.2001", "33.07.01.2002"]
-    assert _text_codes(s)[0] is codes  # computed once per column
-    with pytest.raises(ValueError):
-        codes[0] = 5  # shared result: read-only
-    s.iloc[1] = "33.07.01.2001"  # a write gives the column new Arrow data, so new codes
-    codes2, uniques2 = _text_codes(s)
-    assert codes2.tolist() == [0, 0, 0] and uniques2.tolist() == ["33.07.01.2001"]
+    assert mapped["kode_kegiatan"].tolist() == ["02.01.01", "02.01.01", pd.NA]
 
 
 def _summary_by_pivot(spending: pd.DataFrame, compliance: pd.DataFrame) -> pd.DataFrame:
@@ -525,8 +502,7 @@ def test_spending_summary_equals_its_pivot_definition(demo_dataset, two_villages
         assert (ind, comp, rules)[0].equals(belanja.spending_tables(mapped, layanan)[0])
 
 
-def test_group_sums_over_runs_of_lines_equal_the_scatter_over_shuffled_lines():
-    # Lines listed desa-year by desa-year take the run path; the same lines shuffled take the scatter.
+def test_line_order_does_not_change_the_tables():
     rng = np.random.default_rng(7)
     parts = []
     for desa in (D1, D2):
@@ -539,14 +515,84 @@ def test_group_sums_over_runs_of_lines_equal_the_scatter_over_shuffled_lines():
     ordered = pd.concat(parts, ignore_index=True)
     shuffled = ordered.sample(frac=1.0, random_state=3).reset_index(drop=True)
     m_ord, m_shuf = belanja.map_apbdes(ordered), belanja.map_apbdes(shuffled)
-    assert belanja._Groups(m_ord)._runs is not None
-    assert belanja._Groups(m_shuf)._runs is None
     for a, b in zip(belanja.spending_tables(m_ord), belanja.spending_tables(m_shuf)):
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
-    # and the run sums are the plain pandas sums
-    g = belanja._Groups(m_ord)
-    amount = m_ord["anggaran"].to_numpy(dtype=float)
-    spend = (m_ord["jenis_baris"] == "belanja").to_numpy()
-    expected = m_ord.assign(x=np.where(spend, amount, 0.0)).groupby(["kode_desa", "tahun"], observed=True)["x"].sum()
-    assert np.allclose(g.sum(amount, spend), expected.to_numpy(), rtol=1e-12)
-    assert g.any(spend).all() and not g.any(np.zeros(len(m_ord), dtype=bool)).any()
+
+
+# --- issue 14: defects fixed, each on a small hand-made table ------------------------------------
+
+
+def test_food_security_includes_fisheries_and_named_kegiatan_in_any_bidang():
+    apb = lines([
+        (None, None, "4.2.1.01", "DDS", 1000),
+        ("04.01.01", "Pengembangan Perikanan Tangkap dan Budidaya", "5.2.1", "DDS", 50),
+        ("04.02.01", "Peningkatan Produksi Tanaman Pangan", "5.2.1", "DDS", 60),
+        ("03.04.90", "Pembangunan Lumbung Pangan Desa", "5.3.1", "DDS", 70),
+        ("01.02.90", "Dukungan Ketahanan Pangan Hewani", "5.2.1", "DDS", 80),
+        ("04.02.02", "Peningkatan Produksi Peternakan", "5.2.1", "ADD", 999),  # not Dana Desa
+    ])
+    rules = belanja.dana_desa_compliance(belanja.map_apbdes(apb)).set_index("aturan")
+    assert rules.loc["KETAHANAN_PANGAN", "jumlah"] == 50 + 60 + 70 + 80
+    assert rules.loc["KETAHANAN_PANGAN", "nilai"] == pytest.approx(26.0)
+
+
+def test_disability_aids_are_social_protection_wherever_booked():
+    apb = lines([("02.02.02", "Penyelenggaraan Posyandu", "5.2.1", "DDS", 10),
+                 ("01.01.04", "Penyediaan Operasional Pemerintah Desa", "5.2.1", "DDS", 20)])
+    apb["uraian"] = ["Bantuan Alat Bantu Penyandang Disabilitas", "Pengadaan kursi roda warga lansia"]
+    mapped = belanja.map_apbdes(apb)
+    assert mapped["sektor"].tolist() == ["SOS", "SOS"]
+    assert mapped["alasan_pemetaan"].astype("string").str.contains("Kata kunci").all()
+
+
+def test_civil_registration_lines_never_count_as_operasional():
+    apb = lines([
+        (None, None, "4.2.1.01", "DDS", 1000),
+        ("01.03.01", "Pelayanan Administrasi Umum dan Kependudukan", "5.2.1", "DDS", 10),
+        ("01.03.06", "Penyediaan Sarana Pelayanan Kependudukan dan Pencatatan Sipil", "5.2.1", "DDS", 20),
+        ("01.03.91", "Pendataan KTP-el dan KIA", "5.2.1", "DDS", 5),
+        ("01.01.04", "Penyediaan Operasional Pemerintah Desa", "5.2.1", "DDS", 30),
+    ])
+    mapped = belanja.map_apbdes(apb)
+    civil = mapped[mapped["kode_kegiatan"].str.startswith("01.03").fillna(False)]
+    assert civil["sektor"].tolist() == ["ADM", "ADM", "ADM"]
+    assert civil["penanda_dd"].isna().all() and not civil["kelompok"].eq("operasional").any()
+    rules = belanja.dana_desa_compliance(mapped).set_index("aturan")
+    assert rules.loc["OPERASIONAL", "jumlah"] == 30
+
+
+def test_rules_tagged_sourced_only_where_domain_marks_the_citation_sourced():
+    r = belanja.load_dana_desa_rules().set_index(["aturan", "tahun"])
+    # DOMAIN §3: 2024 Permendes 7/2023 unverified, 2025 PMK 108/2024 unverified -> proposed
+    assert r.loc[("BLT", 2024), "tag"] == "proposed" and r.loc[("KETAHANAN_PANGAN", 2024), "tag"] == "proposed"
+    assert r.loc[("BLT", 2025), "tag"] == "proposed" and "PMK 108/2024" in r.loc[("BLT", 2025), "dasar_hukum"]
+    # sourced citations name what DOMAIN §3 verifies
+    assert "PMK 201/PMK.07/2022" in r.loc[("BLT", 2023), "dasar_hukum"] and r.loc[("BLT", 2023), "tag"] == "sourced"
+    assert "Pasal 7 ayat (4)" in r.loc[("KETAHANAN_PANGAN", 2025), "dasar_hukum"]
+    assert "16/2025" in r.loc[("OPERASIONAL", 2026), "dasar_hukum"]
+    # Regulations whose citation DOMAIN.md §3 marks sourced: every sourced row cites one of them.
+    verified = ("PP 11/2019", "Perpres 104/2021", "PMK 201/PMK.07/2022", "Permendesa PDT 2/2024 Pasal 7 ayat (4)",
+                "Permendesa PDT 16/2025")
+    for (aturan, tahun), row in r[r["tag"] == "sourced"].iterrows():
+        assert any(v in row["dasar_hukum"] for v in verified), (aturan, tahun, row["dasar_hukum"])
+        assert "belum diverifikasi" not in row["dasar_hukum"]
+
+
+def test_years_without_a_rule_say_so_and_old_years_do_not_crash():
+    apb = pd.concat([lines([(None, None, "4.2.1.01", "DDS", 100), ("05.03.01", "BLT", "5.4.1", "DDS", 30)],
+                           tahun=t) for t in (2019, 2020, 2021)], ignore_index=True)
+    rules = belanja.dana_desa_compliance(belanja.map_apbdes(apb))
+    assert set(rules["tahun"]) == {2019, 2020, 2021}
+    blt = rules[rules["aturan"] == "BLT"]
+    assert blt["patuh"].isna().all()
+    assert blt["pesan"].str.contains("tidak ada aturan untuk tahun ini").all()
+    assert not rules["pesan"].str.contains("tidak ada data", case=False).any()
+
+
+def test_every_spending_value_carries_its_unit_and_bel10_is_rupiah_per_person():
+    apb = lines([("02.01.01", "PAUD", "5.2.1", "DDS", 5_000_000), ("01.01.01", "Siltap", "5.1.1", "ADD", 5_000_000)])
+    layanan = pd.DataFrame({"kode_desa": [D1], "tahun": [2024], "penduduk": [1000]})
+    ind = belanja.spending_indicators(belanja.map_apbdes(apb), layanan).set_index("indikator")
+    assert ind["satuan"].notna().all()
+    assert ind.loc["BEL10", "satuan"] == "Rp/jiwa" and ind.loc["BEL10", "nilai"] == 5000.0
+    assert set(ind.drop(index="BEL10")["satuan"]) == {"%"}

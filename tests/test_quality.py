@@ -85,12 +85,12 @@ def test_parameter_errors_are_indonesian(tmp_path):
         q.QualityParams(pencilan_pengali_mad=-1)
     bad = tmp_path / "k.yaml"
     bad.write_text("pencilan: [1, 2]\n", encoding="utf-8")
-    with pytest.raises(ParameterError, match="pasangan isian"):
+    with pytest.raises(ParameterError, match="pencilan.*daftar isian"):
         q.load_params(bad)
 
 
 def test_partial_mapping_overrides_the_file():
-    p = q._params({"lonjakan": {"faktor": 10}})
+    p = q.as_params({"lonjakan": {"faktor": 10}})
     assert p.lonjakan_faktor == 10 and p.pencilan_pengali_mad == q.load_params().pencilan_pengali_mad
 
 

@@ -544,3 +544,22 @@ def test_demo_agenda_rows_merge(demo_pipeline, demo_tables):
     ag = agenda_terpadu(cl[cl["tahun"] == year], extra_rows=rows[rows["tahun"] == year])
     assert int((ag["jenis_agenda"] == "Usulan masyarakat").sum()) == int((rows["tahun"] == year).sum())
     assert ag["prioritas"].tolist() == list(range(1, len(ag) + 1))
+
+
+def test_proposal_counts_use_official_codes_only():
+    # 33.07.01.2001 is in the official list; 33.07.01.2999 is not (a quality finding, not a count).
+    u = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2999"], "tahun": [2024, 2024],
+                      "sektor": ["KES", "KES"], "status": ["didanai_apbdes", "didanai_apbdes"],
+                      "perkiraan_biaya": [10.0, 10.0], "anggaran_disetujui": [10.0, 10.0],
+                      "kode_kegiatan": ["02.02.01", "02.02.01"]})
+    s = us.proposal_summary(u)
+    assert s["kode_desa"].unique().tolist() == ["33.07.01.2001"]
+    assert int(s["n_usulan"].sum()) == 1
+    wil = pd.DataFrame({"kode_desa": ["33.07.01.2999"], "jenis": ["desa"]})
+    assert us.proposal_summary(u, wilayah=wil)["kode_desa"].unique().tolist() == ["33.07.01.2999"]
+    lines = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2999"], "tahun": [2024, 2024],
+                          "kode_kegiatan": ["02.02.01"] * 2, "jenis_baris": ["belanja"] * 2,
+                          "sektor": ["KES"] * 2, "anggaran": [10.0, 10.0]})
+    b = us.budget_answering_proposals(lines, u).set_index("kode_desa")
+    assert int(b.loc["33.07.01.2001", "n_usulan_didanai"]) == 1
+    assert int(b.loc["33.07.01.2999", "n_usulan_didanai"]) == 0

@@ -1,0 +1,309 @@
+"""What every data-quality check shares: rules, thresholds, the findings table, labels and parsing.
+
+Used by :mod:`p3pd_lib.quality` (the entry point) and by the two families of
+checks, :mod:`p3pd_lib.quality_layanan` and :mod:`p3pd_lib.quality_apbdes`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError
+from .schemas import KODE_DESA_PATTERN, LAYANAN, TABLES
+
+#: Columns of every findings table, in order.
+FINDING_COLUMNS: tuple[str, ...] = ("kode_desa", "tahun", "tabel", "kolom", "nilai", "aturan", "tingkat", "pesan")
+#: Levels, most serious first (the sort order of ``run_checks``).
+TINGKAT: tuple[str, ...] = ("galat", "peringatan", "info")
+
+#: Rule id → (usual level, Indonesian title). ``kelengkapan`` is ``peringatan`` or ``info``.
+RULES: dict[str, tuple[str, str]] = {
+    "pembilang_melebihi_penyebut": ("galat", "Pembilang lebih besar dari penyebut"),
+    "nilai_negatif": ("galat", "Nilai negatif"),
+    "bukan_angka": ("galat", "Isian bukan angka atau bukan bilangan bulat"),
+    "baris_ganda": ("galat", "Baris ganda"),
+    "kode_tidak_resmi": ("galat", "Kode wilayah tidak ada dalam daftar resmi"),
+    "kelurahan_ber_apbdes": ("galat", "Kelurahan memiliki baris APBDes"),
+    "realisasi_melebihi_anggaran": ("galat", "Realisasi melebihi anggaran"),
+    "total_tidak_sesuai": ("galat", "Total anggaran tidak sama dengan jumlah rinciannya"),
+    "identitas_apbdes": ("peringatan", "APBDes tidak seimbang (pendapatan − belanja + pembiayaan netto ≠ 0)"),
+    "apbdes_tidak_lengkap": ("peringatan", "APBDes tanpa baris pendapatan atau tanpa baris belanja"),
+    "kelengkapan": ("peringatan", "Kelengkapan laporan indikator di bawah ambang"),
+    "desa_tidak_melapor": ("peringatan", "Desa tidak memiliki data layanan pada tahun itu"),
+    "nilai_hilang": ("peringatan", "Sel kosong (tidak dilaporkan)"),
+    "pencilan": ("peringatan", "Pencilan terhadap desa lain di kabupaten"),
+    "lonjakan_tahunan": ("peringatan", "Lonjakan tidak wajar dari tahun sebelumnya"),
+}
+
+#: Count columns of the layanan table (everything but the key).
+COUNT_COLUMNS: tuple[str, ...] = tuple(c.name for c in LAYANAN.columns if c.dtype == "Int64" and c.name != "tahun")
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+@dataclass(frozen=True)
+class QualityParams:
+    """Thresholds of the checks; the editable values live in ``parameters/kualitas.yaml``.
+
+    Field names are ``<section>_<key>`` of the YAML file (see its comments).
+    """
+
+    kelengkapan_porsi_peringatan: float = 0.80
+    kelengkapan_porsi_info: float = 0.95
+    kelengkapan_porsi_minimum_nilai_hilang: float = 0.50
+    pencilan_pengali_mad: float = 6.0
+    pencilan_minimum_desa: int = 10
+    pencilan_selisih_minimum_persen: float = 40.0
+    pencilan_faktor_minimum_per_kapita: float = 3.0
+    pencilan_minimum_penduduk: int = 100
+    lonjakan_faktor: float = 3.0
+    lonjakan_minimum_nilai: float = 30
+    anggaran_toleransi_rupiah: float = 1000
+    anggaran_toleransi_relatif: float = 0.001
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
+                raise ParameterError(f"Parameter kualitas '{f.name}' harus berupa angka ≥ 0 (sekarang: {v!r}).")
+        for name in ("kelengkapan_porsi_peringatan", "kelengkapan_porsi_info", "kelengkapan_porsi_minimum_nilai_hilang"):
+            if getattr(self, name) > 1:
+                raise ParameterError(f"Parameter kualitas '{name}' adalah porsi 0–1 (sekarang: {getattr(self, name)}).")
+        if self.kelengkapan_porsi_info < self.kelengkapan_porsi_peringatan:
+            raise ParameterError("Parameter kualitas: porsi_info tidak boleh lebih kecil dari porsi_peringatan.")
+        if self.lonjakan_faktor <= 1 or self.pencilan_faktor_minimum_per_kapita < 1:
+            raise ParameterError("Parameter kualitas: faktor lonjakan harus > 1 dan faktor per kapita ≥ 1.")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], base: "QualityParams | None" = None) -> "QualityParams":
+        """Parameters from a nested mapping shaped like ``kualitas.yaml`` (missing keys keep ``base``).
+
+        >>> QualityParams.from_mapping({"lonjakan": {"faktor": 5}}).lonjakan_faktor
+        5
+        """
+        if not isinstance(data, Mapping):
+            raise ParameterError("Parameter kualitas harus berupa kumpulan bagian (kelengkapan, pencilan, …).")
+        known = {f.name for f in fields(cls)}
+        values = {f.name: getattr(base or cls(), f.name) for f in fields(cls)}
+        for section, entries in data.items():
+            if section == "pemeriksaan_tambahan":  # declared checks, see quality.check_declared_rules
+                continue
+            if not isinstance(entries, Mapping):
+                raise ParameterError(f"Bagian '{section}' pada parameter kualitas harus berisi pasangan isian: nilai.")
+            for key, value in entries.items():
+                if f"{section}_{key}" not in known:
+                    raise ParameterError(f"Isian parameter kualitas tidak dikenal: '{section}.{key}'.")
+                values[f"{section}_{key}"] = value
+        return cls(**values)
+
+
+def load_params(path: str | Path | None = None) -> QualityParams:
+    """The thresholds of ``parameters/kualitas.yaml`` (or ``path``), validated by :mod:`p3pd_lib.parameter_files`.
+
+    >>> load_params().kelengkapan_porsi_peringatan
+    0.8
+    """
+    from . import parameter_files
+
+    return QualityParams.from_mapping(parameter_files.load_quality(path).model_dump())
+
+
+def as_params(params: QualityParams | Mapping[str, Any] | None) -> QualityParams:
+    """``params`` as :class:`QualityParams`: given, a mapping over the file's values, or the file."""
+    if isinstance(params, QualityParams):
+        return params
+    if params is None:
+        return load_params()
+    return QualityParams.from_mapping(params, load_params())
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def plain(x: Any) -> str:
+    """Value in plain notation for the ``nilai`` column (``57``, ``1250000``, ``0.62``)."""
+    if x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x)):
+        return ""
+    if isinstance(x, (bool, np.bool_)):
+        return str(x)
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
+        return str(int(x)) if float(x).is_integer() else np.format_float_positional(round(float(x), 4), trim="-")
+    return str(x)
+
+
+def num(x: float, decimals: int = 1) -> str:
+    """Indonesian number: 1.234.567 or 12,5."""
+    s = f"{int(x):,}" if float(x).is_integer() else f"{x:,.{decimals}f}"
+    return s.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def dec(x: float, decimals: int = 1) -> str:
+    """Indonesian number with a fixed number of decimals: 10,0."""
+    r = round(float(x), decimals)
+    return num(r + 0.0, decimals) if not float(r).is_integer() else num(round(float(x)), 0) + "," + "0" * decimals
+
+
+def rp(x: float) -> str:
+    """Rupiah: Rp 1.250.000 (−Rp for negatives)."""
+    return ("−Rp " if x < 0 else "Rp ") + num(round(abs(float(x))))
+
+
+def pct(x: float) -> str:
+    """Percent with one decimal: 62,5%."""
+    return f"{x:.1f}".replace(".", ",") + "%"
+
+
+def year_text(t: Any) -> str:
+    return "tahun tidak diketahui" if t is None or t is pd.NA or (isinstance(t, float) and np.isnan(t)) else str(int(t))
+
+
+def is_kelurahan_code(code: Any) -> bool:
+    """A kelurahan by its code: last segment starting with 1 (DOMAIN.md §2)."""
+    return isinstance(code, str) and code[9:10] == "1" and re.match(KODE_DESA_PATTERN, code) is not None
+
+
+class Labels:
+    """Names of villages and kecamatan for messages, from the ``wilayah`` table when given."""
+
+    def __init__(self, wilayah: pd.DataFrame | None):
+        self.table = wilayah if wilayah is not None and len(wilayah) else None
+        self._desa: dict[str, tuple[Any, Any]] = {}
+        self._kec: dict[str, Any] = {}
+        w = self.table
+        if w is not None and "kode_desa" in w.columns:
+            w = w.drop_duplicates("kode_desa")
+            names = w["nama_desa"] if "nama_desa" in w.columns else pd.Series(None, index=w.index)
+            jenis = w["jenis"] if "jenis" in w.columns else pd.Series(None, index=w.index)
+            self._desa = dict(zip(w["kode_desa"].astype(str), zip(names, jenis)))
+            if {"kode_kecamatan", "nama_kecamatan"} <= set(w.columns):
+                kec = w.drop_duplicates("kode_kecamatan")
+                self._kec = dict(zip(kec["kode_kecamatan"].astype(str), kec["nama_kecamatan"]))
+
+    def desa(self, code: Any) -> str:
+        """``Desa Beran (33.07.02.2009)``, ``Kelurahan 33.07.06.1011``, …"""
+        code_s = "(kode kosong)" if code is None or code is pd.NA else str(code)
+        name, jenis = self._desa.get(code_s, (None, None))
+        if not isinstance(jenis, str):
+            jenis = "kelurahan" if is_kelurahan_code(code_s) else "desa"
+        kind = "Kelurahan" if jenis == "kelurahan" else "Desa"
+        return f"{kind} {name} ({code_s})" if isinstance(name, str) and name else f"{kind} {code_s}"
+
+    def kecamatan(self, code: str) -> str:
+        name = self._kec.get(code)
+        return f"Kecamatan {name} ({code})" if isinstance(name, str) and name else f"Kecamatan {code}"
+
+
+def labels(wilayah: "pd.DataFrame | Labels | None") -> Labels:
+    """Message labels for a ``wilayah`` table (a :class:`Labels` passes through)."""
+    return wilayah if isinstance(wilayah, Labels) else Labels(wilayah)
+
+
+def region_table(wilayah: "pd.DataFrame | Labels | None") -> pd.DataFrame | None:
+    """The ``wilayah`` table behind ``wilayah`` (``None`` when none was given)."""
+    return wilayah.table if isinstance(wilayah, Labels) else wilayah if wilayah is not None and len(wilayah) else None
+
+
+# --------------------------------------------------------------------------- the findings table
+
+
+def findings(rows: list[tuple]) -> pd.DataFrame:
+    """Findings table from ``(kode_desa, tahun, tabel, kolom, nilai, aturan, tingkat, pesan)`` tuples."""
+    if not rows:
+        return empty_findings()
+    df = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
+    return df.assign(tahun=pd.to_numeric(df["tahun"], errors="coerce").astype("Int64")).astype(
+        {c: "string" for c in FINDING_COLUMNS if c != "tahun"})
+
+
+def empty_findings() -> pd.DataFrame:
+    """An empty findings table with the declared columns and dtypes.
+
+    >>> list(empty_findings().columns) == list(FINDING_COLUMNS)
+    True
+    """
+    return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "tahun" else "string") for c in FINDING_COLUMNS})
+
+
+# --------------------------------------------------------------------------- input tables
+
+
+def as_tables(data: Any) -> dict[str, pd.DataFrame | None]:
+    """Tables by name from a :class:`~p3pd_lib.store.Dataset` or a mapping; absent ones are ``None``."""
+    if hasattr(data, "tables") and callable(data.tables):
+        tables = dict(data.tables())
+    elif isinstance(data, Mapping):
+        tables = dict(data)
+    else:
+        raise ParameterError("Data untuk pemeriksaan kualitas harus berupa Dataset atau kamus {nama tabel: DataFrame}.")
+    unknown = set(tables) - set(TABLES)
+    if unknown:
+        raise ParameterError(f"Tabel tidak dikenal: {', '.join(sorted(unknown))}.")
+    for name, df in tables.items():
+        if df is not None and not isinstance(df, pd.DataFrame):
+            raise ParameterError(f"Tabel '{name}' harus berupa DataFrame.")
+        if df is not None and "kode_desa" not in df.columns:
+            raise ParameterError(f"Tabel '{name}' tidak memiliki kolom 'kode_desa'.")
+    return {name: tables.get(name) for name in TABLES}
+
+
+def require(df: pd.DataFrame, columns: Iterable[str], table: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise ParameterError(f"Tabel '{table}' harus berupa DataFrame.")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ParameterError(f"Tabel '{table}' tidak memiliki kolom: {', '.join(missing)}.")
+
+
+def catalogue_frame(catalogue: Any) -> pd.DataFrame:
+    """The catalogue as a frame (``id, sektor, pembilang, penyebut`` and optional ``nama, min_penyebut``)."""
+    if catalogue is None:
+        from .indicators import load_catalogue
+
+        catalogue = load_catalogue()
+    frame = getattr(catalogue, "frame", catalogue)
+    if not isinstance(frame, pd.DataFrame):
+        raise ParameterError("Katalog indikator harus berupa hasil load_catalogue() atau DataFrame.")
+    require(frame, ("id", "sektor", "pembilang", "penyebut"), "katalog indikator")
+    return frame
+
+
+def parse_numbers(s: pd.Series) -> pd.DataFrame:
+    """One column read as numbers: ``nilai`` (float, NaN when missing), ``ada`` (cell filled) and
+    ``bukan_angka`` (filled but not a finite number). Typed columns and raw text columns alike."""
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        values = s.astype("float64")
+        return pd.DataFrame({"nilai": values, "ada": values.notna(), "bukan_angka": False}, index=s.index)
+    text = s.astype("string").str.strip()
+    filled = text.notna() & (text != "")
+    values = pd.to_numeric(text.where(filled), errors="coerce").astype("Float64").astype("float64")
+    finite = np.isfinite(values)
+    return pd.DataFrame({"nilai": values.where(finite), "ada": filled.astype(bool),
+                         "bukan_angka": (filled & ~finite).astype(bool)}, index=s.index)
+
+
+def valid_counts(s: pd.Series) -> pd.Series:
+    """Counts as float: NaN where missing, not a number, negative or not a whole number."""
+    values = parse_numbers(s)["nilai"]
+    return values.where((values >= 0) & (values == np.floor(values)))
+
+
+def desa_codes(s: pd.Series) -> pd.Series:
+    """Desa codes as text, stripped; a blank code is missing."""
+    codes = s.astype("string").str.strip()
+    return codes.mask(codes == "")
+
+
+def years(df: pd.DataFrame) -> pd.Series:
+    """Year per row as float (NaN when missing or not a number)."""
+    if "tahun" not in df.columns:
+        return pd.Series(np.nan, index=df.index)
+    return parse_numbers(df["tahun"])["nilai"]

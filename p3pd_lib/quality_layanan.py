@@ -1,0 +1,414 @@
+"""Data-quality checks of the service table ``layanan`` (DOMAIN.md §6), in plain pandas.
+
+Each check takes the table (typed, or raw text from an import) and returns a
+findings table (:data:`~p3pd_lib.quality_base.FINDING_COLUMNS`). Checks of
+whole desa-years read the *key rows*: the first row of each desa and year
+(a repeated desa-year is ``baris_ganda``'s business).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .quality_base import (
+    COUNT_COLUMNS, Labels, QualityParams, as_params, catalogue_frame, dec, desa_codes, empty_findings, findings,
+    labels, num, parse_numbers, pct, plain, region_table, require, valid_counts, year_text, years,
+)
+
+MAD_TO_SD = 1.4826  # 1 / Φ⁻¹(3/4): scales the MAD to a standard deviation for normal data
+
+
+def key_rows(layanan: pd.DataFrame) -> pd.DataFrame:
+    """The first row of each desa-year: ``kode_desa`` (stripped), ``tahun`` (float), ``kode_kecamatan``,
+    ``kode_kabupaten``, keeping the table's index (rows without code or year are left out)."""
+    require(layanan, ("kode_desa", "tahun"), "layanan")
+    if not layanan.index.is_unique:
+        raise ValueError("key_rows needs a table with a unique index")
+    keys = pd.DataFrame({"kode_desa": desa_codes(layanan["kode_desa"]), "tahun": years(layanan)})
+    keys = keys.dropna().drop_duplicates(["kode_desa", "tahun"])
+    return keys.assign(kode_kecamatan=keys["kode_desa"].str.slice(0, 8), kode_kabupaten=keys["kode_desa"].str.slice(0, 5))
+
+
+def _who(names: Labels, code: Any, year: Any) -> str:
+    return f"{names.desa(code)}, {year_text(year)}"
+
+
+# --------------------------------------------------------------------------- values
+
+
+def check_counts(
+    layanan: pd.DataFrame,
+    columns: Iterable[str] | None = None,
+    *,
+    wilayah: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Counts that are not numbers, not whole numbers (``bukan_angka``) or negative (``nilai_negatif``).
+
+    ``columns`` defaults to every count column of the ``layanan`` contract that
+    is present. Works on typed tables and on raw object columns from imports.
+
+    >>> raw = pd.DataFrame({"kode_desa": ["11.01.01.2001"] * 3, "tahun": [2022, 2023, 2024],
+    ...                     "balita_diukur": ["40", "empat", "-3"]})
+    >>> check_counts(raw)[["tahun", "aturan", "nilai"]].values.tolist()
+    [[2023, 'bukan_angka', 'empat'], [2024, 'nilai_negatif', '-3']]
+    """
+    require(layanan, ("kode_desa",), "layanan")
+    layanan, names = layanan.reset_index(drop=True), labels(wilayah)
+    cols = list(columns) if columns is not None else [c for c in COUNT_COLUMNS if c in layanan.columns]
+    codes, yrs = desa_codes(layanan["kode_desa"]), years(layanan)
+    rows: list[tuple] = []
+    for col in (c for c in cols if c in layanan.columns):
+        p = parse_numbers(layanan[col])
+        number = p["ada"] & ~p["bukan_angka"]
+        negative = number & (p["nilai"] < 0)
+        fractional = number & (p["nilai"] != np.floor(p["nilai"]))
+        for i in p.index[p["bukan_angka"] | negative | fractional]:
+            code, year, x = codes[i], yrs[i], p.at[i, "nilai"]
+            if negative[i]:
+                rows.append((code, year, "layanan", col, plain(x), "nilai_negatif", "galat",
+                             f"{_who(names, code, year)}: {col} bernilai negatif ({num(x)}); jumlah tidak boleh "
+                             "kurang dari 0."))
+            elif fractional[i]:
+                rows.append((code, year, "layanan", col, plain(x), "bukan_angka", "galat",
+                             f"{_who(names, code, year)}: {col} = {num(x, 2)} bukan bilangan bulat; isian jumlah "
+                             "harus bilangan bulat."))
+            else:
+                text = str(layanan.at[i, col]).strip()
+                rows.append((code, year, "layanan", col, text, "bukan_angka", "galat",
+                             f"{_who(names, code, year)}: {col} berisi '{text}', bukan angka; nilai ini dianggap "
+                             "tidak dilaporkan."))
+    return findings(rows)
+
+
+def check_numerator_exceeds(
+    layanan: pd.DataFrame,
+    catalogue: Any = None,
+    *,
+    wilayah: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Rows where an indicator's numerator exceeds its denominator (``pembilang_melebihi_penyebut``, galat).
+
+    ``catalogue``: ``indicators.load_catalogue()``, its ``.frame`` or any frame
+    with ``id, sektor, pembilang, penyebut``. One finding per desa, year and
+    indicator; ``kolom`` is the numerator.
+
+    >>> layanan = pd.DataFrame({"kode_desa": ["11.01.01.2001"], "tahun": [2024],
+    ...                         "balita_stunting": [57], "balita_diukur": [40]})
+    >>> cat = pd.DataFrame({"id": ["KES01"], "sektor": ["KES"],
+    ...                     "pembilang": ["balita_stunting"], "penyebut": ["balita_diukur"]})
+    >>> check_numerator_exceeds(layanan, cat).loc[0, "pesan"]
+    'Desa 11.01.01.2001, 2024: balita_stunting (57) lebih besar dari balita_diukur (40) (indikator KES01).'
+    """
+    require(layanan, ("kode_desa",), "layanan")
+    layanan, cat, names = layanan.reset_index(drop=True), catalogue_frame(catalogue), labels(wilayah)
+    codes, yrs = desa_codes(layanan["kode_desa"]), years(layanan)
+    nan = pd.Series(np.nan, index=layanan.index)
+    rows: list[tuple] = []
+    for ind, num_col, den_col in zip(cat["id"], cat["pembilang"], cat["penyebut"]):
+        n = valid_counts(layanan[num_col]) if num_col in layanan.columns else nan
+        d = valid_counts(layanan[den_col]) if den_col in layanan.columns else nan
+        for i in layanan.index[n > d]:
+            rows.append((codes[i], yrs[i], "layanan", num_col, plain(n[i]), "pembilang_melebihi_penyebut", "galat",
+                         f"{_who(names, codes[i], yrs[i])}: {num_col} ({num(n[i])}) lebih besar dari {den_col} "
+                         f"({num(d[i])}) (indikator {ind})."))
+    return findings(rows)
+
+
+# --------------------------------------------------------------------------- completeness
+
+
+def _expected(keys: pd.DataFrame, wilayah: pd.DataFrame | None) -> pd.DataFrame:
+    """Desa expected to report, with their kecamatan: every layanan desa (listed in ``wilayah`` when given),
+    then the desa (not kelurahan) of ``wilayah`` in a kecamatan that reports."""
+    own = keys.drop_duplicates("kode_desa")[["kode_desa", "kode_kecamatan"]]
+    if wilayah is None or not {"kode_desa", "kode_kecamatan"} <= set(wilayah.columns):
+        return own
+    own = own[own["kode_desa"].isin(wilayah["kode_desa"].astype("string"))]
+    w = wilayah.astype({"kode_desa": "string", "kode_kecamatan": "string"})
+    if "jenis" in w.columns:
+        w = w[(w["jenis"].astype("string") != "kelurahan").fillna(True)]
+    w = w[w["kode_kecamatan"].isin(keys["kode_kecamatan"]) & ~w["kode_desa"].isin(own["kode_desa"])]
+    return pd.concat([own, w[["kode_desa", "kode_kecamatan"]].drop_duplicates("kode_desa")], ignore_index=True)
+
+
+def completeness_table(
+    layanan: pd.DataFrame,
+    catalogue: Any = None,
+    *,
+    wilayah: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Share of desa reporting each indicator, per kecamatan and year.
+
+    Columns ``kode_kecamatan, tahun, indikator, n_desa, n_lapor, porsi``:
+    ``n_desa`` desa expected (see :func:`check_completeness`), ``n_lapor`` of
+    them with a valid numerator *and* denominator, ``porsi`` = n_lapor / n_desa.
+    """
+    layanan = layanan.reset_index(drop=True)
+    cat = catalogue_frame(catalogue)
+    keys = key_rows(layanan)
+    columns = ["kode_kecamatan", "tahun", "indikator", "n_desa", "n_lapor", "porsi"]
+    if keys.empty or cat.empty:
+        return pd.DataFrame({c: pd.Series(dtype="string" if c in ("kode_kecamatan", "indikator") else
+                                          ("Float64" if c == "porsi" else "Int64")) for c in columns})
+    expected = _expected(keys, region_table(wilayah))
+    n_desa = expected.groupby("kode_kecamatan").size().rename("n_desa")
+    member = keys["kode_desa"].isin(expected["kode_desa"])
+    reported = pd.DataFrame({
+        ind: member & valid_counts(layanan.loc[keys.index, n]).notna() & valid_counts(layanan.loc[keys.index, d]).notna()
+        if n in layanan.columns and d in layanan.columns else False
+        for ind, n, d in zip(cat["id"], cat["pembilang"], cat["penyebut"])
+    }, index=keys.index)
+    table = (reported.assign(kode_kecamatan=keys["kode_kecamatan"], tahun=keys["tahun"])
+             .groupby(["kode_kecamatan", "tahun"]).sum()
+             .melt(ignore_index=False, var_name="indikator", value_name="n_lapor").reset_index()
+             .merge(n_desa, left_on="kode_kecamatan", right_index=True, how="left")
+             .sort_values(["kode_kecamatan", "tahun", "indikator"], kind="stable"))
+    table = table.astype({"kode_kecamatan": "string", "tahun": "Int64", "indikator": "string", "n_desa": "Int64",
+                          "n_lapor": "Int64"})
+    return table.assign(porsi=(table["n_lapor"] / table["n_desa"]).astype("Float64"))[columns].reset_index(drop=True)
+
+
+def check_completeness(
+    layanan: pd.DataFrame,
+    catalogue: Any = None,
+    *,
+    wilayah: pd.DataFrame | None = None,
+    params: QualityParams | Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Completeness per kecamatan, indicator and year (``kelengkapan``) and non-reporting desa (``desa_tidak_melapor``).
+
+    A kecamatan "reports" in a year when at least one of its villages has a
+    layanan row. Expected villages are then its desa in ``wilayah`` (kelurahan
+    only when they have data) plus every code seen under it in any year. The
+    share with a valid numerator and denominator below
+    ``kelengkapan.porsi_peringatan`` gives a ``peringatan``, below
+    ``porsi_info`` an ``info``; ``kode_desa`` holds the kecamatan code and
+    ``kolom`` the indicator id. An expected desa without any row that year
+    gives one ``desa_tidak_melapor`` (peringatan).
+    """
+    layanan = layanan.reset_index(drop=True)
+    p, cat, names = as_params(params), catalogue_frame(catalogue), labels(wilayah)
+    keys = key_rows(layanan)
+    if keys.empty:
+        return empty_findings()
+    rows: list[tuple] = []
+    table = completeness_table(layanan, cat, wilayah=region_table(wilayah))
+    nama = dict(zip(cat["id"], cat["nama"])) if "nama" in cat.columns else {}
+    cols = dict(zip(cat["id"], zip(cat["pembilang"], cat["penyebut"])))
+    for r in table[(table["porsi"] < p.kelengkapan_porsi_info).fillna(False)].to_dict("records"):
+        level = "peringatan" if r["porsi"] < p.kelengkapan_porsi_peringatan else "info"
+        threshold = p.kelengkapan_porsi_peringatan if level == "peringatan" else p.kelengkapan_porsi_info
+        ind, kec, year = r["indikator"], r["kode_kecamatan"], int(r["tahun"])
+        title = f"{ind} ({nama[ind]})" if ind in nama else ind
+        rows.append((kec, year, "layanan", ind, plain(round(float(r["porsi"]), 4)), "kelengkapan", level,
+                     f"{names.kecamatan(kec)}, {year}: {title} hanya dilaporkan lengkap ({cols[ind][0]} dan "
+                     f"{cols[ind][1]}) oleh {r['n_lapor']} dari {r['n_desa']} desa ({pct(100 * r['porsi'])}); "
+                     f"di bawah ambang {pct(100 * threshold)}."))
+    # Expected desa × the years their kecamatan reports, without a row of their own.
+    active = keys[["kode_kecamatan", "tahun"]].drop_duplicates()
+    due = _expected(keys, region_table(wilayah)).merge(active, on="kode_kecamatan")
+    missing = (due.merge(keys[["kode_desa", "tahun"]], on=["kode_desa", "tahun"], how="left", indicator=True)
+               .query("_merge == 'left_only'").sort_values(["kode_desa", "tahun"]))
+    for code, year in zip(missing["kode_desa"], missing["tahun"]):
+        rows.append((code, year, "layanan", "kode_desa", "", "desa_tidak_melapor", "peringatan",
+                     f"{names.desa(code)}, {int(year)}: tidak ada baris data layanan, padahal desa lain di "
+                     "kecamatannya melapor; semua indikator desa ini kosong untuk tahun itu."))
+    return findings(rows)
+
+
+def check_missing_values(
+    layanan: pd.DataFrame,
+    catalogue: Any = None,
+    *,
+    wilayah: pd.DataFrame | None = None,
+    params: QualityParams | Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Empty cells of indicator columns (``nilai_hilang``, peringatan), one finding per cell.
+
+    A cell is reported when the column is filled by at least
+    ``kelengkapan.porsi_minimum_nilai_hilang`` of the rows of the same kecamatan
+    and year: an isolated gap. A column almost nobody fills is reported once
+    per kecamatan by :func:`check_completeness` instead. A non-numeric cell is
+    not "empty" (it is ``bukan_angka``).
+    """
+    layanan = layanan.reset_index(drop=True)
+    p, cat, names = as_params(params), catalogue_frame(catalogue), labels(wilayah)
+    keys = key_rows(layanan)
+    rows: list[tuple] = []
+    for col in (c for c in dict.fromkeys([*cat["pembilang"], *cat["penyebut"]]) if c in layanan.columns):
+        filled = parse_numbers(layanan.loc[keys.index, col])["ada"]
+        if filled.all():
+            continue
+        share = filled.groupby([keys["kode_kecamatan"], keys["tahun"]]).transform("mean")
+        for i in keys.index[~filled & (share >= p.kelengkapan_porsi_minimum_nilai_hilang)]:
+            code, year = keys.at[i, "kode_desa"], keys.at[i, "tahun"]
+            rows.append((code, year, "layanan", col, "", "nilai_hilang", "peringatan",
+                         f"{names.desa(code)}, {int(year)}: {col} kosong (tidak dilaporkan), padahal "
+                         f"{pct(100 * share[i])} desa di kecamatannya mengisinya; indikator yang memakai kolom "
+                         "ini tidak dapat dihitung untuk desa ini."))
+    return findings(rows)
+
+
+# --------------------------------------------------------------------------- outliers and jumps
+
+
+def _tested_values(layanan: pd.DataFrame, keys: pd.DataFrame, cat: pd.DataFrame, p: QualityParams) -> list[dict]:
+    """What :func:`check_outliers` compares: each indicator's rate, each denominator per capita (log)."""
+    counts = {c: valid_counts(layanan.loc[keys.index, c]) if c in layanan.columns
+              else pd.Series(np.nan, index=keys.index) for c in {*cat["pembilang"], *cat["penyebut"],
+                                                                 "penduduk", "rumah_tangga"}}
+    specs = []
+    min_pen = cat["min_penyebut"] if "min_penyebut" in cat.columns else pd.Series(1, index=cat.index)
+    for ind, n, d, mp in zip(cat["id"], cat["pembilang"], cat["penyebut"], min_pen):
+        mp = 1.0 if pd.isna(mp) else max(float(mp), 1.0)
+        ok = (counts[d] >= mp) & (counts[n] <= counts[d])
+        specs.append({"kolom": n, "label": f"{ind} ({n}/{d})", "per_kapita": False,
+                      "nilai": (counts[n] * 100.0 / counts[d]).where(ok)})
+    pend = counts["penduduk"]
+    for col in (c for c in dict.fromkeys(cat["penyebut"]) if c in layanan.columns):
+        base, base_name, per = (counts["rumah_tangga"], "rumah tangga", 1.0) if col == "penduduk" \
+            else (pend, "1.000 penduduk", 1000.0)
+        ok = (base > 0) & (counts[col] > 0) & ((pend >= p.pencilan_minimum_penduduk) | (col == "penduduk"))
+        specs.append({"kolom": col, "label": f"{col} per {base_name}", "per_kapita": True,
+                      "nilai": np.log((counts[col] * per / base).where(ok))})
+    return [dict(s, mentah=counts[s["kolom"]]) for s in specs]
+
+
+def check_outliers(
+    layanan: pd.DataFrame,
+    catalogue: Any = None,
+    *,
+    wilayah: pd.DataFrame | None = None,
+    params: QualityParams | Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Robust outliers against the other villages of the kabupaten in the same year (``pencilan``, peringatan).
+
+    Per kabupaten (``PP.KK``) and year, values are compared with the median and
+    the MAD (×1.4826, a standard deviation for normal data):
+
+    - each indicator's rate (numerator / denominator × 100) for denominators of
+      at least ``min_penyebut`` and numerator ≤ denominator; flagged when
+      ``|x − median| > pengali_mad × MAD`` and at least ``selisih_minimum_persen``
+      points away; ``kolom`` = the numerator;
+    - each denominator column per 1,000 inhabitants (``penduduk``: per
+      household) on a log scale; flagged beyond ``pengali_mad`` × MAD and at
+      least ``faktor_minimum_per_kapita`` times the median (or its inverse).
+
+    Groups with fewer than ``minimum_desa`` values (or a MAD of 0) are skipped.
+    """
+    layanan = layanan.reset_index(drop=True)
+    p, cat, names = as_params(params), catalogue_frame(catalogue), labels(wilayah)
+    keys = key_rows(layanan)
+    if keys.empty:
+        return empty_findings()
+    group = [keys["kode_kabupaten"], keys["tahun"]]
+    rows: list[tuple] = []
+    for s in _tested_values(layanan, keys, cat, p):
+        x = s["nilai"]
+        median = x.groupby(group).transform("median")
+        n = x.groupby(group).transform("count")
+        dev = (x - median).abs()
+        mad = dev.groupby(group).transform("median") * MAD_TO_SD
+        distance = np.log(p.pencilan_faktor_minimum_per_kapita) if s["per_kapita"] else p.pencilan_selisih_minimum_persen
+        flagged = (n >= p.pencilan_minimum_desa) & (mad > 0) & (dev > p.pencilan_pengali_mad * mad) & (dev >= distance)
+        for i in keys.index[flagged.fillna(False)]:
+            code, year, raw = keys.at[i, "kode_desa"], int(keys.at[i, "tahun"]), s["mentah"][i]
+            if not s["per_kapita"]:
+                side = "di atas" if x[i] > median[i] else "di bawah"
+                text = (f"{s['label']} = {pct(x[i])}, jauh {side} median kabupaten {pct(median[i])} "
+                        f"(simpangan kokoh {dec(mad[i])} poin)")
+            else:
+                med, value = float(np.exp(median[i])), float(np.exp(x[i]))
+                times = value / med
+                side = f"{dec(times)} kali" if times >= 1 else f"1/{dec(1 / times)} kali"
+                text = f"{s['label']} = {dec(value)}, {side} median kabupaten ({dec(med)})"
+            rows.append((code, year, "layanan", s["kolom"], plain(raw), "pencilan", "peringatan",
+                         f"{names.desa(code)}, {year}: {text}. Periksa kembali {s['kolom']} ({num(raw)})."))
+    return findings(rows)
+
+
+def check_yoy_jumps(
+    layanan: pd.DataFrame,
+    columns: Iterable[str] | None = None,
+    *,
+    wilayah: pd.DataFrame | None = None,
+    params: QualityParams | Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Implausible changes from the previous year (``lonjakan_tahunan``, peringatan).
+
+    Each count is compared with the same desa's value of the year before. A
+    jump: the ratio exceeds ``lonjakan.faktor`` (or is below its inverse; from
+    or to 0 counts) and the larger value is at least ``lonjakan.minimum_nilai``.
+    The finding goes to the later year; several columns of one desa-year make
+    one finding (``kolom`` = the first, message lists them). A one-year spike
+    is reported once, at the spike (the return is plausible against the year
+    before the spike); when the *first* year of a series differs from the
+    second while the second and third agree, the first year is blamed.
+
+    >>> lay = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 4, "tahun": [2021, 2022, 2023, 2024],
+    ...                     "balita_diukur": [120, 118, 1180, 125]})
+    >>> check_yoy_jumps(lay, params=QualityParams())[["tahun", "nilai"]].values.tolist()
+    [[2023, '1180']]
+    """
+    layanan = layanan.reset_index(drop=True)
+    p, names = as_params(params), labels(wilayah)
+    keys = key_rows(layanan).sort_values(["kode_desa", "tahun"], kind="stable")
+    if keys.empty:
+        return empty_findings()
+    cols = list(columns) if columns is not None else [c for c in COUNT_COLUMNS if c in layanan.columns]
+    desa, year = keys["kode_desa"], keys["tahun"]
+    follows = ((desa == desa.shift(1)) & (year == year.shift(1) + 1)).fillna(False).astype(bool)  # continues row before
+    follows2 = follows & follows.shift(1, fill_value=False)
+    starts = ~follows
+
+    def jump(a: pd.Series, b: pd.Series) -> pd.Series:
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        return (hi >= p.lonjakan_minimum_nilai) & ((lo == 0) | (hi > p.lonjakan_faktor * lo))
+
+    hits: dict[int, list] = {}
+    first: dict[int, list] = {}
+    for col in (c for c in cols if c in layanan.columns):
+        v = valid_counts(layanan.loc[keys.index, col]).reset_index(drop=True)
+        prev, prev2 = v.shift(1).where(follows.to_numpy()), v.shift(2).where(follows2.to_numpy())
+        nxt = v.shift(-1).where(follows.shift(-1, fill_value=False).to_numpy())
+        jumped = jump(prev, v).to_numpy()
+        back = np.roll(jumped, 1) & jumped & prev2.notna().to_numpy() & ~jump(prev2, v).to_numpy()
+        odd_first = (jumped & np.roll(starts.to_numpy(), 1) & nxt.notna().to_numpy() & ~jump(v, nxt).to_numpy())
+        for i in np.flatnonzero(jumped & ~back & ~odd_first):
+            hits.setdefault(i, []).append((col, prev[i], v[i]))
+        for i in np.flatnonzero(odd_first):
+            first.setdefault(i - 1, []).append((col, prev[i], v[i], nxt[i]))
+
+    def how(a: float, b: float) -> str:
+        if a == 0 or b == 0:
+            return f"dari {num(a)} menjadi {num(b)}"
+        if b > a:
+            return f"naik {dec(b / a)} kali dari {num(a)} menjadi {num(b)}"
+        return f"turun menjadi 1/{dec(a / b)} kali dari {num(a)} menjadi {num(b)}"
+
+    codes, yrs = desa.to_numpy(), year.to_numpy()
+    rows: list[tuple] = []
+    for i, found in sorted(hits.items()):
+        col, a, b = found[0]
+        y = int(yrs[i])
+        if len(found) == 1:
+            text = f"{col} {how(a, b)} dibanding {y - 1}; periksa apakah ini salah ketik."
+        else:
+            shown = "; ".join(f"{c} {how(x, z)}" for c, x, z in found[:4])
+            more = f"; dan {len(found) - 4} kolom lain" if len(found) > 4 else ""
+            text = (f"{len(found)} kolom berubah tajam dibanding {y - 1}: {shown}{more}. Periksa apakah ada "
+                    "salah ketik atau hanya sebagian wilayah desa yang dilaporkan.")
+        rows.append((codes[i], y, "layanan", col, plain(b), "lonjakan_tahunan", "peringatan",
+                     f"{names.desa(codes[i])}, {y}: {text}"))
+    for i, found in sorted(first.items()):
+        y = int(yrs[i])
+        shown = "; ".join(f"{c} {num(a)} lalu {num(b)} dan {num(x)}" for c, a, b, x in found[:4])
+        more = f"; dan {len(found) - 4} kolom lain" if len(found) > 4 else ""
+        rows.append((codes[i], y, "layanan", found[0][0], plain(found[0][1]), "lonjakan_tahunan", "peringatan",
+                     f"{names.desa(codes[i])}, {y}: nilai tahun pertama jauh berbeda dari dua tahun berikutnya "
+                     f"({y}–{y + 2}: {shown}{more}); nilai {y} kemungkinan salah ketik."))
+    rows.sort(key=lambda r: (r[0], r[1], r[3]))
+    return findings(rows)

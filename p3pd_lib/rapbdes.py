@@ -1,0 +1,315 @@
+"""Spending against needs: budget responsiveness and the evaluasi RAPBDes of one village.
+
+Built on :mod:`p3pd_lib.belanja` (mapping, sums per desa-year, fiscal rules).
+Shares are percentages (0–100); amounts are Rupiah.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .belanja import (
+    KOMPONEN, LABEL_SEKTOR, SEKTOR, INDIKATOR_SEKTOR, budget_identity, desa_year_sums, is_kelurahan,
+    load_dana_desa_rules, map_apbdes, validate_dana_desa_rules,
+)
+from .errors import DataError, ParameterError
+
+RESPONSIVENESS_COLUMNS = [
+    "kode_desa", "tahun", "sektor", "merah", "porsi", "tahun_berikut", "porsi_berikut", "perubahan", "naik",
+    "responsif", "keterangan",
+]
+FINDING_COLUMNS = ["no", "temuan", "aturan", "nilai", "batas", "status", "saran"]
+_EPS = 1e-9
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1f}".replace(".", ",") + "%"
+
+
+def _rp(x: float) -> str:
+    return "Rp" + f"{x:,.0f}".replace(",", ".")
+
+
+def _bounds(lo: Any, hi: Any) -> str:
+    if pd.notna(lo) and pd.notna(hi):
+        return f"{_pct(lo)}–{_pct(hi)}"
+    return f"≥ {_pct(lo)}" if pd.notna(lo) else f"≤ {_pct(hi)}" if pd.notna(hi) else "-"
+
+
+def _within(share: float, lo: Any, hi: Any) -> bool:
+    return (pd.isna(lo) or share >= lo - _EPS) and (pd.isna(hi) or share <= hi + _EPS)
+
+
+# --- responsiveness -------------------------------------------------------------------------------
+
+
+def _red_by_sector(lights: pd.DataFrame) -> pd.DataFrame:
+    """``kode_desa, tahun, sektor, merah`` from a per-sector table or from per-indicator traffic lights."""
+    if {"kode_desa", "tahun", "sektor", "merah"} <= set(lights.columns):
+        return lights[["kode_desa", "tahun", "sektor", "merah"]].astype(
+            {"kode_desa": "string", "tahun": "Int64", "sektor": "string", "merah": "boolean"})
+    if not {"kode_desa", "tahun", "sektor", "kelas"} <= set(lights.columns):
+        raise DataError("Tabel lampu lalu lintas harus memuat kolom kode_desa, tahun, sektor dan merah (atau kelas).")
+    t = lights[["kode_desa", "tahun", "sektor", "kelas"]].astype(
+        {"kode_desa": "string", "tahun": "Int64", "sektor": "string", "kelas": "string"})
+    agg = (t.assign(merah=t["kelas"].eq("merah"), dinilai=t["kelas"].isin(["hijau", "kuning", "merah"]))
+           .groupby(["kode_desa", "tahun", "sektor"], as_index=False)[["merah", "dinilai"]].any())
+    # A sector whose indicators are all grey (no data) is unknown, not "not red".
+    return agg.assign(merah=agg["merah"].astype("boolean").where(agg["dinilai"]))[
+        ["kode_desa", "tahun", "sektor", "merah"]]
+
+
+def _sector_shares(shares: pd.DataFrame) -> pd.DataFrame:
+    """``kode_desa, tahun, sektor, porsi`` from spending indicators, a composition or a plain table."""
+    cols = set(shares.columns)
+    if {"indikator", "nilai"} <= cols:
+        s = shares[shares["indikator"].isin(list(INDIKATOR_SEKTOR))]
+        s = s.assign(sektor=s["indikator"].map(INDIKATOR_SEKTOR), porsi=s["nilai"])
+    elif {"komponen", "porsi"} <= cols:
+        s = shares[shares["komponen"].isin(list(SEKTOR))].rename(columns={"komponen": "sektor"})
+    elif {"sektor", "porsi"} <= cols:
+        s = shares
+    else:
+        raise DataError("Tabel porsi belanja harus memuat kolom (indikator, nilai), (komponen, porsi) atau "
+                        "(sektor, porsi).")
+    missing = {"kode_desa", "tahun"} - set(s.columns)
+    if missing:
+        raise DataError(f"Tabel porsi belanja tidak memuat kolom: {', '.join(sorted(missing))}.")
+    return s[["kode_desa", "tahun", "sektor", "porsi"]].astype(
+        {"kode_desa": "string", "tahun": "Int64", "sektor": "string", "porsi": "Float64"}
+    ).drop_duplicates(["kode_desa", "tahun", "sektor"])
+
+
+def budget_responsiveness(traffic_lights_by_sector: pd.DataFrame, spending_shares: pd.DataFrame) -> pd.DataFrame:
+    """Does a sector that was red in year t get a larger budget share in year t+1?
+
+    ``traffic_lights_by_sector``: ``kode_desa, tahun, sektor, merah`` (bool) or
+    per-indicator traffic lights with ``kelas``. ``spending_shares``: BEL02–BEL06
+    from :func:`~p3pd_lib.belanja.spending_indicators`, a composition, or any
+    ``kode_desa, tahun, sektor, porsi`` table. Columns: ``kode_desa, tahun,
+    sektor, merah, porsi, tahun_berikut, porsi_berikut, perubahan (points),
+    naik, responsif (= naik for red sectors), keterangan``.
+
+    >>> lights = pd.DataFrame({"kode_desa": ["a", "a"], "tahun": [2023, 2023], "sektor": ["KES", "AIR"],
+    ...     "merah": [True, False]})
+    >>> shares = pd.DataFrame({"kode_desa": ["a"] * 4, "tahun": [2023, 2024, 2023, 2024],
+    ...     "sektor": ["KES", "KES", "AIR", "AIR"], "porsi": [5.0, 8.0, 3.0, 2.0]})
+    >>> budget_responsiveness(lights, shares)[["sektor", "perubahan", "responsif"]].values.tolist()
+    [['KES', 3.0, True], ['AIR', -1.0, <NA>]]
+    """
+    key = ["kode_desa", "tahun", "sektor"]
+    sh = _sector_shares(spending_shares)
+    nxt = sh.assign(tahun=sh["tahun"] - 1).rename(columns={"porsi": "porsi_berikut"})
+    out = _red_by_sector(traffic_lights_by_sector).merge(sh, on=key, how="left").merge(nxt, on=key, how="left")
+    change = (out["porsi_berikut"] - out["porsi"]).astype("Float64")
+    naik = (change > _EPS).astype("boolean")
+    red = out["merah"].fillna(False).astype(bool)
+    ket = np.select(
+        [out["merah"].isna(), ~red, change.isna(), naik.fillna(False).astype(bool)],
+        ["Status sektor tidak diketahui (tidak ada data).", "Sektor tidak merah.",
+         "Porsi belanja tahun ini atau tahun berikutnya tidak diketahui.",
+         "Sektor merah dan porsi belanjanya naik tahun berikutnya (responsif)."],
+        "Sektor merah tetapi porsi belanjanya tidak naik tahun berikutnya.")
+    return out.assign(
+        tahun_berikut=(out["tahun"] + 1).astype("Int64"), perubahan=change, naik=naik,
+        responsif=naik.where(red, pd.NA).astype("boolean"), keterangan=pd.array(ket, dtype="string"),
+    )[RESPONSIVENESS_COLUMNS].reset_index(drop=True)
+
+
+def summarise_responsiveness(detail: pd.DataFrame, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Responsiveness per kecamatan, year and sector (plus ``sektor = SEMUA``).
+
+    Columns ``kode_kecamatan, tahun, sektor, n_merah, n_dinilai (red with both
+    shares known), n_responsif, persen_responsif`` (Σ/Σ, %), plus
+    ``nama_kecamatan`` when ``wilayah`` is given.
+    """
+    if not {"kode_desa", "tahun", "sektor", "merah", "responsif"} <= set(detail.columns):
+        raise DataError("Tabel responsivitas harus keluaran budget_responsiveness.")
+    red = detail["merah"].fillna(False).astype(bool)
+    d = detail.assign(kode_kecamatan=detail["kode_desa"].astype("string").str.slice(0, 8), n_merah=red,
+                      n_dinilai=detail["responsif"].notna() & red,
+                      n_responsif=detail["responsif"].fillna(False).astype(bool))
+    agg = (pd.concat([d, d.assign(sektor="SEMUA")], ignore_index=True)
+           .groupby(["kode_kecamatan", "tahun", "sektor"], as_index=False)[["n_merah", "n_dinilai", "n_responsif"]]
+           .sum()
+           .astype({"kode_kecamatan": "string", "tahun": "Int64", "sektor": "string", "n_merah": "Int64",
+                    "n_dinilai": "Int64", "n_responsif": "Int64"}))
+    agg["persen_responsif"] = (100 * agg["n_responsif"] / agg["n_dinilai"].where(agg["n_dinilai"] > 0)).astype(
+        "Float64")
+    if wilayah is not None and {"kode_kecamatan", "nama_kecamatan"} <= set(wilayah.columns):
+        names = wilayah[["kode_kecamatan", "nama_kecamatan"]].drop_duplicates("kode_kecamatan").astype("string")
+        agg = agg.merge(names, on="kode_kecamatan", how="left")
+    return agg
+
+
+# --- evaluasi RAPBDes -----------------------------------------------------------------------------
+
+
+def _finding(temuan: str, aturan: str, nilai: float | None, batas: str, status: str, saran: str) -> dict[str, Any]:
+    return {"temuan": temuan, "aturan": aturan, "nilai": nilai, "batas": batas, "status": status, "saran": saran}
+
+
+def _check_draft(draft_lines: pd.DataFrame, kode_desa: str, tahun: Any) -> None:
+    if not isinstance(kode_desa, str) or not re.match(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", kode_desa):
+        raise ParameterError(f"Kode desa {kode_desa!r} tidak valid (bentuk PP.KK.CC.DDDD).")
+    if isinstance(tahun, bool) or not isinstance(tahun, (int, np.integer)):
+        raise ParameterError(f"Tahun anggaran {tahun!r} harus bilangan bulat.")
+    if not isinstance(draft_lines, pd.DataFrame) or draft_lines.empty:
+        raise DataError("Rancangan APBDes kosong: tidak ada baris untuk dievaluasi.")
+    for col, want in (("kode_desa", kode_desa), ("tahun", int(tahun))):
+        if col in draft_lines.columns:
+            other = draft_lines[col].dropna().astype(str).ne(str(want))
+            if other.any():
+                raise DataError(f"Rancangan APBDes memuat {col} lain dari {want} "
+                                f"(mis. {draft_lines[col].dropna()[other].iloc[0]}).")
+    if is_kelurahan(pd.Series([kode_desa])).iloc[0]:
+        raise ParameterError(f"{kode_desa} adalah kelurahan: kelurahan tidak memiliki APBDes.")
+
+
+def _rule_findings(r_year: pd.DataFrame, sums: pd.Series, total: float, ceiling: float) -> list[dict]:
+    rows = []
+    for rule in r_year.to_dict("records"):
+        label, lo, hi = f"{rule['nama_aturan']} ({rule['dasar_hukum']})", rule["batas_bawah"], rule["batas_atas"]
+        if rule["basis"] == "total_belanja":
+            if total <= 0:
+                continue
+            amount = float(sums["personel"])
+            share = 100 * amount / total
+            ok = _within(share, lo, hi)
+            rows.append(_finding(
+                f"Siltap dan tunjangan kepala desa, perangkat dan BPD {_pct(share)} dari total belanja "
+                f"({_rp(amount)} dari {_rp(total)}).", label, share, _bounds(lo, hi),
+                "sesuai" if ok else "perlu perbaikan",
+                "Tidak perlu perubahan." if ok else
+                "Kurangi belanja siltap/tunjangan atau alihkan sumbernya (mis. hasil tanah bengkok, di luar "
+                "perhitungan) hingga paling banyak batas yang berlaku."))
+            continue
+        if np.isnan(ceiling) or ceiling <= 0:
+            rows.append(_finding(f"Pagu Dana Desa tidak diketahui: {rule['nama_aturan']} tidak dapat dinilai.",
+                                 label, None, _bounds(lo, hi), "catatan",
+                                 "Cantumkan pendapatan Dana Desa (kode rekening 4.2.1) atau isi pagu Dana Desa."))
+            continue
+        amount = float(sums.get(f"dd_{rule['aturan']}", 0.0) if pd.notna(sums.get(f"dd_{rule['aturan']}")) else 0.0)
+        share = 100 * amount / ceiling
+        ok = _within(share, lo, hi)
+        if ok:
+            saran = "Tidak perlu perubahan."
+        elif pd.notna(lo) and share < lo - _EPS:
+            saran = (f"Tambah alokasi {rule['nama_aturan']} dari Dana Desa minimal "
+                     f"{_rp(lo / 100 * ceiling - amount)} agar mencapai {_pct(lo)} pagu Dana Desa.")
+        else:
+            saran = (f"Kurangi alokasi {rule['nama_aturan']} dari Dana Desa sebesar "
+                     f"{_rp(amount - hi / 100 * ceiling)} agar paling banyak {_pct(hi)} pagu Dana Desa.")
+        rows.append(_finding(
+            f"{rule['nama_aturan']} dari Dana Desa {_rp(amount)} = {_pct(share)} dari pagu Dana Desa "
+            f"{_rp(ceiling)}.", label, share, _bounds(lo, hi), "sesuai" if ok else "perlu perbaikan", saran))
+    return rows
+
+
+def _gap_findings(gaps: pd.DataFrame, kode_desa: str, sums: pd.Series, total: float) -> list[dict]:
+    if not {"sektor", "kelas"} <= set(gaps.columns):
+        raise DataError("Tabel kesenjangan layanan harus memuat kolom sektor dan kelas (merah/kuning).")
+    gp = gaps if "kode_desa" not in gaps.columns else gaps[gaps["kode_desa"].astype("string") == kode_desa]
+    gp = gp[gp["kelas"].isin(["merah", "kuning"])]
+    rows = []
+    for sektor in [s for s in SEKTOR if s in set(gp["sektor"])]:
+        sub = gp[gp["sektor"] == sektor]
+        n_red, n_yel = int((sub["kelas"] == "merah").sum()), int((sub["kelas"] == "kuning").sum())
+        names = ", ".join(sorted(sub["indikator"].astype(str).unique())) if "indikator" in sub.columns else "-"
+        share = 100 * float(sums[sektor]) / total if total > 0 else np.nan
+        what = " dan ".join(x for x in (f"{n_red} indikator merah" if n_red else "",
+                                        f"{n_yel} indikator kuning" if n_yel else "") if x)
+        temuan = (f"Sektor {sektor} ({LABEL_SEKTOR[sektor]}) memiliki {what} ({names}); porsi belanja "
+                  f"{_pct(share) if not np.isnan(share) else 'tidak diketahui'}.")
+        if n_red and (np.isnan(share) or share <= _EPS):
+            status, saran = "perlu perbaikan", (
+                f"Sektor {sektor} merah tetapi tidak dianggarkan: usulkan kegiatan yang menjawab indikator "
+                f"{names} (bersama penanggung jawab sektor) atau jelaskan pendanaan dari pihak lain.")
+        elif np.isnan(share) or share <= _EPS:
+            status, saran = "catatan", f"Pertimbangkan kegiatan sektor {sektor} agar indikator mencapai target."
+        else:
+            status, saran = "catatan", f"Pastikan kegiatan sektor {sektor} menyasar indikator {names}."
+        rows.append(_finding(temuan, "Kesesuaian belanja dengan kesenjangan layanan dasar", share, "> 0%",
+                             status, saran))
+    return rows
+
+
+def evaluasi_rapbdes(
+    draft_lines: pd.DataFrame,
+    kode_desa: str,
+    tahun: int,
+    gaps: pd.DataFrame | None = None,
+    rules: pd.DataFrame | None = None,
+    mapping: pd.DataFrame | None = None,
+    keywords: pd.DataFrame | None = None,
+    pagu_dana_desa: float | None = None,
+    median_bel01: float | None = None,
+) -> pd.DataFrame:
+    """Check ONE village's draft budget (RAPBDes) before the camat signs it off.
+
+    ``draft_lines``: apbdes-shaped lines of the draft. ``gaps``: the desa's
+    red/yellow indicators (``sektor, indikator, kelas``). ``pagu_dana_desa``
+    overrides the Dana Desa ceiling read from revenue lines 4.2.1;
+    ``median_bel01`` is the kecamatan median basic-service share (optional).
+
+    Findings, in order: the 30 % cap and each Dana Desa rule of the year, each
+    sector with red (or yellow) indicators against its budget share, the
+    basic-service share, unmapped lines, and the budget balance when revenue
+    lines are present. Columns ``no, temuan, aturan, nilai, batas, status
+    (sesuai / perlu perbaikan / catatan), saran`` — Indonesian text.
+    """
+    _check_draft(draft_lines, kode_desa, tahun)
+    tahun = int(tahun)
+    mapped = map_apbdes(draft_lines.assign(kode_desa=kode_desa, tahun=tahun), None, mapping=mapping,
+                        keywords=keywords)
+    r = validate_dana_desa_rules(rules) if rules is not None else load_dana_desa_rules()
+    r_year = r[r["tahun"] == tahun]
+    r_year = pd.concat([r_year[r_year["basis"] == "total_belanja"], r_year[r_year["basis"] == "dana_desa"]])
+    all_sums = desa_year_sums(mapped)
+    sums = (all_sums.iloc[0] if len(all_sums) else pd.Series(0.0, index=[*KOMPONEN, "total_belanja"]))
+    total = float(sums["total_belanja"]) if pd.notna(sums.get("total_belanja")) else 0.0
+    ceiling = float(pagu_dana_desa) if pagu_dana_desa is not None else (
+        float(sums["pagu_dd"]) if pd.notna(sums.get("pagu_dd")) else np.nan)
+    rows: list[dict[str, Any]] = []
+    if total <= 0:
+        rows.append(_finding("Rancangan tidak memuat baris belanja (kode rekening 5).", "Kelengkapan RAPBDes",
+                             None, "-", "perlu perbaikan", "Lengkapi baris belanja sebelum dievaluasi."))
+    rows += _rule_findings(r_year, sums, total, ceiling)
+    if gaps is not None and not gaps.empty:
+        rows += _gap_findings(gaps, kode_desa, sums, total)
+    if total > 0:
+        basic = 100 * float(sums[list(SEKTOR)].sum()) / total
+        if median_bel01 is None:
+            rows.append(_finding(f"Porsi belanja layanan dasar {_pct(basic)} dari total belanja.",
+                                 "Porsi belanja layanan dasar (BEL01)", basic, "-", "catatan",
+                                 "Bandingkan dengan median desa lain di kecamatan."))
+        else:
+            below = basic < median_bel01 - _EPS
+            rows.append(_finding(
+                f"Porsi belanja layanan dasar {_pct(basic)}, median kecamatan {_pct(median_bel01)}.",
+                "Porsi belanja layanan dasar (BEL01)", basic, f"median {_pct(median_bel01)}",
+                "catatan" if below else "sesuai",
+                "Porsi di bawah median kecamatan: tinjau ulang prioritas belanja." if below else
+                "Tidak perlu perubahan."))
+    odd = mapped[(mapped["jenis_baris"] == "belanja") & mapped["status_pemetaan"].isin(["tidak_dipetakan", "ambigu"])]
+    if len(odd):
+        rows.append(_finding(
+            f"{len(odd)} baris belanja ({_rp(float(odd['anggaran'].fillna(0).sum()))}) tidak dapat dipetakan "
+            "dengan pasti ke sektor.", "Pemetaan kode kegiatan (Permendagri 20/2018)", float(len(odd)), "0 baris",
+            "catatan", "Periksa kode dan nama kegiatan baris tersebut (lihat daftar baris tidak terpetakan)."))
+    ident = budget_identity(mapped)
+    if len(ident) and float(ident["pendapatan"].iloc[0]) > 0:
+        silpa = float(ident["silpa"].iloc[0])
+        rows.append(_finding(
+            f"Pendapatan − belanja + pembiayaan netto = {_rp(silpa)}.", "Keseimbangan APBDes (Permendagri 20/2018)",
+            silpa, "≥ Rp0", "sesuai" if silpa >= -_EPS else "perlu perbaikan",
+            "Tidak perlu perubahan." if silpa >= -_EPS else
+            "Belanja melebihi pendapatan dan pembiayaan netto: kurangi belanja atau tambah sumber pembiayaan."))
+    out = pd.DataFrame(rows, columns=FINDING_COLUMNS[1:])
+    out.insert(0, "no", pd.array(np.arange(1, len(out) + 1), dtype="Int64"))
+    return out.astype({"temuan": "string", "aturan": "string", "nilai": "Float64", "batas": "string",
+                       "status": "string", "saran": "string"})
