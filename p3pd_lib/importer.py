@@ -81,9 +81,9 @@ MAX_ROWS = 1_000_000
 MAX_SAMA = 100
 _READ_ONLY_FROM = 8 * 1024 * 1024  # xlsx above this size is streamed (merged cells then not reported)
 
-_DATA_TABLES = ("layanan", "apbdes", "status_desa", "usulan")
+_DATA_TABLES = ("layanan", "apbdes", "status_desa", "usulan", "idm_rumusan")
 _ROW_TABLES = ("layanan", "status_desa")  # one row per desa-year: merged column by column
-_SETS_TABLES = ("apbdes", "usulan")  # many rows per desa-year: replaced as a set
+_SETS_TABLES = ("apbdes", "usulan", "idm_rumusan")  # many rows per desa-year: replaced as a set
 
 
 class ImportRefused(KitError):
@@ -223,8 +223,21 @@ def _empty(v: object) -> bool:
 
 # =========================================================================== reading files
 
+# Grids already read in this call (by _read_all, to recognise IDM lists), handed to _read_grid once.
+_PRELOADED: dict[tuple[str, int, int], tuple[list[_Sheet], str, list[dict[str, Any]]]] = {}
+
+
+def _grid_key(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(path.resolve()), st.st_size, st.st_mtime_ns
+
+
 def _read_grid(path: Path, max_bytes: int, max_rows: int) -> tuple[list[_Sheet], str, list[dict[str, Any]]]:
     """(sheets, format 'xlsx'/'csv', file-level findings) of one input."""
+    if path.is_file():
+        cached = _PRELOADED.pop(_grid_key(path), None)
+        if cached is not None:
+            return cached
     problems: list[dict[str, Any]] = []
 
     def fail(aturan: str, pesan: str) -> tuple[list[_Sheet], str, list[dict[str, Any]]]:
@@ -1140,6 +1153,186 @@ def _wilayah_update(current: pd.DataFrame, codes: Iterable[str]) -> pd.DataFrame
     return out.sort_values("kode_desa", kind="stable").reset_index(drop=True)
 
 
+# =========================================================================== official IDM files (Kemendesa)
+
+def _is_json(path: Path) -> bool:
+    if path.suffix.lower() == ".json":
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return False
+    return head.startswith(b"{")
+
+
+def _expand_json_folders(paths: Sequence[Path]) -> list[Path]:
+    """Inputs with every folder that holds only ``.json`` files replaced by those files (sorted).
+
+    The findings reports the importer writes beside its inputs (``*.temuan.*``) are not inputs.
+    """
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files = sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith(".")
+                           and ".temuan." not in f.name)  # our own findings reports beside the inputs
+            if files and all(f.suffix.lower() == ".json" for f in files):
+                out.extend(files)
+                continue
+        out.append(p)
+    return out
+
+
+def _official_desa(code: str | None, ctx: _Context) -> tuple[str, str] | None:
+    """(aturan, pesan) when ``code`` is not an official desa of the region being imported, else None."""
+    from . import wilayah
+
+    if code is None:
+        return "format_kode", "Kode desa tidak terbaca (harus 10 angka, mis. 3307032005)."
+    if not wilayah.is_official(code):
+        return "kode_tidak_dikenal", f"Kode desa {code} tidak ada dalam daftar resmi Kepmendagri."
+    scope = ctx.kecamatan or ctx.kabupaten
+    if scope and not code.startswith(scope + "."):
+        return "di_luar_wilayah", f"Desa {code} tidak berada di wilayah {scope} yang sedang diimpor."
+    return None
+
+
+def _rumusan_unit(path: Path, col: _Collector, ctx: _Context, max_bytes: int) -> _Unit:
+    """One Kemendesa IDM rumusan (JSON) into ``idm_rumusan`` rows; subtotal disagreements are warnings."""
+    import json
+
+    from . import idm
+
+    unit = _Unit([path], "rumusan IDM")
+    size = path.stat().st_size
+    if size > max_bytes:
+        col.add(None, None, None, None, "berkas_terlalu_besar", "galat",
+                f"Berkas berukuran {size / 1024 / 1024:.1f} MB, melebihi batas {max_bytes / 1024 / 1024:.0f} MB.")
+        return unit
+    try:
+        obj = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        col.add(None, None, None, None, "berkas_rusak", "galat",
+                f"Berkas JSON tidak dapat dibaca ({type(exc).__name__}); unduh ulang rumusan IDM-nya.")
+        return unit
+    m = re.search(r"(?<!\d)(\d{10})(?!\d)", path.stem)
+    p = idm.parse_rumusan(obj, kode_desa=ctx.kode_desa or (m.group(1) if m else None), tahun=ctx.tahun)
+    col.extend(p.findings, "ROW")
+    if p.rows.empty or any(f["tingkat"] == "galat" for f in p.findings):
+        return unit
+    bad = _official_desa(p.kode_desa, ctx)
+    if bad is not None:
+        col.add(None, None, "IDENTITAS.id_desa", p.kode_desa, bad[0], "galat", bad[1])
+        return unit
+    unit.tables["idm_rumusan"] = coerce(p.rows.drop(columns=["_baris"]), "idm_rumusan")
+    return unit
+
+
+def _idm_list_unit(path: Path, sheet: _Sheet, found: tuple[int, dict[int, str]], col: _Collector,
+                   ctx: _Context) -> _Unit:
+    """The yearly official IDM list into ``status_desa`` (official status in ``status_idm``)."""
+    from . import idm
+
+    unit = _Unit([path], "daftar IDM resmi")
+    lembar = sheet.name
+    h, cmap = found
+    header = sheet.rows[h]
+    tahun = idm.list_year(sheet.rows, h)
+    if ctx.tahun is not None and tahun is not None and tahun != ctx.tahun and "tahun" not in cmap.values():
+        col.add(lembar, None, "judul", tahun, "tahun_tidak_sesuai", "galat",
+                f"Judul daftar menyebut tahun {tahun}, tetapi yang diimpor tahun {ctx.tahun}.")
+        return unit
+    tahun = ctx.tahun if ctx.tahun is not None else tahun
+    if tahun is None and "tahun" not in cmap.values():
+        col.add(lembar, None, "judul", None, "tahun_tidak_diketahui", "galat",
+                "Tahun IDM tidak ditemukan pada judul daftar; sebutkan dengan --tahun YYYY.")
+        return unit
+    records, baris, names = [], [], []
+    luar = 0
+    for i in range(h + 1, len(sheet.rows)):
+        row = sheet.rows[i]
+        rec = {name: (row[j] if j < len(row) else None) for j, name in cmap.items()}
+        if all(_empty(v) for v in rec.values()):
+            continue
+        if _empty(rec.get("kode_desa")) and _TOTAL_WORD.match(str(rec.get("nama_desa") or "")):
+            continue
+        code = idm.kode_desa_dotted(rec.get("kode_desa"))
+        bad = _official_desa(code, ctx)
+        if bad is not None and bad[0] == "di_luar_wilayah":
+            luar += 1
+            continue
+        if bad is not None:
+            col.add(lembar, i + 1, str(header[[j for j, n in cmap.items() if n == "kode_desa"][0]]).strip(),
+                    rec.get("kode_desa"), bad[0], "peringatan", bad[1] + " Baris ini dilewati.")
+            continue
+        rec["kode_desa"] = code
+        rec.setdefault("tahun", tahun)
+        if _empty(rec["tahun"]):
+            rec["tahun"] = tahun
+        records.append(rec)
+        baris.append(i + 1)
+        names.append(rec.pop("nama_desa", None))
+    if luar:
+        col.add(lembar, None, None, None, "di_luar_wilayah", "peringatan",
+                f"{luar} desa di luar wilayah {ctx.kecamatan or ctx.kabupaten} dilewati (daftar memuat wilayah lain).")
+    if not records:
+        col.add(lembar, None, None, None, "tidak_ada_data", "galat", "Daftar IDM tidak memuat baris desa yang dapat "
+                "diimpor.")
+        return unit
+    headers = {name: str(header[j]).strip() for j, name in cmap.items()}
+    headers.setdefault("tahun", "judul (tahun)")
+    row_pos = {b - 1: pos for pos, b in enumerate(baris)}
+    frame = _validate(pd.DataFrame(records, dtype=object), "status_desa", baris=baris, headers=headers,
+                      formulas={(row_pos[r], cmap[j]) for r, j in sheet.formulas
+                                if r in row_pos and j in cmap and cmap[j] != "nama_desa"},
+                      lembar=lembar, col=col, ctx=dc_replace(ctx, tahun=None), names=names)
+    _check_duplicates(frame, "status_desa", col, headers)
+    unit.tables["status_desa"] = frame
+    return unit
+
+
+def _read_all(
+    paths: Sequence[Path], ctx: _Context, saved_mapping: pd.DataFrame, max_bytes: int, max_rows: int,
+) -> tuple[dict[Path, _Collector], list[_Unit], dict[Path, str | None], dict[Path, str]]:
+    """:func:`_read_units` for every input, with Kemendesa's IDM files (rumusan JSON, yearly list) read here."""
+    from . import history, idm
+
+    collectors: dict[Path, _Collector] = {}
+    units: list[_Unit] = []
+    sha: dict[Path, str | None] = {}
+    jenis: dict[Path, str] = {}
+    rest: list[Path] = []
+    try:
+        for p in paths:
+            if not p.is_file():
+                rest.append(p)
+                continue
+            if _is_json(p):
+                collectors[p] = _Collector(p.name)
+                units.append(_rumusan_unit(p, collectors[p], ctx, max_bytes))
+                sha[p], jenis[p] = history.sha256_file(p), "rumusan IDM"
+                continue
+            sheets, fmt, problems = _read_grid(p, max_bytes, max_rows)
+            lists = [(s, f) for s in sheets if s.rows for f in [idm.find_list_header(s.rows)] if f is not None]
+            if not lists or problems:
+                _PRELOADED[_grid_key(p)] = (sheets, fmt, problems)
+                rest.append(p)
+                continue
+            col = collectors[p] = _Collector(p.name)
+            for s, f in lists:
+                units.append(_idm_list_unit(p, s, f, col, ctx))
+            sha[p], jenis[p] = history.sha256_file(p), "daftar IDM resmi"
+        if rest:
+            c2, u2, s2, j2 = _read_units(rest, ctx, saved_mapping, max_bytes, max_rows)
+            collectors.update(c2)
+            units.extend(u2)
+            sha.update(s2)
+            jenis.update(j2)
+    finally:
+        _PRELOADED.clear()
+    return {p: collectors[p] for p in paths if p in collectors}, units, sha, jenis
+
+
 # =========================================================================== reports
 
 def write_findings_report(findings: pd.DataFrame, input_path: str | os.PathLike[str],
@@ -1366,7 +1559,7 @@ def import_files(
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    paths = [Path(p) for p in paths]
+    paths = _expand_json_folders([Path(p) for p in paths])
     if not paths:
         raise ParameterError("Tidak ada berkas yang diberikan untuk diimpor.")
     ctx = _check_context(kecamatan, kabupaten, tahun, kode_desa)
@@ -1383,7 +1576,7 @@ def import_files(
         current = {name: empty_frame(name) for name in TABLES}
     saved_mapping = history.read_mapping(data_dir)
 
-    collectors, units, sha, jenis = _read_units(paths, ctx, saved_mapping, max_bytes, max_rows)
+    collectors, units, sha, jenis = _read_all(paths, ctx, saved_mapping, max_bytes, max_rows)
     running, change_logs, accepted_units, galat_files = _merge_units(
         units, collectors, current, replace=replace, conflict_hint="Gunakan --ganti untuk menggantinya.")
     changes = (pd.concat(change_logs, ignore_index=True)[list(CHANGE_COLUMNS)] if change_logs
@@ -1498,11 +1691,11 @@ def read_files(
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    paths = [Path(p) for p in paths]
+    paths = _expand_json_folders([Path(p) for p in paths])
     if not paths:
         raise ParameterError("Tidak ada berkas yang diberikan untuk dibaca.")
     ctx = _check_context(kecamatan, kabupaten, tahun, kode_desa)
-    collectors, units, sha, jenis = _read_units(paths, ctx, history.read_mapping(data_dir), max_bytes, max_rows)
+    collectors, units, sha, jenis = _read_all(paths, ctx, history.read_mapping(data_dir), max_bytes, max_rows)
     empty = {name: empty_frame(name) for name in _DATA_TABLES}
     running, _logs, _units, galat_files = _merge_units(
         units, collectors, empty, replace=False,

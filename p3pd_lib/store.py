@@ -49,6 +49,7 @@ class Dataset:
     apbdes: pd.DataFrame = field(default_factory=lambda: empty_frame("apbdes"))
     status_desa: pd.DataFrame = field(default_factory=lambda: empty_frame("status_desa"))
     usulan: pd.DataFrame = field(default_factory=lambda: empty_frame("usulan"))
+    idm_rumusan: pd.DataFrame = field(default_factory=lambda: empty_frame("idm_rumusan"))
     meta: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -69,7 +70,7 @@ class Dataset:
         return getattr(self, name)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """All five tables by name."""
+        """All canonical tables by name (optional ones empty when absent)."""
         return {name: getattr(self, name) for name in TABLES}
 
     def years(self) -> list[int]:
