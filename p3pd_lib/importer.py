@@ -97,8 +97,8 @@ class ImportResult:
     """What an import (or a check) did.
 
     ``findings``: :data:`FINDING_COLUMNS`; ``files``: one row per input
-    (:data:`FILE_COLUMNS`; ``status`` is ``diterima``, ``ditolak`` or
-    ``diperiksa``); ``changes``: one row per table, desa and year touched
+    (:data:`FILE_COLUMNS`; ``status`` is ``diterima``, ``ditolak``,
+    ``diperiksa`` or ``tidak ada data`` for a file without data rows, e.g. only a header); ``changes``: one row per table, desa and year touched
     (:data:`CHANGE_COLUMNS`; ``tindakan`` in :data:`TINDAKAN`); ``accepted``:
     no file was rejected; ``dry_run``: nothing was written to the data store.
     """
@@ -116,8 +116,9 @@ class ImportResult:
         f = self.findings
         out = {
             "berkas": len(self.files),
-            "berkas_diterima": int((self.files["status"] != "ditolak").sum()),
+            "berkas_diterima": int(self.files["status"].isin(["diterima", "diperiksa"]).sum()),
             "berkas_ditolak": int((self.files["status"] == "ditolak").sum()),
+            "berkas_kosong": int((self.files["status"] == "tidak ada data").sum()),
             "galat": int((f["tingkat"] == "galat").sum()),
             "peringatan": int((f["tingkat"] == "peringatan").sum()),
         }
@@ -128,7 +129,8 @@ class ImportResult:
     def summary_text(self) -> str:
         """A few Indonesian lines for the CLI and the dashboard."""
         s = self.summary
-        lines = [f"{s['berkas']} berkas: {s['berkas_diterima']} diterima, {s['berkas_ditolak']} ditolak; "
+        kosong = f", {s['berkas_kosong']} tidak ada data" if s["berkas_kosong"] else ""
+        lines = [f"{s['berkas']} berkas: {s['berkas_diterima']} diterima, {s['berkas_ditolak']} ditolak{kosong}; "
                  f"{s['galat']} galat, {s['peringatan']} peringatan."]
         if self.dry_run:
             lines.append("Hanya pemeriksaan: data tidak disimpan.")
@@ -1554,8 +1556,9 @@ def import_files(
     :class:`ImportRefused` when the store holds demo data (never mixed with
     real data). Problems in the files are *findings*, not exceptions.
     """
-    from . import history
-    from .store import load_dataset, read_meta, save_dataset, store_exists
+    from contextlib import ExitStack
+
+    from .transaction import recover, store_lock
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -1564,6 +1567,26 @@ def import_files(
         raise ParameterError("Tidak ada berkas yang diberikan untuk diimpor.")
     ctx = _check_context(kecamatan, kabupaten, tahun, kode_desa)
     root = _data_dir(data_dir)
+
+    # One writer at a time: the lock is held from reading the store to the commit (nothing lost between).
+    locked = ExitStack()
+    if not dry_run:
+        locked.enter_context(store_lock(data_dir))
+        try:
+            recover(data_dir)
+        except OSError:
+            pass  # a read-only store: the write below says so
+    with locked:
+        return _import_locked(paths, data_dir, root, ctx, replace=replace, dry_run=dry_run,
+                              write_reports=write_reports, max_bytes=max_bytes, max_rows=max_rows)
+
+
+def _import_locked(paths: list[Path], data_dir: str | os.PathLike[str] | None, root: Path, ctx: _Context, *,
+                   replace: bool, dry_run: bool, write_reports: bool, max_bytes: int, max_rows: int) -> ImportResult:
+    """The body of :func:`import_files` (the caller holds the store lock unless this is a dry run)."""
+    from . import history
+    from .store import load_dataset, read_meta, store_exists
+    from .transaction import transaction
 
     if store_exists(data_dir):
         if read_meta(data_dir).get("simulasi") and not dry_run:
@@ -1595,40 +1618,23 @@ def import_files(
             merged = history.merge_mapping(saved_mapping, u.mapping)
             if len(merged) != len(saved_mapping):
                 new_mapping = merged
+    rows_in = _rows_per_file(paths, accepted_units)
+    empty_files = {p for p in accepted_paths if not rows_in.get(p)}
+    _note_empty(empty_files, collectors)
+    if empty_files:
+        findings = _findings_frame(paths, collectors)
+        accepted_paths = [p for p in accepted_paths if p not in empty_files]
     if not dry_run and accepted_paths:
-        for p in accepted_paths:
-            if sha[p] is not None:
-                copies[p] = history.archive_raw(p, sha[p], data_dir, waktu=waktu)
-        to_save = {t: running[t] for t in TABLES if t in _DATA_TABLES and not running[t].equals(current[t])}
-        touched = set(applied["kode_desa"]) if len(applied) else set()
-        wil = _wilayah_update(current["wilayah"], touched)
-        if wil is not None:
-            to_save["wilayah"] = wil
-        if to_save or not store_exists(data_dir) and len(applied):
-            if not store_exists(data_dir):
-                for t in REQUIRED_TABLES:
-                    to_save.setdefault(t, running[t] if t != "wilayah" else (wil if wil is not None else current[t]))
-            save_dataset(to_save, data_dir, meta={"simulasi": False, "sumber": "impor"})
-        if new_mapping is not None:
-            history.write_mapping(new_mapping, data_dir)
-        if len(applied):
-            id_impor = _dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-            name_to_path = {p.name: p for p in paths}
-            rows = []
-            for r in applied.itertuples(index=False):
-                first = name_to_path.get(str(r.berkas).split(", ")[0])
-                rows.append({"id_impor": id_impor, "waktu": waktu, "berkas": r.berkas,
-                             "sha256": sha.get(first) if first else None,
-                             "salinan": str(copies[first].relative_to(root)) if first in copies else None,
-                             "jenis_berkas": jenis.get(first, "") if first else "", "tabel": r.tabel,
-                             "kode_desa": r.kode_desa, "tahun": r.tahun, "tindakan": r.tindakan, "baris": r.baris})
-            history.append_history(pd.DataFrame(rows), data_dir)
+        with transaction(data_dir, lock=False):
+            _write_import(accepted_paths, paths, sha, jenis, copies, applied, running, current, new_mapping, data_dir,
+                          root, waktu)
 
     # ---- per-file status and reports
     file_rows = []
     for p in paths:
         f = findings[findings["berkas"] == p.name]
-        status = "ditolak" if p in galat_files else ("diperiksa" if dry_run else "diterima")
+        status = ("ditolak" if p in galat_files else "tidak ada data" if p in empty_files else
+                  "diperiksa" if dry_run else "diterima")
         laporan = ""
         if write_reports and len(f):
             written = write_findings_report(f, p, data_dir)
@@ -1639,6 +1645,62 @@ def import_files(
     files = pd.DataFrame(file_rows, columns=list(FILE_COLUMNS))
     return ImportResult(findings=findings, files=files, changes=changes, accepted=not galat_files, dry_run=dry_run,
                         data_dir=root)
+
+
+def _rows_per_file(paths: Sequence[Path], units: Sequence[_Unit]) -> dict[Path, int]:
+    """Data rows each file contributed (a Siskeudes set's rows count for each of its files)."""
+    out = {p: 0 for p in paths}
+    for u in units:
+        n = sum(len(df) for df in u.tables.values())
+        for p in u.paths:
+            out[p] = out.get(p, 0) + n
+    return out
+
+
+def _note_empty(empty_files: Iterable[Path], collectors: Mapping[Path, _Collector]) -> None:
+    for p in empty_files:
+        col = collectors[p]
+        if not any(f["aturan"] == "tidak_ada_data" for f in col.items):
+            col.add(None, None, None, None, "tidak_ada_data", "peringatan",
+                    "Berkas tidak memuat baris data (hanya judul kolom): tidak ada yang diimpor.")
+
+
+def _write_import(accepted_paths: list[Path], paths: list[Path], sha: Mapping[Path, str | None],
+                  jenis: Mapping[Path, str], copies: dict[Path, Path], applied: pd.DataFrame,
+                  running: Mapping[str, pd.DataFrame], current: Mapping[str, pd.DataFrame],
+                  new_mapping: pd.DataFrame | None, data_dir: str | os.PathLike[str] | None, root: Path,
+                  waktu: str) -> None:
+    """Archive, store, mapping and history of one import (inside the caller's transaction: one commit)."""
+    from . import history
+    from .store import save_dataset, store_exists
+
+    for p in accepted_paths:
+        if sha[p] is not None:
+            copies[p] = history.archive_raw(p, sha[p], data_dir, waktu=waktu)
+    to_save = {t: running[t] for t in TABLES if t in _DATA_TABLES and not running[t].equals(current[t])}
+    touched = set(applied["kode_desa"]) if len(applied) else set()
+    wil = _wilayah_update(current["wilayah"], touched)
+    if wil is not None:
+        to_save["wilayah"] = wil
+    if to_save or not store_exists(data_dir) and len(applied):
+        if not store_exists(data_dir):
+            for t in REQUIRED_TABLES:
+                to_save.setdefault(t, running[t] if t != "wilayah" else (wil if wil is not None else current[t]))
+        save_dataset(to_save, data_dir, meta={"simulasi": False, "sumber": "impor"})
+    if new_mapping is not None:
+        history.write_mapping(new_mapping, data_dir)
+    if len(applied):
+        id_impor = _dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        name_to_path = {p.name: p for p in paths}
+        rows = []
+        for r in applied.itertuples(index=False):
+            first = name_to_path.get(str(r.berkas).split(", ")[0])
+            rows.append({"id_impor": id_impor, "waktu": waktu, "berkas": r.berkas,
+                         "sha256": sha.get(first) if first else None,
+                         "salinan": str(copies[first].relative_to(root)) if first in copies else None,
+                         "jenis_berkas": jenis.get(first, "") if first else "", "tabel": r.tabel,
+                         "kode_desa": r.kode_desa, "tahun": r.tahun, "tindakan": r.tindakan, "baris": r.baris})
+        history.append_history(pd.DataFrame(rows), data_dir)
 
 
 # =========================================================================== parse only (dashboard)
@@ -1697,16 +1759,20 @@ def read_files(
     ctx = _check_context(kecamatan, kabupaten, tahun, kode_desa)
     collectors, units, sha, jenis = _read_all(paths, ctx, history.read_mapping(data_dir), max_bytes, max_rows)
     empty = {name: empty_frame(name) for name in _DATA_TABLES}
-    running, _logs, _units, galat_files = _merge_units(
+    running, _logs, accepted_units, galat_files = _merge_units(
         units, collectors, empty, replace=False,
         conflict_hint="Berkas lain dalam unggahan ini memuat desa dan tahun yang sama; yang pertama dipakai.")
     tables = {t: df for t, df in running.items() if len(df)}
+    rows_in = _rows_per_file(paths, accepted_units)
+    empty_files = {p for p in paths if p not in galat_files and not rows_in.get(p)}
+    _note_empty(empty_files, collectors)
     findings = _findings_frame(paths, collectors)
     file_rows = []
     for p in paths:
         f = findings[findings["berkas"] == p.name]
         file_rows.append({"berkas": p.name, "jenis": jenis.get(p, "?"), "sha256": sha.get(p),
-                          "status": "ditolak" if p in galat_files else "diterima",
+                          "status": "ditolak" if p in galat_files else (
+                              "tidak ada data" if p in empty_files else "diterima"),
                           "n_galat": int((f["tingkat"] == "galat").sum()),
                           "n_peringatan": int((f["tingkat"] == "peringatan").sum()), "laporan": ""})
     return ParsedImport(tables=tables, findings=findings, files=pd.DataFrame(file_rows, columns=list(FILE_COLUMNS)),
