@@ -32,7 +32,7 @@ from .paths import processed_dir
 from .errors import KitError
 from .schemas import REQUIRED_TABLES, TABLES, coerce, empty_frame, validate
 from .textcodes import remember_dictionary
-from .transaction import current_path, needs_recovery, place, store_lock, transaction
+from .transaction import StoreBusy, current_path, has_stale_files, needs_recovery, place, store_lock, transaction
 from .transaction import recover as _recover_commit
 
 META_FILE = "meta.json"
@@ -220,14 +220,21 @@ def load_dataset(
 def finish_interrupted_commit(data_dir: str | os.PathLike[str] | None = None) -> None:
     """Finish a commit that a crash interrupted (its journal is in the store), under the store lock.
 
-    Cheap when there is none (one ``stat``). A store that cannot be written
+    Staged files left by a crash before the journal (``*.tmp``) are removed
+    when no writer holds the lock. Cheap when there is nothing to do (a
+    ``stat`` and two folder listings). A store that cannot be written
     while a journal waits is reported rather than read half-changed.
     """
-    if not needs_recovery(data_dir):
+    journal = needs_recovery(data_dir)
+    if not journal and not has_stale_files(data_dir):
         return
     try:
-        with store_lock(data_dir):
+        # A journal must be finished before reading; stale staged files are only removed when no writer is busy.
+        with store_lock(data_dir, timeout=None if journal else 0):
             _recover_commit(data_dir)
+    except StoreBusy:
+        if journal:
+            raise
     except OSError as exc:
         raise StoreError(f"Penyimpanan data '{processed_dir(data_dir)}' memuat perubahan yang terputus dan tidak "
                          f"dapat diselesaikan ({exc}). Buka dengan izin tulis agar dipulihkan.") from exc

@@ -276,9 +276,20 @@ def recover(data_dir: str | os.PathLike[str] | None = None) -> str | None:
             stale.extend((root / sub).glob("*.tmp"))
     for p in stale:
         if p.exists():
-            p.unlink()
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                continue
             done = done or "mundur"
     return done
+
+
+def has_stale_files(data_dir: str | os.PathLike[str] | None = None) -> bool:
+    """Whether staged files of an unfinished commit (``*.tmp``) lie in ``processed/`` or ``raw/``."""
+    root = _data_dir(data_dir)
+    if (root / (JOURNAL_FILE + ".tmp")).exists():
+        return True
+    return any(next((root / sub).glob("*.tmp"), None) is not None for sub in ("processed", "raw") if (root / sub).is_dir())
 
 
 def needs_recovery(data_dir: str | os.PathLike[str] | None = None) -> bool:
