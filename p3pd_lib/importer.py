@@ -61,6 +61,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from . import safe_excel
 from . import siskeudes as sk
 from .errors import KitError, ParameterError
 from .numbers import parse_column
@@ -77,9 +78,12 @@ TINDAKAN = ("ditambah", "dilengkapi", "diganti", "tidak_berubah", "konflik")
 #: Largest file accepted (bytes) and most rows per sheet; larger inputs are refused with a message.
 MAX_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 1_000_000
+#: Largest plausible absolute value per kind of number (people/households, Rupiah, other decimals):
+#: beyond it a value is a finding (``angka_tidak_wajar``), never stored.
+PLAUSIBLE = {"count": 1e8, "rupiah": 1e14, "decimal": 1e12}
 #: Findings of one rule listed per sheet and column before the rest is only counted.
 MAX_SAMA = 100
-_READ_ONLY_FROM = 8 * 1024 * 1024  # xlsx above this size is streamed (merged cells then not reported)
+_READ_ONLY_FROM = 8 * 1024 * 1024  # xlsx above this size is streamed (merged cells then found by safe_excel)
 
 _DATA_TABLES = ("layanan", "apbdes", "status_desa", "usulan", "idm_rumusan")
 _ROW_TABLES = ("layanan", "status_desa")  # one row per desa-year: merged column by column
@@ -279,6 +283,10 @@ def _read_xlsx(path: Path, size: int, max_rows: int, problems: list[dict[str, An
     from openpyxl.utils.exceptions import InvalidFileException
     from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
+    info = safe_excel.inspect_xlsx(path)  # zip directory only: refuses a bomb before anything is expanded
+    if info.refused:
+        problems.extend(info.problems)
+        return [], "xlsx", problems
     read_only = size > _READ_ONLY_FROM
     try:
         with warnings.catch_warnings():
@@ -297,6 +305,13 @@ def _read_xlsx(path: Path, size: int, max_rows: int, problems: list[dict[str, An
     sheets: list[_Sheet] = []
     try:
         for ws in wb.worksheets:
+            state = info.states.get(ws.title) or getattr(ws, "sheet_state", "visible")
+            if state != "visible" and ws.title != INFO_SHEET:  # the template's own _info sheet is hidden by design
+                jenis = "sangat tersembunyi (very hidden)" if state == "veryHidden" else "tersembunyi (hidden)"
+                problems.append({"lembar": ws.title, "aturan": "lembar_tersembunyi", "tingkat": "peringatan",
+                                 "pesan": f"Lembar '{ws.title}' {jenis} dan TIDAK dibaca. Bila isinya memang data "
+                                          "yang akan diimpor, tampilkan lembarnya (Unhide) lalu impor ulang."})
+                continue
             max_row = ws.max_row or 0
             if max_row > max_rows:
                 problems.append({"lembar": ws.title, "aturan": "berkas_terlalu_besar", "tingkat": "galat",
@@ -321,6 +336,8 @@ def _read_xlsx(path: Path, size: int, max_rows: int, problems: list[dict[str, An
             if not read_only:
                 for rng in ws.merged_cells.ranges:
                     merged.append((rng.min_row - 1, rng.min_col - 1, rng.max_row - 1, rng.max_col - 1, rng.coord))
+            elif ws.title in info.parts:  # read-only mode does not list them: stream the sheet's XML
+                merged = safe_excel.merged_ranges(path, info.parts[ws.title])
             sheets.append(_Sheet(ws.title, rows, formulas, merged))
     except Exception as exc:
         problems.append({"aturan": "berkas_rusak", "tingkat": "galat",
@@ -551,6 +568,14 @@ def _validate(raw: pd.DataFrame, table: str, *, baris: Sequence[int], headers: M
             arr = parsed.values.to_numpy(dtype=float, na_value=np.nan)
             bad = np.zeros(n, dtype=bool)
             bad[[p.pos for p in parsed.problems if p.tingkat == "galat"]] = True
+            limit = PLAUSIBLE["count" if c.name == "tahun" else kind]
+            huge = ~bad & ~np.isfinite(arr) & ~np.isnan(arr) | (~bad & (np.abs(np.nan_to_num(arr)) > limit))
+            for pos in np.flatnonzero(huge):
+                add(pos, c.name, vals[pos], "angka_tidak_wajar", "galat",
+                    f"Nilai {_show(vals[pos])} jauh di luar batas wajar kolom '{c.label}' (lebih dari "
+                    f"{limit:,.0f}); periksa digit yang berlebih.".replace(",", "."))
+            arr[huge] = np.nan
+            bad |= huge
             missing = np.isnan(arr) & ~bad
             if not c.nullable:
                 for pos in np.flatnonzero(missing):
@@ -1359,6 +1384,7 @@ def write_findings_report(findings: pd.DataFrame, input_path: str | os.PathLike[
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
                 table.to_excel(xw, sheet_name="Temuan", index=False)
                 ws = xw.sheets["Temuan"]
+                safe_excel.protect_text_cells([ws])  # a cell value quoted in a finding may start with "="
                 for letter, width in zip("ABCDEFGH", (24, 16, 8, 24, 20, 26, 12, 90)):
                     ws.column_dimensions[letter].width = width
                 ws.freeze_panes = "A2"
