@@ -202,20 +202,26 @@ def parse_rumusan(obj: object, *, kode_desa: str | None = None, tahun: int | Non
                 pending = []
                 last_dim = sub
             continue
-        if no is None or not no.is_integer() or no < 1:
+        if no is None or not no.is_integer() or not 1 <= no <= 999:
             found.append(_finding("baris_tidak_sah", "peringatan", f"Baris '{label}' tanpa nomor indikator yang sah; "
                                   "dilewati.", kolom="NO", nilai=r.get("NO"), baris=i))
             continue
         skor = _number(r.get("SKOR"))
-        if skor is not None and (not skor.is_integer() or not 0 <= skor <= 5):
+        unreadable = skor is None and _text(r.get("SKOR")) is not None
+        if unreadable or skor is not None and (not skor.is_integer() or not 0 <= skor <= 5):
             found.append(_finding("skor_tidak_sah", "peringatan", f"Skor indikator {int(no)} ({label}) harus bilangan "
                                   "bulat 0–5; dikosongkan.", kolom="SKOR", nilai=r.get("SKOR"), baris=i))
             skor = None
+        nilai = _number(r.get("NILAI"))
+        if nilai is not None and abs(nilai) > 1:
+            found.append(_finding("angka_tidak_wajar", "peringatan", f"NILAI indikator {int(no)} ({nilai:g}) bukan "
+                                  "tambahan indeks 0–1; dikosongkan.", kolom="NILAI", nilai=r.get("NILAI"), baris=i))
+            nilai = None
         pel = "; ".join(f"{lab}: {_text(r.get(key))}" for key, lab in PELAKSANA if _text(r.get(key)))
         records.append({"kode_desa": kode, "tahun": t_int, "no": int(no), "indikator": label or f"Indikator {int(no)}",
                         "dimensi": None, "skor": None if skor is None else int(skor),
                         "keterangan": _text(r.get("KETERANGAN")), "kegiatan": _text(r.get("KEGIATAN")),
-                        "nilai": _number(r.get("NILAI")), "pelaksana": pel or None, "_baris": i})
+                        "nilai": nilai, "pelaksana": pel or None, "_baris": i})
         pending.append(len(records) - 1)
     if pending and last_dim is not None and len(pending) < len(records):
         # Indicators after the last dimension row: the service closes IKL before IDM; keep them unassigned.

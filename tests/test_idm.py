@@ -152,6 +152,19 @@ def test_not_a_rumusan_and_bad_scores():
     assert pd.isna(p.rows.loc[p.rows["no"] == 2, "skor"].iloc[0])
 
 
+def test_absurd_json_numbers_are_findings():
+    obj = rumusan()
+    rows = obj["mapData"]["ROW"]
+    rows[0]["NILAI"] = 1e308
+    rows[1]["SKOR"] = float("inf")
+    rows.insert(2, {"NO": 1e23, "INDIKATOR": "Skor Palsu", "SKOR": 3})
+    p = idm.parse_rumusan(obj)
+    rules = {f["aturan"] for f in p.findings}
+    assert {"angka_tidak_wajar", "baris_tidak_sah", "skor_tidak_sah"} <= rules
+    assert pd.isna(p.rows.loc[p.rows["no"] == 1, "nilai"].iloc[0]) and pd.isna(p.rows.loc[p.rows["no"] == 2, "skor"].iloc[0])
+    assert "Skor Palsu" not in set(p.rows["indikator"])
+
+
 def test_list_header_tolerates_variants():
     assert idm.find_list_header([["x"], ["No", "Kode Desa", "Nama Desa", "IKS", "IKE", "IKL", "IDM"]])[0] == 1
     assert idm.find_list_header([["KODE DESA", "DESA", "IKS", "IKE"]]) is None
