@@ -86,6 +86,15 @@ def _number(v: object) -> float | None:
     return f if math.isfinite(f) else None
 
 
+def _show_num(x: float) -> str:
+    return f"{x:g}".replace(".", ",")
+
+
+def _id(x: float) -> str:
+    """A 0–1 index in Indonesian notation (comma decimals, four places)."""
+    return f"{x:.4f}".replace(".", ",")
+
+
 def kode_desa_dotted(v: object) -> str | None:
     """The dotted desa code of a 10-digit code written in any usual way (``3307032005``, ``33.07.03.2005``).
 
@@ -214,7 +223,7 @@ def parse_rumusan(obj: object, *, kode_desa: str | None = None, tahun: int | Non
             skor = None
         nilai = _number(r.get("NILAI"))
         if nilai is not None and abs(nilai) > 1:
-            found.append(_finding("angka_tidak_wajar", "peringatan", f"NILAI indikator {int(no)} ({nilai:g}) bukan "
+            found.append(_finding("angka_tidak_wajar", "peringatan", f"NILAI indikator {int(no)} ({_show_num(nilai)}) bukan "
                                   "tambahan indeks 0–1; dikosongkan.", kolom="NILAI", nilai=r.get("NILAI"), baris=i))
             nilai = None
         pel = "; ".join(f"{lab}: {_text(r.get(key))}" for key, lab in PELAKSANA if _text(r.get(key)))
@@ -250,13 +259,13 @@ def parse_rumusan(obj: object, *, kode_desa: str | None = None, tahun: int | Non
         stated = _number(raw)
         if key in computed and stated is not None and abs(stated - computed[key]) > TOLERANSI:
             found.append(_finding("subtotal_berbeda", "peringatan",
-                                  f"{key} tertulis {stated:.4f}, tetapi dari skor indikatornya {computed[key]:.4f}.",
+                                  f"{key} tertulis {_id(stated)}, tetapi dari skor indikatornya {_id(computed[key])}.",
                                   kolom="SKOR", nilai=raw, baris=i))
     skor_ini = _number(summ.get("SKOR_SAAT_INI"))
     idm_value = computed.get("IDM", _number(subtotals.get("IDM", (None, 0))[0]))
     if skor_ini is not None and idm_value is not None and abs(skor_ini - idm_value) > TOLERANSI:
-        found.append(_finding("subtotal_berbeda", "peringatan", f"SKOR_SAAT_INI tertulis {skor_ini:.4f}, tetapi IDM dari "
-                              f"indikatornya {idm_value:.4f}.", kolom="SUMMARIES.SKOR_SAAT_INI", nilai=skor_ini))
+        found.append(_finding("subtotal_berbeda", "peringatan", f"SKOR_SAAT_INI tertulis {_id(skor_ini)}, tetapi IDM dari "
+                              f"indikatornya {_id(idm_value)}.", kolom="SUMMARIES.SKOR_SAAT_INI", nilai=skor_ini))
     status_stated = [(_text(summ.get("STATUS")), "SUMMARIES.STATUS", None)]
     if "STATUS" in subtotals:
         status_stated.append((_text(subtotals["STATUS"][0]), "SKOR", subtotals["STATUS"][1]))
@@ -266,7 +275,7 @@ def parse_rumusan(obj: object, *, kode_desa: str | None = None, tahun: int | Non
         for stated, kolom, i in status_stated:
             if stated and isinstance(expect, str) and stated.lower().replace(" ", "") != expect.lower().replace(" ", ""):
                 found.append(_finding("status_berbeda", "peringatan", f"Status tertulis '{stated}', tetapi nilai IDM "
-                                      f"{basis:.4f} berstatus '{expect}'.", kolom=kolom, nilai=stated, baris=i))
+                                      f"{_id(basis)} berstatus '{expect}'.", kolom=kolom, nilai=stated, baris=i))
     ringkasan = {k: summ.get(k) for k in ("SKOR_SAAT_INI", "STATUS", "TARGET_STATUS", "SKOR_MINIMAL", "PENAMBAHAN",
                                           "TAHUN") if k in summ}
     return Rumusan(kode, t_int, frame, ringkasan, found)

@@ -142,7 +142,7 @@ def test_subtotal_disagreements_are_findings_not_rejections():
     assert all(f["tingkat"] == "peringatan" for f in p.findings)
     assert len(p.rows) == len(INDICATORS)
     iks = [f for f in p.findings if f["aturan"] == "subtotal_berbeda"][0]
-    assert "0.9000" in iks["pesan"] and iks["baris"] == 7  # the IKS row follows the six IKS indicators
+    assert "0,9000" in iks["pesan"] and iks["baris"] == 7  # the IKS row follows the six IKS indicators
 
 
 def test_not_a_rumusan_and_bad_scores():
