@@ -1331,7 +1331,7 @@ def _read_all(
     rest: list[Path] = []
     try:
         for p in paths:
-            if not p.is_file():
+            if not p.is_file() or p.suffix.lower() == ".zip":  # folders and zipped exports: _read_units
                 rest.append(p)
                 continue
             if _is_json(p):

@@ -264,7 +264,11 @@ def recover(data_dir: str | os.PathLike[str] | None = None) -> str | None:
     journal = root / JOURNAL_FILE
     done: str | None = None
     if journal.exists():
-        pairs = json.loads(journal.read_text(encoding="utf-8"))["pindah"]
+        try:
+            pairs = json.loads(journal.read_text(encoding="utf-8"))["pindah"]
+        except (ValueError, KeyError, TypeError) as exc:  # never written half (renamed into place), but say so
+            raise KitError(f"Jurnal perubahan '{journal}' tidak dapat dibaca ({exc}); penyimpanan tidak diubah. "
+                           "Pulihkan folder data dari cadangan atau hubungi pengelola kit.") from None
         for tmp, final in pairs:
             if (root / tmp).exists():
                 os.replace(root / tmp, root / final)
