@@ -311,7 +311,7 @@ def find_list_header(rows: Sequence[Sequence[object]], max_scan: int = 30) -> tu
     ...                                            "STATUS IDM"]])
     (2, {1: 'kode_desa', 2: 'nama_desa', 3: 'iks', 4: 'ike', 5: 'ikl', 6: 'idm', 7: 'status_idm'})
     """
-    for h, row in enumerate(rows[:max_scan]):
+    def fields(row: Sequence[object]) -> dict[int, str]:
         cmap: dict[int, str] = {}
         for j, v in enumerate(row):
             n = _norm(v)
@@ -319,9 +319,24 @@ def find_list_header(rows: Sequence[Sequence[object]], max_scan: int = 30) -> tu
                 if n in names and fld not in cmap.values():
                     cmap[j] = fld
                     break
+        return cmap
+
+    def complete(cmap: dict[int, str]) -> bool:
         have = set(cmap.values())
-        if {"kode_desa", "iks", "ike", "ikl"} <= have and have & {"idm", "status_idm"}:
+        return {"kode_desa", "iks", "ike", "ikl"} <= have and bool(have & {"idm", "status_idm"})
+
+    for h, row in enumerate(rows[:max_scan]):
+        cmap = fields(row)
+        if complete(cmap):
             return h, cmap
+        if h and cmap:  # a two-row header ("KODE DESA" merged over two rows, "IKS" under "INDEKS")
+            above = rows[h - 1]
+            width = max(len(row), len(above))
+            both = [row[j] if j < len(row) and row[j] not in (None, "") else (above[j] if j < len(above) else None)
+                    for j in range(width)]
+            cmap = fields(both)
+            if complete(cmap):
+                return h, cmap
     return None
 
 

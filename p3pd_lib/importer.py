@@ -1263,7 +1263,14 @@ def _idm_list_unit(path: Path, sheet: _Sheet, found: tuple[int, dict[int, str]],
     unit = _Unit([path], "daftar IDM resmi")
     lembar = sheet.name
     h, cmap = found
-    header = sheet.rows[h]
+    header = [v if not _empty(v) else (sheet.rows[h - 1][j] if h and j < len(sheet.rows[h - 1]) else v)
+              for j, v in enumerate(sheet.rows[h])]  # a two-row header names some columns in the row above
+    used = {j for j, n in cmap.items() if n != "nama_desa"}
+    for r0, c0, r1, c1, coord in sheet.merged:
+        if r1 > h and any(c0 <= j <= c1 for j in used):
+            col.add(lembar, r0 + 1, None, coord, "sel_digabung", "peringatan",
+                    f"Sel {coord} digabung (merge) pada kolom data; hanya sel pertamanya yang berisi nilai. Pisahkan "
+                    "gabungan sel (Unmerge) bila baris lain kehilangan nilainya.")
     tahun = idm.list_year(sheet.rows, h)
     if ctx.tahun is not None and tahun is not None and tahun != ctx.tahun and "tahun" not in cmap.values():
         col.add(lembar, None, "judul", tahun, "tahun_tidak_sesuai", "galat",
@@ -1312,7 +1319,8 @@ def _idm_list_unit(path: Path, sheet: _Sheet, found: tuple[int, dict[int, str]],
     frame = _validate(pd.DataFrame(records, dtype=object), "status_desa", baris=baris, headers=headers,
                       formulas={(row_pos[r], cmap[j]) for r, j in sheet.formulas
                                 if r in row_pos and j in cmap and cmap[j] != "nama_desa"},
-                      lembar=lembar, col=col, ctx=dc_replace(ctx, tahun=None), names=names)
+                      lembar=lembar, col=col, ctx=ctx if "tahun" in cmap.values() else dc_replace(ctx, tahun=None),
+                      names=names)
     _check_duplicates(frame, "status_desa", col, headers)
     unit.tables["status_desa"] = frame
     return unit

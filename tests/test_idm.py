@@ -168,6 +168,10 @@ def test_absurd_json_numbers_are_findings():
 def test_list_header_tolerates_variants():
     assert idm.find_list_header([["x"], ["No", "Kode Desa", "Nama Desa", "IKS", "IKE", "IKL", "IDM"]])[0] == 1
     assert idm.find_list_header([["KODE DESA", "DESA", "IKS", "IKE"]]) is None
+    two_rows = [["NO", "KODE DESA/KEL", "DESA", "INDEKS", None, None, "IDM 2023", "STATUS"],
+                [None, None, None, "IKS", "IKE", "IKL", None, None]]
+    assert idm.find_list_header(two_rows) == (1, {1: "kode_desa", 2: "nama_desa", 3: "iks", 4: "ike", 5: "ikl",
+                                                  6: "idm", 7: "status_idm"})
 
 
 # --------------------------------------------------------------------------- import
@@ -272,3 +276,25 @@ def test_sector_map_is_checked(tmp_path):
     with pytest.raises(ParameterError, match="XYZ"):
         idm.load_sector_map(bad)
     assert idm.load_sector_map()["alasan"].str.len().gt(10).all()
+
+
+def test_list_with_two_row_header_and_merged_title_imports(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["DAFTAR STATUS IDM TAHUN 2023"])
+    ws.merge_cells("A1:H1")
+    ws.append(["NO", "PROVINSI", "KODE DESA", "NAMA DESA", "INDEKS", None, None, "NILAI IDM"])
+    ws.append([None, None, None, None, "IKS", "IKE", "IKL", None])
+    ws.merge_cells("C2:C3")
+    ws.merge_cells("E2:G2")
+    ws.append([1, "JAWA TENGAH", "33.07.03.2001", "Bogoran", "0,7543", "0,6", "0,5333", "0,6292"])
+    ws.append([2, None, "3307032002", "Karangsari", 0.8, 0.7, 0.9, 0.8])
+    ws.merge_cells("B4:B5")  # province merged down the data rows: not a column the import uses
+    f = tmp_path / "idm2023.xlsx"
+    wb.save(f)
+    res = read_files([f])
+    assert res.accepted, res.findings
+    s = res.tables["status_desa"].set_index("kode_desa")
+    assert s.loc["33.07.03.2001", "iks"] == pytest.approx(0.7543) and int(s.loc["33.07.03.2002", "tahun"]) == 2023
+    assert s["status_idm"].isna().all()  # no status column in this list: the kit computes its own
+    assert "sel_digabung" not in set(res.findings["aturan"])
