@@ -197,8 +197,11 @@ def text_cell(cell: Any, value: object = None) -> Any:
 def protect_text_cells(worksheets: Iterable[Any]) -> None:
     """Guard every text cell of sheets written by pandas (``to_excel`` turns ``"=..."`` into formulas)."""
     for ws in worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                v = cell.value
-                if isinstance(v, str) and (cell.data_type == "f" or v.startswith(FORMULA_START)):
-                    text_cell(cell)
+        # openpyxl 3.1: ``_cells`` holds the cells that exist; the public ``iter_rows`` would create (and then
+        # write) an empty cell for every gap of the used rectangle.
+        cells = getattr(ws, "_cells", None)
+        found = cells.values() if isinstance(cells, dict) else (c for row in ws.iter_rows() for c in row)
+        for cell in found:
+            v = cell.value
+            if type(v) is str and v and (v[0] in FORMULA_START or cell.data_type == "f"):
+                text_cell(cell)

@@ -217,16 +217,16 @@ def load_dataset(
     return Dataset(**tables, meta=read_meta(data_dir))
 
 
-def finish_interrupted_commit(data_dir: str | os.PathLike[str] | None = None) -> None:
+def finish_interrupted_commit(data_dir: str | os.PathLike[str] | None = None, *, clean: bool = True) -> None:
     """Finish a commit that a crash interrupted (its journal is in the store), under the store lock.
 
     Staged files left by a crash before the journal (``*.tmp``) are removed
-    when no writer holds the lock. Cheap when there is nothing to do (a
+    when no writer holds the lock (``clean``; they never affect a read). Cheap when there is nothing to do (a
     ``stat`` and two folder listings). A store that cannot be written
     while a journal waits is reported rather than read half-changed.
     """
     journal = needs_recovery(data_dir)
-    if not journal and not has_stale_files(data_dir):
+    if not journal and not (clean and has_stale_files(data_dir)):
         return
     try:
         # A journal must be finished before reading; stale staged files are only removed when no writer is busy.
@@ -385,6 +385,7 @@ def load_table(
     """
     if name not in TABLES:
         raise ValueError(f"Tabel '{name}' tidak dikenal.")
+    finish_interrupted_commit(data_dir, clean=False)
     if not store_exists(data_dir):
         raise StoreError(
             f"Data belum tersedia di '{processed_dir(data_dir)}'. Jalankan 'p3pd demo-data' untuk data simulasi, "

@@ -175,3 +175,14 @@ def test_read_only_disk_while_writing_tables(base, monkeypatch):
     with pytest.raises(StoreReadOnly):
         import_files([b], data, write_reports=False)
     assert tree_hash(data) == before
+
+
+def test_partial_reads_finish_an_interrupted_commit_first(base):
+    from p3pd_lib.store import load_table
+
+    data, b = base
+    run_import([b], data, P3PD_HENTI_DI="jurnal").communicate(timeout=120)
+    assert (data / JOURNAL_FILE).exists()
+    assert set(load_table("layanan", data, columns=["kode_desa"])["kode_desa"]) == {DESA1, DESA2}
+    assert not (data / JOURNAL_FILE).exists()
+    assert_consistent(data)
