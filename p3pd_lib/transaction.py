@@ -211,10 +211,12 @@ def transaction(data_dir: str | os.PathLike[str] | None = None, *, lock: bool = 
     Nested use joins the outer transaction.
     """
     outer = _ACTIVE.get()
+    root = _data_dir(data_dir)
     if outer is not None:
+        if outer.root != root:
+            raise RuntimeError(f"Transaksi untuk '{outer.root}' masih terbuka; '{root}' tidak dapat ditulis di dalamnya.")
         yield outer
         return
-    root = _data_dir(data_dir)
     cm = store_lock(data_dir) if lock else _nothing()
     with cm:
         recover(data_dir)
