@@ -65,6 +65,11 @@ def _finding(aturan: str, tingkat: str, pesan: str, *, kolom: str | None = None,
             "pesan": pesan}
 
 
+def _row_finding(aturan: str, tingkat: str, pesan: str, i: int, **kw: Any) -> dict[str, Any]:
+    """A finding on the ``i``-th (1-based) entry of a rumusan's ``mapData.ROW``."""
+    return _finding(aturan, tingkat, pesan, baris=i, lembar="mapData.ROW", **kw)
+
+
 def _text(v: object) -> str | None:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
@@ -198,7 +203,7 @@ def parse_rumusan(obj: object, *, kode_desa: str | None = None, tahun: int | Non
     last_dim: str | None = None
     for i, r in enumerate(data.get("ROW") or [], start=1):
         if not isinstance(r, Mapping):
-            found.append(_finding("baris_tidak_sah", "peringatan", "Baris ROW bukan objek; dilewati.", baris=i))
+            found.append(_row_finding("baris_tidak_sah", "peringatan", "Baris ROW bukan objek; dilewati.", i))
             continue
         label = _text(r.get("INDIKATOR")) or ""
         no = _number(r.get("NO"))
@@ -212,19 +217,22 @@ def parse_rumusan(obj: object, *, kode_desa: str | None = None, tahun: int | Non
                 last_dim = sub
             continue
         if no is None or not no.is_integer() or not 1 <= no <= 999:
-            found.append(_finding("baris_tidak_sah", "peringatan", f"Baris '{label}' tanpa nomor indikator yang sah; "
-                                  "dilewati.", kolom="NO", nilai=r.get("NO"), baris=i))
+            found.append(_row_finding("baris_tidak_sah", "peringatan",
+                                      f"Baris '{label}' tanpa nomor indikator yang sah; dilewati.", i,
+                                      kolom="NO", nilai=r.get("NO")))
             continue
         skor = _number(r.get("SKOR"))
         unreadable = skor is None and _text(r.get("SKOR")) is not None
         if unreadable or skor is not None and (not skor.is_integer() or not 0 <= skor <= 5):
-            found.append(_finding("skor_tidak_sah", "peringatan", f"Skor indikator {int(no)} ({label}) harus bilangan "
-                                  "bulat 0–5; dikosongkan.", kolom="SKOR", nilai=r.get("SKOR"), baris=i))
+            found.append(_row_finding("skor_tidak_sah", "peringatan",
+                                      f"Skor indikator {int(no)} ({label}) harus bilangan bulat 0–5; dikosongkan.", i,
+                                      kolom="SKOR", nilai=r.get("SKOR")))
             skor = None
         nilai = _number(r.get("NILAI"))
         if nilai is not None and abs(nilai) > 1:
-            found.append(_finding("angka_tidak_wajar", "peringatan", f"NILAI indikator {int(no)} ({_show_num(nilai)}) bukan "
-                                  "tambahan indeks 0–1; dikosongkan.", kolom="NILAI", nilai=r.get("NILAI"), baris=i))
+            found.append(_row_finding("angka_tidak_wajar", "peringatan",
+                                      f"NILAI indikator {int(no)} ({_show_num(nilai)}) bukan tambahan indeks 0–1; "
+                                      "dikosongkan.", i, kolom="NILAI", nilai=r.get("NILAI")))
             nilai = None
         pel = "; ".join(f"{lab}: {_text(r.get(key))}" for key, lab in PELAKSANA if _text(r.get(key)))
         records.append({"kode_desa": kode, "tahun": t_int, "no": int(no), "indikator": label or f"Indikator {int(no)}",
@@ -241,8 +249,9 @@ def parse_rumusan(obj: object, *, kode_desa: str | None = None, tahun: int | Non
     frame = pd.DataFrame(records, columns=[*empty_frame("idm_rumusan").columns, "_baris"])
     dup = frame["no"].duplicated(keep="first")
     for r in frame[dup].itertuples():
-        found.append(_finding("duplikat", "peringatan", f"Indikator nomor {r.no} muncul lebih dari sekali; yang pertama "
-                              "dipakai.", kolom="NO", nilai=r.no, baris=r._baris))
+        found.append(_row_finding("duplikat", "peringatan",
+                                  f"Indikator nomor {r.no} muncul lebih dari sekali; yang pertama dipakai.", r._baris,
+                                  kolom="NO", nilai=r.no))
     frame = frame[~dup].reset_index(drop=True)
 
     # --- subtotals checked against the indicators (never a reason to reject)
@@ -258,9 +267,9 @@ def parse_rumusan(obj: object, *, kode_desa: str | None = None, tahun: int | Non
             continue
         stated = _number(raw)
         if key in computed and stated is not None and abs(stated - computed[key]) > TOLERANSI:
-            found.append(_finding("subtotal_berbeda", "peringatan",
-                                  f"{key} tertulis {_id(stated)}, tetapi dari skor indikatornya {_id(computed[key])}.",
-                                  kolom="SKOR", nilai=raw, baris=i))
+            found.append(_row_finding("subtotal_berbeda", "peringatan",
+                                      f"{key} tertulis {_id(stated)}, tetapi dari skor indikatornya "
+                                      f"{_id(computed[key])}.", i, kolom="SKOR", nilai=raw))
     skor_ini = _number(summ.get("SKOR_SAAT_INI"))
     idm_value = computed.get("IDM", _number(subtotals.get("IDM", (None, 0))[0]))
     if skor_ini is not None and idm_value is not None and abs(skor_ini - idm_value) > TOLERANSI:
@@ -274,8 +283,10 @@ def parse_rumusan(obj: object, *, kode_desa: str | None = None, tahun: int | Non
         expect = idm_status([basis]).iloc[0]
         for stated, kolom, i in status_stated:
             if stated and isinstance(expect, str) and stated.lower().replace(" ", "") != expect.lower().replace(" ", ""):
-                found.append(_finding("status_berbeda", "peringatan", f"Status tertulis '{stated}', tetapi nilai IDM "
-                                      f"{_id(basis)} berstatus '{expect}'.", kolom=kolom, nilai=stated, baris=i))
+                pesan = f"Status tertulis '{stated}', tetapi nilai IDM {_id(basis)} berstatus '{expect}'."
+                found.append(_row_finding("status_berbeda", "peringatan", pesan, i, kolom=kolom, nilai=stated)
+                             if i is not None else _finding("status_berbeda", "peringatan", pesan, kolom=kolom,
+                                                            nilai=stated))
     ringkasan = {k: summ.get(k) for k in ("SKOR_SAAT_INI", "STATUS", "TARGET_STATUS", "SKOR_MINIMAL", "PENAMBAHAN",
                                           "TAHUN") if k in summ}
     return Rumusan(kode, t_int, frame, ringkasan, found)

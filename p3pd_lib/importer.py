@@ -102,7 +102,8 @@ class ImportResult:
 
     ``findings``: :data:`FINDING_COLUMNS`; ``files``: one row per input
     (:data:`FILE_COLUMNS`; ``status`` is ``diterima``, ``ditolak``,
-    ``diperiksa`` or ``tidak ada data`` for a file without data rows, e.g. only a header); ``changes``: one row per table, desa and year touched
+    ``diperiksa``, or ``tidak ada data`` for a file without data rows, e.g.
+    only a header); ``changes``: one row per table, desa and year touched
     (:data:`CHANGE_COLUMNS`; ``tindakan`` in :data:`TINDAKAN`); ``accepted``:
     no file was rejected; ``dry_run``: nothing was written to the data store.
     """
@@ -569,7 +570,8 @@ def _validate(raw: pd.DataFrame, table: str, *, baris: Sequence[int], headers: M
             bad = np.zeros(n, dtype=bool)
             bad[[p.pos for p in parsed.problems if p.tingkat == "galat"]] = True
             limit = PLAUSIBLE["count" if c.name == "tahun" else kind]
-            huge = ~bad & ~np.isfinite(arr) & ~np.isnan(arr) | (~bad & (np.abs(np.nan_to_num(arr)) > limit))
+            with np.errstate(invalid="ignore"):
+                huge = ~bad & ~np.isnan(arr) & (np.abs(arr) > limit)  # also ±inf
             for pos in np.flatnonzero(huge):
                 add(pos, c.name, vals[pos], "angka_tidak_wajar", "galat",
                     f"Nilai {_show(vals[pos])} jauh di luar batas wajar kolom '{c.label}' (lebih dari "
@@ -1244,7 +1246,7 @@ def _rumusan_unit(path: Path, col: _Collector, ctx: _Context, max_bytes: int) ->
         return unit
     m = re.search(r"(?<!\d)(\d{10})(?!\d)", path.stem)
     p = idm.parse_rumusan(obj, kode_desa=ctx.kode_desa or (m.group(1) if m else None), tahun=ctx.tahun)
-    col.extend(p.findings, "ROW")
+    col.extend(p.findings)
     if p.rows.empty or any(f["tingkat"] == "galat" for f in p.findings):
         return unit
     bad = _official_desa(p.kode_desa, ctx)
