@@ -114,6 +114,7 @@ class Transaction:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.staged: dict[Path, Path] = {}
+        self.journaled = False  # from here on the commit is finished by recover(), never undone
 
     def current(self, final: Path) -> Path:
         """The staged version of ``final`` when there is one (reads inside a transaction see its writes)."""
@@ -132,6 +133,7 @@ class Transaction:
         jtmp.write_text(json.dumps({"pindah": pairs}, ensure_ascii=False), encoding="utf-8")
         _fsync(jtmp)
         os.replace(jtmp, journal)
+        self.journaled = True
         _fsync_dir(self.root)
         checkpoint("jurnal")
         for i, (final, tmp) in enumerate(self.staged.items()):
@@ -145,6 +147,8 @@ class Transaction:
         self.staged.clear()
 
     def rollback(self) -> None:
+        if self.journaled:  # a failure after the journal: the next start rolls forward
+            return
         for tmp in self.staged.values():
             tmp.unlink(missing_ok=True)
         self.staged.clear()

@@ -186,3 +186,25 @@ def test_partial_reads_finish_an_interrupted_commit_first(base):
     assert set(load_table("layanan", data, columns=["kode_desa"])["kode_desa"]) == {DESA1, DESA2}
     assert not (data / JOURNAL_FILE).exists()
     assert_consistent(data)
+
+
+def test_failure_after_the_journal_is_rolled_forward_not_undone(base, monkeypatch):
+    from p3pd_lib import transaction
+
+    data, b = base
+    real = transaction.os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append(dst)
+        if str(dst).endswith(".parquet") and len([c for c in calls if str(c).endswith(".parquet")]) == 1:
+            raise OSError(5, "Input/output error", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(transaction.os, "replace", flaky)
+    with pytest.raises(OSError):
+        import_files([b], data, write_reports=False)
+    monkeypatch.setattr(transaction.os, "replace", real)
+    assert (data / JOURNAL_FILE).exists()
+    assert DESA2 in set(load_dataset(data).layanan["kode_desa"])  # the next start finishes the commit
+    assert_consistent(data)
