@@ -11,7 +11,10 @@ only validates). Accepted inputs, recognised by their content (not their name):
   ``Ta_Kegiatan``, ``Ta_JurnalUmumRinci``, ``Ta_JurnalUmum``, ``Ref_Desa``,
   ``Ref_Kecamatan``, ``Ref_Rek4``; the tables given in one call form one
   submission (see :mod:`p3pd_lib.siskeudes`);
-- the Siskeudes "Penjabaran APBDes" report saved as Excel or CSV.
+- the Siskeudes "Penjabaran APBDes" report saved as Excel or CSV;
+- Kemendesa's IDM files (:mod:`p3pd_lib.idm`): the yearly list ("IDM tahun …
+  hasil pemutakhiran", Excel or CSV) into ``status_desa``, and the per-desa
+  rumusan JSON (a folder of them is expanded) into ``idm_rumusan``.
 
 **Validation.** Every finding names the file, sheet, row (as Excel shows it,
 1-based, header included), column (the header as written in the file), the
@@ -25,7 +28,13 @@ by one line counting the rest.
 (content-addressed, with a manifest) *before* the store changes; the store is
 then written with :func:`p3pd_lib.store.save_dataset` (validated first,
 written aside, then renamed). A rejected file, a dry run and a repeated import
-change nothing in the data folder.
+change nothing in the data folder. An import holds the store's lock from
+reading the store to its commit, and archive, tables, mapping and history are
+one commit (:mod:`p3pd_lib.transaction`): a second import waits or is told
+the store is busy, a crash is finished or undone on the next start, a
+read-only store is refused with a message. Workbooks are inspected before
+they are opened (:mod:`p3pd_lib.safe_excel`): oversized expansions are
+refused, hidden sheets reported and not read.
 
 **Newer submissions.** ``layanan`` and ``status_desa`` are merged per desa and
 year, column by column: a value for an empty cell is added (``dilengkapi``);
