@@ -298,3 +298,16 @@ def test_list_with_two_row_header_and_merged_title_imports(tmp_path):
     assert s.loc["33.07.03.2001", "iks"] == pytest.approx(0.7543) and int(s.loc["33.07.03.2002", "tahun"]) == 2023
     assert s["status_idm"].isna().all()  # no status column in this list: the kit computes its own
     assert "sel_digabung" not in set(res.findings["aturan"])
+
+
+def test_list_as_csv_with_indonesian_decimals(tmp_path):
+    f = tmp_path / "idm_2024.csv"
+    f.write_text("DAFTAR IDM TAHUN 2024;;;;;;\n"
+                 "NO;KODE_DESA;NAMA_DESA;IKS;IKE;IKL;IDM;STATUS\n"
+                 "1;3307032001;Bogoran;0,7543;0,6000;0,5333;0,6292;Berkembang\n"
+                 "2;3307032002;Karangsari;0,8;0,7;0,9;0,8;sangat tertinggal\n", encoding="utf-8")
+    res = read_files([f])
+    assert res.accepted, res.findings
+    s = res.tables["status_desa"].set_index("kode_desa")
+    assert s.loc["33.07.03.2001", "idm"] == pytest.approx(0.6292)
+    assert s.loc["33.07.03.2002", "status_idm"] == "Sangat Tertinggal"
