@@ -203,7 +203,6 @@ def _add_import_scope(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kabupaten", default=None, help="kode kabupaten/kota berkas Siskeudes (pencocokan nama desa)")
     p.add_argument("--tahun", type=int, default=None, help="tahun anggaran yang diharapkan")
     p.add_argument("--desa", default=None, help="kode desa laporan Penjabaran APBDes (bila judulnya tidak jelas)")
-    p.add_argument("--tanpa-laporan", action="store_true", help="jangan tulis laporan temuan (.temuan.xlsx/.html)")
     _add_data_dir(p)
 
 
@@ -213,7 +212,10 @@ def _print_import(result) -> int:  # noqa: ANN001 - ImportResult, imported lazil
 
     shown = result.findings.head(40)
     if len(shown):
-        print("\nTemuan (paling banyak 40 ditampilkan; selengkapnya di laporan):")
+        written = result.files["laporan"].fillna("").astype(str).str.len().gt(0).any()
+        more = "selengkapnya di laporan" if written else (
+            "laporan lengkap: ulangi dengan --tulis-laporan" if result.dry_run else "laporan tidak ditulis")
+        print(f"\nTemuan (paling banyak 40 ditampilkan; {more}):")
         for r in shown.itertuples(index=False):
             baris = None if pd.isna(r.baris) else f"baris {int(r.baris)}"
             where = ", ".join(str(x) for x in (r.lembar, baris, r.kolom) if x is not None and not pd.isna(x))
@@ -225,6 +227,7 @@ def _print_import(result) -> int:  # noqa: ANN001 - ImportResult, imported lazil
 def _register_impor(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("impor", help="periksa lalu simpan berkas data ke penyimpanan (berkas dengan galat ditolak)")
     _add_import_scope(p)
+    p.add_argument("--tanpa-laporan", action="store_true", help="jangan tulis laporan temuan (.temuan.xlsx/.html)")
     p.add_argument("--ganti", action="store_true",
                    help="kiriman baru menggantikan data lama desa dan tahun yang sama (bila tidak: dilaporkan konflik)")
     p.set_defaults(handler=_impor)
@@ -241,8 +244,11 @@ def _impor(args: argparse.Namespace) -> int:
 
 @command
 def _register_periksa(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("periksa", help="periksa berkas data tanpa menyimpan apa pun")
+    p = sub.add_parser("periksa", help="periksa berkas data tanpa menyimpan atau menulis apa pun")
     _add_import_scope(p)
+    p.add_argument("--tulis-laporan", action="store_true",
+                   help="tulis juga laporan temuan (.temuan.xlsx/.html) di samping setiap berkas yang bertemuan")
+    p.add_argument("--tanpa-laporan", action="store_true", help=argparse.SUPPRESS)  # old option: now the default
     p.set_defaults(handler=_periksa)
 
 
@@ -250,7 +256,7 @@ def _periksa(args: argparse.Namespace) -> int:
     from .importer import check_files
 
     result = check_files(args.berkas, args.data_dir, kecamatan=args.kecamatan, kabupaten=args.kabupaten,
-                         tahun=args.tahun, kode_desa=args.desa, write_reports=not args.tanpa_laporan)
+                         tahun=args.tahun, kode_desa=args.desa, write_reports=args.tulis_laporan)
     return _print_import(result)
 
 

@@ -25,6 +25,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .safe_excel import protect_text_cells
+
 FILL_KELAS = {
     "hijau": PatternFill("solid", fgColor="2E7D32"),
     "kuning": PatternFill("solid", fgColor="F9A825"),
@@ -497,6 +499,7 @@ def kecamatan_workbook(view: Any, parameter: Mapping[str, Any] | None = None) ->
     parts = _evaluation_parts(view)
     for d in view.desa.sort_values("kode_desa").itertuples(index=False):
         _evaluation_sheet(wb, view, str(d.kode_desa), str(d.nama_desa), str(getattr(d, "jenis", "desa")), parts)
+    protect_text_cells(wb.worksheets)  # text such as "=..." or "-..." from the data stays text
     return wb
 
 

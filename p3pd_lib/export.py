@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ParameterError
+from .safe_excel import protect_text_cells
 
 FORMATS = ("csv", "json", "xlsx")
 
@@ -30,6 +31,7 @@ def table_bytes(df: pd.DataFrame, fmt: str, sheet_name: str = "hasil") -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         df.to_excel(xl, sheet_name=sheet_name[:31], index=False)
+        protect_text_cells(xl.sheets.values())  # pandas writes "=..." text as a formula
     return buf.getvalue()
 
 

@@ -16,7 +16,9 @@ Files kept in the data store (``--data-dir``/``P3PD_DATA_DIR``, default ``data/`
   and the next import uses the corrected row.
 
 Every write goes to a temporary file first and is then renamed, so an
-interrupted write never leaves a half file. The two files in ``processed/``
+interrupted write never leaves a half file; inside one import all of them
+(raw copies, manifest, tables, history, mapping) are one commit
+(:mod:`p3pd_lib.transaction`). The two files in ``processed/``
 are written as side tables of the store (:func:`p3pd_lib.store.save_side_table`);
 the canonical tables themselves go through :func:`p3pd_lib.store.save_dataset`.
 """
@@ -35,6 +37,7 @@ import pandas as pd
 from .paths import data_dir as _data_dir
 from .paths import processed_dir, raw_dir
 from .siskeudes import MAPPING_COLUMNS
+from .transaction import current_path, place, staged_name, transaction
 
 MANIFEST_FILE = "manifest.csv"
 HISTORY_FILE = "riwayat_impor.csv"
@@ -60,17 +63,17 @@ def _safe_name(name: str) -> str:
 
 
 def _atomic_csv(df: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
+    """Write ``path`` aside and put it in place (as part of the open transaction, else one of its own)."""
+    with transaction(path.parent.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = staged_name(path)
         df.to_csv(tmp, index=False, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        place(tmp, path)
 
 
 def _read_csv(path: Path, columns: Iterable[str]) -> pd.DataFrame:
     cols = list(columns)
+    path = current_path(path)
     if not path.exists():
         return pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
     df = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
@@ -101,26 +104,28 @@ def archive_raw(
     """
     src = Path(path)
     folder = raw_dir(data_dir)
-    manifest = raw_manifest(data_dir)
-    known = manifest[manifest["sha256"] == sha256]
-    if len(known):
-        existing = _data_dir(data_dir) / str(known["salinan"].iloc[0])
-        if existing.exists():
-            return existing
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{sha256[:16]}_{_safe_name(src.name)}"
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.copyfile(src, tmp)
-    if sha256_file(tmp) != sha256:  # the file changed while we read it: refuse rather than archive a different one
-        tmp.unlink(missing_ok=True)
-        raise OSError(f"Berkas '{src}' berubah saat disalin; ulangi impor.")
-    os.replace(tmp, target)
-    row = pd.DataFrame([{
-        "sha256": sha256, "berkas_asli": src.name,
-        "salinan": str(target.relative_to(_data_dir(data_dir))), "ukuran": str(src.stat().st_size),
-        "diterima": waktu,
-    }], dtype="string")
-    _atomic_csv(pd.concat([manifest[manifest["sha256"] != sha256], row], ignore_index=True), folder / MANIFEST_FILE)
+    with transaction(data_dir):
+        manifest = raw_manifest(data_dir)
+        known = manifest[manifest["sha256"] == sha256]
+        if len(known):
+            existing = _data_dir(data_dir) / str(known["salinan"].iloc[0])
+            if current_path(existing).exists():
+                return existing
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{sha256[:16]}_{_safe_name(src.name)}"
+        tmp = staged_name(target)
+        shutil.copyfile(src, tmp)
+        if sha256_file(tmp) != sha256:  # the file changed while we read it: refuse rather than archive a different one
+            tmp.unlink(missing_ok=True)
+            raise OSError(f"Berkas '{src}' berubah saat disalin; ulangi impor.")
+        place(tmp, target)
+        row = pd.DataFrame([{
+            "sha256": sha256, "berkas_asli": src.name,
+            "salinan": str(target.relative_to(_data_dir(data_dir))), "ukuran": str(src.stat().st_size),
+            "diterima": waktu,
+        }], dtype="string")
+        _atomic_csv(pd.concat([manifest[manifest["sha256"] != sha256], row], ignore_index=True),
+                    folder / MANIFEST_FILE)
     return target
 
 

@@ -13,7 +13,10 @@ only validates). Accepted inputs, recognised by their content (not their name):
   (see :mod:`p3pd_lib.siskeudes_export`, :mod:`p3pd_lib.siskeudes`,
   :mod:`p3pd_lib.siskeudes_desa`);
 - the Siskeudes "Penjabaran APBDes" report saved as Excel, CSV or PDF
-  (:mod:`p3pd_lib.penjabaran`).
+  (:mod:`p3pd_lib.penjabaran`);
+- Kemendesa's IDM files (:mod:`p3pd_lib.idm`): the yearly list ("IDM tahun …
+  hasil pemutakhiran", Excel or CSV) into ``status_desa``, and the per-desa
+  rumusan JSON (a folder of them is expanded) into ``idm_rumusan``.
 
 **Validation.** Every finding names the file, sheet, row (as Excel shows it,
 1-based, header included), column (the header as written in the file), the
@@ -27,7 +30,13 @@ by one line counting the rest.
 (content-addressed, with a manifest) *before* the store changes; the store is
 then written with :func:`p3pd_lib.store.save_dataset` (validated first,
 written aside, then renamed). A rejected file, a dry run and a repeated import
-change nothing in the data folder.
+change nothing in the data folder. An import holds the store's lock from
+reading the store to its commit, and archive, tables, mapping and history are
+one commit (:mod:`p3pd_lib.transaction`): a second import waits or is told
+the store is busy, a crash is finished or undone on the next start, a
+read-only store is refused with a message. Workbooks are inspected before
+they are opened (:mod:`p3pd_lib.safe_excel`): oversized expansions are
+refused, hidden sheets reported and not read.
 
 **Newer submissions.** ``layanan`` and ``status_desa`` are merged per desa and
 year, column by column: a value for an empty cell is added (``dilengkapi``);
@@ -63,7 +72,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import penjabaran, siskeudes as sk, siskeudes_desa, siskeudes_export as sx
+from . import penjabaran, safe_excel, siskeudes as sk, siskeudes_desa, siskeudes_export as sx
 from .errors import KitError, ParameterError
 from .numbers import parse_column
 from .paths import data_dir as _data_dir
@@ -79,13 +88,16 @@ TINDAKAN = ("ditambah", "dilengkapi", "diganti", "tidak_berubah", "konflik")
 #: Largest file accepted (bytes) and most rows per sheet; larger inputs are refused with a message.
 MAX_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 1_000_000
+#: Largest plausible absolute value per kind of number (people/households, Rupiah, other decimals):
+#: beyond it a value is a finding (``angka_tidak_wajar``), never stored.
+PLAUSIBLE = {"count": 1e8, "rupiah": 1e14, "decimal": 1e12}
 #: Findings of one rule listed per sheet and column before the rest is only counted.
 MAX_SAMA = 100
-_READ_ONLY_FROM = 8 * 1024 * 1024  # xlsx above this size is streamed (merged cells then not reported)
+_READ_ONLY_FROM = 8 * 1024 * 1024  # xlsx above this size is streamed (merged cells then found by safe_excel)
 
-_DATA_TABLES = ("layanan", "apbdes", "status_desa", "usulan")
+_DATA_TABLES = ("layanan", "apbdes", "status_desa", "usulan", "idm_rumusan")
 _ROW_TABLES = ("layanan", "status_desa")  # one row per desa-year: merged column by column
-_SETS_TABLES = ("apbdes", "usulan")  # many rows per desa-year: replaced as a set
+_SETS_TABLES = ("apbdes", "usulan", "idm_rumusan")  # many rows per desa-year: replaced as a set
 
 
 class ImportRefused(KitError):
@@ -99,8 +111,9 @@ class ImportResult:
     """What an import (or a check) did.
 
     ``findings``: :data:`FINDING_COLUMNS`; ``files``: one row per input
-    (:data:`FILE_COLUMNS`; ``status`` is ``diterima``, ``ditolak`` or
-    ``diperiksa``); ``changes``: one row per table, desa and year touched
+    (:data:`FILE_COLUMNS`; ``status`` is ``diterima``, ``ditolak``,
+    ``diperiksa``, or ``tidak ada data`` for a file without data rows, e.g.
+    only a header); ``changes``: one row per table, desa and year touched
     (:data:`CHANGE_COLUMNS`; ``tindakan`` in :data:`TINDAKAN`); ``accepted``:
     no file was rejected; ``dry_run``: nothing was written to the data store.
     """
@@ -118,8 +131,9 @@ class ImportResult:
         f = self.findings
         out = {
             "berkas": len(self.files),
-            "berkas_diterima": int((self.files["status"] != "ditolak").sum()),
+            "berkas_diterima": int(self.files["status"].isin(["diterima", "diperiksa"]).sum()),
             "berkas_ditolak": int((self.files["status"] == "ditolak").sum()),
+            "berkas_kosong": int((self.files["status"] == "tidak ada data").sum()),
             "galat": int((f["tingkat"] == "galat").sum()),
             "peringatan": int((f["tingkat"] == "peringatan").sum()),
         }
@@ -130,7 +144,8 @@ class ImportResult:
     def summary_text(self) -> str:
         """A few Indonesian lines for the CLI and the dashboard."""
         s = self.summary
-        lines = [f"{s['berkas']} berkas: {s['berkas_diterima']} diterima, {s['berkas_ditolak']} ditolak; "
+        kosong = f", {s['berkas_kosong']} tidak ada data" if s["berkas_kosong"] else ""
+        lines = [f"{s['berkas']} berkas: {s['berkas_diterima']} diterima, {s['berkas_ditolak']} ditolak{kosong}; "
                  f"{s['galat']} galat, {s['peringatan']} peringatan."]
         if self.dry_run:
             lines.append("Hanya pemeriksaan: data tidak disimpan.")
@@ -225,8 +240,21 @@ def _empty(v: object) -> bool:
 
 # =========================================================================== reading files
 
+# Grids already read in this call (by _read_all, to recognise IDM lists), handed to _read_grid once.
+_PRELOADED: dict[tuple[str, int, int], tuple[list[_Sheet], str, list[dict[str, Any]]]] = {}
+
+
+def _grid_key(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(path.resolve()), st.st_size, st.st_mtime_ns
+
+
 def _read_grid(path: Path, max_bytes: int, max_rows: int) -> tuple[list[_Sheet], str, list[dict[str, Any]]]:
     """(sheets, format 'xlsx'/'csv', file-level findings) of one input."""
+    if path.is_file():
+        cached = _PRELOADED.pop(_grid_key(path), None)
+        if cached is not None:
+            return cached
     problems: list[dict[str, Any]] = []
 
     def fail(aturan: str, pesan: str) -> tuple[list[_Sheet], str, list[dict[str, Any]]]:
@@ -266,6 +294,10 @@ def _read_xlsx(path: Path, size: int, max_rows: int, problems: list[dict[str, An
     from openpyxl.utils.exceptions import InvalidFileException
     from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
+    info = safe_excel.inspect_xlsx(path)  # zip directory only: refuses a bomb before anything is expanded
+    if info.refused:
+        problems.extend(info.problems)
+        return [], "xlsx", problems
     read_only = size > _READ_ONLY_FROM
     try:
         with warnings.catch_warnings():
@@ -284,6 +316,13 @@ def _read_xlsx(path: Path, size: int, max_rows: int, problems: list[dict[str, An
     sheets: list[_Sheet] = []
     try:
         for ws in wb.worksheets:
+            state = info.states.get(ws.title) or getattr(ws, "sheet_state", "visible")
+            if state != "visible" and ws.title != INFO_SHEET:  # the template's own _info sheet is hidden by design
+                jenis = "sangat tersembunyi (very hidden)" if state == "veryHidden" else "tersembunyi (hidden)"
+                problems.append({"lembar": ws.title, "aturan": "lembar_tersembunyi", "tingkat": "peringatan",
+                                 "pesan": f"Lembar '{ws.title}' {jenis} dan TIDAK dibaca. Bila isinya memang data "
+                                          "yang akan diimpor, tampilkan lembarnya (Unhide) lalu impor ulang."})
+                continue
             max_row = ws.max_row or 0
             if max_row > max_rows:
                 problems.append({"lembar": ws.title, "aturan": "berkas_terlalu_besar", "tingkat": "galat",
@@ -308,6 +347,8 @@ def _read_xlsx(path: Path, size: int, max_rows: int, problems: list[dict[str, An
             if not read_only:
                 for rng in ws.merged_cells.ranges:
                     merged.append((rng.min_row - 1, rng.min_col - 1, rng.max_row - 1, rng.max_col - 1, rng.coord))
+            elif ws.title in info.parts:  # read-only mode does not list them: stream the sheet's XML
+                merged = safe_excel.merged_ranges(path, info.parts[ws.title])
             sheets.append(_Sheet(ws.title, rows, formulas, merged))
     except Exception as exc:
         problems.append({"aturan": "berkas_rusak", "tingkat": "galat",
@@ -538,6 +579,15 @@ def _validate(raw: pd.DataFrame, table: str, *, baris: Sequence[int], headers: M
             arr = parsed.values.to_numpy(dtype=float, na_value=np.nan)
             bad = np.zeros(n, dtype=bool)
             bad[[p.pos for p in parsed.problems if p.tingkat == "galat"]] = True
+            limit = PLAUSIBLE["count" if c.name == "tahun" else kind]
+            with np.errstate(invalid="ignore"):
+                huge = ~bad & ~np.isnan(arr) & (np.abs(arr) > limit)  # also ±inf
+            for pos in np.flatnonzero(huge):
+                add(pos, c.name, vals[pos], "angka_tidak_wajar", "galat",
+                    f"Nilai {_show(vals[pos])} jauh di luar batas wajar kolom '{c.label}' (lebih dari "
+                    f"{limit:,.0f}); periksa digit yang berlebih.".replace(",", "."))
+            arr[huge] = np.nan
+            bad |= huge
             missing = np.isnan(arr) & ~bad
             if not c.nullable:
                 for pos in np.flatnonzero(missing):
@@ -1161,6 +1211,177 @@ def _wilayah_update(current: pd.DataFrame, codes: Iterable[str]) -> pd.DataFrame
     return out.sort_values("kode_desa", kind="stable").reset_index(drop=True)
 
 
+# =========================================================================== official IDM files (Kemendesa)
+
+def _is_json(path: Path) -> bool:
+    if path.suffix.lower() == ".json":
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return False
+    return head.startswith(b"{")
+
+
+def _official_desa(code: str | None, ctx: _Context) -> tuple[str, str] | None:
+    """(aturan, pesan) when ``code`` is not an official desa of the region being imported, else None."""
+    from . import wilayah
+
+    if code is None:
+        return "format_kode", "Kode desa tidak terbaca (harus 10 angka, mis. 3307032005)."
+    if not wilayah.is_official(code):
+        return "kode_tidak_dikenal", f"Kode desa {code} tidak ada dalam daftar resmi Kepmendagri."
+    scope = ctx.kecamatan or ctx.kabupaten
+    if scope and not code.startswith(scope + "."):
+        return "di_luar_wilayah", f"Desa {code} tidak berada di wilayah {scope} yang sedang diimpor."
+    return None
+
+
+def _rumusan_unit(path: Path, col: _Collector, ctx: _Context, max_bytes: int) -> _Unit:
+    """One Kemendesa IDM rumusan (JSON) into ``idm_rumusan`` rows; subtotal disagreements are warnings."""
+    import json
+
+    from . import idm
+
+    unit = _Unit([path], "rumusan IDM")
+    size = path.stat().st_size
+    if size > max_bytes:
+        col.add(None, None, None, None, "berkas_terlalu_besar", "galat",
+                f"Berkas berukuran {size / 1024 / 1024:.1f} MB, melebihi batas {max_bytes / 1024 / 1024:.0f} MB.")
+        return unit
+    try:
+        obj = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        col.add(None, None, None, None, "berkas_rusak", "galat",
+                f"Berkas JSON tidak dapat dibaca ({type(exc).__name__}); unduh ulang rumusan IDM-nya.")
+        return unit
+    m = re.search(r"(?<!\d)(\d{10})(?!\d)", path.stem)
+    p = idm.parse_rumusan(obj, kode_desa=ctx.kode_desa or (m.group(1) if m else None), tahun=ctx.tahun)
+    col.extend(p.findings)
+    if p.rows.empty or any(f["tingkat"] == "galat" for f in p.findings):
+        return unit
+    bad = _official_desa(p.kode_desa, ctx)
+    if bad is not None:
+        col.add(None, None, "IDENTITAS.id_desa", p.kode_desa, bad[0], "galat", bad[1])
+        return unit
+    unit.tables["idm_rumusan"] = coerce(p.rows.drop(columns=["_baris"]), "idm_rumusan")
+    return unit
+
+
+def _idm_list_unit(path: Path, sheet: _Sheet, found: tuple[int, dict[int, str]], col: _Collector,
+                   ctx: _Context) -> _Unit:
+    """The yearly official IDM list into ``status_desa`` (official status in ``status_idm``)."""
+    from . import idm
+
+    unit = _Unit([path], "daftar IDM resmi")
+    lembar = sheet.name
+    h, cmap = found
+    header = [v if not _empty(v) else (sheet.rows[h - 1][j] if h and j < len(sheet.rows[h - 1]) else v)
+              for j, v in enumerate(sheet.rows[h])]  # a two-row header names some columns in the row above
+    used = {j for j, n in cmap.items() if n != "nama_desa"}
+    for r0, c0, r1, c1, coord in sheet.merged:
+        if r1 > h and any(c0 <= j <= c1 for j in used):
+            col.add(lembar, r0 + 1, None, coord, "sel_digabung", "peringatan",
+                    f"Sel {coord} digabung (merge) pada kolom data; hanya sel pertamanya yang berisi nilai. Pisahkan "
+                    "gabungan sel (Unmerge) bila baris lain kehilangan nilainya.")
+    tahun = idm.list_year(sheet.rows, h)
+    if ctx.tahun is not None and tahun is not None and tahun != ctx.tahun and "tahun" not in cmap.values():
+        col.add(lembar, None, "judul", tahun, "tahun_tidak_sesuai", "galat",
+                f"Judul daftar menyebut tahun {tahun}, tetapi yang diimpor tahun {ctx.tahun}.")
+        return unit
+    tahun = ctx.tahun if ctx.tahun is not None else tahun
+    if tahun is None and "tahun" not in cmap.values():
+        col.add(lembar, None, "judul", None, "tahun_tidak_diketahui", "galat",
+                "Tahun IDM tidak ditemukan pada judul daftar; sebutkan dengan --tahun YYYY.")
+        return unit
+    records, baris, names = [], [], []
+    luar = 0
+    for i in range(h + 1, len(sheet.rows)):
+        row = sheet.rows[i]
+        rec = {name: (row[j] if j < len(row) else None) for j, name in cmap.items()}
+        if all(_empty(v) for v in rec.values()):
+            continue
+        if _empty(rec.get("kode_desa")) and _TOTAL_WORD.match(str(rec.get("nama_desa") or "")):
+            continue
+        code = idm.kode_desa_dotted(rec.get("kode_desa"))
+        bad = _official_desa(code, ctx)
+        if bad is not None and bad[0] == "di_luar_wilayah":
+            luar += 1
+            continue
+        if bad is not None:
+            col.add(lembar, i + 1, str(header[[j for j, n in cmap.items() if n == "kode_desa"][0]]).strip(),
+                    rec.get("kode_desa"), bad[0], "peringatan", bad[1] + " Baris ini dilewati.")
+            continue
+        rec["kode_desa"] = code
+        rec.setdefault("tahun", tahun)
+        if _empty(rec["tahun"]):
+            rec["tahun"] = tahun
+        records.append(rec)
+        baris.append(i + 1)
+        names.append(rec.pop("nama_desa", None))
+    if luar:
+        col.add(lembar, None, None, None, "di_luar_wilayah", "peringatan",
+                f"{luar} desa di luar wilayah {ctx.kecamatan or ctx.kabupaten} dilewati (daftar memuat wilayah lain).")
+    if not records:
+        col.add(lembar, None, None, None, "tidak_ada_data", "galat", "Daftar IDM tidak memuat baris desa yang dapat "
+                "diimpor.")
+        return unit
+    headers = {name: str(header[j]).strip() for j, name in cmap.items()}
+    headers.setdefault("tahun", "judul (tahun)")
+    row_pos = {b - 1: pos for pos, b in enumerate(baris)}
+    frame = _validate(pd.DataFrame(records, dtype=object), "status_desa", baris=baris, headers=headers,
+                      formulas={(row_pos[r], cmap[j]) for r, j in sheet.formulas
+                                if r in row_pos and j in cmap and cmap[j] != "nama_desa"},
+                      lembar=lembar, col=col, ctx=ctx if "tahun" in cmap.values() else dc_replace(ctx, tahun=None),
+                      names=names)
+    _check_duplicates(frame, "status_desa", col, headers)
+    unit.tables["status_desa"] = frame
+    return unit
+
+
+def _read_all(
+    paths: Sequence[Path], ctx: _Context, saved_mapping: pd.DataFrame, max_bytes: int, max_rows: int,
+) -> tuple[dict[Path, _Collector], list[_Unit], dict[Path, str | None], dict[Path, str]]:
+    """:func:`_read_units` for every input, with Kemendesa's IDM files (rumusan JSON, yearly list) read here."""
+    from . import history, idm
+
+    collectors: dict[Path, _Collector] = {}
+    units: list[_Unit] = []
+    sha: dict[Path, str | None] = {}
+    jenis: dict[Path, str] = {}
+    rest: list[Path] = []
+    try:
+        for p in paths:
+            if not p.is_file() or p.suffix.lower() == ".zip":  # folders and zipped exports: _read_units
+                rest.append(p)
+                continue
+            if _is_json(p):
+                collectors[p] = _Collector(p.name)
+                units.append(_rumusan_unit(p, collectors[p], ctx, max_bytes))
+                sha[p], jenis[p] = history.sha256_file(p), "rumusan IDM"
+                continue
+            sheets, fmt, problems = _read_grid(p, max_bytes, max_rows)
+            lists = [(s, f) for s in sheets if s.rows for f in [idm.find_list_header(s.rows)] if f is not None]
+            if not lists or problems:
+                _PRELOADED[_grid_key(p)] = (sheets, fmt, problems)
+                rest.append(p)
+                continue
+            col = collectors[p] = _Collector(p.name)
+            for s, f in lists:
+                units.append(_idm_list_unit(p, s, f, col, ctx))
+            sha[p], jenis[p] = history.sha256_file(p), "daftar IDM resmi"
+        if rest:
+            c2, u2, s2, j2 = _read_units(rest, ctx, saved_mapping, max_bytes, max_rows)
+            collectors.update(c2)
+            units.extend(u2)
+            sha.update(s2)
+            jenis.update(j2)
+    finally:
+        _PRELOADED.clear()
+    return {p: collectors[p] for p in paths if p in collectors}, units, sha, jenis
+
+
 # =========================================================================== reports
 
 def write_findings_report(findings: pd.DataFrame, input_path: str | os.PathLike[str],
@@ -1185,6 +1406,7 @@ def write_findings_report(findings: pd.DataFrame, input_path: str | os.PathLike[
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
                 table.to_excel(xw, sheet_name="Temuan", index=False)
                 ws = xw.sheets["Temuan"]
+                safe_excel.protect_text_cells([ws])  # a cell value quoted in a finding may start with "="
                 for letter, width in zip("ABCDEFGH", (24, 16, 8, 24, 20, 26, 12, 90)):
                     ws.column_dimensions[letter].width = width
                 ws.freeze_panes = "A2"
@@ -1453,8 +1675,9 @@ def import_files(
     :class:`ImportRefused` when the store holds demo data (never mixed with
     real data). Problems in the files are *findings*, not exceptions.
     """
-    from . import history
-    from .store import load_dataset, read_meta, save_dataset, store_exists
+    from contextlib import ExitStack
+
+    from .transaction import recover, store_lock
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -1463,6 +1686,26 @@ def import_files(
         raise ParameterError("Tidak ada berkas yang diberikan untuk diimpor.")
     ctx = _check_context(kecamatan, kabupaten, tahun, kode_desa)
     root = _data_dir(data_dir)
+
+    # One writer at a time: the lock is held from reading the store to the commit (nothing lost between).
+    locked = ExitStack()
+    if not dry_run:
+        locked.enter_context(store_lock(data_dir))
+        try:
+            recover(data_dir)
+        except OSError:
+            pass  # a read-only store: the write below says so
+    with locked:
+        return _import_locked(paths, data_dir, root, ctx, replace=replace, dry_run=dry_run,
+                              write_reports=write_reports, max_bytes=max_bytes, max_rows=max_rows)
+
+
+def _import_locked(paths: list[Path], data_dir: str | os.PathLike[str] | None, root: Path, ctx: _Context, *,
+                   replace: bool, dry_run: bool, write_reports: bool, max_bytes: int, max_rows: int) -> ImportResult:
+    """The body of :func:`import_files` (the caller holds the store lock unless this is a dry run)."""
+    from . import history
+    from .store import load_dataset, read_meta, store_exists
+    from .transaction import transaction
 
     if store_exists(data_dir):
         if read_meta(data_dir).get("simulasi") and not dry_run:
@@ -1475,7 +1718,7 @@ def import_files(
         current = {name: empty_frame(name) for name in TABLES}
     saved_mapping = history.read_mapping(data_dir)
 
-    collectors, units, sha, jenis = _read_units(paths, ctx, saved_mapping, max_bytes, max_rows)
+    collectors, units, sha, jenis = _read_all(paths, ctx, saved_mapping, max_bytes, max_rows)
     running, change_logs, accepted_units, galat_files = _merge_units(
         units, collectors, current, replace=replace, conflict_hint="Gunakan --ganti untuk menggantinya.")
     changes = (pd.concat(change_logs, ignore_index=True)[list(CHANGE_COLUMNS)] if change_logs
@@ -1494,40 +1737,23 @@ def import_files(
             merged = history.merge_mapping(saved_mapping, u.mapping)
             if len(merged) != len(saved_mapping):
                 new_mapping = merged
+    rows_in = _rows_per_file(paths, accepted_units)
+    empty_files = {p for p in accepted_paths if not rows_in.get(p)}
+    _note_empty(empty_files, collectors)
+    if empty_files:
+        findings = _findings_frame(paths, collectors)
+        accepted_paths = [p for p in accepted_paths if p not in empty_files]
     if not dry_run and accepted_paths:
-        for p in accepted_paths:
-            if sha[p] is not None:
-                copies[p] = history.archive_raw(p, sha[p], data_dir, waktu=waktu)
-        to_save = {t: running[t] for t in TABLES if t in _DATA_TABLES and not running[t].equals(current[t])}
-        touched = set(applied["kode_desa"]) if len(applied) else set()
-        wil = _wilayah_update(current["wilayah"], touched)
-        if wil is not None:
-            to_save["wilayah"] = wil
-        if to_save or not store_exists(data_dir) and len(applied):
-            if not store_exists(data_dir):
-                for t in REQUIRED_TABLES:
-                    to_save.setdefault(t, running[t] if t != "wilayah" else (wil if wil is not None else current[t]))
-            save_dataset(to_save, data_dir, meta={"simulasi": False, "sumber": "impor"})
-        if new_mapping is not None:
-            history.write_mapping(new_mapping, data_dir)
-        if len(applied):
-            id_impor = _dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-            name_to_path = {p.name: p for p in paths}
-            rows = []
-            for r in applied.itertuples(index=False):
-                first = name_to_path.get(str(r.berkas).split(", ")[0])
-                rows.append({"id_impor": id_impor, "waktu": waktu, "berkas": r.berkas,
-                             "sha256": sha.get(first) if first else None,
-                             "salinan": str(copies[first].relative_to(root)) if first in copies else None,
-                             "jenis_berkas": jenis.get(first, "") if first else "", "tabel": r.tabel,
-                             "kode_desa": r.kode_desa, "tahun": r.tahun, "tindakan": r.tindakan, "baris": r.baris})
-            history.append_history(pd.DataFrame(rows), data_dir)
+        with transaction(data_dir, lock=False):
+            _write_import(accepted_paths, paths, sha, jenis, copies, applied, running, current, new_mapping, data_dir,
+                          root, waktu)
 
     # ---- per-file status and reports
     file_rows = []
     for p in paths:
         f = findings[findings["berkas"] == p.name]
-        status = "ditolak" if p in galat_files else ("diperiksa" if dry_run else "diterima")
+        status = ("ditolak" if p in galat_files else "tidak ada data" if p in empty_files else
+                  "diperiksa" if dry_run else "diterima")
         laporan = ""
         if write_reports and len(f):
             written = write_findings_report(f, p, data_dir)
@@ -1538,6 +1764,62 @@ def import_files(
     files = pd.DataFrame(file_rows, columns=list(FILE_COLUMNS))
     return ImportResult(findings=findings, files=files, changes=changes, accepted=not galat_files, dry_run=dry_run,
                         data_dir=root)
+
+
+def _rows_per_file(paths: Sequence[Path], units: Sequence[_Unit]) -> dict[Path, int]:
+    """Data rows each file contributed (a Siskeudes set's rows count for each of its files)."""
+    out = {p: 0 for p in paths}
+    for u in units:
+        n = sum(len(df) for df in u.tables.values())
+        for p in u.paths:
+            out[p] = out.get(p, 0) + n
+    return out
+
+
+def _note_empty(empty_files: Iterable[Path], collectors: Mapping[Path, _Collector]) -> None:
+    for p in empty_files:
+        col = collectors[p]
+        if not any(f["aturan"] == "tidak_ada_data" for f in col.items):
+            col.add(None, None, None, None, "tidak_ada_data", "peringatan",
+                    "Berkas tidak memuat baris data (hanya judul kolom): tidak ada yang diimpor.")
+
+
+def _write_import(accepted_paths: list[Path], paths: list[Path], sha: Mapping[Path, str | None],
+                  jenis: Mapping[Path, str], copies: dict[Path, Path], applied: pd.DataFrame,
+                  running: Mapping[str, pd.DataFrame], current: Mapping[str, pd.DataFrame],
+                  new_mapping: pd.DataFrame | None, data_dir: str | os.PathLike[str] | None, root: Path,
+                  waktu: str) -> None:
+    """Archive, store, mapping and history of one import (inside the caller's transaction: one commit)."""
+    from . import history
+    from .store import save_dataset, store_exists
+
+    for p in accepted_paths:
+        if sha[p] is not None:
+            copies[p] = history.archive_raw(p, sha[p], data_dir, waktu=waktu)
+    to_save = {t: running[t] for t in TABLES if t in _DATA_TABLES and not running[t].equals(current[t])}
+    touched = set(applied["kode_desa"]) if len(applied) else set()
+    wil = _wilayah_update(current["wilayah"], touched)
+    if wil is not None:
+        to_save["wilayah"] = wil
+    if to_save or not store_exists(data_dir) and len(applied):
+        if not store_exists(data_dir):
+            for t in REQUIRED_TABLES:
+                to_save.setdefault(t, running[t] if t != "wilayah" else (wil if wil is not None else current[t]))
+        save_dataset(to_save, data_dir, meta={"simulasi": False, "sumber": "impor"})
+    if new_mapping is not None:
+        history.write_mapping(new_mapping, data_dir)
+    if len(applied):
+        id_impor = _dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        name_to_path = {p.name: p for p in paths}
+        rows = []
+        for r in applied.itertuples(index=False):
+            first = name_to_path.get(str(r.berkas).split(", ")[0])
+            rows.append({"id_impor": id_impor, "waktu": waktu, "berkas": r.berkas,
+                         "sha256": sha.get(first) if first else None,
+                         "salinan": str(copies[first].relative_to(root)) if first in copies else None,
+                         "jenis_berkas": jenis.get(first, "") if first else "", "tabel": r.tabel,
+                         "kode_desa": r.kode_desa, "tahun": r.tahun, "tindakan": r.tindakan, "baris": r.baris})
+        history.append_history(pd.DataFrame(rows), data_dir)
 
 
 # =========================================================================== parse only (dashboard)
@@ -1594,18 +1876,22 @@ def read_files(
     if not paths:
         raise ParameterError("Tidak ada berkas yang diberikan untuk dibaca.")
     ctx = _check_context(kecamatan, kabupaten, tahun, kode_desa)
-    collectors, units, sha, jenis = _read_units(paths, ctx, history.read_mapping(data_dir), max_bytes, max_rows)
+    collectors, units, sha, jenis = _read_all(paths, ctx, history.read_mapping(data_dir), max_bytes, max_rows)
     empty = {name: empty_frame(name) for name in _DATA_TABLES}
-    running, _logs, _units, galat_files = _merge_units(
+    running, _logs, accepted_units, galat_files = _merge_units(
         units, collectors, empty, replace=False,
         conflict_hint="Berkas lain dalam unggahan ini memuat desa dan tahun yang sama; yang pertama dipakai.")
     tables = {t: df for t, df in running.items() if len(df)}
+    rows_in = _rows_per_file(paths, accepted_units)
+    empty_files = {p for p in paths if p not in galat_files and not rows_in.get(p)}
+    _note_empty(empty_files, collectors)
     findings = _findings_frame(paths, collectors)
     file_rows = []
     for p in paths:
         f = findings[findings["berkas"] == p.name]
         file_rows.append({"berkas": p.name, "jenis": jenis.get(p, "?"), "sha256": sha.get(p),
-                          "status": "ditolak" if p in galat_files else "diterima",
+                          "status": "ditolak" if p in galat_files else (
+                              "tidak ada data" if p in empty_files else "diterima"),
                           "n_galat": int((f["tingkat"] == "galat").sum()),
                           "n_peringatan": int((f["tingkat"] == "peringatan").sum()), "laporan": ""})
     return ParsedImport(tables=tables, findings=findings, files=pd.DataFrame(file_rows, columns=list(FILE_COLUMNS)),

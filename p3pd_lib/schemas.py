@@ -11,7 +11,7 @@ them and they must be reported, not dropped): :mod:`p3pd_lib.quality` reports
 them and the importer rejects them inside one submitted file.
 
 >>> sorted(TABLES)
-['apbdes', 'layanan', 'status_desa', 'usulan', 'wilayah']
+['apbdes', 'idm_rumusan', 'layanan', 'status_desa', 'usulan', 'wilayah']
 >>> layanan_schema().column("balita_stunting").dtype
 'Int64'
 >>> list(empty_frame("status_desa").columns)[:3]
@@ -43,6 +43,7 @@ SEKTOR_USULAN = (*SEKTOR_LAYANAN, "LAIN")
 FORUM_USULAN = ("musdus", "musdes", "rkpdes", "lainnya")
 STATUS_USULAN = ("didanai_apbdes", "didanai_pihak_lain", "belum_didanai", "ditolak")
 STATUS_IDM = ("Sangat Tertinggal", "Tertinggal", "Berkembang", "Maju", "Mandiri")
+DIMENSI_IDM = ("IKS", "IKE", "IKL")
 TAHUN_MIN, TAHUN_MAX = 2015, 2035
 
 
@@ -226,11 +227,35 @@ USULAN = TableSchema(
     ),
 )
 
+IDM_RUMUSAN = TableSchema(
+    name="idm_rumusan",
+    description="Rumusan IDM Kemendesa per desa dan tahun: skor setiap indikator IDM (0–5) dengan kegiatan yang "
+    "direkomendasikan dan pihak yang dapat melaksanakannya.",
+    key=("kode_desa", "tahun", "no"),
+    columns=(
+        _KODE_DESA,
+        _TAHUN,
+        Column("no", "Int64", "No. indikator", "Nomor urut indikator pada rumusan IDM.", nullable=False, min_value=1),
+        Column("indikator", "string", "Indikator IDM", "Nama indikator sebagaimana tertulis pada rumusan.",
+               nullable=False),
+        Column("dimensi", "string", "Dimensi", "IKS, IKE atau IKL (indeks komposit tempat indikator dihitung).",
+               allowed=DIMENSI_IDM),
+        Column("skor", "Int64", "Skor (0–5)", "Skor indikator pada rumusan IDM.", min_value=0, max_value=5),
+        Column("keterangan", "string", "Keterangan", "Keadaan desa pada indikator ini menurut rumusan."),
+        Column("kegiatan", "string", "Kegiatan yang dapat dilakukan", "Kegiatan yang direkomendasikan rumusan."),
+        Column("nilai", "Float64", "Nilai tambah (indeks)",
+               "Tambahan nilai IDM bila kegiatan dilaksanakan (kolom NILAI rumusan)."),
+        Column("pelaksana", "string", "Yang dapat melaksanakan",
+               "Isian kolom PUSAT, PROV, KAB, DESA, CSR dan LAINNYA yang tidak kosong, digabung sebagai "
+               "'Pusat: …; Provinsi: …; Kabupaten: …; Desa: …; CSR: …; Lainnya: …'."),
+    ),
+)
+
 class _Tables(Mapping[str, TableSchema]):
     """The canonical tables by name; ``layanan`` is read from the catalogue at each lookup."""
 
-    _fixed = {t.name: t for t in (WILAYAH, APBDES, STATUS_DESA, USULAN)}
-    _order = ("wilayah", "layanan", "apbdes", "status_desa", "usulan")
+    _fixed = {t.name: t for t in (WILAYAH, APBDES, STATUS_DESA, USULAN, IDM_RUMUSAN)}
+    _order = ("wilayah", "layanan", "apbdes", "status_desa", "usulan", "idm_rumusan")
 
     def __getitem__(self, name: str) -> TableSchema:
         return layanan_schema() if name == "layanan" else self._fixed[name]
@@ -250,7 +275,7 @@ def __getattr__(name: str) -> Any:
     if name == "LAYANAN":
         return layanan_schema()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-#: Tables that every store must hold; ``usulan`` may be absent (then empty).
+#: Tables that every store must hold; ``usulan`` and ``idm_rumusan`` may be absent (then empty).
 REQUIRED_TABLES: tuple[str, ...] = ("wilayah", "layanan", "apbdes", "status_desa")
 
 

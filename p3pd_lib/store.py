@@ -8,7 +8,11 @@ look at the same numbers.
 
 Writes are atomic per store: every file is first written aside (``*.tmp``) and
 only then renamed over the old one, so an interrupted or rejected write leaves
-the existing data untouched.
+the existing data untouched. All files of one write are one commit
+(:mod:`p3pd_lib.transaction`: a lock, then a write-ahead journal), also
+together with the raw archive and the import history when the importer opens
+the transaction; a commit interrupted by a crash is finished or undone the
+next time the store is opened.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from . import __version__
 from .paths import processed_dir
 from .errors import KitError
 from .schemas import REQUIRED_TABLES, TABLES, coerce, empty_frame, validate
+from .transaction import StoreBusy, current_path, has_stale_files, needs_recovery, place, store_lock, transaction
+from .transaction import recover as _recover_commit
 
 META_FILE = "meta.json"
 
@@ -48,6 +54,7 @@ class Dataset:
     apbdes: pd.DataFrame = field(default_factory=lambda: empty_frame("apbdes"))
     status_desa: pd.DataFrame = field(default_factory=lambda: empty_frame("status_desa"))
     usulan: pd.DataFrame = field(default_factory=lambda: empty_frame("usulan"))
+    idm_rumusan: pd.DataFrame = field(default_factory=lambda: empty_frame("idm_rumusan"))
     meta: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -68,7 +75,7 @@ class Dataset:
         return getattr(self, name)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """All five tables by name."""
+        """All canonical tables by name (optional ones empty when absent)."""
         return {name: getattr(self, name) for name in TABLES}
 
     def years(self) -> list[int]:
@@ -119,8 +126,8 @@ def store_exists(data_dir: str | os.PathLike[str] | None = None) -> bool:
 
 
 def read_meta(data_dir: str | os.PathLike[str] | None = None) -> dict[str, object]:
-    """The store's ``meta.json`` (empty dict when absent)."""
-    path = processed_dir(data_dir) / META_FILE
+    """The store's ``meta.json`` (empty dict when absent; the staged one inside a transaction)."""
+    path = current_path(processed_dir(data_dir) / META_FILE)
     if not path.exists():
         return {}
     return json.loads(path.read_text(encoding="utf-8"))
@@ -176,6 +183,7 @@ def load_dataset(
     store only ever holds validated tables, so views skip it).
     """
     folder = processed_dir(data_dir)
+    finish_interrupted_commit(data_dir)
     if not store_exists(data_dir):
         raise StoreError(
             f"Data belum tersedia di '{folder}'. Jalankan 'p3pd demo-data' untuk data simulasi, "
@@ -198,6 +206,29 @@ def load_dataset(
     return Dataset(**tables, meta=read_meta(data_dir))
 
 
+def finish_interrupted_commit(data_dir: str | os.PathLike[str] | None = None, *, clean: bool = True) -> None:
+    """Finish a commit that a crash interrupted (its journal is in the store), under the store lock.
+
+    Staged files left by a crash before the journal (``*.tmp``) are removed
+    when no writer holds the lock (``clean``; they never affect a read). Cheap when there is nothing to do (a
+    ``stat`` and two folder listings). A store that cannot be written
+    while a journal waits is reported rather than read half-changed.
+    """
+    journal = needs_recovery(data_dir)
+    if not journal and not (clean and has_stale_files(data_dir)):
+        return
+    try:
+        # A journal must be finished before reading; stale staged files are only removed when no writer is busy.
+        with store_lock(data_dir, timeout=None if journal else 0):
+            _recover_commit(data_dir)
+    except StoreBusy:
+        if journal:
+            raise
+    except OSError as exc:
+        raise StoreError(f"Penyimpanan data '{processed_dir(data_dir)}' memuat perubahan yang terputus dan tidak "
+                         f"dapat diselesaikan ({exc}). Buka dengan izin tulis agar dipulihkan.") from exc
+
+
 def save_dataset(
     tables: Mapping[str, pd.DataFrame],
     data_dir: str | os.PathLike[str] | None = None,
@@ -217,34 +248,26 @@ def save_dataset(
     checked = {name: validate(coerce(df, name), name).reset_index(drop=True) for name, df in tables.items()}
 
     folder = processed_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[Path, Path]] = []
-    try:
+    with transaction(data_dir):
+        folder.mkdir(parents=True, exist_ok=True)
         for name, df in checked.items():
             final = _path(folder, name)
             tmp = final.with_suffix(".parquet.tmp")
             df.to_parquet(tmp, index=False)
-            staged.append((tmp, final))
+            place(tmp, final)
         new_meta = {**read_meta(data_dir), **(meta or {})}
-        current = {
-            name: checked[name] if name in checked else (
-                coerce(pd.read_parquet(_path(folder, name)), name) if _path(folder, name).exists() else empty_frame(name)
-            )
-            for name in TABLES
-        }
+        current = {}
+        for name in TABLES:
+            path = current_path(_path(folder, name))
+            current[name] = checked[name] if name in checked else (
+                coerce(pd.read_parquet(path), name) if path.exists() else empty_frame(name))
         new_meta["fingerprint"] = frame_fingerprint(current)
         new_meta["diperbarui"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         new_meta["versi_kit"] = __version__
         meta_final = folder / META_FILE
         meta_tmp = meta_final.with_suffix(".json.tmp")
         meta_tmp.write_text(json.dumps(new_meta, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-        staged.append((meta_tmp, meta_final))
-    except BaseException:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        raise
-    for tmp, final in staged:
-        os.replace(tmp, final)
+        place(meta_tmp, meta_final)
     return new_meta
 
 
@@ -253,21 +276,18 @@ def save_side_table(df: pd.DataFrame, filename: str, data_dir: str | os.PathLike
     if "/" in filename or "\\" in filename or not filename.endswith(".csv"):
         raise ValueError(f"Nama berkas tabel pendamping tidak sah: {filename!r} (harus nama .csv tanpa folder).")
     folder = processed_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    final = folder / filename
-    tmp = final.with_suffix(".csv.tmp")
-    try:
+    with transaction(data_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+        final = folder / filename
+        tmp = final.with_suffix(".csv.tmp")
         df.to_csv(tmp, index=False, encoding="utf-8")
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        place(tmp, final)
     return final
 
 
 def read_side_table(filename: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame | None:
     """A side table written by :func:`save_side_table` as text columns (``None`` when absent)."""
-    path = processed_dir(data_dir) / filename
+    path = current_path(processed_dir(data_dir) / filename)
     if not path.exists():
         return None
     return pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
@@ -354,6 +374,7 @@ def load_table(
     """
     if name not in TABLES:
         raise ValueError(f"Tabel '{name}' tidak dikenal.")
+    finish_interrupted_commit(data_dir, clean=False)
     if not store_exists(data_dir):
         raise StoreError(
             f"Data belum tersedia di '{processed_dir(data_dir)}'. Jalankan 'p3pd demo-data' untuk data simulasi, "

@@ -35,6 +35,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import __version__
 from .errors import ParameterError
 from .paths import DEFAULT_OUTPUT_DIR
+from .safe_excel import protect_text_cells
 from .schemas import TABLES, WILAYAH, Column, TableSchema
 
 #: Data sheets of a template: canonical table → sheet title.
@@ -342,6 +343,7 @@ def build_template(kecamatan: str, tahun: int) -> Workbook:
     info.sheet_state = "hidden"
     info.protection.sheet = True
     wb.active = 1
+    protect_text_cells(wb.worksheets)  # names from the official list stay text, whatever they start with
     return wb
 
 

@@ -523,7 +523,7 @@ def test_read_files_parses_like_import_and_writes_nothing(tmp_path, blank_templa
         pd.testing.assert_frame_equal(parsed.tables[t].reset_index(drop=True), stored.table(t), obj=t)
     # merge_tables: the importer's rules, new values win, wilayah extended from the official list.
     merged, log = merge_tables({}, parsed.tables)
-    assert set(merged) == {"wilayah", "layanan", "apbdes", "status_desa", "usulan"}
+    assert set(merged) == {"wilayah", "layanan", "apbdes", "status_desa", "usulan", "idm_rumusan"}
     assert KEC in set(merged["wilayah"]["kode_kecamatan"]) and log["tindakan"].eq("ditambah").all()
     newer = parsed.tables["layanan"].assign(penduduk=pd.array([9] * len(parsed.tables["layanan"]), dtype="Int64"))
     again, log = merge_tables(merged, {"layanan": newer})
