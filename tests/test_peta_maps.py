@@ -1,0 +1,146 @@
+"""Offline maps: choropleth contents, layers of the view tables, locator, simulated boundaries, report calls."""
+
+from __future__ import annotations
+
+import os
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+import shapely
+
+from p3pd_lib import render
+from p3pd_lib.peta import (choropleth, indicator_layer, kabupaten_map, kecamatan_map, locator, need_layer,
+                           quadrant_layer, read_boundaries, score_layer, simulated_boundaries,
+                           store_simulated_boundaries)
+from p3pd_lib.peta.maps import NO_DATA, SIMULASI_NOTE, WARNA
+
+
+def _boxes(codes, names, simulasi=False) -> gpd.GeoDataFrame:
+    geoms = [shapely.box(110 + i * 0.01, -7.0, 110.01 + i * 0.01, -6.99) for i in range(len(codes))]
+    return gpd.GeoDataFrame({"kode": codes, "nama": names, "simulasi": simulasi}, geometry=geoms, crs="EPSG:4326")
+
+
+def _polys(fig):
+    return [t for t in fig.data if t.fill == "toself"]
+
+
+def test_choropleth_one_trace_per_polygon_one_legend_entry_per_class_and_grey_for_missing():
+    b = _boxes(["a", "b", "c", "d"], ["Sukamaju", "Sidorejo", "Kaliwiro", "Tanjung"])
+    layer = pd.DataFrame({"kode": ["a", "b", "c", "x"], "nama": ["Sukamaju", "Sidorejo", "Kaliwiro", "Tanpa Peta"],
+                          "kelas": ["merah", "hijau", "merah", "kuning"],
+                          "label_kelas": ["Belum tercapai", "Tercapai", "Belum tercapai", "Mendekati"],
+                          "nilai_teks": ["12,5%", "91,0%", "30,0%", "80,0%"]})
+    fig = choropleth(b, layer, "Uji peta", simulasi=False)
+    go.Figure(fig.to_plotly_json())  # valid against plotly's schema
+    polys = _polys(fig)
+    assert len(polys) == 4
+    legend = [t.name for t in polys if t.showlegend]
+    assert legend == ["Belum tercapai", "Tercapai", NO_DATA]  # traffic-light order, grey last
+    by_name = {t.text.split("</b>")[0].removeprefix("<b>"): t for t in polys}
+    assert by_name["Sukamaju"].fillcolor == WARNA["merah"] and "12,5%" in by_name["Sukamaju"].text
+    assert by_name["Tanjung"].fillcolor == WARNA["abu"] and "tidak ada data" in by_name["Tanjung"].text
+    # Colour is not the only signal: patterns differ by class, names are written on the map.
+    assert by_name["Sukamaju"].fillpattern.shape == "x" and by_name["Tanjung"].fillpattern.shape == "."
+    labels = [t for t in fig.data if t.mode == "text"][0]
+    assert set(labels.text) == {"Sukamaju", "Sidorejo", "Kaliwiro", "Tanjung"}
+    notes = " ".join(a.text for a in fig.layout.annotations)
+    assert "Tanpa Peta" in notes and SIMULASI_NOTE not in notes
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.xaxis.visible is False
+    # Each polygon is a closed ring of its box (5 points), coordinates in degrees.
+    xs = [v for v in by_name["Sidorejo"].x if v is not None]
+    assert len(xs) == 5 and min(xs) == pytest.approx(110.01)
+
+
+def test_simulated_boundaries_say_so_on_the_map():
+    b = _boxes(["a"], ["A"], simulasi=True)
+    fig = choropleth(b, pd.DataFrame(columns=["kode", "kelas", "label_kelas", "nilai_teks"]), "Peta")
+    assert any(SIMULASI_NOTE in a.text for a in fig.layout.annotations)
+    assert "PETA SIMULASI" in fig.layout.title.text
+    loc = locator(b, "a")
+    assert any(SIMULASI_NOTE in a.text for a in loc.layout.annotations)
+
+
+def test_hover_escapes_names_from_user_files():
+    b = _boxes(["a"], ["<script>x</script>"])
+    layer = pd.DataFrame({"kode": ["a"], "kelas": ["hijau"], "label_kelas": ["Tercapai"], "nilai_teks": ["1"]})
+    fig = choropleth(b, layer, "Peta", simulasi=False)
+    assert "<script>" not in _polys(fig)[0].text and "&lt;script&gt;" in _polys(fig)[0].text
+
+
+def test_locator_highlights_one_desa_on_top():
+    b = _boxes(["a", "b", "c"], ["A", "B", "C"])
+    fig = locator(b, "b")
+    polys = _polys(fig)
+    assert polys[-1].fillcolor == WARNA["sorot"] and "B" in polys[-1].text
+    assert [t.fillcolor for t in polys[:-1]] == [WARNA["netral"]] * 2
+    assert fig.layout.title.text == "Letak Desa B"
+
+
+def test_layers_follow_the_kits_classes():
+    capaian = pd.DataFrame({"kode_desa": ["a", "b", "c"], "nama_desa": ["A", "B", "C"], "indikator": ["KES02"] * 3,
+                            "nilai": [95.26, 70.0, None], "kelas": ["hijau", "merah", "abu"],
+                            "label_kelas": ["Tercapai", "Belum tercapai", "Tidak ada data"]})
+    lay = indicator_layer(capaian, "KES02")
+    assert lay["kelas"].tolist() == ["hijau", "merah", "abu"] and lay["nilai_teks"].tolist()[:2] == ["95,3%", "70,0%"]
+    kuadran = pd.DataFrame({"kode_desa": list("abcde"), "nama_desa": list("ABCDE"),
+                            "kuadran": ["prioritas", "evaluasi", "pertahankan", "pantau", None],
+                            "label_kuadran": ["Prioritas: realokasi belanja", "Evaluasi", "Pertahankan", "Pantau",
+                                              "Tidak ada data"]})
+    assert quadrant_layer(kuadran)["kelas"].tolist() == ["merah", "kuning", "hijau", "biru", "abu"]
+    kebutuhan = pd.DataFrame({"kode_desa": ["a", "b", "a"], "nama_desa": ["A", "B", "A"], "sektor": ["KES", "KES", "AIR"],
+                              "kelas": ["Kebutuhan belum tersuarakan", "Tidak mendesak", "Selaras"]})
+    assert need_layer(kebutuhan, "KES")["kelas"].tolist() == ["merah", "netral"]
+    scores = pd.DataFrame({"kode_desa": list("abcdef"), "nama_desa": list("ABCDEF"),
+                           "indeks_capaian": [0.1, 0.2, 0.5, 0.6, 0.9, 0.95]})
+    lay = score_layer(scores, "indeks_capaian")
+    assert lay["kelas"].tolist() == ["merah", "merah", "kuning", "kuning", "hijau", "hijau"]
+    assert lay["label_kelas"].iloc[0] == "Sepertiga terbawah (0,10–0,20)"
+
+
+def test_simulated_boundaries_are_deterministic_tile_each_kecamatan_and_lie_in_the_province(demo_tables):
+    w = demo_tables["wilayah"]
+    a, b = simulated_boundaries(w, seed=3), simulated_boundaries(w, seed=3)
+    assert a.geometry.to_wkb().tolist() == b.geometry.to_wkb().tolist()
+    assert simulated_boundaries(w, seed=4).geometry.to_wkb().tolist() != a.geometry.to_wkb().tolist()
+    assert sorted(a["kode"]) == sorted(w["kode_desa"]) and a.is_valid.all() and a["simulasi"].all()
+    for kec, part in a.groupby("kode_kecamatan"):
+        union = shapely.union_all(part.geometry.values)
+        assert shapely.area(part.geometry.values).sum() == pytest.approx(union.area, rel=1e-6), f"desa {kec} tumpang tindih"
+    minx, miny, maxx, maxy = a.total_bounds
+    assert 108.0 < minx < maxx < 112.0 and -8.5 < miny < maxy < -5.5  # Jawa Tengah
+
+
+def test_report_calls_show_a_note_without_boundaries_and_a_small_map_with_them(demo_dataset, tmp_path, monkeypatch):
+    from p3pd_lib import analysis
+
+    view = analysis.kecamatan_view(demo_dataset, "33.07.01")
+    kab = analysis.kabupaten_view(demo_dataset, "33.07")
+    note = kecamatan_map(view, tmp_path)
+    assert isinstance(note, render.Html) and "Peta belum tersedia" in str(note) and "p3pd peta impor" in str(note)
+    assert "Peta belum tersedia" in str(kabupaten_map(kab, tmp_path))
+    gdf = simulated_boundaries(demo_dataset.wilayah, seed=1)
+    from p3pd_lib.peta.storage import write_boundaries
+
+    write_boundaries(gdf, "desa", tmp_path)
+    fig = kecamatan_map(view, tmp_path)
+    polys = _polys(fig)
+    n_desa = int(read_boundaries("desa", tmp_path, dalam="33.07.01").shape[0])
+    assert len(polys) == n_desa and any(SIMULASI_NOTE in a.text for a in fig.layout.annotations)
+    kab_fig = kabupaten_map(kab, tmp_path)
+    assert len(_polys(kab_fig)) == demo_dataset.wilayah["kode_kecamatan"].nunique()
+    monkeypatch.setenv(render.BATCH_ENV, "1")
+    size = len(render.Figure(fig).html().encode())
+    assert size < 40_000, f"peta kecamatan {size} bita"
+
+
+def test_demo_data_command_stores_simulated_boundaries(demo_store, tmp_path):
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(demo_store, folder)
+    path = store_simulated_boundaries(folder, seed=7)
+    stored = read_boundaries("desa", folder)
+    assert path.exists() and stored["simulasi"].all() and "PETA SIMULASI" in stored["berkas_sumber"].iloc[0]
