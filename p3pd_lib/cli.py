@@ -61,16 +61,25 @@ def _demo_data(args: argparse.Namespace) -> int:
         print(f"Data simulasi di '{out.folder}' sudah mutakhir (seed {out.meta.get('seed')}, "
               f"versi generator {out.meta.get('versi_generator')}); tidak ada yang diubah. "
               "Pakai --paksa untuk membuat ulang.")
+        _demo_maps(args.data_dir, out.meta, only_if_missing=True)
         return 0
     print(f"Data SIMULASI ditulis ke '{out.folder}' (sidik {out.meta.get('fingerprint')}):")
     for name, n in out.jumlah_baris.items():
         print(f"  {name:12s} {n:>10,d} baris".replace(",", "."))
     print(f"  {out.jumlah_masalah} masalah data sengaja ditanam, daftarnya di masalah_simulasi.csv.")
-    from .peta import store_simulated_boundaries
-
-    path = store_simulated_boundaries(args.data_dir, seed=int(out.meta.get("seed") or 0))
-    print(f"  PETA SIMULASI (bentuk desa buatan, bukan batas sebenarnya) ditulis ke {path}.")
+    _demo_maps(args.data_dir, out.meta, only_if_missing=False)
     return 0
+
+
+def _demo_maps(data_dir: str | None, meta: dict, only_if_missing: bool) -> None:
+    """Simulated desa boundaries for the demo store (the map lessons need shapes; none are real)."""
+    from .peta import store_simulated_boundaries
+    from .peta.storage import boundary_path
+
+    if only_if_missing and boundary_path("desa", data_dir).exists():
+        return
+    path = store_simulated_boundaries(data_dir, seed=int(meta.get("seed") or 0))
+    print(f"  PETA SIMULASI (bentuk desa buatan, bukan batas sebenarnya) ditulis ke {path}.")
 
 
 @command

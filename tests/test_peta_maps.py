@@ -136,11 +136,19 @@ def test_report_calls_show_a_note_without_boundaries_and_a_small_map_with_them(d
     assert size < 40_000, f"peta kecamatan {size} bita"
 
 
-def test_demo_data_command_stores_simulated_boundaries(demo_store, tmp_path):
-    import shutil
+def test_demo_data_command_stores_simulated_boundaries_and_keeps_real_ones(tmp_path, capsys):
+    from p3pd_lib.cli import main
+    from p3pd_lib.peta.storage import write_boundaries
+    from p3pd_lib.store import load_table
 
-    folder = tmp_path / "data"
-    shutil.copytree(demo_store, folder)
-    path = store_simulated_boundaries(folder, seed=7)
-    stored = read_boundaries("desa", folder)
-    assert path.exists() and stored["simulasi"].all() and "PETA SIMULASI" in stored["berkas_sumber"].iloc[0]
+    assert main(["demo-data", "--data-dir", str(tmp_path), "--kabupaten", "33.71", "--tahun", "2025"]) == 0
+    assert "PETA SIMULASI" in capsys.readouterr().out
+    stored = read_boundaries("desa", tmp_path)
+    assert sorted(stored["kode"]) == sorted(load_table("wilayah", tmp_path)["kode_desa"])
+    assert stored["simulasi"].all() and "bukan batas sebenarnya" in stored["berkas_sumber"].iloc[0]
+    real = stored.iloc[[0]].assign(simulasi=False, berkas_sumber="batas_bappeda.gpkg", cara_cocok="kode")
+    write_boundaries(real, "desa", tmp_path)
+    store_simulated_boundaries(tmp_path, seed=99)
+    again = read_boundaries("desa", tmp_path).set_index("kode")
+    assert len(again) == len(stored) and again.at[real["kode"].iloc[0], "berkas_sumber"] == "batas_bappeda.gpkg"
+    assert int(again["simulasi"].sum()) == len(stored) - 1

@@ -88,7 +88,8 @@ def _polygon_trace(x: list, y: list, kelas: str, label: str, hover: str, first: 
         "name": label, "legendgroup": kelas, "showlegend": first,
     }
     if POLA.get(kelas):
-        trace["fillpattern"] = {"shape": POLA[kelas], "fgcolor": "rgba(255,255,255,0.55)", "size": 6, "solidity": 0.25}
+        trace["fillpattern"] = {"shape": POLA[kelas], "bgcolor": WARNA[kelas], "fgcolor": "#ffffff", "fgopacity": 0.6,
+                                "size": 7, "solidity": 0.3}
     return trace
 
 

@@ -139,8 +139,14 @@ def simulated_boundaries(wilayah_table: pd.DataFrame, seed: int = 0) -> Any:
 
 
 def store_simulated_boundaries(data_dir: str | os.PathLike[str] | None = None, seed: int = 0) -> Path:
-    """Simulated boundaries of every desa in the store's ``wilayah`` table, written to the store."""
+    """Simulated boundaries of every desa in the store's ``wilayah`` table, written to the store.
+
+    Real boundaries already imported (``simulasi`` false) are kept; earlier simulated ones are replaced.
+    """
     from ..store import load_table
 
     wil = load_table("wilayah", data_dir, columns=["kode_desa", "kode_kecamatan", "kode_kabupaten"])
-    return storage.write_boundaries(simulated_boundaries(wil, seed), "desa", data_dir)
+    old = storage.read_boundaries("desa", data_dir)
+    real = set() if old is None else set(old.loc[~old["simulasi"].astype(bool), "kode"])
+    new = simulated_boundaries(wil, seed)
+    return storage.write_boundaries(new[~new["kode"].isin(real)], "desa", data_dir, replace_simulated=True)

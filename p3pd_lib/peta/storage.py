@@ -52,14 +52,20 @@ def read_boundaries(tingkat: str = "desa", data_dir: str | os.PathLike[str] | No
     return gdf.reset_index(drop=True)
 
 
-def write_boundaries(new: Any, tingkat: str, data_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Merge ``new`` rows into the stored boundaries (same code: replaced) and write atomically."""
+def write_boundaries(new: Any, tingkat: str, data_dir: str | os.PathLike[str] | None = None, *,
+                     replace_simulated: bool = False) -> Path:
+    """Merge ``new`` rows into the stored boundaries (same code: replaced) and write atomically.
+
+    ``replace_simulated`` also drops every stored simulated row (a new demo replaces the old one).
+    """
     import geopandas as gpd
 
     path = boundary_path(tingkat, data_dir)
     old = read_boundaries(tingkat, data_dir)
     if old is not None and len(old):
         kept = old[~old["kode"].isin(set(new["kode"]))]
+        if replace_simulated:
+            kept = kept[~kept["simulasi"].astype(bool)]
         merged = gpd.GeoDataFrame(pd.concat([kept, new], ignore_index=True), geometry="geometry", crs=new.crs)
     else:
         merged = new
