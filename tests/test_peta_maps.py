@@ -152,3 +152,23 @@ def test_demo_data_command_stores_simulated_boundaries_and_keeps_real_ones(tmp_p
     again = read_boundaries("desa", tmp_path).set_index("kode")
     assert len(again) == len(stored) and again.at[real["kode"].iloc[0], "berkas_sumber"] == "batas_bappeda.gpkg"
     assert int(again["simulasi"].sum()) == len(stored) - 1
+
+
+def test_every_map_choice_of_a_view_draws_every_desa(demo_dataset):
+    from p3pd_lib import analysis
+    from p3pd_lib.errors import ParameterError
+    from p3pd_lib.peta import map_choices, view_map
+
+    view = analysis.kecamatan_view(demo_dataset, "33.07.02")
+    b = simulated_boundaries(demo_dataset.wilayah[demo_dataset.wilayah["kode_kecamatan"] == "33.07.02"], seed=2)
+    choices = map_choices(view)
+    keys = [k for _, k in choices]
+    assert {"indeks", "kuadran", "skor:KES", "indikator:KES01"} <= set(keys) and any(k.startswith("usulan:") for k in keys)
+    for label, key in choices:
+        fig = view_map(view, b, key)
+        polys = _polys(fig)
+        assert sorted(t.meta for t in polys) == sorted(b["kode"]), key
+        assert label in fig.layout.title.text
+        assert {t.fillcolor for t in polys} <= set(WARNA.values())
+    with pytest.raises(ParameterError, match="tidak dikenal"):
+        view_map(view, b, "warna:bebas")

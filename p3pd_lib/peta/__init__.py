@@ -7,7 +7,8 @@
 - :func:`choropleth`, :func:`locator` (:mod:`.maps`) and the layers of
   :mod:`.layers`: plotly figures that need no tiles, CDN or network.
 - :func:`kecamatan_map`, :func:`kabupaten_map`, :func:`desa_locator`
-  (:mod:`.views`): one call per report cell.
+  (:mod:`.views`): one call per report cell; :func:`map_choices` and
+  :func:`view_map` for a dashboard Peta tab (pick what to colour).
 - :func:`store_simulated_boundaries` (:mod:`.simulated`): "PETA SIMULASI"
   shapes for the demo data.
 """
@@ -19,10 +20,10 @@ from .layers import indicator_layer, need_layer, quadrant_layer, score_layer, se
 from .maps import choropleth, locator
 from .simulated import simulated_boundaries, store_simulated_boundaries
 from .storage import read_boundaries, read_mapping
-from .views import desa_locator, dissolve_kecamatan, kabupaten_map, kecamatan_map
+from .views import desa_locator, dissolve_kecamatan, kabupaten_map, kecamatan_map, map_choices, view_map
 
 __all__ = [
     "BoundaryImport", "import_boundaries", "indicator_layer", "need_layer", "quadrant_layer", "score_layer",
     "sector_layer", "choropleth", "locator", "simulated_boundaries", "store_simulated_boundaries", "read_boundaries",
-    "read_mapping", "desa_locator", "dissolve_kecamatan", "kabupaten_map", "kecamatan_map",
+    "read_mapping", "desa_locator", "dissolve_kecamatan", "kabupaten_map", "kecamatan_map", "map_choices", "view_map",
 ]

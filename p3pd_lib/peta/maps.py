@@ -80,8 +80,8 @@ def _rings(geom: Any) -> tuple[list[float | None], list[float | None]]:
     return xs, ys
 
 
-def _polygon_trace(x: list, y: list, kelas: str, label: str, hover: str, first: bool) -> dict[str, Any]:
-    trace: dict[str, Any] = {
+def _polygon_trace(x: list, y: list, kelas: str, label: str, hover: str, first: bool, kode: str = "") -> dict[str, Any]:
+    trace: dict[str, Any] = {"meta": kode,
         "type": "scatter", "x": x, "y": y, "mode": "lines", "fill": "toself",
         "fillcolor": WARNA[kelas], "line": {"color": "white", "width": 0.8},
         "hoveron": "fills", "text": hover, "hoverinfo": "text",
@@ -134,7 +134,7 @@ def choropleth(
     for r in df.assign(_r=df["kelas"].map(rank)).sort_values(["_r", "area"], ascending=[True, False]).itertuples():
         x, y = _rings(r.geom)
         hover = f"<b>{_esc(r.nama)}</b><br>{_esc(r.label_kelas)}: {_esc(r.nilai_teks)}"
-        traces.append(_polygon_trace(x, y, r.kelas, str(r.label_kelas), hover, r.kelas not in seen))
+        traces.append(_polygon_trace(x, y, r.kelas, str(r.label_kelas), hover, r.kelas not in seen, r.kode))
         seen.add(r.kelas)
     if label_wilayah and len(df) <= 80:
         pts = shapely.get_coordinates(shapely.point_on_surface(np.asarray(df["geom"])))
@@ -169,7 +169,7 @@ def locator(boundaries: Any, kode: str, title: str | None = None, *, height: int
         x, y = _rings(g)
         label = f"Desa {nama}" if kelas == "sorot" else "Desa lain di kecamatan"
         name = str(boundaries.loc[boundaries["kode"] == k, "nama"].iloc[0])
-        traces.append(_polygon_trace(x, y, kelas, label, f"<b>{_esc(name)}</b>", first[kelas]))
+        traces.append(_polygon_trace(x, y, kelas, label, f"<b>{_esc(name)}</b>", first[kelas], str(k)))
         first[kelas] = False
     traces.sort(key=lambda t: t["legendgroup"] == "sorot")  # the highlighted desa on top
     simulasi = bool(boundaries["simulasi"].any()) if "simulasi" in boundaries.columns else False

@@ -61,6 +61,45 @@ def kabupaten_map(view: Any, data_dir: str | os.PathLike[str] | None = None) -> 
                            catatan=CATATAN_TERSIL)
 
 
+def map_choices(view: Any) -> list[tuple[str, str]]:
+    """What a kecamatan map can be coloured by, as (label, key) pairs for a dropdown (key for :func:`view_map`)."""
+    from ..figures import LABEL_SEKTOR
+
+    out = [("Indeks Capaian Layanan Dasar", "indeks"), ("Kuadran kebutuhan vs belanja", "kuadran")]
+    sektor = [s for s in LABEL_SEKTOR if s in set(view.skor_sektor["sektor"])]
+    out += [(f"Skor sektor {LABEL_SEKTOR[s]}", f"skor:{s}") for s in sektor]
+    kebutuhan = set(view.kebutuhan_usulan["sektor"]) if len(view.kebutuhan_usulan) else set()
+    out += [(f"Kebutuhan–usulan–anggaran {LABEL_SEKTOR[s]}", f"usulan:{s}") for s in sektor if s in kebutuhan]
+    kamus = view.capaian.drop_duplicates("indikator").sort_values("indikator")
+    out += [(f"{r.indikator} {r.nama_indikator}", f"indikator:{r.indikator}") for r in kamus.itertuples()]
+    return out
+
+
+def view_map(view: Any, boundaries: Any, pilihan: str = "indeks") -> Any:
+    """The kecamatan map coloured by one choice of :func:`map_choices` (what a dashboard Peta tab draws).
+
+    Each polygon trace carries its ``kode`` in ``meta``, so a click can open that desa's page.
+    """
+    from ..errors import ParameterError
+
+    labels = dict((k, lab) for lab, k in map_choices(view))
+    if pilihan not in labels:
+        raise ParameterError(f"Pilihan peta '{pilihan}' tidak dikenal; pilih salah satu: {', '.join(labels)}.")
+    kind, _, what = pilihan.partition(":")
+    catatan = ""
+    if kind == "indeks":
+        lay, catatan = layers.score_layer(view.indeks, "indeks_capaian"), CATATAN_TERSIL
+    elif kind == "kuadran":
+        lay = layers.quadrant_layer(view.kuadran)
+    elif kind == "skor":
+        lay, catatan = layers.sector_layer(view.skor_sektor, what), CATATAN_TERSIL
+    elif kind == "usulan":
+        lay = layers.need_layer(view.kebutuhan_usulan, what)
+    else:
+        lay = layers.indicator_layer(view.capaian, what)
+    return maps.choropleth(boundaries, lay, f"Peta {labels[pilihan]}, {view.tahun}", catatan=catatan)
+
+
 def desa_locator(kode_desa: str, data_dir: str | os.PathLike[str] | None = None) -> Any:
     """Small map of a desa's kecamatan with the desa highlighted (note when no boundaries)."""
     b = desa_boundaries(kode_desa[:8], data_dir)
@@ -69,5 +108,5 @@ def desa_locator(kode_desa: str, data_dir: str | os.PathLike[str] | None = None)
     return maps.locator(b, kode_desa)
 
 
-__all__ = ["desa_boundaries", "kecamatan_boundaries", "dissolve_kecamatan", "kecamatan_map", "kabupaten_map",
+__all__ = ["map_choices", "view_map", "desa_boundaries", "kecamatan_boundaries", "dissolve_kecamatan", "kecamatan_map", "kabupaten_map",
            "desa_locator"]
