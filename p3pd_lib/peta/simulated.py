@@ -60,7 +60,7 @@ def _blob(cx: float, cy: float, radius: float, rng: np.random.Generator) -> Any:
 
 
 def _points_in(area: Any, k: int, rng: np.random.Generator) -> np.ndarray:
-    """``k`` random points inside ``area``, spread by two Lloyd steps."""
+    """``k`` random points inside ``area``, spread by one Lloyd step."""
     import shapely
 
     minx, miny, maxx, maxy = area.bounds
@@ -70,9 +70,8 @@ def _points_in(area: Any, k: int, rng: np.random.Generator) -> np.ndarray:
         inside = shapely.contains_xy(area, cand[:, 0], cand[:, 1])
         pts.extend(cand[inside][: k - len(pts)])
     xy = np.array(pts)
-    for _ in range(2):
-        cells = _cells(xy, area)
-        xy = shapely.get_coordinates(shapely.point_on_surface(cells)) if k > 1 else xy
+    if k > 1:
+        xy = shapely.get_coordinates(shapely.point_on_surface(_cells(xy, area)))
     return xy
 
 
@@ -84,8 +83,7 @@ def _cells(xy: np.ndarray, area: Any) -> np.ndarray:
         return np.array([area])
     cells = shapely.voronoi_polygons(shapely.MultiPoint(xy), extend_to=area, ordered=True)
     parts = shapely.get_parts(cells)
-    clipped = shapely.intersection(parts, area)
-    return np.array([shapely.make_valid(g) for g in clipped])
+    return shapely.intersection(parts, area)  # convex cells clipped by a valid polygon: valid
 
 
 def _kab_centre(kab: str) -> tuple[float, float]:
@@ -102,7 +100,8 @@ def _kab_centre(kab: str) -> tuple[float, float]:
 def simulated_boundaries(wilayah_table: pd.DataFrame, seed: int = 0) -> Any:
     """Simulated desa polygons (GeoDataFrame, EPSG:4326) for every desa of ``wilayah_table``.
 
-    ``wilayah_table`` needs ``kode_desa, kode_kecamatan, kode_kabupaten``. Deterministic
+    ``wilayah_table`` needs ``kode_desa, kode_kecamatan, kode_kabupaten`` (``nama_desa`` when present,
+    else the official names). Deterministic
     for a given seed; the same kabupaten gets the same shapes whatever else is generated.
     """
     import geopandas as gpd
@@ -126,7 +125,7 @@ def simulated_boundaries(wilayah_table: pd.DataFrame, seed: int = 0) -> Any:
     geom = shapely.set_precision(np.array(geoms, dtype=object), 1e-6)
     return gpd.GeoDataFrame({
         "kode": codes,
-        "nama": [wilayah.name(c) if wilayah.is_official(c) else c for c in codes],
+        "nama": _names(wilayah_table, codes),
         "tingkat": "desa",
         "kode_kecamatan": [c[:8] for c in codes],
         "kode_kabupaten": [c[:5] for c in codes],
@@ -138,6 +137,13 @@ def simulated_boundaries(wilayah_table: pd.DataFrame, seed: int = 0) -> Any:
     }, geometry=list(geom), crs=source.WGS84)
 
 
+def _names(table: pd.DataFrame, codes: list[str]) -> list[str]:
+    if "nama_desa" in table.columns:
+        names = dict(zip(table["kode_desa"], table["nama_desa"].astype(str)))
+        return [names[c] for c in codes]
+    return [wilayah.name(c) if wilayah.is_official(c) else c for c in codes]
+
+
 def store_simulated_boundaries(data_dir: str | os.PathLike[str] | None = None, seed: int = 0) -> Path:
     """Simulated boundaries of every desa in the store's ``wilayah`` table, written to the store.
 
@@ -145,7 +151,7 @@ def store_simulated_boundaries(data_dir: str | os.PathLike[str] | None = None, s
     """
     from ..store import load_table
 
-    wil = load_table("wilayah", data_dir, columns=["kode_desa", "kode_kecamatan", "kode_kabupaten"])
+    wil = load_table("wilayah", data_dir, columns=["kode_desa", "nama_desa", "kode_kecamatan", "kode_kabupaten"])
     old = storage.read_boundaries("desa", data_dir)
     real = set() if old is None else set(old.loc[~old["simulasi"].astype(bool), "kode"])
     new = simulated_boundaries(wil, seed)

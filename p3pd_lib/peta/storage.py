@@ -27,6 +27,7 @@ MAPPING_FILE = "pemetaan_batas.csv"
 #: Columns of the mapping file (``kunci`` = source names without case/punctuation: the join key).
 MAPPING_COLUMNS = ("kunci", "berkas", "fitur", "tingkat", "kode_sumber", "nama_kabupaten_sumber",
                    "nama_kecamatan_sumber", "nama_sumber", "kode", "nama_resmi", "cara", "skor", "kandidat")
+ROW_GROUP = 1024  # rows per parquet row group (a kabupaten has ≈ 300 desa)
 #: Columns of a stored boundary table besides the geometry.
 COLUMNS = ("kode", "nama", "tingkat", "kode_kecamatan", "kode_kabupaten", "simulasi", "berkas_sumber",
            "sha256_sumber", "tanggal_impor", "cara_cocok")
@@ -45,10 +46,12 @@ def read_boundaries(tingkat: str = "desa", data_dir: str | os.PathLike[str] | No
     path = boundary_path(tingkat, data_dir)
     if not path.exists():
         return None
-    gdf = gpd.read_parquet(path)
-    if dalam:
-        prefix = str(dalam).rstrip(".") + "."
-        gdf = gdf[gdf["kode"].astype(str).str.startswith(prefix)]
+    code = str(dalam).strip().rstrip(".") if dalam else ""
+    # Rows are sorted by code in small row groups: a kecamatan or kabupaten reads only its own groups.
+    column = {5: "kode_kabupaten", 8: "kode_kecamatan"}.get(len(code))
+    gdf = gpd.read_parquet(path, filters=[(column, "==", code)] if column else None)
+    if code and column is None:
+        gdf = gdf[gdf["kode"].astype(str).str.startswith(code + ".") | (gdf["kode"] == code)]
     return gdf.reset_index(drop=True)
 
 
@@ -73,7 +76,7 @@ def write_boundaries(new: Any, tingkat: str, data_dir: str | os.PathLike[str] | 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     try:
-        merged.to_parquet(tmp, index=False)
+        merged.to_parquet(tmp, index=False, row_group_size=ROW_GROUP)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
