@@ -107,7 +107,8 @@ def _peta_impor(args: argparse.Namespace) -> int:
     result = import_boundaries(args.berkas, args.data_dir, kabupaten=args.kabupaten, tingkat=args.tingkat,
                                lapisan=args.lapisan, dry_run=args.dry_run)
     print(result.summary_text())
-    shown = result.findings[result.findings["tingkat"] != "info"].head(40)
+    order = result.findings["tingkat"].map({"galat": 0, "peringatan": 1}).fillna(2)
+    shown = result.findings.assign(_u=order).sort_values("_u", kind="stable").head(40)
     if len(shown):
         print("\nTemuan (paling banyak 40 ditampilkan):")
         for r in shown.itertuples(index=False):

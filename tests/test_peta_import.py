@@ -345,3 +345,13 @@ def test_cli_imports_and_refuses_in_indonesian(tmp_path, data_dir, capsys):
     assert main(["peta", "periksa", str(bad), "--data-dir", str(data_dir)]) == 1
     out = capsys.readouterr().out
     assert "GALAT" in out and "desa.shp" in out and "sistem koordinat" in out and "Traceback" not in out
+
+
+def test_big_kecamatan_layer_with_namobj_is_read_as_kecamatan(tmp_path, data_dir):
+    kec = gpd.GeoDataFrame({"NAMOBJ": ["Kalikajar"], "KDCPUM": ["330707"], "WADMKC": ["Kalikajar"]},
+                           geometry=[shapely.box(109.9, -7.4, 110.0, -7.3)], crs="EPSG:4326")
+    path = tmp_path / "ADMINISTRASIKECAMATAN_AR.gpkg"
+    kec.to_file(path)
+    res = import_boundaries(path, data_dir)
+    assert res.accepted and res.tingkat == "kecamatan"
+    assert read_boundaries("kecamatan", data_dir)["kode"].tolist() == ["33.07.07"]

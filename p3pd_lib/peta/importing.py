@@ -228,7 +228,9 @@ def _match(gdf: Any, cols: matching.Columns, label: str, lapisan: str | None, ka
         if code is not None:
             kode[i], cara[i], skor[i] = code, "otomatis", score
     out = gdf.assign(kode=kode, cara=cara, skor=skor)
-    rows += _duplicates(out, cols, label, lapisan)
+    dup_rows, twins = _duplicates(out, cols, label, lapisan)
+    rows += dup_rows
+    out = out.assign(cara=out["cara"].where(~out.index.isin(twins), "perlu_dicek"))
     out = out.assign(kode=out["kode"].where(out["cara"].fillna("") != "perlu_dicek"))
     if kab is not None:
         outside = out["kode"].notna() & ~out["kode"].fillna("").str.startswith(kab + ".")
@@ -245,9 +247,13 @@ def _match(gdf: Any, cols: matching.Columns, label: str, lapisan: str | None, ka
     return out, rows, mapping
 
 
-def _duplicates(out: Any, cols: matching.Columns, label: str, lapisan: str | None) -> list[dict[str, Any]]:
-    """Two features with one code: a galat when the code came from the file or the user, else both to check."""
-    rows = []
+def _duplicates(out: Any, cols: matching.Columns, label: str, lapisan: str | None) -> tuple[list[dict[str, Any]], list]:
+    """Two features with one code: a galat when the code came from the file or the user, else both to check.
+
+    Returns (findings, index labels of the features matched by name to a code another feature has).
+    """
+    rows: list[dict[str, Any]] = []
+    twins: list = []
     dup = out["kode"].notna() & out["kode"].duplicated(keep=False)
     for code, part in out[dup].groupby("kode"):
         firm = part["cara"].isin(["kode", "manual"])
@@ -260,8 +266,8 @@ def _duplicates(out: Any, cols: matching.Columns, label: str, lapisan: str | Non
                 "Gabungkan poligonnya (mis. Dissolve di QGIS) atau perbaiki kodenya.",
                 lapisan=lapisan, fitur=int(part["fitur"].iloc[1]), kolom=kolom, nilai=code))
         else:
-            out.loc[part.index, "cara"] = "perlu_dicek"
-    return rows
+            twins.extend(part.index)
+    return rows, twins
 
 
 def _mapping_rows(out: Any, keys: pd.Series, dalam: pd.Series, label: str, lvl_name: str, names: pd.Series,

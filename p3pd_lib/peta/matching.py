@@ -83,14 +83,20 @@ class Columns:
 def detect_columns(columns: Iterable[str], tingkat: str | None = None) -> Columns:
     """Which columns hold codes and names, and whether the features are desa or kecamatan.
 
-    >>> detect_columns(["KDCPUM", "WADMKC", "WADMKK"]).tingkat
-    'kecamatan'
+    >>> detect_columns(["KDCPUM", "WADMKC", "WADMKK"]).tingkat, detect_columns(["NAMOBJ", "KDCPUM", "WADMKC"]).tingkat
+    ('kecamatan', 'kecamatan')
+    >>> detect_columns(["NAMOBJ", "KDEPUM", "WADMKC"]).tingkat, detect_columns(["NAMOBJ"]).tingkat
+    ('desa', 'desa')
     """
     cols = list(columns)
     desa_code = find_column(cols, CODE_COLUMNS["desa"])
     desa_name = find_column(cols, NAME_COLUMNS["desa"])
     if tingkat is None:
-        tingkat = "desa" if (desa_code or desa_name or find_column(cols, ("KDEBPS", "IDDESA"))) else "kecamatan"
+        # BIG's kecamatan layer has NAMOBJ too (the kecamatan's name): it alone does not make a desa layer.
+        desa_hint = desa_code or find_column(cols, [c for c in NAME_COLUMNS["desa"] if c != "NAMOBJ"]) \
+            or find_column(cols, ("KDEBPS", "IDDESA"))
+        kec_hint = find_column(cols, CODE_COLUMNS["kecamatan"]) or find_column(cols, NAME_COLUMNS["kecamatan"])
+        tingkat = "desa" if desa_hint or (desa_name and not kec_hint) else "kecamatan"
     return Columns(
         tingkat=tingkat,
         kode=desa_code if tingkat == "desa" else find_column(cols, CODE_COLUMNS["kecamatan"]),
