@@ -133,7 +133,9 @@ def choropleth(
     # Legend in class order; within it the larger polygons first, so an enclave is drawn over its neighbour.
     for r in df.assign(_r=df["kelas"].map(rank)).sort_values(["_r", "area"], ascending=[True, False]).itertuples():
         x, y = _rings(r.geom)
-        hover = f"<b>{_esc(r.nama)}</b><br>{_esc(r.label_kelas)}: {_esc(r.nilai_teks)}"
+        hover = f"<b>{_esc(r.nama)}</b><br>Nilai: {_esc(r.nilai_teks)}"
+        if str(r.nilai_teks) != str(r.label_kelas):
+            hover += f"<br>{_esc(r.label_kelas)}"
         traces.append(_polygon_trace(x, y, r.kelas, str(r.label_kelas), hover, r.kelas not in seen, r.kode))
         seen.add(r.kelas)
     if label_wilayah and len(df) <= 80:
