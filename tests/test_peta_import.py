@@ -355,3 +355,27 @@ def test_big_kecamatan_layer_with_namobj_is_read_as_kecamatan(tmp_path, data_dir
     res = import_boundaries(path, data_dir)
     assert res.accepted and res.tingkat == "kecamatan"
     assert read_boundaries("kecamatan", data_dir)["kode"].tolist() == ["33.07.07"]
+
+
+def test_geopackage_with_several_polygon_layers_needs_a_layer_name(tmp_path, data_dir):
+    path = tmp_path / "rbi.gpkg"
+    big_layer().to_file(path, layer="ADMINISTRASIDESA_AR")
+    big_layer().to_file(path, layer="salinan_lama")
+    before = tree_hash(data_dir)
+    res = import_boundaries(path, data_dir)
+    assert not res.accepted and tree_hash(data_dir) == before
+    row = res.findings.iloc[0]
+    assert row["aturan"] == "lapisan_ganda" and "ADMINISTRASIDESA_AR" in row["pesan"] and "--lapisan" in row["pesan"]
+    res = import_boundaries(path, data_dir, lapisan="ADMINISTRASIDESA_AR")
+    assert res.accepted and res.n_tersimpan == len(big_layer())
+    assert set(res.findings["lapisan"].dropna()) <= {"ADMINISTRASIDESA_AR"}
+
+
+def test_zip_without_a_map_file_is_refused(tmp_path, data_dir):
+    zpath = tmp_path / "dokumen.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.writestr("catatan.txt", "bukan peta")
+    before = tree_hash(data_dir)
+    res = import_boundaries(zpath, data_dir)
+    assert not res.accepted and res.findings["aturan"].tolist() == ["bukan_berkas_batas"]
+    assert "dokumen.zip" in res.findings["pesan"].iloc[0] and tree_hash(data_dir) == before

@@ -138,6 +138,7 @@ class NameMatcher:
     def __init__(self, kabupaten: str | None = None) -> None:
         self.kabupaten = kabupaten
         self._cache: dict[tuple[str, str, str | None], str | None] = {}
+        self._scores: dict[tuple[str, str, str | None], float | None] = {}
 
     def _match(self, name: str, tingkat: str, dalam: str | None) -> str | None:
         key = (name, tingkat, dalam)
@@ -162,11 +163,14 @@ class NameMatcher:
             dalam = kec or kab
             name = desa_name
             code = self._match(name, "desa", dalam) if dalam is not None else None
-        score = None
-        if code is not None:
+        return code, dalam, self._score(name, tingkat, dalam) if code is not None else None
+
+    def _score(self, name: str, tingkat: str, dalam: str | None) -> float | None:
+        key = (name, tingkat, dalam)
+        if key not in self._scores:
             found = wilayah.search(name, tingkat, dalam, limit=1, min_score=0.0)
-            score = float(found["skor"].iloc[0]) if len(found) else None
-        return code, dalam, score
+            self._scores[key] = float(found["skor"].iloc[0]) if len(found) else None
+        return self._scores[key]
 
 
 def same_name_key(*parts: Any) -> str:
