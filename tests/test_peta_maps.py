@@ -77,6 +77,7 @@ def test_locator_highlights_one_desa_on_top():
     assert polys[-1].fillcolor == WARNA["sorot"] and "B" in polys[-1].text
     assert [t.fillcolor for t in polys[:-1]] == [WARNA["netral"]] * 2
     assert fig.layout.title.text == "Letak Desa B"
+    assert [t.text for t in fig.data if t.mode == "text"] == [("<b>B</b>",)]
 
 
 def test_layers_follow_the_kits_classes():

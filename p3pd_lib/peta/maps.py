@@ -174,8 +174,14 @@ def locator(boundaries: Any, kode: str, title: str | None = None, *, height: int
         traces.append(_polygon_trace(x, y, kelas, label, f"<b>{_esc(name)}</b>", first[kelas], str(k)))
         first[kelas] = False
     traces.sort(key=lambda t: t["legendgroup"] == "sorot")  # the highlighted desa on top
+    traces[-1]["line"] = {"color": "#212121", "width": 2}
+    pt = shapely.get_coordinates(shapely.point_on_surface(boundaries.loc[boundaries["kode"] == kode].geometry.values))[0]
+    traces.append({"type": "scatter", "x": [round(float(pt[0]), 4)], "y": [round(float(pt[1]), 4)], "mode": "text",
+                   "text": [f"<b>{_esc(nama)}</b>"], "textposition": "top center", "hoverinfo": "skip",
+                   "showlegend": False, "textfont": {"size": 11, "color": "#212121"}})
     simulasi = bool(boundaries["simulasi"].any()) if "simulasi" in boundaries.columns else False
-    return _map_figure(traces, title or f"Letak Desa {nama}", boundaries.total_bounds, simulasi, [], height)
+    return _map_figure(traces, title or f"Letak Desa {nama}", boundaries.total_bounds, simulasi, [], height,
+                       legend_title="")
 
 
 def _esc(text: Any) -> str:
@@ -185,7 +191,7 @@ def _esc(text: Any) -> str:
 
 
 def _map_figure(traces: list[dict[str, Any]], title: str, bounds: Iterable[float], simulasi: bool, notes: list[str],
-                height: int) -> go.Figure:
+                height: int, legend_title: str = "Kelas") -> go.Figure:
     minx, miny, maxx, maxy = bounds
     lat = (miny + maxy) / 2
     annotations = []
@@ -205,7 +211,7 @@ def _map_figure(traces: list[dict[str, Any]], title: str, bounds: Iterable[float
         "height": height,
         "xaxis": {**axis, "range": [minx - (maxx - minx) * 0.02, maxx + (maxx - minx) * 0.02]},
         "yaxis": {**axis, "scaleanchor": "x", "scaleratio": 1 / math.cos(math.radians(lat))},
-        "legend": {"orientation": "v", "x": 1.0, "xanchor": "left", "y": 1, "yanchor": "top", "title": {"text": "Kelas"}},
+        "legend": {"orientation": "v", "x": 1.0, "xanchor": "left", "y": 1, "yanchor": "top", "title": {"text": legend_title}},
         "margin": {"l": 10, "r": 10, "t": 70 if simulasi else 50, "b": 20 + 22 * len(notes)},
         "annotations": annotations,
         "hovermode": "closest",
