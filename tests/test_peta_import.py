@@ -379,3 +379,16 @@ def test_zip_without_a_map_file_is_refused(tmp_path, data_dir):
     res = import_boundaries(zpath, data_dir)
     assert not res.accepted and res.findings["aturan"].tolist() == ["bukan_berkas_batas"]
     assert "dokumen.zip" in res.findings["pesan"].iloc[0] and tree_hash(data_dir) == before
+
+
+def test_a_code_not_in_the_official_list_falls_back_to_the_name(tmp_path, data_dir):
+    layer = big_layer()
+    layer.loc[2, "KDEPUM"] = "33.07.07.2999"
+    path = tmp_path / "desa.gpkg"
+    layer.to_file(path)
+    res = import_boundaries(path, data_dir)
+    assert res.accepted and res.n_tersimpan == len(layer)
+    row = res.findings[res.findings["aturan"] == "kode_tidak_resmi"].iloc[0]
+    assert (row["fitur"], row["kolom"], row["nilai"]) == (3, "KDEPUM", "33.07.07.2999")
+    stored = read_boundaries("desa", data_dir).set_index("kode")
+    assert stored.at[_desa().loc[2, "kode_desa"], "cara_cocok"] == "otomatis"

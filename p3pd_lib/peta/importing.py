@@ -175,24 +175,8 @@ def _match(gdf: Any, cols: matching.Columns, label: str, lapisan: str | None, ka
 
     lvl_name = cols.tingkat
     name_col = cols.desa if lvl_name == "desa" else cols.kecamatan
-    n = len(gdf)
-    kode = pd.Series(pd.NA, index=gdf.index, dtype="string")
-    cara = pd.Series(pd.NA, index=gdf.index, dtype="string")
+    kode, cara, code_vals = _from_code_column(gdf, cols, add)
     skor = pd.Series(np.nan, index=gdf.index)
-    code_vals = _cell(gdf, cols.kode)
-    if cols.kode is not None:
-        codes, share = matching.code_column_usable(gdf[cols.kode], lvl_name)
-        if share >= matching.MIN_OFFICIAL_SHARE:
-            kode, cara = codes.copy(), codes.notna().map({True: "kode", False: pd.NA}).astype("string")
-            for r in gdf[codes.isna() & (code_vals != "")].itertuples():
-                add("peringatan", "kode_tidak_resmi",
-                    f"Fitur {r.fitur}: kode '{getattr(r, cols.kode)}' bukan kode {lvl_name} resmi; dicocokkan menurut nama.",
-                    fitur=int(r.fitur), kolom=cols.kode, nilai=getattr(r, cols.kode))
-        else:
-            add("info", "kolom_kode_tidak_dipakai",
-                f"Kolom '{cols.kode}' hanya {share:.0%} berisi kode {lvl_name} Kemendagri resmi (mungkin kode BPS); "
-                "fitur dicocokkan menurut nama.", kolom=cols.kode)
-            code_vals = pd.Series("", index=gdf.index, dtype="string")
     if cols.kode is None and cols.bps is not None:
         add("info", "kode_bps", f"Kolom '{cols.bps}' berisi kode BPS (pembagian 2+2+3+3 angka), bukan kode Kemendagri; "
             "tanpa tabel padanan kode BPS tidak dipotong menjadi kode Kemendagri: fitur dicocokkan menurut nama.",
@@ -245,6 +229,28 @@ def _match(gdf: Any, cols: matching.Columns, label: str, lapisan: str | None, ka
             f"kandidat: {r.kandidat or 'tidak ada'}. Isi kodenya di {storage.MAPPING_FILE}.",
             fitur=int(r.fitur), kolom=name_col, nilai=r.nama_sumber)
     return out, rows, mapping
+
+
+def _from_code_column(gdf: Any, cols: matching.Columns, add: Any) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(codes, how they were found, the column's text) from a Kemendagri code column, when it holds such codes."""
+    kode = pd.Series(pd.NA, index=gdf.index, dtype="string")
+    cara = pd.Series(pd.NA, index=gdf.index, dtype="string")
+    code_vals = _cell(gdf, cols.kode)
+    if cols.kode is None:
+        return kode, cara, code_vals
+    lvl_name = cols.tingkat
+    codes, share = matching.code_column_usable(gdf[cols.kode], lvl_name)
+    if share < matching.MIN_OFFICIAL_SHARE:
+        add("info", "kolom_kode_tidak_dipakai",
+            f"Kolom '{cols.kode}' hanya {share:.0%} berisi kode {lvl_name} Kemendagri resmi (mungkin kode BPS); "
+            "fitur dicocokkan menurut nama.", kolom=cols.kode)
+        return kode, cara, pd.Series("", index=gdf.index, dtype="string")
+    bad = codes.isna() & (code_vals != "")
+    for fitur, value in zip(gdf.loc[bad, "fitur"], code_vals[bad]):
+        add("peringatan", "kode_tidak_resmi",
+            f"Fitur {fitur}: kode '{value}' bukan kode {lvl_name} resmi; dicocokkan menurut nama.",
+            fitur=int(fitur), kolom=cols.kode, nilai=value)
+    return codes, codes.notna().map({True: "kode", False: pd.NA}).astype("string"), code_vals
 
 
 def _duplicates(out: Any, cols: matching.Columns, label: str, lapisan: str | None) -> tuple[list[dict[str, Any]], list]:
