@@ -27,7 +27,16 @@ def _polys(fig):
     return [t for t in fig.data if t.fill == "toself"]
 
 
-def test_choropleth_one_trace_per_polygon_one_legend_entry_per_class_and_grey_for_missing():
+def _rings(fig) -> int:
+    """Number of polygon rings drawn (rings of one class trace are separated by None)."""
+    return sum(list(t.x).count(None) + 1 for t in _polys(fig) if len(t.x))
+
+
+def _points(fig):
+    return next(t for t in fig.data if t.customdata is not None)
+
+
+def test_choropleth_one_trace_and_legend_entry_per_class_grey_for_missing_hover_per_region():
     b = _boxes(["a", "b", "c", "d"], ["Sukamaju", "Sidorejo", "Kaliwiro", "Tanjung"])
     layer = pd.DataFrame({"kode": ["a", "b", "c", "x"], "nama": ["Sukamaju", "Sidorejo", "Kaliwiro", "Tanpa Peta"],
                           "kelas": ["merah", "hijau", "merah", "kuning"],
@@ -36,22 +45,21 @@ def test_choropleth_one_trace_per_polygon_one_legend_entry_per_class_and_grey_fo
     fig = choropleth(b, layer, "Uji peta", simulasi=False)
     go.Figure(fig.to_plotly_json())  # valid against plotly's schema
     polys = _polys(fig)
-    assert len(polys) == 4
-    legend = [t.name for t in polys if t.showlegend]
-    assert legend == ["Belum tercapai", "Tercapai", NO_DATA]  # traffic-light order, grey last
-    by_name = {t.text.split("</b>")[0].removeprefix("<b>"): t for t in polys}
-    assert by_name["Sukamaju"].fillcolor == WARNA["merah"] and "12,5%" in by_name["Sukamaju"].text
-    assert by_name["Tanjung"].fillcolor == WARNA["abu"] and "tidak ada data" in by_name["Tanjung"].text
-    # Colour is not the only signal: patterns differ by class, names are written on the map.
-    assert by_name["Sukamaju"].fillpattern.shape == "x" and by_name["Tanjung"].fillpattern.shape == "."
-    labels = [t for t in fig.data if t.mode == "text"][0]
-    assert set(labels.text) == {"Sukamaju", "Sidorejo", "Kaliwiro", "Tanjung"}
+    assert [t.name for t in polys] == ["Belum tercapai", "Tercapai", NO_DATA]  # traffic-light order, grey last
+    assert [t.fillcolor for t in polys] == [WARNA["merah"], WARNA["hijau"], WARNA["abu"]]
+    assert [list(t.x).count(None) + 1 for t in polys] == [2, 1, 1]
+    # Colour is not the only signal: patterns differ by class, names are written on the map, hover names the value.
+    assert polys[0].fillpattern.shape == "x" and polys[2].fillpattern.shape == "." and polys[1].fillpattern.shape is None
+    points = _points(fig)
+    assert set(points.text) == {"Sukamaju", "Sidorejo", "Kaliwiro", "Tanjung"}
+    hover = dict(zip(points.customdata, points.hovertext))
+    assert "Sukamaju" in hover["a"] and "12,5%" in hover["a"] and "Belum tercapai" in hover["a"]
+    assert "Tanjung" in hover["d"] and "tidak ada data" in hover["d"]
     notes = " ".join(a.text for a in fig.layout.annotations)
     assert "Tanpa Peta" in notes and SIMULASI_NOTE not in notes
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.xaxis.visible is False
-    # Each polygon is a closed ring of its box (5 points), coordinates in degrees.
-    xs = [v for v in by_name["Sidorejo"].x if v is not None]
-    assert len(xs) == 5 and min(xs) == pytest.approx(110.01)
+    # The green class holds one box: a closed ring of 5 points, coordinates in degrees.
+    assert len(polys[1].x) == 5 and min(polys[1].x) == pytest.approx(110.01)
 
 
 def test_simulated_boundaries_say_so_on_the_map():
@@ -67,17 +75,19 @@ def test_hover_escapes_names_from_user_files():
     b = _boxes(["a"], ["<script>x</script>"])
     layer = pd.DataFrame({"kode": ["a"], "kelas": ["hijau"], "label_kelas": ["Tercapai"], "nilai_teks": ["1"]})
     fig = choropleth(b, layer, "Peta", simulasi=False)
-    assert "<script>" not in _polys(fig)[0].text and "&lt;script&gt;" in _polys(fig)[0].text
+    points = _points(fig)
+    assert "<script>" not in points.hovertext[0] and "&lt;script&gt;" in points.hovertext[0]
+    assert points.text == ("&lt;script&gt;x&lt;/script&gt;",)
 
 
 def test_locator_highlights_one_desa_on_top():
     b = _boxes(["a", "b", "c"], ["A", "B", "C"])
     fig = locator(b, "b")
     polys = _polys(fig)
-    assert polys[-1].fillcolor == WARNA["sorot"] and "B" in polys[-1].text
-    assert [t.fillcolor for t in polys[:-1]] == [WARNA["netral"]] * 2
+    assert [t.fillcolor for t in polys] == [WARNA["netral"], WARNA["sorot"]]  # the highlighted desa drawn last
+    assert [list(t.x).count(None) + 1 for t in polys] == [2, 1] and polys[1].name == "Desa B"
     assert fig.layout.title.text == "Letak Desa B"
-    assert [t.text for t in fig.data if t.mode == "text"] == [("<b>B</b>",)]
+    assert _points(fig).text == ("B",) and _points(fig).customdata == ("b",)
 
 
 def test_layers_follow_the_kits_classes():
@@ -127,11 +137,11 @@ def test_report_calls_show_a_note_without_boundaries_and_a_small_map_with_them(d
 
     write_boundaries(gdf, "desa", tmp_path)
     fig = kecamatan_map(view, tmp_path)
-    polys = _polys(fig)
-    n_desa = int(read_boundaries("desa", tmp_path, dalam="33.07.01").shape[0])
-    assert len(polys) == n_desa and any(SIMULASI_NOTE in a.text for a in fig.layout.annotations)
+    stored = read_boundaries("desa", tmp_path, dalam="33.07.01")
+    assert _rings(fig) == len(stored) and sorted(_points(fig).customdata) == sorted(stored["kode"])
+    assert any(SIMULASI_NOTE in a.text for a in fig.layout.annotations)
     kab_fig = kabupaten_map(kab, tmp_path)
-    assert len(_polys(kab_fig)) == demo_dataset.wilayah["kode_kecamatan"].nunique()
+    assert sorted(_points(kab_fig).customdata) == sorted(demo_dataset.wilayah["kode_kecamatan"].unique())
     monkeypatch.setenv(render.BATCH_ENV, "1")
     size = len(render.Figure(fig).html().encode())
     assert size < 40_000, f"peta kecamatan {size} bita"
@@ -167,9 +177,8 @@ def test_every_map_choice_of_a_view_draws_every_desa(demo_dataset):
     assert {"indeks", "kuadran", "skor:KES", "indikator:KES01"} <= set(keys) and any(k.startswith("usulan:") for k in keys)
     for label, key in choices:
         fig = view_map(view, b, key)
-        polys = _polys(fig)
-        assert sorted(t.meta for t in polys) == sorted(b["kode"]), key
+        assert sorted(_points(fig).customdata) == sorted(b["kode"]) and _rings(fig) == len(b), key
         assert label in fig.layout.title.text
-        assert {t.fillcolor for t in polys} <= set(WARNA.values())
+        assert {t.fillcolor for t in _polys(fig)} <= set(WARNA.values())
     with pytest.raises(ParameterError, match="tidak dikenal"):
         view_map(view, b, "warna:bebas")

@@ -83,11 +83,13 @@ def _drawn_map_paths(page_file) -> tuple[dict, list[str]]:
             found = page.evaluate("""() => {
                 const map = [...document.querySelectorAll('.js-plotly-plot')].find(
                     d => String(d.layout.title && d.layout.title.text).startsWith('Peta'));
+                // One fill path per class; each region is one closed subpath ("M … Z") of it.
                 const fills = [...map.querySelectorAll('.scatterlayer path.js-fill')]
-                    .filter(p => (p.getAttribute('d') || '').length > 20);
+                    .map(p => ((p.getAttribute('d') || '').match(/M/g) || []).length)
+                    .reduce((a, b) => a + b, 0);
                 const legend = [...map.querySelectorAll('.legendtext')].map(t => t.textContent);
                 const notes = [...map.querySelectorAll('.annotation-text')].map(t => t.textContent);
-                return {fills: fills.length, legend: legend, notes: notes, title: map.layout.title.text};
+                return {fills: fills, legend: legend, notes: notes, title: map.layout.title.text};
             }""")
         finally:
             browser.close()

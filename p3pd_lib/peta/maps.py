@@ -52,6 +52,8 @@ NO_DATA = "Tidak ada data / tidak ada batas"
 SIMULASI_NOTE = "PETA SIMULASI — bentuk wilayah bukan batas sebenarnya"
 #: Width (pixels) the map is simplified for: one pixel of a map this wide is the simplification tolerance.
 MAP_PIXELS = 480
+#: Above this many regions the names are not written on the map (hover still names them).
+MAX_LABELS = 80
 _DECIMALS = 5  # ≈ 1 m: coordinates written with 5 decimals
 _TEMPLATE = TEMPLATE.to_plotly_json()
 
@@ -80,16 +82,46 @@ def _rings(geom: Any) -> tuple[list[float | None], list[float | None]]:
     return xs, ys
 
 
-def _polygon_trace(x: list, y: list, kelas: str, label: str, hover: str, first: bool, kode: str = "") -> dict[str, Any]:
-    trace: dict[str, Any] = {"meta": kode,
-        "type": "scatter", "x": x, "y": y, "mode": "lines", "fill": "toself",
+def _class_trace(geoms: Iterable[Any], kelas: str, label: str) -> dict[str, Any]:
+    """One filled trace holding every polygon of a class (rings separated by ``None``; each ring filled)."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for g in geoms:
+        x, y = _rings(g)
+        if xs and x:
+            xs.append(None)
+            ys.append(None)
+        xs.extend(x)
+        ys.extend(y)
+    trace: dict[str, Any] = {
+        "type": "scatter", "x": xs, "y": ys, "mode": "lines", "fill": "toself",
         "fillcolor": WARNA[kelas], "line": {"color": "white", "width": 0.8},
-        "hoveron": "fills", "text": hover, "hoverinfo": "text",
-        "name": label, "legendgroup": kelas, "showlegend": first,
+        "hoveron": "fills", "hoverinfo": "name", "hoverlabel": {"namelength": -1}, "name": label, "legendgroup": kelas,
     }
     if POLA.get(kelas):
         trace["fillpattern"] = {"shape": POLA[kelas], "bgcolor": WARNA[kelas], "fgcolor": "#ffffff", "fgopacity": 0.6,
                                 "size": 7, "solidity": 0.3}
+    return trace
+
+
+def _point_trace(geoms: Iterable[Any], kode: list[str], names: list[str], hover: list[str], labels: bool,
+                 size: int = 9) -> dict[str, Any]:
+    """A point inside each region carrying its name (written on the map), its hover text and its code.
+
+    The polygons of a class share one trace, so a fill's hover can only name the class; the
+    region's own hover (name, value, class) and its code (``customdata``, for a click) sit here.
+    """
+    import shapely
+
+    pts = np.round(shapely.get_coordinates(shapely.point_on_surface(np.asarray(list(geoms), dtype=object))), 4)
+    trace: dict[str, Any] = {
+        "type": "scatter", "x": pts[:, 0].tolist(), "y": pts[:, 1].tolist(), "customdata": kode,
+        "hovertext": hover, "hoverinfo": "text", "showlegend": False,
+    }
+    if labels:
+        trace.update(mode="text", text=[_esc(n) for n in names], textfont={"size": size, "color": "#212121"})
+    else:
+        trace.update(mode="markers", marker={"size": 4, "color": "#212121", "opacity": 0.5})
     return trace
 
 
@@ -103,7 +135,7 @@ def choropleth(
     height: int = 520,
     catatan: str = "",
 ) -> go.Figure:
-    """A map of ``boundaries`` coloured by the classes of ``layer`` (one trace per polygon, one legend entry per class).
+    """A map of ``boundaries`` coloured by the classes of ``layer`` (one trace and one legend entry per class).
 
     ``simulasi`` (default: any boundary row has ``simulasi`` true) writes
     "PETA SIMULASI" on the map; ``label_wilayah`` writes each region's name on it;
@@ -126,23 +158,16 @@ def choropleth(
     missing = df["kelas"].isna() | ~df["kelas"].isin(list(WARNA))
     df.loc[missing, ["kelas", "label_kelas"]] = ["abu", NO_DATA]
     df["nilai_teks"] = df["nilai_teks"].fillna("tidak ada data")
-    df.loc[df["kelas"] == "abu", "label_kelas"] = NO_DATA
+    df["label_kelas"] = df["label_kelas"].fillna(NO_DATA).replace({"Tidak ada data": NO_DATA})
     rank = {k: i for i, k in enumerate(URUTAN)}
-    traces: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    # Legend in class order; within it the larger polygons first, so an enclave is drawn over its neighbour.
-    for r in df.assign(_r=df["kelas"].map(rank)).sort_values(["_r", "area"], ascending=[True, False]).itertuples():
-        x, y = _rings(r.geom)
-        hover = f"<b>{_esc(r.nama)}</b><br>Nilai: {_esc(r.nilai_teks)}"
-        if str(r.nilai_teks) != str(r.label_kelas):
-            hover += f"<br>{_esc(r.label_kelas)}"
-        traces.append(_polygon_trace(x, y, r.kelas, str(r.label_kelas), hover, r.kelas not in seen, r.kode))
-        seen.add(r.kelas)
-    if label_wilayah and len(df) <= 80:
-        pts = shapely.get_coordinates(shapely.point_on_surface(np.asarray(df["geom"])))
-        traces.append({"type": "scatter", "x": np.round(pts[:, 0], 4).tolist(), "y": np.round(pts[:, 1], 4).tolist(),
-                       "mode": "text", "text": [_esc(n) for n in df["nama"]], "textfont": {"size": 9, "color": "#212121"},
-                       "hoverinfo": "skip", "showlegend": False})
+    # Legend in class order; within a class the larger polygons first, so an enclave is drawn over its neighbour.
+    df = df.assign(_r=df["kelas"].map(rank)).sort_values(["_r", "label_kelas", "area"], ascending=[True, True, False])
+    traces = [_class_trace(part["geom"], kelas, label)
+              for (_, kelas, label), part in df.groupby(["_r", "kelas", "label_kelas"], sort=True)]
+    hover = [f"<b>{_esc(n)}</b><br>Nilai: {_esc(v)}" + (f"<br>{_esc(c)}" if str(v) != str(c) else "")
+             for n, v, c in zip(df["nama"], df["nilai_teks"], df["label_kelas"])]
+    traces.append(_point_trace(df["geom"], df["kode"].tolist(), df["nama"].tolist(), hover,
+                               label_wilayah and len(df) <= MAX_LABELS))
     notes = []
     no_shape = sorted(set(lay.index) - set(df["kode"]))
     if no_shape:
@@ -164,21 +189,10 @@ def locator(boundaries: Any, kode: str, title: str | None = None, *, height: int
     nama = str(boundaries.loc[boundaries["kode"] == kode, "nama"].iloc[0])
     geoms = shapely.simplify(np.asarray(boundaries.geometry.values), _tolerance(boundaries.total_bounds, 240),
                              preserve_topology=True)
-    traces = []
-    first = {"netral": True, "sorot": True}
-    for k, g in zip(boundaries["kode"], geoms):
-        kelas = "sorot" if k == kode else "netral"
-        x, y = _rings(g)
-        label = f"Desa {nama}" if kelas == "sorot" else "Desa lain di kecamatan"
-        name = str(boundaries.loc[boundaries["kode"] == k, "nama"].iloc[0])
-        traces.append(_polygon_trace(x, y, kelas, label, f"<b>{_esc(name)}</b>", first[kelas], str(k)))
-        first[kelas] = False
-    traces.sort(key=lambda t: t["legendgroup"] == "sorot")  # the highlighted desa on top
-    traces[-1]["line"] = {"color": "#212121", "width": 2}
-    pt = shapely.get_coordinates(shapely.point_on_surface(boundaries.loc[boundaries["kode"] == kode].geometry.values))[0]
-    traces.append({"type": "scatter", "x": [round(float(pt[0]), 4)], "y": [round(float(pt[1]), 4)], "mode": "text",
-                   "text": [f"<b>{_esc(nama)}</b>"], "textposition": "top center", "hoverinfo": "skip",
-                   "showlegend": False, "textfont": {"size": 11, "color": "#212121"}})
+    mine = (boundaries["kode"] == kode).to_numpy()
+    traces = [_class_trace(geoms[~mine], "netral", "Desa lain di kecamatan"),
+              {**_class_trace(geoms[mine], "sorot", f"Desa {nama}"), "line": {"color": "#212121", "width": 2}}]
+    traces.append(_point_trace(geoms[mine], [kode], [nama], [f"<b>{_esc(nama)}</b>"], True, 11))
     simulasi = bool(boundaries["simulasi"].any()) if "simulasi" in boundaries.columns else False
     return _map_figure(traces, title or f"Letak Desa {nama}", boundaries.total_bounds, simulasi, [], height,
                        legend_title="")
@@ -215,6 +229,7 @@ def _map_figure(traces: list[dict[str, Any]], title: str, bounds: Iterable[float
         "margin": {"l": 10, "r": 10, "t": 70 if simulasi else 50, "b": 20 + 22 * len(notes)},
         "annotations": annotations,
         "hovermode": "closest",
+        "hoverdistance": 40,
         "dragmode": "pan",
     }
     return go.Figure(data=traces, layout=layout, _validate=False)
