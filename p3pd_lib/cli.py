@@ -61,12 +61,61 @@ def _demo_data(args: argparse.Namespace) -> int:
         print(f"Data simulasi di '{out.folder}' sudah mutakhir (seed {out.meta.get('seed')}, "
               f"versi generator {out.meta.get('versi_generator')}); tidak ada yang diubah. "
               "Pakai --paksa untuk membuat ulang.")
+        _demo_maps(args.data_dir, out.meta, only_if_missing=True)
         return 0
     print(f"Data SIMULASI ditulis ke '{out.folder}' (sidik {out.meta.get('fingerprint')}):")
     for name, n in out.jumlah_baris.items():
         print(f"  {name:12s} {n:>10,d} baris".replace(",", "."))
     print(f"  {out.jumlah_masalah} masalah data sengaja ditanam, daftarnya di masalah_simulasi.csv.")
+    _demo_maps(args.data_dir, out.meta, only_if_missing=False)
     return 0
+
+
+def _demo_maps(data_dir: str | None, meta: dict, only_if_missing: bool) -> None:
+    """Simulated desa boundaries for the demo store (the map lessons need shapes; none are real)."""
+    from .peta import store_simulated_boundaries
+    from .peta.storage import boundary_path
+
+    if only_if_missing and boundary_path("desa", data_dir).exists():
+        return
+    path = store_simulated_boundaries(data_dir, seed=int(meta.get("seed") or 0))
+    print(f"  PETA SIMULASI (bentuk desa buatan, bukan batas sebenarnya) ditulis ke {path}.")
+
+
+@command
+def _register_peta(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("peta", help="batas desa untuk peta: impor Shapefile/GeoPackage/GeoJSON milik kantor")
+    psub = p.add_subparsers(dest="aksi", metavar="AKSI")
+    psub.required = True
+    for name, help_, dry in (("impor", "periksa, cocokkan dengan kode resmi, lalu simpan batas desa (atau kecamatan)", False),
+                             ("periksa", "periksa berkas batas tanpa menyimpan apa pun", True)):
+        q = psub.add_parser(name, help=help_)
+        q.add_argument("berkas", metavar="BERKAS", help="Shapefile (.shp atau .zip), GeoPackage (.gpkg) atau GeoJSON")
+        q.add_argument("--kabupaten", default=None, help="kode kabupaten/kota berkas, mis. 33.07 (pencocokan nama)")
+        q.add_argument("--tingkat", choices=["desa", "kecamatan"], default=None,
+                       help="poligon berkas adalah desa atau kecamatan (bawaan: dari nama kolom)")
+        q.add_argument("--lapisan", default=None, help="nama lapisan GeoPackage bila ada lebih dari satu")
+        _add_data_dir(q)
+        q.set_defaults(handler=_peta_impor, dry_run=dry)
+
+
+def _peta_impor(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .peta import import_boundaries
+
+    result = import_boundaries(args.berkas, args.data_dir, kabupaten=args.kabupaten, tingkat=args.tingkat,
+                               lapisan=args.lapisan, dry_run=args.dry_run)
+    print(result.summary_text())
+    order = result.findings["tingkat"].map({"galat": 0, "peringatan": 1}).fillna(2)
+    shown = result.findings.assign(_u=order).sort_values("_u", kind="stable").head(40)
+    if len(shown):
+        print("\nTemuan (paling banyak 40 ditampilkan):")
+        for r in shown.itertuples(index=False):
+            where = ", ".join(str(x) for x in (r.lapisan, None if pd.isna(r.fitur) else f"fitur {r.fitur}", r.kolom)
+                              if x is not None and not pd.isna(x))
+            print(f"  {r.tingkat.upper():10s} {r.berkas} [{where}] {r.pesan}")
+    return 0 if result.accepted else 1
 
 
 @command
