@@ -392,3 +392,13 @@ def test_a_code_not_in_the_official_list_falls_back_to_the_name(tmp_path, data_d
     assert (row["fitur"], row["kolom"], row["nilai"]) == (3, "KDEPUM", "33.07.07.2999")
     stored = read_boundaries("desa", data_dir).set_index("kode")
     assert stored.at[_desa().loc[2, "kode_desa"], "cara_cocok"] == "otomatis"
+
+
+def test_polygonz_as_in_big_files_is_stored_flat(tmp_path, data_dir):
+    layer = big_layer()
+    layer = layer.set_geometry(shapely.force_3d(layer.geometry.values, 350.0))
+    path = tmp_path / "desa_z.shp"
+    layer.to_file(path)
+    res = import_boundaries(path, data_dir)
+    assert res.accepted
+    assert not read_boundaries("desa", data_dir).has_z.any()

@@ -144,7 +144,8 @@ def _stored_frame(ok: Any, tingkat: str, berkas: str, sha: str, waktu: str) -> A
     import shapely
 
     kode = ok["kode"].astype(str)
-    geom = shapely.simplify(np.asarray(ok.geometry.values), STORE_TOLERANCE, preserve_topology=True)
+    # BIG's files are often PolygonZ: the heights are dropped (maps are flat).
+    geom = shapely.simplify(shapely.force_2d(np.asarray(ok.geometry.values)), STORE_TOLERANCE, preserve_topology=True)
     return gpd.GeoDataFrame({
         "kode": kode.to_numpy(),
         "nama": [wilayah.name(k) for k in kode],

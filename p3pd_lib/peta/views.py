@@ -78,7 +78,8 @@ def map_choices(view: Any) -> list[tuple[str, str]]:
 def view_map(view: Any, boundaries: Any, pilihan: str = "indeks") -> Any:
     """The kecamatan map coloured by one choice of :func:`map_choices` (what a dashboard Peta tab draws).
 
-    Each polygon trace carries its ``kode`` in ``meta``, so a click can open that desa's page.
+    The point trace (one point per desa, where its name is written) carries the ``kode`` in ``customdata``,
+    so a click can open that desa's page.
     """
     from ..errors import ParameterError
 
