@@ -333,3 +333,11 @@ def test_dashboard_upload_takes_the_zip(tmp_path, export):
     parsed = read_upload([("ekspor.zip", zipped.read_bytes())])
     assert parsed.accepted
     assert parsed.tables["apbdes"]["anggaran"].sum() == sum(expected_totals().values())
+
+
+def test_a_kabupaten_database_imported_for_one_kecamatan(tmp_path, export):
+    data = tmp_path / "data"
+    res = import_files([export], data, kecamatan="33.07.03", write_reports=False)
+    assert res.accepted, res.findings[res.findings["tingkat"] == "galat"].to_dict("records")
+    assert store_totals(data) == {k: v for k, v in expected_totals().items() if k[0].startswith("33.07.03.")}
+    assert "desa_di_luar_kecamatan" in set(res.findings["aturan"])
