@@ -341,3 +341,10 @@ def test_a_kabupaten_database_imported_for_one_kecamatan(tmp_path, export):
     assert res.accepted, res.findings[res.findings["tingkat"] == "galat"].to_dict("records")
     assert store_totals(data) == {k: v for k, v in expected_totals().items() if k[0].startswith("33.07.03.")}
     assert "desa_di_luar_kecamatan" in set(res.findings["aturan"])
+
+
+def test_zipped_excel_export(tmp_path, export):
+    xlsx = excel_export(export, tmp_path / "excel")
+    zipped = zip_folder(xlsx, tmp_path / "excel.zip")
+    data = tmp_path / "data"
+    _assert_real_export_imported(import_files([zipped], data, write_reports=False), data)
