@@ -200,7 +200,7 @@ def _assert_real_export_imported(res, data: Path) -> None:
     assert set(stale["tingkat"]) == {"peringatan"}
     assert sorted(stale["lembar"].str.extract(r"^(Ta_\w+)")[0]) == ["Ta_Anggaran", "Ta_RAB"]
     rab = stale[stale["lembar"].str.startswith("Ta_RAB")]["pesan"].iloc[0]
-    assert "01.2002." in rab and "Rp 1.396.500.000" in rab and "Rp 1.398.000.000" in rab and "Rp -1.500.000" in rab
+    assert "SUMBER SARI (01.2002.)" in rab and "Rp 1.396.500.000" in rab and "Rp 1.398.000.000" in rab and "Rp -1.500.000" in rab
     ang = stale[stale["lembar"].str.startswith("Ta_Anggaran")]["pesan"].iloc[0]
     assert "01.2099." in ang and "Rp -50.000.000" in ang
     info = f[f["tingkat"] == "info"]
