@@ -1079,6 +1079,13 @@ def _siskeudes_unit(parts: list[sx.ExportTable], skipped: list[tuple[Path, str]]
     }, dtype=object)
     if "Ta_JurnalUmumRinci" not in merged:
         raw["realisasi"] = None
+    if ctx.kecamatan is not None:  # a kabupaten's database imported for one kecamatan: the others wait
+        outside = raw["kode_desa"].notna() & ~raw["kode_desa"].astype(str).str.startswith(ctx.kecamatan + ".")
+        if outside.any():
+            col_for(budget).add(budget, None, rab_name, None, "desa_di_luar_kecamatan", "info",
+                                f"{raw.loc[outside, 'kode_desa'].nunique()} desa di luar kecamatan {ctx.kecamatan} "
+                                "dilewati (impor tanpa --kecamatan untuk seluruh kabupaten).")
+            raw.loc[outside, "kode_desa"] = None
     unmapped = raw["kode_desa"].isna().to_numpy()
     headers = {"kode_desa": rab_name, "tahun": "Tahun", "kode_kegiatan": "Kd_Keg", "kode_rekening": "Kd_Rincian",
                "anggaran": "AnggaranStlhPAK/Anggaran", "realisasi": "Debet/Kredit (jurnal)", "sumber_dana": "SumberDana",

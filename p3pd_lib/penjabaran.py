@@ -165,8 +165,8 @@ def parse_penjabaran(grid: list[list[object]], *, tolerance: float = 1.0) -> Pen
         uraian_s = "" if uraian is None else str(uraian).strip()
         if not kode and not uraian_s and np.isnan(amount[k]) and k not in bad:
             continue
-        if kode.isdigit() and uraian_s.isdigit() and k < 2:  # column numbering row "1 | 2 | 3 | 4"
-            continue
+        if kode.isdigit() and uraian_s.isdigit() and int(uraian_s) == int(kode) + 1:
+            continue  # the column numbering row "1 | 2 | 3 | 4" (repeated on every printed page)
         if _norm_col(kode).startswith("kode") and _norm_col(uraian_s).startswith("uraian"):
             continue  # the header repeated on every printed page (PDF)
         if _is_label(kode):  # a merged cell's text exported into the KODE column

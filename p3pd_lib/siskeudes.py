@@ -386,6 +386,12 @@ def compare_budget_tables(tables: Mapping[str, pd.DataFrame], source: str, truth
     """
     findings: list[dict[str, Any]] = []
     expected = _totals(truth)
+    names: dict[str, str] = {}
+    if "Ref_Desa" in tables:  # the message names the village, not only its local code
+        rd = tables["Ref_Desa"]
+        c_kd, c_nama = _pick(rd, "kddesa"), _pick(rd, "namadesa")
+        if c_kd and c_nama:
+            names = {str(k).strip(): str(n).strip() for k, n in zip(rd[c_kd], rd[c_nama])}
     for other in BUDGET_TABLES:
         if other == source or other not in tables or not len(tables[other]):
             continue
@@ -404,7 +410,8 @@ def compare_budget_tables(tables: Mapping[str, pd.DataFrame], source: str, truth
         for (kd, tahun), r in both.iterrows():
             a, b = float(np.nan_to_num(r["lain"])), float(np.nan_to_num(r["benar"]))
             findings.append(_finding(other, None, "Anggaran", _rp(a), "ringkasan_anggaran_berbeda", "peringatan",
-                                     f"Desa {kd} tahun {int(tahun)}: jumlah anggaran menurut {what} {_rp(a)}, menurut "
+                                     f"{names.get(kd, 'Desa')} ({kd}) tahun {int(tahun)}: jumlah anggaran menurut "
+                                     f"{what} {_rp(a)}, menurut "
                                      f"{source} {_rp(b)} (selisih {_rp(a - b)}). Yang diimpor: {source} (rincian); "
                                      f"{other} belum diperbarui (posting ulang di Siskeudes)."))
     return findings

@@ -81,7 +81,7 @@ def kabupaten_from_pemda(ta_pemda: pd.DataFrame | None) -> str | None:
     return None
 
 
-def _official_from_code(kd: str, kabupaten: str | None, kecamatan: str | None) -> str | None:
+def _official_from_code(kd: str, kabupaten: str | None) -> str | None:
     """``03.2005.`` in kabupaten 33.07 → ``33.07.03.2005`` when that code is official."""
     from . import wilayah
 
@@ -89,8 +89,6 @@ def _official_from_code(kd: str, kabupaten: str | None, kecamatan: str | None) -
     if m is None or kabupaten is None:
         return None
     code = f"{kabupaten}.{int(m.group(1)):02d}.{m.group(2)}"
-    if kecamatan is not None and not code.startswith(kecamatan + "."):
-        return None
     return code if wilayah.is_official(code) else None
 
 
@@ -150,7 +148,7 @@ def match_kd_desa(
                                     "kabupatennya (--kecamatan KODE atau --kabupaten KODE) agar kode dan nama desa "
                                     "dapat dicocokkan."))
             continue
-        code = _official_from_code(kd, kab, kecamatan)
+        code = _official_from_code(kd, kab)
         if code is not None and (not nama or _score(nama, wilayah.name(code)) >= min_score):
             out.append({"kd_desa": kd, "nama_desa_siskeudes": nama or None, "kode_desa": code,
                         "nama_desa": wilayah.name(code), "cara": "kode",
@@ -158,11 +156,12 @@ def match_kd_desa(
             continue
         # Name matching inside the kecamatan (from the code, else from Ref_Kecamatan's name).
         kk = str(getattr(r, "kd_kec", "") or "").strip().rstrip(".") or kd.split(".")[0]
-        dalam = kecamatan
-        if dalam is None and kk.isdigit() and wilayah.is_official(f"{kab}.{int(kk):02d}"):
+        dalam = None
+        if kk.isdigit() and wilayah.is_official(f"{kab}.{int(kk):02d}"):
             dalam = f"{kab}.{int(kk):02d}"
             if kk in kec_names and _score(kec_names[kk], wilayah.name(dalam)) < min_score:
                 dalam = None
+        dalam = dalam or kecamatan
         if dalam is None and kk in kec_names:
             if kk not in kec_found:
                 kec_found[kk] = wilayah.match(kec_names[kk], "kecamatan", dalam=kab)

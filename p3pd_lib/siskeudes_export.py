@@ -248,6 +248,9 @@ def read_zip(path: Path, max_bytes: int) -> ExportContent:
                 content.skipped.append(name.name)
                 continue
             if suffix in _WORKBOOK_SUFFIXES:
+                if classify(name.stem)[0] == "lewati":  # an Excel export of a table the kit does not need
+                    content.skipped.append(name.name)
+                    continue
                 raw = _read_member(zf, info, content, max_bytes)
                 if raw is not None:
                     _workbook_tables(raw, name, path, content)

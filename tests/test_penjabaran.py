@@ -146,3 +146,12 @@ def test_damaged_pdf_gets_a_message_not_a_traceback(tmp_path):
     res = check_files([bad], tmp_path / "data")
     [f] = res.findings.to_dict("records")
     assert not res.accepted and f["aturan"] == "pdf_tidak_terbaca" and "PDF" in f["pesan"]
+
+
+def test_header_repeated_on_every_printed_page_is_not_data():
+    rows = grid()
+    page_break = HEADER[0][:], HEADER[1][:]
+    rows[12:12] = [list(page_break[0]), list(page_break[1])]  # page 2 starts with the header again
+    p = penjabaran.parse_penjabaran(rows)
+    assert p.findings == []
+    assert p.lines["anggaran"].sum() == source_total()

@@ -200,7 +200,7 @@ def _assert_real_export_imported(res, data: Path) -> None:
     assert set(stale["tingkat"]) == {"peringatan"}
     assert sorted(stale["lembar"].str.extract(r"^(Ta_\w+)")[0]) == ["Ta_Anggaran", "Ta_RAB"]
     rab = stale[stale["lembar"].str.startswith("Ta_RAB")]["pesan"].iloc[0]
-    assert "01.2002." in rab and "Rp 1.396.500.000" in rab and "Rp 1.398.000.000" in rab and "Rp -1.500.000" in rab
+    assert "SUMBER SARI (01.2002.)" in rab and "Rp 1.396.500.000" in rab and "Rp 1.398.000.000" in rab and "Rp -1.500.000" in rab
     ang = stale[stale["lembar"].str.startswith("Ta_Anggaran")]["pesan"].iloc[0]
     assert "01.2099." in ang and "Rp -50.000.000" in ang
     info = f[f["tingkat"] == "info"]
@@ -333,3 +333,18 @@ def test_dashboard_upload_takes_the_zip(tmp_path, export):
     parsed = read_upload([("ekspor.zip", zipped.read_bytes())])
     assert parsed.accepted
     assert parsed.tables["apbdes"]["anggaran"].sum() == sum(expected_totals().values())
+
+
+def test_a_kabupaten_database_imported_for_one_kecamatan(tmp_path, export):
+    data = tmp_path / "data"
+    res = import_files([export], data, kecamatan="33.07.03", write_reports=False)
+    assert res.accepted, res.findings[res.findings["tingkat"] == "galat"].to_dict("records")
+    assert store_totals(data) == {k: v for k, v in expected_totals().items() if k[0].startswith("33.07.03.")}
+    assert "desa_di_luar_kecamatan" in set(res.findings["aturan"])
+
+
+def test_zipped_excel_export(tmp_path, export):
+    xlsx = excel_export(export, tmp_path / "excel")
+    zipped = zip_folder(xlsx, tmp_path / "excel.zip")
+    data = tmp_path / "data"
+    _assert_real_export_imported(import_files([zipped], data, write_reports=False), data)
