@@ -332,3 +332,19 @@ def test_folder_is_one_merge_history_names_each_file_and_repeats_conflict(tmp_pa
     assert set(hist["salinan"]) == {man.loc["a.json", "salinan"], man.loc["b.json", "salinan"]}
     t = load_dataset(data).idm_rumusan
     assert t.loc[(t["kode_desa"] == "33.07.03.2001") & (t["no"] == 1), "skor"].iloc[0] == 5  # the first file's
+
+
+def test_agenda_rows_plug_into_agenda_terpadu():
+    from p3pd_lib.agenda import agenda_terpadu
+
+    rows = idm.parse_rumusan(rumusan()).rows
+    w = pd.DataFrame({"kode_desa": ["33.07.03.2005"], "nama_desa": ["Surojoyo"]})
+    extra = idm.agenda_rows(rows, w, 2024)
+    cl = pd.DataFrame({"kode_desa": ["33.07.03.2005"], "nama_desa": ["Surojoyo"], "tahun": [2024], "sektor": ["KES"],
+                       "indikator": ["KES01"], "nama_indikator": ["Stunting"], "nilai": [30.0], "target": [14.0],
+                       "sumber_target": ["RPJMN"], "arah": ["lower"], "kelas": ["merah"]})
+    out = agenda_terpadu(cl, extra_rows=extra[AGENDA_COLUMNS])
+    assert list(out["prioritas"]) == list(range(1, 1 + len(extra) + 1))
+    assert out["indikator"].iloc[0] == "KES01"  # service gaps first, then the IDM recommendations
+    assert set(out["jenis_agenda"].iloc[1:]) == {"rekomendasi_idm"}
+    assert out["sumber_target"].iloc[1:].eq("Rumusan IDM Kemendesa 2024").all()
