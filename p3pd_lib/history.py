@@ -30,7 +30,7 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import pandas as pd
 
@@ -102,31 +102,49 @@ def archive_raw(
     Returns the archived copy. When a file with the same sha256 is already
     archived nothing is written and the existing copy is returned.
     """
-    src = Path(path)
+    return archive_raw_many([(path, sha256)], data_dir, waktu=waktu)[Path(path)]
+
+
+def archive_raw_many(
+    items: Sequence[tuple[str | os.PathLike[str], str]],
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    waktu: str,
+) -> dict[Path, Path]:
+    """:func:`archive_raw` for many ``(path, sha256)`` at once: one manifest write, one commit.
+
+    Returns ``{path: archived copy}``.
+    """
     folder = raw_dir(data_dir)
+    root = _data_dir(data_dir)
+    out: dict[Path, Path] = {}
     with transaction(data_dir):
         manifest = raw_manifest(data_dir)
-        known = manifest[manifest["sha256"] == sha256]
-        if len(known):
-            existing = _data_dir(data_dir) / str(known["salinan"].iloc[0])
-            if current_path(existing).exists():
-                return existing
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{sha256[:16]}_{_safe_name(src.name)}"
-        tmp = staged_name(target)
-        shutil.copyfile(src, tmp)
-        if sha256_file(tmp) != sha256:  # the file changed while we read it: refuse rather than archive a different one
-            tmp.unlink(missing_ok=True)
-            raise OSError(f"Berkas '{src}' berubah saat disalin; ulangi impor.")
-        place(tmp, target)
-        row = pd.DataFrame([{
-            "sha256": sha256, "berkas_asli": src.name,
-            "salinan": str(target.relative_to(_data_dir(data_dir))), "ukuran": str(src.stat().st_size),
-            "diterima": waktu,
-        }], dtype="string")
-        _atomic_csv(pd.concat([manifest[manifest["sha256"] != sha256], row], ignore_index=True),
-                    folder / MANIFEST_FILE)
-    return target
+        known = dict(zip(manifest["sha256"], manifest["salinan"]))
+        rows = []
+        for path, sha256 in items:
+            src = Path(path)
+            if sha256 in known and current_path(root / str(known[sha256])).exists():
+                out[src] = root / str(known[sha256])
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / f"{sha256[:16]}_{_safe_name(src.name)}"
+            tmp = staged_name(target)
+            shutil.copyfile(src, tmp)
+            if sha256_file(tmp) != sha256:  # the file changed while we read it: refuse rather than archive another
+                tmp.unlink(missing_ok=True)
+                raise OSError(f"Berkas '{src}' berubah saat disalin; ulangi impor.")
+            place(tmp, target)
+            rel = str(target.relative_to(root))
+            known[sha256] = rel
+            out[src] = target
+            rows.append({"sha256": sha256, "berkas_asli": src.name, "salinan": rel, "ukuran": str(src.stat().st_size),
+                         "diterima": waktu})
+        if rows:
+            new = pd.DataFrame(rows, dtype="string")
+            _atomic_csv(pd.concat([manifest[~manifest["sha256"].isin(new["sha256"])], new], ignore_index=True),
+                        folder / MANIFEST_FILE)
+    return out
 
 
 # --------------------------------------------------------------------------- history

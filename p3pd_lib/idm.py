@@ -48,7 +48,7 @@ import pandas as pd
 
 from .errors import ParameterError
 from .paths import parameter_file
-from .schemas import DIMENSI_IDM, empty_frame
+from .schemas import DIMENSI_IDM, IDM_RUMUSAN
 
 #: Actors of a rumusan row, in order, with the label used in ``pelaksana``.
 PELAKSANA = (("PUSAT", "Pusat"), ("PROV", "Provinsi"), ("KAB", "Kabupaten"), ("DESA", "Desa"), ("CSR", "CSR"),
@@ -57,6 +57,7 @@ JENIS_AGENDA = "rekomendasi_idm"
 #: A subtotal that differs from the recomputed value by more than this is a finding (files round to 4 decimals).
 TOLERANSI = 0.0006
 SEKTOR_COLUMNS = ("pola", "sektor", "alasan")
+_RUMUSAN_COLUMNS = tuple(c.name for c in IDM_RUMUSAN.columns)
 
 
 def _finding(aturan: str, tingkat: str, pesan: str, *, kolom: str | None = None, nilai: object = None,
@@ -173,7 +174,7 @@ def parse_rumusan(obj: object, *, kode_desa: str | None = None, tahun: int | Non
     if data is None:
         found.append(_finding("bukan_rumusan_idm", "galat", "Berkas JSON ini bukan rumusan IDM Kemendesa (tidak ada "
                               "bagian mapData.ROW)."))
-        return Rumusan(kode_desa, tahun, empty_frame("idm_rumusan"), {}, found)
+        return Rumusan(kode_desa, tahun, pd.DataFrame(columns=list(_RUMUSAN_COLUMNS)), {}, found)
     summ = data.get("SUMMARIES") if isinstance(data.get("SUMMARIES"), Mapping) else {}
     ident = data.get("IDENTITAS")
     ident = ident[0] if isinstance(ident, list) and ident and isinstance(ident[0], Mapping) else (
@@ -246,20 +247,24 @@ def parse_rumusan(obj: object, *, kode_desa: str | None = None, tahun: int | Non
                               "subtotal IKS/IKE/IKL; dimensinya dikosongkan."))
     if not records and not any(f["tingkat"] == "galat" for f in found):
         found.append(_finding("tidak_ada_data", "galat", "Rumusan tidak memuat satu pun indikator (ROW kosong)."))
-    frame = pd.DataFrame(records, columns=[*empty_frame("idm_rumusan").columns, "_baris"])
-    dup = frame["no"].duplicated(keep="first")
-    for r in frame[dup].itertuples():
-        found.append(_row_finding("duplikat", "peringatan",
-                                  f"Indikator nomor {r.no} muncul lebih dari sekali; yang pertama dipakai.", r._baris,
-                                  kolom="NO", nilai=r.no))
-    frame = frame[~dup].reset_index(drop=True)
+    # Duplicates and subtotals in plain Python: a kabupaten folder holds hundreds of these small files.
+    kept: dict[int, dict[str, Any]] = {}
+    for rec in records:
+        if rec["no"] in kept:
+            found.append(_row_finding("duplikat", "peringatan",
+                                      f"Indikator nomor {rec['no']} muncul lebih dari sekali; yang pertama dipakai.",
+                                      rec["_baris"], kolom="NO", nilai=rec["no"]))
+        else:
+            kept[rec["no"]] = rec
+    records = list(kept.values())
+    frame = pd.DataFrame({c: [rec[c] for rec in records] for c in _RUMUSAN_COLUMNS})
 
     # --- subtotals checked against the indicators (never a reason to reject)
     computed: dict[str, float] = {}
     for dim in DIMENSI_IDM:
-        part = frame[frame["dimensi"] == dim]
-        if len(part) and part["skor"].notna().all():
-            computed[dim] = float(pd.to_numeric(part["skor"]).sum()) / (5 * len(part))
+        scores = [rec["skor"] for rec in records if rec["dimensi"] == dim]
+        if scores and all(x is not None for x in scores):
+            computed[dim] = sum(scores) / (5 * len(scores))
     if len(computed) == 3:
         computed["IDM"] = sum(computed[d] for d in DIMENSI_IDM) / 3
     for key, (raw, i) in subtotals.items():

@@ -184,6 +184,7 @@ class _Unit:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     findings: list[dict[str, Any]] = field(default_factory=list)
     mapping: pd.DataFrame | None = None
+    origin: dict[tuple[str, int], Path] | None = None  # desa-year -> file, when one unit gathers many files
 
     @property
     def rejected(self) -> bool:
@@ -1272,7 +1273,7 @@ def _rumusan_unit(path: Path, col: _Collector, ctx: _Context, max_bytes: int) ->
     if bad is not None:
         col.add(None, None, "IDENTITAS.id_desa", p.kode_desa, bad[0], "galat", bad[1])
         return unit
-    unit.tables["idm_rumusan"] = coerce(p.rows.drop(columns=["_baris"]), "idm_rumusan")
+    unit.tables["idm_rumusan"] = p.rows  # coerced once, when merged
     return unit
 
 
@@ -1347,6 +1348,30 @@ def _idm_list_unit(path: Path, sheet: _Sheet, found: tuple[int, dict[int, str]],
     return unit
 
 
+def _gather_rumusan(units: Sequence[_Unit], collectors: Mapping[Path, _Collector]) -> list[_Unit]:
+    """The rumusan files of one call as one submission (one merge, not one per desa), rejected files apart.
+
+    A desa-year given by a second file stays a submission of its own, merged
+    after the first (so it is reported as a conflict or as unchanged).
+    """
+    good = [u for u in units if u.tables and not any(f["tingkat"] == "galat" for f in collectors[u.paths[0]].items)]
+    out = [u for u in units if u not in good]
+    seen: dict[tuple[str, int], Path] = {}
+    first: list[_Unit] = []
+    for u in good:
+        t = u.tables["idm_rumusan"]
+        key = (str(t["kode_desa"].iloc[0]), int(t["tahun"].iloc[0]))
+        if key in seen:
+            out.append(u)
+        else:
+            seen[key] = u.paths[0]
+            first.append(u)
+    if first:
+        frame = pd.concat([u.tables["idm_rumusan"] for u in first], ignore_index=True)
+        out.insert(0, _Unit([u.paths[0] for u in first], "rumusan IDM", {"idm_rumusan": frame}, origin=seen))
+    return out
+
+
 def _read_all(
     paths: Sequence[Path], ctx: _Context, saved_mapping: pd.DataFrame, max_bytes: int, max_rows: int,
 ) -> tuple[dict[Path, _Collector], list[_Unit], dict[Path, str | None], dict[Path, str]]:
@@ -1358,6 +1383,7 @@ def _read_all(
     sha: dict[Path, str | None] = {}
     jenis: dict[Path, str] = {}
     rest: list[Path] = []
+    rumusan: list[_Unit] = []
     try:
         for p in paths:
             if not p.is_file() or p.suffix.lower() == ".zip":  # folders and zipped exports: _read_units
@@ -1365,7 +1391,7 @@ def _read_all(
                 continue
             if _is_json(p):
                 collectors[p] = _Collector(p.name)
-                units.append(_rumusan_unit(p, collectors[p], ctx, max_bytes))
+                rumusan.append(_rumusan_unit(p, collectors[p], ctx, max_bytes))
                 sha[p], jenis[p] = history.sha256_file(p), "rumusan IDM"
                 continue
             sheets, fmt, problems = _read_grid(p, max_bytes, max_rows)
@@ -1378,6 +1404,7 @@ def _read_all(
             for s, f in lists:
                 units.append(_idm_list_unit(p, s, f, col, ctx))
             sha[p], jenis[p] = history.sha256_file(p), "daftar IDM resmi"
+        units.extend(_gather_rumusan(rumusan, collectors))
         if rest:
             c2, u2, s2, j2 = _read_units(rest, ctx, saved_mapping, max_bytes, max_rows)
             collectors.update(c2)
@@ -1590,12 +1617,17 @@ def _merge_units(
         new = {t: df.drop(columns=[c for c in df.columns if c.startswith("_")]) for t, df in u.tables.items()}
         changed, log = plan_changes(running, new, replace=replace)
         running.update(changed)
+        source = [u.paths[0]] * len(log)
+        if u.origin:
+            source = [u.origin.get((k, int(t)), u.paths[0]) for k, t in zip(log["kode_desa"], log["tahun"])]
         if len(log):
-            change_logs.append(log.assign(berkas=", ".join(p.name for p in u.paths)))
-        for _, r in log[log["tindakan"] == "konflik"].iterrows():
-            collectors[u.paths[0]].add(None, None, "kode_desa", r["kode_desa"], "konflik_data", "peringatan",
-                                       f"Data {r['tabel']} desa {r['kode_desa']} tahun {r['tahun']} sudah ada dan "
-                                       "berbeda; data lama dipertahankan. " + conflict_hint)
+            berkas = [p.name for p in source] if u.origin else ", ".join(p.name for p in u.paths)
+            change_logs.append(log.assign(berkas=berkas))
+        for pos in np.flatnonzero((log["tindakan"] == "konflik").to_numpy(dtype=bool)):
+            r = log.iloc[pos]
+            collectors[source[pos]].add(None, None, "kode_desa", r["kode_desa"], "konflik_data", "peringatan",
+                                        f"Data {r['tabel']} desa {r['kode_desa']} tahun {r['tahun']} sudah ada dan "
+                                        "berbeda; data lama dipertahankan. " + conflict_hint)
         accepted_units.append(u)
     return running, change_logs, accepted_units, galat_files
 
@@ -1800,9 +1832,8 @@ def _write_import(accepted_paths: list[Path], paths: list[Path], sha: Mapping[Pa
     from . import history
     from .store import save_dataset, store_exists
 
-    for p in accepted_paths:
-        if sha[p] is not None:
-            copies[p] = history.archive_raw(p, sha[p], data_dir, waktu=waktu)
+    copies.update(history.archive_raw_many([(p, sha[p]) for p in accepted_paths if sha[p] is not None], data_dir,
+                                           waktu=waktu))
     to_save = {t: running[t] for t in TABLES if t in _DATA_TABLES and not running[t].equals(current[t])}
     touched = set(applied["kode_desa"]) if len(applied) else set()
     wil = _wilayah_update(current["wilayah"], touched)

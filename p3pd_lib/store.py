@@ -210,9 +210,10 @@ def finish_interrupted_commit(data_dir: str | os.PathLike[str] | None = None, *,
     """Finish a commit that a crash interrupted (its journal is in the store), under the store lock.
 
     Staged files left by a crash before the journal (``*.tmp``) are removed
-    when no writer holds the lock (``clean``; they never affect a read). Cheap when there is nothing to do (a
-    ``stat`` and two folder listings). A store that cannot be written
-    while a journal waits is reported rather than read half-changed.
+    when no writer holds the lock (``clean``; they never affect a read).
+    Cheap when there is nothing to do (a ``stat`` and two folder listings). A
+    store that cannot be written while a journal waits is reported rather
+    than read half-changed.
     """
     journal = needs_recovery(data_dir)
     if not journal and not (clean and has_stale_files(data_dir)):

@@ -246,7 +246,7 @@ def test_old_store_without_table_loads_empty(tmp_path):
 
 
 def test_agenda_rows_weak_basic_service_indicators():
-    rows = idm.parse_rumusan(rumusan()).rows.drop(columns=["_baris"])
+    rows = idm.parse_rumusan(rumusan()).rows
     w = pd.DataFrame({"kode_desa": ["33.07.03.2005"], "nama_desa": ["Surojoyo"]})
     a = idm.agenda_rows(rows, w, 2024)
     assert list(a.columns) == [*AGENDA_COLUMNS, "sumber", "alasan_sektor"]
@@ -262,7 +262,7 @@ def test_agenda_rows_weak_basic_service_indicators():
 
 
 def test_agenda_rows_missing_score_is_not_weak():
-    rows = idm.parse_rumusan(rumusan()).rows.drop(columns=["_baris"])
+    rows = idm.parse_rumusan(rumusan()).rows
     rows = rows.assign(skor=rows["skor"].mask(rows["no"] == 3))
     a = idm.agenda_rows(rows, pd.DataFrame({"kode_desa": [], "nama_desa": []}), 2024)
     assert "IDM-3" not in set(a["indikator"])
@@ -311,3 +311,40 @@ def test_list_as_csv_with_indonesian_decimals(tmp_path):
     s = res.tables["status_desa"].set_index("kode_desa")
     assert s.loc["33.07.03.2001", "idm"] == pytest.approx(0.6292)
     assert s.loc["33.07.03.2002", "status_idm"] == "Sangat Tertinggal"
+
+
+def test_folder_is_one_merge_history_names_each_file_and_repeats_conflict(tmp_path):
+    from p3pd_lib.history import raw_manifest, read_history
+
+    folder = tmp_path / "r"
+    folder.mkdir()
+    write_json(folder / "a.json", rumusan("3307032001"))
+    write_json(folder / "b.json", rumusan("3307032005"))
+    write_json(folder / "c.json", rumusan("3307032001", scores={1: 4}))  # the same desa-year again, other scores
+    data = tmp_path / "data"
+    res = import_files([folder], data, write_reports=False)
+    assert res.accepted
+    conflict = res.findings[res.findings["aturan"] == "konflik_data"]
+    assert list(conflict["berkas"]) == ["c.json"]
+    hist = read_history(data)
+    assert dict(zip(hist["kode_desa"], hist["berkas"])) == {"33.07.03.2001": "a.json", "33.07.03.2005": "b.json"}
+    man = raw_manifest(data).set_index("berkas_asli")
+    assert set(hist["salinan"]) == {man.loc["a.json", "salinan"], man.loc["b.json", "salinan"]}
+    t = load_dataset(data).idm_rumusan
+    assert t.loc[(t["kode_desa"] == "33.07.03.2001") & (t["no"] == 1), "skor"].iloc[0] == 5  # the first file's
+
+
+def test_agenda_rows_plug_into_agenda_terpadu():
+    from p3pd_lib.agenda import agenda_terpadu
+
+    rows = idm.parse_rumusan(rumusan()).rows
+    w = pd.DataFrame({"kode_desa": ["33.07.03.2005"], "nama_desa": ["Surojoyo"]})
+    extra = idm.agenda_rows(rows, w, 2024)
+    cl = pd.DataFrame({"kode_desa": ["33.07.03.2005"], "nama_desa": ["Surojoyo"], "tahun": [2024], "sektor": ["KES"],
+                       "indikator": ["KES01"], "nama_indikator": ["Stunting"], "nilai": [30.0], "target": [14.0],
+                       "sumber_target": ["RPJMN"], "arah": ["lower"], "kelas": ["merah"]})
+    out = agenda_terpadu(cl, extra_rows=extra[AGENDA_COLUMNS])
+    assert list(out["prioritas"]) == list(range(1, 1 + len(extra) + 1))
+    assert out["indikator"].iloc[0] == "KES01"  # service gaps first, then the IDM recommendations
+    assert set(out["jenis_agenda"].iloc[1:]) == {"rekomendasi_idm"}
+    assert out["sumber_target"].iloc[1:].eq("Rumusan IDM Kemendesa 2024").all()

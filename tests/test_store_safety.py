@@ -69,7 +69,7 @@ def base(tmp_path) -> tuple[Path, Path]:
 
 # --------------------------------------------------------------------------- crash at every step
 
-@pytest.mark.parametrize("step", ["disiapkan", "jurnal", "dipindah_satu", "dipindah"])
+@pytest.mark.parametrize("step", ["terkunci", "disiapkan", "jurnal", "dipindah_satu", "dipindah"])
 def test_kill_at_each_commit_step_recovers_to_before_or_after(base, step):
     data, b = base
     before = tree_hash(data)
@@ -77,7 +77,10 @@ def test_kill_at_each_commit_step_recovers_to_before_or_after(base, step):
     proc.communicate(timeout=120)
     assert proc.returncode == -9, "the hook must kill the import at this step"
     journal = data / JOURNAL_FILE
-    if step == "disiapkan":
+    if step == "terkunci":
+        assert not journal.exists() and tree_hash(data) == before  # killed holding the lock: nothing written
+        expected = before
+    elif step == "disiapkan":
         assert not journal.exists() and list(data.rglob("*.tmp"))
         expected = before  # no journal: the commit never happened
     else:
@@ -90,7 +93,8 @@ def test_kill_at_each_commit_step_recovers_to_before_or_after(base, step):
     assert tree_hash(data) == expected
     assert_consistent(data)
     has_b = DESA2 in set(load_dataset(data).layanan["kode_desa"])
-    assert has_b == (step != "disiapkan")
+    assert has_b == (step not in ("terkunci", "disiapkan"))
+    assert import_files([b], data, write_reports=False).accepted  # the lock of the killed process is free
 
 
 def test_import_after_a_crash_still_works(base):
