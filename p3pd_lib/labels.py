@@ -36,7 +36,7 @@ KOSONG = "–"
 ENUMERASI = (
     "arah", "tag_target", "kelas", "simbol_kelas", "kuadran", "tren", "simbol_tren", "tingkat_wilayah",
     "tingkat_temuan", "kelompok_belanja", "jenis_agenda", "status_usulan", "forum", "jenis_wilayah", "metode",
-    "sektor_singkat",
+    "sektor_singkat", "basis",
 )
 
 
@@ -162,7 +162,7 @@ def kode_dikenal() -> dict[str, str]:
     out: dict[str, str] = {}
     out.update(t["_nama_indikator"])
     out.update({k: v for k, v in t["_aturan"].items() if k not in ("BLT",)})
-    for enum in ("arah", "tag_target", "kelompok_belanja", "status_usulan"):
+    for enum in ("arah", "tag_target", "kelompok_belanja", "status_usulan", "basis"):
         out.update({k: v for k, v in (t.get(enum) or {}).items() if "_" in k or k in ("higher", "lower", "sourced", "proposed")})
     return out
 
@@ -191,3 +191,36 @@ def map_labels(df: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
         fn = special.get(enum) or (lambda v, e=enum: label(e, v))
         out[col] = pd.Series([fn(v) for v in out[col].tolist()], index=out.index, dtype="object")
     return out
+
+
+@lru_cache(maxsize=1)
+def _code_pattern() -> Any:
+    import re
+
+    codes = sorted(semua_nama_indikator(), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(c) for c in codes) + r")(?![\w-])")
+
+
+def beri_nama(text: Any) -> str:
+    """Free text with every bare indicator code given its name: 'BEL07' → 'Porsi siltap & tunjangan (BEL07)'.
+
+    Codes whose name already appears in the text are left as they are ('–' for a missing text).
+
+    >>> beri_nama("BEL07; 3 desa melebihi batas")
+    'Porsi siltap & tunjangan (BEL07); 3 desa melebihi batas'
+    >>> beri_nama("Prevalensi stunting balita (KES01)")
+    'Prevalensi stunting balita (KES01)'
+    """
+    if is_missing(text):
+        return KOSONG
+    s = str(text)
+    low = s.lower()
+
+    def name(m: Any) -> str:
+        code = m.group(1)
+        nama = nama_indikator(code)
+        if nama.lower() in low or nama_indikator(code, singkat=True).lower() in low:
+            return code
+        return f"{nama} ({code})"
+
+    return _code_pattern().sub(name, s)

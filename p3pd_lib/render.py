@@ -28,6 +28,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from . import labels
+from .numbers import format_angka, format_persen, format_rupiah
+
 #: Set (to anything) in kernels run by the batch engine: figures are emitted as
 #: HTML only, without the plotly JSON that interactive Jupyter would use.
 BATCH_ENV = "P3PD_LAPORAN_BATCH"
@@ -89,22 +92,12 @@ def fmt_angka(v: Any, desimal: int = 0) -> str:
     >>> fmt_angka(12.345, 1), fmt_angka(-3000), fmt_angka("x")
     ('12,3', '-3.000', '–')
     """
-    if _missing(v):
-        return "–"
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return "–"
-    if math.isnan(f):
-        return "–"
-    s = f"{f:,.{desimal}f}"
-    return s.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+    return format_angka(v, desimal)
 
 
 def fmt_persen(v: Any, desimal: int = 1) -> str:
     """A percentage value (0–100) as '12,5%' ('–' when missing)."""
-    s = fmt_angka(v, desimal)
-    return s if s == "–" else s + "%"
+    return format_persen(v, desimal)
 
 
 def fmt_rupiah(v: Any) -> str:
@@ -113,8 +106,7 @@ def fmt_rupiah(v: Any) -> str:
     >>> fmt_rupiah(964000000)
     'Rp 964.000.000'
     """
-    s = fmt_angka(v, 0)
-    return s if s == "–" else "Rp " + s
+    return format_rupiah(v)
 
 
 def _fmt(v: Any, kind: str) -> str:
@@ -125,8 +117,37 @@ def _fmt(v: Any, kind: str) -> str:
     if kind.startswith("angka"):
         return fmt_angka(v, int(kind[5:] or 0))
     if kind == "bool":
-        return "–" if _missing(v) else ("Ya" if bool(v) else "Tidak")
-    return "–" if _missing(v) else str(v)
+        return labels.ya_tidak(v)
+    if _missing(v):
+        return "–"
+    # Plain text columns may still hold numbers and truth values (object columns): never
+    # show Python's True/False or a dot decimal.
+    if isinstance(v, bool) or type(v).__name__ == "bool_":
+        return labels.ya_tidak(v)
+    if isinstance(v, float) or type(v).__name__ in ("float64", "float32"):
+        return fmt_angka(v, 0 if float(v).is_integer() else 1)
+    return str(v)
+
+
+#: Enumeration columns shown through their Indonesian labels when a raw table is displayed.
+_ENUM_COLUMNS = {"arah": "arah", "tag_target": "tag_target", "tag": "tag_target", "basis": "basis", "metode": "metode", "kelas": "kelas", "tren": "tren",
+                 "tingkat": "tingkat_wilayah", "jenis": "jenis_wilayah", "kuadran": "kuadran", "aturan": "aturan",
+                 "sektor": "sektor", "kelompok": "kelompok_belanja", "status": "status_usulan", "forum": "forum"}
+
+
+def _auto_formats(df: pd.DataFrame, cols: Iterable[str]) -> dict[str, str]:
+    """Formats for columns the caller did not format: truth values Ya/Tidak, decimals with a comma,
+    large counts grouped (years and ranks left as they are)."""
+    out = {}
+    for c in cols:
+        dt = df[c].dtype
+        if pd.api.types.is_bool_dtype(dt):
+            out[c] = "bool"
+        elif pd.api.types.is_float_dtype(dt):
+            out[c] = "angka1"
+        elif pd.api.types.is_integer_dtype(dt) and not str(c).startswith(("tahun", "prioritas", "nomor", "kode")):
+            out[c] = "angka"
+    return out
 
 
 # --- generic tables ------------------------------------------------------------------------
@@ -158,13 +179,15 @@ def table(
     <table class="tabel"><thead><tr><th>Nama</th><th>Nilai</th></tr></thead><tbody><tr><td>&lt;A&gt;</td><td class="num kl-merah">12,3%</td></tr></tbody></table>
     """
     if columns is None:
+        # A raw table (``show(df)``): enumerations through their labels, codes beside names.
+        df = labels.map_labels(df, {c: e for c, e in _ENUM_COLUMNS.items() if c in df.columns and c != kelas_column})
         cols = {c: c for c in df.columns}
     elif isinstance(columns, Mapping):
         cols = dict(columns)
     else:
         cols = {c: c for c in columns}
     cols = {c: h for c, h in cols.items() if c in df.columns}
-    formats = dict(formats or {})
+    formats = {**_auto_formats(df, [c for c in cols if not formats or c not in formats]), **dict(formats or {})}
     kelas_cells = set(kelas_cells)
     if df.empty:
         return Html(f'<p class="catatan">{esc(kosong)}</p>')
@@ -246,8 +269,10 @@ def key_figures(ringkasan: pd.DataFrame) -> Html:
     cards = []
     for row in ringkasan.itertuples(index=False):
         ket = getattr(row, "keterangan", None)
-        ket_html = f'<div class="ket">{esc(ket)}</div>' if not _missing(ket) and str(ket) else ""
-        cards.append(f'<div class="kartu"><div class="nilai">{esc(row.nilai)}</div><div class="ukuran">{esc(row.ukuran)}</div>{ket_html}</div>')
+        # The texts come from the analysis: bare indicator codes get their names here.
+        ket_html = f'<div class="ket">{esc(labels.beri_nama(ket))}</div>' if not _missing(ket) and str(ket) else ""
+        cards.append(f'<div class="kartu"><div class="nilai">{esc(row.nilai)}</div>'
+                     f'<div class="ukuran">{esc(labels.beri_nama(row.ukuran))}</div>{ket_html}</div>')
     return Html(f'<div class="kartu-grid">{"".join(cards)}</div>')
 
 
@@ -296,10 +321,16 @@ def traffic_light_table(
     nama_ind = dict(zip(first["indikator"], first["nama_indikator"])) if "nama_indikator" in first.columns else {}
     target = dict(zip(first["indikator"], first["target"])) if "target" in first.columns else {}
     head = [f"<th>{esc(row_label)}</th>"]
+    singkatan = []
     for i in inds:
         tgt = target.get(i)
-        title = f"{nama_ind.get(i, i)}" + ("" if _missing(tgt) else f" — target {fmt_persen(tgt)}")
-        head.append(f'<th class="rot" title="{esc(title)}"><span>{esc(i)}</span></th>')
+        nama = nama_ind.get(i) if not _missing(nama_ind.get(i)) else labels.nama_indikator(i)
+        title = f"{nama} ({i})" + ("" if _missing(tgt) else f" — target {fmt_persen(tgt)}")
+        # A short name in the narrow rotated header; the full name and code in the tooltip on screen
+        # and in the list of short names under the table on paper.
+        short = labels.nama_indikator(i, singkat=True)
+        head.append(f'<th class="rot" title="{esc(title)}"><span>{esc(short)}</span></th>')
+        singkatan.append(f"<b>{esc(short)}</b>: {esc(nama)} ({esc(i)})" + ("" if _missing(tgt) else f", target {esc(fmt_persen(tgt))}"))
 
     def cell_map(df: pd.DataFrame, key: str) -> dict[Any, dict[str, tuple[str, str, str]]]:
         # Plain-Python pass over the rows: per row key, indicator → (text, class, tooltip).
@@ -335,7 +366,17 @@ def traffic_light_table(
     return Html(
         f'<div class="tabel-lebar"><table class="tabel lampu"><thead><tr>{"".join(head)}</tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></div>{kelas_legend()}'
+        f'<p class="singkatan">{"; ".join(singkatan)}.</p>'
     )
+
+
+def screen_only(text: str) -> Html:
+    """A remark that only makes sense on screen (e.g. how to see a tooltip): hidden when printed.
+
+    >>> str(screen_only("Arahkan tetikus ke sel."))
+    '<p class="catatan layar-saja">Arahkan tetikus ke sel.</p>'
+    """
+    return Html(f'<p class="catatan layar-saja">{esc(text)}</p>')
 
 
 def indicator_dictionary(kamus: pd.DataFrame) -> Html:
@@ -346,7 +387,7 @@ def indicator_dictionary(kamus: pd.DataFrame) -> Html:
         "indikator": "Kode",
         "nama_indikator": "Indikator",
         "nama": "Indikator",
-        "sektor": "Sektor",
+        "label_sektor": "Sektor",
         "pembilang": "Pembilang",
         "penyebut": "Penyebut",
         "definisi": "Definisi",
@@ -357,6 +398,8 @@ def indicator_dictionary(kamus: pd.DataFrame) -> Html:
     }
     cols = {c: h for c, h in labels.items() if c in kamus.columns}
     df = kamus.copy()
+    if "label_sektor" not in df.columns and "sektor" in df.columns:
+        df["label_sektor"] = [labels.nama_sektor(v) for v in df["sektor"].tolist()]
     if "arah" in df.columns:
         df["arah"] = df["arah"].map({"higher": "makin tinggi makin baik", "lower": "makin rendah makin baik"}).fillna(df["arah"])
     if "tag_target" in df.columns:
@@ -567,7 +610,8 @@ def rules_summary(aturan: pd.DataFrame) -> Html:
         kosong_=patuh.isna(),
     )
     g = df.groupby(["tahun", "aturan"], sort=True).agg(patuh=("patuh_", "sum"), langgar=("langgar_", "sum"), kosong=("kosong_", "sum")).reset_index()
-    g = g.assign(_kelas=g["langgar"].gt(0).map({True: "merah", False: "hijau"}))
+    g = g.assign(_kelas=g["langgar"].gt(0).map({True: "merah", False: "hijau"}),
+                 aturan=[labels.nama_aturan(a) for a in g["aturan"].tolist()])
     return table(
         g,
         {"tahun": "Tahun", "aturan": "Aturan", "patuh": "Desa patuh", "langgar": "Desa melanggar", "kosong": "Tanpa data"},
@@ -617,6 +661,12 @@ def agenda_table(agenda: pd.DataFrame, max_rows: int = 60) -> Html:
     }
     # Always formatted: with the proposal rows (no value, no target) added these columns hold objects.
     num = {c: "angka1" for c in ("nilai", "target", "kesenjangan") if c in agenda.columns}
+    if "nama_indikator" in agenda.columns and "indikator" in agenda.columns:
+        # Rows of rule breaches name the rule by its code: show its readable name.
+        agenda = agenda.assign(nama_indikator=[
+            labels.nama_aturan(i) if (labels.is_missing(n) or str(n) == str(i)) and str(s) == "ATURAN" else n
+            for i, n, s in zip(agenda["indikator"].tolist(), agenda["nama_indikator"].tolist(),
+                               agenda["sektor"].tolist() if "sektor" in agenda.columns else [None] * len(agenda))])
     return table(agenda, cols, num, max_rows=max_rows, css_class="tabel kecil", compact=True,
                  kosong="Tidak ada agenda: tidak ada indikator berstatus merah.")
 
@@ -686,13 +736,13 @@ def figure_script() -> str:
     """
     from plotly.io.json import to_json_plotly
 
-    from .figures import _TEMPLATE_JSON
+    from .figures import TEMPLATE_JSON
 
     return (
         "/* P3PD kit: draws the report figures with the kit's plotly template and options.\n"
         "   Written once per output folder (_aset/laporan.js), referenced relatively. */\n"
         "(function () {\n"
-        f"  var TEMPLATE = {to_json_plotly(_TEMPLATE_JSON)};\n"
+        f"  var TEMPLATE = {to_json_plotly(TEMPLATE_JSON)};\n"
         f"  var CONFIG = {to_json_plotly(_PLOTLY_CONFIG)};\n"
         "  window.p3pdGrafik = function (id, data, layout) {\n"
         "    var el = document.getElementById(id);\n"
@@ -728,11 +778,11 @@ class Figure:
         return f'<div class="grafik">{div}</div>'
 
     def _compact_html(self) -> str:
-        from .figures import _TEMPLATE_JSON
+        from .figures import TEMPLATE_JSON
 
         spec = self.fig.to_plotly_json()
         layout = dict(spec.get("layout") or {})
-        if layout.get("template") == _TEMPLATE_JSON:
+        if layout.get("template") == TEMPLATE_JSON:
             del layout["template"]  # the shared script adds it
         height = layout.get("height") or 450
         # Unique within a page (one kernel renders a whole report); plotly's own ids are 36-character UUIDs.

@@ -235,7 +235,8 @@ def scan_workbook(wb: Any, tempat: str = "buku kerja") -> list[Temuan]:
                 if isinstance(v, bool):
                     out.append(Temuan(f"{where}!{cell.coordinate}", "nilai_logika", str(v)))
                 elif isinstance(v, str):
-                    if numeric_text.match(v) and not re.fullmatch(r"\s*\d{4}\s*", v):
+                    # (a year, or a dotted code such as 33.07.01.2001 or 0.1.0, is not a number)
+                    if numeric_text.match(v) and not re.fullmatch(r"\s*(?:\d{4}|\d+(?:\.\d+){2,})\s*", v):
                         out.append(Temuan(f"{where}!{cell.coordinate}", "angka_teks", v))
                     texts.append(v)
             if texts:
