@@ -224,3 +224,14 @@ def beri_nama(text: Any) -> str:
         return f"{nama} ({code})"
 
     return _code_pattern().sub(name, s)
+
+
+def tag_dalam_teks(text: str) -> str:
+    """Source tags written inside a text, in Indonesian: '[sourced]' → '[bersumber resmi]'.
+
+    >>> tag_dalam_teks("Pemeliharaan jamban umum/MCK: sanitasi [proposed]")
+    'Pemeliharaan jamban umum/MCK: sanitasi [usulan kit]'
+    """
+    for kode, nama in labels("tag_target").items():
+        text = text.replace(f"[{kode}]", f"[{nama[0].lower() + nama[1:]}]")
+    return text

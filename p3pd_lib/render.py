@@ -370,6 +370,61 @@ def traffic_light_table(
     )
 
 
+def friendly_table(df: pd.DataFrame, max_rows: int | None = 60, caption: str | None = None) -> Html:
+    """A DataFrame as people read it (workshop notebooks): Indonesian column labels
+    (``analysis.label``), enumerations through their labels, sectors and indicators named beside
+    their codes, Ya/Tidak, decimal commas and no pandas index.
+
+    >>> d = pd.DataFrame({"sektor": ["KES"], "arah": ["lower"], "nilai": [21.57], "stabil": [True]})
+    >>> print(friendly_table(d))
+    <table class="tabel kecil"><thead><tr><th>Sektor</th><th>Arah</th><th>Nilai</th><th>Stabil</th></tr></thead><tbody><tr><td>Kesehatan (KES)</td><td>Makin rendah makin baik</td><td class="num">21,6</td><td>Ya</td></tr></tbody></table>
+    """
+    from .analysis import label as column_labels
+
+    if df.empty:
+        return Html('<p class="catatan">Tabel kosong.</p>')
+    d = df.reset_index(drop=not any(n is not None for n in df.index.names)) if not isinstance(df.index, pd.RangeIndex) else df
+    d = d.copy()
+    d.columns = [str(c) for c in d.columns]
+    # Columns already labelled by the notebook ("Sektor") are recognised as their raw name ("sektor").
+    raw = {str(lab): c for c, lab in zip(_ENUM_COLUMNS, column_labels(pd.DataFrame(columns=list(_ENUM_COLUMNS))).columns)}
+    raw.update({c: c for c in _ENUM_COLUMNS})
+    kind = {c: raw[c] for c in d.columns if c in raw}
+    enums = {c: _ENUM_COLUMNS[k] for c, k in kind.items() if k not in ("sektor", "aturan", "kelas", "tingkat")}
+    d = labels.map_labels(d, enums)
+    for c, k in kind.items():
+        if k == "sektor":
+            d[c] = [v if labels.is_missing(v) or labels.nama_sektor(v) == str(v) else f"{labels.nama_sektor(v)} ({v})"
+                    for v in d[c].tolist()]
+        elif k == "tingkat":  # a region level, or the level of a data-quality finding
+            d[c] = [labels.label("tingkat_temuan", labels.label("tingkat_wilayah", v)) for v in d[c].tolist()]
+        elif k == "aturan" and "nama_aturan" not in d.columns:
+            d[c] = [labels.dengan_kode(v) if labels.nama_indikator(v) != str(v) else
+                    (f"{labels.nama_aturan(v)} ({v})" if labels.nama_aturan(v) != str(v) else v) for v in d[c].tolist()]
+    if "indikator" in d.columns and "nama_indikator" not in d.columns and "Nama indikator" not in d.columns:
+        d.insert(list(d.columns).index("indikator") + 1, "nama_indikator",
+                 [labels.nama_indikator(v) for v in d["indikator"].tolist()])
+    for c in d.columns:  # source tags written inside texts, e.g. "… [proposed]"
+        if d[c].dtype == object or pd.api.types.is_string_dtype(d[c].dtype):
+            d[c] = [labels.tag_dalam_teks(v) if isinstance(v, str) else v for v in d[c].tolist()]
+    heads = dict(zip(d.columns, column_labels(d).columns))
+    return table(d, heads, max_rows=max_rows, caption=caption, css_class="tabel kecil")
+
+
+def use_friendly_tables() -> bool:
+    """Show every DataFrame of this IPython kernel as :func:`friendly_table` (through IPython's
+    display formatter for ``pandas.DataFrame``); False outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of the kit
+        return False
+    ip = get_ipython()
+    if ip is None:
+        return False
+    ip.display_formatter.formatters["text/html"].for_type(pd.DataFrame, lambda df: str(friendly_table(df)))
+    return True
+
+
 def screen_only(text: str) -> Html:
     """A remark that only makes sense on screen (e.g. how to see a tooltip): hidden when printed.
 

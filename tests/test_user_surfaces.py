@@ -96,3 +96,22 @@ def test_figures_workbook_and_bahan_musdes_are_clean(view):
     for kode in view.desa["kode_desa"].astype(str):
         found += scan_html(musdes.render_html(musdes.bahan_musdes(view, kode)), f"Bahan Musdes {kode}", cetak=True)
     assert not found, ringkas(found)
+
+
+def test_workshop_tables_are_friendly(view):
+    """Teaching tables (lokakarya) shown as people read them: no index, names beside codes, labels."""
+    from p3pd_lib import lokakarya
+
+    tables = [lokakarya.sector_overview(view.capaian, view.capaian_wilayah),
+              lokakarya.indicator_detail(view.capaian, "KES01"), lokakarya.small_denominators(view.capaian),
+              lokakarya.explain_codes(["02.04.06", "01.01.01"]), lokakarya.rules_by_year(),
+              lokakarya.breaches_by_year(view.aturan_belanja), lokakarya.unmet_needs(view.kebutuhan_usulan),
+              lokakarya.report_parameters(), analysis.label(lokakarya.sector_overview(view.capaian, view.capaian_wilayah))]
+    found = []
+    for i, df in enumerate(tables):
+        html = str(render.friendly_table(df))
+        assert "<th></th>" not in html  # no unnamed index column
+        found += scan_html(html, f"tabel pelatihan {i}")
+    assert not found, ringkas(found)
+    html = str(render.friendly_table(tables[0]))
+    assert "Kesehatan (KES)" in html or "Pendidikan (PEND)" in html
