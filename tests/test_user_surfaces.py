@@ -115,3 +115,10 @@ def test_workshop_tables_are_friendly(view):
     assert not found, ringkas(found)
     html = str(render.friendly_table(tables[0]))
     assert "Kesehatan (KES)" in html or "Pendidikan (PEND)" in html
+
+
+def test_friendly_table_copes_with_repeated_column_names():
+    df = pd.DataFrame([["KES", "kecamatan", 1.5]], columns=["sektor", "tingkat", "nilai"])
+    twice = pd.concat([df, df[["nilai"]]], axis=1)
+    html = str(render.friendly_table(twice))
+    assert html.count("1,5") == 2 and "Kesehatan (KES)" in html and "Kecamatan" in html
