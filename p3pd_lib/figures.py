@@ -83,6 +83,9 @@ LABEL_TINGKAT: dict[str, str] = {
 #: Indonesian number separators for plotly (decimal comma, thousands dot): every number plotly
 #: formats itself (hover ``%{y:.1f}``, ticks) follows them.
 SEPARATORS = ",."
+#: Hover formats for values plotly formats itself (with :data:`SEPARATORS`: "21,6%", "Rp 1.234.567").
+HOVER_PERSEN = "%{y:.1f}%"
+HOVER_RUPIAH = "Rp %{y:,.0f}"
 
 _FONT = "Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
 #: The kit's own small plotly template (plain white, thin grey grid).

@@ -81,5 +81,16 @@ def test_legends_never_overlap_titles_in_chromium(view):
                            for s in (".gtitle", ".legend", ".xtitle")}
                     assert not overlap(box[".gtitle"], box[".legend"]), (name, width, box)
                     assert not overlap(box[".legend"], box[".xtitle"]), (name, width, box)
+            # Numbers plotly formats itself follow the separators: decimal comma, thousands dot.
+            import plotly.graph_objects as go
+
+            for value, template, expected in ((1234567.4, figures.HOVER_RUPIAH, "Rp 1.234.567"),
+                                              (21.57, figures.HOVER_PERSEN, "21,6%")):
+                fig = go.Figure([go.Bar(x=["a"], y=[value], texttemplate=template, textposition="inside")],
+                                layout={"separators": figures.SEPARATORS})
+                page.set_content(f"<div id=g style='width:600px'></div><script>{js}</script>"
+                                 f"<script>var f={fig.to_json()};Plotly.newPlot('g',f.data,f.layout)</script>")
+                page.wait_for_selector(".bartext")
+                assert page.query_selector(".bartext").text_content() == expected
         finally:
             browser.close()

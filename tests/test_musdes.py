@@ -142,6 +142,10 @@ def test_pdf_one_page_per_desa_and_screenshot(view, tmp_path):
         assert not surface_check.scan_text(text.replace("\n", " "), kode)
     combined = PdfReader(res.gabungan)
     assert len(combined.pages) == len(codes)
+    # The same desa as ONE page each from a single HTML (the dashboard's print view): no blank last page.
+    one = tmp_path / "semua.html"
+    one.write_text(musdes.render_html([musdes.bahan_musdes(full, k, idm) for k in codes]), encoding="utf-8")
+    assert len(PdfReader(musdes.write_pdf(one, tmp_path / "semua.pdf")).pages) == len(codes)
     assert res.gabungan.name == f"bahan_musdes_{view.kode_kecamatan}.pdf"
     # Screenshots of printed pages for people to look at (tests/artifacts is git-ignored).
     pdftoppm = shutil.which("pdftoppm")
