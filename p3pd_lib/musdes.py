@@ -142,8 +142,6 @@ def _gap(nilai: float, target: float, arah: str) -> float:
 
 
 def _target_text(target: Any, arah: str) -> str:
-    if labels.is_missing(target):
-        return "tanpa target"
     return ("≤ " if arah == "lower" else "≥ ") + format_persen(target, 0 if float(target).is_integer() else 1)
 
 
@@ -190,9 +188,12 @@ def _service_gaps(view: Any, kode_desa: str, param: Mapping[str, Any]) -> list[d
         fakta = format_persen(r.get("nilai"))
         if not labels.is_missing(r.get("pembilang")) and not labels.is_missing(r.get("penyebut")):
             fakta += f" ({format_angka(r['pembilang'])} dari {format_angka(r['penyebut'])})"
-        fakta += f" · target {_target_text(r.get('target'), arah)}"
-        if _text(r.get("sumber_target")):
-            fakta += f" ({r['sumber_target']})"
+        if labels.is_missing(r.get("target")):
+            fakta += " · tanpa target resmi: dibanding desa lain di kecamatan"
+        else:
+            fakta += f" · target {_target_text(r.get('target'), arah)}"
+            if _text(r.get("sumber_target")):
+                fakta += f" ({r['sumber_target']})"
         if jarak == jarak:
             pembanding = f"Selisih {format_poin(jarak)} dari target · {pembanding}"
         ag = agenda_by.get(ind) or {}
@@ -202,7 +203,8 @@ def _service_gaps(view: Any, kode_desa: str, param: Mapping[str, Any]) -> list[d
         out.append({
             "jenis": "layanan", "sektor": labels.nama_sektor(sektor, singkat=True), "indikator": ind,
             "apa": f"{nama} ({ind})", "fakta": fakta, "pembanding": pembanding, "tren": _trend_text(tren_by.get(ind)),
-            "tanda": f"{labels.label('simbol_kelas', kelas)} {labels.label('kelas', kelas)}",
+            # The class's own label (e.g. "Sepertiga terbawah" under the tercile rule) with its symbol.
+            "tanda": f"{labels.label('simbol_kelas', kelas)} {_text(r.get('label_kelas')) or labels.label('kelas', kelas)}",
             "sub_bidang": sub, "kegiatan": "; ".join((param.get("kegiatan") or {}).get(ind, [])[:1]),
             "siapa": f"Pemerintah desa; {siapa}" if siapa else "Pemerintah desa",
         })

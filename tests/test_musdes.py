@@ -155,3 +155,15 @@ def test_pdf_one_page_per_desa_and_screenshot(view, tmp_path):
                     str(ARTIFACTS / "bahan_musdes_halaman")], check=True)
     shots = list(ARTIFACTS.glob("bahan_musdes_halaman*.png"))
     assert shots and shots[0].stat().st_size > 10_000
+
+
+def test_a_gap_without_target_is_explained_not_called_a_target(view):
+    """Under the tercile rule (no target) the page says so and uses the class's own label."""
+    kode = _desa(view)[0]
+    cap = view.capaian.copy()
+    first = cap.index[(cap["kode_desa"] == kode)][0]
+    cap.loc[first, ["target", "kelas", "label_kelas", "metode"]] = [pd.NA, "merah", "Sepertiga terbawah", "tersil"]
+    b = musdes.bahan_musdes(dataclasses.replace(view, capaian=cap), kode)
+    row = b.prioritas[b.prioritas["indikator"] == cap.loc[first, "indikator"]].iloc[0]
+    assert "tanpa target resmi" in row["fakta"] and "target ≥" not in row["fakta"] and "target ≤" not in row["fakta"]
+    assert row["tanda"] == "▲ Sepertiga terbawah"
