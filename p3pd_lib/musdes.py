@@ -59,7 +59,7 @@ KOLOM_PRIORITAS = (
 )
 #: The three kinds of priority, in the order they are numbered and printed.
 JENIS_PRIORITAS = {
-    "layanan": "Kesenjangan layanan dasar terbesar",
+    "layanan": "Kesenjangan layanan dasar terbesar (paling jauh dari target lebih dulu)",
     "usulan": "Usulan masyarakat belum terdanai dan kebutuhan belum tersuarakan",
     "aturan": "Aturan belanja desa yang belum dipenuhi",
 }
@@ -141,6 +141,19 @@ def _gap(nilai: float, target: float, arah: str) -> float:
     return (nilai - target) if arah == "lower" else (target - nilai)
 
 
+def _shortfall(nilai: float, target: float, arah: str) -> float:
+    """Relative distance from the target, 0–1: one minus the indicator's score in the sector score
+    (DOMAIN.md §5: min(1, value/target), or min(1, target/value) when lower is better), so that
+    a stunting rate twice its target and a coverage half its target weigh alike.
+
+    >>> round(_shortfall(25.9, 14, "lower"), 2), round(_shortfall(62.0, 100, "higher"), 2), _shortfall(0, 0, "lower")
+    (0.46, 0.38, 0.0)
+    """
+    if arah == "lower":
+        return 0.0 if nilai <= 0 else max(0.0, 1 - target / nilai)
+    return 0.0 if target <= 0 else max(0.0, 1 - nilai / target)
+
+
 def _target_text(target: Any, arah: str) -> str:
     return ("≤ " if arah == "lower" else "≥ ") + format_persen(target, 0 if float(target).is_integer() else 1)
 
@@ -169,9 +182,12 @@ def _service_gaps(view: Any, kode_desa: str, param: Mapping[str, Any]) -> list[d
     for r in cap.to_dict("records"):
         arah = _text(r.get("arah")) or "higher"
         nilai, target = r.get("nilai"), r.get("target")
-        gap = float("nan") if labels.is_missing(target) or labels.is_missing(nilai) else _gap(float(nilai), float(target), arah)
-        rows.append({**r, "_gap": gap, "_merah": r["kelas"] == "merah", "_arah": arah})
-    rows.sort(key=lambda r: (not r["_merah"], -(r["_gap"] if r["_gap"] == r["_gap"] else -1e9), str(r["indikator"])))
+        known = not (labels.is_missing(target) or labels.is_missing(nilai))
+        gap = _gap(float(nilai), float(target), arah) if known else float("nan")
+        rel = _shortfall(float(nilai), float(target), arah) if known else -1.0
+        rows.append({**r, "_gap": gap, "_rel": rel, "_merah": r["kelas"] == "merah", "_arah": arah})
+    # Red before yellow; within each, the largest relative distance from the target first.
+    rows.sort(key=lambda r: (not r["_merah"], -r["_rel"], str(r["indikator"])))
     out = []
     for r in rows[: int(param["jumlah_kesenjangan"])]:
         ind, sektor, arah = str(r["indikator"]), _text(r.get("sektor")), r["_arah"]

@@ -36,11 +36,12 @@ def test_priorities_numbered_within_the_desa_and_largest_gaps_first(view):
         gaps = b.prioritas[b.prioritas["jenis"] == "layanan"]
         cap = view.capaian[(view.capaian["kode_desa"] == kode) & view.capaian["kelas"].isin(["merah", "kuning"])]
         assert len(gaps) == min(len(cap), 5)
-        # red before yellow, and within red the largest gap (in points from the target) first
-        merah = cap[cap["kelas"] == "merah"]
+        # red before yellow, and within red the largest relative distance from the target first
+        # (one minus the sector-score term: value/target, or target/value when lower is better)
+        merah = cap[cap["kelas"] == "merah"].astype({"nilai": "float64", "target": "float64"})
         if len(merah):
-            d = (merah["nilai"] - merah["target"]).where(merah["arah"] == "lower", merah["target"] - merah["nilai"])
-            assert gaps["indikator"].iloc[0] == merah.loc[d.astype(float).idxmax(), "indikator"]
+            score = (merah["target"] / merah["nilai"]).where(merah["arah"] == "lower", merah["nilai"] / merah["target"])
+            assert gaps["indikator"].iloc[0] == merah.loc[score.clip(upper=1).idxmin(), "indikator"]
         for r in gaps.to_dict("records"):
             # name beside the code, the value with unit, target, kecamatan, who acts and where
             assert r["apa"] == f"{labels.nama_indikator(r['indikator'])} ({r['indikator']})"
