@@ -15,7 +15,8 @@ Public API (the batch ``--bahan-musdes`` option and the dashboard call these):
   parameters);
 - :func:`render_html` — a self-contained printable page (A4 portrait, readable in
   black and white: every class also has a word and a symbol);
-- :func:`write_pdf` — print an HTML page to PDF with headless Chromium;
+- :func:`write_pdf` — print an HTML page to PDF with headless Chromium; :func:`pdf_bytes` — the
+  same for a download button (no file left behind);
 - :func:`write_kecamatan` — one HTML and one PDF per desa plus one combined PDF
   per kecamatan.
 
@@ -455,6 +456,15 @@ def write_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[str
         raise KitError(f"Chromium gagal mencetak PDF {src.name} ({proc.returncode}): {' | '.join(tail)}")
     os.replace(tmp, out)
     return out
+
+
+def pdf_bytes(bahan: BahanMusdes | Iterable[BahanMusdes], timeout: int = 120) -> bytes:
+    """The printed PDF of one desa (or several, one A4 page each) as bytes, e.g. for a download
+    button in the dashboard; works in a temporary folder that is removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="p3pd-musdes-") as tmp:
+        page = Path(tmp) / "bahan_musdes.html"
+        _write_text(page, render_html(bahan))
+        return write_pdf(page, Path(tmp) / "bahan_musdes.pdf", timeout=timeout).read_bytes()
 
 
 def merge_pdfs(paths: Iterable[str | os.PathLike[str]], out_path: str | os.PathLike[str]) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import shutil
 import subprocess
 from pathlib import Path
@@ -147,6 +148,8 @@ def test_pdf_one_page_per_desa_and_screenshot(view, tmp_path):
     one = tmp_path / "semua.html"
     one.write_text(musdes.render_html([musdes.bahan_musdes(full, k, idm) for k in codes]), encoding="utf-8")
     assert len(PdfReader(musdes.write_pdf(one, tmp_path / "semua.pdf")).pages) == len(codes)
+    data = musdes.pdf_bytes(musdes.bahan_musdes(view, codes[0]))
+    assert data.startswith(b"%PDF") and len(PdfReader(io.BytesIO(data)).pages) == 1
     assert res.gabungan.name == f"bahan_musdes_{view.kode_kecamatan}.pdf"
     # Screenshots of printed pages for people to look at (tests/artifacts is git-ignored).
     pdftoppm = shutil.which("pdftoppm")
