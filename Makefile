@@ -14,8 +14,9 @@ KABUPATEN ?= 33.07
 TAHUN ?= 2025
 PORT ?= 8866
 # Debian packages the tests drive: Chromium (reports, dashboard browser tests, PDF) and
-# LibreOffice Calc (checks that Excel templates open without repair).
-APT_PACKAGES := chromium libreoffice-calc-nogui fonts-dejavu-core
+# LibreOffice Calc (checks that Excel templates open without repair); poppler-utils (pdftoppm:
+# screenshots of the printed Bahan Musdes pages).
+APT_PACKAGES := chromium libreoffice-calc-nogui fonts-dejavu-core poppler-utils
 
 .PHONY: help install install-test system-deps demo demo-data dashboard test benchmark clean
 

@@ -35,7 +35,7 @@ from . import __version__, agenda, belanja, classify, indicators, parameter_file
 from . import wilayah as wil
 from .errors import ParameterError
 from .indicators import Catalogue
-from .labels import LABELS, label  # noqa: F401 - analysis.label is the documented entry point
+from .column_labels import LABELS, label  # noqa: F401 - analysis.label is the documented entry point
 from .store import Dataset
 
 # --------------------------------------------------------------------------- whole-dataset analysis

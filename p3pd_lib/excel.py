@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from . import labels
 from .safe_excel import protect_text_cells
 
 FILL_KELAS = {
@@ -43,6 +44,14 @@ _THIN = Side(style="thin", color="9E9E9E")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+#: Number formats (Excel shows them with the reader's own separators: 21,6% and Rp 1.234.567 in
+#: an Indonesian Excel). Values stay numbers; percentages are 0–100 as in the reports.
+FORMAT_PERSEN = '0.0"%"'
+FORMAT_RUPIAH = '"Rp" #,##0'
+FORMAT_BILANGAN = "#,##0"
+FORMAT_DESIMAL = "0.00"
+FORMAT_IDM = "0.0000"
 
 #: Columns per sheet: column → header (Indonesian). Missing columns are skipped.
 COLUMNS: dict[str, dict[str, str]] = {
@@ -67,7 +76,7 @@ COLUMNS: dict[str, dict[str, str]] = {
                 "sumber_target": "Sumber target"},
     "komposisi": {"kode_desa": "Kode desa", "nama_desa": "Desa", "kelompok": "Kelompok", "anggaran": "Anggaran (Rp)",
                   "porsi": "Porsi (%)"},
-    "aturan": {"kode_desa": "Kode desa", "nama_desa": "Desa", "tahun": "Tahun", "aturan": "Aturan",
+    "aturan": {"kode_desa": "Kode desa", "nama_desa": "Desa", "tahun": "Tahun", "aturan": "Kode aturan",
                "nama_aturan": "Nama aturan", "nilai": "Nilai (%)", "batas_bawah": "Batas bawah (%)",
                "batas_atas": "Batas atas (%)", "patuh": "Patuh", "dasar_hukum": "Dasar hukum", "pesan": "Keterangan"},
     "kualitas_belanja": {"kode_desa": "Kode desa", "nama_desa": "Desa", "kelas_belanja": "Kelas belanja",
@@ -83,7 +92,7 @@ COLUMNS: dict[str, dict[str, str]] = {
                "jenis_agenda": "Jenis agenda"},
     "kualitas": {"tingkat": "Tingkat", "kode_desa": "Kode desa", "tahun": "Tahun", "tabel": "Tabel", "kolom": "Kolom",
                  "nilai": "Nilai", "aturan": "Aturan", "pesan": "Pesan"},
-    "kamus": {"indikator": "Kode", "sektor": "Sektor", "label_sektor": "Sektor", "nama": "Indikator",
+    "kamus": {"indikator": "Kode", "label_sektor": "Sektor", "nama": "Indikator",
               "pembilang": "Pembilang", "penyebut": "Penyebut", "arah": "Arah", "target": "Target (%)",
               "sumber_target": "Sumber target", "tag_target": "Jenis target", "min_penyebut": "Penyebut minimum",
               "keterangan": "Keterangan"},
@@ -262,9 +271,10 @@ _EVAL_BLOCKS: list[tuple[str, str, dict[str, str], str | None, tuple[str, ...], 
     ("1. Capaian layanan dasar", "capaian",
      {"indikator": "Indikator", "nama_indikator": "Nama indikator", "nilai": "Nilai (%)", "target": "Target (%)",
       "label_kelas": "Capaian"}, "kelas", ("nilai", "label_kelas"), False),
-    ("2. Indikator belanja", "belanja", {"indikator": "Indikator", "nilai": "Nilai", "target": "Target"}, None, (), True),
+    ("2. Indikator belanja", "belanja", {"indikator": "Indikator", "nama_indikator": "Nama indikator",
+                                         "nilai": "Nilai", "target": "Target"}, None, (), True),
     ("3. Aturan belanja tahun {tahun}", "aturan_tahun",
-     {"aturan": "Aturan", "nilai": "Nilai (%)", "batas_bawah": "Batas bawah (%)", "batas_atas": "Batas atas (%)",
+     {"aturan": "Kode aturan", "nama_aturan": "Aturan", "nilai": "Nilai (%)", "batas_bawah": "Batas bawah (%)", "batas_atas": "Batas atas (%)",
       "patuh": "Patuh"}, "_kelas", ("patuh",), True),
     ("4. Kuadran kebutuhan vs belanja", "kuadran",
      {"kesenjangan": "Kesenjangan", "porsi_layanan_dasar": "Porsi belanja layanan dasar (%)", "label_kuadran": "Kuadran"},
@@ -279,8 +289,8 @@ def _evaluation_parts(view: Any) -> list[tuple[str, list[str], dict[str, tuple[l
     aturan = view.aturan_belanja
     if not aturan.empty and "tahun" in aturan.columns:
         aturan = aturan[aturan["tahun"] == view.tahun]
-    tables = {"capaian": view.capaian, "belanja": view.belanja, "aturan_tahun": _rules_kelas(aturan),
-              "kuadran": view.kuadran, "agenda": view.agenda}
+    tables = {"capaian": view.capaian, "belanja": _named_indicators(view.belanja), "aturan_tahun": _rules_kelas(aturan),
+              "kuadran": view.kuadran, "agenda": _named_agenda(view.agenda)}
     parts = []
     for title, name, cols, kelas, coloured, desa_only in _EVAL_BLOCKS:
         heads, groups = _partition(tables[name], cols, kelas)
@@ -378,7 +388,8 @@ def _wide(df: pd.DataFrame, column: str, value: str, order: Sequence[str] | None
 
 
 def _wide_sheet(wb: Workbook, title: str, heading: str, df: pd.DataFrame, column: str, value: str,
-                kelas: str | None = None, order: Sequence[str] | None = None) -> None:
+                kelas: str | None = None, order: Sequence[str] | None = None,
+                number_format: str | Mapping[str, str] | None = None) -> None:
     """A desa × indicator sheet (values, coloured by ``kelas`` when given): compact and easy to read."""
     ws = wb.create_sheet(_sheet_name(title, set(wb.sheetnames)))
     ws["A1"] = heading
@@ -389,7 +400,8 @@ def _wide_sheet(wb: Workbook, title: str, heading: str, df: pd.DataFrame, column
     w = _wide(df, column, value, order)
     cols = list(w.columns[2:])
     k = _wide(df, column, kelas, cols) if kelas else None
-    heads = ["Kode desa", "Desa/kelurahan", *cols]
+    # Indicator columns: short name with the code beside it (never the code alone).
+    heads = ["Kode desa", "Desa/kelurahan", *[labels.dengan_kode(c, singkat=True) if column == "indikator" else c for c in cols]]
     for j, h in enumerate(heads, start=1):
         _style(ws.cell(row=3, column=j, value=h), "head")
     vals = w.to_numpy(dtype=object)
@@ -401,8 +413,112 @@ def _wide_sheet(wb: Workbook, title: str, heading: str, df: pd.DataFrame, column
                 kk = kel[i, j - 2]
                 if isinstance(kk, str) and kk in FILL_KELAS:
                     _style(cell, "kelas-" + kk)
+            if number_format and j >= 2:  # after the style, which replaces the whole style array
+                fmt = number_format if isinstance(number_format, str) else number_format.get(cols[j - 2])
+                if fmt:
+                    cell.number_format = fmt
     ws.freeze_panes = "C4"
     _widths(ws, [15, 24] + [11] * len(cols))
+
+
+# --- names beside codes, number formats, print setup ----------------------------------------------
+
+
+def _named_indicators(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with a ``nama_indikator`` column (from the labels) when it has none."""
+    if df.empty or "indikator" not in df.columns or "nama_indikator" in df.columns:
+        return df
+    return df.assign(nama_indikator=[labels.nama_indikator(i) for i in df["indikator"].tolist()])
+
+
+def _named_agenda(agenda: pd.DataFrame) -> pd.DataFrame:
+    """The agenda with readable names for rule rows (whose indicator is a rule code) and sectors."""
+    if agenda.empty:
+        return agenda
+    out = agenda.copy()
+    if {"indikator", "nama_indikator", "sektor"} <= set(out.columns):
+        out["nama_indikator"] = [
+            labels.nama_aturan(i) if str(s) == "ATURAN" and (labels.is_missing(n) or str(n) == str(i)) else n
+            for i, n, s in zip(out["indikator"].tolist(), out["nama_indikator"].tolist(), out["sektor"].tolist())]
+    if "sektor" in out.columns:
+        out["sektor"] = [labels.nama_sektor(v) for v in out["sektor"].tolist()]
+    return out
+
+
+def _text_number(v: Any) -> tuple[Any, str | None]:
+    """A preformatted key figure ('18,1 %', 'Rp 1.234', '158') as (number, number format);
+    other text unchanged.
+
+    >>> _text_number("18,1 %"), _text_number("Rp 1.234.567"), _text_number("158"), _text_number("Maju")
+    ((18.1, '0.0"%"'), (1234567.0, '"Rp" #,##0'), (158.0, '#,##0'), ('Maju', None))
+    """
+    from .numbers import parse_value
+
+    if not isinstance(v, str) or not re.fullmatch(r"\s*(?:Rp\s*)?-?\d[\d.,]*\s*%?\s*", v):
+        return v, None
+    text = v.strip()
+    try:
+        if text.endswith("%"):
+            return parse_value(text[:-1], kind="decimal", locale="id"), FORMAT_PERSEN
+        if text.startswith("Rp"):
+            return parse_value(text, kind="rupiah"), FORMAT_RUPIAH
+        number = parse_value(text, kind="decimal", locale="id")
+    except ValueError:
+        return v, None
+    return number, (FORMAT_BILANGAN if number is not None and float(number).is_integer() else "0.0")
+
+
+def _format_for(header: str) -> str | None:
+    """Number format of a column from its Indonesian header."""
+    h = header.lower()
+    if "(rp" in h or h.startswith("anggaran") or "rp/" in h:
+        return FORMAT_RUPIAH
+    if "%" in h or h.startswith("porsi") or h in ("nilai", "target", "nilai awal", "nilai akhir", "perubahan (poin)"):
+        return FORMAT_PERSEN if "poin" not in h else "0.0"
+    if h == "idm":
+        return FORMAT_IDM
+    if h.startswith(("skor", "indeks", "kesenjangan")):
+        return FORMAT_DESIMAL
+    if h.startswith(("pembilang", "penyebut", "σ", "jumlah", "desa ", "indikator merah", "indikator kuning", "usulan",
+                     "sektor berdata", "penyebut minimum")):
+        return FORMAT_BILANGAN
+    return None
+
+
+def _header_row(ws: Worksheet) -> int | None:
+    """The first row styled as a table header (bold on the header fill), within the first ten rows."""
+    for r in range(1, min(ws.max_row, 10) + 1):
+        c = ws.cell(row=r, column=1)
+        if c.font is not None and c.font.b and c.fill is not None and str(c.fill.fgColor.rgb).endswith("ECEFF1"):
+            return r
+    return None
+
+
+def finish_sheet(ws: Worksheet, landscape: bool | None = None) -> None:
+    """Number formats for the numeric columns (by header) and print setup: A4, one page wide,
+    the header row repeated on every printed page."""
+    head = _header_row(ws)
+    if head is not None:
+        for j in range(1, ws.max_column + 1):
+            h = ws.cell(row=head, column=j).value
+            fmt = _format_for(str(h)) if isinstance(h, str) else None
+            if not fmt:
+                continue
+            for r in range(head + 1, ws.max_row + 1):
+                cell = ws.cell(row=r, column=j)
+                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool) and cell.number_format == "General":
+                    cell.number_format = fmt
+        ws.print_title_rows = f"{head}:{head}"
+    elif ws.max_row > 3:
+        ws.print_title_rows = "1:1"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    if landscape is not None:
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    elif ws.page_setup.orientation is None:
+        ws.page_setup.orientation = "landscape" if ws.max_column > 7 else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def kecamatan_workbook(view: Any, parameter: Mapping[str, Any] | None = None) -> Workbook:
@@ -429,7 +545,13 @@ def kecamatan_workbook(view: Any, parameter: Mapping[str, Any] | None = None) ->
         ws["A3"] = "DATA SIMULASI — angka dibangkitkan oleh kit, bukan data resmi"
         ws["A3"].font = _RED_BOLD
         r = 4
+    first = r + 2
     r = write_table(ws, view.ringkasan, {"ukuran": "Ukuran", "nilai": "Nilai", "keterangan": "Keterangan"}, r + 1)
+    for row in range(first, r - 1):  # key figures come formatted as text: store them as numbers
+        cell = ws.cell(row=row, column=2)
+        number, fmt = _text_number(cell.value)
+        if fmt and number is not None:
+            cell.value, cell.number_format = number, fmt
     stamp = [
         ("Versi kit", ident.get("versi_kit")),
         ("Sidik data", ident.get("fingerprint")),
@@ -442,35 +564,39 @@ def kecamatan_workbook(view: Any, parameter: Mapping[str, Any] | None = None) ->
 
     ind_order = list(view.kamus["indikator"]) if "indikator" in view.kamus.columns else None
     _wide_sheet(wb, "Capaian desa", f"Capaian layanan dasar per desa (%), {view.tahun}; warna = kelas lampu lalu lintas",
-                view.capaian, "indikator", "nilai", "kelas", ind_order)
-    _sheet_table(wb, "Detail capaian", view.capaian,
-                 {"kode_desa": "Kode desa", "indikator": "Indikator", "pembilang": "Pembilang", "penyebut": "Penyebut",
-                  "nilai": "Nilai (%)"},
+                view.capaian, "indikator", "nilai", "kelas", ind_order, FORMAT_PERSEN)
+    _sheet_table(wb, "Detail capaian", _named_indicators(view.capaian),
+                 {"kode_desa": "Kode desa", "nama_desa": "Desa/kelurahan", "indikator": "Indikator",
+                  "nama_indikator": "Nama indikator", "pembilang": "Pembilang", "penyebut": "Penyebut",
+                  "nilai": "Nilai (%)", "label_kelas": "Capaian"},
                  f"Pembilang, penyebut dan kelas per desa dan indikator, {view.tahun}", "kelas", ["nilai"])
-    _sheet_table(wb, "Capaian wilayah", view.capaian_wilayah,
-                 {"tingkat": "Tingkat", "nama_wilayah": "Wilayah", "indikator": "Indikator", "pembilang": "Σ pembilang",
+    _sheet_table(wb, "Capaian wilayah", labels.map_labels(_named_indicators(view.capaian_wilayah), {"tingkat": "tingkat_wilayah"}),
+                 {"tingkat": "Tingkat", "nama_wilayah": "Wilayah", "indikator": "Indikator",
+                  "nama_indikator": "Nama indikator", "pembilang": "Σ pembilang",
                   "penyebut": "Σ penyebut", "nilai": "Nilai (%)", "target": "Target (%)", "label_kelas": "Capaian"},
                  "Capaian kecamatan, kabupaten dan provinsi (Σ pembilang / Σ penyebut)", "kelas", ["nilai"])
     skor = _wide(view.skor_sektor, "sektor", "skor", ["KES", "PEND", "AIR", "SOS", "ADM"])
     if not view.indeks.empty and not skor.empty:
         skor = skor.merge(view.indeks[[c for c in ("kode_desa", "indeks_capaian", "kesenjangan") if c in view.indeks.columns]],
                           on="kode_desa", how="left")
-    skor_cols = {"kode_desa": "Kode desa", "nama_desa": "Desa/kelurahan", **{s: f"Skor {s}" for s in ("KES", "PEND", "AIR", "SOS", "ADM")},
+    skor_cols = {"kode_desa": "Kode desa", "nama_desa": "Desa/kelurahan", **{s: f"Skor {labels.nama_sektor(s, singkat=True)}" for s in ("KES", "PEND", "AIR", "SOS", "ADM")},
                  "indeks_capaian": "Indeks Capaian Layanan Dasar", "kesenjangan": "Kesenjangan"}
     _sheet_table(wb, "Skor & indeks", skor, skor_cols, "Skor sektor dan Indeks Capaian Layanan Dasar per desa")
     tren_col = "label_tren" if "label_tren" in view.tren_desa.columns else "tren"
     if not view.tren_desa.empty:
         _wide_sheet(wb, "Tren desa", "Tren capaian per desa (tahun pertama → tahun laporan)", view.tren_desa, "indikator",
                     tren_col, None, ind_order)
-    _wide_sheet(wb, "Belanja", f"Indikator belanja desa (BEL01–BEL10), {view.tahun}", view.belanja, "indikator", "nilai")
+    _wide_sheet(wb, "Belanja", f"Indikator belanja desa, {view.tahun} (porsi dalam % dari total belanja; per kapita dalam Rp)",
+                view.belanja, "indikator", "nilai", number_format={**{f"BEL0{i}": FORMAT_PERSEN for i in range(1, 10)},
+                                                                   "BEL10": FORMAT_RUPIAH})
     komp_col = "label" if "label" in view.komposisi_belanja.columns else "kelompok"
     _wide_sheet(wb, "Komposisi belanja", f"Komposisi belanja desa (% dari total belanja), {view.tahun}",
-                view.komposisi_belanja, komp_col, "porsi")
+                view.komposisi_belanja, komp_col, "porsi", number_format=FORMAT_PERSEN)
     aturan = view.aturan_belanja
     if not aturan.empty and "tahun" in aturan.columns:
         aturan = aturan[aturan["tahun"] == view.tahun]
     _sheet_table(wb, "Aturan belanja", _rules_kelas(aturan),
-                 {"nama_desa": "Desa", "aturan": "Aturan", "nilai": "Nilai (%)", "batas_bawah": "Batas bawah (%)",
+                 {"nama_desa": "Desa", "nama_aturan": "Aturan", "nilai": "Nilai (%)", "batas_bawah": "Batas bawah (%)",
                   "batas_atas": "Batas atas (%)", "patuh": "Patuh", "pesan": "Keterangan"},
                  f"Aturan belanja {view.tahun}: batas siltap 30% (PP 11/2019) dan aturan Dana Desa", "_kelas", ["patuh"])
     _sheet_table(wb, "Kualitas belanja", view.kualitas_belanja, COLUMNS["kualitas_belanja"], "Kelas kualitas belanja desa")
@@ -481,12 +607,12 @@ def kecamatan_workbook(view: Any, parameter: Mapping[str, Any] | None = None) ->
         qws.cell(row=r, column=2, value=_cell_value(v))
         r += 1
     _sheet_table(wb, "Status desa", view.status_desa, COLUMNS["status"], "Status IDM dan Indeks Desa")
-    _sheet_table(wb, "Usulan masyarakat", view.kebutuhan_usulan,
+    _sheet_table(wb, "Usulan masyarakat", labels.map_labels(view.kebutuhan_usulan, {"sektor": "sektor"}),
                  {"kode_desa": "Kode desa", "nama_desa": "Desa", "sektor": "Sektor", "n_merah": "Indikator merah",
                   "n_kuning": "Indikator kuning", "n_usulan": "Usulan", "n_didanai": "Usulan didanai APBDes",
                   "porsi": "Porsi belanja sektor (%)", "median": "Median kecamatan (%)", "kelas": "Kelas"},
                  f"Kebutuhan, usulan masyarakat dan anggaran per desa dan sektor, {view.tahun}")
-    _sheet_table(wb, "Agenda terpadu", view.agenda,
+    _sheet_table(wb, "Agenda terpadu", _named_agenda(view.agenda),
                  {"prioritas": "Prioritas", "nama_desa": "Desa", "jenis_agenda": "Jenis agenda", "indikator": "Indikator",
                   "nama_indikator": "Nama indikator", "nilai": "Nilai", "target": "Target", "kuadran": "Kuadran",
                   "penanggung_jawab": "Penanggung jawab", "sub_bidang_apbdes": "Sub-bidang APBDes"},
@@ -494,12 +620,15 @@ def kecamatan_workbook(view: Any, parameter: Mapping[str, Any] | None = None) ->
     kual = view.kualitas.assign(_kelas=view.kualitas["tingkat"].map({"galat": "merah", "peringatan": "kuning", "info": "abu"})) \
         if not view.kualitas.empty else view.kualitas
     _sheet_table(wb, "Kualitas data", kual, COLUMNS["kualitas"], "Temuan kualitas data", "_kelas", ["tingkat"])
-    _sheet_table(wb, "Kamus indikator", view.kamus, COLUMNS["kamus"], "Kamus indikator dan sumber setiap target")
+    _sheet_table(wb, "Kamus indikator", labels.map_labels(view.kamus, {"arah": "arah", "tag_target": "tag_target"}),
+                 COLUMNS["kamus"], "Kamus indikator dan sumber setiap target")
 
     parts = _evaluation_parts(view)
     for d in view.desa.sort_values("kode_desa").itertuples(index=False):
         _evaluation_sheet(wb, view, str(d.kode_desa), str(d.nama_desa), str(getattr(d, "jenis", "desa")), parts)
     protect_text_cells(wb.worksheets)  # text such as "=..." or "-..." from the data stays text
+    for sheet in wb.worksheets:
+        finish_sheet(sheet, landscape=True if sheet.title.startswith("Evaluasi") else None)
     return wb
 
 

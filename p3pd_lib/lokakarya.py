@@ -439,6 +439,7 @@ def header(ws: Workshop) -> Any:
     from . import render
 
     i = ws.view.identitas
+    render.use_friendly_tables()  # every table below: names, Indonesian labels and numbers, no index
     badge = str(render.badge_simulasi()) if i.get("simulasi") else ""
     mode = "<p><i>Mode jawaban: latihan yang belum dijawab diisi kunci jawabannya.</i></p>" if ws.mode_jawaban else ""
     return render.Html(
@@ -1104,7 +1105,12 @@ def report_parameters() -> pd.DataFrame:
     """The parameters of ``notebooks/laporan_kecamatan.ipynb`` as the kit validates them: ``parameter, bawaan``."""
     from .params import KecamatanReportParams
 
-    rows = [(name, "(wajib)" if f.is_required() else repr(f.default)) for name, f in KecamatanReportParams.model_fields.items()]
+    def shown(f: Any) -> str:
+        if f.is_required():
+            return "(wajib)"
+        return "(kosong: dipilih otomatis)" if f.default is None else repr(f.default)
+
+    rows = [(name, shown(f)) for name, f in KecamatanReportParams.model_fields.items()]
     return pd.DataFrame(rows, columns=["parameter", "bawaan"])
 
 

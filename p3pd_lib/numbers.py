@@ -264,3 +264,59 @@ def parse_column(values: Iterable[object], kind: Kind = "rupiah") -> ParsedColum
     values_arr = pd.array(out, dtype="Float64")
     values_arr[~mask] = pd.NA
     return ParsedColumn(pd.Series(values_arr), sorted(problems, key=lambda p: p.pos), locale)
+
+
+# --- writing numbers the Indonesian way (for every user surface) ---------------------------------
+
+#: Text of a missing value on every user surface.
+KOSONG = "–"
+
+
+def format_angka(v: object, desimal: int = 0) -> str:
+    """Indonesian number format: dot groups thousands, comma marks decimals ('–' when missing).
+
+    >>> format_angka(1234567.891, 2), format_angka(-3000), format_angka(None), format_angka("x")
+    ('1.234.567,89', '-3.000', '–', '–')
+    """
+    if _is_missing(v) or isinstance(v, bool):
+        return KOSONG
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return KOSONG
+    if math.isnan(f) or math.isinf(f):
+        return KOSONG
+    s = f"{f:,.{desimal}f}"
+    if s.startswith("-") and float(s.replace(",", "")) == 0:
+        s = s[1:]  # no "-0,0"
+    return s.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
+def format_persen(v: object, desimal: int = 1) -> str:
+    """A percentage (0–100) as '21,6%' ('–' when missing).
+
+    >>> format_persen(21.57), format_persen(pd.NA)
+    ('21,6%', '–')
+    """
+    s = format_angka(v, desimal)
+    return s if s == KOSONG else s + "%"
+
+
+def format_rupiah(v: object) -> str:
+    """Rupiah without decimals: 'Rp 1.234.567' ('–' when missing).
+
+    >>> format_rupiah(1234567), format_rupiah(None)
+    ('Rp 1.234.567', '–')
+    """
+    s = format_angka(v, 0)
+    return s if s == KOSONG else "Rp " + s
+
+
+def format_poin(v: object, desimal: int = 1) -> str:
+    """A difference of percentages in points: '11,9 poin' ('–' when missing).
+
+    >>> format_poin(11.93)
+    '11,9 poin'
+    """
+    s = format_angka(v, desimal)
+    return s if s == KOSONG else s + " poin"

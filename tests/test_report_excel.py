@@ -32,11 +32,11 @@ def test_kecamatan_workbook_holds_every_sheet_and_one_evaluation_per_desa(view, 
 
     grid = book["Capaian desa"]
     heads = [c.value for c in grid[3]]
-    assert heads[:2] == ["Kode desa", "Desa/kelurahan"] and "KES01" in heads
+    assert heads[:2] == ["Kode desa", "Desa/kelurahan"] and "Stunting (KES01)" in heads  # short name beside the code
     row = next(r for r in range(4, grid.max_row + 1) if grid.cell(r, 1).value == view.capaian["kode_desa"].iloc[0])
     first = view.capaian[(view.capaian["kode_desa"] == grid.cell(row, 1).value) & (view.capaian["indikator"] == "KES01")].iloc[0]
-    cell = grid.cell(row, heads.index("KES01") + 1)
-    assert cell.value == pytest.approx(float(first["nilai"]))
+    cell = grid.cell(row, heads.index("Stunting (KES01)") + 1)
+    assert cell.value == pytest.approx(float(first["nilai"])) and cell.number_format == excel.FORMAT_PERSEN
     assert cell.fill.fgColor.rgb.endswith(excel.FILL_KELAS[first["kelas"]].fgColor.rgb[-6:])  # coloured by its class
     assert grid.freeze_panes == "C4"
 

@@ -1,264 +1,22 @@
-"""HTML building blocks of the reports: tables with traffic-light cells, badges, stamps.
-
-Everything a report shows besides the figures is built here, so the notebooks
-stay prose plus one call per section. Every piece of data text goes through
-:func:`esc` (``html.escape``): names of desa, findings and proposals come from
-user files and must never be able to inject markup into a report.
-
-The functions return :class:`Html` objects (displayed by Jupyter through
-``_repr_html_``); :func:`show` displays several at once and also accepts
-plotly figures (rendered as a ``<div>`` that uses the ONE shared
-``plotly.min.js`` of the report folder, see :func:`figure`).
-
->>> str(esc("<b>Desa & Co</b>"))
-'&lt;b&gt;Desa &amp; Co&lt;/b&gt;'
->>> fmt_angka(1234567.891, 2)
-'1.234.567,89'
->>> fmt_persen(None)
-'–'
-"""
+"""HTML blocks of the report sections: traffic-light grids, dictionary, trends, demand side,
+rules, findings, agenda (built on :mod:`p3pd_lib.render.core`)."""
 
 from __future__ import annotations
 
 import html
-import math
-import os
-from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
-#: Set (to anything) in kernels run by the batch engine: figures are emitted as
-#: HTML only, without the plotly JSON that interactive Jupyter would use.
-BATCH_ENV = "P3PD_LAPORAN_BATCH"
+from .. import labels
+from ..labels import is_missing as _missing
+from .core import LABEL_KELAS, Html, esc, fmt_angka, fmt_persen, kelas_legend, table
 
-KELAS = ("hijau", "kuning", "merah", "abu")
-LABEL_KELAS = {
-    "hijau": "Tercapai",
-    "kuning": "Mendekati",
-    "merah": "Belum tercapai",
-    "abu": "Tidak ada data / tidak stabil",
-}
 _SEKTOR_ORDER = {"KES": 0, "PEND": 1, "AIR": 2, "SOS": 3, "ADM": 4}
 #: One-letter cell classes of the large desa grids (``table.lampu td.h`` … in laporan.css). A
 #: kecamatan of 80 desa has ≈ 1,500 grid cells: the long class names and a tooltip per cell
 #: came to half of its report, which must stay under 150 KB.
 _SEL = {"hijau": "h", "kuning": "k", "merah": "m", "abu": "a", "biru": "b"}
-_PLOTLY_CONFIG = {
-    "displaylogo": False,
-    "responsive": True,
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
-}
-
-
-class Html:
-    """A piece of trusted HTML (built here from escaped data)."""
-
-    __slots__ = ("html",)
-
-    def __init__(self, markup: str) -> None:
-        self.html = markup
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def __str__(self) -> str:
-        return self.html
-
-    def __add__(self, other: "Html | str") -> "Html":
-        return Html(self.html + str(other))
-
-
-def _missing(v: Any) -> bool:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return True
-    try:
-        return bool(isinstance(v, float) and math.isnan(v))
-    except TypeError:
-        return False
-
-
-def esc(v: Any) -> Html:
-    """Escaped text of a value ('–' for missing)."""
-    return Html("–" if _missing(v) else html.escape(str(v), quote=True))
-
-
-def fmt_angka(v: Any, desimal: int = 0) -> str:
-    """Indonesian number format: dot for thousands, comma for decimals ('–' when missing).
-
-    >>> fmt_angka(12.345, 1), fmt_angka(-3000), fmt_angka("x")
-    ('12,3', '-3.000', '–')
-    """
-    if _missing(v):
-        return "–"
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return "–"
-    if math.isnan(f):
-        return "–"
-    s = f"{f:,.{desimal}f}"
-    return s.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
-
-
-def fmt_persen(v: Any, desimal: int = 1) -> str:
-    """A percentage value (0–100) as '12,5%' ('–' when missing)."""
-    s = fmt_angka(v, desimal)
-    return s if s == "–" else s + "%"
-
-
-def fmt_rupiah(v: Any) -> str:
-    """Rupiah without decimals: 'Rp 1.234.567' ('–' when missing).
-
-    >>> fmt_rupiah(964000000)
-    'Rp 964.000.000'
-    """
-    s = fmt_angka(v, 0)
-    return s if s == "–" else "Rp " + s
-
-
-def _fmt(v: Any, kind: str) -> str:
-    if kind == "persen":
-        return fmt_persen(v)
-    if kind == "rupiah":
-        return fmt_rupiah(v)
-    if kind.startswith("angka"):
-        return fmt_angka(v, int(kind[5:] or 0))
-    if kind == "bool":
-        return "–" if _missing(v) else ("Ya" if bool(v) else "Tidak")
-    return "–" if _missing(v) else str(v)
-
-
-# --- generic tables ------------------------------------------------------------------------
-
-
-def table(
-    df: pd.DataFrame,
-    columns: Mapping[str, str] | Sequence[str] | None = None,
-    formats: Mapping[str, str] | None = None,
-    kelas_column: str | None = None,
-    kelas_cells: Iterable[str] = (),
-    max_rows: int | None = None,
-    caption: str | None = None,
-    css_class: str = "tabel",
-    kosong: str = "Tidak ada baris.",
-    compact: bool = False,
-) -> Html:
-    """An escaped HTML table of ``df``.
-
-    ``columns``: column → header label (or a list of columns, headers as they are);
-    ``formats``: column → ``persen | rupiah | angka<N> | bool | teks``;
-    ``kelas_column``: a column holding hijau/kuning/merah/abu that colours the
-    cells named in ``kelas_cells``; ``max_rows``: show the first rows only and
-    say how many were left out; ``compact``: body rows without the optional
-    ``</td>``/``</tr>`` end tags (long tables of large kecamatan).
-
-    >>> df = pd.DataFrame({"nama": ["<A>"], "nilai": [12.34], "kelas": ["merah"]})
-    >>> print(table(df, {"nama": "Nama", "nilai": "Nilai"}, {"nilai": "persen"}, "kelas", ["nilai"]))
-    <table class="tabel"><thead><tr><th>Nama</th><th>Nilai</th></tr></thead><tbody><tr><td>&lt;A&gt;</td><td class="num kl-merah">12,3%</td></tr></tbody></table>
-    """
-    if columns is None:
-        cols = {c: c for c in df.columns}
-    elif isinstance(columns, Mapping):
-        cols = dict(columns)
-    else:
-        cols = {c: c for c in columns}
-    cols = {c: h for c, h in cols.items() if c in df.columns}
-    formats = dict(formats or {})
-    kelas_cells = set(kelas_cells)
-    if df.empty:
-        return Html(f'<p class="catatan">{esc(kosong)}</p>')
-    shown = df if max_rows is None else df.head(max_rows)
-    parts = [f'<table class="{css_class}">']
-    if caption:
-        parts.append(f"<caption>{esc(caption)}</caption>")
-    parts.append("<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in cols.values()) + "</tr></thead><tbody>")
-    kel = shown[kelas_column].tolist() if kelas_column and kelas_column in shown.columns else None
-    data = {c: shown[c].tolist() for c in cols}
-    for i in range(len(shown)):
-        cells = []
-        for c in cols:
-            kind = formats.get(c, "teks")
-            classes = []
-            if kind in ("persen", "rupiah") or kind.startswith("angka"):
-                classes.append("num")
-            if kel is not None and c in kelas_cells and not _missing(kel[i]):
-                classes.append(f"kl-{html.escape(str(kel[i]))}")
-            attr = f' class="{" ".join(classes)}"' if classes else ""
-            cells.append(f"<td{attr}>{html.escape(_fmt(data[c][i], kind))}" + ("" if compact else "</td>"))
-        parts.append("<tr>" + "".join(cells) + ("" if compact else "</tr>"))
-    parts.append("</tbody></table>")
-    if max_rows is not None and len(df) > max_rows:
-        parts.append(
-            f'<p class="catatan">Ditampilkan {max_rows} dari {len(df)} baris; daftar lengkap ada di buku kerja Excel.</p>'
-        )
-    return Html("".join(parts))
-
-
-# --- badges, identity, key figures -----------------------------------------------------------
-
-
-def badge_simulasi() -> Html:
-    """The DATA SIMULASI badge shown on every view of demo data."""
-    return Html(
-        '<span class="badge badge-simulasi" title="Angka dalam laporan ini dibangkitkan oleh kit, '
-        'bukan data resmi.">DATA SIMULASI</span>'
-    )
-
-
-def kelas_legend() -> Html:
-    """Legend of the four traffic-light classes."""
-    items = "".join(f'<span class="lgd kl-{k}">{esc(LABEL_KELAS[k])}</span>' for k in KELAS)
-    return Html(f'<div class="legenda">{items}</div>')
-
-
-def identity(identitas: Mapping[str, Any], tahun: int | None = None, judul: str = "Laporan Kecamatan") -> Html:
-    """The report's heading block: kecamatan, kabupaten, province, year, desa count, DATA SIMULASI badge.
-
-    >>> "DATA SIMULASI" in str(identity({"nama_kecamatan": "X", "kode_kecamatan": "1", "simulasi": True}))
-    True
-    """
-    nama = identitas.get("nama_kecamatan") or identitas.get("nama_kabupaten") or ""
-    kode = identitas.get("kode_kecamatan") or identitas.get("kode_kabupaten") or ""
-    badge = str(badge_simulasi()) if identitas.get("simulasi") else ""
-    rows = []
-    for key, label in (
-        ("nama_kabupaten", "Kabupaten/Kota"),
-        ("nama_provinsi", "Provinsi"),
-        ("n_kecamatan", "Jumlah kecamatan"),
-        ("n_desa", "Jumlah desa"),
-        ("n_kelurahan", "Jumlah kelurahan"),
-    ):
-        if key in identitas and not _missing(identitas.get(key)) and not (key == "nama_kabupaten" and "kode_kecamatan" not in identitas):
-            rows.append(f"<div><dt>{esc(label)}</dt><dd>{esc(identitas[key])}</dd></div>")
-    if tahun is not None:
-        rows.append(f"<div><dt>Tahun anggaran</dt><dd>{esc(tahun)}</dd></div>")
-    return Html(
-        f'<header class="identitas">{badge}<h1>{esc(judul)} {esc(nama)}</h1>'
-        f'<p class="kode">Kode wilayah {esc(kode)}</p><dl class="ringkas">{"".join(rows)}</dl></header>'
-    )
-
-
-def key_figures(ringkasan: pd.DataFrame) -> Html:
-    """Cards of the key figures (``ukuran, nilai, keterangan``; values already formatted)."""
-    if ringkasan.empty:
-        return Html('<p class="catatan">Tidak ada angka kunci.</p>')
-    cards = []
-    for row in ringkasan.itertuples(index=False):
-        ket = getattr(row, "keterangan", None)
-        ket_html = f'<div class="ket">{esc(ket)}</div>' if not _missing(ket) and str(ket) else ""
-        cards.append(f'<div class="kartu"><div class="nilai">{esc(row.nilai)}</div><div class="ukuran">{esc(row.ukuran)}</div>{ket_html}</div>')
-    return Html(f'<div class="kartu-grid">{"".join(cards)}</div>')
-
-
-def note(text: str) -> Html:
-    """A short escaped remark under a figure or table."""
-    return Html(f'<p class="catatan">{esc(text)}</p>')
-
-
-def heading(text: str, level: int = 3) -> Html:
-    """An escaped heading (for titles that carry data, e.g. a desa name)."""
-    return Html(f"<h{level}>{esc(text)}</h{level}>")
 
 
 # --- capaian --------------------------------------------------------------------------------
@@ -296,10 +54,16 @@ def traffic_light_table(
     nama_ind = dict(zip(first["indikator"], first["nama_indikator"])) if "nama_indikator" in first.columns else {}
     target = dict(zip(first["indikator"], first["target"])) if "target" in first.columns else {}
     head = [f"<th>{esc(row_label)}</th>"]
+    singkatan = []
     for i in inds:
         tgt = target.get(i)
-        title = f"{nama_ind.get(i, i)}" + ("" if _missing(tgt) else f" — target {fmt_persen(tgt)}")
-        head.append(f'<th class="rot" title="{esc(title)}"><span>{esc(i)}</span></th>')
+        nama = nama_ind.get(i) if not _missing(nama_ind.get(i)) else labels.nama_indikator(i)
+        title = f"{nama} ({i})" + ("" if _missing(tgt) else f" — target {fmt_persen(tgt)}")
+        # A short name in the narrow rotated header; the full name and code in the tooltip on screen
+        # and in the list of short names under the table on paper.
+        short = labels.nama_indikator(i, singkat=True)
+        head.append(f'<th class="rot" title="{esc(title)}"><span>{esc(short)}</span></th>')
+        singkatan.append(f"<b>{esc(short)}</b>: {esc(nama)} ({esc(i)})" + ("" if _missing(tgt) else f", target {esc(fmt_persen(tgt))}"))
 
     def cell_map(df: pd.DataFrame, key: str) -> dict[Any, dict[str, tuple[str, str, str]]]:
         # Plain-Python pass over the rows: per row key, indicator → (text, class, tooltip).
@@ -335,6 +99,7 @@ def traffic_light_table(
     return Html(
         f'<div class="tabel-lebar"><table class="tabel lampu"><thead><tr>{"".join(head)}</tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></div>{kelas_legend()}'
+        f'<p class="singkatan">{"; ".join(singkatan)}.</p>'
     )
 
 
@@ -346,7 +111,7 @@ def indicator_dictionary(kamus: pd.DataFrame) -> Html:
         "indikator": "Kode",
         "nama_indikator": "Indikator",
         "nama": "Indikator",
-        "sektor": "Sektor",
+        "label_sektor": "Sektor",
         "pembilang": "Pembilang",
         "penyebut": "Penyebut",
         "definisi": "Definisi",
@@ -357,6 +122,8 @@ def indicator_dictionary(kamus: pd.DataFrame) -> Html:
     }
     cols = {c: h for c, h in labels.items() if c in kamus.columns}
     df = kamus.copy()
+    if "label_sektor" not in df.columns and "sektor" in df.columns:
+        df["label_sektor"] = [labels.nama_sektor(v) for v in df["sektor"].tolist()]
     if "arah" in df.columns:
         df["arah"] = df["arah"].map({"higher": "makin tinggi makin baik", "lower": "makin rendah makin baik"}).fillna(df["arah"])
     if "tag_target" in df.columns:
@@ -567,7 +334,8 @@ def rules_summary(aturan: pd.DataFrame) -> Html:
         kosong_=patuh.isna(),
     )
     g = df.groupby(["tahun", "aturan"], sort=True).agg(patuh=("patuh_", "sum"), langgar=("langgar_", "sum"), kosong=("kosong_", "sum")).reset_index()
-    g = g.assign(_kelas=g["langgar"].gt(0).map({True: "merah", False: "hijau"}))
+    g = g.assign(_kelas=g["langgar"].gt(0).map({True: "merah", False: "hijau"}),
+                 aturan=[labels.nama_aturan(a) for a in g["aturan"].tolist()])
     return table(
         g,
         {"tahun": "Tahun", "aturan": "Aturan", "patuh": "Desa patuh", "langgar": "Desa melanggar", "kosong": "Tanpa data"},
@@ -617,6 +385,12 @@ def agenda_table(agenda: pd.DataFrame, max_rows: int = 60) -> Html:
     }
     # Always formatted: with the proposal rows (no value, no target) added these columns hold objects.
     num = {c: "angka1" for c in ("nilai", "target", "kesenjangan") if c in agenda.columns}
+    if "nama_indikator" in agenda.columns and "indikator" in agenda.columns:
+        # Rows of rule breaches name the rule by its code: show its readable name.
+        agenda = agenda.assign(nama_indikator=[
+            labels.nama_aturan(i) if (labels.is_missing(n) or str(n) == str(i)) and str(s) == "ATURAN" else n
+            for i, n, s in zip(agenda["indikator"].tolist(), agenda["nama_indikator"].tolist(),
+                               agenda["sektor"].tolist() if "sektor" in agenda.columns else [None] * len(agenda))])
     return table(agenda, cols, num, max_rows=max_rows, css_class="tabel kecil", compact=True,
                  kosong="Tidak ada agenda: tidak ada indikator berstatus merah.")
 
@@ -641,163 +415,3 @@ def split_values(split: Mapping[str, Any]) -> Html:
             text = "–" if _missing(v) else str(v)
         items.append(f"<div><dt>{esc(label.get(k, k.replace('_', ' ')))}</dt><dd>{esc(text)}</dd></div>")
     return Html(f'<dl class="pembagi">{"".join(items)}</dl>')
-
-
-def stamp(
-    versi_kit: str,
-    fingerprint: str,
-    parameter: Mapping[str, Any],
-    tanggal: datetime | None = None,
-    simulasi: bool = False,
-) -> Html:
-    """Footer stamp: kit version, data fingerprint, parameters and date.
-
-    Two people comparing reports check that these match before discussing numbers.
-
-    >>> s = str(stamp("0.1.0", "abc123", {"kode_kecamatan": "33.07.01"}, datetime(2025, 1, 2, 3, 4)))
-    >>> "abc123" in s and "02-01-2025 03:04" in s
-    True
-    """
-    when = (tanggal or datetime.now()).strftime("%d-%m-%Y %H:%M")
-    params = ", ".join(f"{k}={v!r}" for k, v in parameter.items() if v not in ("", None))
-    sim = " · DATA SIMULASI" if simulasi else ""
-    return Html(
-        '<footer class="cap">'
-        f"<div>Kit Analisis Dashboard Kecamatan (P3PD) versi <b>{esc(versi_kit)}</b> · sidik data <b>{esc(fingerprint)}</b>{esc(sim)}</div>"
-        f"<div>Parameter: {esc(params)}</div>"
-        f"<div>Dibuat {esc(when)}</div>"
-        "</footer>"
-    )
-
-
-# --- figures and display ----------------------------------------------------------------------
-
-
-#: The report pages' shared figure script (``_aset/laporan.js``, see :func:`figure_script`).
-FIGURE_SCRIPT = "laporan.js"
-
-
-def figure_script() -> str:
-    """The shared script of the report pages: the kit's plotly template and chart options, once.
-
-    A batch report draws each figure with ``p3pdGrafik(id, data, layout)``; the
-    template and the options are added here instead of being repeated in every
-    figure of every report (≈ 1 KB per figure).
-    """
-    from plotly.io.json import to_json_plotly
-
-    from .figures import _TEMPLATE_JSON
-
-    return (
-        "/* P3PD kit: draws the report figures with the kit's plotly template and options.\n"
-        "   Written once per output folder (_aset/laporan.js), referenced relatively. */\n"
-        "(function () {\n"
-        f"  var TEMPLATE = {to_json_plotly(_TEMPLATE_JSON)};\n"
-        f"  var CONFIG = {to_json_plotly(_PLOTLY_CONFIG)};\n"
-        "  window.p3pdGrafik = function (id, data, layout) {\n"
-        "    var el = document.getElementById(id);\n"
-        "    if (!el || !window.Plotly) { return; }\n"
-        "    if (!layout.template) { layout.template = TEMPLATE; }\n"
-        "    Plotly.newPlot(el, data, layout, CONFIG);\n"
-        "  };\n"
-        "})();\n"
-    )
-
-
-_FIGURE_IDS = iter(range(1, 1 << 62))
-
-
-class Figure:
-    """A plotly figure shown as an HTML ``<div>`` using the shared ``plotly.min.js``.
-
-    In the batch (``P3PD_LAPORAN_BATCH`` set) only ``text/html`` is emitted, and
-    the figure is drawn by the page's shared script (:func:`figure_script`):
-    the div carries only its data and layout. In interactive Jupyter the
-    figure is self-contained and the plotly JSON is added so JupyterLab draws it too.
-    """
-
-    __slots__ = ("fig",)
-
-    def __init__(self, fig: Any) -> None:
-        self.fig = fig
-
-    def html(self) -> str:
-        if os.environ.get(BATCH_ENV):
-            return self._compact_html()
-        div = self.fig.to_html(full_html=False, include_plotlyjs=False, config=_PLOTLY_CONFIG, default_width="100%")
-        return f'<div class="grafik">{div}</div>'
-
-    def _compact_html(self) -> str:
-        from .figures import _TEMPLATE_JSON
-
-        spec = self.fig.to_plotly_json()
-        layout = dict(spec.get("layout") or {})
-        if layout.get("template") == _TEMPLATE_JSON:
-            del layout["template"]  # the shared script adds it
-        height = layout.get("height") or 450
-        # Unique within a page (one kernel renders a whole report); plotly's own ids are 36-character UUIDs.
-        gid = f"g{os.getpid():x}-{next(_FIGURE_IDS):x}"
-        return (
-            f'<div class="grafik"><div id="{gid}" class="plotly-graph-div" style="height:{int(height)}px;width:100%"></div>'
-            f'<script>p3pdGrafik("{gid}",{_script_json(spec.get("data") or [])},{_script_json(layout)})</script></div>'
-        )
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle: dict[str, Any] = {"text/html": self.html(), "text/plain": "<Grafik>"}
-        if not os.environ.get(BATCH_ENV):
-            bundle["application/vnd.plotly.v1+json"] = self.fig.to_plotly_json()
-        return bundle
-
-
-def _script_json(obj: Any) -> str:
-    """Compact JSON safe inside a ``<script>`` element.
-
-    Only ``</`` and ``<!--`` can end or confuse a script element; plotly's own
-    encoder escapes every ``<``, ``>`` and ``/``, which made each hover template
-    several times longer.
-
-    >>> print(_script_json({"h": "%{y}<br></script><!--"}))
-    {"h":"%{y}<br><\\/script><\\u0021--"}
-    """
-    import json
-
-    from plotly.utils import PlotlyJSONEncoder
-
-    text = json.dumps(obj, cls=PlotlyJSONEncoder, separators=(",", ":"), ensure_ascii=False)
-    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
-
-
-def figure(fig: Any) -> Figure:
-    """Wrap a plotly figure for display in a report."""
-    return Figure(fig)
-
-
-def show(*objs: Any) -> None:
-    """Display HTML pieces, plotly figures and DataFrames in order (one call per section)."""
-    from IPython.display import display
-
-    for obj in objs:
-        if obj is None:
-            continue
-        if hasattr(obj, "to_plotly_json"):
-            obj = Figure(obj)
-        elif isinstance(obj, pd.DataFrame):
-            obj = table(obj)
-        elif isinstance(obj, str):
-            obj = Html(obj)
-        if isinstance(obj, Figure):
-            # Rendered here rather than by IPython's formatter, which would swallow an error and
-            # leave a text placeholder: a figure that cannot be drawn must fail the report's cell.
-            display(obj._repr_mimebundle_(), raw=True)
-        else:
-            display(obj)
-
-
-def page(title: str, body: str, aset: str = "_aset", lang: str = "id") -> str:
-    """A complete HTML page using the shared CSS (for pages built outside nbconvert, e.g. the index)."""
-    return (
-        f'<!DOCTYPE html><html lang="{esc(lang)}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>{esc(title)}</title><link rel="stylesheet" href="{esc(aset)}/laporan.css"></head>'
-        f'<body><main class="laporan">{body}</main></body></html>'
-    )

@@ -1,0 +1,49 @@
+"""The kecamatan workbook on paper and in Excel: numbers with number formats, print setup, names."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from p3pd_lib import analysis, excel, surface_check
+
+
+@pytest.fixture(scope="module")
+def book(demo_dataset, tmp_path_factory):
+    view = analysis.kecamatan_view(demo_dataset, "33.07.01", tahun=2024)
+    path = excel.write_kecamatan_workbook(view, tmp_path_factory.mktemp("xl") / "k.xlsx")
+    return openpyxl.load_workbook(path)
+
+
+def test_every_sheet_prints_on_a4_one_page_wide_with_repeated_header(book):
+    for ws in book.worksheets:
+        assert ws.page_setup.paperSize in (9, "9"), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and int(ws.page_setup.fitToWidth) == 1, ws.title
+        assert ws.print_title_rows, ws.title
+    assert book["Detail capaian"].print_title_rows == "$3:$3"
+
+
+def test_numbers_are_numbers_with_indonesian_readable_formats(book):
+    ws = book["Detail capaian"]
+    heads = [c.value for c in ws[3]]
+    nilai, pembilang = heads.index("Nilai (%)") + 1, heads.index("Pembilang") + 1
+    assert isinstance(ws.cell(4, nilai).value, float) and ws.cell(4, nilai).number_format == excel.FORMAT_PERSEN
+    assert isinstance(ws.cell(4, pembilang).value, int) and ws.cell(4, pembilang).number_format == excel.FORMAT_BILANGAN
+    bel = book["Belanja"]
+    heads = [c.value for c in bel[3]]
+    per_kapita = next(i for i, h in enumerate(heads, 1) if h and "(BEL10)" in h)
+    assert bel.cell(4, per_kapita).number_format == excel.FORMAT_RUPIAH
+    ring = book["Ringkasan"]
+    numbers = [ring.cell(r, 2) for r in range(1, ring.max_row + 1) if isinstance(ring.cell(r, 2).value, (int, float))]
+    assert numbers and all(c.number_format != "General" for c in numbers)
+
+
+def test_workbook_passes_the_surface_scanner(book):
+    found = surface_check.scan_workbook(book)
+    assert not found, surface_check.ringkas(found)
+
+
+def test_text_number_reads_formatted_key_figures():
+    assert excel._text_number("27,2 %") == (27.2, excel.FORMAT_PERSEN)
+    assert excel._text_number("1.234") == (1234.0, excel.FORMAT_BILANGAN)
+    assert excel._text_number("16 dari 17 desa") == ("16 dari 17 desa", None)
