@@ -37,7 +37,7 @@ from pydantic import ValidationError
 
 from . import parameter_files
 from .errors import DataError, ParameterError
-from .indicators import Catalogue, catalogue_column, catalogue_frame, load_catalogue
+from .indicators import Catalogue, catalogue_columns, catalogue_frame, load_catalogue
 
 PARAMETER_FILE = "klasifikasi.yaml"
 #: Tolerance (in the value's unit) under which a value counts as exactly on a boundary.
@@ -218,7 +218,7 @@ def _indicator_info(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -
         raise ParameterError(f"Indikator tidak ada dalam katalog: {', '.join(unknown)}.")
     cat = cat.reindex(columns=[*cat.columns, *({"label_sektor"} - set(cat.columns))])
     columns = ("target", "sumber_target", "tag_target", "arah", "sektor", "label_sektor")
-    return pd.DataFrame({c: catalogue_column(values["indikator"], cat, c) for c in columns}, index=values.index)
+    return catalogue_columns(values["indikator"], cat, columns)
 
 
 # --------------------------------------------------------------------------- traffic light

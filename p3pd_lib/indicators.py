@@ -193,35 +193,34 @@ def _count_dtype(s: pd.Series) -> pd.Series:
     return s.astype("Int64" if whole else "Float64")
 
 
-def catalogue_column(indikator: pd.Series, catalogue: Catalogue | pd.DataFrame, column: str) -> pd.Series:
-    """The catalogue's ``column`` for each row's indicator (``<NA>`` for an id not in the catalogue).
+def catalogue_columns(indikator: pd.Series, catalogue: Catalogue | pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The catalogue's ``columns`` for each row's indicator (``<NA>`` for an id not in the catalogue).
 
-    A lookup through the indicator's position in the catalogue: on millions of
-    rows far cheaper than ``Series.map`` with text keys.
+    A lookup through the indicator's position in the catalogue, found once for
+    the few distinct ids: on millions of rows far cheaper than ``Series.map``
+    with text keys.
 
-    >>> catalogue_column(pd.Series(["KES02", "KES01"]), load_catalogue(), "target").tolist()
-    [90.0, 14.0]
+    >>> catalogue_columns(pd.Series(["KES02", "KES01"]), load_catalogue(), ["target", "arah"]).values.tolist()
+    [[90.0, 'higher'], [14.0, 'lower']]
     """
     cat = catalogue_frame(catalogue).reset_index(drop=True)
     as_category = indikator.astype("category").cat  # the few distinct ids, and each row's one of them
     position = pd.Index(cat["id"]).get_indexer(as_category.categories)
     position = np.where(as_category.codes >= 0, position[as_category.codes], -1)
-    return pd.Series(cat[column].array.take(position, allow_fill=True), index=indikator.index)
+    return pd.DataFrame({c: cat[c].array.take(position, allow_fill=True) for c in columns}, index=indikator.index)
 
 
 def _with_rates(df: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
     """Add ``nilai, satuan, nilai_mentah, stabil, pembilang_melebihi`` to rows with ``indikator, pembilang, penyebut``."""
-    faktor = catalogue_column(df["indikator"], cat, "faktor").astype(float)
+    c = catalogue_columns(df["indikator"], cat, ["faktor", "satuan", "min_penyebut"])
     ok = (df["penyebut"] > 0) & (df["pembilang"] >= 0)  # NaN compares False: both counts required
-    raw = (df["pembilang"] * faktor / df["penyebut"]).where(ok)
-    satuan = catalogue_column(df["indikator"], cat, "satuan").astype("string")
-    capped = raw.clip(upper=100).where(satuan.eq("persen").to_numpy(dtype=bool), raw)
-    min_penyebut = catalogue_column(df["indikator"], cat, "min_penyebut").astype(float)
+    raw = (df["pembilang"] * c["faktor"].astype(float) / df["penyebut"]).where(ok)
+    capped = raw.clip(upper=100).where(c["satuan"].eq("persen").to_numpy(dtype=bool), raw)
     return df.assign(
         nilai=capped.astype("Float64"),
-        satuan=satuan,
+        satuan=c["satuan"].astype("string"),
         nilai_mentah=raw.astype("Float64"),
-        stabil=(ok & (df["penyebut"] >= min_penyebut)).to_numpy(dtype=bool),
+        stabil=(ok & (df["penyebut"] >= c["min_penyebut"].astype(float))).to_numpy(dtype=bool),
         pembilang_melebihi=(ok & (df["pembilang"] > df["penyebut"])).to_numpy(dtype=bool),
     )
 
@@ -369,7 +368,7 @@ def aggregate(
         agg = agg.assign(
             kode_wilayah=agg[code].astype("string"), tingkat=level,
             pembilang=agg["pembilang"].mask(none), penyebut=agg["penyebut"].mask(none),
-            sektor=catalogue_column(agg["indikator"], cat, "sektor"),
+            sektor=catalogue_columns(agg["indikator"], cat, ["sektor"])["sektor"],
         ).sort_values(["kode_wilayah", "tahun", "indikator"], key=lambda s: s.map(order) if s.name == "indikator" else s)
         frames.append(_with_rates(agg, cat))
     out = pd.concat(frames, ignore_index=True)
