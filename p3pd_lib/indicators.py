@@ -379,7 +379,3 @@ def aggregate(
         tahun=out["tahun"].astype("Int64"), n_desa=out["n_desa"].astype("Int64"),
         n_desa_data=out["n_desa_data"].astype("Int64"),
     )[list(AGGREGATE_COLUMNS)]
-
-
-# Temporary: belanja.py still imports this name until the 'spend' branch (plain-pandas belanja) is merged.
-from .textcodes import _str_take  # noqa: E402,F401
