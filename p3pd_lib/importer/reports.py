@@ -13,6 +13,8 @@ from .. import safe_excel
 from ..paths import data_dir as _data_dir
 from .results import FINDING_COLUMNS
 
+#: How each level (``tingkat``) of a finding is written in the reports.
+LEVEL_LABELS = {"galat": "GALAT", "peringatan": "Peringatan", "info": "Informasi"}
 
 def write_findings_report(findings: pd.DataFrame, input_path: str | os.PathLike[str],
                           data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
@@ -25,7 +27,7 @@ def write_findings_report(findings: pd.DataFrame, input_path: str | os.PathLike[
     table = findings[list(FINDING_COLUMNS)].rename(columns={
         "berkas": "Berkas", "lembar": "Lembar", "baris": "Baris", "kolom": "Kolom", "nilai": "Nilai",
         "aturan": "Aturan", "tingkat": "Tingkat", "pesan": "Pesan"})
-    table = table.assign(Tingkat=table["Tingkat"].map({"galat": "GALAT", "peringatan": "Peringatan"}))
+    table = table.assign(Tingkat=table["Tingkat"].map(LEVEL_LABELS))
     folders = [src.parent, _data_dir(data_dir) / "laporan_impor"]
     for folder in folders:
         try:
@@ -56,7 +58,7 @@ def _html_report(table: pd.DataFrame, name: str) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
     body = []
     for r in table.itertuples(index=False):
-        cls = "g" if r.Tingkat == "GALAT" else "p"
+        cls = {"GALAT": "g", "Informasi": "i"}.get(r.Tingkat, "p")
         body.append(f'<tr class="{cls}">' + "".join(
             f"<td>{html.escape('' if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))}</td>"
             for v in r) + "</tr>")
@@ -65,7 +67,7 @@ def _html_report(table: pd.DataFrame, name: str) -> str:
         f"<title>Temuan pemeriksaan: {html.escape(name)}</title><style>"
         "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;font-size:13px}"
         "td,th{border:1px solid #bbb;padding:3px 6px;vertical-align:top}th{background:#1f4e79;color:#fff}"
-        "tr.g td{background:#fde2e1}tr.p td{background:#fff4d6}</style></head><body>"
+        "tr.g td{background:#fde2e1}tr.p td{background:#fff4d6}tr.i td{background:#eef3f8}</style></head><body>"
         f"<h1>Temuan pemeriksaan berkas {html.escape(name)}</h1>"
         f"<p><b>{n_g} galat, {n_p} peringatan.</b> {html.escape(verdict)}</p>"
         "<p>Baris = nomor baris seperti terlihat di Excel (baris judul ikut dihitung).</p>"
