@@ -224,7 +224,25 @@ def test_export_folder_goes_in_with_one_import_and_no_region(tmp_path, export):
     assert tree_hash(data) == before
 
 
-def test_export_zip_and_all_files_at_once(tmp_path, export):
+def test_export_folder_archived_with_one_manifest_read_and_write(tmp_path, export, monkeypatch):
+    from p3pd_lib import history
+
+    reads, writes = [], []
+    real, real_place = history.raw_manifest, history.place
+    monkeypatch.setattr(history, "raw_manifest", lambda *a, **k: reads.append(1) or real(*a, **k))
+    monkeypatch.setattr(history, "place",
+                        lambda tmp, target: writes.append(Path(target).name) or real_place(tmp, target))
+    data = tmp_path / "data"
+    files = sorted(p for p in export.rglob("*") if p.is_file())
+    assert len(files) > 10
+    res = import_files([export], data, write_reports=False)
+    # archive_raw per file would read and rewrite the manifest once per file
+    assert res.accepted and len(reads) == 1 and writes.count("manifest.csv") == 1
+    manifest = real(data)
+    assert sorted(manifest["berkas_asli"]) == sorted(p.name for p in files)
+    assert set(manifest["sha256"]) == {history.sha256_file(p) for p in files}
+
+
     zipped = zip_folder(export, tmp_path / "siskeudes_2024.zip")
     _assert_real_export_imported(import_files([zipped], tmp_path / "a", write_reports=False), tmp_path / "a")
     files = sorted(export.iterdir())
