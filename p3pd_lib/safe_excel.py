@@ -10,7 +10,9 @@ strings than :data:`MAX_SHARED_STRINGS` (read from the first bytes of
 ``sharedStrings.xml``). It also reports each sheet's visibility (hidden and
 very hidden sheets are not read) and where its XML lives, so that
 :func:`merged_ranges` can list merged cells of a sheet of any size by
-streaming its XML. The importer (``p3pd impor``/``periksa``) and the
+streaming its XML. :func:`zip_expansion_problem` is the size and ratio check
+alone, applied to every zipped input (a zipped Siskeudes export, and each
+workbook inside it, is checked before anything is expanded). The importer (``p3pd impor``/``periksa``) and the
 dashboard upload both read through :func:`p3pd_lib.importer.read_files` /
 ``import_files``, which call these.
 
@@ -34,7 +36,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable
+from typing import IO, Any, Iterable
 
 #: Largest total of uncompressed content accepted (bytes).
 MAX_UNCOMPRESSED = 1_000_000_000
@@ -81,10 +83,48 @@ def _mb(n: float) -> str:
     return f"{n / 1_000_000:,.0f}".replace(",", ".")
 
 
-def inspect_xlsx(path: str | Path, *, max_uncompressed: int = MAX_UNCOMPRESSED, max_ratio: float = MAX_RATIO,
-                 max_shared_strings: int = MAX_SHARED_STRINGS) -> XlsxInfo:
+#: Words of the refusal messages of :func:`zip_expansion_problem`: (what it is, what is not opened, what to do).
+_ZIP_WORDS = {
+    "xlsx": ("berkas Excel", "berkas", "Simpan ulang dari Excel atau kirim berkas aslinya."),
+    "zip": ("arsip .zip", "arsip", "Buat ulang arsipnya dari ekspor aslinya, atau kirim folder ekspornya."),
+}
+
+
+def zip_expansion_problem(members: Iterable[zipfile.ZipInfo], *, what: str = "xlsx",
+                          max_uncompressed: int = MAX_UNCOMPRESSED, max_ratio: float = MAX_RATIO) -> str | None:
+    """The Indonesian refusal message when a zip's directory promises an expansion out of proportion, else None.
+
+    Only the central directory is read (sizes as declared): more than
+    ``max_uncompressed`` bytes of content in all, or more than
+    :data:`RATIO_FROM` bytes expanded more than ``max_ratio`` times. ``what``:
+    ``"xlsx"`` (a workbook) or ``"zip"`` (an archive of files).
+
+    >>> big = zipfile.ZipInfo("a.csv"); big.file_size, big.compress_size = 50_000_000, 20_000
+    >>> zip_expansion_problem([big], what="zip")[:57]
+    'Arsip .zip ini dimampatkan secara tidak wajar (2.500 kali'
+    >>> big.compress_size = 20_000_000
+    >>> zip_expansion_problem([big], what="zip") is None
+    True
+    """
+    benda, singkat, saran = _ZIP_WORDS[what]
+    members = list(members)
+    total = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members) or 1
+    if total > max_uncompressed:
+        return (f"Isi {benda} ini bila dibuka berukuran {_mb(total)} MB (batas {_mb(max_uncompressed)} MB); "
+                f"{singkat} tidak dibuka. Pecah per kecamatan atau tahun.")
+    if total > RATIO_FROM and total / packed > max_ratio:
+        kali = f"{total / packed:,.0f}".replace(",", ".")
+        return (f"{benda[0].upper() + benda[1:]} ini dimampatkan secara tidak wajar ({kali} kali; "
+                f"{_mb(packed)} MB menjadi {_mb(total)} MB) dan tidak dibuka. {saran}")
+    return None
+
+
+def inspect_xlsx(path: str | Path | IO[bytes], *, max_uncompressed: int = MAX_UNCOMPRESSED,
+                 max_ratio: float = MAX_RATIO, max_shared_strings: int = MAX_SHARED_STRINGS) -> XlsxInfo:
     """Check a workbook's zip before it is opened (bounded memory); see the module doc.
 
+    ``path`` may also be an open binary file (a workbook inside an archive).
     A file that is not a readable zip gives no problem here (the workbook
     reader reports it as damaged).
     """
@@ -95,16 +135,10 @@ def inspect_xlsx(path: str | Path, *, max_uncompressed: int = MAX_UNCOMPRESSED, 
         return info
     with zf:
         members = zf.infolist()
-        total = sum(m.file_size for m in members)
-        packed = sum(m.compress_size for m in members) or 1
-        info.uncompressed = total
-        if total > max_uncompressed:
-            return _refuse(info, f"Isi berkas Excel ini bila dibuka berukuran {_mb(total)} MB (batas "
-                                 f"{_mb(max_uncompressed)} MB); berkas tidak dibuka. Pecah per kecamatan atau tahun.")
-        if total > RATIO_FROM and total / packed > max_ratio:
-            return _refuse(info, f"Berkas Excel ini dimampatkan secara tidak wajar ({total / packed:,.0f} kali; "
-                                 f"{_mb(packed)} MB menjadi {_mb(total)} MB) dan tidak dibuka. Simpan ulang dari Excel "
-                                 "atau kirim berkas aslinya.".replace(",", "."))
+        info.uncompressed = sum(m.file_size for m in members)
+        pesan = zip_expansion_problem(members, what="xlsx", max_uncompressed=max_uncompressed, max_ratio=max_ratio)
+        if pesan is not None:
+            return _refuse(info, pesan)
         by_name = {m.filename: m for m in members}
         sst = by_name.get("xl/sharedStrings.xml")
         if sst is not None:

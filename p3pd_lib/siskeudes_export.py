@@ -26,6 +26,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from .safe_excel import inspect_xlsx, zip_expansion_problem
 from .siskeudes import identify_table, is_table_name
 
 #: Suffixes of the findings reports the importer writes next to an input (never inputs themselves).
@@ -228,6 +229,10 @@ def read_zip(path: Path, max_bytes: int) -> ExportContent:
                                  "pesan": f"Arsip .zip rusak dan tidak dapat dibuka ({type(exc).__name__})."})
         return content
     with zf:
+        pesan = zip_expansion_problem(zf.infolist(), what="zip")  # the directory only: a bomb is never expanded
+        if pesan is not None:
+            content.problems.append({"aturan": "berkas_tidak_wajar", "tingkat": "galat", "pesan": pesan})
+            return content
         members = [i for i in zf.infolist() if not i.is_dir() and not _hidden(i.filename)]
         total = sum(i.file_size for i in members)
         if total > max_bytes * 5:
@@ -291,6 +296,10 @@ def _workbook_tables(raw: bytes, name: PurePosixPath, path: Path, content: Expor
 
     from openpyxl import load_workbook
 
+    checked = inspect_xlsx(io.BytesIO(raw))  # a workbook is a zip too: its directory first
+    if checked.refused:
+        content.problems.extend({**f, "lembar": name.name} for f in checked.problems)
+        return
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

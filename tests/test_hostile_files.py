@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from p3pd_lib import analysis, excel, export, importer, safe_excel
+from p3pd_lib import analysis, excel, export, safe_excel
 from p3pd_lib.cli import main
-from p3pd_lib.importer import check_files, import_files, read_files, write_findings_report
+from p3pd_lib.importer import check_files, import_files, read_files, reading, write_findings_report
 from p3pd_lib.store import load_dataset
 from p3pd_lib.template import write_template
 
@@ -71,9 +71,9 @@ def test_template_hidden_info_sheet_is_not_a_finding(tmp_path):
 
 # --------------------------------------------------------------------------- merged cells at any size
 
-@pytest.mark.parametrize("read_only_from", [0, importer._READ_ONLY_FROM])
+@pytest.mark.parametrize("read_only_from", [0, reading.READ_ONLY_FROM])
 def test_merged_cells_detected_in_both_reading_modes(tmp_path, monkeypatch, read_only_from):
-    monkeypatch.setattr(importer, "_READ_ONLY_FROM", read_only_from)  # 0: the streaming mode of large files
+    monkeypatch.setattr(reading, "READ_ONLY_FROM", read_only_from)  # 0: the streaming mode of large files
     f = layanan_book(tmp_path / "m.xlsx", {"Data": [HEAD, [DESA1, 2025, 100], [DESA2, 2025, None]]},
                      merge={"Data": "C2:C3"})
     res = check_files([f])

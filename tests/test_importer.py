@@ -544,3 +544,14 @@ def test_read_files_rejects_bad_file_with_findings(tmp_path):
     assert not list(tmp_path.glob("*.temuan.*"))
     with pytest.raises(importer.ParameterError):
         read_files([])
+
+
+def test_findings_report_labels_every_level(tmp_path):
+    findings = pd.DataFrame({"berkas": "x.csv", "lembar": None, "baris": [2, 3, None], "kolom": "kode_desa",
+                             "nilai": None, "aturan": ["a", "b", "tabel_dilewati"],
+                             "tingkat": ["galat", "peringatan", "info"], "pesan": ["g", "p", "i"]})
+    xlsx, htm = importer.write_findings_report(findings, tmp_path / "x.csv")
+    shown = pd.read_excel(xlsx, sheet_name="Temuan")
+    assert shown["Tingkat"].tolist() == ["GALAT", "Peringatan", "Informasi"]
+    page = htm.read_text(encoding="utf-8")
+    assert '<tr class="i"><td>x.csv</td>' in page and "<td>Informasi</td>" in page

@@ -224,7 +224,25 @@ def test_export_folder_goes_in_with_one_import_and_no_region(tmp_path, export):
     assert tree_hash(data) == before
 
 
-def test_export_zip_and_all_files_at_once(tmp_path, export):
+def test_export_folder_archived_with_one_manifest_read_and_write(tmp_path, export, monkeypatch):
+    from p3pd_lib import history
+
+    reads, writes = [], []
+    real, real_place = history.raw_manifest, history.place
+    monkeypatch.setattr(history, "raw_manifest", lambda *a, **k: reads.append(1) or real(*a, **k))
+    monkeypatch.setattr(history, "place",
+                        lambda tmp, target: writes.append(Path(target).name) or real_place(tmp, target))
+    data = tmp_path / "data"
+    files = sorted(p for p in export.rglob("*") if p.is_file())
+    assert len(files) > 10
+    res = import_files([export], data, write_reports=False)
+    # archive_raw per file would read and rewrite the manifest once per file
+    assert res.accepted and len(reads) == 1 and writes.count("manifest.csv") == 1
+    manifest = real(data)
+    assert sorted(manifest["berkas_asli"]) == sorted(p.name for p in files)
+    assert set(manifest["sha256"]) == {history.sha256_file(p) for p in files}
+
+
     zipped = zip_folder(export, tmp_path / "siskeudes_2024.zip")
     _assert_real_export_imported(import_files([zipped], tmp_path / "a", write_reports=False), tmp_path / "a")
     files = sorted(export.iterdir())
@@ -348,3 +366,61 @@ def test_zipped_excel_export(tmp_path, export):
     zipped = zip_folder(xlsx, tmp_path / "excel.zip")
     data = tmp_path / "data"
     _assert_real_export_imported(import_files([zipped], data, write_reports=False), data)
+
+
+# --------------------------------------------------------------------------- zipped exports out of proportion
+
+def _bomb_rows(n_blocks: int):
+    block = b"01.2001.;2024;0\n" * 50_000  # 800 KB that deflate packs ~1000 times
+    return (block for _ in range(n_blocks))
+
+
+def test_zipped_export_out_of_proportion_refused_before_expansion(tmp_path, monkeypatch):
+    bomb = tmp_path / "ekspor.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for i in range(3):  # each member under the per-member limit of 10 MB, together ~29 MB from ~30 KB
+            with zf.open(f"Ta_RAB{i}.csv", "w") as fh:
+                fh.write(b"Tahun;Kd_Desa;Anggaran\n")
+                for chunk in _bomb_rows(12):
+                    fh.write(chunk)
+    assert bomb.stat().st_size < 200_000
+
+    def must_not_open(*a, **k):
+        raise AssertionError("no member of the archive may be expanded")
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", must_not_open)
+    res = read_files([bomb])
+    assert not res.accepted
+    hit = res.findings[res.findings["aturan"] == "berkas_tidak_wajar"]
+    assert len(hit) == 1 and hit["tingkat"].iloc[0] == "galat"
+    assert hit["pesan"].iloc[0].startswith("Arsip .zip ini dimampatkan secara tidak wajar")
+
+
+def test_workbook_bomb_inside_a_zipped_export_refused_unopened(tmp_path, monkeypatch):
+    import openpyxl
+
+    book = Workbook()
+    book.active.title = "Ta_RAB"
+    book.active.append(["Tahun", "Kd_Desa", "Anggaran"])
+    book.save(tmp_path / "ok.xlsx")
+    inner = tmp_path / "Ta_RAB.xlsx"
+    with zipfile.ZipFile(tmp_path / "ok.xlsx") as zin, zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED,
+                                                                       compresslevel=9) as zout:
+        for item in zin.infolist():
+            if item.filename != "xl/worksheets/sheet1.xml":
+                zout.writestr(item, zin.read(item.filename))
+        with zout.open("xl/worksheets/sheet1.xml", "w") as fh:
+            for _ in range(60):
+                fh.write(b"<row/>" * 100_000)  # 36 MB of XML in a few KB
+    zipped = tmp_path / "ekspor.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(inner, "Ta_RAB.xlsx")  # the outer archive itself is in proportion
+
+    def must_not_open(*a, **k):
+        raise AssertionError("the workbook must not be expanded")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", must_not_open)
+    res = check_files([zipped], tmp_path / "data")
+    hit = res.findings[res.findings["aturan"] == "berkas_tidak_wajar"]
+    assert not res.accepted and len(hit) == 1 and hit["lembar"].iloc[0] == "Ta_RAB.xlsx"
+    assert hit["pesan"].iloc[0].startswith("Berkas Excel ini dimampatkan secara tidak wajar")
