@@ -31,7 +31,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from . import __version__, agenda, belanja, classify, indicators, parameter_files, quality, usulan
+from . import __version__, agenda, belanja, classify, idm, indicators, parameter_files, quality, usulan
 from . import wilayah as wil
 from .errors import ParameterError
 from .indicators import Catalogue
@@ -388,6 +388,10 @@ def kecamatan_view(
         if extra.empty:
             extra = usulan.agenda_rows(kebutuhan, sub.wilayah)  # the library's own empty table
 
+    rumusan = _in_kecamatan(sub.idm_rumusan, kode, tahun)
+    if len(rumusan):  # recommended activities of weak IDM indicators, marked with their source
+        idm_rows = idm.agenda_rows(rumusan, sub.wilayah, tahun)
+        extra = idm_rows if extra is None else pd.concat([extra, idm_rows], ignore_index=True)
     agenda_tab = agenda.agenda_terpadu(capaian, quadrants=kuadran_tab, rules=_year(aturan, tahun), extra_rows=extra)
     kualitas = _in_kecamatan(res.findings, kode)
     kamus = cat[["id", "sektor", "label_sektor", "nama", "pembilang", "penyebut", "faktor", "satuan", "arah",

@@ -348,3 +348,25 @@ def test_agenda_rows_plug_into_agenda_terpadu():
     assert out["indikator"].iloc[0] == "KES01"  # service gaps first, then the IDM recommendations
     assert set(out["jenis_agenda"].iloc[1:]) == {"rekomendasi_idm"}
     assert out["sumber_target"].iloc[1:].eq("Rumusan IDM Kemendesa 2024").all()
+
+
+def test_kecamatan_view_agenda_carries_idm_recommendations(demo_dataset):
+    """A desa's weak IDM indicator of a basic-service sector reaches the kecamatan's agenda, with its source."""
+    from dataclasses import replace
+
+    from p3pd_lib import analysis
+
+    desa = demo_dataset.wilayah[demo_dataset.wilayah["kode_desa"].str.startswith("33.07.01.2")].iloc[0]["kode_desa"]
+    rumusan = pd.DataFrame({
+        "kode_desa": [desa, desa], "tahun": [2024, 2024], "no": [1, 2],
+        "indikator": ["Skor Tingkat aktifitas posyandu", "Skor Akses ke listrik"], "dimensi": ["IKS", "IKL"],
+        "skor": [1, 5], "keterangan": [None, None], "kegiatan": ["Revitalisasi posyandu", "PLTS"],
+        "nilai": [0.003, 0.0], "pelaksana": ["Desa: Pemdes", None]})
+    ds = replace(demo_dataset, idm_rumusan=rumusan.astype({"tahun": "Int64", "no": "Int64", "skor": "Int64"}))
+    agenda = analysis.kecamatan_view(ds, "33.07.01", tahun=2024).agenda
+    idm_rows = agenda[agenda["jenis_agenda"] == "rekomendasi_idm"]
+    assert idm_rows["kode_desa"].tolist() == [desa]  # the strong indicator (score 5) is not on the agenda
+    assert idm_rows["sumber_target"].tolist() == ["Rumusan IDM Kemendesa 2024"]
+    assert "Revitalisasi posyandu" in idm_rows["keterangan"].iloc[0]
+    without = analysis.kecamatan_view(demo_dataset, "33.07.01", tahun=2024).agenda
+    assert len(agenda) == len(without) + 1
