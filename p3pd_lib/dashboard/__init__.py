@@ -19,14 +19,14 @@ from __future__ import annotations
 from .app import PESAN_GALAT_UMUM, READY_LOG, App
 from .html import esc, fmt_angka, table_html
 from .query import Query, TrainerSettings, parse_query, query_string
-from .server import free_port, serve, start_server, stop_server, voila_command
+from .server import DEFAULT_HOST, DEFAULT_PORT, free_port, serve, start_server, stop_server, voila_command
 from .tabs import FIGURE_TABS, TABS
 from .tabs.usulan import usulan_per_sektor
 from .upload import check_sizes, dataset_with_upload, read_upload
 from .views import StoreSource, Views
 
 __all__ = [
-    "App", "FIGURE_TABS", "PESAN_GALAT_UMUM", "Query", "READY_LOG", "StoreSource", "TABS", "TrainerSettings", "Views",
+    "App", "DEFAULT_HOST", "DEFAULT_PORT", "FIGURE_TABS", "PESAN_GALAT_UMUM", "Query", "READY_LOG", "StoreSource", "TABS", "TrainerSettings", "Views",
     "check_sizes", "dataset_with_upload", "esc", "fmt_angka", "free_port", "parse_query", "query_string",
     "read_upload", "serve", "start_server", "stop_server", "table_html", "usulan_per_sektor", "voila_command",
 ]

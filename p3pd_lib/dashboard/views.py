@@ -43,7 +43,7 @@ KABUPATEN_DISIMPAN = 1
 #: Views kept per kernel (≈ 0.5 MB each).
 VIEWS_DISIMPAN = 48
 #: Seconds after a view is shown before the kabupaten's other views are computed ahead.
-PREFETCH_DELAY_S = 1.0
+PREFETCH_DELAY_S = 2.0
 #: Seconds a prefetch waits at most, in total, for an overloaded machine (many pages opening).
 PREFETCH_PATIENCE_S = 30.0
 _SUMMARY_TABLES = ("layanan", "apbdes", "status_desa", "usulan")
@@ -250,8 +250,8 @@ class Views:
         Measured need: a kecamatan's view takes ≈ 0.2–0.3 s and its first tab as much
         again, so a switch within the kabupaten would miss the 0.5 s target; computed
         ahead it only sends. ``after(kode, view)`` runs for each (the App renders the
-        visible tab). Starts after ``delay`` s, waits while the machine is overloaded
-        (load above the core count, up to :data:`PREFETCH_PATIENCE_S` s) and stops when
+        visible tab). Starts after ``delay`` s, waits while the machine is busy (1-minute
+        load above the core count, up to :data:`PREFETCH_PATIENCE_S` s) and stops when
         a newer prefetch starts. Errors are left for the page that opens that view.
         """
         self._generation += 1
