@@ -711,3 +711,22 @@ def test_dashboard_module_sizes_and_no_private_imports():
         text = path.read_text(encoding="utf-8")
         assert len(text.splitlines()) < 800, path
         assert not re.search(r"^\s*from [\w.]+ import _\w", text, re.M), path  # nobody's private names
+
+
+def test_kernels_of_one_server_share_their_views(demo_store, tmp_path, monkeypatch):
+    from p3pd_lib.dashboard.shared import CACHE_ENV
+    from p3pd_lib.store import load_dataset
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    first = dashboard.Views(source=dashboard.StoreSource(demo_store))
+    view = first.get("33.07.02", 2024)
+    assert first.computed == 1
+    second = dashboard.Views(source=dashboard.StoreSource(demo_store))  # another page's kernel
+    again = second.get("33.07.02", 2024)
+    assert second.computed == 0 and second.source.loads == 0  # read, not computed: no data loaded either
+    pd.testing.assert_frame_equal(again.capaian, view.capaian)
+    expect = kecamatan_view(load_dataset(demo_store), "33.07.02", 2024)
+    pd.testing.assert_frame_equal(again.agenda, expect.agenda)
+    # Trainer settings are part of the key: another view, computed.
+    second.get("33.07.02", 2024, TrainerSettings(pita_naik=20))
+    assert second.computed == 1

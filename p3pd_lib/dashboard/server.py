@@ -28,6 +28,7 @@ from typing import Any, Sequence
 
 from ..errors import DataError, ParameterError
 from .app import READY_LOG
+from .shared import CACHE_ENV
 
 NOTEBOOK_NAME = "dashboard_kecamatan.ipynb"
 #: Folder added to JUPYTER_PATH so Voila finds the kit's template ``p3pd`` (no CDN assets).
@@ -72,8 +73,8 @@ def voila_command(
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that start the dashboard's Voila server.
 
-    ``config_dir``: a private folder with a ``voila.json`` of this run (the token),
-    read after the project's.
+    ``config_dir``: a private folder of this run: its ``voila.json`` (the token) is
+    read after the project's, and its ``tampilan/`` holds the views the kernels share.
 
     >>> argv, env = voila_command(9000, "127.0.0.1", "/tmp/x", max_kernels=5)
     >>> "--port=9000" in argv, "--LimitedKernelManager.max_kernels=5" in argv, env["P3PD_DATA_DIR"]
@@ -107,6 +108,10 @@ def voila_command(
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(JUPYTER_ASSETS), env.get("JUPYTER_PATH", "")) if p)
     if data_dir:
         env["P3PD_DATA_DIR"] = str(resolve_data_dir(data_dir))
+    if config_dir:  # the kernels share their computed views there (shared.py)
+        cache = Path(config_dir) / "tampilan"
+        cache.mkdir(mode=0o700, exist_ok=True)
+        env[CACHE_ENV] = str(cache)
     # Where a preheated kernel reaches the server for its visitor's request (voila.utils.wait_for_request).
     env["VOILA_APP_IP"] = "127.0.0.1" if host in ("", "0.0.0.0", "::", "localhost") else host
     env.setdefault("PYTHONUNBUFFERED", "1")

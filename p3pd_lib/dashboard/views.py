@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 
 from .query import TrainerSettings
+from .shared import SharedCache
 
 log = logging.getLogger("p3pd_lib.dashboard")
 
@@ -125,7 +126,10 @@ class StoreSource:
         self.keep = max(1, int(keep))
         self.meta = read_meta(data_dir)
         self.wilayah = load_table("wilayah", data_dir)
-        summary = store_summary(data_dir)
+        #: Views and the store summary shared with the server's other kernels (``None`` outside a server).
+        self.shared = SharedCache.from_env(data_dir)
+        summary = (store_summary(data_dir) if self.shared is None
+                   else self.shared.get("ringkasan-store", lambda: store_summary(data_dir)))
         release_memory()
         self.kecamatan_with_data = set(summary["kecamatan"])
         years = {name: set(summary["tahun"].get(name, [])) for name in _SUMMARY_TABLES}
@@ -227,12 +231,19 @@ class Views:
             if self.source is not None:  # one kabupaten in memory: its views only
                 for k in [k for k in self._cache if k[0][:5] != key[0][:5]]:
                     del self._cache[k]
-            view = self.view_fn(self.dataset_for(key[0]), key[0], key[1], settings, key[3])
-            self.computed += 1
+            shared = self.source.shared if self.source is not None and self.view_fn is kecamatan_view else None
+            if shared is None:
+                view = self._compute(key)
+            else:
+                view = shared.get(("tampilan", *key), lambda: self._compute(key))
             self._cache[key] = view
             while len(self._cache) > self.size:
                 self._cache.popitem(last=False)
         return view
+
+    def _compute(self, key: tuple) -> Any:
+        self.computed += 1
+        return self.view_fn(self.dataset_for(key[0]), *key)
 
     def cached(self, kode: str, tahun: int, settings: TrainerSettings = TrainerSettings(),
                splits: tuple[float | None, float | None] = (None, None)) -> bool:
