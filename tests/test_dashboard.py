@@ -730,3 +730,22 @@ def test_kernels_of_one_server_share_their_views(demo_store, tmp_path, monkeypat
     # Trainer settings are part of the key: another view, computed.
     second.get("33.07.02", 2024, TrainerSettings(pita_naik=20))
     assert second.computed == 1
+
+
+def test_kernel_limit_relies_only_on_what_voila_gives_its_pool():
+    """Fails when Voila changes the pool it builds over our kernel manager (kernels.py uses its public methods)."""
+    import inspect
+
+    from voila.voila_kernel_manager import voila_kernel_manager_factory
+
+    from p3pd_lib.dashboard.kernels import LimitedKernelManager
+
+    pooled = voila_kernel_manager_factory(LimitedKernelManager, True, 1)
+    assert issubclass(pooled, LimitedKernelManager)
+    assert list(inspect.signature(pooled.fill_if_needed).parameters)[:3] == ["self", "delay", "notebook_name"]
+    assert list(inspect.signature(pooled.get_pool_size).parameters) == ["self", "notebook_name"]
+    assert "self.notebook_path" in inspect.getsource(pooled.__init__)
+    # Voila reads the query string's request through this helper in a preheated kernel.
+    from voila.utils import wait_for_request
+
+    assert "VOILA_PREHEAT" in inspect.getsource(wait_for_request)

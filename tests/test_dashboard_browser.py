@@ -17,6 +17,7 @@ works offline (plots included). Screenshots and the server logs go to
 from __future__ import annotations
 
 import io
+import os
 import re
 import statistics
 import time
@@ -310,37 +311,56 @@ def test_closed_page_kernel_is_shut_down(server, browser):
     assert wait_until(lambda: kernel_id not in kernels(server), timeout=60), "kernel still running a minute later"
 
 
-def test_twenty_pages_at_once_all_render_within_a_minute(server, browser):
-    contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(N_PAGES)]
-    pages = [c.new_page() for c in contexts]
-    t0 = time.monotonic()
-    for p in pages:  # navigations start together, without waiting for each other
-        p.goto(server.url, wait_until="commit", timeout=TIMEOUT_MS)
-    late = []
-    for i, p in enumerate(pages):
-        left = max(1.0, 60 - (time.monotonic() - t0)) * 1000
+def test_twenty_pages_at_once_all_render_within_a_minute(server):
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    async def one(browser, i: int) -> tuple[float, str]:
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        page = await context.new_page()
+        t0 = time.monotonic()
         try:
-            p.wait_for_selector("[data-kode-kecamatan]", timeout=left)
-            p.wait_for_function(VISIBLE_CHARTS, timeout=max(1.0, 60 - (time.monotonic() - t0)) * 1000)
-        except Exception:  # noqa: BLE001 - collected and reported below
-            late.append(i)
-            p.screenshot(path=str(ARTIFACTS / f"06_beban_halaman_{i}.png"))
-    elapsed = time.monotonic() - t0
-    assert not late, f"pages {late} not rendered within 60 s ({elapsed:.0f} s)"
-    for p in pages:
-        assert p.locator(".p3pd-pesan-galat").count() == 0
-    ids = [p.evaluate(KERNEL_ID) for p in pages]
-    procs = kernels(server)
-    rss = [procs[k].memory_info().rss / 2**20 for k in ids]
+            await page.goto(server.url, timeout=TIMEOUT_MS)
+            await page.wait_for_selector("[data-kode-kecamatan]", timeout=TIMEOUT_MS)
+            await page.wait_for_function(VISIBLE_CHARTS, timeout=TIMEOUT_MS)
+            elapsed = time.monotonic() - t0
+            assert await page.locator(".p3pd-pesan-galat").count() == 0
+            return elapsed, await page.evaluate(KERNEL_ID)
+        except Exception:  # noqa: BLE001 - reported by the caller
+            await page.screenshot(path=str(ARTIFACTS / f"06_beban_halaman_{i}.png"))
+            return float("inf"), ""
+        finally:
+            pages.append(page)
+
+    async def run() -> list[tuple[float, str]]:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+            try:
+                results = await asyncio.gather(*(one(browser, i) for i in range(N_PAGES)))
+                procs = kernels(server)
+                rss.extend(procs[k].memory_info().rss / 2**20 for _, k in results if k in procs)
+                for page in pages:  # leave the pages as a browser does: their kernels are shut down
+                    await page.goto("about:blank")
+                return results
+            finally:
+                await browser.close()
+
+    pages: list = []
+    rss: list[float] = []
+    load = os.getloadavg()[0]
+    results = asyncio.run(run())
+    times = [t for t, _ in results]
+    ids = {k for _, k in results if k}
     (ARTIFACTS / "beban_20_halaman.txt").write_text(
-        f"{N_PAGES} halaman: {elapsed:.1f} s; RSS kernel MB median {statistics.median(rss):.0f}, "
-        f"maks {max(rss):.0f}\n", encoding="utf-8")
+        f"{N_PAGES} halaman sekaligus: terlama {max(times):.1f} s, median {statistics.median(times):.1f} s; "
+        f"RSS kernel MB median {statistics.median(rss or [0]):.0f}, maks {max(rss or [0]):.0f}; "
+        f"beban 1 menit {load:.1f} → {os.getloadavg()[0]:.1f}\n", encoding="utf-8")
+    late = [i for i, t in enumerate(times) if t > 60]
+    assert not late, f"pages {late} not rendered within 60 s: {sorted(round(min(t, 999)) for t in times)}"
+    assert len(ids) == N_PAGES  # one kernel per page
     assert max(rss) < MAX_RSS_MB, f"kernel RSS (MB): {sorted(round(r) for r in rss)}"
-    for p in pages:
-        close_page(p)
-    for c in contexts:
-        c.close()
-    assert wait_until(lambda: not set(ids) & set(kernels(server)), timeout=60)
+    assert wait_until(lambda: not ids & set(kernels(server)), timeout=60)
 
 
 def _get(url: str) -> tuple[int, str]:

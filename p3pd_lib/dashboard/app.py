@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -28,8 +29,8 @@ import pandas as pd
 from ..errors import DataError, KitError, ParameterError
 from . import tabs as tab_modules
 from .controls import TEKS_PELATIH, TEKS_UNGGAHAN, tab_controls, trainer_controls
-from .downloads import report_html
-from .html import (BANNER, CHART_CSS, CSS, XLSX_MIME, TabContent, download_link, esc, excel_bytes, header_html,
+from .downloads import agenda_sheets, download_link_for, report_html
+from .html import (BANNER, CHART_CSS, CSS, TabContent, esc, excel_bytes, header_html,
                    kelas_colours, kl_css)
 from .query import PITA_NAIK_BAWAAN, PITA_TURUN_BAWAAN, Query, TrainerSettings, parse_query
 from .tabs import FIGURE_TABS, TABS
@@ -70,7 +71,7 @@ class App:
         self.prefetch = prefetch
         self.prefetch_on_query = False  # switched on by open_query (from_store: once the visitor is there)
         self.prefetch_thread: threading.Thread | None = None
-        self._report_dir: Path | None = None
+        self._report_dir: Path | None = None  # where the report batch writes (created on the first report)
         self.log_timings = False  # log every update's duration on the server (on in Voila)
         self._view: Any = None
         self._key: tuple | None = None
@@ -587,7 +588,7 @@ class App:
             if self._views is views:  # the data did not change meanwhile
                 self._content((k, tahun, TrainerSettings(), (None, None)), idx, view, opts)
 
-        self.prefetch_thread = views.prefetch(others, tahun, after=render)
+        self.prefetch_thread = views.prefetch(others, tahun, after=render, note=f"tab {idx}")
 
     def _content(self, key: tuple, idx: int, view: Any, opts: tuple) -> TabContent:
         """Tab ``idx`` rendered for ``view`` and the tab's options (cached)."""
@@ -664,46 +665,34 @@ class App:
 
     def current_tables(self) -> dict[str, pd.DataFrame]:
         """The tables of the visible tab (what 'Excel tampilan ini' writes)."""
-        if self._view is None:
-            return {}
         idx = self.tabs.selected_index or 0
-        return tab_modules.MODULES[idx].tables(self._view, *self._tab_opts(idx))
+        return {} if self._view is None else tab_modules.MODULES[idx].tables(self._view, *self._tab_opts(idx))
 
     def excel_bytes(self, which: str = "tampilan") -> bytes:
         """The .xlsx of the visible tab (``tampilan``) or of the agenda terpadu (``agenda``)."""
         if self._view is None:
             raise ParameterError("Belum ada tampilan untuk diunduh.")
-        sheets = self.current_tables() if which == "tampilan" else {"Agenda terpadu": self._view.agenda,
-                                                                      "Kamus indikator": self._view.kamus}
-        return excel_bytes(sheets)
+        return excel_bytes(self.current_tables() if which == "tampilan" else agenda_sheets(self._view))
 
     def report_html(self) -> bytes:
         """The kecamatan's HTML report (the batch report engine), as one self-contained file (store data only)."""
-        if self._view is None:
-            raise ParameterError("Pilih kecamatan terlebih dahulu.")
-        if self._source is None:
-            raise ParameterError("Laporan HTML hanya dapat dibuat dari data tersimpan, bukan dari data unggahan.")
-        if self._report_dir is None:
-            import tempfile
-
-            self._report_dir = Path(tempfile.mkdtemp(prefix="p3pd_laporan_dashboard_"))
+        if self._view is None or self._source is None:
+            raise ParameterError("Pilih kecamatan terlebih dahulu." if self._view is None else
+                                 "Laporan HTML hanya dapat dibuat dari data tersimpan, bukan dari data unggahan.")
+        self._report_dir = self._report_dir or Path(tempfile.mkdtemp(prefix="p3pd_laporan_dashboard_"))
         return report_html(self._view.kode_kecamatan, int(self._view.tahun), self.data_dir, self._report_dir)
 
     def _prepare_download(self, which: str) -> None:
         try:
             if self._view is None:
                 raise ParameterError("Pilih kecamatan terlebih dahulu.")
-            kode, tahun = self._view.kode_kecamatan, self._view.tahun
             if which == "laporan":
                 self._show("Menyiapkan laporan HTML… (beberapa detik)", "info")
-                data = self.report_html()
-                self.message.value = ""
-                link = download_link(data, f"laporan_{kode}_{tahun}.html", "text/html", "Unduh laporan HTML")
+                data, self.message.value = self.report_html(), ""
             else:
-                tab = TABS[self.tabs.selected_index or 0].lower().replace(" ", "_")
-                name = f"{'agenda_terpadu' if which == 'agenda' else tab}_{kode}_{tahun}.xlsx"
-                link = download_link(self.excel_bytes(which), name, XLSX_MIME, f"Unduh {name}")
-            self.links.value = f"<div class='p3pd-unduh'>{link}</div>"
+                data = self.excel_bytes(which)
+            tab = TABS[self.tabs.selected_index or 0]
+            self.links.value = f"<div class='p3pd-unduh'>{download_link_for(which, self._view, tab, data)}</div>"
         except KitError as exc:
             self._show(str(exc), "galat")
         except Exception:

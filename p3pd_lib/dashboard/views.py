@@ -255,7 +255,7 @@ class Views:
         self._generation += 1
 
     def prefetch(self, codes: Iterable[str], tahun: int, after: Callable[[str, Any], None] | None = None,
-                 delay: float = PREFETCH_DELAY_S) -> threading.Thread:
+                 delay: float = PREFETCH_DELAY_S, note: str = "") -> threading.Thread:
         """Compute the views of ``codes`` (default settings) in a background thread, one at a time.
 
         Measured need: a kecamatan's view takes ≈ 0.2–0.3 s and its first tab as much
@@ -272,6 +272,7 @@ class Views:
         def run() -> None:
             time.sleep(delay)
             patience = time.monotonic() + PREFETCH_PATIENCE_S
+            done = 0
             for kode in todo:
                 while os.getloadavg()[0] > (os.cpu_count() or 1) and time.monotonic() < patience:
                     time.sleep(0.5)
@@ -281,10 +282,12 @@ class Views:
                     view = self.get(kode, tahun)
                     if after is not None:
                         after(kode, view)
+                    done += 1
                 except Exception:  # shown with its message if the visitor ever opens it
                     log.debug("prefetch %s %s gagal", kode, tahun, exc_info=True)
                 time.sleep(0.02)  # let the kernel's main thread take the GIL between views
             release_memory()
+            log.info("prefetch selesai: %d kecamatan, tahun %s, %s", done, tahun, note)
 
         thread = threading.Thread(target=run, name="p3pd-prefetch", daemon=True)
         thread.start()
