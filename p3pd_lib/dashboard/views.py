@@ -241,6 +241,21 @@ class Views:
                 self._cache.popitem(last=False)
         return view
 
+    def warm(self, kode: str | None, tahun: int | None) -> None:
+        """Compute the view of ``kode`` in this kernel, not from the server's shared views, warming the analysis.
+
+        The analysis keeps its per-kabupaten results, so the kabupaten's other views
+        then take a fraction of the first. Never raises (a preheated kernel's warm-up).
+        """
+        if kode is None or tahun is None or self.computed:  # computed here already: warm
+            return
+        try:
+            with self._lock:
+                self._cache[(str(kode), int(tahun), TrainerSettings(), (None, None))] = self._compute(
+                    (str(kode), int(tahun), TrainerSettings(), (None, None)))
+        except Exception:  # the visitor's own request shows any message
+            log.debug("pemanasan %s %s gagal", kode, tahun, exc_info=True)
+
     def _compute(self, key: tuple) -> Any:
         self.computed += 1
         return self.view_fn(self.dataset_for(key[0]), *key)
