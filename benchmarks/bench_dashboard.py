@@ -385,12 +385,16 @@ async def main(data_dir: str | None = None, runs: int = 1) -> int:
                     return (time.perf_counter() - t, False, [repr(exc)[:200]])
 
             t0 = time.perf_counter()
-            res = await asyncio.wait_for(asyncio.gather(*(session(i) for i in range(N_SESSIONS))), LOAD_DEADLINE_S)
+            tasks = [asyncio.ensure_future(session(i)) for i in range(N_SESSIONS)]
+            await asyncio.wait(tasks, timeout=LOAD_DEADLINE_S)
+            res = [t.result() if t.done() else (float("inf"), False, ["not shown within the deadline"]) for t in tasks]
+            for t in tasks:
+                t.cancel()
             wall = time.perf_counter() - t0
             good = sum(1 for _, fine, _ in res if fine)
             secs = sorted(t for t, _, _ in res)
-            print(f"   working pages: {good}/{N_SESSIONS}; time to working page: median {statistics.median(secs):.1f} s, "
-                  f"max {secs[-1]:.1f} s; wall {wall:.1f} s  {load()}")
+            print(f"   working pages within {LOAD_DEADLINE_S} s: {good}/{N_SESSIONS}; time to working page: median "
+                  f"{statistics.median(secs):.1f} s, max {secs[-1]:.1f} s; wall {wall:.1f} s  {load()}")
             for t, fine, errs in res:
                 if not fine:
                     print(f"   failed after {t:.1f} s: {errs[:3]}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 import io
 import re
 from dataclasses import replace
@@ -749,3 +750,23 @@ def test_kernel_limit_relies_only_on_what_voila_gives_its_pool():
     from voila.utils import wait_for_request
 
     assert "VOILA_PREHEAT" in inspect.getsource(wait_for_request)
+
+
+def test_plotly_renderer_workaround_still_matches():
+    """The page template's one private-API workaround (plotly's JupyterLab renderer) matches the installed plotly.
+
+    Fails when plotly's renderer changes: then re-measure the switch on a plotly tab and adapt or drop
+    the ``<script>`` block of ``assets/jupyter/voila/templates/p3pd/index.html.j2``.
+    """
+    import json
+    import sys
+
+    from p3pd_lib.dashboard.server import JUPYTER_ASSETS
+
+    ext = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "jupyterlab-plotly"
+    assert json.loads((ext / "package.json").read_text())["version"].startswith("7."), "plotly renderer changed"
+    bundle = "".join(p.read_text(encoding="utf-8", errors="replace") for p in (ext / "static").glob("*.js"))
+    template = (JUPYTER_ASSETS / "voila" / "templates" / "p3pd" / "index.html.j2").read_text(encoding="utf-8")
+    for name in ("RenderedPlotly", "createGraph", "showGraph", "hideImage", "onUpdateRequest", "hasGraphElement",
+                 "rendererFactory", "MIME_TYPE"):
+        assert name in template and name in bundle, name
