@@ -157,7 +157,14 @@ def _wilayah_kode(args: argparse.Namespace) -> int:
 def _register_dashboard(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("dashboard", help="jalankan Dashboard Kecamatan (Voila) di peramban")
     p.add_argument("--port", type=int, default=8866, help="port server (bawaan 8866)")
-    p.add_argument("--host", default="127.0.0.1", help="alamat server (bawaan 127.0.0.1, hanya komputer ini)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="alamat server (bawaan 127.0.0.1, hanya komputer ini; alamat lain memerlukan token)")
+    p.add_argument("--token", default=None,
+                   help="token akses (bawaan: dibuat acak bila --host bukan alamat komputer ini)")
+    p.add_argument("--batas-menganggur", type=int, default=600, metavar="DETIK",
+                   help="tutup kernel halaman yang tidak dipakai selama DETIK (bawaan 600 = 10 menit)")
+    p.add_argument("--maks-kernel", type=int, default=24, metavar="N",
+                   help="paling banyak N kernel sekaligus; pengunjung berikutnya diminta menunggu (bawaan 24)")
     _add_data_dir(p)
     p.set_defaults(handler=_dashboard)
 
@@ -165,8 +172,8 @@ def _register_dashboard(sub: argparse._SubParsersAction) -> None:
 def _dashboard(args: argparse.Namespace) -> int:
     from .dashboard import serve
 
-    return serve(port=args.port, host=args.host, data_dir=args.data_dir)
-
+    return serve(port=args.port, host=args.host, data_dir=args.data_dir, cull_idle_timeout=args.batas_menganggur,
+                 max_kernels=args.maks_kernel, token=args.token)
 
 
 @command

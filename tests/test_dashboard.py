@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 import io
 import re
 from dataclasses import replace
@@ -13,6 +14,8 @@ import pytest
 
 from p3pd_lib import dashboard
 from p3pd_lib.dashboard import TABS, App, TrainerSettings, parse_query
+from p3pd_lib.dashboard.views import kecamatan_view
+from p3pd_lib.errors import DataError
 from p3pd_lib.store import Dataset
 
 XSS = "<script>alert('x')</script><img src=x onerror=alert(1)>"
@@ -171,22 +174,6 @@ def test_tabs_render_lazily_and_switching_kecamatan_updates_visible_tab(demo_dat
         assert any("application/vnd.plotly.v1+json" in o["data"] for o in app.tab_figs[i].outputs), TABS[i]
     # ... except the first tab's two charts: HTML bars, so the first view needs no plotly.js.
     assert "data-grafik='lampu-sektor'" in app.tab_html[0].value and "data-grafik='indeks-desa'" in app.tab_html[0].value
-
-
-def test_prefetch_computes_the_other_kecamatan_in_background(demo_dataset, monkeypatch):
-    monkeypatch.setattr(dashboard, "PREFETCH_DELAY_S", 0.0)
-    calls: list[str] = []
-
-    def counting(dataset, kode, *args):
-        calls.append(kode)
-        return dashboard._default_view_fn(dataset, kode, *args)
-
-    app = App(demo_dataset, view_fn=counting, prefetch=True)
-    app._prefetch_thread.join(timeout=120)
-    kec = _kecamatan(demo_dataset)
-    assert sorted(calls) == kec  # each kecamatan computed exactly once
-    app.kecamatan.value = next(o for o in app.kecamatan.options if o.startswith(kec[-1]))
-    assert app.view.kode_kecamatan == kec[-1] and len(calls) == len(kec)  # served from the cache
 
 
 def test_layanan_table_lists_the_kecamatan_villages(app, demo_dataset):
@@ -470,13 +457,13 @@ def test_from_store_reads_one_kabupaten_and_gives_the_same_views(demo_store, dem
 
     app = App.from_store(demo_store, prefetch=False)
     assert app._source is not None and app._source.loads == 1
-    assert app.dataset.apbdes["kode_desa"].astype(str).str.startswith("33.07.").all()
+    assert app.views.dataset_for("33.07.01").apbdes["kode_desa"].astype(str).str.startswith("33.07.").all()
     full = load_dataset(demo_store)
     kec = app.kecamatan_tersedia
     assert kec == sorted({k[:8] for k in full.layanan["kode_desa"].astype(str)} |
                          {k[:8] for k in full.apbdes["kode_desa"].astype(str)})
     app.select(kecamatan=kec[1], tahun=2024)
-    expect = dashboard._default_view_fn(full, kec[1], 2024, TrainerSettings(), (None, None))
+    expect = kecamatan_view(full, kec[1], 2024)
     for name in ("capaian", "capaian_wilayah", "belanja", "kebutuhan_usulan", "usulan", "agenda", "kualitas"):
         pd.testing.assert_frame_equal(getattr(app.view, name), getattr(expect, name), obj=name)
     assert app.view.identitas == expect.identitas
@@ -510,13 +497,22 @@ def test_upload_in_store_mode_keeps_store_running_on_rejection(demo_store):
 
 
 def test_voila_command_uses_project_config(tmp_path):
-    argv, env = dashboard.voila_command(8899, "127.0.0.1", tmp_path)
+    from p3pd_lib.dashboard import server
+    from p3pd_lib.errors import ParameterError
+
+    argv, env = dashboard.voila_command(8899, "127.0.0.1", tmp_path, cull_idle_timeout=30, max_kernels=7)
     assert argv[1:3] == ["-m", "voila"] and argv[3].endswith("notebooks/dashboard_kecamatan.ipynb")
     assert "--port=8899" in argv and "--Voila.ip=127.0.0.1" in argv and "--template=p3pd" in argv
+    assert "--MappingKernelManager.cull_idle_timeout=30" in argv and "--LimitedKernelManager.max_kernels=7" in argv
+    assert ("--VoilaConfiguration.multi_kernel_manager_class=p3pd_lib.dashboard.kernels.LimitedKernelManager"
+            in argv)
     assert env["P3PD_DATA_DIR"] == str(tmp_path)
-    assert (dashboard.JUPYTER_ASSETS / "voila" / "templates" / "p3pd" / "index.html.j2").exists()
-    with pytest.raises(dashboard.ParameterError):
+    assert (server.JUPYTER_ASSETS / "voila" / "templates" / "p3pd" / "index.html.j2").exists()
+    assert (server.JUPYTER_ASSETS / "voila" / "templates" / "p3pd" / "503.html").exists()
+    with pytest.raises(ParameterError):
         dashboard.voila_command(0)
+    with pytest.raises(ParameterError):
+        dashboard.voila_command(8899, max_kernels=1)
 
 
 def test_dashboard_cli_without_store_says_what_to_do(tmp_path, capsys):
@@ -527,74 +523,19 @@ def test_dashboard_cli_without_store_says_what_to_do(tmp_path, capsys):
     assert "Data belum tersedia" in err and "p3pd demo-data" in err
 
 
-def test_wait_for_request_outside_preheat_returns_at_once(monkeypatch):
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
-    dashboard.wait_for_request()  # plain Voila / Jupyter: nothing to wait for
-
-
-def test_wait_for_request_reads_the_request_like_voila(monkeypatch):
-    """The kernel side of Voila's preheat protocol, against a tiny websocket server playing Voila."""
-    import asyncio
-    import json
-    import threading
-
-    import websockets
-
-    got: dict[str, str] = {}
-    ready = threading.Event()
-    port = dashboard.free_port()
-
-    async def handler(ws):
-        got["path"] = ws.request.path
-        await ws.send(json.dumps({"QUERY_STRING": "kecamatan=33.07.01&tahun=2024"}))
-
-    async def serve():
-        async with websockets.serve(handler, "127.0.0.1", port):
-            ready.set()
-            await asyncio.sleep(5)
-
-    t = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
-    t.start()
-    ready.wait(5)
-    monkeypatch.setenv("VOILA_PREHEAT", "True")
-    monkeypatch.setenv("VOILA_APP_PORT", str(port))
-    monkeypatch.setenv("VOILA_SERVER_URL", "/")
-    monkeypatch.setenv("VOILA_KERNEL_ID", "abc")
-    monkeypatch.delenv("QUERY_STRING", raising=False)
-    dashboard.wait_for_request()
-    assert got["path"] == "/voila/query/abc"
-    assert dashboard.query_string_from_env() == "kecamatan=33.07.01&tahun=2024"
-
-
 def test_notebook_only_displays_the_app():
     import nbformat
 
+    from p3pd_lib.dashboard.server import NOTEBOOK_NAME
     from p3pd_lib.paths import NOTEBOOKS_DIR
 
-    nb = nbformat.read(NOTEBOOKS_DIR / dashboard.NOTEBOOK_NAME, as_version=4)
+    nb = nbformat.read(NOTEBOOKS_DIR / NOTEBOOK_NAME, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code)
+    assert code[-1].source.strip() == "app.container"  # the last cell only displays the app
     src = "\n".join(c.source for c in code)
-    assert "App.from_store(defer=True)" in src and "wait_for_request()" in src and src.strip().endswith("app.container")
-    # The visitor's view is computed in the background while the browser loads the page.
-    assert "app.open_query(query_string_from_env(), background=True)" in src
-    assert "import voila" not in src and "from voila" not in src  # 45 MiB and 1.5 s per kernel
-    assert len([line for line in src.splitlines() if line.strip() and not line.startswith("#")]) <= 7
-
-
-def test_from_store_builds_the_requested_view_first_without_preheat(demo_store, monkeypatch):
-    calls: list[str] = []
-
-    def counting(dataset, kode, *args):
-        calls.append(kode)
-        return dashboard._default_view_fn(dataset, kode, *args)
-
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
-    monkeypatch.setenv("QUERY_STRING", "kecamatan=33.07.03&tahun=2023")
-    app = App.from_store(demo_store, prefetch=False, view_fn=counting)
-    assert calls == ["33.07.03"] and (app.view.kode_kecamatan, app.view.tahun) == ("33.07.03", 2023)
-    app.open_query("kecamatan=33.07.03&tahun=2023")
-    assert calls == ["33.07.03"]  # the notebook's open_query then finds it cached
+    assert "App.from_store()" in src and "app.open_query(query_string())" in src
+    assert len([line for line in src.splitlines() if line.strip() and not line.startswith("#")]) <= 4
 
 
 # --------------------------------------------------------------------------- page size: widgets created on demand
@@ -612,7 +553,7 @@ def test_widgets_of_hidden_parts_are_created_when_first_shown(demo_dataset):
     first_page = _widget_models() - before
     # The browser builds every widget model of the kernel before it shows the page: keep the first page small.
     assert len(first_page) <= 50, len(first_page)
-    assert app.tab_figs[TABS.index("Ringkasan")] is None  # HTML charts, no Output widget
+    assert app._tab_widgets(TABS.index("Ringkasan"))[1] is None  # HTML charts, no Output widget
     assert "sektor" not in app._w and "pita_naik" not in app._w and "upload" not in app._w
     assert app._tab_boxes[TABS.index("Kuadran")].children == ()
     app.tabs.selected_index = TABS.index("Kuadran")
@@ -627,22 +568,6 @@ def test_widgets_of_hidden_parts_are_created_when_first_shown(demo_dataset):
     assert app.tren_sektor.value == "KES" and app._tab_boxes[TABS.index("Tren")].children
 
 
-def test_prefetch_renders_the_visible_tab_of_the_other_kecamatan(demo_dataset, monkeypatch):
-    monkeypatch.setattr(dashboard, "PREFETCH_DELAY_S", 0.0)
-    monkeypatch.setattr(dashboard, "PREFETCH_RENDER_DELAY_S", 0.0)
-    app = App(demo_dataset, prefetch=True)
-    app._prefetch_thread.join(timeout=120)
-    kec = _kecamatan(demo_dataset)
-    rendered = {key[0][0] for key in app._contents if key[1] == 0}
-    assert rendered == set(kec)
-    # Opening another tab renders that tab ahead for the other kecamatan (views are cached: soon).
-    app.tabs.selected_index = TABS.index("Belanja Desa")
-    app._prefetch_thread.join(timeout=120)
-    assert {key[0][0] for key in app._contents if key[1] == TABS.index("Belanja Desa")} == set(kec)
-    app.kecamatan.value = next(o for o in app.kecamatan.options if o.startswith(kec[-1]))
-    assert app.view.kode_kecamatan == kec[-1] and app.timings.get("view") is None  # cached view, cached content
-
-
 def test_ringkasan_charts_count_every_value_once(app, demo_dataset):
     app.select(kecamatan=_kecamatan(demo_dataset)[0], tab="Ringkasan")
     text, cap = app.tab_html[0].value, app.view.capaian
@@ -654,179 +579,194 @@ def test_ringkasan_charts_count_every_value_once(app, demo_dataset):
     assert set(bars) == set(app.view.indeks["kode_desa"].astype(str))
 
 
-# --------------------------------------------------------------------------- first view in the background (Voila)
 
 
-class _FakeLoop:
-    """Stands for the kernel's event loop: callbacks are run when the test says so."""
-
-    def __init__(self):
-        self.later: list = []
-        self.soon: list = []
-
-    def call_later(self, _delay, fn, *args):
-        self.later.append((fn, args))
-
-    def add_callback(self, fn, *args):
-        self.soon.append((fn, args))
+# --------------------------------------------------------------------------- prefetch within the kabupaten
 
 
-class _FakeComm:
-    def __init__(self):
-        self.handlers = []
-
-    def on_msg(self, fn):
-        self.handlers.append(fn)
-
-
-def test_background_first_view_is_finished_before_the_browser_gets_the_widgets(demo_dataset, monkeypatch):
-    import comm
-    from ipywidgets import Widget
-
-    kec = _kecamatan(demo_dataset)
-    app = App(demo_dataset)
-    loop = _FakeLoop()
-    monkeypatch.setattr(dashboard, "_kernel_loop", lambda: loop)
-    monkeypatch.setattr(Widget, "_control_comm", None)
-    q = app.open_query(f"kecamatan={kec[3]}&tahun=2023", background=True)
-    # The cell returns at once: controls set, header says it is loading, the view is not there yet.
-    assert q.kecamatan == kec[3] and app._current_kode() == kec[3]
-    assert "Memuat Kecamatan" in app.header.value and "data-kode-kecamatan" not in app.header.value
-    assert app.view.kode_kecamatan == kec[0]
-    # The thread starts from the loop (after the cell's reply) and computes the view and its tab.
-    (start, _), = loop.later
-    start()
-    app._bg.thread.join(timeout=120)
-    assert loop.soon  # it asks the loop to show the view ...
-    # ... but the browser may ask for the widgets first: the gate shows the view before ipywidgets answers.
-    gate = comm.get_comm_manager().targets["jupyter.widget.control"]
-    gate(_FakeComm(), {"metadata": {"version": "1.0.0"}, "content": {"data": {}}})
-    assert app.view.kode_kecamatan == kec[3] and app.view.tahun == 2023
-    assert f"data-kode-kecamatan='{kec[3]}'" in app.header.value and app.message.value == ""
-    assert Widget._control_comm is not None  # ipywidgets then answered as usual
-    for fn, args in loop.soon:  # the loop's own call afterwards changes nothing
-        fn(*args)
-    assert app.view.kode_kecamatan == kec[3] and app._bg is None
-
-
-def test_background_query_with_bad_values_shows_the_message_after_the_view(demo_dataset, monkeypatch):
-    app = App(demo_dataset)
-    loop = _FakeLoop()
-    monkeypatch.setattr(dashboard, "_kernel_loop", lambda: loop)
-    kec = _kecamatan(demo_dataset)
-    app.open_query(f"kecamatan={kec[1]}&tahun=abc", background=True)
-    (start, _), = loop.later
-    start()
-    app._bg.thread.join(timeout=120)
-    for fn, args in loop.soon:
-        fn(*args)
-    assert app.view.kode_kecamatan == kec[1]
-    assert "Tahun &#x27;abc&#x27; pada alamat halaman tidak valid" in app.message.value
-
-
-def test_defer_computes_nothing_until_the_query(demo_store, monkeypatch):
+def test_prefetch_computes_the_kabupaten_ahead_and_renders_the_visible_tab(demo_dataset):
     calls: list[str] = []
 
     def counting(dataset, kode, *args):
         calls.append(kode)
-        return dashboard._default_view_fn(dataset, kode, *args)
+        return kecamatan_view(dataset, kode, *args)
 
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
-    monkeypatch.setenv("QUERY_STRING", "kecamatan=33.07.03")
-    app = App.from_store(demo_store, prefetch=False, view_fn=counting, defer=True)
-    assert calls == [] and app.view is None and app._current_kode() == "33.07.03"
-    app.open_query("kecamatan=33.07.03")  # outside a kernel: computed at once
-    assert calls == ["33.07.03"] and app.view.kode_kecamatan == "33.07.03"
-
-
-# --------------------------------------------------------------------------- the server's store summary and view service
+    app = App(demo_dataset, view_fn=counting, prefetch=True)
+    app.prefetch_thread.join(timeout=120)
+    kec = _kecamatan(demo_dataset)
+    assert sorted(calls) == kec  # each kecamatan computed exactly once
+    assert {key[0][0] for key in app._contents if key[1] == 0} == set(kec)  # and its first tab rendered
+    app.kecamatan.value = next(o for o in app.kecamatan.options if o.startswith(kec[-1]))
+    assert app.view.kode_kecamatan == kec[-1] and len(calls) == len(kec)  # served from the caches
 
 
-def test_store_summary_is_used_only_while_the_store_is_unchanged(demo_store, tmp_path, monkeypatch):
-    path = dashboard.write_store_summary(demo_store, tmp_path / "ringkasan.json")
-    monkeypatch.setenv(dashboard.SUMMARY_ENV, str(path))
-    src = dashboard.StoreSource(demo_store)
-    assert src.summary_from_server
-    monkeypatch.delenv(dashboard.SUMMARY_ENV)
-    own = dashboard.StoreSource(demo_store)
-    assert not own.summary_from_server
-    assert (src.kecamatan_with_data, src.years, src.latest_layanan) == (own.kecamatan_with_data, own.years, own.latest_layanan)
-    # Another store (or this one rewritten) does not match the summary: the kernel reads the store itself.
-    monkeypatch.setenv(dashboard.SUMMARY_ENV, str(path))
+def test_prefetch_of_replaced_data_is_dropped(demo_dataset):
+    app = App(demo_dataset, prefetch=True)
+    old = app.views
+    app._set_dataset(replace(demo_dataset, meta={**demo_dataset.meta, "fingerprint": "baru"}))
+    assert app.views is not old
+    app.prefetch_thread.join(timeout=120)
+    assert app.view.identitas["fingerprint"] == "baru"
+
+
+# --------------------------------------------------------------------------- every tab module on its own
+
+
+@pytest.mark.parametrize("idx", range(len(TABS)))
+def test_every_tab_renders_from_a_view_alone(demo_dataset, idx):
+    from p3pd_lib.dashboard import tabs
+    from p3pd_lib.dashboard.html import kelas_colours
+
+    view = kecamatan_view(demo_dataset, _kecamatan(demo_dataset)[0], 2024)
+    module = tabs.MODULES[idx]
+    content = module.render(view, kelas_colours())
+    assert content.html and "Traceback" not in content.html
+    assert bool(content.bundles) == (idx in dashboard.FIGURE_TABS)
+    assert all("application/vnd.plotly.v1+json" in b["data"] for b in content.bundles)
+    sheets = module.tables(view)
+    assert sheets and all(isinstance(df, pd.DataFrame) for df in sheets.values())
+
+
+# --------------------------------------------------------------------------- never trust the network
+
+
+@pytest.mark.parametrize("query", [
+    "x" * 100_000,
+    "kecamatan=" + "<b>" * 5000,
+    "kecamatan=33.07.01&" * 500,
+    "%ff%fe%00kecamatan=%E0%A4&tahun=%%%",
+    "tahun=²⁰²⁴&kecamatan=３３.０７.０１",
+    "kecamatan=33.07.01'--&tahun=2024;DROP",
+])
+def test_query_of_any_length_or_content_gives_an_indonesian_message(demo_dataset, query):
+    app = App(demo_dataset)
+    shown = app.view
+    q = app.open_query(query)
+    assert all(("alamat halaman" in p.lower()) or ("tidak valid" in p) or ("tidak ada" in p) for p in q.pesan)
+    assert bool(q.pesan) == ("p3pd-pesan-galat" in app.message.value) and PESAN_UMUM not in app.message.value
+    assert app.view is shown  # the previous view stays
+
+
+PESAN_UMUM = dashboard.PESAN_GALAT_UMUM
+
+
+def test_upload_too_large_is_refused_before_reading(demo_dataset):
+    import datetime
+
+    from p3pd_lib.dashboard import upload
+
+    class NeverRead:
+        def __bytes__(self):
+            raise AssertionError("content read")
+
+    app = App(demo_dataset)
+    big = upload.MAX_BERKAS_BYTES + 1
+    app.upload.value = ({"name": "besar.xlsx", "type": "", "size": big, "content": NeverRead(),
+                         "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
+    assert "terlalu besar" in app.message.value and app.dataset is demo_dataset
+    with pytest.raises(DataError, match="terlalu besar"):
+        dashboard.check_sizes([("a.csv", upload.MAX_BERKAS_BYTES)] * 3)  # each allowed, together too large
+
+
+def test_kernel_limit_refuses_in_indonesian_past_the_limit(monkeypatch):
+    import asyncio
+
+    from tornado.web import HTTPError
+
+    from p3pd_lib.dashboard.kernels import PESAN_PENUH, LimitedKernelManager
+
+    km = LimitedKernelManager(max_kernels=2)
+    monkeypatch.setattr(km, "list_kernel_ids", lambda: ["a", "b"])
+    with pytest.raises(HTTPError) as err:
+        asyncio.run(km.start_kernel())
+    assert err.value.status_code == 503 and err.value.log_message == PESAN_PENUH
+    assert "tunggu" in PESAN_PENUH and "muat ulang" in PESAN_PENUH
+
+
+def test_other_address_than_loopback_requires_a_token(tmp_path):
     import json
 
-    stale = json.loads(path.read_text())
-    stale["stamp"]["apbdes"] = [1, 1]
-    path.write_text(json.dumps(stale))
-    assert not dashboard.StoreSource(demo_store).summary_from_server
+    from p3pd_lib.dashboard import server
+
+    assert server.is_loopback("127.0.0.1") and not server.is_loopback("0.0.0.0")
+    folder, token = server._prepare("0.0.0.0", None)
+    try:
+        assert token and len(token) >= 24
+        cfg = json.loads((folder / "voila.json").read_text())
+        assert cfg == {"Voila": {"token": token}} and (folder / "voila.json").stat().st_mode & 0o077 == 0
+    finally:
+        import shutil
+
+        shutil.rmtree(folder)
+    folder, token = server._prepare("127.0.0.1", None)
+    assert token is None and not (folder / "voila.json").exists()
+    folder.rmdir()
+    assert "JupyterHub" in server.PETUNJUK_JUPYTERHUB
 
 
-@pytest.mark.slow
-def test_view_service_gives_the_kernel_the_same_views_and_messages(demo_store, tmp_path, monkeypatch, request):
-    import pickle
-    import threading
+def test_dashboard_module_sizes_and_no_private_imports():
+    from pathlib import Path
 
-    from p3pd_lib.errors import ParameterError
-
-    service = dashboard.ViewService(demo_store)
-    request.addfinalizer(service.close)
-    local = dashboard.StoreSource(demo_store)
-    expect = dashboard._default_view_fn(local.dataset("33.07"), "33.07.02", 2024, TrainerSettings(), (None, None))
-    got = pickle.loads(service.view_bytes("33.07.02", 2024))
-    for name in ("capaian", "belanja", "agenda", "kualitas", "kebutuhan_usulan"):
-        pd.testing.assert_frame_equal(getattr(got, name), getattr(expect, name), obj=name)
-    assert service.handle(("view", "33.07.02", 2031, TrainerSettings(), (None, None)))[:2] == ("galat", "ParameterError")
-
-    # Over its Unix socket, as the page kernels use it.
-    address, key = str(tmp_path / "layanan.sock"), b"kunci-uji"
-    threading.Thread(target=service.serve_forever, args=(address, key), daemon=True).start()
-    for _ in range(100):
-        if (tmp_path / "layanan.sock").exists():
-            break
-        threading.Event().wait(0.05)
-    monkeypatch.setenv(dashboard.SERVICE_ENV, address)
-    monkeypatch.setenv(dashboard.SERVICE_KEY_ENV, key.hex())
-    client = dashboard.ServiceClient.from_env()
-    assert client is not None and client.ping()
-    with pytest.raises(ParameterError, match="2031"):
-        client.view("33.07.02", 2031, TrainerSettings(), (None, None))
-    app = App.from_store(demo_store, prefetch=False)
-    assert app._source.service is not None and app._source.loads == 0  # the kernel read no data itself
-    app.select(kecamatan="33.07.02", tahun=2024)
-    pd.testing.assert_frame_equal(app.view.capaian, expect.capaian)
-    # Trainer settings reach the service too (a stricter band recolours).
-    app.trainer.value = True
-    app.pita_naik.value = 30
-    assert app.view.parameter["bands"]["kuning_naik"] == 30.0 and app._source.loads == 0
-    app.trainer.value = False
-    assert "p3pd-pesan-galat" not in app.message.value
+    root = Path(dashboard.__file__).parent
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert len(text.splitlines()) < 800, path
+        assert not re.search(r"^\s*from [\w.]+ import _\w", text, re.M), path  # nobody's private names
 
 
-def test_kernel_computes_itself_when_the_service_is_gone(demo_store, tmp_path, monkeypatch):
-    sock = tmp_path / "layanan.sock"
-    sock.write_text("")  # exists, but nobody listens
-    monkeypatch.setenv(dashboard.SERVICE_ENV, str(sock))
-    monkeypatch.setenv(dashboard.SERVICE_KEY_ENV, "00")
-    app = App.from_store(demo_store, prefetch=False)
-    assert app.view is not None and app._source.service is None and app._source.loads == 1
-    assert "p3pd-pesan" not in app.message.value  # no message for the user: only slower
+def test_kernels_of_one_server_share_their_views(demo_store, tmp_path, monkeypatch):
+    from p3pd_lib.dashboard.shared import CACHE_ENV
+    from p3pd_lib.store import load_dataset
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    first = dashboard.Views(source=dashboard.StoreSource(demo_store))
+    view = first.get("33.07.02", 2024)
+    assert first.computed == 1
+    second = dashboard.Views(source=dashboard.StoreSource(demo_store))  # another page's kernel
+    again = second.get("33.07.02", 2024)
+    assert second.computed == 0 and second.source.loads == 0  # read, not computed: no data loaded either
+    pd.testing.assert_frame_equal(again.capaian, view.capaian)
+    expect = kecamatan_view(load_dataset(demo_store), "33.07.02", 2024)
+    pd.testing.assert_frame_equal(again.agenda, expect.agenda)
+    # Trainer settings are part of the key: another view, computed.
+    second.get("33.07.02", 2024, TrainerSettings(pita_naik=20))
+    assert second.computed == 1
 
 
-def test_view_service_starts_afresh_when_the_store_changes(demo_store, tmp_path, request):
-    import pickle
-    import shutil
+def test_kernel_limit_relies_only_on_what_voila_gives_its_pool():
+    """Fails when Voila changes the pool it builds over our kernel manager (kernels.py uses its public methods)."""
+    import inspect
 
-    from p3pd_lib.store import load_dataset, save_dataset
+    from voila.voila_kernel_manager import voila_kernel_manager_factory
 
-    store = tmp_path / "store"
-    shutil.copytree(demo_store, store)
-    service = dashboard.ViewService(store)
-    request.addfinalizer(service.close)
-    before = pickle.loads(service.view_bytes("33.07.01", 2024))
-    data = load_dataset(store)
-    w = data.wilayah.copy()
-    w.loc[w["kode_kecamatan"] == "33.07.01", "nama_kecamatan"] = "Kecamatan Baru"
-    save_dataset({"wilayah": w}, store)  # an import while the server runs
-    after = pickle.loads(service.view_bytes("33.07.01", 2024))
-    assert before.identitas["nama_kecamatan"] != "Kecamatan Baru"
-    assert after.identitas["nama_kecamatan"] == "Kecamatan Baru"
+    from p3pd_lib.dashboard.kernels import LimitedKernelManager
+
+    pooled = voila_kernel_manager_factory(LimitedKernelManager, True, 1)
+    assert issubclass(pooled, LimitedKernelManager)
+    assert list(inspect.signature(pooled.fill_if_needed).parameters)[:3] == ["self", "delay", "notebook_name"]
+    assert list(inspect.signature(pooled.get_pool_size).parameters) == ["self", "notebook_name"]
+    assert "self.notebook_path" in inspect.getsource(pooled.__init__)
+    # Voila reads the query string's request through this helper in a preheated kernel.
+    from voila.utils import wait_for_request
+
+    assert "VOILA_PREHEAT" in inspect.getsource(wait_for_request)
+
+
+def test_plotly_renderer_workaround_still_matches():
+    """The page template's one private-API workaround (plotly's JupyterLab renderer) matches the installed plotly.
+
+    Fails when plotly's renderer changes: then re-measure the switch on a plotly tab and adapt or drop
+    the ``<script>`` block of ``assets/jupyter/voila/templates/p3pd/index.html.j2``.
+    """
+    import json
+    import sys
+
+    from p3pd_lib.dashboard.server import JUPYTER_ASSETS
+
+    ext = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "jupyterlab-plotly"
+    assert json.loads((ext / "package.json").read_text())["version"].startswith("7."), "plotly renderer changed"
+    bundle = "".join(p.read_text(encoding="utf-8", errors="replace") for p in (ext / "static").glob("*.js"))
+    template = (JUPYTER_ASSETS / "voila" / "templates" / "p3pd" / "index.html.j2").read_text(encoding="utf-8")
+    for name in ("RenderedPlotly", "createGraph", "showGraph", "hideImage", "onUpdateRequest", "hasGraphElement",
+                 "rendererFactory", "MIME_TYPE"):
+        assert name in template and name in bundle, name

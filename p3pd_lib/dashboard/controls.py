@@ -1,0 +1,63 @@
+"""Widget factories of the App's controls that are created when first shown (tab controls, trainer, upload).
+
+Each returns new widgets only; the :class:`~p3pd_lib.dashboard.app.App` owns them, wires
+them to its one update method and places them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .html import SEKTOR_NAMA
+from .query import PITA_NAIK_BAWAAN, PITA_TURUN_BAWAAN
+
+TEKS_UNGGAHAN = (
+    "Unggah data sendiri, seperti pada <code>p3pd impor</code>: templat Excel yang sudah diisi "
+    "(<code>p3pd template</code>), berkas CSV/Excel dengan kolom tabel kit, ekspor tabel Siskeudes "
+    "(<code>Ta_RAB</code>, <code>Ta_Kegiatan</code>, …; pilih bersamaan) atau laporan Penjabaran "
+    "APBDes. Data unggahan hanya dipakai selama halaman ini terbuka dan tidak disimpan. Bila ada "
+    "berkas yang ditolak, dashboard tetap memakai data sebelumnya dan menampilkan temuannya."
+)
+TEKS_PELATIH = ("<b>Mode pelatih</b>: geser untuk melihat bagaimana pita lampu lalu lintas dan target "
+                "mengubah warna semua tampilan. Perubahan tidak disimpan.")
+
+
+def tab_controls(W: Any, tab: str, style: Any, layout: Any) -> dict[str, Any]:
+    """The controls of one tab by name (``sektor``/``desa``, ``split_*``, ``tren_sektor``); none for the others."""
+    if tab == "Layanan Dasar":
+        return {
+            "sektor": W.Dropdown(description="Sektor", options=[("Semua sektor", "")] + [(v, k) for k, v in SEKTOR_NAMA.items()],
+                                 style=style, layout=layout),
+            "desa": W.Dropdown(description="Kartu Desa", options=[("— pilih desa —", "")], style=style,
+                               layout=W.Layout(width="420px")),
+        }
+    if tab == "Kuadran":
+        return {
+            "split_median": W.Checkbox(value=True, description="Pembagi = median kecamatan", indent=False, layout=layout),
+            "split_x": W.FloatText(description="Pembagi kesenjangan", value=0.0, step=0.05, style=style, disabled=True,
+                                   layout=layout),
+            "split_y": W.FloatText(description="Pembagi porsi belanja (%)", value=0.0, step=1, style=style,
+                                   disabled=True, layout=layout),
+        }
+    if tab == "Tren":
+        return {"tren_sektor": W.Dropdown(description="Sektor", options=[(v, k) for k, v in SEKTOR_NAMA.items()],
+                                          value="KES", style=style, layout=layout)}
+    return {}
+
+
+def trainer_controls(W: Any, style: Any) -> dict[str, Any]:
+    """The trainer's sliders (bands, one indicator's target) and its reset button."""
+    slider_style = W.SliderStyle(description_width="initial")
+    wide = W.Layout(width="520px")
+    return {
+        "pita_naik": W.FloatSlider(value=PITA_NAIK_BAWAAN, min=0, max=30, step=1, continuous_update=False,
+                                   style=slider_style, layout=wide,
+                                   description="Pita kuning, makin tinggi makin baik (poin)"),
+        "pita_turun": W.FloatSlider(value=PITA_TURUN_BAWAAN, min=0, max=20, step=1, continuous_update=False,
+                                    style=slider_style, layout=wide,
+                                    description="Pita kuning, makin rendah makin baik (poin)"),
+        "target_indikator": W.Dropdown(description="Indikator", options=[], style=style, layout=W.Layout(width="420px")),
+        "target_nilai": W.FloatSlider(value=0, min=0, max=100, step=0.5, continuous_update=False,
+                                      description="Target (%)", style=slider_style, layout=wide),
+        "reset": W.Button(description="Kembalikan ke bawaan", layout=W.Layout(width="auto")),
+    }

@@ -1,0 +1,257 @@
+"""The dashboard's Voila server: command line, configuration, start and stop.
+
+Everything is Voila's and Jupyter server's own configuration: ``voila.json`` at
+the project root (sources stripped, execution timeout, preheated kernel, idle
+culling), ``assets/voila_config/voila.py`` (no timeout for the cell that waits
+for a visitor), the page template ``p3pd`` (``assets/jupyter``) and what the
+``p3pd dashboard`` options set on the command line: culling timeout, the
+kernel limit (:class:`~p3pd_lib.dashboard.kernels.LimitedKernelManager` through
+``VoilaConfiguration.multi_kernel_manager_class``) and, for any address other
+than this computer, Jupyter server's token (written to a private config folder,
+never on the command line).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..errors import DataError, ParameterError
+from .app import READY_LOG
+from .shared import CACHE_ENV
+
+NOTEBOOK_NAME = "dashboard_kecamatan.ipynb"
+#: Folder added to JUPYTER_PATH so Voila finds the kit's template ``p3pd`` (no CDN assets).
+JUPYTER_ASSETS = Path(__file__).resolve().parent.parent / "assets" / "jupyter"
+#: Folder of the ``voila.py`` holding what ``voila.json`` cannot express (the per-cell timeout).
+VOILA_PY_DIR = Path(__file__).resolve().parent.parent / "assets" / "voila_config"
+DEFAULT_PORT = 8866
+DEFAULT_HOST = "127.0.0.1"
+#: Seconds without activity after which a page's kernel is shut down (``MappingKernelManager.cull_idle_timeout``).
+CULL_IDLE_TIMEOUT_S = 600
+#: Most kernels at once (pages + the preheated one); the next visitor is asked to wait.
+MAX_KERNELS = 24
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+PETUNJUK_JUPYTERHUB = (
+    "Dashboard dibuka untuk jaringan: setiap pengunjung memerlukan token di atas. Untuk banyak pengguna dengan "
+    "akun masing-masing, jalankan dashboard di belakang JupyterHub (mis. The Littlest JupyterHub) sebagai layanan "
+    "voila ('jupyterhub.services' / 'c.Spawner.default_url = \"/voila/render/notebooks/dashboard_kecamatan.ipynb\"'), "
+    "dengan HTTPS di depannya; lihat docs/architecture.md."
+)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this computer.
+
+    >>> is_loopback("127.0.0.1"), is_loopback("0.0.0.0"), is_loopback("192.168.1.5")
+    (True, False, False)
+    """
+    return host in LOOPBACK or host.startswith("127.")
+
+
+def voila_command(
+    port: int = DEFAULT_PORT,
+    host: str = DEFAULT_HOST,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    cull_idle_timeout: int = CULL_IDLE_TIMEOUT_S,
+    cull_interval: int | None = None,
+    max_kernels: int = MAX_KERNELS,
+    config_dir: str | os.PathLike[str] | None = None,
+    extra_args: Sequence[str] = (),
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that start the dashboard's Voila server.
+
+    ``config_dir``: a private folder of this run: its ``voila.json`` (the token) is
+    read after the project's, and its ``tampilan/`` holds the views the kernels share.
+
+    >>> argv, env = voila_command(9000, "127.0.0.1", "/tmp/x", max_kernels=5)
+    >>> "--port=9000" in argv, "--LimitedKernelManager.max_kernels=5" in argv, env["P3PD_DATA_DIR"]
+    (True, True, '/tmp/x')
+    """
+    from ..paths import NOTEBOOKS_DIR, PROJECT_ROOT
+    from ..paths import data_dir as resolve_data_dir
+
+    if not (0 < int(port) < 65536):
+        raise ParameterError(f"Port {port} tidak valid (1–65535).")
+    if int(cull_idle_timeout) < 1 or int(max_kernels) < 2:
+        raise ParameterError("Batas waktu kernel menganggur minimal 1 detik dan batas kernel minimal 2.")
+    interval = int(cull_interval or max(1, min(60, int(cull_idle_timeout) // 4)))
+    paths = [PROJECT_ROOT, VOILA_PY_DIR] + ([Path(config_dir)] if config_dir else [])
+    argv = [
+        sys.executable, "-m", "voila", str(NOTEBOOKS_DIR / NOTEBOOK_NAME),
+        f"--port={int(port)}", f"--Voila.ip={host}", "--no-browser", "--template=p3pd",
+        *(f"--Voila.config_file_paths={p}" for p in paths),
+        "--VoilaConfiguration.multi_kernel_manager_class=p3pd_lib.dashboard.kernels.LimitedKernelManager",
+        f"--LimitedKernelManager.max_kernels={int(max_kernels)}",
+        f"--MappingKernelManager.cull_idle_timeout={int(cull_idle_timeout)}",
+        f"--MappingKernelManager.cull_interval={interval}",
+        *extra_args,
+    ]
+    env = dict(os.environ)
+    # Arrow's default (mimalloc) pool keeps freed pages; the system allocator can be trimmed
+    # (views.release_memory): smaller page kernels.
+    env.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+    # glibc gives every thread its own heap arena (up to 8 per core); two are enough here.
+    env.setdefault("MALLOC_ARENA_MAX", "2")
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(JUPYTER_ASSETS), env.get("JUPYTER_PATH", "")) if p)
+    if data_dir:
+        env["P3PD_DATA_DIR"] = str(resolve_data_dir(data_dir))
+    if config_dir:  # the kernels share their computed views there (shared.py)
+        cache = Path(config_dir) / "tampilan"
+        cache.mkdir(mode=0o700, exist_ok=True)
+        env[CACHE_ENV] = str(cache)
+    # Where a preheated kernel reaches the server for its visitor's request (voila.utils.wait_for_request).
+    env["VOILA_APP_IP"] = "127.0.0.1" if host in ("", "0.0.0.0", "::", "localhost") else host
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return argv, env
+
+
+def write_token_config(folder: str | os.PathLike[str], token: str) -> Path:
+    """Write ``{"Voila": {"token": ...}}`` as ``voila.json`` in a private folder (readable by the owner only)."""
+    path = Path(folder) / "voila.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump({"Voila": {"token": token}}, fh)
+    return path
+
+
+def _prepare(host: str, token: str | None) -> tuple[Path, str | None]:
+    """A private config folder; a token for any non-loopback address (the given one or a new one)."""
+    folder = Path(tempfile.mkdtemp(prefix="p3pd_dashboard_"))  # 0700
+    if token is None and not is_loopback(host):
+        token = secrets.token_urlsafe(24)
+    if token:
+        write_token_config(folder, token)
+    return folder, token
+
+
+def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, data_dir: str | os.PathLike[str] | None = None, *,
+          cull_idle_timeout: int = CULL_IDLE_TIMEOUT_S, max_kernels: int = MAX_KERNELS, token: str | None = None) -> int:
+    """Run the dashboard server in the foreground until Ctrl+C; returns Voila's exit code."""
+    from ..paths import PROJECT_ROOT, processed_dir
+    from ..store import store_exists
+
+    if not store_exists(data_dir):
+        raise DataError(
+            f"Data belum tersedia di '{processed_dir(data_dir)}'. Jalankan 'p3pd demo-data' untuk data simulasi "
+            "atau impor data Anda terlebih dahulu."
+        )
+    folder, token = _prepare(host, token)
+    try:
+        argv, env = voila_command(port, host, data_dir, cull_idle_timeout=cull_idle_timeout, max_kernels=max_kernels,
+                                  config_dir=folder)
+        shown = "localhost" if host in ("", "0.0.0.0", "::") else host
+        suffix = f"?token={token}" if token else ""
+        print(f"Dashboard Kecamatan: http://{shown}:{port}/{suffix}")
+        print(f"  contoh: http://{shown}:{port}/?kecamatan=33.07.01&tahun=2024" + (f"&token={token}" if token else ""))
+        print(f"  kernel menganggur ditutup setelah {cull_idle_timeout} detik; paling banyak {max_kernels} kernel sekaligus.")
+        if not is_loopback(host):
+            print(PETUNJUK_JUPYTERHUB)
+        print("Hentikan dengan Ctrl+C.")
+        proc = subprocess.Popen(argv, env=env, cwd=str(PROJECT_ROOT))
+        # SIGTERM to this command must stop the server too (it would otherwise outlive us with its kernels).
+        previous = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            return 0
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def free_port(host: str = DEFAULT_HOST) -> int:
+    """A TCP port free on ``host`` right now (for tests and benchmarks)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    port: int | None = None,
+    host: str = DEFAULT_HOST,
+    log_path: str | os.PathLike[str] | None = None,
+    cull_idle_timeout: int = CULL_IDLE_TIMEOUT_S,
+    cull_interval: int | None = None,
+    max_kernels: int = MAX_KERNELS,
+    token: str | None = None,
+    extra_args: Sequence[str] = (),
+    wait_ready: float = 120.0,
+) -> tuple[Any, str]:
+    """Start the dashboard's Voila server in the background; return ``(process, url)``.
+
+    Waits until the port accepts connections and, when ``log_path`` is given, until
+    the preheated kernel has logged :data:`READY_LOG`. Stop it with :func:`stop_server`.
+    Used by the browser tests and the benchmark.
+    """
+    from ..paths import PROJECT_ROOT
+
+    port = port or free_port(host if is_loopback(host) else DEFAULT_HOST)
+    folder, token = _prepare(host, token)
+    argv, env = voila_command(port, host, data_dir, cull_idle_timeout=cull_idle_timeout, cull_interval=cull_interval,
+                              max_kernels=max_kernels, config_dir=folder, extra_args=extra_args)
+    out = open(log_path, "w", encoding="utf-8") if log_path else subprocess.DEVNULL
+    proc = subprocess.Popen(argv, env=env, cwd=str(PROJECT_ROOT), stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    proc.p3pd_config_dir = folder  # removed by stop_server
+    proc.p3pd_token = token
+    deadline = time.monotonic() + wait_ready
+    connect_host = "127.0.0.1" if host in ("", "0.0.0.0") else host
+    url = f"http://{connect_host}:{port}/"
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"Server Voila berhenti (kode {proc.returncode}); lihat {log_path}.")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"Server Voila belum siap setelah {wait_ready:.0f} s; lihat {log_path}.")
+            try:
+                socket.create_connection((connect_host, port), timeout=0.5).close()
+            except OSError:
+                time.sleep(0.2)
+                continue
+            if log_path is None or READY_LOG in Path(log_path).read_text(encoding="utf-8", errors="replace"):
+                return proc, url
+            time.sleep(0.2)
+    except BaseException:
+        stop_server(proc)
+        raise
+
+
+def stop_server(proc: Any, timeout: float = 20.0) -> None:
+    """Stop a server started by :func:`start_server` (its whole process group: kernels too)."""
+    try:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=timeout)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait(timeout=5)
+    finally:
+        folder = getattr(proc, "p3pd_config_dir", None)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,309 @@
+"""The data/view layer of the dashboard: the store one kabupaten at a time, and cached views per kernel.
+
+A page's kernel reads the store through :class:`StoreSource` (the small region
+list at start, one kabupaten's data on demand) and asks :class:`Views` for a
+kecamatan view: :func:`p3pd_lib.analysis.kecamatan_view` with the trainer's
+bands and targets, cached per kernel (a switch back costs nothing).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import replace
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+
+from .query import TrainerSettings
+from .shared import SharedCache
+
+log = logging.getLogger("p3pd_lib.dashboard")
+
+
+def _server_log_handler() -> None:
+    # Inside a kernel sys.stderr goes to the browser; the kernel process's real stderr goes to the
+    # Voila server's log, which is where details belong.
+    if not any(getattr(h, "_p3pd", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.__stderr__)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [p3pd.dashboard %(process)d] %(message)s"))
+        handler._p3pd = True  # type: ignore[attr-defined]
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
+_server_log_handler()
+
+#: Kabupaten whose data a page's kernel keeps in memory (the last ones looked at).
+KABUPATEN_DISIMPAN = 1
+#: Views kept per kernel (≈ 0.5 MB each).
+VIEWS_DISIMPAN = 48
+#: Seconds after a view is shown before the kabupaten's other views are computed ahead.
+PREFETCH_DELAY_S = 2.0
+#: Seconds a prefetch waits at most, in total, for an overloaded machine (many pages opening).
+PREFETCH_PATIENCE_S = 30.0
+_SUMMARY_TABLES = ("layanan", "apbdes", "status_desa", "usulan")
+
+
+def store_summary(data_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The kecamatan with data (service or APBDes rows) and the years of each data table, read from the store.
+
+    >>> sorted(store_summary("/nonexistent/folder"))
+    ['kecamatan', 'tahun']
+    """
+    from ..store import distinct_values
+
+    kec: set[str] = set()
+    for name in ("layanan", "apbdes"):
+        kec.update(str(k)[:8] for k in distinct_values(name, "kode_desa", data_dir) if isinstance(k, str))
+    years = {name: sorted({int(y) for y in distinct_values(name, "tahun", data_dir) if y is not None})
+             for name in _SUMMARY_TABLES}
+    return {"kecamatan": sorted(kec), "tahun": years}
+
+
+def release_memory() -> None:
+    """Give freed heap memory back to the OS (a page's kernel must stay small).
+
+    pandas 3 keeps strings in Arrow buffers; with ``ARROW_DEFAULT_MEMORY_POOL=system``
+    (set by the server) they come from malloc, which keeps freed pages until
+    ``malloc_trim``. Cheap (milliseconds).
+    """
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except Exception:  # pyarrow is optional for this purpose
+        pass
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
+
+
+def kecamatan_with_data(dataset: Any) -> set[str]:
+    """Codes of the kecamatan of ``dataset`` with service or APBDes rows."""
+    found: set[str] = set()
+    for name in ("layanan", "apbdes"):
+        df = dataset.table(name)
+        if not df.empty:
+            found.update(str(k) for k in df["kode_desa"].dropna().astype(str).str.slice(0, 8).unique())
+    return found
+
+
+def region_table(wilayah: pd.DataFrame, with_data: set[str]) -> pd.DataFrame:
+    """Province, kabupaten and kecamatan (codes and names, text) of the kecamatan in ``with_data``, by code."""
+    cols = ["kode_provinsi", "nama_provinsi", "kode_kabupaten", "nama_kabupaten", "kode_kecamatan", "nama_kecamatan"]
+    if wilayah.empty:
+        return pd.DataFrame(columns=cols).astype("string")
+    keep = wilayah["kode_kecamatan"].isin(with_data).fillna(False).to_numpy(dtype=bool)
+    return (wilayah.loc[keep, cols].drop_duplicates("kode_kecamatan").sort_values("kode_kecamatan")
+            .reset_index(drop=True).astype("string"))
+
+
+class StoreSource:
+    """The canonical store, read one kabupaten at a time so a page's kernel stays small with a large store.
+
+    At start only the small ``wilayah`` table, the metadata and the summary
+    (:func:`store_summary`) are read; :meth:`dataset` loads one kabupaten (its
+    APBDes, status and proposals, plus the province's service counts and regions
+    that the province comparison of :func:`analysis.kecamatan_view` needs) on
+    demand and keeps the last :data:`KABUPATEN_DISIMPAN`.
+    """
+
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None, keep: int = KABUPATEN_DISIMPAN) -> None:
+        from ..store import StoreError, load_table, read_meta, store_exists
+
+        if not store_exists(data_dir):
+            raise StoreError("Data belum tersedia.")
+        self.data_dir = data_dir
+        self.keep = max(1, int(keep))
+        self.meta = read_meta(data_dir)
+        self.wilayah = load_table("wilayah", data_dir)
+        #: Views and the store summary shared with the server's other kernels (``None`` outside a server).
+        self.shared = SharedCache.from_env(data_dir)
+        summary = (store_summary(data_dir) if self.shared is None
+                   else self.shared.get("ringkasan-store", lambda: store_summary(data_dir)))
+        release_memory()
+        self.kecamatan_with_data = set(summary["kecamatan"])
+        years = {name: set(summary["tahun"].get(name, [])) for name in _SUMMARY_TABLES}
+        self.years = sorted(set().union(*years.values()))
+        self.latest_layanan = max(years["layanan"]) if years["layanan"] else None
+        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._provinsi: tuple[str, pd.DataFrame] | None = None
+        self.loads = 0  # kabupaten read from disk (tests, logs)
+
+    @property
+    def simulasi(self) -> bool:
+        """True when the store holds demo data."""
+        return bool(self.meta.get("simulasi", False))
+
+    def dataset(self, kode_kabupaten: str) -> Any:
+        """The dataset a view of any kecamatan of ``kode_kabupaten`` needs (cached)."""
+        from .. import analysis
+        from ..store import load_subset, load_table
+
+        hit = self._cache.get(kode_kabupaten)
+        if hit is not None:
+            self._cache.move_to_end(kode_kabupaten)
+            return hit
+        t0 = time.perf_counter()
+        if len(self._cache) >= self.keep:
+            # Make room before reading (the kernel's peak memory is what counts); the analysis
+            # module's per-dataset results of the evicted kabupaten must go too.
+            while len(self._cache) >= self.keep:
+                self._cache.popitem(last=False)
+            analysis.clear_cache()
+            release_memory()
+        prov = kode_kabupaten[:2]
+        if self._provinsi is None or self._provinsi[0] != prov:
+            self._provinsi = None  # drop the old province before reading the new one
+            self._provinsi = (prov, load_table("layanan", self.data_dir, kode=prov))
+        part = load_subset(kode_kabupaten, self.data_dir, tables=("apbdes", "status_desa", "usulan"))
+        w = self.wilayah
+        ds = replace(part, layanan=self._provinsi[1],
+                     wilayah=w[(w["kode_provinsi"] == prov).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True))
+        self._cache[kode_kabupaten] = ds
+        self.loads += 1
+        release_memory()
+        log.info("data kabupaten %s dimuat: %.2f s", kode_kabupaten, time.perf_counter() - t0)
+        return ds
+
+    def datasets(self, kode_kabupaten: Iterable[str]) -> Any:
+        """One dataset holding every table of the given kabupaten in full (for merging an upload)."""
+        from ..store import load_subset
+
+        ds = load_subset(sorted(set(kode_kabupaten)), self.data_dir)
+        return replace(ds, wilayah=self.wilayah)
+
+
+
+def kecamatan_view(dataset: Any, kode: str, tahun: int, settings: TrainerSettings = TrainerSettings(),
+                   splits: tuple[float | None, float | None] = (None, None)) -> Any:
+    """``analysis.kecamatan_view`` with the trainer's bands and targets and the quadrant splits."""
+    from .. import analysis
+
+    kwargs: dict[str, Any] = {}
+    if not settings.is_default:
+        kwargs["bands"] = {"kuning_naik": float(settings.pita_naik), "kuning_turun": float(settings.pita_turun)}
+        if settings.targets:
+            kwargs["targets"] = dict(settings.targets)
+    split_x, split_y = splits
+    return analysis.kecamatan_view(dataset, kode, tahun=tahun, split_x=split_x, split_y=split_y, **kwargs)
+
+
+class Views:
+    """Kecamatan views of one kernel, computed from an in-memory dataset or the store and cached.
+
+    ``view_fn`` (tests) replaces :func:`kecamatan_view` with a callable of the same shape.
+    Thread-safe (one lock around the analysis and the cache).
+    """
+
+    def __init__(self, dataset: Any = None, source: StoreSource | None = None,
+                 view_fn: Callable[..., Any] | None = None, size: int = VIEWS_DISIMPAN) -> None:
+        self.dataset, self.source = dataset, source
+        self.view_fn = view_fn or kecamatan_view
+        self.size = int(size)
+        self._cache: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.RLock()
+        self.computed = 0  # views computed (tests, logs)
+        self._generation = 0  # a newer prefetch stops the older one
+
+    def dataset_for(self, kode: str) -> Any:
+        """The data a view of kecamatan ``kode`` is computed from (one kabupaten's when reading the store)."""
+        return self.dataset if self.source is None else self.source.dataset(kode[:5])
+
+    def get(self, kode: str, tahun: int, settings: TrainerSettings = TrainerSettings(),
+            splits: tuple[float | None, float | None] = (None, None)) -> Any:
+        """The view of ``kode`` and ``tahun`` (cached); raises the kit's errors (Indonesian) as the analysis does."""
+        key = (str(kode), int(tahun), settings, tuple(splits))
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+            if self.source is not None:  # one kabupaten in memory: its views only
+                for k in [k for k in self._cache if k[0][:5] != key[0][:5]]:
+                    del self._cache[k]
+            shared = self.source.shared if self.source is not None and self.view_fn is kecamatan_view else None
+            if shared is None:
+                view = self._compute(key)
+            else:
+                view = shared.get(("tampilan", *key), lambda: self._compute(key))
+            self._cache[key] = view
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return view
+
+    def warm(self, kode: str | None, tahun: int | None) -> None:
+        """Compute the view of ``kode`` in this kernel, not from the server's shared views, warming the analysis.
+
+        The analysis keeps its per-kabupaten results, so the kabupaten's other views
+        then take a fraction of the first. Never raises (a preheated kernel's warm-up).
+        """
+        if kode is None or tahun is None or self.computed:  # computed here already: warm
+            return
+        try:
+            with self._lock:
+                self._cache[(str(kode), int(tahun), TrainerSettings(), (None, None))] = self._compute(
+                    (str(kode), int(tahun), TrainerSettings(), (None, None)))
+        except Exception:  # the visitor's own request shows any message
+            log.debug("pemanasan %s %s gagal", kode, tahun, exc_info=True)
+
+    def _compute(self, key: tuple) -> Any:
+        self.computed += 1
+        return self.view_fn(self.dataset_for(key[0]), *key)
+
+    def cached(self, kode: str, tahun: int, settings: TrainerSettings = TrainerSettings(),
+               splits: tuple[float | None, float | None] = (None, None)) -> bool:
+        """Whether that view is in the cache (tests)."""
+        return (str(kode), int(tahun), settings, tuple(splits)) in self._cache
+
+    def stop(self) -> None:
+        """Stop a running prefetch (the page's data are replaced)."""
+        self._generation += 1
+
+    def prefetch(self, codes: Iterable[str], tahun: int, after: Callable[[str, Any], None] | None = None,
+                 delay: float = PREFETCH_DELAY_S, note: str = "") -> threading.Thread:
+        """Compute the views of ``codes`` (default settings) in a background thread, one at a time.
+
+        Measured need: a kecamatan's view takes ≈ 0.2–0.3 s and its first tab as much
+        again, so a switch within the kabupaten would miss the 0.5 s target; computed
+        ahead it only sends. ``after(kode, view)`` runs for each (the App renders the
+        visible tab). Starts after ``delay`` s, waits while the machine is busy (1-minute
+        load above the core count, up to :data:`PREFETCH_PATIENCE_S` s) and stops when
+        a newer prefetch starts. Errors are left for the page that opens that view.
+        """
+        self._generation += 1
+        generation = self._generation
+        todo = [str(c) for c in codes]
+
+        def run() -> None:
+            time.sleep(delay)
+            patience = time.monotonic() + PREFETCH_PATIENCE_S
+            done = 0
+            for kode in todo:
+                while os.getloadavg()[0] > (os.cpu_count() or 1) and time.monotonic() < patience:
+                    time.sleep(0.5)
+                if generation != self._generation:
+                    return
+                try:
+                    view = self.get(kode, tahun)
+                    if after is not None:
+                        after(kode, view)
+                    done += 1
+                except Exception:  # shown with its message if the visitor ever opens it
+                    log.debug("prefetch %s %s gagal", kode, tahun, exc_info=True)
+                time.sleep(0.02)  # let the kernel's main thread take the GIL between views
+            release_memory()
+            log.info("prefetch selesai: %d kecamatan, tahun %s, %s", done, tahun, note)
+
+        thread = threading.Thread(target=run, name="p3pd-prefetch", daemon=True)
+        thread.start()
+        return thread
