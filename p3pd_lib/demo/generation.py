@@ -11,7 +11,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ParameterError
-from .. import store
 from ..schemas import TAHUN_MAX, TAHUN_MIN
 from .catalogue import CATALOGUE, FORUM, KEG_CODES, KEG_POS, SEKTOR_USULAN, STATUS_USULAN, USULAN_TEMPLATES
 from .parameters import (

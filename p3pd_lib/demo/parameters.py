@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from ..errors import ParameterError
 from ..parameter_files import load_indicator_file
-from .. import store
 from ..paths import parameter_file
 from ..schemas import empty_frame
 
@@ -115,7 +114,7 @@ class LayananParam(_Model):
     def _groups(cls, v: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
         for prov, shares in v.items():
             if set(shares) != set(GROUPS):
-                raise ValueError(f"proporsi '{prov}' harus memuat tepat: {', '.join(_GROUPS)}")
+                raise ValueError(f"proporsi '{prov}' harus memuat tepat: {', '.join(GROUPS)}")
         return v
 
     @field_validator("efek_acak")
@@ -129,7 +128,7 @@ class LayananParam(_Model):
     @classmethod
     def _ind(cls, v: dict[str, IndikatorParam]) -> dict[str, IndikatorParam]:
         if set(v) != set(IND_IDS):
-            raise ValueError(f"indikator harus memuat tepat: {', '.join(_IND_IDS)}")
+            raise ValueError(f"indikator harus memuat tepat: {', '.join(IND_IDS)}")
         return v
 
 
