@@ -23,6 +23,7 @@ import signal
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -181,10 +182,11 @@ def run_on_dask(todo: Sequence[Task], done: Callable[[dict[str, Any]], None], n_
     try:
         n = len(client.scheduler_info()["workers"])
         # Registering starts a kernel on every worker (in parallel); a newer registration replaces it.
-        client.register_plugin(KernelPlugin(env), name=PLUGIN_NAME)
+        client.register_plugin(KernelPlugin(env, ignore_sigint=cluster is not None), name=PLUGIN_NAME)
         units = groups(todo, n)
-        futures = [client.submit(run_group, g, priority=len(g), pure=False, key=f"laporan-{g[0].tahun}-{g[0].kode}")
-                   for g in units]
+        run_id = uuid.uuid4().hex[:8]  # keys of this run only, also on a long-lived cluster
+        futures = [client.submit(run_group, g, priority=len(g), pure=False, key=f"laporan-{g[0].kode}-{run_id}-{i}")
+                   for i, g in enumerate(units)]
         by_key = {f.key: g for f, g in zip(futures, units)}
         for fut in as_completed(futures):
             try:

@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -38,13 +40,16 @@ class KernelPlugin(WorkerPlugin):
     """One warm Jupyter kernel per Dask worker, with the nbconvert exporter the worker's reports share.
 
     ``env``: environment of the kernel (the store's folder, the provinces it
-    reads, the batch flag of the figures).
+    reads, the batch flag of the figures). ``ignore_sigint``: the worker is the
+    batch's own (LocalCluster) and leaves Ctrl+C to the batch process, also when
+    its nanny started it again after a crash.
     """
 
     name = PLUGIN_NAME
 
-    def __init__(self, env: Mapping[str, str]) -> None:
+    def __init__(self, env: Mapping[str, str], ignore_sigint: bool = False) -> None:
         self.env = dict(env)
+        self.ignore_sigint = ignore_sigint
         self.kernel: "WarmKernel | None" = None
         self.exporter: Any = None
 
@@ -52,6 +57,8 @@ class KernelPlugin(WorkerPlugin):
         # Imported here: the batch process pickles the plugin and never needs papermill itself.
         from .kernel import KernelStartError, WarmKernel
 
+        if self.ignore_sigint and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         self.kernel = WarmKernel(self.env)
         try:  # off the worker's event loop, which goes on meanwhile
             await asyncio.to_thread(self.kernel.start)
