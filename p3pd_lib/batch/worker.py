@@ -26,7 +26,7 @@ from distributed import WorkerPlugin
 from ..errors import KitError
 from ..paths import PROJECT_ROOT
 from .export import export_html, failing_cell, html_exporter, notebook_json, print_pdf, without_paths
-from .outputs import (ASET_DIR, BERHASIL, GAGAL, GAGAL_DIR, TERKINI, commit, file_sha256,
+from .outputs import (ASET_DIR, BERHASIL, GAGAL, GAGAL_DIR, commit, file_sha256,
                       record_path, tmp_name, up_to_date, write_atomic, write_record)
 from .plan import Task
 
@@ -77,10 +77,11 @@ class KernelPlugin(WorkerPlugin):
 
 
 def run_group(tasks: list[Task]) -> list[dict[str, Any]]:
-    """The Dask task: make ``tasks`` (one kabupaten's reports) in this worker's warm kernel; never raises.
+    """The Dask task: make ``tasks`` (one kabupaten's reports) in this worker's warm kernel.
 
-    A report already up to date on disk (a group run again after its worker
-    died) is not made twice.
+    A failing report is recorded, not raised; only a worker that is stopping
+    ends the task early. A report already made (the group runs again after its
+    worker died) is not made twice.
     """
     from distributed import get_worker
 
@@ -91,7 +92,7 @@ def run_group(tasks: list[Task]) -> list[dict[str, Any]]:
             break  # the worker is stopping
         record = read_records_of(task)
         if up_to_date(record, task, Path(task.output_dir)):
-            out.append({**record, "status": TERKINI})
+            out.append(record)
         else:
             out.append(run_report(plugin.kernel, plugin.html_exporter(), task))
     return out
