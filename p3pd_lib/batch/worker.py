@@ -109,7 +109,7 @@ def read_records_of(task: Task) -> dict[str, Any] | None:
 def _roots(task: Task) -> list[tuple[str, str]]:
     """Absolute folders that must not appear in an output, with what replaces them."""
     return [(task.data_dir, "<data>"), (task.output_dir, "<keluaran>"), (str(PROJECT_ROOT), "<kit>"),
-            (sys.prefix, "<python>"), (str(Path.home()), "~")]
+            (sys.prefix, "<python>"), (sys.base_prefix, "<python>"), (str(Path.home()), "~")]
 
 
 def run_report(kernel: "WarmKernel", exporter: Any, task: Task) -> dict[str, Any]:
