@@ -108,7 +108,8 @@ def _children_ignore_sigint() -> Iterator[None]:
 
     Ctrl+C reaches the whole foreground process group; the Dask worker processes
     must leave it to the batch process, which stops them in order (and prints no
-    traceback of theirs).
+    traceback of theirs). distributed (2026.8) has no option for the signal
+    disposition of a LocalCluster's workers, hence this and ``KernelPlugin(ignore_sigint=True)``.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
