@@ -344,17 +344,25 @@ def _register_laporan(sub: argparse._SubParsersAction) -> None:
         "laporan",
         help="buat laporan per kecamatan (HTML, notebook, Excel) secara massal",
         description="Membuat laporan setiap kecamatan terpilih: HTML tanpa kode, notebook yang dijalankan dan "
-        "buku kerja Excel, ditambah index.html dan manifest. Laporan yang sudah terkini dilewati; yang gagal diulang.",
+        "buku kerja Excel, ditambah index.html dan manifest (semua laporan di folder keluaran, per tahun). "
+        "Laporan yang masih terkini (masukan sama, berkas utuh) dilewati; yang gagal atau rusak dibuat ulang. "
+        "Dijalankan di Dask: klaster lokal (satu proses per inti CPU) atau klaster di --scheduler.",
     )
     p.add_argument("--kecamatan", action="append", default=[], metavar="KODE", help="kode kecamatan PP.KK.CC (boleh diulang)")
     p.add_argument("--kabupaten", action="append", default=[], metavar="KODE", help="kode kabupaten/kota PP.KK (boleh diulang)")
     p.add_argument("--provinsi", action="append", default=[], metavar="KODE", help="kode provinsi PP (boleh diulang)")
     p.add_argument("--semua", action="store_true", help="semua kecamatan dalam data")
     p.add_argument("--tahun", type=int, default=None, help="tahun anggaran (bawaan: tahun terakhir yang ada datanya)")
-    p.add_argument("--output", default=None, metavar="FOLDER", help="folder keluaran (bawaan: laporan/ proyek)")
-    p.add_argument("--workers", type=int, default=None, metavar="N", help="jumlah proses pekerja (bawaan: jumlah inti CPU)")
+    p.add_argument("--output", default=None, metavar="FOLDER", help="folder keluaran (bawaan: laporan/ proyek); "
+                   "laporan ditulis ke FOLDER/TAHUN/KABUPATEN/")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="jumlah pekerja klaster lokal (bawaan: jumlah inti CPU)")
     p.add_argument("--pdf", action="store_true", help="cetak juga setiap laporan ke PDF A4 (Chromium headless)")
-    p.add_argument("--scheduler", default=None, metavar="ALAMAT", help="alamat penjadwal Dask distributed, mis. tcp://10.0.0.5:8786")
+    p.add_argument("--mandiri", action="store_true",
+                   help="HTML berdiri sendiri (plotly.js dan CSS disisipkan): satu berkas untuk dikirim terpisah")
+    p.add_argument("--scheduler", default=None, metavar="ALAMAT",
+                   help="alamat penjadwal Dask distributed, mis. tcp://10.0.0.5:8786 (folder data dan keluaran "
+                   "harus terlihat oleh setiap pekerja)")
     p.add_argument("--tanpa-kabupaten", action="store_true", help="jangan buat laporan kabupaten")
     p.add_argument("--tanpa-progres", action="store_true", help="tanpa bilah kemajuan")
     _add_data_dir(p)
@@ -362,13 +370,14 @@ def _register_laporan(sub: argparse._SubParsersAction) -> None:
 
 
 def _laporan(args: argparse.Namespace) -> int:
-    from .report import BatchInterrupted, run_batch
+    from .batch import BatchInterrupted, run_batch
 
     try:
         result = run_batch(
             kecamatan=args.kecamatan, kabupaten=args.kabupaten, provinsi=args.provinsi, semua=args.semua,
             tahun=args.tahun, output_dir=args.output, workers=args.workers, data_dir=args.data_dir, pdf=args.pdf,
             scheduler=args.scheduler, progress=not args.tanpa_progres, laporan_kabupaten=not args.tanpa_kabupaten,
+            mandiri=args.mandiri,
         )
     except BatchInterrupted as exc:
         print(exc.result.summary(), file=sys.stderr)

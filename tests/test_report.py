@@ -1,9 +1,12 @@
-"""Report notebooks and the batch engine (``p3pd laporan``).
+"""Report notebooks and the batch (``p3pd laporan``: papermill + nbconvert on Dask).
 
 One batch over three kecamatan of the demo kabupaten (two real ones and a code
 that is not in the data) is run once per module and inspected by several
-tests; the slow tests then re-run it, open a report in headless Chromium,
-print a PDF, run through a Dask LocalCluster and through plain papermill.
+tests; the slow tests then re-run it (a damaged output is made again), add
+another year and another kecamatan to the same folder (the index keeps them
+all), open a report in headless Chromium (shared and single-file), print a
+PDF, run on an explicitly started Dask cluster and through plain papermill.
+Stopping a batch is tested in ``test_report_pool.py``.
 """
 
 from __future__ import annotations
@@ -11,11 +14,10 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -24,6 +26,7 @@ import pandas as pd
 import pytest
 
 from p3pd_lib import params, render, report
+from p3pd_lib.batch import export, outputs, plan
 from p3pd_lib.errors import ParameterError
 from p3pd_lib.paths import NOTEBOOKS_DIR, PARAMETERS_DIR, PROJECT_ROOT
 
@@ -111,15 +114,19 @@ def test_render_escapes_data_text():
     assert 'class="num kl-merah">1,0%<' in out
 
 
-def test_index_escapes_and_lists_status():
+def test_index_escapes_groups_by_year_and_lists_status():
     entries = [
-        {"jenis": "kecamatan", "kode": "33.07.01", "nama": "<b>A</b>", "status": "berhasil", "html": "33.07/33.07.01.html"},
-        {"jenis": "kecamatan", "kode": "33.07.99", "nama": "X", "status": "gagal", "galat": "ParameterError: <x>"},
+        {"tahun": 2025, "jenis": "kecamatan", "kode": "33.07.01", "nama": "<b>A</b>", "status": "berhasil",
+         "html": "2025/33.07/33.07.01.html"},
+        {"tahun": 2025, "jenis": "kecamatan", "kode": "33.07.99", "nama": "X", "status": "gagal", "galat": "ParameterError: <x>"},
+        {"tahun": 2024, "jenis": "kabupaten", "kode": "33.07", "nama": "Wonosobo", "status": "berhasil",
+         "html": "2024/33.07/kabupaten_33.07.html"},
     ]
-    page = report.index_html(entries, {"tahun": 2025, "simulasi": True})
+    page = report.index_html(entries, {"simulasi": True})
     assert "&lt;b&gt;A&lt;/b&gt;" in page and "<b>A</b>" not in page
-    assert 'href="33.07/33.07.01.html"' in page and "ParameterError: &lt;x&gt;" in page
+    assert 'href="2025/33.07/33.07.01.html"' in page and "ParameterError: &lt;x&gt;" in page
     assert "DATA SIMULASI" in page and 'id="cari"' in page
+    assert page.index("Tahun 2025") < page.index("33.07.01") < page.index("Tahun 2024") < page.index("kabupaten_33.07")
 
 
 def test_write_atomic_and_sweep(tmp_path):
@@ -137,8 +144,83 @@ def test_task_key_changes_with_each_input():
                 data_fingerprint="a", code_fp="b", pdf=False)
     k = report.task_key(**base)
     assert k == report.task_key(**base)
-    for change in ({"parameters": {"kode_kecamatan": "33.07.02"}}, {"data_fingerprint": "c"}, {"code_fp": "d"}, {"pdf": True}):
+    for change in ({"parameters": {"kode_kecamatan": "33.07.02"}}, {"data_fingerprint": "c"}, {"code_fp": "d"},
+                   {"pdf": True}, {"mandiri": True}):
         assert report.task_key(**{**base, **change}) != k
+
+
+def _task(tmp_path, kode="33.07.01", tahun=2025):
+    return plan.Task("kecamatan", kode, "A", kode[:5], "K", "P", tahun, str(report.NOTEBOOK_KECAMATAN), str(tmp_path),
+                     "/data", {}, key="k1")
+
+
+def test_up_to_date_needs_the_same_key_and_every_file_with_its_hash(tmp_path):
+    task = _task(tmp_path)
+    files = {rel: f"isi {kind}".encode() for kind, rel in task.outputs().items()}
+    for rel, data in files.items():
+        report.write_atomic(tmp_path / rel, data)
+    record = {"status": "berhasil", "kunci": "k1", "sha256": {rel: plan.sha256_bytes(d) for rel, d in files.items()}}
+    assert report.up_to_date(record, task, tmp_path)
+    assert not report.up_to_date({**record, "kunci": "k2"}, task, tmp_path)  # inputs changed
+    assert not report.up_to_date({**record, "status": "gagal"}, task, tmp_path)
+    html = tmp_path / task.outputs()["html"]
+    html.write_bytes(files[task.outputs()["html"]][:-2])  # truncated
+    assert not report.up_to_date(record, task, tmp_path)
+    html.unlink()
+    assert not report.up_to_date(record, task, tmp_path)
+
+
+def test_every_output_path_starts_with_the_year(tmp_path):
+    a, b = _task(tmp_path, tahun=2024), _task(tmp_path, tahun=2025)
+    assert a.outputs()["html"] == "2024/33.07/33.07.01.html" and b.outputs()["xlsx"] == "2025/33.07/33.07.01.xlsx"
+    assert not set(a.outputs().values()) & set(b.outputs().values())
+    assert outputs.record_path(tmp_path, a) != outputs.record_path(tmp_path, b)
+
+
+def test_groups_keep_a_kabupaten_together_and_its_report_last():
+    def t(jenis, kode):
+        return plan.Task(jenis, kode, kode, kode[:5], "", "", 2025, "", "", "", {})
+
+    tasks = [t("kabupaten", "33.08"), t("kecamatan", "33.08.01"), *[t("kecamatan", f"33.07.{i:02d}") for i in range(1, 9)],
+             t("kabupaten", "33.07"), *[t("kecamatan", f"35.01.{i:02d}") for i in range(1, 4)]]
+    one = plan.groups(tasks, 1)  # 14 reports, 1 worker: pieces of at most 4
+    assert sorted((x.jenis, x.kode) for g in one for x in g) == sorted((x.jenis, x.kode) for x in tasks)
+    assert all(len({x.kode_kabupaten for x in g}) == 1 for g in one)
+    assert [len(g) for g in one] == sorted((len(g) for g in one), reverse=True)  # largest first
+    kab_07 = [x.kode for g in one for x in g if x.kode_kabupaten == "33.07"]
+    assert kab_07 == [f"33.07.{i:02d}" for i in range(1, 9)] + ["33.07"]
+    assert [[x.kode for x in g] for g in plan.groups(tasks[:2], 1)] == [["33.08.01"], ["33.08"]]
+    big = [t("kecamatan", f"11.{k:02d}.{i:02d}") for k in range(1, 30) for i in range(1, 20)]
+    assert len(plan.groups(big, 2)) == 29  # many reports per worker: every kabupaten stays whole
+
+
+def test_the_provinces_of_a_run_scope_the_kernels_data(demo_store):
+    idx = report.store_index(demo_store)
+    tasks = report.make_tasks(idx, ["33.07.01"], ["33.07"], [], False, 2025, Path("/tmp/x"), demo_store)
+    assert plan.provinces_needed(tasks, idx.wilayah) == []  # the store's only province: read it whole
+    bigger = pd.concat([idx.wilayah, idx.wilayah.assign(kode_kecamatan="11.01.01")])
+    assert plan.provinces_needed(tasks, bigger) == ["33"]
+    missing = report.make_tasks(idx, ["33.07.99"], [], [], False, 2025, Path("/tmp/x"), demo_store)
+    assert plan.provinces_needed(missing, idx.wilayah) == []  # the whole store: its error lists what exists
+
+
+def test_parameters_carry_no_server_path(demo_store, tmp_path):
+    idx = report.store_index(demo_store)
+    for t in report.make_tasks(idx, ["33.07.01"], ["33.07"], [], False, 2025, tmp_path, demo_store):
+        text = json.dumps(dict(t.parameters))
+        assert str(tmp_path) not in text and str(demo_store) not in text and "/" not in text.replace("33.07/", "")
+
+
+def test_the_warm_kernel_engine_is_registered_with_papermill():
+    import tomllib
+
+    from papermill.engines import papermill_engines
+
+    from p3pd_lib.batch import kernel
+
+    assert papermill_engines.get_engine(kernel.ENGINE_NAME) is kernel.WarmKernelEngine
+    meta = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    assert meta["project"]["entry-points"]["papermill.engine"][kernel.ENGINE_NAME] == "p3pd_lib.batch.kernel:WarmKernelEngine"
 
 
 def test_selection_errors_are_indonesian(demo_store, tmp_path):
@@ -158,30 +240,32 @@ def test_selection_errors_are_indonesian(demo_store, tmp_path):
 @pytest.fixture(scope="module")
 def batch(demo_store, tmp_path_factory):
     out = tmp_path_factory.mktemp("laporan")
-    result = report.run_batch(kecamatan=[*KEC_OK, KEC_BAD], output_dir=out, data_dir=demo_store, workers=2, progress=False)
-    return result
+    return report.run_batch(kecamatan=[*KEC_OK, KEC_BAD], output_dir=out, data_dir=demo_store, workers=2, progress=False)
 
 
-def _entry(result_or_dir, kode):
+def _entry(result_or_dir, kode, tahun=None):
     if isinstance(result_or_dir, Path):
-        data = json.loads((result_or_dir / "manifest.json").read_text(encoding="utf-8"))
-        entries = data["laporan"]
+        entries = json.loads((result_or_dir / "manifest.json").read_text(encoding="utf-8"))["laporan"]
     else:
         entries = result_or_dir.entries
-    return next(e for e in entries if e["kode"] == kode)
+    return next(e for e in entries if e["kode"] == kode and (tahun is None or e["tahun"] == tahun))
+
+
+def _kec_dir(result) -> Path:
+    return result.output_dir / str(result.tahun) / "33.07"
 
 
 @pytest.mark.slow
 def test_batch_writes_every_output(batch):
-    out = batch.output_dir
+    out, kec = batch.output_dir, _kec_dir(batch)
     assert batch.count("berhasil") == 2 and batch.count("gagal") == 1
     for kode in KEC_OK:
-        html = (out / "33.07" / f"{kode}.html").read_text(encoding="utf-8")
+        html = (kec / f"{kode}.html").read_text(encoding="utf-8")
         assert html.rstrip().endswith("</html>")
         assert len(html.encode()) < MAX_HTML, f"{kode}: {len(html.encode())} bita"
-        assert 'src="../_aset/plotly.min.js"' in html and 'href="../_aset/laporan.css"' in html
+        assert 'src="../../_aset/plotly.min.js"' in html and 'href="../../_aset/laporan.css"' in html
         assert "cdn.plot.ly" not in html and "https://" not in html.split("<body>")[1][:2000]
-        assert "DATA SIMULASI" in html
+        assert "DATA SIMULASI" in html and "¶" not in html
         assert "render.show(" not in html and "kecamatan_view(" not in html, "kode sel tidak boleh tampil"
         assert html.count('class="plotly-graph-div"') >= 8
         for section in ("Angka kunci", "Capaian layanan dasar", "Tren dari tahun ke tahun", "Belanja desa",
@@ -190,20 +274,21 @@ def test_batch_writes_every_output(batch):
             assert section in html
         assert "sidik data" in html
         assert "Kebutuhan belum tersuarakan" in html and "kl-biru" in html  # the class legend of the demand side
-        nb = nbformat.read(out / "33.07" / f"{kode}.ipynb", as_version=4)
+        nb = nbformat.read(kec / f"{kode}.ipynb", as_version=4)
         assert nb.metadata.papermill["parameters"]["kode_kecamatan"] == kode
+        assert nb.metadata.papermill["input_path"] == "notebooks/laporan_kecamatan.ipynb"
         assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
         assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
-        wb = openpyxl.load_workbook(out / "33.07" / f"{kode}.xlsx", read_only=True)
+        wb = openpyxl.load_workbook(kec / f"{kode}.xlsx", read_only=True)
         assert {"Ringkasan", "Capaian desa", "Agenda terpadu", "Kamus indikator"} <= set(wb.sheetnames)
         assert sum(1 for s in wb.sheetnames if s.startswith("Evaluasi ")) >= 10
-    assert [p.name for p in (out / "_aset").iterdir()] and (out / "_aset" / "plotly.min.js").stat().st_size > 1_000_000
+    assert (out / "_aset" / "plotly.min.js").stat().st_size > 1_000_000
     assert not list(out.rglob("plotly.min.js"))[1:], "plotly.js hanya satu salinan"
-    assert not [p for p in out.rglob("*") if report._is_tmp(p)], "tidak boleh ada berkas sementara"
+    assert not [p for p in out.rglob("*") if report.is_tmp(p)], "tidak boleh ada berkas sementara"
 
 
 @pytest.mark.slow
-def test_manifest_and_index_report_status_and_failure(batch):
+def test_manifest_and_index_report_status_hashes_and_failure(batch):
     out = batch.output_dir
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert data["jalankan"]["tahun"] == batch.tahun and data["jalankan"]["simulasi"] is True
@@ -211,34 +296,89 @@ def test_manifest_and_index_report_status_and_failure(batch):
     assert bad["status"] == "gagal"
     assert bad["galat"].startswith("ParameterError: Kecamatan 33.07.99 tidak ada dalam data.")
     nb = nbformat.read(out / bad["notebook_gagal"], as_version=4)
-    assert "from_namespace" in nb.cells[bad["sel_gagal"]].source or "check_kecamatan_in" in nb.cells[bad["sel_gagal"]].source
-    assert not (out / "33.07" / f"{KEC_BAD}.html").exists()
+    assert "check_kecamatan_in" in nb.cells[bad["sel_gagal"]].source
+    assert not (_kec_dir(batch) / f"{KEC_BAD}.html").exists()
     ok = _entry(out, KEC_OK[0])
-    assert ok["status"] == "berhasil" and ok["durasi_detik"] > 0 and ok["html"] == f"33.07/{KEC_OK[0]}.html"
+    assert ok["status"] == "berhasil" and ok["durasi_detik"] > 0 and ok["html"] == f"{batch.tahun}/33.07/{KEC_OK[0]}.html"
+    for rel, digest in ok["sha256"].items():  # the recorded content hash of every file
+        assert plan.sha256_bytes((out / rel).read_bytes()) == digest
+    assert set(ok["sha256"]) == {ok["html"], ok["ipynb"], ok["xlsx"]}
     csv = pd.read_csv(out / "manifest.csv", dtype=str)
-    assert set(csv["kode"]) == {*KEC_OK, KEC_BAD}
-    assert set(csv["status"]) == {"berhasil", "gagal"}
+    assert set(csv["kode"]) == {*KEC_OK, KEC_BAD} and set(csv["status"]) == {"berhasil", "gagal"}
     index = (out / "index.html").read_text(encoding="utf-8")
     for kode in (*KEC_OK, KEC_BAD):
         assert kode in index
-    assert 'href="33.07/33.07.01.html"' in index and "status-gagal" in index and 'type="search"' in index
+    assert f'href="{batch.tahun}/33.07/33.07.01.html"' in index and "status-gagal" in index and 'type="search"' in index
     assert "GAGAL 33.07.99" in batch.summary()
 
 
+def _server_paths(demo_store, out):
+    return [str(demo_store), str(out), str(PROJECT_ROOT), sys.prefix, str(Path.home()), "/tmp/"]
+
+
 @pytest.mark.slow
-def test_rerun_skips_up_to_date_and_retries_failures(batch, demo_store):
+def test_no_output_holds_a_server_path(batch, demo_store):
     out = batch.output_dir
+    found = []
+    for p in out.rglob("*"):
+        if not p.is_file() or p.parent.name == "_aset":
+            continue
+        if p.suffix == ".xlsx":
+            wb = openpyxl.load_workbook(p, read_only=True)
+            text = " ".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c)
+            wb.close()
+        else:
+            text = p.read_text(encoding="utf-8")
+        found += [(p.relative_to(out), s) for s in _server_paths(demo_store, out) if s in text]
+    assert found == []
+    page = (_kec_dir(batch) / f"{KEC_OK[0]}.html").read_text(encoding="utf-8")
+    assert "Parameter: " in page and "kode_kecamatan=&#x27;33.07.01&#x27;" in page
+
+
+@pytest.mark.slow
+def test_rerun_skips_up_to_date_and_remakes_damaged_outputs(batch, demo_store):
+    out, kec = batch.output_dir, _kec_dir(batch)
     before = {k: _entry(out, k) for k in (*KEC_OK, KEC_BAD)}
     again = report.run_batch(kecamatan=[*KEC_OK, KEC_BAD], output_dir=out, data_dir=demo_store, workers=1, progress=False)
     assert again.count("terkini") == 2 and again.count("gagal") == 1
     after = {k: _entry(out, k) for k in (*KEC_OK, KEC_BAD)}
     assert after[KEC_OK[0]]["selesai"] == before[KEC_OK[0]]["selesai"]  # skipped: not run again
     assert after[KEC_BAD]["selesai"] >= before[KEC_BAD]["selesai"] and after[KEC_BAD]["galat"]  # retried
-    # A missing output makes its report out of date again; a corrupted store makes every report fail.
-    (out / "33.07" / f"{KEC_OK[1]}.xlsx").unlink()
-    third = report.run_batch(kecamatan=KEC_OK, output_dir=out, data_dir=demo_store, workers=1, progress=False)
-    assert _entry(third, KEC_OK[1])["status"] == "berhasil" and _entry(third, KEC_OK[0])["status"] == "terkini"
-    assert (out / "33.07" / f"{KEC_OK[1]}.xlsx").exists()
+    # A truncated HTML and a corrupted workbook (same size, other bytes) are made again.
+    html = kec / f"{KEC_OK[0]}.html"
+    html.write_bytes(html.read_bytes()[:5000])
+    xlsx = kec / f"{KEC_OK[1]}.xlsx"
+    xlsx.write_bytes(b"\0" * xlsx.stat().st_size)
+    third = report.run_batch(kecamatan=KEC_OK, output_dir=out, data_dir=demo_store, workers=2, progress=False)
+    assert third.count("berhasil") == 2 and third.count("terkini") == 0
+    assert html.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    openpyxl.load_workbook(xlsx, read_only=True).close()
+
+
+@pytest.mark.slow
+def test_two_years_side_by_side_and_a_cumulative_index(batch, demo_store):
+    out = batch.output_dir
+    earlier = batch.tahun - 1
+    kept = {p: p.read_bytes() for p in (out / str(batch.tahun)).rglob("*") if p.is_file()}
+    prev = report.run_batch(kecamatan=[KEC_OK[0]], tahun=earlier, output_dir=out, data_dir=demo_store, workers=1,
+                            progress=False)
+    more = report.run_batch(kecamatan=["33.07.03"], output_dir=out, data_dir=demo_store, workers=1, progress=False)
+    assert prev.count("berhasil") == 1 and more.count("berhasil") == 1
+    assert (out / str(earlier) / "33.07" / f"{KEC_OK[0]}.html").exists()
+    for p, data in kept.items():  # the other year's run touched none of this year's files
+        if "_catatan" not in p.parts:
+            assert p.read_bytes() == data, p
+    entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["laporan"]
+    listed = {(e["tahun"], e["kode"]) for e in entries}
+    assert {(batch.tahun, k) for k in (*KEC_OK, KEC_BAD, "33.07.03")} | {(earlier, KEC_OK[0])} <= listed
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.index(f"Tahun {batch.tahun}") < index.index(f"Tahun {earlier}")
+    for rel in (f"{batch.tahun}/33.07/33.07.02.html", f"{batch.tahun}/33.07/33.07.03.html", f"{earlier}/33.07/33.07.01.html"):
+        assert f'href="{rel}"' in index
+    # A report deleted by hand leaves the index on the next run.
+    (out / str(earlier) / "33.07" / f"{KEC_OK[0]}.html").unlink()
+    report.run_batch(kecamatan=["33.07.03"], output_dir=out, data_dir=demo_store, workers=1, progress=False)
+    assert f'href="{earlier}/33.07/33.07.01.html"' not in (out / "index.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -262,74 +402,52 @@ def test_corrupted_input_fails_cleanly_then_recovers(demo_store, tmp_path):
 
 
 @pytest.mark.slow
-def test_interrupt_leaves_no_half_written_report(demo_store, tmp_path):
-    out = tmp_path / "out"
-    # Every kecamatan of the kabupaten: the batch must still be running when Ctrl+C arrives (with
-    # 6 reports, a fast machine finished them all between the poll and the signal).
-    codes = [f"33.07.{i:02d}" for i in range(1, 16)]
-    code = (
-        "from p3pd_lib import report\n"
-        "if __name__ == '__main__':\n"
-        f"    report.run_batch(kecamatan={codes!r}, output_dir={str(out)!r}, data_dir={str(demo_store)!r}, workers=2, progress=False)\n"
-    )
-    # Ctrl+C as in a terminal: a test run started in the background (``make test &``, some CI
-    # runners) hands its children SIGINT ignored, and Python then keeps ignoring it.
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if (out / "33.07").exists() and len(list((out / "33.07").glob("*.html"))) >= 2:
-            break
-        time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGINT)  # Ctrl+C reaches the whole process group
-    proc.communicate(timeout=60)
-    assert proc.returncode != 0
-    assert not [p for p in out.rglob("*") if report._is_tmp(p)]
-    data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    done = [e for e in data["laporan"] if e["status"] == "berhasil"]
-    assert done and len(done) < len(codes)
-    for html in (out / "33.07").glob("*.html"):
-        assert html.read_text(encoding="utf-8").rstrip().endswith("</html>")
-        nbformat.read(html.with_suffix(".ipynb"), as_version=4)
-    # The next run completes the batch (skipping what is up to date is tested above; here the
-    # kit code seen by this process may differ from the interrupted one while the tree is edited).
-    rest = report.run_batch(kecamatan=codes, output_dir=out, data_dir=demo_store, workers=2, progress=False)
-    assert rest.count("gagal") == 0 and rest.count("berhasil") + rest.count("terkini") == len(codes)
+def test_kabupaten_report_on_a_warm_kernel_outside_dask(batch, demo_store):
+    """The engine and the report task work in any process: here the test's own, with one kernel."""
+    from p3pd_lib.batch import kernel, worker
 
-
-@pytest.mark.slow
-def test_kabupaten_report_links_to_kecamatan_reports(batch, demo_store):
     out = batch.output_dir
-    from p3pd_lib import session
-
-    ds = session.dataset(demo_store)
-    task = report.make_tasks(ds, [], ["33.07"], [], False, batch.tahun, out, demo_store, kecamatan_reports=False)[0]
+    idx = report.store_index(demo_store)
+    task = report.make_tasks(idx, [], ["33.07"], [], False, batch.tahun, out, demo_store, kecamatan_reports=False)[0]
+    k = kernel.WarmKernel({"P3PD_DATA_DIR": str(demo_store), "P3PD_LAPORAN_BATCH": "1"})
     try:
-        entry = report.run_task(task)
+        entry = worker.run_report(k, export.html_exporter(), task)
+        pid = k.pid
     finally:
-        report.close_engines()
+        k.close()
     assert entry["status"] == "berhasil", entry["galat"]
     html = (out / entry["html"]).read_text(encoding="utf-8")
     assert 'href="33.07.01.html"' in html and "Peringkat kecamatan" in html
     assert len(html.encode()) < MAX_HTML
+    assert pid and _gone(pid), "kernel harus berhenti"
+
+
+def _gone(pid: int) -> bool:
+    """The process ended (or is a zombie waiting to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except OSError:
+        return True
 
 
 # --- browser, PDF, Dask, papermill --------------------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_report_draws_its_plots_offline_in_chromium(batch):
+def _draw_offline(page_file: Path) -> tuple[int, int, list[str]]:
+    """Open ``page_file`` in headless Chromium with every non-file request refused; count drawn charts."""
     from playwright.sync_api import sync_playwright
 
-    page_file = batch.output_dir / "33.07" / f"{KEC_OK[0]}.html"
     blocked: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
         try:
             page = browser.new_page()
 
             def guard(route):
-                if route.request.url.startswith("file://"):
+                if route.request.url == page_file.as_uri():
+                    route.continue_()
+                elif route.request.url.startswith("file://") and "_aset" in route.request.url:
                     route.continue_()
                 else:
                     blocked.append(route.request.url)
@@ -337,35 +455,65 @@ def test_report_draws_its_plots_offline_in_chromium(batch):
 
             page.route("**/*", guard)
             page.goto(page_file.as_uri())
-            page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 8", timeout=30000)
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 8", timeout=60000)
             n_plots = page.evaluate("document.querySelectorAll('.js-plotly-plot').length")
             n_divs = page.evaluate("document.querySelectorAll('.plotly-graph-div').length")
         finally:
             browser.close()
+    return n_plots, n_divs, blocked
+
+
+@pytest.mark.slow
+def test_report_draws_its_plots_offline_in_chromium(batch):
+    n_plots, n_divs, blocked = _draw_offline(_kec_dir(batch) / f"{KEC_OK[0]}.html")
     assert n_plots == n_divs >= 8, "setiap grafik harus tergambar"
     assert blocked == [], f"laporan meminta jaringan: {blocked}"
 
 
 @pytest.mark.slow
+def test_single_file_report_opened_alone_draws_its_charts(demo_store, tmp_path):
+    out = tmp_path / "out"
+    result = report.run_batch(kecamatan=[KEC_OK[1]], output_dir=out, data_dir=demo_store, workers=1, progress=False,
+                              mandiri=True)
+    assert result.count("berhasil") == 1
+    alone = tmp_path / "dikirim" / "laporan.html"  # nothing else in its folder, no _aset anywhere near
+    alone.parent.mkdir()
+    shutil.copyfile(out / _entry(result, KEC_OK[1])["html"], alone)
+    text = alone.read_text(encoding="utf-8")
+    assert not re.search(r'(src|href)="[^"]*_aset/', text) and "<style>" in text
+    assert len(text) > 3_000_000  # plotly.js inlined
+    n_plots, n_divs, blocked = _draw_offline(alone)
+    assert n_plots == n_divs >= 8, "setiap grafik harus tergambar"
+    assert blocked == [], f"laporan meminta berkas lain: {blocked}"
+
+
+@pytest.mark.slow
 def test_pdf_is_printed_on_a4(batch, tmp_path):
     pdf = tmp_path / "laporan.pdf"
-    report.print_pdf(batch.output_dir / "33.07" / f"{KEC_OK[0]}.html", pdf)
+    report.print_pdf(_kec_dir(batch) / f"{KEC_OK[0]}.html", pdf)
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 20_000
     assert b"/MediaBox [0 0 595" in data or b"/MediaBox [0 0 594" in data  # A4 width in points
 
 
 @pytest.mark.slow
-def test_dask_local_cluster_runs_the_same_tasks(demo_store, tmp_path):
-    from distributed import LocalCluster
+def test_scheduler_address_of_an_explicitly_started_cluster(demo_store, tmp_path):
+    from distributed import Client, LocalCluster
+
+    from p3pd_lib.batch.worker import PLUGIN_NAME
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         result = report.run_batch(kecamatan=["33.07.03"], output_dir=tmp_path, data_dir=demo_store,
                                   scheduler=cluster.scheduler_address, progress=False)
+        with Client(cluster) as client:
+            worker_pids = set(client.run(os.getpid).values())
+            plugged = set(client.run(lambda dask_worker: PLUGIN_NAME in dask_worker.plugins).values())
     e = _entry(result, "33.07.03")
     assert e["status"] == "berhasil", e.get("galat")
-    assert e["pekerja"].split(":")[1] != str(os.getpid())
-    assert (tmp_path / "33.07" / "33.07.03.html").exists() and (tmp_path / "33.07" / "33.07.03.xlsx").exists()
+    assert int(e["pekerja"].split(":")[1]) in worker_pids and result.n_workers == 1
+    assert plugged == {False}, "kernel pekerja harus dimatikan setelah batch"
+    kec = tmp_path / str(result.tahun) / "33.07"
+    assert (kec / "33.07.03.html").exists() and (kec / "33.07.03.xlsx").exists()
 
 
 @pytest.mark.slow
