@@ -364,6 +364,9 @@ def _register_laporan(sub: argparse._SubParsersAction) -> None:
                    help="alamat penjadwal Dask distributed, mis. tcp://10.0.0.5:8786 (folder data dan keluaran "
                    "harus terlihat oleh setiap pekerja)")
     p.add_argument("--tanpa-kabupaten", action="store_true", help="jangan buat laporan kabupaten")
+    p.add_argument("--bahan-musdes", action="store_true",
+                   help="buat juga Bahan Musdes: satu halaman A4 per desa (HTML dan PDF) dan satu PDF gabungan per "
+                   "kecamatan, di FOLDER/TAHUN/KABUPATEN/bahan_musdes/KECAMATAN/")
     p.add_argument("--tanpa-progres", action="store_true", help="tanpa bilah kemajuan")
     _add_data_dir(p)
     p.set_defaults(handler=_laporan)
@@ -383,6 +386,12 @@ def _laporan(args: argparse.Namespace) -> int:
         print(exc.result.summary(), file=sys.stderr)
         return 130
     print(result.summary())
+    if args.bahan_musdes:
+        from .batch.musdes_pages import write_bahan_musdes
+
+        made = write_bahan_musdes(result.entries, result.output_dir, result.tahun, data_dir=args.data_dir)
+        print(f"Bahan Musdes: {len(made)} kecamatan, PDF gabungan di "
+              f"{result.output_dir / str(result.tahun)}/<kabupaten>/bahan_musdes/")
     return 1 if result.count("gagal") else 0
 
 
