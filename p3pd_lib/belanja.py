@@ -297,9 +297,11 @@ def rekening_class(kode_rekening: pd.Series) -> pd.Series:
 
 
 def _per_distinct(s: pd.Series, fn: Any) -> pd.Series:
-    """``s.map(fn)`` computed once per distinct value (APBDes columns repeat a few codes millions of times)."""
+    """``fn`` (Series → Series) computed once over the distinct values of ``s`` and mapped back to every row
+    (APBDes columns repeat a few thousand codes millions of times)."""
     cat = s.astype("category")
-    return cat.cat.rename_categories(lambda c: c).map({c: fn(pd.Series([c]))[0] for c in cat.cat.categories})
+    distinct = pd.Series(cat.cat.categories)
+    return cat.map(dict(zip(distinct, fn(distinct))))
 
 
 def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> pd.Series:
@@ -325,8 +327,9 @@ def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> p
 def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
     """Rows that repeat another row of ``df`` in every column (``keep`` as in ``DataFrame.duplicated``).
 
-    Rows are first compared by their pandas hash (one pass), then the few
-    candidates cell by cell.
+    Rows are first compared by the pandas hash of their cheap columns (numbers,
+    categoricals; all columns when there are none), then the few candidates
+    cell by cell on every column.
 
     >>> identical_copies(pd.DataFrame({"a": [1, 2, 1], "b": ["x", "y", "x"]})).tolist()
     [False, False, True]
@@ -334,7 +337,10 @@ def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
     out = pd.Series(False, index=df.index)
     if len(df) < 2:
         return out
-    candidates = pd.util.hash_pandas_object(df, index=False).duplicated(keep=False).to_numpy()
+    cheap = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)
+             or (pd.api.types.is_numeric_dtype(df[c].dtype) and not pd.api.types.is_bool_dtype(df[c].dtype))]
+    candidates = pd.util.hash_pandas_object(df[cheap or list(df.columns)], index=False).duplicated(keep=False)
+    candidates = candidates.to_numpy()
     if candidates.any():
         out[candidates] = df[candidates].duplicated(keep=keep).to_numpy()
     return out
@@ -365,15 +371,15 @@ def _word(text: Any, keyword: str) -> bool:
     return pd.notna(text) and re.search(rf"(?<![0-9A-Za-z]){body}(?![0-9A-Za-z])", str(text), re.I) is not None
 
 
-def _resolve(kode: Any, raw: Any, nama: Any, uraian: Any, mapping: pd.DataFrame, keywords: pd.DataFrame) -> dict:
-    """Sector, group, status, reason and earmark of one distinct belanja line."""
-    rows = [r for r in mapping.to_dict("records") if _has_prefix(kode, r["kode"])]
+def _resolve(kode: Any, raw: Any, nama: Any, uraian: Any, mapping: list[dict], keywords: list[dict]) -> dict:
+    """Sector, group, status, reason and earmark of one distinct belanja line (rules as lists of row dicts)."""
+    rows = [r for r in mapping if _has_prefix(kode, r["kode"])]
     row = max(rows, key=lambda r: len(r["kode"]), default=None)
     mixed = row is not None and row["campuran"] == "ya"
     name = nama if pd.notna(nama) else uraian
     hits = [
         dict(r, _order=i, _spec=0 if r["kode"] == "*" else len(r["kode"]))
-        for i, r in enumerate(keywords.to_dict("records"))
+        for i, r in enumerate(keywords)
         if (_word(name, r["kata_kunci"]) or (r["teks"] == "nama_uraian" and _word(uraian, r["kata_kunci"])))
         and not any(_has_prefix(kode, x) for x in _codes_of(r["kecuali_kode"]))
         and (r["kode"] == "*" or _has_prefix(kode, r["kode"]))
@@ -460,8 +466,9 @@ def map_apbdes(
          "pengeluaran_pembiayaan": "pembiayaan"})
     no_account = distinct["rekening"].isna().to_numpy() | (distinct["rekening"].astype("string").str.strip() == "")
     jenis = jenis.mask(pd.Series(no_account, index=jenis.index) & kode.notna(), "belanja")
+    m_rows, k_rows = m.to_dict("records"), k.to_dict("records")
     resolved = pd.DataFrame(
-        [_resolve(c, r, n, u, m, k) if j == "belanja" else {}
+        [_resolve(c, r, n, u, m_rows, k_rows) if j == "belanja" else {}
          for c, r, n, u, j in zip(kode, distinct["kode_asli"], distinct["nama"], distinct["uraian"], jenis)],
         index=distinct.index, columns=["sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"])
     penanda = sorted(set(m["penanda_dd"].dropna()) | set(k["penanda_dd"].dropna()))
@@ -691,13 +698,6 @@ def _bounds_text(lo: Any, hi: Any) -> str:
     return f"≥ {_fmt_pct(lo)}" if pd.notna(lo) else f"≤ {_fmt_pct(hi)}" if pd.notna(hi) else "-"
 
 
-def _verdict(share: Any, lo: Any, hi: Any) -> Any:
-    """True/False against inclusive bounds; ``<NA>`` without a rule or a share."""
-    if pd.isna(share) or (pd.isna(lo) and pd.isna(hi)):
-        return pd.NA
-    return bool((pd.isna(lo) or share >= lo - _EPS) and (pd.isna(hi) or share <= hi + _EPS))
-
-
 def _rule_message(r: dict) -> str:
     nama, dasar = r["nama_aturan"], "pagu Dana Desa" if r["basis"] == "dana_desa" else "total belanja"
     if pd.isna(r["batas_bawah"]) and pd.isna(r["batas_atas"]):
@@ -725,10 +725,16 @@ def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
                                           jumlah=jumlah.astype("Float64"), penyebut=penyebut.astype("Float64")))
     year_rules = rules[["aturan", "tahun", "batas_bawah", "batas_atas", "dasar_hukum", "tag"]]
     out = pd.concat(per_rule, ignore_index=True).merge(year_rules, on=["aturan", "tahun"], how="left")
-    out = out.assign(nilai=_share(out["jumlah"], out["penyebut"]))
-    out["patuh"] = pd.array([_verdict(*x) for x in zip(out["nilai"], out["batas_bawah"], out["batas_atas"])],
-                            dtype="boolean")
-    out["pesan"] = pd.array([_rule_message(r) for r in out.to_dict("records")], dtype="string")
+    nilai, lo, hi = _share(out["jumlah"], out["penyebut"]), out["batas_bawah"], out["batas_atas"]
+    within = (lo.isna() | (nilai >= lo - _EPS)) & (hi.isna() | (nilai <= hi + _EPS))  # bounds are inclusive
+    out = out.assign(nilai=nilai, patuh=within.where(lo.notna() | hi.notna()).astype("boolean"),
+                     _shown=nilai.round(1))
+    # One message per rule, year, verdict and share as shown (to 0.1 point), merged back onto the rows.
+    key = ["aturan", "tahun", "patuh", "_shown"]
+    distinct = out.drop_duplicates(key)
+    messages = distinct[key].assign(pesan=pd.array(
+        [_rule_message(dict(r, nilai=r["_shown"])) for r in distinct.to_dict("records")], dtype="string"))
+    out = out.merge(messages, on=key, how="left")
     order = {a: i for i, a in enumerate(names.index)}
     return (out.assign(_r=out["aturan"].map(order)).sort_values([*_KEY, "_r"], kind="stable")
             .astype({c: "string" for c in ("aturan", "nama_aturan", "basis", "dasar_hukum", "tag")})
@@ -801,9 +807,9 @@ def spending_tables_with_summary(
     compliance = _compliance_table(sums, r)
     wide = ind.pivot_table(index=_KEY, columns="indikator", values="nilai", aggfunc="first",
                            dropna=False).reindex(columns=list(INDIKATOR_BELANJA))
-    earmarks = compliance[compliance["basis"] == "dana_desa"].groupby(_KEY).agg(
-        breach=("patuh", lambda p: bool((p == False).any())),  # noqa: E712 (nullable booleans)
-        known=("patuh", lambda p: bool(p.notna().any())))
+    earmarks = compliance[compliance["basis"] == "dana_desa"]
+    earmarks = (earmarks.assign(breach=earmarks["patuh"].eq(False).fillna(False), known=earmarks["patuh"].notna())
+                .groupby(_KEY)[["breach", "known"]].any())
     summary = (wide[["BEL01", "BEL07"]].rename(columns=str.lower).join(earmarks, how="left").reset_index())
     summary = summary[ind.groupby(_KEY)["nilai"].count().to_numpy() > 0]
     patuh = pd.array([pd.NA if not k else not b for b, k in
