@@ -241,8 +241,9 @@ def map_apbdes(
     m = validate_mapping(mapping) if mapping is not None else load_mapping()
     k = validate_keyword_rules(keywords) if keywords is not None else load_keyword_rules()
     kode_desa = apbdes["kode_desa"].astype("category")
-    lines = apbdes.assign(kode_desa=kode_desa)[~_per_distinct(kode_desa, lambda s: is_kelurahan(s, wilayah))
-                                               .astype(bool).to_numpy()]
+    distinct = pd.Series(kode_desa.cat.categories)
+    kelurahan = distinct[is_kelurahan(distinct, wilayah).to_numpy()]
+    lines = apbdes.assign(kode_desa=kode_desa)[~kode_desa.isin(kelurahan).to_numpy()]
     lines = lines[~identical_copies(lines).to_numpy()].reset_index(drop=True)
     lines["kode_desa"] = lines["kode_desa"].cat.remove_unused_categories()
 
