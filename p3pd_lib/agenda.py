@@ -19,16 +19,13 @@ the gap relative to the target (16 points over a 14 % stunting target outranks
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .errors import ParameterError
-from .paths import parameter_file
+from . import parameter_files
 
 AGENDA_COLUMNS = [
     "prioritas", "kode_desa", "nama_desa", "tahun", "jenis_agenda", "sektor", "indikator", "nama_indikator",
@@ -38,18 +35,13 @@ AGENDA_COLUMNS = [
 _REQUIRED = ("kode_desa", "tahun", "sektor", "indikator", "nilai", "target", "arah", "kelas")
 
 
-@lru_cache(maxsize=4)
-def _load(path: str) -> dict[str, Any]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    for key in ("penanggung_jawab", "sub_bidang_apbdes", "urutan_kuadran", "kelas_masuk_agenda"):
-        if key not in data:
-            raise ParameterError(f"Berkas parameter agenda '{path}' tidak memuat isian '{key}'.")
-    return data
-
-
 def load_agenda_parameters(path: str | Path | None = None) -> dict[str, Any]:
-    """Responsible parties, suggested sub-bidang and priority order (``parameters/agenda.yaml``)."""
-    return _load(str(path or parameter_file("agenda.yaml")))
+    """Responsible parties, suggested sub-bidang and priority order (``parameters/agenda.yaml``), validated.
+
+    >>> load_agenda_parameters()["kelas_masuk_agenda"]
+    ['merah']
+    """
+    return parameter_files.load_agenda(path).model_dump()
 
 
 def _gap(df: pd.DataFrame) -> pd.Series:

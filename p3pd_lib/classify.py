@@ -28,29 +28,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
+from pydantic import ValidationError
 
-from . import paths
+from . import parameter_files
 from .errors import DataError, ParameterError
-from .indicators import (
-    Catalogue,
-    _arrow_str,
-    _codes_in,
-    _float_array,
-    _group_ids,
-    _int_array,
-    _read_yaml,
-    _str_take,
-    _to_float,
-    catalogue_frame,
-    load_catalogue,
-)
+from .indicators import Catalogue, catalogue_columns, catalogue_frame, load_catalogue
 
 PARAMETER_FILE = "klasifikasi.yaml"
 #: Tolerance (in the value's unit) under which a value counts as exactly on a boundary.
@@ -62,6 +49,7 @@ LABEL_TERSIL = {"hijau": "Sepertiga terbaik", "kuning": "Sepertiga tengah", "mer
 LABEL_TIDAK_ADA_DATA = "Tidak ada data"
 LABEL_TIDAK_STABIL = "Tidak stabil"
 LABEL_PEMBANDING_KURANG = "Pembanding kurang"
+LABEL_GANDA_BERBEDA = "Data ganda tidak sama"
 _RANK = {"merah": 0, "kuning": 1, "hijau": 2}
 
 KUADRAN_LABEL = {
@@ -77,8 +65,6 @@ KELAS_BELANJA_LABEL = {
     "perlu_perbaikan": "Perlu perbaikan",
     "tidak_ada_data": "Data belum lengkap",
 }
-# Order of the class codes inside :func:`spending_quality_class` (its rules, first match wins).
-_KELAS_BELANJA = ("perlu_perbaikan", "tidak_ada_data", "berkualitas", "cukup")
 
 
 # --------------------------------------------------------------------------- parameters
@@ -135,81 +121,28 @@ class ClassificationParameters:
     batas_bel07: float
 
 
-def _get(data: Mapping[str, Any], section: str, key: str) -> Any:
-    sec = data.get(section)
-    if not isinstance(sec, Mapping) or key not in sec:
-        raise ParameterError(f"Parameter klasifikasi: isian '{section}.{key}' tidak ditemukan.")
-    return sec[key]
-
-
-def _number(data: Mapping[str, Any], section: str, key: str, lo: float | None = None, hi: float | None = None) -> float:
-    v = _get(data, section, key)
-    if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
-        raise ParameterError(f"Parameter klasifikasi: isian '{section}.{key}' harus angka, bukan {v!r}.")
-    if (lo is not None and v < lo) or (hi is not None and v > hi):
-        raise ParameterError(f"Parameter klasifikasi: isian '{section}.{key}' ({v}) di luar rentang yang sah.")
-    return float(v)
-
-
-def _cuts(data: Mapping[str, Any], section: str) -> tuple[tuple[float, ...], tuple[str, ...], str]:
-    batas = _get(data, section, "batas")
-    label = _get(data, section, "label")
-    sumber = data[section].get("sumber", "")
-    if (
-        not isinstance(batas, list)
-        or not batas
-        or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in batas)
-        or any(b2 <= b1 for b1, b2 in zip(batas, batas[1:]))
-    ):
-        raise ParameterError(f"Parameter klasifikasi: '{section}.batas' harus daftar angka yang naik.")
-    if not isinstance(label, list) or len(label) != len(batas) + 1 or not all(isinstance(x, str) for x in label):
-        raise ParameterError(
-            f"Parameter klasifikasi: '{section}.label' harus berisi {len(batas) + 1} nama kelas (satu lebih dari batas)."
-        )
-    return tuple(float(b) for b in batas), tuple(label), str(sumber)
+def _from_file(f: parameter_files.ClassificationFile) -> ClassificationParameters:
+    lamp = f.lampu_lalu_lintas
+    return ClassificationParameters(
+        bands=Bands(lamp.pita_kuning_naik, lamp.pita_kuning_turun, lamp.tersil_min_desa),
+        min_penyebut_bawaan=f.stabilitas.min_penyebut_bawaan,
+        idm_batas=tuple(f.idm.batas), idm_label=tuple(f.idm.label), idm_sumber=f.idm.sumber,
+        ipd_batas=tuple(f.ipd.batas), ipd_label=tuple(f.ipd.label), ipd_sumber=f.ipd.sumber,
+        min_sektor_komposit=f.skor.min_sektor_komposit,
+        toleransi_tren=f.tren.toleransi,
+        aturan_pembagi=f.kuadran.aturan_pembagi,
+        sama_dengan_pembagi=f.kuadran.sama_dengan_pembagi,
+        kuantil_bel01=f.belanja_berkualitas.kuantil_bel01,
+        batas_bel07=f.belanja_berkualitas.batas_bel07,
+    )
 
 
 def parameters_from_dict(data: Any) -> ClassificationParameters:
-    """Validate the parsed content of ``klasifikasi.yaml``."""
-    if not isinstance(data, Mapping):
-        raise ParameterError("Parameter klasifikasi harus berupa daftar isian bertingkat (YAML).")
-    tersil = _get(data, "lampu_lalu_lintas", "tersil_min_desa")
-    bands = Bands(
-        kuning_naik=_number(data, "lampu_lalu_lintas", "pita_kuning_naik", 0),
-        kuning_turun=_number(data, "lampu_lalu_lintas", "pita_kuning_turun", 0),
-        tersil_min_desa=tersil if isinstance(tersil, int) else -1,
-    )
-    min_pen = _get(data, "stabilitas", "min_penyebut_bawaan")
-    if not isinstance(min_pen, int) or isinstance(min_pen, bool) or min_pen < 1:
-        raise ParameterError("Parameter klasifikasi: 'stabilitas.min_penyebut_bawaan' harus bilangan bulat ≥ 1.")
-    min_sektor = _get(data, "skor", "min_sektor_komposit")
-    if not isinstance(min_sektor, int) or isinstance(min_sektor, bool) or not 1 <= min_sektor <= 5:
-        raise ParameterError("Parameter klasifikasi: 'skor.min_sektor_komposit' harus bilangan bulat 1–5.")
-    aturan = _get(data, "kuadran", "aturan_pembagi")
-    if aturan not in ("median", "rerata"):
-        raise ParameterError("Parameter klasifikasi: 'kuadran.aturan_pembagi' harus 'median' atau 'rerata'.")
-    sama = _get(data, "kuadran", "sama_dengan_pembagi")
-    if sama not in ("tinggi", "rendah"):
-        raise ParameterError("Parameter klasifikasi: 'kuadran.sama_dengan_pembagi' harus 'tinggi' atau 'rendah'.")
-    idm = _cuts(data, "idm")
-    ipd = _cuts(data, "ipd")
-    return ClassificationParameters(
-        bands=bands,
-        min_penyebut_bawaan=min_pen,
-        idm_batas=idm[0], idm_label=idm[1], idm_sumber=idm[2],
-        ipd_batas=ipd[0], ipd_label=ipd[1], ipd_sumber=ipd[2],
-        min_sektor_komposit=min_sektor,
-        toleransi_tren=_number(data, "tren", "toleransi", 0),
-        aturan_pembagi=aturan,
-        sama_dengan_pembagi=sama,
-        kuantil_bel01=_number(data, "belanja_berkualitas", "kuantil_bel01", 0, 1),
-        batas_bel07=_number(data, "belanja_berkualitas", "batas_bel07", 0, 100),
-    )
-
-
-@lru_cache(maxsize=8)
-def _load_cached(path: str, mtime: float) -> ClassificationParameters:
-    return parameters_from_dict(_read_yaml(Path(path), "parameter klasifikasi"))
+    """Validate the parsed content of ``klasifikasi.yaml`` (Indonesian error naming the field)."""
+    try:
+        return _from_file(parameter_files.ClassificationFile.model_validate(data))
+    except ValidationError as exc:
+        parameter_files.raise_indonesian(Path(PARAMETER_FILE), exc, data, shown="parameter klasifikasi")
 
 
 def load_parameters(path: str | Path | None = None) -> ClassificationParameters:
@@ -219,14 +152,15 @@ def load_parameters(path: str | Path | None = None) -> ClassificationParameters:
     >>> (p.bands.kuning_naik, p.bands.kuning_turun, p.bands.tersil_min_desa, p.idm_batas[0])
     (10.0, 5.0, 5, 0.4907)
     """
-    p = Path(path) if path is not None else paths.parameter_file(PARAMETER_FILE)
-    if not p.exists():
-        raise ParameterError(f"Berkas parameter klasifikasi tidak ditemukan: {p}")
-    return _load_cached(str(p.resolve()), p.stat().st_mtime)
+    return _from_file(parameter_files.load_classification(path))
 
 
-def _as_bands(bands: Bands | Mapping[str, Any] | None, base: Bands | None = None) -> Bands:
-    """Bands from an object, a partial dict (other fields from ``base`` or the file), or the file."""
+def as_bands(bands: Bands | Mapping[str, Any] | None, base: Bands | None = None) -> Bands:
+    """Bands from an object, a partial dict (other fields from ``base`` or the file), or the file.
+
+    >>> as_bands({"kuning_naik": 15}).kuning_naik
+    15
+    """
     if bands is None:
         return load_parameters().bands
     if isinstance(bands, Bands):
@@ -243,17 +177,6 @@ def _as_bands(bands: Bands | Mapping[str, Any] | None, base: Bands | None = None
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _float(s: pd.Series) -> np.ndarray:
-    return _to_float(s)
-
-
-def _bool(s: pd.Series) -> np.ndarray:
-    """Boolean column → numpy bool with missing as False."""
-    if s.dtype == bool:
-        return s.to_numpy()
-    return s.astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
 def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -274,66 +197,31 @@ def _unit_keys(df: pd.DataFrame) -> list[str]:
 
 
 def _parent_code(df: pd.DataFrame) -> pd.Series:
-    """The comparison group of the tercile rule: the kecamatan of a desa, the parent of a region.
-
-    Kemendagri codes nest by dotted segments, so dropping the last segment gives
-    the parent (this is not a BPS↔Kemendagri crosswalk).
-    """
+    """The comparison group: the kecamatan of a desa, the parent of a region (drop the last dotted part)."""
     if "kode_kecamatan" in df.columns:
         return df["kode_kecamatan"].astype("string")
     col = "kode_desa" if "kode_desa" in df.columns else "kode_wilayah"
-    parent = pc.replace_substring_regex(_arrow_str(df[col]), pattern=r"\.[^.]*$", replacement="")
-    return pd.Series(pd.arrays.ArrowStringArray(parent), index=df.index)
+    return df[col].astype("string").str.replace(r"\.[^.]*$", "", regex=True)
 
 
-class _CatInfo:
-    """Catalogue attributes looked up per row through integer positions."""
-
-    def __init__(self, values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame):
-        cat = catalogue_frame(catalogue)
-        self.cat = cat
-        ids = cat["id"].astype(str).tolist()
-        pos = _codes_in(values["indikator"], ids)
-        if (pos < 0).any():
-            unknown = sorted(set(values["indikator"][pos < 0].dropna().astype(str)))
-            if unknown:
-                raise ParameterError(f"Indikator tidak ada dalam katalog: {', '.join(unknown)}.")
-        self.pos = pos
-        # Per catalogue entry, with one extra slot that rows of unknown indicators (pos −1) pick.
-        self.target_c = np.append(cat["target"].to_numpy(dtype="float64", na_value=np.nan), np.nan)
-        self.higher_c = np.append((cat["arah"].astype(str) == "higher").to_numpy(dtype=bool), False)
-        self.target = np.take(self.target_c, pos)  # np.take: faster than fancy indexing
-        self.higher = np.take(self.higher_c, pos)
-
-    def strings(self, column: str) -> pd.arrays.ArrowStringArray:
-        if column not in self.cat.columns:
-            return _str_take([None], np.full(len(self.pos), -1))
-        col = self.cat[column].astype("string")
-        items = [None if pd.isna(x) else str(x) for x in col]
-        return _str_take(items, self.pos)
+def _stable(values: pd.DataFrame) -> pd.Series:
+    if "stabil" not in values.columns:
+        return pd.Series(True, index=values.index)
+    return values["stabil"].astype("boolean").fillna(False).astype(bool)
 
 
-def _catalogue_columns(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
-    info = _CatInfo(values, catalogue)
-    return pd.DataFrame(
-        {
-            "target": _float_array(info.target),
-            "arah": info.strings("arah"),
-            "sumber_target": info.strings("sumber_target"),
-            "tag_target": info.strings("tag_target"),
-        },
-        index=values.index,
-    )
+def _indicator_info(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
+    """Per row of ``values``: the catalogue's ``target, sumber_target, tag_target, arah, sektor, label_sektor``."""
+    cat = catalogue_frame(catalogue)
+    unknown = sorted(set(values["indikator"].dropna().unique()) - set(cat["id"]))
+    if unknown:
+        raise ParameterError(f"Indikator tidak ada dalam katalog: {', '.join(unknown)}.")
+    cat = cat.reindex(columns=[*cat.columns, *({"label_sektor"} - set(cat.columns))])
+    columns = ("target", "sumber_target", "tag_target", "arah", "sektor", "label_sektor")
+    return catalogue_columns(values["indikator"], cat, columns)
 
 
 # --------------------------------------------------------------------------- traffic light
-
-_LABELS = (
-    "Tercapai", "Mendekati", "Belum tercapai",                        # 0–2: target
-    "Sepertiga terbaik", "Sepertiga tengah", "Sepertiga terbawah",    # 3–5: tersil
-    LABEL_TIDAK_ADA_DATA, LABEL_TIDAK_STABIL, LABEL_PEMBANDING_KURANG,  # 6–8: abu
-)
-_KELAS_CODE = ("hijau", "kuning", "merah", "abu")
 
 
 def traffic_light(
@@ -358,8 +246,8 @@ def traffic_light(
       the best rank; fewer than ``tersil_min_desa`` such units → abu.
       No value → abu; unstable denominator → abu (and left out of terciles).
     - ``label_kelas``: Tercapai / Mendekati / Belum tercapai (target),
-      Sepertiga terbaik / Sepertiga tengah / Sepertiga terbawah (tersil),
-      Tidak ada data / Tidak stabil / Pembanding kurang (abu).
+      Sepertiga terbaik / tengah / terbawah (tersil), Tidak ada data / Data
+      ganda tidak sama / Tidak stabil / Pembanding kurang (abu).
     - ``metode``: ``target`` or ``tersil``.
 
     >>> cat = load_catalogue()
@@ -369,76 +257,67 @@ def traffic_light(
     [['hijau', 'Tercapai'], ['kuning', 'Mendekati'], ['merah', 'Belum tercapai']]
     """
     _require(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
-    b = _as_bands(bands)
-    info = _CatInfo(values, catalogue)
-    v = _float(values["nilai"])
-    t, higher, pos = info.target, info.higher, info.pos
-    stabil = _bool(values["stabil"]) if "stabil" in values.columns else np.ones(len(values), dtype=bool)
-    has_v = ~np.isnan(v)
-    usable = has_v & stabil
-    no_t = np.isnan(t)
+    b = as_bands(bands)
+    info = _indicator_info(values, catalogue)
+    v = values["nilai"].astype("Float64").astype(float)
+    t = info["target"].astype(float)
+    higher = (info["arah"] == "higher").fillna(False).astype(bool)
+    stabil = _stable(values)
+    has_value = v.notna()
+    usable = has_value & stabil
 
-    # Target rule, on values signed so that higher is always better (negating a float is exact,
-    # so ``−v ≥ −(T + EPS)`` is ``v ≤ T + EPS``); the bounds are computed once per indicator with
-    # the same float operations as a per-row formula would use. Codes (int8: two million rows
-    # of them): 0 hijau, 1 kuning, 2 merah, 3 abu.
-    t_c, higher_c = info.target_c, info.higher_c
-    with np.errstate(invalid="ignore"):
-        hijau_c = np.where(higher_c, t_c - EPS, -(t_c + EPS))
-        kuning_c = np.where(higher_c, t_c - b.kuning_naik - EPS, -(t_c + b.kuning_turun + EPS))
-    good = v * np.take(np.where(higher_c, 1.0, -1.0), pos)
-    code = np.where(good >= np.take(kuning_c, pos), np.int8(1), np.int8(2))
-    code[good >= np.take(hijau_c, pos)] = 0
+    # Classes as positions in KELAS (0 hijau, 1 kuning, 2 merah, 3 abu). Target rule first
+    # (NaN comparisons are False, so rows without a target fall through to merah here).
+    hijau = np.where(higher, v >= t - EPS, v <= t + EPS)
+    kuning = np.where(higher, v >= t - b.kuning_naik - EPS, v <= t + b.kuning_turun + EPS)
+    kelas = pd.Series(np.select([hijau, kuning], [0, 1], 2), index=values.index)
 
-    # Tercile rule for indicators without a target.
-    pool = usable & no_t
-    if pool.any():
-        idx = np.flatnonzero(pool)
-        sub = values.iloc[idx]
-        grp_key = pd.DataFrame({"g": _parent_code(sub).to_numpy(), "t": sub["tahun"].to_numpy(),
-                                "i": pos[idx]})
-        gid, _ = _group_ids(grp_key, ["g", "t", "i"])
-        work = pd.DataFrame({"gid": gid, "bad": np.where(higher[idx], -v[idx], v[idx])})
-        grp = work.groupby("gid", sort=False)["bad"]
-        r = grp.rank(method="min").to_numpy()
-        n = np.bincount(gid)[gid]
-        # Integer arithmetic on positions avoids 1/3 rounding: hijau when 3(r−1) < n−1, merah when 3(r−1) > 2(n−1).
-        pos3 = 3 * (r - 1)
-        cls = np.where(pos3 < n - 1, 0, np.where(pos3 > 2 * (n - 1), 2, 1))
-        code[idx] = np.where(n >= b.tersil_min_desa, cls, 3)
-    code[~usable] = 3
+    # Tercile rule for indicators without a target, within kecamatan × year × indicator.
+    tersil = usable & t.isna()
+    if tersil.any():
+        pool = values[tersil].assign(
+            _grup=_parent_code(values[tersil]),
+            _buruk=v[tersil].where(~higher[tersil], -v[tersil]),  # smaller is better after this sign
+        )
+        by = pool.groupby(["_grup", "tahun", "indikator"], dropna=False)["_buruk"]
+        rank, n = by.rank(method="min"), by.transform("size")
+        third = np.select([3 * (rank - 1) < n - 1, 3 * (rank - 1) > 2 * (n - 1)], [0, 2], 1)
+        kelas[tersil] = np.where(n >= b.tersil_min_desa, third, 3)
+    kelas[~usable] = 3
 
-    # Label codes (see _LABELS), first rule wins: no value 6, unstable 7, target rule 0–2,
-    # tercile 3–5 or abu 8. Written from the last rule to the first, so earlier rules win.
-    label = code.copy()
-    if no_t.any():
-        label[no_t] = np.where(code[no_t] == 3, np.int8(8), code[no_t] + np.int8(3))
-    label[~stabil] = 7
-    label[~has_v] = 6
+    # Labels: the first matching reason of grey, else the rule's wording of the class.
+    ganda = values["ganda_berbeda"].astype(bool) if "ganda_berbeda" in values.columns else False
+    labels = [*LABEL_TARGET.values(), *LABEL_TERSIL.values(), LABEL_PEMBANDING_KURANG,
+              LABEL_GANDA_BERBEDA, LABEL_TIDAK_ADA_DATA, LABEL_TIDAK_STABIL]
+    label = np.select([ganda, ~has_value, ~stabil, t.notna()], [7, 8, 9, kelas], np.minimum(kelas + 3, 6))
     return values.assign(
-        target=_float_array(t),
-        sumber_target=info.strings("sumber_target"),
-        tag_target=info.strings("tag_target"),
-        arah=info.strings("arah"),
-        kelas=_str_take(_KELAS_CODE, code),
-        label_kelas=_str_take(_LABELS, label),
-        metode=_str_take(("target", "tersil"), no_t.view(np.int8)),  # 1 (tersil) where no target
+        target=info["target"],
+        sumber_target=info["sumber_target"].astype("string"),
+        tag_target=info["tag_target"].astype("string"),
+        arah=info["arah"].astype("string"),
+        kelas=_text(kelas, KELAS),
+        label_kelas=_text(label, labels),
+        metode=_text(t.isna().astype(int), ["target", "tersil"]),
     )
+
+
+def _text(codes: Any, words: Sequence[str]) -> pd.Series:
+    """``words[code]`` for every code, as a ``string`` column (a take from the few words: fast on millions of rows)."""
+    return pd.array(list(words), dtype="string").take(np.asarray(codes))
 
 
 # --------------------------------------------------------------------------- IDM / IPD
 
 
 def _status(x: Any, batas: Sequence[float], label: Sequence[str]) -> pd.Series:
+    """Label of the interval each value falls in; a value on a cut-off takes the lower label."""
     if np.isscalar(x) or x is None:
         x = [x]
     index = x.index if isinstance(x, pd.Series) else None
-    v = pd.to_numeric(pd.Series(x, index=index), errors="coerce").astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    # Number of cut-offs lying strictly below the value (beyond EPS): a value on a cut-off stays below it.
-    k = np.searchsorted(np.asarray(batas, dtype="float64"), v - EPS, side="left")
-    out = np.asarray(label, dtype=object)[np.minimum(k, len(label) - 1)]
-    out = np.where(np.isnan(v), None, out)
-    return pd.Series(pd.array(out, dtype="string"), index=index)
+    v = pd.to_numeric(pd.Series(x, index=index), errors="coerce").astype(float)
+    edges = [-np.inf, *(b + EPS for b in batas), np.inf]  # (b₀, b₁] intervals: on a cut-off = lower class
+    out = pd.cut(v, edges, labels=list(label), right=True, ordered=False)
+    return out.astype("string")
 
 
 def idm_status(
@@ -452,8 +331,7 @@ def idm_status(
     Maju ≤ 0.8155 < Mandiri: a value exactly on a cut-off is in the lower
     class. Missing → ``<NA>``. Cut-offs and labels default to
     ``parameters/klasifikasi.yaml``. Returns a ``string`` Series (same index as
-    a Series input). This recomputes the IDM status only; the Indeks Desa
-    status (from 2024) is never recomputed.
+    a Series input). The Indeks Desa status (from 2024) is never recomputed.
 
     >>> idm_status([0.5989, 0.59891, 0.7072, float("nan")]).tolist()
     ['Tertinggal', 'Berkembang', 'Berkembang', <NA>]
@@ -484,11 +362,11 @@ def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> 
 
     Mean over the sector's indicators of min(1, value/T) (lower-is-better:
     min(1, T/value), 1 when the value is 0); only indicators with a target and
-    a stable value count. A target of 0 for a lower-is-better indicator
-    therefore scores 1 at value 0 and 0 above it; a target of 0 for a
-    higher-is-better indicator always scores 1. Every unit-year-sector present in
-    ``values`` gets a row (in order of first appearance); ``skor`` is ``<NA>``
-    when no indicator counted.
+    a stable value count. A target of 0 for a lower-is-better indicator scores
+    1 at value 0 and 0 above it; a target of 0 for a higher-is-better indicator
+    always scores 1. Every unit-year-sector present in ``values`` gets a row
+    (units in order of first appearance, sectors in catalogue order); ``skor``
+    is ``<NA>`` when no indicator counted.
 
     Columns: the unit keys (``kode_desa, tahun`` or ``kode_wilayah,
     nama_wilayah, tingkat, tahun``), ``sektor, label_sektor, skor,
@@ -502,52 +380,29 @@ def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> 
     """
     _require(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
     keys = _unit_keys(values)
-    info = _CatInfo(values, catalogue)
-    cat = info.cat
-    v = _float(values["nilai"])
-    t, higher = info.target, info.higher
-    stabil = _bool(values["stabil"]) if "stabil" in values.columns else np.ones(len(values), dtype=bool)
-    usable = ~np.isnan(v) & ~np.isnan(t) & stabil
-    # min(1, v/T) for higher-is-better, min(1, T/v) for lower-is-better, 1 when the divisor is
-    # not positive, 0 when unusable: one division into a prepared array instead of both ratios.
+    info = _indicator_info(values, catalogue)
+    v, t = values["nilai"].astype("Float64").astype(float), info["target"].astype(float)
+    higher = (info["arah"] == "higher").to_numpy(dtype=bool)
     num, den = np.where(higher, v, t), np.where(higher, t, v)
-    score = usable.astype(np.float64)
-    with np.errstate(over="ignore"):
-        np.divide(num, den, out=score, where=usable & (den > 0))
-    np.minimum(score, 1.0, out=score)
-
-    sektor_ids = list(dict.fromkeys(cat["sektor"].astype(str)))
-    sek_of_cat = np.append(pd.Index(sektor_ids).get_indexer(cat["sektor"].astype(str)), -1)
-    sek = np.take(sek_of_cat, info.pos)
-    unit, first = _group_ids(values, keys)
-    n_sek = len(sektor_ids)
-    # Dense key unit × sector (units numbered by first appearance, sectors in catalogue order),
-    # so bincount both sums and orders the result; slot n_sek holds rows of unknown sector.
-    key = unit * (n_sek + 1) + np.where(sek < 0, n_sek, sek)
-    space = len(first) * (n_sek + 1)
-    rows = np.bincount(key, minlength=space)
-    total = np.bincount(key, weights=score, minlength=space)
-    count = np.bincount(key, weights=usable, minlength=space)
-    present = np.flatnonzero(rows)
-    g_unit, g_sek = present // (n_sek + 1), present % (n_sek + 1)
-    g_sek = np.where(g_sek == n_sek, -1, g_sek)
-    count = count[present]
-    skor = np.where(count > 0, total[present] / np.maximum(count, 1), np.nan)
-
-    labels = catalogue.sektor_label if isinstance(catalogue, Catalogue) else (
-        dict(zip(cat["sektor"].astype(str), cat["label_sektor"].astype(str))) if "label_sektor" in cat.columns else {}
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = np.where(den > 0, num / den, 1.0)
+    usable = v.notna() & t.notna() & _stable(values)
+    scored = values[keys].assign(
+        sektor=info["sektor"], label_sektor=info["label_sektor"],
+        _skor=pd.Series(np.minimum(ratio, 1.0), index=values.index).where(usable),
     )
-    out = values[keys].iloc[first[g_unit]].reset_index(drop=True)
-    return out.assign(
-        sektor=_str_take(sektor_ids, g_sek),
-        label_sektor=_str_take([labels.get(x) for x in sektor_ids], g_sek),
-        skor=_float_array(skor),
-        n_indikator=_int_array(count),
-    )
+    out = (scored.groupby([*keys, "sektor", "label_sektor"], sort=False, dropna=False, observed=True)
+           .agg(skor=("_skor", "mean"), n_indikator=("_skor", "count"))
+           .reset_index())
+    sector_order = {s: i for i, s in enumerate(dict.fromkeys(catalogue_frame(catalogue)["sektor"]))}
+    unit_order = out.groupby(keys, sort=False, dropna=False).ngroup()
+    out = out.assign(_u=unit_order, _s=out["sektor"].map(sector_order)).sort_values(["_u", "_s"], kind="stable")
+    return out.drop(columns=["_u", "_s"]).reset_index(drop=True).astype(
+        {"sektor": "string", "label_sektor": "string", "skor": "Float64", "n_indikator": "Int64"})
 
 
 def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.DataFrame:
-    """Indeks Capaian Layanan Dasar: mean of the available sector scores (0–1) [proposed].
+    """Indeks Capaian Layanan Dasar: mean of the available sector scores (0–1, an index) [proposed].
 
     Computed only when at least ``min_sektor`` sectors (default from
     ``klasifikasi.yaml``: 3) have a score; otherwise ``<NA>``. Columns: the unit
@@ -565,20 +420,16 @@ def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.D
         min_sektor = load_parameters().min_sektor_komposit
     if not isinstance(min_sektor, int) or isinstance(min_sektor, bool) or min_sektor < 1:
         raise ParameterError(f"'min_sektor' harus bilangan bulat ≥ 1, bukan {min_sektor!r}.")
-    s = _float(scores["skor"])
-    ok = ~np.isnan(s)
-    gid, first = _group_ids(scores, keys)
-    ng = len(first)
-    total = np.bincount(gid, weights=np.where(ok, s, 0.0), minlength=ng)
-    n = np.bincount(gid, weights=ok, minlength=ng)
-    m = np.where(n >= min_sektor, total / np.maximum(n, 1), np.nan)
-    # Round away float noise so 0.7 prints as 0.7 and equal indices tie exactly at a median split.
-    m = np.round(m, 12)
-    out = scores[keys].iloc[first].reset_index(drop=True)
+    out = (scores.assign(skor=scores["skor"].astype("Float64").astype(float))
+           .groupby(keys, sort=False, dropna=False)
+           .agg(indeks_capaian=("skor", "mean"), n_sektor=("skor", "count"))
+           .reset_index())
+    # Rounded so 0.7 prints as 0.7 and equal indices tie exactly at a median split.
+    indeks = out["indeks_capaian"].where(out["n_sektor"] >= min_sektor).round(12)
     return out.assign(
-        indeks_capaian=_float_array(m),
-        n_sektor=_int_array(n),
-        kesenjangan=_float_array(np.round(1.0 - m, 12)),
+        indeks_capaian=indeks.astype("Float64"),
+        n_sektor=out["n_sektor"].astype("Int64"),
+        kesenjangan=(1.0 - indeks).round(12).astype("Float64"),
     )
 
 
@@ -623,71 +474,47 @@ def quadrant(
         if val is not None and (not isinstance(val, (int, float)) or isinstance(val, bool) or not math.isfinite(val)):
             raise ParameterError(f"'{name}' harus angka atau None (median kecamatan), bukan {val!r}.")
     df = gap_and_spend
-    xv, yv = _float(df[x]), _float(df[y])
-    both = ~np.isnan(xv) & ~np.isnan(yv)
+    xv, yv = df[x].astype("Float64").astype(float), df[y].astype("Float64").astype(float)
+    both = xv.notna() & yv.notna()
+    groups = ([_parent_code(df).rename("_g")] if {"kode_kecamatan", "kode_desa"} & set(df.columns) else []) + (
+        [df["tahun"].rename("_t")] if "tahun" in df.columns else [])
+    stat, word = ("median", "median") if params.aturan_pembagi == "median" else ("mean", "rerata")
 
-    group_cols: list[pd.Series] = []
-    if "kode_kecamatan" in df.columns or "kode_desa" in df.columns:
-        group_cols.append(_parent_code(df).rename("_g"))
-    if "tahun" in df.columns:
-        group_cols.append(df["tahun"].rename("_t"))
-    stat = "median" if params.aturan_pembagi == "median" else "mean"
-    stat_id = "median" if stat == "median" else "rerata"
+    def split(values: pd.Series, given: float | None) -> pd.Series:
+        if given is not None:
+            return pd.Series(float(given), index=df.index)
+        v = values.where(both)
+        return v.groupby(groups, dropna=False).transform(stat) if groups else pd.Series(v.agg(stat), index=df.index)
 
-    def splits_for(values: np.ndarray) -> np.ndarray:
-        s = pd.Series(np.where(both, values, np.nan), index=df.index)
-        if not group_cols:
-            return np.full(len(df), s.agg(stat))
-        return s.groupby(group_cols, dropna=False).transform(stat).to_numpy(dtype="float64")
-
-    bx = np.full(len(df), float(split_x)) if split_x is not None else splits_for(xv)
-    by = np.full(len(df), float(split_y)) if split_y is not None else splits_for(yv)
+    bx, by = split(xv, split_x), split(yv, split_y)
     if params.sama_dengan_pembagi == "tinggi":
         hi_x, hi_y = xv >= bx - EPS, yv >= by - EPS
     else:
         hi_x, hi_y = xv > bx + EPS, yv > by + EPS
-    kuadran = np.select(
-        [hi_x & ~hi_y, hi_x & hi_y, ~hi_x & hi_y],
-        ["prioritas", "evaluasi", "pertahankan"],
-        default="pantau",
-    ).astype(object)
-    kuadran[~both] = None
-    label = np.where(both, pd.Series(kuadran).map(KUADRAN_LABEL).to_numpy(dtype=object), LABEL_TIDAK_ADA_DATA)
-    nullable = lambda a: pd.array(np.where(both, a, None), dtype="boolean")  # noqa: E731
+    kuadran = pd.Series(np.select([hi_x & ~hi_y, hi_x & hi_y, ~hi_x & hi_y], ["prioritas", "evaluasi", "pertahankan"],
+                                  "pantau"), index=df.index).where(both)
     table = df.assign(
-        batas_x=pd.array(bx, dtype="Float64"),
-        batas_y=pd.array(by, dtype="Float64"),
-        kesenjangan_tinggi=nullable(hi_x),
-        belanja_tinggi=nullable(hi_y),
-        kuadran=pd.array(kuadran, dtype="string"),
-        label_kuadran=pd.array(label, dtype="string"),
+        batas_x=bx.astype("Float64"), batas_y=by.astype("Float64"),
+        kesenjangan_tinggi=hi_x.astype("boolean").mask(~both), belanja_tinggi=hi_y.astype("boolean").mask(~both),
+        kuadran=kuadran.astype("string"),
+        label_kuadran=kuadran.map(KUADRAN_LABEL).fillna(LABEL_TIDAK_ADA_DATA).astype("string"),
     )
-
-    n_groups = 1 if not group_cols else int(pd.DataFrame({s.name: s for s in group_cols})[both].drop_duplicates().shape[0])
     n = int(both.sum())
+    n_groups = len(pd.concat(groups, axis=1)[both].drop_duplicates()) if groups else 1
 
-    def describe(given: float | None, arr: np.ndarray, axis: str) -> tuple[float | None, str]:
+    def describe(given: float | None, b: pd.Series, axis: str) -> tuple[float | None, str]:
         if given is not None:
             return float(given), f"ditetapkan pengguna ({given:g})"
-        uniq = np.unique(arr[both & ~np.isnan(arr)])
-        word = "median" if stat_id == "median" else "rerata"
+        uniq = b[both].dropna().unique()
         if len(uniq) == 1:
             return float(uniq[0]), f"{word} {axis} {n} desa dalam kecamatan"
         if len(uniq) == 0:
             return None, f"{word} {axis}: tidak ada desa dengan data lengkap"
         return None, f"{word} {axis} per kecamatan dan tahun ({n_groups} kelompok; lihat kolom batas)"
 
-    sx, cx = describe(split_x, bx, "kesenjangan")
-    sy, cy = describe(split_y, by, "porsi belanja layanan dasar")
-    splits = {
-        "batas_x": sx,
-        "batas_y": sy,
-        "cara_x": cx,
-        "cara_y": cy,
-        "sama_dengan_batas": params.sama_dengan_pembagi,
-        "n_desa": n,
-    }
-    return table, splits
+    (sx, cx), (sy, cy) = describe(split_x, bx, "kesenjangan"), describe(split_y, by, "porsi belanja layanan dasar")
+    return table, {"batas_x": sx, "batas_y": sy, "cara_x": cx, "cara_y": cy,
+                   "sama_dengan_batas": params.sama_dengan_pembagi, "n_desa": n}
 
 
 # --------------------------------------------------------------------------- trend
@@ -728,100 +555,31 @@ def trend(
     if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not math.isfinite(tol) or tol < 0:
         raise ParameterError(f"Toleransi tren harus angka ≥ 0, bukan {tol!r}.")
     keys = [k for k in _unit_keys(values) if k != "tahun"]
-    if "arah" in values.columns:
-        arah = values["arah"].astype("string")
-    else:
-        arah = _catalogue_columns(values, catalogue if catalogue is not None else load_catalogue())["arah"]
-    stabil = values["stabil"].astype("boolean").fillna(False) if "stabil" in values.columns else True
-    base = values[[*keys, "indikator"]].assign(
-        arah=arah, _v=_float(values["nilai"]), _s=stabil, _t=values["tahun"].astype("Int64")
+    cat = catalogue if catalogue is not None else load_catalogue()
+    rows = values[[*keys, "indikator"]].assign(
+        arah=values["arah"].astype("string") if "arah" in values.columns else _indicator_info(values, cat)["arah"],
+        nilai=values["nilai"].astype("Float64"), stabil=_stable(values), tahun=values["tahun"].astype("Int64"),
     )
-    a = base[base["_t"] == tahun_awal].drop(columns="_t")
-    z = base[base["_t"] == tahun_akhir].drop(columns=["_t", "arah"])
-    m = a.merge(z, on=[*keys, "indikator"], how="outer", suffixes=("_a", "_z"), sort=False)
-    if m["arah"].isna().any():  # units only present in the last year
-        fill = _catalogue_columns(m, catalogue if catalogue is not None else load_catalogue())["arah"]
-        m["arah"] = m["arah"].fillna(fill)
-    va, vz = m["_v_a"].to_numpy(dtype="float64"), m["_v_z"].to_numpy(dtype="float64")
-    ok = ~np.isnan(va) & ~np.isnan(vz) & m["_s_a"].fillna(False).to_numpy(dtype=bool) & m["_s_z"].fillna(False).to_numpy(dtype=bool)
-    d = vz - va
-    good = np.where((m["arah"] == "lower").to_numpy(dtype=bool, na_value=False), -d, d)
-    tren = np.select([np.abs(d) <= tol + EPS, good > 0], ["tetap", "membaik"], default="memburuk").astype(object)
-    tren[~ok] = None
-    label = np.where(ok, pd.Series(tren).map(TREN_LABEL).to_numpy(dtype=object), "Tidak dapat dinilai")
-    return pd.DataFrame(
-        {
-            **{k: m[k] for k in keys},
-            "indikator": m["indikator"],
-            "arah": m["arah"].astype("string"),
-            "tahun_awal": pd.array([tahun_awal] * len(m), dtype="Int64"),
-            "tahun_akhir": pd.array([tahun_akhir] * len(m), dtype="Int64"),
-            "nilai_awal": pd.array(va, dtype="Float64"),
-            "nilai_akhir": pd.array(vz, dtype="Float64"),
-            "perubahan": pd.array(np.where(np.isnan(d), np.nan, d), dtype="Float64"),
-            "tren": pd.array(tren, dtype="string"),
-            "label_tren": pd.array(label, dtype="string"),
-        }
+
+    def year(y: int) -> pd.DataFrame:
+        return rows[rows["tahun"].eq(y).fillna(False).to_numpy(dtype=bool)].drop(columns="tahun")
+
+    m = year(tahun_awal).merge(year(tahun_akhir), on=[*keys, "indikator"], how="outer", suffixes=("_awal", "_akhir"))
+    arah = m["arah_awal"].fillna(m["arah_akhir"])
+    perubahan = (m["nilai_akhir"] - m["nilai_awal"]).astype(float)
+    judged = perubahan.notna() & m["stabil_awal"].fillna(False).astype(bool) & m["stabil_akhir"].fillna(False).astype(bool)
+    better = perubahan.where(arah != "lower", -perubahan) > 0
+    tren = pd.Series(np.select([perubahan.abs() <= tol + EPS, better], ["tetap", "membaik"], "memburuk"),
+                     index=m.index).where(judged)
+    return m[[*keys, "indikator"]].assign(
+        arah=arah.astype("string"), tahun_awal=pd.array([tahun_awal] * len(m), dtype="Int64"),
+        tahun_akhir=pd.array([tahun_akhir] * len(m), dtype="Int64"),
+        nilai_awal=m["nilai_awal"], nilai_akhir=m["nilai_akhir"], perubahan=perubahan.astype("Float64"),
+        tren=tren.astype("string"), label_tren=tren.map(TREN_LABEL).fillna("Tidak dapat dinilai").astype("string"),
     )
 
 
 # --------------------------------------------------------------------------- spending quality
-
-
-def _sorted_quantile(sorted_values: np.ndarray, bounds: np.ndarray, q: float) -> np.ndarray:
-    """``np.quantile(sorted_values[lo:hi], q)`` (linear) for every non-empty group ``lo, hi`` of ``bounds``.
-
-    ``sorted_values`` holds the groups one after the other, each sorted; ``bounds``
-    are the group boundaries (``len(groups) + 1`` positions). The float operations
-    are numpy's own, in its order (index ``(n − 1)·q``, weight from the index below,
-    interpolation from whichever neighbour is nearer), so every number is the one
-    ``np.quantile`` gives.
-
-    >>> v = np.array([1.0, 2.0, 3.0, 4.0, 10.0, 20.0])
-    >>> b = np.array([0, 4, 6])
-    >>> _sorted_quantile(v, b, 0.75).tolist() == [np.quantile(v[:4], 0.75), np.quantile(v[4:], 0.75)]
-    True
-    """
-    lo, m = bounds[:-1], np.diff(bounds)
-    if isinstance(q, (int, np.integer)):
-        # An integer q (0 or 1) is an exact position: numpy takes that element.
-        return sorted_values[lo + (m - 1) * int(q)]
-    virt = (m - 1) * float(q)
-    below = np.floor(virt)
-    # At or beyond the last element numpy uses the last element on both sides and, having
-    # replaced the lower index by −1, a weight of index + 1.
-    at_end = virt >= m - 1
-    gamma = np.where(at_end, virt + 1, virt - below)
-    prev = np.where(at_end, m - 1, below.astype(np.int64))
-    nxt = np.where(at_end, m - 1, prev + 1)
-    a, b = sorted_values[lo + prev], sorted_values[lo + nxt]
-    with np.errstate(invalid="ignore", over="ignore"):  # infinite shares give NaN, as in numpy
-        diff = b - a
-        return np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
-
-
-def _group_quantile(values: np.ndarray, df: pd.DataFrame, keys: Sequence[str], q: float) -> np.ndarray:
-    """Per row: the ``q`` quantile (linear) of the non-missing ``values`` of its group over ``keys``.
-
-    The numbers of ``Series.groupby(keys, dropna=False).transform(lambda s: s.quantile(q))``
-    (one ``np.quantile`` per group, missing keys forming their own group), computed for all
-    groups at once from one sort instead of a numpy call per group.
-    """
-    out = np.full(len(values), np.nan)
-    if not len(values):
-        return out
-    gid, first = _group_ids(df, keys)
-    ok = ~np.isnan(values)
-    rows = np.flatnonzero(ok)
-    rows = rows[np.lexsort((values[rows], gid[rows]))]  # by group, then by value
-    bounds = np.searchsorted(gid[rows], np.arange(len(first) + 1))
-    per_group = np.full(len(first), np.nan)
-    filled = bounds[1:] > bounds[:-1]
-    if filled.any():
-        # Empty groups have no length, so the filled groups' ranges still follow one another.
-        filled_bounds = np.append(bounds[:-1][filled], bounds[-1])
-        per_group[filled] = _sorted_quantile(values[rows], filled_bounds, q)
-    return per_group[gid]
 
 
 def spending_quality_class(
@@ -863,35 +621,30 @@ def spending_quality_class(
         raise ParameterError(f"'kuantil' harus angka 0–1, bukan {q!r}.")
     if not isinstance(cap, (int, float)) or isinstance(cap, bool) or not 0 <= cap <= 100:
         raise ParameterError(f"'batas_bel07' harus angka 0–100 (persen), bukan {cap!r}.")
-    b1, b7 = _float(spending["bel01"]), _float(spending["bel07"])
+    b1 = spending["bel01"].astype("Float64").astype(float)
+    b7 = spending["bel07"].astype("Float64").astype(float)
     patuh = spending["aturan_dd_patuh"].astype("boolean")
-    known = patuh.notna().to_numpy(dtype=bool)
-    patuh_v = patuh.fillna(True).to_numpy(dtype=bool)
-    thr = _group_quantile(b1, spending, ["kode_kabupaten", "tahun"], q)
-    top = b1 >= thr - EPS
+    threshold = b1.groupby([spending["kode_kabupaten"], spending["tahun"]], dropna=False).transform("quantile", q)
+    top = b1 >= threshold - EPS
     over = b7 > cap + EPS
-    breach = known & ~patuh_v
-    complete = ~np.isnan(b1) & ~np.isnan(b7) & known
-    # Classes and reasons as codes into a few texts: building a text column from codes is far
-    # cheaper than from a Python object per row.
-    kelas = np.select([over | breach, ~complete, top], [0, 1, 2], default=3)
+    breach = patuh.eq(False).fillna(False).astype(bool)
+    complete = b1.notna() & b7.notna() & patuh.notna()
+    kelas = np.select([over | breach, ~complete, top], ["perlu_perbaikan", "tidak_ada_data", "berkualitas"], "cukup")
     reason_over = f"Porsi siltap & tunjangan di atas {cap:g}% belanja"
     reason_breach = "Aturan Dana Desa tahun ini tidak dipatuhi"
-    alasan = np.select([over & breach, over, breach, ~complete, top], [0, 1, 2, 3, 4], default=5)
-    alasan_texts = [
-        f"{reason_over}; {reason_breach}",
-        reason_over,
-        reason_breach,
-        "Data BEL01, BEL07 atau kepatuhan Dana Desa belum lengkap",
-        "Porsi belanja layanan dasar di kuartil teratas kabupaten, siltap dalam batas, aturan Dana Desa dipatuhi",
+    alasan = np.select(
+        [over & breach, over, breach, ~complete, top],
+        [f"{reason_over}; {reason_breach}", reason_over, reason_breach,
+         "Data BEL01, BEL07 atau kepatuhan Dana Desa belum lengkap",
+         "Porsi belanja layanan dasar di kuartil teratas kabupaten, siltap dalam batas, aturan Dana Desa dipatuhi"],
         "Belanja dalam batas, tetapi porsi layanan dasar belum di kuartil teratas kabupaten",
-    ]
+    )
     return spending.assign(
-        batas_bel01=_float_array(thr),
-        bel01_kuartil_atas=pd.arrays.BooleanArray(top, np.isnan(b1)),
-        kelas_belanja=_str_take(_KELAS_BELANJA, kelas),
-        label_belanja=_str_take([KELAS_BELANJA_LABEL[k] for k in _KELAS_BELANJA], kelas),
-        alasan=_str_take(alasan_texts, alasan),
+        batas_bel01=threshold.astype("Float64"),
+        bel01_kuartil_atas=top.astype("boolean").mask(b1.isna()),
+        kelas_belanja=pd.array(kelas, dtype="string"),
+        label_belanja=pd.Series(kelas, index=spending.index).map(KELAS_BELANJA_LABEL).astype("string"),
+        alasan=pd.array(alasan, dtype="string"),
     )
 
 
@@ -934,44 +687,30 @@ def threshold_sensitivity(
     >>> r.loc[r.indikator == "(semua)", ["n_baris", "n_berubah", "n_ke_lebih_baik"]].values.tolist()
     [[2, 1, 1]]
     """
-    base_bands = _as_bands(baseline)
+    base_bands = as_bands(baseline)
     base = traffic_light(values, catalogue, base_bands)
     unit = base[_unit_keys(base)[0]].astype("string")
-    base_k = base["kelas"].to_numpy(dtype=object)
-    base_r = pd.Series(base_k).map(_RANK).to_numpy(dtype="float64")
-    rows = []
+    rank_before = base["kelas"].map(_RANK).astype(float)
+    counts = {"n_baris": ("c", "size"), "n_berubah": ("c", "sum"), "n_ke_lebih_baik": ("b", "sum"),
+              "n_ke_lebih_buruk": ("w", "sum"), "n_unit_berubah": ("u", "nunique")}
+    parts = []
     for name, bands in _scenario_items(bands_list, "pita"):
-        b = _as_bands(bands, base_bands)
-        k = traffic_light(values, catalogue, b)["kelas"].to_numpy(dtype=object)
-        r = pd.Series(k).map(_RANK).to_numpy(dtype="float64")
-        changed = k != base_k
-        better = changed & (r > base_r)
-        worse = changed & (r < base_r)
-        work = pd.DataFrame({"indikator": base["indikator"].astype("string").to_numpy(), "c": changed,
-                             "b": better, "w": worse, "u": unit.to_numpy()})
-        per = work.groupby("indikator", sort=False).agg(
-            n_baris=("c", "size"), n_berubah=("c", "sum"), n_ke_lebih_baik=("b", "sum"), n_ke_lebih_buruk=("w", "sum"),
-            n_unit_berubah=("u", lambda s: s[work.loc[s.index, "c"]].nunique()),
-        ).reset_index()
-        total = pd.DataFrame({
-            "indikator": ["(semua)"], "n_baris": [len(work)], "n_berubah": [int(changed.sum())],
-            "n_ke_lebih_baik": [int(better.sum())], "n_ke_lebih_buruk": [int(worse.sum())],
-            "n_unit_berubah": [work.loc[changed, "u"].nunique()],
-        })
-        part = pd.concat([per, total], ignore_index=True).assign(skenario=name, keterangan=b.describe())
-        rows.append(part)
-    out = pd.concat(rows, ignore_index=True)
-    n = out["n_baris"].to_numpy(dtype="float64")
-    out = out.assign(
-        persen_berubah=pd.array(np.where(n > 0, 100.0 * out["n_berubah"].to_numpy(dtype="float64") / np.maximum(n, 1), np.nan),
-                                dtype="Float64"),
-    )
-    for c in ("n_baris", "n_berubah", "n_ke_lebih_baik", "n_ke_lebih_buruk", "n_unit_berubah"):
-        out[c] = out[c].astype("Int64")
-    for c in ("skenario", "keterangan", "indikator"):
-        out[c] = out[c].astype("string")
-    return out[["skenario", "keterangan", "indikator", "n_baris", "n_berubah", "persen_berubah",
-                "n_ke_lebih_baik", "n_ke_lebih_buruk", "n_unit_berubah"]]
+        b = as_bands(bands, base_bands)
+        kelas = traffic_light(values, catalogue, b)["kelas"]
+        changed = (kelas != base["kelas"]).astype(bool)
+        rank_after = kelas.map(_RANK).astype(float)
+        work = pd.DataFrame({"indikator": base["indikator"].astype("string"), "c": changed,
+                             "b": changed & (rank_after > rank_before), "w": changed & (rank_after < rank_before),
+                             "u": unit.where(changed)})
+        per = work.groupby("indikator", sort=False).agg(**counts)
+        total = work.assign(indikator="(semua)").groupby("indikator").agg(**counts)
+        parts.append(pd.concat([per, total]).reset_index().assign(skenario=name, keterangan=b.describe()))
+    out = pd.concat(parts, ignore_index=True)
+    out["persen_berubah"] = (100.0 * out["n_berubah"] / out["n_baris"]).where(out["n_baris"] > 0)
+    return out.astype({"persen_berubah": "Float64", **{c: "Int64" for c in counts},
+                       **{c: "string" for c in ("skenario", "keterangan", "indikator")}})[
+        ["skenario", "keterangan", "indikator", "n_baris", "n_berubah", "persen_berubah",
+         "n_ke_lebih_baik", "n_ke_lebih_buruk", "n_unit_berubah"]]
 
 
 def quadrant_sensitivity(
@@ -1016,7 +755,7 @@ def quadrant_sensitivity(
 
 
 __all__ = [
-    "Bands", "ClassificationParameters", "EPS", "KELAS", "KUADRAN_LABEL", "LABEL_TARGET", "LABEL_TERSIL",
+    "Bands", "ClassificationParameters", "EPS", "as_bands", "KELAS", "KUADRAN_LABEL", "LABEL_TARGET", "LABEL_TERSIL",
     "composite_index", "idm_status", "ipd_status", "load_parameters", "parameters_from_dict", "quadrant",
     "quadrant_sensitivity", "sector_scores", "spending_quality_class", "threshold_sensitivity",
     "traffic_light", "trend",

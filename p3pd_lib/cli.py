@@ -337,11 +337,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import KitError
 
     args = build_parser().parse_args(argv)
-    if args.command not in (None, "dashboard"):
-        # Batch commands reuse the memory they touched (see runtime); the dashboard server stays lean.
-        from .runtime import tune_for_batch
-
-        tune_for_batch()
     try:
         return int(args.handler(args) or 0)
     except KitError as exc:

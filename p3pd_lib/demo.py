@@ -43,6 +43,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from .errors import ParameterError
+from .parameter_files import load_indicator_file
 from . import store
 from .paths import parameter_file, processed_dir
 from .schemas import TAHUN_MAX, TAHUN_MIN, empty_frame
@@ -65,25 +66,14 @@ ATURAN_MASALAH = (
     "lonjakan_tahunan",
 )
 
-#: Service indicators: id, numerator, denominator, higher is better (DOMAIN.md §4a).
-INDIKATOR_LAYANAN: tuple[tuple[str, str, str, bool], ...] = (
-    ("KES01", "balita_stunting", "balita_diukur", False),
-    ("KES02", "bayi_idl", "bayi_sasaran", True),
-    ("KES03", "ibu_hamil_anc_lengkap", "ibu_hamil", True),
-    ("KES04", "persalinan_faskes", "persalinan", True),
-    ("KES05", "baduta_ditimbang", "baduta", True),
-    ("KES06", "peserta_jkn", "penduduk", True),
-    ("PEND01", "anak_5_6_paud", "anak_5_6", True),
-    ("PEND02", "anak_7_15_tidak_sekolah", "anak_7_15", False),
-    ("PEND03", "keluarga_baduta_kelas", "keluarga_baduta", True),
-    ("AIR01", "rt_air_layak", "rumah_tangga", True),
-    ("AIR02", "rt_sanitasi_layak", "rumah_tangga", True),
-    ("AIR03", "rt_babs", "rumah_tangga", False),
-    ("SOS01", "kel_miskin_ekstrem_bansos", "kel_miskin_ekstrem", True),
-    ("SOS02", "sasaran_hpk_berjaminan", "sasaran_hpk", True),
-    ("ADM01", "anak_0_17_akta", "anak_0_17", True),
-    ("ADM02", "anak_0_17_kia", "anak_0_17", True),
-    ("ADM03", "wajib_ktp_terekam", "wajib_ktp", True),
+#: The demo's built-in calibration covers these service indicators (parameters/demo.yaml, ``layanan.indikator``).
+_DEMO_IDS = ("KES01", "KES02", "KES03", "KES04", "KES05", "KES06", "PEND01", "PEND02", "PEND03",
+             "AIR01", "AIR02", "AIR03", "SOS01", "SOS02", "ADM01", "ADM02", "ADM03")
+#: Service indicators the demo generates: id, numerator, denominator, higher is better — read from the
+#: catalogue (parameters/indikator.yaml), so the columns are never written twice.
+INDIKATOR_LAYANAN: tuple[tuple[str, str, str, bool], ...] = tuple(
+    (i.id, i.pembilang, i.penyebut, i.arah == "higher")
+    for i in load_indicator_file().indikator if i.id in _DEMO_IDS
 )
 _IND_IDS = tuple(i[0] for i in INDIKATOR_LAYANAN)
 _COUNT_COLS: tuple[str, ...] = tuple(c for c in empty_frame("layanan").columns if c not in ("kode_desa", "tahun"))

@@ -722,7 +722,7 @@ def band_change_summary(
     scen = {"kuning_naik": float(kuning_naik), "kuning_turun": float(kuning_turun)}
     sens = classify.threshold_sensitivity(v, catalogue, {"skenario": scen}, baseline=baseline)
     total = sens[sens["indikator"] == "(semua)"].iloc[0]
-    base_bands = classify._as_bands(baseline)  # noqa: SLF001 - same default resolution as the sensitivity
+    base_bands = classify.as_bands(baseline)
     before = classify.traffic_light(v, catalogue, base_bands)["kelas"].astype("string").value_counts()
     after_bands = classify.Bands(kuning_naik=float(kuning_naik), kuning_turun=float(kuning_turun),
                                  tersil_min_desa=base_bands.tersil_min_desa)

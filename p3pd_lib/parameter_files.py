@@ -43,7 +43,7 @@ from typing import Any, Literal, Optional
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from . import paths
 from .errors import ParameterError
@@ -121,7 +121,7 @@ class IndicatorFile(_Model):
     def _known_sectors(cls, v: dict[str, str]) -> dict[str, str]:
         bad = [k for k in v if k not in SEKTOR_LAYANAN]
         if bad:
-            raise ValueError(f"sektor {', '.join(bad)} tidak dikenal; harus salah satu dari {', '.join(SEKTOR_LAYANAN)}")
+            raise ValueError(f"sektor '{', '.join(bad)}' tidak dikenal; harus salah satu dari {', '.join(SEKTOR_LAYANAN)}")
         return v
 
     @field_validator("kolom")
@@ -166,13 +166,20 @@ class Cuts(_Model):
     batas: list[float] = Field(min_length=1)
     label: list[str]
 
-    @model_validator(mode="after")
-    def _ordered(self) -> "Cuts":
-        if any(b <= a for a, b in zip(self.batas, self.batas[1:])):
-            raise ValueError("'batas' harus daftar angka yang naik")
-        if len(self.label) != len(self.batas) + 1:
-            raise ValueError(f"'label' harus berisi {len(self.batas) + 1} nama kelas (satu lebih dari batas)")
-        return self
+    @field_validator("batas")
+    @classmethod
+    def _ordered(cls, v: list[float]) -> list[float]:
+        if any(b <= a for a, b in zip(v, v[1:])):
+            raise ValueError("harus daftar angka yang naik")
+        return v
+
+    @field_validator("label")
+    @classmethod
+    def _one_more(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        n = len(info.data.get("batas") or []) + 1
+        if len(v) != n:
+            raise ValueError(f"harus berisi {n} nama kelas (satu lebih dari batas)")
+        return v
 
 
 class Scores(_Model):
@@ -421,7 +428,7 @@ _TYPE_MESSAGES = {
     "dict_type": "harus berupa daftar isian (kunci: nilai)",
     "list_type": "harus berupa daftar",
     "model_type": "harus berupa daftar isian (kunci: nilai)",
-    "too_short": "tidak boleh kosong",
+    "too_short": "harus berupa daftar yang tidak kosong",
     "string_too_short": "tidak boleh kosong",
     "string_pattern_mismatch": "bentuknya tidak sah",
 }
@@ -443,29 +450,30 @@ def _message(err: dict[str, Any]) -> str:
 
 
 def _where(loc: tuple, data: Any) -> str:
-    """``('indikator', 3, 'target')`` → ``indikator KES04, isian 'target'``."""
-    parts: list[str] = []
-    node = data
-    for i, key in enumerate(loc):
+    """``('indikator', 3, 'target')`` → ``indikator KES04, isian 'target'``; ``('idm', 'batas')`` → ``isian 'idm.batas'``."""
+    label, keys, node = "", [], data
+    for key in loc:
         if isinstance(key, int) and isinstance(node, list) and key < len(node):
             entry = node[key]
             ident = entry.get("id") if isinstance(entry, dict) else None
-            parts[-1:] = [f"{parts[-1] if parts else 'entri'} {ident}" if ident else f"{parts[-1] if parts else 'entri'} ke-{key + 1}"]
-            node = entry
+            valid = isinstance(ident, str) and re.match(r"^[A-Z]{2,5}\d{2}$", ident)
+            label = f"{'.'.join(keys)} {ident}" if valid else f"entri ke-{key + 1}"
+            keys, node = [], entry
             continue
-        parts.append(f"isian '{key}'" if i == len(loc) - 1 else str(key))
+        keys.append(str(key))
         node = node.get(key) if isinstance(node, dict) else None
-    return ", ".join(parts)
+    return ", ".join(p for p in (label, f"isian '{'.'.join(keys)}'" if keys else "") if p)
 
 
-def _raise(file: Path, exc: ValidationError, data: Any) -> None:
+def raise_indonesian(file: Path, exc: ValidationError, data: Any, shown: str | None = None) -> None:
+    """Raise a :class:`ParameterError` in Indonesian for ``exc`` (naming the entry, field and value)."""
     lines = []
     for err in exc.errors()[:10]:
         where = _where(tuple(err["loc"]), data)
         value = err.get("input")
-        shown = "" if err["type"] == "missing" or isinstance(value, (dict, list)) else f" (nilai: {value!r})"
-        lines.append(f"{where}: {_message(err)}{shown}" if where else f"{_message(err)}{shown}")
-    raise ParameterError(f"Berkas parameter {file.name}: " + "; ".join(lines) + f". [{file}]") from None
+        val = "" if err["type"] == "missing" or isinstance(value, (dict, list)) else f" (nilai: {value!r})"
+        lines.append(f"{where}: {_message(err)}{val}" if where else f"{_message(err)}{val}")
+    raise ParameterError(f"Berkas parameter {file.name}: " + "; ".join(lines) + f". [{shown or file}]") from None
 
 
 # --------------------------------------------------------------------------- the loader
@@ -521,7 +529,7 @@ def _parse(name: str, file: str, digest: str, raw: bytes) -> Any:
         try:
             return _YAML_MODELS[name].model_validate(data if data is not None else {})
         except ValidationError as exc:
-            _raise(path, exc, data)
+            raise_indonesian(path, exc, data)
     model = _CSV_MODELS[name]
     frame = pd.read_csv(StringIO(text), dtype="string", keep_default_na=False, na_values=[""])
     missing = [c for c in model.model_fields if c not in frame.columns and model.model_fields[c].is_required()]
@@ -615,3 +623,19 @@ def load_dana_desa_rules(path: str | Path | None = None) -> pd.DataFrame:
     [[10.0, 25.0]]
     """
     return load("aturan_dana_desa.csv", path)
+
+
+def fingerprint() -> str:
+    """A short hash of every parameter file's bytes: changes whenever one of them is edited.
+
+    Caches of computed results key on it, so an edited mapping or band is never served stale.
+
+    >>> len(fingerprint())
+    12
+    """
+    h = hashlib.sha256()
+    for name in [*_YAML_MODELS, *_CSV_MODELS]:
+        file = paths.parameter_file(name)
+        h.update(name.encode())
+        h.update(file.read_bytes() if file.exists() else b"")
+    return h.hexdigest()[:12]

@@ -12,7 +12,7 @@ them and the importer rejects them inside one submitted file.
 
 >>> sorted(TABLES)
 ['apbdes', 'layanan', 'status_desa', 'usulan', 'wilayah']
->>> LAYANAN.column("balita_stunting").dtype
+>>> layanan_schema().column("balita_stunting").dtype
 'Int64'
 >>> list(empty_frame("status_desa").columns)[:3]
 ['kode_desa', 'tahun', 'iks']
@@ -20,7 +20,9 @@ them and the importer rejects them inside one submitted file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -140,48 +142,31 @@ WILAYAH = TableSchema(
     ),
 )
 
-# Numerator/denominator columns of the service indicators (DOMAIN.md §4a).
-_LAYANAN_COUNTS: tuple[tuple[str, str, str], ...] = (
-    ("penduduk", "Jumlah penduduk (jiwa)", "Jumlah penduduk desa (penyebut KES06)."),
-    ("rumah_tangga", "Jumlah rumah tangga (RT)", "Jumlah rumah tangga (penyebut AIR01–AIR03)."),
-    ("balita_stunting", "Balita stunting (anak)", "Balita dengan TB/U < −2 SD (pembilang KES01)."),
-    ("balita_diukur", "Balita diukur (anak)", "Balita yang diukur tinggi badannya (penyebut KES01)."),
-    ("bayi_idl", "Bayi imunisasi dasar lengkap (anak)", "Bayi ≤ 12 bulan berimunisasi dasar lengkap (pembilang KES02)."),
-    ("bayi_sasaran", "Bayi sasaran (anak)", "Bayi ≤ 12 bulan (penyebut KES02)."),
-    ("ibu_hamil_anc_lengkap", "Ibu hamil K4/K6 (orang)", "Ibu hamil dengan pemeriksaan lengkap (pembilang KES03)."),
-    ("ibu_hamil", "Ibu hamil (orang)", "Jumlah ibu hamil (penyebut KES03)."),
-    ("persalinan_faskes", "Persalinan di faskes (persalinan)", "Persalinan di fasilitas kesehatan (pembilang KES04)."),
-    ("persalinan", "Persalinan (persalinan)", "Jumlah persalinan (penyebut KES04)."),
-    ("baduta_ditimbang", "Baduta ditimbang rutin (anak)", "Anak 0–23 bulan ditimbang tiap bulan (pembilang KES05)."),
-    ("baduta", "Baduta (anak)", "Anak 0–23 bulan (penyebut KES05)."),
-    ("peserta_jkn", "Peserta JKN aktif (jiwa)", "Penduduk peserta JKN aktif (pembilang KES06)."),
-    ("anak_5_6_paud", "Anak 5–6 th di PAUD/TK/RA (anak)", "Anak 5–6 tahun di PAUD/TK/RA (pembilang PEND01)."),
-    ("anak_5_6", "Anak 5–6 th (anak)", "Anak usia 5–6 tahun (penyebut PEND01)."),
-    ("anak_7_15_tidak_sekolah", "Anak 7–15 th tidak sekolah (anak)", "Anak 7–15 tahun tidak bersekolah (pembilang PEND02)."),
-    ("anak_7_15", "Anak 7–15 th (anak)", "Anak usia 7–15 tahun (penyebut PEND02)."),
-    ("keluarga_baduta_kelas", "Keluarga baduta ikut kelas pengasuhan (keluarga)", "Pengasuh baduta yang hadir kelas bulanan (pembilang PEND03)."),
-    ("keluarga_baduta", "Keluarga baduta (keluarga)", "Pengasuh anak 0–23 bulan (penyebut PEND03)."),
-    ("rt_air_layak", "RT akses air minum layak (RT)", "Rumah tangga dengan sumber air minum layak (pembilang AIR01)."),
-    ("rt_sanitasi_layak", "RT akses sanitasi layak (RT)", "Rumah tangga dengan jamban sehat (pembilang AIR02)."),
-    ("rt_babs", "RT masih BABS (RT)", "Rumah tangga yang masih buang air besar sembarangan (pembilang AIR03)."),
-    ("kel_miskin_ekstrem_bansos", "Keluarga miskin ekstrem penerima bansos (keluarga)", "Keluarga miskin ekstrem menerima ≥ 1 program (pembilang SOS01)."),
-    ("kel_miskin_ekstrem", "Keluarga miskin ekstrem (keluarga)", "Jumlah keluarga miskin ekstrem (penyebut SOS01)."),
-    ("sasaran_hpk_berjaminan", "Ibu hamil & baduta berjaminan (orang)", "Ibu hamil dan baduta yang memiliki jaminan kesehatan (pembilang SOS02)."),
-    ("sasaran_hpk", "Ibu hamil & baduta (orang)", "Sasaran 1000 HPK: ibu hamil dan baduta (penyebut SOS02)."),
-    ("anak_0_17_akta", "Anak 0–17 berakta kelahiran (anak)", "Anak 0–17 tahun yang memiliki akta kelahiran (pembilang ADM01)."),
-    ("anak_0_17", "Anak 0–17 th (anak)", "Anak usia 0–17 tahun (penyebut ADM01 dan ADM02)."),
-    ("anak_0_17_kia", "Anak 0–17 memiliki KIA (anak)", "Anak yang memiliki Kartu Identitas Anak (pembilang ADM02)."),
-    ("wajib_ktp_terekam", "Wajib KTP sudah rekam KTP-el (jiwa)", "Penduduk wajib KTP yang sudah merekam KTP-el (pembilang ADM03)."),
-    ("wajib_ktp", "Wajib KTP (jiwa)", "Penduduk wajib KTP (penyebut ADM03)."),
-)
+def layanan_schema() -> TableSchema:
+    """The ``layanan`` table: the key and every count column declared in ``parameters/indikator.yaml``.
 
-LAYANAN = TableSchema(
-    name="layanan",
-    description="Cakupan layanan dasar per desa dan tahun: pembilang dan penyebut setiap indikator. "
-    "Sel kosong berarti tidak dilaporkan (bukan nol).",
-    key=("kode_desa", "tahun"),
-    columns=(_KODE_DESA, _TAHUN, *(_count(n, lab, d) for n, lab, d in _LAYANAN_COUNTS)),
-)
+    Follows the catalogue: an indicator added there on new count columns adds
+    them here (and so to the templates, the importer and the store).
+
+    >>> layanan_schema().names[:3]
+    ['kode_desa', 'tahun', 'penduduk']
+    """
+    from .parameter_files import load_indicator_file  # the parameter loader imports nothing from here
+
+    kolom = tuple((name, c.label, c.keterangan) for name, c in load_indicator_file().kolom.items())
+    return _layanan(kolom)
+
+
+@lru_cache(maxsize=8)
+def _layanan(kolom: tuple[tuple[str, str, str], ...]) -> TableSchema:
+    return TableSchema(
+        name="layanan",
+        description="Cakupan layanan dasar per desa dan tahun: pembilang dan penyebut setiap indikator. "
+        "Sel kosong berarti tidak dilaporkan (bukan nol).",
+        key=("kode_desa", "tahun"),
+        columns=(_KODE_DESA, _TAHUN, *(_count(n, lab, d) for n, lab, d in kolom)),
+    )
+
 
 APBDES = TableSchema(
     name="apbdes",
@@ -241,7 +226,30 @@ USULAN = TableSchema(
     ),
 )
 
-TABLES: dict[str, TableSchema] = {t.name: t for t in (WILAYAH, LAYANAN, APBDES, STATUS_DESA, USULAN)}
+class _Tables(Mapping[str, TableSchema]):
+    """The canonical tables by name; ``layanan`` is read from the catalogue at each lookup."""
+
+    _fixed = {t.name: t for t in (WILAYAH, APBDES, STATUS_DESA, USULAN)}
+    _order = ("wilayah", "layanan", "apbdes", "status_desa", "usulan")
+
+    def __getitem__(self, name: str) -> TableSchema:
+        return layanan_schema() if name == "layanan" else self._fixed[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
+TABLES: Mapping[str, TableSchema] = _Tables()
+
+
+def __getattr__(name: str) -> Any:
+    # ``LAYANAN`` is computed from the catalogue when asked for (PEP 562), so it follows edits.
+    if name == "LAYANAN":
+        return layanan_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 #: Tables that every store must hold; ``usulan`` may be absent (then empty).
 REQUIRED_TABLES: tuple[str, ...] = ("wilayah", "layanan", "apbdes", "status_desa")
 
@@ -317,7 +325,7 @@ def _pandera_schema(schema: TableSchema):  # -> pandera.pandas.DataFrameSchema
     return pa.DataFrameSchema(columns, strict=True, ordered=True, name=schema.name)
 
 
-_PANDERA_CACHE: dict[str, Any] = {}
+_PANDERA_CACHE: dict[tuple, Any] = {}
 
 
 def validate(df: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -330,10 +338,11 @@ def validate(df: pd.DataFrame, table: str) -> pd.DataFrame:
     import pandera.errors as pe
 
     schema = get_schema(table)
-    if table not in _PANDERA_CACHE:
-        _PANDERA_CACHE[table] = _pandera_schema(schema)
+    key = (table, tuple(schema.names))
+    if key not in _PANDERA_CACHE:
+        _PANDERA_CACHE[key] = _pandera_schema(schema)
     try:
-        _PANDERA_CACHE[table].validate(df, lazy=True)
+        _PANDERA_CACHE[key].validate(df, lazy=True)
     except pe.SchemaErrors as exc:
         cases = exc.failure_cases
         problems = []

@@ -27,7 +27,6 @@ from . import __version__
 from .paths import processed_dir
 from .errors import KitError
 from .schemas import REQUIRED_TABLES, TABLES, coerce, empty_frame, validate
-from .textcodes import remember_dictionary
 
 META_FILE = "meta.json"
 
@@ -128,15 +127,9 @@ def read_meta(data_dir: str | os.PathLike[str] | None = None) -> dict[str, objec
 
 
 def _expand_dictionaries(table: "pa.Table", schema: "pa.Schema") -> pd.DataFrame:
-    """``table`` as a DataFrame, dictionary columns expanded to ``schema``'s string type, one chunk each.
-
-    The integer codes of each dictionary column are handed to
-    :mod:`~p3pd_lib.textcodes`, so that no grouping has to factorise the
-    column again.
-    """
+    """``table`` as a DataFrame, dictionary columns expanded to ``schema``'s string type, one chunk each."""
     import pyarrow as pa
 
-    encodings = {}
     for i, f in enumerate(table.schema):
         column = table.column(i)
         if pa.types.is_dictionary(f.type):
@@ -146,16 +139,12 @@ def _expand_dictionaries(table: "pa.Table", schema: "pa.Schema") -> pd.DataFrame
             else:
                 merged = column.unify_dictionaries().combine_chunks()
                 column = pa.chunked_array([merged.dictionary.cast(value_type).take(merged.indices)])
-                encodings[f.name] = merged
         elif column.num_chunks > 1:
             column = pa.chunked_array([column.combine_chunks()])
         else:
             continue
         table = table.set_column(i, f.name, column)
-    df = table.to_pandas()
-    for name, merged in encodings.items():
-        remember_dictionary(df[name], merged.indices, merged.dictionary)
-    return df
+    return table.to_pandas()
 
 
 def _read_table(path: Path) -> pd.DataFrame:

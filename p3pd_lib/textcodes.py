@@ -139,3 +139,14 @@ def remember_dictionary(s: pd.Series, indices: Any, dictionary: Any) -> bool:
     uniques = np.asarray(dictionary.take(order).to_pylist(), dtype=object) if len(order) else np.empty(0, object)
     _remember(ca, codes, uniques)
     return True
+
+
+def _str_take(uniques: Any, codes: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """A ``string`` array with ``uniques[codes]`` (missing where code < 0).
+
+    Kept only for :mod:`p3pd_lib.belanja` until its plain-pandas rewrite lands
+    (branch ``spend``); the module goes with it.
+    """
+    texts = np.append(np.asarray(list(uniques), dtype=object), None)
+    codes = np.asarray(codes)
+    return pd.array(texts[np.where(codes < 0, len(texts) - 1, codes)], dtype="string")

@@ -190,17 +190,6 @@ def test_analysis_without_demand_side_keeps_everything_else(demo_dataset):
         assert (empty.dtypes == usual.dtypes).all()
 
 
-def test_threaded_analysis_equals_serial_analysis(demo_dataset):
-    # The parts run in threads share the dataset and the code caches: the result must not depend on it.
-    serial = analysis.analyse(demo_dataset, workers=1)
-    for n in (2, 3):
-        threaded = analysis.analyse(demo_dataset, workers=n)
-        for name in analysis.Analysis.__dataclass_fields__:
-            a, b = getattr(serial, name), getattr(threaded, name)
-            if isinstance(a, pd.DataFrame):
-                pd.testing.assert_frame_equal(a, b, obj=name)
-
-
 def test_analysis_rejects_zero_workers(demo_dataset):
     with pytest.raises(ParameterError, match="workers"):
         analysis.analyse(demo_dataset, workers=0)

@@ -221,8 +221,10 @@ def test_desa_values_hand_computed(cat):
     assert not k.loc["11.01.01.2002", "stabil"]
     assert pd.isna(k.loc["11.01.01.2003", "pembilang"])  # missing stays missing
     assert pd.isna(k.loc["11.01.01.2003", "nilai"])
-    assert k.loc["11.01.01.2004", "nilai"] == 120.0  # not capped
-    assert bool(k.loc["11.01.01.2004", "pembilang_melebihi"])
+    assert k.loc["11.01.01.2004", "nilai"] == 100.0  # shown capped at 100 …
+    assert k.loc["11.01.01.2004", "nilai_mentah"] == 120.0  # … the raw value kept …
+    assert bool(k.loc["11.01.01.2004", "pembilang_melebihi"])  # … and flagged
+    assert (k["satuan"] == "persen").all()
     assert k.loc["11.01.01.2005", "nilai"] == 60.0
     assert not k.loc["11.01.01.2005", "stabil"]  # 5 < min_penyebut 20
     assert k.loc["11.01.01.2006", "nilai"] == 0.0  # a real zero stays a zero
@@ -439,7 +441,8 @@ def test_aggregate_of_a_partition_equals_aggregate_of_the_whole(data):
         sp, sq = sum(p for p, _ in has), sum(q for _, q in has)
         assert kab["pembilang"] == sp == kec["pembilang"].sum()
         assert kab["penyebut"] == sq == kec["penyebut"].sum()
-        assert kab["nilai"] == pytest.approx(100 * sp / sq)
+        assert kab["nilai_mentah"] == pytest.approx(100 * sp / sq)
+        assert kab["nilai"] == pytest.approx(min(100.0, 100 * sp / sq))
     else:
         assert pd.isna(kab["nilai"]) and pd.isna(kab["pembilang"])
 
@@ -453,76 +456,83 @@ def test_value_is_never_invented(p, q):
     if q == 0:
         assert pd.isna(row["nilai"])
     else:
-        assert row["nilai"] == pytest.approx(100 * p / q)
+        assert row["nilai_mentah"] == pytest.approx(100 * p / q)
+        assert row["nilai"] == pytest.approx(min(100.0, 100 * p / q))
         assert bool(row["pembilang_melebihi"]) == (p > q)
         assert bool(row["stabil"]) == (q >= 10)
     assert v["nilai"].notna().sum() == (1 if q else 0)
 
 
-# --------------------------------------------------------------------------- fast helpers
+# --------------------------------------------------------------------------- duplicates, caps, units (issue 14)
 
 
-@settings(max_examples=200, deadline=None)
-@given(base=st.lists(st.integers(0, 7), min_size=1, max_size=12), n=st.integers(1, 60), periodic=st.booleans())
-def test_first_appearance_is_pd_factorize(base, n, periodic):
-    from p3pd_lib.indicators import _first_appearance
-
-    rng = np.random.default_rng(len(base) * 100 + n)
-    key = np.resize(np.asarray(base), n) if periodic else rng.integers(0, 8, n)
-    codes, first = _first_appearance(key, 8)
-    exp_codes, uniques = pd.factorize(key)
-    assert codes.tolist() == exp_codes.tolist()
-    assert first.tolist() == [int(np.argmax(exp_codes == i)) for i in range(len(uniques))]
-
-
-def test_first_appearance_large_space_and_periodic_keys():
-    from p3pd_lib.indicators import _first_appearance, _period
-
-    rng = np.random.default_rng(5)
-    block = rng.permutation(5000)
-    key = np.tile(block, 7)
-    assert _period(key) == 5000
-    assert _period(np.append(key, -1)) == 0  # one key off the pattern: not periodic
-    codes, first = _first_appearance(key, 5000)
-    exp, _ = pd.factorize(key)
-    assert (codes == exp).all() and (first == np.arange(5000)).all()
-    key2 = rng.integers(0, 300, 20_000)
-    codes2, _ = _first_appearance(key2, 300)
-    assert (codes2 == pd.factorize(key2)[0]).all()
+def test_identical_copies_of_a_desa_year_count_once_in_every_total(cat):
+    row = {"kode_desa": "11.01.01.2001", "tahun": 2024, "bayi_idl": 8, "bayi_sasaran": 10}
+    lay = layanan([row, row, {"kode_desa": "11.01.01.2002", "tahun": 2024, "bayi_idl": 5, "bayi_sasaran": 10}])
+    v = desa_values(lay, cat)
+    kes02 = v[v.indikator == "KES02"]
+    assert len(kes02) == 2 and not kes02["ganda_berbeda"].any()
+    agg = aggregate(v, WIL, ["kecamatan", "kabupaten", "provinsi"], cat)
+    for _, r in agg[agg.indikator == "KES02"].iterrows():
+        assert (r["pembilang"], r["penyebut"], r["n_desa_data"]) == (13, 20, 2)
+        assert r["n_desa_data"] <= r["n_desa"]
 
 
-def test_group_ids_number_groups_by_first_appearance():
-    from p3pd_lib.indicators import _group_ids
+def test_disagreeing_copies_are_left_out_and_flagged(cat):
+    lay = layanan([
+        {"kode_desa": "11.01.01.2001", "tahun": 2024, "bayi_idl": 8, "bayi_sasaran": 10, "ibu_hamil": 12, "ibu_hamil_anc_lengkap": 9},
+        {"kode_desa": "11.01.01.2001", "tahun": 2024, "bayi_idl": 3, "bayi_sasaran": 10, "ibu_hamil": 12, "ibu_hamil_anc_lengkap": 9},
+        {"kode_desa": "11.01.01.2002", "tahun": 2024, "bayi_idl": 5, "bayi_sasaran": 10},
+    ])
+    v = desa_values(lay, cat).set_index(["kode_desa", "indikator"])
+    clash = v.loc[("11.01.01.2001", "KES02")]
+    assert bool(clash["ganda_berbeda"]) and pd.isna(clash["nilai"]) and pd.isna(clash["pembilang"])
+    # The copies agree on KES03: that value stays, once.
+    assert v.loc[("11.01.01.2001", "KES03"), "nilai"] == 75.0 and not v.loc[("11.01.01.2001", "KES03"), "ganda_berbeda"]
+    agg = aggregate(v.reset_index(), WIL, "kecamatan", cat).set_index("indikator")
+    assert (agg.loc["KES02", "pembilang"], agg.loc["KES02", "n_desa_data"]) == (5, 1)
+    from p3pd_lib.classify import traffic_light
 
-    df = pd.DataFrame({
-        "k": pd.array(["b", "a", None, "b", "a", None], dtype="string"),
-        "t": pd.array([2024, 2024, 2023, 2024, None, 2023], dtype="Int64"),
-    })
-    gid, first = _group_ids(df, ["k", "t"])
-    assert gid.tolist() == [0, 1, 2, 0, 3, 2]
-    assert first.tolist() == [0, 1, 2, 4]
-
-
-def test_factorize_numeric_matches_pandas():
-    from p3pd_lib.indicators import _factorize_numeric
-
-    for s in (pd.Series([2024, 2022, None, 2024, 2023], dtype="Int64"), pd.Series([5, 1, 5], dtype="int64"),
-              pd.Series([2024.0, np.nan, 2022.5]), pd.Series([10**15, 1, 10**15], dtype="Int64")):
-        codes, uniques = _factorize_numeric(s)
-        exp_codes, exp_uniques = pd.factorize(s.astype("Float64").to_numpy(dtype="float64", na_value=np.nan))
-        assert codes.tolist() == exp_codes.tolist()
-        assert uniques.tolist() == np.asarray(exp_uniques, dtype="float64").tolist()
+    shown = traffic_light(v.reset_index(), cat).set_index(["kode_desa", "indikator"])
+    assert shown.loc[("11.01.01.2001", "KES02"), "label_kelas"] == "Data ganda tidak sama"
+    assert shown.loc[("11.01.01.2001", "KES02"), "kelas"] == "abu"
 
 
-def test_str_take_long_runs_equal_a_plain_take():
-    from p3pd_lib.indicators import _str_take
+def test_n_desa_data_never_exceeds_n_desa_even_with_repeated_value_rows(cat):
+    lay = layanan([{"kode_desa": "11.01.01.2001", "tahun": 2024, "persalinan_faskes": 5, "persalinan": 10}])
+    v = desa_values(lay, cat)
+    twice = pd.concat([v, v], ignore_index=True)  # a caller stacking the same values twice
+    agg = aggregate(twice, WIL, "kecamatan", cat)
+    row = agg[agg.indikator == "KES04"].iloc[0]
+    assert row["n_desa_data"] == 1 <= row["n_desa"]
 
-    texts = ["sourced", None, "proposed", "sourced"]
-    codes = np.repeat(np.array([0, 3, -1, 2, 1, 0]), 5000)
-    got = _str_take(texts, codes)
-    expected = pd.array([None if c < 0 else texts[c] for c in codes], dtype="string")
-    assert got.dtype == expected.dtype
-    assert got.equals(expected)
-    assert got.__arrow_array__().num_chunks == 6  # one shared piece per run
-    per_row = np.resize(np.array([0, 2, 1, -1]), 20_000)
-    assert _str_take(texts, per_row).equals(pd.array([None if c < 0 else texts[c] for c in per_row], dtype="string"))
+
+def test_rate_above_100_is_capped_flagged_and_raw_kept_also_in_totals(cat):
+    lay = layanan([{"kode_desa": "11.01.01.2001", "tahun": 2024, "rt_air_layak": 230, "rumah_tangga": 200}])
+    v = desa_values(lay, cat)
+    air = v[v.indikator == "AIR01"].iloc[0]
+    assert (air["nilai"], air["nilai_mentah"], bool(air["pembilang_melebihi"])) == (100.0, 115.0, True)
+    agg = aggregate(v, WIL, "kabupaten", cat)
+    tot = agg[agg.indikator == "AIR01"].iloc[0]
+    assert (tot["nilai"], tot["nilai_mentah"], bool(tot["pembilang_melebihi"])) == (100.0, 115.0, True)
+
+
+def test_every_value_carries_its_unit(cat):
+    v = desa_values(layanan([{"kode_desa": "11.01.01.2001", "tahun": 2024}]), cat)
+    units = cat.frame.set_index("id")["satuan"]
+    assert v["satuan"].notna().all()
+    assert (v["satuan"].to_numpy() == v["indikator"].map(units).to_numpy()).all()
+    assert set(aggregate(v, WIL, "kecamatan", cat)["satuan"]) <= set(units)
+
+
+def test_n_desa_counts_desa_and_kelurahan_of_the_region(cat):
+    wil = WIL.copy()
+    wil.loc[wil.kode_desa == "11.01.01.2003", "jenis"] = "kelurahan"
+    lay = layanan([{"kode_desa": "11.01.01.2003", "tahun": 2024, "bayi_idl": 9, "bayi_sasaran": 10}])
+    agg = aggregate(desa_values(lay, cat), wil, "kecamatan", cat)
+    row = agg[agg.indikator == "KES02"].iloc[0]
+    # Service indicators keep kelurahan (DOMAIN §2): n_desa counts desa/kelurahan, and says so.
+    assert (row["n_desa"], row["n_desa_data"]) == (3, 1)
+    from p3pd_lib.analysis import LABELS
+
+    assert LABELS["n_desa"] == "Jumlah desa/kelurahan" and "kelurahan" in LABELS["n_desa_data"]
