@@ -326,9 +326,12 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
     """
     _check_mapped(mapped)
     spend = mapped[mapped["jenis_baris"] == "belanja"]
-    komponen = spend["sektor"].astype("string").fillna(spend["kelompok"].astype("string").replace(
+    # Σ per desa-year, sector and group first (categoricals: cheap), then the component of each sum.
+    by_group = (spend.groupby([*_KEY, "sektor", "kelompok"], observed=True, dropna=False)["anggaran"].sum()
+                .reset_index())
+    komponen = by_group["sektor"].astype("string").fillna(by_group["kelompok"].astype("string").replace(
         {"layanan_dasar": "lainnya"})).fillna("lainnya")
-    by_component = (spend.assign(komponen=komponen)
+    by_component = (by_group.assign(komponen=komponen)
                     .pivot_table(index=_KEY, columns="komponen", values="anggaran", aggfunc="sum", fill_value=0,
                                  observed=True)
                     .reindex(columns=list(KOMPONEN), fill_value=0).astype("Float64"))
@@ -338,8 +341,9 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
         realised = known.groupby(_KEY, observed=True).agg(realisasi_ld=("realisasi", "sum"),
                                                           anggaran_ld=("anggaran", "sum"))
         sums = sums.join(realised)
-    dd_revenue = mapped[mapped["kode_rekening"].astype("string").str.replace(" ", "")
-                        .str.match(r"0?4\.0?2\.0?1(\.|$)").fillna(False).to_numpy()]
+    accounts = pd.Series(mapped["kode_rekening"].dropna().unique()).astype("string")
+    dd_accounts = accounts[accounts.str.replace(" ", "").str.match(r"0?4\.0?2\.0?1(\.|$)").fillna(False)]
+    dd_revenue = mapped[mapped["kode_rekening"].isin(dd_accounts).to_numpy()]  # Dana Desa revenue (4.2.1)
     ceiling = dd_revenue.groupby(_KEY, observed=True)["anggaran"].sum().rename("pagu_dd")
     if "sumber_dana" in spend.columns and "penanda_dd" in spend.columns:
         earmarked = spend[(spend["sumber_dana"] == "DDS").fillna(False) & spend["penanda_dd"].notna()]
