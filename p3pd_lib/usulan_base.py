@@ -115,10 +115,11 @@ def require_columns(df: Any, columns: Iterable[str], what: str) -> None:
 
 
 def per_unique(s: pd.Series, fn: Any, dtype: str = "string") -> pd.Series:
-    """``fn`` (Series → Series) computed on the distinct values of ``s`` and mapped back to every row."""
-    distinct = pd.Series(s.dropna().unique()).astype("string")
-    lookup = dict(zip(distinct, fn(distinct)))
-    return s.map(lookup).astype(dtype)
+    """``fn`` (Series → Series) computed on the distinct values of ``s`` and mapped back to every row
+    (through a categorical: the mapping is applied to the few categories, not to millions of cells)."""
+    cat = s.astype("category")
+    lookup = dict(zip(cat.cat.categories, fn(pd.Series(cat.cat.categories).astype("string"))))
+    return cat.map(lookup).astype(dtype)
 
 
 def clean_text(s: pd.Series, case: str | None = None) -> pd.Series:
