@@ -325,7 +325,10 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
     when none) and ``dd_<RULE>`` (Σ belanja from Dana Desa per earmark).
     """
     _check_mapped(mapped)
-    spend = mapped[mapped["jenis_baris"] == "belanja"]
+    # Only the columns needed, before the rows: selecting rows of the text columns would copy them all.
+    needed = [c for c in (*_KEY, "sektor", "kelompok", "anggaran", "realisasi", "sumber_dana", "penanda_dd")
+              if c in mapped.columns]
+    spend = mapped.loc[(mapped["jenis_baris"] == "belanja").to_numpy(dtype=bool), needed]
     # Σ per desa-year, sector and group first (categoricals: cheap), then the component of each sum.
     by_group = (spend.groupby([*_KEY, "sektor", "kelompok"], observed=True, dropna=False)["anggaran"].sum()
                 .reset_index())
@@ -343,7 +346,7 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
         sums = sums.join(realised)
     accounts = pd.Series(mapped["kode_rekening"].dropna().unique()).astype("string")
     dd_accounts = accounts[accounts.str.replace(" ", "").str.match(r"0?4\.0?2\.0?1(\.|$)").fillna(False)]
-    dd_revenue = mapped[mapped["kode_rekening"].isin(dd_accounts).to_numpy()]  # Dana Desa revenue (4.2.1)
+    dd_revenue = mapped.loc[mapped["kode_rekening"].isin(dd_accounts).to_numpy(), [*_KEY, "anggaran"]]  # 4.2.1
     ceiling = dd_revenue.groupby(_KEY, observed=True)["anggaran"].sum().rename("pagu_dd")
     if "sumber_dana" in spend.columns and "penanda_dd" in spend.columns:
         earmarked = spend[(spend["sumber_dana"] == "DDS").fillna(False) & spend["penanda_dd"].notna()]
