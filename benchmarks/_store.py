@@ -30,5 +30,5 @@ def timed(label: str, fn, *args, **kwargs):
     """Run ``fn`` once and print its wall time."""
     t = time.perf_counter()
     out = fn(*args, **kwargs)
-    print(f"  {label:<44} {time.perf_counter() - t:6.2f} s")
+    print(f"  {label:<44} {time.perf_counter() - t:6.2f} s", flush=True)
     return out

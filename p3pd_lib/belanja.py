@@ -31,232 +31,27 @@ percentages (0–100) computed as Σ/Σ; a zero or missing denominator gives
 ['02.01.05', '02.01.05', '02.02.90', <NA>]
 """
 
+
 from __future__ import annotations
 
 import re
 from concurrent.futures import Executor
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import DataError, ParameterError
-from . import parameter_files
-
-# --- vocabulary -----------------------------------------------------------------------------------
-
-SEKTOR: tuple[str, ...] = ("PEND", "KES", "AIR", "SOS", "ADM")
-KELOMPOK: tuple[str, ...] = (
-    "layanan_dasar", "personel", "operasional", "infrastruktur", "ekonomi", "pembinaan", "bencana", "lainnya",
+from .belanja_params import (  # noqa: F401  (vocabulary and parameter tables: part of this module's API)
+    SEKTOR, KELOMPOK, JENIS_BARIS, STATUS_PEMETAAN, BASIS_ATURAN, TAG, LABEL_SEKTOR, LABEL_KELOMPOK, KOMPONEN,
+    INDIKATOR_BELANJA, INDIKATOR_SEKTOR, TARGET_REALISASI, SUMBER_TARGET_REALISASI, TIDAK_ADA_ATURAN,
+    SPENDING_COLUMNS, COMPLIANCE_COLUMNS, FINDING_COLUMNS, split_codes, validate_mapping,
+    validate_keyword_rules, validate_dana_desa_rules, load_mapping, load_keyword_rules, load_dana_desa_rules,
 )
-JENIS_BARIS: tuple[str, ...] = ("pendapatan", "belanja", "pembiayaan")
-STATUS_PEMETAAN: tuple[str, ...] = ("dipetakan", "ambigu", "tidak_dipetakan")
-BASIS_ATURAN: tuple[str, ...] = ("dana_desa", "total_belanja")
-TAG: tuple[str, ...] = ("sourced", "proposed")
-
-#: Indonesian labels for charts and reports.
-LABEL_SEKTOR: dict[str, str] = {
-    "PEND": "Pendidikan", "KES": "Kesehatan", "AIR": "Air bersih & sanitasi",
-    "SOS": "Perlindungan sosial", "ADM": "Administrasi kependudukan",
-}
-LABEL_KELOMPOK: dict[str, str] = {
-    "layanan_dasar": "Layanan dasar", "personel": "Siltap & tunjangan", "operasional": "Operasional pemerintahan",
-    "infrastruktur": "Infrastruktur fisik", "ekonomi": "Ekonomi", "pembinaan": "Pembinaan kemasyarakatan",
-    "bencana": "Bencana & darurat", "lainnya": "Lainnya",
-}
-
-#: Components of the spending mix: the five sectors, then the non-basic groups.
-KOMPONEN: tuple[str, ...] = (*SEKTOR, *KELOMPOK[1:])
-
-#: The spending indicators (DOMAIN.md §4): name, direction, unit and what the numerator holds.
-INDIKATOR_BELANJA: dict[str, dict[str, str]] = {
-    "BEL01": {"nama": "Porsi belanja layanan dasar", "arah": "higher", "satuan": "%"},
-    "BEL02": {"nama": "Porsi belanja pendidikan", "arah": "", "satuan": "%", "sektor": "PEND"},
-    "BEL03": {"nama": "Porsi belanja kesehatan", "arah": "", "satuan": "%", "sektor": "KES"},
-    "BEL04": {"nama": "Porsi belanja air bersih & sanitasi", "arah": "", "satuan": "%", "sektor": "AIR"},
-    "BEL05": {"nama": "Porsi belanja perlindungan sosial", "arah": "", "satuan": "%", "sektor": "SOS"},
-    "BEL06": {"nama": "Porsi belanja administrasi kependudukan", "arah": "", "satuan": "%", "sektor": "ADM"},
-    "BEL07": {"nama": "Porsi siltap & tunjangan", "arah": "lower", "satuan": "%"},
-    "BEL08": {"nama": "Porsi infrastruktur fisik", "arah": "", "satuan": "%"},
-    "BEL09": {"nama": "Realisasi belanja layanan dasar", "arah": "higher", "satuan": "%"},
-    "BEL10": {"nama": "Belanja layanan dasar per kapita", "arah": "higher", "satuan": "Rp/jiwa"},
-}
-#: Sector of each per-sector share indicator (BEL02–BEL06).
-INDIKATOR_SEKTOR: dict[str, str] = {k: v["sektor"] for k, v in INDIKATOR_BELANJA.items() if "sektor" in v}
-
-#: BEL09 target: a design choice of the kit, not a regulation.
-TARGET_REALISASI: float = 90.0
-SUMBER_TARGET_REALISASI = "Usulan kit P3PD (dapat diubah)"
-#: What a rule check says for a year that has no such rule (never "tidak ada data").
-TIDAK_ADA_ATURAN = "tidak ada aturan untuk tahun ini"
-
-SPENDING_COLUMNS = [
-    "kode_desa", "tahun", "indikator", "pembilang", "penyebut", "nilai", "satuan", "target", "sumber_target",
-    "tag_target",
-]
-COMPLIANCE_COLUMNS = [
-    "kode_desa", "tahun", "aturan", "nama_aturan", "basis", "jumlah", "penyebut", "nilai",
-    "batas_bawah", "batas_atas", "dasar_hukum", "tag", "patuh", "pesan",
-]
-FINDING_COLUMNS = ["no", "temuan", "aturan", "nilai", "batas", "status", "saran"]
 
 # Floating-point slack when comparing a share with a bound: 30.000000000000004 % is 30 %.
 _EPS = 1e-9
-_KODE_PREFIX = r"\d{2}(\.\d{2}(\.\d{1,2})?)?"
 _KEY = ["kode_desa", "tahun"]
-
-# --- parameter tables -----------------------------------------------------------------------------
-# Files are read and validated by p3pd_lib.parameter_files (cached on the file's hash, so an edited file
-# is noticed). The validate_* functions check a table handed over in memory, with the spreadsheet row number.
-
-
-def _check_rows(df: pd.DataFrame, what: str, label: str, checks: list[tuple[Any, str]]) -> None:
-    """Raise on the first row where a check fails: ``checks`` are (row → bool, message)."""
-    for i, row in enumerate(df.to_dict("records")):
-        for ok, message in checks:
-            if not ok(row):
-                raise ParameterError(f"Tabel {what}, baris {i + 2} ({label} {row[label]!r}): {message}")
-
-
-def _clean(df: pd.DataFrame, columns: tuple[str, ...], what: str) -> pd.DataFrame:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ParameterError(f"Tabel {what} tidak memuat kolom: {', '.join(missing)}.")
-    out = df[list(columns)].reset_index(drop=True).astype("string")
-    return out.apply(lambda s: s.str.strip().replace("", pd.NA))
-
-
-def _codes_of(text: Any) -> list[str]:
-    return [] if pd.isna(text) else [p.strip() for p in str(text).split(";") if p.strip()]
-
-
-def _is_prefix(x: Any) -> bool:
-    return pd.notna(x) and re.fullmatch(_KODE_PREFIX, x) is not None
-
-
-def _duplicate_row(df: pd.DataFrame, columns: list[str], what: str, message: str) -> None:
-    dup = df.duplicated(columns, keep=False).to_numpy()
-    if dup.any():
-        raise ParameterError(f"Tabel {what}, baris {int(np.flatnonzero(dup)[1]) + 2}: {message}")
-
-
-def validate_mapping(mapping: pd.DataFrame) -> pd.DataFrame:
-    """Check a mapping table and return a clean copy (raises :class:`ParameterError`).
-
-    >>> validate_mapping(pd.DataFrame({"kode": ["02.01"], "sektor": ["PEND"], "kelompok": ["layanan_dasar"],
-    ...     "campuran": ["tidak"], "penanda_dd": [None], "alasan": ["Pendidikan"], "sumber": ["proposed"]})).shape
-    (1, 7)
-    """
-    what = "pemetaan APBDes"
-    m = _clean(mapping, ("kode", "sektor", "kelompok", "campuran", "penanda_dd", "alasan", "sumber"), what)
-    m["campuran"] = m["campuran"].fillna("tidak").str.lower()
-    _check_rows(m, what, "kode", [
-        (lambda r: _is_prefix(r["kode"]), "kode harus berbentuk BB, BB.SS, BB.SS.K atau BB.SS.KK."),
-        (lambda r: r["kelompok"] in KELOMPOK, f"kelompok harus salah satu dari {', '.join(KELOMPOK)}."),
-        (lambda r: pd.isna(r["sektor"]) or r["sektor"] in SEKTOR,
-         f"sektor harus kosong atau salah satu dari {', '.join(SEKTOR)}."),
-        (lambda r: (r["kelompok"] == "layanan_dasar") == pd.notna(r["sektor"]),
-         "sektor diisi jika dan hanya jika kelompok = layanan_dasar."),
-        (lambda r: r["campuran"] in ("ya", "tidak"), "kolom campuran harus 'ya' atau 'tidak'."),
-        (lambda r: pd.notna(r["alasan"]), "alasan pemetaan wajib diisi."),
-        (lambda r: r["sumber"] in TAG, "sumber harus 'sourced' atau 'proposed'."),
-    ])
-    _duplicate_row(m, ["kode"], what, "kode yang sama muncul lebih dari sekali.")
-    return m
-
-
-def validate_keyword_rules(keywords: pd.DataFrame) -> pd.DataFrame:
-    """Check a keyword-rule table and return a clean copy (raises :class:`ParameterError`).
-
-    Column ``teks`` is optional: ``nama`` (default) or ``nama_uraian``.
-    """
-    what = "kata kunci APBDes"
-    kw = keywords if "teks" in keywords.columns else keywords.assign(teks="nama")
-    k = _clean(kw, ("kata_kunci", "kode", "kecuali_kode", "sektor", "kelompok", "penanda_dd", "alasan", "sumber",
-                    "teks"), what)
-    k["teks"] = k["teks"].fillna("nama")
-    _check_rows(k, what, "kata_kunci", [
-        (lambda r: pd.notna(r["kata_kunci"]), "kata kunci wajib diisi."),
-        (lambda r: r["kode"] == "*" or _is_prefix(r["kode"]),
-         "kode harus '*' (di mana saja) atau awalan kode BB, BB.SS, BB.SS.K(K)."),
-        (lambda r: all(_is_prefix(x) for x in _codes_of(r["kecuali_kode"])),
-         "kecuali_kode harus awalan kode kegiatan (pisahkan dengan ';')."),
-        (lambda r: pd.isna(r["kelompok"]) or r["kelompok"] in KELOMPOK,
-         f"kelompok harus kosong atau salah satu dari {', '.join(KELOMPOK)}."),
-        (lambda r: pd.isna(r["sektor"]) or r["sektor"] in SEKTOR,
-         f"sektor harus kosong atau salah satu dari {', '.join(SEKTOR)}."),
-        (lambda r: pd.isna(r["kelompok"]) or (r["kelompok"] == "layanan_dasar") == pd.notna(r["sektor"]),
-         "sektor diisi jika dan hanya jika kelompok = layanan_dasar."),
-        (lambda r: pd.notna(r["kelompok"]) or pd.isna(r["sektor"]), "sektor diisi tetapi kelompok kosong."),
-        (lambda r: pd.notna(r["kelompok"]) or pd.notna(r["penanda_dd"]),
-         "aturan tidak mengubah apa pun (isi kelompok atau penanda_dd)."),
-        (lambda r: pd.notna(r["alasan"]), "alasan wajib diisi."),
-        (lambda r: r["sumber"] in TAG, "sumber harus 'sourced' atau 'proposed'."),
-        (lambda r: r["teks"] in ("nama", "nama_uraian"), "teks harus 'nama' atau 'nama_uraian'."),
-    ])
-    return k
-
-
-def validate_dana_desa_rules(rules: pd.DataFrame) -> pd.DataFrame:
-    """Check a year-versioned rules table and return a typed copy (raises :class:`ParameterError`).
-
-    Bounds are percentages (0–100) of the rule's ``basis``: ``dana_desa`` (the
-    Dana Desa ceiling) or ``total_belanja`` (only rule ``PERSONEL``).
-    """
-    what = "aturan Dana Desa"
-    columns = ("aturan", "nama_aturan", "tahun", "basis", "batas_bawah", "batas_atas", "dasar_hukum", "tag",
-               "catatan")
-    r = _clean(rules, columns, what)
-    for col in ("tahun", "batas_bawah", "batas_atas"):
-        values = pd.to_numeric(r[col], errors="coerce")
-        bad = (values.isna() & r[col].notna()).to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ParameterError(f"Tabel {what}, baris {i + 2}: nilai {col} {r[col][i]!r} bukan angka.")
-        r[col] = values.astype("Float64")
-    _check_rows(r, what, "aturan", [
-        (lambda x: pd.notna(x["aturan"]) and re.fullmatch(r"[A-Z][A-Z0-9_]*", x["aturan"]) is not None,
-         "kode aturan wajib diisi dengan huruf besar, mis. BLT."),
-        (lambda x: pd.notna(x["tahun"]) and x["tahun"] == int(x["tahun"]), "tahun wajib berupa bilangan bulat."),
-        (lambda x: x["basis"] in BASIS_ATURAN, "basis harus 'dana_desa' atau 'total_belanja'."),
-        (lambda x: (x["aturan"] == "PERSONEL") == (x["basis"] == "total_belanja"),
-         "hanya aturan PERSONEL yang berbasis total_belanja."),
-        (lambda x: pd.notna(x["batas_bawah"]) or pd.notna(x["batas_atas"]), "isi batas_bawah dan/atau batas_atas."),
-        (lambda x: all(pd.isna(b) or 0 <= b <= 100 for b in (x["batas_bawah"], x["batas_atas"])),
-         "batas harus persen antara 0 dan 100."),
-        (lambda x: pd.isna(x["batas_bawah"]) or pd.isna(x["batas_atas"]) or x["batas_bawah"] <= x["batas_atas"],
-         "batas_bawah lebih besar dari batas_atas."),
-        (lambda x: pd.notna(x["dasar_hukum"]), "dasar hukum/sumber wajib diisi."),
-        (lambda x: x["tag"] in TAG, "tag harus 'sourced' atau 'proposed'."),
-    ])
-    _duplicate_row(r, ["aturan", "tahun"], what, "aturan dan tahun yang sama muncul lebih dari sekali.")
-    return r.assign(tahun=r["tahun"].astype("Int64"))
-
-
-def load_mapping(path: str | Path | None = None) -> pd.DataFrame:
-    """The APBDes → sector/group mapping (``parameters/pemetaan_apbdes.csv``), validated.
-
-    >>> m = load_mapping()
-    >>> m.set_index("kode").loc["01.01.03", ["sektor", "kelompok"]].tolist()
-    [<NA>, 'operasional']
-    """
-    return parameter_files.load_mapping(path)
-
-
-def load_keyword_rules(path: str | Path | None = None) -> pd.DataFrame:
-    """Keyword rules for mixed codes and earmarks (``parameters/kata_kunci_apbdes.csv``), validated."""
-    return validate_keyword_rules(parameter_files.load_keyword_rules(path))
-
-
-def load_dana_desa_rules(path: str | Path | None = None) -> pd.DataFrame:
-    """Year-versioned Dana Desa and personnel rules (``parameters/aturan_dana_desa.csv``), validated.
-
-    >>> r = load_dana_desa_rules()
-    >>> r[(r["aturan"] == "BLT") & (r["tahun"] == 2023)][["batas_bawah", "batas_atas"]].values.tolist()
-    [[10.0, 25.0]]
-    """
-    return parameter_files.load_dana_desa_rules(path)
 
 
 # --- codes ----------------------------------------------------------------------------------------
@@ -297,9 +92,11 @@ def rekening_class(kode_rekening: pd.Series) -> pd.Series:
 
 
 def _per_distinct(s: pd.Series, fn: Any) -> pd.Series:
-    """``s.map(fn)`` computed once per distinct value (APBDes columns repeat a few codes millions of times)."""
+    """``fn`` (Series → Series) computed once over the distinct values of ``s`` and mapped back to every row
+    (APBDes columns repeat a few thousand codes millions of times)."""
     cat = s.astype("category")
-    return cat.cat.rename_categories(lambda c: c).map({c: fn(pd.Series([c]))[0] for c in cat.cat.categories})
+    distinct = pd.Series(cat.cat.categories)
+    return cat.map(dict(zip(distinct, fn(distinct))))
 
 
 def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> pd.Series:
@@ -325,8 +122,9 @@ def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> p
 def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
     """Rows that repeat another row of ``df`` in every column (``keep`` as in ``DataFrame.duplicated``).
 
-    Rows are first compared by their pandas hash (one pass), then the few
-    candidates cell by cell.
+    Rows are first compared by the pandas hash of their cheap columns (numbers,
+    categoricals; all columns when there are none), then the few candidates
+    cell by cell on every column.
 
     >>> identical_copies(pd.DataFrame({"a": [1, 2, 1], "b": ["x", "y", "x"]})).tolist()
     [False, False, True]
@@ -334,7 +132,10 @@ def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
     out = pd.Series(False, index=df.index)
     if len(df) < 2:
         return out
-    candidates = pd.util.hash_pandas_object(df, index=False).duplicated(keep=False).to_numpy()
+    cheap = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)
+             or (pd.api.types.is_numeric_dtype(df[c].dtype) and not pd.api.types.is_bool_dtype(df[c].dtype))]
+    candidates = pd.util.hash_pandas_object(df[cheap or list(df.columns)], index=False).duplicated(keep=False)
+    candidates = candidates.to_numpy()
     if candidates.any():
         out[candidates] = df[candidates].duplicated(keep=keep).to_numpy()
     return out
@@ -365,17 +166,17 @@ def _word(text: Any, keyword: str) -> bool:
     return pd.notna(text) and re.search(rf"(?<![0-9A-Za-z]){body}(?![0-9A-Za-z])", str(text), re.I) is not None
 
 
-def _resolve(kode: Any, raw: Any, nama: Any, uraian: Any, mapping: pd.DataFrame, keywords: pd.DataFrame) -> dict:
-    """Sector, group, status, reason and earmark of one distinct belanja line."""
-    rows = [r for r in mapping.to_dict("records") if _has_prefix(kode, r["kode"])]
+def _resolve(kode: Any, raw: Any, nama: Any, uraian: Any, mapping: list[dict], keywords: list[dict]) -> dict:
+    """Sector, group, status, reason and earmark of one distinct belanja line (rules as lists of row dicts)."""
+    rows = [r for r in mapping if _has_prefix(kode, r["kode"])]
     row = max(rows, key=lambda r: len(r["kode"]), default=None)
     mixed = row is not None and row["campuran"] == "ya"
     name = nama if pd.notna(nama) else uraian
     hits = [
         dict(r, _order=i, _spec=0 if r["kode"] == "*" else len(r["kode"]))
-        for i, r in enumerate(keywords.to_dict("records"))
+        for i, r in enumerate(keywords)
         if (_word(name, r["kata_kunci"]) or (r["teks"] == "nama_uraian" and _word(uraian, r["kata_kunci"])))
-        and not any(_has_prefix(kode, x) for x in _codes_of(r["kecuali_kode"]))
+        and not any(_has_prefix(kode, x) for x in split_codes(r["kecuali_kode"]))
         and (r["kode"] == "*" or _has_prefix(kode, r["kode"]))
     ]
 
@@ -440,8 +241,9 @@ def map_apbdes(
     m = validate_mapping(mapping) if mapping is not None else load_mapping()
     k = validate_keyword_rules(keywords) if keywords is not None else load_keyword_rules()
     kode_desa = apbdes["kode_desa"].astype("category")
-    lines = apbdes.assign(kode_desa=kode_desa)[~_per_distinct(kode_desa, lambda s: is_kelurahan(s, wilayah))
-                                               .astype(bool).to_numpy()]
+    distinct = pd.Series(kode_desa.cat.categories)
+    kelurahan = distinct[is_kelurahan(distinct, wilayah).to_numpy()]
+    lines = apbdes.assign(kode_desa=kode_desa)[~kode_desa.isin(kelurahan).to_numpy()]
     lines = lines[~identical_copies(lines).to_numpy()].reset_index(drop=True)
     lines["kode_desa"] = lines["kode_desa"].cat.remove_unused_categories()
 
@@ -460,8 +262,9 @@ def map_apbdes(
          "pengeluaran_pembiayaan": "pembiayaan"})
     no_account = distinct["rekening"].isna().to_numpy() | (distinct["rekening"].astype("string").str.strip() == "")
     jenis = jenis.mask(pd.Series(no_account, index=jenis.index) & kode.notna(), "belanja")
+    m_rows, k_rows = m.to_dict("records"), k.to_dict("records")
     resolved = pd.DataFrame(
-        [_resolve(c, r, n, u, m, k) if j == "belanja" else {}
+        [_resolve(c, r, n, u, m_rows, k_rows) if j == "belanja" else {}
          for c, r, n, u, j in zip(kode, distinct["kode_asli"], distinct["nama"], distinct["uraian"], jenis)],
         index=distinct.index, columns=["sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"])
     penanda = sorted(set(m["penanda_dd"].dropna()) | set(k["penanda_dd"].dropna()))
@@ -522,10 +325,16 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
     when none) and ``dd_<RULE>`` (Σ belanja from Dana Desa per earmark).
     """
     _check_mapped(mapped)
-    spend = mapped[mapped["jenis_baris"] == "belanja"]
-    komponen = spend["sektor"].astype("string").fillna(spend["kelompok"].astype("string").replace(
+    # Only the columns needed, before the rows: selecting rows of the text columns would copy them all.
+    needed = [c for c in (*_KEY, "sektor", "kelompok", "anggaran", "realisasi", "sumber_dana", "penanda_dd")
+              if c in mapped.columns]
+    spend = mapped.loc[(mapped["jenis_baris"] == "belanja").to_numpy(dtype=bool), needed]
+    # Σ per desa-year, sector and group first (categoricals: cheap), then the component of each sum.
+    by_group = (spend.groupby([*_KEY, "sektor", "kelompok"], observed=True, dropna=False)["anggaran"].sum()
+                .reset_index())
+    komponen = by_group["sektor"].astype("string").fillna(by_group["kelompok"].astype("string").replace(
         {"layanan_dasar": "lainnya"})).fillna("lainnya")
-    by_component = (spend.assign(komponen=komponen)
+    by_component = (by_group.assign(komponen=komponen)
                     .pivot_table(index=_KEY, columns="komponen", values="anggaran", aggfunc="sum", fill_value=0,
                                  observed=True)
                     .reindex(columns=list(KOMPONEN), fill_value=0).astype("Float64"))
@@ -535,8 +344,9 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
         realised = known.groupby(_KEY, observed=True).agg(realisasi_ld=("realisasi", "sum"),
                                                           anggaran_ld=("anggaran", "sum"))
         sums = sums.join(realised)
-    dd_revenue = mapped[mapped["kode_rekening"].astype("string").str.replace(" ", "")
-                        .str.match(r"0?4\.0?2\.0?1(\.|$)").fillna(False).to_numpy()]
+    accounts = pd.Series(mapped["kode_rekening"].dropna().unique()).astype("string")
+    dd_accounts = accounts[accounts.str.replace(" ", "").str.match(r"0?4\.0?2\.0?1(\.|$)").fillna(False)]
+    dd_revenue = mapped.loc[mapped["kode_rekening"].isin(dd_accounts).to_numpy(), [*_KEY, "anggaran"]]  # 4.2.1
     ceiling = dd_revenue.groupby(_KEY, observed=True)["anggaran"].sum().rename("pagu_dd")
     if "sumber_dana" in spend.columns and "penanda_dd" in spend.columns:
         earmarked = spend[(spend["sumber_dana"] == "DDS").fillna(False) & spend["penanda_dd"].notna()]
@@ -691,13 +501,6 @@ def _bounds_text(lo: Any, hi: Any) -> str:
     return f"≥ {_fmt_pct(lo)}" if pd.notna(lo) else f"≤ {_fmt_pct(hi)}" if pd.notna(hi) else "-"
 
 
-def _verdict(share: Any, lo: Any, hi: Any) -> Any:
-    """True/False against inclusive bounds; ``<NA>`` without a rule or a share."""
-    if pd.isna(share) or (pd.isna(lo) and pd.isna(hi)):
-        return pd.NA
-    return bool((pd.isna(lo) or share >= lo - _EPS) and (pd.isna(hi) or share <= hi + _EPS))
-
-
 def _rule_message(r: dict) -> str:
     nama, dasar = r["nama_aturan"], "pagu Dana Desa" if r["basis"] == "dana_desa" else "total belanja"
     if pd.isna(r["batas_bawah"]) and pd.isna(r["batas_atas"]):
@@ -725,10 +528,16 @@ def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
                                           jumlah=jumlah.astype("Float64"), penyebut=penyebut.astype("Float64")))
     year_rules = rules[["aturan", "tahun", "batas_bawah", "batas_atas", "dasar_hukum", "tag"]]
     out = pd.concat(per_rule, ignore_index=True).merge(year_rules, on=["aturan", "tahun"], how="left")
-    out = out.assign(nilai=_share(out["jumlah"], out["penyebut"]))
-    out["patuh"] = pd.array([_verdict(*x) for x in zip(out["nilai"], out["batas_bawah"], out["batas_atas"])],
-                            dtype="boolean")
-    out["pesan"] = pd.array([_rule_message(r) for r in out.to_dict("records")], dtype="string")
+    nilai, lo, hi = _share(out["jumlah"], out["penyebut"]), out["batas_bawah"], out["batas_atas"]
+    within = (lo.isna() | (nilai >= lo - _EPS)) & (hi.isna() | (nilai <= hi + _EPS))  # bounds are inclusive
+    out = out.assign(nilai=nilai, patuh=within.where(lo.notna() | hi.notna()).astype("boolean"),
+                     _shown=nilai.round(1))
+    # One message per rule, year, verdict and share as shown (to 0.1 point), merged back onto the rows.
+    key = ["aturan", "tahun", "patuh", "_shown"]
+    distinct = out.drop_duplicates(key)
+    messages = distinct[key].assign(pesan=pd.array(
+        [_rule_message(dict(r, nilai=r["_shown"])) for r in distinct.to_dict("records")], dtype="string"))
+    out = out.merge(messages, on=key, how="left")
     order = {a: i for i, a in enumerate(names.index)}
     return (out.assign(_r=out["aturan"].map(order)).sort_values([*_KEY, "_r"], kind="stable")
             .astype({c: "string" for c in ("aturan", "nama_aturan", "basis", "dasar_hukum", "tag")})
@@ -801,9 +610,9 @@ def spending_tables_with_summary(
     compliance = _compliance_table(sums, r)
     wide = ind.pivot_table(index=_KEY, columns="indikator", values="nilai", aggfunc="first",
                            dropna=False).reindex(columns=list(INDIKATOR_BELANJA))
-    earmarks = compliance[compliance["basis"] == "dana_desa"].groupby(_KEY).agg(
-        breach=("patuh", lambda p: bool((p == False).any())),  # noqa: E712 (nullable booleans)
-        known=("patuh", lambda p: bool(p.notna().any())))
+    earmarks = compliance[compliance["basis"] == "dana_desa"]
+    earmarks = (earmarks.assign(breach=earmarks["patuh"].eq(False).fillna(False), known=earmarks["patuh"].notna())
+                .groupby(_KEY)[["breach", "known"]].any())
     summary = (wide[["BEL01", "BEL07"]].rename(columns=str.lower).join(earmarks, how="left").reset_index())
     summary = summary[ind.groupby(_KEY)["nilai"].count().to_numpy() > 0]
     patuh = pd.array([pd.NA if not k else not b for b, k in

@@ -92,7 +92,8 @@ def check_duplicates(tables: Any, *, wilayah: pd.DataFrame | None = None) -> pd.
         df = t.get(table)
         if df is None or len(df) < 2:
             continue
-        copies = df[identical_copies(df, keep=False).to_numpy()]
+        # kode_desa as categorical: hashed per distinct code, so the cheap first pass separates villages
+        copies = df[identical_copies(df.assign(kode_desa=df["kode_desa"].astype("category")), keep=False).to_numpy()]
         key = ["kode_desa", "tahun"] if "tahun" in df.columns else ["kode_desa"]
         for k, grp in copies.groupby(key, sort=True, dropna=False):
             code, year = k[0], (k[1] if len(key) == 2 else None)
@@ -117,18 +118,19 @@ def _national_list() -> pd.DataFrame:
     return wilayah_table()[["kode_desa", "nama_desa"]].astype("string")
 
 
-def _suggestion(code: Any, official: pd.DataFrame) -> str:
-    """What to write instead of an unofficial ``code``: its dotted form, or the nearest code of its kecamatan."""
+def _suggestion(code: Any, official: pd.DataFrame, names: dict) -> str:
+    """What to write instead of an unofficial ``code``: its dotted form, or the nearest code of its kecamatan.
+
+    ``names``: official code → desa name (built once per check)."""
     if pd.isna(code) or code == "":
         return "Isi kode desa Kemendagri (PP.KK.CC.DDDD)."
-    names = dict(zip(official["kode_desa"], official["nama_desa"])) if "nama_desa" in official else {}
 
     def label(c: str) -> str:
         return f"{c} ({names[c]})" if isinstance(names.get(c), str) else c
 
     digits = re.sub(r"\D", "", code)
     dotted = f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}.{digits[6:]}" if len(digits) == 10 else None
-    if dotted and dotted != code and dotted in names:
+    if dotted and dotted != code and bool((official["kode_desa"] == dotted).any()):
         return f"Mungkin maksudnya {label(dotted)}; tulis kode dengan titik: PP.KK.CC.DDDD."
     if not re.match(KODE_DESA_PATTERN, code):
         return "Format kode harus PP.KK.CC.DDDD, mis. 11.01.01.2001."
@@ -155,6 +157,7 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
     else:
         given = official_codes["kode_desa"] if isinstance(official_codes, pd.DataFrame) else list(official_codes)
         official = pd.DataFrame({"kode_desa": pd.Series(given, dtype="string").str.strip().dropna().drop_duplicates()})
+    names = dict(zip(official["kode_desa"], official["nama_desa"])) if "nama_desa" in official else {}
     rows: list[tuple] = []
     for table in ("wilayah", "layanan", "apbdes", "status_desa", "usulan"):
         df = t.get(table)
@@ -174,7 +177,7 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
             where = f"{n} baris di tabel {table}" if table != "wilayah" else "tabel wilayah"
             rows.append((code, year, table, "kode_desa", code or "", "kode_tidak_resmi", "galat",
                          f"{label}{when} ({where}): tidak ada dalam daftar wilayah resmi; baris ini tidak dapat "
-                         f"dikaitkan dengan desa mana pun. {_suggestion(code, official)}"))
+                         f"dikaitkan dengan desa mana pun. {_suggestion(code, official, names)}"))
     return findings(rows)
 
 

@@ -66,11 +66,11 @@ def check_amounts(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None) 
     for col in (c for c in ("anggaran", "realisasi") if c in apbdes.columns):
         p = parse_numbers(apbdes[col])
         negative = p["nilai"] < 0
-        for i in np.flatnonzero((p["bukan_angka"] | negative).to_numpy()):
-            line = apbdes.iloc[i]
-            code = desa_codes(pd.Series([line["kode_desa"]])).iloc[0]
-            year = parse_numbers(pd.Series([line.get("tahun")]))["nilai"].iloc[0]
-            rek = line.get("kode_rekening")
+        picked = np.flatnonzero((p["bukan_angka"] | negative).to_numpy())
+        sub = apbdes.iloc[picked].reindex(columns=["kode_desa", "tahun", "kode_rekening", col])
+        codes, yrs = desa_codes(sub["kode_desa"]), years(sub)
+        for j, (i, line) in enumerate(zip(picked, sub.to_dict("records"))):
+            code, year, rek = codes.iloc[j], yrs.iloc[j], line["kode_rekening"]
             where = f" pada rekening {rek}" if isinstance(rek, str) and rek else ""
             who = f"{names.desa(code)}, {year_text(year)}"
             if negative.iloc[i]:
@@ -139,10 +139,10 @@ def check_realisation(
     bad = (lines["kelas"].isin(["belanja", "pengeluaran_pembiayaan"]).to_numpy()
            & (over > p.anggaran_toleransi_rupiah).to_numpy() & (over > _tolerance(p, lines["anggaran"])).to_numpy())
     rows = []
-    for i in np.flatnonzero(bad):
-        line, src = lines.iloc[i], apbdes.iloc[i]
-        text = {c: str(src[c]) if c in src.index and pd.notna(src[c]) else "" for c in
-                ("kode_rekening", "uraian", "kode_kegiatan")}
+    picked = np.flatnonzero(bad)  # one selection of the few lines found, not one per line
+    described = apbdes.iloc[picked].reindex(columns=["kode_rekening", "uraian", "kode_kegiatan"])
+    for line, src in zip(lines.iloc[picked].to_dict("records"), described.to_dict("records")):
+        text = {c: str(v) if pd.notna(v) else "" for c, v in src.items()}
         what = (f"rekening {text['kode_rekening']}" + (f" '{text['uraian']}'" if text["uraian"] else "")
                 + (f" (kegiatan {text['kode_kegiatan']})" if text["kode_kegiatan"] else ""))
         code = line["kode_desa"] if pd.notna(line["kode_desa"]) else None

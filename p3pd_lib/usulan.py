@@ -39,249 +39,22 @@ Who acts, and the wording of agenda rows, come from ``parameters/usulan.yaml``.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from . import parameter_files
-from .belanja import LABEL_SEKTOR as BELANJA_LABEL_SEKTOR
 from .belanja import normalize_kode_kegiatan  # one normaliser for all kegiatan codes
-from .errors import DataError, ParameterError
-from .schemas import KODE_DESA_PATTERN, SEKTOR_LAYANAN, SEKTOR_USULAN, STATUS_USULAN
-
-# --- vocabulary ---------------------------------------------------------------------------------
-
-SEKTOR: tuple[str, ...] = tuple(SEKTOR_LAYANAN)
-LABEL_SEKTOR: dict[str, str] = {**BELANJA_LABEL_SEKTOR, "LAIN": "Lainnya"}
-
-SELARAS = "Selaras"
-BELUM_TERDANAI = "Usulan belum terdanai"
-BELUM_TERSUARAKAN = "Kebutuhan belum tersuarakan"
-BELANJA_TANPA_KEBUTUHAN = "Belanja tanpa kebutuhan mendesak"
-TIDAK_MENDESAK = "Tidak mendesak"
-#: The five need–demand–supply classes, in display order.
-KELAS: tuple[str, ...] = (SELARAS, BELUM_TERDANAI, BELUM_TERSUARAKAN, BELANJA_TANPA_KEBUTUHAN, TIDAK_MENDESAK)
-#: What each class means, for legends and reports (Bahasa Indonesia).
-PENJELASAN_KELAS: dict[str, str] = {
-    SELARAS: "Ada kebutuhan, ada usulan masyarakat, dan minimal satu usulan didanai APBDes.",
-    BELUM_TERDANAI: "Ada kebutuhan dan usulan masyarakat, tetapi belum satu pun didanai APBDes.",
-    BELUM_TERSUARAKAN: "Ada kebutuhan, tetapi tidak ada usulan masyarakat di sektor ini.",
-    BELANJA_TANPA_KEBUTUHAN: "Tidak ada indikator merah/kuning, tetapi porsi belanja sektor di atas median kecamatan.",
-    TIDAK_MENDESAK: "Tidak ada indikator merah/kuning dan porsi belanja sektor tidak di atas median.",
-}
-
-FUNDED = "didanai_apbdes"
-KELAS_LAMPU = ("hijau", "kuning", "merah", "abu")
-TINGKAT = ("kecamatan", "kabupaten")
-
-# A share equal to the median (up to float noise of the median's mean of two values) is not above it.
-_EPS = 1e-9
-
-SUMMARY_COLUMNS = [
-    "kode_desa", "tahun", "sektor", "n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain", "n_belum_didanai",
-    "n_ditolak", "nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp", "porsi_didanai",
-    "porsi_didanai_rp", "n_biaya_kosong", "n_disetujui_kosong",
-]
-CLASS_COLUMNS = [
-    "kode_desa", "nama_desa", "kode_kecamatan", "tahun", "sektor", "kebutuhan", "n_merah", "n_kuning",
-    "n_indikator_data", "n_usulan", "n_didanai", "ada_data_usulan", "porsi", "median", "n_desa_median",
-    "di_atas_median", "kelas",
-]
-_COUNT_COLS = ("n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain", "n_belum_didanai", "n_ditolak",
-               "n_biaya_kosong", "n_disetujui_kosong")
-_SUM_COLS = ("nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp")
-
-# --- parameters -----------------------------------------------------------------------------------
-
-
-def check_parameters(data: Any, source: str = "parameter usulan") -> dict[str, Any]:
-    """Check a parameter mapping (as in ``parameters/usulan.yaml``); Indonesian errors.
-
-    >>> check_parameters({"kelas_kebutuhan": ["abu"], "jenis_agenda": "x", "agenda": {}})
-    Traceback (most recent call last):
-    ...
-    p3pd_lib.errors.ParameterError: parameter usulan: 'kelas_kebutuhan' hanya boleh berisi hijau, kuning atau merah (abu = tidak ada data), bukan: abu.
-    """
-    if not isinstance(data, Mapping):
-        raise ParameterError(f"{source}: isi berkas harus berupa pemetaan (kunci: nilai).")
-    for key in ("kelas_kebutuhan", "jenis_agenda", "agenda"):
-        if key not in data:
-            raise ParameterError(f"{source}: isian '{key}' tidak ada.")
-    kelas = data["kelas_kebutuhan"]
-    if not isinstance(kelas, list) or not kelas:
-        raise ParameterError(f"{source}: 'kelas_kebutuhan' harus berupa daftar kelas lampu, mis. [merah, kuning].")
-    bad = [str(k) for k in kelas if k not in ("hijau", "kuning", "merah")]
-    if bad:
-        raise ParameterError(
-            f"{source}: 'kelas_kebutuhan' hanya boleh berisi hijau, kuning atau merah (abu = tidak ada data), "
-            f"bukan: {', '.join(bad)}."
-        )
-    agenda = data["agenda"]
-    if not isinstance(agenda, Mapping):
-        raise ParameterError(f"{source}: 'agenda' harus berupa pemetaan kelas → isian.")
-    for kelas_agenda, entry in agenda.items():
-        if kelas_agenda not in (BELUM_TERSUARAKAN, BELUM_TERDANAI):
-            raise ParameterError(
-                f"{source}: kelas agenda '{kelas_agenda}' tidak dikenal; gunakan '{BELUM_TERSUARAKAN}' "
-                f"atau '{BELUM_TERDANAI}'."
-            )
-        if not isinstance(entry, Mapping):
-            raise ParameterError(f"{source}: isian agenda '{kelas_agenda}' harus berupa pemetaan.")
-        for key in ("indikator", "penanggung_jawab", "tindakan"):
-            if not str(entry.get(key) or "").strip():
-                raise ParameterError(f"{source}: isian agenda '{kelas_agenda}' tidak memuat '{key}'.")
-    return dict(data)
-
-
-def load_parameters(path: str | Path | None = None) -> dict[str, Any]:
-    """The parameters of this module (``parameters/usulan.yaml``), validated by
-    :mod:`p3pd_lib.parameter_files` (re-read when the file changes)."""
-    return check_parameters(parameter_files.load_usulan(path).model_dump(), "parameters/usulan.yaml")
-
-
-# --- small helpers --------------------------------------------------------------------------------
-
-
-def _require(df: Any, columns: Iterable[str], what: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"{what} harus berupa tabel (DataFrame).")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise DataError(f"{what} tidak memuat kolom: {', '.join(missing)}.")
-
-
-def _per_unique(s: pd.Series, fn: Any, dtype: str = "string") -> pd.Series:
-    """``fn`` (Series → Series) computed on the distinct values of ``s`` and mapped back to every row."""
-    distinct = pd.Series(s.dropna().unique()).astype("string")
-    lookup = dict(zip(distinct, fn(distinct)))
-    return s.map(lookup).astype(dtype)
-
-
-def _text(s: pd.Series, case: str | None = None) -> pd.Series:
-    def clean(u: pd.Series) -> pd.Series:
-        u = u.str.strip()
-        return u.str.upper() if case == "upper" else u.str.lower() if case == "lower" else u
-
-    return _per_unique(s, clean)
-
-
-def _belanja_lines(mapped_apbdes: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The ``belanja`` lines of a mapped APBDes table, only ``columns``."""
-    return mapped_apbdes.loc[(mapped_apbdes["jenis_baris"] == "belanja").to_numpy(dtype=bool), columns]
-
-
-def official_codes(wilayah: pd.DataFrame | None = None) -> pd.Series:
-    """The desa/kelurahan codes proposals may carry: ``wilayah.kode_desa``, else the official national list."""
-    if wilayah is None or "kode_desa" not in wilayah.columns or not len(wilayah):
-        from .wilayah import wilayah_table
-
-        wilayah = wilayah_table()
-    return wilayah["kode_desa"].astype("string")
-
-
-def _check_values(s: pd.Series, allowed: Sequence[str], what: str) -> None:
-    vals = pd.Series(s.dropna().unique(), dtype="object")
-    bad = vals[~vals.isin(allowed)]
-    if len(bad):
-        shown = ", ".join(sorted({str(x) for x in bad})[:10])
-        raise DataError(f"{what} berisi nilai yang tidak dikenal: {shown}. Nilai yang sah: {', '.join(allowed)}.")
-
-
-def _check_codes(kode: pd.Series, what: str) -> None:
-    vals = pd.Series(pd.array(kode.dropna().unique(), dtype="string"))
-    bad = vals[~vals.str.fullmatch(KODE_DESA_PATTERN).fillna(False)]
-    if len(bad):
-        shown = ", ".join(sorted({str(x) for x in bad})[:5])
-        raise DataError(f"{what}: kode desa tidak berformat PP.KK.CC.DDDD: {shown}.")
-
-
-def _years(s: pd.Series, what: str) -> pd.Series:
-    try:
-        return pd.to_numeric(s, errors="raise").astype("Int64")
-    except (TypeError, ValueError):
-        raise DataError(f"{what}: kolom tahun harus berisi bilangan bulat.") from None
-
-
-def _money(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce").astype("float64")
-
-
-def _f64(values: Any) -> pd.arrays.FloatingArray:
-    arr = np.asarray(values, dtype="float64").ravel()
-    missing = np.isnan(arr)
-    return pd.arrays.FloatingArray(np.where(missing, 0.0, arr), missing)
-
-
-def _pct(num: Any, den: Any) -> pd.arrays.FloatingArray:
-    num = np.asarray(num, dtype="float64")
-    den = np.asarray(den, dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return _f64(np.where((den > 0) & ~np.isnan(num), 100.0 * num / np.where(den > 0, den, 1.0), np.nan))
-
-
-def _parent(kode_desa: pd.Series, tingkat: str) -> pd.Series:
-    """Kecamatan (``PP.KK.CC``) or kabupaten (``PP.KK``) code of a Kemendagri desa code.
-
-    The desa code *contains* its parents by construction (DOMAIN.md §2); this is
-    not a BPS↔Kemendagri crosswalk.
-    """
-    return _per_unique(kode_desa, lambda u: u.str.slice(0, 8 if tingkat == "kecamatan" else 5))
-
-
-def _is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None) -> pd.Series:
-    """True for kelurahan: ``wilayah.jenis`` when known, else the code's 1 (DOMAIN.md §2)."""
-    jenis = None
-    if wilayah is not None and {"kode_desa", "jenis"} <= set(wilayah.columns):
-        w = wilayah[["kode_desa", "jenis"]].astype("string").dropna().drop_duplicates("kode_desa")
-        jenis = w.set_index("kode_desa")["jenis"].str.strip().str.lower()
-
-    def kel(u: pd.Series) -> pd.Series:
-        by_code = u.str.slice(9, 10).eq("1").fillna(False)
-        if jenis is None:
-            return by_code
-        known = u.map(jenis)
-        return known.eq("kelurahan").where(known.notna(), by_code)
-
-    return _per_unique(kode_desa, kel, "boolean").fillna(False).astype(bool)
-
-
-def _prepare_usulan(usulan: pd.DataFrame, tahun: int | None, extra: Sequence[str] = (),
-                    wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The proposals of official desa codes only (like the indicators): other codes are quality findings."""
-    need = ("kode_desa", "tahun", "sektor", "status", *extra)
-    _require(usulan, need, "Tabel usulan")
-    u = pd.DataFrame(
-        {
-            "kode_desa": _text(usulan["kode_desa"]),
-            "tahun": _years(usulan["tahun"], "Tabel usulan"),
-            "sektor": _text(usulan["sektor"], "upper"),
-            "status": _text(usulan["status"], "lower"),
-        },
-        index=usulan.index,
-    )
-    for c in extra:
-        u[c] = usulan[c]
-    _check_values(u["sektor"], SEKTOR_USULAN, "Kolom sektor pada tabel usulan")
-    _check_values(u["status"], STATUS_USULAN, "Kolom status pada tabel usulan")
-    if tahun is not None:
-        u = u[u["tahun"] == int(tahun)]
-    official = u["kode_desa"].isin(official_codes(wilayah)).to_numpy(dtype=bool)
-    return u[official & u["tahun"].notna().to_numpy(dtype=bool)]
-
-
-def _desa_year_grid(keys: pd.DataFrame, sectors: Sequence[str]) -> pd.DataFrame:
-    keys = keys[["kode_desa", "tahun"]].drop_duplicates().sort_values(["kode_desa", "tahun"], kind="stable")
-    n = len(keys)
-    rep = np.repeat(np.arange(n), len(sectors))
-    return pd.DataFrame(
-        {
-            "kode_desa": pd.Series(keys["kode_desa"].astype("string").array.take(rep)),
-            "tahun": pd.Series(keys["tahun"].astype("Int64").array.take(rep)),
-            "sektor": pd.array(np.tile(np.array(sectors, dtype=object), n), dtype="string"),
-        }
-    )
+from .errors import ParameterError
+from .usulan_agregat import (  # noqa: F401  (public API of the demand side)
+    AGENDA_ROW_COLUMNS, aggregate_budget_answering, aggregate_classes, aggregate_proposals, agenda_rows,
+)
+from .usulan_base import (  # noqa: F401
+    BELANJA_TANPA_KEBUTUHAN, BELUM_TERDANAI, BELUM_TERSUARAKAN, CLASS_COLUMNS, COUNT_COLS, EPS, FUNDED, KELAS,
+    KELAS_LAMPU, LABEL_SEKTOR, PENJELASAN_KELAS, SELARAS, SEKTOR, SUM_COLS, SUMMARY_COLUMNS, TIDAK_MENDESAK, TINGKAT,
+    area_of, belanja_lines, check_codes, check_parameters, check_values, clean_text, desa_names, desa_year_grid, f64,
+    is_kelurahan, load_parameters, to_money, official_codes, pct, prepare_usulan, require_columns, year_column,
+)
 
 
 # --- proposals per desa, sector and year ----------------------------------------------------------
@@ -328,15 +101,15 @@ def proposal_summary(usulan: pd.DataFrame, tahun: int | None = None, lain: bool 
     >>> proposal_summary(u).set_index("sektor").loc["AIR", ["nilai_usulan", "porsi_didanai", "porsi_didanai_rp"]].tolist()
     [40.0, 50.0, 0.0]
     """
-    u = _prepare_usulan(usulan, tahun, extra=("perkiraan_biaya", "anggaran_disetujui"), wilayah=wilayah)
+    u = prepare_usulan(usulan, tahun, extra=("perkiraan_biaya", "anggaran_disetujui"), wilayah=wilayah)
     sectors = (*SEKTOR, "LAIN") if lain else SEKTOR
-    grid = _desa_year_grid(u, sectors)
+    grid = desa_year_grid(u, sectors)
     u = u[u["sektor"].isin(sectors)]
 
     status = u["status"]
     funded = status.eq(FUNDED).fillna(False).to_numpy(dtype=bool)
-    biaya = _money(u["perkiraan_biaya"]).to_numpy()
-    setuju = _money(u["anggaran_disetujui"]).to_numpy()
+    biaya = to_money(u["perkiraan_biaya"]).to_numpy()
+    setuju = to_money(u["anggaran_disetujui"]).to_numpy()
     num_rp = np.where(funded, setuju, 0.0)
     both = ~np.isnan(biaya) & ~np.isnan(num_rp)
     work = pd.DataFrame(
@@ -357,27 +130,27 @@ def proposal_summary(usulan: pd.DataFrame, tahun: int | None = None, lain: bool 
             "penyebut_rp": np.where(both, biaya, np.nan),
         }
     )
-    agg = {c: "sum" for c in _COUNT_COLS}
+    agg = {c: "sum" for c in COUNT_COLS}
     sums = work.groupby(["kode_desa", "tahun", "sektor"], sort=False).agg(agg)
     # min_count=1: a sum over only-missing amounts is missing, not Rp 0.
-    money = work.groupby(["kode_desa", "tahun", "sektor"], sort=False)[list(_SUM_COLS)].sum(min_count=1)
+    money = work.groupby(["kode_desa", "tahun", "sektor"], sort=False)[list(SUM_COLS)].sum(min_count=1)
     sums = sums.join(money).reset_index()
     sums = sums.astype({"kode_desa": "string", "tahun": "Int64", "sektor": "string"})
     out = grid.merge(sums, on=["kode_desa", "tahun", "sektor"], how="left")
 
     has = out["n_usulan"].notna().to_numpy()
-    for c in _COUNT_COLS:
+    for c in COUNT_COLS:
         out[c] = pd.array(out[c].fillna(0).to_numpy(dtype="int64"), dtype="Int64")
     n_funded = out["n_didanai_apbdes"].to_numpy(dtype="float64")
-    for c in _SUM_COLS:
+    for c in SUM_COLS:
         v = out[c].to_numpy(dtype="float64", na_value=np.nan)
         if c in ("nilai_usulan", "nilai_disetujui"):
             # No proposal (or no funded proposal): a genuine Rp 0.
             empty = ~has if c == "nilai_usulan" else (n_funded == 0)
             v = np.where(empty, 0.0, v)
-        out[c] = _f64(v)
-    out["porsi_didanai"] = _pct(n_funded, out["n_usulan"].to_numpy(dtype="float64"))
-    out["porsi_didanai_rp"] = _pct(
+        out[c] = f64(v)
+    out["porsi_didanai"] = pct(n_funded, out["n_usulan"].to_numpy(dtype="float64"))
+    out["porsi_didanai_rp"] = pct(
         out["pembilang_rp"].to_numpy(dtype="float64", na_value=np.nan),
         out["penyebut_rp"].to_numpy(dtype="float64", na_value=np.nan),
     )
@@ -426,18 +199,18 @@ def budget_answering_proposals(
     >>> budget_answering_proposals(lines, u)[["anggaran_layanan_dasar", "porsi_menjawab_usulan"]].values.tolist()
     [[100.0, 30.0]]
     """
-    _require(mapped_apbdes, ("kode_desa", "tahun", "kode_kegiatan", "jenis_baris", "sektor", "anggaran"),
+    require_columns(mapped_apbdes, ("kode_desa", "tahun", "kode_kegiatan", "jenis_baris", "sektor", "anggaran"),
              "Tabel APBDes terpetakan (hasil map_apbdes)")
-    u = _prepare_usulan(usulan, tahun, extra=("kode_kegiatan",), wilayah=wilayah)
+    u = prepare_usulan(usulan, tahun, extra=("kode_kegiatan",), wilayah=wilayah)
 
-    spend = _belanja_lines(mapped_apbdes, ["kode_desa", "tahun", "sektor", "kode_kegiatan", "anggaran"])
+    spend = belanja_lines(mapped_apbdes, ["kode_desa", "tahun", "sektor", "kode_kegiatan", "anggaran"])
     lines = pd.DataFrame(
         {
-            "kode_desa": _text(spend["kode_desa"]),
-            "tahun": _years(spend["tahun"], "Tabel APBDes"),
-            "sektor": _text(spend["sektor"], "upper"),
+            "kode_desa": clean_text(spend["kode_desa"]),
+            "tahun": year_column(spend["tahun"], "Tabel APBDes"),
+            "sektor": clean_text(spend["sektor"], "upper"),
             "kode": normalize_kode_kegiatan(spend["kode_kegiatan"]),
-            "anggaran": _money(spend["anggaran"]).to_numpy(),
+            "anggaran": to_money(spend["anggaran"]).to_numpy(),
         }
     )
     if tahun is not None:
@@ -472,13 +245,13 @@ def budget_answering_proposals(
     sums = sums.reset_index().astype({"kode_desa": "string", "tahun": "Int64"})
     if per_sektor:
         sums = sums.astype({"sektor": "string"})
-        base = _desa_year_grid(lines, SEKTOR)
+        base = desa_year_grid(lines, SEKTOR)
     else:
         base = lines[["kode_desa", "tahun"]].drop_duplicates().sort_values(["kode_desa", "tahun"]).reset_index(drop=True)
     out = base.merge(sums, on=keys, how="left")
     for c in ("anggaran_layanan_dasar", "anggaran_menjawab_usulan"):
-        out[c] = _f64(out[c].fillna(0.0).to_numpy(dtype="float64"))  # desa spent nothing there: Rp 0
-    out["porsi_menjawab_usulan"] = _pct(out["anggaran_menjawab_usulan"], out["anggaran_layanan_dasar"])
+        out[c] = f64(out[c].fillna(0.0).to_numpy(dtype="float64"))  # desa spent nothing there: Rp 0
+    out["porsi_menjawab_usulan"] = pct(out["anggaran_menjawab_usulan"], out["anggaran_layanan_dasar"])
     out["n_kegiatan_menjawab"] = pd.array(out["n_kegiatan_menjawab"].fillna(0).to_numpy(dtype="int64"), dtype="Int64")
     cols = [*keys, "anggaran_layanan_dasar", "anggaran_menjawab_usulan", "porsi_menjawab_usulan", "n_kegiatan_menjawab"]
     if not per_sektor:
@@ -514,46 +287,32 @@ def sector_shares(mapped_apbdes: pd.DataFrame) -> pd.DataFrame:
     >>> sector_shares(lines).set_index("sektor")["porsi"].tolist()
     [0.0, 25.0, 0.0, 0.0, 0.0]
     """
-    _require(mapped_apbdes, ("kode_desa", "tahun", "jenis_baris", "sektor", "anggaran"),
+    require_columns(mapped_apbdes, ("kode_desa", "tahun", "jenis_baris", "sektor", "anggaran"),
              "Tabel APBDes terpetakan (hasil map_apbdes)")
-    spend = _belanja_lines(mapped_apbdes, ["kode_desa", "tahun", "sektor", "anggaran"])
+    spend = belanja_lines(mapped_apbdes, ["kode_desa", "tahun", "sektor", "anggaran"])
     work = pd.DataFrame(
         {
-            "kode_desa": _text(spend["kode_desa"]),
-            "tahun": _years(spend["tahun"], "Tabel APBDes"),
-            "sektor": _text(spend["sektor"], "upper"),
-            "anggaran": _money(spend["anggaran"]).to_numpy(),
+            "kode_desa": clean_text(spend["kode_desa"]),
+            "tahun": year_column(spend["tahun"], "Tabel APBDes"),
+            "sektor": clean_text(spend["sektor"], "upper"),
+            "anggaran": to_money(spend["anggaran"]).to_numpy(),
         }
     ).dropna(subset=["kode_desa", "tahun"])
     total = work.groupby(["kode_desa", "tahun"])["anggaran"].sum().rename("total_belanja").reset_index()
     by = work[work["sektor"].isin(SEKTOR).fillna(False)].groupby(["kode_desa", "tahun", "sektor"])["anggaran"].sum()
-    out = _desa_year_grid(work, SEKTOR).merge(by.reset_index(), on=["kode_desa", "tahun", "sektor"], how="left")
+    out = desa_year_grid(work, SEKTOR).merge(by.reset_index(), on=["kode_desa", "tahun", "sektor"], how="left")
     out = out.merge(total, on=["kode_desa", "tahun"], how="left")
-    out["anggaran"] = _f64(out["anggaran"].fillna(0.0).to_numpy(dtype="float64"))
-    out["total_belanja"] = _f64(out["total_belanja"].to_numpy(dtype="float64"))
-    out["porsi"] = _pct(out["anggaran"], out["total_belanja"])
+    out["anggaran"] = f64(out["anggaran"].fillna(0.0).to_numpy(dtype="float64"))
+    out["total_belanja"] = f64(out["total_belanja"].to_numpy(dtype="float64"))
+    out["porsi"] = pct(out["anggaran"], out["total_belanja"])
     return out[["kode_desa", "tahun", "sektor", "anggaran", "total_belanja", "porsi"]]
 
 
 # --- need, demand and supply ------------------------------------------------------------------------
 
 
-def _group_of(kode_desa: pd.Series, level: str, *sources: pd.DataFrame | None) -> pd.Series:
-    """The kecamatan/kabupaten of each desa: the first source with a ``kode_<level>`` column, else its code."""
-    col = f"kode_{level}"
-    maps = []
-    for src in sources:
-        if src is not None and {col, "kode_desa"} <= set(src.columns):
-            m = src[["kode_desa", col]].dropna().drop_duplicates("kode_desa")
-            maps.append(pd.Series(m[col].astype("string").array, index=m["kode_desa"].astype("string").array))
 
-    def area(u: pd.Series) -> pd.Series:
-        out = pd.Series(pd.NA, index=u.index, dtype="string")
-        for m in maps:
-            out = out.fillna(u.map(m).astype("string"))
-        return out.fillna(u.str.slice(0, 8 if level == "kecamatan" else 5))
-
-    return _per_unique(kode_desa, area)
+# --- need, demand and supply ------------------------------------------------------------------------
 
 
 def need_demand_supply(
@@ -625,30 +384,30 @@ def need_demand_supply(
     """
     if median_by not in TINGKAT:
         raise ParameterError(f"median_by harus 'kecamatan' atau 'kabupaten', bukan '{median_by}'.")
-    _require(need, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel capaian (kelas lampu)")
-    _require(sector_shares, ("kode_desa", "tahun", "sektor", "porsi"), "Tabel porsi belanja per sektor")
+    require_columns(need, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel capaian (kelas lampu)")
+    require_columns(sector_shares, ("kode_desa", "tahun", "sektor", "porsi"), "Tabel porsi belanja per sektor")
     if kelas_kebutuhan is None:
         kelas_kebutuhan = load_parameters()["kelas_kebutuhan"]
     else:
         check_parameters({"kelas_kebutuhan": list(kelas_kebutuhan), "jenis_agenda": "-", "agenda": {}},
                          "kelas_kebutuhan")
-    u = _prepare_usulan(usulan, tahun, wilayah=wilayah)
+    u = prepare_usulan(usulan, tahun, wilayah=wilayah)
 
     nd = pd.DataFrame(
         {
-            "kode_desa": _text(need["kode_desa"]),
-            "tahun": _years(need["tahun"], "Tabel capaian"),
-            "sektor": _text(need["sektor"], "upper"),
-            "kelas": _text(need["kelas"], "lower"),
+            "kode_desa": clean_text(need["kode_desa"]),
+            "tahun": year_column(need["tahun"], "Tabel capaian"),
+            "sektor": clean_text(need["sektor"], "upper"),
+            "kelas": clean_text(need["kelas"], "lower"),
         }
     )
-    _check_values(nd["kelas"], KELAS_LAMPU, "Kolom kelas pada tabel capaian")
+    check_values(nd["kelas"], KELAS_LAMPU, "Kolom kelas pada tabel capaian")
     sh = pd.DataFrame(
         {
-            "kode_desa": _text(sector_shares["kode_desa"]),
-            "tahun": _years(sector_shares["tahun"], "Tabel porsi belanja"),
-            "sektor": _text(sector_shares["sektor"], "upper"),
-            "porsi": _money(sector_shares["porsi"]).to_numpy(),
+            "kode_desa": clean_text(sector_shares["kode_desa"]),
+            "tahun": year_column(sector_shares["tahun"], "Tabel porsi belanja"),
+            "sektor": clean_text(sector_shares["sektor"], "upper"),
+            "porsi": to_money(sector_shares["porsi"]).to_numpy(),
         }
     )
     if tahun is not None:
@@ -660,7 +419,7 @@ def need_demand_supply(
     nd, sh = nd[nd["sektor"].isin(SEKTOR).fillna(False)], sh[sh["sektor"].isin(SEKTOR).fillna(False)]
     for name, codes in (("Tabel capaian", nd["kode_desa"]), ("Tabel usulan", u["kode_desa"]),
                         ("Tabel porsi belanja", sh["kode_desa"])):
-        _check_codes(codes, name)
+        check_codes(codes, name)
 
     keys = ["kode_desa", "tahun", "sektor"]
     # Need evidence per desa-year-sector.
@@ -680,8 +439,8 @@ def need_demand_supply(
 
     # Median share per area, year and sector, over desa (never kelurahan) that have a share.
     sh = sh.dropna(subset=["porsi"]).drop_duplicates(keys)
-    sh = sh[~_is_kelurahan(sh["kode_desa"], wilayah).to_numpy()]
-    sh = sh.assign(_area=_group_of(sh["kode_desa"], median_by, sector_shares, wilayah).to_numpy())
+    sh = sh[~is_kelurahan(sh["kode_desa"], wilayah).to_numpy()]
+    sh = sh.assign(_area=area_of(sh["kode_desa"], median_by, sector_shares, wilayah).to_numpy())
     med = (
         sh.groupby(["_area", "tahun", "sektor"])["porsi"]
         .agg(median="median", n_desa_median="count")
@@ -690,12 +449,12 @@ def need_demand_supply(
 
     universe = pd.concat([nd[["kode_desa", "tahun"]], u[["kode_desa", "tahun"]], sh[["kode_desa", "tahun"]]])
     universe = universe.astype({"kode_desa": "string", "tahun": "Int64"}).drop_duplicates()
-    universe = universe[~_is_kelurahan(universe["kode_desa"], wilayah).to_numpy()]
-    out = _desa_year_grid(universe, SEKTOR)
-    out["_area"] = _group_of(out["kode_desa"], median_by, sector_shares, wilayah).to_numpy()
+    universe = universe[~is_kelurahan(universe["kode_desa"], wilayah).to_numpy()]
+    out = desa_year_grid(universe, SEKTOR)
+    out["_area"] = area_of(out["kode_desa"], median_by, sector_shares, wilayah).to_numpy()
     out["kode_kecamatan"] = (
         out["_area"] if median_by == "kecamatan"
-        else _group_of(out["kode_desa"], "kecamatan", sector_shares, wilayah)
+        else area_of(out["kode_desa"], "kecamatan", sector_shares, wilayah)
     ).astype("string")
     typed = {"kode_desa": "string", "tahun": "Int64", "sektor": "string"}
     out = (
@@ -712,7 +471,7 @@ def need_demand_supply(
     porsi = out["porsi"].to_numpy(dtype="float64", na_value=np.nan)
     median = out["median"].to_numpy(dtype="float64", na_value=np.nan)
     known = ~np.isnan(porsi) & ~np.isnan(median)
-    above = known & (porsi > median + _EPS)
+    above = known & (porsi > median + EPS)
     n_usulan = out["n_usulan"].to_numpy(dtype="int64")
     n_didanai = out["n_didanai"].to_numpy(dtype="int64")
     kelas = np.select(
@@ -723,321 +482,10 @@ def need_demand_supply(
     out = out.assign(
         kebutuhan=kebutuhan,
         ada_data_usulan=out["ada_data_usulan"].eq(True).fillna(False).astype(bool),
-        porsi=_f64(porsi),
-        median=_f64(median),
+        porsi=f64(porsi),
+        median=f64(median),
         di_atas_median=pd.arrays.BooleanArray(above, ~known),
         kelas=pd.array(kelas, dtype="string"),
-        nama_desa=_names(out["kode_desa"], need, wilayah),
+        nama_desa=desa_names(out["kode_desa"], need, wilayah),
     )
     return out[CLASS_COLUMNS].reset_index(drop=True)
-
-
-def _names(kode_desa: pd.Series, *sources: pd.DataFrame | None) -> pd.Series:
-    out = pd.Series(pd.NA, index=kode_desa.index, dtype="string")
-    for src in sources:
-        if src is not None and {"kode_desa", "nama_desa"} <= set(src.columns):
-            m = src[["kode_desa", "nama_desa"]].astype("string").dropna().drop_duplicates("kode_desa")
-            out = out.fillna(kode_desa.map(m.set_index("kode_desa")["nama_desa"]).astype("string"))
-    return out
-
-
-# --- aggregation -------------------------------------------------------------------------------------
-
-
-def _area_names(codes: pd.Series, level: str, wilayah: pd.DataFrame | None) -> pd.Series:
-    col_k, col_n = f"kode_{level}", f"nama_{level}"
-    if wilayah is None or not {col_k, col_n} <= set(wilayah.columns):
-        return pd.Series(pd.NA, index=codes.index, dtype="string")
-    m = wilayah[[col_k, col_n]].astype("string").drop_duplicates(col_k).set_index(col_k)[col_n]
-    return codes.map(m).astype("string")
-
-
-def _levels(tingkat: Sequence[str] | str) -> list[str]:
-    levels = [tingkat] if isinstance(tingkat, str) else list(tingkat)
-    bad = [t for t in levels if t not in TINGKAT]
-    if bad or not levels:
-        raise ParameterError(f"tingkat harus 'kecamatan' dan/atau 'kabupaten', bukan: {', '.join(map(str, bad)) or '(kosong)'}.")
-    return levels
-
-
-def _area_column(df: pd.DataFrame, level: str, wilayah: pd.DataFrame | None) -> pd.Series:
-    return _group_of(df["kode_desa"].astype("string"), level, df, wilayah)
-
-
-def aggregate_classes(
-    classes: pd.DataFrame,
-    wilayah: pd.DataFrame | None = None,
-    tingkat: Sequence[str] | str = TINGKAT,
-) -> pd.DataFrame:
-    """Number of desa per need–demand–supply class, per area, year and sector.
-
-    ``classes``: output of :func:`need_demand_supply` (``kode_desa, tahun,
-    sektor, kelas``). One row per area × year × sector × each of the five
-    classes (0 when no desa is in it), so the counts of an area add up to its
-    classified desa. Columns ``kode_wilayah, nama_wilayah, tingkat, tahun,
-    sektor, kelas, n_desa, n_desa_total, porsi_desa`` (percent of the area's
-    classified desa). Areas come from ``kode_kecamatan`` of ``classes``,
-    ``wilayah``, or the desa code; names from ``wilayah``.
-
-    >>> cl = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002"], "tahun": [2024, 2024],
-    ...     "sektor": ["KES", "KES"], "kelas": ["Selaras", "Tidak mendesak"]})
-    >>> a = aggregate_classes(cl, tingkat="kecamatan")
-    >>> a[a["n_desa"] > 0][["kode_wilayah", "kelas", "n_desa", "porsi_desa"]].values.tolist()
-    [['33.07.01', 'Selaras', 1, 50.0], ['33.07.01', 'Tidak mendesak', 1, 50.0]]
-    """
-    _require(classes, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel kelas kebutuhan–usulan–anggaran")
-    levels = _levels(tingkat)
-    _check_values(classes["kelas"].astype("string"), KELAS, "Kolom kelas")
-    parts = []
-    for level in levels:
-        df = pd.DataFrame(
-            {
-                "kode_wilayah": _area_column(classes, level, wilayah).to_numpy(dtype=object),
-                "tahun": classes["tahun"].to_numpy(dtype=object),
-                "sektor": classes["sektor"].astype("string").to_numpy(dtype=object),
-                "kelas": pd.Categorical(classes["kelas"].astype("string"), categories=list(KELAS)),
-            }
-        )
-        cnt = df.groupby(["kode_wilayah", "tahun", "sektor", "kelas"], observed=False).size().rename("n_desa")
-        cnt = cnt.reset_index()
-        # observed=False crosses every area with every year and sector; keep only combinations that exist.
-        present = df[["kode_wilayah", "tahun", "sektor"]].drop_duplicates()
-        cnt = present.merge(cnt, on=["kode_wilayah", "tahun", "sektor"], how="left")
-        cnt["tingkat"] = level
-        parts.append(cnt)
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    out = out.astype({"kode_wilayah": "string", "tahun": "Int64", "sektor": "string", "tingkat": "string"})
-    out["kelas"] = out["kelas"].astype("string")
-    out["n_desa"] = pd.array(out["n_desa"].to_numpy(dtype="int64"), dtype="Int64")
-    total = out.groupby(["tingkat", "kode_wilayah", "tahun", "sektor"])["n_desa"].transform("sum")
-    out["n_desa_total"] = pd.array(total.to_numpy(dtype="int64"), dtype="Int64")
-    out["porsi_desa"] = _pct(out["n_desa"].to_numpy(dtype="float64"), out["n_desa_total"].to_numpy(dtype="float64"))
-    out["nama_wilayah"] = pd.concat(
-        [_area_names(g["kode_wilayah"], lv, wilayah) for lv, g in out.groupby("tingkat", sort=False)]
-    ).reindex(out.index)
-    order = {k: i for i, k in enumerate(KELAS)}
-    out = out.assign(
-        _t=out["tingkat"].map({t: i for i, t in enumerate(TINGKAT)}),
-        _s=out["sektor"].map({s: i for i, s in enumerate(SEKTOR)}),
-        _k=out["kelas"].map(order),
-    ).sort_values(["_t", "kode_wilayah", "tahun", "_s", "_k"], kind="stable")
-    cols = ["kode_wilayah", "nama_wilayah", "tingkat", "tahun", "sektor", "kelas", "n_desa", "n_desa_total",
-            "porsi_desa"]
-    return out[cols].reset_index(drop=True)
-
-
-def _aggregate_sums(
-    table: pd.DataFrame,
-    keys: Sequence[str],
-    counts: Sequence[str],
-    sums: Sequence[str],
-    wilayah: pd.DataFrame | None,
-    levels: list[str],
-) -> pd.DataFrame:
-    parts = []
-    for level in levels:
-        df = table[[*keys, *counts, *sums]].copy()
-        df.insert(0, "kode_wilayah", _area_column(table, level, wilayah).to_numpy(dtype=object))
-        for c in counts:
-            df[c] = df[c].astype("float64")
-        for c in sums:
-            df[c] = df[c].astype("float64")
-        gk = ["kode_wilayah", *[k for k in keys if k != "kode_desa"]]
-        df = df.astype({k: "object" for k in gk})
-        g = df.groupby(gk, sort=True, dropna=False)
-        agg = g[list(counts)].sum()
-        agg = agg.join(g[list(sums)].sum(min_count=1))  # missing Rupiah stay missing
-        agg["n_desa"] = g["kode_desa"].nunique()
-        agg = agg.reset_index()
-        agg["tingkat"] = level
-        agg["nama_wilayah"] = _area_names(agg["kode_wilayah"].astype("string"), level, wilayah).to_numpy()
-        parts.append(agg)
-    out = pd.concat(parts, ignore_index=True)
-    out = out.astype({"kode_wilayah": "string", "tahun": "Int64", "tingkat": "string", "nama_wilayah": "string"})
-    if "sektor" in out.columns:
-        out["sektor"] = out["sektor"].astype("string")
-    for c in (*counts, "n_desa"):
-        out[c] = pd.array(out[c].to_numpy(dtype="int64"), dtype="Int64")
-    for c in sums:
-        out[c] = _f64(out[c].to_numpy(dtype="float64"))
-    return out
-
-
-def aggregate_proposals(
-    summary: pd.DataFrame,
-    wilayah: pd.DataFrame | None = None,
-    tingkat: Sequence[str] | str = TINGKAT,
-) -> pd.DataFrame:
-    """Proposal metrics of :func:`proposal_summary` summed to kecamatan and kabupaten.
-
-    Counts and Rupiah are summed (a Rupiah sum over only-missing values stays
-    ``<NA>``); shares are recomputed as Σ/Σ: ``porsi_didanai`` = 100 × Σ
-    n_didanai_apbdes / Σ n_usulan, ``porsi_didanai_rp`` = 100 × Σ pembilang_rp /
-    Σ penyebut_rp — not the mean of village shares. Columns ``kode_wilayah,
-    nama_wilayah, tingkat, tahun, sektor, n_desa`` (desa with a row),
-    ``n_desa_dengan_usulan``, then the count and Rupiah columns and the two shares.
-
-    >>> s = proposal_summary(pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002", "33.07.01.2002"],
-    ...     "tahun": [2024] * 3, "sektor": ["KES"] * 3, "status": ["didanai_apbdes", "ditolak", "ditolak"],
-    ...     "perkiraan_biaya": [10.0, 10.0, 10.0], "anggaran_disetujui": [10.0, None, None]}))
-    >>> a = aggregate_proposals(s, tingkat="kecamatan").set_index("sektor")
-    >>> int(a.loc["KES", "n_desa"]), int(a.loc["KES", "n_usulan"]), round(float(a.loc["KES", "porsi_didanai"]), 2)
-    (2, 3, 33.33)
-    """
-    _require(summary, ("kode_desa", "tahun", "sektor", *_COUNT_COLS, *_SUM_COLS), "Tabel ringkasan usulan")
-    levels = _levels(tingkat)
-    t = summary.assign(_dengan=(summary["n_usulan"].fillna(0) > 0).astype(int))
-    out = _aggregate_sums(t, ["kode_desa", "tahun", "sektor"], [*_COUNT_COLS, "_dengan"], list(_SUM_COLS), wilayah, levels)
-    out = out.rename(columns={"_dengan": "n_desa_dengan_usulan"})
-    out["porsi_didanai"] = _pct(out["n_didanai_apbdes"].to_numpy(dtype="float64"), out["n_usulan"].to_numpy(dtype="float64"))
-    out["porsi_didanai_rp"] = _pct(
-        out["pembilang_rp"].to_numpy(dtype="float64", na_value=np.nan),
-        out["penyebut_rp"].to_numpy(dtype="float64", na_value=np.nan),
-    )
-    out = _sort_areas(out)
-    cols = ["kode_wilayah", "nama_wilayah", "tingkat", "tahun", "sektor", "n_desa", "n_desa_dengan_usulan",
-            *[c for c in SUMMARY_COLUMNS if c not in ("kode_desa", "tahun", "sektor")]]
-    return out[cols]
-
-
-def aggregate_budget_answering(
-    budget: pd.DataFrame,
-    wilayah: pd.DataFrame | None = None,
-    tingkat: Sequence[str] | str = TINGKAT,
-) -> pd.DataFrame:
-    """:func:`budget_answering_proposals` summed to kecamatan and kabupaten, share as Σ/Σ.
-
-    ``porsi_menjawab_usulan`` = 100 × Σ anggaran_menjawab_usulan / Σ
-    anggaran_layanan_dasar. Works on the per-desa and the per-sector form;
-    ``n_kegiatan_menjawab`` is summed over desa (a kegiatan of two desa counts
-    twice). Columns ``kode_wilayah, nama_wilayah, tingkat, tahun, [sektor],
-    n_desa``, then the sums and the share.
-    """
-    _require(budget, ("kode_desa", "tahun", "anggaran_layanan_dasar", "anggaran_menjawab_usulan",
-                      "n_kegiatan_menjawab"), "Tabel anggaran yang menjawab usulan")
-    levels = _levels(tingkat)
-    keys = ["kode_desa", "tahun", *(["sektor"] if "sektor" in budget.columns else [])]
-    counts = [c for c in ("n_kegiatan_menjawab", "n_usulan_didanai", "n_usulan_didanai_tanpa_kode") if c in budget.columns]
-    out = _aggregate_sums(budget, keys, counts, ["anggaran_layanan_dasar", "anggaran_menjawab_usulan"], wilayah, levels)
-    out["porsi_menjawab_usulan"] = _pct(
-        out["anggaran_menjawab_usulan"].to_numpy(dtype="float64", na_value=np.nan),
-        out["anggaran_layanan_dasar"].to_numpy(dtype="float64", na_value=np.nan),
-    )
-    out = _sort_areas(out)
-    cols = ["kode_wilayah", "nama_wilayah", "tingkat", *keys[1:], "n_desa", "anggaran_layanan_dasar",
-            "anggaran_menjawab_usulan", "porsi_menjawab_usulan", *counts]
-    return out[cols]
-
-
-def _sort_areas(out: pd.DataFrame) -> pd.DataFrame:
-    sort = ["_t", "kode_wilayah", "tahun"]
-    out = out.assign(_t=out["tingkat"].map({t: i for i, t in enumerate(TINGKAT)}))
-    if "sektor" in out.columns:
-        out = out.assign(_s=out["sektor"].map({s: i for i, s in enumerate((*SEKTOR, "LAIN"))}))
-        sort.append("_s")
-    return out.sort_values(sort, kind="stable").drop(columns=[c for c in ("_t", "_s") if c in out]).reset_index(drop=True)
-
-
-# --- agenda terpadu -----------------------------------------------------------------------------------
-
-#: Columns of :func:`agenda_rows`: the agenda shape without ``prioritas`` and ``kuadran``.
-AGENDA_ROW_COLUMNS = [
-    "kode_desa", "nama_desa", "tahun", "jenis_agenda", "sektor", "indikator", "nama_indikator", "nilai", "target",
-    "sumber_target", "kesenjangan", "penanggung_jawab", "sub_bidang_apbdes", "keterangan",
-]
-
-
-def agenda_rows(
-    classes: pd.DataFrame,
-    wilayah: pd.DataFrame | None = None,
-    params: Mapping[str, Any] | None = None,
-    sub_bidang: Mapping[str, str] | None = None,
-) -> pd.DataFrame:
-    """Agenda-terpadu rows for the two classes that call for action (DOMAIN.md §7).
-
-    "Kebutuhan belum tersuarakan" → village facilitation so that the need
-    enters the proposals; "Usulan belum terdanai" → the budget discussion with
-    the village. ``classes``: output of :func:`need_demand_supply` (needs
-    ``kode_desa, tahun, sektor, kelas``; uses ``nama_desa, n_merah, n_kuning,
-    n_usulan, ada_data_usulan`` when present). ``params``: as
-    ``parameters/usulan.yaml`` (who acts, the wording). ``sub_bidang``: sector
-    → suggested APBDes sub-bidang; default ``sub_bidang_apbdes`` of
-    ``parameters/agenda.yaml``.
-
-    Columns ``AGENDA_ROW_COLUMNS`` (``agenda.AGENDA_COLUMNS`` without
-    ``prioritas`` and ``kuadran``), ``jenis_agenda`` "Usulan masyarakat",
-    ``indikator`` the class's short code, ``nama_indikator`` the class,
-    ``nilai``/``target``/``kesenjangan`` empty (the explanation, with the
-    counts, is in ``keterangan``). Pass them to
-    ``agenda.agenda_terpadu(..., extra_rows=agenda_rows(classes))``.
-
-    >>> cl = pd.DataFrame({"kode_desa": ["33.07.01.2001"], "tahun": [2024], "sektor": ["KES"],
-    ...     "kelas": ["Kebutuhan belum tersuarakan"], "n_merah": [2], "n_kuning": [0], "n_usulan": [0]})
-    >>> r = agenda_rows(cl, sub_bidang={"KES": "02.02"})
-    >>> r[["indikator", "sub_bidang_apbdes"]].values.tolist()
-    [['USL-SUARA', '02.02']]
-    >>> print(r["keterangan"].iloc[0].split(". ", 1)[1])
-    Sektor Kesehatan: 2 indikator merah, 0 kuning; belum ada usulan masyarakat untuk tahun 2024.
-    """
-    _require(classes, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel kelas kebutuhan–usulan–anggaran")
-    p = check_parameters(params) if params is not None else load_parameters()
-    if sub_bidang is None:
-        from .agenda import load_agenda_parameters  # only the parameter file, not the agenda logic
-
-        sub_bidang = load_agenda_parameters()["sub_bidang_apbdes"]
-    kelas = classes["kelas"].astype("string")
-    sel = classes[kelas.isin(list(p["agenda"])).fillna(False).to_numpy(dtype=bool)]
-    if sel.empty:
-        return _empty_agenda()
-    k = sel["kelas"].astype("string")
-    sektor = _text(sel["sektor"], "upper")
-    entry = {name: dict(v) for name, v in p["agenda"].items()}
-
-    def num(col: str) -> pd.Series:
-        if col not in sel.columns:
-            return pd.Series("?", index=sel.index, dtype="string")
-        return pd.to_numeric(sel[col], errors="coerce").astype("Int64").astype("string").fillna("?")
-
-    label = sektor.map(LABEL_SEKTOR).fillna(sektor).astype("string")
-    tahun = _years(sel["tahun"], "Tabel kelas").astype("string")
-    tindakan = k.map({n: " ".join(str(e["tindakan"]).split()) for n, e in entry.items()}).astype("string")
-    suara = (
-        tindakan + " Sektor " + label + ": " + num("n_merah") + " indikator merah, " + num("n_kuning")
-        + " kuning; belum ada usulan masyarakat untuk tahun " + tahun + "."
-    )
-    if "ada_data_usulan" in sel.columns:
-        no_data = sel["ada_data_usulan"].eq(False).fillna(False).to_numpy(dtype=bool)
-        suara = suara.where(
-            ~no_data,
-            suara + " Tidak ada usulan apa pun tercatat untuk desa ini pada tahun itu: pastikan data usulan "
-            "sudah dikirim.",
-        )
-    dana = (
-        tindakan + " Sektor " + label + ": " + num("n_usulan")
-        + " usulan masyarakat, belum satu pun didanai APBDes tahun " + tahun + "."
-    )
-    keterangan = suara.where(k.eq(BELUM_TERSUARAKAN), dana)
-    return pd.DataFrame(
-        {
-            "kode_desa": _text(sel["kode_desa"]),
-            "nama_desa": _names(_text(sel["kode_desa"]), sel, wilayah),
-            "tahun": _years(sel["tahun"], "Tabel kelas"),
-            "jenis_agenda": pd.Series(str(p["jenis_agenda"]), index=sel.index, dtype="string"),
-            "sektor": sektor,
-            "indikator": k.map({n: str(e["indikator"]) for n, e in entry.items()}).astype("string"),
-            "nama_indikator": k,
-            "nilai": pd.Series(pd.NA, index=sel.index, dtype="Float64"),
-            "target": pd.Series(pd.NA, index=sel.index, dtype="Float64"),
-            "sumber_target": pd.Series(pd.NA, index=sel.index, dtype="string"),
-            "kesenjangan": pd.Series(pd.NA, index=sel.index, dtype="Float64"),
-            "penanggung_jawab": k.map({n: str(e["penanggung_jawab"]) for n, e in entry.items()}).astype("string"),
-            "sub_bidang_apbdes": sektor.map(dict(sub_bidang)).astype("string"),
-            "keterangan": keterangan.astype("string"),
-        }
-    ).reset_index(drop=True)[AGENDA_ROW_COLUMNS]
-
-
-def _empty_agenda() -> pd.DataFrame:
-    dtypes = {c: "string" for c in AGENDA_ROW_COLUMNS}
-    dtypes.update({"tahun": "Int64", "nilai": "Float64", "target": "Float64", "kesenjangan": "Float64"})
-    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in dtypes.items()})

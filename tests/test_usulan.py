@@ -358,8 +358,8 @@ def test_aggregate_proposals_is_ratio_of_sums_not_mean_of_shares():
     assert (kab["n_usulan"], kab["nilai_usulan"], kab["nilai_disetujui"]) == (5, 120.0, 15.0)
     assert kab["porsi_didanai_rp"] == pytest.approx(100 * 15 / 120)
     # kabupaten counts equal the sum over its kecamatan
-    kec = agg[agg["tingkat"] == "kecamatan"].groupby("sektor")[list(us._COUNT_COLS)].sum()
-    kab_all = agg[agg["tingkat"] == "kabupaten"].set_index("sektor")[list(us._COUNT_COLS)]
+    kec = agg[agg["tingkat"] == "kecamatan"].groupby("sektor")[list(us.COUNT_COLS)].sum()
+    kab_all = agg[agg["tingkat"] == "kabupaten"].set_index("sektor")[list(us.COUNT_COLS)]
     assert (kec.sort_index() == kab_all.sort_index()).all().all()
 
 
