@@ -40,7 +40,7 @@ install: $(MAIN_STAMP) ## Buat .venv dan pasang kit
 install-test: $(TEST_STAMP) ## Pasang kit beserta perlengkapan uji
 
 system-deps: ## Pasang paket Debian untuk uji (Chromium, LibreOffice) bila belum ada
-	@if command -v chromium >/dev/null && command -v soffice >/dev/null; then \
+	@if command -v chromium >/dev/null && command -v soffice >/dev/null && command -v pdftoppm >/dev/null; then \
 		echo "Paket sistem sudah terpasang."; \
 	else \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
