@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 from pathlib import Path
 import io
 import re
@@ -170,7 +171,7 @@ def test_tabs_render_lazily_and_switching_kecamatan_updates_visible_tab(demo_dat
         assert app.tab_html[i].value
         assert (app.tab_figs[i] is not None) == (i in dashboard.FIGURE_TABS)
     # Figures are sent as plotly mimetype outputs (drawn offline by the lab extension) ...
-    for i in dashboard.FIGURE_TABS:
+    for i in dashboard.FIGURE_TABS - {TABS.index("Peta")}:  # no boundaries stored: the Peta tab says so
         assert any("application/vnd.plotly.v1+json" in o["data"] for o in app.tab_figs[i].outputs), TABS[i]
     # ... except the first tab's two charts: HTML bars, so the first view needs no plotly.js.
     assert "data-grafik='lampu-sektor'" in app.tab_html[0].value and "data-grafik='indeks-desa'" in app.tab_html[0].value
@@ -621,7 +622,7 @@ def test_every_tab_renders_from_a_view_alone(demo_dataset, idx):
     module = tabs.MODULES[idx]
     content = module.render(view, kelas_colours())
     assert content.html and "Traceback" not in content.html
-    assert bool(content.bundles) == (idx in dashboard.FIGURE_TABS)
+    assert bool(content.bundles) == (idx in dashboard.FIGURE_TABS and TABS[idx] != "Peta")  # Peta: no boundaries
     assert all("application/vnd.plotly.v1+json" in b["data"] for b in content.bundles)
     sheets = module.tables(view)
     assert sheets and all(isinstance(df, pd.DataFrame) for df in sheets.values())
@@ -770,3 +771,74 @@ def test_plotly_renderer_workaround_still_matches():
     for name in ("RenderedPlotly", "createGraph", "showGraph", "hideImage", "onUpdateRequest", "hasGraphElement",
                  "rendererFactory", "MIME_TYPE"):
         assert name in template and name in bundle, name
+
+
+# --------------------------------------------------------------------------- Peta and Bahan Musdes tabs
+
+
+@pytest.fixture(scope="module")
+def boundary_dir(tmp_path_factory, demo_dataset) -> Path:
+    """A data folder holding only simulated desa boundaries of the demo kabupaten."""
+    from p3pd_lib import peta
+    from p3pd_lib.peta import storage
+
+    folder = tmp_path_factory.mktemp("batas")
+    storage.write_boundaries(peta.simulated_boundaries(demo_dataset.wilayah), "desa", folder)
+    return folder
+
+
+def test_peta_tab_draws_the_desa_polygons_and_opens_a_bahan_musdes(demo_dataset, boundary_dir):
+    app = App(demo_dataset, data_dir=boundary_dir)
+    app.select(tab="Peta")
+    idx = TABS.index("Peta")
+    assert "p3pd-pesan-galat" not in app.message.value, app.message.value
+    figs = [o["data"]["application/vnd.plotly.v1+json"] for o in app.tab_figs[idx].outputs]
+    assert len(figs) == 1
+    traces = figs[0]["data"]
+    polygons = [t for t in traces if t.get("fill") == "toself"]
+    desa = set(app.view.desa["kode_desa"])
+    assert polygons and sum(x is None for t in polygons for x in t["x"]) + len(polygons) >= len(desa)
+    codes = {c for t in traces for c in (t.get("customdata") or []) if isinstance(c, str)}
+    codes |= {c[0] for t in traces for c in (t.get("customdata") or []) if isinstance(c, list) and c}
+    assert codes and codes <= desa
+    # Another colouring: the choices come from the peta package.
+    keys = [k for _, k in app.peta_pilihan.options]
+    assert "indeks" in keys and "kuadran" in keys
+    app.peta_pilihan.value = "kuadran"
+    assert "Kuadran" in app.tab_figs[idx].outputs[0]["data"]["application/vnd.plotly.v1+json"]["layout"]["title"]["text"]
+    # The desa list under the map opens its Bahan Musdes.
+    kode, nama = app.view.desa[["kode_desa", "nama_desa"]].iloc[1]
+    app.peta_desa.value = kode
+    assert app.tabs.selected_index == TABS.index("Bahan Musdes") and app.musdes_desa.value == kode
+    assert nama in html.unescape(app.tab_html[TABS.index("Bahan Musdes")].value)
+
+
+def test_peta_tab_without_boundaries_says_so(demo_dataset, tmp_path):
+    app = App(demo_dataset, data_dir=tmp_path)
+    app.select(tab="Peta")
+    idx = TABS.index("Peta")
+    assert app.tab_figs[idx].outputs == ()
+    assert "data-peta='kosong'" in app.tab_html[idx].value and "belum diimpor" in app.tab_html[idx].value
+    assert "p3pd-pesan-galat" not in app.message.value
+
+
+def test_bahan_musdes_tab_shows_the_desa_page_print_and_pdf(demo_dataset):
+    app = App(demo_dataset)
+    app.select(tab="Bahan Musdes")
+    idx = TABS.index("Bahan Musdes")
+    assert "Pilih desa" in app.tab_html[idx].value
+    kode, nama = app.view.desa[["kode_desa", "nama_desa"]].iloc[0]
+    assert (nama, kode) in [(lab.split(" (")[0], v) for lab, v in app.musdes_desa.options]
+    app.musdes_desa.value = kode
+    shown = app.tab_html[idx].value
+    page = html.unescape(re.search(r'srcdoc="([^"]*)"', shown).group(1))
+    assert nama in page
+    numbers = re.findall(r"data-nomor=['\"]?(\d+)", page) or re.findall(r"<td[^>]*>\s*(\d+)\s*</td>", page)
+    assert numbers[:2] == ["1", "2"], numbers[:5]
+    assert "print()" in shown and ">Cetak<" in shown
+    pdf = app.musdes_pdf()
+    assert pdf.startswith(b"%PDF")
+    app.btn_pdf.click()
+    link = re.search(r"href='data:application/pdf;base64,([^']+)'", app.links.value)
+    assert link and base64.b64decode(link.group(1)).startswith(b"%PDF")
+    assert f"bahan_musdes_{kode}_" in app.links.value

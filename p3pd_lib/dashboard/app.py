@@ -28,8 +28,9 @@ import pandas as pd
 
 from ..errors import DataError, KitError, ParameterError
 from . import tabs as tab_modules
-from .controls import TEKS_PELATIH, TEKS_UNGGAHAN, tab_controls, trainer_controls
-from .downloads import agenda_sheets, download_link_for, report_html
+from .controls import (CONTROL_TAB, TEKS_PELATIH, TEKS_UNGGAHAN, tab_controls, target_options, trainer_controls,
+                       view_options)
+from .downloads import agenda_sheets, download_link_for, musdes_pdf, report_html
 from .html import (BANNER, CHART_CSS, CSS, TabContent, esc, excel_bytes, header_html,
                    kelas_colours, kl_css)
 from .query import PITA_NAIK_BAWAAN, PITA_TURUN_BAWAAN, Query, TrainerSettings, parse_query
@@ -64,7 +65,7 @@ class App:
         self.dataset = dataset
         self.data_dir = data_dir
         self._view_fn = view_fn
-        self._views = Views(dataset, None, view_fn)
+        self._views = Views(dataset, None, view_fn, data_dir=data_dir)
         self._contents: OrderedDict[tuple, TabContent] = OrderedDict()
         self._lock = threading.Lock()  # the content cache is filled by the prefetch thread too
         #: Compute the kabupaten's other views (and the visible tab) ahead after each new view (on in Voila).
@@ -278,7 +279,7 @@ class App:
             if name == "Layanan Dasar":
                 self._w["kartu"] = self._html()
                 if self._view is not None:
-                    self._set_desa_options(self._view)
+                    self._set_desa_options(self._view, ("desa",))
                 items = [controls["sektor"], html, controls["desa"], self._w["kartu"]]
             elif name == "Kuadran":
                 if self._view is not None:
@@ -286,10 +287,19 @@ class App:
                 items = [W.HBox(list(controls.values()), layout=self._row), figs, html]
             elif name == "Tren":
                 items = [controls["tren_sektor"], figs, html]
+            elif name == "Peta":
+                items = [controls["peta_pilihan"], figs, html, controls["peta_desa"]]
+            elif name == "Bahan Musdes":
+                self._w["btn_pdf"] = W.Button(description="Unduh PDF", tooltip="Siapkan PDF A4 Bahan Musdes desa ini",
+                                              layout=W.Layout(width="auto"))
+                self._w["btn_pdf"].on_click(lambda _b: self._prepare_download("musdes"))
+                items = [W.HBox([controls["musdes_desa"], self._w["btn_pdf"]], layout=self._row), html]
             else:  # charts first, their table below
                 items = [figs, html] if figs is not None else [html]
-        for w in controls.values():
-            w.observe(self.update, "value")
+        if name in ("Peta", "Bahan Musdes") and self._view is not None:
+            self._set_desa_options(self._view, tuple(controls))
+        for k, w in controls.items():
+            w.observe(self._on_peta_desa if k == "peta_desa" else self.update, "value")
         self._tab_boxes[idx].children = tuple(items)
         return html, figs
 
@@ -305,12 +315,8 @@ class App:
 
     def _widget(self, name: str) -> Any:
         if name not in self._w:
-            if name in ("sektor", "desa", "kartu"):
-                self._tab_widgets(TABS.index("Layanan Dasar"))
-            elif name in ("split_median", "split_x", "split_y"):
-                self._tab_widgets(TABS.index("Kuadran"))
-            elif name == "tren_sektor":
-                self._tab_widgets(TABS.index("Tren"))
+            if name in CONTROL_TAB:
+                self._tab_widgets(TABS.index(CONTROL_TAB[name]))
             elif name in ("pita_naik", "pita_turun", "target_indikator", "target_nilai", "reset"):
                 self._build_trainer()
             elif name in ("upload", "upload_hasil"):
@@ -329,6 +335,10 @@ class App:
     split_x = property(lambda self: self._widget("split_x"), doc="Quadrant split of the gap (x).")
     split_y = property(lambda self: self._widget("split_y"), doc="Quadrant split of the basic-service share (y).")
     tren_sektor = property(lambda self: self._widget("tren_sektor"), doc="Sector of the Tren tab.")
+    peta_pilihan = property(lambda self: self._widget("peta_pilihan"), doc="What the Peta tab colours.")
+    peta_desa = property(lambda self: self._widget("peta_desa"), doc="Peta: the desa whose Bahan Musdes to open.")
+    musdes_desa = property(lambda self: self._widget("musdes_desa"), doc="Desa of the Bahan Musdes tab.")
+    btn_pdf = property(lambda self: self._widget("btn_pdf"), doc="Bahan Musdes: prepare the PDF download.")
     pita_naik = property(lambda self: self._widget("pita_naik"), doc="Trainer: yellow band, higher is better.")
     pita_turun = property(lambda self: self._widget("pita_turun"), doc="Trainer: yellow band, lower is better.")
     target_indikator = property(lambda self: self._widget("target_indikator"), doc="Trainer: indicator of the target slider.")
@@ -384,7 +394,7 @@ class App:
         """Adopt an in-memory dataset: region options, years, caches cleared, then one update."""
         self.dataset = dataset
         self._views.stop()
-        self._views = Views(dataset, None, self._view_fn)
+        self._views = Views(dataset, None, self._view_fn, data_dir=self.data_dir)
         lay = dataset.layanan
         latest = int(lay["tahun"].dropna().max()) if not lay.empty and lay["tahun"].notna().any() else None
         banner = "unggahan" if getattr(dataset, "meta", {}).get("sumber") == "unggahan pengguna" else (
@@ -539,7 +549,19 @@ class App:
             return (bool(self._value("split_median", True)),)
         if name == "Tren":
             return (self._value("tren_sektor", "KES"),)
+        if name == "Peta":
+            return (self._value("peta_pilihan", "indeks"),)
+        if name == "Bahan Musdes":
+            return (self._value("musdes_desa", ""),)
         return ()
+
+    def _tab_data(self, idx: int, kode: str) -> dict[str, Any]:
+        """Data a tab needs besides the view (not part of the cache key: fixed per kecamatan and data)."""
+        if TABS[idx] == "Peta":
+            return {"boundaries": self._views.boundaries(kode)}
+        if TABS[idx] == "Bahan Musdes":
+            return {"idm_rumusan": self._views.idm_rumusan(kode)}
+        return {}
 
     # ------------------------------------------------------------------ update
 
@@ -581,8 +603,8 @@ class App:
 
     def _start_prefetch(self, kode: str, tahun: int, idx: int, opts: tuple) -> None:
         """The kabupaten's other kecamatan computed and their visible tab rendered ahead (:meth:`Views.prefetch`)."""
-        if TABS[idx] == "Layanan Dasar":
-            opts = (opts[0], "")  # another kecamatan starts without a Kartu Desa
+        if TABS[idx] in ("Layanan Dasar", "Bahan Musdes"):
+            opts = opts[:-1] + ("",)  # another kecamatan starts without a desa chosen
         target = (kode[:5], tahun, idx, opts)
         if getattr(self, "_prefetched", None) == target:
             return
@@ -602,7 +624,7 @@ class App:
         with self._lock:
             hit = self._contents.get(ckey)
         if hit is None:
-            hit = tab_modules.MODULES[idx].render(view, self._colours, *opts)
+            hit = tab_modules.MODULES[idx].render(view, self._colours, *opts, **self._tab_data(idx, key[0]))
             with self._lock:
                 self._contents[ckey] = hit
                 while len(self._contents) > _CONTENT_CACHE_SIZE:
@@ -628,19 +650,23 @@ class App:
                 if isinstance(v, (int, float)) and not pd.isna(v):
                     self._w[name].value = round(float(v), 3)
 
-    def _set_desa_options(self, view: Any) -> None:
+    def _set_desa_options(self, view: Any,
+                          names: Sequence[str] = ("desa", "peta_desa", "musdes_desa", "peta_pilihan")) -> None:
+        """The desa lists (Kartu Desa, Peta, Bahan Musdes) and the Peta choices of ``view``, no update."""
         with self._hold():
-            self._w["desa"].options = [("— pilih desa —", "")] + [
-                (f"{r.nama_desa} ({r.kode_desa})", str(r.kode_desa)) for r in view.desa.itertuples()]
-            self._w["desa"].value = ""
+            view_options(self._w, view, names)
+
+    def _on_peta_desa(self, change: Any) -> None:
+        """A desa chosen under the map opens its Bahan Musdes."""
+        if self._suspended or not change["new"]:
+            return
+        with self._hold():
+            self.musdes_desa.value = change["new"]
+            self.tabs.selected_index = TABS.index("Bahan Musdes")
+        self.update()
 
     def _set_target_options(self, view: Any) -> None:
-        kamus = view.kamus
-        idcol = "indikator" if "indikator" in kamus.columns else kamus.columns[0]
-        namecol = "nama_indikator" if "nama_indikator" in kamus.columns else idcol
-        names = dict(zip(kamus[idcol].astype(str), kamus[namecol].astype(str)))
-        opts = [(f"{i} – {names.get(i, i)}", i) for i in kamus[idcol].astype(str)
-                if not i.startswith(("BEL", "DD")) and i in self._base_targets]
+        opts = target_options(view.kamus, self._base_targets)
         with self._hold():
             w = self._w["target_indikator"]
             current = w.value
@@ -657,8 +683,7 @@ class App:
             if not kamus.empty and "target" in kamus.columns:
                 part = kamus.dropna(subset=["target"])
                 self._base_targets = {str(k): float(v) for k, v in zip(part["indikator"], part["target"])}
-        if "desa" in self._w:
-            self._set_desa_options(view)
+        self._set_desa_options(view)
         if "target_indikator" in self._w:
             self._set_target_options(view)
 
@@ -688,6 +713,11 @@ class App:
         self._report_dir = self._report_dir or Path(tempfile.mkdtemp(prefix="p3pd_laporan_dashboard_"))
         return report_html(self._view.kode_kecamatan, int(self._view.tahun), self.data_dir, self._report_dir)
 
+    def musdes_pdf(self) -> bytes:
+        """The A4 PDF of the Bahan Musdes of the desa chosen in its tab (printed by headless Chromium)."""
+        kode = self._value("musdes_desa", "")
+        return musdes_pdf(self._view, kode, self._views.idm_rumusan(kode[:8]) if kode else None)
+
     def _prepare_download(self, which: str) -> None:
         try:
             if self._view is None:
@@ -695,6 +725,8 @@ class App:
             if which == "laporan":
                 self._show("Menyiapkan laporan HTML… (beberapa detik)", "info")
                 data, self.message.value = self.report_html(), ""
+            elif which == "musdes":
+                data, which = self.musdes_pdf(), f"musdes:{self._value('musdes_desa', '')}"
             else:
                 data = self.excel_bytes(which)
             tab = TABS[self.tabs.selected_index or 0]

@@ -21,6 +21,11 @@ TEKS_UNGGAHAN = (
 TEKS_PELATIH = ("<b>Mode pelatih</b>: geser untuk melihat bagaimana pita lampu lalu lintas dan target "
                 "mengubah warna semua tampilan. Perubahan tidak disimpan.")
 
+#: The tab that creates each tab control (the "Bahan Musdes" tab also makes its PDF button).
+CONTROL_TAB = {"sektor": "Layanan Dasar", "desa": "Layanan Dasar", "kartu": "Layanan Dasar", "split_median": "Kuadran",
+               "split_x": "Kuadran", "split_y": "Kuadran", "tren_sektor": "Tren", "peta_pilihan": "Peta",
+               "peta_desa": "Peta", "musdes_desa": "Bahan Musdes", "btn_pdf": "Bahan Musdes"}
+
 
 def tab_controls(W: Any, tab: str, style: Any, layout: Any) -> dict[str, Any]:
     """The controls of one tab by name (``sektor``/``desa``, ``split_*``, ``tren_sektor``); none for the others."""
@@ -42,7 +47,44 @@ def tab_controls(W: Any, tab: str, style: Any, layout: Any) -> dict[str, Any]:
     if tab == "Tren":
         return {"tren_sektor": W.Dropdown(description="Sektor", options=[(v, k) for k, v in SEKTOR_NAMA.items()],
                                           value="KES", style=style, layout=layout)}
+    if tab == "Peta":
+        return {"peta_pilihan": W.Dropdown(description="Warna peta", options=[("Indeks Capaian Layanan Dasar", "indeks")],
+                                           value="indeks", style=style, layout=W.Layout(width="520px")),
+                "peta_desa": W.Dropdown(description="Buka Bahan Musdes desa", options=[("— pilih desa —", "")],
+                                        style=style, layout=W.Layout(width="420px"))}
+    if tab == "Bahan Musdes":
+        return {"musdes_desa": W.Dropdown(description="Desa", options=[("— pilih desa —", "")], style=style,
+                                          layout=W.Layout(width="420px"))}
     return {}
+
+
+def desa_options(view: Any) -> list[tuple[str, str]]:
+    """The kecamatan's desa by name (code beside it) for a desa dropdown, after an empty choice."""
+    return [("— pilih desa —", "")] + [(f"{r.nama_desa} ({r.kode_desa})", str(r.kode_desa))
+                                       for r in view.desa.itertuples()]
+
+
+def view_options(widgets: dict[str, Any], view: Any, names: Any) -> None:
+    """Set the options that depend on the kecamatan (desa lists, map choices) of the existing ``names``
+    among ``widgets``; a desa list starts unchosen, the map keeps its choice when ``view`` offers it."""
+    from .. import peta
+
+    for name in (n for n in names if n in widgets):
+        w = widgets[name]
+        if name == "peta_pilihan":
+            current, w.options = w.value, peta.map_choices(view)
+            w.value = current if current in {k for _, k in w.options} else "indeks"
+        else:
+            w.options, w.value = desa_options(view), ""
+
+
+def target_options(kamus: Any, base_targets: dict[str, float]) -> list[tuple[str, str]]:
+    """The trainer's indicator choices: indicators with a target (not spending ones), code and name."""
+    idcol = "indikator" if "indikator" in kamus.columns else kamus.columns[0]
+    namecol = "nama_indikator" if "nama_indikator" in kamus.columns else idcol
+    names = dict(zip(kamus[idcol].astype(str), kamus[namecol].astype(str)))
+    return [(f"{i} – {names.get(i, i)}", i) for i in kamus[idcol].astype(str)
+            if not i.startswith(("BEL", "DD")) and i in base_targets]
 
 
 def trainer_controls(W: Any, style: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, ParameterError
 from .html import XLSX_MIME, download_link, standalone_html
 from .views import release_memory
 
@@ -46,6 +46,16 @@ def agenda_sheets(view: Any) -> dict[str, pd.DataFrame]:
     return {"Agenda terpadu": view.agenda, "Kamus indikator": view.kamus}
 
 
+def musdes_pdf(view: Any, kode_desa: str, idm_rumusan: pd.DataFrame | None = None) -> bytes:
+    """The A4 PDF (headless Chromium) of one desa's Bahan Musdes in ``view``."""
+    from .. import musdes
+    from .tabs.musdes import bahan
+
+    if view is None or not kode_desa:
+        raise ParameterError("Pilih desa di tab Bahan Musdes terlebih dahulu.")
+    return musdes.pdf_bytes(bahan(view, kode_desa, idm_rumusan))
+
+
 def download_link_for(which: str, view: Any, tab: str, data: bytes) -> str:
     """The download link of ``data``: the report (``laporan``), the agenda or the visible tab's workbook, named.
 
@@ -54,6 +64,9 @@ def download_link_for(which: str, view: Any, tab: str, data: bytes) -> str:
     True
     """
     kode, tahun = view.kode_kecamatan, view.tahun
+    if which.startswith("musdes:"):
+        name = f"bahan_musdes_{which.partition(':')[2]}_{tahun}.pdf"
+        return download_link(data, name, "application/pdf", f"Unduh PDF {name}")
     if which == "laporan":
         return download_link(data, f"laporan_{kode}_{tahun}.html", "text/html", "Unduh laporan HTML")
     stem = "agenda_terpadu" if which == "agenda" else tab.lower().replace(" ", "_")

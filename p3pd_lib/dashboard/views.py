@@ -165,7 +165,7 @@ class StoreSource:
         if self._provinsi is None or self._provinsi[0] != prov:
             self._provinsi = None  # drop the old province before reading the new one
             self._provinsi = (prov, load_table("layanan", self.data_dir, kode=prov))
-        part = load_subset(kode_kabupaten, self.data_dir, tables=("apbdes", "status_desa", "usulan"))
+        part = load_subset(kode_kabupaten, self.data_dir, tables=("apbdes", "status_desa", "usulan", "idm_rumusan"))
         w = self.wilayah
         ds = replace(part, layanan=self._provinsi[1],
                      wilayah=w[(w["kode_provinsi"] == prov).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True))
@@ -206,8 +206,11 @@ class Views:
     """
 
     def __init__(self, dataset: Any = None, source: StoreSource | None = None,
-                 view_fn: Callable[..., Any] | None = None, size: int = VIEWS_DISIMPAN) -> None:
+                 view_fn: Callable[..., Any] | None = None, size: int = VIEWS_DISIMPAN,
+                 data_dir: str | os.PathLike[str] | None = None) -> None:
         self.dataset, self.source = dataset, source
+        self.data_dir = source.data_dir if source is not None else data_dir
+        self._boundaries: tuple[str, Any] | None = None  # (kode_kabupaten, its desa polygons or None)
         self.view_fn = view_fn or kecamatan_view
         self.size = int(size)
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
@@ -218,6 +221,35 @@ class Views:
     def dataset_for(self, kode: str) -> Any:
         """The data a view of kecamatan ``kode`` is computed from (one kabupaten's when reading the store)."""
         return self.dataset if self.source is None else self.source.dataset(kode[:5])
+
+    def boundaries(self, kode: str) -> Any:
+        """Desa polygons of kecamatan ``kode`` (``None`` when none are stored), read once per kabupaten.
+
+        An in-memory dataset without ``data_dir`` has no boundaries (no store is read).
+
+        >>> Views(data_dir="/nonexistent/folder").boundaries("33.07.01") is None
+        True
+        """
+        from .. import peta
+
+        if self.data_dir is None:
+            return None
+        with self._lock:
+            if self._boundaries is None or self._boundaries[0] != kode[:5]:
+                self._boundaries = (kode[:5], peta.read_boundaries("desa", self.data_dir, dalam=kode[:5]))
+            gdf = self._boundaries[1]
+        if gdf is None:
+            return None
+        part = gdf[gdf["kode_kecamatan"] == kode]
+        return part if len(part) else None
+
+    def idm_rumusan(self, kode: str) -> pd.DataFrame | None:
+        """Recommended IDM activities (``idm_rumusan`` rows) of kecamatan ``kode``'s desa, ``None`` when absent."""
+        df = getattr(self.dataset_for(kode), "idm_rumusan", None)
+        if df is None or df.empty:
+            return None
+        part = df[df["kode_desa"].astype(str).str.startswith(kode)]
+        return part if len(part) else None
 
     def get(self, kode: str, tahun: int, settings: TrainerSettings = TrainerSettings(),
             splits: tuple[float | None, float | None] = (None, None)) -> Any:

@@ -8,9 +8,9 @@ The options are the values of the tab's own controls, which the App owns.
 
 from __future__ import annotations
 
-from . import agenda, belanja, kuadran, kualitas, layanan, ringkasan, tren, usulan
+from . import agenda, belanja, kuadran, kualitas, layanan, musdes, peta, ringkasan, tren, usulan
 
-MODULES = (ringkasan, layanan, belanja, kuadran, usulan, agenda, kualitas, tren)
+MODULES = (ringkasan, layanan, belanja, kuadran, usulan, agenda, kualitas, tren, peta, musdes)
 
 #: Tab titles, in display order.
 TABS: tuple[str, ...] = tuple(m.TITLE for m in MODULES)
