@@ -8,6 +8,12 @@
 - :mod:`.run`: :func:`run_batch`, the one entry point.
 """
 
+# papermill is imported before any module of this package: papermill registers its engines
+# from entry points when it is first imported, and ours (``p3pd-hangat``) lives in .kernel,
+# which imports papermill.engines. Imported the other way round (.kernel first, as pytest's
+# doctest collection does), papermill would load a half-initialised .kernel (papermill 2.6/2.7).
+import papermill  # noqa: F401, E402 - see above
+
 from .outputs import (ASET_DIR, BELUM, BERHASIL, GAGAL, GAGAL_DIR, INDEX_HTML, MANIFEST_CSV, MANIFEST_JSON, TERKINI,
                       index_html, is_tmp, read_records, sweep_temporary, up_to_date, write_atomic)
 from .plan import (NOTEBOOK_KABUPATEN, NOTEBOOK_KECAMATAN, TEMPLATES_DIR, StoreIndex, Task, code_fingerprint,
