@@ -4,8 +4,8 @@ Two servers on free loopback ports over a temporary demo store, both with the
 project's ``voila.json``/``voila.py`` (one preheated kernel):
 
 - ``server``: the default settings: first view, switching, every tab, downloads,
-  bad and long query strings, a closed page's kernel shut down, 20 pages at once
-  (each rendering every visible output within 60 s, memory per page's kernel);
+  bad and long query strings, a closed page's kernel shut down (the load of 20 pages
+  at once is measured by ``benchmarks/bench_dashboard.py``);
 - ``small_server``: a token, at most 3 kernels and a short idle timeout: the token
   rule, the Indonesian "please wait" page past the limit, idle culling.
 
