@@ -202,7 +202,19 @@ def parse_column(values: Iterable[object], kind: Kind = "rupiah") -> ParsedColum
     done = np.zeros(n, dtype=bool)
     if n > 1000:
         ser = pd.Series(raw, dtype=object)
-        is_str = ser.map(type).eq(str).to_numpy()
+        types = ser.map(type)
+        is_str = types.eq(str).to_numpy()
+        # Cells that already hold numbers (typed CSV/Excel exports): finite ones are taken as they are and
+        # NaN is empty, as in the loop below; infinities stay for the loop, which reports them.
+        is_num = types.isin([int, float, np.int64, np.float64]).to_numpy()
+        if is_num.any():
+            nums = ser[is_num].astype(float).to_numpy()
+            num_idx = np.flatnonzero(is_num)
+            finite = np.isfinite(nums)
+            out[num_idx[finite]] = nums[finite]
+            mask[num_idx[finite]] = True
+            done[num_idx[finite]] = True
+            done[num_idx[np.isnan(nums)]] = True
         if is_str.any():
             st = ser[is_str].astype(str)
             plain = st.str.fullmatch(r"-?\d+").to_numpy(dtype=bool)

@@ -63,3 +63,20 @@ def test_both_conventions_round_trip_decimals(whole, cents):
     indo = f"{whole:,}".replace(",", ".") + f",{cents:02d}"
     eng = f"{whole:,}" + f".{cents:02d}"
     assert parse_value(indo) == parse_value(eng) == pytest.approx(whole + cents / 100)
+
+
+def test_long_column_of_typed_numbers_keeps_values_empties_and_reports_infinity():
+    """A typed export column (> 1,000 cells) takes the vectorised path: same values, NaN empty, inf a galat."""
+    import math
+
+    import numpy as np
+
+    from p3pd_lib.numbers import parse_column
+
+    raw = [float(i) + 0.5 for i in range(1500)] + [7, np.int64(8), float("nan"), math.inf, "1.234.567", True]
+    r = parse_column(raw, kind="rupiah")
+    vals = r.values
+    assert vals.iloc[:1500].tolist() == [float(i) + 0.5 for i in range(1500)]
+    assert vals.iloc[1500] == 7 and vals.iloc[1501] == 8 and vals.iloc[1504] == 1234567
+    assert vals.iloc[[1502, 1503, 1505]].isna().all()
+    assert sorted(p.pos for p in r.problems) == [1503, 1505]  # inf and the logical value; NaN is just empty
