@@ -31,6 +31,7 @@ notation (``57``, ``1250000``, ``0.62``), or the code itself.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from concurrent.futures import Executor
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
@@ -39,16 +40,17 @@ import pandas as pd
 
 from .belanja import identical_copies
 from .errors import ParameterError
+from .frames import isin
 from .quality_apbdes import (  # noqa: F401  (public API of the quality checks)
     TOTAL_KINDS, apbdes_lines, check_amounts, check_apbdes_identity, check_budget_totals, check_kelurahan_apbdes,
     check_realisation,
 )
 from .quality_base import (  # noqa: F401
-    COUNT_COLUMNS, FINDING_COLUMNS, RULES, TINGKAT, QualityParams, as_params, as_tables, catalogue_frame,
+    COUNT_COLUMNS, FINDING_COLUMNS, RULES, TINGKAT, Labels, QualityParams, as_params, as_tables, catalogue_frame,
     desa_codes, empty_findings, findings, labels, load_params, plain, require, year_text, years,
 )
 from .quality_layanan import (  # noqa: F401
-    check_completeness, check_counts, check_missing_values, check_numerator_exceeds, check_outliers,
+    ServiceTable, check_completeness, check_counts, check_missing_values, check_numerator_exceeds, check_outliers,
     check_yoy_jumps, completeness_table,
 )
 from .schemas import KODE_DESA_PATTERN
@@ -118,10 +120,10 @@ def _national_list() -> pd.DataFrame:
     return wilayah_table()[["kode_desa", "nama_desa"]].astype("string")
 
 
-def _suggestion(code: Any, official: pd.DataFrame, names: dict) -> str:
+def _suggestion(code: Any, official: list[str], names: dict) -> str:
     """What to write instead of an unofficial ``code``: its dotted form, or the nearest code of its kecamatan.
 
-    ``names``: official code → desa name (built once per check)."""
+    ``official``: the official codes, sorted; ``names``: official code → desa name."""
     if pd.isna(code) or code == "":
         return "Isi kode desa Kemendagri (PP.KK.CC.DDDD)."
 
@@ -130,12 +132,13 @@ def _suggestion(code: Any, official: pd.DataFrame, names: dict) -> str:
 
     digits = re.sub(r"\D", "", code)
     dotted = f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}.{digits[6:]}" if len(digits) == 10 else None
-    if dotted and dotted != code and bool((official["kode_desa"] == dotted).any()):
+    if dotted and dotted != code and official[bisect_left(official, dotted):][:1] == [dotted]:
         return f"Mungkin maksudnya {label(dotted)}; tulis kode dengan titik: PP.KK.CC.DDDD."
     if not re.match(KODE_DESA_PATTERN, code):
         return "Format kode harus PP.KK.CC.DDDD, mis. 11.01.01.2001."
-    same_kec = official["kode_desa"][official["kode_desa"].str.startswith(code[:8] + ".")]
-    if same_kec.empty:
+    prefix = code[:8] + "."
+    same_kec = official[bisect_left(official, prefix):bisect_left(official, prefix + "\U0010ffff")]
+    if not same_kec:
         return f"Kecamatan {code[:8]} juga tidak ada dalam daftar resmi; periksa kode kabupaten/kecamatan."
     nearest = min(same_kec, key=lambda c: (abs(int(c[9:]) - int(code[9:])), c))
     return (f"Kode resmi terdekat di kecamatan yang sama: {label(nearest)}. Desa bisa saja baru dimekarkan atau "
@@ -159,16 +162,17 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
         official = pd.DataFrame({"kode_desa": pd.Series(given, dtype="string").str.strip().dropna().drop_duplicates()})
     names = dict(zip(official["kode_desa"], official["nama_desa"])) if "nama_desa" in official else {}
     rows: list[tuple] = []
+    ordered: list[str] | None = None  # sorted official codes, for the suggestions
     for table in ("wilayah", "layanan", "apbdes", "status_desa", "usulan"):
         df = t.get(table)
         if df is None or len(df) == 0:
             continue
-        raw = df["kode_desa"].astype("category")
-        codes = raw.map({c: str(c).strip() or pd.NA for c in raw.cat.categories})
-        unofficial = codes.isna() | ~codes.isin(official["kode_desa"])
+        codes = desa_codes(df["kode_desa"])
+        unofficial = ~isin(codes, official["kode_desa"])
         if not unofficial.any():
             continue
-        bad = pd.DataFrame({"kode": codes[unofficial].astype("string"), "tahun": years(df)[unofficial]})
+        ordered = ordered if ordered is not None else sorted(official["kode_desa"])
+        bad = pd.DataFrame({"kode": codes[unofficial], "tahun": years(df)[unofficial]})
         for (code, year), n in bad.groupby(["kode", "tahun"], dropna=False, sort=True).size().items():
             code = None if pd.isna(code) else code
             year = None if pd.isna(year) else year
@@ -177,7 +181,7 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
             where = f"{n} baris di tabel {table}" if table != "wilayah" else "tabel wilayah"
             rows.append((code, year, table, "kode_desa", code or "", "kode_tidak_resmi", "galat",
                          f"{label}{when} ({where}): tidak ada dalam daftar wilayah resmi; baris ini tidak dapat "
-                         f"dikaitkan dengan desa mana pun. {_suggestion(code, official, names)}"))
+                         f"dikaitkan dengan desa mana pun. {_suggestion(code, ordered, names)}"))
     return findings(rows)
 
 
@@ -238,60 +242,27 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["_t", "_r"]).reset_index(drop=True)
 
 
-class CheckPlan:
-    """The checks of :func:`run_checks` in two independent parts (they may run in different threads).
+def _service_checks(layanan: pd.DataFrame | None, cat: pd.DataFrame, w: Labels, p: QualityParams) -> list:
+    """Findings of the checks of the service table, which is read once for all of them."""
+    if layanan is None or not len(layanan):
+        return []
+    t = ServiceTable(layanan)
+    return [check_counts(t, wilayah=w), check_numerator_exceeds(t, cat, wilayah=w),
+            check_completeness(t, cat, wilayah=w, params=p), check_missing_values(t, cat, wilayah=w, params=p),
+            check_outliers(t, cat, wilayah=w, params=p), check_yoy_jumps(t, wilayah=w, params=p)]
 
-    ``apbdes_part()``: duplicates and region codes of every table, the declared
-    checks and the checks of the APBDes lines; ``layanan_part()``: the checks of
-    the service table; ``combine(apbdes, layanan)``: the findings table of
-    :func:`run_checks`. Both parts only read the tables.
-    """
 
-    def __init__(self, dataset_or_tables: Any, catalogue: Any = None, official_codes: Iterable[str] | None = None,
-                 params: QualityParams | Mapping[str, Any] | None = None, *, totals: pd.DataFrame | None = None):
-        self.t = as_tables(dataset_or_tables)
-        self.p = as_params(params)
-        self.catalogue = catalogue_frame(catalogue)
-        self.official_codes = official_codes
-        self.totals = totals
-        self.wilayah = labels(self.t.get("wilayah"))  # one label table for every check
-
-    def apbdes_part(self) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
-        """(duplicate, region-code and declared findings; APBDes-line findings)."""
-        t, p, w = self.t, self.p, self.wilayah
-        general = [check_duplicates(t, wilayah=w), check_official_codes(t, self.official_codes),
-                   check_declared_rules(t, wilayah=w)]
-        apbdes = t.get("apbdes")
-        if apbdes is None or not len(apbdes):
-            return general, []
-        lines = apbdes_lines(apbdes)
-        found = [check_amounts(apbdes, wilayah=w), check_kelurahan_apbdes(apbdes, wilayah=w, lines=lines),
-                 check_realisation(apbdes, wilayah=w, params=p, lines=lines),
-                 check_apbdes_identity(apbdes, wilayah=w, params=p, lines=lines)]
-        if self.totals is not None:
-            found.append(check_budget_totals(apbdes, self.totals, wilayah=w, params=p))
-        return general, found
-
-    def layanan_part(self) -> list[pd.DataFrame]:
-        """Findings of the service-table checks."""
-        layanan, p, w, cat = self.t.get("layanan"), self.p, self.wilayah, self.catalogue
-        if layanan is None or not len(layanan):
-            return []
-        return [
-            check_counts(layanan, [c for c in COUNT_COLUMNS if c in layanan.columns], wilayah=w),
-            check_numerator_exceeds(layanan, cat, wilayah=w),
-            check_completeness(layanan, cat, wilayah=w, params=p),
-            check_missing_values(layanan, cat, wilayah=w, params=p),
-            check_outliers(layanan, cat, wilayah=w, params=p),
-            check_yoy_jumps(layanan, wilayah=w, params=p),
-        ]
-
-    @staticmethod
-    def combine(apbdes: tuple[list[pd.DataFrame], list[pd.DataFrame]], layanan: list[pd.DataFrame]) -> pd.DataFrame:
-        """One findings table, galat first."""
-        general, lines = apbdes
-        parts = [x for x in (*general, *layanan, *lines) if len(x)]
-        return sort_findings(pd.concat(parts, ignore_index=True)) if parts else empty_findings()
+def _apbdes_checks(apbdes: pd.DataFrame | None, totals: pd.DataFrame | None, w: Labels, p: QualityParams) -> list:
+    """Findings of the checks of the APBDes lines."""
+    if apbdes is None or not len(apbdes):
+        return []
+    lines = apbdes_lines(apbdes)
+    found = [check_amounts(apbdes, wilayah=w), check_kelurahan_apbdes(apbdes, wilayah=w, lines=lines),
+             check_realisation(apbdes, wilayah=w, params=p, lines=lines),
+             check_apbdes_identity(apbdes, wilayah=w, params=p, lines=lines)]
+    if totals is not None:
+        found.append(check_budget_totals(apbdes, totals, wilayah=w, params=p))
+    return found
 
 
 def run_checks(
@@ -314,12 +285,15 @@ def run_checks(
     totals for :func:`check_budget_totals`. ``executor``: threads to run the
     service-table checks alongside the others (same findings either way).
     """
-    plan = CheckPlan(dataset_or_tables, catalogue, official_codes, params, totals=totals)
-    if executor is None:
-        return plan.combine(plan.apbdes_part(), plan.layanan_part())
-    pending = executor.submit(plan.layanan_part)
-    apbdes = plan.apbdes_part()
-    return plan.combine(apbdes, pending.result())
+    t, p, cat = as_tables(dataset_or_tables), as_params(params), catalogue_frame(catalogue)
+    w = labels(t.get("wilayah"))  # one label table for every check
+    pending = executor.submit(_service_checks, t.get("layanan"), cat, w, p) if executor is not None else None
+    general = [check_duplicates(t, wilayah=w), check_official_codes(t, official_codes),
+               check_declared_rules(t, wilayah=w)]
+    lines = _apbdes_checks(t.get("apbdes"), totals, w, p)
+    service = pending.result() if pending is not None else _service_checks(t.get("layanan"), cat, w, p)
+    parts = [x for x in (*general, *service, *lines) if len(x)]
+    return sort_findings(pd.concat(parts, ignore_index=True)) if parts else empty_findings()
 
 
 # --------------------------------------------------------------------------- summaries
