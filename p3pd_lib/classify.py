@@ -210,14 +210,16 @@ def _stable(values: pd.DataFrame) -> pd.Series:
     return values["stabil"].astype("boolean").fillna(False).astype(bool)
 
 
-def _indicator_info(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
-    """Per row of ``values``: the catalogue's ``target, sumber_target, tag_target, arah, sektor, label_sektor``."""
+def _indicator_info(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
+                    columns: Sequence[str] = ("target", "sumber_target", "tag_target", "arah")) -> pd.DataFrame:
+    """Per row of ``values``: the catalogue's ``columns`` (also ``label_sektor`` and ``posisi_sektor``,
+    the sector's place in catalogue order)."""
     cat = catalogue_frame(catalogue)
     unknown = sorted(set(values["indikator"].dropna().unique()) - set(cat["id"]))
     if unknown:
         raise ParameterError(f"Indikator tidak ada dalam katalog: {', '.join(unknown)}.")
     cat = cat.reindex(columns=[*cat.columns, *({"label_sektor"} - set(cat.columns))])
-    columns = ("target", "sumber_target", "tag_target", "arah", "sektor", "label_sektor")
+    cat = cat.assign(posisi_sektor=pd.Index(dict.fromkeys(cat["sektor"])).get_indexer(cat["sektor"]))
     return catalogue_columns(values["indikator"], cat, columns)
 
 
@@ -380,25 +382,26 @@ def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> 
     """
     _require(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
     keys = _unit_keys(values)
-    info = _indicator_info(values, catalogue)
+    info = _indicator_info(values, catalogue, ["target", "arah", "posisi_sektor"])
     v, t = values["nilai"].astype("Float64").astype(float), info["target"].astype(float)
     higher = (info["arah"] == "higher").to_numpy(dtype=bool)
     num, den = np.where(higher, v, t), np.where(higher, t, v)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where(den > 0, num / den, 1.0)
     usable = v.notna() & t.notna() & _stable(values)
-    scored = values[keys].assign(
-        sektor=info["sektor"], label_sektor=info["label_sektor"],
-        _skor=pd.Series(np.minimum(ratio, 1.0), index=values.index).where(usable),
-    )
-    out = (scored.groupby([*keys, "sektor", "label_sektor"], sort=False, dropna=False, observed=True)
-           .agg(skor=("_skor", "mean"), n_indikator=("_skor", "count"))
-           .reset_index())
-    sector_order = {s: i for i, s in enumerate(dict.fromkeys(catalogue_frame(catalogue)["sektor"]))}
-    unit_order = out.groupby(keys, sort=False, dropna=False).ngroup()
-    out = out.assign(_u=unit_order, _s=out["sektor"].map(sector_order)).sort_values(["_u", "_s"], kind="stable")
-    return out.drop(columns=["_u", "_s"]).reset_index(drop=True).astype(
-        {"sektor": "string", "label_sektor": "string", "skor": "Float64", "n_indikator": "Int64"})
+    cat = catalogue_frame(catalogue)
+    sectors = pd.Index(dict.fromkeys(cat["sektor"]))
+    unit = values.groupby(keys, sort=False, dropna=False).ngroup()  # units in order of first appearance
+    scored = pd.DataFrame({"_u": unit, "_s": info["posisi_sektor"],
+                           "skor": pd.Series(np.minimum(ratio, 1.0), index=values.index).where(usable)})
+    out = scored.groupby(["_u", "_s"]).agg(skor=("skor", "mean"), n_indikator=("skor", "count")).reset_index()
+    first = values[keys].iloc[np.flatnonzero(~unit.duplicated())]  # one row per unit, in unit order
+    labels = (cat.drop_duplicates("sektor").set_index("sektor")["label_sektor"] if "label_sektor" in cat.columns
+              else pd.Series(pd.NA, index=sectors))
+    return first.iloc[out["_u"]].reset_index(drop=True).assign(
+        sektor=sectors[out["_s"]].astype("string"),
+        label_sektor=labels.reindex(sectors[out["_s"]]).astype("string").to_numpy(),
+        skor=out["skor"].astype("Float64"), n_indikator=out["n_indikator"].astype("Int64"))
 
 
 def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.DataFrame:
