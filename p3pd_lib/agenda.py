@@ -51,13 +51,8 @@ def _gap(df: pd.DataFrame) -> pd.Series:
     return (target - nilai).where(df["arah"] == "higher", nilai - target)
 
 
-def agenda_terpadu(
-    classified: pd.DataFrame,
-    quadrants: pd.DataFrame | None = None,
-    rules: pd.DataFrame | None = None,
-    extra_rows: pd.DataFrame | None = None,
-    params: Mapping[str, Any] | None = None,
-) -> pd.DataFrame:
+def agenda_terpadu(classified: pd.DataFrame, quadrants: pd.DataFrame | None = None, rules: pd.DataFrame | None = None,
+                   extra_rows: pd.DataFrame | None = None, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """The agenda terpadu: one row per gap, ordered by priority.
 
     ``classified``: classified indicator values of desa (``kode_desa, tahun,

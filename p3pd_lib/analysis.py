@@ -112,15 +112,9 @@ def _spending_summary(spending: pd.DataFrame, compliance: pd.DataFrame) -> pd.Da
     )[[*keys, "bel01", "bel07", "aturan_dd_patuh"]].sort_values(keys).reset_index(drop=True)
 
 
-def analyse(
-    dataset: Dataset,
-    *,
-    catalogue: Catalogue | pd.DataFrame | None = None,
-    bands: Mapping[str, Any] | None = None,
-    targets: Mapping[str, float] | None = None,
-    demand: bool = True,
-    workers: int | None = None,
-) -> Analysis:
+def analyse(dataset: Dataset, *, catalogue: Catalogue | pd.DataFrame | None = None,
+            bands: Mapping[str, Any] | None = None, targets: Mapping[str, float] | None = None, demand: bool = True,
+            workers: int | None = None) -> Analysis:
     """Run every library computation over ``dataset`` (pure; nothing is cached here).
 
     ``bands`` overrides the traffic-light bands (``kuning_naik``,
@@ -297,17 +291,10 @@ def _ratio(num: pd.Series, den: pd.Series) -> float:
     return float(n) / float(d) * 100 if d else float("nan")
 
 
-def kecamatan_view(
-    dataset: Dataset,
-    kode_kecamatan: str,
-    tahun: int | None = None,
-    *,
-    catalogue: Catalogue | pd.DataFrame | None = None,
-    bands: Mapping[str, Any] | None = None,
-    targets: Mapping[str, float] | None = None,
-    split_x: float | None = None,
-    split_y: float | None = None,
-) -> KecamatanView:
+def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = None, *,
+                   catalogue: Catalogue | pd.DataFrame | None = None, bands: Mapping[str, Any] | None = None,
+                   targets: Mapping[str, float] | None = None, split_x: float | None = None,
+                   split_y: float | None = None) -> KecamatanView:
     """Everything a kecamatan view needs for ``tahun`` (default: the latest year with data).
 
     Raises :class:`~p3pd_lib.errors.ParameterError` (Indonesian) for a code
@@ -502,13 +489,8 @@ class KabupatenView:
     aturan: pd.DataFrame
 
 
-def kabupaten_view(
-    dataset: Dataset,
-    kode_kabupaten: str,
-    tahun: int | None = None,
-    *,
-    catalogue: Catalogue | pd.DataFrame | None = None,
-) -> KabupatenView:
+def kabupaten_view(dataset: Dataset, kode_kabupaten: str, tahun: int | None = None, *,
+                   catalogue: Catalogue | pd.DataFrame | None = None) -> KabupatenView:
     """Rankings, quadrant counts and spending-rule compliance of every kecamatan of a kabupaten.
 
     ``kecamatan``: one row per kecamatan (``kode_kecamatan, nama_kecamatan,

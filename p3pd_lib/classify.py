@@ -226,11 +226,8 @@ def _indicator_info(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
 # --------------------------------------------------------------------------- traffic light
 
 
-def traffic_light(
-    values: pd.DataFrame,
-    catalogue: Catalogue | pd.DataFrame,
-    bands: Bands | Mapping[str, Any] | None = None,
-) -> pd.DataFrame:
+def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
+                  bands: Bands | Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Classify each value: hijau / kuning / merah / abu (DOMAIN §5).
 
     ``values`` is a table from :func:`~p3pd_lib.indicators.desa_values` or
@@ -322,11 +319,8 @@ def _status(x: Any, batas: Sequence[float], label: Sequence[str]) -> pd.Series:
     return out.astype("string")
 
 
-def idm_status(
-    idm: pd.Series | Sequence[float] | float,
-    batas: Sequence[float] | None = None,
-    label: Sequence[str] | None = None,
-) -> pd.Series:
+def idm_status(idm: pd.Series | Sequence[float] | float, batas: Sequence[float] | None = None,
+               label: Sequence[str] | None = None) -> pd.Series:
     """IDM status labels (Permendesa 2/2016) for IDM values (0–1).
 
     Sangat Tertinggal ≤ 0.4907 < Tertinggal ≤ 0.5989 < Berkembang ≤ 0.7072 <
@@ -342,11 +336,8 @@ def idm_status(
     return _status(idm, batas if batas is not None else p.idm_batas, label if label is not None else p.idm_label)
 
 
-def ipd_status(
-    ipd: pd.Series | Sequence[float] | float,
-    batas: Sequence[float] | None = None,
-    label: Sequence[str] | None = None,
-) -> pd.Series:
+def ipd_status(ipd: pd.Series | Sequence[float] | float, batas: Sequence[float] | None = None,
+               label: Sequence[str] | None = None) -> pd.Series:
     """IPD status labels (Bappenas–BPS): Tertinggal ≤ 50 < Berkembang ≤ 75 < Mandiri.
 
     >>> ipd_status(pd.Series([49.9, 75.0, 75.1])).tolist()
@@ -439,13 +430,8 @@ def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.D
 # --------------------------------------------------------------------------- quadrant
 
 
-def quadrant(
-    gap_and_spend: pd.DataFrame,
-    split_x: float | None = None,
-    split_y: float | None = None,
-    x: str = "kesenjangan",
-    y: str = "bel01",
-) -> tuple[pd.DataFrame, dict[str, Any]]:
+def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y: float | None = None,
+             x: str = "kesenjangan", y: str = "bel01") -> tuple[pd.DataFrame, dict[str, Any]]:
     """Need-versus-spending quadrant per desa [proposed].
 
     x = service gap (``kesenjangan`` = 1 − composite), y = basic-service
@@ -523,13 +509,8 @@ def quadrant(
 # --------------------------------------------------------------------------- trend
 
 
-def trend(
-    values: pd.DataFrame,
-    tahun_awal: int,
-    tahun_akhir: int,
-    tolerance: float | None = None,
-    catalogue: Catalogue | pd.DataFrame | None = None,
-) -> pd.DataFrame:
+def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: float | None = None,
+          catalogue: Catalogue | pd.DataFrame | None = None) -> pd.DataFrame:
     """Direction of change of each indicator between two years, respecting its direction.
 
     ``perubahan`` = value in ``tahun_akhir`` − value in ``tahun_awal`` (points).
@@ -666,12 +647,9 @@ def _scenario_items(scenarios: Any, what: str) -> list[tuple[str, Any]]:
     return items
 
 
-def threshold_sensitivity(
-    values: pd.DataFrame,
-    catalogue: Catalogue | pd.DataFrame,
-    bands_list: Sequence[Bands | Mapping[str, Any]] | Mapping[str, Bands | Mapping[str, Any]],
-    baseline: Bands | Mapping[str, Any] | None = None,
-) -> pd.DataFrame:
+def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
+                          bands_list: Sequence[Bands | Mapping[str, Any]] | Mapping[str, Bands | Mapping[str, Any]],
+                          baseline: Bands | Mapping[str, Any] | None = None) -> pd.DataFrame:
     """How many classifications change when the traffic-light bands change (issue item 5b).
 
     Each scenario of ``bands_list`` (a list, named ``skenario 1``…, or a dict

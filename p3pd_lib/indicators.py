@@ -311,12 +311,8 @@ def desa_values(
 # --------------------------------------------------------------------------- aggregation
 
 
-def aggregate(
-    values: pd.DataFrame,
-    wilayah: pd.DataFrame,
-    tingkat: str | Sequence[str],
-    catalogue: Catalogue | pd.DataFrame | None = None,
-) -> pd.DataFrame:
+def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequence[str],
+              catalogue: Catalogue | pd.DataFrame | None = None) -> pd.DataFrame:
     """Aggregate desa values to ``tingkat`` (desa/kecamatan/kabupaten/provinsi) as Σ/Σ.
 
     For each region, year and indicator: ``pembilang`` and ``penyebut`` are the

@@ -160,19 +160,20 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
     else:
         given = official_codes["kode_desa"] if isinstance(official_codes, pd.DataFrame) else list(official_codes)
         official = pd.DataFrame({"kode_desa": pd.Series(given, dtype="string").str.strip().dropna().drop_duplicates()})
-    names = dict(zip(official["kode_desa"], official["nama_desa"])) if "nama_desa" in official else {}
+    tables = {name: t[name] for name in ("wilayah", "layanan", "apbdes", "status_desa", "usulan")
+              if t.get(name) is not None and len(t[name])}
+    codes = {name: desa_codes(df["kode_desa"], category=True) for name, df in tables.items()}
+    seen = pd.Series(sorted({c for x in codes.values() for c in x.cat.categories}), dtype="string")
+    known = seen[isin(seen, official["kode_desa"])]  # the official list is looked up once, for the codes seen
     rows: list[tuple] = []
     ordered: list[str] | None = None  # sorted official codes, for the suggestions
-    for table in ("wilayah", "layanan", "apbdes", "status_desa", "usulan"):
-        df = t.get(table)
-        if df is None or len(df) == 0:
-            continue
-        codes = desa_codes(df["kode_desa"])
-        unofficial = ~isin(codes, official["kode_desa"])
+    for table, df in tables.items():
+        unofficial = ~codes[table].isin(known).fillna(False).astype(bool) | codes[table].isna()
         if not unofficial.any():
             continue
-        ordered = ordered if ordered is not None else sorted(official["kode_desa"])
-        bad = pd.DataFrame({"kode": codes[unofficial], "tahun": years(df)[unofficial]})
+        ordered = ordered if ordered is not None else sorted(official["kode_desa"].dropna())
+        names = dict(zip(official["kode_desa"], official["nama_desa"])) if "nama_desa" in official else {}
+        bad = pd.DataFrame({"kode": codes[table][unofficial].astype("string"), "tahun": years(df)[unofficial]})
         for (code, year), n in bad.groupby(["kode", "tahun"], dropna=False, sort=True).size().items():
             code = None if pd.isna(code) else code
             year = None if pd.isna(year) else year
@@ -265,15 +266,9 @@ def _apbdes_checks(apbdes: pd.DataFrame | None, totals: pd.DataFrame | None, w: 
     return found
 
 
-def run_checks(
-    dataset_or_tables: Any,
-    catalogue: Any = None,
-    official_codes: Iterable[str] | None = None,
-    params: QualityParams | Mapping[str, Any] | None = None,
-    *,
-    totals: pd.DataFrame | None = None,
-    executor: Executor | None = None,
-) -> pd.DataFrame:
+def run_checks(dataset_or_tables: Any, catalogue: Any = None, official_codes: Iterable[str] | None = None,
+               params: QualityParams | Mapping[str, Any] | None = None, *, totals: pd.DataFrame | None = None,
+               executor: Executor | None = None) -> pd.DataFrame:
     """Run every check and return one findings table, galat first.
 
     ``dataset_or_tables``: a :class:`~p3pd_lib.store.Dataset` or a mapping of
