@@ -1,21 +1,10 @@
 """Classifications (DOMAIN.md §5): traffic lights, IDM/IPD status, scores, quadrant, trend.
 
-All thresholds are parameters in ``parameters/klasifikasi.yaml``, read by
-:func:`load_parameters`; every function takes them as optional arguments and
-falls back to that file, so a kecamatan can change a band without touching
-code, and :func:`threshold_sensitivity` shows what such a change does.
-
-Boundary conventions (tested):
-
-- traffic light: a value exactly on ``T``, ``T − 10`` or ``T + 5`` belongs to
-  the *better* class (the rule reads "≥ T", "≥ T − 10", "≤ T", "≤ T + 5");
-- IDM and IPD: a value exactly on a cut-off belongs to the *lower* class
-  (Sangat Tertinggal ≤ 0.4907 < Tertinggal …; Tertinggal ≤ 50 < …);
-- quadrant: a value exactly on a split counts as *high* (``≥ split``) unless
-  ``kuadran.sama_dengan_pembagi`` says ``rendah``;
-- trend: a change exactly equal to the tolerance is *tetap*;
-- values closer than :data:`EPS` to a boundary count as on it, so that float
-  noise (``99.4 - 10``) never moves a village across a band.
+Thresholds live in ``parameters/klasifikasi.yaml`` (:func:`load_parameters`); every function takes them as optional
+arguments. On a boundary: a traffic-light value on ``T``, ``T − 10`` or ``T + 5`` takes the *better* class; an
+IDM/IPD value on a cut-off the *lower* class; a quadrant value on a split counts as *high* (unless
+``kuadran.sama_dengan_pembagi: rendah``); a change equal to the trend tolerance is *tetap*. Values closer than
+:data:`EPS` to a boundary count as on it, so float noise (``99.4 - 10``) never moves a village across a band.
 
 >>> idm_status(pd.Series([0.4907, 0.4908, 0.8155, 0.9])).tolist()
 ['Sangat Tertinggal', 'Tertinggal', 'Maju', 'Mandiri']
@@ -52,19 +41,11 @@ LABEL_PEMBANDING_KURANG = "Pembanding kurang"
 LABEL_GANDA_BERBEDA = "Data ganda tidak sama"
 _RANK = {"merah": 0, "kuning": 1, "hijau": 2}
 
-KUADRAN_LABEL = {
-    "prioritas": "Prioritas: realokasi belanja",
-    "evaluasi": "Evaluasi efektivitas / dukungan OPD",
-    "pertahankan": "Pertahankan",
-    "pantau": "Pantau",
-}
+KUADRAN_LABEL = {"prioritas": "Prioritas: realokasi belanja", "evaluasi": "Evaluasi efektivitas / dukungan OPD",
+                 "pertahankan": "Pertahankan", "pantau": "Pantau"}
 TREN_LABEL = {"membaik": "Membaik", "tetap": "Tetap", "memburuk": "Memburuk"}
-KELAS_BELANJA_LABEL = {
-    "berkualitas": "Berkualitas",
-    "cukup": "Cukup",
-    "perlu_perbaikan": "Perlu perbaikan",
-    "tidak_ada_data": "Data belum lengkap",
-}
+KELAS_BELANJA_LABEL = {"berkualitas": "Berkualitas", "cukup": "Cukup", "perlu_perbaikan": "Perlu perbaikan",
+                       "tidak_ada_data": "Data belum lengkap"}
 
 
 # --------------------------------------------------------------------------- parameters
@@ -72,13 +53,8 @@ KELAS_BELANJA_LABEL = {
 
 @dataclass(frozen=True)
 class Bands:
-    """Traffic-light bands (points) and the tercile minimum.
-
-    ``kuning_naik``: higher-is-better values within this many points below the
-    target are yellow; ``kuning_turun``: lower-is-better values within this
-    many points above the target are yellow; ``tersil_min_desa``: villages with
-    stable data needed in a kecamatan for the tercile rule.
-    """
+    """Traffic-light bands: yellow within ``kuning_naik`` points below a higher-is-better target or ``kuning_turun``
+    above a lower-is-better one; ``tersil_min_desa`` stable values needed for the tercile rule."""
 
     kuning_naik: float = 10.0
     kuning_turun: float = 5.0
@@ -95,10 +71,8 @@ class Bands:
 
     def describe(self) -> str:
         """Indonesian one-line description, used in sensitivity tables."""
-        return (
-            f"kuning: target − {self.kuning_naik:g} poin (naik) / target + {self.kuning_turun:g} poin (turun); "
-            f"tersil ≥ {self.tersil_min_desa} desa"
-        )
+        return (f"kuning: target − {self.kuning_naik:g} poin (naik) / target + {self.kuning_turun:g} poin (turun); "
+                f"tersil ≥ {self.tersil_min_desa} desa")
 
 
 @dataclass(frozen=True)
@@ -128,13 +102,9 @@ def _from_file(f: parameter_files.ClassificationFile) -> ClassificationParameter
         min_penyebut_bawaan=f.stabilitas.min_penyebut_bawaan,
         idm_batas=tuple(f.idm.batas), idm_label=tuple(f.idm.label), idm_sumber=f.idm.sumber,
         ipd_batas=tuple(f.ipd.batas), ipd_label=tuple(f.ipd.label), ipd_sumber=f.ipd.sumber,
-        min_sektor_komposit=f.skor.min_sektor_komposit,
-        toleransi_tren=f.tren.toleransi,
-        aturan_pembagi=f.kuadran.aturan_pembagi,
-        sama_dengan_pembagi=f.kuadran.sama_dengan_pembagi,
-        kuantil_bel01=f.belanja_berkualitas.kuantil_bel01,
-        batas_bel07=f.belanja_berkualitas.batas_bel07,
-    )
+        min_sektor_komposit=f.skor.min_sektor_komposit, toleransi_tren=f.tren.toleransi,
+        aturan_pembagi=f.kuadran.aturan_pembagi, sama_dengan_pembagi=f.kuadran.sama_dengan_pembagi,
+        kuantil_bel01=f.belanja_berkualitas.kuantil_bel01, batas_bel07=f.belanja_berkualitas.batas_bel07)
 
 
 def parameters_from_dict(data: Any) -> ClassificationParameters:
@@ -169,9 +139,8 @@ def as_bands(bands: Bands | Mapping[str, Any] | None, base: Bands | None = None)
         known = {f.name for f in fields(Bands)}
         unknown = set(bands) - known
         if unknown:
-            raise ParameterError(
-                f"Pita tidak dikenal: {', '.join(sorted(map(str, unknown)))}; yang dikenal: {', '.join(sorted(known))}."
-            )
+            raise ParameterError(f"Pita tidak dikenal: {', '.join(sorted(map(str, unknown)))}; "
+                                 f"yang dikenal: {', '.join(sorted(known))}.")
         return replace(base if base is not None else load_parameters().bands, **bands)
     raise ParameterError("Pita harus berupa Bands, dict, atau None (pakai parameters/klasifikasi.yaml).")
 
@@ -230,24 +199,16 @@ def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
                   bands: Bands | Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Classify each value: hijau / kuning / merah / abu (DOMAIN §5).
 
-    ``values`` is a table from :func:`~p3pd_lib.indicators.desa_values` or
-    :func:`~p3pd_lib.indicators.aggregate` (needs ``indikator``, ``tahun``,
-    ``nilai``; ``stabil`` when present, else every value counts as stable).
-    Returns a copy with ``target, sumber_target, tag_target, arah`` from the
-    catalogue and:
+    ``values``: from :func:`~p3pd_lib.indicators.desa_values` or :func:`~p3pd_lib.indicators.aggregate` (``indikator,
+    tahun, nilai``; ``stabil`` when present). Returns a copy with the catalogue's ``target, sumber_target, tag_target,
+    arah`` and:
 
-    - ``kelas``: with a target T, higher-is-better: hijau ≥ T, kuning ≥ T −
-      ``kuning_naik``, else merah; lower-is-better: hijau ≤ T, kuning ≤ T +
-      ``kuning_turun``, else merah. Without a target: tercile rank among the
-      units with a stable value in the same kecamatan (the parent region for
-      aggregated rows), year and indicator — best third hijau, middle kuning,
-      worst merah, by position (rank − 1)/(n − 1) < ⅓, ≤ ⅔, > ⅔, ties sharing
-      the best rank; fewer than ``tersil_min_desa`` such units → abu.
-      No value → abu; unstable denominator → abu (and left out of terciles).
-    - ``label_kelas``: Tercapai / Mendekati / Belum tercapai (target),
-      Sepertiga terbaik / tengah / terbawah (tersil), Tidak ada data / Data
-      ganda tidak sama / Tidak stabil / Pembanding kurang (abu).
-    - ``metode``: ``target`` or ``tersil``.
+    - ``kelas``: with a target T, higher-is-better: hijau ≥ T, kuning ≥ T − ``kuning_naik``, else merah;
+      lower-is-better: hijau ≤ T, kuning ≤ T + ``kuning_turun``, else merah. Without a target: tercile of the rank
+      among the stable values of the same kecamatan (parent region), year and indicator, by position
+      (rank − 1)/(n − 1) < ⅓, ≤ ⅔, > ⅔ (ties share the best rank); fewer than ``tersil_min_desa`` → abu. No value or
+      an unstable denominator → abu.
+    - ``label_kelas`` (Tercapai, Sepertiga terbaik, Tidak stabil, …) and ``metode`` (``target`` or ``tersil``).
 
     >>> cat = load_catalogue()
     >>> v = pd.DataFrame({"kode_desa": ["11.01.01.2001"] * 3, "tahun": [2024] * 3,
@@ -321,13 +282,10 @@ def _status(x: Any, batas: Sequence[float], label: Sequence[str]) -> pd.Series:
 
 def idm_status(idm: pd.Series | Sequence[float] | float, batas: Sequence[float] | None = None,
                label: Sequence[str] | None = None) -> pd.Series:
-    """IDM status labels (Permendesa 2/2016) for IDM values (0–1).
+    """IDM status labels (Permendesa 2/2016) for IDM values (0–1), as a ``string`` Series.
 
-    Sangat Tertinggal ≤ 0.4907 < Tertinggal ≤ 0.5989 < Berkembang ≤ 0.7072 <
-    Maju ≤ 0.8155 < Mandiri: a value exactly on a cut-off is in the lower
-    class. Missing → ``<NA>``. Cut-offs and labels default to
-    ``parameters/klasifikasi.yaml``. Returns a ``string`` Series (same index as
-    a Series input). The Indeks Desa status (from 2024) is never recomputed.
+    Sangat Tertinggal ≤ 0.4907 < Tertinggal ≤ 0.5989 < Berkembang ≤ 0.7072 < Maju ≤ 0.8155 < Mandiri (cut-offs and
+    labels from ``klasifikasi.yaml``); missing → ``<NA>``. The Indeks Desa status (from 2024) is never recomputed.
 
     >>> idm_status([0.5989, 0.59891, 0.7072, float("nan")]).tolist()
     ['Tertinggal', 'Berkembang', 'Berkembang', <NA>]
@@ -353,17 +311,10 @@ def ipd_status(ipd: pd.Series | Sequence[float] | float, batas: Sequence[float] 
 def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
     """Sector score per unit, year and sector (0–1) [proposed rule].
 
-    Mean over the sector's indicators of min(1, value/T) (lower-is-better:
-    min(1, T/value), 1 when the value is 0); only indicators with a target and
-    a stable value count. A target of 0 for a lower-is-better indicator scores
-    1 at value 0 and 0 above it; a target of 0 for a higher-is-better indicator
-    always scores 1. Every unit-year-sector present in ``values`` gets a row
-    (units in order of first appearance, sectors in catalogue order); ``skor``
-    is ``<NA>`` when no indicator counted.
-
-    Columns: the unit keys (``kode_desa, tahun`` or ``kode_wilayah,
-    nama_wilayah, tingkat, tahun``), ``sektor, label_sektor, skor,
-    n_indikator``.
+    Mean over the sector's indicators with a target and a stable value of min(1, value/T) (lower-is-better:
+    min(1, T/value); a zero denominator scores 1). Every unit-year-sector present gets a row (units in order of first
+    appearance, sectors in catalogue order; ``skor`` ``<NA>`` when no indicator counted). Columns: the unit keys,
+    ``sektor, label_sektor, skor, n_indikator``.
 
     >>> cat = load_catalogue()
     >>> v = pd.DataFrame({"kode_desa": ["11.01.01.2001"] * 3, "tahun": [2024] * 3,
@@ -396,12 +347,10 @@ def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> 
 
 
 def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.DataFrame:
-    """Indeks Capaian Layanan Dasar: mean of the available sector scores (0–1, an index) [proposed].
+    """Indeks Capaian Layanan Dasar: mean of the sector scores (0–1) [proposed], ``<NA>`` below ``min_sektor``.
 
-    Computed only when at least ``min_sektor`` sectors (default from
-    ``klasifikasi.yaml``: 3) have a score; otherwise ``<NA>``. Columns: the unit
-    keys of ``scores``, ``indeks_capaian``, ``n_sektor``, ``kesenjangan``
-    (= 1 − indeks_capaian, the x axis of :func:`quadrant`).
+    Columns: the unit keys of ``scores``, ``indeks_capaian``, ``n_sektor`` and ``kesenjangan`` (= 1 − indeks_capaian,
+    the x axis of :func:`quadrant`). ``min_sektor`` defaults to ``skor.min_sektor_komposit`` (3).
 
     >>> s = pd.DataFrame({"kode_desa": ["a"] * 3 + ["b"] * 2, "tahun": [2024] * 5,
     ...     "sektor": ["KES", "PEND", "AIR", "KES", "PEND"], "skor": [1.0, 0.5, 0.6, 1.0, 1.0]})
@@ -434,22 +383,13 @@ def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y:
              x: str = "kesenjangan", y: str = "bel01") -> tuple[pd.DataFrame, dict[str, Any]]:
     """Need-versus-spending quadrant per desa [proposed].
 
-    x = service gap (``kesenjangan`` = 1 − composite), y = basic-service
-    spending share (``bel01``). Each axis is split at the median over the desa
-    with both values in the same kecamatan and year (kecamatan from
-    ``kode_kecamatan`` or the ``kode_desa``; the mean instead when
-    ``kuadran.aturan_pembagi`` is ``rerata``), unless ``split_x``/``split_y``
-    are given. A value exactly on a split counts as high (``≥``) unless
-    ``kuadran.sama_dengan_pembagi`` is ``rendah``.
-
-    Returns ``(table, splits)``. ``table`` is a copy with ``batas_x, batas_y,
-    kesenjangan_tinggi, belanja_tinggi`` (nullable booleans), ``kuadran``
-    (prioritas / evaluasi / pertahankan / pantau, ``<NA>`` without both
-    values) and ``label_kuadran`` ("Prioritas: realokasi belanja", "Evaluasi
-    efektivitas / dukungan OPD", "Pertahankan", "Pantau", "Tidak ada data").
-    ``splits`` holds ``batas_x``/``batas_y`` (``None`` when they differ between
-    several kecamatan-years: see the columns), ``cara_x``/``cara_y`` (how
-    each was chosen, in Indonesian), ``sama_dengan_batas`` and ``n_desa``.
+    x = service gap (``kesenjangan`` = 1 − composite), y = basic-service spending share (``bel01``). Each axis is split
+    at the median (``kuadran.aturan_pembagi: rerata``: the mean) over the desa with both values in the same kecamatan
+    and year, unless ``split_x``/``split_y`` are given; a value on a split counts as high unless
+    ``kuadran.sama_dengan_pembagi`` is ``rendah``. Returns ``(table, splits)``: ``table`` is a copy with ``batas_x,
+    batas_y, kesenjangan_tinggi, belanja_tinggi, kuadran`` (prioritas / evaluasi / pertahankan / pantau, ``<NA>``
+    without both values) and ``label_kuadran``; ``splits`` holds ``batas_x``/``batas_y`` (``None`` when they differ
+    between kecamatan-years), ``cara_x``/``cara_y`` (how each was chosen), ``sama_dengan_batas`` and ``n_desa``.
 
     >>> t = pd.DataFrame({"kode_desa": ["11.01.01.2001", "11.01.01.2002", "11.01.01.2003"],
     ...                   "kesenjangan": [0.1, 0.3, 0.5], "bel01": [30.0, 10.0, 20.0]})
@@ -513,16 +453,11 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
           catalogue: Catalogue | pd.DataFrame | None = None) -> pd.DataFrame:
     """Direction of change of each indicator between two years, respecting its direction.
 
-    ``perubahan`` = value in ``tahun_akhir`` − value in ``tahun_awal`` (points).
-    ``tren``: ``tetap`` when \\|perubahan\\| ≤ ``tolerance`` (default
-    ``tren.toleransi``), otherwise ``membaik`` when the change goes the good way
-    (up for higher-is-better, down for lower-is-better) and ``memburuk``
-    otherwise; ``<NA>`` ("Tidak dapat dinilai") when either value is missing or
-    unstable. Direction comes from an ``arah`` column when present, otherwise
-    from ``catalogue`` (default: the project catalogue).
-
-    Columns: unit keys without ``tahun``, ``indikator, arah, tahun_awal,
-    tahun_akhir, nilai_awal, nilai_akhir, perubahan, tren, label_tren``.
+    ``perubahan`` = value in ``tahun_akhir`` − value in ``tahun_awal`` (points); ``tren``: ``tetap`` when
+    \\|perubahan\\| ≤ ``tolerance`` (default ``tren.toleransi``), else ``membaik`` when the change goes the good way
+    (``arah`` column, else the catalogue) and ``memburuk`` otherwise; ``<NA>`` ("Tidak dapat dinilai") when either value
+    is missing or unstable. Columns: unit keys without ``tahun``, ``indikator, arah, tahun_awal, tahun_akhir,
+    nilai_awal, nilai_akhir, perubahan, tren, label_tren``.
 
     >>> v = pd.DataFrame({"kode_desa": ["a", "a", "b", "b"], "tahun": [2022, 2024, 2022, 2024],
     ...     "indikator": "KES01", "nilai": [30.0, 25.0, 20.0, 21.0], "stabil": True})
@@ -573,22 +508,11 @@ def spending_quality_class(
 ) -> pd.DataFrame:
     """Spending-quality class per desa and year (DOMAIN §5) [proposed].
 
-    Input columns: ``kode_desa, tahun, kode_kabupaten, bel01, bel07`` (shares
-    in %) and ``aturan_dd_patuh`` (bool, ``<NA>`` when unknown). Only desa
-    belong here (kelurahan have no APBDes). Rules, in order:
-
-    1. ``perlu_perbaikan`` when BEL07 > ``batas_bel07`` (30, PP 11/2019) or
-       ``aturan_dd_patuh`` is False;
-    2. ``tidak_ada_data`` when BEL01, BEL07 or ``aturan_dd_patuh`` is missing
-       (quality cannot be confirmed);
-    3. ``berkualitas`` when BEL01 ≥ the kabupaten's ``kuantil`` (0.75: top
-       quartile, linear interpolation over the desa of that kabupaten and year
-       with a BEL01 value);
-    4. ``cukup`` otherwise.
-
-    Returns a copy with ``batas_bel01`` (the kabupaten-year threshold),
-    ``bel01_kuartil_atas`` (nullable bool), ``kelas_belanja``,
-    ``label_belanja`` and ``alasan`` (Indonesian reason).
+    Input: ``kode_desa, tahun, kode_kabupaten, bel01, bel07`` (shares in %) and ``aturan_dd_patuh`` (``<NA>`` when
+    unknown). Rules in order: ``perlu_perbaikan`` when BEL07 > ``batas_bel07`` (30, PP 11/2019) or a Dana Desa rule is
+    breached; ``tidak_ada_data`` when BEL01, BEL07 or the compliance is missing; ``berkualitas`` when BEL01 ≥ the
+    kabupaten-year ``kuantil`` (0.75, linear interpolation over its desa with a BEL01); ``cukup`` otherwise. Returns a
+    copy with ``batas_bel01, bel01_kuartil_atas, kelas_belanja, label_belanja, alasan``.
 
     >>> sp = pd.DataFrame({"kode_desa": list("abcd"), "tahun": 2024, "kode_kabupaten": "11.01",
     ...     "bel01": [10.0, 20.0, 30.0, 40.0], "bel07": [25.0, 25.0, 35.0, 25.0],
@@ -650,16 +574,12 @@ def _scenario_items(scenarios: Any, what: str) -> list[tuple[str, Any]]:
 def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
                           bands_list: Sequence[Bands | Mapping[str, Any]] | Mapping[str, Bands | Mapping[str, Any]],
                           baseline: Bands | Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """How many classifications change when the traffic-light bands change (issue item 5b).
+    """How many classifications change when the traffic-light bands change.
 
-    Each scenario of ``bands_list`` (a list, named ``skenario 1``…, or a dict
-    name → bands; a dict of bands may give only the fields that change) is
-    compared with ``baseline`` (default: ``klasifikasi.yaml``). One row per
-    scenario and indicator plus a ``(semua)`` row per scenario: ``skenario,
-    keterangan, indikator, n_baris, n_berubah, persen_berubah,
-    n_ke_lebih_baik, n_ke_lebih_buruk`` (changes between hijau/kuning/merah;
-    moves to or from abu count only in ``n_berubah``) and ``n_unit_berubah``
-    (distinct desa/regions with at least one change).
+    Each scenario of ``bands_list`` (a list, or a dict name → bands; a dict of bands may give only the changed fields)
+    is compared with ``baseline`` (default: ``klasifikasi.yaml``). One row per scenario and indicator plus ``(semua)``:
+    ``skenario, keterangan, indikator, n_baris, n_berubah, persen_berubah, n_ke_lebih_baik, n_ke_lebih_buruk``
+    (moves to or from abu count only in ``n_berubah``) and ``n_unit_berubah`` (distinct units with a change).
 
     >>> cat = load_catalogue()
     >>> v = pd.DataFrame({"kode_desa": ["a", "b"], "tahun": 2024, "indikator": "KES02",
@@ -700,12 +620,11 @@ def quadrant_sensitivity(
     x: str = "kesenjangan",
     y: str = "bel01",
 ) -> pd.DataFrame:
-    """How many desa change quadrant when the splits change (issue item 5b).
+    """How many desa change quadrant when the splits change.
 
-    Each scenario is a pair ``(split_x, split_y)`` (``None`` = the median
-    rule); the baseline is the median rule on both axes. One row per scenario:
-    ``skenario, batas_x, batas_y, n_desa, n_berubah, persen_berubah`` and the
-    count per quadrant ``n_prioritas, n_evaluasi, n_pertahankan, n_pantau``.
+    Each scenario is a pair ``(split_x, split_y)`` (``None``: the median rule), compared with the median rule on both
+    axes. One row per scenario: ``skenario, batas_x, batas_y, n_desa, n_berubah, persen_berubah, n_prioritas,
+    n_evaluasi, n_pertahankan, n_pantau``.
 
     >>> t = pd.DataFrame({"kode_desa": ["11.01.01.2001", "11.01.01.2002", "11.01.01.2003"],
     ...                   "kesenjangan": [0.1, 0.3, 0.5], "bel01": [30.0, 10.0, 20.0]})
