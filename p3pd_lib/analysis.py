@@ -1,17 +1,10 @@
 """The one call a view needs: everything a kecamatan report, dashboard or workshop shows.
 
-:func:`analyse` runs every indicator, spending, classification and quality
-function of the library over a dataset and returns the full tables
-(:class:`Analysis`). :func:`kecamatan_view` slices that into what one
-kecamatan's view shows for one year (:class:`KecamatanView`), and
-:func:`kabupaten_view` puts the kecamatan of one kabupaten side by side.
-
-Comparisons inside a kabupaten (the top quartile of BEL01, robust outliers)
-need the whole kabupaten, so views compute :func:`analyse` per kabupaten and
-keep the result in a small in-process cache keyed on the dataset, the request
-and the parameter files' fingerprint: a batch of reports, or a dashboard user
-switching kecamatan, pays for each kabupaten once, and an edited parameter
-file is taken into account at the next view.
+:func:`analyse` runs every computation of the library over a dataset (:class:`Analysis`);
+:func:`kecamatan_view` slices it for one kecamatan and year (:class:`KecamatanView`); :func:`kabupaten_view` puts
+the kecamatan of a kabupaten side by side. Comparisons inside a kabupaten (BEL01 quartile, outliers) need the whole
+kabupaten, so views analyse per kabupaten and keep the result in a small in-process cache keyed on the dataset, the
+request and the parameter files' fingerprint (an edited parameter file counts at the next view).
 
 >>> from p3pd_lib.demo import generate_demo
 >>> from p3pd_lib.store import Dataset
@@ -45,16 +38,11 @@ from .store import Dataset
 class Analysis:
     """Every computed table of a dataset (all desa, all years).
 
-    ``values``: classified desa indicator values; ``wilayah_values``:
-    classified Σ/Σ aggregates per kecamatan and kabupaten; ``scores`` and
-    ``composite``: sector scores and Indeks Capaian per desa-year;
-    ``mapped``: APBDes lines with sector and group; ``spending``: BEL01–BEL10
-    per desa-year; ``composition``: spending mix; ``compliance``: fiscal
-    rules per desa-year; ``spending_quality``: class per desa-year;
-    ``status``: IDM status; ``findings``: data-quality findings;
-    ``proposals``: community proposals per desa, sector and year;
-    ``need_demand``: need–demand–supply class per desa, sector and year;
-    ``budget_answering``: share of the basic-service budget answering a proposal.
+    ``values``: classified desa indicator values; ``wilayah_values``: classified Σ/Σ per kecamatan and kabupaten;
+    ``scores``/``composite``: sector scores and Indeks Capaian per desa-year; ``mapped``: APBDes lines with sector
+    and group; ``spending``: BEL01–BEL10 per desa-year; ``composition``: spending mix; ``compliance``: fiscal rules;
+    ``spending_quality``: class per desa-year; ``status``: IDM status; ``findings``: data-quality findings;
+    ``proposals``, ``need_demand``, ``budget_answering``: the demand side per desa, sector and year.
     """
 
     catalogue: pd.DataFrame
@@ -117,13 +105,9 @@ def analyse(dataset: Dataset, *, catalogue: Catalogue | pd.DataFrame | None = No
             workers: int | None = None) -> Analysis:
     """Run every library computation over ``dataset`` (pure; nothing is cached here).
 
-    ``bands`` overrides the traffic-light bands (``kuning_naik``,
-    ``kuning_turun``, ``tersil_min_desa``); ``targets`` overrides indicator
-    targets (trainer mode: tagged *proposed*, source "Diubah pengguna").
-    ``demand=False`` skips the demand side (community proposals):
-    ``proposals``, ``need_demand`` and ``budget_answering`` are then empty
-    tables with their usual columns. ``workers`` is accepted for
-    compatibility (≥ 1); the steps run one after the other.
+    ``bands`` overrides the traffic-light bands; ``targets`` the indicator targets (trainer mode: tagged
+    *proposed*, source "Diubah pengguna"). ``demand=False`` leaves the demand tables empty (usual columns).
+    ``workers`` is accepted for compatibility (≥ 1); the steps run one after the other.
     """
     if workers is not None and int(workers) < 1:
         raise ParameterError(f"Jumlah workers harus minimal 1 (diberikan: {workers}).")
@@ -185,14 +169,9 @@ def _cached(key: tuple, dataset: Dataset, compute: Any) -> Any:
     return result
 
 
-def kabupaten_analysis(
-    dataset: Dataset,
-    kode_kabupaten: str,
-    *,
-    catalogue: Catalogue | pd.DataFrame | None = None,
-    bands: Mapping[str, Any] | None = None,
-    targets: Mapping[str, float] | None = None,
-) -> tuple[Dataset, Analysis]:
+def kabupaten_analysis(dataset: Dataset, kode_kabupaten: str, *, catalogue: Catalogue | pd.DataFrame | None = None,
+                       bands: Mapping[str, Any] | None = None,
+                       targets: Mapping[str, float] | None = None) -> tuple[Dataset, Analysis]:
     """The kabupaten's slice of ``dataset`` and its :func:`analyse` result (cached in-process)."""
     def compute() -> tuple[Dataset, Analysis]:
         sub = dataset.subset(kode_kabupaten)
@@ -386,17 +365,11 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
 
     first_row = desa.iloc[0]
     identitas = {
-        "kode_kecamatan": kode,
-        "nama_kecamatan": str(first_row["nama_kecamatan"]),
-        "kode_kabupaten": kode_kab,
-        "nama_kabupaten": str(first_row["nama_kabupaten"]),
-        "kode_provinsi": kode[:2],
-        "nama_provinsi": str(first_row["nama_provinsi"]),
-        "n_desa": int((desa["jenis"] == "desa").sum()),
-        "n_kelurahan": int((desa["jenis"] == "kelurahan").sum()),
-        "simulasi": dataset.simulasi,
-        "fingerprint": dataset.fingerprint,
-        "versi_kit": __version__,
+        "kode_kecamatan": kode, "nama_kecamatan": str(first_row["nama_kecamatan"]),
+        "kode_kabupaten": kode_kab, "nama_kabupaten": str(first_row["nama_kabupaten"]),
+        "kode_provinsi": kode[:2], "nama_provinsi": str(first_row["nama_provinsi"]),
+        "n_desa": int((desa["jenis"] == "desa").sum()), "n_kelurahan": int((desa["jenis"] == "kelurahan").sum()),
+        "simulasi": dataset.simulasi, "fingerprint": dataset.fingerprint, "versi_kit": __version__,
     }
     ringkasan = _ringkasan(identitas, _in_kecamatan(sub.layanan, kode, tahun), tahun, cat, capaian,
                            capaian_wilayah, belanja_t, aturan, agenda_tab, kualitas)
@@ -635,8 +608,7 @@ def _bel_class(df: pd.DataFrame) -> pd.Series:
     nilai, target = df["nilai"].astype("Float64"), df["target"].astype("Float64")
     out = pd.Series(pd.NA, index=df.index, dtype="string")
     is7, is9 = df["indikator"] == "BEL07", df["indikator"] == "BEL09"
-    ok7 = (nilai <= target)
-    ok9 = (nilai >= target)
+    ok7, ok9 = nilai <= target, nilai >= target
     out[is7 & ok7.fillna(False)] = "sesuai batas"
     out[is7 & (~ok7).fillna(False)] = "melebihi batas"
     out[is9 & ok9.fillna(False)] = "tercapai"

@@ -1,24 +1,13 @@
 """Data-quality checks (DOMAIN.md §6): one tidy table of findings.
 
-Every check is a pure function: tables (and explicit parameters) in, a new
-findings table out, inputs never changed. A finding names the village, the
-year, the table, the field (``kolom``), the offending value, the rule
-(``aturan``), its level (``tingkat``: ``galat`` = certainly wrong, ``peringatan``
-= probably wrong or unusable, ``info`` = worth knowing) and a message in Bahasa
-Indonesia. :func:`run_checks` runs them all and returns one table, errors first.
-The checks accept the store's typed tables *and* raw imported tables (text
-such as ``"12a"``): a value that is not a number, negative or not a whole
-count is reported once by its own rule and then treated as missing.
-
-The checks of the service table live in :mod:`p3pd_lib.quality_layanan`, those
-of the APBDes lines in :mod:`p3pd_lib.quality_apbdes`; this module checks every
-table for duplicates and unofficial codes, runs the checks declared as data in
-``parameters/kualitas.yaml`` (``pemeriksaan_tambahan``: a new check needs no
-Python) and puts everything together. Rule ids: see :data:`RULES`.
-
-For kecamatan-level findings (``kelengkapan``) ``kode_desa`` holds the
-kecamatan code (``PP.KK.CC``). ``nilai`` is text: the offending value in plain
-notation (``57``, ``1250000``, ``0.62``), or the code itself.
+Every check is a pure function: tables (and explicit parameters) in, a findings table out. A finding names the
+village (for ``kelengkapan`` the kecamatan), the year, the table, the field (``kolom``), the offending value as
+plain text (``nilai``: ``57``, ``1250000``, ``0.62`` or the code), the rule (``aturan``, see :data:`RULES`), its
+level (``tingkat``: ``galat`` certainly wrong, ``peringatan`` probably wrong or unusable, ``info`` worth knowing) and
+a message in Bahasa Indonesia. The checks read typed tables and raw imports alike: text that is not a number is
+reported once (``bukan_angka``) and then treated as missing. The service-table checks live in
+:mod:`p3pd_lib.quality_layanan`, the APBDes ones in :mod:`p3pd_lib.quality_apbdes`; here: duplicates, official
+codes, the checks declared as data in ``kualitas.yaml`` (``pemeriksaan_tambahan``) and :func:`run_checks`.
 
 >>> layanan = pd.DataFrame({"kode_desa": ["11.01.01.2001"], "tahun": [2024],
 ...                         "balita_stunting": [57], "balita_diukur": [40]})
