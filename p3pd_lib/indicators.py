@@ -1,23 +1,13 @@
 """Basic-service indicators: the catalogue, per-desa values and Σ/Σ aggregation.
 
-The catalogue (``parameters/indikator.yaml``) is data that non-coders may edit;
-:func:`load_catalogue` validates it (through :mod:`p3pd_lib.parameter_files`)
-and returns a :class:`Catalogue` whose ``.frame`` is a tidy table, one row per
-indicator. Every function that takes a catalogue also accepts that frame.
-
-Rules (DOMAIN.md §4):
-
-- a value is ``pembilang × faktor / penyebut``; a missing count is never read
-  as zero; a zero, negative or missing denominator (or a negative numerator)
-  gives no value (``<NA>``);
-- a denominator below the indicator's ``min_penyebut`` is *unstable*
-  (``stabil`` False): the value is kept but classified grey, not red;
-- a percentage above 100 (numerator above denominator) is shown as 100, flagged
-  (``pembilang_melebihi``); the uncapped value is kept in ``nilai_mentah``;
-- a desa-year reported twice counts once: identical copies are one row; copies
-  that disagree give no value and are flagged (``ganda_berbeda``);
-- aggregates are Σpembilang / Σpenyebut over the desa rows that have both
-  counts and a positive denominator — never a mean of village percentages.
+The catalogue (``parameters/indikator.yaml``, validated by :mod:`p3pd_lib.parameter_files`) is a :class:`Catalogue`
+whose ``.frame`` has one row per indicator; every function taking a catalogue also accepts that frame. Rules
+(DOMAIN.md §4): a value is ``pembilang × faktor / penyebut``; a missing count is never zero; a zero, negative or
+missing denominator (or a negative numerator) gives ``<NA>``; a denominator below ``min_penyebut`` is unstable
+(``stabil`` False: grey, not red); a percentage above 100 is shown as 100 and flagged (``pembilang_melebihi``,
+uncapped in ``nilai_mentah``); a desa-year reported twice counts once (copies that disagree give no value and are
+flagged ``ganda_berbeda``); aggregates are Σpembilang / Σpenyebut over the desa with both counts, never a mean of
+percentages.
 
 >>> cat = load_catalogue()
 >>> cat.frame.loc[cat.frame["id"] == "KES01", ["arah", "target", "tag_target", "satuan"]].values.tolist()

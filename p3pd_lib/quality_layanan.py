@@ -187,14 +187,10 @@ def check_completeness(layanan: pd.DataFrame | ServiceTable, catalogue: Any = No
                        params: QualityParams | Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Completeness per kecamatan, indicator and year (``kelengkapan``) and non-reporting desa (``desa_tidak_melapor``).
 
-    A kecamatan "reports" in a year when at least one of its villages has a
-    layanan row. Expected villages are then its desa in ``wilayah`` (kelurahan
-    only when they have data) plus every code seen under it in any year. The
-    share with a valid numerator and denominator below
-    ``kelengkapan.porsi_peringatan`` gives a ``peringatan``, below
-    ``porsi_info`` an ``info``; ``kode_desa`` holds the kecamatan code and
-    ``kolom`` the indicator id. An expected desa without any row that year
-    gives one ``desa_tidak_melapor`` (peringatan).
+    A kecamatan reports in a year when one of its villages has a layanan row; its expected villages are then its desa in
+    ``wilayah`` (kelurahan only with data) and every code seen under it. A share with valid numerator and denominator
+    below ``kelengkapan.porsi_peringatan`` is a ``peringatan``, below ``porsi_info`` an ``info`` (``kode_desa`` = the
+    kecamatan, ``kolom`` = the indicator). An expected desa without a row that year: ``desa_tidak_melapor``.
     """
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
@@ -283,18 +279,11 @@ def check_outliers(layanan: pd.DataFrame | ServiceTable, catalogue: Any = None, 
                    params: QualityParams | Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Robust outliers against the other villages of the kabupaten in the same year (``pencilan``, peringatan).
 
-    Per kabupaten (``PP.KK``) and year, values are compared with the median and
-    the MAD (×1.4826, a standard deviation for normal data):
-
-    - each indicator's rate (numerator / denominator × 100) for denominators of
-      at least ``min_penyebut`` and numerator ≤ denominator; flagged when
-      ``|x − median| > pengali_mad × MAD`` and at least ``selisih_minimum_persen``
-      points away; ``kolom`` = the numerator;
-    - each denominator column per 1,000 inhabitants (``penduduk``: per
-      household) on a log scale; flagged beyond ``pengali_mad`` × MAD and at
-      least ``faktor_minimum_per_kapita`` times the median (or its inverse).
-
-    Groups with fewer than ``minimum_desa`` values (or a MAD of 0) are skipped.
+    Per kabupaten and year, against the median and the MAD (×1.4826): each indicator's rate (denominator ≥
+    ``min_penyebut``, numerator ≤ denominator), flagged beyond ``pengali_mad`` × MAD and ``selisih_minimum_persen``
+    points (``kolom`` = the numerator); each denominator per 1,000 inhabitants (``penduduk``: per household) on a log
+    scale, flagged beyond ``pengali_mad`` × MAD and ``faktor_minimum_per_kapita`` times the median or its inverse.
+    Groups with fewer than ``minimum_desa`` values or a MAD of 0 are skipped.
     """
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
