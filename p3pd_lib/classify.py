@@ -342,7 +342,7 @@ def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> 
               else pd.Series(pd.NA, index=sectors))
     return first.iloc[out["_u"]].reset_index(drop=True).assign(
         sektor=sectors[out["_s"]].astype("string"),
-        label_sektor=labels.reindex(sectors[out["_s"]]).astype("string").to_numpy(),
+        label_sektor=labels.reindex(sectors[out["_s"]]).astype("string").array,
         skor=out["skor"].astype("Float64"), n_indikator=out["n_indikator"].astype("Int64"))
 
 
