@@ -290,12 +290,6 @@ def parse_numbers(s: pd.Series) -> pd.DataFrame:
                          "bukan_angka": (filled & ~finite).astype(bool)}, index=s.index)
 
 
-def valid_counts(s: pd.Series) -> pd.Series:
-    """Counts as float: NaN where missing, not a number, negative or not a whole number."""
-    values = parse_numbers(s)["nilai"]
-    return values.where((values >= 0) & (values == np.floor(values)))
-
-
 def desa_codes(s: pd.Series, category: bool = False) -> pd.Series:
     """Desa codes as text, stripped once per distinct code; a blank code is missing.
 
