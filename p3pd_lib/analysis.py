@@ -466,12 +466,9 @@ def kabupaten_view(dataset: Dataset, kode_kabupaten: str, tahun: int | None = No
                    catalogue: Catalogue | pd.DataFrame | None = None) -> KabupatenView:
     """Rankings, quadrant counts and spending-rule compliance of every kecamatan of a kabupaten.
 
-    ``kecamatan``: one row per kecamatan (``kode_kecamatan, nama_kecamatan,
-    n_desa, indeks_capaian`` — mean of the desa composite indices —,
-    ``n_merah, porsi_layanan_dasar, porsi_siltap`` (Σ/Σ), ``peringkat`` by
-    indeks); ``capaian``: classified Σ/Σ values per kecamatan and indicator;
-    ``kuadran``: number of desa per quadrant label per kecamatan; ``aturan``:
-    number of desa breaching each rule per kecamatan.
+    ``kecamatan``: ``kode_kecamatan, nama_kecamatan, n_desa, n_kelurahan, indeks_capaian`` (mean of the desa composite
+    indices), ``n_merah, porsi_layanan_dasar, porsi_siltap`` (Σ/Σ) and ``peringkat``; ``capaian``: classified Σ/Σ
+    values per kecamatan; ``kuadran``: desa per quadrant label; ``aturan``: desa breaching each rule.
     """
     kode = wil.normalize_code(kode_kabupaten)
     if wil.level(kode) != 1:
@@ -541,14 +538,11 @@ LONG_COLUMNS = ["kode_wilayah", "nama_wilayah", "tingkat", "tahun", "indikator",
 
 
 def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
-    """Long-format results of a kecamatan view for export.
+    """Long-format results of a kecamatan view for export (CLI ``p3pd analisis``).
 
-    Columns ``kode_wilayah, nama_wilayah, tingkat (desa/kecamatan/kabupaten),
-    tahun, indikator, pembilang, penyebut, nilai, target, kelas``: the service
-    indicators (desa and Σ/Σ aggregates), the BEL indicators (desa and Σ/Σ
-    over the kecamatan's and kabupaten's desa; BEL07's ``kelas`` says whether
-    the 30 % cap holds) and the IDM status (``indikator = IDM``, ``nilai`` the
-    index, ``kelas`` the status computed from it).
+    Columns :data:`LONG_COLUMNS`: the service indicators (desa and Σ/Σ aggregates), the BEL indicators (desa and Σ/Σ
+    over the kecamatan's and kabupaten's desa; BEL07's ``kelas`` says whether the 30 % cap holds), the proposal classes
+    and the IDM status (``indikator = IDM``, ``nilai`` the index, ``kelas`` the status computed from it).
     """
     kode, tahun = view.kode_kecamatan, view.tahun
     desa_rows = view.capaian.rename(columns={"kode_desa": "kode_wilayah", "nama_desa": "nama_wilayah"}).assign(tingkat="desa")

@@ -51,16 +51,11 @@ PARAMETER_FILE = "kualitas.yaml"
 
 
 def check_duplicates(tables: Any, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Duplicated rows (``baris_ganda``, galat).
+    """Duplicated rows (``baris_ganda``, galat), one finding per desa-year.
 
-    - ``layanan`` and ``status_desa``: the same ``kode_desa`` + ``tahun`` more than
-      once (one finding per desa-year; ``nilai`` = number of rows, the message
-      names the columns whose values differ);
-    - ``apbdes`` and ``usulan``: identical lines (one finding per desa-year;
-      ``nilai`` = number of surplus lines). The spending and proposal tables
-      count such copies once.
-
-    ``tables`` is a Dataset or a mapping of table name → DataFrame.
+    ``layanan``/``status_desa``: the same ``kode_desa`` + ``tahun`` more than once (``nilai`` = rows; the message names
+    the columns that differ). ``apbdes``/``usulan``: identical lines (``nilai`` = surplus lines; the spending and
+    proposal tables count them once). ``tables``: a Dataset or a mapping of table name → DataFrame.
     """
     t = as_tables(tables)
     names = labels(wilayah if wilayah is not None else t.get("wilayah"))
