@@ -40,8 +40,8 @@ from .usulan_agregat import (  # noqa: F401  (public API of the demand side)
 from .usulan_base import (  # noqa: F401
     BELANJA_TANPA_KEBUTUHAN, BELUM_TERDANAI, BELUM_TERSUARAKAN, CLASS_COLUMNS, COUNT_COLS, EPS, FUNDED, KELAS,
     KELAS_LAMPU, KEYS, LABEL_SEKTOR, PENJELASAN_KELAS, SELARAS, SEKTOR, SUM_COLS, SUMMARY_COLUMNS, TIDAK_MENDESAK,
-    TINGKAT, area_of, belanja_lines, check_codes, check_parameters, check_values, desa_year_grid, is_kelurahan,
-    load_parameters, lookup, money, pct, prepare_usulan, require_columns, text, years,
+    TINGKAT, area_of, basic_lines, belanja_totals, check_codes, check_parameters, check_values, desa_year_grid,
+    is_kelurahan, load_parameters, lookup, money, pct, prepare_usulan, require_columns, text, years,
 )
 
 
@@ -126,13 +126,12 @@ def budget_answering_proposals(mapped_apbdes: pd.DataFrame, usulan: pd.DataFrame
     require_columns(mapped_apbdes, ("kode_desa", "tahun", "kode_kegiatan", "jenis_baris", "sektor", "anggaran"),
                     "Tabel APBDes terpetakan (hasil map_apbdes)")
     u = prepare_usulan(usulan, tahun, extra=("kode_kegiatan",), wilayah=wilayah)
-    lines = belanja_lines(mapped_apbdes, "kode_kegiatan")
+    desa_years, basic = belanja_totals(mapped_apbdes), basic_lines(mapped_apbdes, "kode_kegiatan")
     if tahun is not None:
-        lines = lines[lines["tahun"] == int(tahun)]
+        desa_years, basic = desa_years[desa_years["tahun"] == int(tahun)], basic[basic["tahun"] == int(tahun)]
     funded = u[frames.isin(u["status"], [FUNDED])]
     funded = funded.assign(kode=normalize_kode_kegiatan(funded["kode_kegiatan"]))
     answered = funded[["kode_desa", "tahun", "kode"]].dropna().drop_duplicates().assign(menjawab=True)
-    basic = lines[frames.isin(lines["sektor"], SEKTOR)]
     basic = basic.assign(kode=normalize_kode_kegiatan(basic["kode_kegiatan"])).merge(
         answered, on=["kode_desa", "tahun", "kode"], how="left")
     match = basic["menjawab"].notna()
@@ -141,7 +140,7 @@ def budget_answering_proposals(mapped_apbdes: pd.DataFrame, usulan: pd.DataFrame
             .groupby(keys, sort=False)
             .agg(anggaran_layanan_dasar=("anggaran", "sum"), anggaran_menjawab_usulan=("menjawab", "sum"),
                  n_kegiatan_menjawab=("kode", "nunique")))  # unknown amounts are skipped
-    base = desa_year_grid(lines, SEKTOR) if per_sektor else desa_year_grid(lines)
+    base = desa_year_grid(desa_years, SEKTOR if per_sektor else None)
     out = base.merge(sums.reset_index(), on=keys, how="left").fillna(
         {"anggaran_layanan_dasar": 0.0, "anggaran_menjawab_usulan": 0.0, "n_kegiatan_menjawab": 0})
     out = out.assign(porsi_menjawab_usulan=pct(out["anggaran_menjawab_usulan"], out["anggaran_layanan_dasar"]))
@@ -172,9 +171,8 @@ def sector_shares(mapped_apbdes: pd.DataFrame) -> pd.DataFrame:
     """
     require_columns(mapped_apbdes, ("kode_desa", "tahun", "jenis_baris", "sektor", "anggaran"),
                     "Tabel APBDes terpetakan (hasil map_apbdes)")
-    lines = belanja_lines(mapped_apbdes)
-    total = lines.groupby(["kode_desa", "tahun"])["anggaran"].sum().rename("total_belanja").reset_index()
-    by_sector = lines[frames.isin(lines["sektor"], SEKTOR)].groupby(KEYS)["anggaran"].sum().reset_index()
+    total = belanja_totals(mapped_apbdes)
+    by_sector = basic_lines(mapped_apbdes).groupby(KEYS)["anggaran"].sum().reset_index()
     out = (desa_year_grid(total, SEKTOR).merge(by_sector, on=KEYS, how="left")
            .merge(total, on=["kode_desa", "tahun"], how="left").fillna({"anggaran": 0.0}))
     out = out.assign(porsi=pct(out["anggaran"], out["total_belanja"]))
@@ -246,37 +244,32 @@ def need_demand_supply(
     def in_scope(t: pd.DataFrame) -> pd.DataFrame:
         return t[t["tahun"].isin(covered) & t["kode_desa"].notna() & frames.isin(t["sektor"], SEKTOR)]
 
-    nd, sh = in_scope(nd), in_scope(sh)
-    for what, codes in (("Tabel capaian", nd), ("Tabel usulan", u), ("Tabel porsi belanja", sh)):
-        check_codes(codes["kode_desa"], what)
-
     kelas = nd["kelas"]
-    evidence = nd[KEYS].assign(
+    evidence = in_scope(nd[KEYS].assign(
         n_merah=kelas.eq("merah"), n_kuning=kelas.eq("kuning"),
         n_indikator_data=frames.isin(kelas, ["hijau", "kuning", "merah"]),
         n_kebutuhan=frames.isin(kelas, list(kelas_kebutuhan)),
-    ).groupby(KEYS).sum().reset_index()
-    basic = u[frames.isin(u["sektor"], SEKTOR)]
-    demand = (basic[KEYS].assign(n_usulan=1, n_didanai=frames.isin(basic["status"], [FUNDED]))
-              .groupby(KEYS).sum().reset_index())
-    any_proposal = u[["kode_desa", "tahun"]].drop_duplicates().assign(ada_data_usulan=True)
-    # Median share per area, year and sector over desa (never kelurahan) with a share.
-    sh = sh.dropna(subset=["porsi"]).drop_duplicates(KEYS)
-    sh = sh[~is_kelurahan(sh["kode_desa"], wilayah)]
-    median = (sh.assign(area=area_of(sh["kode_desa"], median_by, sector_shares, wilayah))
-              .groupby(["area", "tahun", "sektor"])["porsi"].agg(median="median", n_desa_median="count")
-              .reset_index())
+    ).groupby(KEYS).sum().reset_index())
+    demand = (u[KEYS].assign(n_usulan=1, n_didanai=frames.isin(u["status"], [FUNDED]))
+              .groupby(KEYS, dropna=False).sum().reset_index())
+    any_proposal = demand[["kode_desa", "tahun"]].drop_duplicates().assign(ada_data_usulan=True)
+    sh = in_scope(sh)
+    for what, t in (("Tabel capaian", evidence), ("Tabel usulan", any_proposal), ("Tabel porsi belanja", sh)):
+        check_codes(t["kode_desa"], what)
+    sh = sh.dropna(subset=["porsi"]).drop_duplicates(KEYS)  # a repeated desa-year-sector counts once
 
-    desa_years = pd.concat([t[["kode_desa", "tahun"]] for t in (evidence, any_proposal, sh)]).drop_duplicates()
-    desa_years = desa_years[~is_kelurahan(desa_years["kode_desa"], wilayah)]
-    out = desa_year_grid(desa_years, SEKTOR)
-    area = area_of(out["kode_desa"], median_by, sector_shares, wilayah)
-    out = (out.assign(area=area, kode_kecamatan=area if median_by == "kecamatan"
-                      else area_of(out["kode_desa"], "kecamatan", sector_shares, wilayah))
+    desa_years = desa_year_grid(pd.concat([t[["kode_desa", "tahun"]] for t in (evidence, any_proposal, sh)]))
+    desa_years = desa_years[~is_kelurahan(desa_years["kode_desa"], wilayah)]  # no APBDes, no proposals
+    area = area_of(desa_years["kode_desa"], median_by, sector_shares, wilayah)
+    out = (desa_years.assign(area=area, nama_desa=lookup(desa_years["kode_desa"], "nama_desa", need, wilayah),
+                             kode_kecamatan=area if median_by == "kecamatan"
+                             else area_of(desa_years["kode_desa"], "kecamatan", sector_shares, wilayah))
+           .merge(pd.DataFrame({"sektor": pd.array(SEKTOR, dtype="string")}), how="cross")
            .merge(evidence, on=KEYS, how="left").merge(demand, on=KEYS, how="left")
-           .merge(any_proposal, on=["kode_desa", "tahun"], how="left")
-           .merge(sh[[*KEYS, "porsi"]], on=KEYS, how="left")
-           .merge(median, on=["area", "tahun", "sektor"], how="left"))
+           .merge(any_proposal, on=["kode_desa", "tahun"], how="left").merge(sh, on=KEYS, how="left"))
+    # The median share of the desa of the same area, year and sector that have one.
+    by_area = out.groupby(["area", "tahun", "sektor"])["porsi"]
+    out = out.assign(median=by_area.transform("median"), n_desa_median=by_area.transform("count"))
     counts = ["n_merah", "n_kuning", "n_indikator_data", "n_usulan", "n_didanai", "n_desa_median"]
     out = out.fillna({c: 0 for c in [*counts, "n_kebutuhan"]})
     known = out["porsi"].notna() & out["median"].notna()
@@ -287,6 +280,5 @@ def need_demand_supply(
     out = out.assign(
         kebutuhan=kebutuhan, ada_data_usulan=out["ada_data_usulan"].notna(),
         di_atas_median=above.astype("boolean").mask(~known), kelas=pd.array(kelas, dtype="string"),
-        nama_desa=lookup(out["kode_desa"], "nama_desa", need, wilayah),
     )
     return out.astype({**dict.fromkeys(counts, "Int64"), "porsi": "Float64", "median": "Float64"})[CLASS_COLUMNS]

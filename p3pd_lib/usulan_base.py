@@ -176,15 +176,24 @@ def prepare_usulan(usulan: pd.DataFrame, tahun: int | None, extra: Sequence[str]
     return u[frames.isin(u["kode_desa"], wilayah["kode_desa"]) & u["tahun"].notna()]
 
 
-def belanja_lines(mapped: pd.DataFrame, *extra: str) -> pd.DataFrame:
-    """The ``belanja`` lines of a mapped APBDes table with clean keys: ``kode_desa, tahun, sektor, anggaran``
-    and ``extra`` columns; lines without a desa code or year are left out."""
-    spend = mapped.loc[(mapped["jenis_baris"] == "belanja").to_numpy(dtype=bool),
-                       ["kode_desa", "tahun", "sektor", "anggaran", *extra]]
-    lines = pd.DataFrame({"kode_desa": text(spend["kode_desa"]), "tahun": years(spend["tahun"], "Tabel APBDes"),
-                          "sektor": text(spend["sektor"], "upper"), "anggaran": money(spend["anggaran"]),
-                          **{c: spend[c] for c in extra}})
-    return lines[lines["kode_desa"].notna() & lines["tahun"].notna()]
+def belanja_totals(mapped: pd.DataFrame) -> pd.DataFrame:
+    """Σ ``anggaran`` of the ``belanja`` lines of a mapped APBDes per desa and year (``total_belanja``),
+    sorted; summed on the raw keys, then the keys cleaned (millions of lines, a few desa-years)."""
+    spend = mapped.loc[frames.isin(mapped["jenis_baris"], ["belanja"]), ["kode_desa", "tahun", "anggaran"]]
+    raw = spend.groupby(["kode_desa", "tahun"], sort=False)["anggaran"].sum().reset_index()
+    sums = raw.assign(kode_desa=text(raw["kode_desa"]), tahun=years(raw["tahun"], "Tabel APBDes"),
+                      total_belanja=money(raw["anggaran"]))
+    return sums.groupby(["kode_desa", "tahun"])["total_belanja"].sum().reset_index()
+
+
+def basic_lines(mapped: pd.DataFrame, *extra: str) -> pd.DataFrame:
+    """The basic-service budget: ``belanja`` lines of the five sectors, clean ``kode_desa, tahun, sektor,
+    anggaran`` and the ``extra`` columns; lines without a desa code or year are left out."""
+    keep = frames.isin(mapped["jenis_baris"], ["belanja"]) & mapped["sektor"].notna()
+    spend = mapped.loc[keep, ["kode_desa", "tahun", "sektor", "anggaran", *extra]]
+    lines = spend.assign(kode_desa=text(spend["kode_desa"]), tahun=years(spend["tahun"], "Tabel APBDes"),
+                         sektor=text(spend["sektor"], "upper"), anggaran=money(spend["anggaran"]))
+    return lines[lines["kode_desa"].notna() & lines["tahun"].notna() & frames.isin(lines["sektor"], SEKTOR)]
 
 
 def desa_year_grid(keys: pd.DataFrame, sectors: Sequence[str] | None = None) -> pd.DataFrame:
