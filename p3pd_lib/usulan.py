@@ -275,10 +275,10 @@ def need_demand_supply(
     known = out["porsi"].notna() & out["median"].notna()
     above = known & (out["porsi"] > out["median"] + EPS)
     kebutuhan, n_usulan, n_didanai = out["n_kebutuhan"] > 0, out["n_usulan"] > 0, out["n_didanai"] > 0
-    kelas = np.select([kebutuhan & n_usulan & n_didanai, kebutuhan & n_usulan, kebutuhan, above],
-                      [SELARAS, BELUM_TERDANAI, BELUM_TERSUARAKAN, BELANJA_TANPA_KEBUTUHAN], default=TIDAK_MENDESAK)
+    # KELAS in order: Selaras, Usulan belum terdanai, Kebutuhan belum tersuarakan, Belanja tanpa …, Tidak mendesak
+    kelas = np.select([kebutuhan & n_usulan & n_didanai, kebutuhan & n_usulan, kebutuhan, above], [0, 1, 2, 3], 4)
     out = out.assign(
         kebutuhan=kebutuhan, ada_data_usulan=out["ada_data_usulan"].notna(),
-        di_atas_median=above.astype("boolean").mask(~known), kelas=pd.array(kelas, dtype="string"),
+        di_atas_median=above.astype("boolean").mask(~known), kelas=pd.array(KELAS, dtype="string").take(kelas),
     )
     return out.astype({**dict.fromkeys(counts, "Int64"), "porsi": "Float64", "median": "Float64"})[CLASS_COLUMNS]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from . import frames, parameter_files
@@ -137,6 +138,8 @@ def text(s: pd.Series, case: str | None = None) -> pd.Series:
 
 
 def years(s: pd.Series, what: str) -> pd.Series:
+    if pd.api.types.is_integer_dtype(s.dtype):  # typed already: no per-cell parsing of millions of rows
+        return s.astype("Int64")
     try:
         return pd.to_numeric(s, errors="raise").astype("Int64")
     except (TypeError, ValueError):
@@ -145,7 +148,7 @@ def years(s: pd.Series, what: str) -> pd.Series:
 
 def money(s: pd.Series) -> pd.Series:
     """Rupiah as float64 (missing = NaN; text that is not a number counts as missing)."""
-    return pd.to_numeric(s, errors="coerce").astype("float64")
+    return (s if pd.api.types.is_numeric_dtype(s.dtype) else pd.to_numeric(s, errors="coerce")).astype("float64")
 
 
 def pct(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -176,10 +179,15 @@ def prepare_usulan(usulan: pd.DataFrame, tahun: int | None, extra: Sequence[str]
     return u[frames.isin(u["kode_desa"], wilayah["kode_desa"]) & u["tahun"].notna()]
 
 
+def is_belanja(mapped: pd.DataFrame) -> np.ndarray:
+    """The ``belanja`` lines of a mapped APBDes (``jenis_baris`` categorical or text)."""
+    return mapped["jenis_baris"].eq("belanja").fillna(False).to_numpy(dtype=bool)
+
+
 def belanja_totals(mapped: pd.DataFrame) -> pd.DataFrame:
     """Σ ``anggaran`` of the ``belanja`` lines of a mapped APBDes per desa and year (``total_belanja``),
     sorted; summed on the raw keys, then the keys cleaned (millions of lines, a few desa-years)."""
-    spend = mapped.loc[frames.isin(mapped["jenis_baris"], ["belanja"]), ["kode_desa", "tahun", "anggaran"]]
+    spend = mapped.loc[is_belanja(mapped), ["kode_desa", "tahun", "anggaran"]]
     raw = spend.groupby(["kode_desa", "tahun"], sort=False)["anggaran"].sum().reset_index()
     sums = raw.assign(kode_desa=text(raw["kode_desa"]), tahun=years(raw["tahun"], "Tabel APBDes"),
                       total_belanja=money(raw["anggaran"]))
@@ -189,8 +197,7 @@ def belanja_totals(mapped: pd.DataFrame) -> pd.DataFrame:
 def basic_lines(mapped: pd.DataFrame, *extra: str) -> pd.DataFrame:
     """The basic-service budget: ``belanja`` lines of the five sectors, clean ``kode_desa, tahun, sektor,
     anggaran`` and the ``extra`` columns; lines without a desa code or year are left out."""
-    keep = frames.isin(mapped["jenis_baris"], ["belanja"]) & mapped["sektor"].notna()
-    spend = mapped.loc[keep, ["kode_desa", "tahun", "sektor", "anggaran", *extra]]
+    spend = mapped.loc[is_belanja(mapped) & mapped["sektor"].notna().to_numpy(), ["kode_desa", "tahun", "sektor", "anggaran", *extra]]
     lines = spend.assign(kode_desa=text(spend["kode_desa"]), tahun=years(spend["tahun"], "Tabel APBDes"),
                          sektor=text(spend["sektor"], "upper"), anggaran=money(spend["anggaran"]))
     return lines[lines["kode_desa"].notna() & lines["tahun"].notna() & frames.isin(lines["sektor"], SEKTOR)]
