@@ -1,8 +1,7 @@
 """Demand side: community proposals (usulan) against needs and budgets (DOMAIN.md §5, §7).
 
-The kit sees *need* (basic-service indicators in red or yellow), *supply* (the
-APBDes) and, with the ``usulan`` table, *demand*: what communities ask for in
-musyawarah dusun/desa and the RKPDes. Per desa, sector and year:
+*Need* (basic-service indicators in red or yellow), *supply* (the APBDes) and
+*demand* (the ``usulan`` of musyawarah dusun/desa and RKPDes), per desa, sector and year:
 :func:`proposal_summary` (how many proposals, how much, how much funded),
 :func:`budget_answering_proposals` (basic-service budget that answers a funded
 proposal), :func:`sector_shares` (BEL02–BEL06) and :func:`need_demand_supply`
@@ -32,16 +31,16 @@ import numpy as np
 import pandas as pd
 
 from . import frames
-from .belanja import normalize_kode_kegiatan  # one normaliser for all kegiatan codes
+from .belanja import is_kelurahan, normalize_kode_kegiatan  # one definition of each for the kit
 from .errors import ParameterError
 from .usulan_agregat import (  # noqa: F401  (public API of the demand side)
     AGENDA_ROW_COLUMNS, aggregate_budget_answering, aggregate_classes, aggregate_proposals, agenda_rows,
 )
-from .usulan_base import (  # noqa: F401
+from .usulan_base import (  # noqa: F401  (the vocabulary is public here too)
     BELANJA_TANPA_KEBUTUHAN, BELUM_TERDANAI, BELUM_TERSUARAKAN, CLASS_COLUMNS, COUNT_COLS, EPS, FUNDED, KELAS,
     KELAS_LAMPU, KEYS, LABEL_SEKTOR, PENJELASAN_KELAS, SELARAS, SEKTOR, SUM_COLS, SUMMARY_COLUMNS, TIDAK_MENDESAK,
     TINGKAT, area_of, basic_lines, belanja_totals, check_codes, check_parameters, check_values, desa_year_grid,
-    is_kelurahan, load_parameters, lookup, money, pct, prepare_usulan, require_columns, text, years,
+    load_parameters, lookup, money, pct, prepare_usulan, require_columns, text, years,
 )
 
 
@@ -61,10 +60,8 @@ def proposal_summary(usulan: pd.DataFrame, tahun: int | None = None, lain: bool 
     - ``porsi_didanai`` = 100 × n_didanai_apbdes / n_usulan.
     - ``porsi_didanai_rp`` = 100 × ``pembilang_rp`` / ``penyebut_rp`` over the
       proposals whose two figures are known: approved amount of a funded
-      proposal (0 for the others) over its cost. May exceed 100.
-
-    Funding by others is counted but not "funded": the question is whether the
-    *village budget* answers its community.
+      proposal (0 for the others) over its cost. May exceed 100. Funding by
+      others is not "funded": the question is whether the *village budget* answers.
 
     >>> u = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024, 2024], "sektor": ["AIR", "AIR"],
     ...     "status": ["didanai_apbdes", "ditolak"], "perkiraan_biaya": [None, 40.0],
@@ -151,8 +148,8 @@ def budget_answering_proposals(mapped_apbdes: pd.DataFrame, usulan: pd.DataFrame
         out = out.merge(counts.reset_index(), on=["kode_desa", "tahun"], how="left").fillna(
             {"n_usulan_didanai": 0, "n_usulan_didanai_tanpa_kode": 0})
         cols += ["n_usulan_didanai", "n_usulan_didanai_tanpa_kode"]
-    types = {"anggaran_layanan_dasar": "Float64", "anggaran_menjawab_usulan": "Float64"}
-    return out[cols].astype({**types, **{c: "Int64" for c in cols if c.startswith("n_")}})
+    types = {c: "Int64" if c.startswith("n_") else "Float64" for c in cols if c.startswith(("n_", "anggaran_"))}
+    return out[cols].astype(types)
 
 
 def sector_shares(mapped_apbdes: pd.DataFrame) -> pd.DataFrame:
@@ -179,15 +176,9 @@ def sector_shares(mapped_apbdes: pd.DataFrame) -> pd.DataFrame:
     return out.astype({"anggaran": "Float64", "total_belanja": "Float64"})
 
 
-def need_demand_supply(
-    need: pd.DataFrame,
-    usulan: pd.DataFrame,
-    sector_shares: pd.DataFrame,
-    wilayah: pd.DataFrame | None = None,
-    median_by: str = "kecamatan",
-    tahun: int | None = None,
-    kelas_kebutuhan: Sequence[str] | None = None,
-) -> pd.DataFrame:
+def need_demand_supply(need: pd.DataFrame, usulan: pd.DataFrame, sector_shares: pd.DataFrame,
+                       wilayah: pd.DataFrame | None = None, median_by: str = "kecamatan", tahun: int | None = None,
+                       kelas_kebutuhan: Sequence[str] | None = None) -> pd.DataFrame:
     """The need–demand–supply class of DOMAIN.md §5 per desa, sector and year.
 
     ``need``: classified indicators (``kode_desa, tahun, sektor, kelas``, e.g.
@@ -210,9 +201,8 @@ def need_demand_supply(
       proposals, none funded); Kebutuhan belum tersuarakan (need, no proposal);
       Belanja tanpa kebutuhan mendesak (no need, above median); else Tidak mendesak.
 
-    Rows: every desa-year of any input × the five sectors, in the years the
-    ``usulan`` table covers (a year without any proposal data cannot tell "no
-    proposal" from "not collected"), kelurahan left out. Columns ``CLASS_COLUMNS``.
+    Rows: every desa-year of any input × the five sectors, kelurahan left out, in
+    the years ``usulan`` covers (elsewhere "no proposal" may be "not collected"). Columns ``CLASS_COLUMNS``.
 
     >>> need = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002"], "tahun": [2024, 2024],
     ...     "sektor": ["KES", "KES"], "kelas": ["merah", "hijau"]})
@@ -228,8 +218,7 @@ def need_demand_supply(
         raise ParameterError(f"median_by harus 'kecamatan' atau 'kabupaten', bukan '{median_by}'.")
     require_columns(need, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel capaian (kelas lampu)")
     require_columns(sector_shares, ("kode_desa", "tahun", "sektor", "porsi"), "Tabel porsi belanja per sektor")
-    if kelas_kebutuhan is None:
-        kelas_kebutuhan = load_parameters()["kelas_kebutuhan"]
+    kelas_kebutuhan = load_parameters()["kelas_kebutuhan"] if kelas_kebutuhan is None else kelas_kebutuhan
     check_parameters({"kelas_kebutuhan": list(kelas_kebutuhan), "jenis_agenda": "-", "agenda": {}},
                      "kelas_kebutuhan")
     u = prepare_usulan(usulan, tahun, wilayah=wilayah)
@@ -259,7 +248,8 @@ def need_demand_supply(
     sh = sh.dropna(subset=["porsi"]).drop_duplicates(KEYS)  # a repeated desa-year-sector counts once
 
     desa_years = desa_year_grid(pd.concat([t[["kode_desa", "tahun"]] for t in (evidence, any_proposal, sh)]))
-    desa_years = desa_years[~is_kelurahan(desa_years["kode_desa"], wilayah)]  # no APBDes, no proposals
+    jenis = wilayah if wilayah is not None and {"kode_desa", "jenis"} <= set(wilayah) and len(wilayah) else None
+    desa_years = desa_years[~is_kelurahan(desa_years["kode_desa"], jenis).to_numpy()]  # no APBDes, no proposals
     area = area_of(desa_years["kode_desa"], median_by, sector_shares, wilayah)
     out = (desa_years.assign(area=area, nama_desa=lookup(desa_years["kode_desa"], "nama_desa", need, wilayah),
                              kode_kecamatan=area if median_by == "kecamatan"

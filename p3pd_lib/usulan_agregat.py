@@ -36,8 +36,8 @@ def _finish(out: pd.DataFrame, wilayah: pd.DataFrame | None, columns: list[str])
     rank = {"tingkat": TINGKAT, "sektor": (*SEKTOR, "LAIN"), "kelas": KELAS}
     out = out.sort_values([c for c in ("tingkat", "kode_wilayah", "tahun", "sektor", "kelas") if c in out],
                           key=lambda c: c.map({v: i for i, v in enumerate(rank[c.name])}) if c.name in rank else c)
-    text_cols = ["kode_wilayah", "nama_wilayah", "tingkat", "sektor", "kelas"]
-    return out.astype({"tahun": "Int64", **{c: "string" for c in text_cols if c in out}})[columns].reset_index(drop=True)
+    types = {c: "string" for c in ("kode_wilayah", "nama_wilayah", "tingkat", "sektor", "kelas") if c in out}
+    return out.astype({"tahun": "Int64", **types})[columns].reset_index(drop=True)
 
 
 def aggregate_classes(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None,
@@ -176,20 +176,19 @@ def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, para
     def entry(key: str) -> pd.Series:
         return kelas.map({k: " ".join(str(v[key]).split()) for k, v in p["agenda"].items()}).astype("string")
 
-    def num(col: str) -> pd.Series:
-        if col not in sel:
-            return pd.Series("?", index=sel.index, dtype="string")
-        return pd.to_numeric(sel[col], errors="coerce").astype("Int64").astype("string").fillna("?")
+    def num(col: str) -> pd.Series:  # a count as text, "?" when unknown
+        known = pd.to_numeric(sel[col], errors="coerce").astype("Int64").astype("string") if col in sel else None
+        return pd.Series(known, index=sel.index, dtype="string").fillna("?")
 
     head = entry("tindakan") + " Sektor " + sektor.map(LABEL_SEKTOR).fillna(sektor).astype("string") + ": "
+    year = tahun.astype("string")
     suara = (head + num("n_merah") + " indikator merah, " + num("n_kuning")
-             + " kuning; belum ada usulan masyarakat untuk tahun " + tahun.astype("string") + ".")
+             + " kuning; belum ada usulan masyarakat untuk tahun " + year + ".")
     if "ada_data_usulan" in sel:
         no_data = sel["ada_data_usulan"].eq(False).fillna(False).to_numpy(dtype=bool)
         suara = suara.mask(no_data, suara + " Tidak ada usulan apa pun tercatat untuk desa ini pada tahun itu: "
                                             "pastikan data usulan sudah dikirim.")
-    dana = (head + num("n_usulan") + " usulan masyarakat, belum satu pun didanai APBDes tahun "
-            + tahun.astype("string") + ".")
+    dana = head + num("n_usulan") + " usulan masyarakat, belum satu pun didanai APBDes tahun " + year + "."
     kode_desa = text(sel["kode_desa"])
     empty = {"nilai": "Float64", "target": "Float64", "sumber_target": "string", "kesenjangan": "Float64"}
     return pd.DataFrame({
@@ -197,6 +196,7 @@ def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, para
         "jenis_agenda": pd.Series(str(p["jenis_agenda"]), index=sel.index, dtype="string"), "sektor": sektor,
         "indikator": entry("indikator"), "nama_indikator": kelas,
         **{c: pd.Series(pd.NA, index=sel.index, dtype=d) for c, d in empty.items()},
-        "penanggung_jawab": entry("penanggung_jawab"), "sub_bidang_apbdes": sektor.map(dict(sub_bidang)).astype("string"),
+        "penanggung_jawab": entry("penanggung_jawab"),
+        "sub_bidang_apbdes": sektor.map(dict(sub_bidang)).astype("string"),
         "keterangan": suara.where(kelas.eq(BELUM_TERSUARAKAN), dana).astype("string"),
     })[AGENDA_ROW_COLUMNS].reset_index(drop=True)

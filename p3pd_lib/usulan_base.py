@@ -10,7 +10,6 @@ import pandas as pd
 
 from . import frames, parameter_files
 from .belanja import LABEL_SEKTOR as BELANJA_LABEL_SEKTOR
-from .belanja import is_kelurahan as kelurahan_by_list
 from .errors import DataError, ParameterError
 from .schemas import KODE_DESA_PATTERN, SEKTOR_LAYANAN, SEKTOR_USULAN, STATUS_USULAN
 
@@ -57,8 +56,6 @@ COUNT_COLS = ("n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain", "n_belum_d
               "n_biaya_kosong", "n_disetujui_kosong")
 SUM_COLS = ("nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp")
 
-# --- parameters -----------------------------------------------------------------------------------
-
 
 def check_parameters(data: Any, source: str = "parameter usulan") -> dict[str, Any]:
     """Check a parameter mapping (as in ``parameters/usulan.yaml``); Indonesian errors.
@@ -76,8 +73,7 @@ def check_parameters(data: Any, source: str = "parameter usulan") -> dict[str, A
     kelas = data["kelas_kebutuhan"]
     if not isinstance(kelas, list) or not kelas:
         raise ParameterError(f"{source}: 'kelas_kebutuhan' harus berupa daftar kelas lampu, mis. [merah, kuning].")
-    bad = [str(k) for k in kelas if k not in ("hijau", "kuning", "merah")]
-    if bad:
+    if bad := [str(k) for k in kelas if k not in ("hijau", "kuning", "merah")]:
         raise ParameterError(f"{source}: 'kelas_kebutuhan' hanya boleh berisi hijau, kuning atau merah "
                              f"(abu = tidak ada data), bukan: {', '.join(bad)}.")
     if not isinstance(data["agenda"], Mapping):
@@ -99,29 +95,28 @@ def load_parameters(path: str | Path | None = None) -> dict[str, Any]:
     return check_parameters(parameter_files.load_usulan(path).model_dump(), "parameters/usulan.yaml")
 
 
-# --- checks and clean columns ----------------------------------------------------------------------
-
 
 def require_columns(df: Any, columns: Iterable[str], what: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"{what} harus berupa tabel (DataFrame).")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
+    if missing := [c for c in columns if c not in df.columns]:
         raise DataError(f"{what} tidak memuat kolom: {', '.join(missing)}.")
 
 
-def check_values(s: pd.Series, allowed: Sequence[str], what: str) -> None:
-    bad = s[~frames.isin(s, allowed) & s.notna()]
+def reject(bad: pd.Series, message: str, shown: int = 10) -> None:
+    """Raise ``message`` (Indonesian, ``{}`` for the first distinct ``bad`` values) when there are any."""
     if len(bad):
-        shown = ", ".join(sorted({str(x) for x in bad.unique()})[:10])
-        raise DataError(f"{what} berisi nilai yang tidak dikenal: {shown}. Nilai yang sah: {', '.join(allowed)}.")
+        raise DataError(message.format(", ".join(sorted({str(x) for x in bad.unique()})[:shown])))
+
+
+def check_values(s: pd.Series, allowed: Sequence[str], what: str) -> None:
+    reject(s[~frames.isin(s, allowed) & s.notna()],
+           f"{what} berisi nilai yang tidak dikenal: {{}}. Nilai yang sah: {', '.join(allowed)}.")
 
 
 def check_codes(kode: pd.Series, what: str) -> None:
-    bad = kode[~kode.str.fullmatch(KODE_DESA_PATTERN).fillna(True)]
-    if len(bad):
-        shown = ", ".join(sorted({str(x) for x in bad.unique()})[:5])
-        raise DataError(f"{what}: kode desa tidak berformat PP.KK.CC.DDDD: {shown}.")
+    reject(kode[~kode.str.fullmatch(KODE_DESA_PATTERN).fillna(True)],
+           f"{what}: kode desa tidak berformat PP.KK.CC.DDDD: {{}}.", shown=5)
 
 
 def text(s: pd.Series, case: str | None = None) -> pd.Series:
@@ -156,8 +151,6 @@ def pct(num: pd.Series, den: pd.Series) -> pd.Series:
     num, den = money(num), money(den)
     return (100.0 * num / den.where(den > 0)).astype("Float64")
 
-
-# --- proposals, desa and areas ---------------------------------------------------------------------
 
 
 def prepare_usulan(usulan: pd.DataFrame, tahun: int | None, extra: Sequence[str] = (),
@@ -197,7 +190,8 @@ def belanja_totals(mapped: pd.DataFrame) -> pd.DataFrame:
 def basic_lines(mapped: pd.DataFrame, *extra: str) -> pd.DataFrame:
     """The basic-service budget: ``belanja`` lines of the five sectors, clean ``kode_desa, tahun, sektor,
     anggaran`` and the ``extra`` columns; lines without a desa code or year are left out."""
-    spend = mapped.loc[is_belanja(mapped) & mapped["sektor"].notna().to_numpy(), ["kode_desa", "tahun", "sektor", "anggaran", *extra]]
+    keep = is_belanja(mapped) & mapped["sektor"].notna().to_numpy()
+    spend = mapped.loc[keep, ["kode_desa", "tahun", "sektor", "anggaran", *extra]]
     lines = spend.assign(kode_desa=text(spend["kode_desa"]), tahun=years(spend["tahun"], "Tabel APBDes"),
                          sektor=text(spend["sektor"], "upper"), anggaran=money(spend["anggaran"]))
     return lines[lines["kode_desa"].notna() & lines["tahun"].notna() & frames.isin(lines["sektor"], SEKTOR)]
@@ -228,8 +222,3 @@ def area_of(kode_desa: pd.Series, level: str, *sources: pd.DataFrame | None) -> 
     return lookup(kode_desa, f"kode_{level}", *sources).fillna(
         kode_desa.str.slice(0, 8 if level == "kecamatan" else 5))
 
-
-def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None) -> pd.Series:
-    """True for kelurahan: ``wilayah.jenis`` when known, else the code (DOMAIN.md §2)."""
-    known = wilayah is not None and {"kode_desa", "jenis"} <= set(wilayah.columns) and len(wilayah) > 0
-    return kelurahan_by_list(kode_desa, wilayah if known else None).to_numpy(dtype=bool)
