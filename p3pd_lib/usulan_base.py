@@ -152,7 +152,6 @@ def pct(num: pd.Series, den: pd.Series) -> pd.Series:
     return (100.0 * num / den.where(den > 0)).astype("Float64")
 
 
-
 def prepare_usulan(usulan: pd.DataFrame, tahun: int | None, extra: Sequence[str] = (),
                    wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Clean proposals (one year or all) of official desa codes only (``wilayah.kode_desa``, else the
@@ -179,7 +178,7 @@ def is_belanja(mapped: pd.DataFrame) -> np.ndarray:
 
 def belanja_totals(mapped: pd.DataFrame) -> pd.DataFrame:
     """Σ ``anggaran`` of the ``belanja`` lines of a mapped APBDes per desa and year (``total_belanja``),
-    sorted; summed on the raw keys, then the keys cleaned (millions of lines, a few desa-years)."""
+    sorted; summed on the raw keys first, then cleaned (millions of lines, some 100,000 desa-years)."""
     spend = mapped.loc[is_belanja(mapped), ["kode_desa", "tahun", "anggaran"]]
     raw = spend.groupby(["kode_desa", "tahun"], sort=False)["anggaran"].sum().reset_index()
     sums = raw.assign(kode_desa=text(raw["kode_desa"]), tahun=years(raw["tahun"], "Tabel APBDes"),
