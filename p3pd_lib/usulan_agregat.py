@@ -4,54 +4,52 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
 from .usulan_base import (
-    BELUM_TERSUARAKAN, COUNT_COLS, KELAS, LABEL_SEKTOR, SEKTOR, SUM_COLS, SUMMARY_COLUMNS, TINGKAT,
-    area_of, check_parameters, check_values, clean_text, desa_names, f64, load_parameters, pct, require_columns,
-    year_column,
+    BELUM_TERSUARAKAN, COUNT_COLS, KELAS, LABEL_SEKTOR, SEKTOR, SUM_COLS, SUMMARY_COLUMNS, TINGKAT, area_of,
+    check_parameters, check_values, load_parameters, lookup, money, pct, require_columns, text, years,
 )
 
-
-# --- aggregation -------------------------------------------------------------------------------------
-
-
-def _area_names(codes: pd.Series, level: str, wilayah: pd.DataFrame | None) -> pd.Series:
-    col_k, col_n = f"kode_{level}", f"nama_{level}"
-    if wilayah is None or not {col_k, col_n} <= set(wilayah.columns):
-        return pd.Series(pd.NA, index=codes.index, dtype="string")
-    m = wilayah[[col_k, col_n]].astype("string").drop_duplicates(col_k).set_index(col_k)[col_n]
-    return codes.map(m).astype("string")
+# --- kecamatan and kabupaten ------------------------------------------------------------------------
 
 
 def _levels(tingkat: Sequence[str] | str) -> list[str]:
     levels = [tingkat] if isinstance(tingkat, str) else list(tingkat)
-    bad = [t for t in levels if t not in TINGKAT]
+    bad = [str(t) for t in levels if t not in TINGKAT]
     if bad or not levels:
-        raise ParameterError(f"tingkat harus 'kecamatan' dan/atau 'kabupaten', bukan: {', '.join(map(str, bad)) or '(kosong)'}.")
+        raise ParameterError(f"tingkat harus 'kecamatan' dan/atau 'kabupaten', bukan: {', '.join(bad) or '(kosong)'}.")
     return levels
 
 
-def _area_column(df: pd.DataFrame, level: str, wilayah: pd.DataFrame | None) -> pd.Series:
-    return area_of(df["kode_desa"].astype("string"), level, df, wilayah)
+def _with_area(table: pd.DataFrame, level: str, wilayah: pd.DataFrame | None) -> pd.DataFrame:
+    """``table`` with ``kode_wilayah`` (its desa's kecamatan or kabupaten) and ``tingkat``."""
+    return table.assign(kode_wilayah=area_of(table["kode_desa"].astype("string"), level, table, wilayah),
+                        tingkat=level)
 
 
-def aggregate_classes(
-    classes: pd.DataFrame,
-    wilayah: pd.DataFrame | None = None,
-    tingkat: Sequence[str] | str = TINGKAT,
-) -> pd.DataFrame:
+def _finish(out: pd.DataFrame, wilayah: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
+    """Area names, text and year types, and the display order: tingkat, area, year, sector, class."""
+    names = [lookup(g["kode_wilayah"], f"nama_{lv}", wilayah, key=f"kode_{lv}") for lv, g in out.groupby("tingkat")]
+    out = out.assign(nama_wilayah=pd.concat(names) if names else None)
+    rank = {"tingkat": TINGKAT, "sektor": (*SEKTOR, "LAIN"), "kelas": KELAS}
+    out = out.sort_values([c for c in ("tingkat", "kode_wilayah", "tahun", "sektor", "kelas") if c in out],
+                          key=lambda c: c.map({v: i for i, v in enumerate(rank[c.name])}) if c.name in rank else c)
+    types = {c: "string" for c in ("kode_wilayah", "nama_wilayah", "tingkat", "sektor", "kelas") if c in out}
+    return out.astype({"tahun": "Int64", **types})[columns].reset_index(drop=True)
+
+
+def aggregate_classes(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None,
+                      tingkat: Sequence[str] | str = TINGKAT) -> pd.DataFrame:
     """Number of desa per need–demand–supply class, per area, year and sector.
 
-    ``classes``: output of :func:`need_demand_supply` (``kode_desa, tahun,
-    sektor, kelas``). One row per area × year × sector × each of the five
-    classes (0 when no desa is in it), so the counts of an area add up to its
-    classified desa. Columns ``kode_wilayah, nama_wilayah, tingkat, tahun,
-    sektor, kelas, n_desa, n_desa_total, porsi_desa`` (percent of the area's
-    classified desa). Areas come from ``kode_kecamatan`` of ``classes``,
-    ``wilayah``, or the desa code; names from ``wilayah``.
+    ``classes``: output of :func:`need_demand_supply`. Every class is listed for
+    every area, year and sector (0 when no desa is in it), so the counts add up
+    to the classified desa. Columns ``kode_wilayah, nama_wilayah, tingkat,
+    tahun, sektor, kelas, n_desa, n_desa_total, porsi_desa`` (percent of the
+    area's classified desa). Areas from ``kode_kecamatan`` of ``classes``,
+    ``wilayah`` or the desa code; names from ``wilayah``.
 
     >>> cl = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002"], "tahun": [2024, 2024],
     ...     "sektor": ["KES", "KES"], "kelas": ["Selaras", "Tidak mendesak"]})
@@ -60,96 +58,43 @@ def aggregate_classes(
     [['33.07.01', 'Selaras', 1, 50.0], ['33.07.01', 'Tidak mendesak', 1, 50.0]]
     """
     require_columns(classes, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel kelas kebutuhan–usulan–anggaran")
-    levels = _levels(tingkat)
     check_values(classes["kelas"].astype("string"), KELAS, "Kolom kelas")
+    keys = ["tingkat", "kode_wilayah", "tahun", "sektor"]
+    out = pd.concat([
+        _with_area(classes, level, wilayah).astype({"sektor": "string", "kelas": "string"})
+        .groupby([*keys, "kelas"]).size().unstack("kelas", fill_value=0)
+        .reindex(columns=list(KELAS), fill_value=0).stack().rename("n_desa").reset_index()
+        for level in _levels(tingkat)
+    ], ignore_index=True)
+    out = out.assign(n_desa_total=out.groupby(keys)["n_desa"].transform("sum")).astype(
+        {"n_desa": "Int64", "n_desa_total": "Int64"})
+    out = out.assign(porsi_desa=pct(out["n_desa"], out["n_desa_total"]))
+    return _finish(out, wilayah, ["kode_wilayah", "nama_wilayah", "tingkat", "tahun", "sektor", "kelas", "n_desa",
+                                  "n_desa_total", "porsi_desa"])
+
+
+def _sum_to_areas(table: pd.DataFrame, keys: list[str], counts: list[str], sums: list[str],
+                  wilayah: pd.DataFrame | None, tingkat: Sequence[str] | str) -> pd.DataFrame:
+    """Counts and Rupiah of ``table`` summed per area and ``keys`` (a sum of only missing Rupiah stays
+    missing), with ``n_desa`` the number of desa."""
     parts = []
-    for level in levels:
-        df = pd.DataFrame(
-            {
-                "kode_wilayah": _area_column(classes, level, wilayah).to_numpy(dtype=object),
-                "tahun": classes["tahun"].to_numpy(dtype=object),
-                "sektor": classes["sektor"].astype("string").to_numpy(dtype=object),
-                "kelas": pd.Categorical(classes["kelas"].astype("string"), categories=list(KELAS)),
-            }
-        )
-        cnt = df.groupby(["kode_wilayah", "tahun", "sektor", "kelas"], observed=False).size().rename("n_desa")
-        cnt = cnt.reset_index()
-        # observed=False crosses every area with every year and sector; keep only combinations that exist.
-        present = df[["kode_wilayah", "tahun", "sektor"]].drop_duplicates()
-        cnt = present.merge(cnt, on=["kode_wilayah", "tahun", "sektor"], how="left")
-        cnt["tingkat"] = level
-        parts.append(cnt)
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    out = out.astype({"kode_wilayah": "string", "tahun": "Int64", "sektor": "string", "tingkat": "string"})
-    out["kelas"] = out["kelas"].astype("string")
-    out["n_desa"] = pd.array(out["n_desa"].to_numpy(dtype="int64"), dtype="Int64")
-    total = out.groupby(["tingkat", "kode_wilayah", "tahun", "sektor"])["n_desa"].transform("sum")
-    out["n_desa_total"] = pd.array(total.to_numpy(dtype="int64"), dtype="Int64")
-    out["porsi_desa"] = pct(out["n_desa"].to_numpy(dtype="float64"), out["n_desa_total"].to_numpy(dtype="float64"))
-    out["nama_wilayah"] = pd.concat(
-        [_area_names(g["kode_wilayah"], lv, wilayah) for lv, g in out.groupby("tingkat", sort=False)]
-    ).reindex(out.index)
-    order = {k: i for i, k in enumerate(KELAS)}
-    out = out.assign(
-        _t=out["tingkat"].map({t: i for i, t in enumerate(TINGKAT)}),
-        _s=out["sektor"].map({s: i for i, s in enumerate(SEKTOR)}),
-        _k=out["kelas"].map(order),
-    ).sort_values(["_t", "kode_wilayah", "tahun", "_s", "_k"], kind="stable")
-    cols = ["kode_wilayah", "nama_wilayah", "tingkat", "tahun", "sektor", "kelas", "n_desa", "n_desa_total",
-            "porsi_desa"]
-    return out[cols].reset_index(drop=True)
+    for level in _levels(tingkat):
+        t = _with_area(table, level, wilayah).astype({c: "float64" for c in [*counts, *sums]})
+        g = t.groupby(["tingkat", "kode_wilayah", *keys], dropna=False)
+        parts.append(g[counts].sum().join(g[sums].sum(min_count=1)).assign(n_desa=g["kode_desa"].nunique()))
+    out = pd.concat(parts).reset_index()
+    return out.astype({**{c: "Int64" for c in [*counts, "n_desa"]}, **{c: "Float64" for c in sums}})
 
 
-def _aggregate_sums(
-    table: pd.DataFrame,
-    keys: Sequence[str],
-    counts: Sequence[str],
-    sums: Sequence[str],
-    wilayah: pd.DataFrame | None,
-    levels: list[str],
-) -> pd.DataFrame:
-    parts = []
-    for level in levels:
-        df = table[[*keys, *counts, *sums]].copy()
-        df.insert(0, "kode_wilayah", _area_column(table, level, wilayah).to_numpy(dtype=object))
-        for c in counts:
-            df[c] = df[c].astype("float64")
-        for c in sums:
-            df[c] = df[c].astype("float64")
-        gk = ["kode_wilayah", *[k for k in keys if k != "kode_desa"]]
-        df = df.astype({k: "object" for k in gk})
-        g = df.groupby(gk, sort=True, dropna=False)
-        agg = g[list(counts)].sum()
-        agg = agg.join(g[list(sums)].sum(min_count=1))  # missing Rupiah stay missing
-        agg["n_desa"] = g["kode_desa"].nunique()
-        agg = agg.reset_index()
-        agg["tingkat"] = level
-        agg["nama_wilayah"] = _area_names(agg["kode_wilayah"].astype("string"), level, wilayah).to_numpy()
-        parts.append(agg)
-    out = pd.concat(parts, ignore_index=True)
-    out = out.astype({"kode_wilayah": "string", "tahun": "Int64", "tingkat": "string", "nama_wilayah": "string"})
-    if "sektor" in out.columns:
-        out["sektor"] = out["sektor"].astype("string")
-    for c in (*counts, "n_desa"):
-        out[c] = pd.array(out[c].to_numpy(dtype="int64"), dtype="Int64")
-    for c in sums:
-        out[c] = f64(out[c].to_numpy(dtype="float64"))
-    return out
-
-
-def aggregate_proposals(
-    summary: pd.DataFrame,
-    wilayah: pd.DataFrame | None = None,
-    tingkat: Sequence[str] | str = TINGKAT,
-) -> pd.DataFrame:
+def aggregate_proposals(summary: pd.DataFrame, wilayah: pd.DataFrame | None = None,
+                        tingkat: Sequence[str] | str = TINGKAT) -> pd.DataFrame:
     """Proposal metrics of :func:`proposal_summary` summed to kecamatan and kabupaten.
 
-    Counts and Rupiah are summed (a Rupiah sum over only-missing values stays
-    ``<NA>``); shares are recomputed as Σ/Σ: ``porsi_didanai`` = 100 × Σ
-    n_didanai_apbdes / Σ n_usulan, ``porsi_didanai_rp`` = 100 × Σ pembilang_rp /
-    Σ penyebut_rp — not the mean of village shares. Columns ``kode_wilayah,
+    Counts and Rupiah are summed; shares are Σ/Σ (``porsi_didanai`` = 100 × Σ
+    n_didanai_apbdes / Σ n_usulan, ``porsi_didanai_rp`` = 100 × Σ pembilang_rp
+    / Σ penyebut_rp), not a mean of village shares. Columns ``kode_wilayah,
     nama_wilayah, tingkat, tahun, sektor, n_desa`` (desa with a row),
-    ``n_desa_dengan_usulan``, then the count and Rupiah columns and the two shares.
+    ``n_desa_dengan_usulan``, then the columns of the summary.
 
     >>> from p3pd_lib.usulan import proposal_summary
     >>> s = proposal_summary(pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002", "33.07.01.2002"],
@@ -160,57 +105,33 @@ def aggregate_proposals(
     (2, 3, 33.33)
     """
     require_columns(summary, ("kode_desa", "tahun", "sektor", *COUNT_COLS, *SUM_COLS), "Tabel ringkasan usulan")
-    levels = _levels(tingkat)
-    t = summary.assign(_dengan=(summary["n_usulan"].fillna(0) > 0).astype(int))
-    out = _aggregate_sums(t, ["kode_desa", "tahun", "sektor"], [*COUNT_COLS, "_dengan"], list(SUM_COLS), wilayah, levels)
-    out = out.rename(columns={"_dengan": "n_desa_dengan_usulan"})
-    out["porsi_didanai"] = pct(out["n_didanai_apbdes"].to_numpy(dtype="float64"), out["n_usulan"].to_numpy(dtype="float64"))
-    out["porsi_didanai_rp"] = pct(
-        out["pembilang_rp"].to_numpy(dtype="float64", na_value=np.nan),
-        out["penyebut_rp"].to_numpy(dtype="float64", na_value=np.nan),
-    )
-    out = _sort_areas(out)
-    cols = ["kode_wilayah", "nama_wilayah", "tingkat", "tahun", "sektor", "n_desa", "n_desa_dengan_usulan",
-            *[c for c in SUMMARY_COLUMNS if c not in ("kode_desa", "tahun", "sektor")]]
-    return out[cols]
+    summary = summary.assign(n_desa_dengan_usulan=summary["n_usulan"].fillna(0) > 0)
+    out = _sum_to_areas(summary, ["tahun", "sektor"], [*COUNT_COLS, "n_desa_dengan_usulan"], list(SUM_COLS),
+                        wilayah, tingkat)
+    out = out.assign(porsi_didanai=pct(out["n_didanai_apbdes"], out["n_usulan"]),
+                     porsi_didanai_rp=pct(out["pembilang_rp"], out["penyebut_rp"]))
+    return _finish(out, wilayah, ["kode_wilayah", "nama_wilayah", "tingkat", "tahun", "sektor", "n_desa",
+                                  "n_desa_dengan_usulan", *SUMMARY_COLUMNS[3:]])
 
 
-def aggregate_budget_answering(
-    budget: pd.DataFrame,
-    wilayah: pd.DataFrame | None = None,
-    tingkat: Sequence[str] | str = TINGKAT,
-) -> pd.DataFrame:
-    """:func:`budget_answering_proposals` summed to kecamatan and kabupaten, share as Σ/Σ.
+def aggregate_budget_answering(budget: pd.DataFrame, wilayah: pd.DataFrame | None = None,
+                               tingkat: Sequence[str] | str = TINGKAT) -> pd.DataFrame:
+    """:func:`budget_answering_proposals` (per desa or per sector) summed to kecamatan and kabupaten.
 
     ``porsi_menjawab_usulan`` = 100 × Σ anggaran_menjawab_usulan / Σ
-    anggaran_layanan_dasar. Works on the per-desa and the per-sector form;
-    ``n_kegiatan_menjawab`` is summed over desa (a kegiatan of two desa counts
-    twice). Columns ``kode_wilayah, nama_wilayah, tingkat, tahun, [sektor],
-    n_desa``, then the sums and the share.
+    anggaran_layanan_dasar; ``n_kegiatan_menjawab`` is summed over desa.
+    Columns ``kode_wilayah, nama_wilayah, tingkat, tahun, [sektor], n_desa``,
+    the sums, the share and the counts.
     """
     require_columns(budget, ("kode_desa", "tahun", "anggaran_layanan_dasar", "anggaran_menjawab_usulan",
-                      "n_kegiatan_menjawab"), "Tabel anggaran yang menjawab usulan")
-    levels = _levels(tingkat)
-    keys = ["kode_desa", "tahun", *(["sektor"] if "sektor" in budget.columns else [])]
-    counts = [c for c in ("n_kegiatan_menjawab", "n_usulan_didanai", "n_usulan_didanai_tanpa_kode") if c in budget.columns]
-    out = _aggregate_sums(budget, keys, counts, ["anggaran_layanan_dasar", "anggaran_menjawab_usulan"], wilayah, levels)
-    out["porsi_menjawab_usulan"] = pct(
-        out["anggaran_menjawab_usulan"].to_numpy(dtype="float64", na_value=np.nan),
-        out["anggaran_layanan_dasar"].to_numpy(dtype="float64", na_value=np.nan),
-    )
-    out = _sort_areas(out)
-    cols = ["kode_wilayah", "nama_wilayah", "tingkat", *keys[1:], "n_desa", "anggaran_layanan_dasar",
-            "anggaran_menjawab_usulan", "porsi_menjawab_usulan", *counts]
-    return out[cols]
-
-
-def _sort_areas(out: pd.DataFrame) -> pd.DataFrame:
-    sort = ["_t", "kode_wilayah", "tahun"]
-    out = out.assign(_t=out["tingkat"].map({t: i for i, t in enumerate(TINGKAT)}))
-    if "sektor" in out.columns:
-        out = out.assign(_s=out["sektor"].map({s: i for i, s in enumerate((*SEKTOR, "LAIN"))}))
-        sort.append("_s")
-    return out.sort_values(sort, kind="stable").drop(columns=[c for c in ("_t", "_s") if c in out]).reset_index(drop=True)
+                             "n_kegiatan_menjawab"), "Tabel anggaran yang menjawab usulan")
+    keys = ["tahun", *(["sektor"] if "sektor" in budget else [])]
+    counts = [c for c in ("n_kegiatan_menjawab", "n_usulan_didanai", "n_usulan_didanai_tanpa_kode") if c in budget]
+    sums = ["anggaran_layanan_dasar", "anggaran_menjawab_usulan"]
+    out = _sum_to_areas(budget, keys, counts, sums, wilayah, tingkat)
+    out = out.assign(porsi_menjawab_usulan=pct(out["anggaran_menjawab_usulan"], out["anggaran_layanan_dasar"]))
+    return _finish(out, wilayah, ["kode_wilayah", "nama_wilayah", "tingkat", *keys, "n_desa", *sums,
+                                  "porsi_menjawab_usulan", *counts])
 
 
 # --- agenda terpadu -----------------------------------------------------------------------------------
@@ -222,29 +143,17 @@ AGENDA_ROW_COLUMNS = [
 ]
 
 
-def agenda_rows(
-    classes: pd.DataFrame,
-    wilayah: pd.DataFrame | None = None,
-    params: Mapping[str, Any] | None = None,
-    sub_bidang: Mapping[str, str] | None = None,
-) -> pd.DataFrame:
+def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, params: Mapping[str, Any] | None = None,
+                sub_bidang: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Agenda-terpadu rows for the two classes that call for action (DOMAIN.md §7).
 
     "Kebutuhan belum tersuarakan" → village facilitation so that the need
-    enters the proposals; "Usulan belum terdanai" → the budget discussion with
-    the village. ``classes``: output of :func:`need_demand_supply` (needs
-    ``kode_desa, tahun, sektor, kelas``; uses ``nama_desa, n_merah, n_kuning,
-    n_usulan, ada_data_usulan`` when present). ``params``: as
-    ``parameters/usulan.yaml`` (who acts, the wording). ``sub_bidang``: sector
-    → suggested APBDes sub-bidang; default ``sub_bidang_apbdes`` of
-    ``parameters/agenda.yaml``.
-
-    Columns ``AGENDA_ROW_COLUMNS`` (``agenda.AGENDA_COLUMNS`` without
-    ``prioritas`` and ``kuadran``), ``jenis_agenda`` "Usulan masyarakat",
-    ``indikator`` the class's short code, ``nama_indikator`` the class,
-    ``nilai``/``target``/``kesenjangan`` empty (the explanation, with the
-    counts, is in ``keterangan``). Pass them to
-    ``agenda.agenda_terpadu(..., extra_rows=agenda_rows(classes))``.
+    enters the proposals; "Usulan belum terdanai" → the budget discussion.
+    ``classes``: output of :func:`need_demand_supply`; ``params``: as
+    ``parameters/usulan.yaml`` (who acts, the wording); ``sub_bidang``: sector →
+    APBDes sub-bidang (default ``parameters/agenda.yaml``). Columns
+    ``AGENDA_ROW_COLUMNS``; ``nilai``/``target``/``kesenjangan`` stay empty, the
+    counts are in ``keterangan``. Use ``agenda.agenda_terpadu(..., extra_rows=...)``.
 
     >>> cl = pd.DataFrame({"kode_desa": ["33.07.01.2001"], "tahun": [2024], "sektor": ["KES"],
     ...     "kelas": ["Kebutuhan belum tersuarakan"], "n_merah": [2], "n_kuning": [0], "n_usulan": [0]})
@@ -260,59 +169,34 @@ def agenda_rows(
         from .agenda import load_agenda_parameters  # only the parameter file, not the agenda logic
 
         sub_bidang = load_agenda_parameters()["sub_bidang_apbdes"]
-    kelas = classes["kelas"].astype("string")
-    sel = classes[kelas.isin(list(p["agenda"])).fillna(False).to_numpy(dtype=bool)]
-    if sel.empty:
-        return _empty_agenda()
-    k = sel["kelas"].astype("string")
-    sektor = clean_text(sel["sektor"], "upper")
-    entry = {name: dict(v) for name, v in p["agenda"].items()}
+    sel = classes[classes["kelas"].astype("string").isin(list(p["agenda"])).fillna(False).to_numpy(dtype=bool)]
+    kelas, sektor = sel["kelas"].astype("string"), text(sel["sektor"], "upper")
+    tahun = years(sel["tahun"], "Tabel kelas")
 
-    def num(col: str) -> pd.Series:
-        if col not in sel.columns:
-            return pd.Series("?", index=sel.index, dtype="string")
-        return pd.to_numeric(sel[col], errors="coerce").astype("Int64").astype("string").fillna("?")
+    def entry(key: str) -> pd.Series:
+        return kelas.map({k: " ".join(str(v[key]).split()) for k, v in p["agenda"].items()}).astype("string")
 
-    label = sektor.map(LABEL_SEKTOR).fillna(sektor).astype("string")
-    tahun = year_column(sel["tahun"], "Tabel kelas").astype("string")
-    tindakan = k.map({n: " ".join(str(e["tindakan"]).split()) for n, e in entry.items()}).astype("string")
-    suara = (
-        tindakan + " Sektor " + label + ": " + num("n_merah") + " indikator merah, " + num("n_kuning")
-        + " kuning; belum ada usulan masyarakat untuk tahun " + tahun + "."
-    )
-    if "ada_data_usulan" in sel.columns:
+    def num(col: str) -> pd.Series:  # a count as text, "?" when unknown
+        known = pd.to_numeric(sel[col], errors="coerce").astype("Int64").astype("string") if col in sel else None
+        return pd.Series(known, index=sel.index, dtype="string").fillna("?")
+
+    head = entry("tindakan") + " Sektor " + sektor.map(LABEL_SEKTOR).fillna(sektor).astype("string") + ": "
+    year = tahun.astype("string")
+    suara = (head + num("n_merah") + " indikator merah, " + num("n_kuning")
+             + " kuning; belum ada usulan masyarakat untuk tahun " + year + ".")
+    if "ada_data_usulan" in sel:
         no_data = sel["ada_data_usulan"].eq(False).fillna(False).to_numpy(dtype=bool)
-        suara = suara.where(
-            ~no_data,
-            suara + " Tidak ada usulan apa pun tercatat untuk desa ini pada tahun itu: pastikan data usulan "
-            "sudah dikirim.",
-        )
-    dana = (
-        tindakan + " Sektor " + label + ": " + num("n_usulan")
-        + " usulan masyarakat, belum satu pun didanai APBDes tahun " + tahun + "."
-    )
-    keterangan = suara.where(k.eq(BELUM_TERSUARAKAN), dana)
-    return pd.DataFrame(
-        {
-            "kode_desa": clean_text(sel["kode_desa"]),
-            "nama_desa": desa_names(clean_text(sel["kode_desa"]), sel, wilayah),
-            "tahun": year_column(sel["tahun"], "Tabel kelas"),
-            "jenis_agenda": pd.Series(str(p["jenis_agenda"]), index=sel.index, dtype="string"),
-            "sektor": sektor,
-            "indikator": k.map({n: str(e["indikator"]) for n, e in entry.items()}).astype("string"),
-            "nama_indikator": k,
-            "nilai": pd.Series(pd.NA, index=sel.index, dtype="Float64"),
-            "target": pd.Series(pd.NA, index=sel.index, dtype="Float64"),
-            "sumber_target": pd.Series(pd.NA, index=sel.index, dtype="string"),
-            "kesenjangan": pd.Series(pd.NA, index=sel.index, dtype="Float64"),
-            "penanggung_jawab": k.map({n: str(e["penanggung_jawab"]) for n, e in entry.items()}).astype("string"),
-            "sub_bidang_apbdes": sektor.map(dict(sub_bidang)).astype("string"),
-            "keterangan": keterangan.astype("string"),
-        }
-    ).reset_index(drop=True)[AGENDA_ROW_COLUMNS]
-
-
-def _empty_agenda() -> pd.DataFrame:
-    dtypes = {c: "string" for c in AGENDA_ROW_COLUMNS}
-    dtypes.update({"tahun": "Int64", "nilai": "Float64", "target": "Float64", "kesenjangan": "Float64"})
-    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in dtypes.items()})
+        suara = suara.mask(no_data, suara + " Tidak ada usulan apa pun tercatat untuk desa ini pada tahun itu: "
+                                            "pastikan data usulan sudah dikirim.")
+    dana = head + num("n_usulan") + " usulan masyarakat, belum satu pun didanai APBDes tahun " + year + "."
+    kode_desa = text(sel["kode_desa"])
+    empty = {"nilai": "Float64", "target": "Float64", "sumber_target": "string", "kesenjangan": "Float64"}
+    return pd.DataFrame({
+        "kode_desa": kode_desa, "nama_desa": lookup(kode_desa, "nama_desa", sel, wilayah), "tahun": tahun,
+        "jenis_agenda": pd.Series(str(p["jenis_agenda"]), index=sel.index, dtype="string"), "sektor": sektor,
+        "indikator": entry("indikator"), "nama_indikator": kelas,
+        **{c: pd.Series(pd.NA, index=sel.index, dtype=d) for c, d in empty.items()},
+        "penanggung_jawab": entry("penanggung_jawab"),
+        "sub_bidang_apbdes": sektor.map(dict(sub_bidang)).astype("string"),
+        "keterangan": suara.where(kelas.eq(BELUM_TERSUARAKAN), dana).astype("string"),
+    })[AGENDA_ROW_COLUMNS].reset_index(drop=True)

@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import parameter_files
+from . import frames, parameter_files
 from .belanja import LABEL_SEKTOR as BELANJA_LABEL_SEKTOR
 from .errors import DataError, ParameterError
 from .schemas import KODE_DESA_PATTERN, SEKTOR_LAYANAN, SEKTOR_USULAN, STATUS_USULAN
@@ -37,6 +37,7 @@ PENJELASAN_KELAS: dict[str, str] = {
 FUNDED = "didanai_apbdes"
 KELAS_LAMPU = ("hijau", "kuning", "merah", "abu")
 TINGKAT = ("kecamatan", "kabupaten")
+KEYS = ["kode_desa", "tahun", "sektor"]
 
 # A share equal to the median (up to float noise of the median's mean of two values) is not above it.
 EPS = 1e-9
@@ -52,10 +53,8 @@ CLASS_COLUMNS = [
     "di_atas_median", "kelas",
 ]
 COUNT_COLS = ("n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain", "n_belum_didanai", "n_ditolak",
-               "n_biaya_kosong", "n_disetujui_kosong")
+              "n_biaya_kosong", "n_disetujui_kosong")
 SUM_COLS = ("nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp")
-
-# --- parameters -----------------------------------------------------------------------------------
 
 
 def check_parameters(data: Any, source: str = "parameter usulan") -> dict[str, Any]:
@@ -74,21 +73,15 @@ def check_parameters(data: Any, source: str = "parameter usulan") -> dict[str, A
     kelas = data["kelas_kebutuhan"]
     if not isinstance(kelas, list) or not kelas:
         raise ParameterError(f"{source}: 'kelas_kebutuhan' harus berupa daftar kelas lampu, mis. [merah, kuning].")
-    bad = [str(k) for k in kelas if k not in ("hijau", "kuning", "merah")]
-    if bad:
-        raise ParameterError(
-            f"{source}: 'kelas_kebutuhan' hanya boleh berisi hijau, kuning atau merah (abu = tidak ada data), "
-            f"bukan: {', '.join(bad)}."
-        )
-    agenda = data["agenda"]
-    if not isinstance(agenda, Mapping):
+    if bad := [str(k) for k in kelas if k not in ("hijau", "kuning", "merah")]:
+        raise ParameterError(f"{source}: 'kelas_kebutuhan' hanya boleh berisi hijau, kuning atau merah "
+                             f"(abu = tidak ada data), bukan: {', '.join(bad)}.")
+    if not isinstance(data["agenda"], Mapping):
         raise ParameterError(f"{source}: 'agenda' harus berupa pemetaan kelas → isian.")
-    for kelas_agenda, entry in agenda.items():
+    for kelas_agenda, entry in data["agenda"].items():
         if kelas_agenda not in (BELUM_TERSUARAKAN, BELUM_TERDANAI):
-            raise ParameterError(
-                f"{source}: kelas agenda '{kelas_agenda}' tidak dikenal; gunakan '{BELUM_TERSUARAKAN}' "
-                f"atau '{BELUM_TERDANAI}'."
-            )
+            raise ParameterError(f"{source}: kelas agenda '{kelas_agenda}' tidak dikenal; gunakan "
+                                 f"'{BELUM_TERSUARAKAN}' atau '{BELUM_TERDANAI}'.")
         if not isinstance(entry, Mapping):
             raise ParameterError(f"{source}: isian agenda '{kelas_agenda}' harus berupa pemetaan.")
         for key in ("indikator", "penanggung_jawab", "tindakan"):
@@ -98,178 +91,133 @@ def check_parameters(data: Any, source: str = "parameter usulan") -> dict[str, A
 
 
 def load_parameters(path: str | Path | None = None) -> dict[str, Any]:
-    """The parameters of this module (``parameters/usulan.yaml``), validated by
-    :mod:`p3pd_lib.parameter_files` (re-read when the file changes)."""
+    """``parameters/usulan.yaml``, validated (re-read when the file changes)."""
     return check_parameters(parameter_files.load_usulan(path).model_dump(), "parameters/usulan.yaml")
 
-
-# --- small helpers --------------------------------------------------------------------------------
 
 
 def require_columns(df: Any, columns: Iterable[str], what: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"{what} harus berupa tabel (DataFrame).")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
+    if missing := [c for c in columns if c not in df.columns]:
         raise DataError(f"{what} tidak memuat kolom: {', '.join(missing)}.")
 
 
-def per_unique(s: pd.Series, fn: Any, dtype: str = "string") -> pd.Series:
-    """``fn`` (Series → Series) computed on the distinct values of ``s`` and mapped back to every row
-    (through a categorical: the mapping is applied to the few categories, not to millions of cells)."""
-    cat = s.astype("category")
-    lookup = dict(zip(cat.cat.categories, fn(pd.Series(cat.cat.categories).astype("string"))))
-    return cat.map(lookup).astype(dtype)
-
-
-def clean_text(s: pd.Series, case: str | None = None) -> pd.Series:
-    def clean(u: pd.Series) -> pd.Series:
-        u = u.str.strip()
-        return u.str.upper() if case == "upper" else u.str.lower() if case == "lower" else u
-
-    return per_unique(s, clean)
-
-
-def belanja_lines(mapped_apbdes: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The ``belanja`` lines of a mapped APBDes table, only ``columns``."""
-    return mapped_apbdes.loc[(mapped_apbdes["jenis_baris"] == "belanja").to_numpy(dtype=bool), columns]
-
-
-def official_codes(wilayah: pd.DataFrame | None = None) -> pd.Series:
-    """The desa/kelurahan codes proposals may carry: ``wilayah.kode_desa``, else the official national list."""
-    if wilayah is None or "kode_desa" not in wilayah.columns or not len(wilayah):
-        from .wilayah import wilayah_table
-
-        wilayah = wilayah_table()
-    return wilayah["kode_desa"].astype("string")
+def reject(bad: pd.Series, message: str, shown: int = 10) -> None:
+    """Raise ``message`` (Indonesian, ``{}`` for the first distinct ``bad`` values) when there are any."""
+    if len(bad):
+        raise DataError(message.format(", ".join(sorted({str(x) for x in bad.unique()})[:shown])))
 
 
 def check_values(s: pd.Series, allowed: Sequence[str], what: str) -> None:
-    vals = pd.Series(s.dropna().unique(), dtype="object")
-    bad = vals[~vals.isin(allowed)]
-    if len(bad):
-        shown = ", ".join(sorted({str(x) for x in bad})[:10])
-        raise DataError(f"{what} berisi nilai yang tidak dikenal: {shown}. Nilai yang sah: {', '.join(allowed)}.")
+    reject(s[~frames.isin(s, allowed) & s.notna()],
+           f"{what} berisi nilai yang tidak dikenal: {{}}. Nilai yang sah: {', '.join(allowed)}.")
 
 
 def check_codes(kode: pd.Series, what: str) -> None:
-    vals = pd.Series(pd.array(kode.dropna().unique(), dtype="string"))
-    bad = vals[~vals.str.fullmatch(KODE_DESA_PATTERN).fillna(False)]
-    if len(bad):
-        shown = ", ".join(sorted({str(x) for x in bad})[:5])
-        raise DataError(f"{what}: kode desa tidak berformat PP.KK.CC.DDDD: {shown}.")
+    reject(kode[~kode.str.fullmatch(KODE_DESA_PATTERN).fillna(True)],
+           f"{what}: kode desa tidak berformat PP.KK.CC.DDDD: {{}}.", shown=5)
 
 
-def year_column(s: pd.Series, what: str) -> pd.Series:
+def text(s: pd.Series, case: str | None = None) -> pd.Series:
+    """Trimmed text (upper- or lower-cased on request) as ``string``; a categorical is cleaned per category.
+
+    >>> text(pd.Series([" kes", None], dtype="category"), "upper").tolist()
+    ['KES', <NA>]
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        clean = text(pd.Series(s.cat.categories), case).array
+        return pd.Series(clean.take(s.cat.codes.to_numpy(), allow_fill=True), index=s.index)
+    s = s.astype("string").str.strip()
+    return s.str.upper() if case == "upper" else s.str.lower() if case == "lower" else s
+
+
+def years(s: pd.Series, what: str) -> pd.Series:
+    if pd.api.types.is_integer_dtype(s.dtype):  # typed already: no per-cell parsing of millions of rows
+        return s.astype("Int64")
     try:
         return pd.to_numeric(s, errors="raise").astype("Int64")
     except (TypeError, ValueError):
         raise DataError(f"{what}: kolom tahun harus berisi bilangan bulat.") from None
 
 
-def to_money(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce").astype("float64")
+def money(s: pd.Series) -> pd.Series:
+    """Rupiah as float64 (missing = NaN; text that is not a number counts as missing)."""
+    return (s if pd.api.types.is_numeric_dtype(s.dtype) else pd.to_numeric(s, errors="coerce")).astype("float64")
 
 
-def f64(values: Any) -> pd.arrays.FloatingArray:
-    arr = np.asarray(values, dtype="float64").ravel()
-    missing = np.isnan(arr)
-    return pd.arrays.FloatingArray(np.where(missing, 0.0, arr), missing)
-
-
-def pct(num: Any, den: Any) -> pd.arrays.FloatingArray:
-    num = np.asarray(num, dtype="float64")
-    den = np.asarray(den, dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return f64(np.where((den > 0) & ~np.isnan(num), 100.0 * num / np.where(den > 0, den, 1.0), np.nan))
-
-
-def parent_code(kode_desa: pd.Series, tingkat: str) -> pd.Series:
-    """Kecamatan (``PP.KK.CC``) or kabupaten (``PP.KK``) code of a Kemendagri desa code.
-
-    The desa code *contains* its parents by construction (DOMAIN.md §2); this is
-    not a BPS↔Kemendagri crosswalk.
-    """
-    return per_unique(kode_desa, lambda u: u.str.slice(0, 8 if tingkat == "kecamatan" else 5))
-
-
-def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None) -> pd.Series:
-    """True for kelurahan: ``wilayah.jenis`` when known, else the code's 1 (DOMAIN.md §2)."""
-    jenis = None
-    if wilayah is not None and {"kode_desa", "jenis"} <= set(wilayah.columns):
-        w = wilayah[["kode_desa", "jenis"]].astype("string").dropna().drop_duplicates("kode_desa")
-        jenis = w.set_index("kode_desa")["jenis"].str.strip().str.lower()
-
-    def kel(u: pd.Series) -> pd.Series:
-        by_code = u.str.slice(9, 10).eq("1").fillna(False)
-        if jenis is None:
-            return by_code
-        known = u.map(jenis)
-        return known.eq("kelurahan").where(known.notna(), by_code)
-
-    return per_unique(kode_desa, kel, "boolean").fillna(False).astype(bool)
+def pct(num: pd.Series, den: pd.Series) -> pd.Series:
+    """100 × num / den as ``Float64``: missing where num is missing or den is not above 0."""
+    num, den = money(num), money(den)
+    return (100.0 * num / den.where(den > 0)).astype("Float64")
 
 
 def prepare_usulan(usulan: pd.DataFrame, tahun: int | None, extra: Sequence[str] = (),
-                    wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The proposals of official desa codes only (like the indicators): other codes are quality findings."""
-    need = ("kode_desa", "tahun", "sektor", "status", *extra)
-    require_columns(usulan, need, "Tabel usulan")
-    u = pd.DataFrame(
-        {
-            "kode_desa": clean_text(usulan["kode_desa"]),
-            "tahun": year_column(usulan["tahun"], "Tabel usulan"),
-            "sektor": clean_text(usulan["sektor"], "upper"),
-            "status": clean_text(usulan["status"], "lower"),
-        },
-        index=usulan.index,
-    )
-    for c in extra:
-        u[c] = usulan[c]
+                   wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Clean proposals (one year or all) of official desa codes only (``wilayah.kode_desa``, else the
+    national list), like the indicators: other codes are quality findings, not counts."""
+    require_columns(usulan, ("kode_desa", "tahun", "sektor", "status", *extra), "Tabel usulan")
+    u = pd.DataFrame({"kode_desa": text(usulan["kode_desa"]), "tahun": years(usulan["tahun"], "Tabel usulan"),
+                      "sektor": text(usulan["sektor"], "upper"), "status": text(usulan["status"], "lower"),
+                      **{c: usulan[c] for c in extra}})
     check_values(u["sektor"], SEKTOR_USULAN, "Kolom sektor pada tabel usulan")
     check_values(u["status"], STATUS_USULAN, "Kolom status pada tabel usulan")
     if tahun is not None:
         u = u[u["tahun"] == int(tahun)]
-    official = u["kode_desa"].isin(official_codes(wilayah)).to_numpy(dtype=bool)
-    return u[official & u["tahun"].notna().to_numpy(dtype=bool)]
+    if wilayah is None or "kode_desa" not in wilayah.columns or not len(wilayah):
+        from .wilayah import wilayah_table
+
+        wilayah = wilayah_table()
+    return u[frames.isin(u["kode_desa"], wilayah["kode_desa"]) & u["tahun"].notna()]
 
 
-def desa_year_grid(keys: pd.DataFrame, sectors: Sequence[str]) -> pd.DataFrame:
-    keys = keys[["kode_desa", "tahun"]].drop_duplicates().sort_values(["kode_desa", "tahun"], kind="stable")
-    n = len(keys)
-    rep = np.repeat(np.arange(n), len(sectors))
-    return pd.DataFrame(
-        {
-            "kode_desa": pd.Series(keys["kode_desa"].astype("string").array.take(rep)),
-            "tahun": pd.Series(keys["tahun"].astype("Int64").array.take(rep)),
-            "sektor": pd.array(np.tile(np.array(sectors, dtype=object), n), dtype="string"),
-        }
-    )
+def is_belanja(mapped: pd.DataFrame) -> np.ndarray:
+    """The ``belanja`` lines of a mapped APBDes (``jenis_baris`` categorical or text)."""
+    return mapped["jenis_baris"].eq("belanja").fillna(False).to_numpy(dtype=bool)
 
+
+def belanja_totals(mapped: pd.DataFrame) -> pd.DataFrame:
+    """Σ ``anggaran`` of the ``belanja`` lines of a mapped APBDes per desa and year (``total_belanja``),
+    sorted; summed on the raw keys first, then cleaned (millions of lines, some 100,000 desa-years)."""
+    spend = mapped.loc[is_belanja(mapped), ["kode_desa", "tahun", "anggaran"]]
+    raw = spend.groupby(["kode_desa", "tahun"], sort=False)["anggaran"].sum().reset_index()
+    sums = raw.assign(kode_desa=text(raw["kode_desa"]), tahun=years(raw["tahun"], "Tabel APBDes"),
+                      total_belanja=money(raw["anggaran"]))
+    return sums.groupby(["kode_desa", "tahun"])["total_belanja"].sum().reset_index()
+
+
+def basic_lines(mapped: pd.DataFrame, *extra: str) -> pd.DataFrame:
+    """The basic-service budget: ``belanja`` lines of the five sectors, clean ``kode_desa, tahun, sektor,
+    anggaran`` and the ``extra`` columns; lines without a desa code or year are left out."""
+    keep = is_belanja(mapped) & mapped["sektor"].notna().to_numpy()
+    spend = mapped.loc[keep, ["kode_desa", "tahun", "sektor", "anggaran", *extra]]
+    lines = spend.assign(kode_desa=text(spend["kode_desa"]), tahun=years(spend["tahun"], "Tabel APBDes"),
+                         sektor=text(spend["sektor"], "upper"), anggaran=money(spend["anggaran"]))
+    return lines[lines["kode_desa"].notna() & lines["tahun"].notna() & frames.isin(lines["sektor"], SEKTOR)]
+
+
+def desa_year_grid(keys: pd.DataFrame, sectors: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every distinct ``kode_desa, tahun`` of ``keys``, sorted, crossed with ``sectors`` (in their order)."""
+    desa_years = (keys[["kode_desa", "tahun"]].astype({"kode_desa": "string", "tahun": "Int64"})
+                  .drop_duplicates().sort_values(["kode_desa", "tahun"], ignore_index=True))
+    if sectors is None:
+        return desa_years
+    return desa_years.merge(pd.DataFrame({"sektor": pd.array(sectors, dtype="string")}), how="cross")
+
+
+def lookup(codes: pd.Series, column: str, *sources: pd.DataFrame | None, key: str = "kode_desa") -> pd.Series:
+    """``column`` of each code (a ``key``) from the first of ``sources`` that knows it (``string``)."""
+    out = pd.Series(pd.NA, index=codes.index, dtype="string")
+    for src in sources:
+        if src is not None and {key, column} <= set(src.columns):
+            m = src[[key, column]].astype("string").dropna().drop_duplicates(key)
+            out = out.fillna(codes.map(m.set_index(key)[column]).astype("string"))
+    return out
 
 
 def area_of(kode_desa: pd.Series, level: str, *sources: pd.DataFrame | None) -> pd.Series:
-    """The kecamatan/kabupaten of each desa: the first source with a ``kode_<level>`` column, else its code."""
-    col = f"kode_{level}"
-    maps = []
-    for src in sources:
-        if src is not None and {col, "kode_desa"} <= set(src.columns):
-            m = src[["kode_desa", col]].dropna().drop_duplicates("kode_desa")
-            maps.append(pd.Series(m[col].astype("string").array, index=m["kode_desa"].astype("string").array))
+    """The kecamatan/kabupaten of each desa: ``kode_<level>`` of the first source that knows it, else the
+    code's own prefix (a Kemendagri code contains its parents, DOMAIN.md §2)."""
+    return lookup(kode_desa, f"kode_{level}", *sources).fillna(
+        kode_desa.str.slice(0, 8 if level == "kecamatan" else 5))
 
-    def area(u: pd.Series) -> pd.Series:
-        out = pd.Series(pd.NA, index=u.index, dtype="string")
-        for m in maps:
-            out = out.fillna(u.map(m).astype("string"))
-        return out.fillna(u.str.slice(0, 8 if level == "kecamatan" else 5))
-
-    return per_unique(kode_desa, area)
-
-
-def desa_names(kode_desa: pd.Series, *sources: pd.DataFrame | None) -> pd.Series:
-    out = pd.Series(pd.NA, index=kode_desa.index, dtype="string")
-    for src in sources:
-        if src is not None and {"kode_desa", "nama_desa"} <= set(src.columns):
-            m = src[["kode_desa", "nama_desa"]].astype("string").dropna().drop_duplicates("kode_desa")
-            out = out.fillna(kode_desa.map(m.set_index("kode_desa")["nama_desa"]).astype("string"))
-    return out

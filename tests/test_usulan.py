@@ -146,6 +146,23 @@ def test_sector_shares_of_total_belanja():
     assert sh.loc[(f"{K1}.2002", 2024, "ADM"), "porsi"] == 0.0
 
 
+def test_mapped_table_with_categorical_or_plain_text_columns():
+    # belanja.map_apbdes may hand over its text columns as categories or as plain text: same results,
+    # and untidy values (spaces, case) are cleaned either way.
+    d1 = f"{K1}.2001"
+    u = _u([(d1, 2024, "KES", "didanai_apbdes", 30.0, 30.0, "02.02.01")])
+    plain = pd.concat([_lines(), pd.DataFrame({"kode_desa": [f" {d1}"], "tahun": [2024], "kode_kegiatan": ["02.02.01"],
+                                               "jenis_baris": ["belanja"], "sektor": ["kes "], "anggaran": [5.0]})],
+                      ignore_index=True).astype({"kode_desa": "string", "sektor": "string", "jenis_baris": "string"})
+    cat = plain.astype({"kode_desa": "category", "jenis_baris": "category", "sektor": "category"})
+    for fn in (us.sector_shares, lambda m: us.budget_answering_proposals(m, u, per_sektor=True),
+               lambda m: us.budget_answering_proposals(m, u)):
+        pd.testing.assert_frame_equal(fn(cat), fn(plain))
+    b = us.budget_answering_proposals(cat, u).set_index(["kode_desa", "tahun"]).loc[(d1, 2024)]
+    assert (b["anggaran_layanan_dasar"], b["anggaran_menjawab_usulan"]) == (105.0, 35.0)
+    assert us.sector_shares(cat).set_index(["kode_desa", "tahun", "sektor"]).loc[(d1, 2024, "KES"), "anggaran"] == 35.0
+
+
 # --- need_demand_supply -------------------------------------------------------------------------------
 
 
