@@ -341,7 +341,10 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
         penanda_dd=mapped["penanda_dd"] if has_dd else pd.Series(pd.NA, index=mapped.index, dtype="string"))
     rules = sorted(lines.loc[lines["sumber_dds"].to_numpy(dtype=bool), "penanda_dd"].dropna().unique())
     columns = [
-        *(f"coalesce(sum(anggaran) FILTER (belanja AND komponen = '{k}'), 0) AS \"{k}\"" for k in KOMPONEN),
+        *(f"coalesce(sum(anggaran) FILTER (belanja AND {where}), 0) AS \"{k}\"" for k, where in (
+            *((k, f"sektor = '{k}'") for k in SEKTOR),
+            *((k, f"sektor IS NULL AND kelompok = '{k}'") for k in KOMPONEN[len(SEKTOR):-1]),
+            ("lainnya", "sektor IS NULL AND (kelompok IS NULL OR kelompok IN ('lainnya', 'layanan_dasar'))"))),
         "coalesce(sum(anggaran) FILTER (belanja), 0) AS total_belanja",
         "bool_or(belanja) AS ada_belanja",
         *(["sum(realisasi) FILTER (belanja AND realisasi_ld) AS realisasi_ld",
@@ -352,14 +355,13 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
     ]
     query = f"""
         WITH line AS (
-            SELECT kode_desa::VARCHAR AS kode_desa, tahun, anggaran, pendapatan_dd,
+            SELECT kode_desa, tahun, anggaran, pendapatan_dd, sektor, kelompok,
                    {"realisasi, sektor IS NOT NULL AND realisasi IS NOT NULL AS realisasi_ld," if "realisasi" in lines else ""}
-                   penanda_dd::VARCHAR AS penanda_dd,
+                   penanda_dd,
                    coalesce(jenis_baris = 'belanja', false) AS belanja,
-                   coalesce(jenis_baris = 'belanja' AND sumber_dds AND penanda_dd IS NOT NULL, false) AS earmarked,
-                   coalesce(sektor::VARCHAR, nullif(kelompok::VARCHAR, 'layanan_dasar'), 'lainnya') AS komponen
+                   coalesce(jenis_baris = 'belanja' AND sumber_dds AND penanda_dd IS NOT NULL, false) AS earmarked
             FROM lines WHERE kode_desa IS NOT NULL AND tahun IS NOT NULL)
-        SELECT kode_desa, tahun, {", ".join(columns)}
+        SELECT kode_desa::VARCHAR AS kode_desa, tahun, {", ".join(columns)}
         FROM line GROUP BY kode_desa, tahun
         HAVING bool_or(belanja) OR bool_or(pendapatan_dd)
         ORDER BY kode_desa, tahun"""
@@ -380,6 +382,7 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
 def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd.DataFrame,
                      target_realisasi: float) -> pd.DataFrame:
     s = sums[sums["ada_belanja"]].reset_index(drop=True)
+    s = s.assign(_row=s.index)  # sums are sorted by desa-year: sort by row number, not by text
     total = s["total_belanja"]
     basic = s[list(SEKTOR)].sum(axis=1)
     pop = pd.Series(pd.NA, index=s.index, dtype="Float64")
@@ -401,7 +404,7 @@ def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd
         "BEL10": (basic, pop, (basic / pop.where(pop > 0)).astype("Float64")),
     }
     long = pd.concat(
-        [s[_KEY].assign(indikator=i, pembilang=num.astype("Float64"), penyebut=den.astype("Float64"),
+        [s[[*_KEY, "_row"]].assign(indikator=i, pembilang=num.astype("Float64"), penyebut=den.astype("Float64"),
                         nilai=val, satuan=INDIKATOR_BELANJA[i]["satuan"])
          for i, (num, den, val) in parts.items()], ignore_index=True)
     personnel = rules[rules["aturan"] == "PERSONEL"][["tahun", "batas_atas", "dasar_hukum", "tag"]].rename(
@@ -412,7 +415,7 @@ def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd
         target_realisasi, SUMBER_TARGET_REALISASI, "proposed"]
     return (long.astype({"indikator": "string", "satuan": "string", "target": "Float64",
                          "sumber_target": "string", "tag_target": "string"})
-            .sort_values(["kode_desa", "tahun", "indikator"], kind="stable")
+            .sort_values("_row", kind="stable")  # indicators were concatenated in order
             .reset_index(drop=True)[SPENDING_COLUMNS])
 
 
@@ -446,19 +449,23 @@ def spending_indicators(
 
 
 def _composition_table(sums: pd.DataFrame) -> pd.DataFrame:
-    s = sums[sums["ada_belanja"]]
-    long = s.melt(id_vars=[*_KEY, "total_belanja"], value_vars=list(KOMPONEN), var_name="komponen",
-                  value_name="anggaran")
+    s = sums[sums["ada_belanja"]].reset_index(drop=True)
+    # Each desa-year repeated once per component, in the order of the sums (sorted) then of KOMPONEN.
+    long = s.loc[s.index.repeat(len(KOMPONEN)), [*_KEY, "total_belanja"]].reset_index(drop=True)
+    which = np.tile(np.arange(len(KOMPONEN)), len(s))
+
+    def per_component(values: Any) -> pd.api.extensions.ExtensionArray:
+        return pd.array(list(values), dtype="string").take(which)
+
     labels = {**LABEL_SEKTOR, **LABEL_KELOMPOK}
-    long = long.assign(
-        komponen=pd.Categorical(long["komponen"], categories=list(KOMPONEN)),
-        jenis_komponen=np.where(long["komponen"].isin(SEKTOR), "sektor", "kelompok"),
-        label=long["komponen"].map(labels),
-        anggaran=long["anggaran"].astype("Float64"),
-        porsi=_share(long["anggaran"], long["total_belanja"]),
-    ).sort_values([*_KEY, "komponen"], kind="stable")
-    return long.astype({"komponen": "string", "jenis_komponen": "string", "label": "string"})[
-        [*_KEY, "komponen", "jenis_komponen", "label", "anggaran", "total_belanja", "porsi"]].reset_index(drop=True)
+    anggaran = pd.array(s[list(KOMPONEN)].to_numpy(dtype=float, na_value=np.nan).ravel(), dtype="Float64")
+    return long.assign(
+        komponen=per_component(KOMPONEN),
+        jenis_komponen=per_component("sektor" if k in SEKTOR else "kelompok" for k in KOMPONEN),
+        label=per_component(labels[k] for k in KOMPONEN),
+        anggaran=anggaran,
+        porsi=_share(pd.Series(anggaran), long["total_belanja"]),
+    )[[*_KEY, "komponen", "jenis_komponen", "label", "anggaran", "total_belanja", "porsi"]]
 
 
 def spending_composition(mapped: pd.DataFrame) -> pd.DataFrame:
@@ -540,8 +547,9 @@ def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
         else:
             jumlah = sums.get(f"dd_{aturan}", pd.Series(0.0, index=sums.index)).astype("Float64").fillna(0)
             penyebut = sums["pagu_dd"]
-        per_rule.append(sums[_KEY].assign(aturan=aturan, nama_aturan=nama if pd.notna(nama) else aturan, basis=basis,
-                                          jumlah=jumlah.astype("Float64"), penyebut=penyebut.astype("Float64")))
+        per_rule.append(sums[_KEY].assign(
+            _row=np.arange(len(sums)), aturan=aturan, nama_aturan=nama if pd.notna(nama) else aturan, basis=basis,
+            jumlah=jumlah.astype("Float64"), penyebut=penyebut.astype("Float64")))
     year_rules = rules[["aturan", "tahun", "batas_bawah", "batas_atas", "dasar_hukum", "tag"]]
     out = pd.concat(per_rule, ignore_index=True).merge(year_rules, on=["aturan", "tahun"], how="left")
     nilai, lo, hi = _share(out["jumlah"], out["penyebut"]), out["batas_bawah"], out["batas_atas"]
@@ -555,7 +563,7 @@ def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
         [_rule_message(dict(r, nilai=r["_shown"])) for r in distinct.to_dict("records")], dtype="string"))
     out = out.merge(messages, on=key, how="left")
     order = {a: i for i, a in enumerate(names.index)}
-    return (out.assign(_r=out["aturan"].map(order)).sort_values([*_KEY, "_r"], kind="stable")
+    return (out.assign(_r=out["aturan"].map(order)).sort_values(["_row", "_r"], kind="stable")
             .astype({c: "string" for c in ("aturan", "nama_aturan", "basis", "dasar_hukum", "tag")})
             .reset_index(drop=True)[COMPLIANCE_COLUMNS])
 
