@@ -1,31 +1,15 @@
 """Village spending (belanja desa): APBDes mapping, spending indicators, fiscal rules.
 
-Three editable parameter tables drive this module (DOMAIN.md §3); adding a
-mapping is a new row, never Python:
+Three parameter tables drive this module (DOMAIN.md §3; :mod:`p3pd_lib.belanja_params`
+validates them); a new mapping is a new row, never Python:
+``pemetaan_apbdes.csv`` (kegiatan-code prefix → sektor, kelompok, mixed code,
+Dana Desa earmark; the longest prefix wins), ``kata_kunci_apbdes.csv`` (whole-word
+keyword rules on the kegiatan name or uraian; the longest ``kode`` wins, then file
+order) and ``aturan_dana_desa.csv`` (year-versioned earmarks and the 30 % cap).
 
-- ``parameters/pemetaan_apbdes.csv`` — one row per kegiatan-code prefix
-  (``BB``, ``BB.SS``, ``BB.SS.K`` or ``BB.SS.KK``; ``02.02.9`` covers the local
-  codes 02.02.90–99) with its ``sektor``, ``kelompok``, whether the code is
-  ``campuran`` (mixed: the kegiatan name decides), the Dana Desa earmark it
-  counts for (``penanda_dd``), a reason and its ``sumber`` tag. The most
-  specific (longest) prefix wins.
-- ``parameters/kata_kunci_apbdes.csv`` — keyword rules. A rule with
-  ``kode = *`` applies anywhere (e.g. "BLT" → SOS), a rule with a code prefix
-  only to lines whose mapping row is ``campuran`` (e.g. "jamban" under
-  02.02.90 → AIR). ``kecuali_kode`` lists prefixes where the rule never
-  applies. Rules without ``kelompok`` only tag a Dana Desa earmark. Among
-  matching rules the longest ``kode`` wins, then file order. Keywords match
-  whole words, case-insensitively, in ``nama_kegiatan`` (``uraian`` when the
-  name is empty); with ``teks = nama_uraian`` also in ``uraian`` (an object
-  such as a wheelchair is named there).
-- ``parameters/aturan_dana_desa.csv`` — year-versioned rules: Dana Desa
-  earmarks (share of the Dana Desa ceiling) and the PP 11/2019 30 % cap on
-  siltap and allowances (share of total belanja).
-
-Kelurahan have no APBDes: :func:`map_apbdes` drops their lines (the quality
-checks report them). Identical copies of a line are counted once. Shares are
-percentages (0–100) computed as Σ/Σ; a zero or missing denominator gives
-``<NA>``; a missing realisation is never read as zero. Functions are pure.
+Kelurahan lines are dropped and identical copies of a line counted once. Shares
+are percentages computed as Σ/Σ; a zero or missing denominator gives ``<NA>``; a
+missing realisation is never read as zero. Functions are pure.
 
 >>> normalize_kode_kegiatan(pd.Series(["02.01.05.", "2.1.5", " 02. 02.90 ", "x"])).tolist()
 ['02.01.05', '02.01.05', '02.02.90', <NA>]
