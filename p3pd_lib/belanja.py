@@ -1,31 +1,15 @@
 """Village spending (belanja desa): APBDes mapping, spending indicators, fiscal rules.
 
-Three editable parameter tables drive this module (DOMAIN.md §3); adding a
-mapping is a new row, never Python:
+Three parameter tables drive this module (DOMAIN.md §3; :mod:`p3pd_lib.belanja_params`
+validates them); a new mapping is a new row, never Python:
+``pemetaan_apbdes.csv`` (kegiatan-code prefix → sektor, kelompok, mixed code,
+Dana Desa earmark; the longest prefix wins), ``kata_kunci_apbdes.csv`` (whole-word
+keyword rules on the kegiatan name or uraian; the longest ``kode`` wins, then file
+order) and ``aturan_dana_desa.csv`` (year-versioned earmarks and the 30 % cap).
 
-- ``parameters/pemetaan_apbdes.csv`` — one row per kegiatan-code prefix
-  (``BB``, ``BB.SS``, ``BB.SS.K`` or ``BB.SS.KK``; ``02.02.9`` covers the local
-  codes 02.02.90–99) with its ``sektor``, ``kelompok``, whether the code is
-  ``campuran`` (mixed: the kegiatan name decides), the Dana Desa earmark it
-  counts for (``penanda_dd``), a reason and its ``sumber`` tag. The most
-  specific (longest) prefix wins.
-- ``parameters/kata_kunci_apbdes.csv`` — keyword rules. A rule with
-  ``kode = *`` applies anywhere (e.g. "BLT" → SOS), a rule with a code prefix
-  only to lines whose mapping row is ``campuran`` (e.g. "jamban" under
-  02.02.90 → AIR). ``kecuali_kode`` lists prefixes where the rule never
-  applies. Rules without ``kelompok`` only tag a Dana Desa earmark. Among
-  matching rules the longest ``kode`` wins, then file order. Keywords match
-  whole words, case-insensitively, in ``nama_kegiatan`` (``uraian`` when the
-  name is empty); with ``teks = nama_uraian`` also in ``uraian`` (an object
-  such as a wheelchair is named there).
-- ``parameters/aturan_dana_desa.csv`` — year-versioned rules: Dana Desa
-  earmarks (share of the Dana Desa ceiling) and the PP 11/2019 30 % cap on
-  siltap and allowances (share of total belanja).
-
-Kelurahan have no APBDes: :func:`map_apbdes` drops their lines (the quality
-checks report them). Identical copies of a line are counted once. Shares are
-percentages (0–100) computed as Σ/Σ; a zero or missing denominator gives
-``<NA>``; a missing realisation is never read as zero. Functions are pure.
+Kelurahan lines are dropped and identical copies of a line counted once. Shares
+are percentages computed as Σ/Σ; a zero or missing denominator gives ``<NA>``; a
+missing realisation is never read as zero. Functions are pure.
 
 >>> normalize_kode_kegiatan(pd.Series(["02.01.05.", "2.1.5", " 02. 02.90 ", "x"])).tolist()
 ['02.01.05', '02.01.05', '02.02.90', <NA>]
@@ -38,10 +22,12 @@ import re
 from concurrent.futures import Executor
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
 from .errors import DataError, ParameterError
+from .frames import isin
 from .belanja_params import (  # noqa: F401  (vocabulary and parameter tables: part of this module's API)
     SEKTOR, KELOMPOK, JENIS_BARIS, STATUS_PEMETAAN, BASIS_ATURAN, TAG, LABEL_SEKTOR, LABEL_KELOMPOK, KOMPONEN,
     INDIKATOR_BELANJA, INDIKATOR_SEKTOR, TARGET_REALISASI, SUMBER_TARGET_REALISASI, TIDAK_ADA_ATURAN,
@@ -218,17 +204,12 @@ def map_apbdes(
     without kode_rekening but with a kegiatan code counts as belanja),
     ``sektor`` (PEND/KES/AIR/SOS/ADM or ``<NA>``), ``kelompok``,
     ``alasan_pemetaan``, ``status_pemetaan`` (dipetakan / ambigu = a mixed code
-    no keyword resolved, the mapping's default is used / tidak_dipetakan =
-    unknown or empty code, counted in ``lainnya``) and ``penanda_dd`` (the Dana
-    Desa earmark: BLT, KETAHANAN_PANGAN, OPERASIONAL or ``<NA>``). The mapping
-    columns are ``<NA>`` on pendapatan/pembiayaan lines. ``kode_desa`` and
-    the added columns are categoricals (a few values repeated over millions
-    of lines); ``kode_kegiatan`` is normalised text (``BB.SS.KK``); other
-    columns keep their dtype.
-
-    Lines of kelurahan (see :func:`is_kelurahan`) are dropped, and so are
-    identical copies of a line (a desa-year imported twice is counted once);
-    the data-quality checks report both.
+    no keyword resolved / tidak_dipetakan = unknown or empty code, counted in
+    ``lainnya``) and ``penanda_dd`` (BLT, KETAHANAN_PANGAN, OPERASIONAL or
+    ``<NA>``), all ``<NA>`` on pendapatan/pembiayaan lines. ``kode_desa`` and the
+    added columns are categoricals; ``kode_kegiatan`` is normalised text; other
+    columns keep their dtype. Kelurahan lines and identical copies of a line are
+    dropped (the quality checks report both).
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
     ...     "kode_kegiatan": ["02.02.90.", "02.02.90.", "01.01.03"],
@@ -240,41 +221,38 @@ def map_apbdes(
     _check_apbdes(apbdes)
     m = validate_mapping(mapping) if mapping is not None else load_mapping()
     k = validate_keyword_rules(keywords) if keywords is not None else load_keyword_rules()
-    kode_desa = apbdes["kode_desa"].astype("category")
-    distinct = pd.Series(kode_desa.cat.categories)
-    kelurahan = distinct[is_kelurahan(distinct, wilayah).to_numpy()]
-    lines = apbdes.assign(kode_desa=kode_desa)[~kode_desa.isin(kelurahan).to_numpy()]
-    lines = lines[~identical_copies(lines).to_numpy()].reset_index(drop=True)
+    lines = apbdes.assign(kode_desa=apbdes["kode_desa"].astype("category"))
+    kelurahan = lines["kode_desa"].cat.categories[is_kelurahan(pd.Series(lines["kode_desa"].cat.categories),
+                                                               wilayah).to_numpy()]
+    drop = lines["kode_desa"].isin(kelurahan).to_numpy() | identical_copies(lines).to_numpy()
+    if drop.any():  # filtering copies every text column: only when something goes
+        lines = lines[~drop]
+    lines = lines.reset_index(drop=True)
     lines["kode_desa"] = lines["kode_desa"].cat.remove_unused_categories()
 
-    # The mapping depends only on the code, the texts and the line type: resolve each distinct combination once.
-    empty = pd.Series(pd.NA, index=lines.index, dtype="string")
-    keys = pd.DataFrame({
-        "kode_asli": lines["kode_kegiatan"],
-        "nama": lines["nama_kegiatan"] if "nama_kegiatan" in lines else empty,
-        "uraian": lines["uraian"] if "uraian" in lines else empty,
-        "rekening": lines["kode_rekening"],
-    }).astype("category")
-    distinct = keys.drop_duplicates()
-    kode = normalize_kode_kegiatan(distinct["kode_asli"].astype("string"))
-    jenis = rekening_class(distinct["rekening"].astype("string")).map(
-        {"pendapatan": "pendapatan", "belanja": "belanja", "penerimaan_pembiayaan": "pembiayaan",
-         "pengeluaran_pembiayaan": "pembiayaan"})
-    no_account = distinct["rekening"].isna().to_numpy() | (distinct["rekening"].astype("string").str.strip() == "")
-    jenis = jenis.mask(pd.Series(no_account, index=jenis.index) & kode.notna(), "belanja")
+    # The mapping depends only on the code, the texts and the account: resolve each distinct combination once.
+    texts = ["kode_kegiatan", "nama_kegiatan", "uraian", "kode_rekening"]
+    keys = lines.reindex(columns=texts)
+    group = keys.groupby(texts, dropna=False, sort=False).ngroup()
+    first = group.drop_duplicates()  # the first line of each combination, by combination number
+    distinct = keys.loc[first.index].set_axis(first.to_numpy()).sort_index()
+    kode = normalize_kode_kegiatan(distinct["kode_kegiatan"].astype("string"))
+    rekening = distinct["kode_rekening"].astype("string")
+    jenis = rekening_class(rekening).map({"pendapatan": "pendapatan", "belanja": "belanja",
+                                         "penerimaan_pembiayaan": "pembiayaan", "pengeluaran_pembiayaan": "pembiayaan"})
+    jenis = jenis.mask((rekening.str.strip().fillna("") == "") & kode.notna(), "belanja")
     m_rows, k_rows = m.to_dict("records"), k.to_dict("records")
     resolved = pd.DataFrame(
-        [_resolve(c, r, n, u, m_rows, k_rows) if j == "belanja" else {}
-         for c, r, n, u, j in zip(kode, distinct["kode_asli"], distinct["nama"], distinct["uraian"], jenis)],
+        [_resolve(c, r, n, u, m_rows, k_rows) if j == "belanja" else {} for c, r, n, u, j
+         in zip(kode, distinct["kode_kegiatan"], distinct["nama_kegiatan"], distinct["uraian"], jenis)],
         index=distinct.index, columns=["sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"])
     penanda = sorted(set(m["penanda_dd"].dropna()) | set(k["penanda_dd"].dropna()))
-    alasan = sorted(resolved["alasan_pemetaan"].dropna().unique())
     resolved = resolved.assign(kode_kegiatan=kode, jenis_baris=jenis).astype({
         "kode_kegiatan": "string", "jenis_baris": _categories(JENIS_BARIS), "sektor": _categories(SEKTOR),
-        "kelompok": _categories(KELOMPOK), "alasan_pemetaan": _categories(alasan),
+        "kelompok": _categories(KELOMPOK), "alasan_pemetaan": _categories(sorted(resolved["alasan_pemetaan"].dropna().unique())),
         "status_pemetaan": _categories(STATUS_PEMETAAN), "penanda_dd": _categories(penanda),
     })
-    per_line = keys.merge(distinct.join(resolved), how="left", on=list(keys.columns))
+    per_line = resolved.take(group.to_numpy()).set_axis(lines.index)
     added = ["jenis_baris", "sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"]
     return lines.assign(kode_kegiatan=per_line["kode_kegiatan"], **{c: per_line[c] for c in added})
 
@@ -319,43 +297,67 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
     """One row per desa-year with belanja or Dana Desa revenue: the sums every spending table uses.
 
     Columns ``kode_desa, tahun``, one column per spending component (Rp,
-    :data:`KOMPONEN`), ``total_belanja``, ``ada_belanja`` (the desa-year has a
-    belanja line), ``realisasi_ld`` and ``anggaran_ld`` (basic-service lines
-    whose realisation is known), ``pagu_dd`` (revenue lines 4.2.1, ``<NA>``
-    when none) and ``dd_<RULE>`` (Σ belanja from Dana Desa per earmark).
+    :data:`KOMPONEN`; sector first, else the group, ``layanan_dasar`` without a
+    sector and unmapped lines in ``lainnya``), ``total_belanja``, ``ada_belanja``,
+    ``realisasi_ld`` and ``anggaran_ld`` (basic-service lines whose realisation
+    is known), ``pagu_dd`` (revenue lines 4.2.1, ``<NA>`` when none) and
+    ``dd_<RULE>`` (Σ belanja funded by Dana Desa per earmark; ``<NA>`` when the
+    desa-year has no earmarked Dana Desa line).
+
+    The ~5 million lines of a national run are summed by DuckDB in one query
+    (pandas 3.1 groupby on Arrow-backed keys takes seconds); the query below is
+    the definition.
+
+    >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
+    ...     "kode_kegiatan": ["02.01.01", "01.01.01", None], "kode_rekening": ["5.1.1", "5.1.1", "4.2.1"],
+    ...     "sumber_dana": ["DDS", "ADD", "DDS"], "anggaran": [25.0, 75.0, 400.0]})
+    >>> desa_year_sums(map_apbdes(lines))[["PEND", "personel", "total_belanja", "pagu_dd"]].values.tolist()
+    [[25.0, 75.0, 100.0, 400.0]]
     """
     _check_mapped(mapped)
-    # Only the columns needed, before the rows: selecting rows of the text columns would copy them all.
-    needed = [c for c in (*_KEY, "sektor", "kelompok", "anggaran", "realisasi", "sumber_dana", "penanda_dd")
-              if c in mapped.columns]
-    spend = mapped.loc[(mapped["jenis_baris"] == "belanja").to_numpy(dtype=bool), needed]
-    # Σ per desa-year, sector and group first (categoricals: cheap), then the component of each sum.
-    by_group = (spend.groupby([*_KEY, "sektor", "kelompok"], observed=True, dropna=False)["anggaran"].sum()
-                .reset_index())
-    komponen = by_group["sektor"].astype("string").fillna(by_group["kelompok"].astype("string").replace(
-        {"layanan_dasar": "lainnya"})).fillna("lainnya")
-    by_component = (by_group.assign(komponen=komponen)
-                    .pivot_table(index=_KEY, columns="komponen", values="anggaran", aggfunc="sum", fill_value=0,
-                                 observed=True)
-                    .reindex(columns=list(KOMPONEN), fill_value=0).astype("Float64"))
-    sums = by_component.assign(total_belanja=by_component.sum(axis=1), ada_belanja=True)
-    if "realisasi" in spend.columns:
-        known = spend[spend["sektor"].notna() & spend["realisasi"].notna()]
-        realised = known.groupby(_KEY, observed=True).agg(realisasi_ld=("realisasi", "sum"),
-                                                          anggaran_ld=("anggaran", "sum"))
-        sums = sums.join(realised)
-    accounts = pd.Series(mapped["kode_rekening"].dropna().unique()).astype("string")
+    accounts = pd.Series(mapped["kode_rekening"].dropna().unique(), dtype="string")
     dd_accounts = accounts[accounts.str.replace(" ", "").str.match(r"0?4\.0?2\.0?1(\.|$)").fillna(False)]
-    dd_revenue = mapped.loc[mapped["kode_rekening"].isin(dd_accounts).to_numpy(), [*_KEY, "anggaran"]]  # 4.2.1
-    ceiling = dd_revenue.groupby(_KEY, observed=True)["anggaran"].sum().rename("pagu_dd")
-    if "sumber_dana" in spend.columns and "penanda_dd" in spend.columns:
-        earmarked = spend[(spend["sumber_dana"] == "DDS").fillna(False) & spend["penanda_dd"].notna()]
-        by_rule = earmarked.pivot_table(index=_KEY, columns="penanda_dd", values="anggaran", aggfunc="sum",
-                                        fill_value=0, observed=True).add_prefix("dd_")
-        sums = sums.join(by_rule, how="left")
-    out = sums.join(ceiling, how="outer").reset_index()
-    return out.assign(ada_belanja=out["ada_belanja"].fillna(False).astype(bool),
-                      kode_desa=out["kode_desa"].astype("string"), tahun=out["tahun"].astype("Int64"))
+    has_dd = {"sumber_dana", "penanda_dd"} <= set(mapped.columns)
+    lines = mapped[[c for c in (*_KEY, "jenis_baris", "sektor", "kelompok", "anggaran", "realisasi")
+                    if c in mapped.columns]].assign(
+        pendapatan_dd=isin(mapped["kode_rekening"], dd_accounts),
+        sumber_dds=(mapped["sumber_dana"] == "DDS").fillna(False) if has_dd else False,
+        penanda_dd=mapped["penanda_dd"] if has_dd else pd.Series(pd.NA, index=mapped.index, dtype="string"))
+    rules = sorted(lines.loc[lines["sumber_dds"].to_numpy(dtype=bool), "penanda_dd"].dropna().unique())
+    columns = [
+        *(f"coalesce(sum(anggaran) FILTER (belanja AND {where}), 0) AS \"{k}\"" for k, where in (
+            *((k, f"sektor = '{k}'") for k in SEKTOR),
+            *((k, f"sektor IS NULL AND kelompok = '{k}'") for k in KOMPONEN[len(SEKTOR):-1]),
+            ("lainnya", "sektor IS NULL AND (kelompok IS NULL OR kelompok IN ('lainnya', 'layanan_dasar'))"))),
+        "coalesce(sum(anggaran) FILTER (belanja), 0) AS total_belanja",
+        "bool_or(belanja) AS ada_belanja",
+        *(["sum(realisasi) FILTER (belanja AND realisasi_ld) AS realisasi_ld",
+           "sum(anggaran) FILTER (belanja AND realisasi_ld) AS anggaran_ld"] if "realisasi" in lines else []),
+        *(f"CASE WHEN bool_or(earmarked) THEN coalesce(sum(anggaran) FILTER (earmarked AND penanda_dd = '{r}'), 0) "
+          f"END AS dd_{r}" for r in rules),
+        "sum(anggaran) FILTER (pendapatan_dd) AS pagu_dd",
+    ]
+    query = f"""
+        WITH line AS (
+            SELECT kode_desa, tahun, anggaran, pendapatan_dd, sektor, kelompok,
+                   {"realisasi, sektor IS NOT NULL AND realisasi IS NOT NULL AS realisasi_ld," if "realisasi" in lines else ""}
+                   penanda_dd,
+                   coalesce(jenis_baris = 'belanja', false) AS belanja,
+                   coalesce(jenis_baris = 'belanja' AND sumber_dds AND penanda_dd IS NOT NULL, false) AS earmarked
+            FROM lines WHERE kode_desa IS NOT NULL AND tahun IS NOT NULL)
+        SELECT kode_desa::VARCHAR AS kode_desa, tahun, {", ".join(columns)}
+        FROM line GROUP BY kode_desa, tahun
+        HAVING bool_or(belanja) OR bool_or(pendapatan_dd)
+        ORDER BY kode_desa, tahun"""
+    with duckdb.connect() as con:
+        con.register("lines", lines)
+        out = con.sql(query).df()
+    spent = out["ada_belanja"].astype(bool)
+    amounts = [c for c in out.columns if c not in (*_KEY, "ada_belanja")]
+    out[amounts] = out[amounts].astype("Float64")
+    out[[*KOMPONEN, "total_belanja"]] = out[[*KOMPONEN, "total_belanja"]].where(spent)
+    return out.assign(kode_desa=out["kode_desa"].astype("string"), tahun=out["tahun"].astype("Int64"),
+                      ada_belanja=spent)
 
 
 # --- spending indicators ----------------------------------------------------------------------------
@@ -364,6 +366,7 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
 def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd.DataFrame,
                      target_realisasi: float) -> pd.DataFrame:
     s = sums[sums["ada_belanja"]].reset_index(drop=True)
+    s = s.assign(_row=s.index)  # sums are sorted by desa-year: sort by row number, not by text
     total = s["total_belanja"]
     basic = s[list(SEKTOR)].sum(axis=1)
     pop = pd.Series(pd.NA, index=s.index, dtype="Float64")
@@ -385,7 +388,7 @@ def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd
         "BEL10": (basic, pop, (basic / pop.where(pop > 0)).astype("Float64")),
     }
     long = pd.concat(
-        [s[_KEY].assign(indikator=i, pembilang=num.astype("Float64"), penyebut=den.astype("Float64"),
+        [s[[*_KEY, "_row"]].assign(indikator=i, pembilang=num.astype("Float64"), penyebut=den.astype("Float64"),
                         nilai=val, satuan=INDIKATOR_BELANJA[i]["satuan"])
          for i, (num, den, val) in parts.items()], ignore_index=True)
     personnel = rules[rules["aturan"] == "PERSONEL"][["tahun", "batas_atas", "dasar_hukum", "tag"]].rename(
@@ -396,7 +399,7 @@ def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd
         target_realisasi, SUMBER_TARGET_REALISASI, "proposed"]
     return (long.astype({"indikator": "string", "satuan": "string", "target": "Float64",
                          "sumber_target": "string", "tag_target": "string"})
-            .sort_values(["kode_desa", "tahun", "indikator"], kind="stable")
+            .sort_values("_row", kind="stable")  # indicators were concatenated in order
             .reset_index(drop=True)[SPENDING_COLUMNS])
 
 
@@ -430,19 +433,23 @@ def spending_indicators(
 
 
 def _composition_table(sums: pd.DataFrame) -> pd.DataFrame:
-    s = sums[sums["ada_belanja"]]
-    long = s.melt(id_vars=[*_KEY, "total_belanja"], value_vars=list(KOMPONEN), var_name="komponen",
-                  value_name="anggaran")
+    s = sums[sums["ada_belanja"]].reset_index(drop=True)
+    # Each desa-year repeated once per component, in the order of the sums (sorted) then of KOMPONEN.
+    long = s.loc[s.index.repeat(len(KOMPONEN)), [*_KEY, "total_belanja"]].reset_index(drop=True)
+    which = np.tile(np.arange(len(KOMPONEN)), len(s))
+
+    def per_component(values: Any) -> pd.api.extensions.ExtensionArray:
+        return pd.array(list(values), dtype="string").take(which)
+
     labels = {**LABEL_SEKTOR, **LABEL_KELOMPOK}
-    long = long.assign(
-        komponen=pd.Categorical(long["komponen"], categories=list(KOMPONEN)),
-        jenis_komponen=np.where(long["komponen"].isin(SEKTOR), "sektor", "kelompok"),
-        label=long["komponen"].map(labels),
-        anggaran=long["anggaran"].astype("Float64"),
-        porsi=_share(long["anggaran"], long["total_belanja"]),
-    ).sort_values([*_KEY, "komponen"], kind="stable")
-    return long.astype({"komponen": "string", "jenis_komponen": "string", "label": "string"})[
-        [*_KEY, "komponen", "jenis_komponen", "label", "anggaran", "total_belanja", "porsi"]].reset_index(drop=True)
+    anggaran = pd.array(s[list(KOMPONEN)].to_numpy(dtype=float, na_value=np.nan).ravel(), dtype="Float64")
+    return long.assign(
+        komponen=per_component(KOMPONEN),
+        jenis_komponen=per_component("sektor" if k in SEKTOR else "kelompok" for k in KOMPONEN),
+        label=per_component(labels[k] for k in KOMPONEN),
+        anggaran=anggaran,
+        porsi=_share(pd.Series(anggaran), long["total_belanja"]),
+    )[[*_KEY, "komponen", "jenis_komponen", "label", "anggaran", "total_belanja", "porsi"]]
 
 
 def spending_composition(mapped: pd.DataFrame) -> pd.DataFrame:
@@ -524,8 +531,9 @@ def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
         else:
             jumlah = sums.get(f"dd_{aturan}", pd.Series(0.0, index=sums.index)).astype("Float64").fillna(0)
             penyebut = sums["pagu_dd"]
-        per_rule.append(sums[_KEY].assign(aturan=aturan, nama_aturan=nama if pd.notna(nama) else aturan, basis=basis,
-                                          jumlah=jumlah.astype("Float64"), penyebut=penyebut.astype("Float64")))
+        per_rule.append(sums[_KEY].assign(
+            _row=np.arange(len(sums)), aturan=aturan, nama_aturan=nama if pd.notna(nama) else aturan, basis=basis,
+            jumlah=jumlah.astype("Float64"), penyebut=penyebut.astype("Float64")))
     year_rules = rules[["aturan", "tahun", "batas_bawah", "batas_atas", "dasar_hukum", "tag"]]
     out = pd.concat(per_rule, ignore_index=True).merge(year_rules, on=["aturan", "tahun"], how="left")
     nilai, lo, hi = _share(out["jumlah"], out["penyebut"]), out["batas_bawah"], out["batas_atas"]
@@ -539,7 +547,7 @@ def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
         [_rule_message(dict(r, nilai=r["_shown"])) for r in distinct.to_dict("records")], dtype="string"))
     out = out.merge(messages, on=key, how="left")
     order = {a: i for i, a in enumerate(names.index)}
-    return (out.assign(_r=out["aturan"].map(order)).sort_values([*_KEY, "_r"], kind="stable")
+    return (out.assign(_r=out["aturan"].map(order)).sort_values(["_row", "_r"], kind="stable")
             .astype({c: "string" for c in ("aturan", "nama_aturan", "basis", "dasar_hukum", "tag")})
             .reset_index(drop=True)[COMPLIANCE_COLUMNS])
 

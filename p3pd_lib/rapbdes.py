@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .belanja import (
-    KOMPONEN, LABEL_SEKTOR, SEKTOR, INDIKATOR_SEKTOR, budget_identity, desa_year_sums, is_kelurahan,
+    FINDING_COLUMNS, KOMPONEN, LABEL_SEKTOR, SEKTOR, INDIKATOR_SEKTOR, budget_identity, desa_year_sums, is_kelurahan,
     load_dana_desa_rules, map_apbdes, validate_dana_desa_rules,
 )
 from .errors import DataError, ParameterError
@@ -22,7 +22,6 @@ RESPONSIVENESS_COLUMNS = [
     "kode_desa", "tahun", "sektor", "merah", "porsi", "tahun_berikut", "porsi_berikut", "perubahan", "naik",
     "responsif", "keterangan",
 ]
-FINDING_COLUMNS = ["no", "temuan", "aturan", "nilai", "batas", "status", "saran"]
 _EPS = 1e-9
 
 
