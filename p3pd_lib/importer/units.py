@@ -413,6 +413,9 @@ def read_all(
             if not p.is_file() or p.suffix.lower() == ".zip":  # folders and zipped exports: _read_units
                 rest.append(p)
                 continue
+            if sx.is_columns_file(p) or sx.classify(p.stem)[0] != "lain":  # a table of a Siskeudes export, by name
+                rest.append(p)
+                continue
             if is_json(p):
                 collectors[p] = Collector(p.name)
                 rumusan.append(rumusan_unit(p, collectors[p], ctx, max_bytes))
