@@ -78,10 +78,12 @@ def _kegiatan_codes(codes: pd.Series) -> pd.Series:
     """Vectorised :func:`normalize_kode_kegiatan` (object Series, ``None`` where not a full code)."""
     from .belanja import normalize_kode_kegiatan as _normalize
 
-    norm = _normalize(codes.astype(object))
-    full = norm.str.count(r"\.").eq(2).fillna(False).to_numpy(dtype=bool)
-    return pd.Series(np.where(full, norm.to_numpy(dtype=object, na_value=None), None), index=codes.index,
-                     dtype=object)
+    def full_codes(distinct: pd.Series) -> pd.Series:
+        norm = _normalize(distinct)
+        full = norm.str.count(r"\.").eq(2).fillna(False).to_numpy(dtype=bool)
+        return pd.Series(np.where(full, norm.to_numpy(dtype=object, na_value=None), None), dtype=object)
+
+    return _on_distinct(codes, full_codes)
 
 
 def normalize_kode_rekening(code: object) -> str | None:
@@ -109,6 +111,13 @@ def default_sumber_dana(kode_rekening: str) -> str | None:
         if kode_rekening == prefix or kode_rekening.startswith(prefix + "."):
             return SUMBER_REKENING[prefix]
     return None
+
+
+def _on_distinct(values: pd.Series, fn) -> pd.Series:  # noqa: ANN001 - a vectorised function of a Series
+    """``fn(values)`` computed on the distinct values only (``fn`` maps an object Series element-wise)."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    distinct = pd.Series(np.append(np.asarray(uniques, dtype=object), None), dtype=object)  # the last for missing
+    return pd.Series(fn(distinct).to_numpy()[codes], index=values.index)
 
 
 def _map_unique(values: pd.Series, fn) -> pd.Series:  # noqa: ANN001 - any callable of one value
@@ -359,7 +368,8 @@ def latest_posting(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     else:
         tgl = pd.Series(pd.NaT, index=df.index)
     order = pd.DataFrame({"desa": df[c_desa].astype(str).str.strip(), "tahun": df[c_tahun].astype(str).str.strip(),
-                          "tgl": tgl, "kd": pd.to_numeric(df[c_post], errors="coerce")}, index=df.index)
+                          "tgl": tgl, "kd": _on_distinct(df[c_post], lambda d: pd.to_numeric(d, errors="coerce"))},
+                         index=df.index)
     ranked = order.sort_values(["tgl", "kd"], na_position="first", kind="stable")
     last = ranked.groupby(["desa", "tahun"], sort=False)[["tgl", "kd"]].transform("last")
     keep = (ranked["kd"].eq(last["kd"]) | (ranked["kd"].isna() & last["kd"].isna())) & (

@@ -93,11 +93,16 @@ def plan_changes(
             continue
         # Tables of many lines per desa-year: compare the sets of lines.
         def fingerprint(df: pd.DataFrame) -> pd.DataFrame:
+            # Order-free sum of the row hashes per desa-year (modulo 2**64), added up in two 32-bit halves.
             h = pd.util.hash_pandas_object(df[schema.names], index=False).to_numpy(dtype=np.uint64)
             g = pd.DataFrame({"kode_desa": df["kode_desa"].to_numpy(dtype=object),
-                              "tahun": df["tahun"].to_numpy(dtype=object), "h": h})
-            return g.groupby(key, sort=False).agg(h=("h", lambda s: int(np.sum(s.to_numpy(), dtype=np.uint64))),
-                                                  n=("h", "size")).reset_index()
+                              "tahun": df["tahun"].to_numpy(dtype=object),
+                              "lo": (h & np.uint64(0xFFFFFFFF)).astype(np.int64), "hi": (h >> np.uint64(32)).astype(np.int64)})
+            out = g.groupby(key, sort=False).agg(lo=("lo", "sum"), hi=("hi", "sum"), n=("lo", "size")).reset_index()
+            with np.errstate(over="ignore"):
+                total = (out["hi"].to_numpy().astype(np.uint64) << np.uint64(32)) + out["lo"].to_numpy().astype(np.uint64)
+            # As text: the merge below leaves gaps, and a float column would round 64-bit hashes.
+            return out.drop(columns=["lo", "hi"]).assign(h=[format(int(v), "x") for v in total])[key + ["h", "n"]]
         fn, fc = fingerprint(nw), fingerprint(cur)
         m = fn.merge(fc, on=key, how="left", suffixes=("", "__lama"), indicator=True)
         exists = (m["_merge"] == "both").to_numpy()
@@ -105,18 +110,22 @@ def plan_changes(
         tindakan = np.where(~exists, "ditambah", np.where(same, "tidak_berubah", np.where(replace, "diganti", "konflik")))
         logs.append(pd.DataFrame({"tabel": table, "kode_desa": m["kode_desa"].to_numpy(),
                                   "tahun": m["tahun"].to_numpy(), "tindakan": tindakan, "baris": m["n"].to_numpy()}))
-        take = {(k, int(t)) for k, t, a in zip(m["kode_desa"], m["tahun"], tindakan) if a in ("ditambah", "diganti")}
+        take = set(_year_keys(m[np.isin(tindakan, ["ditambah", "diganti"])]))
         if take:
-            cur_keys = [(k, int(t)) if t is not pd.NA else (k, None) for k, t in zip(cur["kode_desa"], cur["tahun"])]
-            new_keys = [(k, int(t)) for k, t in zip(nw["kode_desa"], nw["tahun"])]
-            keep_cur = np.array([k not in take for k in cur_keys], dtype=bool)
-            keep_new = np.array([k in take for k in new_keys], dtype=bool)
+            keep_cur = ~pd.Series(_year_keys(cur)).isin(take).to_numpy(dtype=bool)
+            keep_new = pd.Series(_year_keys(nw)).isin(take).to_numpy(dtype=bool)
             out = pd.concat([cur[keep_cur], nw[keep_new]], ignore_index=True)
             changed[table] = _clean(out.sort_values(key, kind="stable"), table)
     log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=list(CHANGE_COLUMNS[1:]))
     if len(log):
         log = log.assign(tahun=log["tahun"].astype("Int64"), baris=log["baris"].astype("Int64"))
     return changed, log
+
+
+def _year_keys(df: pd.DataFrame) -> np.ndarray:
+    """``kode_desa|tahun`` of every row, as text (a missing year is ``-`` and matches no planned year)."""
+    tahun = pd.array(df["tahun"].to_numpy(dtype=object), dtype="Int64").astype("string").fillna("-")
+    return (df["kode_desa"].astype("string").fillna("") + "|" + pd.Series(tahun, index=df.index)).to_numpy(dtype=object)
 
 
 def wilayah_update(current: pd.DataFrame, codes: Iterable[str]) -> pd.DataFrame | None:
