@@ -34,6 +34,7 @@ differ), so nothing is counted twice.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -69,8 +70,16 @@ def normalize_kode_kegiatan(code: object) -> str | None:
     """``BB.SS.KK`` with two-digit parts (``02.01.05.`` → ``02.01.05``); ``None`` if not a kegiatan code.
 
     Delegates to :func:`p3pd_lib.belanja.normalize_kode_kegiatan` (one normaliser for the kit) and
-    keeps only complete three-part codes, the form the ``apbdes`` table requires.
+    keeps only complete three-part codes, the form the ``apbdes`` table requires. Texts are
+    remembered (a sheet repeats the same few codes; one pandas call per cell costs milliseconds).
     """
+    if isinstance(code, str):
+        return _kegiatan_code_of_text(code)
+    return _kegiatan_codes(pd.Series([code], dtype=object)).iloc[0]
+
+
+@lru_cache(maxsize=4096)
+def _kegiatan_code_of_text(code: str) -> str | None:
     return _kegiatan_codes(pd.Series([code], dtype=object)).iloc[0]
 
 
@@ -362,12 +371,15 @@ def latest_posting(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     if c_post is None or c_desa is None or c_tahun is None or not len(df):
         return df, None
     if c_tgl:  # parse each distinct date once (a posting repeats its date on every row)
-        codes, uniques = pd.factorize(df[c_tgl].astype(str))
-        parsed = pd.to_datetime(pd.Series(uniques, dtype=object), errors="coerce", format="mixed").to_numpy()
-        tgl = pd.Series(parsed[codes], index=df.index)
+        tgl = _on_distinct(df[c_tgl], lambda d: pd.to_datetime(d.map(lambda v: v if v is None else str(v)),
+                                                                errors="coerce", format="mixed"))
     else:
         tgl = pd.Series(pd.NaT, index=df.index)
-    order = pd.DataFrame({"desa": df[c_desa].astype(str).str.strip(), "tahun": df[c_tahun].astype(str).str.strip(),
+
+    def text(v: object) -> str | None:
+        return None if v is None else str(v).strip()
+
+    order = pd.DataFrame({"desa": _map_unique(df[c_desa], text), "tahun": _map_unique(df[c_tahun], text),
                           "tgl": tgl, "kd": _on_distinct(df[c_post], lambda d: pd.to_numeric(d, errors="coerce"))},
                          index=df.index)
     ranked = order.sort_values(["tgl", "kd"], na_position="first", kind="stable")
@@ -533,11 +545,11 @@ def budget_lines(tables: Mapping[str, pd.DataFrame]) -> SiskeudesLines:
                 if k:
                     rek_names[k] = str(nama).strip()
     kd_keg_clean = _map_unique(lines["kd_keg"], lambda s: str(s).strip())
-    nama = kd_keg_clean.map(keg_names).astype(object)
+    nama = _map_unique(kd_keg_clean, keg_names.get)
     lines["nama_kegiatan"] = nama.where(nama.notna() & lines["kode_kegiatan"].notna(), None)
-    uraian = lines["kode_rekening"].map(rek_names).astype(object)
+    uraian = _map_unique(lines["kode_rekening"], rek_names.get)
     lines["uraian"] = uraian.where(uraian.notna(), None)
-    raw_sd = (rab[c_sd].astype(object) if c_sd else kd_keg_clean.map(keg_sumber)).reset_index(drop=True)
+    raw_sd = (rab[c_sd].astype(object) if c_sd else _map_unique(kd_keg_clean, keg_sumber.get)).reset_index(drop=True)
     sumber = _map_unique(raw_sd, normalize_sumber_dana)
     given = _map_unique(raw_sd, lambda v: v is not None and str(v).strip() not in ("", "nan")).astype(bool)
     for pos in pd.Series(np.flatnonzero((sumber.isna() & given).to_numpy())).groupby(
@@ -560,9 +572,10 @@ def budget_lines(tables: Mapping[str, pd.DataFrame]) -> SiskeudesLines:
 def _sum_lines(lines: pd.DataFrame) -> pd.DataFrame:
     """One line per desa, year, activity, account and source of funds (Ta_RABRinci has one row per item)."""
     key = ["kd_desa", "tahun", "kd_keg", "kode_kegiatan", "kode_rekening", "sumber_dana"]
-    if not lines.duplicated(key).any():
+    groups = lines.assign(_kosong=lines["anggaran"].isna()).groupby(key, sort=False, dropna=False)
+    if groups.ngroups == len(lines):  # no two rows of one line
         return lines
-    summed = lines.assign(_kosong=lines["anggaran"].isna()).groupby(key, sort=False, dropna=False).agg(
+    summed = groups.agg(
         nama_kegiatan=("nama_kegiatan", "first"), uraian=("uraian", "first"), _tabel=("_tabel", "first"),
         _baris=("_baris", "min"), anggaran=("anggaran", "sum"), _kosong=("_kosong", "any"))
     summed["anggaran"] = summed["anggaran"].mask(summed["_kosong"])  # a missing amount is not zero
