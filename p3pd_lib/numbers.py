@@ -203,7 +203,10 @@ def parse_column(values: Iterable[object], kind: Kind = "rupiah") -> ParsedColum
     if n > 1000 and pd.api.types.infer_dtype(raw, skipna=True) in (
             "floating", "integer", "mixed-integer-float", "empty"):
         # Every cell already a number or empty (amounts parsed before): one vectorised step, no text at all.
-        nums = np.array([np.nan if v is None or v is pd.NA else v for v in raw], dtype=float)
+        try:
+            nums = np.array(raw, dtype=float)  # None becomes NaN
+        except TypeError:  # pd.NA
+            nums = np.array([np.nan if v is pd.NA else v for v in raw], dtype=float)
         finite = np.isfinite(nums)
         out[finite] = nums[finite]
         mask |= finite

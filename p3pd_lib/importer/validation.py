@@ -296,8 +296,9 @@ def validate(raw: pd.DataFrame, table: str, *, baris: Sequence[int], headers: Ma
                 add(pos, c.name, vals[pos], *checked[ids[pos]][1])
         out[c.name] = res
 
-    frame = pd.DataFrame({c.name: out[c.name] for c in schema.columns})
-    frame = coerce(frame.astype({c.name: "object" for c in schema.columns}).replace({np.nan: None}), table)
+    # Text columns as object (None where empty), numbers as float arrays: one conversion to the schema's dtypes.
+    frame = coerce(pd.DataFrame({c.name: pd.Series(out[c.name], dtype=object) if isinstance(out[c.name], list)
+                                 else out[c.name] for c in schema.columns}), table)
     frame = frame.assign(_lembar=lembar, _baris=baris, _jenis_desa=jenis)
 
     # --- row rules
