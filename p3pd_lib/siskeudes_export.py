@@ -155,7 +155,8 @@ def _finish(frame: pd.DataFrame, kinds: dict[str, str] | None) -> pd.DataFrame:
     if len(frame) and data:
         blank = np.logical_and.reduce([(frame[c].to_numpy(dtype=object) == "") | frame[c].isna().to_numpy()
                                        for c in data])
-        frame = frame[~blank]
+        if blank.any():
+            frame = frame[~blank]
     frame.attrs["kolom_angka"] = sorted(c for c, k in (kinds or {}).items() if k == "angka" and c in frame.columns)
     return frame
 
