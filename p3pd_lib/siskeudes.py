@@ -510,12 +510,15 @@ def budget_lines(tables: Mapping[str, pd.DataFrame]) -> SiskeudesLines:
         findings.append(_finding(source, int(baris.iloc[pos]), "Kd_Keg", rab[c_keg].iloc[pos], "format_kode",
                                  "galat", f"Kd_Keg '{rab[c_keg].iloc[pos]}' tidak memuat kode kegiatan BB.SS.KK "
                                  f"setelah Kd_Desa '{kd_desa.iloc[pos]}'."))
+    def text(values: pd.Series) -> pd.Series:  # kept as Python objects: no round trip through Arrow strings
+        return pd.Series(values.to_numpy(dtype=object), dtype=object)
+
     lines = pd.DataFrame({
-        "kd_desa": kd_desa.to_numpy(dtype=object),
+        "kd_desa": text(kd_desa),
         "tahun": tahun_parsed.to_numpy(dtype=object, na_value=None),
-        "kd_keg": rab[c_keg].astype("object").to_numpy(),
-        "kode_kegiatan": keg.to_numpy(dtype=object),
-        "kode_rekening": rek.to_numpy(dtype=object),
+        "kd_keg": text(rab[c_keg].astype("object")),
+        "kode_kegiatan": text(keg),
+        "kode_rekening": text(rek),
         "anggaran": final.to_numpy(dtype=float, na_value=np.nan),
         "_tabel": source,
         "_baris": baris.to_numpy(),

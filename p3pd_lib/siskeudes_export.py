@@ -325,15 +325,25 @@ def _workbook_tables(raw: bytes, name: PurePosixPath, path: Path, content: Expor
         return
     try:
         for ws in wb.worksheets:
+            state = checked.states.get(ws.title, "visible")
+            if state != "visible":  # reported, never read silently
+                jenis = "sangat tersembunyi (very hidden)" if state == "veryHidden" else "tersembunyi (hidden)"
+                content.problems.append({
+                    "lembar": f"{name.name} [{ws.title}]", "aturan": "lembar_tersembunyi", "tingkat": "peringatan",
+                    "pesan": f"Lembar '{ws.title}' pada '{name.name}' {jenis} dan TIDAK dibaca. Bila isinya memang "
+                             "tabel yang diperlukan, tampilkan lembarnya (Unhide) lalu impor ulang."})
+                continue
+            stem = ws.title if is_table_name(ws.title) or len(wb.worksheets) > 1 else name.stem
+            header = next(ws.iter_rows(max_row=1, values_only=True), None)
+            what, table = classify(stem, header or ())
+            if what != "baca":  # a table the kit does not need: its rows are not read
+                if header is not None:
+                    content.skipped.append(f"{name.name} [{ws.title}]")
+                continue
             rows = [list(r) for r in ws.iter_rows(values_only=True)]
             while rows and all(v in (None, "") for v in rows[-1]):
                 rows.pop()
             if not rows:
-                continue
-            stem = ws.title if is_table_name(ws.title) or len(wb.worksheets) > 1 else name.stem
-            what, table = classify(stem, rows[0])
-            if what != "baca":
-                content.skipped.append(f"{name.name} [{ws.title}]")
                 continue
             frame = table_from_rows(rows, content.kinds.get(stem))
             content.tables.append(ExportTable(table, frame, path, f"{name.name} [{ws.title}]"))

@@ -368,6 +368,34 @@ def test_zipped_excel_export(tmp_path, export):
     _assert_real_export_imported(import_files([zipped], data, write_reports=False), data)
 
 
+def test_hidden_sheet_of_a_zipped_workbook_is_reported_not_read(tmp_path, export):
+    # One workbook of all tables, zipped; its journal sheet is hidden and holds a posted spending line.
+    xlsx = excel_export(export, tmp_path / "excel")
+    book = Workbook()
+    book.remove(book.active)
+    for f in sorted(xlsx.glob("*.xlsx")):
+        src = load_workbook(f).active
+        ws = book.create_sheet(src.title)
+        for row in src.iter_rows(values_only=True):
+            ws.append(list(row))
+    hidden = book["Ta_JurnalUmumRinci"]
+    hidden.append(["2024", "0001/JU/2024", "01.2001.02.02.01.", "5.2.2.01.DDS", "1", "01.2001.", "5.", "5.2.2.01.",
+                   "DDS", "D", 2_000_000.0, 0.0, "1"])
+    hidden.sheet_state = "hidden"
+    folder = tmp_path / "satu"
+    folder.mkdir()
+    book.save(folder / "siskeudes.xlsx")
+    zipped = zip_folder(folder, tmp_path / "satu.zip")
+    data = tmp_path / "data"
+    res = import_files([zipped], data, write_reports=False)
+    assert res.accepted, res.findings[res.findings["tingkat"] == "galat"].to_dict("records")
+    assert store_totals(data) == expected_totals()
+    assert load_dataset(data).apbdes["realisasi"].isna().all()  # the hidden journal line was not read
+    warned = res.findings[res.findings["aturan"] == "lembar_tersembunyi"]
+    assert list(warned["tingkat"]) == ["peringatan"]
+    assert "Ta_JurnalUmumRinci" in warned["lembar"].iloc[0] and "TIDAK dibaca" in warned["pesan"].iloc[0]
+
+
 # --------------------------------------------------------------------------- zipped exports out of proportion
 
 def _bomb_rows(n_blocks: int):
