@@ -253,6 +253,22 @@ def test_export_folder_archived_with_one_manifest_read_and_write(tmp_path, expor
     assert parsed.tables["apbdes"]["anggaran"].sum() == sum(expected_totals().values())
 
 
+def test_export_folder_tables_read_once_and_skipped_tables_not_opened(tmp_path, export, monkeypatch):
+    from p3pd_lib import siskeudes_export
+    from p3pd_lib.importer import units
+
+    grids, texts = [], []
+    real_grid, real_text = units.read_grid, siskeudes_export.read_table_text
+    monkeypatch.setattr(units, "read_grid", lambda p, *a: grids.append(Path(p).name) or real_grid(p, *a))
+    monkeypatch.setattr(siskeudes_export, "read_table_text", lambda raw, *a: texts.append(1) or real_text(raw, *a))
+    res = import_files([export], tmp_path / "data", write_reports=False)
+    assert res.accepted
+    # Tables of the export are parsed once as tables; none is read as a grid of cells (to look for other kinds).
+    assert [g for g in grids if g.startswith(("Ta_", "Ref_"))] == []
+    needed = [p for p in export.glob("*.csv") if siskeudes_export.classify(p.stem)[0] == "baca"]
+    assert len(texts) == len(needed) > 3
+
+
 def test_excel_exported_tables(tmp_path, export):
     xlsx = excel_export(export, tmp_path / "excel")
     data = tmp_path / "data"
