@@ -92,40 +92,38 @@ def plan_changes(
                 changed[table] = _clean(out.sort_values(key, kind="stable"), table)
             continue
         # Tables of many lines per desa-year: compare the sets of lines.
-        def fingerprint(df: pd.DataFrame) -> pd.DataFrame:
-            # Order-free sum of the row hashes per desa-year (modulo 2**64), added up in two 32-bit halves.
+        def fingerprint(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+            """(one row per desa-year: order-free sum of its line hashes modulo 2**64 and its line count;
+            the position of each line's desa-year in that frame, -1 without a year)."""
             h = pd.util.hash_pandas_object(df[schema.names], index=False).to_numpy(dtype=np.uint64)
             g = pd.DataFrame({"kode_desa": df["kode_desa"].to_numpy(dtype=object),
                               "tahun": df["tahun"].to_numpy(dtype=object),
                               "lo": (h & np.uint64(0xFFFFFFFF)).astype(np.int64), "hi": (h >> np.uint64(32)).astype(np.int64)})
-            out = g.groupby(key, sort=False).agg(lo=("lo", "sum"), hi=("hi", "sum"), n=("lo", "size")).reset_index()
+            grouped = g.groupby(key, sort=False)  # groups in order of appearance, as numbered by ngroup
+            group_of = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)
+            out = grouped.agg(lo=("lo", "sum"), hi=("hi", "sum"), n=("lo", "size")).reset_index()
             with np.errstate(over="ignore"):
                 total = (out["hi"].to_numpy().astype(np.uint64) << np.uint64(32)) + out["lo"].to_numpy().astype(np.uint64)
             # As text: the merge below leaves gaps, and a float column would round 64-bit hashes.
-            return out.drop(columns=["lo", "hi"]).assign(h=[format(int(v), "x") for v in total])[key + ["h", "n"]]
-        fn, fc = fingerprint(nw), fingerprint(cur)
-        m = fn.merge(fc, on=key, how="left", suffixes=("", "__lama"), indicator=True)
+            return out.drop(columns=["lo", "hi"]).assign(h=[format(int(v), "x") for v in total])[key + ["h", "n"]], group_of
+        (fn, group_new), (fc, group_cur) = fingerprint(nw), fingerprint(cur)
+        m = fn.merge(fc.assign(g_lama=np.arange(len(fc))), on=key, how="left", suffixes=("", "__lama"), indicator=True)
         exists = (m["_merge"] == "both").to_numpy()
         same = exists & (m["h"].to_numpy() == m["h__lama"].to_numpy()) & (m["n"].to_numpy() == m["n__lama"].to_numpy())
         tindakan = np.where(~exists, "ditambah", np.where(same, "tidak_berubah", np.where(replace, "diganti", "konflik")))
         logs.append(pd.DataFrame({"tabel": table, "kode_desa": m["kode_desa"].to_numpy(),
                                   "tahun": m["tahun"].to_numpy(), "tindakan": tindakan, "baris": m["n"].to_numpy()}))
-        take = set(_year_keys(m[np.isin(tindakan, ["ditambah", "diganti"])]))
-        if take:
-            keep_cur = ~pd.Series(_year_keys(cur)).isin(take).to_numpy(dtype=bool)
-            keep_new = pd.Series(_year_keys(nw)).isin(take).to_numpy(dtype=bool)
+        take = np.isin(tindakan, ["ditambah", "diganti"])  # per row of m, which is per row of fn (a left merge)
+        if take.any():
+            keep_new = take[group_new] & (group_new >= 0)
+            replaced = m.loc[take & exists, "g_lama"].to_numpy(dtype=np.int64)
+            keep_cur = ~np.isin(group_cur, replaced)
             out = pd.concat([cur[keep_cur], nw[keep_new]], ignore_index=True)
             changed[table] = _clean(out.sort_values(key, kind="stable"), table)
     log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=list(CHANGE_COLUMNS[1:]))
     if len(log):
         log = log.assign(tahun=log["tahun"].astype("Int64"), baris=log["baris"].astype("Int64"))
     return changed, log
-
-
-def _year_keys(df: pd.DataFrame) -> np.ndarray:
-    """``kode_desa|tahun`` of every row, as text (a missing year is ``-`` and matches no planned year)."""
-    tahun = pd.array(df["tahun"].to_numpy(dtype=object), dtype="Int64").astype("string").fillna("-")
-    return (df["kode_desa"].astype("string").fillna("") + "|" + pd.Series(tahun, index=df.index)).to_numpy(dtype=object)
 
 
 def wilayah_update(current: pd.DataFrame, codes: Iterable[str]) -> pd.DataFrame | None:
