@@ -177,7 +177,7 @@ def validate(raw: pd.DataFrame, table: str, *, baris: Sequence[int], headers: Ma
     name_hints = [h if isinstance(h, str) else None for h in names] if names is not None else [None] * n
     scope = ctx.kecamatan or ctx.kabupaten
     kd_cells = cells("kode_desa")
-    value_ids, values = _distinct(kd_cells)
+    value_ids, _ = _distinct(kd_cells)
     hint_ids, _ = _distinct(name_hints)
     pair_ids, _ = pd.factorize(value_ids.astype(np.int64) * (n + 2) + hint_ids)
     firsts = np.unique(pair_ids, return_index=True)[1]
