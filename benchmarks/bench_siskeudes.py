@@ -16,6 +16,7 @@ Run: ``.venv/bin/python benchmarks/bench_siskeudes.py``
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 import zipfile
@@ -123,7 +124,9 @@ def main() -> None:
             took, cpu = time.perf_counter() - t0, time.process_time() - c0
             assert res.accepted, res.findings[res.findings["tingkat"] == "galat"].head(20).to_string()
             # CPU time as well: on a shared machine the wall clock also counts the other processes' turns.
-            print(f"Import of the {label}: {took:.2f} s wall, {cpu:.2f} s CPU ({res.summary['ditambah']} desa-years "
+            load = os.getloadavg()[0]  # above the number of cores, the wall clock also counts other processes' turns
+            print(f"Import of the {label}: {took:.2f} s wall, {cpu:.2f} s CPU, load {load:.1f} on {os.cpu_count()} "
+                  f"cores ({res.summary['ditambah']} desa-years "
                   f"added; {res.summary['galat']} galat, {res.summary['peringatan']} peringatan) -> "
                   f"target < 5 s: {'OK' if took < 5 else 'TOO SLOW'}")
 

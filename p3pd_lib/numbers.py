@@ -200,7 +200,18 @@ def parse_column(values: Iterable[object], kind: Kind = "rupiah") -> ParsedColum
     # Fast path for the bulk of machine exports: plain integers and dot decimals that are not 3 digits long.
     fast_en = False
     done = np.zeros(n, dtype=bool)
-    if n > 1000:
+    if n > 1000 and pd.api.types.infer_dtype(raw, skipna=True) in (
+            "floating", "integer", "mixed-integer-float", "empty"):
+        # Every cell already a number or empty (amounts parsed before): one vectorised step, no text at all.
+        try:
+            nums = np.array(raw, dtype=float)  # None becomes NaN
+        except TypeError:  # pd.NA
+            nums = np.array([np.nan if v is pd.NA else v for v in raw], dtype=float)
+        finite = np.isfinite(nums)
+        out[finite] = nums[finite]
+        mask |= finite
+        done |= finite | np.isnan(nums)
+    elif n > 1000:
         ser = pd.Series(raw, dtype=object)
         types = ser.map(type)
         is_str = types.eq(str).to_numpy()
@@ -225,9 +236,8 @@ def parse_column(values: Iterable[object], kind: Kind = "rupiah") -> ParsedColum
             mask[idx] = True
             done[idx] = True
             fast_en = bool(dec.any())
-    for i, v in enumerate(raw):
-        if done[i]:
-            continue
+    for i in np.flatnonzero(~done).tolist():
+        v = raw[i]
         if _is_missing(v):
             continue
         if isinstance(v, bool):

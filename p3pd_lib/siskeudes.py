@@ -34,6 +34,7 @@ differ), so nothing is counted twice.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -69,8 +70,16 @@ def normalize_kode_kegiatan(code: object) -> str | None:
     """``BB.SS.KK`` with two-digit parts (``02.01.05.`` → ``02.01.05``); ``None`` if not a kegiatan code.
 
     Delegates to :func:`p3pd_lib.belanja.normalize_kode_kegiatan` (one normaliser for the kit) and
-    keeps only complete three-part codes, the form the ``apbdes`` table requires.
+    keeps only complete three-part codes, the form the ``apbdes`` table requires. Texts are
+    remembered (a sheet repeats the same few codes; one pandas call per cell costs milliseconds).
     """
+    if isinstance(code, str):
+        return _kegiatan_code_of_text(code)
+    return _kegiatan_codes(pd.Series([code], dtype=object)).iloc[0]
+
+
+@lru_cache(maxsize=4096)
+def _kegiatan_code_of_text(code: str) -> str | None:
     return _kegiatan_codes(pd.Series([code], dtype=object)).iloc[0]
 
 
@@ -78,10 +87,12 @@ def _kegiatan_codes(codes: pd.Series) -> pd.Series:
     """Vectorised :func:`normalize_kode_kegiatan` (object Series, ``None`` where not a full code)."""
     from .belanja import normalize_kode_kegiatan as _normalize
 
-    norm = _normalize(codes.astype(object))
-    full = norm.str.count(r"\.").eq(2).fillna(False).to_numpy(dtype=bool)
-    return pd.Series(np.where(full, norm.to_numpy(dtype=object, na_value=None), None), index=codes.index,
-                     dtype=object)
+    def full_codes(distinct: pd.Series) -> pd.Series:
+        norm = _normalize(distinct)
+        full = norm.str.count(r"\.").eq(2).fillna(False).to_numpy(dtype=bool)
+        return pd.Series(np.where(full, norm.to_numpy(dtype=object, na_value=None), None), dtype=object)
+
+    return _on_distinct(codes, full_codes)
 
 
 def normalize_kode_rekening(code: object) -> str | None:
@@ -109,6 +120,13 @@ def default_sumber_dana(kode_rekening: str) -> str | None:
         if kode_rekening == prefix or kode_rekening.startswith(prefix + "."):
             return SUMBER_REKENING[prefix]
     return None
+
+
+def _on_distinct(values: pd.Series, fn) -> pd.Series:  # noqa: ANN001 - a vectorised function of a Series
+    """``fn(values)`` computed on the distinct values only (``fn`` maps an object Series element-wise)."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    distinct = pd.Series(np.append(np.asarray(uniques, dtype=object), None), dtype=object)  # the last for missing
+    return pd.Series(fn(distinct).to_numpy()[codes], index=values.index)
 
 
 def _map_unique(values: pd.Series, fn) -> pd.Series:  # noqa: ANN001 - any callable of one value
@@ -353,13 +371,17 @@ def latest_posting(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     if c_post is None or c_desa is None or c_tahun is None or not len(df):
         return df, None
     if c_tgl:  # parse each distinct date once (a posting repeats its date on every row)
-        codes, uniques = pd.factorize(df[c_tgl].astype(str))
-        parsed = pd.to_datetime(pd.Series(uniques, dtype=object), errors="coerce", format="mixed").to_numpy()
-        tgl = pd.Series(parsed[codes], index=df.index)
+        tgl = _on_distinct(df[c_tgl], lambda d: pd.to_datetime(d.map(lambda v: v if v is None else str(v)),
+                                                                errors="coerce", format="mixed"))
     else:
         tgl = pd.Series(pd.NaT, index=df.index)
-    order = pd.DataFrame({"desa": df[c_desa].astype(str).str.strip(), "tahun": df[c_tahun].astype(str).str.strip(),
-                          "tgl": tgl, "kd": pd.to_numeric(df[c_post], errors="coerce")}, index=df.index)
+
+    def text(v: object) -> str | None:
+        return None if v is None else str(v).strip()
+
+    order = pd.DataFrame({"desa": _map_unique(df[c_desa], text), "tahun": _map_unique(df[c_tahun], text),
+                          "tgl": tgl, "kd": _on_distinct(df[c_post], lambda d: pd.to_numeric(d, errors="coerce"))},
+                         index=df.index)
     ranked = order.sort_values(["tgl", "kd"], na_position="first", kind="stable")
     last = ranked.groupby(["desa", "tahun"], sort=False)[["tgl", "kd"]].transform("last")
     keep = (ranked["kd"].eq(last["kd"]) | (ranked["kd"].isna() & last["kd"].isna())) & (
@@ -488,12 +510,15 @@ def budget_lines(tables: Mapping[str, pd.DataFrame]) -> SiskeudesLines:
         findings.append(_finding(source, int(baris.iloc[pos]), "Kd_Keg", rab[c_keg].iloc[pos], "format_kode",
                                  "galat", f"Kd_Keg '{rab[c_keg].iloc[pos]}' tidak memuat kode kegiatan BB.SS.KK "
                                  f"setelah Kd_Desa '{kd_desa.iloc[pos]}'."))
+    def text(values: pd.Series) -> pd.Series:  # kept as Python objects: no round trip through Arrow strings
+        return pd.Series(values.to_numpy(dtype=object), dtype=object)
+
     lines = pd.DataFrame({
-        "kd_desa": kd_desa.to_numpy(dtype=object),
+        "kd_desa": text(kd_desa),
         "tahun": tahun_parsed.to_numpy(dtype=object, na_value=None),
-        "kd_keg": rab[c_keg].astype("object").to_numpy(),
-        "kode_kegiatan": keg.to_numpy(dtype=object),
-        "kode_rekening": rek.to_numpy(dtype=object),
+        "kd_keg": text(rab[c_keg].astype("object")),
+        "kode_kegiatan": text(keg),
+        "kode_rekening": text(rek),
         "anggaran": final.to_numpy(dtype=float, na_value=np.nan),
         "_tabel": source,
         "_baris": baris.to_numpy(),
@@ -523,11 +548,11 @@ def budget_lines(tables: Mapping[str, pd.DataFrame]) -> SiskeudesLines:
                 if k:
                     rek_names[k] = str(nama).strip()
     kd_keg_clean = _map_unique(lines["kd_keg"], lambda s: str(s).strip())
-    nama = kd_keg_clean.map(keg_names).astype(object)
+    nama = _map_unique(kd_keg_clean, keg_names.get)
     lines["nama_kegiatan"] = nama.where(nama.notna() & lines["kode_kegiatan"].notna(), None)
-    uraian = lines["kode_rekening"].map(rek_names).astype(object)
+    uraian = _map_unique(lines["kode_rekening"], rek_names.get)
     lines["uraian"] = uraian.where(uraian.notna(), None)
-    raw_sd = (rab[c_sd].astype(object) if c_sd else kd_keg_clean.map(keg_sumber)).reset_index(drop=True)
+    raw_sd = (rab[c_sd].astype(object) if c_sd else _map_unique(kd_keg_clean, keg_sumber.get)).reset_index(drop=True)
     sumber = _map_unique(raw_sd, normalize_sumber_dana)
     given = _map_unique(raw_sd, lambda v: v is not None and str(v).strip() not in ("", "nan")).astype(bool)
     for pos in pd.Series(np.flatnonzero((sumber.isna() & given).to_numpy())).groupby(
@@ -550,9 +575,10 @@ def budget_lines(tables: Mapping[str, pd.DataFrame]) -> SiskeudesLines:
 def _sum_lines(lines: pd.DataFrame) -> pd.DataFrame:
     """One line per desa, year, activity, account and source of funds (Ta_RABRinci has one row per item)."""
     key = ["kd_desa", "tahun", "kd_keg", "kode_kegiatan", "kode_rekening", "sumber_dana"]
-    if not lines.duplicated(key).any():
+    groups = lines.assign(_kosong=lines["anggaran"].isna()).groupby(key, sort=False, dropna=False)
+    if groups.ngroups == len(lines):  # no two rows of one line
         return lines
-    summed = lines.assign(_kosong=lines["anggaran"].isna()).groupby(key, sort=False, dropna=False).agg(
+    summed = groups.agg(
         nama_kegiatan=("nama_kegiatan", "first"), uraian=("uraian", "first"), _tabel=("_tabel", "first"),
         _baris=("_baris", "min"), anggaran=("anggaran", "sum"), _kosong=("_kosong", "any"))
     summed["anggaran"] = summed["anggaran"].mask(summed["_kosong"])  # a missing amount is not zero

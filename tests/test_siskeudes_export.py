@@ -253,6 +253,22 @@ def test_export_folder_archived_with_one_manifest_read_and_write(tmp_path, expor
     assert parsed.tables["apbdes"]["anggaran"].sum() == sum(expected_totals().values())
 
 
+def test_export_folder_tables_read_once_and_skipped_tables_not_opened(tmp_path, export, monkeypatch):
+    from p3pd_lib import siskeudes_export
+    from p3pd_lib.importer import units
+
+    grids, texts = [], []
+    real_grid, real_text = units.read_grid, siskeudes_export.read_table_text
+    monkeypatch.setattr(units, "read_grid", lambda p, *a: grids.append(Path(p).name) or real_grid(p, *a))
+    monkeypatch.setattr(siskeudes_export, "read_table_text", lambda raw, *a: texts.append(1) or real_text(raw, *a))
+    res = import_files([export], tmp_path / "data", write_reports=False)
+    assert res.accepted
+    # Tables of the export are parsed once as tables; none is read as a grid of cells (to look for other kinds).
+    assert [g for g in grids if g.startswith(("Ta_", "Ref_"))] == []
+    needed = [p for p in export.glob("*.csv") if siskeudes_export.classify(p.stem)[0] == "baca"]
+    assert len(texts) == len(needed) > 3
+
+
 def test_excel_exported_tables(tmp_path, export):
     xlsx = excel_export(export, tmp_path / "excel")
     data = tmp_path / "data"
@@ -366,6 +382,34 @@ def test_zipped_excel_export(tmp_path, export):
     zipped = zip_folder(xlsx, tmp_path / "excel.zip")
     data = tmp_path / "data"
     _assert_real_export_imported(import_files([zipped], data, write_reports=False), data)
+
+
+def test_hidden_sheet_of_a_zipped_workbook_is_reported_not_read(tmp_path, export):
+    # One workbook of all tables, zipped; its journal sheet is hidden and holds a posted spending line.
+    xlsx = excel_export(export, tmp_path / "excel")
+    book = Workbook()
+    book.remove(book.active)
+    for f in sorted(xlsx.glob("*.xlsx")):
+        src = load_workbook(f).active
+        ws = book.create_sheet(src.title)
+        for row in src.iter_rows(values_only=True):
+            ws.append(list(row))
+    hidden = book["Ta_JurnalUmumRinci"]
+    hidden.append(["2024", "0001/JU/2024", "01.2001.02.02.01.", "5.2.2.01.DDS", "1", "01.2001.", "5.", "5.2.2.01.",
+                   "DDS", "D", 2_000_000.0, 0.0, "1"])
+    hidden.sheet_state = "hidden"
+    folder = tmp_path / "satu"
+    folder.mkdir()
+    book.save(folder / "siskeudes.xlsx")
+    zipped = zip_folder(folder, tmp_path / "satu.zip")
+    data = tmp_path / "data"
+    res = import_files([zipped], data, write_reports=False)
+    assert res.accepted, res.findings[res.findings["tingkat"] == "galat"].to_dict("records")
+    assert store_totals(data) == expected_totals()
+    assert load_dataset(data).apbdes["realisasi"].isna().all()  # the hidden journal line was not read
+    warned = res.findings[res.findings["aturan"] == "lembar_tersembunyi"]
+    assert list(warned["tingkat"]) == ["peringatan"]
+    assert "Ta_JurnalUmumRinci" in warned["lembar"].iloc[0] and "TIDAK dibaca" in warned["pesan"].iloc[0]
 
 
 # --------------------------------------------------------------------------- zipped exports out of proportion

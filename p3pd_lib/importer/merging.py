@@ -92,25 +92,32 @@ def plan_changes(
                 changed[table] = _clean(out.sort_values(key, kind="stable"), table)
             continue
         # Tables of many lines per desa-year: compare the sets of lines.
-        def fingerprint(df: pd.DataFrame) -> pd.DataFrame:
+        def fingerprint(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+            """(one row per desa-year: order-free sum of its line hashes modulo 2**64 and its line count;
+            the position of each line's desa-year in that frame, -1 without a year)."""
             h = pd.util.hash_pandas_object(df[schema.names], index=False).to_numpy(dtype=np.uint64)
             g = pd.DataFrame({"kode_desa": df["kode_desa"].to_numpy(dtype=object),
-                              "tahun": df["tahun"].to_numpy(dtype=object), "h": h})
-            return g.groupby(key, sort=False).agg(h=("h", lambda s: int(np.sum(s.to_numpy(), dtype=np.uint64))),
-                                                  n=("h", "size")).reset_index()
-        fn, fc = fingerprint(nw), fingerprint(cur)
-        m = fn.merge(fc, on=key, how="left", suffixes=("", "__lama"), indicator=True)
+                              "tahun": df["tahun"].to_numpy(dtype=object),
+                              "lo": (h & np.uint64(0xFFFFFFFF)).astype(np.int64), "hi": (h >> np.uint64(32)).astype(np.int64)})
+            grouped = g.groupby(key, sort=False)  # groups in order of appearance, as numbered by ngroup
+            group_of = grouped.ngroup().fillna(-1).to_numpy(dtype=np.int64)
+            out = grouped.agg(lo=("lo", "sum"), hi=("hi", "sum"), n=("lo", "size")).reset_index()
+            with np.errstate(over="ignore"):
+                total = (out["hi"].to_numpy().astype(np.uint64) << np.uint64(32)) + out["lo"].to_numpy().astype(np.uint64)
+            # As text: the merge below leaves gaps, and a float column would round 64-bit hashes.
+            return out.drop(columns=["lo", "hi"]).assign(h=[format(int(v), "x") for v in total])[key + ["h", "n"]], group_of
+        (fn, group_new), (fc, group_cur) = fingerprint(nw), fingerprint(cur)
+        m = fn.merge(fc.assign(g_lama=np.arange(len(fc))), on=key, how="left", suffixes=("", "__lama"), indicator=True)
         exists = (m["_merge"] == "both").to_numpy()
         same = exists & (m["h"].to_numpy() == m["h__lama"].to_numpy()) & (m["n"].to_numpy() == m["n__lama"].to_numpy())
         tindakan = np.where(~exists, "ditambah", np.where(same, "tidak_berubah", np.where(replace, "diganti", "konflik")))
         logs.append(pd.DataFrame({"tabel": table, "kode_desa": m["kode_desa"].to_numpy(),
                                   "tahun": m["tahun"].to_numpy(), "tindakan": tindakan, "baris": m["n"].to_numpy()}))
-        take = {(k, int(t)) for k, t, a in zip(m["kode_desa"], m["tahun"], tindakan) if a in ("ditambah", "diganti")}
-        if take:
-            cur_keys = [(k, int(t)) if t is not pd.NA else (k, None) for k, t in zip(cur["kode_desa"], cur["tahun"])]
-            new_keys = [(k, int(t)) for k, t in zip(nw["kode_desa"], nw["tahun"])]
-            keep_cur = np.array([k not in take for k in cur_keys], dtype=bool)
-            keep_new = np.array([k in take for k in new_keys], dtype=bool)
+        take = np.isin(tindakan, ["ditambah", "diganti"])  # per row of m, which is per row of fn (a left merge)
+        if take.any():
+            keep_new = take[group_new] & (group_new >= 0)
+            replaced = m.loc[take & exists, "g_lama"].to_numpy(dtype=np.int64)
+            keep_cur = ~np.isin(group_cur, replaced)
             out = pd.concat([cur[keep_cur], nw[keep_new]], ignore_index=True)
             changed[table] = _clean(out.sort_values(key, kind="stable"), table)
     log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=list(CHANGE_COLUMNS[1:]))

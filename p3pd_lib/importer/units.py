@@ -222,7 +222,8 @@ def _siskeudes_unit(parts: list[sx.ExportTable], skipped: list[tuple[Path, str]]
             "baris": rd["_baris"],
         })
         ref = ref[ref["kd_desa"].isin(kd_codes)].drop_duplicates("kd_desa")
-        missing = [k for k in kd_codes if k not in set(ref["kd_desa"])]
+        known = set(ref["kd_desa"])
+        missing = [k for k in kd_codes if k not in known]
         ref = pd.concat([ref, pd.DataFrame({"kd_desa": missing, "nama_desa": None, "kd_kec": None, "baris": None})],
                         ignore_index=True)
     else:
@@ -411,6 +412,9 @@ def read_all(
     try:
         for p in paths:
             if not p.is_file() or p.suffix.lower() == ".zip":  # folders and zipped exports: _read_units
+                rest.append(p)
+                continue
+            if sx.is_columns_file(p) or sx.classify(p.stem)[0] != "lain":  # a table of a Siskeudes export, by name
                 rest.append(p)
                 continue
             if is_json(p):

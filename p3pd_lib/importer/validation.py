@@ -129,6 +129,20 @@ def suggest(code: str | None, name_hint: str | None, ctx: Context) -> str:
     return ""
 
 
+def _distinct(values: Sequence[object]) -> tuple[np.ndarray, np.ndarray]:
+    """(id of each value's distinct value, -1 when missing; the distinct values in order of appearance)."""
+    cells = np.empty(len(values), dtype=object)
+    cells[:] = list(values)
+    return pd.factorize(cells)
+
+
+def _spread(per_distinct: Sequence[object], ids: np.ndarray) -> list[object]:
+    """The value of each row from one value per distinct id (id -1 takes the last entry)."""
+    table = np.empty(len(per_distinct), dtype=object)
+    table[:] = list(per_distinct)
+    return table[ids].tolist()
+
+
 def validate(raw: pd.DataFrame, table: str, *, baris: Sequence[int], headers: Mapping[str, str],
              formulas: set[tuple[int, str]], lembar: str | None, col: Collector, ctx: Context,
              names: Sequence[object] | None = None) -> pd.DataFrame:
@@ -160,46 +174,49 @@ def validate(raw: pd.DataFrame, table: str, *, baris: Sequence[int], headers: Ma
         return vals
 
     # --- kode_desa (decided once per distinct value and name: exports repeat each code thousands of times)
-    codes: list[object] = []
-    jenis: list[object] = []
-    name_hints = list(names) if names is not None else [None] * n
+    name_hints = [h if isinstance(h, str) else None for h in names] if names is not None else [None] * n
     scope = ctx.kecamatan or ctx.kabupaten
-    memo: dict[tuple[str, object], tuple[object, object, tuple[str, str, str] | None, object]] = {}
-    for pos, v in enumerate(cells("kode_desa")):
-        if is_empty(v):
-            if (pos, "kode_desa") not in skip:
-                add(pos, "kode_desa", v, "wajib_diisi", "galat", "Kode desa kosong.")
-            codes.append(None)
-            jenis.append(None)
+    kd_cells = cells("kode_desa")
+    value_ids, _ = _distinct(kd_cells)
+    hint_ids, _ = _distinct(name_hints)
+    pair_ids, _ = pd.factorize(value_ids.astype(np.int64) * (n + 2) + hint_ids)
+    firsts = np.unique(pair_ids, return_index=True)[1]
+    decided: list[tuple[object, object, tuple[str, str, str] | None, object]] = []
+    for pos in firsts:
+        v = kd_cells[pos]
+        if value_ids[pos] < 0 or is_empty(v):
+            decided.append((None, None, ("wajib_diisi", "galat", "Kode desa kosong."), v))
             continue
         text = str(int(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer() else str(v)
-        hint = name_hints[pos]
-        key = (text, hint if isinstance(hint, str) else None)
-        if key not in memo:
-            m = _CODE_TEXT.match(text)
-            code_text, chosen_name = (m.group(1), m.group(2)) if m else (text, None)
-            hint = hint if isinstance(hint, str) and hint.strip() else chosen_name
-            code, jen, err = _code_info(code_text.replace(" ", ""))
-            issue: tuple[str, str, str] | None = None
-            shown: object = v
-            if err:
-                issue = ("format_kode", "galat", err)
-            elif jen is None:
-                issue = ("kode_tidak_dikenal", "galat", f"Kode desa {code} tidak ada dalam daftar resmi Kepmendagri."
-                         + suggest(code, hint, ctx))
-            elif scope and not code.startswith(scope + "."):
-                issue = ("di_luar_wilayah", "galat", f"Desa {code} ({wilayah.name(code)}) tidak berada di wilayah "
-                         f"{scope} ({wilayah.name(scope)}) yang sedang diimpor.")
-            elif hint and not similar(str(hint), wilayah.name(code)):
-                shown = hint
-                issue = ("nama_desa_berbeda", "peringatan", f"Nama '{hint}' berbeda dengan nama resmi kode {code}: "
-                         f"'{wilayah.name(code)}'. Pastikan kodenya benar.")
-            memo[key] = (None if err else code, jen, issue, shown)
-        code, jen, issue, shown = memo[key]
-        if issue is not None:
+        m = _CODE_TEXT.match(text)
+        code_text, chosen_name = (m.group(1), m.group(2)) if m else (text, None)
+        hint = name_hints[pos] if name_hints[pos] and name_hints[pos].strip() else chosen_name
+        code, jen, err = _code_info(code_text.replace(" ", ""))
+        issue: tuple[str, str, str] | None = None
+        shown: object = v
+        if err:
+            issue = ("format_kode", "galat", err)
+        elif jen is None:
+            issue = ("kode_tidak_dikenal", "galat", f"Kode desa {code} tidak ada dalam daftar resmi Kepmendagri."
+                     + suggest(code, hint, ctx))
+        elif scope and not code.startswith(scope + "."):
+            issue = ("di_luar_wilayah", "galat", f"Desa {code} ({wilayah.name(code)}) tidak berada di wilayah "
+                     f"{scope} ({wilayah.name(scope)}) yang sedang diimpor.")
+        elif hint and not similar(str(hint), wilayah.name(code)):
+            shown = hint
+            issue = ("nama_desa_berbeda", "peringatan", f"Nama '{hint}' berbeda dengan nama resmi kode {code}: "
+                     f"'{wilayah.name(code)}'. Pastikan kodenya benar.")
+        decided.append((None if err else code, jen, issue, shown))
+    codes = _spread([d[0] for d in decided], pair_ids)
+    jenis = _spread([d[1] for d in decided], pair_ids)
+    flagged = np.array([d[2] is not None for d in decided], dtype=bool)[pair_ids]
+    for pos in np.flatnonzero(flagged):
+        code, jen, issue, shown = decided[pair_ids[pos]]
+        if issue[0] == "wajib_diisi":
+            if (pos, "kode_desa") not in skip:
+                add(pos, "kode_desa", kd_cells[pos], *issue)
+        else:
             add(pos, "kode_desa", shown, *issue)
-        codes.append(code)
-        jenis.append(jen)
     out["kode_desa"] = codes
 
     # --- other columns
@@ -265,26 +282,23 @@ def validate(raw: pd.DataFrame, table: str, *, baris: Sequence[int], headers: Ma
                         + (" Indeks ditulis sebagai pecahan 0–1, mis. 0,6532." if c.max_value == 1 else ""))
             out[c.name] = arr
             continue
-        # text columns: each distinct value is checked once
-        text_memo: dict[object, tuple[object, tuple[str, str, str] | None]] = {}
-        res: list[object] = []
-        for pos, v in enumerate(vals):
-            if is_empty(v):
-                if not c.nullable and (pos, c.name) not in skip:
-                    add(pos, c.name, v, "wajib_diisi", "galat", f"Kolom '{c.label}' wajib diisi.")
-                res.append(None)
-                continue
-            key = v if isinstance(v, (str, int, float)) else str(v)
-            if key not in text_memo:
-                text_memo[key] = _check_text(c, v)
-            value, issue = text_memo[key]
-            if issue is not None:
-                add(pos, c.name, v, *issue)
-            res.append(value)
+        # text columns: each distinct value is checked once (exports repeat each value thousands of times)
+        ids, uniques = _distinct(vals)
+        checked = [None if is_empty(u) else _check_text(c, u) for u in uniques]
+        res = _spread([r[0] if r is not None else None for r in checked] + [None], ids)
+        empty = np.array([r is None for r in checked] + [True], dtype=bool)[ids]  # id -1 (NA) is the last entry
+        flagged = np.array([r is not None and r[1] is not None for r in checked] + [False], dtype=bool)[ids]
+        for pos in np.flatnonzero((empty & (not c.nullable)) | flagged):
+            if empty[pos]:
+                if (pos, c.name) not in skip:
+                    add(pos, c.name, vals[pos], "wajib_diisi", "galat", f"Kolom '{c.label}' wajib diisi.")
+            else:
+                add(pos, c.name, vals[pos], *checked[ids[pos]][1])
         out[c.name] = res
 
-    frame = pd.DataFrame({c.name: out[c.name] for c in schema.columns})
-    frame = coerce(frame.astype({c.name: "object" for c in schema.columns}).replace({np.nan: None}), table)
+    # Text columns as object (None where empty), numbers as float arrays: one conversion to the schema's dtypes.
+    frame = coerce(pd.DataFrame({c.name: pd.Series(out[c.name], dtype=object) if isinstance(out[c.name], list)
+                                 else out[c.name] for c in schema.columns}), table)
     frame = frame.assign(_lembar=lembar, _baris=baris, _jenis_desa=jenis)
 
     # --- row rules
