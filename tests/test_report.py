@@ -288,6 +288,25 @@ def test_batch_writes_every_output(batch):
 
 
 @pytest.mark.slow
+def test_printed_report_opens_with_its_summary_and_has_no_hover_text(batch):
+    from p3pd_lib.surface_check import ringkas, scan_html
+
+    html = (_kec_dir(batch) / f"{KEC_OK[0]}.html").read_text(encoding="utf-8")
+    body = html.split("<body>", 1)[1]
+    hover = [t for t in scan_html(html, "laporan", cetak=True) if t.jenis == "petunjuk_layar"]
+    assert not hover, ringkas(hover)
+    assert "Arahkan tetikus" in body, "petunjuk layar tetap tampil di layar"
+    start = body.index('class="ringkasan-laporan"')
+    sections = [body.index(s) for s in ("Capaian layanan dasar", "Belanja desa", "Agenda terpadu", "Kualitas data")]
+    assert start < min(sections), "ringkasan dua halaman harus paling depan"
+    assert body.count('class="ringkasan-halaman') == 2
+    agenda_part = body[body.index("Agenda terpadu"):body.index("Kualitas data")]
+    assert '<div class="layar-saja"><h3>Daftar agenda terpadu' in agenda_part  # the full list: screen only
+    printed_codes = [t for t in scan_html(html, "laporan", cetak=True) if t.jenis in ("kode_tanpa_nama", "nilai_logika")]
+    assert not printed_codes, ringkas(printed_codes)
+
+
+@pytest.mark.slow
 def test_manifest_and_index_report_status_hashes_and_failure(batch):
     out = batch.output_dir
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
