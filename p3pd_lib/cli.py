@@ -270,6 +270,8 @@ def _print_import(result) -> int:  # noqa: ANN001 - ImportResult, imported lazil
     print(result.summary_text())
     import pandas as pd
 
+    from .importer import rule_name
+
     shown = result.findings.head(40)
     if len(shown):
         written = result.files["laporan"].fillna("").astype(str).str.len().gt(0).any()
@@ -279,7 +281,7 @@ def _print_import(result) -> int:  # noqa: ANN001 - ImportResult, imported lazil
         for r in shown.itertuples(index=False):
             baris = None if pd.isna(r.baris) else f"baris {int(r.baris)}"
             where = ", ".join(str(x) for x in (r.lembar, baris, r.kolom) if x is not None and not pd.isna(x))
-            print(f"  {r.tingkat.upper():10s} {r.berkas} [{where}] {r.pesan}")
+            print(f"  {r.tingkat.upper():10s} {r.berkas} [{where}] {rule_name(r.aturan)}: {r.pesan}")
     return 0 if result.accepted else 1
 
 
