@@ -513,6 +513,16 @@ def test_pdf_is_printed_on_a4(batch, tmp_path):
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 20_000
     assert b"/MediaBox [0 0 595" in data or b"/MediaBox [0 0 594" in data  # A4 width in points
+    from pypdf import PdfReader
+
+    pages = [" ".join((p.extract_text() or "").split()) for p in PdfReader(pdf).pages]
+    # The two-page summary: page 1 key figures and desa needing attention, page 2 breaches and top agenda.
+    assert "Angka kunci" in pages[0] and "Desa yang perlu perhatian lebih dulu" in pages[0]
+    assert "Pelanggaran aturan belanja" not in pages[0]
+    assert "Pelanggaran aturan belanja" in pages[1] and "agenda terpenting" in pages[1]
+    assert "Capaian layanan dasar" not in pages[1] and "Capaian layanan dasar" in pages[2]  # next section: new page
+    assert all(len(p) > 40 for p in pages), "tidak boleh ada halaman kosong (termasuk halaman terakhir)"
+    assert not any("Arahkan tetikus" in p for p in pages)
 
 
 @pytest.mark.slow

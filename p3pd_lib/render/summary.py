@@ -24,7 +24,9 @@ from .core import Html, heading, key_figures, note, table
 from .grids import agenda_table
 
 #: How many desa the summary lists as needing attention first.
-N_DESA_PERHATIAN = 8
+N_DESA_PERHATIAN = 6
+#: How many fiscal-rule breaches the summary lists (the rest: section Belanja desa and the workbook).
+N_PELANGGARAN = 10
 #: How many agenda items the summary names.
 N_AGENDA_UTAMA = 3
 #: How many agenda items per desa the printed body shows.
@@ -136,7 +138,7 @@ def kecamatan_summary(view: Any, n_desa: int = N_DESA_PERHATIAN, n_agenda: int =
     langgar = aturan[_mask((aturan["tahun"] == tahun) & (aturan["patuh"] == False))]  # noqa: E712 - nullable
     second = [
         heading(f"Pelanggaran aturan belanja tahun {tahun}"),
-        table(langgar, {"nama_desa": "Desa", "nama_aturan": "Aturan", "pesan": "Keterangan"}, css_class="tabel kecil",
+        table(langgar, {"nama_desa": "Desa", "pesan": "Pelanggaran"}, css_class="tabel kecil", max_rows=N_PELANGGARAN,
               kosong=f"Tidak ada desa yang melanggar aturan belanja pada tahun {tahun}."),
         heading(f"{n_agenda} agenda terpenting"),
         note("Baris teratas agenda terpadu (kesenjangan terbesar di desa prioritas lebih dulu); "
@@ -149,5 +151,5 @@ def kecamatan_summary(view: Any, n_desa: int = N_DESA_PERHATIAN, n_agenda: int =
                 + "".join(str(b) for b in second) + "</div></section>")
 
 
-__all__ = ["N_AGENDA_PER_DESA", "N_AGENDA_UTAMA", "N_DESA_PERHATIAN", "agenda_per_desa", "agenda_top_per_desa",
+__all__ = ["N_AGENDA_PER_DESA", "N_AGENDA_UTAMA", "N_DESA_PERHATIAN", "N_PELANGGARAN", "agenda_per_desa", "agenda_top_per_desa",
            "desa_attention", "kecamatan_summary", "screen_only_block"]
