@@ -142,7 +142,12 @@ def _wilayah_cari(args: argparse.Namespace) -> int:
     if found.empty:
         print(f"Tidak ada wilayah yang cocok dengan '{args.nama}'.")
         return 1
-    print(found.to_string(index=False))
+    from .numbers import format_angka
+
+    if "skor" in found.columns:
+        found = found.assign(skor=[format_angka(v, 1) for v in found["skor"].tolist()])
+    heads = {"kode": "Kode", "nama": "Nama", "tingkat": "Tingkat", "induk": "Induk", "skor": "Kemiripan"}
+    print(found.rename(columns=heads).to_string(index=False))
     return 0
 
 

@@ -95,3 +95,11 @@ def test_piping_into_head_exits_quietly():
 def test_console_script_is_the_quiet_main():
     text = (Path(PROJECT_ROOT) / "pyproject.toml").read_text(encoding="utf-8")
     assert 'p3pd = "p3pd_lib.cli:main"' in text
+
+
+def test_wilayah_cari_prints_indonesian_headers_and_decimal_commas(capsys):
+    assert cli.main(["wilayah", "cari", "wadaslintan", "--batas", "3"]) == 0
+    out = capsys.readouterr().out
+    head, *rows = out.splitlines()
+    assert head.split()[:2] == ["Kode", "Nama"] and "Kemiripan" in head
+    assert rows and all(re.search(r"\d+,\d$", r.strip()) for r in rows), out
