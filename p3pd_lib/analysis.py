@@ -397,6 +397,7 @@ def kecamatan_view(
         extra = idm_rows if extra is None else pd.concat([extra, idm_rows], ignore_index=True)
     agenda_tab = agenda.agenda_terpadu(capaian, quadrants=kuadran_tab, rules=_year(aturan, tahun), extra_rows=extra)
     kualitas = _in_kecamatan(res.findings, kode)
+    kualitas = kualitas[(kualitas["tahun"].isna() | (kualitas["tahun"] <= tahun)).to_numpy(dtype=bool)].reset_index(drop=True)
     kamus = cat[["id", "sektor", "label_sektor", "nama", "pembilang", "penyebut", "faktor", "satuan", "arah",
                  "target", "sumber_target", "tag_target", "min_penyebut", "keterangan"]].rename(columns={"id": "indikator"})
 

@@ -22,6 +22,9 @@ def test_a_report_of_year_y_shows_its_past_only(view, demo_dataset):
     assert max(demo_dataset.layanan["tahun"]) > 2023  # the store does hold a later year
     assert view.tren["tahun"].max() == 2023 and view.tren["tahun"].min() < 2023
     assert view.aturan_belanja["tahun"].max() == 2023
+    latest = analysis.kecamatan_view(demo_dataset, "33.07.01").kualitas  # the store's last year
+    assert (latest["tahun"] > 2023).fillna(False).any(), "the demo holds findings of later years"
+    assert not (view.kualitas["tahun"] > 2023).fillna(False).any()
     assert (view.tren_desa["tahun_akhir"] == 2023).all()
 
 
