@@ -313,8 +313,10 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     wv = res.wilayah_values
     kec_kab = wv[wv["kode_wilayah"].isin([kode, kode_kab]).to_numpy(dtype=bool)]
     capaian_wilayah = pd.concat([kec_kab, _province_values(dataset, kode[:2], cat, bands)], ignore_index=True)
+    # A report of year Y shows trends up to Y only (later years of the store are not its past).
+    up_to_year = capaian_wilayah[(capaian_wilayah["tahun"] <= tahun).to_numpy(dtype=bool)]
     tren = with_indicator_names(
-        capaian_wilayah[["tahun", "indikator", "sektor", "tingkat", "kode_wilayah", "nama_wilayah", "nilai", "kelas"]]
+        up_to_year[["tahun", "indikator", "sektor", "tingkat", "kode_wilayah", "nama_wilayah", "nilai", "kelas"]]
     ).sort_values(["indikator", "tingkat", "tahun"], kind="stable").reset_index(drop=True)
     capaian_wilayah = with_indicator_names(_year(capaian_wilayah, tahun))
 
@@ -330,6 +332,7 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     belanja_t = _with_names(_in_kecamatan(res.spending, kode, tahun), names)
     komposisi = _with_names(_in_kecamatan(res.composition, kode, tahun), names)
     aturan = _with_names(_in_kecamatan(res.compliance, kode), names)
+    aturan = aturan[(aturan["tahun"] <= tahun).to_numpy(dtype=bool)].reset_index(drop=True)
     kualitas_belanja = (_with_names(_in_kecamatan(res.spending_quality, kode, tahun), names)
                         if len(res.spending_quality) else res.spending_quality)
 
@@ -360,6 +363,7 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         extra = idm_rows if extra is None else pd.concat([extra, idm_rows], ignore_index=True)
     agenda_tab = agenda.agenda_terpadu(capaian, quadrants=kuadran_tab, rules=_year(aturan, tahun), extra_rows=extra)
     kualitas = _in_kecamatan(res.findings, kode)
+    kualitas = kualitas[(kualitas["tahun"].isna() | (kualitas["tahun"] <= tahun)).to_numpy(dtype=bool)].reset_index(drop=True)
     kamus = cat[["id", "sektor", "label_sektor", "nama", "pembilang", "penyebut", "faktor", "satuan", "arah",
                  "target", "sumber_target", "tag_target", "min_penyebut", "keterangan"]].rename(columns={"id": "indikator"})
 

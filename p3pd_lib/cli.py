@@ -12,6 +12,7 @@ import sys
 from typing import Callable, Sequence
 
 from . import __version__
+from .cli_parser import IndonesianArgumentParser, quiet_on_broken_pipe
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -141,7 +142,12 @@ def _wilayah_cari(args: argparse.Namespace) -> int:
     if found.empty:
         print(f"Tidak ada wilayah yang cocok dengan '{args.nama}'.")
         return 1
-    print(found.to_string(index=False))
+    from .numbers import format_angka
+
+    if "skor" in found.columns:
+        found = found.assign(skor=[format_angka(v, 1) for v in found["skor"].tolist()])
+    heads = {"kode": "Kode", "nama": "Nama", "tingkat": "Tingkat", "induk": "Induk", "skor": "Kemiripan"}
+    print(found.rename(columns=heads).to_string(index=False))
     return 0
 
 
@@ -218,6 +224,7 @@ def _register_ringkasan(sub: argparse._SubParsersAction) -> None:
 
 def _ringkasan(args: argparse.Namespace) -> int:
     from .analysis import kabupaten_view, label
+    from .numbers import format_angka
     from .store import load_dataset
 
     dataset = load_dataset(args.data_dir)
@@ -228,7 +235,9 @@ def _ringkasan(args: argparse.Namespace) -> int:
     print(f"{ident['nama_kabupaten']} ({ident['kode_kabupaten']}), {ident['nama_provinsi']} — tahun {view.tahun}")
     table = view.kecamatan[["peringkat", "kode_kecamatan", "nama_kecamatan", "n_desa", "indeks_capaian", "n_merah",
                             "porsi_layanan_dasar", "porsi_siltap"]]
-    shown = label(table.round({"indeks_capaian": 3, "porsi_layanan_dasar": 1, "porsi_siltap": 1}), {
+    decimals = {"indeks_capaian": 3, "porsi_layanan_dasar": 1, "porsi_siltap": 1}
+    table = table.assign(**{c: [format_angka(v, d) for v in table[c].tolist()] for c, d in decimals.items()})
+    shown = label(table, {
         "indeks_capaian": "Indeks capaian", "n_merah": "Nilai merah", "porsi_layanan_dasar": "Belanja LD (%)",
         "porsi_siltap": "Siltap (%)", "n_desa": "Desa", "peringkat": "Peringkat"})
     print(shown.to_string(index=False))
@@ -266,6 +275,8 @@ def _print_import(result) -> int:  # noqa: ANN001 - ImportResult, imported lazil
     print(result.summary_text())
     import pandas as pd
 
+    from .importer import rule_name
+
     shown = result.findings.head(40)
     if len(shown):
         written = result.files["laporan"].fillna("").astype(str).str.len().gt(0).any()
@@ -275,7 +286,7 @@ def _print_import(result) -> int:  # noqa: ANN001 - ImportResult, imported lazil
         for r in shown.itertuples(index=False):
             baris = None if pd.isna(r.baris) else f"baris {int(r.baris)}"
             where = ", ".join(str(x) for x in (r.lembar, baris, r.kolom) if x is not None and not pd.isna(x))
-            print(f"  {r.tingkat.upper():10s} {r.berkas} [{where}] {r.pesan}")
+            print(f"  {r.tingkat.upper():10s} {r.berkas} [{where}] {rule_name(r.aturan)}: {r.pesan}")
     return 0 if result.accepted else 1
 
 
@@ -397,11 +408,12 @@ def _laporan(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (exposed for tests and ``--help``)."""
-    parser = argparse.ArgumentParser(
+    parser = IndonesianArgumentParser(
         prog="p3pd",
         description="Kit Analisis Dashboard Kecamatan (P3PD): layanan dasar, belanja desa, agenda terpadu.",
     )
-    parser.add_argument("--version", action="version", version=f"p3pd {__version__}")
+    parser.add_argument("--version", action="version", version=f"p3pd {__version__}",
+                        help="tampilkan versi program lalu keluar")
     sub = parser.add_subparsers(dest="command", metavar="PERINTAH")
     sub.required = True
     for register in _REGISTRY:
@@ -413,7 +425,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``p3pd`` console script."""
+    """Entry point of the ``p3pd`` console script (exits quietly when piped into ``head``)."""
+    return quiet_on_broken_pipe(lambda: _run(argv))
+
+
+def _run(argv: Sequence[str] | None) -> int:
     from .errors import KitError
 
     args = build_parser().parse_args(argv)

@@ -389,8 +389,9 @@ def _wide(df: pd.DataFrame, column: str, value: str, order: Sequence[str] | None
 
 def _wide_sheet(wb: Workbook, title: str, heading: str, df: pd.DataFrame, column: str, value: str,
                 kelas: str | None = None, order: Sequence[str] | None = None,
-                number_format: str | Mapping[str, str] | None = None) -> None:
-    """A desa × indicator sheet (values, coloured by ``kelas`` when given): compact and easy to read."""
+                number_format: str | Mapping[str, str] | None = None, units: Mapping[str, str] | None = None) -> None:
+    """A desa × indicator sheet (values, coloured by ``kelas`` when given): compact and easy to read;
+    ``units`` (indicator → unit) are written in the column headers."""
     ws = wb.create_sheet(_sheet_name(title, set(wb.sheetnames)))
     ws["A1"] = heading
     ws["A1"].font = _TITLE
@@ -402,6 +403,8 @@ def _wide_sheet(wb: Workbook, title: str, heading: str, df: pd.DataFrame, column
     k = _wide(df, column, kelas, cols) if kelas else None
     # Indicator columns: short name with the code beside it (never the code alone).
     heads = ["Kode desa", "Desa/kelurahan", *[labels.dengan_kode(c, singkat=True) if column == "indikator" else c for c in cols]]
+    if units:
+        heads = heads[:2] + [f"{h}, {units[c]}" if c in units else h for h, c in zip(heads[2:], cols)]
     for j, h in enumerate(heads, start=1):
         _style(ws.cell(row=3, column=j, value=h), "head")
     vals = w.to_numpy(dtype=object)
@@ -466,6 +469,34 @@ def _text_number(v: Any) -> tuple[Any, str | None]:
     except ValueError:
         return v, None
     return number, (FORMAT_BILANGAN if number is not None and float(number).is_integer() else "0.0")
+
+
+def format_for_unit(satuan: Any) -> str:
+    """The number format of a value with the declared unit ``satuan`` (an indicator's ``satuan``).
+
+    >>> format_for_unit("%") == FORMAT_PERSEN, format_for_unit("Rp/jiwa") == FORMAT_RUPIAH, format_for_unit("jiwa")
+    (True, True, '#,##0')
+    """
+    u = "" if labels.is_missing(satuan) else str(satuan).strip().lower()
+    if u in ("%", "persen"):
+        return FORMAT_PERSEN
+    if u.startswith(("rp", "rupiah")):
+        return FORMAT_RUPIAH
+    if u in ("indeks", "skor", "0-1", "0–1"):
+        return FORMAT_DESIMAL
+    return FORMAT_BILANGAN
+
+
+def indicator_units(df: pd.DataFrame) -> dict[str, str]:
+    """Indicator → declared unit (``satuan``) of a long table of indicator values, first seen wins.
+
+    >>> indicator_units(pd.DataFrame({"indikator": ["BEL01", "BEL10", "BEL01"], "satuan": ["%", "Rp/jiwa", "%"]}))
+    {'BEL01': '%', 'BEL10': 'Rp/jiwa'}
+    """
+    if df.empty or not {"indikator", "satuan"} <= set(df.columns):
+        return {}
+    pairs = df[["indikator", "satuan"]].dropna().drop_duplicates("indikator")
+    return {str(i): str(u) for i, u in zip(pairs["indikator"].tolist(), pairs["satuan"].tolist())}
 
 
 def _format_for(header: str) -> str | None:
@@ -586,9 +617,11 @@ def kecamatan_workbook(view: Any, parameter: Mapping[str, Any] | None = None) ->
     if not view.tren_desa.empty:
         _wide_sheet(wb, "Tren desa", "Tren capaian per desa (tahun pertama → tahun laporan)", view.tren_desa, "indikator",
                     tren_col, None, ind_order)
-    _wide_sheet(wb, "Belanja", f"Indikator belanja desa, {view.tahun} (porsi dalam % dari total belanja; per kapita dalam Rp)",
-                view.belanja, "indikator", "nilai", number_format={**{f"BEL0{i}": FORMAT_PERSEN for i in range(1, 10)},
-                                                                   "BEL10": FORMAT_RUPIAH})
+    # Each spending indicator in its declared unit (BEL10 is Rupiah per person, the others percentages).
+    units = indicator_units(view.belanja)
+    _wide_sheet(wb, "Belanja", f"Indikator belanja desa, {view.tahun} (satuan setiap indikator tertulis di judul kolomnya)",
+                view.belanja, "indikator", "nilai", number_format={i: format_for_unit(u) for i, u in units.items()},
+                units=units)
     komp_col = "label" if "label" in view.komposisi_belanja.columns else "kelompok"
     _wide_sheet(wb, "Komposisi belanja", f"Komposisi belanja desa (% dari total belanja), {view.tahun}",
                 view.komposisi_belanja, komp_col, "porsi", number_format=FORMAT_PERSEN)

@@ -35,7 +35,7 @@ KOSONG = "–"
 #: The enumerations of ``parameters/label.yaml`` that :func:`label` accepts.
 ENUMERASI = (
     "arah", "tag_target", "kelas", "simbol_kelas", "kuadran", "tren", "simbol_tren", "tingkat_wilayah",
-    "tingkat_temuan", "kelompok_belanja", "jenis_agenda", "status_usulan", "forum", "jenis_wilayah", "metode",
+    "tingkat_temuan", "aturan_temuan", "kelompok_belanja", "jenis_agenda", "status_usulan", "forum", "jenis_wilayah", "metode",
     "sektor_singkat", "basis",
 )
 

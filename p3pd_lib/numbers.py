@@ -273,9 +273,12 @@ def parse_column(values: Iterable[object], kind: Kind = "rupiah") -> ParsedColum
             warned_ambiguous = True
             problems.append(Problem(
                 i, "format_angka_ambigu", "peringatan",
-                f"Nilai '{original}' dapat dibaca dua cara; dibaca sebagai {out[i]:g} (tanda pemisah dianggap "
+                f"Nilai '{original}' dapat dibaca dua cara; dibaca sebagai {_plain(out[i])} (tanda pemisah dianggap "
                 "koma desimal). Tulis dengan dua angka di belakang koma atau tanpa pemisah ribuan.",
             ))
+        elif kind != "decimal" and sig == "ambig_comma" and locale != "en" and not warned_ambiguous:
+            warned_ambiguous = True
+            problems.append(_ambiguous_comma(i, original, out[i], sum(1 for _, _, g, _, _ in texts if g == sig)))
     if mixed:
         first = next((i for i, _, s, _, _ in texts if s in ("id", "en")), 0)
         problems.append(Problem(
@@ -286,6 +289,23 @@ def parse_column(values: Iterable[object], kind: Kind = "rupiah") -> ParsedColum
     values_arr = pd.array(out, dtype="Float64")
     values_arr[~mask] = pd.NA
     return ParsedColumn(pd.Series(values_arr), sorted(problems, key=lambda p: p.pos), locale)
+
+
+def _plain(x: float) -> str:
+    """A float with a decimal comma and no trailing zeros (messages about one value)."""
+    return f"{x:g}".replace(".", ",")
+
+
+def _ambiguous_comma(pos: int, original: str, value: float, n: int) -> Problem:
+    """The warning for "3,000" in a whole-number column: read as 3000 (comma grouping thousands,
+    the English way), but in Indonesian writing it is three with a decimal comma."""
+    others = f" ({n - 1} nilai lain di kolom ini ditulis serupa)" if n > 1 else ""
+    return Problem(
+        pos, "format_angka_ambigu", "peringatan",
+        f"Nilai '{original}' dapat dibaca dua cara: {format_angka(value)} (koma sebagai pemisah ribuan) atau "
+        f"{_plain(value / 1000)} (koma desimal); dibaca sebagai {format_angka(value)}{others}. "
+        "Tulis angka tanpa pemisah ribuan (mis. 3000) atau dengan titik (3.000).",
+    )
 
 
 # --- writing numbers the Indonesian way (for every user surface) ---------------------------------

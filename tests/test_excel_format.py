@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from p3pd_lib import analysis, excel, surface_check
@@ -47,3 +48,28 @@ def test_text_number_reads_formatted_key_figures():
     assert excel._text_number("27,2 %") == (27.2, excel.FORMAT_PERSEN)
     assert excel._text_number("1.234") == (1234.0, excel.FORMAT_BILANGAN)
     assert excel._text_number("16 dari 17 desa") == ("16 dari 17 desa", None)
+
+
+def test_belanja_sheet_shows_each_indicator_in_its_declared_unit(book, demo_dataset):
+    from p3pd_lib.belanja_params import INDIKATOR_BELANJA
+
+    bel = book["Belanja"]
+    heads = [c.value for c in bel[3]]
+    seen = set()
+    for j, h in enumerate(heads[2:], start=3):
+        code = next(k for k in INDIKATOR_BELANJA if f"({k})" in h)
+        satuan = INDIKATOR_BELANJA[code]["satuan"]
+        assert h.endswith(f", {satuan}"), h  # the unit in the header, from the declared satuan
+        cells = [bel.cell(r, j) for r in range(4, bel.max_row + 1) if isinstance(bel.cell(r, j).value, (int, float))]
+        assert cells and {c.number_format for c in cells} == {excel.format_for_unit(satuan)}, h
+        seen.add(code)
+    assert "BEL10" in seen and "BEL01" in seen
+    assert excel.format_for_unit(INDIKATOR_BELANJA["BEL10"]["satuan"]) == excel.FORMAT_RUPIAH  # Rp per person
+    assert excel.format_for_unit(INDIKATOR_BELANJA["BEL01"]["satuan"]) == excel.FORMAT_PERSEN
+
+
+def test_units_follow_the_declaration_not_the_code():
+    view_like = pd.DataFrame({"indikator": ["BEL10", "BEL01"], "satuan": ["%", "Rp/jiwa"]})
+    units = excel.indicator_units(view_like)
+    assert {k: excel.format_for_unit(u) for k, u in units.items()} == {"BEL10": excel.FORMAT_PERSEN,
+                                                                        "BEL01": excel.FORMAT_RUPIAH}

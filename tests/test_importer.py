@@ -8,6 +8,7 @@ of every file under the data dir is the same before and after.
 from __future__ import annotations
 
 import hashlib
+import html
 import shutil
 from pathlib import Path
 
@@ -391,7 +392,7 @@ def test_malformed_input_is_rejected_with_a_precise_message_and_store_unchanged(
     # the findings report sits next to the input (Excel + HTML)
     xlsx, htm = path.parent / f"{path.name}.temuan.xlsx", path.parent / f"{path.name}.temuan.html"
     assert xlsx.exists() and htm.exists()
-    assert exp["aturan"] in htm.read_text(encoding="utf-8")
+    assert html.escape(importer.rule_name(exp["aturan"])) in htm.read_text(encoding="utf-8")  # plain-language rule name
     rep = pd.read_excel(xlsx)
     assert list(rep.columns) == ["Berkas", "Lembar", "Baris", "Kolom", "Nilai", "Aturan", "Tingkat", "Pesan"]
     assert "GALAT" in set(rep["Tingkat"])

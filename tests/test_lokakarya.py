@@ -423,3 +423,41 @@ def test_trainer_guide_answers_match_the_library(demo_store):
         "Kunci jawaban di docs/panduan_pelatih.md sudah usang. Ganti blok di antara penanda kunci-jawaban "
         "dengan keluaran lokakarya.answer_key_markdown(lokakarya.setup('33.07.01', 2024))."
     )
+
+
+# --------------------------------------------------------------------------- usual ways of writing answers
+
+
+@pytest.mark.parametrize("written", ["18%", "18 %", "18,0", "18,0 %", "18 persen", "18.0", 18])
+def test_numbers_are_accepted_as_people_write_them(written):
+    ex = Exercise("t.1", "02", "?", "angka", 18.0, toleransi=0.05, desimal=1)
+    assert check_answer(ex, written).benar is True
+
+
+@pytest.mark.parametrize("written, ok", [("2023 dan 2024", True), ("2023, 2024", True), ("2023 & 2024", True),
+                                         ("2024 serta 2023", True), ("2023", False), ("2023 dan 2024 dan 2025", False)])
+def test_sets_are_accepted_as_people_write_them(written, ok):
+    ex = Exercise("t.2", "04", "?", "himpunan", {2023, 2024})
+    assert check_answer(ex, written).benar is ok
+
+
+# --------------------------------------------------------------------------- figures offline
+
+
+def test_workshop_figures_carry_no_plotly_js_but_the_header_holds_one_copy():
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    before = pio.renderers.default
+    try:
+        script = lokakarya.offline_plotly()
+        assert pio.renderers.default == f"plotly_mimetype+{lokakarya.RENDERER}"
+        assert len(script) > 1_000_000 and "Plotly" in script
+        assert not re.search(r'<script[^>]*src=|import "https', script[:500] + script[-500:])  # inlined, no fetch
+        fig = go.Figure(go.Bar(x=["a"], y=[1]))
+        bundle = fig._repr_mimebundle_()  # IPython's display protocol: what a notebook cell shows
+        assert "application/vnd.plotly.v1+json" in bundle  # JupyterLab draws this
+        html = bundle["text/html"]  # nbconvert keeps this
+        assert "Plotly.newPlot" in html and len(html) < 50_000 and "cdn.plot.ly" not in html
+    finally:
+        pio.renderers.default = before

@@ -174,3 +174,57 @@ def test_a_bad_kecamatan_code_stops_with_an_indonesian_message(demo_store, tmp_p
                             progress_bar=False, kernel_name="python3", cwd=str(FOLDER))
     assert info.value.ename == "ParameterError"
     assert "bukan kode kecamatan" in info.value.evalue
+
+
+def _draw_offline(page_file: Path) -> tuple[int, int, list[str]]:
+    """Open ``page_file`` in headless Chromium with every other request refused; count drawn charts."""
+    from playwright.sync_api import sync_playwright
+
+    blocked: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        try:
+            page = browser.new_page()
+
+            def guard(route):
+                if route.request.url == page_file.as_uri():
+                    route.continue_()
+                else:
+                    blocked.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", guard)
+            page.goto(page_file.as_uri())
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 1", timeout=60000)
+            page.wait_for_timeout(500)
+            n_plots = page.evaluate("document.querySelectorAll('.js-plotly-plot').length")
+            n_divs = page.evaluate("document.querySelectorAll('.plotly-graph-div').length")
+        finally:
+            browser.close()
+    return n_plots, n_divs, blocked
+
+
+@pytest.mark.slow
+def test_exported_workshop_html_draws_its_figures_offline(executed):
+    """A trainer exports an executed notebook to HTML (``jupyter nbconvert --to html``, the lab template):
+    plotly.js is inside the file once, every figure is drawn with the network refused, and the
+    teaching tables have no pandas index column."""
+    from nbconvert import HTMLExporter
+
+    from p3pd_lib.surface_check import ringkas, scan_html
+
+    _, out = executed
+    name = "05_kuadran_dan_agenda_terpadu.ipynb"
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(str(out / name), as_version=4))
+    page = out / "05.html"
+    page.write_text(body, encoding="utf-8")
+    assert body.count("* plotly.js v") == 1, "plotly.js harus tersisip tepat sekali"
+    assert not re.search(r'<script[^>]*src="https?://cdn\.plot\.ly', body)
+    assert "<th></th>" not in body, "tabel pelatihan tanpa kolom indeks pandas"
+    n_plots, n_divs, _ = _draw_offline(page)
+    assert n_plots == n_divs >= 1, "setiap grafik harus tergambar tanpa jaringan"
+    outputs = "".join(o.get("data", {}).get("text/html", "") for c in nbformat.read(str(out / name), as_version=4).cells
+                      for o in c.get("outputs", []) if "latihan" not in c.metadata.get("tags", []))
+    found = [t for t in scan_html(outputs, name) if t.jenis in ("nilai_logika", "nilai_kosong")]
+    assert not found, ringkas(found)

@@ -288,6 +288,25 @@ def test_batch_writes_every_output(batch):
 
 
 @pytest.mark.slow
+def test_printed_report_opens_with_its_summary_and_has_no_hover_text(batch):
+    from p3pd_lib.surface_check import ringkas, scan_html
+
+    html = (_kec_dir(batch) / f"{KEC_OK[0]}.html").read_text(encoding="utf-8")
+    body = html.split("<body>", 1)[1]
+    hover = [t for t in scan_html(html, "laporan", cetak=True) if t.jenis == "petunjuk_layar"]
+    assert not hover, ringkas(hover)
+    assert "Arahkan tetikus" in body, "petunjuk layar tetap tampil di layar"
+    start = body.index('class="ringkasan-laporan"')
+    sections = [body.index(s) for s in ("Capaian layanan dasar", "Belanja desa", "Agenda terpadu", "Kualitas data")]
+    assert start < min(sections), "ringkasan dua halaman harus paling depan"
+    assert body.count('class="ringkasan-halaman') == 2
+    agenda_part = body[body.index("Agenda terpadu"):body.index("Kualitas data")]
+    assert '<div class="layar-saja"><h3>Daftar agenda terpadu' in agenda_part  # the full list: screen only
+    printed_codes = [t for t in scan_html(html, "laporan", cetak=True) if t.jenis in ("kode_tanpa_nama", "nilai_logika")]
+    assert not printed_codes, ringkas(printed_codes)
+
+
+@pytest.mark.slow
 def test_manifest_and_index_report_status_hashes_and_failure(batch):
     out = batch.output_dir
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -494,6 +513,16 @@ def test_pdf_is_printed_on_a4(batch, tmp_path):
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 20_000
     assert b"/MediaBox [0 0 595" in data or b"/MediaBox [0 0 594" in data  # A4 width in points
+    from pypdf import PdfReader
+
+    pages = [" ".join((p.extract_text() or "").split()) for p in PdfReader(pdf).pages]
+    # The two-page summary: page 1 key figures and desa needing attention, page 2 breaches and top agenda.
+    assert "Angka kunci" in pages[0] and "Desa yang perlu perhatian lebih dulu" in pages[0]
+    assert "Pelanggaran aturan belanja" not in pages[0]
+    assert "Pelanggaran aturan belanja" in pages[1] and "agenda terpenting" in pages[1]
+    assert "Capaian layanan dasar" not in pages[1] and "Capaian layanan dasar" in pages[2]  # next section: new page
+    assert all(len(p) > 40 for p in pages), "tidak boleh ada halaman kosong (termasuk halaman terakhir)"
+    assert not any("Arahkan tetikus" in p for p in pages)
 
 
 @pytest.mark.slow

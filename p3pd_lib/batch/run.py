@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .. import __version__
 from ..errors import KitError, ParameterError
+from ..numbers import format_angka
 from ..paths import DEFAULT_OUTPUT_DIR
 from ..paths import data_dir as resolve_data_dir
 from .outputs import (BELUM, BERHASIL, GAGAL, INDEX_HTML, TERKINI, index_html, present, read_records,
@@ -63,9 +64,11 @@ class BatchResult:
     def summary(self) -> str:
         """Indonesian summary printed at the end of a batch."""
         run = self.count(BERHASIL) + self.count(GAGAL)
-        per = f" ({self.duration / run:.2f} detik/laporan efektif, {self.n_workers} pekerja)" if run else ""
+        per = (f" ({format_angka(self.duration / run, 2)} detik/laporan efektif, {self.n_workers} pekerja)"
+               if run else "")
         lines = [f"Laporan tahun {self.tahun}: {self.count(BERHASIL)} berhasil, {self.count(TERKINI)} sudah terkini "
-                 f"(dilewati), {self.count(GAGAL)} gagal; {run} dijalankan dalam {self.duration:.1f} detik{per}."]
+                 f"(dilewati), {self.count(GAGAL)} gagal; {run} dijalankan dalam {format_angka(self.duration, 1)} "
+                 f"detik{per}."]
         lines += [f"  GAGAL {e['kode']} {e.get('nama', '')}: {e.get('galat', '')}" for e in self.entries
                   if e.get("status") == GAGAL]
         if self.interrupted:

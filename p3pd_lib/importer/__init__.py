@@ -65,13 +65,14 @@ from ..errors import ParameterError
 from .entry import check_files, import_files, merge_tables, read_files
 from .merging import plan_changes
 from .reading import MAX_BYTES, MAX_ROWS
-from .reports import write_findings_report
+from .reports import findings_for_people, write_findings_report
 from .results import (CHANGE_COLUMNS, FILE_COLUMNS, FINDING_COLUMNS, MAX_SAMA, TINDAKAN, ImportRefused, ImportResult,
-                      ParsedImport)
+                      ParsedImport, rule_name)
 from .validation import PLAUSIBLE
 
 __all__ = [
     "check_files", "import_files", "read_files", "merge_tables", "plan_changes", "write_findings_report",
+    "findings_for_people", "rule_name",
     "ImportResult", "ParsedImport", "ImportRefused", "ParameterError", "FINDING_COLUMNS", "FILE_COLUMNS",
     "CHANGE_COLUMNS", "TINDAKAN", "MAX_BYTES", "MAX_ROWS", "MAX_SAMA", "PLAUSIBLE",
 ]

@@ -11,10 +11,32 @@ import pandas as pd
 
 from .. import safe_excel
 from ..paths import data_dir as _data_dir
-from .results import FINDING_COLUMNS
+from .results import FINDING_COLUMNS, rule_name, sort_findings
 
 #: How each level (``tingkat``) of a finding is written in the reports.
 LEVEL_LABELS = {"galat": "GALAT", "peringatan": "Peringatan", "info": "Informasi"}
+
+#: Headers of the findings as people read them (:func:`findings_for_people`).
+HEADERS = {"berkas": "Berkas", "lembar": "Lembar", "baris": "Baris", "kolom": "Kolom", "nilai": "Nilai",
+           "aturan": "Aturan", "tingkat": "Tingkat", "pesan": "Pesan"}
+
+
+def findings_for_people(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings as the person at the desk reads them (reports, CLI, dashboard upload): sorted by
+    file, sheet and row, Indonesian headers, the level as a word and the rule by its
+    plain-language name (``parameters/label.yaml``, ``aturan_temuan``) instead of its id.
+
+    >>> f = pd.DataFrame({"berkas": ["a.xlsx"] * 2, "lembar": ["Layanan"] * 2, "baris": [7, 3], "kolom": ["x", "y"],
+    ...                   "nilai": ["3,000", None], "aturan": ["format_angka_ambigu", "wajib_diisi"],
+    ...                   "tingkat": ["peringatan", "galat"], "pesan": ["…", "…"]})
+    >>> findings_for_people(f)[["Baris", "Aturan", "Tingkat"]].values.tolist()
+    [[3, 'Wajib diisi', 'GALAT'], [7, 'Pemisah angka dapat dibaca dua cara', 'Peringatan']]
+    """
+    table = sort_findings(findings[list(FINDING_COLUMNS)])
+    table = table.assign(aturan=[rule_name(a) for a in table["aturan"].tolist()],
+                         tingkat=table["tingkat"].map(LEVEL_LABELS).fillna(table["tingkat"]))
+    return table.rename(columns=HEADERS)
+
 
 def write_findings_report(findings: pd.DataFrame, input_path: str | os.PathLike[str],
                           data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
@@ -24,10 +46,7 @@ def write_findings_report(findings: pd.DataFrame, input_path: str | os.PathLike[
     writable. The input itself is never touched. Returns the written paths.
     """
     src = Path(input_path)
-    table = findings[list(FINDING_COLUMNS)].rename(columns={
-        "berkas": "Berkas", "lembar": "Lembar", "baris": "Baris", "kolom": "Kolom", "nilai": "Nilai",
-        "aturan": "Aturan", "tingkat": "Tingkat", "pesan": "Pesan"})
-    table = table.assign(Tingkat=table["Tingkat"].map(LEVEL_LABELS))
+    table = findings_for_people(findings)
     folders = [src.parent, _data_dir(data_dir) / "laporan_impor"]
     for folder in folders:
         try:

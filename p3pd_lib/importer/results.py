@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..errors import KitError
@@ -163,6 +164,37 @@ def show(v: object) -> str | None:
     return str(v)
 
 
+def number_text(v: object) -> str | None:
+    """A number as a finding's message writes it: Indonesian separators, no trailing zeros
+    (None when empty; a text is returned as it is).
+
+    >>> number_text(1.5), number_text(1234567.0), number_text(0.65321), number_text("x"), number_text(None)
+    ('1,5', '1.234.567', '0,65321', 'x', None)
+    """
+    from ..numbers import format_angka
+
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        return show(v)
+    f = float(v)
+    if math.isnan(f):
+        return None
+    if not math.isfinite(f) or f.is_integer():
+        return format_angka(f, 0) if math.isfinite(f) else str(f)
+    decimals = len(f"{f:.6f}".rstrip("0").split(".")[1])
+    return format_angka(f, decimals)
+
+
+def rule_name(aturan: object) -> str:
+    """The plain-language name of an import rule (``parameters/label.yaml``, ``aturan_temuan``).
+
+    >>> rule_name("pembilang_melebihi_penyebut"), rule_name("aturan_baru")
+    ('Pembilang melebihi penyebut', 'Aturan baru')
+    """
+    from .. import labels
+
+    return labels.label("aturan_temuan", aturan, bawaan=str(aturan).replace("_", " ").capitalize())
+
+
 def is_empty(v: object) -> bool:
     """True for None, NA, NaN and blank text: a cell with nothing in it.
 
@@ -177,10 +209,39 @@ def is_empty(v: object) -> bool:
 
 
 def findings_frame(paths: Sequence[Path], collectors: Mapping[Path, Collector]) -> pd.DataFrame:
-    """All findings of all files, in input order (:data:`FINDING_COLUMNS`)."""
+    """All findings of all files (:data:`FINDING_COLUMNS`), sorted as a person reads them:
+    files in input order, then sheet (in the order the file holds them; findings about the
+    whole file first), then row (findings without a row, such as "… and N more", last)."""
     findings_rows = [f for p in paths for f in collectors[p].done()]
     findings = pd.DataFrame(findings_rows, columns=list(FINDING_COLUMNS))
-    return findings.assign(baris=pd.array(findings["baris"].tolist(), dtype="Int64"))
+    findings = findings.assign(baris=pd.array(findings["baris"].tolist(), dtype="Int64"))
+    return sort_findings(findings)
+
+
+def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings sorted by file (first appearance), sheet (first appearance, none first) and row
+    (none last); the order within one row is kept.
+
+    >>> f = pd.DataFrame({"berkas": ["a"] * 4, "lembar": ["L2", "L1", "L2", None], "baris": [9, 5, 3, None]})
+    >>> r = sort_findings(f)
+    >>> list(zip(r["lembar"].fillna("–").tolist(), r["baris"].fillna(0).astype(int).tolist()))
+    [('–', 0), ('L2', 3), ('L2', 9), ('L1', 5)]
+    """
+    if findings.empty:
+        return findings
+    file_order = {b: i for i, b in enumerate(dict.fromkeys(findings["berkas"].tolist()))}
+    sheets = findings["lembar"].astype(object).where(findings["lembar"].notna(), None).tolist()
+    sheet_order: dict[tuple[object, object], int] = {}
+    for b, s in zip(findings["berkas"].tolist(), sheets):
+        sheet_order.setdefault((b, s), -1 if s is None else len(sheet_order))
+    rows = pd.to_numeric(findings["baris"], errors="coerce").astype(float)
+    keys = pd.DataFrame({
+        "_f": [file_order[b] for b in findings["berkas"].tolist()],
+        "_s": [sheet_order[(b, s)] for b, s in zip(findings["berkas"].tolist(), sheets)],
+        "_r": rows.fillna(float("inf")).to_numpy(),
+    }, index=findings.index)
+    order = keys.sort_values(["_f", "_s", "_r"], kind="stable").index
+    return findings.loc[order].reset_index(drop=True)
 
 
 # =========================================================================== parse only (dashboard)

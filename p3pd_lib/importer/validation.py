@@ -17,13 +17,14 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .. import labels
 from .. import siskeudes as sk
 from ..errors import KitError, ParameterError
-from ..numbers import parse_column
+from ..numbers import format_angka, parse_column
 from ..schemas import TABLES, coerce
 from ..template import NAMA_DESA, number_kind
 from .reading import Sheet
-from .results import DATA_TABLES, ROW_TABLES, SETS_TABLES, Collector, Context, is_empty, show
+from .results import DATA_TABLES, ROW_TABLES, SETS_TABLES, Collector, Context, is_empty, number_text, show
 
 #: Largest plausible absolute value per kind of number (people/households, Rupiah, other decimals):
 #: beyond it a value is a finding (``angka_tidak_wajar``), never stored.
@@ -238,8 +239,8 @@ def validate(raw: pd.DataFrame, table: str, *, baris: Sequence[int], headers: Ma
                 huge = ~bad & ~np.isnan(arr) & (np.abs(arr) > limit)  # also ±inf
             for pos in np.flatnonzero(huge):
                 add(pos, c.name, vals[pos], "angka_tidak_wajar", "galat",
-                    f"Nilai {show(vals[pos])} jauh di luar batas wajar kolom '{c.label}' (lebih dari "
-                    f"{limit:,.0f}); periksa digit yang berlebih.".replace(",", "."))
+                    f"Nilai {number_text(vals[pos])} jauh di luar batas wajar kolom '{c.label}' (lebih dari "
+                    f"{format_angka(limit)}); periksa digit yang berlebih.")
             arr[huge] = np.nan
             bad |= huge
             missing = np.isnan(arr) & ~bad
@@ -252,7 +253,7 @@ def validate(raw: pd.DataFrame, table: str, *, baris: Sequence[int], headers: Ma
                 frac = ok & (np.mod(arr, 1) != 0)
                 for pos in np.flatnonzero(frac):
                     add(pos, c.name, vals[pos], "bukan_bilangan_bulat", "galat",
-                        f"Nilai {show(vals[pos])} bukan bilangan bulat; kolom '{c.label}' berisi jumlah (tanpa desimal).")
+                        f"Nilai {number_text(vals[pos])} bukan bilangan bulat; kolom '{c.label}' berisi jumlah (tanpa desimal).")
                 arr[frac] = np.nan
                 ok &= ~frac
             if c.name == "tahun":
@@ -269,16 +270,16 @@ def validate(raw: pd.DataFrame, table: str, *, baris: Sequence[int], headers: Ma
             neg = ok & (arr < 0)
             if kind == "count" or (c.min_value is not None and c.min_value >= 0):
                 for pos in np.flatnonzero(neg):
-                    add(pos, c.name, vals[pos], "nilai_negatif", "galat", f"Nilai negatif ({show(arr[pos])}) pada "
+                    add(pos, c.name, vals[pos], "nilai_negatif", "galat", f"Nilai negatif ({number_text(arr[pos])}) pada "
                         f"kolom '{c.label}'; jumlah tidak boleh kurang dari 0.")
             elif kind == "rupiah":
                 for pos in np.flatnonzero(neg):
                     add(pos, c.name, vals[pos], "nilai_negatif", "peringatan",
-                        f"Nilai Rupiah negatif ({show(arr[pos])}) pada kolom '{c.label}'; periksa kembali.")
+                        f"Nilai Rupiah negatif ({number_text(arr[pos])}) pada kolom '{c.label}'; periksa kembali.")
             if c.max_value is not None:
                 for pos in np.flatnonzero(ok & (arr > c.max_value)):
                     add(pos, c.name, vals[pos], "di_luar_rentang", "galat",
-                        f"Nilai {show(arr[pos])} melebihi batas {c.max_value:g} untuk kolom '{c.label}'."
+                        f"Nilai {number_text(arr[pos])} melebihi batas {number_text(c.max_value)} untuk kolom '{c.label}'."
                         + (" Indeks ditulis sebagai pecahan 0–1, mis. 0,6532." if c.max_value == 1 else ""))
             out[c.name] = arr
             continue
@@ -308,8 +309,10 @@ def validate(raw: pd.DataFrame, table: str, *, baris: Sequence[int], headers: Ma
             over = (a > b).fillna(False).to_numpy(dtype=bool)
             for pos in np.flatnonzero(over):
                 add(pos, p, show(a.iloc[pos]), "pembilang_melebihi_penyebut", "galat",
-                    f"{TABLES['layanan'].column(p).label} ({show(a.iloc[pos])}) melebihi "
-                    f"{TABLES['layanan'].column(q).label} ({show(b.iloc[pos])}) — indikator {ind}.")
+                    f"{TABLES['layanan'].column(p).label} ({number_text(a.iloc[pos])}) melebihi "
+                    f"{TABLES['layanan'].column(q).label} ({number_text(b.iloc[pos])}) — indikator "
+                    f"{labels.nama_indikator(ind)} ({ind}).")
+        numerator_without_denominator(frame, add)
     if table == "apbdes":
         kel = (frame["_jenis_desa"] == "kelurahan").to_numpy(dtype=bool)
         for pos in np.flatnonzero(kel):
@@ -327,13 +330,15 @@ def validate(raw: pd.DataFrame, table: str, *, baris: Sequence[int], headers: Ma
         over = (frame["realisasi"] > frame["anggaran"] + 0.5).fillna(False).to_numpy(dtype=bool)
         for pos in np.flatnonzero(over):
             add(pos, "realisasi", show(frame["realisasi"].iloc[pos]), "realisasi_melebihi_anggaran", "peringatan",
-                f"Realisasi {show(frame['realisasi'].iloc[pos])} melebihi anggaran {show(frame['anggaran'].iloc[pos])}.")
+                f"Realisasi {number_text(frame['realisasi'].iloc[pos])} melebihi anggaran "
+                f"{number_text(frame['anggaran'].iloc[pos])}.")
     if table == "status_desa":
         mean = (frame["iks"] + frame["ike"] + frame["ikl"]) / 3
         off = ((mean - frame["idm"]).abs() > 0.001).fillna(False).to_numpy(dtype=bool)
         for pos in np.flatnonzero(off):
             add(pos, "idm", show(frame["idm"].iloc[pos]), "jumlah_tidak_sesuai", "peringatan",
-                f"IDM {frame['idm'].iloc[pos]:.4f} tidak sama dengan (IKS + IKE + IKL) / 3 = {mean.iloc[pos]:.4f}.")
+                f"IDM {format_angka(frame['idm'].iloc[pos], 4)} tidak sama dengan (IKS + IKE + IKL) / 3 = "
+                f"{format_angka(mean.iloc[pos], 4)}.")
     if table == "usulan":
         odd = (frame["anggaran_disetujui"].notna() & ~frame["status"].isin(["didanai_apbdes", "didanai_pihak_lain"])
                ).fillna(False).to_numpy(dtype=bool)
@@ -341,6 +346,24 @@ def validate(raw: pd.DataFrame, table: str, *, baris: Sequence[int], headers: Ma
             add(pos, "anggaran_disetujui", show(frame["anggaran_disetujui"].iloc[pos]), "isian_tidak_konsisten",
                 "peringatan", "Anggaran disetujui terisi padahal status usulan bukan 'didanai'.")
     return frame
+
+
+def numerator_without_denominator(frame: pd.DataFrame, add: Any) -> None:
+    """A peringatan for every layanan row giving a numerator whose denominator is empty: the
+    indicator cannot be computed for that desa-year (each numerator–denominator pair once, even
+    when several indicators share it). ``add(pos, column, value, aturan, tingkat, pesan)``."""
+    seen: set[tuple[str, str]] = set()
+    for ind, p, q in _pairs():
+        if (p, q) in seen or p not in frame.columns or q not in frame.columns:
+            continue
+        seen.add((p, q))
+        names = [f"{labels.nama_indikator(i)} ({i})" for i, pp, qq in _pairs() if (pp, qq) == (p, q)]
+        lone = (frame[p].notna() & frame[q].isna()).fillna(False).to_numpy(dtype=bool)
+        for pos in np.flatnonzero(lone):
+            add(pos, q, None, "pembilang_tanpa_penyebut", "peringatan",
+                f"{TABLES['layanan'].column(p).label} terisi ({number_text(frame[p].iloc[pos])}) tetapi "
+                f"{TABLES['layanan'].column(q).label} kosong; indikator {', '.join(names)} tidak dapat dihitung "
+                "untuk desa dan tahun ini. Isi penyebutnya, atau kosongkan pembilangnya bila datanya memang tidak ada.")
 
 
 def _check_text(c, v: object) -> tuple[object, tuple[str, str, str] | None]:  # noqa: ANN001 - schemas.Column
@@ -501,7 +524,8 @@ def _check_totals(i: int, row: list[object], cmap: dict[int, str], frame: pd.Dat
         if abs(float(written) - total) > 0.5:
             bad = True
             col.add(lembar, i + 1, headers.get(name, name), show(row[j]), "jumlah_tidak_sesuai", "galat",
-                    f"Baris jumlah menulis {show(row[j])}, tetapi jumlah baris-baris datanya {show(total)}.")
+                    f"Baris jumlah menulis {number_text(row[j])}, tetapi jumlah baris-baris datanya "
+                    f"{number_text(total)}.")
     if not bad:
         col.add(lembar, i + 1, None, None, "baris_jumlah", "peringatan",
                 "Baris jumlah/total dilewati (tidak diimpor); angkanya sesuai dengan jumlah baris data.")

@@ -51,9 +51,10 @@ from .spending_tables import (
     judge_share_by_year, kecamatan_share, rule_rows, rules_by_year,
 )
 from .exercises import EXERCISES, KEY_END, KEY_START, answer_key, answer_key_markdown, guide_answer_block
-from .workshop import Workshop, banner, header, notebook_css, setup
+from .workshop import RENDERER, Workshop, banner, header, notebook_css, offline_plotly, setup
 
 __all__ = [
+    "RENDERER", "offline_plotly",
     "BIDANG",
     "EXERCISES",
     "SUB_BIDANG",

@@ -85,10 +85,13 @@ class Feedback:
 
 
 def parse_number(value: Any) -> float | None:
-    """A participant's number: ``18.1``, ``"18,1"``, ``"18,1 %"`` → 18.1; ``None`` if unreadable.
+    """A participant's number: ``18.1``, ``"18,1"``, ``"18,1 %"``, ``"18,1 persen"`` → 18.1;
+    ``None`` if unreadable.
 
-    >>> parse_number("18,1 %"), parse_number(12), parse_number("dua")
-    (18.1, 12.0, None)
+    >>> parse_number("18,1 %"), parse_number("18%"), parse_number("18,0"), parse_number(12), parse_number("dua")
+    (18.1, 18.0, 18.0, 12.0, None)
+    >>> parse_number("Rp 1.250.000"), parse_number("18 persen"), parse_number("± 18,5")
+    (1250000.0, 18.0, 18.5)
     """
     from ..numbers import parse_value
 
@@ -96,7 +99,8 @@ def parse_number(value: Any) -> float | None:
         return None
     if isinstance(value, (int, float, np.integer, np.floating)):
         return float(value)
-    text = str(value).replace("%", "").replace("poin", "").strip()
+    text = re.sub(r"%|\bpersen\b|\bpoin\b|\bjiwa\b|\bdesa\b|^\s*(?:±|\+/-|kira-kira|sekitar)", "", str(value),
+                  flags=re.IGNORECASE).strip()
     try:
         out = parse_value(text, "decimal")
     except ValueError:
@@ -109,13 +113,15 @@ def _norm_text(value: Any) -> str:
 
 
 _NOTHING = {"tidak ada", "-", "kosong", "(tidak ada)"}
+_JOINERS = re.compile(r"(?:[,;/&+\s]|\b(?:dan|serta|atau|and)\b)+", re.IGNORECASE)
 
 
 def _as_items(value: Any) -> set[str]:
     if isinstance(value, str) and _norm_text(value) in _NOTHING:
         return set()
     if isinstance(value, str):
-        parts = [p for p in re.split(r"[,;\s]+", value) if p]
+        # "2023 dan 2024", "2023, 2024", "2023 & 2024", "2023/2024": the words and signs that join items
+        parts = [p for p in _JOINERS.split(value) if p]
     elif isinstance(value, Iterable):
         parts = list(value)
     else:

@@ -151,8 +151,34 @@ def notebook_css(css: str | None = None) -> str:
     return "\n".join(keep)
 
 
+#: The plotly renderer of the workshop notebooks (registered by :func:`offline_plotly`).
+RENDERER = "p3pd_lokakarya"
+
+
+def offline_plotly() -> str:
+    """Make the notebook's figures draw offline, also in its exported HTML; returns the one
+    ``<script>`` holding plotly.js for the notebook's first output.
+
+    plotly's own choices fall short for a workshop without internet: its default mimetype
+    is dropped by nbconvert (blank charts in the exported HTML), ``notebook_connected`` loads
+    plotly.js from a CDN, and ``notebook`` inlines plotly.js again in every notebook that
+    activates it late. So a renderer is registered through plotly's public renderer registry
+    (``plotly.io.renderers[name] = …``, plotly ≥ 5): every figure carries plotly's JSON
+    (JupyterLab draws it) and an HTML ``<div>`` without plotly.js (the exported HTML draws it
+    with the single copy this function returns, shown by :func:`header` before any figure).
+    """
+    import plotly.io as pio
+    from plotly.io.base_renderers import HtmlRenderer
+    from plotly.offline import get_plotlyjs
+
+    pio.renderers[RENDERER] = HtmlRenderer(include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+    pio.renderers.default = f"plotly_mimetype+{RENDERER}"
+    return f"<script>window.PlotlyConfig = {{MathJaxConfig: 'local'}};</script><script>{get_plotlyjs()}</script>"
+
+
 def header(ws: Workshop) -> Any:
-    """The notebook's heading block: the report styles (scoped), the kecamatan, the year, DATA SIMULASI."""
+    """The notebook's heading block: plotly.js once (:func:`offline_plotly`), the report styles (scoped),
+    the kecamatan, the year, DATA SIMULASI."""
     import html as _html
 
     from .. import render
@@ -162,7 +188,7 @@ def header(ws: Workshop) -> Any:
     badge = str(render.badge_simulasi()) if i.get("simulasi") else ""
     mode = "<p><i>Mode jawaban: latihan yang belum dijawab diisi kunci jawabannya.</i></p>" if ws.mode_jawaban else ""
     return render.Html(
-        f"<style>{notebook_css()}</style><div>{badge}<h3>Kecamatan {_html.escape(str(i['nama_kecamatan']))} "
+        f"{offline_plotly()}<style>{notebook_css()}</style><div>{badge}<h3>Kecamatan {_html.escape(str(i['nama_kecamatan']))} "
         f"({_html.escape(ws.kode_kecamatan)}) — tahun {ws.tahun}</h3><p>{_html.escape(str(i['nama_kabupaten']))}, "
         f"{_html.escape(str(i['nama_provinsi']))}: {i['n_desa']} desa, {i['n_kelurahan']} kelurahan. "
         f"Tahun yang tersedia: {', '.join(map(str, ws.view.tahun_tersedia))}.</p>{mode}</div>"

@@ -10,10 +10,11 @@ The functions return :class:`Html` objects (displayed by Jupyter through
 plotly figures (rendered as a ``<div>`` that uses the ONE shared
 ``plotly.min.js`` of the report folder, see :func:`figure`).
 
-Three modules, one public namespace (``from p3pd_lib import render``):
+Four modules, one public namespace (``from p3pd_lib import render``):
 :mod:`~p3pd_lib.render.core` (escaping, number formats, tables, identity, stamp,
 friendly workshop tables), :mod:`~p3pd_lib.render.grids` (the report sections'
-blocks) and :mod:`~p3pd_lib.render.display` (figures, :func:`show`, :func:`page`).
+blocks), :mod:`~p3pd_lib.render.summary` (the printed report's two-page summary and per-desa
+agenda) and :mod:`~p3pd_lib.render.display` (figures, :func:`show`, :func:`page`).
 
 >>> fmt_persen(21.57), str(esc("<A>"))
 ('21,6%', '&lt;A&gt;')
@@ -57,9 +58,11 @@ from .grids import (
     trend_summary,
     wide_counts,
 )
+from .summary import agenda_per_desa, agenda_top_per_desa, desa_attention, kecamatan_summary, screen_only_block
 
 __all__ = [
-    "BATCH_ENV", "FIGURE_SCRIPT", "KELAS", "LABEL_KELAS", "WARNA_KELAS_USULAN", "Figure", "Html", "agenda_table",
+    "BATCH_ENV", "FIGURE_SCRIPT", "KELAS", "LABEL_KELAS", "WARNA_KELAS_USULAN", "Figure", "Html", "agenda_per_desa",
+    "agenda_table", "agenda_top_per_desa", "desa_attention", "kecamatan_summary", "screen_only_block",
     "badge_simulasi", "esc", "figure", "figure_script", "findings_summary", "findings_table", "fmt_angka",
     "fmt_persen", "fmt_rupiah", "friendly_table", "heading", "identity", "indicator_dictionary", "kecamatan_table",
     "kelas_legend", "key_figures", "need_demand_counts", "need_demand_grid", "need_demand_legend", "note", "page",
