@@ -842,3 +842,50 @@ def test_bahan_musdes_tab_shows_the_desa_page_print_and_pdf(demo_dataset):
     link = re.search(r"href='data:application/pdf;base64,([^']+)'", app.links.value)
     assert link and base64.b64decode(link.group(1)).startswith(b"%PDF")
     assert f"bahan_musdes_{kode}_" in app.links.value
+
+
+def test_preheated_kernels_start_one_at_a_time_and_visitors_never_wait(monkeypatch):
+    import asyncio
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    from p3pd_lib.dashboard.kernels import LimitedKernelManager
+
+    started: list[tuple[str, float]] = []
+
+    async def fake_start(self, *, kernel_id=None, path=None, **kwargs):
+        started.append((kwargs["env"]["VOILA_PREHEAT"], asyncio.get_running_loop().time()))
+        return f"k{len(started)}"
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", fake_start)
+    km = LimitedKernelManager(max_kernels=10, preheat_interval=0.3)
+    monkeypatch.setattr(km, "list_kernel_ids", lambda: [])
+
+    async def burst():
+        t0 = asyncio.get_running_loop().time()
+        pool = [km.start_kernel(env={"VOILA_PREHEAT": "True"}) for _ in range(3)]
+        await asyncio.gather(*pool, km.start_kernel(env={"VOILA_PREHEAT": "False"}))
+        return t0
+
+    t0 = asyncio.run(burst())
+    pool_times = sorted(t - t0 for kind, t in started if kind == "True")
+    visitor = [t - t0 for kind, t in started if kind == "False"]
+    assert len(pool_times) == 3 and visitor[0] < 0.1  # the visitor's kernel started at once
+    assert pool_times[0] < 0.1 and pool_times[1] >= 0.29 and pool_times[2] >= 0.59  # one pool kernel per interval
+
+
+def test_pool_and_kernel_limit_are_sized_from_memory():
+    from p3pd_lib.dashboard import server
+    from p3pd_lib.errors import ParameterError
+
+    assert server.default_max_kernels(1_000) == 4  # never below 4
+    assert server.default_max_kernels(10_000) == 25  # half of 10 GB at 200 MB per kernel
+    assert server.default_max_kernels(1_000_000) == server.MAX_KERNELS
+    for limit in (4, 25, 64):
+        pool = server.default_pool_size(limit)
+        assert 1 <= pool <= server.POOL_SIZE and pool <= limit // 2  # half the limit stays for open pages
+    assert server.default_pool_size(64) >= 20  # 20 pages opened at once each find a preheated kernel
+    argv, _ = dashboard.voila_command(8899, max_kernels=30, pool_size=20)
+    assert "--VoilaConfiguration.default_pool_size=20" in argv and "--VoilaConfiguration.preheat_kernel=True" in argv
+    with pytest.raises(ParameterError):
+        dashboard.voila_command(8899, max_kernels=10, pool_size=10)  # no room left for any page

@@ -8,6 +8,7 @@ bands and targets, cached per kernel (a switch back costs nothing).
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -125,11 +126,16 @@ class StoreSource:
         self.data_dir = data_dir
         self.keep = max(1, int(keep))
         self.meta = read_meta(data_dir)
-        self.wilayah = load_table("wilayah", data_dir)
         #: Views and the store summary shared with the server's other kernels (``None`` outside a server).
         self.shared = SharedCache.from_env(data_dir)
-        summary = (store_summary(data_dir) if self.shared is None
-                   else self.shared.get("ringkasan-store", lambda: store_summary(data_dir)))
+        # Through the shared views a kernel reads no parquet file until it computes a view itself
+        # (measured: reading ``wilayah`` from parquet costs a kernel ≈ 20 MB, from the shared file 4 MB).
+        if self.shared is None:
+            self.wilayah = load_table("wilayah", data_dir)
+            summary = store_summary(data_dir)
+        else:
+            self.wilayah = self.shared.get("wilayah", lambda: load_table("wilayah", data_dir))
+            summary = self.shared.get("ringkasan-store", lambda: store_summary(data_dir))
         release_memory()
         self.kecamatan_with_data = set(summary["kecamatan"])
         years = {name: set(summary["tahun"].get(name, [])) for name in _SUMMARY_TABLES}
@@ -174,6 +180,23 @@ class StoreSource:
         release_memory()
         log.info("data kabupaten %s dimuat: %.2f s", kode_kabupaten, time.perf_counter() - t0)
         return ds
+
+    def release(self) -> None:
+        """Forget the kabupaten data read and the analysis results computed from them (read again on demand).
+
+        A page's kernel whose views all come from the server's shared views needs
+        no data: dropping them keeps it small (measured with the full demo store:
+        ≈ 100 MB of data and analysis results per kernel that computed a view).
+        """
+        from .. import analysis
+
+        if not self._cache and self._provinsi is None:
+            return
+        self._cache.clear()
+        self._provinsi = None
+        analysis.clear_cache()
+        gc.collect()
+        release_memory()
 
     def datasets(self, kode_kabupaten: Iterable[str]) -> Any:
         """One dataset holding every table of the given kabupaten in full (for merging an upload)."""
@@ -274,19 +297,33 @@ class Views:
         return view
 
     def warm(self, kode: str | None, tahun: int | None) -> None:
-        """Compute the view of ``kode`` in this kernel, not from the server's shared views, warming the analysis.
+        """A preheated kernel's warm-up: the view of ``kode`` ready, and no data held while it waits.
 
-        The analysis keeps its per-kabupaten results, so the kabupaten's other views
-        then take a fraction of the first. Never raises (a preheated kernel's warm-up).
+        In a server the view is read from (or computed once into) the server's shared
+        views, and then this kernel drops the kabupaten data and analysis results: a
+        pool of kernels waiting for visitors costs one analysis, not one per kernel,
+        and each waiting kernel stays small. Alone (tests, notebooks) the view is
+        computed here and the analysis stays warm. Never raises (the visitor's own
+        request shows any message).
         """
-        if kode is None or tahun is None or self.computed:  # computed here already: warm
+        if kode is None or tahun is None:
             return
         try:
-            with self._lock:
-                self._cache[(str(kode), int(tahun), TrainerSettings(), (None, None))] = self._compute(
-                    (str(kode), int(tahun), TrainerSettings(), (None, None)))
-        except Exception:  # the visitor's own request shows any message
+            self.get(kode, tahun)
+        except Exception:
             log.debug("pemanasan %s %s gagal", kode, tahun, exc_info=True)
+        self.release_data()
+
+    def release_data(self) -> None:
+        """Drop the data and analysis results held for computing views, when the server shares its views.
+
+        Views computed later read the data again (one kabupaten, ≈ 0.5 s); outside a
+        server (no shared views) nothing is dropped.
+        """
+        if self.source is None or self.source.shared is None:
+            return
+        with self._lock:
+            self.source.release()
 
     def _compute(self, key: tuple) -> Any:
         self.computed += 1
@@ -333,6 +370,8 @@ class Views:
                 except Exception:  # shown with its message if the visitor ever opens it
                     log.debug("prefetch %s %s gagal", kode, tahun, exc_info=True)
                 time.sleep(0.02)  # let the kernel's main thread take the GIL between views
+            if generation == self._generation:  # no newer prefetch needs the data
+                self.release_data()
             release_memory()
             log.info("prefetch selesai: %d kecamatan, tahun %s, %s", done, tahun, note)
 
