@@ -889,3 +889,24 @@ def test_pool_and_kernel_limit_are_sized_from_memory():
     assert "--VoilaConfiguration.default_pool_size=20" in argv and "--VoilaConfiguration.preheat_kernel=True" in argv
     with pytest.raises(ParameterError):
         dashboard.voila_command(8899, max_kernels=10, pool_size=10)  # no room left for any page
+
+
+def test_pages_of_one_kabupaten_opened_together_run_its_analysis_once(demo_store, tmp_path, monkeypatch):
+    import threading
+
+    from p3pd_lib.dashboard.shared import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    first = dashboard.Views(source=dashboard.StoreSource(demo_store))
+    codes = sorted(k for k in first.source.kecamatan_with_data if k.startswith("33.07."))
+    first.get(codes[0], 2024)
+    for thread in threading.enumerate():  # the kabupaten's other views, computed for the other kernels
+        if thread.name == "p3pd-isi-kelompok":
+            thread.join(timeout=300)
+    assert first.computed == len(codes)
+    assert first.source.loads == 1 and not first.source._cache  # read once, dropped after sharing
+    second = dashboard.Views(source=dashboard.StoreSource(demo_store))  # another page, another kecamatan
+    view = second.get(codes[-1], 2024)
+    assert second.computed == 0 and second.source.loads == 0
+    expect = kecamatan_view(second.source.dataset(codes[0][:5]), codes[-1], 2024)
+    pd.testing.assert_frame_equal(view.capaian, expect.capaian)

@@ -46,7 +46,8 @@ SMALL_IDLE_S = 45
 @pytest.fixture(scope="module")
 def server(demo_store):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    proc, url = dashboard.start_server(demo_store, log_path=ARTIFACTS / "voila_browser_test.log")
+    # Two preheated kernels: the tests open pages one after another (the pool sized for 20 at once is the benchmark's).
+    proc, url = dashboard.start_server(demo_store, log_path=ARTIFACTS / "voila_browser_test.log", pool_size=2)
     proc.url = url
     try:
         yield proc

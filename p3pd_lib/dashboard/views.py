@@ -240,6 +240,7 @@ class Views:
         self._lock = threading.RLock()
         self.computed = 0  # views computed (tests, logs)
         self._generation = 0  # a newer prefetch stops the older one
+        self._filling = 0  # kabupaten views being computed for the server's other kernels
 
     def dataset_for(self, kode: str) -> Any:
         """The data a view of kecamatan ``kode`` is computed from (one kabupaten's when reading the store)."""
@@ -276,7 +277,12 @@ class Views:
 
     def get(self, kode: str, tahun: int, settings: TrainerSettings = TrainerSettings(),
             splits: tuple[float | None, float | None] = (None, None)) -> Any:
-        """The view of ``kode`` and ``tahun`` (cached); raises the kit's errors (Indonesian) as the analysis does."""
+        """The view of ``kode`` and ``tahun`` (cached); raises the kit's errors (Indonesian) as the analysis does.
+
+        In a server a missing view with the default settings is computed with the
+        other kecamatan of its kabupaten (:meth:`SharedCache.get`'s group), so pages of
+        one kabupaten opened together run its analysis once.
+        """
         key = (str(kode), int(tahun), settings, tuple(splits))
         with self._lock:
             hit = self._cache.get(key)
@@ -286,15 +292,53 @@ class Views:
             if self.source is not None:  # one kabupaten in memory: its views only
                 for k in [k for k in self._cache if k[0][:5] != key[0][:5]]:
                     del self._cache[k]
-            shared = self.source.shared if self.source is not None and self.view_fn is kecamatan_view else None
-            if shared is None:
+        shared = self.source.shared if self.source is not None and self.view_fn is kecamatan_view else None
+        if shared is None:
+            with self._lock:
                 view = self._compute(key)
-            else:
-                view = shared.get(("tampilan", *key), lambda: self._compute(key))
+        elif settings.is_default and key[3] == (None, None):
+            # Not under self._lock: the group's fill thread of this kernel computes with it meanwhile.
+            view = shared.get(("tampilan", *key), lambda: self._compute_for_group(key), group=(key[0][:5], key[1]),
+                              fill=lambda: self._fill_kabupaten(shared, key))
+        else:
+            view = shared.get(("tampilan", *key), lambda: self._compute_locked(key))
+        with self._lock:
             self._cache[key] = view
             while len(self._cache) > self.size:
                 self._cache.popitem(last=False)
         return view
+
+    def _compute_locked(self, key: tuple) -> Any:
+        with self._lock:
+            return self._compute(key)
+
+    def _compute_for_group(self, key: tuple) -> Any:
+        with self._lock:
+            self._filling += 1  # the fill that follows keeps the data (see release_data)
+            try:
+                return self._compute(key)
+            except BaseException:
+                self._filling -= 1
+                raise
+
+    def _fill_kabupaten(self, shared: SharedCache, key: tuple) -> None:
+        """Compute and share the views of the kabupaten's other kecamatan missing from the shared views."""
+        t0, done = time.perf_counter(), 0
+        codes = self.source.kecamatan_with_data if self.source is not None else set()
+        for kode in sorted(k for k in codes if k[:5] == key[0][:5] and k != key[0]):
+            other = (kode, *key[1:])
+            if shared.has(("tampilan", *other)):
+                continue
+            try:
+                shared.put(("tampilan", *other), self._compute_locked(other))
+                done += 1
+            except Exception:  # shown with its message if a visitor opens it
+                log.debug("tampilan %s gagal", other, exc_info=True)
+        with self._lock:
+            self._filling -= 1
+        self.release_data()
+        log.info("tampilan kabupaten %s tahun %s dibagikan: %d kecamatan, %.2f s", key[0][:5], key[1], done,
+                 time.perf_counter() - t0)
 
     def warm(self, kode: str | None, tahun: int | None) -> None:
         """A preheated kernel's warm-up: the view of ``kode`` ready, and no data held while it waits.
@@ -323,7 +367,8 @@ class Views:
         if self.source is None or self.source.shared is None:
             return
         with self._lock:
-            self.source.release()
+            if not self._filling:  # a kabupaten's views being computed for the other kernels need the data
+                self.source.release()
 
     def _compute(self, key: tuple) -> Any:
         self.computed += 1
