@@ -47,6 +47,11 @@ MEMORY_SHARE = 0.5
 MAX_KERNELS = 64
 #: Most preheated kernels waiting for visitors by default (enough for 20 pages opened at once).
 POOL_SIZE = 24
+#: Seconds before a used preheated kernel is replaced, with a pool of :data:`BURST_POOL` or more
+#: (Voila's ``VoilaKernelManager.fill_delay``): a burst of visitors is served by the pool, and the
+#: replacements (≈ 3 CPU-seconds each) start after it instead of competing with its pages.
+REFILL_DELAY_S = 20
+BURST_POOL = 10
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 PETUNJUK_JUPYTERHUB = (
@@ -146,6 +151,7 @@ def voila_command(
         f"--LimitedKernelManager.max_kernels={max_kernels}",
         f"--VoilaConfiguration.preheat_kernel={pool_size > 0}",
         f"--VoilaConfiguration.default_pool_size={pool_size}",
+        *([f"--VoilaKernelManager.fill_delay={REFILL_DELAY_S}"] if pool_size >= BURST_POOL else []),
         f"--MappingKernelManager.cull_idle_timeout={int(cull_idle_timeout)}",
         f"--MappingKernelManager.cull_interval={interval}",
         *extra_args,

@@ -47,7 +47,7 @@ VIEWS_DISIMPAN = 48
 #: Seconds after a view is shown before the kabupaten's other views are computed ahead.
 PREFETCH_DELAY_S = 2.0
 #: Seconds a prefetch waits at most, in total, for an overloaded machine (many pages opening).
-PREFETCH_PATIENCE_S = 30.0
+PREFETCH_PATIENCE_S = 90.0
 _SUMMARY_TABLES = ("layanan", "apbdes", "status_desa", "usulan")
 
 
