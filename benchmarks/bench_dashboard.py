@@ -44,12 +44,13 @@ import psutil
 from playwright.async_api import async_playwright
 
 from p3pd_lib import dashboard, demo
+from p3pd_lib.dashboard import server
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 KABUPATEN = "33.07"
 TAHUN = 2024
-N_SESSIONS = 20
+N_SESSIONS = 20  # the target (--sessions N for a lighter run while developing)
 LOAD_DEADLINE_S = 60
 MAX_RSS_MB = 200
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -228,7 +229,8 @@ async def switch_kabupaten(page, prov_label: str, kab_label: str, kab: str) -> f
     return time.perf_counter() - t0
 
 
-async def main(data_dir: str | None = None, runs: int = 1) -> int:
+async def main(data_dir: str | None = None, runs: int = 1, only_load: bool = False,
+               pool_size: int | None = None, max_kernels: int | None = None) -> int:
     print(f"machine: {psutil.cpu_count()} cores, load average at start {' / '.join(f'{x:.1f}' for x in psutil.getloadavg())} "
           "(1/5/15 min; other processes slow every figure below)")
     from p3pd_lib.store import distinct_values, load_table
@@ -258,8 +260,11 @@ async def main(data_dir: str | None = None, runs: int = 1) -> int:
         kab_labels = [kab_labels[i] for i in sorted({0, len(kab_labels) // 3, 2 * len(kab_labels) // 3, len(kab_labels) - 1})]
 
     log_path = tmp / "voila.log"
+    max_kernels = server.default_max_kernels() if max_kernels is None else max_kernels
+    pool_size = server.default_pool_size(max_kernels) if pool_size is None else pool_size
+    print(f"server: at most {max_kernels} kernels, {pool_size} preheated")
     t0 = time.perf_counter()
-    proc, url = dashboard.start_server(data, log_path=log_path)
+    proc, url = dashboard.start_server(data, log_path=log_path, pool_size=pool_size, max_kernels=max_kernels)
     log = ServerLog(log_path)
     print(f"server + preheated kernel ready: {time.perf_counter() - t0:.1f} s (log {log_path}; latest year {latest})")
     ok = True
@@ -281,94 +286,115 @@ async def main(data_dir: str | None = None, runs: int = 1) -> int:
                     await asyncio.sleep(0.2)
                 raise TimeoutError("no preheated kernel became ready")
 
-            print("\n1. first full view with a preheated kernel (header of the asked kecamatan + every visible chart drawn)")
-            print("   phases: seconds from navigation; the kernel computes while the browser loads its scripts")
-            firsts = []
-            for run in range(runs):
-                # a) A first visitor: fresh browser (Voila's JS and plotly.js not cached), warm kernel that has
-                #    prefetched the default (latest) year while waiting, URL without tahun.
-                await warm_kernel(prefetched=True)
-                log.set_mark()
-                context = await browser.new_context(viewport=VIEWPORT)
-                page, errors = await new_page(context, url)
-                p = await open_view(page, url, codes[3], tahun=None)
-                firsts.append(p["total"])
-                print(f"   a) fresh browser, other kabupaten than the kernel's default, latest year: {phases(p)}  {load()}")
-                print(f"      {log.first_view(codes[3])}")
-                await page.close()
-                # b) A returning visitor: same browser (HTTP cache warm), the next preheated kernel.
-                await warm_kernel(prefetched=True)
-                log.set_mark()
-                page, errors = await new_page(context, url)
-                p = await open_view(page, url, codes[5], tahun=None)
-                firsts.append(p["total"])
-                print(f"   b) returning browser (HTTP cache), next preheated kernel, latest year: {phases(p)}  {load()}")
-                print(f"      {log.first_view(codes[5])}")
-                await page.close()
-                await context.close()
-            # c) Fresh browser, kernel just warm (its prefetch not done), another year.
-            await warm_kernel(prefetched=False)
-            log.set_mark()
-            page, errors = await new_page(browser, url)
-            p = await open_view(page, url, codes[3], tahun=TAHUN)
-            firsts.append(p["total"])
-            print(f"   c) fresh browser, kernel just warm, year {TAHUN}: {phases(p)}  {load()}")
-            print(f"      {log.first_view(codes[3])}")
-            await page.wait_for_timeout(1500)  # a visitor reads the first tab; plotly.js loads meanwhile
+            # Figures 1 and 2 are taken once the server's pool is full (its kernels warm up after start).
             t1 = time.perf_counter()
-            await page.locator(".lm-TabBar-tab", has_text="Belanja Desa").first.click()
-            await page.wait_for_function(f"() => {_PLOTS}.length > 0 && {_PLOTS}.every(p => p.querySelector('.main-svg .trace'))",
-                                         timeout=60_000, polling="raf")
-            print(f"   then 'Belanja Desa' (plotly charts) opened: drawn after {time.perf_counter() - t1:.2f} s  {load()}")
-            await page.locator(".lm-TabBar-tab", has_text="Ringkasan").first.click()
-            print(f"   first views: median {statistics.median(firsts):.2f} s, max {max(firsts):.2f} s   target < 3 s")
-            ok &= max(firsts) < 3
-
-            print("\n2. kecamatan switch, every visible output replaced (target < 0.5 s); [kernel update as logged]")
-            log.set_mark()
-            since_cold = log.mark
-            cold = await switch(page, labels[codes[2]], codes[2])
-            print(f"   right after the first view (c), view computed on demand: {cold:.2f} s "
-                  f"[kernel {log.last_update(codes[2]) or float('nan'):.2f} s]  {load()}")
-            t0 = time.perf_counter()
-            while log.count(f"prefetch selesai: {len(codes) - 1} kecamatan, tahun {TAHUN}") < 1 and time.perf_counter() - t0 < 90:
-                await asyncio.sleep(0.2)
-            print(f"   the kernel's prefetch of the kabupaten's other views and their tab finished {time.perf_counter() - t0:.1f} s later")
-            results: dict[str, list[float]] = {}
-            order = [codes[4], codes[5], codes[6], codes[3]]
-            for tab in ("Ringkasan", "Layanan Dasar", "Belanja Desa"):
-                await open_tab(page, tab)
-                # The prefetch renders the newly opened tab for the kabupaten's other kecamatan.
-                t1, idx = time.perf_counter(), dashboard.TABS.index(tab)
-                while not re.search(rf"prefetch selesai: \d+ kecamatan, tahun {TAHUN}, tab {idx}", log.text()[since_cold:]):
-                    if time.perf_counter() - t1 > 30:
-                        print(f"   (prefetch of tab {tab} not finished after 30 s)")
-                        break
-                    await asyncio.sleep(0.2)
-                parts = []
-                for kode in order:
+            while time.perf_counter() - t1 < 300 and len(re.findall(
+                    rf"\[p3pd\.dashboard (\d+)\] {re.escape(dashboard.READY_LOG)}", log.text())) < pool_size:
+                await asyncio.sleep(1)
+            print(f"pool of {pool_size} preheated kernels ready {time.perf_counter() - t1:.0f} s later  {load()}")
+            if not only_load:
+                print("\n1. first full view with a preheated kernel (header of the asked kecamatan + every visible chart drawn)")
+                print("   phases: seconds from navigation; the kernel computes while the browser loads its scripts")
+                firsts = []
+                for run in range(runs):
+                    # a) A first visitor: fresh browser (Voila's JS and plotly.js not cached), warm kernel that has
+                    #    prefetched the default (latest) year while waiting, URL without tahun.
+                    await warm_kernel(prefetched=True)
                     log.set_mark()
-                    dt = await switch(page, labels[kode], kode)
-                    results.setdefault(tab, []).append(dt)
-                    parts.append(f"{dt:.2f} [{log.last_update(kode) or float('nan'):.2f}]")
-                order = order[1:] + order[:1]
-                times = results[tab]
-                print(f"   {tab:<14} " + "  ".join(parts) + f"   median {statistics.median(times):.2f} s  {load()}")
-            allt = [t for v in results.values() for t in v]
-            print(f"   all switches: median {statistics.median(allt):.2f} s, max {max(allt):.2f} s   target < 0.5 s")
-            ok &= max(allt) < 0.5
-            if kab_labels:
-                print("   other kabupaten through the Provinsi/Kabupaten dropdowns (not a target; the kernel "
-                      "reads and analyses each on demand, or reads a view another kernel computed):")
-                for prov_label, kab_label, kab in kab_labels:
-                    dt = await switch_kabupaten(page, prov_label, kab_label, kab)
-                    rss = max((p.memory_info().rss for p in kernels(proc.pid)), default=0) / 2**20
-                    print(f"     {kab_label:<40} {dt:.2f} s; largest kernel RSS now {rss:.0f} MiB  {load()}")
-                    ok &= rss < MAX_RSS_MB
-            if errors:
-                print(f"   console errors: {errors}")
-                ok = False
-            await page.close()
+                    context = await browser.new_context(viewport=VIEWPORT)
+                    page, errors = await new_page(context, url)
+                    p = await open_view(page, url, codes[3], tahun=None)
+                    firsts.append(p["total"])
+                    print(f"   a) fresh browser, other kabupaten than the kernel's default, latest year: {phases(p)}  {load()}")
+                    print(f"      {log.first_view(codes[3])}")
+                    await page.close()
+                    # b) A returning visitor: same browser (HTTP cache warm), the next preheated kernel.
+                    await warm_kernel(prefetched=True)
+                    log.set_mark()
+                    page, errors = await new_page(context, url)
+                    p = await open_view(page, url, codes[5], tahun=None)
+                    firsts.append(p["total"])
+                    print(f"   b) returning browser (HTTP cache), next preheated kernel, latest year: {phases(p)}  {load()}")
+                    print(f"      {log.first_view(codes[5])}")
+                    await page.close()
+                    await context.close()
+                # c) Fresh browser, kernel just warm (its prefetch not done), another year.
+                await warm_kernel(prefetched=False)
+                log.set_mark()
+                page, errors = await new_page(browser, url)
+                p = await open_view(page, url, codes[3], tahun=TAHUN)
+                firsts.append(p["total"])
+                print(f"   c) fresh browser, kernel just warm, year {TAHUN}: {phases(p)}  {load()}")
+                print(f"      {log.first_view(codes[3])}")
+                await page.wait_for_timeout(1500)  # a visitor reads the first tab; plotly.js loads meanwhile
+                t1 = time.perf_counter()
+                await page.locator(".lm-TabBar-tab", has_text="Belanja Desa").first.click()
+                await page.wait_for_function(f"() => {_PLOTS}.length > 0 && {_PLOTS}.every(p => p.querySelector('.main-svg .trace'))",
+                                             timeout=60_000, polling="raf")
+                print(f"   then 'Belanja Desa' (plotly charts) opened: drawn after {time.perf_counter() - t1:.2f} s  {load()}")
+                await page.locator(".lm-TabBar-tab", has_text="Ringkasan").first.click()
+                print(f"   first views: median {statistics.median(firsts):.2f} s, max {max(firsts):.2f} s   target < 3 s")
+                ok &= max(firsts) < 3
+
+                print("\n2. kecamatan switch, every visible output replaced (target < 0.5 s); [kernel update as logged]")
+                log.set_mark()
+                since_cold = log.mark
+                cold = await switch(page, labels[codes[2]], codes[2])
+                print(f"   right after the first view (c), view computed on demand: {cold:.2f} s "
+                      f"[kernel {log.last_update(codes[2]) or float('nan'):.2f} s]  {load()}")
+                t0 = time.perf_counter()
+                while log.count(f"prefetch selesai: {len(codes) - 1} kecamatan, tahun {TAHUN}") < 1 and time.perf_counter() - t0 < 90:
+                    await asyncio.sleep(0.2)
+                print(f"   the kernel's prefetch of the kabupaten's other views and their tab finished {time.perf_counter() - t0:.1f} s later")
+                results: dict[str, list[float]] = {}
+                order = [codes[4], codes[5], codes[6], codes[3]]
+                for tab in ("Ringkasan", "Layanan Dasar", "Belanja Desa"):
+                    await open_tab(page, tab)
+                    # The prefetch renders the newly opened tab for the kabupaten's other kecamatan.
+                    t1, idx = time.perf_counter(), dashboard.TABS.index(tab)
+                    while not re.search(rf"prefetch selesai: \d+ kecamatan, tahun {TAHUN}, tab {idx}", log.text()[since_cold:]):
+                        if time.perf_counter() - t1 > 30:
+                            print(f"   (prefetch of tab {tab} not finished after 30 s)")
+                            break
+                        await asyncio.sleep(0.2)
+                    parts = []
+                    for kode in order:
+                        log.set_mark()
+                        dt = await switch(page, labels[kode], kode)
+                        results.setdefault(tab, []).append(dt)
+                        parts.append(f"{dt:.2f} [{log.last_update(kode) or float('nan'):.2f}]")
+                    order = order[1:] + order[:1]
+                    times = results[tab]
+                    print(f"   {tab:<14} " + "  ".join(parts) + f"   median {statistics.median(times):.2f} s  {load()}")
+                allt = [t for v in results.values() for t in v]
+                print(f"   all switches: median {statistics.median(allt):.2f} s, max {max(allt):.2f} s   target < 0.5 s")
+                ok &= max(allt) < 0.5
+                if kab_labels:
+                    print("   other kabupaten through the Provinsi/Kabupaten dropdowns (not a target; the kernel "
+                          "reads and analyses each on demand, or reads a view another kernel computed):")
+                    for prov_label, kab_label, kab in kab_labels:
+                        dt = await switch_kabupaten(page, prov_label, kab_label, kab)
+                        rss = max((p.memory_info().rss for p in kernels(proc.pid)), default=0) / 2**20
+                        print(f"     {kab_label:<40} {dt:.2f} s; largest kernel RSS now {rss:.0f} MiB  {load()}")
+                        ok &= rss < MAX_RSS_MB
+                if errors:
+                    print(f"   console errors: {errors}")
+                    ok = False
+                await page.close()
+
+            # The load test starts with the server's pool full again (the visitors above used some of its kernels).
+            pool = min(N_SESSIONS, pool_size)
+            t1 = time.perf_counter()
+            while time.perf_counter() - t1 < 300:
+                ready = len(re.findall(rf"\[p3pd\.dashboard (\d+)\] {re.escape(dashboard.READY_LOG)}", log.text()))
+                if ready - used >= pool:
+                    break
+                await asyncio.sleep(1)
+            print(f"\n   (waited {time.perf_counter() - t1:.0f} s for {pool} preheated kernels to be ready)")
+            spare = [p.memory_info().rss / 2**20 for p in kernels(proc.pid)]
+            if spare:
+                print(f"   preheated kernels waiting: {len(spare)}, RSS MiB median {statistics.median(spare):.0f}, "
+                      f"max {max(spare):.0f}")
 
             print(f"\n4. load test: {N_SESSIONS} sessions at once on loopback (deadline {LOAD_DEADLINE_S} s)  {load()}")
             pages = [await new_page(browser, url) for _ in range(N_SESSIONS)]
@@ -424,5 +450,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None, help="an existing store (e.g. data); default: a temporary demo store")
     parser.add_argument("--runs", type=int, default=1, help="repetitions of the first-view measurements a) and b)")
+    parser.add_argument("--sessions", type=int, default=N_SESSIONS, help="pages opened at once in the load test")
+    parser.add_argument("--only-load", action="store_true", help="only the load test and the memory figures (4 and 3)")
+    parser.add_argument("--pool-size", type=int, default=None, help="preheated kernels (default: the server's)")
+    parser.add_argument("--max-kernels", type=int, default=None, help="kernel limit (default: the server's)")
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.data_dir, args.runs)))
+    N_SESSIONS = args.sessions
+    sys.exit(asyncio.run(main(args.data_dir, args.runs, args.only_load, args.pool_size, args.max_kernels)))

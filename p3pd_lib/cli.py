@@ -169,8 +169,12 @@ def _register_dashboard(sub: argparse._SubParsersAction) -> None:
                    help="token akses (bawaan: dibuat acak bila --host bukan alamat komputer ini)")
     p.add_argument("--batas-menganggur", type=int, default=600, metavar="DETIK",
                    help="tutup kernel halaman yang tidak dipakai selama DETIK (bawaan 600 = 10 menit)")
-    p.add_argument("--maks-kernel", type=int, default=24, metavar="N",
-                   help="paling banyak N kernel sekaligus; pengunjung berikutnya diminta menunggu (bawaan 24)")
+    p.add_argument("--maks-kernel", type=int, default=None, metavar="N",
+                   help="paling banyak N kernel sekaligus; pengunjung berikutnya diminta menunggu "
+                        "(bawaan: dari memori yang tersedia, 200 MB per kernel, paling banyak 64)")
+    p.add_argument("--kernel-siap", type=int, default=None, metavar="N",
+                   help="N kernel disiapkan lebih dulu agar halaman langsung terbuka "
+                        "(bawaan: separuh batas kernel, paling banyak 24)")
     _add_data_dir(p)
     p.set_defaults(handler=_dashboard)
 
@@ -179,7 +183,7 @@ def _dashboard(args: argparse.Namespace) -> int:
     from .dashboard import serve
 
     return serve(port=args.port, host=args.host, data_dir=args.data_dir, cull_idle_timeout=args.batas_menganggur,
-                 max_kernels=args.maks_kernel, token=args.token)
+                 max_kernels=args.maks_kernel, pool_size=args.kernel_siap, token=args.token)
 
 
 @command

@@ -721,8 +721,9 @@ def test_kernels_of_one_server_share_their_views(demo_store, tmp_path, monkeypat
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     first = dashboard.Views(source=dashboard.StoreSource(demo_store))
+    before = first.source.shared.computed  # (the region table and the store summary, shared too)
     view = first.get("33.07.02", 2024)
-    assert first.computed == 1
+    assert first.source.shared.computed == before + 1  # (its kabupaten's other views follow in a thread: tested below)
     second = dashboard.Views(source=dashboard.StoreSource(demo_store))  # another page's kernel
     again = second.get("33.07.02", 2024)
     assert second.computed == 0 and second.source.loads == 0  # read, not computed: no data loaded either
@@ -842,3 +843,71 @@ def test_bahan_musdes_tab_shows_the_desa_page_print_and_pdf(demo_dataset):
     link = re.search(r"href='data:application/pdf;base64,([^']+)'", app.links.value)
     assert link and base64.b64decode(link.group(1)).startswith(b"%PDF")
     assert f"bahan_musdes_{kode}_" in app.links.value
+
+
+def test_preheated_kernels_start_one_at_a_time_and_visitors_never_wait(monkeypatch):
+    import asyncio
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    from p3pd_lib.dashboard.kernels import LimitedKernelManager
+
+    started: list[tuple[str, float]] = []
+
+    async def fake_start(self, *, kernel_id=None, path=None, **kwargs):
+        started.append((kwargs["env"]["VOILA_PREHEAT"], asyncio.get_running_loop().time()))
+        return f"k{len(started)}"
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", fake_start)
+    km = LimitedKernelManager(max_kernels=10, preheat_interval=0.3)
+    monkeypatch.setattr(km, "list_kernel_ids", lambda: [])
+
+    async def burst():
+        t0 = asyncio.get_running_loop().time()
+        pool = [km.start_kernel(env={"VOILA_PREHEAT": "True"}) for _ in range(3)]
+        await asyncio.gather(*pool, km.start_kernel(env={"VOILA_PREHEAT": "False"}))
+        return t0
+
+    t0 = asyncio.run(burst())
+    pool_times = sorted(t - t0 for kind, t in started if kind == "True")
+    visitor = [t - t0 for kind, t in started if kind == "False"]
+    assert len(pool_times) == 3 and visitor[0] < 0.1  # the visitor's kernel started at once
+    assert pool_times[0] < 0.1 and pool_times[1] >= 0.29 and pool_times[2] >= 0.59  # one pool kernel per interval
+
+
+def test_pool_and_kernel_limit_are_sized_from_memory():
+    from p3pd_lib.dashboard import server
+    from p3pd_lib.errors import ParameterError
+
+    assert server.default_max_kernels(1_000) == 4  # never below 4
+    assert server.default_max_kernels(10_000) == 25  # half of 10 GB at 200 MB per kernel
+    assert server.default_max_kernels(1_000_000) == server.MAX_KERNELS
+    for limit in (4, 25, 64):
+        pool = server.default_pool_size(limit)
+        assert 1 <= pool <= server.POOL_SIZE and pool <= limit // 2  # half the limit stays for open pages
+    assert server.default_pool_size(64) >= 20  # 20 pages opened at once each find a preheated kernel
+    argv, _ = dashboard.voila_command(8899, max_kernels=30, pool_size=20)
+    assert "--VoilaConfiguration.default_pool_size=20" in argv and "--VoilaConfiguration.preheat_kernel=True" in argv
+    with pytest.raises(ParameterError):
+        dashboard.voila_command(8899, max_kernels=10, pool_size=10)  # no room left for any page
+
+
+def test_pages_of_one_kabupaten_opened_together_run_its_analysis_once(demo_store, tmp_path, monkeypatch):
+    import threading
+
+    from p3pd_lib.dashboard.shared import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    first = dashboard.Views(source=dashboard.StoreSource(demo_store))
+    codes = sorted(k for k in first.source.kecamatan_with_data if k.startswith("33.07."))
+    first.get(codes[0], 2024)
+    for thread in threading.enumerate():  # the kabupaten's other views, computed for the other kernels
+        if thread.name == "p3pd-isi-kelompok":
+            thread.join(timeout=300)
+    assert first.computed == len(codes)
+    assert first.source.loads == 1 and not first.source._cache  # read once, dropped after sharing
+    second = dashboard.Views(source=dashboard.StoreSource(demo_store))  # another page, another kecamatan
+    view = second.get(codes[-1], 2024)
+    assert second.computed == 0 and second.source.loads == 0
+    expect = kecamatan_view(second.source.dataset(codes[0][:5]), codes[-1], 2024)
+    pd.testing.assert_frame_equal(view.capaian, expect.capaian)

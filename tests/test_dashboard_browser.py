@@ -46,7 +46,8 @@ SMALL_IDLE_S = 45
 @pytest.fixture(scope="module")
 def server(demo_store):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    proc, url = dashboard.start_server(demo_store, log_path=ARTIFACTS / "voila_browser_test.log")
+    # Two preheated kernels: the tests open pages one after another (the pool sized for 20 at once is the benchmark's).
+    proc, url = dashboard.start_server(demo_store, log_path=ARTIFACTS / "voila_browser_test.log", pool_size=2)
     proc.url = url
     try:
         yield proc
@@ -313,7 +314,9 @@ def test_closed_page_kernel_is_shut_down(server, browser):
 # The 20-simultaneous-pages load of issue 15 is measured by benchmarks/bench_dashboard.py, not asserted
 # here: on this 2-core machine the kit does not meet it yet (measured 2026-12-06 on an idle machine:
 # median 138 s per page, one page not within 400 s; the target is every page within 60 s), and a
-# test of a target that is known to fail would only make CI red. See the session's closing note.
+# test of a target that is known to fail would only make CI red. Since the preheated pool (20 kernels)
+# and the kabupaten-shared views, all 20 kernels show their view within ≈ 10 s of the burst (server
+# log), but 20 fresh Chromium pages on the same 2 cores (load ≈ 30) still draw none within 60 s.
 
 
 def _get(url: str) -> tuple[int, str]:

@@ -17,8 +17,6 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
-from ..excel import finish_sheet
-from ..safe_excel import protect_text_cells
 
 log = logging.getLogger("p3pd_lib.dashboard")
 
@@ -310,6 +308,10 @@ def fig_bundle(fig: Any) -> dict[str, Any]:
 
 def excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     """An .xlsx workbook with one sheet per table (Indonesian column labels)."""
+    # Imported here: openpyxl costs every page's kernel ≈ 12 MB and 0.4 s, and few pages download.
+    from ..excel import finish_sheet
+    from ..safe_excel import protect_text_cells
+
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         used: set[str] = set()

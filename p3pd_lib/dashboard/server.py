@@ -39,8 +39,19 @@ DEFAULT_PORT = 8866
 DEFAULT_HOST = "127.0.0.1"
 #: Seconds without activity after which a page's kernel is shut down (``MappingKernelManager.cull_idle_timeout``).
 CULL_IDLE_TIMEOUT_S = 600
-#: Most kernels at once (pages + the preheated one); the next visitor is asked to wait.
-MAX_KERNELS = 24
+#: Memory budget of one page's kernel in MB (issue 15's target), for sizing the kernel limit and the pool.
+KERNEL_MB = 200
+#: Share of the memory available at start that the dashboard's kernels may take by default.
+MEMORY_SHARE = 0.5
+#: Most kernels at once by default (pages + preheated), whatever the memory.
+MAX_KERNELS = 64
+#: Most preheated kernels waiting for visitors by default (enough for 20 pages opened at once).
+POOL_SIZE = 24
+#: Seconds before a used preheated kernel is replaced, with a pool of :data:`BURST_POOL` or more
+#: (Voila's ``VoilaKernelManager.fill_delay``): a burst of visitors is served by the pool, and the
+#: replacements (≈ 3 CPU-seconds each) start after it instead of competing with its pages.
+REFILL_DELAY_S = 20
+BURST_POOL = 10
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 PETUNJUK_JUPYTERHUB = (
@@ -60,6 +71,39 @@ def is_loopback(host: str) -> bool:
     return host in LOOPBACK or host.startswith("127.")
 
 
+def available_memory_mb() -> float:
+    """Memory the system can give new processes now, in MB (``MemAvailable``; free pages elsewhere)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def default_max_kernels(available_mb: float | None = None) -> int:
+    """Kernel limit sized from memory: :data:`MEMORY_SHARE` of what is available, :data:`KERNEL_MB` each.
+
+    At least 4, at most :data:`MAX_KERNELS`.
+
+    >>> default_max_kernels(24_000), default_max_kernels(4_000), default_max_kernels(500)
+    (60, 10, 4)
+    """
+    mb = available_memory_mb() if available_mb is None else available_mb
+    return max(4, min(MAX_KERNELS, int(mb * MEMORY_SHARE // KERNEL_MB)))
+
+
+def default_pool_size(max_kernels: int) -> int:
+    """Preheated kernels kept waiting: up to :data:`POOL_SIZE`, leaving half the limit for open pages.
+
+    >>> default_pool_size(60), default_pool_size(10), default_pool_size(3)
+    (24, 5, 1)
+    """
+    return max(1, min(POOL_SIZE, int(max_kernels) // 2))
+
+
 def voila_command(
     port: int = DEFAULT_PORT,
     host: str = DEFAULT_HOST,
@@ -67,26 +111,36 @@ def voila_command(
     *,
     cull_idle_timeout: int = CULL_IDLE_TIMEOUT_S,
     cull_interval: int | None = None,
-    max_kernels: int = MAX_KERNELS,
+    max_kernels: int | None = None,
+    pool_size: int | None = None,
     config_dir: str | os.PathLike[str] | None = None,
     extra_args: Sequence[str] = (),
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that start the dashboard's Voila server.
 
+    ``max_kernels`` (default :func:`default_max_kernels`) counts open pages and
+    preheated kernels; ``pool_size`` preheated kernels wait for visitors (Voila's
+    ``VoilaConfiguration.default_pool_size``; default :func:`default_pool_size`).
     ``config_dir``: a private folder of this run: its ``voila.json`` (the token) is
     read after the project's, and its ``tampilan/`` holds the views the kernels share.
 
     >>> argv, env = voila_command(9000, "127.0.0.1", "/tmp/x", max_kernels=5)
     >>> "--port=9000" in argv, "--LimitedKernelManager.max_kernels=5" in argv, env["P3PD_DATA_DIR"]
     (True, True, '/tmp/x')
+    >>> "--VoilaConfiguration.default_pool_size=2" in argv
+    True
     """
     from ..paths import NOTEBOOKS_DIR, PROJECT_ROOT
     from ..paths import data_dir as resolve_data_dir
 
     if not (0 < int(port) < 65536):
         raise ParameterError(f"Port {port} tidak valid (1–65535).")
-    if int(cull_idle_timeout) < 1 or int(max_kernels) < 2:
+    max_kernels = default_max_kernels() if max_kernels is None else int(max_kernels)
+    pool_size = default_pool_size(max_kernels) if pool_size is None else int(pool_size)
+    if int(cull_idle_timeout) < 1 or max_kernels < 2:
         raise ParameterError("Batas waktu kernel menganggur minimal 1 detik dan batas kernel minimal 2.")
+    if not (0 <= pool_size < max_kernels):
+        raise ParameterError(f"Jumlah kernel siap ({pool_size}) harus 0 sampai {max_kernels - 1} (kurang dari batas kernel).")
     interval = int(cull_interval or max(1, min(60, int(cull_idle_timeout) // 4)))
     paths = [PROJECT_ROOT, VOILA_PY_DIR] + ([Path(config_dir)] if config_dir else [])
     argv = [
@@ -94,7 +148,10 @@ def voila_command(
         f"--port={int(port)}", f"--Voila.ip={host}", "--no-browser", "--template=p3pd",
         *(f"--Voila.config_file_paths={p}" for p in paths),
         "--VoilaConfiguration.multi_kernel_manager_class=p3pd_lib.dashboard.kernels.LimitedKernelManager",
-        f"--LimitedKernelManager.max_kernels={int(max_kernels)}",
+        f"--LimitedKernelManager.max_kernels={max_kernels}",
+        f"--VoilaConfiguration.preheat_kernel={pool_size > 0}",
+        f"--VoilaConfiguration.default_pool_size={pool_size}",
+        *([f"--VoilaKernelManager.fill_delay={REFILL_DELAY_S}"] if pool_size >= BURST_POOL else []),
         f"--MappingKernelManager.cull_idle_timeout={int(cull_idle_timeout)}",
         f"--MappingKernelManager.cull_interval={interval}",
         *extra_args,
@@ -138,7 +195,8 @@ def _prepare(host: str, token: str | None) -> tuple[Path, str | None]:
 
 
 def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, data_dir: str | os.PathLike[str] | None = None, *,
-          cull_idle_timeout: int = CULL_IDLE_TIMEOUT_S, max_kernels: int = MAX_KERNELS, token: str | None = None) -> int:
+          cull_idle_timeout: int = CULL_IDLE_TIMEOUT_S, max_kernels: int | None = None, pool_size: int | None = None,
+          token: str | None = None) -> int:
     """Run the dashboard server in the foreground until Ctrl+C; returns Voila's exit code."""
     from ..paths import PROJECT_ROOT, processed_dir
     from ..store import store_exists
@@ -148,15 +206,18 @@ def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, data_dir: str | os
             f"Data belum tersedia di '{processed_dir(data_dir)}'. Jalankan 'p3pd demo-data' untuk data simulasi "
             "atau impor data Anda terlebih dahulu."
         )
+    max_kernels = default_max_kernels() if max_kernels is None else int(max_kernels)
+    pool_size = default_pool_size(max_kernels) if pool_size is None else int(pool_size)
     folder, token = _prepare(host, token)
     try:
         argv, env = voila_command(port, host, data_dir, cull_idle_timeout=cull_idle_timeout, max_kernels=max_kernels,
-                                  config_dir=folder)
+                                  pool_size=pool_size, config_dir=folder)
         shown = "localhost" if host in ("", "0.0.0.0", "::") else host
         suffix = f"?token={token}" if token else ""
         print(f"Dashboard Kecamatan: http://{shown}:{port}/{suffix}")
         print(f"  contoh: http://{shown}:{port}/?kecamatan=33.07.01&tahun=2024" + (f"&token={token}" if token else ""))
-        print(f"  kernel menganggur ditutup setelah {cull_idle_timeout} detik; paling banyak {max_kernels} kernel sekaligus.")
+        print(f"  kernel menganggur ditutup setelah {cull_idle_timeout} detik; paling banyak {max_kernels} kernel sekaligus, "
+              f"{pool_size} di antaranya disiapkan lebih dulu untuk pengunjung berikutnya.")
         if not is_loopback(host):
             print(PETUNJUK_JUPYTERHUB)
         print("Hentikan dengan Ctrl+C.")
@@ -194,7 +255,8 @@ def start_server(
     log_path: str | os.PathLike[str] | None = None,
     cull_idle_timeout: int = CULL_IDLE_TIMEOUT_S,
     cull_interval: int | None = None,
-    max_kernels: int = MAX_KERNELS,
+    max_kernels: int | None = None,
+    pool_size: int | None = None,
     token: str | None = None,
     extra_args: Sequence[str] = (),
     wait_ready: float = 120.0,
@@ -210,7 +272,7 @@ def start_server(
     port = port or free_port(host if is_loopback(host) else DEFAULT_HOST)
     folder, token = _prepare(host, token)
     argv, env = voila_command(port, host, data_dir, cull_idle_timeout=cull_idle_timeout, cull_interval=cull_interval,
-                              max_kernels=max_kernels, config_dir=folder, extra_args=extra_args)
+                              max_kernels=max_kernels, pool_size=pool_size, config_dir=folder, extra_args=extra_args)
     out = open(log_path, "w", encoding="utf-8") if log_path else subprocess.DEVNULL
     proc = subprocess.Popen(argv, env=env, cwd=str(PROJECT_ROOT), stdout=out, stderr=subprocess.STDOUT,
                             start_new_session=True)

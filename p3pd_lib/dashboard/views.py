@@ -8,6 +8,7 @@ bands and targets, cached per kernel (a switch back costs nothing).
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -46,7 +47,7 @@ VIEWS_DISIMPAN = 48
 #: Seconds after a view is shown before the kabupaten's other views are computed ahead.
 PREFETCH_DELAY_S = 2.0
 #: Seconds a prefetch waits at most, in total, for an overloaded machine (many pages opening).
-PREFETCH_PATIENCE_S = 30.0
+PREFETCH_PATIENCE_S = 90.0
 _SUMMARY_TABLES = ("layanan", "apbdes", "status_desa", "usulan")
 
 
@@ -125,11 +126,16 @@ class StoreSource:
         self.data_dir = data_dir
         self.keep = max(1, int(keep))
         self.meta = read_meta(data_dir)
-        self.wilayah = load_table("wilayah", data_dir)
         #: Views and the store summary shared with the server's other kernels (``None`` outside a server).
         self.shared = SharedCache.from_env(data_dir)
-        summary = (store_summary(data_dir) if self.shared is None
-                   else self.shared.get("ringkasan-store", lambda: store_summary(data_dir)))
+        # Through the shared views a kernel reads no parquet file until it computes a view itself
+        # (measured: reading ``wilayah`` from parquet costs a kernel ≈ 20 MB, from the shared file 4 MB).
+        if self.shared is None:
+            self.wilayah = load_table("wilayah", data_dir)
+            summary = store_summary(data_dir)
+        else:
+            self.wilayah = self.shared.get("wilayah", lambda: load_table("wilayah", data_dir))
+            summary = self.shared.get("ringkasan-store", lambda: store_summary(data_dir))
         release_memory()
         self.kecamatan_with_data = set(summary["kecamatan"])
         years = {name: set(summary["tahun"].get(name, [])) for name in _SUMMARY_TABLES}
@@ -175,6 +181,23 @@ class StoreSource:
         log.info("data kabupaten %s dimuat: %.2f s", kode_kabupaten, time.perf_counter() - t0)
         return ds
 
+    def release(self) -> None:
+        """Forget the kabupaten data read and the analysis results computed from them (read again on demand).
+
+        A page's kernel whose views all come from the server's shared views needs
+        no data: dropping them keeps it small (measured with the full demo store:
+        ≈ 100 MB of data and analysis results per kernel that computed a view).
+        """
+        from .. import analysis
+
+        if not self._cache and self._provinsi is None:
+            return
+        self._cache.clear()
+        self._provinsi = None
+        analysis.clear_cache()
+        gc.collect()
+        release_memory()
+
     def datasets(self, kode_kabupaten: Iterable[str]) -> Any:
         """One dataset holding every table of the given kabupaten in full (for merging an upload)."""
         from ..store import load_subset
@@ -217,6 +240,7 @@ class Views:
         self._lock = threading.RLock()
         self.computed = 0  # views computed (tests, logs)
         self._generation = 0  # a newer prefetch stops the older one
+        self._filling = 0  # kabupaten views being computed for the server's other kernels
 
     def dataset_for(self, kode: str) -> Any:
         """The data a view of kecamatan ``kode`` is computed from (one kabupaten's when reading the store)."""
@@ -253,7 +277,12 @@ class Views:
 
     def get(self, kode: str, tahun: int, settings: TrainerSettings = TrainerSettings(),
             splits: tuple[float | None, float | None] = (None, None)) -> Any:
-        """The view of ``kode`` and ``tahun`` (cached); raises the kit's errors (Indonesian) as the analysis does."""
+        """The view of ``kode`` and ``tahun`` (cached); raises the kit's errors (Indonesian) as the analysis does.
+
+        In a server a missing view with the default settings is computed with the
+        other kecamatan of its kabupaten (:meth:`SharedCache.get`'s group), so pages of
+        one kabupaten opened together run its analysis once.
+        """
         key = (str(kode), int(tahun), settings, tuple(splits))
         with self._lock:
             hit = self._cache.get(key)
@@ -263,30 +292,83 @@ class Views:
             if self.source is not None:  # one kabupaten in memory: its views only
                 for k in [k for k in self._cache if k[0][:5] != key[0][:5]]:
                     del self._cache[k]
-            shared = self.source.shared if self.source is not None and self.view_fn is kecamatan_view else None
-            if shared is None:
+        shared = self.source.shared if self.source is not None and self.view_fn is kecamatan_view else None
+        if shared is None:
+            with self._lock:
                 view = self._compute(key)
-            else:
-                view = shared.get(("tampilan", *key), lambda: self._compute(key))
+        elif settings.is_default and key[3] == (None, None):
+            # Not under self._lock: the group's fill thread of this kernel computes with it meanwhile.
+            view = shared.get(("tampilan", *key), lambda: self._compute_for_group(key), group=(key[0][:5], key[1]),
+                              fill=lambda: self._fill_kabupaten(shared, key))
+        else:
+            view = shared.get(("tampilan", *key), lambda: self._compute_locked(key))
+        with self._lock:
             self._cache[key] = view
             while len(self._cache) > self.size:
                 self._cache.popitem(last=False)
         return view
 
-    def warm(self, kode: str | None, tahun: int | None) -> None:
-        """Compute the view of ``kode`` in this kernel, not from the server's shared views, warming the analysis.
+    def _compute_locked(self, key: tuple) -> Any:
+        with self._lock:
+            return self._compute(key)
 
-        The analysis keeps its per-kabupaten results, so the kabupaten's other views
-        then take a fraction of the first. Never raises (a preheated kernel's warm-up).
+    def _compute_for_group(self, key: tuple) -> Any:
+        with self._lock:
+            self._filling += 1  # the fill that follows keeps the data (see release_data)
+            try:
+                return self._compute(key)
+            except BaseException:
+                self._filling -= 1
+                raise
+
+    def _fill_kabupaten(self, shared: SharedCache, key: tuple) -> None:
+        """Compute and share the views of the kabupaten's other kecamatan missing from the shared views."""
+        t0, done = time.perf_counter(), 0
+        codes = self.source.kecamatan_with_data if self.source is not None else set()
+        for kode in sorted(k for k in codes if k[:5] == key[0][:5] and k != key[0]):
+            other = (kode, *key[1:])
+            if shared.has(("tampilan", *other)):
+                continue
+            try:
+                shared.put(("tampilan", *other), self._compute_locked(other))
+                done += 1
+            except Exception:  # shown with its message if a visitor opens it
+                log.debug("tampilan %s gagal", other, exc_info=True)
+        with self._lock:
+            self._filling -= 1
+        self.release_data()
+        log.info("tampilan kabupaten %s tahun %s dibagikan: %d kecamatan, %.2f s", key[0][:5], key[1], done,
+                 time.perf_counter() - t0)
+
+    def warm(self, kode: str | None, tahun: int | None) -> None:
+        """A preheated kernel's warm-up: the view of ``kode`` ready, and no data held while it waits.
+
+        In a server the view is read from (or computed once into) the server's shared
+        views, and then this kernel drops the kabupaten data and analysis results: a
+        pool of kernels waiting for visitors costs one analysis, not one per kernel,
+        and each waiting kernel stays small. Alone (tests, notebooks) the view is
+        computed here and the analysis stays warm. Never raises (the visitor's own
+        request shows any message).
         """
-        if kode is None or tahun is None or self.computed:  # computed here already: warm
+        if kode is None or tahun is None:
             return
         try:
-            with self._lock:
-                self._cache[(str(kode), int(tahun), TrainerSettings(), (None, None))] = self._compute(
-                    (str(kode), int(tahun), TrainerSettings(), (None, None)))
-        except Exception:  # the visitor's own request shows any message
+            self.get(kode, tahun)
+        except Exception:
             log.debug("pemanasan %s %s gagal", kode, tahun, exc_info=True)
+        self.release_data()
+
+    def release_data(self) -> None:
+        """Drop the data and analysis results held for computing views, when the server shares its views.
+
+        Views computed later read the data again (one kabupaten, ≈ 0.5 s); outside a
+        server (no shared views) nothing is dropped.
+        """
+        if self.source is None or self.source.shared is None:
+            return
+        with self._lock:
+            if not self._filling:  # a kabupaten's views being computed for the other kernels need the data
+                self.source.release()
 
     def _compute(self, key: tuple) -> Any:
         self.computed += 1
@@ -333,6 +415,8 @@ class Views:
                 except Exception:  # shown with its message if the visitor ever opens it
                     log.debug("prefetch %s %s gagal", kode, tahun, exc_info=True)
                 time.sleep(0.02)  # let the kernel's main thread take the GIL between views
+            if generation == self._generation:  # no newer prefetch needs the data
+                self.release_data()
             release_memory()
             log.info("prefetch selesai: %d kecamatan, tahun %s, %s", done, tahun, note)
 

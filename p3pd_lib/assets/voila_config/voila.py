@@ -12,10 +12,17 @@ one cell has no timeout; every other cell keeps the limit.
 """
 
 CELL_TIMEOUT_S = 60
+#: The first cell builds the app; in a preheated kernel it may also wait for another kernel computing the
+#: view it shows (shared views, one computation for all): on a loaded machine that exceeds 60 s, and a
+#: timed-out first cell would leave the next visitor an error page.
+FIRST_CELL_TIMEOUT_S = 300
 
 
 def _cell_timeout(cell):
-    return None if "query_string(" in cell.get("source", "") else CELL_TIMEOUT_S
+    source = cell.get("source", "")
+    if "query_string(" in source:
+        return None
+    return FIRST_CELL_TIMEOUT_S if "App.from_store(" in source else CELL_TIMEOUT_S
 
 
 c = get_config()  # noqa: F821  (provided by traitlets when voila loads this file)
