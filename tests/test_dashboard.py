@@ -110,13 +110,47 @@ def test_cascading_dropdowns(demo_dataset):
     assert len(app.kecamatan.options) == 2 and all(o.startswith("33.99.") for o in app.kecamatan.options)
     assert app.view.kode_kecamatan == app.kecamatan.options[0][:8]
     assert app.view.identitas["nama_kabupaten"] == "Kabupaten Uji"
-    # Typing a full option selects it; a partial text does nothing (and says how to choose).
+    # Typing a full option selects it.
     second = app.kecamatan.options[1]
     app.kecamatan.value = second
     assert app.view.kode_kecamatan == second[:8]
-    app.kecamatan.value = "Wado"
-    assert app.view.kode_kecamatan == second[:8]
-    assert "Pilih kecamatan dari daftar" in app.message.value
+
+
+def test_kecamatan_search_by_part_of_the_name(demo_dataset):
+    app = App(_two_kabupaten(demo_dataset))
+    pilihan = {o[:8]: o.split(" – ", 1)[1] for o in app.kecamatan.options}
+    kode, nama = list(pilihan.items())[1]
+    # Enter on part of the name (any case, spaces around) picks it and writes the whole entry back.
+    app.kecamatan.value = f"  {nama[1:5].upper()} "
+    assert app.view.kode_kecamatan == kode and app.kecamatan.value == f"{kode} – {nama}"
+    assert "p3pd-pesan" not in app.message.value
+    # A name of the other kabupaten is found too: the kabupaten follows.
+    app.kecamatan.value = "33.99.0"
+    assert app.view.kode_kecamatan.startswith("33.99.") and app.kabupaten.value == "33.99"
+    shown = app.view.kode_kecamatan
+    # Nothing matches: the view stays, the box shows it again, and the message says why in Indonesian.
+    app.kecamatan.value = "Zzz<b>"
+    assert app.view.kode_kecamatan == shown and app.kecamatan.value.startswith(shown)
+    assert "Tidak ada kecamatan yang nama atau kodenya memuat 'Zzz<b>'" in html.unescape(app.message.value)
+    assert "<b>" not in app.message.value
+    assert "p3pd-pesan-galat" in app.message.value
+
+
+def test_page_address_follows_the_selection(demo_dataset):
+    app = App(demo_dataset)
+    kec = _kecamatan(demo_dataset)
+
+    def script() -> str:
+        (out,) = app.alamat.outputs
+        return out["data"]["application/javascript"]
+
+    assert f'"kecamatan": "{kec[0]}"' in script() and f'"tahun": "{app.tahun.value}"' in script()
+    app.select(kecamatan=kec[-1], tahun=2023)
+    assert f'"kecamatan": "{kec[-1]}"' in script() and '"tahun": "2023"' in script()
+    assert "history.replaceState" in script()
+    # What the address holds opens the same view again.
+    q = parse_query(f"kecamatan={kec[-1]}&tahun=2023", app.kecamatan_tersedia, [2023, 2024])
+    assert (q.kecamatan, q.tahun) == (kec[-1], 2023)
 
 
 def test_open_query_and_bad_query(demo_dataset):
@@ -792,9 +826,9 @@ def test_peta_tab_draws_the_desa_polygons_and_opens_a_bahan_musdes(demo_dataset,
     app.select(tab="Peta")
     idx = TABS.index("Peta")
     assert "p3pd-pesan-galat" not in app.message.value, app.message.value
-    figs = [o["data"]["application/vnd.plotly.v1+json"] for o in app.tab_figs[idx].outputs]
-    assert len(figs) == 1
-    traces = figs[0]["data"]
+    fig = app.peta_figure.to_plotly_json()
+    assert app.tab_figs[idx].children == (app.peta_figure,)
+    traces = fig["data"]
     polygons = [t for t in traces if t.get("fill") == "toself"]
     desa = set(app.view.desa["kode_desa"])
     assert polygons and sum(x is None for t in polygons for x in t["x"]) + len(polygons) >= len(desa)
@@ -805,7 +839,7 @@ def test_peta_tab_draws_the_desa_polygons_and_opens_a_bahan_musdes(demo_dataset,
     keys = [k for _, k in app.peta_pilihan.options]
     assert "indeks" in keys and "kuadran" in keys
     app.peta_pilihan.value = "kuadran"
-    assert "Kuadran" in app.tab_figs[idx].outputs[0]["data"]["application/vnd.plotly.v1+json"]["layout"]["title"]["text"]
+    assert "Kuadran" in app.peta_figure.layout.title.text
     # The desa list under the map opens its Bahan Musdes.
     kode, nama = app.view.desa[["kode_desa", "nama_desa"]].iloc[1]
     app.peta_desa.value = kode
@@ -817,7 +851,7 @@ def test_peta_tab_without_boundaries_says_so(demo_dataset, tmp_path):
     app = App(demo_dataset, data_dir=tmp_path)
     app.select(tab="Peta")
     idx = TABS.index("Peta")
-    assert app.tab_figs[idx].outputs == ()
+    assert app.tab_figs[idx].children == () and app.peta_figure is None
     assert "data-peta='kosong'" in app.tab_html[idx].value and "belum diimpor" in app.tab_html[idx].value
     assert "p3pd-pesan-galat" not in app.message.value
 
@@ -842,3 +876,28 @@ def test_bahan_musdes_tab_shows_the_desa_page_print_and_pdf(demo_dataset):
     link = re.search(r"href='data:application/pdf;base64,([^']+)'", app.links.value)
     assert link and base64.b64decode(link.group(1)).startswith(b"%PDF")
     assert f"bahan_musdes_{kode}_" in app.links.value
+
+
+def test_clicking_a_desa_on_the_map_opens_its_bahan_musdes(demo_dataset, boundary_dir):
+    from plotly.callbacks import Points
+
+    app = App(demo_dataset, data_dir=boundary_dir)
+    app.select(tab="Peta")
+    fig = app.peta_figure
+    (points,) = [t for t in fig.data if t.customdata is not None]
+    # Hover and click answer from the desa points (nearest one), not from the class fills.
+    assert all(t.hoverinfo == "skip" for t in fig.data if t.fill == "toself") and fig.layout.hoverdistance == -1
+    kode = str(points.customdata[2])
+    nama = app.view.desa.set_index("kode_desa").at[kode, "nama_desa"]
+    # The click as plotly's widget reports it to the trace's on_click callbacks.
+    i = fig.data.index(points)
+    fig.data[i]._dispatch_on_click(Points(point_inds=[2], xs=[points.x[2]], ys=[points.y[2]],
+                                          trace_name=points.name or "", trace_index=i), None)
+    assert app.tabs.selected_index == TABS.index("Bahan Musdes") and app.musdes_desa.value == kode
+    assert nama in html.unescape(app.tab_html[TABS.index("Bahan Musdes")].value)
+    # A click on a fill (no desa point) changes nothing.
+    app.select(tab="Peta")
+    fill = next(j for j, t in enumerate(app.peta_figure.data) if t.fill == "toself")
+    app.peta_figure.data[fill]._dispatch_on_click(Points(point_inds=[], xs=[], ys=[], trace_name="", trace_index=fill),
+                                                  None)
+    assert app.tabs.selected_index == TABS.index("Peta")
