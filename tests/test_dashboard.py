@@ -116,43 +116,6 @@ def test_cascading_dropdowns(demo_dataset):
     assert app.view.kode_kecamatan == second[:8]
 
 
-def test_kecamatan_search_by_part_of_the_name(demo_dataset):
-    app = App(_two_kabupaten(demo_dataset))
-    pilihan = {o[:8]: o.split(" – ", 1)[1] for o in app.kecamatan.options}
-    kode, nama = list(pilihan.items())[1]
-    # Enter on part of the name (any case, spaces around) picks it and writes the whole entry back.
-    app.kecamatan.value = f"  {nama[1:5].upper()} "
-    assert app.view.kode_kecamatan == kode and app.kecamatan.value == f"{kode} – {nama}"
-    assert "p3pd-pesan" not in app.message.value
-    # A name of the other kabupaten is found too: the kabupaten follows.
-    app.kecamatan.value = "33.99.0"
-    assert app.view.kode_kecamatan.startswith("33.99.") and app.kabupaten.value == "33.99"
-    shown = app.view.kode_kecamatan
-    # Nothing matches: the view stays, the box shows it again, and the message says why in Indonesian.
-    app.kecamatan.value = "Zzz<b>"
-    assert app.view.kode_kecamatan == shown and app.kecamatan.value.startswith(shown)
-    assert "Tidak ada kecamatan yang nama atau kodenya memuat 'Zzz<b>'" in html.unescape(app.message.value)
-    assert "<b>" not in app.message.value
-    assert "p3pd-pesan-galat" in app.message.value
-
-
-def test_page_address_follows_the_selection(demo_dataset):
-    app = App(demo_dataset)
-    kec = _kecamatan(demo_dataset)
-
-    def script() -> str:
-        (out,) = app.alamat.outputs
-        return out["data"]["application/javascript"]
-
-    assert f'"kecamatan": "{kec[0]}"' in script() and f'"tahun": "{app.tahun.value}"' in script()
-    app.select(kecamatan=kec[-1], tahun=2023)
-    assert f'"kecamatan": "{kec[-1]}"' in script() and '"tahun": "2023"' in script()
-    assert "history.replaceState" in script()
-    # What the address holds opens the same view again.
-    q = parse_query(f"kecamatan={kec[-1]}&tahun=2023", app.kecamatan_tersedia, [2023, 2024])
-    assert (q.kecamatan, q.tahun) == (kec[-1], 2023)
-
-
 def test_open_query_and_bad_query(demo_dataset):
     app = App(demo_dataset)
     kec = _kecamatan(demo_dataset)
@@ -328,7 +291,7 @@ def test_upload_bad_file_keeps_previous_data_and_lists_findings(demo_dataset):
     assert "Data unggahan tidak dipakai: 2 dari 2 berkas ditolak" in app.message.value
     rows = _findings_rows(app)
     # File, sheet, row, column, value, level, message (Indonesian), as the importer reports them.
-    assert ["layanan.csv", "–", "2", "penduduk", "banyak", "galat"] == rows[0][:6] and "bukan angka" in rows[0][6]
+    assert ["layanan.csv", "–", "2", "penduduk", "banyak", "Galat"] == rows[0][:6] and "bukan angka" in rows[0][6]
     assert rows[1][0] == "catatan.txt" and "Tidak ada tabel yang dikenali" in rows[1][6]
     assert app.dataset is demo_dataset and app.view is before_view
     assert "DATA SIMULASI" in app.banner.value
@@ -876,28 +839,3 @@ def test_bahan_musdes_tab_shows_the_desa_page_print_and_pdf(demo_dataset):
     link = re.search(r"href='data:application/pdf;base64,([^']+)'", app.links.value)
     assert link and base64.b64decode(link.group(1)).startswith(b"%PDF")
     assert f"bahan_musdes_{kode}_" in app.links.value
-
-
-def test_clicking_a_desa_on_the_map_opens_its_bahan_musdes(demo_dataset, boundary_dir):
-    from plotly.callbacks import Points
-
-    app = App(demo_dataset, data_dir=boundary_dir)
-    app.select(tab="Peta")
-    fig = app.peta_figure
-    (points,) = [t for t in fig.data if t.customdata is not None]
-    # Hover and click answer from the desa points (nearest one), not from the class fills.
-    assert all(t.hoverinfo == "skip" for t in fig.data if t.fill == "toself") and fig.layout.hoverdistance == -1
-    kode = str(points.customdata[2])
-    nama = app.view.desa.set_index("kode_desa").at[kode, "nama_desa"]
-    # The click as plotly's widget reports it to the trace's on_click callbacks.
-    i = fig.data.index(points)
-    fig.data[i]._dispatch_on_click(Points(point_inds=[2], xs=[points.x[2]], ys=[points.y[2]],
-                                          trace_name=points.name or "", trace_index=i), None)
-    assert app.tabs.selected_index == TABS.index("Bahan Musdes") and app.musdes_desa.value == kode
-    assert nama in html.unescape(app.tab_html[TABS.index("Bahan Musdes")].value)
-    # A click on a fill (no desa point) changes nothing.
-    app.select(tab="Peta")
-    fill = next(j for j, t in enumerate(app.peta_figure.data) if t.fill == "toself")
-    app.peta_figure.data[fill]._dispatch_on_click(Points(point_inds=[], xs=[], ys=[], trace_name="", trace_index=fill),
-                                                  None)
-    assert app.tabs.selected_index == TABS.index("Peta")

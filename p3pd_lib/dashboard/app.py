@@ -294,6 +294,8 @@ class App(TransferMixin):
                 items = [controls["tren_sektor"], figs, html]
             elif name == "Peta":
                 items = [controls["peta_pilihan"], figs, html, controls["peta_desa"]]
+            elif name == "Agenda Terpadu":
+                items = [W.HBox(list(controls.values()), layout=self._row), html]
             elif name == "Bahan Musdes":
                 self._w["btn_pdf"] = W.Button(description="Unduh PDF", tooltip="Siapkan PDF A4 Bahan Musdes desa ini",
                                               layout=W.Layout(width="auto"))
@@ -301,7 +303,7 @@ class App(TransferMixin):
                 items = [W.HBox([controls["musdes_desa"], self._w["btn_pdf"]], layout=self._row), html]
             else:  # charts first, their table below
                 items = [figs, html] if figs is not None else [html]
-        if name in ("Peta", "Bahan Musdes") and self._view is not None:
+        if name in ("Peta", "Bahan Musdes", "Agenda Terpadu") and self._view is not None:
             self._set_desa_options(self._view, tuple(controls))
         for k, w in controls.items():
             w.observe(self._on_peta_desa if k == "peta_desa" else self.update, "value")
@@ -342,6 +344,8 @@ class App(TransferMixin):
     tren_sektor = property(lambda self: self._widget("tren_sektor"), doc="Sector of the Tren tab.")
     peta_pilihan = property(lambda self: self._widget("peta_pilihan"), doc="What the Peta tab colours.")
     peta_desa = property(lambda self: self._widget("peta_desa"), doc="Peta: the desa whose Bahan Musdes to open.")
+    agenda_desa = property(lambda self: self._widget("agenda_desa"), doc="Agenda: the desa filter.")
+    agenda_sektor = property(lambda self: self._widget("agenda_sektor"), doc="Agenda: the sector filter.")
     musdes_desa = property(lambda self: self._widget("musdes_desa"), doc="Desa of the Bahan Musdes tab.")
     btn_pdf = property(lambda self: self._widget("btn_pdf"), doc="Bahan Musdes: prepare the PDF download.")
     pita_naik = property(lambda self: self._widget("pita_naik"), doc="Trainer: yellow band, higher is better.")
@@ -578,6 +582,8 @@ class App(TransferMixin):
             return (self._value("peta_pilihan", "indeks"),)
         if name == "Bahan Musdes":
             return (self._value("musdes_desa", ""),)
+        if name == "Agenda Terpadu":
+            return (self._value("agenda_desa", ""), self._value("agenda_sektor", ""))
         return ()
 
     def _tab_data(self, idx: int, kode: str) -> dict[str, Any]:
@@ -633,6 +639,8 @@ class App(TransferMixin):
         """The kabupaten's other kecamatan computed and their visible tab rendered ahead (:meth:`Views.prefetch`)."""
         if TABS[idx] in ("Layanan Dasar", "Bahan Musdes"):
             opts = opts[:-1] + ("",)  # another kecamatan starts without a desa chosen
+        elif TABS[idx] == "Agenda Terpadu":
+            opts = ("",) + opts[1:]
         target = (kode[:5], tahun, idx, opts)
         if getattr(self, "_prefetched", None) == target:
             return
@@ -681,7 +689,8 @@ class App(TransferMixin):
                     self._w[name].value = round(float(v), 3)
 
     def _set_desa_options(self, view: Any,
-                          names: Sequence[str] = ("desa", "peta_desa", "musdes_desa", "peta_pilihan")) -> None:
+                          names: Sequence[str] = ("desa", "peta_desa", "musdes_desa", "peta_pilihan",
+                                                  "agenda_desa")) -> None:
         """The desa lists (Kartu Desa, Peta, Bahan Musdes) and the Peta choices of ``view``, no update."""
         with self._hold():
             view_options(self._w, view, names)

@@ -138,6 +138,13 @@ def cell(value: Any, column: str = "") -> str:
     return esc(value)
 
 
+#: Columns of coded values shown by their Indonesian label (column → enumeration of ``labels.map_labels``).
+KOLOM_LABEL = {"sektor": "sektor", "kuadran": "kuadran", "kelas": "kelas", "arah": "arah", "tag_target": "tag_target",
+               "jenis_agenda": "jenis_agenda", "status_usulan": "status_usulan", "forum": "forum",
+               "jenis": "jenis_wilayah", "tingkat": "tingkat_temuan", "kelompok": "kelompok_belanja", "tren": "tren",
+               "aturan": "aturan"}
+
+
 def table_html(
     df: pd.DataFrame,
     columns: Sequence[str] | None = None,
@@ -152,14 +159,19 @@ def table_html(
     True
     >>> "Rp 1.500.000" in table_html(pd.DataFrame({"anggaran": [1500000.0]}))
     True
+    >>> "<td>Kesehatan</td>" in table_html(pd.DataFrame({"sektor": ["KES"]}))
+    True
     """
     if df is None or df.empty:
         return f"<p class='p3pd-kosong'>{esc(kosong)}</p>"
+    from .. import labels as enum_labels
+
     cols = [c for c in (columns or df.columns) if c in df.columns]
+    shown = enum_labels.map_labels(df[cols].head(max_rows), {c: e for c, e in KOLOM_LABEL.items() if c in cols})
     labels = _labels()
     head = "".join(f"<th>{esc(labels.get(c, c))}</th>" for c in cols)
     rows = []
-    for rec in df[cols].head(max_rows).itertuples(index=False, name=None):
+    for rec in shown.itertuples(index=False, name=None):
         rows.append("<tr>" + "".join(f"<td>{cell(v, c)}</td>" for v, c in zip(rec, cols)) + "</tr>")
     more = ""
     if len(df) > max_rows:
