@@ -591,7 +591,7 @@ class App(TransferMixin):
         if TABS[idx] == "Peta":
             return {"boundaries": self._views.boundaries(kode)}
         if TABS[idx] == "Bahan Musdes":
-            return {"idm_rumusan": self._views.idm_rumusan(kode)}
+            return {"idm_rumusan": self._views.idm_rumusan(kode), "boundaries": self._views.boundaries(kode)}
         return {}
 
     # ------------------------------------------------------------------ update

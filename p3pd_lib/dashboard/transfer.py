@@ -51,7 +51,8 @@ class TransferMixin:
     def musdes_pdf(self) -> bytes:
         """The A4 PDF of the Bahan Musdes of the desa chosen in its tab (printed by headless Chromium)."""
         kode = self._value("musdes_desa", "")
-        return musdes_pdf(self._view, kode, self._views.idm_rumusan(kode[:8]) if kode else None)
+        return musdes_pdf(self._view, kode, self._views.idm_rumusan(kode[:8]) if kode else None,
+                          self._views.boundaries(kode[:8]) if kode else None)
 
     def _prepare_download(self, which: str) -> None:
         try:
