@@ -189,3 +189,68 @@ def test_quadrant_draws_its_dividing_lines_and_writes_names_without_overlap(demo
     # Points on one spot: each written name takes another side of it, the rest are named on hover only.
     many = kuadran.place_labels([0.2, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [0.2] + [0.5] * 6, ["Nama"] * 7, range(7))
     assert 1 < len(many) - 1 <= 4 and len({p for i, p in many.items() if i}) == len(many) - 1
+
+
+# --------------------------------------------------------------------------- every tab scanned, also after an upload
+
+
+def _scan_every_tab(app: App) -> tuple[list, list[str]]:
+    """Findings of the surface scanners on every tab (HTML, Kartu Desa, Bahan Musdes page, figures), and
+    units shown on missing values."""
+    from p3pd_lib import surface_check
+
+    found, units = [], []
+    for i, name in enumerate(TABS):
+        app.select(tab=name)
+        kode = str(app.view.desa["kode_desa"].iloc[1])
+        if name == "Layanan Dasar":
+            app.desa.value = kode
+        if name == "Bahan Musdes":
+            app.musdes_desa.value = kode
+        text = app.tab_html[i].value + (app.kartu.value if name == "Layanan Dasar" else "")
+        found += surface_check.scan_html(text, name)
+        page = re.search(r'srcdoc="([^"]*)"', text)
+        if page:
+            found += surface_check.scan_html(html.unescape(page.group(1)), name, cetak=True)
+        if name == "Peta":
+            found += surface_check.scan_figure(app.peta_figure, name) if app.peta_figure is not None else []
+        elif app.tab_figs[i] is not None:
+            found += [t for o in app.tab_figs[i].outputs
+                      for t in surface_check.scan_figure(o["data"]["application/vnd.plotly.v1+json"], name)]
+        plain = html.unescape(re.sub("<[^>]+>", " ", text))
+        units += [f"{name}: {m}" for m in re.findall(r"(?:tidak ada data|–)\s*%|Rp\s*–", plain)]
+    return found, units
+
+
+def test_every_tab_passes_the_surface_scanners(demo_dataset, boundary_dir):
+    from p3pd_lib import surface_check
+
+    found, units = _scan_every_tab(App(demo_dataset, data_dir=boundary_dir))
+    assert not found, surface_check.ringkas(found)
+    assert not units
+
+
+def test_after_an_upload_every_tab_uses_the_uploaded_data_consistently(demo_dataset):
+    from p3pd_lib import surface_check
+
+    kec = _kecamatan(demo_dataset)[1]
+    official = set(demo_dataset.wilayah["kode_desa"])
+    files = []
+    for name, df in demo_dataset.tables().items():
+        if name != "wilayah" and "kode_desa" in df.columns:
+            part = df[df["kode_desa"].astype(str).str.startswith(kec + ".") & df["kode_desa"].isin(official)]
+            files.append((f"{name}.csv", part.to_csv(index=False).encode()))
+    app = App(demo_dataset)
+    # Only the service table (no spending): spending values are missing, shown without a unit.
+    assert app.load_files([f for f in files if f[0] == "layanan.csv"]), app.message.value
+    found, units = _scan_every_tab(app)
+    assert "p3pd-pesan-galat" not in app.message.value
+    assert not found, surface_check.ringkas(found)
+    assert not units, units
+    # Every table uploaded: the same kecamatan, the uploaded data in every tab.
+    assert app.load_files(files), app.message.value
+    assert app.kecamatan_tersedia == [kec] and "data-unggahan='1'" in app.banner.value
+    found, units = _scan_every_tab(app)
+    assert not found and not units, (surface_check.ringkas(found), units)
+    header = re.sub(r"<[^>]+>", " ", app.header.value)
+    assert "Kecamatan" in header and kec in header

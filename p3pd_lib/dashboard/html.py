@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..excel import finish_sheet
@@ -122,7 +123,7 @@ def cell(value: Any, column: str = "") -> str:
         return "–"
     if isinstance(value, str):
         return esc(value)
-    if isinstance(value, (bool,)) or type(value).__name__ == "bool_":
+    if isinstance(value, (bool, np.bool_)):  # numpy 2 names its scalar "bool", numpy 1 "bool_"
         return "Ya" if bool(value) else "Tidak"
     try:
         if pd.isna(value):

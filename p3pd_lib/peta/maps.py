@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..figures import TEMPLATE, WARNA_KELAS, WARNA_TINGKAT
+from ..figures import SEPARATORS, TEMPLATE, WARNA_KELAS, WARNA_TINGKAT
 
 #: Fill colour of each map class (the kit's traffic light, plus blue and a neutral grey).
 WARNA: dict[str, str] = {
@@ -245,6 +245,7 @@ def _map_figure(traces: list[dict[str, Any]], title: str, bounds: Iterable[float
     axis = {"visible": False, "showgrid": False, "zeroline": False}
     layout = {
         "template": _TEMPLATE,
+        "separators": SEPARATORS,
         "title": {"text": (f"{title} ({SIMULASI_NOTE.split(' — ')[0]})" if simulasi else title), "x": 0, "xanchor": "left",
                   "font": {"size": 15}},
         "height": height,

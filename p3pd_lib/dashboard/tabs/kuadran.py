@@ -97,6 +97,10 @@ def readable(fig: Any, kuadran: pd.DataFrame) -> Any:
     return fig
 
 
+def _ada(v: Any) -> bool:
+    return v is not None and not (isinstance(v, float) and np.isnan(v)) and v is not pd.NA
+
+
 def render(view: Any, colours: Mapping[str, str], split_median: bool = True) -> TabContent:
     """The quadrant chart (dividing lines at the splits, readable names) and its table; the splits are printed."""
     from ... import figures
@@ -107,7 +111,7 @@ def render(view: Any, colours: Mapping[str, str], split_median: bool = True) -> 
     cara_x = split.get("cara_x") or ("median kecamatan" if split_median else "angka pengguna")
     cara_y = split.get("cara_y") or cara_x
     text = (f"<p>Pembagi yang dipakai (garis putus-putus): kesenjangan <b>{fmt_angka(sx, 3)}</b> ({esc(cara_x)}); "
-            f"porsi belanja layanan dasar <b>{fmt_angka(sy)} %</b> ({esc(cara_y)}). Nama desa ditulis bila tidak "
+            f"porsi belanja layanan dasar <b>{fmt_angka(sy) + (' %' if _ada(sy) else '')}</b> ({esc(cara_y)}). Nama desa ditulis bila tidak "
             "bertumpuk (kuadran prioritas lebih dulu); nama desa lain muncul saat titiknya disentuh.</p>")
     kuadran = view.kuadran
     if "label_kuadran" in kuadran.columns and not kuadran.empty:
