@@ -93,6 +93,8 @@ class BahanMusdes:
     tren: str
     status: str
     catatan: tuple[str, ...] = field(default_factory=tuple)
+    #: Inline SVG locator map marking the desa in its kecamatan ('' when no boundaries are stored).
+    peta: str = ""
 
     @property
     def kepadatan(self) -> str:
@@ -360,13 +362,15 @@ def _status_text(view: Any, kode_desa: str) -> str:
 
 
 def bahan_musdes(view: Any, kode_desa: str, idm_rumusan: pd.DataFrame | None = None,
-                 parameter: Mapping[str, Any] | None = None) -> BahanMusdes:
+                 parameter: Mapping[str, Any] | None = None, boundaries: Any = None) -> BahanMusdes:
     """The Bahan Musdes of one desa of ``view`` (a :class:`~p3pd_lib.analysis.KecamatanView`).
 
     ``idm_rumusan``: optional table of recommended IDM activities
     (``kode_desa, tahun, indikator, skor, kegiatan``); the rows of the desa for the
     latest year up to the view's year are shown, lowest scores first.
     ``parameter``: :func:`load_parameters` (read from ``parameters/`` when omitted).
+    ``boundaries``: the kecamatan's desa polygons (:func:`p3pd_lib.peta.desa_boundaries`); when they
+    hold the desa, the page carries a small locator map marking it.
     Raises :class:`~p3pd_lib.errors.ParameterError` (Indonesian) for a code that is
     not a desa or kelurahan of the kecamatan. Nothing is read or written but the parameters.
     """
@@ -394,7 +398,16 @@ def bahan_musdes(view: Any, kode_desa: str, idm_rumusan: pd.DataFrame | None = N
         kode_desa=kode, nama_desa=nama, jenis=jenis, tahun=int(view.tahun), identitas=dict(view.identitas),
         prioritas=prioritas, idm=_idm_items(idm_rumusan, kode, int(view.tahun), int(param.get("jumlah_kegiatan_idm", 4))),
         tren=_trend_sentence(view, kode), status=_status_text(view, kode), catatan=tuple(catatan),
+        peta=_locator(boundaries, kode),
     )
+
+
+def _locator(boundaries: Any, kode: str) -> str:
+    if boundaries is None or len(boundaries) == 0:
+        return ""
+    from .peta.svg import locator_svg
+
+    return locator_svg(boundaries, kode)
 
 
 # --- HTML and PDF ----------------------------------------------------------------------------------
@@ -502,12 +515,13 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def write_kecamatan(view: Any, out_dir: str | os.PathLike[str], idm_rumusan: pd.DataFrame | None = None,
-                    pdf: bool = True, desa: Iterable[str] | None = None) -> HasilMusdes:
+                    pdf: bool = True, desa: Iterable[str] | None = None, boundaries: Any = None) -> HasilMusdes:
     """Write one Bahan Musdes page per desa (``<kode_desa>.html`` and ``.pdf``) and the kecamatan's
     combined PDF (``bahan_musdes_<kode_kecamatan>.pdf``, one A4 page per desa) into ``out_dir``.
 
     ``desa``: only these desa codes (default: every desa and kelurahan of the view,
-    by code); ``pdf=False`` writes the HTML only.
+    by code); ``pdf=False`` writes the HTML only; ``boundaries``: the kecamatan's desa polygons
+    (each page then marks its desa on a small map).
     """
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -516,7 +530,7 @@ def write_kecamatan(view: Any, out_dir: str | os.PathLike[str], idm_rumusan: pd.
     html_paths: dict[str, Path] = {}
     pdf_paths: dict[str, Path] = {}
     for kode in codes:
-        b = bahan_musdes(view, kode, idm_rumusan, param)
+        b = bahan_musdes(view, kode, idm_rumusan, param, boundaries=boundaries)
         html_paths[kode] = folder / f"bahan_musdes_{kode}.html"
         _write_text(html_paths[kode], render_html(b))
         if pdf:

@@ -122,8 +122,32 @@ def test_every_page_passes_the_surface_scanner(view):
         assert not found, surface_check.ringkas(found)
 
 
+@pytest.fixture(scope="module")
+def boundaries(demo_dataset, view):
+    from p3pd_lib import peta
+
+    b = peta.simulated_boundaries(demo_dataset.wilayah)
+    return b[b["kode"].astype(str).str.startswith(view.kode_kecamatan)].reset_index(drop=True)
+
+
+def test_locator_map_marks_the_desa_when_boundaries_exist(view, boundaries):
+    kode = _desa(view)[1]
+    nama = view.desa.set_index("kode_desa").at[kode, "nama_desa"]
+    b = musdes.bahan_musdes(view, kode, boundaries=boundaries)
+    page = musdes.render_html(b)
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    assert f"data-kode='{kode}'" in svg and f">{nama}</text>" in svg
+    # One outline per other desa and the hatched desa (black and white: a pattern, not a colour).
+    assert svg.count("<path") == 2 and "url(#arsir)" in svg and "PETA SIMULASI" in svg
+    assert "<script" not in svg and not surface_check.scan_html(page, kode, cetak=True)
+    # Without boundaries (or without this desa's shape) the page has no map.
+    assert "<svg" not in musdes.render_html(musdes.bahan_musdes(view, kode))
+    other = boundaries[boundaries["kode"] != kode]
+    assert musdes.bahan_musdes(view, kode, boundaries=other).peta == ""
+
+
 @pytest.mark.slow
-def test_pdf_one_page_per_desa_and_screenshot(view, tmp_path):
+def test_pdf_one_page_per_desa_and_screenshot(view, boundaries, tmp_path):
     from pypdf import PdfReader
 
     codes = _desa(view)[:3] + _desa(view, "kelurahan")[:1]
@@ -134,7 +158,7 @@ def test_pdf_one_page_per_desa_and_screenshot(view, tmp_path):
     idm = pd.DataFrame([{"kode_desa": k, "tahun": view.tahun, "indikator": f"Indikator IDM {i}: akses sarana kesehatan",
                          "skor": i, "kegiatan": "Pembangunan atau rehabilitasi poskesdes dan alat kesehatan dasar"}
                         for k in codes for i in range(1, 6)])
-    res = musdes.write_kecamatan(full, tmp_path, idm_rumusan=idm, desa=codes)
+    res = musdes.write_kecamatan(full, tmp_path, idm_rumusan=idm, desa=codes, boundaries=boundaries)
     assert set(res.html) == set(codes) == set(res.pdf)
     for kode, pdf in res.pdf.items():
         reader = PdfReader(pdf)
@@ -146,7 +170,8 @@ def test_pdf_one_page_per_desa_and_screenshot(view, tmp_path):
     assert len(combined.pages) == len(codes)
     # The same desa as ONE page each from a single HTML (the dashboard's print view): no blank last page.
     one = tmp_path / "semua.html"
-    one.write_text(musdes.render_html([musdes.bahan_musdes(full, k, idm) for k in codes]), encoding="utf-8")
+    one.write_text(musdes.render_html([musdes.bahan_musdes(full, k, idm, boundaries=boundaries) for k in codes]),
+                   encoding="utf-8")
     assert len(PdfReader(musdes.write_pdf(one, tmp_path / "semua.pdf")).pages) == len(codes)
     data = musdes.pdf_bytes(musdes.bahan_musdes(view, codes[0]))
     assert data.startswith(b"%PDF") and len(PdfReader(io.BytesIO(data)).pages) == 1

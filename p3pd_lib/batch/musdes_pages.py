@@ -14,7 +14,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .. import analysis, musdes, store
+from .. import analysis, musdes, peta, store
 
 
 def musdes_folder(output_dir: Path, tahun: int, kode_kecamatan: str) -> Path:
@@ -40,6 +40,7 @@ def write_bahan_musdes(entries: Iterable[Mapping[str, Any]], output_dir: str | o
         for kode in codes:
             view = analysis.kecamatan_view(ds, kode, tahun=tahun)
             folder = musdes_folder(Path(output_dir), tahun, kode)
-            hasil = musdes.write_kecamatan(view, folder, idm_rumusan=ds.idm_rumusan, pdf=pdf)
+            hasil = musdes.write_kecamatan(view, folder, idm_rumusan=ds.idm_rumusan, pdf=pdf,
+                                           boundaries=peta.desa_boundaries(kode, data_dir))
             made.append(hasil.gabungan if hasil.gabungan is not None else folder)
     return made

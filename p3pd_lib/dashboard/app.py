@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -26,16 +25,16 @@ from typing import Any, Callable, Iterator, Sequence
 
 import pandas as pd
 
-from ..errors import DataError, KitError, ParameterError
+from ..errors import KitError, ParameterError
 from . import tabs as tab_modules
+from .alamat import address_output, match_kecamatan, no_match_message
 from .controls import (CONTROL_TAB, TEKS_PELATIH, TEKS_UNGGAHAN, tab_controls, target_options, trainer_controls,
                        view_options)
-from .downloads import agenda_sheets, download_link_for, musdes_pdf, report_html
-from .html import (BANNER, CHART_CSS, CSS, TabContent, esc, excel_bytes, header_html,
+from .html import (BANNER, CHART_CSS, CSS, TabContent, esc, header_html,
                    kelas_colours, kl_css)
 from .query import PITA_NAIK_BAWAAN, PITA_TURUN_BAWAAN, Query, TrainerSettings, parse_query
 from .tabs import FIGURE_TABS, TABS
-from .upload import check_sizes, read_and_merge
+from .transfer import TransferMixin
 from .views import StoreSource, Views, kecamatan_with_data, region_table
 
 log = logging.getLogger("p3pd_lib.dashboard")
@@ -49,7 +48,7 @@ READY_LOG = "dashboard siap:"
 _CONTENT_CACHE_SIZE = 64  # rendered tabs (HTML + figure JSON, ≈ 0.1 MB each)
 
 
-class App:
+class App(TransferMixin):
     """The kecamatan dashboard: owns its widgets, exposes :attr:`container`.
 
     ``view_fn`` (tests) replaces :func:`p3pd_lib.dashboard.views.kecamatan_view`.
@@ -102,9 +101,14 @@ class App:
         self.provinsi = W.Dropdown(description="Provinsi", options=[], layout=lay, style=self._dd_style)
         self.kabupaten = W.Dropdown(description="Kabupaten/Kota", options=[], layout=lay, style=self._dd_style)
         self.kecamatan = W.Combobox(
-            description="Kecamatan", options=(), ensure_option=True, continuous_update=False,
-            placeholder="Ketik nama atau kode kecamatan…", layout=W.Layout(width="360px"),
+            description="Kecamatan", options=(), ensure_option=False, continuous_update=False,
+            placeholder="Ketik sebagian nama kecamatan, lalu Enter", layout=W.Layout(width="360px"),
         )
+        self._all_kec: dict[str, str] = {}  # every kecamatan with data, label → code (the search box looks here too)
+        #: Runs the page's address update (``?kecamatan=…&tahun=…``) in the browser; shows nothing.
+        self.alamat = W.Output(layout=W.Layout(height="0px", overflow="hidden"))
+        self._alamat_key: tuple | None = None
+        self._peta_widget: Any = None
         self.tahun = W.Dropdown(description="Tahun", options=[], layout=W.Layout(width="180px"), style=self._dd_style)
         self.trainer = W.ToggleButton(value=False, description="Mode pelatih", tooltip="Ubah pita dan target untuk latihan",
                                       layout=self._lay)
@@ -123,7 +127,7 @@ class App:
             [self.banner, self.header, W.HBox([self.provinsi, self.kabupaten], layout=self._row),
              W.HBox([self.kecamatan, self.tahun, self.trainer], layout=self._row), self.trainer_box, self.message,
              self.tabs, W.HBox([self.btn_excel, self.btn_agenda, self.btn_laporan], layout=self._row),
-             self.links, self.upload_acc],
+             self.links, self.upload_acc, self.alamat],
             layout=self._lay,
         )
         self.container.add_class("p3pd-app")
@@ -131,8 +135,8 @@ class App:
         # Wiring: every control calls update(); the region cascades call it once at their end.
         self.provinsi.observe(self._on_provinsi, "value")
         self.kabupaten.observe(self._on_kabupaten, "value")
-        for w in (self.kecamatan, self.tahun):
-            w.observe(self.update, "value")
+        self.kecamatan.observe(self._on_kecamatan, "value")
+        self.tahun.observe(self.update, "value")
         self.trainer.observe(self._on_trainer, "value")
         self.tabs.observe(self.update, "selected_index")
         self.btn_excel.on_click(lambda _b: self._prepare_download("tampilan"))
@@ -270,9 +274,10 @@ class App:
             return built
         W = self._W
         html = self._html()
-        figs = W.Output(layout=self._lay) if idx in FIGURE_TABS else None
-        self._tab_built[idx] = (html, figs)
         name = TABS[idx]
+        # The map is a FigureWidget (it answers clicks) in a box; the other figures are outputs.
+        figs = (W.VBox([], layout=self._lay) if name == "Peta" else W.Output(layout=self._lay)) if idx in FIGURE_TABS else None
+        self._tab_built[idx] = (html, figs)
         with self._hold():
             controls = tab_controls(W, name, self._dd_style, self._lay)
             self._w.update(controls)
@@ -289,6 +294,8 @@ class App:
                 items = [controls["tren_sektor"], figs, html]
             elif name == "Peta":
                 items = [controls["peta_pilihan"], figs, html, controls["peta_desa"]]
+            elif name == "Agenda Terpadu":
+                items = [W.HBox(list(controls.values()), layout=self._row), html]
             elif name == "Bahan Musdes":
                 self._w["btn_pdf"] = W.Button(description="Unduh PDF", tooltip="Siapkan PDF A4 Bahan Musdes desa ini",
                                               layout=W.Layout(width="auto"))
@@ -296,7 +303,7 @@ class App:
                 items = [W.HBox([controls["musdes_desa"], self._w["btn_pdf"]], layout=self._row), html]
             else:  # charts first, their table below
                 items = [figs, html] if figs is not None else [html]
-        if name in ("Peta", "Bahan Musdes") and self._view is not None:
+        if name in ("Peta", "Bahan Musdes", "Agenda Terpadu") and self._view is not None:
             self._set_desa_options(self._view, tuple(controls))
         for k, w in controls.items():
             w.observe(self._on_peta_desa if k == "peta_desa" else self.update, "value")
@@ -337,6 +344,8 @@ class App:
     tren_sektor = property(lambda self: self._widget("tren_sektor"), doc="Sector of the Tren tab.")
     peta_pilihan = property(lambda self: self._widget("peta_pilihan"), doc="What the Peta tab colours.")
     peta_desa = property(lambda self: self._widget("peta_desa"), doc="Peta: the desa whose Bahan Musdes to open.")
+    agenda_desa = property(lambda self: self._widget("agenda_desa"), doc="Agenda: the desa filter.")
+    agenda_sektor = property(lambda self: self._widget("agenda_sektor"), doc="Agenda: the sector filter.")
     musdes_desa = property(lambda self: self._widget("musdes_desa"), doc="Desa of the Bahan Musdes tab.")
     btn_pdf = property(lambda self: self._widget("btn_pdf"), doc="Bahan Musdes: prepare the PDF download.")
     pita_naik = property(lambda self: self._widget("pita_naik"), doc="Trainer: yellow band, higher is better.")
@@ -423,6 +432,8 @@ class App:
         self._key = None
         regions = region_table(w, with_data)
         self._regions = regions
+        self._all_kec = {f"{x.kode_kecamatan} – {x.nama_kecamatan}": str(x.kode_kecamatan)
+                         for x in regions.drop_duplicates("kode_kecamatan").itertuples()}
         self._years = sorted(int(y) for y in years)
         self.banner.value = CSS + CHART_CSS + kl_css(self._colours) + BANNER.get(banner, "")
         with self._hold():
@@ -476,6 +487,24 @@ class App:
         if self._current_kode() == kode and self.kabupaten.value == r["kode_kabupaten"]:
             return
         self._cascade_provinsi(str(r["kode_provinsi"]), str(r["kode_kabupaten"]), kode)
+
+    def _on_kecamatan(self, change: Any) -> None:
+        """The search box: a list entry shows its kecamatan; a partial name or code (Enter) picks the first
+        match, in this kabupaten first, then anywhere; no match keeps the view and says so."""
+        if self._suspended:
+            return
+        text = str(change["new"] or "")
+        if text in self._kec_map or not text.strip():
+            self.update()
+            return
+        kode = match_kecamatan(text, self._kec_map) or match_kecamatan(text, self._all_kec)
+        if kode is not None:
+            self.select(kecamatan=kode)
+            return
+        shown = self._view.kode_kecamatan if self._view is not None else None
+        with self._hold():
+            self.kecamatan.value = next((k for k, v in self._kec_map.items() if v == shown), "")
+        self._show(no_match_message(text, self._kec_map), "galat")
 
     def _on_provinsi(self, change: Any) -> None:
         if not self._suspended:
@@ -553,6 +582,8 @@ class App:
             return (self._value("peta_pilihan", "indeks"),)
         if name == "Bahan Musdes":
             return (self._value("musdes_desa", ""),)
+        if name == "Agenda Terpadu":
+            return (self._value("agenda_desa", ""), self._value("agenda_sektor", ""))
         return ()
 
     def _tab_data(self, idx: int, kode: str) -> dict[str, Any]:
@@ -560,7 +591,7 @@ class App:
         if TABS[idx] == "Peta":
             return {"boundaries": self._views.boundaries(kode)}
         if TABS[idx] == "Bahan Musdes":
-            return {"idm_rumusan": self._views.idm_rumusan(kode)}
+            return {"idm_rumusan": self._views.idm_rumusan(kode), "boundaries": self._views.boundaries(kode)}
         return {}
 
     # ------------------------------------------------------------------ update
@@ -598,6 +629,9 @@ class App:
             self._apply_content(idx, self._content(key, idx, view, opts))
             self._rendered[idx] = opts
         self.message.value = ""
+        if self._alamat_key != (kode, tahun):  # the page's address follows the selection
+            self.alamat.outputs = (address_output(kode, tahun),)
+            self._alamat_key = (kode, tahun)
         if self.prefetch and settings.is_default and splits == (None, None):
             self._start_prefetch(kode, tahun, idx, opts)
 
@@ -605,6 +639,8 @@ class App:
         """The kabupaten's other kecamatan computed and their visible tab rendered ahead (:meth:`Views.prefetch`)."""
         if TABS[idx] in ("Layanan Dasar", "Bahan Musdes"):
             opts = opts[:-1] + ("",)  # another kecamatan starts without a desa chosen
+        elif TABS[idx] == "Agenda Terpadu":
+            opts = ("",) + opts[1:]
         target = (kode[:5], tahun, idx, opts)
         if getattr(self, "_prefetched", None) == target:
             return
@@ -634,7 +670,9 @@ class App:
     def _apply_content(self, idx: int, content: TabContent) -> None:
         html, figs = self._tab_widgets(idx)
         html.value = content.html
-        if figs is not None:
+        if TABS[idx] == "Peta":
+            self._show_map(figs, content)
+        elif figs is not None:
             figs.outputs = content.bundles  # one assignment: the browser swaps all figures of the tab at once
         if TABS[idx] == "Layanan Dasar":
             self.kartu.value = content.kartu
@@ -651,19 +689,42 @@ class App:
                     self._w[name].value = round(float(v), 3)
 
     def _set_desa_options(self, view: Any,
-                          names: Sequence[str] = ("desa", "peta_desa", "musdes_desa", "peta_pilihan")) -> None:
+                          names: Sequence[str] = ("desa", "peta_desa", "musdes_desa", "peta_pilihan",
+                                                  "agenda_desa")) -> None:
         """The desa lists (Kartu Desa, Peta, Bahan Musdes) and the Peta choices of ``view``, no update."""
         with self._hold():
             view_options(self._w, view, names)
 
     def _on_peta_desa(self, change: Any) -> None:
         """A desa chosen under the map opens its Bahan Musdes."""
-        if self._suspended or not change["new"]:
+        if not self._suspended and change["new"]:
+            self.open_bahan_musdes(change["new"])
+
+    def open_bahan_musdes(self, kode_desa: str) -> None:
+        """Show the Bahan Musdes tab of one desa of the current kecamatan (a click on the map, the list under it)."""
+        if self._view is None or kode_desa not in set(self._view.desa["kode_desa"].astype(str)):
             return
         with self._hold():
-            self.musdes_desa.value = change["new"]
+            self.musdes_desa.value = kode_desa
             self.tabs.selected_index = TABS.index("Bahan Musdes")
         self.update()
+
+    @property
+    def peta_figure(self) -> Any:
+        """The map of the Peta tab (a plotly ``FigureWidget`` whose desa answer clicks; ``None`` without a map)."""
+        return self._peta_widget
+
+    def _show_map(self, box: Any, content: TabContent) -> None:
+        """The Peta tab's figure as a clickable ``FigureWidget`` (the previous one closed)."""
+        from .petaklik import map_widget
+
+        old, self._peta_widget = self._peta_widget, None
+        if content.bundles:
+            spec = content.bundles[0]["data"]["application/vnd.plotly.v1+json"]
+            self._peta_widget = map_widget({"data": spec["data"], "layout": spec["layout"]}, self.open_bahan_musdes)
+        box.children = () if self._peta_widget is None else (self._peta_widget,)
+        if old is not None:
+            old.close()
 
     def _set_target_options(self, view: Any) -> None:
         opts = target_options(view.kamus, self._base_targets)
@@ -691,103 +752,3 @@ class App:
         value = header_html(view, trainer=not settings.is_default)
         if self.header.value != value:
             self.header.value = value
-
-    # ------------------------------------------------------------------ downloads & upload
-
-    def current_tables(self) -> dict[str, pd.DataFrame]:
-        """The tables of the visible tab (what 'Excel tampilan ini' writes)."""
-        idx = self.tabs.selected_index or 0
-        return {} if self._view is None else tab_modules.MODULES[idx].tables(self._view, *self._tab_opts(idx))
-
-    def excel_bytes(self, which: str = "tampilan") -> bytes:
-        """The .xlsx of the visible tab (``tampilan``) or of the agenda terpadu (``agenda``)."""
-        if self._view is None:
-            raise ParameterError("Belum ada tampilan untuk diunduh.")
-        return excel_bytes(self.current_tables() if which == "tampilan" else agenda_sheets(self._view))
-
-    def report_html(self) -> bytes:
-        """The kecamatan's HTML report (the batch report engine), as one self-contained file (store data only)."""
-        if self._view is None or self._source is None:
-            raise ParameterError("Pilih kecamatan terlebih dahulu." if self._view is None else
-                                 "Laporan HTML hanya dapat dibuat dari data tersimpan, bukan dari data unggahan.")
-        self._report_dir = self._report_dir or Path(tempfile.mkdtemp(prefix="p3pd_laporan_dashboard_"))
-        return report_html(self._view.kode_kecamatan, int(self._view.tahun), self.data_dir, self._report_dir)
-
-    def musdes_pdf(self) -> bytes:
-        """The A4 PDF of the Bahan Musdes of the desa chosen in its tab (printed by headless Chromium)."""
-        kode = self._value("musdes_desa", "")
-        return musdes_pdf(self._view, kode, self._views.idm_rumusan(kode[:8]) if kode else None)
-
-    def _prepare_download(self, which: str) -> None:
-        try:
-            if self._view is None:
-                raise ParameterError("Pilih kecamatan terlebih dahulu.")
-            if which == "laporan":
-                self._show("Menyiapkan laporan HTML… (beberapa detik)", "info")
-                data, self.message.value = self.report_html(), ""
-            elif which == "musdes":
-                data, which = self.musdes_pdf(), f"musdes:{self._value('musdes_desa', '')}"
-            else:
-                data = self.excel_bytes(which)
-            tab = TABS[self.tabs.selected_index or 0]
-            self.links.value = f"<div class='p3pd-unduh'>{download_link_for(which, self._view, tab, data)}</div>"
-        except KitError as exc:
-            self._show(str(exc), "galat")
-        except Exception:
-            log.exception("unduhan %s gagal", which)
-            self._show("Maaf, berkas unduhan tidak dapat disiapkan. Coba lagi atau hubungi pengelola data.", "galat")
-
-    def load_files(self, files: Sequence[tuple[str, bytes]]) -> bool:
-        """Use uploaded files as this page's data, read by the kit's importer; returns True when in use.
-
-        When any file is rejected nothing changes: the dashboard keeps the previous
-        data and lists the findings (file, sheet, row, column, value, message).
-        Accepted data are merged into an in-memory dataset, never written to the store.
-        """
-        previous = (self._source, self.dataset)
-        kode, tahun = self._current_kode(), self.tahun.value
-        self.upload_hasil.value = ""
-        try:
-            result = read_and_merge(files, self.dataset, self._source, self.data_dir, kode)
-            if result.dataset is None:
-                self.upload_hasil.value = f"<div data-temuan-unggahan='galat'>{result.findings_html}</div>"
-                self._show(result.message, "galat")
-                self.upload_acc.selected_index = 0
-                return False
-            self._set_dataset(result.dataset, kecamatan=result.kecamatan, tahun=tahun)
-            if self._view is None and not self._regions.empty:
-                raise DataError("Data unggahan tidak dapat ditampilkan.")
-            if result.findings_html:
-                self.upload_hasil.value = f"<div data-temuan-unggahan='peringatan'>{result.findings_html}</div>"
-            self._show(result.message, "ok")
-            return True
-        except KitError as exc:
-            log.info("unggahan ditolak: %s", exc)
-            self._restore(previous, kode, tahun)
-            self._show(str(exc), "galat")
-            return False
-        except Exception:
-            log.exception("unggahan gagal")
-            self._restore(previous, kode, tahun)
-            self._show("Berkas unggahan tidak dapat diproses; dashboard tetap memakai data sebelumnya.", "galat")
-            return False
-
-    def _restore(self, previous: tuple[Any, Any], kode: str | None, tahun: Any) -> None:
-        source, dataset = previous
-        if source is not None and self._source is not source:
-            self._set_source(source, kecamatan=kode, tahun=tahun)
-        elif source is None and (self._source is not None or self.dataset is not dataset):
-            self._set_dataset(dataset, kecamatan=kode, tahun=tahun)
-
-    def _on_upload(self, change: Any) -> None:
-        value = change["new"]
-        if not value:
-            return
-        with self._hold():
-            self.upload.value = ()  # the same file can be chosen again after a fix
-        try:  # the sizes first: nothing of a too large upload is read
-            check_sizes([(str(f["name"]), int(f["size"])) for f in value])
-        except KitError as exc:
-            self._show(str(exc), "galat")
-            return
-        self.load_files([(str(f["name"]), bytes(f["content"])) for f in value])

@@ -24,7 +24,10 @@ TEKS_PELATIH = ("<b>Mode pelatih</b>: geser untuk melihat bagaimana pita lampu l
 #: The tab that creates each tab control (the "Bahan Musdes" tab also makes its PDF button).
 CONTROL_TAB = {"sektor": "Layanan Dasar", "desa": "Layanan Dasar", "kartu": "Layanan Dasar", "split_median": "Kuadran",
                "split_x": "Kuadran", "split_y": "Kuadran", "tren_sektor": "Tren", "peta_pilihan": "Peta",
-               "peta_desa": "Peta", "musdes_desa": "Bahan Musdes", "btn_pdf": "Bahan Musdes"}
+               "peta_desa": "Peta", "musdes_desa": "Bahan Musdes", "btn_pdf": "Bahan Musdes",
+               "agenda_desa": "Agenda Terpadu", "agenda_sektor": "Agenda Terpadu"}
+#: Sectors of the agenda filter: the five basic-service sectors and the spending rules.
+AGENDA_SEKTOR = [("Semua sektor", "")] + [(v, k) for k, v in SEKTOR_NAMA.items()] + [("Aturan belanja desa", "ATURAN")]
 
 
 def tab_controls(W: Any, tab: str, style: Any, layout: Any) -> dict[str, Any]:
@@ -52,15 +55,20 @@ def tab_controls(W: Any, tab: str, style: Any, layout: Any) -> dict[str, Any]:
                                            value="indeks", style=style, layout=W.Layout(width="520px")),
                 "peta_desa": W.Dropdown(description="Buka Bahan Musdes desa", options=[("— pilih desa —", "")],
                                         style=style, layout=W.Layout(width="420px"))}
+    if tab == "Agenda Terpadu":
+        return {"agenda_desa": W.Dropdown(description="Desa", options=[("Semua desa", "")], style=style,
+                                          layout=W.Layout(width="420px")),
+                "agenda_sektor": W.Dropdown(description="Sektor", options=AGENDA_SEKTOR, value="", style=style,
+                                            layout=layout)}
     if tab == "Bahan Musdes":
         return {"musdes_desa": W.Dropdown(description="Desa", options=[("— pilih desa —", "")], style=style,
                                           layout=W.Layout(width="420px"))}
     return {}
 
 
-def desa_options(view: Any) -> list[tuple[str, str]]:
+def desa_options(view: Any, kosong: str = "— pilih desa —") -> list[tuple[str, str]]:
     """The kecamatan's desa by name (code beside it) for a desa dropdown, after an empty choice."""
-    return [("— pilih desa —", "")] + [(f"{r.nama_desa} ({r.kode_desa})", str(r.kode_desa))
+    return [(kosong, "")] + [(f"{r.nama_desa} ({r.kode_desa})", str(r.kode_desa))
                                        for r in view.desa.itertuples()]
 
 
@@ -69,13 +77,14 @@ def view_options(widgets: dict[str, Any], view: Any, names: Any) -> None:
     among ``widgets``; a desa list starts unchosen, the map keeps its choice when ``view`` offers it."""
     from .. import peta
 
-    for name in (n for n in names if n in widgets):
+    for name in (n for n in names if n in widgets and n in ("peta_pilihan", "desa", "peta_desa", "musdes_desa",
+                                                               "agenda_desa")):
         w = widgets[name]
         if name == "peta_pilihan":
             current, w.options = w.value, peta.map_choices(view)
             w.value = current if current in {k for _, k in w.options} else "indeks"
         else:
-            w.options, w.value = desa_options(view), ""
+            w.options, w.value = desa_options(view, "Semua desa" if name == "agenda_desa" else "— pilih desa —"), ""
 
 
 def target_options(kamus: Any, base_targets: dict[str, float]) -> list[tuple[str, str]]:

@@ -46,14 +46,14 @@ def agenda_sheets(view: Any) -> dict[str, pd.DataFrame]:
     return {"Agenda terpadu": view.agenda, "Kamus indikator": view.kamus}
 
 
-def musdes_pdf(view: Any, kode_desa: str, idm_rumusan: pd.DataFrame | None = None) -> bytes:
+def musdes_pdf(view: Any, kode_desa: str, idm_rumusan: pd.DataFrame | None = None, boundaries: Any = None) -> bytes:
     """The A4 PDF (headless Chromium) of one desa's Bahan Musdes in ``view``."""
     from .. import musdes
     from .tabs.musdes import bahan
 
     if view is None or not kode_desa:
         raise ParameterError("Pilih desa di tab Bahan Musdes terlebih dahulu.")
-    return musdes.pdf_bytes(bahan(view, kode_desa, idm_rumusan))
+    return musdes.pdf_bytes(bahan(view, kode_desa, idm_rumusan, boundaries))
 
 
 def download_link_for(which: str, view: Any, tab: str, data: bytes) -> str:

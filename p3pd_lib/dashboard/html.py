@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 
@@ -120,7 +121,7 @@ def cell(value: Any, column: str = "") -> str:
         return "–"
     if isinstance(value, str):
         return esc(value)
-    if isinstance(value, (bool,)) or type(value).__name__ == "bool_":
+    if isinstance(value, (bool, np.bool_)):  # numpy 2 names its scalar "bool", numpy 1 "bool_"
         return "Ya" if bool(value) else "Tidak"
     try:
         if pd.isna(value):
@@ -134,6 +135,13 @@ def cell(value: Any, column: str = "") -> str:
     if isinstance(value, float) or type(value).__name__.startswith("float"):
         return fmt_angka(value, _DESIMAL.get(column, 1))
     return esc(value)
+
+
+#: Columns of coded values shown by their Indonesian label (column → enumeration of ``labels.map_labels``).
+KOLOM_LABEL = {"sektor": "sektor", "kuadran": "kuadran", "kelas": "kelas", "arah": "arah", "tag_target": "tag_target",
+               "jenis_agenda": "jenis_agenda", "status_usulan": "status_usulan", "forum": "forum",
+               "jenis": "jenis_wilayah", "tingkat": "tingkat_temuan", "kelompok": "kelompok_belanja", "tren": "tren",
+               "aturan": "aturan"}
 
 
 def table_html(
@@ -150,14 +158,19 @@ def table_html(
     True
     >>> "Rp 1.500.000" in table_html(pd.DataFrame({"anggaran": [1500000.0]}))
     True
+    >>> "<td>Kesehatan</td>" in table_html(pd.DataFrame({"sektor": ["KES"]}))
+    True
     """
     if df is None or df.empty:
         return f"<p class='p3pd-kosong'>{esc(kosong)}</p>"
+    from .. import labels as enum_labels
+
     cols = [c for c in (columns or df.columns) if c in df.columns]
+    shown = enum_labels.map_labels(df[cols].head(max_rows), {c: e for c, e in KOLOM_LABEL.items() if c in cols})
     labels = _labels()
     head = "".join(f"<th>{esc(labels.get(c, c))}</th>" for c in cols)
     rows = []
-    for rec in df[cols].head(max_rows).itertuples(index=False, name=None):
+    for rec in shown.itertuples(index=False, name=None):
         rows.append("<tr>" + "".join(f"<td>{cell(v, c)}</td>" for v, c in zip(rec, cols)) + "</tr>")
     more = ""
     if len(df) > max_rows:

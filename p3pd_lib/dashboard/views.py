@@ -249,14 +249,15 @@ class Views:
     def boundaries(self, kode: str) -> Any:
         """Desa polygons of kecamatan ``kode`` (``None`` when none are stored), read once per kabupaten.
 
-        An in-memory dataset without ``data_dir`` has no boundaries (no store is read).
+        An in-memory dataset without ``data_dir`` has no boundaries (no store is read); over the
+        store they come from the store's folder (``data_dir`` or the default one, as the tables).
 
         >>> Views(data_dir="/nonexistent/folder").boundaries("33.07.01") is None
         True
         """
         from .. import peta
 
-        if self.data_dir is None:
+        if self.data_dir is None and self.source is None:
             return None
         with self._lock:
             if self._boundaries is None or self._boundaries[0] != kode[:5]:

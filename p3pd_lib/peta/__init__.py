@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from .importing import BoundaryImport, import_boundaries
 from .layers import indicator_layer, need_layer, quadrant_layer, score_layer, sector_layer
-from .maps import choropleth, locator
+from .maps import choropleth, for_clicks, locator
 from .simulated import simulated_boundaries, store_simulated_boundaries
 from .storage import read_boundaries, read_mapping
-from .views import desa_locator, dissolve_kecamatan, kabupaten_map, kecamatan_map, map_choices, view_map
+from .svg import locator_svg
+from .views import desa_boundaries, desa_locator, dissolve_kecamatan, kabupaten_map, kecamatan_map, map_choices, view_map
 
 __all__ = [
     "BoundaryImport", "import_boundaries", "indicator_layer", "need_layer", "quadrant_layer", "score_layer",
-    "sector_layer", "choropleth", "locator", "simulated_boundaries", "store_simulated_boundaries", "read_boundaries",
-    "read_mapping", "desa_locator", "dissolve_kecamatan", "kabupaten_map", "kecamatan_map", "map_choices", "view_map",
+    "sector_layer", "choropleth", "for_clicks", "locator", "locator_svg", "simulated_boundaries", "store_simulated_boundaries", "read_boundaries",
+    "read_mapping", "desa_boundaries", "desa_locator", "dissolve_kecamatan", "kabupaten_map", "kecamatan_map", "map_choices", "view_map",
 ]

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..figures import TEMPLATE, WARNA_KELAS, WARNA_TINGKAT
+from ..figures import SEPARATORS, TEMPLATE, WARNA_KELAS, WARNA_TINGKAT
 
 #: Fill colour of each map class (the kit's traffic light, plus blue and a neutral grey).
 WARNA: dict[str, str] = {
@@ -201,6 +201,28 @@ def locator(boundaries: Any, kode: str, title: str | None = None, *, height: int
                        legend_title="")
 
 
+def for_clicks(fig: Any) -> go.Figure:
+    """A copy of a :func:`choropleth` whose region points answer hover and click anywhere on the map.
+
+    The class fills stop taking the hover (they can name only their class); the
+    nearest region point answers instead, with no distance limit, so a click
+    anywhere lands on the region whose name the hover box shows (its code in
+    ``customdata``), e.g. for a dashboard that opens the clicked desa.
+
+    >>> import plotly.graph_objects as go
+    >>> f = for_clicks(go.Figure([go.Scatter(x=[0, 1, 0], fill="toself", hoveron="fills"),
+    ...                           go.Scatter(x=[0.3], customdata=["1"])]))
+    >>> [t.hoverinfo for t in f.data], f.layout.hoverdistance
+    (['skip', None], -1)
+    """
+    out = go.Figure(fig)
+    for trace in out.data:
+        if getattr(trace, "fill", None) == "toself":
+            trace.update(hoverinfo="skip", hoveron="points")
+    out.update_layout(hoverdistance=-1, dragmode=False)
+    return out
+
+
 def _esc(text: Any) -> str:
     import html
 
@@ -223,6 +245,7 @@ def _map_figure(traces: list[dict[str, Any]], title: str, bounds: Iterable[float
     axis = {"visible": False, "showgrid": False, "zeroline": False}
     layout = {
         "template": _TEMPLATE,
+        "separators": SEPARATORS,
         "title": {"text": (f"{title} ({SIMULASI_NOTE.split(' — ')[0]})" if simulasi else title), "x": 0, "xanchor": "left",
                   "font": {"size": 15}},
         "height": height,

@@ -17,29 +17,31 @@ CETAK = ("<button type='button' class='p3pd-cetak' data-cetak='musdes' "
          "onclick=\"this.parentNode.querySelector('iframe').contentWindow.print()\">Cetak</button>")
 
 
-def bahan(view: Any, kode_desa: str, idm_rumusan: pd.DataFrame | None = None) -> Any:
-    """The :class:`~p3pd_lib.musdes.BahanMusdes` of one desa (with its IDM activities when imported)."""
+def bahan(view: Any, kode_desa: str, idm_rumusan: pd.DataFrame | None = None, boundaries: Any = None) -> Any:
+    """The :class:`~p3pd_lib.musdes.BahanMusdes` of one desa (its IDM activities when imported, its
+    locator map when the kecamatan's boundaries are stored)."""
     from ... import musdes
 
     rumusan = None if idm_rumusan is None or idm_rumusan.empty else idm_rumusan
-    return musdes.bahan_musdes(view, kode_desa, idm_rumusan=rumusan)
+    return musdes.bahan_musdes(view, kode_desa, idm_rumusan=rumusan, boundaries=boundaries)
 
 
 def render(view: Any, colours: Mapping[str, str], kode_desa: str = "",
-           idm_rumusan: pd.DataFrame | None = None) -> TabContent:
+           idm_rumusan: pd.DataFrame | None = None, boundaries: Any = None) -> TabContent:
     """The chosen desa's page in a frame with a print button (a prompt while none is chosen)."""
     from ... import musdes
 
     if not kode_desa:
         return TabContent.of(PILIH_DESA)
-    page = musdes.render_html(bahan(view, kode_desa, idm_rumusan))
+    page = musdes.render_html(bahan(view, kode_desa, idm_rumusan, boundaries))
     return TabContent.of(
         f"<div class='p3pd-musdes' data-desa='{esc(kode_desa)}'>{CETAK}"
         f"<iframe title='Bahan Musdes' srcdoc=\"{esc(page)}\" style='width:100%;height:1100px;border:1px solid #ccc'>"
         f"</iframe></div>")
 
 
-def tables(view: Any, kode_desa: str = "", idm_rumusan: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+def tables(view: Any, kode_desa: str = "", idm_rumusan: pd.DataFrame | None = None,
+           boundaries: Any = None) -> dict[str, pd.DataFrame]:
     """The desa's numbered priorities for the Excel download (the kecamatan's desa while none is chosen)."""
     if not kode_desa:
         return {"Desa": view.desa}

@@ -11,9 +11,22 @@ from ..html import KOLOM_TAMPIL, TabContent, class_counts_chart_html, index_char
 TITLE = "Ringkasan"
 
 
+def key_figures(ringkasan: pd.DataFrame) -> pd.DataFrame:
+    """The key figures as shown: a missing value carries no unit ("tidak ada data", not "tidak ada data %").
+
+    >>> key_figures(pd.DataFrame({"nilai": ["tidak ada data %", "19,6 %", "– Rp"]}))["nilai"].tolist()
+    ['tidak ada data', '19,6 %', '–']
+    """
+    if ringkasan.empty or "nilai" not in ringkasan.columns:
+        return ringkasan
+    nilai = ringkasan["nilai"].astype("string").str.replace(r"^\s*(?:Rp\s*)?(tidak ada data|–)\s*(?:%|Rp|desa|jiwa)?\s*$",
+                                                            r"\1", regex=True)
+    return ringkasan.assign(nilai=nilai)
+
+
 def render(view: Any, colours: Mapping[str, str]) -> TabContent:
     """Key figures, village status, classes per sector (charts in plain HTML: the first view needs no plotly.js)."""
-    parts = ["<h3>Angka kunci</h3>", table_html(view.ringkasan)]
+    parts = ["<h3>Angka kunci</h3>", table_html(key_figures(view.ringkasan))]
     if not view.indeks.empty:
         parts += ["<h3>Indeks Capaian Layanan Dasar per desa</h3>",
                   table_html(view.indeks.sort_values("indeks_capaian", na_position="last"), KOLOM_TAMPIL["indeks"])]
