@@ -30,8 +30,9 @@ def peta_server(demo_store, tmp_path_factory):
     shutil.copytree(demo_store, folder)
     store_simulated_boundaries(folder)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # Two preheated kernels, as in test_dashboard_browser (the default pool is sized for 20 visitors at once).
     # Generous timeouts: the shared 2-core machine can be very busy (the cell may wait minutes for CPU).
-    proc, url = dashboard.start_server(folder, log_path=ARTIFACTS / "voila_browser_peta.log", wait_ready=400,
+    proc, url = dashboard.start_server(folder, log_path=ARTIFACTS / "voila_browser_peta.log", wait_ready=400, pool_size=2,
                                        extra_args=["--VoilaExecutor.timeout=300", "--VoilaExecutor.startup_timeout=300"])
     proc.url = url
     try:
