@@ -409,7 +409,7 @@ def test_match_agrees_with_search_on_a_sample(national: pd.DataFrame) -> None:
 def test_cli_cari(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["wilayah", "cari", "Kec. Bakongan", "--tingkat", "kecamatan", "--dalam", "11.01"]) == 0
     out = capsys.readouterr().out
-    assert "11.01.01" in out and "Bakongan" in out and "skor" in out
+    assert "11.01.01" in out and "Bakongan" in out and "Kemiripan" in out and "100,0" in out  # Indonesian headers and decimal comma
     assert cli_main(["wilayah", "cari", "qqqqzzzzxxxx", "--tingkat", "kecamatan"]) == 1
     assert "Tidak ada wilayah" in capsys.readouterr().out
 
