@@ -78,28 +78,6 @@ def _catalogue(catalogue: Catalogue | pd.DataFrame | None, targets: Mapping[str,
     )
 
 
-def _spending_summary(spending: pd.DataFrame, compliance: pd.DataFrame) -> pd.DataFrame:
-    """One row per desa-year with a spending value: ``bel01, bel07`` and whether every Dana Desa rule held.
-
-    ``aturan_dd_patuh`` is False when one earmark rule of the year is breached,
-    ``<NA>`` when none could be judged (the 30 % personnel cap is BEL07 itself).
-    """
-    keys = ["kode_desa", "tahun"]
-    has_value = spending[spending["nilai"].notna()][keys].drop_duplicates()
-    shares = (spending[spending["indikator"].isin(["BEL01", "BEL07"])]
-              .pivot_table(index=keys, columns="indikator", values="nilai", aggfunc="first", observed=True)
-              .reindex(columns=["BEL01", "BEL07"]).rename(columns=str.lower).reset_index())
-    dd = compliance[compliance["aturan"] != "PERSONEL"]
-    verdict = (dd.assign(_breach=dd["patuh"].astype("boolean").eq(False).fillna(False),
-                         _known=dd["patuh"].notna())
-               .groupby(keys, observed=True)[["_breach", "_known"]].any().reset_index())
-    out = has_value.merge(shares, on=keys, how="left").merge(verdict, on=keys, how="left")
-    patuh = (~out["_breach"].astype("boolean")).mask(~out["_known"].fillna(False).astype(bool))
-    return out.assign(
-        bel01=out["bel01"].astype("Float64"), bel07=out["bel07"].astype("Float64"), aturan_dd_patuh=patuh,
-    )[[*keys, "bel01", "bel07", "aturan_dd_patuh"]].sort_values(keys).reset_index(drop=True)
-
-
 def analyse(dataset: Dataset, *, catalogue: Catalogue | pd.DataFrame | None = None,
             bands: Mapping[str, Any] | None = None, targets: Mapping[str, float] | None = None, demand: bool = True,
             workers: int | None = None) -> Analysis:
@@ -121,10 +99,7 @@ def analyse(dataset: Dataset, *, catalogue: Catalogue | pd.DataFrame | None = No
     scores = classify.sector_scores(values, cat)
 
     mapped = belanja.map_apbdes(dataset.apbdes, w)
-    spending = belanja.spending_indicators(mapped, dataset.layanan)
-    composition = belanja.spending_composition(mapped)
-    compliance = belanja.dana_desa_compliance(mapped)
-    summary = _spending_summary(spending, compliance)
+    spending, composition, compliance, summary = belanja.spending_tables_with_summary(mapped, dataset.layanan)
     summary = summary.assign(kode_kabupaten=summary["kode_desa"].str.slice(0, 5))
     spending_quality = classify.spending_quality_class(summary) if len(summary) else summary
 

@@ -623,8 +623,8 @@ def spending_tables_with_summary(
                 .groupby(_KEY)[["breach", "known"]].any())
     summary = (wide[["BEL01", "BEL07"]].rename(columns=str.lower).join(earmarks, how="left").reset_index())
     summary = summary[ind.groupby(_KEY)["nilai"].count().to_numpy() > 0]
-    patuh = pd.array([pd.NA if not k else not b for b, k in
-                      zip(summary["breach"].fillna(False), summary["known"].fillna(False))], dtype="boolean")
+    # Not breached where some rule was judged; missing where none could be.
+    patuh = (~summary["breach"].astype("boolean").fillna(False)).mask(~summary["known"].astype("boolean").fillna(False))
     summary = summary.assign(aturan_dd_patuh=patuh, bel01=summary["bel01"].astype("Float64"),
                              bel07=summary["bel07"].astype("Float64"))
     summary = summary[[*_KEY, "bel01", "bel07", "aturan_dd_patuh"]].reset_index(drop=True)

@@ -225,6 +225,7 @@ table.tabel th, table.tabel td { border: 1px solid #ddd; padding: 3px 6px; }
 table.tabel caption { text-align: left; font-weight: bold; padding: 2px 0; }
 td.num { text-align: right; }
 table.p3pd-matriks td.p3pd-usulan { font-size: 12px; }
+@media print { .p3pd-layar-saja { display: none !important; } }
 </style>
 """
 

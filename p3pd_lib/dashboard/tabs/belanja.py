@@ -61,7 +61,7 @@ def rules_html(aturan: pd.DataFrame, colours: Mapping[str, str]) -> str:
             cells.append(light_cell(k, text, title, colours))
         rows.append(f"<tr data-kode-desa='{esc(d.kode_desa)}'><th>{esc(d.nama_desa)}</th>{''.join(cells)}</tr>")
     legend = ("<div class='p3pd-legenda'>Hijau = patuh, merah = tidak patuh, abu-abu = aturan tidak berlaku atau "
-              "data kurang. Arahkan kursor ke sel untuk keterangan.</div>")
+              "data kurang.<span class='p3pd-layar-saja'> Arahkan kursor ke sel untuk keterangan.</span></div>")
     return (f"{legend}<table class='p3pd-matriks' data-tabel='aturan'><thead><tr><th rowspan='2'>Desa</th>{top}</tr>"
             f"<tr>{sub}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 

@@ -106,7 +106,7 @@ def render(view: Any, colours: Mapping[str, str]) -> TabContent:
         "<h3>Kebutuhan, usulan masyarakat, dan belanja per desa dan sektor</h3>",
         "<p class='p3pd-catatan'>Kebutuhan = sektor punya indikator merah/kuning; usulan = minimal satu usulan "
         "masyarakat di sektor itu untuk tahun ini; didanai = minimal satu usulan didanai APBDes. "
-        "Arahkan kursor ke sel untuk rinciannya.</p>",
+        "<span class='p3pd-layar-saja'>Arahkan kursor ke sel untuk rinciannya.</span></p>",
         need_demand_legend_html(PENJELASAN_KELAS),
         need_demand_grid_html(view.kebutuhan_usulan, view.desa, sektor),
         "<h3>Jumlah desa per kelas: kecamatan dan kabupaten</h3>",
