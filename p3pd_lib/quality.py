@@ -149,15 +149,24 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
     codes = {name: desa_codes(df["kode_desa"], category=True) for name, df in tables.items()}
     seen = pd.Series(sorted({c for x in codes.values() for c in x.cat.categories}), dtype="string")
     known = seen[isin(seen, official["kode_desa"])]  # the official list is looked up once, for the codes seen
-    rows: list[tuple] = []
-    ordered: list[str] | None = None  # sorted official codes, for the suggestions
+    bad_rows = {}
     for table, df in tables.items():
         unofficial = ~codes[table].isin(known).fillna(False).astype(bool) | codes[table].isna()
-        if not unofficial.any():
-            continue
-        ordered = ordered if ordered is not None else sorted(official["kode_desa"].dropna())
-        names = dict(zip(official["kode_desa"], official["nama_desa"])) if "nama_desa" in official else {}
-        bad = pd.DataFrame({"kode": codes[table][unofficial].astype("string"), "tahun": years(df)[unofficial]})
+        if unofficial.any():
+            bad_rows[table] = pd.DataFrame({"kode": codes[table][unofficial].astype("string"),
+                                            "tahun": years(df)[unofficial]})
+    if not bad_rows:
+        return findings([])
+    # The suggestions only look inside the kecamatan of the codes found (as written, or once dotted).
+    bad_codes = pd.concat([b["kode"] for b in bad_rows.values()]).dropna().drop_duplicates()
+    dotted = bad_codes.str.replace(r"\D", "", regex=True)
+    dotted = dotted.str.slice(0, 2) + "." + dotted.str.slice(2, 4) + "." + dotted.str.slice(4, 6)
+    kecamatan = set(bad_codes.str.slice(0, 8).dropna()) | set(dotted.dropna())
+    nearby = official[isin(official["kode_desa"].str.slice(0, 8), kecamatan)].dropna(subset=["kode_desa"])
+    ordered = sorted(nearby["kode_desa"])
+    names = dict(zip(nearby["kode_desa"], nearby["nama_desa"])) if "nama_desa" in nearby else {}
+    rows: list[tuple] = []
+    for table, bad in bad_rows.items():
         for (code, year), n in bad.groupby(["kode", "tahun"], dropna=False, sort=True).size().items():
             code = None if pd.isna(code) else code
             year = None if pd.isna(year) else year
