@@ -269,18 +269,24 @@ def test_export_folder_tables_read_once_and_skipped_tables_not_opened(tmp_path, 
     assert len(texts) == len(needed) > 3
 
 
+def one_workbook(folder):
+    """The one-table-per-file Excel export of ``folder`` as the sheets of ONE workbook."""
+    book = Workbook()
+    book.remove(book.active)
+    for f in sorted(folder.glob("*.xlsx")):
+        src = load_workbook(f).active
+        ws = book.create_sheet(src.title)
+        for row in src.iter_rows(values_only=True):
+            ws.append(list(row))
+    return book
+
+
 def test_excel_exported_tables(tmp_path, export):
     xlsx = excel_export(export, tmp_path / "excel")
     data = tmp_path / "data"
     _assert_real_export_imported(import_files([xlsx], data, write_reports=False), data)
     # the same tables as the sheets of ONE workbook
-    book = Workbook()
-    book.remove(book.active)
-    for f in sorted(xlsx.glob("*.xlsx")):
-        src = load_workbook(f).active
-        ws = book.create_sheet(src.title)
-        for row in src.iter_rows(values_only=True):
-            ws.append(list(row))
+    book = one_workbook(xlsx)
     book.save(tmp_path / "siskeudes.xlsx")
     data = tmp_path / "data_satu"
     _assert_real_export_imported(import_files([tmp_path / "siskeudes.xlsx"], data, write_reports=False), data)
@@ -387,13 +393,7 @@ def test_zipped_excel_export(tmp_path, export):
 def test_hidden_sheet_of_a_zipped_workbook_is_reported_not_read(tmp_path, export):
     # One workbook of all tables, zipped; its journal sheet is hidden and holds a posted spending line.
     xlsx = excel_export(export, tmp_path / "excel")
-    book = Workbook()
-    book.remove(book.active)
-    for f in sorted(xlsx.glob("*.xlsx")):
-        src = load_workbook(f).active
-        ws = book.create_sheet(src.title)
-        for row in src.iter_rows(values_only=True):
-            ws.append(list(row))
+    book = one_workbook(xlsx)
     hidden = book["Ta_JurnalUmumRinci"]
     hidden.append(["2024", "0001/JU/2024", "01.2001.02.02.01.", "5.2.2.01.DDS", "1", "01.2001.", "5.", "5.2.2.01.",
                    "DDS", "D", 2_000_000.0, 0.0, "1"])
