@@ -79,16 +79,13 @@ def _catalogue(catalogue: Catalogue | pd.DataFrame | None, targets: Mapping[str,
 
 
 def analyse(dataset: Dataset, *, catalogue: Catalogue | pd.DataFrame | None = None,
-            bands: Mapping[str, Any] | None = None, targets: Mapping[str, float] | None = None, demand: bool = True,
-            workers: int | None = None) -> Analysis:
+            bands: Mapping[str, Any] | None = None, targets: Mapping[str, float] | None = None,
+            demand: bool = True) -> Analysis:
     """Run every library computation over ``dataset`` (pure; nothing is cached here).
 
     ``bands`` overrides the traffic-light bands; ``targets`` the indicator targets (trainer mode: tagged
     *proposed*, source "Diubah pengguna"). ``demand=False`` leaves the demand tables empty (usual columns).
-    ``workers`` is accepted for compatibility (≥ 1); the steps run one after the other.
     """
-    if workers is not None and int(workers) < 1:
-        raise ParameterError(f"Jumlah workers harus minimal 1 (diberikan: {workers}).")
     cat = _catalogue(catalogue, targets)
     w = dataset.wilayah
 

@@ -19,7 +19,6 @@ missing realisation is never read as zero. Functions are pure.
 from __future__ import annotations
 
 import re
-from concurrent.futures import Executor
 from typing import Any
 
 import duckdb
@@ -576,11 +575,9 @@ def spending_tables(
     layanan: pd.DataFrame | None = None,
     rules: pd.DataFrame | None = None,
     target_realisasi: float = TARGET_REALISASI,
-    *,
-    executor: Executor | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`spending_indicators`, :func:`spending_composition` and :func:`dana_desa_compliance` at once,
-    from one pass of sums over the lines (``executor`` is accepted for compatibility and not needed).
+    from one pass of sums over the lines.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "kode_rekening": ["5.1.1", "5.1.1"], "anggaran": [25.0, 75.0]})
@@ -596,8 +593,6 @@ def spending_tables_with_summary(
     layanan: pd.DataFrame | None = None,
     rules: pd.DataFrame | None = None,
     target_realisasi: float = TARGET_REALISASI,
-    *,
-    executor: Executor | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`spending_tables` plus a one-row-per-desa-year summary.
 

@@ -190,11 +190,6 @@ def test_analysis_without_demand_side_keeps_everything_else(demo_dataset):
         assert (empty.dtypes == usual.dtypes).all()
 
 
-def test_analysis_rejects_zero_workers(demo_dataset):
-    with pytest.raises(ParameterError, match="workers"):
-        analysis.analyse(demo_dataset, workers=0)
-
-
 def test_analysis_leaves_its_input_untouched(demo_dataset):
     before = {name: df.copy(deep=True) for name, df in demo_dataset.tables().items()}
     analysis.analyse(demo_dataset)
