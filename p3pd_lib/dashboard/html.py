@@ -18,6 +18,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..numbers import format_angka
 
 log = logging.getLogger("p3pd_lib.dashboard")
 
@@ -187,13 +188,49 @@ def light_cell(kelas: Any, text: str, title: str, colours: Mapping[str, str]) ->
     )
 
 
-def legend(colours: Mapping[str, str]) -> str:
-    """The legend of the four traffic-light classes."""
+def view_bands(view: Any) -> tuple[float, float]:
+    """The yellow bands ``(higher is better, lower is better)`` in points a view was classified with:
+    the trainer's when set (``view.parameter["bands"]``), else ``parameters/klasifikasi.yaml``'s."""
+    from ..classify import as_bands
+
+    bands = as_bands(dict((getattr(view, "parameter", None) or {}).get("bands") or {}) or None)
+    return float(bands.kuning_naik), float(bands.kuning_turun)
+
+
+def pita_text(pita: tuple[float, float]) -> str:
+    """The yellow bands in words, Indonesian numbers.
+
+    >>> pita_text((10.0, 5.5))
+    'kuning = sampai 10 poin di bawah target (makin tinggi makin baik) atau sampai 5,5 poin di atas target (makin rendah makin baik)'
+    """
+    naik, turun = (format_angka(v, 0 if float(v).is_integer() else 1) for v in pita)
+    return (f"kuning = sampai {naik} poin di bawah target (makin tinggi makin baik) atau sampai {turun} poin "
+            "di atas target (makin rendah makin baik)")
+
+
+def target_text(target: Any, arah: Any = None) -> str:
+    """A target as people read it: ``≥ 90 %`` / ``≤ 14,5 %`` (``–`` when none).
+
+    >>> target_text(14.5, "lower"), target_text(90.0, "higher"), target_text(None)
+    ('≤ 14,5 %', '≥ 90 %', '–')
+    """
+    if target is None or target is pd.NA or (isinstance(target, float) and np.isnan(target)):
+        return "–"
+    sign = "≤ " if arah == "lower" else ("≥ " if arah == "higher" else "")
+    return f"{sign}{format_angka(target, 0 if float(target).is_integer() else 1)} %"
+
+
+def legend(colours: Mapping[str, str], pita: tuple[float, float] | None = None) -> str:
+    """The legend of the four traffic-light classes; with ``pita``, the yellow class states the bands."""
+    labels = dict(_KELAS_LABEL)
+    if pita is not None:
+        labels["kuning"] = f"{labels['kuning']} ({pita_text(pita)})"
     items = "".join(
         f"<span class='p3pd-legenda-item'><span class='p3pd-kotak' style='background:{colours[k]}'></span>{esc(lab)}</span>"
-        for k, lab in _KELAS_LABEL.items()
+        for k, lab in labels.items()
     )
-    return f"<div class='p3pd-legenda'>{items}</div>"
+    attr = "" if pita is None else f" data-pita='{format_angka(pita[0], 1)};{format_angka(pita[1], 1)}'"
+    return f"<div class='p3pd-legenda'{attr}>{items}</div>"
 
 
 CSS = """
@@ -247,7 +284,8 @@ table.p3pd-batang td.p3pd-nilai { width: 3.5em; padding-left: 6px; color: #333; 
 
 
 def class_counts_chart_html(capaian: pd.DataFrame, colours: Mapping[str, str],
-                            title: str = "Lampu lalu lintas per sektor (jumlah nilai desa × indikator)") -> str:
+                            title: str = "Lampu lalu lintas per sektor (jumlah nilai desa × indikator)",
+                            pita: tuple[float, float] | None = None) -> str:
     """Stacked horizontal bars in HTML: per sector, how many desa × indicator values fall in each class.
 
     >>> cap = pd.DataFrame({"sektor": ["KES", "KES", "AIR"], "kelas": ["merah", "hijau", pd.NA]})
@@ -273,7 +311,7 @@ def class_counts_chart_html(capaian: pd.DataFrame, colours: Mapping[str, str],
                              f"color:{_KELAS_TEKS[k]}' title='{esc(nama)} · {esc(_KELAS_LABEL[k])}: {n}'>{n}</span>")
         rows.append(f"<tr><th>{esc(nama)}</th><td><div class='p3pd-tumpuk'>{''.join(cells)}</div></td>"
                     f"<td class='p3pd-nilai'>{total}</td></tr>")
-    return head + f"<table class='p3pd-batang'>{''.join(rows)}</table>{legend(colours)}</div>"
+    return head + f"<table class='p3pd-batang'>{''.join(rows)}</table>{legend(colours, pita)}</div>"
 
 
 _WARNA_INDEKS = "#3f6fb5"
@@ -434,10 +472,27 @@ BANNER = {
 }
 
 
+def trainer_summary(view: Any) -> str:
+    """The trainer's bands and changed targets of a view in words (escaped HTML), Indonesian numbers."""
+    text = f"pita {pita_text(view_bands(view))}"
+    targets = dict((getattr(view, "parameter", None) or {}).get("targets") or {})
+    if targets:
+        kamus = view.kamus.set_index("indikator") if "indikator" in view.kamus.columns else pd.DataFrame()
+        parts = []
+        for ind, t in sorted(targets.items()):
+            nama = kamus["nama"].get(ind, ind) if "nama" in kamus.columns else ind
+            arah = kamus["arah"].get(ind) if "arah" in kamus.columns else None
+            parts.append(f"target {target_text(t, arah)} untuk {nama} ({ind})")
+        text += "; " + ", ".join(parts)
+    return esc(text)
+
+
 def header_html(view: Any, trainer: bool = False) -> str:
-    """The page header of a kecamatan view: names, year, desa counts, data fingerprint (``data-kode-kecamatan``)."""
+    """The page header of a kecamatan view: names, year, desa counts, data fingerprint (``data-kode-kecamatan``);
+    in trainer mode, the bands and targets in use."""
     ident = view.identitas
-    pelatih = " · <b>Mode pelatih aktif: warna memakai pita/target latihan, bukan parameter resmi</b>" if trainer else ""
+    pelatih = (" · <b data-pelatih='1'>Mode pelatih aktif: warna memakai pita/target latihan, bukan parameter resmi</b> "
+               f"({trainer_summary(view)})") if trainer else ""
     return (
         f"<div data-kode-kecamatan='{esc(view.kode_kecamatan)}' data-tahun='{esc(view.tahun)}'>"
         f"<h2>Kecamatan {esc(ident.get('nama_kecamatan'))} <span class='p3pd-sub'>({esc(view.kode_kecamatan)})</span></h2>"
