@@ -263,6 +263,22 @@ table.tabel caption { text-align: left; font-weight: bold; padding: 2px 0; }
 td.num { text-align: right; }
 table.p3pd-matriks td.p3pd-usulan { font-size: 12px; }
 @media print { .p3pd-layar-saja { display: none !important; } }
+/* Tab titles: each as wide as its words, the row wraps instead of cutting titles off
+   (ipywidgets 8 gives every tab 144 px and hides what does not fit). */
+.p3pd-app .jupyter-widgets.jupyter-widget-tab > .lm-TabBar > .lm-TabBar-content { flex-wrap: wrap; }
+.p3pd-app .jupyter-widgets.jupyter-widget-tab > .lm-TabBar .lm-TabBar-tab { flex: 0 0 auto; min-width: 0; max-width: 100%; }
+.p3pd-app .jupyter-widgets.jupyter-widget-tab > .lm-TabBar .lm-TabBar-tabLabel { overflow: visible; text-overflow: clip; }
+@media (max-width: 600px) {
+  .p3pd-app { font-size: 13px; }
+  .p3pd-app h2 { font-size: 17px; }
+  .p3pd-app .jupyter-widgets.jupyter-widget-tab > .lm-TabBar .lm-TabBar-tab { flex: 1 1 auto; padding: 0 6px; font-size: 12px; }
+  .p3pd-app .jupyter-widgets.jupyter-widget-tab > .lm-TabBar .lm-TabBar-tabLabel { white-space: normal; text-align: center; }
+  .p3pd-app .p3pd-grafik { min-width: 0; }
+  /* Wide tables scroll sideways inside the page instead of widening it (and cutting the charts off). */
+  .p3pd-app .widget-html, .p3pd-app .widget-html-content { min-width: 0; max-width: 100%; }
+  .p3pd-app .widget-html-content { overflow-x: auto; }
+  .p3pd-app table.p3pd-tabel, .p3pd-app table.p3pd-matriks { display: block; overflow-x: auto; max-width: 100%; }
+}
 </style>
 """
 
@@ -345,15 +361,49 @@ def index_chart_html(indeks: pd.DataFrame, title: str = "Indeks Capaian Layanan 
     return head + f"<table class='p3pd-batang'>{''.join(rows)}</table></div>"
 
 
+#: Characters per line of a chart title (a phone 412 px wide shows about 40 in the title's font).
+JUDUL_GRAFIK_MAKS = 40
+
+
+def wrap_title(text: str, width: int = JUDUL_GRAFIK_MAKS) -> str:
+    """A chart title broken into lines of at most ``width`` characters at spaces (plotly draws no wrap itself).
+
+    >>> wrap_title("Komposisi belanja desa (% dari total belanja); hijau = layanan dasar")
+    'Komposisi belanja desa (% dari total<br>belanja); hijau = layanan dasar'
+    >>> wrap_title("Kuadran")
+    'Kuadran'
+    """
+    if "<br>" in text or len(text) <= width:
+        return text
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def fig_bundle(fig: Any) -> dict[str, Any]:
     """An output of ``fig`` for an ``Output`` widget: plotly's mimetype, drawn offline by the lab extension.
 
     Built directly (as plotly's ``plotly_mimetype`` renderer does) because touching
     ``plotly.io.renderers`` imports nbformat and jsonschema: ≈ 1 s and ≈ 10 MB per kernel.
+    The title is wrapped (:func:`wrap_title`) so that it stays whole on a phone.
     """
     from plotly.io import to_json
 
     data = json.loads(to_json(fig, validate=False, remove_uids=False))
+    title = data.get("layout", {}).get("title")
+    if isinstance(title, dict) and isinstance(title.get("text"), str):
+        title["text"] = wrap_title(title["text"])
+        # plotly.js (plotly 7.1) places a title of several lines about one line too high: move it down by a line
+        # per line (measured in Chromium: 2 lines need ≥ 31 px more, 3 lines ≈ 50 px).
+        breaks = title["text"].count("<br>")
+        extra = 20 * (breaks + 1) if breaks else 0
+        if extra:
+            pad = title.setdefault("pad", {})
+            pad["t"] = pad.get("t", 0) + extra
     data["config"] = {"displaylogo": False}
     return {"output_type": "display_data", "data": {"application/vnd.plotly.v1+json": data}, "metadata": {}}
 
