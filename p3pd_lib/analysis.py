@@ -403,7 +403,8 @@ def _ringkasan(identitas, lay, tahun, cat, capaian, capaian_wilayah, belanja_t, 
     n_pers_breach = int(personel["patuh"].astype("boolean").eq(False).fillna(False).sum())
     kes01 = kec.loc[kec["indikator"] == "KES01", "nilai"]
     stunting = cat.set_index("id").loc["KES01"] if "KES01" in set(cat["id"]) else None
-    target_text = (f"target {_fmt_num(stunting['target'], 0)} % ({stunting['sumber_target']})"
+    target_text = (f"target {_fmt_num(stunting['target'], 0 if float(stunting['target']).is_integer() else 1)} % "
+                   f"({stunting['sumber_target']})"
                    if stunting is not None and pd.notna(stunting["target"]) else "tanpa target")
     rows = [
         ("Desa / kelurahan", f"{identitas['n_desa']} desa, {identitas['n_kelurahan']} kelurahan", "Daftar resmi Kepmendagri 300.2.2-2138/2025"),

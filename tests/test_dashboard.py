@@ -290,9 +290,10 @@ def test_upload_bad_file_keeps_previous_data_and_lists_findings(demo_dataset):
     assert ok is False
     assert "Data unggahan tidak dipakai: 2 dari 2 berkas ditolak" in app.message.value
     rows = _findings_rows(app)
-    # File, sheet, row, column, value, level, message (Indonesian), as the importer reports them.
-    assert ["layanan.csv", "–", "2", "penduduk", "banyak", "Galat"] == rows[0][:6] and "bukan angka" in rows[0][6]
-    assert rows[1][0] == "catatan.txt" and "Tidak ada tabel yang dikenali" in rows[1][6]
+    # File, sheet, row, column, value, rule by name, level, message (Indonesian), as the importer reports them.
+    assert ["layanan.csv", "–", "2", "penduduk", "banyak", "Bukan angka", "GALAT"] == rows[0][:7]
+    assert "bukan angka" in rows[0][7]
+    assert rows[1][0] == "catatan.txt" and "Tidak ada tabel yang dikenali" in rows[1][7]
     assert app.dataset is demo_dataset and app.view is before_view
     assert "DATA SIMULASI" in app.banner.value
 

@@ -254,3 +254,37 @@ def test_after_an_upload_every_tab_uses_the_uploaded_data_consistently(demo_data
     assert not found and not units, (surface_check.ringkas(found), units)
     header = re.sub(r"<[^>]+>", " ", app.header.value)
     assert "Kecamatan" in header and kec in header
+
+
+def _cells(table_html: str) -> list[list[str]]:
+    rows = re.findall(r"<tr>(.*?)</tr>", table_html)
+    return [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", r)] for r in rows if "<td>" in r]
+
+
+def test_upload_findings_are_the_ones_the_cli_gives_the_person_at_the_desk(demo_dataset):
+    """After an upload the page lists the importer's own findings for people (sorted, plain-language
+    rule names, the level as a word), not a table of its own."""
+    from p3pd_lib import dashboard
+    from p3pd_lib.dashboard.upload import findings_html
+    from p3pd_lib.importer import findings_for_people
+
+    files = [("layanan.csv", b"kode_desa,tahun,penduduk,balita_stunting,balita_diukur\n"
+                             b"33.07.01.2001,2024,banyak,3,\n33.07.01.2002,dua ribu,5,1,9\n"
+                             b'33.07.01.2003,2024,"3,000",1,10\n'),
+             ("catatan.txt", b"x")]
+    expected = findings_for_people(dashboard.read_upload(files).findings)
+    want = [["–" if pd.isna(v) else str(v) for v in row] for row in expected.itertuples(index=False)]
+    app = App(demo_dataset)
+    assert app.load_files(files) is False
+    shown = _cells(app.upload_hasil.value)
+    assert [r[:7] for r in shown] == [r[:7] for r in want] and len(shown) == len(expected)
+    assert {"Pemisah angka dapat dibaca dua cara", "Pembilang tanpa penyebut", "Bukan angka"} <= {r[5] for r in shown}
+    assert all(r[6] in ("GALAT", "Peringatan", "Informasi") for r in shown)
+    assert "format_angka_ambigu" not in app.upload_hasil.value and "bukan_angka" not in app.upload_hasil.value
+    # Sorted by file, sheet and row whatever order the findings come in; row numbers without thousands dots.
+    f = pd.DataFrame({"berkas": ["a.xlsx"] * 3, "lembar": ["Layanan"] * 3, "baris": [1200, 7, 3],
+                      "kolom": ["x", "y", "z"], "nilai": ["3,000", "1", None],
+                      "aturan": ["format_angka_ambigu", "wajib_diisi", "wajib_diisi"],
+                      "tingkat": ["peringatan", "galat", "galat"], "pesan": ["…"] * 3})
+    assert [r[2] for r in _cells(findings_html(f))] == ["3", "7", "1200"]
+    assert findings_html(f.iloc[:0]) == ""

@@ -28,11 +28,10 @@ import pandas as pd
 from ..errors import KitError, ParameterError
 from . import tabs as tab_modules
 from .alamat import address_output, match_kecamatan, no_match_message
-from .controls import (CONTROL_TAB, TEKS_PELATIH, TEKS_UNGGAHAN, tab_controls, target_options, trainer_controls,
-                       view_options)
-from .html import (BANNER, CHART_CSS, CSS, TabContent, esc, header_html,
-                   kelas_colours, kl_css)
-from .query import PITA_NAIK_BAWAAN, PITA_TURUN_BAWAAN, Query, TrainerSettings, parse_query
+from .controls import CONTROL_TAB, TEKS_UNGGAHAN, tab_controls, view_options
+from .html import BANNER, CHART_CSS, CSS, TabContent, esc, kelas_colours, kl_css
+from .pelatih import TrainerMixin
+from .query import Query, TrainerSettings, parse_query
 from .tabs import FIGURE_TABS, TABS
 from .transfer import TransferMixin
 from .views import StoreSource, Views, kecamatan_with_data, region_table
@@ -48,7 +47,7 @@ READY_LOG = "dashboard siap:"
 _CONTENT_CACHE_SIZE = 64  # rendered tabs (HTML + figure JSON, ≈ 0.1 MB each)
 
 
-class App(TransferMixin):
+class App(TransferMixin, TrainerMixin):
     """The kecamatan dashboard: owns its widgets, exposes :attr:`container`.
 
     ``view_fn`` (tests) replaces :func:`p3pd_lib.dashboard.views.kecamatan_view`.
@@ -324,7 +323,7 @@ class App(TransferMixin):
         if name not in self._w:
             if name in CONTROL_TAB:
                 self._tab_widgets(TABS.index(CONTROL_TAB[name]))
-            elif name in ("pita_naik", "pita_turun", "target_indikator", "target_nilai", "reset"):
+            elif name in ("pita_naik", "pita_turun", "target_indikator", "target_nilai", "nilai", "reset"):
                 self._build_trainer()
             elif name in ("upload", "upload_hasil"):
                 self._build_upload()
@@ -355,22 +354,6 @@ class App(TransferMixin):
     reset = property(lambda self: self._widget("reset"), doc="Trainer: back to the kit's parameters.")
     upload = property(lambda self: self._widget("upload"), doc="The upload control.")
     upload_hasil = property(lambda self: self._widget("upload_hasil"), doc="Findings of the last upload.")
-
-    def _build_trainer(self) -> None:
-        if "pita_naik" in self._w:
-            return
-        W = self._W
-        with self._hold():
-            c = trainer_controls(W, self._dd_style)
-            self._w.update(c)
-            if self._view is not None:
-                self._set_target_options(self._view)
-        self.trainer_box.children = (self._html(TEKS_PELATIH), c["pita_naik"], c["pita_turun"],
-                                     W.HBox([c["target_indikator"], c["target_nilai"]], layout=self._row), c["reset"])
-        for w in (c["pita_naik"], c["pita_turun"], c["target_nilai"]):
-            w.observe(self.update, "value")
-        c["target_indikator"].observe(self._on_target_indikator, "value")
-        c["reset"].on_click(self._on_reset)
 
     def _build_upload(self) -> None:
         if "upload" in self._w:
@@ -516,53 +499,8 @@ class App(TransferMixin):
             self._cascade_kabupaten(str(change["new"]))
             self.update()
 
-    def _on_trainer(self, change: Any) -> None:
-        if change["new"]:
-            self._build_trainer()
-        self.trainer_box.layout.display = "flex" if change["new"] else "none"
-        if not change["new"]:
-            self._reset_trainer()
-        self.update()
-
-    def _on_target_indikator(self, change: Any) -> None:
-        # Only moves the slider to the chosen indicator's target; no redraw until the target changes.
-        if not self._suspended and self._view is not None:
-            with self._hold():
-                self._sync_target_slider()
-
-    def _on_reset(self, _button: Any) -> None:
-        self._reset_trainer()
-        self.update()
-
-    def _reset_trainer(self) -> None:
-        with self._hold():
-            self._settings = TrainerSettings()
-            if "pita_naik" in self._w:
-                self._w["pita_naik"].value = PITA_NAIK_BAWAAN
-                self._w["pita_turun"].value = PITA_TURUN_BAWAAN
-                self._sync_target_slider()
-
     def _current_kode(self) -> str | None:
         return self._kec_map.get(str(self.kecamatan.value or ""))
-
-    def _sync_target_slider(self) -> None:
-        ind = self._w["target_indikator"].value if "target_indikator" in self._w else None
-        value = dict(self._settings.targets).get(ind, self._base_targets.get(ind)) if ind else None
-        if value is not None:
-            self._w["target_nilai"].value = float(value)
-
-    def _read_settings(self) -> TrainerSettings:
-        if not self.trainer.value or "pita_naik" not in self._w:
-            return TrainerSettings()
-        s = TrainerSettings(pita_naik=float(self.pita_naik.value), pita_turun=float(self.pita_turun.value),
-                            targets=self._settings.targets)
-        ind = self.target_indikator.value
-        base = self._base_targets.get(ind)
-        if ind and base is not None:
-            changed = abs(float(self.target_nilai.value) - base) > 1e-9
-            s = s.with_target(ind, float(self.target_nilai.value) if changed else None)
-        self._settings = s
-        return s
 
     def _read_splits(self) -> tuple[float | None, float | None]:
         if self._value("split_median", True):
@@ -726,17 +664,6 @@ class App(TransferMixin):
         if old is not None:
             old.close()
 
-    def _set_target_options(self, view: Any) -> None:
-        opts = target_options(view.kamus, self._base_targets)
-        with self._hold():
-            w = self._w["target_indikator"]
-            current = w.value
-            if list(w.options) != opts:
-                w.options = opts
-            if opts:
-                w.value = current if current in {v for _, v in opts} else opts[0][1]
-                self._sync_target_slider()
-
     def _refresh_view_controls(self, view: Any) -> None:
         """Options that depend on the kecamatan (desa list, indicators), set without triggering updates."""
         if not self._base_targets:
@@ -747,8 +674,3 @@ class App(TransferMixin):
         self._set_desa_options(view)
         if "target_indikator" in self._w:
             self._set_target_options(view)
-
-    def _render_header(self, view: Any, settings: TrainerSettings) -> None:
-        value = header_html(view, trainer=not settings.is_default)
-        if self.header.value != value:
-            self.header.value = value

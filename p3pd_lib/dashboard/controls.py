@@ -97,18 +97,24 @@ def target_options(kamus: Any, base_targets: dict[str, float]) -> list[tuple[str
 
 
 def trainer_controls(W: Any, style: Any) -> dict[str, Any]:
-    """The trainer's sliders (bands, one indicator's target) and its reset button."""
+    """The trainer's sliders (bands, one indicator's target) and its reset button.
+
+    The bands move by whole points (their readout shows no decimal); the target moves by
+    half points and has no readout (the browser would write "14.5"): the App states it in
+    Indonesian under the sliders.
+    """
     slider_style = W.SliderStyle(description_width="initial")
-    wide = W.Layout(width="520px")
+    wide = W.Layout(width="520px", max_width="100%")
     return {
         "pita_naik": W.FloatSlider(value=PITA_NAIK_BAWAAN, min=0, max=30, step=1, continuous_update=False,
-                                   style=slider_style, layout=wide,
+                                   style=slider_style, layout=wide, readout_format=".0f",
                                    description="Pita kuning, makin tinggi makin baik (poin)"),
         "pita_turun": W.FloatSlider(value=PITA_TURUN_BAWAAN, min=0, max=20, step=1, continuous_update=False,
-                                    style=slider_style, layout=wide,
+                                    style=slider_style, layout=wide, readout_format=".0f",
                                     description="Pita kuning, makin rendah makin baik (poin)"),
-        "target_indikator": W.Dropdown(description="Indikator", options=[], style=style, layout=W.Layout(width="420px")),
-        "target_nilai": W.FloatSlider(value=0, min=0, max=100, step=0.5, continuous_update=False,
+        "target_indikator": W.Dropdown(description="Indikator", options=[], style=style,
+                                       layout=W.Layout(width="420px", max_width="100%")),
+        "target_nilai": W.FloatSlider(value=0, min=0, max=100, step=0.5, continuous_update=False, readout=False,
                                       description="Target (%)", style=slider_style, layout=wide),
         "reset": W.Button(description="Kembalikan ke bawaan", layout=W.Layout(width="auto")),
     }

@@ -18,6 +18,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..numbers import format_angka
 
 log = logging.getLogger("p3pd_lib.dashboard")
 
@@ -187,13 +188,49 @@ def light_cell(kelas: Any, text: str, title: str, colours: Mapping[str, str]) ->
     )
 
 
-def legend(colours: Mapping[str, str]) -> str:
-    """The legend of the four traffic-light classes."""
+def view_bands(view: Any) -> tuple[float, float]:
+    """The yellow bands ``(higher is better, lower is better)`` in points a view was classified with:
+    the trainer's when set (``view.parameter["bands"]``), else ``parameters/klasifikasi.yaml``'s."""
+    from ..classify import as_bands
+
+    bands = as_bands(dict((getattr(view, "parameter", None) or {}).get("bands") or {}) or None)
+    return float(bands.kuning_naik), float(bands.kuning_turun)
+
+
+def pita_text(pita: tuple[float, float]) -> str:
+    """The yellow bands in words, Indonesian numbers.
+
+    >>> pita_text((10.0, 5.5))
+    'kuning = sampai 10 poin di bawah target (makin tinggi makin baik) atau sampai 5,5 poin di atas target (makin rendah makin baik)'
+    """
+    naik, turun = (format_angka(v, 0 if float(v).is_integer() else 1) for v in pita)
+    return (f"kuning = sampai {naik} poin di bawah target (makin tinggi makin baik) atau sampai {turun} poin "
+            "di atas target (makin rendah makin baik)")
+
+
+def target_text(target: Any, arah: Any = None) -> str:
+    """A target as people read it: ``≥ 90 %`` / ``≤ 14,5 %`` (``–`` when none).
+
+    >>> target_text(14.5, "lower"), target_text(90.0, "higher"), target_text(None)
+    ('≤ 14,5 %', '≥ 90 %', '–')
+    """
+    if target is None or target is pd.NA or (isinstance(target, float) and np.isnan(target)):
+        return "–"
+    sign = "≤ " if arah == "lower" else ("≥ " if arah == "higher" else "")
+    return f"{sign}{format_angka(target, 0 if float(target).is_integer() else 1)} %"
+
+
+def legend(colours: Mapping[str, str], pita: tuple[float, float] | None = None) -> str:
+    """The legend of the four traffic-light classes; with ``pita``, the yellow class states the bands."""
+    labels = dict(_KELAS_LABEL)
+    if pita is not None:
+        labels["kuning"] = f"{labels['kuning']} ({pita_text(pita)})"
     items = "".join(
         f"<span class='p3pd-legenda-item'><span class='p3pd-kotak' style='background:{colours[k]}'></span>{esc(lab)}</span>"
-        for k, lab in _KELAS_LABEL.items()
+        for k, lab in labels.items()
     )
-    return f"<div class='p3pd-legenda'>{items}</div>"
+    attr = "" if pita is None else f" data-pita='{format_angka(pita[0], 1)};{format_angka(pita[1], 1)}'"
+    return f"<div class='p3pd-legenda'{attr}>{items}</div>"
 
 
 CSS = """
@@ -226,6 +263,22 @@ table.tabel caption { text-align: left; font-weight: bold; padding: 2px 0; }
 td.num { text-align: right; }
 table.p3pd-matriks td.p3pd-usulan { font-size: 12px; }
 @media print { .p3pd-layar-saja { display: none !important; } }
+/* Tab titles: each as wide as its words, the row wraps instead of cutting titles off
+   (ipywidgets 8 gives every tab 144 px and hides what does not fit). */
+.p3pd-app .jupyter-widgets.jupyter-widget-tab > .lm-TabBar > .lm-TabBar-content { flex-wrap: wrap; }
+.p3pd-app .jupyter-widgets.jupyter-widget-tab > .lm-TabBar .lm-TabBar-tab { flex: 0 0 auto; min-width: 0; max-width: 100%; }
+.p3pd-app .jupyter-widgets.jupyter-widget-tab > .lm-TabBar .lm-TabBar-tabLabel { overflow: visible; text-overflow: clip; }
+@media (max-width: 600px) {
+  .p3pd-app { font-size: 13px; }
+  .p3pd-app h2 { font-size: 17px; }
+  .p3pd-app .jupyter-widgets.jupyter-widget-tab > .lm-TabBar .lm-TabBar-tab { flex: 1 1 auto; padding: 0 6px; font-size: 12px; }
+  .p3pd-app .jupyter-widgets.jupyter-widget-tab > .lm-TabBar .lm-TabBar-tabLabel { white-space: normal; text-align: center; }
+  .p3pd-app .p3pd-grafik { min-width: 0; }
+  /* Wide tables scroll sideways inside the page instead of widening it (and cutting the charts off). */
+  .p3pd-app .widget-html, .p3pd-app .widget-html-content { min-width: 0; max-width: 100%; }
+  .p3pd-app .widget-html-content { overflow-x: auto; }
+  .p3pd-app table.p3pd-tabel, .p3pd-app table.p3pd-matriks { display: block; overflow-x: auto; max-width: 100%; }
+}
 </style>
 """
 
@@ -247,7 +300,8 @@ table.p3pd-batang td.p3pd-nilai { width: 3.5em; padding-left: 6px; color: #333; 
 
 
 def class_counts_chart_html(capaian: pd.DataFrame, colours: Mapping[str, str],
-                            title: str = "Lampu lalu lintas per sektor (jumlah nilai desa × indikator)") -> str:
+                            title: str = "Lampu lalu lintas per sektor (jumlah nilai desa × indikator)",
+                            pita: tuple[float, float] | None = None) -> str:
     """Stacked horizontal bars in HTML: per sector, how many desa × indicator values fall in each class.
 
     >>> cap = pd.DataFrame({"sektor": ["KES", "KES", "AIR"], "kelas": ["merah", "hijau", pd.NA]})
@@ -273,7 +327,7 @@ def class_counts_chart_html(capaian: pd.DataFrame, colours: Mapping[str, str],
                              f"color:{_KELAS_TEKS[k]}' title='{esc(nama)} · {esc(_KELAS_LABEL[k])}: {n}'>{n}</span>")
         rows.append(f"<tr><th>{esc(nama)}</th><td><div class='p3pd-tumpuk'>{''.join(cells)}</div></td>"
                     f"<td class='p3pd-nilai'>{total}</td></tr>")
-    return head + f"<table class='p3pd-batang'>{''.join(rows)}</table>{legend(colours)}</div>"
+    return head + f"<table class='p3pd-batang'>{''.join(rows)}</table>{legend(colours, pita)}</div>"
 
 
 _WARNA_INDEKS = "#3f6fb5"
@@ -307,15 +361,49 @@ def index_chart_html(indeks: pd.DataFrame, title: str = "Indeks Capaian Layanan 
     return head + f"<table class='p3pd-batang'>{''.join(rows)}</table></div>"
 
 
+#: Characters per line of a chart title (a phone 412 px wide shows about 40 in the title's font).
+JUDUL_GRAFIK_MAKS = 40
+
+
+def wrap_title(text: str, width: int = JUDUL_GRAFIK_MAKS) -> str:
+    """A chart title broken into lines of at most ``width`` characters at spaces (plotly draws no wrap itself).
+
+    >>> wrap_title("Komposisi belanja desa (% dari total belanja); hijau = layanan dasar")
+    'Komposisi belanja desa (% dari total<br>belanja); hijau = layanan dasar'
+    >>> wrap_title("Kuadran")
+    'Kuadran'
+    """
+    if "<br>" in text or len(text) <= width:
+        return text
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def fig_bundle(fig: Any) -> dict[str, Any]:
     """An output of ``fig`` for an ``Output`` widget: plotly's mimetype, drawn offline by the lab extension.
 
     Built directly (as plotly's ``plotly_mimetype`` renderer does) because touching
     ``plotly.io.renderers`` imports nbformat and jsonschema: ≈ 1 s and ≈ 10 MB per kernel.
+    The title is wrapped (:func:`wrap_title`) so that it stays whole on a phone.
     """
     from plotly.io import to_json
 
     data = json.loads(to_json(fig, validate=False, remove_uids=False))
+    title = data.get("layout", {}).get("title")
+    if isinstance(title, dict) and isinstance(title.get("text"), str):
+        title["text"] = wrap_title(title["text"])
+        # plotly.js (plotly 7.1) places a title of several lines about one line too high: move it down by a line
+        # per line (measured in Chromium: 2 lines need ≥ 31 px more, 3 lines ≈ 50 px).
+        breaks = title["text"].count("<br>")
+        extra = 20 * (breaks + 1) if breaks else 0
+        if extra:
+            pad = title.setdefault("pad", {})
+            pad["t"] = pad.get("t", 0) + extra
     data["config"] = {"displaylogo": False}
     return {"output_type": "display_data", "data": {"application/vnd.plotly.v1+json": data}, "metadata": {}}
 
@@ -434,10 +522,27 @@ BANNER = {
 }
 
 
+def trainer_summary(view: Any) -> str:
+    """The trainer's bands and changed targets of a view in words (escaped HTML), Indonesian numbers."""
+    text = f"pita {pita_text(view_bands(view))}"
+    targets = dict((getattr(view, "parameter", None) or {}).get("targets") or {})
+    if targets:
+        kamus = view.kamus.set_index("indikator") if "indikator" in view.kamus.columns else pd.DataFrame()
+        parts = []
+        for ind, t in sorted(targets.items()):
+            nama = kamus["nama"].get(ind, ind) if "nama" in kamus.columns else ind
+            arah = kamus["arah"].get(ind) if "arah" in kamus.columns else None
+            parts.append(f"target {target_text(t, arah)} untuk {nama} ({ind})")
+        text += "; " + ", ".join(parts)
+    return esc(text)
+
+
 def header_html(view: Any, trainer: bool = False) -> str:
-    """The page header of a kecamatan view: names, year, desa counts, data fingerprint (``data-kode-kecamatan``)."""
+    """The page header of a kecamatan view: names, year, desa counts, data fingerprint (``data-kode-kecamatan``);
+    in trainer mode, the bands and targets in use."""
     ident = view.identitas
-    pelatih = " · <b>Mode pelatih aktif: warna memakai pita/target latihan, bukan parameter resmi</b>" if trainer else ""
+    pelatih = (" · <b data-pelatih='1'>Mode pelatih aktif: warna memakai pita/target latihan, bukan parameter resmi</b> "
+               f"({trainer_summary(view)})") if trainer else ""
     return (
         f"<div data-kode-kecamatan='{esc(view.kode_kecamatan)}' data-tahun='{esc(view.tahun)}'>"
         f"<h2>Kecamatan {esc(ident.get('nama_kecamatan'))} <span class='p3pd-sub'>({esc(view.kode_kecamatan)})</span></h2>"

@@ -22,8 +22,23 @@ from ..errors import DataError
 MAX_BERKAS_BYTES = 20 * 2**20
 MAX_UNGGAHAN_BYTES = 50 * 2**20
 
-#: Columns of the findings table shown after an upload.
-KOLOM_TEMUAN_UNGGAHAN = ("berkas", "lembar", "baris", "kolom", "nilai", "tingkat", "pesan")
+#: Columns of the findings table shown after an upload: the importer's own (:func:`p3pd_lib.importer.findings_for_people`).
+KOLOM_TEMUAN_UNGGAHAN = ("Berkas", "Lembar", "Baris", "Kolom", "Nilai", "Aturan", "Tingkat", "Pesan")
+
+
+def findings_html(findings: pd.DataFrame, max_rows: int = 200) -> str:
+    """The findings of an upload as the CLI and the findings reports give them to the person at the desk:
+    :func:`p3pd_lib.importer.findings_for_people` (sorted by file, sheet and row, plain-language rule names,
+    the level as a word), as an escaped HTML table; ``""`` without findings."""
+    from ..importer import findings_for_people
+    from .html import table_html
+
+    if findings is None or findings.empty:
+        return ""
+    people = findings_for_people(findings)
+    baris = pd.to_numeric(people["Baris"], errors="coerce").astype("Int64")  # a row number, not a quantity
+    people = people.assign(Baris=baris.astype("string"))
+    return table_html(people, KOLOM_TEMUAN_UNGGAHAN, max_rows=max_rows, kosong="")
 
 
 def _mb(n: float) -> str:
@@ -134,12 +149,11 @@ def read_and_merge(files: Sequence[tuple[str, bytes]], dataset: Any, source: Any
     kecamatan shown. When any file is rejected nothing is merged and the findings
     (file, sheet, row, column, value, message) say why. Raises the kit's errors.
     """
-    from .html import table_html
     from .views import kecamatan_with_data
 
     parsed = read_upload(files, data_dir=data_dir, kabupaten=kode[:5] if kode else None)
-    shown = parsed.findings[[c for c in KOLOM_TEMUAN_UNGGAHAN if c in parsed.findings.columns]]
-    temuan = table_html(shown, KOLOM_TEMUAN_UNGGAHAN, max_rows=200, kosong="") if len(shown) else ""
+    shown = parsed.findings
+    temuan = findings_html(shown)
     if not parsed.accepted:
         n = int((parsed.files["status"] == "ditolak").sum())
         return UploadResult(None, f"Data unggahan tidak dipakai: {n} dari {len(parsed.files)} berkas ditolak "

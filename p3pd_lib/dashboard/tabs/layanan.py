@@ -7,19 +7,26 @@ from typing import Any, Mapping
 import pandas as pd
 
 from ..html import (KOLOM_TAMPIL, SEKTOR_NAMA, TabContent, esc, fmt_angka, legend, light_cell, of_desa,
-                    table_html)
+                    table_html, target_text, view_bands)
 from .belanja import komposisi_kelompok
 
 TITLE = "Layanan Dasar"
 
 
-def matrix_html(capaian: pd.DataFrame, desa: pd.DataFrame, colours: Mapping[str, str]) -> str:
-    """Traffic-light matrix desa × indicator; every name escaped, colour classes as data attributes."""
+def matrix_html(capaian: pd.DataFrame, desa: pd.DataFrame, colours: Mapping[str, str],
+                pita: tuple[float, float] | None = None) -> str:
+    """Traffic-light matrix desa × indicator; every name escaped, colour classes as data attributes.
+
+    The legend states the yellow bands ``pita`` when given; each header names its indicator and target.
+    """
     if capaian.empty:
         return "<p class='p3pd-kosong'>Tidak ada data capaian untuk pilihan ini.</p>"
     ids = list(dict.fromkeys(capaian.sort_values(["sektor", "indikator"])["indikator"].astype(str)))
     names = dict(zip(capaian["indikator"].astype(str), capaian["nama_indikator"].astype(str)))
-    head = "".join(f"<th title='{esc(names.get(i, i))}'>{esc(i)}</th>" for i in ids)
+    first = capaian.drop_duplicates("indikator").set_index("indikator")
+    targets = {str(i): target_text(first.at[i, "target"], first.at[i, "arah"] if "arah" in first.columns else None)
+               for i in first.index} if "target" in first.columns else {}
+    head = "".join(f"<th title='{esc(names.get(i, i))} · target {esc(targets.get(i, '–'))}'>{esc(i)}</th>" for i in ids)
     by = {(str(r.kode_desa), str(r.indikator)): r for r in capaian.itertuples()}
     rows = []
     for d in desa.itertuples():
@@ -29,11 +36,11 @@ def matrix_html(capaian: pd.DataFrame, desa: pd.DataFrame, colours: Mapping[str,
             if r is None:
                 cells.append(light_cell("abu", "–", "Tidak ada data", colours))
                 continue
-            target = fmt_angka(getattr(r, "target", None))
+            target = target_text(getattr(r, "target", None), getattr(r, "arah", None))
             title = f"{names.get(i, i)}: {fmt_angka(r.nilai)} · target {target} · {getattr(r, 'label_kelas', '')}"
             cells.append(light_cell(r.kelas, fmt_angka(r.nilai), title, colours))
         rows.append(f"<tr data-kode-desa='{esc(d.kode_desa)}'><th>{esc(d.nama_desa)}</th>{''.join(cells)}</tr>")
-    return (f"{legend(colours)}<table class='p3pd-matriks' data-tabel='lampu'>"
+    return (f"{legend(colours, pita)}<table class='p3pd-matriks' data-tabel='lampu'>"
             f"<thead><tr><th>Desa</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
@@ -52,7 +59,7 @@ def render(view: Any, colours: Mapping[str, str], sektor: str = "", desa_kode: s
             desa = pd.concat([desa, pd.DataFrame({
                 "kode_desa": unknown, "nama_desa": [f"{k} (kode tidak ada di daftar resmi)" for k in unknown],
                 "jenis": "desa"})], ignore_index=True)
-    text = "<h3>Capaian layanan dasar per desa</h3>" + matrix_html(cap, desa, colours)
+    text = "<h3>Capaian layanan dasar per desa</h3>" + matrix_html(cap, desa, colours, view_bands(view))
     return TabContent.of(text, kartu=kartu_desa(view, desa_kode, colours) if desa_kode else "")
 
 
@@ -76,7 +83,7 @@ def kartu_desa(view: Any, kode: str, colours: Mapping[str, str]) -> str:
             rows.append(
                 f"<tr><td>{esc(SEKTOR_NAMA.get(str(r.sektor), r.sektor))}</td><td>{esc(r.indikator)} – {esc(r.nama_indikator)}</td>"
                 + light_cell(r.kelas, fmt_angka(r.nilai), str(getattr(r, "label_kelas", "")), colours)
-                + f"<td>{fmt_angka(getattr(r, 'target', None))}</td><td>{esc(getattr(r, 'sumber_target', None))}</td>"
+                + f"<td>{target_text(getattr(r, 'target', None), getattr(r, 'arah', None))}</td><td>{esc(getattr(r, 'sumber_target', None))}</td>"
                 f"<td>{esc(getattr(r, 'label_kelas', None))}</td></tr>"
             )
         parts.append("<table class='p3pd-matriks'><thead><tr><th>Sektor</th><th>Indikator</th><th>Nilai</th>"

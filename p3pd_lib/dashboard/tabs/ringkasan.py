@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from ..html import KOLOM_TAMPIL, TabContent, class_counts_chart_html, index_chart_html, table_html
+from ..html import KOLOM_TAMPIL, TabContent, class_counts_chart_html, index_chart_html, table_html, view_bands
 
 TITLE = "Ringkasan"
 
@@ -32,7 +32,7 @@ def render(view: Any, colours: Mapping[str, str]) -> TabContent:
                   table_html(view.indeks.sort_values("indeks_capaian", na_position="last"), KOLOM_TAMPIL["indeks"])]
     if not view.status_desa.empty:
         parts += ["<h3>Status desa (IDM / Indeks Desa)</h3>", table_html(view.status_desa, KOLOM_TAMPIL["status_desa"])]
-    charts = "".join((class_counts_chart_html(view.capaian, colours), index_chart_html(view.indeks)))
+    charts = "".join((class_counts_chart_html(view.capaian, colours, pita=view_bands(view)), index_chart_html(view.indeks)))
     return TabContent.of(f"<div class='p3pd-grafik-baris'>{charts}</div>" + "".join(parts))
 
 
