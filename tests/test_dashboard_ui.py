@@ -288,3 +288,21 @@ def test_upload_findings_are_the_ones_the_cli_gives_the_person_at_the_desk(demo_
                       "tingkat": ["peringatan", "galat", "galat"], "pesan": ["…"] * 3})
     assert [r[2] for r in _cells(findings_html(f))] == ["3", "7", "1200"]
     assert findings_html(f.iloc[:0]) == ""
+
+
+def test_matrix_headers_name_their_indicator_and_rule_not_only_the_code():
+    from p3pd_lib.dashboard.html import kelas_colours
+    from p3pd_lib.dashboard.tabs.belanja import rules_html
+    from p3pd_lib.dashboard.tabs.layanan import matrix_html
+
+    capaian = pd.DataFrame({"kode_desa": ["33.07.01.2001"], "indikator": ["KES01"], "sektor": ["KES"],
+                            "nama_indikator": ["Prevalensi stunting balita"], "nilai": [14.5], "kelas": ["kuning"],
+                            "target": [14.0], "arah": ["turun"], "label_kelas": ["Perlu perhatian"]})
+    desa = pd.DataFrame({"kode_desa": ["33.07.01.2001"], "nama_desa": ["Kalijaran"]})
+    head = re.search(r"<thead>.*</thead>", matrix_html(capaian, desa, kelas_colours()), re.S).group(0)
+    assert "Stunting<br><small>KES01</small>" in head and "Prevalensi stunting balita" in head
+    aturan = pd.DataFrame({"kode_desa": ["33.07.01.2001"], "nama_desa": ["Kalijaran"], "tahun": [2024],
+                           "aturan": ["BLT"], "nama_aturan": ["BLT Dana Desa paling banyak 25%"], "patuh": [True],
+                           "nilai": [10.0], "pesan": ["patuh"]})
+    head = re.search(r"<thead>.*</thead>", rules_html(aturan, kelas_colours()), re.S).group(0)
+    assert ">BLT Dana Desa</th>" in head and ">Blt<" not in head

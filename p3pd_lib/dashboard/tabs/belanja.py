@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from ...labels import nama_aturan
 from ..html import KOLOM_TAMPIL, TabContent, esc, fmt_angka, light_cell, table_html
 
 TITLE = "Belanja Desa"
@@ -48,7 +49,7 @@ def rules_html(aturan: pd.DataFrame, colours: Mapping[str, str]) -> str:
     desa = aturan[["kode_desa", "nama_desa"]].drop_duplicates("kode_desa").sort_values("kode_desa")
     years = sorted({t for t, _, _ in cols})
     top = "".join(f"<th colspan='{sum(1 for t, _, _ in cols if t == y)}'>{y}</th>" for y in years)
-    sub = "".join(f"<th title='{esc(n)}'>{esc(a.replace('_', ' ').title())}</th>" for _, a, n in cols)
+    sub = "".join(f"<th title='{esc(n)}'>{esc(nama_aturan(a))}</th>" for _, a, n in cols)
     rows = []
     for d in desa.itertuples():
         cells = []

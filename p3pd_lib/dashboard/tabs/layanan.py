@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from ...labels import nama_indikator
 from ..html import (KOLOM_TAMPIL, SEKTOR_NAMA, TabContent, esc, fmt_angka, legend, light_cell, of_desa,
                     table_html, target_text, view_bands)
 from .belanja import komposisi_kelompok
@@ -26,7 +27,9 @@ def matrix_html(capaian: pd.DataFrame, desa: pd.DataFrame, colours: Mapping[str,
     first = capaian.drop_duplicates("indikator").set_index("indikator")
     targets = {str(i): target_text(first.at[i, "target"], first.at[i, "arah"] if "arah" in first.columns else None)
                for i in first.index} if "target" in first.columns else {}
-    head = "".join(f"<th title='{esc(names.get(i, i))} · target {esc(targets.get(i, '–'))}'>{esc(i)}</th>" for i in ids)
+    # Narrow columns: the short name with its code beneath; the full name and target on hover.
+    head = "".join(f"<th title='{esc(names.get(i, i))} · target {esc(targets.get(i, '–'))}'>"
+                   f"{esc(nama_indikator(i, singkat=True))}<br><small>{esc(i)}</small></th>" for i in ids)
     by = {(str(r.kode_desa), str(r.indikator)): r for r in capaian.itertuples()}
     rows = []
     for d in desa.itertuples():
