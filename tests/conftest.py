@@ -61,6 +61,28 @@ def demo_dataset(_demo_result):
 
 
 @pytest.fixture(scope="session")
+def two_kabupaten_dataset(demo_dataset):
+    """The demo plus a copy of two of its kecamatan re-coded into a second kabupaten (33.99, "Kabupaten Uji")."""
+    from p3pd_lib.store import Dataset
+
+    kec = sorted(set(demo_dataset.layanan["kode_desa"].astype(str).str.slice(0, 8)))[:2]
+
+    def recode(df: pd.DataFrame) -> pd.DataFrame:
+        part = df[df["kode_desa"].astype(str).str.slice(0, 8).isin(kec)]
+        return part.assign(kode_desa=("33.99" + part["kode_desa"].astype(str).str.slice(5)).astype("string"))
+
+    w = recode(demo_dataset.wilayah)
+    w = w.assign(
+        kode_kecamatan=w["kode_desa"].str.slice(0, 8), kode_kabupaten="33.99", nama_kabupaten="Kabupaten Uji"
+    ).astype({"kode_kabupaten": "string", "nama_kabupaten": "string"})
+    tables = {
+        name: pd.concat([df, w if name == "wilayah" else recode(df)], ignore_index=True)
+        for name, df in demo_dataset.tables().items()
+    }
+    return Dataset(**tables, meta={**demo_dataset.meta, "fingerprint": "uji-dua-kab"})
+
+
+@pytest.fixture(scope="session")
 def demo_store(tmp_path_factory) -> Path:
     """A temporary data dir holding the demo kabupaten as a saved store."""
     from p3pd_lib import demo

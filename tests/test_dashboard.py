@@ -17,7 +17,6 @@ from p3pd_lib import dashboard
 from p3pd_lib.dashboard import TABS, App, TrainerSettings, parse_query
 from p3pd_lib.dashboard.views import kecamatan_view
 from p3pd_lib.errors import DataError
-from p3pd_lib.store import Dataset
 
 XSS = "<script>alert('x')</script><img src=x onerror=alert(1)>"
 
@@ -81,27 +80,8 @@ def test_app_opens_first_kecamatan_with_simulasi_banner(app, demo_dataset):
     assert all(re.match(r"^\d{2}\.\d{2}\.\d{2} – \S", o) for o in app.kecamatan.options)
 
 
-def _two_kabupaten(demo_dataset) -> Dataset:
-    """The demo plus a copy of two of its kecamatan re-coded into a second kabupaten (33.99)."""
-    kec = _kecamatan(demo_dataset)[:2]
-
-    def recode(df: pd.DataFrame) -> pd.DataFrame:
-        part = df[df["kode_desa"].astype(str).str.slice(0, 8).isin(kec)]
-        return part.assign(kode_desa=("33.99" + part["kode_desa"].astype(str).str.slice(5)).astype("string"))
-
-    w = recode(demo_dataset.wilayah)
-    w = w.assign(
-        kode_kecamatan=w["kode_desa"].str.slice(0, 8), kode_kabupaten="33.99", nama_kabupaten="Kabupaten Uji"
-    ).astype({"kode_kabupaten": "string", "nama_kabupaten": "string"})
-    tables = {
-        name: pd.concat([df, w if name == "wilayah" else recode(df)], ignore_index=True)
-        for name, df in demo_dataset.tables().items()
-    }
-    return Dataset(**tables, meta={**demo_dataset.meta, "fingerprint": "uji-dua-kab"})
-
-
-def test_cascading_dropdowns(demo_dataset):
-    app = App(_two_kabupaten(demo_dataset))
+def test_cascading_dropdowns(two_kabupaten_dataset):
+    app = App(two_kabupaten_dataset)
     kabs = [v for _, v in app.kabupaten.options]
     assert kabs == ["33.07", "33.99"]
     assert all(o.startswith("33.07.") for o in app.kecamatan.options)

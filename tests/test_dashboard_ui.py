@@ -14,30 +14,10 @@ import pandas as pd
 import pytest
 
 from p3pd_lib.dashboard import TABS, App, parse_query
-from p3pd_lib.store import Dataset
 
 
 def _kecamatan(dataset) -> list[str]:
     return sorted(set(dataset.layanan["kode_desa"].astype(str).str.slice(0, 8)))
-
-
-def _two_kabupaten(demo_dataset) -> Dataset:
-    """The demo plus two of its kecamatan re-coded into a second kabupaten (33.99, "Kabupaten Uji")."""
-    kec = _kecamatan(demo_dataset)[:2]
-
-    def recode(df: pd.DataFrame) -> pd.DataFrame:
-        part = df[df["kode_desa"].astype(str).str.slice(0, 8).isin(kec)]
-        return part.assign(kode_desa=("33.99" + part["kode_desa"].astype(str).str.slice(5)).astype("string"))
-
-    w = recode(demo_dataset.wilayah)
-    w = w.assign(
-        kode_kecamatan=w["kode_desa"].str.slice(0, 8), kode_kabupaten="33.99", nama_kabupaten="Kabupaten Uji"
-    ).astype({"kode_kabupaten": "string", "nama_kabupaten": "string"})
-    tables = {
-        name: pd.concat([df, w if name == "wilayah" else recode(df)], ignore_index=True)
-        for name, df in demo_dataset.tables().items()
-    }
-    return Dataset(**tables, meta={**demo_dataset.meta, "fingerprint": "uji-dua-kab"})
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +34,8 @@ def boundary_dir(tmp_path_factory, demo_dataset) -> Path:
 # --------------------------------------------------------------------------- choosing a kecamatan, the address
 
 
-def test_kecamatan_search_by_part_of_the_name(demo_dataset):
-    app = App(_two_kabupaten(demo_dataset))
+def test_kecamatan_search_by_part_of_the_name(two_kabupaten_dataset):
+    app = App(two_kabupaten_dataset)
     pilihan = {o[:8]: o.split(" – ", 1)[1] for o in app.kecamatan.options}
     kode, nama = list(pilihan.items())[1]
     # Enter on part of the name (any case, spaces around) picks it and writes the whole entry back.
