@@ -25,6 +25,7 @@ times the rest. The tests check every figure against plotly's schema instead.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -296,8 +297,10 @@ def trend_lines(
         layout[f"xaxis{sx}"] = dict(domain=[x0, min(1.0, round(x0 + w, 4))], anchor=f"y{sx}", tickvals=years,
                                     tickformat="d", tickfont=dict(size=9))
         layout[f"yaxis{sx}"] = dict(domain=[max(0.0, round(y1 - h, 4)), y1], anchor=f"x{sx}", tickfont=dict(size=9))
-        # Short name and code over the panel (the full name is in the hover text).
-        notes.append(dict(text=_short(labels.dengan_kode(ind, singkat=True)), x=round(x0 + w / 2, 4), y=y1, xref="paper",
+        # Short name and code over the panel, in lines of ≤ 16 characters so that neighbouring panels'
+        # titles stay apart on a phone (the full name is in the hover text).
+        name = "<br>".join(textwrap.wrap(_short(labels.dengan_kode(ind, singkat=True)), 16))
+        notes.append(dict(text=name, x=round(x0 + w / 2, 4), y=y1, xref="paper",
                           yref="paper", xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=10)))
         for tingkat, dash in (("kabupaten", "dot"), ("kecamatan", "solid")):
             part = groups.get((ind, tingkat))

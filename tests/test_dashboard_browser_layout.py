@@ -1,5 +1,6 @@
 """The dashboard's layout in Chromium at desktop and phone width (1280 and 412 px): every tab title is
-readable in full, and no chart's legend overlaps its title.
+readable in full, no chart's legend overlaps its title, and no chart's annotations (panel titles of
+small multiples, labels) overlap each other.
 
 Reuses the browser, the page watch and the helpers of ``test_dashboard_browser``; one Voila server
 (two preheated kernels) and one page per width.
@@ -25,7 +26,9 @@ TAB_TITLES = """() => [...document.querySelectorAll('.p3pd-app .lm-TabBar-tab .l
 CHART_BOXES = """() => [...document.querySelectorAll('.p3pd-app .js-plotly-plot')].filter(p => p.offsetParent !== null)
     .map(p => { const box = s => { const e = p.querySelector(s); if (!e) return null;
                                    const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height}; };
-                return {title: box('.gtitle'), legend: box('.legend'), plot: box('.main-svg')}; })"""
+                const notes = [...p.querySelectorAll('.annotation-text')].map(e => e.getBoundingClientRect())
+                    .filter(r => r.width > 0).map(r => ({x: r.x, y: r.y, w: r.width, h: r.height}));
+                return {title: box('.gtitle'), legend: box('.legend'), plot: box('.main-svg'), notes}; })"""
 
 #: The tabs with plotly charts in the demo store (its Peta tab has no boundaries, hence no chart).
 CHART_TABS = [t for i, t in enumerate(dashboard.TABS) if i in dashboard.FIGURE_TABS and t != "Peta"]
@@ -73,6 +76,9 @@ def test_tab_titles_readable_and_legends_clear_of_titles(server, browser, width)
         for c in charts:
             if c["title"] and c["legend"]:
                 assert not _overlap(c["title"], c["legend"]), (title, width, c)
+            notes = c["notes"]  # panel titles of small multiples, labels: none written over another
+            clash = [(a, b) for i, a in enumerate(notes) for b in notes[i + 1:] if _overlap(a, b)]
+            assert not clash, (title, width, clash[:3])
             if c["title"]:  # the whole title inside its chart
                 assert c["title"]["x"] + c["title"]["w"] <= c["plot"]["x"] + c["plot"]["w"] + 1, (title, width, c)
                 assert c["title"]["y"] >= c["plot"]["y"] - 1, (title, width, c)

@@ -122,8 +122,9 @@ def render(view: Any, colours: Mapping[str, str], split_median: bool = True) -> 
         readable(fig, view.kuadran)
         # The four quadrants named in their corners (x = need → right, y = spending → up).
         corners = (
-            (1, 0, "right", "bottom", "Prioritas: realokasi belanja", figures.WARNA_KELAS["merah"]),
-            (1, 1, "right", "top", "Evaluasi efektivitas / dukungan OPD", figures.WARNA_KELAS["kuning"]),
+            # Two short lines, so that opposite corners stay apart on a phone (412 px).
+            (1, 0, "right", "bottom", "Prioritas:<br>realokasi belanja", figures.WARNA_KELAS["merah"]),
+            (1, 1, "right", "top", "Evaluasi efektivitas /<br>dukungan OPD", figures.WARNA_KELAS["kuning"]),
             (0, 1, "left", "top", "Pertahankan", figures.WARNA_KELAS["hijau"]),
             (0, 0, "left", "bottom", "Pantau", figures.WARNA_TINGKAT["kecamatan"]),
         )
