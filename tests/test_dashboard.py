@@ -791,7 +791,7 @@ def test_peta_tab_draws_the_desa_polygons_and_opens_a_bahan_musdes(demo_dataset,
     idx = TABS.index("Peta")
     assert "p3pd-pesan-galat" not in app.message.value, app.message.value
     fig = app.peta_figure.to_plotly_json()
-    assert app.tab_figs[idx].children == (app.peta_figure,)
+    assert [w.figure for w in app.tab_figs[idx].children] == [app.peta_figure]
     traces = fig["data"]
     polygons = [t for t in traces if t.get("fill") == "toself"]
     desa = set(app.view.desa["kode_desa"])
