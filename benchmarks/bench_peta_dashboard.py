@@ -16,6 +16,9 @@ it) next to it. Every non-loopback request is blocked (the map needs no tiles or
 The first run of this benchmark found ≈ 2.6 s per drawing, ≈ 0.3 s of it in the kernel: the
 map was a plotly ``FigureWidget``, which sends its 5 MB script with every widget; the map is now
 drawn like the other charts with a small click listener (``p3pd_lib/dashboard/petaklik.py``).
+Measured 2026-12-06 (4-province store, load ≈ 2 on 2 cores): tab median 0.62 s, max 0.89 s
+(kernel 0.23–0.53 s, of it ≈ 0.2 s importing geopandas on the first map of a kernel); colour
+change median 0.16 s, max 0.26 s. Under load ≈ 6 the tab took up to 1.5 s (kernel up to 1.2 s).
 
 Run: ``.venv/bin/python benchmarks/bench_peta_dashboard.py [--data-dir DIR] [--kecamatan N]`` (≈ 3–5 min).
 """
