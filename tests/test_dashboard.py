@@ -772,11 +772,14 @@ def test_peta_tab_draws_the_desa_polygons_and_opens_a_bahan_musdes(demo_dataset,
     idx = TABS.index("Peta")
     assert "p3pd-pesan-galat" not in app.message.value, app.message.value
     fig = app.peta_figure.to_plotly_json()
-    assert app.tab_figs[idx].children == (app.peta_figure,)
+    assert [w.figure for w in app.tab_figs[idx].children] == [app.peta_figure]
     traces = fig["data"]
     polygons = [t for t in traces if t.get("fill") == "toself"]
     desa = set(app.view.desa["kode_desa"])
     assert polygons and sum(x is None for t in polygons for x in t["x"]) + len(polygons) >= len(desa)
+    # Simulated shapes say so on the map (title and note above it).
+    assert "PETA SIMULASI" in fig["layout"]["title"]["text"]
+    assert any("bukan batas sebenarnya" in a["text"] for a in fig["layout"]["annotations"])
     codes = {c for t in traces for c in (t.get("customdata") or []) if isinstance(c, str)}
     codes |= {c[0] for t in traces for c in (t.get("customdata") or []) if isinstance(c, list) and c}
     assert codes and codes <= desa

@@ -75,6 +75,9 @@ def test_search_address_and_a_click_on_the_offline_map(peta_server, browser, dem
             widgets: [...document.querySelectorAll('.p3pd-app .lm-Widget')].length})""")
         raise AssertionError(f"peta tidak tergambar: {info}; galat: {watch.errors[:8]}; diblokir: {watch.blocked[:5]}")
     page.screenshot(path=str(ARTIFACTS / "peta_dashboard.png"), full_page=True)
+    # The simulated shapes say so on the drawn map.
+    notes = page.locator(".p3pd-app .js-plotly-plot .annotation-text").all_text_contents()
+    assert any("PETA SIMULASI" in t and "bukan batas sebenarnya" in t for t in notes), notes
 
     # A click on a desa of the map opens its Bahan Musdes.
     label = page.locator(".js-plotly-plot .scatterlayer .trace .textpoint text").nth(2)

@@ -97,6 +97,14 @@ def test_clicking_a_desa_on_the_map_opens_its_bahan_musdes(demo_dataset, boundar
     app.peta_figure.data[fill]._dispatch_on_click(Points(point_inds=[], xs=[], ys=[], trace_name="", trace_index=fill),
                                                   None)
     assert app.tabs.selected_index == TABS.index("Peta")
+    # The browser's click listener (petaklik.KlikPeta) sends the clicked code; a code not on the map is ignored.
+    (box,) = app.tab_figs[TABS.index("Peta")].children
+    listener = box.children[-1]
+    listener._handle_custom_msg({"kode": "99.99.99.9999"}, [])
+    assert app.tabs.selected_index == TABS.index("Peta")
+    other = str(points.customdata[3])
+    listener._handle_custom_msg({"kode": other}, [])
+    assert app.tabs.selected_index == TABS.index("Bahan Musdes") and app.musdes_desa.value == other
 
 
 # --------------------------------------------------------------------------- Agenda and Kuadran tabs

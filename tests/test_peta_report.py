@@ -108,4 +108,6 @@ def test_kabupaten_report_map_of_kecamatan_is_drawn_offline_in_chromium(reports)
     found, blocked = _drawn_map_paths(kab)
     n_kec = read_boundaries("desa", data, dalam="33.07")["kode_kecamatan"].nunique()
     assert found["fills"] == n_kec and "per kecamatan" in found["title"], found
+    assert any("Sepertiga" in t for t in found["legend"]), found["legend"]
+    assert any("PETA SIMULASI" in t for t in found["notes"]) and "PETA SIMULASI" in found["title"]
     assert blocked == []

@@ -274,7 +274,7 @@ class App(TransferMixin, TrainerMixin):
         W = self._W
         html = self._html()
         name = TABS[idx]
-        # The map is a FigureWidget (it answers clicks) in a box; the other figures are outputs.
+        # The map (with its click listener, petaklik.MapView) sits in a box; the other figures are outputs.
         figs = (W.VBox([], layout=self._lay) if name == "Peta" else W.Output(layout=self._lay)) if idx in FIGURE_TABS else None
         self._tab_built[idx] = (html, figs)
         with self._hold():
@@ -649,11 +649,11 @@ class App(TransferMixin, TrainerMixin):
 
     @property
     def peta_figure(self) -> Any:
-        """The map of the Peta tab (a plotly ``FigureWidget`` whose desa answer clicks; ``None`` without a map)."""
-        return self._peta_widget
+        """The map of the Peta tab as drawn (a plotly ``Figure`` whose desa answer clicks; ``None`` without a map)."""
+        return None if self._peta_widget is None else self._peta_widget.figure
 
     def _show_map(self, box: Any, content: TabContent) -> None:
-        """The Peta tab's figure as a clickable ``FigureWidget`` (the previous one closed)."""
+        """The Peta tab's figure drawn with its click listener (:class:`.petaklik.MapView`; the previous one closed)."""
         from .petaklik import map_widget
 
         old, self._peta_widget = self._peta_widget, None
