@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from offline_page import count_charts, offline_page
 from p3pd_lib import lokakarya
 from p3pd_lib.paths import NOTEBOOKS_DIR
 
@@ -178,30 +179,8 @@ def test_a_bad_kecamatan_code_stops_with_an_indonesian_message(demo_store, tmp_p
 
 def _draw_offline(page_file: Path) -> tuple[int, int, list[str]]:
     """Open ``page_file`` in headless Chromium with every other request refused; count drawn charts."""
-    from playwright.sync_api import sync_playwright
-
-    blocked: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
-        try:
-            page = browser.new_page()
-
-            def guard(route):
-                if route.request.url == page_file.as_uri():
-                    route.continue_()
-                else:
-                    blocked.append(route.request.url)
-                    route.abort()
-
-            page.route("**/*", guard)
-            page.goto(page_file.as_uri())
-            page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 1", timeout=60000)
-            page.wait_for_timeout(500)
-            n_plots = page.evaluate("document.querySelectorAll('.js-plotly-plot').length")
-            n_divs = page.evaluate("document.querySelectorAll('.plotly-graph-div').length")
-        finally:
-            browser.close()
+    with offline_page(page_file) as (page, blocked):
+        n_plots, n_divs = count_charts(page, 1, settle_ms=500)
     return n_plots, n_divs, blocked
 
 

@@ -11,13 +11,12 @@ import shutil
 
 import pytest
 
+from offline_page import offline_page
 from p3pd_lib import report
 from p3pd_lib.peta import read_boundaries, store_simulated_boundaries
 
 KEC = "33.07.01"
 MAX_GROWTH = 40 * 1024
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
 
 
 @pytest.fixture(scope="module")
@@ -55,39 +54,21 @@ def test_kecamatan_report_grows_by_at_most_40_kb_with_its_map(reports):
 
 
 def _drawn_map_paths(page_file) -> tuple[dict, list[str]]:
-    from playwright.sync_api import sync_playwright
-
-    blocked: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-
-            def guard(route):
-                if route.request.url.startswith("file://"):
-                    route.continue_()
-                else:
-                    blocked.append(route.request.url)
-                    route.abort()
-
-            page.route("**/*", guard)
-            page.goto(page_file.as_uri())
-            page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')].some("
-                                   "d => d.layout && String(d.layout.title && d.layout.title.text).startsWith('Peta'))",
-                                   timeout=30000)
-            found = page.evaluate("""() => {
-                const map = [...document.querySelectorAll('.js-plotly-plot')].find(
-                    d => String(d.layout.title && d.layout.title.text).startsWith('Peta'));
-                // One fill path per class; each region is one closed subpath ("M … Z") of it.
-                const fills = [...map.querySelectorAll('.scatterlayer path.js-fill')]
-                    .map(p => ((p.getAttribute('d') || '').match(/M/g) || []).length)
-                    .reduce((a, b) => a + b, 0);
-                const legend = [...map.querySelectorAll('.legendtext')].map(t => t.textContent);
-                const notes = [...map.querySelectorAll('.annotation-text')].map(t => t.textContent);
-                return {fills: fills, legend: legend, notes: notes, title: map.layout.title.text};
-            }""")
-        finally:
-            browser.close()
+    with offline_page(page_file, lambda url: url.startswith("file://")) as (page, blocked):
+        page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')].some("
+                               "d => d.layout && String(d.layout.title && d.layout.title.text).startsWith('Peta'))",
+                               timeout=30000)
+        found = page.evaluate("""() => {
+            const map = [...document.querySelectorAll('.js-plotly-plot')].find(
+                d => String(d.layout.title && d.layout.title.text).startsWith('Peta'));
+            // One fill path per class; each region is one closed subpath ("M … Z") of it.
+            const fills = [...map.querySelectorAll('.scatterlayer path.js-fill')]
+                .map(p => ((p.getAttribute('d') || '').match(/M/g) || []).length)
+                .reduce((a, b) => a + b, 0);
+            const legend = [...map.querySelectorAll('.legendtext')].map(t => t.textContent);
+            const notes = [...map.querySelectorAll('.annotation-text')].map(t => t.textContent);
+            return {fills: fills, legend: legend, notes: notes, title: map.layout.title.text};
+        }""")
     return found, blocked
 
 

@@ -25,6 +25,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from offline_page import count_charts, offline_page
 from p3pd_lib import params, render, report
 from p3pd_lib.batch import export, outputs, plan
 from p3pd_lib.errors import ParameterError
@@ -453,32 +454,12 @@ def _gone(pid: int) -> bool:
 
 
 def _draw_offline(page_file: Path) -> tuple[int, int, list[str]]:
-    """Open ``page_file`` in headless Chromium with every non-file request refused; count drawn charts."""
-    from playwright.sync_api import sync_playwright
+    """Open ``page_file`` in headless Chromium with every request but its own shared files refused; count drawn charts."""
+    def allow(url: str) -> bool:
+        return url == page_file.as_uri() or (url.startswith("file://") and "_aset" in url)
 
-    blocked: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
-        try:
-            page = browser.new_page()
-
-            def guard(route):
-                if route.request.url == page_file.as_uri():
-                    route.continue_()
-                elif route.request.url.startswith("file://") and "_aset" in route.request.url:
-                    route.continue_()
-                else:
-                    blocked.append(route.request.url)
-                    route.abort()
-
-            page.route("**/*", guard)
-            page.goto(page_file.as_uri())
-            page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 8", timeout=60000)
-            n_plots = page.evaluate("document.querySelectorAll('.js-plotly-plot').length")
-            n_divs = page.evaluate("document.querySelectorAll('.plotly-graph-div').length")
-        finally:
-            browser.close()
+    with offline_page(page_file, allow) as (page, blocked):
+        n_plots, n_divs = count_charts(page, 8)
     return n_plots, n_divs, blocked
 
 
