@@ -161,7 +161,7 @@ def test_layanan_table_lists_the_kecamatan_villages(app, demo_dataset):
     assert rows == set(v.capaian["kode_desa"].astype(str))
     # Sector filter keeps only that sector's indicators as columns.
     app.sektor.value = "KES"
-    heads = re.findall(r"<th title='[^']*'>([A-Z]+\d+)</th>", app.tab_html[1].value)
+    heads = re.findall(r"<th title='[^']*'>[^<]+<br><small>([A-Z]+\d+)</small></th>", app.tab_html[1].value)
     assert heads and all(h.startswith("KES") for h in heads)
     app.sektor.value = ""
 
