@@ -873,6 +873,43 @@ def test_pool_and_kernel_limit_are_sized_from_memory():
         dashboard.voila_command(8899, max_kernels=10, pool_size=10)  # no room left for any page
 
 
+def test_a_kabupaten_fill_stops_when_the_page_moves_to_another_kabupaten(tmp_path):
+    from p3pd_lib.dashboard.shared import SharedCache
+
+    class Source:  # the store as the views see it: two kabupaten, their data named by code
+        data_dir = None
+        shared = SharedCache(tmp_path, "stempel")
+        kecamatan_with_data = {"33.07.01", "33.07.02", "33.07.03", "33.07.04", "33.08.01"}
+
+        def dataset(self, kode_kabupaten):
+            return kode_kabupaten
+
+        def release(self):
+            pass
+
+    computed, moves = [], ["33.08.01"]
+
+    def view_fn(dataset, kode, tahun, *rest):
+        computed.append(kode)
+        if kode == "33.07.02" and moves:  # while its kabupaten is being filled, the visitor picks another one
+            views.get(moves.pop(), 2024)
+        return f"{dataset}:{kode}"
+
+    views = dashboard.Views(source=Source(), view_fn=view_fn)
+    views._filling = 1  # as after the first view of a group (get → compute_for_group)
+    views._fill_kabupaten(Source.shared, ("33.07.01", 2024, TrainerSettings(), (None, None)))
+    assert computed == ["33.07.02", "33.08.01"]  # 33.07.03 and 33.07.04 are left to whoever needs them
+    assert Source.shared.has(("tampilan", "33.07.02", 2024, TrainerSettings(), (None, None)))
+    assert not Source.shared.has(("tampilan", "33.07.03", 2024, TrainerSettings(), (None, None)))
+    # Without a move the whole kabupaten is filled.
+    computed.clear()
+    views.get("33.07.01", 2024)
+    views._filling = 1
+    (tmp_path / "lain").mkdir()
+    views._fill_kabupaten(SharedCache(tmp_path / "lain", "stempel"), ("33.07.01", 2024, TrainerSettings(), (None, None)))
+    assert computed == ["33.07.01", "33.07.02", "33.07.03", "33.07.04"]
+
+
 def test_pages_of_one_kabupaten_opened_together_run_its_analysis_once(demo_store, tmp_path, monkeypatch):
     import threading
 

@@ -241,6 +241,7 @@ class Views:
         self.computed = 0  # views computed (tests, logs)
         self._generation = 0  # a newer prefetch stops the older one
         self._filling = 0  # kabupaten views being computed for the server's other kernels
+        self._wanted: str | None = None  # kabupaten of the latest view asked for: a fill of another one stops
 
     def dataset_for(self, kode: str) -> Any:
         """The data a view of kecamatan ``kode`` is computed from (one kabupaten's when reading the store)."""
@@ -286,6 +287,7 @@ class Views:
         """
         key = (str(kode), int(tahun), settings, tuple(splits))
         with self._lock:
+            self._wanted = key[0][:5]
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
@@ -327,6 +329,11 @@ class Views:
         t0, done = time.perf_counter(), 0
         codes = self.source.kecamatan_with_data if self.source is not None else set()
         for kode in sorted(k for k in codes if k[:5] == key[0][:5] and k != key[0]):
+            if self._wanted not in (None, key[0][:5]):
+                # The page moved to another kabupaten: its view must not wait behind this fill (measured:
+                # 21–72 s per kabupaten switch, the two reading their kabupaten in turn). Kernels still
+                # waiting for this group compute their own view once the group's lock is released.
+                break
             other = (kode, *key[1:])
             if shared.has(("tampilan", *other)):
                 continue
