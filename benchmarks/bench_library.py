@@ -76,7 +76,7 @@ def cold_kabupaten(data_dir: str) -> None:
 
 def steps(ds: store.Dataset) -> None:
     """The steps of analyse(), one by one."""
-    cat = analysis._catalogue(None, None)
+    cat = indicators.catalogue_frame(indicators.load_catalogue())  # what analyse() uses without trainer targets
     w = ds.wilayah
     values, _ = timed("indicators.desa_values", lambda: indicators.desa_values(ds.layanan, cat))
     classified, _ = timed("classify.traffic_light (desa)", lambda: classify.traffic_light(values, cat))
@@ -85,9 +85,7 @@ def steps(ds: store.Dataset) -> None:
     scores, _ = timed("classify.sector_scores", lambda: classify.sector_scores(values, cat))
     timed("classify.composite_index", lambda: classify.composite_index(scores))
     mapped, _ = timed("belanja.map_apbdes", lambda: belanja.map_apbdes(ds.apbdes, w))
-    timed("belanja.spending_indicators", lambda: belanja.spending_indicators(mapped, ds.layanan))
-    timed("belanja.spending_composition", lambda: belanja.spending_composition(mapped))
-    timed("belanja.dana_desa_compliance", lambda: belanja.dana_desa_compliance(mapped))
+    timed("belanja.spending_tables_with_summary", lambda: belanja.spending_tables_with_summary(mapped, ds.layanan))
     timed("quality.run_checks", lambda: quality.run_checks(ds, cat))
     timed("usulan.need_demand_supply", lambda: usulan.need_demand_supply(
         classified, ds.usulan, usulan.sector_shares(mapped), w))
