@@ -175,6 +175,9 @@ def _register_dashboard(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--kernel-siap", type=int, default=None, metavar="N",
                    help="N kernel disiapkan lebih dulu agar halaman langsung terbuka "
                         "(bawaan: separuh batas kernel, paling banyak 24)")
+    p.add_argument("--tanpa-pemanasan", action="store_true",
+                   help="jangan hitung tampilan setiap kecamatan lebih dulu di latar belakang (bawaan: dihitung "
+                        "dengan prioritas CPU terendah, agar halaman pertama setiap kecamatan cepat terbuka)")
     _add_data_dir(p)
     p.set_defaults(handler=_dashboard)
 
@@ -183,7 +186,8 @@ def _dashboard(args: argparse.Namespace) -> int:
     from .dashboard import serve
 
     return serve(port=args.port, host=args.host, data_dir=args.data_dir, cull_idle_timeout=args.batas_menganggur,
-                 max_kernels=args.maks_kernel, pool_size=args.kernel_siap, token=args.token)
+                 max_kernels=args.maks_kernel, pool_size=args.kernel_siap, token=args.token,
+                 warm=not args.tanpa_pemanasan)
 
 
 @command

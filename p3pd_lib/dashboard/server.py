@@ -50,7 +50,7 @@ POOL_SIZE = 24
 #: Seconds before a used preheated kernel is replaced, with a pool of :data:`BURST_POOL` or more
 #: (Voila's ``VoilaKernelManager.fill_delay``): a burst of visitors is served by the pool, and the
 #: replacements (≈ 3 CPU-seconds each) start after it instead of competing with its pages.
-REFILL_DELAY_S = 20
+REFILL_DELAY_S = 90
 BURST_POOL = 10
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -175,6 +175,32 @@ def voila_command(
     return argv, env
 
 
+def start_warmer(env: dict[str, str], log_file: Any = None) -> "subprocess.Popen[bytes] | None":
+    """Start the view warm-up (:mod:`p3pd_lib.dashboard.pemanas`) with the server's environment.
+
+    ``None`` without shared views (no ``config_dir``). It runs at the lowest CPU
+    priority and ends by itself when done or when this process is gone; stop it
+    earlier with :func:`stop_warmer`. Its log lines go to ``log_file`` (default: this process's terminal).
+    """
+    if CACHE_ENV not in env:
+        return None
+    from ..paths import PROJECT_ROOT
+
+    return subprocess.Popen([sys.executable, "-m", "p3pd_lib.dashboard.pemanas"], env=env, cwd=str(PROJECT_ROOT),
+                            stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT if log_file else None)
+
+
+def stop_warmer(proc: "subprocess.Popen[bytes] | None") -> None:
+    """Stop the view warm-up if it still runs."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def write_token_config(folder: str | os.PathLike[str], token: str) -> Path:
     """Write ``{"Voila": {"token": ...}}`` as ``voila.json`` in a private folder (readable by the owner only)."""
     path = Path(folder) / "voila.json"
@@ -196,8 +222,11 @@ def _prepare(host: str, token: str | None) -> tuple[Path, str | None]:
 
 def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, data_dir: str | os.PathLike[str] | None = None, *,
           cull_idle_timeout: int = CULL_IDLE_TIMEOUT_S, max_kernels: int | None = None, pool_size: int | None = None,
-          token: str | None = None) -> int:
-    """Run the dashboard server in the foreground until Ctrl+C; returns Voila's exit code."""
+          token: str | None = None, warm: bool = True) -> int:
+    """Run the dashboard server in the foreground until Ctrl+C; returns Voila's exit code.
+
+    ``warm``: compute every kecamatan view ahead on idle CPU (:mod:`~p3pd_lib.dashboard.pemanas`).
+    """
     from ..paths import PROJECT_ROOT, processed_dir
     from ..store import store_exists
 
@@ -222,6 +251,7 @@ def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, data_dir: str | os
             print(PETUNJUK_JUPYTERHUB)
         print("Hentikan dengan Ctrl+C.")
         proc = subprocess.Popen(argv, env=env, cwd=str(PROJECT_ROOT))
+        warmer = start_warmer(env) if warm else None
         # SIGTERM to this command must stop the server too (it would otherwise outlive us with its kernels).
         previous = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
         try:
@@ -236,6 +266,7 @@ def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, data_dir: str | os
             return 0
         finally:
             signal.signal(signal.SIGTERM, previous)
+            stop_warmer(warmer)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -260,11 +291,13 @@ def start_server(
     token: str | None = None,
     extra_args: Sequence[str] = (),
     wait_ready: float = 120.0,
+    warm: bool = True,
 ) -> tuple[Any, str]:
     """Start the dashboard's Voila server in the background; return ``(process, url)``.
 
     Waits until the port accepts connections and, when ``log_path`` is given, until
     the preheated kernel has logged :data:`READY_LOG`. Stop it with :func:`stop_server`.
+    ``warm``: start the view warm-up too (its log lines go to ``log_path``).
     Used by the browser tests and the benchmark.
     """
     from ..paths import PROJECT_ROOT
@@ -277,6 +310,7 @@ def start_server(
     proc = subprocess.Popen(argv, env=env, cwd=str(PROJECT_ROOT), stdout=out, stderr=subprocess.STDOUT,
                             start_new_session=True)
     proc.p3pd_config_dir = folder  # removed by stop_server
+    proc.p3pd_warmer = start_warmer(env, out if log_path else None) if warm else None
     proc.p3pd_token = token
     deadline = time.monotonic() + wait_ready
     connect_host = "127.0.0.1" if host in ("", "0.0.0.0") else host
@@ -301,7 +335,8 @@ def start_server(
 
 
 def stop_server(proc: Any, timeout: float = 20.0) -> None:
-    """Stop a server started by :func:`start_server` (its whole process group: kernels too)."""
+    """Stop a server started by :func:`start_server` (its whole process group: kernels too) and its warm-up."""
+    stop_warmer(getattr(proc, "p3pd_warmer", None))
     try:
         if proc.poll() is None:
             try:

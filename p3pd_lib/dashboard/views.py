@@ -348,6 +348,23 @@ class Views:
         log.info("tampilan kabupaten %s tahun %s dibagikan: %d kecamatan, %.2f s", key[0][:5], key[1], done,
                  time.perf_counter() - t0)
 
+    def share(self, kode: str, tahun: int) -> bool:
+        """Compute the default view of ``kode`` and ``tahun`` into the server's shared views, unless it is there.
+
+        No lock is taken (see :mod:`p3pd_lib.dashboard.pemanas`); a view that fails is
+        left for the visitor who opens it (with its message). Returns whether it was written.
+        """
+        shared = self.source.shared if self.source is not None else None
+        key = (str(kode), int(tahun), TrainerSettings(), (None, None))
+        if shared is None or shared.has(("tampilan", *key)):
+            return False
+        try:
+            shared.put(("tampilan", *key), self._compute_locked(key))
+        except Exception:
+            log.debug("pemanasan %s %s gagal", kode, tahun, exc_info=True)
+            return False
+        return True
+
     def warm(self, kode: str | None, tahun: int | None) -> None:
         """A preheated kernel's warm-up: the view of ``kode`` ready, and no data held while it waits.
 

@@ -1,0 +1,93 @@
+"""The server's view warm-up: every kecamatan view computed ahead, on idle CPU only.
+
+A visitor whose kabupaten no kernel has analysed yet waits for its analysis
+(measured on 2 cores: ≈ 3 s of a 5 s first view; twenty pages of one kabupaten
+opened at once waited 15–32 s for its views). The dashboard server therefore
+starts this process beside Voila: at the lowest CPU priority (``nice`` 19, so a
+page's kernel or the browser always goes first) it computes the default view of
+every kecamatan with data into the server's shared views
+(:class:`~p3pd_lib.dashboard.shared.SharedCache`), the latest year of every
+kabupaten first, then the other years. A page's kernel then reads its view
+(≈ 10 ms) instead of computing it.
+
+It takes no lock a page's kernel could wait on (a niced process holding one
+would make a visitor wait for idle CPU): a view a kernel computed meanwhile is
+skipped, one computed by both is simply written twice. It ends when every view
+is written, or when the process that started it is gone.
+
+Run by :func:`p3pd_lib.dashboard.server.start_warmer`; by hand:
+``P3PD_DASHBOARD_CACHE=folder python -m p3pd_lib.dashboard.pemanas [DATA_DIR]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from typing import Iterator
+
+from .views import StoreSource, Views
+
+log = logging.getLogger("p3pd_lib.dashboard")
+
+#: Niceness of the warm-up process (19: the lowest priority Linux has).
+NICE = 19
+
+
+def work_order(kecamatan: set[str], years: list[int], latest: int | None) -> Iterator[tuple[str, int, list[str]]]:
+    """``(kabupaten, tahun, kecamatan codes)`` to warm: the latest year of every kabupaten, then each kabupaten's other years.
+
+    Per kabupaten and year one analysis serves all its kecamatan; the latest year is
+    what a visitor sees first.
+
+    >>> list(work_order({"33.07.01", "33.07.02", "11.01.01"}, [2024, 2025], 2025))
+    [('11.01', 2025, ['11.01.01']), ('33.07', 2025, ['33.07.01', '33.07.02']), ('11.01', 2024, ['11.01.01']), ('33.07', 2024, ['33.07.01', '33.07.02'])]
+    """
+    by_kab: dict[str, list[str]] = {}
+    for kode in sorted(kecamatan):
+        by_kab.setdefault(kode[:5], []).append(kode)
+    first = [latest] if latest is not None else []
+    for kab, codes in by_kab.items():
+        for tahun in first:
+            yield kab, tahun, codes
+    for kab, codes in by_kab.items():
+        for tahun in sorted((y for y in years if y != latest), reverse=True):
+            yield kab, tahun, codes
+
+
+def warm_all(data_dir: str | os.PathLike[str] | None = None, parent: int | None = None) -> int:
+    """Compute every missing default view into the server's shared views; returns how many were written.
+
+    ``parent``: process id of the server process; the warm-up stops when it is gone.
+    Outside a server (no shared views) nothing is done.
+    """
+    source = StoreSource(data_dir)
+    if source.shared is None:
+        return 0
+    views = Views(source=source)
+    t_all, written = time.perf_counter(), 0
+    for kab, tahun, codes in work_order(source.kecamatan_with_data, source.years, source.latest_layanan):
+        if parent is not None and os.getppid() != parent:
+            log.info("pemanasan berhenti: server sudah berhenti")
+            return written
+        t0 = time.perf_counter()
+        n = sum(views.share(kode, tahun) for kode in codes)
+        if n:
+            written += n
+            log.info("pemanasan kabupaten %s tahun %s: %d tampilan, %.2f s", kab, tahun, n, time.perf_counter() - t0)
+    source.release()
+    log.info("pemanasan selesai: %d tampilan, %.1f s", written, time.perf_counter() - t_all)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the warm-up process (lowest CPU priority)."""
+    args = sys.argv[1:] if argv is None else argv
+    os.nice(NICE)
+    warm_all(args[0] if args else os.environ.get("P3PD_DATA_DIR"), parent=os.getppid())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The dashboard server's view warm-up (p3pd_lib.dashboard.pemanas)."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from p3pd_lib import dashboard
+from p3pd_lib.analysis import kecamatan_view
+from p3pd_lib.dashboard import pemanas
+from p3pd_lib.dashboard.query import TrainerSettings
+from p3pd_lib.dashboard.shared import CACHE_ENV
+
+
+def test_warm_up_writes_every_default_view_once_and_pages_then_compute_nothing(demo_store, tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    source = dashboard.StoreSource(demo_store)
+    codes, years = sorted(source.kecamatan_with_data), source.years
+    assert len(codes) > 1 and len(years) > 1
+
+    assert pemanas.warm_all(demo_store) == len(codes) * len(years)
+    assert pemanas.warm_all(demo_store) == 0  # all there: nothing computed again
+
+    page = dashboard.Views(source=dashboard.StoreSource(demo_store))  # a visitor's kernel
+    for tahun in years:
+        view = page.get(codes[-1], tahun)
+    assert page.computed == 0 and page.source.loads == 0  # read, not computed: no data loaded either
+    expect = kecamatan_view(source.dataset(codes[-1][:5]), codes[-1], years[-1])
+    pd.testing.assert_frame_equal(view.capaian, expect.capaian)
+    pd.testing.assert_frame_equal(view.agenda, expect.agenda)
+
+
+def test_warm_up_skips_views_a_page_already_computed(demo_store, tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    source = dashboard.StoreSource(demo_store)
+    codes, years = sorted(source.kecamatan_with_data), source.years
+    dashboard.Views(source=source).share(codes[0], years[0])
+    assert pemanas.warm_all(demo_store) == len(codes) * len(years) - 1
+
+
+def test_warm_up_does_nothing_outside_a_server_or_once_the_server_is_gone(demo_store, tmp_path, monkeypatch):
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    assert pemanas.warm_all(demo_store) == 0  # no shared views: nothing to fill
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    not_my_parent = os.getppid() + 1
+    assert pemanas.warm_all(demo_store, parent=not_my_parent) == 0
+    source = dashboard.StoreSource(demo_store)
+    kode, tahun = min(source.kecamatan_with_data), source.latest_layanan
+    assert not source.shared.has(("tampilan", kode, tahun, TrainerSettings(), (None, None)))
+
+
+def test_server_starts_the_warm_up_with_its_shared_views_and_stops_it(tmp_path):
+    env = {**os.environ, CACHE_ENV: str(tmp_path), "P3PD_DATA_DIR": str(tmp_path / "tidak-ada")}
+    proc = dashboard.server.start_warmer(env, open(os.devnull, "wb"))
+    assert proc is not None
+    dashboard.server.stop_warmer(proc)
+    assert proc.poll() is not None
+    assert dashboard.server.start_warmer({k: v for k, v in env.items() if k != CACHE_ENV}) is None
