@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import pandas as pd
 
 from . import labels
-from .safe_excel import needs_text_guard
+from .safe_excel import FORMULA_START
 
 #: Traffic-light classes: cell fill colour and the font colour readable on it (RGB hex).
 FILL_KELAS = {"hijau": "2E7D32", "kuning": "F9A825", "merah": "C62828", "abu": "E0E0E0"}
@@ -167,25 +167,30 @@ class _Sheet:
 
     def put(self, row: int, col: int, value: Any, style: str | None = None, num_format: str | None = None) -> None:
         """Write one cell: numbers as numbers, text as text (formula-like text guarded)."""
-        v = _cell_value(value)
-        self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
+        v = value if type(value) is str else _cell_value(value)  # most cells are text: skip the checks
+        if row > self.max_row:
+            self.max_row = row
+        if col > self.max_col:
+            self.max_col = col
+        r, c = row - 1, col - 1
+        if type(v) is str:
+            quote = v.startswith(FORMULA_START)  # see safe_excel.needs_text_guard
+            fmt = self.book.format(style, num_format, quote) if style or num_format or quote else None
+            self.ws.write_string(r, c, v, fmt)
+            return
         number = isinstance(v, (int, float)) and not isinstance(v, bool)
         if number and num_format is None and self.head_row is not None and row > self.head_row:
             num_format = self.col_formats.get(col)
-        quote = needs_text_guard(v)
-        fmt = self.book.format(style, num_format, quote) if style or num_format or quote else None
-        r, c = row - 1, col - 1
+        fmt = self.book.format(style, num_format, False) if style or num_format else None
         if v is None:
             if fmt is not None:  # an empty cell is written only to show its style
                 self.ws.write_blank(r, c, None, fmt)
-        elif isinstance(v, str):
-            self.ws.write_string(r, c, v, fmt)
         elif isinstance(v, bool):
             self.ws.write_boolean(r, c, v, fmt)
         elif number:
             self.ws.write_number(r, c, v, fmt)
         else:
-            self.ws.write_string(r, c, str(v), fmt)
+            self.put(row, col, str(v), style, num_format)
 
     def header(self, row: int, heads: Sequence[str]) -> None:
         for j, h in enumerate(heads, start=1):
