@@ -335,12 +335,12 @@ _EVAL_BLOCKS: list[tuple[str, str, dict[str, str], str | None, tuple[str, ...], 
 ]
 
 
-def _evaluation_parts(view: Any) -> list[tuple[str, list[str], dict[str, tuple[list, list]], list[int], bool]]:
-    aturan = view.aturan_belanja
-    if not aturan.empty and "tahun" in aturan.columns:
-        aturan = aturan[aturan["tahun"] == view.tahun]
-    tables = {"capaian": view.capaian, "belanja": _named_indicators(view.belanja), "aturan_tahun": _rules_kelas(aturan),
-              "kuadran": view.kuadran, "agenda": _named_agenda(view.agenda)}
+def _evaluation_parts(view: Any, aturan: pd.DataFrame, agenda: pd.DataFrame
+                      ) -> list[tuple[str, list[str], dict[str, tuple[list, list]], list[int], bool]]:
+    """The blocks of the evaluation sheets, each split by desa; ``aturan`` (the year's rule checks,
+    :func:`_rules_kelas`) and ``agenda`` (:func:`_named_agenda`) as on their own sheets."""
+    tables = {"capaian": view.capaian, "belanja": _named_indicators(view.belanja), "aturan_tahun": aturan,
+              "kuadran": view.kuadran, "agenda": agenda}
     parts = []
     for title, name, cols, kelas, coloured, desa_only in _EVAL_BLOCKS:
         heads, groups = _partition(tables[name], cols, kelas)
@@ -662,7 +662,8 @@ def _fill_workbook(book: _Book, view: Any, parameter: Mapping[str, Any] | None) 
     aturan = view.aturan_belanja
     if not aturan.empty and "tahun" in aturan.columns:
         aturan = aturan[aturan["tahun"] == view.tahun]
-    _sheet_table(book, "Aturan belanja", _rules_kelas(aturan),
+    aturan = _rules_kelas(aturan)
+    _sheet_table(book, "Aturan belanja", aturan,
                  {"nama_desa": "Desa", "nama_aturan": "Aturan", "nilai": "Nilai (%)", "batas_bawah": "Batas bawah (%)",
                   "batas_atas": "Batas atas (%)", "patuh": "Patuh", "pesan": "Keterangan"},
                  f"Aturan belanja {view.tahun}: batas siltap 30% (PP 11/2019) dan aturan Dana Desa", "_kelas", ["patuh"])
@@ -679,7 +680,8 @@ def _fill_workbook(book: _Book, view: Any, parameter: Mapping[str, Any] | None) 
                   "n_kuning": "Indikator kuning", "n_usulan": "Usulan", "n_didanai": "Usulan didanai APBDes",
                   "porsi": "Porsi belanja sektor (%)", "median": "Median kecamatan (%)", "kelas": "Kelas"},
                  f"Kebutuhan, usulan masyarakat dan anggaran per desa dan sektor, {view.tahun}")
-    _sheet_table(book, "Agenda terpadu", _named_agenda(view.agenda),
+    agenda = _named_agenda(view.agenda)
+    _sheet_table(book, "Agenda terpadu", agenda,
                  {"prioritas": "Prioritas", "nama_desa": "Desa", "jenis_agenda": "Jenis agenda", "indikator": "Indikator",
                   "nama_indikator": "Nama indikator", "nilai": "Nilai", "target": "Target", "kuadran": "Kuadran",
                   "penanggung_jawab": "Penanggung jawab", "sub_bidang_apbdes": "Sub-bidang APBDes"},
@@ -690,7 +692,7 @@ def _fill_workbook(book: _Book, view: Any, parameter: Mapping[str, Any] | None) 
     _sheet_table(book, "Kamus indikator", labels.map_labels(view.kamus, {"arah": "arah", "tag_target": "tag_target"}),
                  COLUMNS["kamus"], "Kamus indikator dan sumber setiap target")
 
-    parts = _evaluation_parts(view)
+    parts = _evaluation_parts(view, aturan, agenda)
     for d in view.desa.sort_values("kode_desa").itertuples(index=False):
         _evaluation_sheet(book, view, str(d.kode_desa), str(d.nama_desa), str(getattr(d, "jenis", "desa")), parts)
     for sheet in book.sheets:
