@@ -1,4 +1,4 @@
-"""The per-kecamatan Excel workbook (openpyxl): tables, agenda terpadu, evaluasi RAPBDes per desa.
+"""The per-kecamatan Excel workbook (XlsxWriter): tables, agenda terpadu, evaluasi RAPBDes per desa.
 
 Kecamatan staff work in Excel: the workbook holds the report's tables in full
 (the HTML shows the first rows of long ones), the agenda terpadu to assign and
@@ -6,43 +6,42 @@ follow up, and one "evaluasi RAPBDes" sheet per desa that gathers the desa's
 service gaps, spending shares and rule checks with empty, bordered space for
 the reviewer's notes (temuan, catatan, tindak lanjut, tenggat, paraf).
 
-:func:`kecamatan_workbook` builds the workbook in memory (pure: view in,
-``Workbook`` out); :func:`write_kecamatan_workbook` saves it atomically.
+:func:`write_kecamatan_workbook` writes it atomically. It is written with
+XlsxWriter (write-only, in memory): the report batch writes one workbook per
+kecamatan, and openpyxl took twice as long for the same cells. Sheets are
+written top to bottom, so what a finished sheet needs (the number format of
+each column under the table header, the print setup) is noted while writing
+(:class:`_Sheet`). :func:`finish_sheet` does the same for sheets written with
+openpyxl (the dashboard's downloads).
 """
 
 from __future__ import annotations
 
-import copy
 import os
 import re
-import weakref
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from . import labels
-from .safe_excel import protect_text_cells
+from .safe_excel import FORMULA_START
 
-FILL_KELAS = {
-    "hijau": PatternFill("solid", fgColor="2E7D32"),
-    "kuning": PatternFill("solid", fgColor="F9A825"),
-    "merah": PatternFill("solid", fgColor="C62828"),
-    "abu": PatternFill("solid", fgColor="E0E0E0"),
+#: Traffic-light classes: cell fill colour and the font colour readable on it (RGB hex).
+FILL_KELAS = {"hijau": "2E7D32", "kuning": "F9A825", "merah": "C62828", "abu": "E0E0E0"}
+FONT_KELAS = {"hijau": "FFFFFF", "merah": "FFFFFF", "kuning": "212121", "abu": "424242"}
+_BOX = {"border": 1, "border_color": "#9E9E9E"}
+_WRAP = {"text_wrap": True, "valign": "top"}
+#: Cell styles by name, as XlsxWriter format properties (``bg_color`` alone is a solid fill).
+_STYLES: dict[str, dict[str, Any]] = {
+    "head": {"bold": True, "bg_color": "#ECEFF1", **_BOX, **_WRAP},
+    "note": {"bg_color": "#FFFDE7", **_BOX},
+    "box": {**_BOX, **_WRAP},
+    "bold": {"bold": True},
+    "title": {"bold": True, "font_size": 14},
+    "red_bold": {"bold": True, "font_color": "#C62828"},
+    **{f"kelas-{k}": {"bg_color": f"#{FILL_KELAS[k]}", "font_color": f"#{FONT_KELAS[k]}"} for k in FILL_KELAS},
 }
-FONT_KELAS = {"hijau": Font(color="FFFFFF"), "merah": Font(color="FFFFFF"), "kuning": Font(color="212121"), "abu": Font(color="424242")}
-_HEAD_FILL = PatternFill("solid", fgColor="ECEFF1")
-_NOTE_FILL = PatternFill("solid", fgColor="FFFDE7")
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=14)
-_RED_BOLD = Font(bold=True, color="C62828")
-_THIN = Side(style="thin", color="9E9E9E")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_WRAP = Alignment(wrap_text=True, vertical="top")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 #: Number formats (Excel shows them with the reader's own separators: 21,6% and Rp 1.234.567 in
@@ -99,60 +98,8 @@ COLUMNS: dict[str, dict[str, str]] = {
 }
 
 
-class _Styles:
-    """Pre-registered cell styles, applied by copying a style array.
-
-    Setting ``cell.fill``/``cell.font``/… one by one hashes the style objects
-    every time (≈ 0.1 ms per assignment, the largest cost of the workbook);
-    copying the style array of a prototype cell is nearly free.
-    """
-
-    def __init__(self, wb: Workbook) -> None:
-        from openpyxl.cell.cell import Cell
-
-        # Weak: a strong reference from this cache value would keep its WeakKeyDictionary key
-        # (the workbook) alive, and every workbook of a batch kernel with it.
-        self._ws = weakref.ref(wb.active)
-        self._cache: dict[str, Any] = {}
-        self._cell = Cell
-
-    def _proto(self, key: str, **attrs: Any) -> Any:
-        arr = self._cache.get(key)
-        if arr is None:
-            c = self._cell(self._ws(), row=1, column=1)  # not attached to the sheet
-            for k, v in attrs.items():
-                setattr(c, k, v)
-            arr = self._cache[key] = c._style
-        return arr
-
-    def apply(self, cell: Any, key: str) -> None:
-        if key == "head":
-            arr = self._proto(key, font=_BOLD, fill=_HEAD_FILL, border=_BOX, alignment=_WRAP)
-        elif key == "note":
-            arr = self._proto(key, fill=_NOTE_FILL, border=_BOX)
-        elif key == "box":
-            arr = self._proto(key, border=_BOX, alignment=_WRAP)
-        elif key.startswith("kelas-"):
-            k = key[6:]
-            arr = self._proto(key, fill=FILL_KELAS[k], font=FONT_KELAS[k])
-        else:
-            raise KeyError(key)
-        cell._style = copy.copy(arr)
-
-
-_STYLERS: "weakref.WeakKeyDictionary[Workbook, _Styles]" = weakref.WeakKeyDictionary()
-
-
-def _style(cell: Any, key: str) -> None:
-    wb = cell.parent.parent
-    st = _STYLERS.get(wb)
-    if st is None:
-        st = _STYLERS[wb] = _Styles(wb)
-    st.apply(cell, key)
-
-
 def _cell_value(v: Any) -> Any:
-    """A value openpyxl can store (None for missing; plain Python scalars)."""
+    """A plain Python scalar for a cell (None for missing)."""
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, float) and v != v:
@@ -167,46 +114,141 @@ def _cell_value(v: Any) -> Any:
     return v
 
 
-def _widths(ws: Worksheet, widths: Sequence[int]) -> None:
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = w
+class _Book:
+    """An XlsxWriter workbook with its cell formats made once each and its sheet names."""
+
+    def __init__(self, path: Path) -> None:
+        import xlsxwriter  # here: a notebook kernel that never writes a workbook does not pay for it
+
+        # Text is always written as text: never read as a formula ("=..."), a number ("+62...") or a link.
+        # NaN is missing (None) before it gets here; an infinity is written as an Excel error, not a broken file.
+        self.wb = xlsxwriter.Workbook(str(path), {
+            "in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+            "nan_inf_to_errors": True})
+        self._formats: dict[tuple, Any] = {}
+        self._names: set[str] = set()
+        self.sheets: list[_Sheet] = []
+
+    def format(self, style: str | None, num_format: str | None, quote: bool) -> Any:
+        """The format of a cell: a named style (:data:`_STYLES`), a number format, the text guard."""
+        key = (style, num_format, quote)
+        fmt = self._formats.get(key)
+        if fmt is None:
+            props = dict(_STYLES[style]) if style else {}
+            if num_format:
+                props["num_format"] = num_format
+            if quote:  # formula-like text: Excel keeps it text even when the cell is edited
+                props["quote_prefix"] = True
+            fmt = self._formats[key] = self.wb.add_format(props)
+        return fmt
+
+    def sheet(self, title: str) -> "_Sheet":
+        name = _sheet_name(title, self._names)
+        self._names.add(name.lower())
+        self.sheets.append(_Sheet(self, name))
+        return self.sheets[-1]
 
 
-def _write_rows(ws: Worksheet, heads: Sequence[str], rows: Sequence[Sequence[Any]], start_row: int,
-                kelas: Sequence[Any] | None = None, kelas_idx: Iterable[int] = ()) -> int:
-    """Header plus rows from ``start_row``; cells in ``kelas_idx`` coloured by ``kelas``; next free row."""
-    for j, h in enumerate(heads, start=1):
-        _style(ws.cell(row=start_row, column=j, value=h), "head")
-    kelas_idx = set(kelas_idx)
-    for i, values in enumerate(rows):
-        r = start_row + 1 + i
-        k = kelas[i] if kelas is not None else None
-        colour = isinstance(k, str) and k in FILL_KELAS
-        for j, v in enumerate(values):
-            cell = ws.cell(row=r, column=j + 1, value=_cell_value(v))
-            if colour and j in kelas_idx:
-                _style(cell, "kelas-" + k)
-    return start_row + len(rows) + 2
+class _Sheet:
+    """One worksheet written top to bottom (rows and columns from 1, as in Excel and openpyxl).
 
-
-def write_table(
-    ws: Worksheet,
-    df: pd.DataFrame,
-    columns: Mapping[str, str],
-    start_row: int = 1,
-    kelas_column: str | None = None,
-    kelas_cells: Iterable[str] = (),
-) -> int:
-    """Write ``df`` (the listed columns, Indonesian headers) from ``start_row``; return the next free row.
-
-    Cells named in ``kelas_cells`` are filled with the traffic-light colour of ``kelas_column``.
+    Notes what openpyxl's :func:`finish_sheet` looks up in a written sheet, since
+    XlsxWriter cannot read one back: the used range (the orientation) and the
+    first table header within the first ten rows (repeated on printed pages;
+    each of its columns gives the number format of the numbers written below it).
     """
-    cols = [c for c in columns if c in df.columns]
-    if not cols:
-        return start_row
-    kel = df[kelas_column].tolist() if kelas_column and kelas_column in df.columns else None
-    rows = df[cols].to_numpy(dtype=object).tolist()
-    return _write_rows(ws, [columns[c] for c in cols], rows, start_row, kel, [cols.index(c) for c in kelas_cells if c in cols])
+
+    def __init__(self, book: _Book, name: str) -> None:
+        self.book, self.ws = book, book.wb.add_worksheet(name)
+        self.title = name
+        self.max_row = self.max_col = 0
+        self.head_row: int | None = None
+        self.col_formats: dict[int, str | None] = {}
+
+    def put(self, row: int, col: int, value: Any, style: str | None = None, num_format: str | None = None) -> None:
+        """Write one cell: numbers as numbers, text as text (formula-like text guarded)."""
+        v = value if type(value) is str else _cell_value(value)  # most cells are text: skip the checks
+        if row > self.max_row:
+            self.max_row = row
+        if col > self.max_col:
+            self.max_col = col
+        r, c = row - 1, col - 1
+        if type(v) is str:
+            quote = v.startswith(FORMULA_START)  # see safe_excel.needs_text_guard
+            fmt = self.book.format(style, num_format, quote) if style or num_format or quote else None
+            self.ws.write_string(r, c, v, fmt)
+            return
+        number = isinstance(v, (int, float)) and not isinstance(v, bool)
+        if number and num_format is None and self.head_row is not None and row > self.head_row:
+            num_format = self.col_formats.get(col)
+        fmt = self.book.format(style, num_format, False) if style or num_format else None
+        if v is None:
+            if fmt is not None:  # an empty cell is written only to show its style
+                self.ws.write_blank(r, c, None, fmt)
+        elif isinstance(v, bool):
+            self.ws.write_boolean(r, c, v, fmt)
+        elif number:
+            self.ws.write_number(r, c, v, fmt)
+        else:
+            self.put(row, col, str(v), style, num_format)
+
+    def header(self, row: int, heads: Sequence[str]) -> None:
+        for j, h in enumerate(heads, start=1):
+            self.put(row, j, h, "head")
+        if self.head_row is None and row <= 10:
+            self.head_row = row
+            self.col_formats = {j: _format_for(h) for j, h in enumerate(heads, start=1)}
+
+    def rows(self, heads: Sequence[str], rows: Sequence[Sequence[Any]], start_row: int,
+             kelas: Sequence[Any] | None = None, kelas_idx: Iterable[int] = (),
+             formats: Sequence[Sequence[str | None]] | None = None) -> int:
+        """Header plus rows from ``start_row``; cells in ``kelas_idx`` coloured by ``kelas``; ``formats``
+        (same shape as ``rows``) number formats of single cells; return the next free row."""
+        self.header(start_row, heads)
+        kelas_idx = set(kelas_idx)
+        for i, values in enumerate(rows):
+            r = start_row + 1 + i
+            k = kelas[i] if kelas is not None else None
+            colour = isinstance(k, str) and k in FILL_KELAS
+            fmts = formats[i] if formats is not None else None
+            for j, v in enumerate(values):
+                style = "kelas-" + k if colour and j in kelas_idx else None
+                self.put(r, j + 1, v, style, fmts[j] if fmts is not None else None)
+        return start_row + len(rows) + 2
+
+    def table(self, df: pd.DataFrame, columns: Mapping[str, str], start_row: int = 1,
+              kelas_column: str | None = None, kelas_cells: Iterable[str] = ()) -> int:
+        """Write ``df`` (the listed columns, Indonesian headers) from ``start_row``; return the next free row.
+
+        Cells named in ``kelas_cells`` are filled with the traffic-light colour of ``kelas_column``.
+        """
+        cols = [c for c in columns if c in df.columns]
+        if not cols:
+            return start_row
+        kel = df[kelas_column].tolist() if kelas_column and kelas_column in df.columns else None
+        rows = df[cols].to_numpy(dtype=object).tolist()
+        return self.rows([columns[c] for c in cols], rows, start_row, kel, [cols.index(c) for c in kelas_cells if c in cols])
+
+    def widths(self, widths: Sequence[int]) -> None:
+        # A width of w characters is stored as w in the file (as openpyxl did): 7·w pixels in Calibri 11;
+        # XlsxWriter's set_column would add Excel's 5-pixel cell padding.
+        for i, w in enumerate(widths):
+            self.ws.set_column_pixels(i, i, 7 * w)
+
+    def finish(self, landscape: bool | None = None) -> None:
+        """Print setup: A4, one page wide, the table header repeated on every printed page."""
+        if self.head_row is not None:
+            self.ws.repeat_rows(self.head_row - 1)
+        elif self.max_row > 3:
+            self.ws.repeat_rows(0)
+        self.ws.set_paper(9)  # A4
+        if landscape is None:  # a wide table prints across the page
+            landscape = self.max_col > 7
+        if landscape:
+            self.ws.set_landscape()
+        else:
+            self.ws.set_portrait()
+        self.ws.fit_to_pages(1, 0)  # one page wide, as many pages high as needed
 
 
 def _partition(df: pd.DataFrame, columns: Mapping[str, str], kelas_column: str | None = None) -> tuple[list[str], dict[str, tuple[list, list]]]:
@@ -225,37 +267,45 @@ def _partition(df: pd.DataFrame, columns: Mapping[str, str], kelas_column: str |
     return heads, out
 
 
-def _sheet_table(wb: Workbook, title: str, df: pd.DataFrame, columns: Mapping[str, str], heading: str,
-                 kelas_column: str | None = None, kelas_cells: Iterable[str] = ()) -> Worksheet:
-    ws = wb.create_sheet(_sheet_name(title, set(wb.sheetnames)))
-    ws["A1"] = heading
-    ws["A1"].font = _TITLE
+def _sheet_table(book: _Book, title: str, df: pd.DataFrame, columns: Mapping[str, str], heading: str,
+                 kelas_column: str | None = None, kelas_cells: Iterable[str] = ()) -> _Sheet:
+    sheet = book.sheet(title)
+    sheet.put(1, 1, heading, "title")
     if df.empty:
-        ws["A3"] = "Tidak ada baris."
+        sheet.put(3, 1, "Tidak ada baris.")
     else:
-        write_table(ws, df, columns, 3, kelas_column, kelas_cells)
-        ws.freeze_panes = "A4"
+        sheet.table(df, columns, 3, kelas_column, kelas_cells)
+        sheet.ws.freeze_panes(3, 0)
         n = len([c for c in columns if c in df.columns])
-        _widths(ws, [14] + [16] * (n - 1))
-        ws.auto_filter.ref = f"A3:{get_column_letter(n)}{3 + len(df)}"
-    return ws
+        sheet.widths([14] + [16] * (n - 1))
+        sheet.ws.autofilter(2, 0, 2 + len(df), n - 1)
+    return sheet
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
-    """A valid, unique sheet name (≤ 31 characters, none of []:*?/\\).
+    """A valid sheet name (≤ 31 characters, none of []:*?/\\, no quote at either end), unique among
+    ``taken`` (lower case: Excel ignores case).
 
     >>> _sheet_name("Evaluasi Kalibeber/Utara [1]", set())
     'Evaluasi Kalibeber-Utara -1-'
-    >>> _sheet_name("Ringkasan", {"Ringkasan"})
-    'Ringkasan (2)'
+    >>> _sheet_name("RINGKASAN", {"ringkasan"})
+    'RINGKASAN (2)'
     """
-    base = _BAD_SHEET_CHARS.sub("-", name).strip("'")[:31] or "Lembar"
+    base = _fit(_BAD_SHEET_CHARS.sub("-", name).strip("'"), 31).strip("'") or "Lembar"
     out, n = base, 1
-    while out in taken:
+    while out.lower() in taken:
         n += 1
         suffix = f" ({n})"
-        out = base[: 31 - len(suffix)] + suffix
+        out = _fit(base, 31 - len(suffix)) + suffix
     return out
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` UTF-16 units (Excel counts a character beyond U+FFFF twice)."""
+    text = text[:limit]
+    while len(text.encode("utf-16-le")) > 2 * limit:
+        text = text[:-1]
+    return text
 
 
 def _rules_kelas(df: pd.DataFrame) -> pd.DataFrame:
@@ -285,12 +335,12 @@ _EVAL_BLOCKS: list[tuple[str, str, dict[str, str], str | None, tuple[str, ...], 
 ]
 
 
-def _evaluation_parts(view: Any) -> list[tuple[str, list[str], dict[str, tuple[list, list]], list[int], bool]]:
-    aturan = view.aturan_belanja
-    if not aturan.empty and "tahun" in aturan.columns:
-        aturan = aturan[aturan["tahun"] == view.tahun]
-    tables = {"capaian": view.capaian, "belanja": _named_indicators(view.belanja), "aturan_tahun": _rules_kelas(aturan),
-              "kuadran": view.kuadran, "agenda": _named_agenda(view.agenda)}
+def _evaluation_parts(view: Any, aturan: pd.DataFrame, agenda: pd.DataFrame
+                      ) -> list[tuple[str, list[str], dict[str, tuple[list, list]], list[int], bool]]:
+    """The blocks of the evaluation sheets, each split by desa; ``aturan`` (the year's rule checks,
+    :func:`_rules_kelas`) and ``agenda`` (:func:`_named_agenda`) as on their own sheets."""
+    tables = {"capaian": view.capaian, "belanja": _named_indicators(view.belanja), "aturan_tahun": aturan,
+              "kuadran": view.kuadran, "agenda": agenda}
     parts = []
     for title, name, cols, kelas, coloured, desa_only in _EVAL_BLOCKS:
         heads, groups = _partition(tables[name], cols, kelas)
@@ -299,39 +349,36 @@ def _evaluation_parts(view: Any) -> list[tuple[str, list[str], dict[str, tuple[l
     return parts
 
 
-def _evaluation_sheet(wb: Workbook, view: Any, kode_desa: str, nama_desa: str, jenis: str, parts: list) -> None:
+def _evaluation_sheet(book: _Book, view: Any, kode_desa: str, nama_desa: str, jenis: str, parts: list) -> None:
     """One desa's 'evaluasi RAPBDes' sheet: its facts, then empty space for the reviewer."""
-    ws = wb.create_sheet(_sheet_name(f"Evaluasi {nama_desa}", set(wb.sheetnames)))
-    _widths(ws, [26, 30, 14, 14, 22, 30, 18, 14])
+    sheet = book.sheet(f"Evaluasi {nama_desa}")
+    sheet.widths([26, 30, 14, 14, 22, 30, 18, 14])
     ident = view.identitas
-    ws["A1"] = f"Evaluasi RAPBDes {view.tahun} — {jenis.capitalize()} {nama_desa}"
-    ws["A1"].font = _TITLE
-    ws["A2"] = f"Kode {kode_desa} · Kecamatan {ident.get('nama_kecamatan', '')} · {ident.get('nama_kabupaten', '')}"
+    sheet.put(1, 1, f"Evaluasi RAPBDes {view.tahun} — {jenis.capitalize()} {nama_desa}", "title")
+    sheet.put(2, 1, f"Kode {kode_desa} · Kecamatan {ident.get('nama_kecamatan', '')} · {ident.get('nama_kabupaten', '')}")
     if ident.get("simulasi"):
-        ws["A3"] = "DATA SIMULASI — bukan data resmi"
-        ws["A3"].font = _RED_BOLD
+        sheet.put(3, 1, "DATA SIMULASI — bukan data resmi", "red_bold")
     row = 5
     if jenis == "kelurahan":
-        ws.cell(row=row, column=1, value="Kelurahan tidak memiliki APBDes; lembar ini hanya memuat capaian layanan.")
+        sheet.put(row, 1, "Kelurahan tidak memiliki APBDes; lembar ini hanya memuat capaian layanan.")
         row += 2
 
     for title, heads, groups, kelas_idx, desa_only in parts:
         if desa_only and jenis == "kelurahan":
             continue
-        ws.cell(row=row, column=1, value=title).font = _BOLD
+        sheet.put(row, 1, title, "bold")
         row += 1
         rows, kelas = groups.get(kode_desa, ([], []))
         if not rows:
-            ws.cell(row=row, column=1, value="Tidak ada data.")
+            sheet.put(row, 1, "Tidak ada data.")
             row += 2
         else:
-            row = _write_rows(ws, heads, rows, row, kelas, kelas_idx)
+            row = sheet.rows(heads, rows, row, kelas, kelas_idx)
 
-    ws.cell(row=row, column=1, value="6. Catatan penelaah (diisi oleh tim kecamatan)").font = _BOLD
+    sheet.put(row, 1, "6. Catatan penelaah (diisi oleh tim kecamatan)", "bold")
     row += 1
     heads = ["Aspek yang ditelaah", "Temuan", "Sesuai? (Ya/Tidak)", "Catatan penelaah", "Tindak lanjut", "Penanggung jawab", "Tenggat"]
-    for j, h in enumerate(heads, start=1):
-        _style(ws.cell(row=row, column=j, value=h), "head")
+    sheet.header(row, heads)
     aspects = [
         "Kesesuaian dengan RKPDes dan hasil musyawarah desa",
         "Belanja layanan dasar untuk indikator merah",
@@ -343,24 +390,16 @@ def _evaluation_sheet(wb: Workbook, view: Any, kode_desa: str, nama_desa: str, j
     ]
     for a in aspects:
         row += 1
-        _style(ws.cell(row=row, column=1, value=a), "box")
+        sheet.put(row, 1, a, "box")
         for j in range(2, len(heads) + 1):
-            _style(ws.cell(row=row, column=j), "note")
-        ws.row_dimensions[row].height = 32
+            sheet.put(row, j, None, "note")
+        sheet.ws.set_row(row - 1, 32)
     row += 2
     for label in ("Kesimpulan evaluasi", "Nama penelaah", "Tanggal", "Paraf"):
-        ws.cell(row=row, column=1, value=label).font = _BOLD
-        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)
-        for j in range(2, 7):
-            _style(ws.cell(row=row, column=j), "note")
-        ws.row_dimensions[row].height = 42 if label == "Kesimpulan evaluasi" else 20
+        sheet.put(row, 1, label, "bold")
+        sheet.ws.merge_range(row - 1, 1, row - 1, 5, None, book.format("note", None, False))
+        sheet.ws.set_row(row - 1, 42 if label == "Kesimpulan evaluasi" else 20)
         row += 1
-    ws.print_options.gridLines = False
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToHeight = 0
 
 
 def _wide(df: pd.DataFrame, column: str, value: str, order: Sequence[str] | None = None) -> pd.DataFrame:
@@ -387,16 +426,15 @@ def _wide(df: pd.DataFrame, column: str, value: str, order: Sequence[str] | None
     return pd.DataFrame([rows[k] for k in sorted(rows)], columns=["kode_desa", "nama_desa", *cols], dtype=object)
 
 
-def _wide_sheet(wb: Workbook, title: str, heading: str, df: pd.DataFrame, column: str, value: str,
+def _wide_sheet(book: _Book, title: str, heading: str, df: pd.DataFrame, column: str, value: str,
                 kelas: str | None = None, order: Sequence[str] | None = None,
                 number_format: str | Mapping[str, str] | None = None, units: Mapping[str, str] | None = None) -> None:
     """A desa × indicator sheet (values, coloured by ``kelas`` when given): compact and easy to read;
     ``units`` (indicator → unit) are written in the column headers."""
-    ws = wb.create_sheet(_sheet_name(title, set(wb.sheetnames)))
-    ws["A1"] = heading
-    ws["A1"].font = _TITLE
+    sheet = book.sheet(title)
+    sheet.put(1, 1, heading, "title")
     if df.empty:
-        ws["A3"] = "Tidak ada baris."
+        sheet.put(3, 1, "Tidak ada baris.")
         return
     w = _wide(df, column, value, order)
     cols = list(w.columns[2:])
@@ -405,23 +443,19 @@ def _wide_sheet(wb: Workbook, title: str, heading: str, df: pd.DataFrame, column
     heads = ["Kode desa", "Desa/kelurahan", *[labels.dengan_kode(c, singkat=True) if column == "indikator" else c for c in cols]]
     if units:
         heads = heads[:2] + [f"{h}, {units[c]}" if c in units else h for h, c in zip(heads[2:], cols)]
-    for j, h in enumerate(heads, start=1):
-        _style(ws.cell(row=3, column=j, value=h), "head")
+    sheet.header(3, heads)
+    fmts = [number_format if isinstance(number_format, str) or number_format is None else number_format.get(c) for c in cols]
     vals = w.to_numpy(dtype=object)
     kel = k.set_index("kode_desa").reindex(w["kode_desa"])[cols].to_numpy(dtype=object) if k is not None else None
     for i in range(len(w)):
-        for j in range(len(heads)):
-            cell = ws.cell(row=4 + i, column=j + 1, value=_cell_value(vals[i, j]))
-            if kel is not None and j >= 2:
-                kk = kel[i, j - 2]
-                if isinstance(kk, str) and kk in FILL_KELAS:
-                    _style(cell, "kelas-" + kk)
-            if number_format and j >= 2:  # after the style, which replaces the whole style array
-                fmt = number_format if isinstance(number_format, str) else number_format.get(cols[j - 2])
-                if fmt:
-                    cell.number_format = fmt
-    ws.freeze_panes = "C4"
-    _widths(ws, [15, 24] + [11] * len(cols))
+        sheet.put(4 + i, 1, vals[i, 0])
+        sheet.put(4 + i, 2, vals[i, 1])
+        for j in range(len(cols)):
+            kk = kel[i, j] if kel is not None else None
+            style = "kelas-" + kk if isinstance(kk, str) and kk in FILL_KELAS else None
+            sheet.put(4 + i, 3 + j, vals[i, 2 + j], style, fmts[j])
+    sheet.ws.freeze_panes(3, 2)
+    sheet.widths([15, 24] + [11] * len(cols))
 
 
 # --- names beside codes, number formats, print setup ----------------------------------------------
@@ -516,7 +550,7 @@ def _format_for(header: str) -> str | None:
     return None
 
 
-def _header_row(ws: Worksheet) -> int | None:
+def _header_row(ws: Any) -> int | None:
     """The first row styled as a table header (bold on the header fill), within the first ten rows."""
     for r in range(1, min(ws.max_row, 10) + 1):
         c = ws.cell(row=r, column=1)
@@ -525,9 +559,10 @@ def _header_row(ws: Worksheet) -> int | None:
     return None
 
 
-def finish_sheet(ws: Worksheet, landscape: bool | None = None) -> None:
-    """Number formats for the numeric columns (by header) and print setup: A4, one page wide,
-    the header row repeated on every printed page."""
+def finish_sheet(ws: Any, landscape: bool | None = None) -> None:
+    """For a sheet written with openpyxl (pandas ``to_excel``): number formats for the numeric columns
+    (by header) and print setup: A4, one page wide, the header row repeated on every printed page.
+    :class:`_Sheet` does the same while an XlsxWriter sheet is written."""
     head = _header_row(ws)
     if head is not None:
         for j in range(1, ws.max_column + 1):
@@ -552,56 +587,55 @@ def finish_sheet(ws: Worksheet, landscape: bool | None = None) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def kecamatan_workbook(view: Any, parameter: Mapping[str, Any] | None = None) -> Workbook:
-    """The kecamatan's workbook built from a :class:`~p3pd_lib.analysis.KecamatanView` (nothing written).
+def _fill_workbook(book: _Book, view: Any, parameter: Mapping[str, Any] | None) -> None:
+    """The kecamatan's sheets from a :class:`~p3pd_lib.analysis.KecamatanView`.
 
     Sheets: Ringkasan; Capaian desa (desa × indicator, coloured); Detail capaian
     (numerators and denominators); Capaian wilayah; Skor & indeks; Tren desa;
     Belanja (desa × BEL01–BEL10); Komposisi belanja; Aturan belanja (the year);
-    Kualitas belanja; Kuadran (+ split values); Status desa; Agenda terpadu;
-    Kualitas data; Kamus indikator; then one "Evaluasi <desa>" sheet per
-    desa/kelurahan. Wide sheets keep the cell count (and so the time to write
-    the file: openpyxl writes ≈ 25,000 cells/s here) small.
+    Kualitas belanja; Kuadran (+ split values); Status desa; Usulan masyarakat;
+    Agenda terpadu; Kualitas data; Kamus indikator; then one "Evaluasi <desa>"
+    sheet per desa/kelurahan. Wide sheets keep the cell count (and so the time
+    to write the file) small.
     """
     ident = view.identitas
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Ringkasan"
-    _widths(ws, [34, 40, 60])
-    ws["A1"] = f"Laporan Kecamatan {ident.get('nama_kecamatan', '')} ({view.kode_kecamatan}) — tahun {view.tahun}"
-    ws["A1"].font = _TITLE
-    ws["A2"] = f"{ident.get('nama_kabupaten', '')}, {ident.get('nama_provinsi', '')}"
+    ring = book.sheet("Ringkasan")
+    ring.widths([34, 40, 60])
+    ring.put(1, 1, f"Laporan Kecamatan {ident.get('nama_kecamatan', '')} ({view.kode_kecamatan}) — tahun {view.tahun}", "title")
+    ring.put(2, 1, f"{ident.get('nama_kabupaten', '')}, {ident.get('nama_provinsi', '')}")
     r = 3
     if ident.get("simulasi"):
-        ws["A3"] = "DATA SIMULASI — angka dibangkitkan oleh kit, bukan data resmi"
-        ws["A3"].font = _RED_BOLD
+        ring.put(3, 1, "DATA SIMULASI — angka dibangkitkan oleh kit, bukan data resmi", "red_bold")
         r = 4
-    first = r + 2
-    r = write_table(ws, view.ringkasan, {"ukuran": "Ukuran", "nilai": "Nilai", "keterangan": "Keterangan"}, r + 1)
-    for row in range(first, r - 1):  # key figures come formatted as text: store them as numbers
-        cell = ws.cell(row=row, column=2)
-        number, fmt = _text_number(cell.value)
-        if fmt and number is not None:
-            cell.value, cell.number_format = number, fmt
+    cols = {"ukuran": "Ukuran", "nilai": "Nilai", "keterangan": "Keterangan"}
+    present = [c for c in cols if c in view.ringkasan.columns]
+    rows = view.ringkasan[present].to_numpy(dtype=object).tolist()
+    formats = [[None] * len(present) for _ in rows]
+    if len(present) > 1:
+        for row, fmts in zip(rows, formats):  # key figures come formatted as text: store them as numbers
+            number, fmt = _text_number(_cell_value(row[1]))
+            if fmt and number is not None:
+                row[1], fmts[1] = number, fmt
+    r = ring.rows([cols[c] for c in present], rows, r + 1, formats=formats) if present else r + 1
     stamp = [
         ("Versi kit", ident.get("versi_kit")),
         ("Sidik data", ident.get("fingerprint")),
         ("Parameter", ", ".join(f"{k}={v!r}" for k, v in (parameter or {}).items() if v not in ("", None))),
     ]
     for k, v in stamp:
-        ws.cell(row=r, column=1, value=k).font = _BOLD
-        ws.cell(row=r, column=2, value=_cell_value(v))
+        ring.put(r, 1, k, "bold")
+        ring.put(r, 2, v)
         r += 1
 
     ind_order = list(view.kamus["indikator"]) if "indikator" in view.kamus.columns else None
-    _wide_sheet(wb, "Capaian desa", f"Capaian layanan dasar per desa (%), {view.tahun}; warna = kelas lampu lalu lintas",
+    _wide_sheet(book, "Capaian desa", f"Capaian layanan dasar per desa (%), {view.tahun}; warna = kelas lampu lalu lintas",
                 view.capaian, "indikator", "nilai", "kelas", ind_order, FORMAT_PERSEN)
-    _sheet_table(wb, "Detail capaian", _named_indicators(view.capaian),
+    _sheet_table(book, "Detail capaian", _named_indicators(view.capaian),
                  {"kode_desa": "Kode desa", "nama_desa": "Desa/kelurahan", "indikator": "Indikator",
                   "nama_indikator": "Nama indikator", "pembilang": "Pembilang", "penyebut": "Penyebut",
                   "nilai": "Nilai (%)", "label_kelas": "Capaian"},
                  f"Pembilang, penyebut dan kelas per desa dan indikator, {view.tahun}", "kelas", ["nilai"])
-    _sheet_table(wb, "Capaian wilayah", labels.map_labels(_named_indicators(view.capaian_wilayah), {"tingkat": "tingkat_wilayah"}),
+    _sheet_table(book, "Capaian wilayah", labels.map_labels(_named_indicators(view.capaian_wilayah), {"tingkat": "tingkat_wilayah"}),
                  {"tingkat": "Tingkat", "nama_wilayah": "Wilayah", "indikator": "Indikator",
                   "nama_indikator": "Nama indikator", "pembilang": "Σ pembilang",
                   "penyebut": "Σ penyebut", "nilai": "Nilai (%)", "target": "Target (%)", "label_kelas": "Capaian"},
@@ -612,71 +646,72 @@ def kecamatan_workbook(view: Any, parameter: Mapping[str, Any] | None = None) ->
                           on="kode_desa", how="left")
     skor_cols = {"kode_desa": "Kode desa", "nama_desa": "Desa/kelurahan", **{s: f"Skor {labels.nama_sektor(s, singkat=True)}" for s in ("KES", "PEND", "AIR", "SOS", "ADM")},
                  "indeks_capaian": "Indeks Capaian Layanan Dasar", "kesenjangan": "Kesenjangan"}
-    _sheet_table(wb, "Skor & indeks", skor, skor_cols, "Skor sektor dan Indeks Capaian Layanan Dasar per desa")
+    _sheet_table(book, "Skor & indeks", skor, skor_cols, "Skor sektor dan Indeks Capaian Layanan Dasar per desa")
     tren_col = "label_tren" if "label_tren" in view.tren_desa.columns else "tren"
     if not view.tren_desa.empty:
-        _wide_sheet(wb, "Tren desa", "Tren capaian per desa (tahun pertama → tahun laporan)", view.tren_desa, "indikator",
+        _wide_sheet(book, "Tren desa", "Tren capaian per desa (tahun pertama → tahun laporan)", view.tren_desa, "indikator",
                     tren_col, None, ind_order)
     # Each spending indicator in its declared unit (BEL10 is Rupiah per person, the others percentages).
     units = indicator_units(view.belanja)
-    _wide_sheet(wb, "Belanja", f"Indikator belanja desa, {view.tahun} (satuan setiap indikator tertulis di judul kolomnya)",
+    _wide_sheet(book, "Belanja", f"Indikator belanja desa, {view.tahun} (satuan setiap indikator tertulis di judul kolomnya)",
                 view.belanja, "indikator", "nilai", number_format={i: format_for_unit(u) for i, u in units.items()},
                 units=units)
     komp_col = "label" if "label" in view.komposisi_belanja.columns else "kelompok"
-    _wide_sheet(wb, "Komposisi belanja", f"Komposisi belanja desa (% dari total belanja), {view.tahun}",
+    _wide_sheet(book, "Komposisi belanja", f"Komposisi belanja desa (% dari total belanja), {view.tahun}",
                 view.komposisi_belanja, komp_col, "porsi", number_format=FORMAT_PERSEN)
     aturan = view.aturan_belanja
     if not aturan.empty and "tahun" in aturan.columns:
         aturan = aturan[aturan["tahun"] == view.tahun]
-    _sheet_table(wb, "Aturan belanja", _rules_kelas(aturan),
+    aturan = _rules_kelas(aturan)
+    _sheet_table(book, "Aturan belanja", aturan,
                  {"nama_desa": "Desa", "nama_aturan": "Aturan", "nilai": "Nilai (%)", "batas_bawah": "Batas bawah (%)",
                   "batas_atas": "Batas atas (%)", "patuh": "Patuh", "pesan": "Keterangan"},
                  f"Aturan belanja {view.tahun}: batas siltap 30% (PP 11/2019) dan aturan Dana Desa", "_kelas", ["patuh"])
-    _sheet_table(wb, "Kualitas belanja", view.kualitas_belanja, COLUMNS["kualitas_belanja"], "Kelas kualitas belanja desa")
-    qws = _sheet_table(wb, "Kuadran", view.kuadran, COLUMNS["kuadran"], "Kuadran kebutuhan vs belanja layanan dasar")
-    r = qws.max_row + 2
+    _sheet_table(book, "Kualitas belanja", view.kualitas_belanja, COLUMNS["kualitas_belanja"], "Kelas kualitas belanja desa")
+    quadrant = _sheet_table(book, "Kuadran", view.kuadran, COLUMNS["kuadran"], "Kuadran kebutuhan vs belanja layanan dasar")
+    r = quadrant.max_row + 2
     for k, v in (view.kuadran_split or {}).items():
-        qws.cell(row=r, column=1, value=k).font = _BOLD
-        qws.cell(row=r, column=2, value=_cell_value(v))
+        quadrant.put(r, 1, k, "bold")
+        quadrant.put(r, 2, v)
         r += 1
-    _sheet_table(wb, "Status desa", view.status_desa, COLUMNS["status"], "Status IDM dan Indeks Desa")
-    _sheet_table(wb, "Usulan masyarakat", labels.map_labels(view.kebutuhan_usulan, {"sektor": "sektor"}),
+    _sheet_table(book, "Status desa", view.status_desa, COLUMNS["status"], "Status IDM dan Indeks Desa")
+    _sheet_table(book, "Usulan masyarakat", labels.map_labels(view.kebutuhan_usulan, {"sektor": "sektor"}),
                  {"kode_desa": "Kode desa", "nama_desa": "Desa", "sektor": "Sektor", "n_merah": "Indikator merah",
                   "n_kuning": "Indikator kuning", "n_usulan": "Usulan", "n_didanai": "Usulan didanai APBDes",
                   "porsi": "Porsi belanja sektor (%)", "median": "Median kecamatan (%)", "kelas": "Kelas"},
                  f"Kebutuhan, usulan masyarakat dan anggaran per desa dan sektor, {view.tahun}")
-    _sheet_table(wb, "Agenda terpadu", _named_agenda(view.agenda),
+    agenda = _named_agenda(view.agenda)
+    _sheet_table(book, "Agenda terpadu", agenda,
                  {"prioritas": "Prioritas", "nama_desa": "Desa", "jenis_agenda": "Jenis agenda", "indikator": "Indikator",
                   "nama_indikator": "Nama indikator", "nilai": "Nilai", "target": "Target", "kuadran": "Kuadran",
                   "penanggung_jawab": "Penanggung jawab", "sub_bidang_apbdes": "Sub-bidang APBDes"},
                  "Agenda terpadu: siapa berbuat apa, di mana")
     kual = view.kualitas.assign(_kelas=view.kualitas["tingkat"].map({"galat": "merah", "peringatan": "kuning", "info": "abu"})) \
         if not view.kualitas.empty else view.kualitas
-    _sheet_table(wb, "Kualitas data", kual, COLUMNS["kualitas"], "Temuan kualitas data", "_kelas", ["tingkat"])
-    _sheet_table(wb, "Kamus indikator", labels.map_labels(view.kamus, {"arah": "arah", "tag_target": "tag_target"}),
+    _sheet_table(book, "Kualitas data", kual, COLUMNS["kualitas"], "Temuan kualitas data", "_kelas", ["tingkat"])
+    _sheet_table(book, "Kamus indikator", labels.map_labels(view.kamus, {"arah": "arah", "tag_target": "tag_target"}),
                  COLUMNS["kamus"], "Kamus indikator dan sumber setiap target")
 
-    parts = _evaluation_parts(view)
+    parts = _evaluation_parts(view, aturan, agenda)
     for d in view.desa.sort_values("kode_desa").itertuples(index=False):
-        _evaluation_sheet(wb, view, str(d.kode_desa), str(d.nama_desa), str(getattr(d, "jenis", "desa")), parts)
-    protect_text_cells(wb.worksheets)  # text such as "=..." or "-..." from the data stays text
-    for sheet in wb.worksheets:
-        finish_sheet(sheet, landscape=True if sheet.title.startswith("Evaluasi") else None)
-    return wb
+        _evaluation_sheet(book, view, str(d.kode_desa), str(d.nama_desa), str(getattr(d, "jenis", "desa")), parts)
+    for sheet in book.sheets:
+        sheet.finish(landscape=True if sheet.title.startswith("Evaluasi") else None)
 
 
 def write_kecamatan_workbook(view: Any, path: str | os.PathLike[str], parameter: Mapping[str, Any] | None = None) -> Path:
-    """Build and save the kecamatan workbook atomically (temporary name, then rename)."""
+    """Write the kecamatan workbook (sheets: see :func:`_fill_workbook`) atomically: temporary name, then rename."""
     target = Path(path).expanduser()
     if target.suffix.lower() != ".xlsx":
         from .errors import ParameterError
 
         raise ParameterError(f"Berkas Excel harus berakhiran .xlsx: {target}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    wb = kecamatan_workbook(view, parameter)
     tmp = target.with_name(f".{target.stem}.tmp{os.getpid()}.xlsx")
     try:
-        wb.save(tmp)
+        book = _Book(tmp)
+        _fill_workbook(book, view, parameter)
+        book.wb.close()  # the file is written here, in one go
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

@@ -18,10 +18,12 @@ dashboard upload both read through :func:`p3pd_lib.importer.read_files` /
 
 Writing. A text cell starting with ``=``, ``+``, ``-`` or ``@`` is run as a
 formula by spreadsheet programs (CSV/formula injection). Every workbook the
-kit writes goes through :func:`text_cell` (one cell) or
+kit writes with openpyxl goes through :func:`text_cell` (one cell) or
 :func:`protect_text_cells` (a sheet written by pandas): such text is stored as
 a text cell with the "quote prefix" style, shown exactly as written and never
-calculated.
+calculated. The kecamatan workbook (:mod:`p3pd_lib.excel`, XlsxWriter) writes
+all text as text and gives such text the same quote prefix
+(the test of :func:`needs_text_guard`).
 
 >>> from openpyxl import Workbook
 >>> ws = Workbook().active

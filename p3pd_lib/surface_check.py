@@ -224,7 +224,7 @@ def scan_workbook(wb: Any, tempat: str = "buku kerja") -> list[Temuan]:
         if ws.page_setup.paperSize not in (9, "9"):
             out.append(Temuan(where, "cetak", "ukuran kertas bukan A4"))
         if not (ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage
-                and ws.page_setup.fitToWidth in (1, "1")):
+                and ws.page_setup.fitToWidth in (1, "1", None)):  # absent: the file format's default, 1 (XlsxWriter)
             out.append(Temuan(where, "cetak", "tidak diatur pas satu halaman lebar"))
         if ws.max_row > 3 and not ws.print_title_rows:
             out.append(Temuan(where, "cetak", "baris judul kolom tidak diulang di setiap halaman"))

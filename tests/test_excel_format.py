@@ -19,7 +19,9 @@ def book(demo_dataset, tmp_path_factory):
 def test_every_sheet_prints_on_a4_one_page_wide_with_repeated_header(book):
     for ws in book.worksheets:
         assert ws.page_setup.paperSize in (9, "9"), ws.title
-        assert ws.sheet_properties.pageSetUpPr.fitToPage and int(ws.page_setup.fitToWidth) == 1, ws.title
+        # fitToWidth absent means the file format's default, 1 (XlsxWriter leaves the default out).
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and int(ws.page_setup.fitToWidth or 1) == 1, ws.title
+        assert int(ws.page_setup.fitToHeight) == 0, ws.title  # as many pages high as needed
         # A sheet with a table repeats its header; an empty one (e.g. no quality finding up to that year) says so.
         assert ws.print_title_rows or (ws.max_row <= 3 and ws["A3"].value == "Tidak ada baris."), ws.title
     assert book["Detail capaian"].print_title_rows == "$3:$3"

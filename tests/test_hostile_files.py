@@ -188,6 +188,8 @@ def test_kecamatan_workbook_and_template_write_formula_text_as_text(demo_dataset
     ds = dataclasses.replace(demo_dataset, wilayah=w.assign(nama_desa=w["nama_desa"].mask(w.index == first, EVIL[0])))
     path = excel.write_kecamatan_workbook(analysis.kecamatan_view(ds, "33.07.02"), tmp_path / "k.xlsx")
     assert EVIL[0] in _text_cells(path)
+    cells = [c for ws in openpyxl.load_workbook(path).worksheets for row in ws.iter_rows() for c in row if c.value == EVIL[0]]
+    assert cells and all(c.quotePrefix for c in cells)  # stays text even when the cell is edited in Excel
     t = write_template("33.07.01", 2025, tmp_path / "t.xlsx")
     wb = openpyxl.load_workbook(t)
     assert not [c.coordinate for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]

@@ -1,4 +1,4 @@
-"""The kecamatan workbook (written with openpyxl), read back with openpyxl."""
+"""The kecamatan workbook (written with XlsxWriter), read back with openpyxl."""
 
 from __future__ import annotations
 
@@ -37,11 +37,15 @@ def test_kecamatan_workbook_holds_every_sheet_and_one_evaluation_per_desa(view, 
     first = view.capaian[(view.capaian["kode_desa"] == grid.cell(row, 1).value) & (view.capaian["indikator"] == "KES01")].iloc[0]
     cell = grid.cell(row, heads.index("Stunting (KES01)") + 1)
     assert cell.value == pytest.approx(float(first["nilai"])) and cell.number_format == excel.FORMAT_PERSEN
-    assert cell.fill.fgColor.rgb.endswith(excel.FILL_KELAS[first["kelas"]].fgColor.rgb[-6:])  # coloured by its class
-    assert grid.freeze_panes == "C4"
+    assert cell.fill.fill_type == "solid" and cell.fill.fgColor.rgb.endswith(excel.FILL_KELAS[first["kelas"]])  # its class
+    assert cell.font.color.rgb.endswith(excel.FONT_KELAS[first["kelas"]])
+    assert grid.freeze_panes == "C4" and grid.column_dimensions["A"].width == 15  # widths in characters, as given
 
     agenda = book["Agenda terpadu"]
     assert agenda.max_row == 3 + len(view.agenda) and agenda.auto_filter.ref.startswith("A3:")
+    head = agenda["A3"]
+    assert head.value == "Prioritas" and head.font.b and head.fill.fgColor.rgb.endswith("ECEFF1")
+    assert head.border.left.style == "thin" and head.alignment.wrap_text
 
     ev = book[evaluations[0]]
     assert ev["A1"].value.startswith(f"Evaluasi RAPBDes {view.tahun}")
@@ -55,16 +59,14 @@ def test_the_workbook_path_must_end_in_xlsx(view, tmp_path):
         excel.write_kecamatan_workbook(view, tmp_path / "laporan.xls")
 
 
-def test_style_cache_lets_a_written_workbook_go():
-    # A batch kernel writes hundreds of workbooks: none may stay in memory through the style cache.
-    import gc
-    import weakref
+def test_desa_names_differing_only_in_case_get_their_own_sheets(demo_dataset, tmp_path):
+    # Excel ignores case in sheet names: "Evaluasi Kepil" and "Evaluasi KEPIL" cannot both exist.
+    import dataclasses
 
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    excel._style(wb.active.cell(1, 1), "head")
-    ref = weakref.ref(wb)
-    del wb
-    gc.collect()
-    assert ref() is None and len(excel._STYLERS) == 0
+    w = demo_dataset.wilayah
+    first, second = w.index[w["kode_kecamatan"] == "33.07.02"][:2]
+    name = w.loc[first, "nama_desa"]
+    ds = dataclasses.replace(demo_dataset, wilayah=w.assign(nama_desa=w["nama_desa"].mask(w.index == second, name.upper())))
+    book = openpyxl.load_workbook(excel.write_kecamatan_workbook(analysis.kecamatan_view(ds, "33.07.02"), tmp_path / "k.xlsx"))
+    evaluations = [s for s in book.sheetnames if s.lower() == f"evaluasi {name.lower()}" or s.endswith(" (2)")]
+    assert len(evaluations) == 2 and len({s.lower() for s in book.sheetnames}) == len(book.sheetnames)

@@ -8,6 +8,7 @@ tested first on small hand-made texts, so a clean result means something.
 
 from __future__ import annotations
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -88,11 +89,11 @@ def test_raw_tables_show_ya_tidak_and_commas():
     assert not scan_html(html)
 
 
-def test_figures_workbook_and_bahan_musdes_are_clean(view):
+def test_figures_workbook_and_bahan_musdes_are_clean(view, tmp_path):
     figs = [figures.region_comparison(view.capaian_wilayah), figures.trend_lines(view.tren),
             figures.quadrant(view.kuadran, view.kuadran_split), figures.siltap_share(view.belanja)]
     found = [t for i, f in enumerate(figs) for t in scan_figure(f, f"grafik {i}")]
-    found += scan_workbook(excel.kecamatan_workbook(view))
+    found += scan_workbook(openpyxl.load_workbook(excel.write_kecamatan_workbook(view, tmp_path / "k.xlsx")))
     for kode in view.desa["kode_desa"].astype(str):
         found += scan_html(musdes.render_html(musdes.bahan_musdes(view, kode)), f"Bahan Musdes {kode}", cetak=True)
     assert not found, ringkas(found)
