@@ -54,6 +54,6 @@ def test_server_starts_the_warm_up_with_its_shared_views_and_stops_it(tmp_path):
     env = {**os.environ, CACHE_ENV: str(tmp_path), "P3PD_DATA_DIR": str(tmp_path / "tidak-ada")}
     proc = dashboard.server.start_warmer(env, open(os.devnull, "wb"))
     assert proc is not None
-    dashboard.server.stop_warmer(proc)
+    dashboard.server.terminate(proc)
     assert proc.poll() is not None
     assert dashboard.server.start_warmer({k: v for k, v in env.items() if k != CACHE_ENV}) is None

@@ -180,7 +180,7 @@ def start_warmer(env: dict[str, str], log_file: Any = None) -> "subprocess.Popen
 
     ``None`` without shared views (no ``config_dir``). It runs at the lowest CPU
     priority and ends by itself when done or when this process is gone; stop it
-    earlier with :func:`stop_warmer`. Its log lines go to ``log_file`` (default: this process's terminal).
+    earlier with :func:`terminate`. Its log lines go to ``log_file`` (default: this process's terminal).
     """
     if CACHE_ENV not in env:
         return None
@@ -190,12 +190,12 @@ def start_warmer(env: dict[str, str], log_file: Any = None) -> "subprocess.Popen
                             stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT if log_file else None)
 
 
-def stop_warmer(proc: "subprocess.Popen[bytes] | None") -> None:
-    """Stop the view warm-up if it still runs."""
+def terminate(proc: "subprocess.Popen[bytes] | None", timeout: float = 10.0) -> None:
+    """Stop a child process (the server or the view warm-up) if it still runs: SIGTERM, then SIGKILL after ``timeout`` s."""
     if proc is not None and proc.poll() is None:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
@@ -257,16 +257,11 @@ def serve(port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, data_dir: str | os
         try:
             return proc.wait()
         except KeyboardInterrupt:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            terminate(proc, 15)
             return 0
         finally:
             signal.signal(signal.SIGTERM, previous)
-            stop_warmer(warmer)
+            terminate(warmer)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -336,7 +331,7 @@ def start_server(
 
 def stop_server(proc: Any, timeout: float = 20.0) -> None:
     """Stop a server started by :func:`start_server` (its whole process group: kernels too) and its warm-up."""
-    stop_warmer(getattr(proc, "p3pd_warmer", None))
+    terminate(getattr(proc, "p3pd_warmer", None))
     try:
         if proc.poll() is None:
             try:
