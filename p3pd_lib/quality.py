@@ -78,8 +78,7 @@ def check_duplicates(tables: Any, *, wilayah: pd.DataFrame | None = None) -> pd.
         df = t.get(table)
         if df is None or len(df) < 2:
             continue
-        # kode_desa as categorical: hashed per distinct code, so the cheap first pass separates villages
-        copies = df[identical_copies(df.assign(kode_desa=df["kode_desa"].astype("category")), keep=False).to_numpy()]
+        copies = df[identical_copies(df, keep=False).to_numpy()]
         key = ["kode_desa", "tahun"] if "tahun" in df.columns else ["kode_desa"]
         for k, grp in copies.groupby(key, sort=True, dropna=False):
             code, year = k[0], (k[1] if len(key) == 2 else None)
