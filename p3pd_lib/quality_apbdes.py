@@ -13,23 +13,15 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from .belanja import is_kelurahan, rekening_class
 from .errors import ParameterError
 from .quality_base import (
-    Labels, QualityParams, as_params, desa_codes, empty_findings, findings, is_kelurahan_code, labels,
+    Labels, QualityParams, as_params, desa_codes, empty_findings, findings, labels,
     parse_numbers, plain, region_table, require, rp, year_text, years,
 )
 
 #: Kinds of declared totals accepted by :func:`check_budget_totals`.
 TOTAL_KINDS: tuple[str, ...] = ("pendapatan", "belanja", "penerimaan_pembiayaan", "pengeluaran_pembiayaan")
-
-
-def _line_class(code: Any) -> str:
-    c = str(code).strip()
-    for prefix, kind in (("4", "pendapatan"), ("5", "belanja"), ("6.1", "penerimaan_pembiayaan"),
-                         ("6.2", "pengeluaran_pembiayaan")):
-        if c.startswith(prefix):
-            return kind
-    return "lainnya"
 
 
 def apbdes_lines(apbdes: pd.DataFrame) -> pd.DataFrame:
@@ -38,12 +30,13 @@ def apbdes_lines(apbdes: pd.DataFrame) -> pd.DataFrame:
     require(apbdes, ("kode_desa", "tahun", "kode_rekening", "anggaran"), "apbdes")
     codes = apbdes["kode_desa"].astype("category")
     accounts = apbdes["kode_rekening"].astype("category")
+    kinds = rekening_class(pd.Series(accounts.cat.categories, dtype="string"))
     amounts = {c: parse_numbers(apbdes[c])["nilai"] if c in apbdes.columns else pd.Series(np.nan, index=apbdes.index)
                for c in ("anggaran", "realisasi")}
     return pd.DataFrame({
         "kode_desa": codes.map({c: str(c).strip() or pd.NA for c in codes.cat.categories}),
         "tahun": years(apbdes),
-        "kelas": accounts.map({c: _line_class(c) for c in accounts.cat.categories}).astype("string").fillna("lainnya"),
+        "kelas": accounts.map(dict(zip(accounts.cat.categories, kinds))).astype("string").fillna("lainnya"),
         **{c: v.where(v >= 0) for c, v in amounts.items()},
     }, index=apbdes.index)
 
@@ -84,14 +77,10 @@ def check_amounts(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None) 
     return findings(rows)
 
 
-def kelurahan_codes(codes: pd.Series, wilayah: "pd.DataFrame | Labels | None") -> pd.Series:
-    """Whether each code is a kelurahan: by its 4-digit segment, or by ``jenis`` in ``wilayah``."""
+def _kelurahan(codes: pd.Series, wilayah: "pd.DataFrame | Labels | None") -> pd.Series:
+    """:func:`p3pd_lib.belanja.is_kelurahan`: the kelurahan whose lines the spending tables leave out."""
     w = region_table(wilayah)
-    by_code = codes.map(is_kelurahan_code).astype(bool)
-    if w is not None and {"kode_desa", "jenis"} <= set(w.columns):
-        listed = w.loc[(w["jenis"].astype("string") == "kelurahan").fillna(False), "kode_desa"].astype("string")
-        by_code |= codes.isin(listed)
-    return by_code
+    return is_kelurahan(codes, w if w is not None and {"kode_desa", "jenis"} <= set(w.columns) else None)
 
 
 def check_kelurahan_apbdes(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None,
@@ -102,10 +91,10 @@ def check_kelurahan_apbdes(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None
     """
     lines = apbdes_lines(apbdes) if lines is None else lines
     codes = pd.Series(lines["kode_desa"].dropna().unique(), dtype="string")
-    kel = codes[kelurahan_codes(codes, wilayah).to_numpy()]
+    kel = codes[_kelurahan(codes, wilayah).to_numpy()]
     if kel.empty:
         return empty_findings()
-    sub = lines[lines["kode_desa"].astype("string").isin(kel).to_numpy() & lines["tahun"].notna().to_numpy()]
+    sub = lines[lines["kode_desa"].isin(kel).to_numpy() & lines["tahun"].notna().to_numpy()]
     per_year = sub.groupby([sub["kode_desa"].astype("string"), "tahun"]).agg(
         n=("kelas", "size"), total=("anggaran", "sum")).reset_index()
     names = labels(wilayah)
@@ -225,7 +214,7 @@ def check_apbdes_identity(
     s = _per_desa_year(lines)
     if s.empty:
         return empty_findings()
-    s = s[~kelurahan_codes(s["kode_desa"], wilayah).to_numpy()]
+    s = s[~_kelurahan(s["kode_desa"], wilayah).to_numpy()]
     balance = s["pendapatan"] - s["belanja"] + s["penerimaan_pembiayaan"] - s["pengeluaran_pembiayaan"]
     has_p, has_b = s["n_pendapatan"] > 0, s["n_belanja"] > 0
     one_sided = has_p ^ has_b
