@@ -28,6 +28,7 @@ import pandas as pd
 
 from .errors import DataError, ParameterError
 from .frames import isin
+from .quality_base import pct
 from .belanja_params import (  # noqa: F401  (vocabulary and parameter tables: part of this module's API)
     SEKTOR, KELOMPOK, JENIS_BARIS, STATUS_PEMETAAN, BASIS_ATURAN, TAG, LABEL_SEKTOR, LABEL_KELOMPOK, KOMPONEN,
     INDIKATOR_BELANJA, INDIKATOR_SEKTOR, TARGET_REALISASI, SUMBER_TARGET_REALISASI, TIDAK_ADA_ATURAN,
@@ -507,14 +508,16 @@ def budget_identity(apbdes: pd.DataFrame, kolom: str = "anggaran") -> pd.DataFra
 # --- fiscal rules -----------------------------------------------------------------------------------
 
 
-def _fmt_pct(x: float) -> str:
-    return f"{x:.1f}".replace(".", ",") + "%"
-
-
-def _bounds_text(lo: Any, hi: Any) -> str:
+def bounds_text(lo: Any, hi: Any) -> str:
+    """A rule's bounds as text: ``10,0%–25,0%``, ``≥ 8,0%``, ``≤ 30,0%`` or ``-``."""
     if pd.notna(lo) and pd.notna(hi):
-        return f"{_fmt_pct(lo)}–{_fmt_pct(hi)}"
-    return f"≥ {_fmt_pct(lo)}" if pd.notna(lo) else f"≤ {_fmt_pct(hi)}" if pd.notna(hi) else "-"
+        return f"{pct(lo)}–{pct(hi)}"
+    return f"≥ {pct(lo)}" if pd.notna(lo) else f"≤ {pct(hi)}" if pd.notna(hi) else "-"
+
+
+def within(share: Any, lo: Any, hi: Any) -> Any:
+    """Whether ``share`` lies within the inclusive bounds (a missing bound does not bind); Series or numbers."""
+    return (pd.isna(lo) | (share >= lo - _EPS)) & (pd.isna(hi) | (share <= hi + _EPS))
 
 
 def _rule_message(r: dict) -> str:
@@ -525,8 +528,8 @@ def _rule_message(r: dict) -> str:
         return (f"{nama}: pagu Dana Desa (pendapatan 4.2.1) tidak ditemukan atau nol; kepatuhan tidak dapat "
                 "dinilai." if r["basis"] == "dana_desa" else f"{nama}: tidak ada belanja; kepatuhan tidak dapat dinilai.")
     kata = "memenuhi" if r["patuh"] else "TIDAK memenuhi"
-    return (f"{nama} {_fmt_pct(r['nilai'])} dari {dasar}: {kata} batas "
-            f"{_bounds_text(r['batas_bawah'], r['batas_atas'])} tahun {r['tahun']}.")
+    return (f"{nama} {pct(r['nilai'])} dari {dasar}: {kata} batas "
+            f"{bounds_text(r['batas_bawah'], r['batas_atas'])} tahun {r['tahun']}.")
 
 
 def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
@@ -546,8 +549,7 @@ def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     year_rules = rules[["aturan", "tahun", "batas_bawah", "batas_atas", "dasar_hukum", "tag"]]
     out = pd.concat(per_rule, ignore_index=True).merge(year_rules, on=["aturan", "tahun"], how="left")
     nilai, lo, hi = _share(out["jumlah"], out["penyebut"]), out["batas_bawah"], out["batas_atas"]
-    within = (lo.isna() | (nilai >= lo - _EPS)) & (hi.isna() | (nilai <= hi + _EPS))  # bounds are inclusive
-    out = out.assign(nilai=nilai, patuh=within.where(lo.notna() | hi.notna()).astype("boolean"),
+    out = out.assign(nilai=nilai, patuh=within(nilai, lo, hi).where(lo.notna() | hi.notna()).astype("boolean"),
                      _shown=nilai.round(1))
     # One message per rule, year, verdict and share as shown (to 0.1 point), merged back onto the rows.
     key = ["aturan", "tahun", "patuh", "_shown"]

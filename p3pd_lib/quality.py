@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from concurrent.futures import Executor
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
@@ -35,16 +34,14 @@ from .quality_apbdes import (  # noqa: F401  (public API of the quality checks)
     check_realisation,
 )
 from .quality_base import (  # noqa: F401
-    COUNT_COLUMNS, FINDING_COLUMNS, RULES, TINGKAT, Labels, QualityParams, as_params, as_tables, catalogue_frame,
-    desa_codes, empty_findings, findings, labels, load_params, plain, require, year_text, years,
+    FINDING_COLUMNS, RULES, TINGKAT, QualityParams, as_params, as_tables, catalogue_frame, desa_codes,
+    empty_findings, findings, labels, load_params, plain, require, year_text, years,
 )
 from .quality_layanan import (  # noqa: F401
     ServiceTable, check_completeness, check_counts, check_missing_values, check_numerator_exceeds, check_outliers,
     check_yoy_jumps, completeness_table,
 )
 from .schemas import KODE_DESA_PATTERN
-
-PARAMETER_FILE = "kualitas.yaml"
 
 
 # --------------------------------------------------------------------------- duplicates
@@ -235,32 +232,9 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["_t", "_r"]).reset_index(drop=True)
 
 
-def _service_checks(layanan: pd.DataFrame | None, cat: pd.DataFrame, w: Labels, p: QualityParams) -> list:
-    """Findings of the checks of the service table, which is read once for all of them."""
-    if layanan is None or not len(layanan):
-        return []
-    t = ServiceTable(layanan)
-    return [check_counts(t, wilayah=w), check_numerator_exceeds(t, cat, wilayah=w),
-            check_completeness(t, cat, wilayah=w, params=p), check_missing_values(t, cat, wilayah=w, params=p),
-            check_outliers(t, cat, wilayah=w, params=p), check_yoy_jumps(t, wilayah=w, params=p)]
-
-
-def _apbdes_checks(apbdes: pd.DataFrame | None, totals: pd.DataFrame | None, w: Labels, p: QualityParams) -> list:
-    """Findings of the checks of the APBDes lines."""
-    if apbdes is None or not len(apbdes):
-        return []
-    lines = apbdes_lines(apbdes)
-    found = [check_amounts(apbdes, wilayah=w), check_kelurahan_apbdes(apbdes, wilayah=w, lines=lines),
-             check_realisation(apbdes, wilayah=w, params=p, lines=lines),
-             check_apbdes_identity(apbdes, wilayah=w, params=p, lines=lines)]
-    if totals is not None:
-        found.append(check_budget_totals(apbdes, totals, wilayah=w, params=p))
-    return found
-
-
 def run_checks(dataset_or_tables: Any, catalogue: Any = None, official_codes: Iterable[str] | None = None,
-               params: QualityParams | Mapping[str, Any] | None = None, *, totals: pd.DataFrame | None = None,
-               executor: Executor | None = None) -> pd.DataFrame:
+               params: QualityParams | Mapping[str, Any] | None = None, *,
+               totals: pd.DataFrame | None = None) -> pd.DataFrame:
     """Run every check and return one findings table, galat first.
 
     ``dataset_or_tables``: a :class:`~p3pd_lib.store.Dataset` or a mapping of
@@ -269,17 +243,27 @@ def run_checks(dataset_or_tables: Any, catalogue: Any = None, official_codes: It
     ``official_codes``: the official desa codes (default: the national list).
     ``params``: :class:`QualityParams`, a nested mapping overriding
     ``kualitas.yaml``, or ``None`` for the file. ``totals``: declared budget
-    totals for :func:`check_budget_totals`. ``executor``: threads to run the
-    service-table checks alongside the others (same findings either way).
+    totals for :func:`check_budget_totals`.
     """
     t, p, cat = as_tables(dataset_or_tables), as_params(params), catalogue_frame(catalogue)
     w = labels(t.get("wilayah"))  # one label table for every check
-    pending = executor.submit(_service_checks, t.get("layanan"), cat, w, p) if executor is not None else None
-    general = [check_duplicates(t, wilayah=w), check_official_codes(t, official_codes),
-               check_declared_rules(t, wilayah=w)]
-    lines = _apbdes_checks(t.get("apbdes"), totals, w, p)
-    service = pending.result() if pending is not None else _service_checks(t.get("layanan"), cat, w, p)
-    parts = [x for x in (*general, *service, *lines) if len(x)]
+    found = [check_duplicates(t, wilayah=w), check_official_codes(t, official_codes),
+             check_declared_rules(t, wilayah=w)]
+    layanan, apbdes = t.get("layanan"), t.get("apbdes")
+    if layanan is not None and len(layanan):
+        lay = ServiceTable(layanan)  # read once for every check of the service table
+        found += [check_counts(lay, wilayah=w), check_numerator_exceeds(lay, cat, wilayah=w),
+                  check_completeness(lay, cat, wilayah=w, params=p),
+                  check_missing_values(lay, cat, wilayah=w, params=p),
+                  check_outliers(lay, cat, wilayah=w, params=p), check_yoy_jumps(lay, wilayah=w, params=p)]
+    if apbdes is not None and len(apbdes):
+        lines = apbdes_lines(apbdes)  # read once for every check of the lines
+        found += [check_amounts(apbdes, wilayah=w), check_kelurahan_apbdes(apbdes, wilayah=w, lines=lines),
+                  check_realisation(apbdes, wilayah=w, params=p, lines=lines),
+                  check_apbdes_identity(apbdes, wilayah=w, params=p, lines=lines)]
+        if totals is not None:
+            found.append(check_budget_totals(apbdes, totals, wilayah=w, params=p))
+    parts = [x for x in found if len(x)]
     return sort_findings(pd.concat(parts, ignore_index=True)) if parts else empty_findings()
 
 

@@ -549,11 +549,6 @@ def test_demo_other_rules_are_quiet(demo_findings):
                                              "bukan_angka", "desa_tidak_melapor"]).any()
 
 
-def test_checks_run_in_threads_give_the_same_findings(demo_dataset, demo_findings):
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        threaded = q.run_checks(demo_dataset, executor=pool)
-    pd.testing.assert_frame_equal(threaded, demo_findings)
+def test_village_names_in_messages(demo_findings):
     # village names in messages come from the shared label cache: none may be missing
-    assert threaded["pesan"].str.contains(r"^(?:Desa|Kelurahan) [A-Z][^(]* \(\d", regex=True).mean() > 0.5
+    assert demo_findings["pesan"].str.contains(r"^(?:Desa|Kelurahan) [A-Z][^(]* \(\d", regex=True).mean() > 0.5
