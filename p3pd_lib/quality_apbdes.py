@@ -30,13 +30,15 @@ def apbdes_lines(apbdes: pd.DataFrame) -> pd.DataFrame:
     require(apbdes, ("kode_desa", "tahun", "kode_rekening", "anggaran"), "apbdes")
     codes = apbdes["kode_desa"].astype("category")
     accounts = apbdes["kode_rekening"].astype("category")
-    kinds = rekening_class(pd.Series(accounts.cat.categories, dtype="string"))
+    # the class of each distinct account, then of each line (categorical: cheap to group on millions of lines)
+    kinds = pd.Categorical(rekening_class(pd.Series(accounts.cat.categories, dtype="string")),
+                           categories=[*TOTAL_KINDS, "lainnya"])
     amounts = {c: parse_numbers(apbdes[c])["nilai"] if c in apbdes.columns else pd.Series(np.nan, index=apbdes.index)
                for c in ("anggaran", "realisasi")}
     return pd.DataFrame({
         "kode_desa": codes.map({c: str(c).strip() or pd.NA for c in codes.cat.categories}),
         "tahun": years(apbdes),
-        "kelas": accounts.map(dict(zip(accounts.cat.categories, kinds))).astype("string").fillna("lainnya"),
+        "kelas": kinds.take(accounts.cat.codes.to_numpy(), allow_fill=True, fill_value="lainnya"),
         **{c: v.where(v >= 0) for c, v in amounts.items()},
     }, index=apbdes.index)
 
@@ -44,8 +46,8 @@ def apbdes_lines(apbdes: pd.DataFrame) -> pd.DataFrame:
 def _per_desa_year(lines: pd.DataFrame) -> pd.DataFrame:
     """Σ anggaran and number of lines per desa-year and class (wide: ``pendapatan``, ``n_pendapatan``, …)."""
     ok = lines.dropna(subset=["kode_desa", "tahun"])
-    sums = ok.pivot_table(index=["kode_desa", "tahun"], columns="kelas", values="anggaran", aggfunc=["sum", "size"],
-                          fill_value=0, observed=True)
+    sums = (ok.groupby(["kode_desa", "tahun", "kelas"], observed=True)["anggaran"].agg(["sum", "size"])
+            .unstack("kelas", fill_value=0))
     kinds = [*TOTAL_KINDS, "lainnya"]
     total = sums["sum"].reindex(columns=kinds, fill_value=0)
     count = sums["size"].reindex(columns=kinds, fill_value=0).add_prefix("n_")
