@@ -1,15 +1,10 @@
 """Village spending (belanja desa): APBDes mapping, spending indicators, fiscal rules.
 
-Three parameter tables drive this module (DOMAIN.md §3; :mod:`p3pd_lib.belanja_params`
-validates them); a new mapping is a new row, never Python:
-``pemetaan_apbdes.csv`` (kegiatan-code prefix → sektor, kelompok, mixed code,
-Dana Desa earmark; the longest prefix wins), ``kata_kunci_apbdes.csv`` (whole-word
-keyword rules on the kegiatan name or uraian; the longest ``kode`` wins, then file
-order) and ``aturan_dana_desa.csv`` (year-versioned earmarks and the 30 % cap).
-
-Kelurahan lines are dropped and identical copies of a line counted once. Shares
-are percentages computed as Σ/Σ; a zero or missing denominator gives ``<NA>``; a
-missing realisation is never read as zero. Functions are pure.
+Driven by three parameter tables (DOMAIN.md §3; a new mapping is a new row, never Python): ``pemetaan_apbdes.csv``
+(kegiatan-code prefix → sector, group, earmark; the longest prefix wins), ``kata_kunci_apbdes.csv`` (whole-word
+keyword rules; the longest ``kode`` wins, then file order) and ``aturan_dana_desa.csv`` (year-versioned earmarks and
+the 30 % cap). Kelurahan lines are dropped and identical copies counted once; shares are Σ/Σ percentages, ``<NA>``
+over a zero or missing denominator.
 
 >>> normalize_kode_kegiatan(pd.Series(["02.01.05.", "2.1.5", " 02. 02.90 ", "x"])).tolist()
 ['02.01.05', '02.01.05', '02.02.90', <NA>]
@@ -52,8 +47,8 @@ def _normalize_one(code: Any) -> Any:
 
 
 def normalize_kode_kegiatan(codes: pd.Series) -> pd.Series:
-    """Kegiatan codes as ``BB.SS.KK`` (or ``BB.SS``): trailing dots, spaces and
-    missing zeros fixed; anything else becomes ``<NA>``. Works on distinct values.
+    """Kegiatan codes as ``BB.SS.KK`` (or ``BB.SS``): trailing dots, spaces and missing zeros fixed; anything else
+    becomes ``<NA>``. Works on distinct values.
 
     >>> normalize_kode_kegiatan(pd.Series(["01.01.01.", "5.3.1", None])).tolist()
     ['01.01.01', '05.03.01', <NA>]
@@ -79,8 +74,8 @@ def rekening_class(kode_rekening: pd.Series) -> pd.Series:
 
 
 def _per_distinct(s: pd.Series, fn: Any) -> pd.Series:
-    """``fn`` (Series → Series) computed once over the distinct values of ``s`` and mapped back to every row
-    (APBDes columns repeat a few thousand codes millions of times)."""
+    """``fn`` (Series → Series) computed once over the distinct values of ``s`` and mapped back to every row (APBDes
+    columns repeat a few thousand codes millions of times)."""
     cat = s.astype("category")
     distinct = pd.Series(cat.cat.categories)
     return cat.map(dict(zip(distinct, fn(distinct))))
@@ -89,8 +84,8 @@ def _per_distinct(s: pd.Series, fn: Any) -> pd.Series:
 def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> pd.Series:
     """Boolean Series: True where a code is a kelurahan.
 
-    The official list (``wilayah.jenis``) decides for codes it holds; for other
-    codes the first digit of the last segment does (1 = kelurahan, DOMAIN.md §2).
+    The official list (``wilayah.jenis``) decides for codes it holds; for other codes the first digit of the last
+    segment does (1 = kelurahan, DOMAIN.md §2).
 
     >>> is_kelurahan(pd.Series(["33.07.01.1001", "33.07.01.2001"])).tolist()
     [True, False]
@@ -109,9 +104,9 @@ def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> p
 def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
     """Rows that repeat another row of ``df`` in every column (``keep`` as in ``DataFrame.duplicated``).
 
-    Rows are first compared by the pandas hash of their numbers and desa code, then the few candidates cell by
-    cell on every column. The candidates of the last frame seen are remembered: the spending mapping and the
-    quality check read the same (never modified) ``Dataset.apbdes``, of millions of lines.
+    Rows are first compared by the pandas hash of their numbers and desa code, then the few candidates cell by cell
+    on every column. The candidates of the last frame seen are remembered: the spending mapping and the quality
+    check read the same (never modified) ``Dataset.apbdes``, of millions of lines.
 
     >>> identical_copies(pd.DataFrame({"a": [1, 2, 1], "b": ["x", "y", "x"]})).tolist()
     [False, False, True]
@@ -210,16 +205,13 @@ def map_apbdes(
 ) -> pd.DataFrame:
     """The ``apbdes`` lines of desa with their sector and spending group.
 
-    Adds ``jenis_baris`` (pendapatan 4.*, belanja 5.*, pembiayaan 6.*; a line
-    without kode_rekening but with a kegiatan code counts as belanja),
-    ``sektor`` (PEND/KES/AIR/SOS/ADM or ``<NA>``), ``kelompok``,
-    ``alasan_pemetaan``, ``status_pemetaan`` (dipetakan / ambigu = a mixed code
-    no keyword resolved / tidak_dipetakan = unknown or empty code, counted in
-    ``lainnya``) and ``penanda_dd`` (BLT, KETAHANAN_PANGAN, OPERASIONAL or
-    ``<NA>``), all ``<NA>`` on pendapatan/pembiayaan lines. ``kode_desa`` and the
-    added columns are categoricals; ``kode_kegiatan`` is normalised text; other
-    columns keep their dtype. Kelurahan lines and identical copies of a line are
-    dropped (the quality checks report both).
+    Adds ``jenis_baris`` (pendapatan 4.*, belanja 5.*, pembiayaan 6.*; a line without kode_rekening but with a
+    kegiatan code counts as belanja), ``sektor`` (PEND/KES/AIR/SOS/ADM or ``<NA>``), ``kelompok``,
+    ``alasan_pemetaan``, ``status_pemetaan`` (dipetakan / ambigu = a mixed code no keyword resolved /
+    tidak_dipetakan = unknown or empty code, counted in ``lainnya``) and ``penanda_dd`` (BLT, KETAHANAN_PANGAN,
+    OPERASIONAL or ``<NA>``), all ``<NA>`` on pendapatan/pembiayaan lines. ``kode_desa`` and the added columns are
+    categoricals; ``kode_kegiatan`` is normalised text; other columns keep their dtype. Kelurahan lines and
+    identical copies of a line are dropped (the quality checks report both).
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
     ...     "kode_kegiatan": ["02.02.90.", "02.02.90.", "01.01.03"],
@@ -280,9 +272,8 @@ def _check_mapped(mapped: pd.DataFrame) -> None:
 def unmapped_lines(mapped: pd.DataFrame) -> pd.DataFrame:
     """Spending lines that are not (cleanly) mapped: ``tidak_dipetakan`` first, then ``ambigu``.
 
-    They still count in total belanja (unmapped ones in ``lainnya``); this list
-    lets a user fix the mapping or the data. Columns: the apbdes columns
-    present plus ``status_pemetaan, alasan_pemetaan, sektor, kelompok``.
+    They still count in total belanja (unmapped ones in ``lainnya``); this list lets a user fix the mapping or the
+    data. Columns: the apbdes columns present plus ``status_pemetaan, alasan_pemetaan, sektor, kelompok``.
     """
     _check_mapped(mapped)
     keep = [c for c in ("kode_desa", "tahun", "kode_kegiatan", "nama_kegiatan", "kode_rekening", "uraian",
@@ -306,17 +297,14 @@ def _share(num: pd.Series, den: pd.Series) -> pd.Series:
 def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
     """One row per desa-year with belanja or Dana Desa revenue: the sums every spending table uses.
 
-    Columns ``kode_desa, tahun``, one column per spending component (Rp,
-    :data:`KOMPONEN`; sector first, else the group, ``layanan_dasar`` without a
-    sector and unmapped lines in ``lainnya``), ``total_belanja``, ``ada_belanja``,
-    ``realisasi_ld`` and ``anggaran_ld`` (basic-service lines whose realisation
-    is known), ``pagu_dd`` (revenue lines 4.2.1, ``<NA>`` when none) and
-    ``dd_<RULE>`` (Σ belanja funded by Dana Desa per earmark; ``<NA>`` when the
-    desa-year has no earmarked Dana Desa line).
+    Columns ``kode_desa, tahun``, one column per spending component (Rp, :data:`KOMPONEN`; sector first, else the
+    group, ``layanan_dasar`` without a sector and unmapped lines in ``lainnya``), ``total_belanja``,
+    ``ada_belanja``, ``realisasi_ld`` and ``anggaran_ld`` (basic-service lines whose realisation is known),
+    ``pagu_dd`` (revenue lines 4.2.1, ``<NA>`` when none) and ``dd_<RULE>`` (Σ belanja funded by Dana Desa per
+    earmark; ``<NA>`` when the desa-year has no earmarked Dana Desa line).
 
-    The ~5 million lines of a national run are summed by DuckDB in one query
-    (pandas 3.1 groupby on Arrow-backed keys takes seconds); the query below is
-    the definition.
+    The ~5 million lines of a national run are summed by DuckDB in one query (pandas 3.1 groupby on Arrow-backed
+    keys takes seconds); the query below is the definition.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01", None], "kode_rekening": ["5.1.1", "5.1.1", "4.2.1"],
@@ -421,15 +409,12 @@ def spending_indicators(
 ) -> pd.DataFrame:
     """BEL01–BEL10 per desa and year, long format.
 
-    Columns ``kode_desa, tahun, indikator, pembilang, penyebut, nilai, satuan,
-    target, sumber_target, tag_target``. Shares (BEL01–BEL08, ``satuan`` %)
-    are Σ anggaran of the lines concerned / Σ anggaran of all belanja lines ×
-    100. BEL07 = group ``personel``; its target is the year's ``PERSONEL`` rule.
-    BEL09 = Σ realisasi / Σ anggaran of basic-service lines whose realisation
-    is known (``<NA>`` when none is), target ``target_realisasi`` [proposed].
-    BEL10 = basic-service budget / ``layanan.penduduk`` in **Rp per person**
-    (``satuan`` Rp/jiwa, never a percentage). Desa-years with no belanja line
-    get no value.
+    Columns ``kode_desa, tahun, indikator, pembilang, penyebut, nilai, satuan, target, sumber_target, tag_target``.
+    Shares (BEL01–BEL08, ``satuan`` %) are Σ anggaran of the lines concerned / Σ anggaran of all belanja lines ×
+    100. BEL07 = group ``personel``; its target is the year's ``PERSONEL`` rule. BEL09 = Σ realisasi / Σ anggaran of
+    basic-service lines whose realisation is known (``<NA>`` when none is), target ``target_realisasi`` [proposed].
+    BEL10 = basic-service budget / ``layanan.penduduk`` in **Rp per person** (``satuan`` Rp/jiwa, never a
+    percentage). Desa-years with no belanja line get no value.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "nama_kegiatan": ["PAUD", "Siltap"],
@@ -465,11 +450,10 @@ def _composition_table(sums: pd.DataFrame) -> pd.DataFrame:
 def spending_composition(mapped: pd.DataFrame) -> pd.DataFrame:
     """The spending mix per desa and year: one row per component, shares adding up to 100 %.
 
-    Components: the five sectors then the non-basic groups ``personel,
-    operasional, infrastruktur, ekonomi, pembinaan, bencana, lainnya``
-    (``lainnya`` holds unmapped lines too); every component is present (0 when
-    nothing was spent). Columns ``kode_desa, tahun, komponen, jenis_komponen
-    (sektor/kelompok), label, anggaran, total_belanja, porsi``.
+    Components: the five sectors then the non-basic groups ``personel, operasional, infrastruktur, ekonomi,
+    pembinaan, bencana, lainnya`` (``lainnya`` holds unmapped lines too); every component is present (0 when nothing
+    was spent). Columns ``kode_desa, tahun, komponen, jenis_komponen (sektor/kelompok), label, anggaran,
+    total_belanja, porsi``.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.02.01", "09.09.09"], "kode_rekening": ["5.1", "5.1"], "anggaran": [1.0, 3.0]})
@@ -483,8 +467,8 @@ def spending_composition(mapped: pd.DataFrame) -> pd.DataFrame:
 def budget_identity(apbdes: pd.DataFrame, kolom: str = "anggaran") -> pd.DataFrame:
     """Pendapatan − Belanja + Pembiayaan netto (6.1 − 6.2) = SiLPA, per desa and year.
 
-    Works on the raw ``apbdes`` table or on :func:`map_apbdes` output.
-    ``kolom``: ``anggaran`` or ``realisasi`` (missing realisations are left out).
+    Works on the raw ``apbdes`` table or on :func:`map_apbdes` output. ``kolom``: ``anggaran`` or ``realisasi``
+    (missing realisations are left out).
 
     >>> t = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 4, "tahun": [2024] * 4,
     ...     "kode_kegiatan": [None, "02.01.01", None, None],
@@ -566,17 +550,15 @@ def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
 def dana_desa_compliance(mapped: pd.DataFrame, rules: pd.DataFrame | None = None) -> pd.DataFrame:
     """Check every desa-year against each rule of the rules table (Dana Desa earmarks, 30 % cap).
 
-    One row per desa-year and rule id. For ``dana_desa`` rules ``jumlah`` is
-    Σ anggaran of belanja lines funded by Dana Desa (``sumber_dana == DDS``)
-    whose ``penanda_dd`` is the rule id, ``penyebut`` the Dana Desa ceiling
-    (Σ revenue lines 4.2.1; ``<NA>`` when there is none). For ``PERSONEL``,
-    ``jumlah`` is group ``personel`` and ``penyebut`` total belanja.
-    ``nilai`` = jumlah / penyebut × 100 (%). ``patuh`` is ``<NA>`` when the year
-    has no such rule (``pesan`` then says "tidak ada aturan untuk tahun ini")
-    or the ceiling is unknown. Bounds are inclusive.
+    One row per desa-year and rule id. For ``dana_desa`` rules ``jumlah`` is Σ anggaran of belanja lines funded by
+    Dana Desa (``sumber_dana == DDS``) whose ``penanda_dd`` is the rule id, ``penyebut`` the Dana Desa ceiling (Σ
+    revenue lines 4.2.1; ``<NA>`` when there is none). For ``PERSONEL``, ``jumlah`` is group ``personel`` and
+    ``penyebut`` total belanja. ``nilai`` = jumlah / penyebut × 100 (%). ``patuh`` is ``<NA>`` when the year has no
+    such rule (``pesan`` then says "tidak ada aturan untuk tahun ini") or the ceiling is unknown. Bounds are
+    inclusive.
 
-    Columns: ``kode_desa, tahun, aturan, nama_aturan, basis, jumlah, penyebut,
-    nilai, batas_bawah, batas_atas, dasar_hukum, tag, patuh, pesan``.
+    Columns: ``kode_desa, tahun, aturan, nama_aturan, basis, jumlah, penyebut, nilai, batas_bawah, batas_atas,
+    dasar_hukum, tag, patuh, pesan``.
     """
     rules = validate_dana_desa_rules(rules) if rules is not None else load_dana_desa_rules()
     return _compliance_table(desa_year_sums(mapped), rules)
@@ -588,8 +570,8 @@ def spending_tables(
     rules: pd.DataFrame | None = None,
     target_realisasi: float = TARGET_REALISASI,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """:func:`spending_indicators`, :func:`spending_composition` and :func:`dana_desa_compliance` at once,
-    from one pass of sums over the lines.
+    """:func:`spending_indicators`, :func:`spending_composition` and :func:`dana_desa_compliance` at once, from one
+    pass of sums over the lines.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "kode_rekening": ["5.1.1", "5.1.1"], "anggaran": [25.0, 75.0]})
@@ -608,11 +590,10 @@ def spending_tables_with_summary(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`spending_tables` plus a one-row-per-desa-year summary.
 
-    The summary has ``kode_desa, tahun, bel01, bel07, aturan_dd_patuh``: BEL01
-    and BEL07 (%) and whether the village met every Dana Desa earmark rule of
-    its year (False when one is breached, ``<NA>`` when none could be judged;
-    the personnel cap is BEL07 itself). Rows: desa-years with a spending
-    indicator, sorted — the input of :func:`p3pd_lib.classify.spending_quality_class`.
+    The summary has ``kode_desa, tahun, bel01, bel07, aturan_dd_patuh``: BEL01 and BEL07 (%) and whether the village
+    met every Dana Desa earmark rule of its year (False when one is breached, ``<NA>`` when none could be judged;
+    the personnel cap is BEL07 itself). Rows: desa-years with a spending indicator, sorted — the input of
+    :func:`p3pd_lib.classify.spending_quality_class`.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "kode_rekening": ["5.1.1", "5.1.1"], "anggaran": [25.0, 75.0]})

@@ -1,9 +1,8 @@
 """Vocabulary and parameter tables of the spending analysis (:mod:`p3pd_lib.belanja`).
 
-The three tables are files in ``parameters/`` read and validated by
-:mod:`p3pd_lib.parameter_files` (cached on the file's hash, so an edited file is
-noticed); the ``validate_*`` functions check a table handed over in memory,
-naming the spreadsheet row at fault.
+The three tables are files in ``parameters/`` read and validated by :mod:`p3pd_lib.parameter_files` (cached on the
+file's hash, so an edited file is noticed); the ``validate_*`` functions check a table handed over in memory, naming
+the spreadsheet row at fault.
 """
 
 from __future__ import annotations
@@ -133,8 +132,8 @@ def validate_keyword_rules(keywords: pd.DataFrame) -> pd.DataFrame:
 def validate_dana_desa_rules(rules: pd.DataFrame) -> pd.DataFrame:
     """Check a year-versioned rules table and return a typed copy (raises :class:`ParameterError`).
 
-    Bounds are percentages (0–100) of the rule's ``basis``: ``dana_desa`` (the
-    Dana Desa ceiling) or ``total_belanja`` (only rule ``PERSONEL``).
+    Bounds are percentages (0–100) of the rule's ``basis``: ``dana_desa`` (the Dana Desa ceiling) or
+    ``total_belanja`` (only rule ``PERSONEL``).
     """
     r = _validated(rules, parameter_files.DanaDesaRuleRow, "aturan Dana Desa", ["aturan", "tahun"])
     return r.astype({"tahun": "Int64", "batas_bawah": "Float64", "batas_atas": "Float64"}).astype(

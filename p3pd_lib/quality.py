@@ -1,13 +1,10 @@
 """Data-quality checks (DOMAIN.md §6): one tidy table of findings.
 
-Every check is a pure function: tables (and explicit parameters) in, a findings table out. A finding names the
-village (for ``kelengkapan`` the kecamatan), the year, the table, the field (``kolom``), the offending value as
-plain text (``nilai``: ``57``, ``1250000``, ``0.62`` or the code), the rule (``aturan``, see :data:`RULES`), its
-level (``tingkat``: ``galat`` certainly wrong, ``peringatan`` probably wrong or unusable, ``info`` worth knowing) and
-a message in Bahasa Indonesia. The checks read typed tables and raw imports alike: text that is not a number is
-reported once (``bukan_angka``) and then treated as missing. The service-table checks live in
-:mod:`p3pd_lib.quality_layanan`, the APBDes ones in :mod:`p3pd_lib.quality_apbdes`; here: duplicates, official
-codes, the checks declared as data in ``kualitas.yaml`` (``pemeriksaan_tambahan``) and :func:`run_checks`.
+Every check is a pure function: tables in, findings out. A finding names the village (for ``kelengkapan`` the
+kecamatan), year, table, field (``kolom``), offending value as plain text (``nilai``), rule (``aturan``, see
+:data:`RULES`), level (``tingkat``: galat, peringatan, info) and an Indonesian message. Text that is not a number is
+reported once (``bukan_angka``), then read as missing. Service-table checks: :mod:`p3pd_lib.quality_layanan`; APBDes
+checks: :mod:`p3pd_lib.quality_apbdes`; here: duplicates, official codes, declared checks, :func:`run_checks`.
 
 >>> layanan = pd.DataFrame({"kode_desa": ["11.01.01.2001"], "tahun": [2024],
 ...                         "balita_stunting": [57], "balita_diukur": [40]})
@@ -50,9 +47,9 @@ from .schemas import KODE_DESA_PATTERN
 def check_duplicates(tables: Any, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Duplicated rows (``baris_ganda``, galat), one finding per desa-year.
 
-    ``layanan``/``status_desa``: the same ``kode_desa`` + ``tahun`` more than once (``nilai`` = rows; the message names
-    the columns that differ). ``apbdes``/``usulan``: identical lines (``nilai`` = surplus lines; the spending and
-    proposal tables count them once). ``tables``: a Dataset or a mapping of table name → DataFrame.
+    ``layanan``/``status_desa``: the same ``kode_desa`` + ``tahun`` more than once (``nilai`` = rows; the message
+    names the columns that differ). ``apbdes``/``usulan``: identical lines (``nilai`` = surplus lines; the spending
+    and proposal tables count them once). ``tables``: a Dataset or a mapping of table name → DataFrame.
     """
     t = as_tables(tables)
     names = labels(wilayah if wilayah is not None else t.get("wilayah"))
@@ -128,11 +125,10 @@ def _suggestion(code: Any, official: list[str], names: dict) -> str:
 def check_official_codes(tables: Any, official_codes: Iterable[str] | None = None) -> pd.DataFrame:
     """Codes that are not in the official region list (``kode_tidak_resmi``, galat).
 
-    ``official_codes`` defaults to the national list (Kepmendagri
-    300.2.2-2138/2025, via :mod:`p3pd_lib.wilayah`). One finding per table,
-    code and year; ``nilai`` is the code. The message suggests the dotted form
-    of an undotted code, else the nearest official code of the same kecamatan.
-    Rows with such codes stay in the data: this is a finding, never an error.
+    ``official_codes`` defaults to the national list (Kepmendagri 300.2.2-2138/2025, via :mod:`p3pd_lib.wilayah`).
+    One finding per table, code and year; ``nilai`` is the code. The message suggests the dotted form of an undotted
+    code, else the nearest official code of the same kecamatan. Rows with such codes stay in the data: this is a
+    finding, never an error.
     """
     t = as_tables(tables)
     if official_codes is None:
@@ -181,9 +177,8 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
 def check_declared_rules(tables: Any, rules: Any = None, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Checks declared as data in ``parameters/kualitas.yaml`` (``pemeriksaan_tambahan``): no Python needed.
 
-    Each rule names a table, a column, a condition (a pandas query over the
-    table's columns, e.g. ``penduduk < 50``) and a level; every row where the
-    condition holds becomes a finding ``aturan`` with the rule's message.
+    Each rule names a table, a column, a condition (a pandas query over the table's columns, e.g. ``penduduk < 50``)
+    and a level; every row where the condition holds becomes a finding ``aturan`` with the rule's message.
     ``rules``: a list of :class:`p3pd_lib.parameter_files.ExtraCheck` (default: the file's).
 
     >>> from p3pd_lib.parameter_files import ExtraCheck
@@ -237,13 +232,11 @@ def run_checks(dataset_or_tables: Any, catalogue: Any = None, official_codes: It
                totals: pd.DataFrame | None = None) -> pd.DataFrame:
     """Run every check and return one findings table, galat first.
 
-    ``dataset_or_tables``: a :class:`~p3pd_lib.store.Dataset` or a mapping of
-    table name → DataFrame (missing tables are skipped). ``catalogue``:
-    indicator catalogue (default ``indicators.load_catalogue()``).
-    ``official_codes``: the official desa codes (default: the national list).
-    ``params``: :class:`QualityParams`, a nested mapping overriding
-    ``kualitas.yaml``, or ``None`` for the file. ``totals``: declared budget
-    totals for :func:`check_budget_totals`.
+    ``dataset_or_tables``: a :class:`~p3pd_lib.store.Dataset` or a mapping of table name → DataFrame (missing tables
+    are skipped). ``catalogue``: indicator catalogue (default ``indicators.load_catalogue()``). ``official_codes``:
+    the official desa codes (default: the national list). ``params``: :class:`QualityParams`, a nested mapping
+    overriding ``kualitas.yaml``, or ``None`` for the file. ``totals``: declared budget totals for
+    :func:`check_budget_totals`.
     """
     t, p, cat = as_tables(dataset_or_tables), as_params(params), catalogue_frame(catalogue)
     w = labels(t.get("wilayah"))  # one label table for every check

@@ -1,9 +1,7 @@
 """Data-quality checks of the APBDes lines (DOMAIN.md §6), in plain pandas.
 
-Every check reads the lines through :func:`apbdes_lines`: code, year, line
-class from ``kode_rekening`` (pendapatan 4, belanja 5, penerimaan 6.1,
-pengeluaran 6.2) and valid amounts (missing, non-numeric or negative amounts
-are NaN here; ``check_amounts`` reports them).
+Every check reads the lines through :func:`apbdes_lines`: code, year, class of ``kode_rekening`` and valid amounts
+(missing, non-numeric or negative ones are NaN; ``check_amounts`` reports them).
 """
 
 from __future__ import annotations
@@ -25,8 +23,8 @@ TOTAL_KINDS: tuple[str, ...] = ("pendapatan", "belanja", "penerimaan_pembiayaan"
 
 
 def apbdes_lines(apbdes: pd.DataFrame) -> pd.DataFrame:
-    """``kode_desa`` (stripped, categorical), ``tahun`` (float), ``kelas`` and valid ``anggaran``/``realisasi``
-    per line (same index as ``apbdes``). Codes and accounts are classified once per distinct value."""
+    """``kode_desa`` (stripped, categorical), ``tahun`` (float), ``kelas`` and valid ``anggaran``/``realisasi`` per
+    line (same index as ``apbdes``). Codes and accounts are classified once per distinct value."""
     require(apbdes, ("kode_desa", "tahun", "kode_rekening", "anggaran"), "apbdes")
     codes = apbdes["kode_desa"].astype("category")
     accounts = apbdes["kode_rekening"].astype("category")
@@ -120,9 +118,8 @@ def check_realisation(
 ) -> pd.DataFrame:
     """Spending lines whose realisation exceeds the budget (``realisasi_melebihi_anggaran``, galat).
 
-    Only spending (``5.*``) and financing outlays (``6.2.*``) are checked:
-    revenue above its estimate is normal. Differences within the tolerance of
-    ``kualitas.yaml`` (rounding) are ignored. One finding per line.
+    Only spending (``5.*``) and financing outlays (``6.2.*``) are checked: revenue above its estimate is normal.
+    Differences within the tolerance of ``kualitas.yaml`` (rounding) are ignored. One finding per line.
     """
     p, names = as_params(params), labels(wilayah)
     lines = apbdes_lines(apbdes) if lines is None else lines
@@ -153,10 +150,9 @@ def check_budget_totals(
 ) -> pd.DataFrame:
     """Declared totals that differ from the sum of the lines (``total_tidak_sesuai``, galat).
 
-    ``totals``: ``kode_desa, tahun, jenis, total`` (``jenis`` one of
-    :data:`TOTAL_KINDS`) and optionally ``kolom`` = ``anggaran`` (default) or
-    ``realisasi``, e.g. the summary page of a Perdes APBDes. Differences within
-    the tolerance of ``kualitas.yaml`` are ignored.
+    ``totals``: ``kode_desa, tahun, jenis, total`` (``jenis`` one of :data:`TOTAL_KINDS`) and optionally ``kolom`` =
+    ``anggaran`` (default) or ``realisasi``, e.g. the summary page of a Perdes APBDes. Differences within the
+    tolerance of ``kualitas.yaml`` are ignored.
 
     >>> lines = pd.DataFrame({"kode_desa": ["11.01.01.2001"] * 2, "tahun": [2024, 2024],
     ...                       "kode_rekening": ["5.1.1.01", "5.2.1.01"], "anggaran": [100e6, 50e6]})
@@ -203,13 +199,11 @@ def check_apbdes_identity(
 ) -> pd.DataFrame:
     """Unbalanced budgets (``identitas_apbdes``) and one-sided budgets (``apbdes_tidak_lengkap``), peringatan.
 
-    DOMAIN §3: Pendapatan − Belanja + Pembiayaan netto = SiLPA, with netto =
-    penerimaan (6.1) − pengeluaran (6.2). An APBDes is adopted balanced (a
-    deficit is covered by financing receipts such as last year's SiLPA), so on
-    the budget the check is ``|P − B + (6.1 − 6.2)| ≤ tolerance``; the realised
-    SiLPA is legitimately non-zero and not checked. Desa-years with spending
-    but no revenue lines (or the reverse) are ``apbdes_tidak_lengkap``;
-    kelurahan are skipped (already ``kelurahan_ber_apbdes``).
+    DOMAIN §3: Pendapatan − Belanja + Pembiayaan netto = SiLPA, with netto = penerimaan (6.1) − pengeluaran (6.2).
+    An APBDes is adopted balanced (a deficit is covered by financing receipts such as last year's SiLPA), so on the
+    budget the check is ``|P − B + (6.1 − 6.2)| ≤ tolerance``; the realised SiLPA is legitimately non-zero and not
+    checked. Desa-years with spending but no revenue lines (or the reverse) are ``apbdes_tidak_lengkap``; kelurahan
+    are skipped (already ``kelurahan_ber_apbdes``).
     """
     p, names = as_params(params), labels(wilayah)
     lines = apbdes_lines(apbdes) if lines is None else lines

@@ -1,7 +1,7 @@
 """What every data-quality check shares: rules, thresholds, the findings table, labels and parsing.
 
-Used by :mod:`p3pd_lib.quality` (the entry point) and by the two families of
-checks, :mod:`p3pd_lib.quality_layanan` and :mod:`p3pd_lib.quality_apbdes`.
+Used by :mod:`p3pd_lib.quality` (the entry point) and by the two families of checks, :mod:`p3pd_lib.quality_layanan`
+and :mod:`p3pd_lib.quality_apbdes`.
 """
 
 from __future__ import annotations
@@ -90,8 +90,10 @@ class QualityParams:
             raise ParameterError("Parameter kualitas harus berupa kumpulan bagian (kelengkapan, pencilan, …).")
         sections = (base or cls())._sections()
         for section, entries in data.items():
-            if section != "pemeriksaan_tambahan":  # declared checks, see quality.check_declared_rules
-                sections[section] = {**sections.get(section, {}), **entries} if isinstance(entries, Mapping) else entries
+            if section == "pemeriksaan_tambahan":  # declared checks, see quality.check_declared_rules
+                continue
+            merged = {**sections.get(section, {}), **entries} if isinstance(entries, Mapping) else entries
+            sections[section] = merged
         checked = _validated(sections).model_dump(exclude={"pemeriksaan_tambahan"})
         return cls(**{f"{section}_{key}": v for section, entries in checked.items() for key, v in entries.items()})
 
@@ -279,8 +281,8 @@ def catalogue_frame(catalogue: Any) -> pd.DataFrame:
 
 
 def parse_numbers(s: pd.Series) -> pd.DataFrame:
-    """One column read as numbers: ``nilai`` (float, NaN when missing), ``ada`` (cell filled) and
-    ``bukan_angka`` (filled but not a finite number). Typed columns and raw text columns alike."""
+    """One column read as numbers: ``nilai`` (float, NaN when missing), ``ada`` (cell filled) and ``bukan_angka``
+    (filled but not a finite number). Typed columns and raw text columns alike."""
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         values = s.astype("float64")
         return pd.DataFrame({"nilai": values, "ada": values.notna(), "bukan_angka": False}, index=s.index)

@@ -1,7 +1,7 @@
 """Spending against needs: budget responsiveness and the evaluasi RAPBDes of one village.
 
-Built on :mod:`p3pd_lib.belanja` (mapping, sums per desa-year, fiscal rules).
-Shares are percentages (0–100); amounts are Rupiah.
+Built on :mod:`p3pd_lib.belanja` (mapping, sums per desa-year, fiscal rules). Shares are percentages (0–100);
+amounts are Rupiah.
 """
 
 from __future__ import annotations
@@ -69,12 +69,10 @@ def _sector_shares(shares: pd.DataFrame) -> pd.DataFrame:
 def budget_responsiveness(traffic_lights_by_sector: pd.DataFrame, spending_shares: pd.DataFrame) -> pd.DataFrame:
     """Does a sector that was red in year t get a larger budget share in year t+1?
 
-    ``traffic_lights_by_sector``: ``kode_desa, tahun, sektor, merah`` (bool) or
-    per-indicator traffic lights with ``kelas``. ``spending_shares``: BEL02–BEL06
-    from :func:`~p3pd_lib.belanja.spending_indicators`, a composition, or any
-    ``kode_desa, tahun, sektor, porsi`` table. Columns: ``kode_desa, tahun,
-    sektor, merah, porsi, tahun_berikut, porsi_berikut, perubahan (points),
-    naik, responsif (= naik for red sectors), keterangan``.
+    ``traffic_lights_by_sector``: ``kode_desa, tahun, sektor, merah`` (bool) or per-indicator traffic lights with
+    ``kelas``. ``spending_shares``: BEL02–BEL06 from :func:`~p3pd_lib.belanja.spending_indicators`, a composition,
+    or any ``kode_desa, tahun, sektor, porsi`` table. Columns: ``kode_desa, tahun, sektor, merah, porsi,
+    tahun_berikut, porsi_berikut, perubahan (points), naik, responsif (= naik for red sectors), keterangan``.
 
     >>> lights = pd.DataFrame({"kode_desa": ["a", "a"], "tahun": [2023, 2023], "sektor": ["KES", "AIR"],
     ...     "merah": [True, False]})
@@ -105,9 +103,8 @@ def budget_responsiveness(traffic_lights_by_sector: pd.DataFrame, spending_share
 def summarise_responsiveness(detail: pd.DataFrame, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Responsiveness per kecamatan, year and sector (plus ``sektor = SEMUA``).
 
-    Columns ``kode_kecamatan, tahun, sektor, n_merah, n_dinilai (red with both
-    shares known), n_responsif, persen_responsif`` (Σ/Σ, %), plus
-    ``nama_kecamatan`` when ``wilayah`` is given.
+    Columns ``kode_kecamatan, tahun, sektor, n_merah, n_dinilai (red with both shares known), n_responsif,
+    persen_responsif`` (Σ/Σ, %), plus ``nama_kecamatan`` when ``wilayah`` is given.
     """
     if not {"kode_desa", "tahun", "sektor", "merah", "responsif"} <= set(detail.columns):
         raise DataError("Tabel responsivitas harus keluaran budget_responsiveness.")
@@ -234,16 +231,14 @@ def evaluasi_rapbdes(
 ) -> pd.DataFrame:
     """Check ONE village's draft budget (RAPBDes) before the camat signs it off.
 
-    ``draft_lines``: apbdes-shaped lines of the draft. ``gaps``: the desa's
-    red/yellow indicators (``sektor, indikator, kelas``). ``pagu_dana_desa``
-    overrides the Dana Desa ceiling read from revenue lines 4.2.1;
+    ``draft_lines``: apbdes-shaped lines of the draft. ``gaps``: the desa's red/yellow indicators (``sektor,
+    indikator, kelas``). ``pagu_dana_desa`` overrides the Dana Desa ceiling read from revenue lines 4.2.1;
     ``median_bel01`` is the kecamatan median basic-service share (optional).
 
-    Findings, in order: the 30 % cap and each Dana Desa rule of the year, each
-    sector with red (or yellow) indicators against its budget share, the
-    basic-service share, unmapped lines, and the budget balance when revenue
-    lines are present. Columns ``no, temuan, aturan, nilai, batas, status
-    (sesuai / perlu perbaikan / catatan), saran`` — Indonesian text.
+    Findings, in order: the 30 % cap and each Dana Desa rule of the year, each sector with red (or yellow)
+    indicators against its budget share, the basic-service share, unmapped lines, and the budget balance when
+    revenue lines are present. Columns ``no, temuan, aturan, nilai, batas, status (sesuai / perlu perbaikan /
+    catatan), saran`` — Indonesian text.
     """
     _check_draft(draft_lines, kode_desa, tahun)
     tahun = int(tahun)
