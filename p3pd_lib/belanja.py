@@ -73,14 +73,6 @@ def rekening_class(kode_rekening: pd.Series) -> pd.Series:
     return pd.Series(out, index=kode_rekening.index, dtype="string")
 
 
-def _per_distinct(s: pd.Series, fn: Any) -> pd.Series:
-    """``fn`` (Series → Series) computed once over the distinct values of ``s`` and mapped back to every row (APBDes
-    columns repeat a few thousand codes millions of times)."""
-    cat = s.astype("category")
-    distinct = pd.Series(cat.cat.categories)
-    return cat.map(dict(zip(distinct, fn(distinct))))
-
-
 def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> pd.Series:
     """Boolean Series: True where a code is a kelurahan.
 
@@ -429,21 +421,18 @@ def spending_indicators(
 
 def _composition_table(sums: pd.DataFrame) -> pd.DataFrame:
     s = sums[sums["ada_belanja"]].reset_index(drop=True)
-    # Each desa-year repeated once per component, in the order of the sums (sorted) then of KOMPONEN.
-    long = s.loc[s.index.repeat(len(KOMPONEN)), [*_KEY, "total_belanja"]].reset_index(drop=True)
-    which = np.tile(np.arange(len(KOMPONEN)), len(s))
-
-    def per_component(values: Any) -> pd.api.extensions.ExtensionArray:
-        return pd.array(list(values), dtype="string").take(which)
-
-    labels = {**LABEL_SEKTOR, **LABEL_KELOMPOK}
-    anggaran = pd.array(s[list(KOMPONEN)].to_numpy(dtype=float, na_value=np.nan).ravel(), dtype="Float64")
+    long = (s.assign(_row=s.index)
+            .melt(id_vars=["_row", *_KEY, "total_belanja"], value_vars=list(KOMPONEN), var_name="komponen",
+                  value_name="anggaran")
+            .sort_values("_row", kind="stable")  # melt goes component by component: back to desa-year order
+            .reset_index(drop=True))
+    kind = pd.Series({**dict.fromkeys(SEKTOR, "sektor"), **dict.fromkeys(KOMPONEN[len(SEKTOR):], "kelompok")})
     return long.assign(
-        komponen=per_component(KOMPONEN),
-        jenis_komponen=per_component("sektor" if k in SEKTOR else "kelompok" for k in KOMPONEN),
-        label=per_component(labels[k] for k in KOMPONEN),
-        anggaran=anggaran,
-        porsi=_share(pd.Series(anggaran), long["total_belanja"]),
+        komponen=long["komponen"].astype("string"),
+        jenis_komponen=long["komponen"].map(kind).astype("string"),
+        label=long["komponen"].map({**LABEL_SEKTOR, **LABEL_KELOMPOK}).astype("string"),
+        anggaran=long["anggaran"].astype("Float64"),
+        porsi=_share(long["anggaran"], long["total_belanja"]),
     )[[*_KEY, "komponen", "jenis_komponen", "label", "anggaran", "total_belanja", "porsi"]]
 
 
@@ -480,7 +469,8 @@ def budget_identity(apbdes: pd.DataFrame, kolom: str = "anggaran") -> pd.DataFra
     if kolom not in ("anggaran", "realisasi") or kolom not in apbdes.columns:
         raise ParameterError(f"Kolom '{kolom}' tidak tersedia; pilih 'anggaran' atau 'realisasi'.")
     classes = ["pendapatan", "belanja", "penerimaan_pembiayaan", "pengeluaran_pembiayaan"]
-    per_class = _per_distinct(apbdes["kode_rekening"], rekening_class)
+    accounts = apbdes["kode_rekening"].astype("category")  # a few thousand accounts over millions of lines
+    per_class = accounts.map(dict(zip(accounts.cat.categories, rekening_class(pd.Series(accounts.cat.categories)))))
     s = (apbdes.assign(kelas=per_class.astype("string"), kode_desa=apbdes["kode_desa"].astype("string"))
          .pivot_table(index=_KEY, columns="kelas", values=kolom, aggfunc="sum", fill_value=0, observed=True)
          .reindex(columns=classes, fill_value=0).astype("Float64").reset_index())
