@@ -35,6 +35,7 @@ class ServiceTable:
         self.table = layanan.reset_index(drop=True)
         self.codes, self.years = desa_codes(self.table["kode_desa"]), years(self.table)
         self._parsed: dict[str, pd.DataFrame] = {}
+        self._counts: dict[str, pd.Series] = {}
 
     def parsed(self, col: str) -> pd.DataFrame:
         """:func:`~p3pd_lib.quality_base.parse_numbers` of one column (computed once)."""
@@ -44,11 +45,11 @@ class ServiceTable:
 
     def counts(self, columns: Iterable[str]) -> pd.DataFrame:
         """Valid counts (float; NaN when missing, not a number, negative, fractional or the column is absent)."""
-        out = {}
-        for c in dict.fromkeys(columns):
+        cols = list(dict.fromkeys(columns))
+        for c in (c for c in cols if c not in self._counts):  # each column made valid once, for every check
             v = self.parsed(c)["nilai"] if c in self.table.columns else pd.Series(np.nan, index=self.table.index)
-            out[c] = v.where((v >= 0) & (v == np.floor(v)))
-        return pd.DataFrame(out, index=self.table.index)
+            self._counts[c] = v.where((v >= 0) & (v == np.floor(v)))
+        return pd.DataFrame({c: self._counts[c] for c in cols}, index=self.table.index)
 
     @cached_property
     def keys(self) -> pd.DataFrame:
@@ -85,24 +86,24 @@ def check_counts(layanan: pd.DataFrame | ServiceTable, columns: Iterable[str] | 
     """
     t, names = service_table(layanan), labels(wilayah)
     cols = [c for c in (columns if columns is not None else COUNT_COLUMNS) if c in t.table.columns]
+    value = pd.DataFrame({c: t.parsed(c)["nilai"] for c in cols}, index=t.table.index)
+    text = pd.DataFrame({c: t.parsed(c)["bukan_angka"] for c in cols}, index=t.table.index)
+    negative, fractional = (value < 0).to_numpy(), (value.notna() & (value != np.floor(value))).to_numpy()
+    bad = text.to_numpy(dtype=bool) | negative | fractional
     rows: list[tuple] = []
-    for col in cols:
-        p = t.parsed(col)
-        number = p["ada"] & ~p["bukan_angka"]
-        negative = number & (p["nilai"] < 0)
-        fractional = number & (p["nilai"] != np.floor(p["nilai"]))
-        for i in p.index[p["bukan_angka"] | negative | fractional]:
-            code, year, x, who = t.codes[i], t.years[i], p.at[i, "nilai"], _who(names, t.codes[i], t.years[i])
-            if negative[i]:
+    for j, col in enumerate(cols):
+        for i in np.flatnonzero(bad[:, j]):
+            code, year, x, who = t.codes[i], t.years[i], value.iat[i, j], _who(names, t.codes[i], t.years[i])
+            if negative[i, j]:
                 rows.append((code, year, "layanan", col, plain(x), "nilai_negatif", "galat",
                              f"{who}: {col} bernilai negatif ({num(x)}); jumlah tidak boleh kurang dari 0."))
-            elif fractional[i]:
+            elif fractional[i, j]:
                 rows.append((code, year, "layanan", col, plain(x), "bukan_angka", "galat",
                              f"{who}: {col} = {num(x, 2)} bukan bilangan bulat; isian jumlah harus bilangan bulat."))
             else:
-                text = str(t.table.at[i, col]).strip()
-                rows.append((code, year, "layanan", col, text, "bukan_angka", "galat",
-                             f"{who}: {col} berisi '{text}', bukan angka; nilai ini dianggap tidak dilaporkan."))
+                written = str(t.table.at[i, col]).strip()
+                rows.append((code, year, "layanan", col, written, "bukan_angka", "galat",
+                             f"{who}: {col} berisi '{written}', bukan angka; nilai ini dianggap tidak dilaporkan."))
     return findings(rows)
 
 
