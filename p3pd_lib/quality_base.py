@@ -302,11 +302,9 @@ def desa_codes(s: pd.Series, category: bool = False) -> pd.Series:
     >>> desa_codes(pd.Series([" 11.01.01.2001", "", None])).tolist()
     ['11.01.01.2001', <NA>, <NA>]
     """
-    from .indicators import lookup
-
     s = s.astype("category")
-    distinct = s.cat.categories.astype("string").str.strip()
-    codes = pd.Series(lookup(s, pd.Series(distinct, index=s.cat.categories).replace("", pd.NA)), index=s.index)
+    stripped = pd.Series(s.cat.categories.astype("string").str.strip(), index=s.cat.categories).replace("", pd.NA)
+    codes = s.map(stripped).astype("category")  # stripped once per distinct code
     return codes if category else codes.astype("string")
 
 
