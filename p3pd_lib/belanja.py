@@ -594,18 +594,12 @@ def spending_tables_with_summary(
     sums = desa_year_sums(mapped)
     ind = _indicator_table(sums, layanan, r, target_realisasi)
     compliance = _compliance_table(sums, r)
-    wide = ind.pivot_table(index=_KEY, columns="indikator", values="nilai", aggfunc="first",
-                           dropna=False).reindex(columns=list(INDIKATOR_BELANJA))
-    earmarks = compliance[compliance["basis"] == "dana_desa"]
-    earmarks = (earmarks.assign(breach=earmarks["patuh"].eq(False).fillna(False), known=earmarks["patuh"].notna())
-                .groupby(_KEY)[["breach", "known"]].any())
-    summary = (wide[["BEL01", "BEL07"]].rename(columns=str.lower).join(earmarks, how="left").reset_index())
-    summary = summary[ind.groupby(_KEY)["nilai"].count().to_numpy() > 0]
-    # Not breached where some rule was judged; missing where none could be.
-    patuh = (~summary["breach"].astype("boolean").fillna(False)).mask(~summary["known"].astype("boolean").fillna(False))
-    summary = summary.assign(aturan_dd_patuh=patuh, bel01=summary["bel01"].astype("Float64"),
-                             bel07=summary["bel07"].astype("Float64"))
-    summary = summary[[*_KEY, "bel01", "bel07", "aturan_dd_patuh"]].reset_index(drop=True)
+    judged = compliance[(compliance["basis"] == "dana_desa") & compliance["patuh"].notna()]
+    has_value = ind.groupby(_KEY)["nilai"].count() > 0
+    summary = (ind[ind["indikator"].isin(["BEL01", "BEL07"])]
+               .pivot(index=_KEY, columns="indikator", values="nilai").rename(columns=str.lower)
+               .join(judged.groupby(_KEY)["patuh"].all().rename("aturan_dd_patuh"))  # every judged earmark met
+               .loc[has_value[has_value].index].reset_index())
     summary.columns = [*_KEY, "bel01", "bel07", "aturan_dd_patuh"]  # plain labels, not the pivot's column index
     return ind, _composition_table(sums), compliance, summary
 
