@@ -243,7 +243,8 @@ def map_apbdes(
     penanda = sorted(set(m["penanda_dd"].dropna()) | set(k["penanda_dd"].dropna()))
     resolved = resolved.assign(kode_kegiatan=kode, jenis_baris=jenis).astype({
         "kode_kegiatan": "string", "jenis_baris": _categories(JENIS_BARIS), "sektor": _categories(SEKTOR),
-        "kelompok": _categories(KELOMPOK), "alasan_pemetaan": _categories(sorted(resolved["alasan_pemetaan"].dropna().unique())),
+        "kelompok": _categories(KELOMPOK),
+        "alasan_pemetaan": _categories(sorted(resolved["alasan_pemetaan"].dropna().unique())),
         "status_pemetaan": _categories(STATUS_PEMETAAN), "penanda_dd": _categories(penanda),
     })
     per_line = resolved.take(group.to_numpy()).set_axis(lines.index)
@@ -499,8 +500,9 @@ def _rule_message(r: dict) -> str:
     if pd.isna(r["batas_bawah"]) and pd.isna(r["batas_atas"]):
         return f"{nama}: {TIDAK_ADA_ATURAN} ({r['tahun']})."
     if pd.isna(r["nilai"]):
-        return (f"{nama}: pagu Dana Desa (pendapatan 4.2.1) tidak ditemukan atau nol; kepatuhan tidak dapat "
-                "dinilai." if r["basis"] == "dana_desa" else f"{nama}: tidak ada belanja; kepatuhan tidak dapat dinilai.")
+        if r["basis"] != "dana_desa":
+            return f"{nama}: tidak ada belanja; kepatuhan tidak dapat dinilai."
+        return f"{nama}: pagu Dana Desa (pendapatan 4.2.1) tidak ditemukan atau nol; kepatuhan tidak dapat dinilai."
     kata = "memenuhi" if r["patuh"] else "TIDAK memenuhi"
     return (f"{nama} {pct(r['nilai'])} dari {dasar}: {kata} batas "
             f"{bounds_text(r['batas_bawah'], r['batas_atas'])} tahun {r['tahun']}.")

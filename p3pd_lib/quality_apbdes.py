@@ -227,8 +227,8 @@ def check_apbdes_identity(
             netto = r["penerimaan_pembiayaan"] - r["pengeluaran_pembiayaan"]
             rows.append((r["kode_desa"], year, "apbdes", "anggaran", plain(round(balance[i])), "identitas_apbdes",
                          "peringatan",
-                         f"{who}: APBDes tidak seimbang: pendapatan {rp(r['pendapatan'])} − belanja {rp(r['belanja'])} "
-                         f"+ pembiayaan netto {rp(netto)} = {rp(balance[i])}; pada anggaran seharusnya 0 (defisit "
+                         f"{who}: APBDes tidak seimbang: pendapatan {rp(r['pendapatan'])} − "
+                         f"belanja {rp(r['belanja'])} + pembiayaan netto {rp(netto)} = {rp(balance[i])}; pada anggaran seharusnya 0 (defisit "
                          "ditutup penerimaan pembiayaan, surplus dialokasikan ke pengeluaran pembiayaan). Periksa "
                          "baris yang hilang, mis. SiLPA (6.1.1)."))
     return findings(rows)
