@@ -599,8 +599,9 @@ def spending_tables_with_summary(
     judged = compliance[(compliance["basis"] == "dana_desa") & compliance["patuh"].notna()]
     has_value = ind.groupby(_KEY)["nilai"].count() > 0
     summary = (ind[ind["indikator"].isin(["BEL01", "BEL07"])]
-               .pivot(index=_KEY, columns="indikator", values="nilai").rename(columns=str.lower)
-               .join(judged.groupby(_KEY)["patuh"].all().rename("aturan_dd_patuh"))  # every judged earmark met
+               .pivot(index=_KEY, columns="indikator", values="nilai").reindex(columns=["BEL01", "BEL07"])
+               .astype("Float64")
+               .join(judged.groupby(_KEY)["patuh"].all().astype("boolean"))  # every judged earmark met
                .loc[has_value[has_value].index].reset_index())
     summary.columns = [*_KEY, "bel01", "bel07", "aturan_dd_patuh"]  # plain labels, not the pivot's column index
     return ind, _composition_table(sums), compliance, summary

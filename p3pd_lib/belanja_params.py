@@ -80,7 +80,9 @@ FINDING_COLUMNS = ["no", "temuan", "aturan", "nilai", "batas", "status", "saran"
 # naming the spreadsheet row at fault.
 
 _MESSAGES = {"float_parsing": "bukan angka", "float_type": "bukan angka", "int_parsing": "bukan bilangan bulat",
-             "int_from_float": "bukan bilangan bulat", "missing": "wajib diisi", "string_type": "harus teks"}
+             "int_from_float": "bukan bilangan bulat", "missing": "wajib diisi", "string_type": "harus teks",
+             "string_pattern_mismatch": "bentuknya tidak sah"}
+_BOUNDS = {"greater_than_equal": "≥", "less_than_equal": "≤", "greater_than": ">", "less_than": "<"}
 
 
 def _validated(table: pd.DataFrame, model: type, what: str, key: list[str]) -> pd.DataFrame:
@@ -96,7 +98,10 @@ def _validated(table: pd.DataFrame, model: type, what: str, key: list[str]) -> p
         except ValidationError as exc:
             err = exc.errors()[0]
             col = err["loc"][0] if err["loc"] else ""
-            text = _MESSAGES.get(err["type"], str(err["msg"]).removeprefix("Value error, "))
+            ctx = err.get("ctx", {})
+            text = (f"harus salah satu dari {ctx['expected'].replace(' or ', ' atau ')}" if err["type"] == "literal_error"
+                    else f"harus {_BOUNDS[err['type']]} {next(iter(ctx.values()))}" if err["type"] in _BOUNDS
+                    else _MESSAGES.get(err["type"], str(err["msg"]).removeprefix("Value error, ")))
             raise ParameterError(f"Tabel {what}, baris {i + 2} ({fields[0]} {rec[fields[0]]!r}, kolom {col}, "
                                  f"nilai {rec.get(col)!r}): {text}.") from None
     out = pd.DataFrame(rows, columns=fields)
