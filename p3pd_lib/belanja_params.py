@@ -99,7 +99,8 @@ def _validated(table: pd.DataFrame, model: type, what: str, key: list[str]) -> p
             err = exc.errors()[0]
             col = err["loc"][0] if err["loc"] else ""
             ctx = err.get("ctx", {})
-            text = (f"harus salah satu dari {ctx['expected'].replace(' or ', ' atau ')}" if err["type"] == "literal_error"
+            choices = str(ctx.get("expected", "")).replace(" or ", " atau ")
+            text = (f"harus salah satu dari {choices}" if err["type"] == "literal_error"
                     else f"harus {_BOUNDS[err['type']]} {next(iter(ctx.values()))}" if err["type"] in _BOUNDS
                     else _MESSAGES.get(err["type"], str(err["msg"]).removeprefix("Value error, ")))
             raise ParameterError(f"Tabel {what}, baris {i + 2} ({fields[0]} {rec[fields[0]]!r}, kolom {col}, "
