@@ -1,15 +1,10 @@
 """Village spending (belanja desa): APBDes mapping, spending indicators, fiscal rules.
 
-Three parameter tables drive this module (DOMAIN.md §3; :mod:`p3pd_lib.belanja_params`
-validates them); a new mapping is a new row, never Python:
-``pemetaan_apbdes.csv`` (kegiatan-code prefix → sektor, kelompok, mixed code,
-Dana Desa earmark; the longest prefix wins), ``kata_kunci_apbdes.csv`` (whole-word
-keyword rules on the kegiatan name or uraian; the longest ``kode`` wins, then file
-order) and ``aturan_dana_desa.csv`` (year-versioned earmarks and the 30 % cap).
-
-Kelurahan lines are dropped and identical copies of a line counted once. Shares
-are percentages computed as Σ/Σ; a zero or missing denominator gives ``<NA>``; a
-missing realisation is never read as zero. Functions are pure.
+Driven by three parameter tables (DOMAIN.md §3; a new mapping is a new row, never Python): ``pemetaan_apbdes.csv``
+(kegiatan-code prefix → sector, group, earmark; the longest prefix wins), ``kata_kunci_apbdes.csv`` (whole-word
+keyword rules; the longest ``kode`` wins, then file order) and ``aturan_dana_desa.csv`` (year-versioned earmarks and
+the 30 % cap). Kelurahan lines are dropped and identical copies counted once; shares are Σ/Σ percentages, ``<NA>``
+over a zero or missing denominator.
 
 >>> normalize_kode_kegiatan(pd.Series(["02.01.05.", "2.1.5", " 02. 02.90 ", "x"])).tolist()
 ['02.01.05', '02.01.05', '02.02.90', <NA>]
@@ -19,6 +14,7 @@ missing realisation is never read as zero. Functions are pure.
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Any
 
 import duckdb
@@ -27,6 +23,7 @@ import pandas as pd
 
 from .errors import DataError, ParameterError
 from .frames import isin
+from .quality_base import pct
 from .belanja_params import (  # noqa: F401  (vocabulary and parameter tables: part of this module's API)
     SEKTOR, KELOMPOK, JENIS_BARIS, STATUS_PEMETAAN, BASIS_ATURAN, TAG, LABEL_SEKTOR, LABEL_KELOMPOK, KOMPONEN,
     INDIKATOR_BELANJA, INDIKATOR_SEKTOR, TARGET_REALISASI, SUMBER_TARGET_REALISASI, TIDAK_ADA_ATURAN,
@@ -50,8 +47,8 @@ def _normalize_one(code: Any) -> Any:
 
 
 def normalize_kode_kegiatan(codes: pd.Series) -> pd.Series:
-    """Kegiatan codes as ``BB.SS.KK`` (or ``BB.SS``): trailing dots, spaces and
-    missing zeros fixed; anything else becomes ``<NA>``. Works on distinct values.
+    """Kegiatan codes as ``BB.SS.KK`` (or ``BB.SS``): trailing dots, spaces and missing zeros fixed; anything else
+    becomes ``<NA>``. Works on distinct values.
 
     >>> normalize_kode_kegiatan(pd.Series(["01.01.01.", "5.3.1", None])).tolist()
     ['01.01.01', '05.03.01', <NA>]
@@ -76,19 +73,11 @@ def rekening_class(kode_rekening: pd.Series) -> pd.Series:
     return pd.Series(out, index=kode_rekening.index, dtype="string")
 
 
-def _per_distinct(s: pd.Series, fn: Any) -> pd.Series:
-    """``fn`` (Series → Series) computed once over the distinct values of ``s`` and mapped back to every row
-    (APBDes columns repeat a few thousand codes millions of times)."""
-    cat = s.astype("category")
-    distinct = pd.Series(cat.cat.categories)
-    return cat.map(dict(zip(distinct, fn(distinct))))
-
-
 def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> pd.Series:
     """Boolean Series: True where a code is a kelurahan.
 
-    The official list (``wilayah.jenis``) decides for codes it holds; for other
-    codes the first digit of the last segment does (1 = kelurahan, DOMAIN.md §2).
+    The official list (``wilayah.jenis``) decides for codes it holds; for other codes the first digit of the last
+    segment does (1 = kelurahan, DOMAIN.md §2).
 
     >>> is_kelurahan(pd.Series(["33.07.01.1001", "33.07.01.2001"])).tolist()
     [True, False]
@@ -107,23 +96,32 @@ def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> p
 def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
     """Rows that repeat another row of ``df`` in every column (``keep`` as in ``DataFrame.duplicated``).
 
-    Rows are first compared by the pandas hash of their cheap columns (numbers,
-    categoricals; all columns when there are none), then the few candidates
-    cell by cell on every column.
+    Rows are first compared by the pandas hash of their numbers and desa code, then the few candidates cell by cell
+    on every column. The candidates of the last frame seen are remembered: the spending mapping and the quality
+    check read the same (never modified) ``Dataset.apbdes``, of millions of lines.
 
     >>> identical_copies(pd.DataFrame({"a": [1, 2, 1], "b": ["x", "y", "x"]})).tolist()
     [False, False, True]
     """
+    if _LAST_COPIES and _LAST_COPIES[0]() is df and len(_LAST_COPIES[1]) == len(df):
+        candidates = _LAST_COPIES[1]
+    else:
+        cheap = [c for c in df.columns if c == "kode_desa" or (pd.api.types.is_numeric_dtype(df[c].dtype)
+                                                               and not pd.api.types.is_bool_dtype(df[c].dtype))]
+        keyed = df[cheap or list(df.columns)]
+        if "kode_desa" in keyed:  # hashed once per distinct code
+            keyed = keyed.astype({"kode_desa": "category"})
+        hashes = pd.util.hash_pandas_object(keyed, index=False).to_numpy()
+        ordered = np.sort(hashes)  # several times faster than Series.duplicated on millions of rows
+        candidates = np.isin(hashes, ordered[1:][ordered[1:] == ordered[:-1]])
+        _LAST_COPIES[:] = [weakref.ref(df), candidates]
     out = pd.Series(False, index=df.index)
-    if len(df) < 2:
-        return out
-    cheap = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)
-             or (pd.api.types.is_numeric_dtype(df[c].dtype) and not pd.api.types.is_bool_dtype(df[c].dtype))]
-    candidates = pd.util.hash_pandas_object(df[cheap or list(df.columns)], index=False).duplicated(keep=False)
-    candidates = candidates.to_numpy()
     if candidates.any():
         out[candidates] = df[candidates].duplicated(keep=keep).to_numpy()
     return out
+
+
+_LAST_COPIES: list = []  # [weak reference to the last frame, its candidate rows]
 
 
 # --- mapping --------------------------------------------------------------------------------------
@@ -199,16 +197,13 @@ def map_apbdes(
 ) -> pd.DataFrame:
     """The ``apbdes`` lines of desa with their sector and spending group.
 
-    Adds ``jenis_baris`` (pendapatan 4.*, belanja 5.*, pembiayaan 6.*; a line
-    without kode_rekening but with a kegiatan code counts as belanja),
-    ``sektor`` (PEND/KES/AIR/SOS/ADM or ``<NA>``), ``kelompok``,
-    ``alasan_pemetaan``, ``status_pemetaan`` (dipetakan / ambigu = a mixed code
-    no keyword resolved / tidak_dipetakan = unknown or empty code, counted in
-    ``lainnya``) and ``penanda_dd`` (BLT, KETAHANAN_PANGAN, OPERASIONAL or
-    ``<NA>``), all ``<NA>`` on pendapatan/pembiayaan lines. ``kode_desa`` and the
-    added columns are categoricals; ``kode_kegiatan`` is normalised text; other
-    columns keep their dtype. Kelurahan lines and identical copies of a line are
-    dropped (the quality checks report both).
+    Adds ``jenis_baris`` (pendapatan 4.*, belanja 5.*, pembiayaan 6.*; a line without kode_rekening but with a
+    kegiatan code counts as belanja), ``sektor`` (PEND/KES/AIR/SOS/ADM or ``<NA>``), ``kelompok``,
+    ``alasan_pemetaan``, ``status_pemetaan`` (dipetakan / ambigu = a mixed code no keyword resolved /
+    tidak_dipetakan = unknown or empty code, counted in ``lainnya``) and ``penanda_dd`` (BLT, KETAHANAN_PANGAN,
+    OPERASIONAL or ``<NA>``), all ``<NA>`` on pendapatan/pembiayaan lines. ``kode_desa`` and the added columns are
+    categoricals; ``kode_kegiatan`` is normalised text; other columns keep their dtype. Kelurahan lines and
+    identical copies of a line are dropped (the quality checks report both).
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
     ...     "kode_kegiatan": ["02.02.90.", "02.02.90.", "01.01.03"],
@@ -223,7 +218,7 @@ def map_apbdes(
     lines = apbdes.assign(kode_desa=apbdes["kode_desa"].astype("category"))
     kelurahan = lines["kode_desa"].cat.categories[is_kelurahan(pd.Series(lines["kode_desa"].cat.categories),
                                                                wilayah).to_numpy()]
-    drop = lines["kode_desa"].isin(kelurahan).to_numpy() | identical_copies(lines).to_numpy()
+    drop = lines["kode_desa"].isin(kelurahan).to_numpy() | identical_copies(apbdes).to_numpy()
     if drop.any():  # filtering copies every text column: only when something goes
         lines = lines[~drop]
     lines = lines.reset_index(drop=True)
@@ -248,7 +243,8 @@ def map_apbdes(
     penanda = sorted(set(m["penanda_dd"].dropna()) | set(k["penanda_dd"].dropna()))
     resolved = resolved.assign(kode_kegiatan=kode, jenis_baris=jenis).astype({
         "kode_kegiatan": "string", "jenis_baris": _categories(JENIS_BARIS), "sektor": _categories(SEKTOR),
-        "kelompok": _categories(KELOMPOK), "alasan_pemetaan": _categories(sorted(resolved["alasan_pemetaan"].dropna().unique())),
+        "kelompok": _categories(KELOMPOK),
+        "alasan_pemetaan": _categories(sorted(resolved["alasan_pemetaan"].dropna().unique())),
         "status_pemetaan": _categories(STATUS_PEMETAAN), "penanda_dd": _categories(penanda),
     })
     per_line = resolved.take(group.to_numpy()).set_axis(lines.index)
@@ -269,9 +265,8 @@ def _check_mapped(mapped: pd.DataFrame) -> None:
 def unmapped_lines(mapped: pd.DataFrame) -> pd.DataFrame:
     """Spending lines that are not (cleanly) mapped: ``tidak_dipetakan`` first, then ``ambigu``.
 
-    They still count in total belanja (unmapped ones in ``lainnya``); this list
-    lets a user fix the mapping or the data. Columns: the apbdes columns
-    present plus ``status_pemetaan, alasan_pemetaan, sektor, kelompok``.
+    They still count in total belanja (unmapped ones in ``lainnya``); this list lets a user fix the mapping or the
+    data. Columns: the apbdes columns present plus ``status_pemetaan, alasan_pemetaan, sektor, kelompok``.
     """
     _check_mapped(mapped)
     keep = [c for c in ("kode_desa", "tahun", "kode_kegiatan", "nama_kegiatan", "kode_rekening", "uraian",
@@ -295,17 +290,14 @@ def _share(num: pd.Series, den: pd.Series) -> pd.Series:
 def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
     """One row per desa-year with belanja or Dana Desa revenue: the sums every spending table uses.
 
-    Columns ``kode_desa, tahun``, one column per spending component (Rp,
-    :data:`KOMPONEN`; sector first, else the group, ``layanan_dasar`` without a
-    sector and unmapped lines in ``lainnya``), ``total_belanja``, ``ada_belanja``,
-    ``realisasi_ld`` and ``anggaran_ld`` (basic-service lines whose realisation
-    is known), ``pagu_dd`` (revenue lines 4.2.1, ``<NA>`` when none) and
-    ``dd_<RULE>`` (Σ belanja funded by Dana Desa per earmark; ``<NA>`` when the
-    desa-year has no earmarked Dana Desa line).
+    Columns ``kode_desa, tahun``, one column per spending component (Rp, :data:`KOMPONEN`; sector first, else the
+    group, ``layanan_dasar`` without a sector and unmapped lines in ``lainnya``), ``total_belanja``,
+    ``ada_belanja``, ``realisasi_ld`` and ``anggaran_ld`` (basic-service lines whose realisation is known),
+    ``pagu_dd`` (revenue lines 4.2.1, ``<NA>`` when none) and ``dd_<RULE>`` (Σ belanja funded by Dana Desa per
+    earmark; ``<NA>`` when the desa-year has no earmarked Dana Desa line).
 
-    The ~5 million lines of a national run are summed by DuckDB in one query
-    (pandas 3.1 groupby on Arrow-backed keys takes seconds); the query below is
-    the definition.
+    The ~5 million lines of a national run are summed by DuckDB in one query (pandas 3.1 groupby on Arrow-backed
+    keys takes seconds); the query below is the definition.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01", None], "kode_rekening": ["5.1.1", "5.1.1", "4.2.1"],
@@ -410,15 +402,12 @@ def spending_indicators(
 ) -> pd.DataFrame:
     """BEL01–BEL10 per desa and year, long format.
 
-    Columns ``kode_desa, tahun, indikator, pembilang, penyebut, nilai, satuan,
-    target, sumber_target, tag_target``. Shares (BEL01–BEL08, ``satuan`` %)
-    are Σ anggaran of the lines concerned / Σ anggaran of all belanja lines ×
-    100. BEL07 = group ``personel``; its target is the year's ``PERSONEL`` rule.
-    BEL09 = Σ realisasi / Σ anggaran of basic-service lines whose realisation
-    is known (``<NA>`` when none is), target ``target_realisasi`` [proposed].
-    BEL10 = basic-service budget / ``layanan.penduduk`` in **Rp per person**
-    (``satuan`` Rp/jiwa, never a percentage). Desa-years with no belanja line
-    get no value.
+    Columns ``kode_desa, tahun, indikator, pembilang, penyebut, nilai, satuan, target, sumber_target, tag_target``.
+    Shares (BEL01–BEL08, ``satuan`` %) are Σ anggaran of the lines concerned / Σ anggaran of all belanja lines ×
+    100. BEL07 = group ``personel``; its target is the year's ``PERSONEL`` rule. BEL09 = Σ realisasi / Σ anggaran of
+    basic-service lines whose realisation is known (``<NA>`` when none is), target ``target_realisasi`` [proposed].
+    BEL10 = basic-service budget / ``layanan.penduduk`` in **Rp per person** (``satuan`` Rp/jiwa, never a
+    percentage). Desa-years with no belanja line get no value.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "nama_kegiatan": ["PAUD", "Siltap"],
@@ -433,32 +422,28 @@ def spending_indicators(
 
 def _composition_table(sums: pd.DataFrame) -> pd.DataFrame:
     s = sums[sums["ada_belanja"]].reset_index(drop=True)
-    # Each desa-year repeated once per component, in the order of the sums (sorted) then of KOMPONEN.
-    long = s.loc[s.index.repeat(len(KOMPONEN)), [*_KEY, "total_belanja"]].reset_index(drop=True)
-    which = np.tile(np.arange(len(KOMPONEN)), len(s))
-
-    def per_component(values: Any) -> pd.api.extensions.ExtensionArray:
-        return pd.array(list(values), dtype="string").take(which)
-
-    labels = {**LABEL_SEKTOR, **LABEL_KELOMPOK}
-    anggaran = pd.array(s[list(KOMPONEN)].to_numpy(dtype=float, na_value=np.nan).ravel(), dtype="Float64")
+    long = (s.assign(_row=s.index)
+            .melt(id_vars=["_row", *_KEY, "total_belanja"], value_vars=list(KOMPONEN), var_name="komponen",
+                  value_name="anggaran")
+            .sort_values("_row", kind="stable")  # melt goes component by component: back to desa-year order
+            .reset_index(drop=True))
+    kind = pd.Series({**dict.fromkeys(SEKTOR, "sektor"), **dict.fromkeys(KOMPONEN[len(SEKTOR):], "kelompok")})
     return long.assign(
-        komponen=per_component(KOMPONEN),
-        jenis_komponen=per_component("sektor" if k in SEKTOR else "kelompok" for k in KOMPONEN),
-        label=per_component(labels[k] for k in KOMPONEN),
-        anggaran=anggaran,
-        porsi=_share(pd.Series(anggaran), long["total_belanja"]),
+        komponen=long["komponen"].astype("string"),
+        jenis_komponen=long["komponen"].map(kind).astype("string"),
+        label=long["komponen"].map({**LABEL_SEKTOR, **LABEL_KELOMPOK}).astype("string"),
+        anggaran=long["anggaran"].astype("Float64"),
+        porsi=_share(long["anggaran"], long["total_belanja"]),
     )[[*_KEY, "komponen", "jenis_komponen", "label", "anggaran", "total_belanja", "porsi"]]
 
 
 def spending_composition(mapped: pd.DataFrame) -> pd.DataFrame:
     """The spending mix per desa and year: one row per component, shares adding up to 100 %.
 
-    Components: the five sectors then the non-basic groups ``personel,
-    operasional, infrastruktur, ekonomi, pembinaan, bencana, lainnya``
-    (``lainnya`` holds unmapped lines too); every component is present (0 when
-    nothing was spent). Columns ``kode_desa, tahun, komponen, jenis_komponen
-    (sektor/kelompok), label, anggaran, total_belanja, porsi``.
+    Components: the five sectors then the non-basic groups ``personel, operasional, infrastruktur, ekonomi,
+    pembinaan, bencana, lainnya`` (``lainnya`` holds unmapped lines too); every component is present (0 when nothing
+    was spent). Columns ``kode_desa, tahun, komponen, jenis_komponen (sektor/kelompok), label, anggaran,
+    total_belanja, porsi``.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.02.01", "09.09.09"], "kode_rekening": ["5.1", "5.1"], "anggaran": [1.0, 3.0]})
@@ -472,8 +457,8 @@ def spending_composition(mapped: pd.DataFrame) -> pd.DataFrame:
 def budget_identity(apbdes: pd.DataFrame, kolom: str = "anggaran") -> pd.DataFrame:
     """Pendapatan − Belanja + Pembiayaan netto (6.1 − 6.2) = SiLPA, per desa and year.
 
-    Works on the raw ``apbdes`` table or on :func:`map_apbdes` output.
-    ``kolom``: ``anggaran`` or ``realisasi`` (missing realisations are left out).
+    Works on the raw ``apbdes`` table or on :func:`map_apbdes` output. ``kolom``: ``anggaran`` or ``realisasi``
+    (missing realisations are left out).
 
     >>> t = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 4, "tahun": [2024] * 4,
     ...     "kode_kegiatan": [None, "02.01.01", None, None],
@@ -485,7 +470,8 @@ def budget_identity(apbdes: pd.DataFrame, kolom: str = "anggaran") -> pd.DataFra
     if kolom not in ("anggaran", "realisasi") or kolom not in apbdes.columns:
         raise ParameterError(f"Kolom '{kolom}' tidak tersedia; pilih 'anggaran' atau 'realisasi'.")
     classes = ["pendapatan", "belanja", "penerimaan_pembiayaan", "pengeluaran_pembiayaan"]
-    per_class = _per_distinct(apbdes["kode_rekening"], rekening_class)
+    accounts = apbdes["kode_rekening"].astype("category")  # a few thousand accounts over millions of lines
+    per_class = accounts.map(dict(zip(accounts.cat.categories, rekening_class(pd.Series(accounts.cat.categories)))))
     s = (apbdes.assign(kelas=per_class.astype("string"), kode_desa=apbdes["kode_desa"].astype("string"))
          .pivot_table(index=_KEY, columns="kelas", values=kolom, aggfunc="sum", fill_value=0, observed=True)
          .reindex(columns=classes, fill_value=0).astype("Float64").reset_index())
@@ -497,14 +483,16 @@ def budget_identity(apbdes: pd.DataFrame, kolom: str = "anggaran") -> pd.DataFra
 # --- fiscal rules -----------------------------------------------------------------------------------
 
 
-def _fmt_pct(x: float) -> str:
-    return f"{x:.1f}".replace(".", ",") + "%"
-
-
-def _bounds_text(lo: Any, hi: Any) -> str:
+def bounds_text(lo: Any, hi: Any) -> str:
+    """A rule's bounds as text: ``10,0%–25,0%``, ``≥ 8,0%``, ``≤ 30,0%`` or ``-``."""
     if pd.notna(lo) and pd.notna(hi):
-        return f"{_fmt_pct(lo)}–{_fmt_pct(hi)}"
-    return f"≥ {_fmt_pct(lo)}" if pd.notna(lo) else f"≤ {_fmt_pct(hi)}" if pd.notna(hi) else "-"
+        return f"{pct(lo)}–{pct(hi)}"
+    return f"≥ {pct(lo)}" if pd.notna(lo) else f"≤ {pct(hi)}" if pd.notna(hi) else "-"
+
+
+def within(share: Any, lo: Any, hi: Any) -> Any:
+    """Whether ``share`` lies within the inclusive bounds (a missing bound does not bind); Series or numbers."""
+    return (pd.isna(lo) | (share >= lo - _EPS)) & (pd.isna(hi) | (share <= hi + _EPS))
 
 
 def _rule_message(r: dict) -> str:
@@ -512,11 +500,12 @@ def _rule_message(r: dict) -> str:
     if pd.isna(r["batas_bawah"]) and pd.isna(r["batas_atas"]):
         return f"{nama}: {TIDAK_ADA_ATURAN} ({r['tahun']})."
     if pd.isna(r["nilai"]):
-        return (f"{nama}: pagu Dana Desa (pendapatan 4.2.1) tidak ditemukan atau nol; kepatuhan tidak dapat "
-                "dinilai." if r["basis"] == "dana_desa" else f"{nama}: tidak ada belanja; kepatuhan tidak dapat dinilai.")
+        if r["basis"] != "dana_desa":
+            return f"{nama}: tidak ada belanja; kepatuhan tidak dapat dinilai."
+        return f"{nama}: pagu Dana Desa (pendapatan 4.2.1) tidak ditemukan atau nol; kepatuhan tidak dapat dinilai."
     kata = "memenuhi" if r["patuh"] else "TIDAK memenuhi"
-    return (f"{nama} {_fmt_pct(r['nilai'])} dari {dasar}: {kata} batas "
-            f"{_bounds_text(r['batas_bawah'], r['batas_atas'])} tahun {r['tahun']}.")
+    return (f"{nama} {pct(r['nilai'])} dari {dasar}: {kata} batas "
+            f"{bounds_text(r['batas_bawah'], r['batas_atas'])} tahun {r['tahun']}.")
 
 
 def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
@@ -536,8 +525,7 @@ def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     year_rules = rules[["aturan", "tahun", "batas_bawah", "batas_atas", "dasar_hukum", "tag"]]
     out = pd.concat(per_rule, ignore_index=True).merge(year_rules, on=["aturan", "tahun"], how="left")
     nilai, lo, hi = _share(out["jumlah"], out["penyebut"]), out["batas_bawah"], out["batas_atas"]
-    within = (lo.isna() | (nilai >= lo - _EPS)) & (hi.isna() | (nilai <= hi + _EPS))  # bounds are inclusive
-    out = out.assign(nilai=nilai, patuh=within.where(lo.notna() | hi.notna()).astype("boolean"),
+    out = out.assign(nilai=nilai, patuh=within(nilai, lo, hi).where(lo.notna() | hi.notna()).astype("boolean"),
                      _shown=nilai.round(1))
     # One message per rule, year, verdict and share as shown (to 0.1 point), merged back onto the rows.
     key = ["aturan", "tahun", "patuh", "_shown"]
@@ -554,17 +542,15 @@ def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
 def dana_desa_compliance(mapped: pd.DataFrame, rules: pd.DataFrame | None = None) -> pd.DataFrame:
     """Check every desa-year against each rule of the rules table (Dana Desa earmarks, 30 % cap).
 
-    One row per desa-year and rule id. For ``dana_desa`` rules ``jumlah`` is
-    Σ anggaran of belanja lines funded by Dana Desa (``sumber_dana == DDS``)
-    whose ``penanda_dd`` is the rule id, ``penyebut`` the Dana Desa ceiling
-    (Σ revenue lines 4.2.1; ``<NA>`` when there is none). For ``PERSONEL``,
-    ``jumlah`` is group ``personel`` and ``penyebut`` total belanja.
-    ``nilai`` = jumlah / penyebut × 100 (%). ``patuh`` is ``<NA>`` when the year
-    has no such rule (``pesan`` then says "tidak ada aturan untuk tahun ini")
-    or the ceiling is unknown. Bounds are inclusive.
+    One row per desa-year and rule id. For ``dana_desa`` rules ``jumlah`` is Σ anggaran of belanja lines funded by
+    Dana Desa (``sumber_dana == DDS``) whose ``penanda_dd`` is the rule id, ``penyebut`` the Dana Desa ceiling (Σ
+    revenue lines 4.2.1; ``<NA>`` when there is none). For ``PERSONEL``, ``jumlah`` is group ``personel`` and
+    ``penyebut`` total belanja. ``nilai`` = jumlah / penyebut × 100 (%). ``patuh`` is ``<NA>`` when the year has no
+    such rule (``pesan`` then says "tidak ada aturan untuk tahun ini") or the ceiling is unknown. Bounds are
+    inclusive.
 
-    Columns: ``kode_desa, tahun, aturan, nama_aturan, basis, jumlah, penyebut,
-    nilai, batas_bawah, batas_atas, dasar_hukum, tag, patuh, pesan``.
+    Columns: ``kode_desa, tahun, aturan, nama_aturan, basis, jumlah, penyebut, nilai, batas_bawah, batas_atas,
+    dasar_hukum, tag, patuh, pesan``.
     """
     rules = validate_dana_desa_rules(rules) if rules is not None else load_dana_desa_rules()
     return _compliance_table(desa_year_sums(mapped), rules)
@@ -576,8 +562,8 @@ def spending_tables(
     rules: pd.DataFrame | None = None,
     target_realisasi: float = TARGET_REALISASI,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """:func:`spending_indicators`, :func:`spending_composition` and :func:`dana_desa_compliance` at once,
-    from one pass of sums over the lines.
+    """:func:`spending_indicators`, :func:`spending_composition` and :func:`dana_desa_compliance` at once, from one
+    pass of sums over the lines.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "kode_rekening": ["5.1.1", "5.1.1"], "anggaran": [25.0, 75.0]})
@@ -596,11 +582,10 @@ def spending_tables_with_summary(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`spending_tables` plus a one-row-per-desa-year summary.
 
-    The summary has ``kode_desa, tahun, bel01, bel07, aturan_dd_patuh``: BEL01
-    and BEL07 (%) and whether the village met every Dana Desa earmark rule of
-    its year (False when one is breached, ``<NA>`` when none could be judged;
-    the personnel cap is BEL07 itself). Rows: desa-years with a spending
-    indicator, sorted — the input of :func:`p3pd_lib.classify.spending_quality_class`.
+    The summary has ``kode_desa, tahun, bel01, bel07, aturan_dd_patuh``: BEL01 and BEL07 (%) and whether the village
+    met every Dana Desa earmark rule of its year (False when one is breached, ``<NA>`` when none could be judged;
+    the personnel cap is BEL07 itself). Rows: desa-years with a spending indicator, sorted — the input of
+    :func:`p3pd_lib.classify.spending_quality_class`.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "kode_rekening": ["5.1.1", "5.1.1"], "anggaran": [25.0, 75.0]})
@@ -611,18 +596,13 @@ def spending_tables_with_summary(
     sums = desa_year_sums(mapped)
     ind = _indicator_table(sums, layanan, r, target_realisasi)
     compliance = _compliance_table(sums, r)
-    wide = ind.pivot_table(index=_KEY, columns="indikator", values="nilai", aggfunc="first",
-                           dropna=False).reindex(columns=list(INDIKATOR_BELANJA))
-    earmarks = compliance[compliance["basis"] == "dana_desa"]
-    earmarks = (earmarks.assign(breach=earmarks["patuh"].eq(False).fillna(False), known=earmarks["patuh"].notna())
-                .groupby(_KEY)[["breach", "known"]].any())
-    summary = (wide[["BEL01", "BEL07"]].rename(columns=str.lower).join(earmarks, how="left").reset_index())
-    summary = summary[ind.groupby(_KEY)["nilai"].count().to_numpy() > 0]
-    # Not breached where some rule was judged; missing where none could be.
-    patuh = (~summary["breach"].astype("boolean").fillna(False)).mask(~summary["known"].astype("boolean").fillna(False))
-    summary = summary.assign(aturan_dd_patuh=patuh, bel01=summary["bel01"].astype("Float64"),
-                             bel07=summary["bel07"].astype("Float64"))
-    summary = summary[[*_KEY, "bel01", "bel07", "aturan_dd_patuh"]].reset_index(drop=True)
+    judged = compliance[(compliance["basis"] == "dana_desa") & compliance["patuh"].notna()]
+    has_value = ind.groupby(_KEY)["nilai"].count() > 0
+    summary = (ind[ind["indikator"].isin(["BEL01", "BEL07"])]
+               .pivot(index=_KEY, columns="indikator", values="nilai").reindex(columns=["BEL01", "BEL07"])
+               .astype("Float64")
+               .join(judged.groupby(_KEY)["patuh"].all().astype("boolean"))  # every judged earmark met
+               .loc[has_value[has_value].index].reset_index())
     summary.columns = [*_KEY, "bel01", "bel07", "aturan_dd_patuh"]  # plain labels, not the pivot's column index
     return ind, _composition_table(sums), compliance, summary
 

@@ -1,19 +1,18 @@
 """Vocabulary and parameter tables of the spending analysis (:mod:`p3pd_lib.belanja`).
 
-The three tables are files in ``parameters/`` read and validated by
-:mod:`p3pd_lib.parameter_files` (cached on the file's hash, so an edited file is
-noticed); the ``validate_*`` functions check a table handed over in memory,
-naming the spreadsheet row at fault.
+The three tables are files in ``parameters/`` read and validated by :mod:`p3pd_lib.parameter_files` (cached on the
+file's hash, so an edited file is noticed); the ``validate_*`` functions check a table handed over in memory, naming
+the spreadsheet row at fault.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from . import parameter_files
 from .errors import ParameterError
@@ -75,41 +74,47 @@ COMPLIANCE_COLUMNS = [
 ]
 FINDING_COLUMNS = ["no", "temuan", "aturan", "nilai", "batas", "status", "saran"]
 
-_KODE_PREFIX = r"\d{2}(\.\d{2}(\.\d{1,2})?)?"
-
 # --- parameter tables -----------------------------------------------------------------------------
 # Files are read and validated by p3pd_lib.parameter_files (cached on the file's hash, so an edited file
-# is noticed). The validate_* functions check a table handed over in memory, with the spreadsheet row number.
+# is noticed). The validate_* functions check a table handed over in memory against the same row models,
+# naming the spreadsheet row at fault.
+
+_MESSAGES = {"float_parsing": "bukan angka", "float_type": "bukan angka", "int_parsing": "bukan bilangan bulat",
+             "int_from_float": "bukan bilangan bulat", "missing": "wajib diisi", "string_type": "harus teks",
+             "string_pattern_mismatch": "bentuknya tidak sah"}
+_BOUNDS = {"greater_than_equal": "≥", "less_than_equal": "≤", "greater_than": ">", "less_than": "<"}
 
 
-def _check_rows(df: pd.DataFrame, what: str, label: str, checks: list[tuple[Any, str]]) -> None:
-    """Raise on the first row where a check fails: ``checks`` are (row → bool, message)."""
-    for i, row in enumerate(df.to_dict("records")):
-        for ok, message in checks:
-            if not ok(row):
-                raise ParameterError(f"Tabel {what}, baris {i + 2} ({label} {row[label]!r}): {message}")
-
-
-def _clean(df: pd.DataFrame, columns: tuple[str, ...], what: str) -> pd.DataFrame:
-    missing = [c for c in columns if c not in df.columns]
+def _validated(table: pd.DataFrame, model: type, what: str, key: list[str]) -> pd.DataFrame:
+    """``table`` checked row by row against a :mod:`p3pd_lib.parameter_files` row model (raises ParameterError)."""
+    fields = list(model.model_fields)
+    missing = [c for c in fields if c not in table.columns and model.model_fields[c].is_required()]
     if missing:
         raise ParameterError(f"Tabel {what} tidak memuat kolom: {', '.join(missing)}.")
-    out = df[list(columns)].reset_index(drop=True).astype("string")
-    return out.apply(lambda s: s.str.strip().replace("", pd.NA))
+    rows = []
+    for i, rec in enumerate(table.reindex(columns=fields).to_dict("records")):
+        try:
+            rows.append(model.model_validate({k: None if pd.isna(v) else v for k, v in rec.items()}).model_dump())
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            col = err["loc"][0] if err["loc"] else ""
+            ctx = err.get("ctx", {})
+            choices = str(ctx.get("expected", "")).replace(" or ", " atau ")
+            text = (f"harus salah satu dari {choices}" if err["type"] == "literal_error"
+                    else f"harus {_BOUNDS[err['type']]} {next(iter(ctx.values()))}" if err["type"] in _BOUNDS
+                    else _MESSAGES.get(err["type"], str(err["msg"]).removeprefix("Value error, ")))
+            raise ParameterError(f"Tabel {what}, baris {i + 2} ({fields[0]} {rec[fields[0]]!r}, kolom {col}, "
+                                 f"nilai {rec.get(col)!r}): {text}.") from None
+    out = pd.DataFrame(rows, columns=fields)
+    dup = out.duplicated(key, keep="first").to_numpy() if key else np.zeros(len(out), dtype=bool)
+    if dup.any():
+        raise ParameterError(f"Tabel {what}, baris {int(np.flatnonzero(dup)[0]) + 2}: {' dan '.join(key)} yang "
+                             "sama muncul lebih dari sekali.")
+    return out
 
 
 def split_codes(text: Any) -> list[str]:
     return [] if pd.isna(text) else [p.strip() for p in str(text).split(";") if p.strip()]
-
-
-def _is_prefix(x: Any) -> bool:
-    return pd.notna(x) and re.fullmatch(_KODE_PREFIX, x) is not None
-
-
-def _duplicate_row(df: pd.DataFrame, columns: list[str], what: str, message: str) -> None:
-    dup = df.duplicated(columns, keep=False).to_numpy()
-    if dup.any():
-        raise ParameterError(f"Tabel {what}, baris {int(np.flatnonzero(dup)[1]) + 2}: {message}")
 
 
 def validate_mapping(mapping: pd.DataFrame) -> pd.DataFrame:
@@ -119,22 +124,7 @@ def validate_mapping(mapping: pd.DataFrame) -> pd.DataFrame:
     ...     "campuran": ["tidak"], "penanda_dd": [None], "alasan": ["Pendidikan"], "sumber": ["proposed"]})).shape
     (1, 7)
     """
-    what = "pemetaan APBDes"
-    m = _clean(mapping, ("kode", "sektor", "kelompok", "campuran", "penanda_dd", "alasan", "sumber"), what)
-    m["campuran"] = m["campuran"].fillna("tidak").str.lower()
-    _check_rows(m, what, "kode", [
-        (lambda r: _is_prefix(r["kode"]), "kode harus berbentuk BB, BB.SS, BB.SS.K atau BB.SS.KK."),
-        (lambda r: r["kelompok"] in KELOMPOK, f"kelompok harus salah satu dari {', '.join(KELOMPOK)}."),
-        (lambda r: pd.isna(r["sektor"]) or r["sektor"] in SEKTOR,
-         f"sektor harus kosong atau salah satu dari {', '.join(SEKTOR)}."),
-        (lambda r: (r["kelompok"] == "layanan_dasar") == pd.notna(r["sektor"]),
-         "sektor diisi jika dan hanya jika kelompok = layanan_dasar."),
-        (lambda r: r["campuran"] in ("ya", "tidak"), "kolom campuran harus 'ya' atau 'tidak'."),
-        (lambda r: pd.notna(r["alasan"]), "alasan pemetaan wajib diisi."),
-        (lambda r: r["sumber"] in TAG, "sumber harus 'sourced' atau 'proposed'."),
-    ])
-    _duplicate_row(m, ["kode"], what, "kode yang sama muncul lebih dari sekali.")
-    return m
+    return _validated(mapping, parameter_files.MappingRow, "pemetaan APBDes", ["kode"]).astype("string")
 
 
 def validate_keyword_rules(keywords: pd.DataFrame) -> pd.DataFrame:
@@ -142,67 +132,18 @@ def validate_keyword_rules(keywords: pd.DataFrame) -> pd.DataFrame:
 
     Column ``teks`` is optional: ``nama`` (default) or ``nama_uraian``.
     """
-    what = "kata kunci APBDes"
-    kw = keywords if "teks" in keywords.columns else keywords.assign(teks="nama")
-    k = _clean(kw, ("kata_kunci", "kode", "kecuali_kode", "sektor", "kelompok", "penanda_dd", "alasan", "sumber",
-                    "teks"), what)
-    k["teks"] = k["teks"].fillna("nama")
-    _check_rows(k, what, "kata_kunci", [
-        (lambda r: pd.notna(r["kata_kunci"]), "kata kunci wajib diisi."),
-        (lambda r: r["kode"] == "*" or _is_prefix(r["kode"]),
-         "kode harus '*' (di mana saja) atau awalan kode BB, BB.SS, BB.SS.K(K)."),
-        (lambda r: all(_is_prefix(x) for x in split_codes(r["kecuali_kode"])),
-         "kecuali_kode harus awalan kode kegiatan (pisahkan dengan ';')."),
-        (lambda r: pd.isna(r["kelompok"]) or r["kelompok"] in KELOMPOK,
-         f"kelompok harus kosong atau salah satu dari {', '.join(KELOMPOK)}."),
-        (lambda r: pd.isna(r["sektor"]) or r["sektor"] in SEKTOR,
-         f"sektor harus kosong atau salah satu dari {', '.join(SEKTOR)}."),
-        (lambda r: pd.isna(r["kelompok"]) or (r["kelompok"] == "layanan_dasar") == pd.notna(r["sektor"]),
-         "sektor diisi jika dan hanya jika kelompok = layanan_dasar."),
-        (lambda r: pd.notna(r["kelompok"]) or pd.isna(r["sektor"]), "sektor diisi tetapi kelompok kosong."),
-        (lambda r: pd.notna(r["kelompok"]) or pd.notna(r["penanda_dd"]),
-         "aturan tidak mengubah apa pun (isi kelompok atau penanda_dd)."),
-        (lambda r: pd.notna(r["alasan"]), "alasan wajib diisi."),
-        (lambda r: r["sumber"] in TAG, "sumber harus 'sourced' atau 'proposed'."),
-        (lambda r: r["teks"] in ("nama", "nama_uraian"), "teks harus 'nama' atau 'nama_uraian'."),
-    ])
-    return k
+    return _validated(keywords, parameter_files.KeywordRow, "kata kunci APBDes", []).astype("string")
 
 
 def validate_dana_desa_rules(rules: pd.DataFrame) -> pd.DataFrame:
     """Check a year-versioned rules table and return a typed copy (raises :class:`ParameterError`).
 
-    Bounds are percentages (0–100) of the rule's ``basis``: ``dana_desa`` (the
-    Dana Desa ceiling) or ``total_belanja`` (only rule ``PERSONEL``).
+    Bounds are percentages (0–100) of the rule's ``basis``: ``dana_desa`` (the Dana Desa ceiling) or
+    ``total_belanja`` (only rule ``PERSONEL``).
     """
-    what = "aturan Dana Desa"
-    columns = ("aturan", "nama_aturan", "tahun", "basis", "batas_bawah", "batas_atas", "dasar_hukum", "tag",
-               "catatan")
-    r = _clean(rules, columns, what)
-    for col in ("tahun", "batas_bawah", "batas_atas"):
-        values = pd.to_numeric(r[col], errors="coerce")
-        bad = (values.isna() & r[col].notna()).to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ParameterError(f"Tabel {what}, baris {i + 2}: nilai {col} {r[col][i]!r} bukan angka.")
-        r[col] = values.astype("Float64")
-    _check_rows(r, what, "aturan", [
-        (lambda x: pd.notna(x["aturan"]) and re.fullmatch(r"[A-Z][A-Z0-9_]*", x["aturan"]) is not None,
-         "kode aturan wajib diisi dengan huruf besar, mis. BLT."),
-        (lambda x: pd.notna(x["tahun"]) and x["tahun"] == int(x["tahun"]), "tahun wajib berupa bilangan bulat."),
-        (lambda x: x["basis"] in BASIS_ATURAN, "basis harus 'dana_desa' atau 'total_belanja'."),
-        (lambda x: (x["aturan"] == "PERSONEL") == (x["basis"] == "total_belanja"),
-         "hanya aturan PERSONEL yang berbasis total_belanja."),
-        (lambda x: pd.notna(x["batas_bawah"]) or pd.notna(x["batas_atas"]), "isi batas_bawah dan/atau batas_atas."),
-        (lambda x: all(pd.isna(b) or 0 <= b <= 100 for b in (x["batas_bawah"], x["batas_atas"])),
-         "batas harus persen antara 0 dan 100."),
-        (lambda x: pd.isna(x["batas_bawah"]) or pd.isna(x["batas_atas"]) or x["batas_bawah"] <= x["batas_atas"],
-         "batas_bawah lebih besar dari batas_atas."),
-        (lambda x: pd.notna(x["dasar_hukum"]), "dasar hukum/sumber wajib diisi."),
-        (lambda x: x["tag"] in TAG, "tag harus 'sourced' atau 'proposed'."),
-    ])
-    _duplicate_row(r, ["aturan", "tahun"], what, "aturan dan tahun yang sama muncul lebih dari sekali.")
-    return r.assign(tahun=r["tahun"].astype("Int64"))
+    r = _validated(rules, parameter_files.DanaDesaRuleRow, "aturan Dana Desa", ["aturan", "tahun"])
+    return r.astype({"tahun": "Int64", "batas_bawah": "Float64", "batas_atas": "Float64"}).astype(
+        {c: "string" for c in ("aturan", "nama_aturan", "basis", "dasar_hukum", "tag", "catatan")})
 
 
 def load_mapping(path: str | Path | None = None) -> pd.DataFrame:
@@ -217,7 +158,7 @@ def load_mapping(path: str | Path | None = None) -> pd.DataFrame:
 
 def load_keyword_rules(path: str | Path | None = None) -> pd.DataFrame:
     """Keyword rules for mixed codes and earmarks (``parameters/kata_kunci_apbdes.csv``), validated."""
-    return validate_keyword_rules(parameter_files.load_keyword_rules(path))
+    return parameter_files.load_keyword_rules(path)
 
 
 def load_dana_desa_rules(path: str | Path | None = None) -> pd.DataFrame:

@@ -1,13 +1,10 @@
 """Data-quality checks (DOMAIN.md §6): one tidy table of findings.
 
-Every check is a pure function: tables (and explicit parameters) in, a findings table out. A finding names the
-village (for ``kelengkapan`` the kecamatan), the year, the table, the field (``kolom``), the offending value as
-plain text (``nilai``: ``57``, ``1250000``, ``0.62`` or the code), the rule (``aturan``, see :data:`RULES`), its
-level (``tingkat``: ``galat`` certainly wrong, ``peringatan`` probably wrong or unusable, ``info`` worth knowing) and
-a message in Bahasa Indonesia. The checks read typed tables and raw imports alike: text that is not a number is
-reported once (``bukan_angka``) and then treated as missing. The service-table checks live in
-:mod:`p3pd_lib.quality_layanan`, the APBDes ones in :mod:`p3pd_lib.quality_apbdes`; here: duplicates, official
-codes, the checks declared as data in ``kualitas.yaml`` (``pemeriksaan_tambahan``) and :func:`run_checks`.
+Every check is a pure function: tables in, findings out. A finding names the village (for ``kelengkapan`` the
+kecamatan), year, table, field (``kolom``), offending value as plain text (``nilai``), rule (``aturan``, see
+:data:`RULES`), level (``tingkat``: galat, peringatan, info) and an Indonesian message. Text that is not a number is
+reported once (``bukan_angka``), then read as missing. Service-table checks: :mod:`p3pd_lib.quality_layanan`; APBDes
+checks: :mod:`p3pd_lib.quality_apbdes`; here: duplicates, official codes, declared checks, :func:`run_checks`.
 
 >>> layanan = pd.DataFrame({"kode_desa": ["11.01.01.2001"], "tahun": [2024],
 ...                         "balita_stunting": [57], "balita_diukur": [40]})
@@ -21,7 +18,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from concurrent.futures import Executor
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
@@ -35,16 +31,14 @@ from .quality_apbdes import (  # noqa: F401  (public API of the quality checks)
     check_realisation,
 )
 from .quality_base import (  # noqa: F401
-    COUNT_COLUMNS, FINDING_COLUMNS, RULES, TINGKAT, Labels, QualityParams, as_params, as_tables, catalogue_frame,
-    desa_codes, empty_findings, findings, labels, load_params, plain, require, year_text, years,
+    FINDING_COLUMNS, RULES, TINGKAT, QualityParams, as_params, as_tables, catalogue_frame, desa_codes,
+    empty_findings, findings, labels, load_params, plain, require, year_text, years,
 )
 from .quality_layanan import (  # noqa: F401
     ServiceTable, check_completeness, check_counts, check_missing_values, check_numerator_exceeds, check_outliers,
     check_yoy_jumps, completeness_table,
 )
 from .schemas import KODE_DESA_PATTERN
-
-PARAMETER_FILE = "kualitas.yaml"
 
 
 # --------------------------------------------------------------------------- duplicates
@@ -53,9 +47,9 @@ PARAMETER_FILE = "kualitas.yaml"
 def check_duplicates(tables: Any, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Duplicated rows (``baris_ganda``, galat), one finding per desa-year.
 
-    ``layanan``/``status_desa``: the same ``kode_desa`` + ``tahun`` more than once (``nilai`` = rows; the message names
-    the columns that differ). ``apbdes``/``usulan``: identical lines (``nilai`` = surplus lines; the spending and
-    proposal tables count them once). ``tables``: a Dataset or a mapping of table name → DataFrame.
+    ``layanan``/``status_desa``: the same ``kode_desa`` + ``tahun`` more than once (``nilai`` = rows; the message
+    names the columns that differ). ``apbdes``/``usulan``: identical lines (``nilai`` = surplus lines; the spending
+    and proposal tables count them once). ``tables``: a Dataset or a mapping of table name → DataFrame.
     """
     t = as_tables(tables)
     names = labels(wilayah if wilayah is not None else t.get("wilayah"))
@@ -78,8 +72,7 @@ def check_duplicates(tables: Any, *, wilayah: pd.DataFrame | None = None) -> pd.
         df = t.get(table)
         if df is None or len(df) < 2:
             continue
-        # kode_desa as categorical: hashed per distinct code, so the cheap first pass separates villages
-        copies = df[identical_copies(df.assign(kode_desa=df["kode_desa"].astype("category")), keep=False).to_numpy()]
+        copies = df[identical_copies(df, keep=False).to_numpy()]
         key = ["kode_desa", "tahun"] if "tahun" in df.columns else ["kode_desa"]
         for k, grp in copies.groupby(key, sort=True, dropna=False):
             code, year = k[0], (k[1] if len(key) == 2 else None)
@@ -132,11 +125,10 @@ def _suggestion(code: Any, official: list[str], names: dict) -> str:
 def check_official_codes(tables: Any, official_codes: Iterable[str] | None = None) -> pd.DataFrame:
     """Codes that are not in the official region list (``kode_tidak_resmi``, galat).
 
-    ``official_codes`` defaults to the national list (Kepmendagri
-    300.2.2-2138/2025, via :mod:`p3pd_lib.wilayah`). One finding per table,
-    code and year; ``nilai`` is the code. The message suggests the dotted form
-    of an undotted code, else the nearest official code of the same kecamatan.
-    Rows with such codes stay in the data: this is a finding, never an error.
+    ``official_codes`` defaults to the national list (Kepmendagri 300.2.2-2138/2025, via :mod:`p3pd_lib.wilayah`).
+    One finding per table, code and year; ``nilai`` is the code. The message suggests the dotted form of an undotted
+    code, else the nearest official code of the same kecamatan. Rows with such codes stay in the data: this is a
+    finding, never an error.
     """
     t = as_tables(tables)
     if official_codes is None:
@@ -185,9 +177,8 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
 def check_declared_rules(tables: Any, rules: Any = None, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Checks declared as data in ``parameters/kualitas.yaml`` (``pemeriksaan_tambahan``): no Python needed.
 
-    Each rule names a table, a column, a condition (a pandas query over the
-    table's columns, e.g. ``penduduk < 50``) and a level; every row where the
-    condition holds becomes a finding ``aturan`` with the rule's message.
+    Each rule names a table, a column, a condition (a pandas query over the table's columns, e.g. ``penduduk < 50``)
+    and a level; every row where the condition holds becomes a finding ``aturan`` with the rule's message.
     ``rules``: a list of :class:`p3pd_lib.parameter_files.ExtraCheck` (default: the file's).
 
     >>> from p3pd_lib.parameter_files import ExtraCheck
@@ -236,51 +227,36 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["_t", "_r"]).reset_index(drop=True)
 
 
-def _service_checks(layanan: pd.DataFrame | None, cat: pd.DataFrame, w: Labels, p: QualityParams) -> list:
-    """Findings of the checks of the service table, which is read once for all of them."""
-    if layanan is None or not len(layanan):
-        return []
-    t = ServiceTable(layanan)
-    return [check_counts(t, wilayah=w), check_numerator_exceeds(t, cat, wilayah=w),
-            check_completeness(t, cat, wilayah=w, params=p), check_missing_values(t, cat, wilayah=w, params=p),
-            check_outliers(t, cat, wilayah=w, params=p), check_yoy_jumps(t, wilayah=w, params=p)]
-
-
-def _apbdes_checks(apbdes: pd.DataFrame | None, totals: pd.DataFrame | None, w: Labels, p: QualityParams) -> list:
-    """Findings of the checks of the APBDes lines."""
-    if apbdes is None or not len(apbdes):
-        return []
-    lines = apbdes_lines(apbdes)
-    found = [check_amounts(apbdes, wilayah=w), check_kelurahan_apbdes(apbdes, wilayah=w, lines=lines),
-             check_realisation(apbdes, wilayah=w, params=p, lines=lines),
-             check_apbdes_identity(apbdes, wilayah=w, params=p, lines=lines)]
-    if totals is not None:
-        found.append(check_budget_totals(apbdes, totals, wilayah=w, params=p))
-    return found
-
-
 def run_checks(dataset_or_tables: Any, catalogue: Any = None, official_codes: Iterable[str] | None = None,
-               params: QualityParams | Mapping[str, Any] | None = None, *, totals: pd.DataFrame | None = None,
-               executor: Executor | None = None) -> pd.DataFrame:
+               params: QualityParams | Mapping[str, Any] | None = None, *,
+               totals: pd.DataFrame | None = None) -> pd.DataFrame:
     """Run every check and return one findings table, galat first.
 
-    ``dataset_or_tables``: a :class:`~p3pd_lib.store.Dataset` or a mapping of
-    table name → DataFrame (missing tables are skipped). ``catalogue``:
-    indicator catalogue (default ``indicators.load_catalogue()``).
-    ``official_codes``: the official desa codes (default: the national list).
-    ``params``: :class:`QualityParams`, a nested mapping overriding
-    ``kualitas.yaml``, or ``None`` for the file. ``totals``: declared budget
-    totals for :func:`check_budget_totals`. ``executor``: threads to run the
-    service-table checks alongside the others (same findings either way).
+    ``dataset_or_tables``: a :class:`~p3pd_lib.store.Dataset` or a mapping of table name → DataFrame (missing tables
+    are skipped). ``catalogue``: indicator catalogue (default ``indicators.load_catalogue()``). ``official_codes``:
+    the official desa codes (default: the national list). ``params``: :class:`QualityParams`, a nested mapping
+    overriding ``kualitas.yaml``, or ``None`` for the file. ``totals``: declared budget totals for
+    :func:`check_budget_totals`.
     """
     t, p, cat = as_tables(dataset_or_tables), as_params(params), catalogue_frame(catalogue)
     w = labels(t.get("wilayah"))  # one label table for every check
-    pending = executor.submit(_service_checks, t.get("layanan"), cat, w, p) if executor is not None else None
-    general = [check_duplicates(t, wilayah=w), check_official_codes(t, official_codes),
-               check_declared_rules(t, wilayah=w)]
-    lines = _apbdes_checks(t.get("apbdes"), totals, w, p)
-    service = pending.result() if pending is not None else _service_checks(t.get("layanan"), cat, w, p)
-    parts = [x for x in (*general, *service, *lines) if len(x)]
+    found = [check_duplicates(t, wilayah=w), check_official_codes(t, official_codes),
+             check_declared_rules(t, wilayah=w)]
+    layanan, apbdes = t.get("layanan"), t.get("apbdes")
+    if layanan is not None and len(layanan):
+        lay = ServiceTable(layanan)  # read once for every check of the service table
+        found += [check_counts(lay, wilayah=w), check_numerator_exceeds(lay, cat, wilayah=w),
+                  check_completeness(lay, cat, wilayah=w, params=p),
+                  check_missing_values(lay, cat, wilayah=w, params=p),
+                  check_outliers(lay, cat, wilayah=w, params=p), check_yoy_jumps(lay, wilayah=w, params=p)]
+    if apbdes is not None and len(apbdes):
+        lines = apbdes_lines(apbdes)  # read once for every check of the lines
+        found += [check_amounts(apbdes, wilayah=w), check_kelurahan_apbdes(apbdes, wilayah=w, lines=lines),
+                  check_realisation(apbdes, wilayah=w, params=p, lines=lines),
+                  check_apbdes_identity(apbdes, wilayah=w, params=p, lines=lines)]
+        if totals is not None:
+            found.append(check_budget_totals(apbdes, totals, wilayah=w, params=p))
+    parts = [x for x in found if len(x)]
     return sort_findings(pd.concat(parts, ignore_index=True)) if parts else empty_findings()
 
 

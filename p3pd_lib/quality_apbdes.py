@@ -1,9 +1,7 @@
 """Data-quality checks of the APBDes lines (DOMAIN.md §6), in plain pandas.
 
-Every check reads the lines through :func:`apbdes_lines`: code, year, line
-class from ``kode_rekening`` (pendapatan 4, belanja 5, penerimaan 6.1,
-pengeluaran 6.2) and valid amounts (missing, non-numeric or negative amounts
-are NaN here; ``check_amounts`` reports them).
+Every check reads the lines through :func:`apbdes_lines`: code, year, class of ``kode_rekening`` and valid amounts
+(missing, non-numeric or negative ones are NaN; ``check_amounts`` reports them).
 """
 
 from __future__ import annotations
@@ -13,9 +11,10 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from .belanja import is_kelurahan, rekening_class
 from .errors import ParameterError
 from .quality_base import (
-    Labels, QualityParams, as_params, desa_codes, empty_findings, findings, is_kelurahan_code, labels,
+    Labels, QualityParams, as_params, desa_codes, empty_findings, findings, labels,
     parse_numbers, plain, region_table, require, rp, year_text, years,
 )
 
@@ -23,27 +22,21 @@ from .quality_base import (
 TOTAL_KINDS: tuple[str, ...] = ("pendapatan", "belanja", "penerimaan_pembiayaan", "pengeluaran_pembiayaan")
 
 
-def _line_class(code: Any) -> str:
-    c = str(code).strip()
-    for prefix, kind in (("4", "pendapatan"), ("5", "belanja"), ("6.1", "penerimaan_pembiayaan"),
-                         ("6.2", "pengeluaran_pembiayaan")):
-        if c.startswith(prefix):
-            return kind
-    return "lainnya"
-
-
 def apbdes_lines(apbdes: pd.DataFrame) -> pd.DataFrame:
-    """``kode_desa`` (stripped, categorical), ``tahun`` (float), ``kelas`` and valid ``anggaran``/``realisasi``
-    per line (same index as ``apbdes``). Codes and accounts are classified once per distinct value."""
+    """``kode_desa`` (stripped, categorical), ``tahun`` (float), ``kelas`` and valid ``anggaran``/``realisasi`` per
+    line (same index as ``apbdes``). Codes and accounts are classified once per distinct value."""
     require(apbdes, ("kode_desa", "tahun", "kode_rekening", "anggaran"), "apbdes")
     codes = apbdes["kode_desa"].astype("category")
     accounts = apbdes["kode_rekening"].astype("category")
+    # the class of each distinct account, then of each line (categorical: cheap to group on millions of lines)
+    kinds = pd.Categorical(rekening_class(pd.Series(accounts.cat.categories, dtype="string")),
+                           categories=[*TOTAL_KINDS, "lainnya"])
     amounts = {c: parse_numbers(apbdes[c])["nilai"] if c in apbdes.columns else pd.Series(np.nan, index=apbdes.index)
                for c in ("anggaran", "realisasi")}
     return pd.DataFrame({
         "kode_desa": codes.map({c: str(c).strip() or pd.NA for c in codes.cat.categories}),
         "tahun": years(apbdes),
-        "kelas": accounts.map({c: _line_class(c) for c in accounts.cat.categories}).astype("string").fillna("lainnya"),
+        "kelas": kinds.take(accounts.cat.codes.to_numpy(), allow_fill=True, fill_value="lainnya"),
         **{c: v.where(v >= 0) for c, v in amounts.items()},
     }, index=apbdes.index)
 
@@ -51,8 +44,8 @@ def apbdes_lines(apbdes: pd.DataFrame) -> pd.DataFrame:
 def _per_desa_year(lines: pd.DataFrame) -> pd.DataFrame:
     """Σ anggaran and number of lines per desa-year and class (wide: ``pendapatan``, ``n_pendapatan``, …)."""
     ok = lines.dropna(subset=["kode_desa", "tahun"])
-    sums = ok.pivot_table(index=["kode_desa", "tahun"], columns="kelas", values="anggaran", aggfunc=["sum", "size"],
-                          fill_value=0, observed=True)
+    sums = (ok.groupby(["kode_desa", "tahun", "kelas"], observed=True)["anggaran"].agg(["sum", "size"])
+            .unstack("kelas", fill_value=0))
     kinds = [*TOTAL_KINDS, "lainnya"]
     total = sums["sum"].reindex(columns=kinds, fill_value=0)
     count = sums["size"].reindex(columns=kinds, fill_value=0).add_prefix("n_")
@@ -84,14 +77,10 @@ def check_amounts(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None) 
     return findings(rows)
 
 
-def kelurahan_codes(codes: pd.Series, wilayah: "pd.DataFrame | Labels | None") -> pd.Series:
-    """Whether each code is a kelurahan: by its 4-digit segment, or by ``jenis`` in ``wilayah``."""
+def _kelurahan(codes: pd.Series, wilayah: "pd.DataFrame | Labels | None") -> pd.Series:
+    """:func:`p3pd_lib.belanja.is_kelurahan`: the kelurahan whose lines the spending tables leave out."""
     w = region_table(wilayah)
-    by_code = codes.map(is_kelurahan_code).astype(bool)
-    if w is not None and {"kode_desa", "jenis"} <= set(w.columns):
-        listed = w.loc[(w["jenis"].astype("string") == "kelurahan").fillna(False), "kode_desa"].astype("string")
-        by_code |= codes.isin(listed)
-    return by_code
+    return is_kelurahan(codes, w if w is not None and {"kode_desa", "jenis"} <= set(w.columns) else None)
 
 
 def check_kelurahan_apbdes(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None,
@@ -102,10 +91,10 @@ def check_kelurahan_apbdes(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None
     """
     lines = apbdes_lines(apbdes) if lines is None else lines
     codes = pd.Series(lines["kode_desa"].dropna().unique(), dtype="string")
-    kel = codes[kelurahan_codes(codes, wilayah).to_numpy()]
+    kel = codes[_kelurahan(codes, wilayah).to_numpy()]
     if kel.empty:
         return empty_findings()
-    sub = lines[lines["kode_desa"].astype("string").isin(kel).to_numpy() & lines["tahun"].notna().to_numpy()]
+    sub = lines[lines["kode_desa"].isin(kel).to_numpy() & lines["tahun"].notna().to_numpy()]
     per_year = sub.groupby([sub["kode_desa"].astype("string"), "tahun"]).agg(
         n=("kelas", "size"), total=("anggaran", "sum")).reset_index()
     names = labels(wilayah)
@@ -129,9 +118,8 @@ def check_realisation(
 ) -> pd.DataFrame:
     """Spending lines whose realisation exceeds the budget (``realisasi_melebihi_anggaran``, galat).
 
-    Only spending (``5.*``) and financing outlays (``6.2.*``) are checked:
-    revenue above its estimate is normal. Differences within the tolerance of
-    ``kualitas.yaml`` (rounding) are ignored. One finding per line.
+    Only spending (``5.*``) and financing outlays (``6.2.*``) are checked: revenue above its estimate is normal.
+    Differences within the tolerance of ``kualitas.yaml`` (rounding) are ignored. One finding per line.
     """
     p, names = as_params(params), labels(wilayah)
     lines = apbdes_lines(apbdes) if lines is None else lines
@@ -162,10 +150,9 @@ def check_budget_totals(
 ) -> pd.DataFrame:
     """Declared totals that differ from the sum of the lines (``total_tidak_sesuai``, galat).
 
-    ``totals``: ``kode_desa, tahun, jenis, total`` (``jenis`` one of
-    :data:`TOTAL_KINDS`) and optionally ``kolom`` = ``anggaran`` (default) or
-    ``realisasi``, e.g. the summary page of a Perdes APBDes. Differences within
-    the tolerance of ``kualitas.yaml`` are ignored.
+    ``totals``: ``kode_desa, tahun, jenis, total`` (``jenis`` one of :data:`TOTAL_KINDS`) and optionally ``kolom`` =
+    ``anggaran`` (default) or ``realisasi``, e.g. the summary page of a Perdes APBDes. Differences within the
+    tolerance of ``kualitas.yaml`` are ignored.
 
     >>> lines = pd.DataFrame({"kode_desa": ["11.01.01.2001"] * 2, "tahun": [2024, 2024],
     ...                       "kode_rekening": ["5.1.1.01", "5.2.1.01"], "anggaran": [100e6, 50e6]})
@@ -212,20 +199,18 @@ def check_apbdes_identity(
 ) -> pd.DataFrame:
     """Unbalanced budgets (``identitas_apbdes``) and one-sided budgets (``apbdes_tidak_lengkap``), peringatan.
 
-    DOMAIN §3: Pendapatan − Belanja + Pembiayaan netto = SiLPA, with netto =
-    penerimaan (6.1) − pengeluaran (6.2). An APBDes is adopted balanced (a
-    deficit is covered by financing receipts such as last year's SiLPA), so on
-    the budget the check is ``|P − B + (6.1 − 6.2)| ≤ tolerance``; the realised
-    SiLPA is legitimately non-zero and not checked. Desa-years with spending
-    but no revenue lines (or the reverse) are ``apbdes_tidak_lengkap``;
-    kelurahan are skipped (already ``kelurahan_ber_apbdes``).
+    DOMAIN §3: Pendapatan − Belanja + Pembiayaan netto = SiLPA, with netto = penerimaan (6.1) − pengeluaran (6.2).
+    An APBDes is adopted balanced (a deficit is covered by financing receipts such as last year's SiLPA), so on the
+    budget the check is ``|P − B + (6.1 − 6.2)| ≤ tolerance``; the realised SiLPA is legitimately non-zero and not
+    checked. Desa-years with spending but no revenue lines (or the reverse) are ``apbdes_tidak_lengkap``; kelurahan
+    are skipped (already ``kelurahan_ber_apbdes``).
     """
     p, names = as_params(params), labels(wilayah)
     lines = apbdes_lines(apbdes) if lines is None else lines
     s = _per_desa_year(lines)
     if s.empty:
         return empty_findings()
-    s = s[~kelurahan_codes(s["kode_desa"], wilayah).to_numpy()]
+    s = s[~_kelurahan(s["kode_desa"], wilayah).to_numpy()]
     balance = s["pendapatan"] - s["belanja"] + s["penerimaan_pembiayaan"] - s["pengeluaran_pembiayaan"]
     has_p, has_b = s["n_pendapatan"] > 0, s["n_belanja"] > 0
     one_sided = has_p ^ has_b
@@ -242,8 +227,8 @@ def check_apbdes_identity(
             netto = r["penerimaan_pembiayaan"] - r["pengeluaran_pembiayaan"]
             rows.append((r["kode_desa"], year, "apbdes", "anggaran", plain(round(balance[i])), "identitas_apbdes",
                          "peringatan",
-                         f"{who}: APBDes tidak seimbang: pendapatan {rp(r['pendapatan'])} − belanja {rp(r['belanja'])} "
-                         f"+ pembiayaan netto {rp(netto)} = {rp(balance[i])}; pada anggaran seharusnya 0 (defisit "
+                         f"{who}: APBDes tidak seimbang: pendapatan {rp(r['pendapatan'])} − "
+                         f"belanja {rp(r['belanja'])} + pembiayaan netto {rp(netto)} = {rp(balance[i])}; pada anggaran seharusnya 0 (defisit "
                          "ditutup penerimaan pembiayaan, surplus dialokasikan ke pengeluaran pembiayaan). Periksa "
                          "baris yang hilang, mis. SiLPA (6.1.1)."))
     return findings(rows)

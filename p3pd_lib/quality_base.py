@@ -1,7 +1,7 @@
 """What every data-quality check shares: rules, thresholds, the findings table, labels and parsing.
 
-Used by :mod:`p3pd_lib.quality` (the entry point) and by the two families of
-checks, :mod:`p3pd_lib.quality_layanan` and :mod:`p3pd_lib.quality_apbdes`.
+Used by :mod:`p3pd_lib.quality` (the entry point) and by the two families of checks, :mod:`p3pd_lib.quality_layanan`
+and :mod:`p3pd_lib.quality_apbdes`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from .errors import ParameterError
 from .schemas import KODE_DESA_PATTERN, LAYANAN, TABLES
@@ -69,39 +70,42 @@ class QualityParams:
     anggaran_toleransi_relatif: float = 0.001
 
     def __post_init__(self) -> None:
+        _validated(self._sections())
+
+    def _sections(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
         for f in fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
-                raise ParameterError(f"Parameter kualitas '{f.name}' harus berupa angka ≥ 0 (sekarang: {v!r}).")
-        for name in ("kelengkapan_porsi_peringatan", "kelengkapan_porsi_info", "kelengkapan_porsi_minimum_nilai_hilang"):
-            if getattr(self, name) > 1:
-                raise ParameterError(f"Parameter kualitas '{name}' adalah porsi 0–1 (sekarang: {getattr(self, name)}).")
-        if self.kelengkapan_porsi_info < self.kelengkapan_porsi_peringatan:
-            raise ParameterError("Parameter kualitas: porsi_info tidak boleh lebih kecil dari porsi_peringatan.")
-        if self.lonjakan_faktor <= 1 or self.pencilan_faktor_minimum_per_kapita < 1:
-            raise ParameterError("Parameter kualitas: faktor lonjakan harus > 1 dan faktor per kapita ≥ 1.")
+            section, key = f.name.split("_", 1)
+            out.setdefault(section, {})[key] = getattr(self, f.name)
+        return out
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], base: "QualityParams | None" = None) -> "QualityParams":
         """Parameters from a nested mapping shaped like ``kualitas.yaml`` (missing keys keep ``base``).
 
         >>> QualityParams.from_mapping({"lonjakan": {"faktor": 5}}).lonjakan_faktor
-        5
+        5.0
         """
         if not isinstance(data, Mapping):
             raise ParameterError("Parameter kualitas harus berupa kumpulan bagian (kelengkapan, pencilan, …).")
-        known = {f.name for f in fields(cls)}
-        values = {f.name: getattr(base or cls(), f.name) for f in fields(cls)}
+        sections = (base or cls())._sections()
         for section, entries in data.items():
             if section == "pemeriksaan_tambahan":  # declared checks, see quality.check_declared_rules
                 continue
-            if not isinstance(entries, Mapping):
-                raise ParameterError(f"Bagian '{section}' pada parameter kualitas harus berisi pasangan isian: nilai.")
-            for key, value in entries.items():
-                if f"{section}_{key}" not in known:
-                    raise ParameterError(f"Isian parameter kualitas tidak dikenal: '{section}.{key}'.")
-                values[f"{section}_{key}"] = value
-        return cls(**values)
+            merged = {**sections.get(section, {}), **entries} if isinstance(entries, Mapping) else entries
+            sections[section] = merged
+        checked = _validated(sections).model_dump(exclude={"pemeriksaan_tambahan"})
+        return cls(**{f"{section}_{key}": v for section, entries in checked.items() for key, v in entries.items()})
+
+
+def _validated(sections: dict[str, Any]) -> Any:
+    """``sections`` checked by the model of ``kualitas.yaml`` (:class:`p3pd_lib.parameter_files.QualityFile`)."""
+    from . import parameter_files
+
+    try:
+        return parameter_files.QualityFile.model_validate(sections)
+    except ValidationError as exc:
+        parameter_files.raise_indonesian(Path("kualitas.yaml"), exc, sections, shown="parameter kualitas")
 
 
 def load_params(path: str | Path | None = None) -> QualityParams:
@@ -277,8 +281,8 @@ def catalogue_frame(catalogue: Any) -> pd.DataFrame:
 
 
 def parse_numbers(s: pd.Series) -> pd.DataFrame:
-    """One column read as numbers: ``nilai`` (float, NaN when missing), ``ada`` (cell filled) and
-    ``bukan_angka`` (filled but not a finite number). Typed columns and raw text columns alike."""
+    """One column read as numbers: ``nilai`` (float, NaN when missing), ``ada`` (cell filled) and ``bukan_angka``
+    (filled but not a finite number). Typed columns and raw text columns alike."""
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         values = s.astype("float64")
         return pd.DataFrame({"nilai": values, "ada": values.notna(), "bukan_angka": False}, index=s.index)
@@ -298,11 +302,9 @@ def desa_codes(s: pd.Series, category: bool = False) -> pd.Series:
     >>> desa_codes(pd.Series([" 11.01.01.2001", "", None])).tolist()
     ['11.01.01.2001', <NA>, <NA>]
     """
-    from .indicators import lookup
-
     s = s.astype("category")
-    distinct = s.cat.categories.astype("string").str.strip()
-    codes = pd.Series(lookup(s, pd.Series(distinct, index=s.cat.categories).replace("", pd.NA)), index=s.index)
+    stripped = pd.Series(s.cat.categories.astype("string").str.strip(), index=s.cat.categories).replace("", pd.NA)
+    codes = s.map(stripped).astype("category")  # stripped once per distinct code
     return codes if category else codes.astype("string")
 
 

@@ -1,10 +1,7 @@
 """Data-quality checks of the service table ``layanan`` (DOMAIN.md §6), in plain pandas.
 
-Each check takes the table (typed, or raw text from an import) or a
-:class:`ServiceTable` (the table read once, shared by all checks) and returns a
-findings table (:data:`~p3pd_lib.quality_base.FINDING_COLUMNS`). Checks of
-whole desa-years read the *key rows*: the first row of each desa and year
-(a repeated desa-year is ``baris_ganda``'s business).
+Each check takes the table (typed or raw text) or a :class:`ServiceTable` (read once, shared by all checks). Checks
+of whole desa-years read the first row of each desa and year (a repeat is ``baris_ganda``'s business).
 """
 
 from __future__ import annotations
@@ -38,6 +35,7 @@ class ServiceTable:
         self.table = layanan.reset_index(drop=True)
         self.codes, self.years = desa_codes(self.table["kode_desa"]), years(self.table)
         self._parsed: dict[str, pd.DataFrame] = {}
+        self._counts: dict[str, pd.Series] = {}
 
     def parsed(self, col: str) -> pd.DataFrame:
         """:func:`~p3pd_lib.quality_base.parse_numbers` of one column (computed once)."""
@@ -47,11 +45,11 @@ class ServiceTable:
 
     def counts(self, columns: Iterable[str]) -> pd.DataFrame:
         """Valid counts (float; NaN when missing, not a number, negative, fractional or the column is absent)."""
-        out = {}
-        for c in dict.fromkeys(columns):
+        cols = list(dict.fromkeys(columns))
+        for c in (c for c in cols if c not in self._counts):  # each column made valid once, for every check
             v = self.parsed(c)["nilai"] if c in self.table.columns else pd.Series(np.nan, index=self.table.index)
-            out[c] = v.where((v >= 0) & (v == np.floor(v)))
-        return pd.DataFrame(out, index=self.table.index)
+            self._counts[c] = v.where((v >= 0) & (v == np.floor(v)))
+        return pd.DataFrame({c: self._counts[c] for c in cols}, index=self.table.index)
 
     @cached_property
     def keys(self) -> pd.DataFrame:
@@ -88,24 +86,24 @@ def check_counts(layanan: pd.DataFrame | ServiceTable, columns: Iterable[str] | 
     """
     t, names = service_table(layanan), labels(wilayah)
     cols = [c for c in (columns if columns is not None else COUNT_COLUMNS) if c in t.table.columns]
+    value = pd.DataFrame({c: t.parsed(c)["nilai"] for c in cols}, index=t.table.index)
+    text = pd.DataFrame({c: t.parsed(c)["bukan_angka"] for c in cols}, index=t.table.index)
+    negative, fractional = (value < 0).to_numpy(), (value.notna() & (value != np.floor(value))).to_numpy()
+    bad = text.to_numpy(dtype=bool) | negative | fractional
     rows: list[tuple] = []
-    for col in cols:
-        p = t.parsed(col)
-        number = p["ada"] & ~p["bukan_angka"]
-        negative = number & (p["nilai"] < 0)
-        fractional = number & (p["nilai"] != np.floor(p["nilai"]))
-        for i in p.index[p["bukan_angka"] | negative | fractional]:
-            code, year, x, who = t.codes[i], t.years[i], p.at[i, "nilai"], _who(names, t.codes[i], t.years[i])
-            if negative[i]:
+    for j, col in enumerate(cols):
+        for i in np.flatnonzero(bad[:, j]):
+            code, year, x, who = t.codes[i], t.years[i], value.iat[i, j], _who(names, t.codes[i], t.years[i])
+            if negative[i, j]:
                 rows.append((code, year, "layanan", col, plain(x), "nilai_negatif", "galat",
                              f"{who}: {col} bernilai negatif ({num(x)}); jumlah tidak boleh kurang dari 0."))
-            elif fractional[i]:
+            elif fractional[i, j]:
                 rows.append((code, year, "layanan", col, plain(x), "bukan_angka", "galat",
                              f"{who}: {col} = {num(x, 2)} bukan bilangan bulat; isian jumlah harus bilangan bulat."))
             else:
-                text = str(t.table.at[i, col]).strip()
-                rows.append((code, year, "layanan", col, text, "bukan_angka", "galat",
-                             f"{who}: {col} berisi '{text}', bukan angka; nilai ini dianggap tidak dilaporkan."))
+                written = str(t.table.at[i, col]).strip()
+                rows.append((code, year, "layanan", col, written, "bukan_angka", "galat",
+                             f"{who}: {col} berisi '{written}', bukan angka; nilai ini dianggap tidak dilaporkan."))
     return findings(rows)
 
 
@@ -138,8 +136,8 @@ def check_numerator_exceeds(layanan: pd.DataFrame | ServiceTable, catalogue: Any
 
 
 def _expected(keys: pd.DataFrame, wilayah: pd.DataFrame | None) -> pd.DataFrame:
-    """Desa expected to report, with their kecamatan: every layanan desa (listed in ``wilayah`` when given),
-    then the desa (not kelurahan) of ``wilayah`` in a kecamatan that reports."""
+    """Desa expected to report, with their kecamatan: every layanan desa (listed in ``wilayah`` when given), then
+    the desa (not kelurahan) of ``wilayah`` in a kecamatan that reports."""
     own = keys.drop_duplicates("kode_desa")[["kode_desa", "kode_kecamatan"]]
     if wilayah is None or not {"kode_desa", "kode_kecamatan"} <= set(wilayah.columns):
         return own
@@ -155,9 +153,9 @@ def completeness_table(layanan: pd.DataFrame | ServiceTable, catalogue: Any = No
                        wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Share of desa reporting each indicator, per kecamatan and year.
 
-    Columns ``kode_kecamatan, tahun, indikator, n_desa, n_lapor, porsi``:
-    ``n_desa`` desa expected (see :func:`check_completeness`), ``n_lapor`` of
-    them with a valid numerator *and* denominator, ``porsi`` = n_lapor / n_desa.
+    Columns ``kode_kecamatan, tahun, indikator, n_desa, n_lapor, porsi``: ``n_desa`` desa expected (see
+    :func:`check_completeness`), ``n_lapor`` of them with a valid numerator *and* denominator, ``porsi`` = n_lapor /
+    n_desa.
     """
     t, cat = service_table(layanan), catalogue_frame(catalogue)
     keys = t.keys
@@ -185,12 +183,14 @@ def completeness_table(layanan: pd.DataFrame | ServiceTable, catalogue: Any = No
 def check_completeness(layanan: pd.DataFrame | ServiceTable, catalogue: Any = None, *,
                        wilayah: pd.DataFrame | None = None,
                        params: QualityParams | Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Completeness per kecamatan, indicator and year (``kelengkapan``) and non-reporting desa (``desa_tidak_melapor``).
+    """Completeness per kecamatan, indicator and year (``kelengkapan``) and non-reporting desa
+    (``desa_tidak_melapor``).
 
-    A kecamatan reports in a year when one of its villages has a layanan row; its expected villages are then its desa in
-    ``wilayah`` (kelurahan only with data) and every code seen under it. A share with valid numerator and denominator
-    below ``kelengkapan.porsi_peringatan`` is a ``peringatan``, below ``porsi_info`` an ``info`` (``kode_desa`` = the
-    kecamatan, ``kolom`` = the indicator). An expected desa without a row that year: ``desa_tidak_melapor``.
+    A kecamatan reports in a year when one of its villages has a layanan row; its expected villages are then its
+    desa in ``wilayah`` (kelurahan only with data) and every code seen under it. A share with valid numerator and
+    denominator below ``kelengkapan.porsi_peringatan`` is a ``peringatan``, below ``porsi_info`` an ``info``
+    (``kode_desa`` = the kecamatan, ``kolom`` = the indicator). An expected desa without a row that year:
+    ``desa_tidak_melapor``.
     """
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
@@ -226,10 +226,9 @@ def check_missing_values(layanan: pd.DataFrame | ServiceTable, catalogue: Any = 
                          params: QualityParams | Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Empty cells of indicator columns (``nilai_hilang``, peringatan), one finding per cell.
 
-    A cell is reported when the column is filled by at least
-    ``kelengkapan.porsi_minimum_nilai_hilang`` of the rows of the same kecamatan
-    and year: an isolated gap (a column almost nobody fills is reported once per
-    kecamatan by :func:`check_completeness`). A non-numeric cell is ``bukan_angka``, not empty.
+    A cell is reported when the column is filled by at least ``kelengkapan.porsi_minimum_nilai_hilang`` of the rows
+    of the same kecamatan and year: an isolated gap (a column almost nobody fills is reported once per kecamatan by
+    :func:`check_completeness`). A non-numeric cell is ``bukan_angka``, not empty.
     """
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
@@ -254,8 +253,8 @@ def check_missing_values(layanan: pd.DataFrame | ServiceTable, catalogue: Any = 
 
 
 def _tested_values(t: ServiceTable, cat: pd.DataFrame, p: QualityParams) -> tuple[list[dict], pd.DataFrame]:
-    """What :func:`check_outliers` compares (one column per test): each indicator's rate, each denominator
-    per capita (log), on the key rows."""
+    """What :func:`check_outliers` compares (one column per test): each indicator's rate, each denominator per
+    capita (log), on the key rows."""
     counts = t.counts([*cat["pembilang"], *cat["penyebut"], "penduduk", "rumah_tangga"]).loc[t.keys.index]
     specs, tested = [], {}
     min_pen = cat["min_penyebut"] if "min_penyebut" in cat.columns else pd.Series(1, index=cat.index)
@@ -281,9 +280,9 @@ def check_outliers(layanan: pd.DataFrame | ServiceTable, catalogue: Any = None, 
 
     Per kabupaten and year, against the median and the MAD (×1.4826): each indicator's rate (denominator ≥
     ``min_penyebut``, numerator ≤ denominator), flagged beyond ``pengali_mad`` × MAD and ``selisih_minimum_persen``
-    points (``kolom`` = the numerator); each denominator per 1,000 inhabitants (``penduduk``: per household) on a log
-    scale, flagged beyond ``pengali_mad`` × MAD and ``faktor_minimum_per_kapita`` times the median or its inverse.
-    Groups with fewer than ``minimum_desa`` values or a MAD of 0 are skipped.
+    points (``kolom`` = the numerator); each denominator per 1,000 inhabitants (``penduduk``: per household) on a
+    log scale, flagged beyond ``pengali_mad`` × MAD and ``faktor_minimum_per_kapita`` times the median or its
+    inverse. Groups with fewer than ``minimum_desa`` values or a MAD of 0 are skipped.
     """
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
@@ -322,13 +321,11 @@ def check_yoy_jumps(layanan: pd.DataFrame | ServiceTable, columns: Iterable[str]
                     params: QualityParams | Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Implausible changes from the previous year (``lonjakan_tahunan``, peringatan).
 
-    Each count is compared with the same desa's value of the year before. A
-    jump: the ratio exceeds ``lonjakan.faktor`` (or is below its inverse; from
-    or to 0 counts) and the larger value is at least ``lonjakan.minimum_nilai``.
-    The finding goes to the later year; several columns of one desa-year make
-    one finding (``kolom`` = the first, message lists them). A one-year spike
-    is reported once, at the spike; when the *first* year of a series differs
-    from the second while the second and third agree, the first year is blamed.
+    Each count is compared with the same desa's value of the year before. A jump: the ratio exceeds
+    ``lonjakan.faktor`` (or is below its inverse; from or to 0 counts) and the larger value is at least
+    ``lonjakan.minimum_nilai``. The finding goes to the later year; several columns of one desa-year make one
+    finding (``kolom`` = the first, message lists them). A one-year spike is reported once, at the spike; when the
+    *first* year of a series differs from the second while the second and third agree, the first year is blamed.
 
     >>> lay = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 4, "tahun": [2021, 2022, 2023, 2024],
     ...                     "balita_diukur": [120, 118, 1180, 125]})

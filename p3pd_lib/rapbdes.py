@@ -1,7 +1,7 @@
 """Spending against needs: budget responsiveness and the evaluasi RAPBDes of one village.
 
-Built on :mod:`p3pd_lib.belanja` (mapping, sums per desa-year, fiscal rules).
-Shares are percentages (0–100); amounts are Rupiah.
+Built on :mod:`p3pd_lib.belanja` (mapping, sums per desa-year, fiscal rules). Shares are percentages (0–100);
+amounts are Rupiah.
 """
 
 from __future__ import annotations
@@ -14,33 +14,16 @@ import pandas as pd
 
 from .belanja import (
     FINDING_COLUMNS, KOMPONEN, LABEL_SEKTOR, SEKTOR, INDIKATOR_SEKTOR, budget_identity, desa_year_sums, is_kelurahan,
-    load_dana_desa_rules, map_apbdes, validate_dana_desa_rules,
+    bounds_text, load_dana_desa_rules, map_apbdes, validate_dana_desa_rules, within,
 )
 from .errors import DataError, ParameterError
+from .quality_base import pct, rp
 
 RESPONSIVENESS_COLUMNS = [
     "kode_desa", "tahun", "sektor", "merah", "porsi", "tahun_berikut", "porsi_berikut", "perubahan", "naik",
     "responsif", "keterangan",
 ]
 _EPS = 1e-9
-
-
-def _pct(x: float) -> str:
-    return f"{x:.1f}".replace(".", ",") + "%"
-
-
-def _rp(x: float) -> str:
-    return "Rp" + f"{x:,.0f}".replace(",", ".")
-
-
-def _bounds(lo: Any, hi: Any) -> str:
-    if pd.notna(lo) and pd.notna(hi):
-        return f"{_pct(lo)}–{_pct(hi)}"
-    return f"≥ {_pct(lo)}" if pd.notna(lo) else f"≤ {_pct(hi)}" if pd.notna(hi) else "-"
-
-
-def _within(share: float, lo: Any, hi: Any) -> bool:
-    return (pd.isna(lo) or share >= lo - _EPS) and (pd.isna(hi) or share <= hi + _EPS)
 
 
 # --- responsiveness -------------------------------------------------------------------------------
@@ -86,12 +69,10 @@ def _sector_shares(shares: pd.DataFrame) -> pd.DataFrame:
 def budget_responsiveness(traffic_lights_by_sector: pd.DataFrame, spending_shares: pd.DataFrame) -> pd.DataFrame:
     """Does a sector that was red in year t get a larger budget share in year t+1?
 
-    ``traffic_lights_by_sector``: ``kode_desa, tahun, sektor, merah`` (bool) or
-    per-indicator traffic lights with ``kelas``. ``spending_shares``: BEL02–BEL06
-    from :func:`~p3pd_lib.belanja.spending_indicators`, a composition, or any
-    ``kode_desa, tahun, sektor, porsi`` table. Columns: ``kode_desa, tahun,
-    sektor, merah, porsi, tahun_berikut, porsi_berikut, perubahan (points),
-    naik, responsif (= naik for red sectors), keterangan``.
+    ``traffic_lights_by_sector``: ``kode_desa, tahun, sektor, merah`` (bool) or per-indicator traffic lights with
+    ``kelas``. ``spending_shares``: BEL02–BEL06 from :func:`~p3pd_lib.belanja.spending_indicators`, a composition,
+    or any ``kode_desa, tahun, sektor, porsi`` table. Columns: ``kode_desa, tahun, sektor, merah, porsi,
+    tahun_berikut, porsi_berikut, perubahan (points), naik, responsif (= naik for red sectors), keterangan``.
 
     >>> lights = pd.DataFrame({"kode_desa": ["a", "a"], "tahun": [2023, 2023], "sektor": ["KES", "AIR"],
     ...     "merah": [True, False]})
@@ -122,9 +103,8 @@ def budget_responsiveness(traffic_lights_by_sector: pd.DataFrame, spending_share
 def summarise_responsiveness(detail: pd.DataFrame, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Responsiveness per kecamatan, year and sector (plus ``sektor = SEMUA``).
 
-    Columns ``kode_kecamatan, tahun, sektor, n_merah, n_dinilai (red with both
-    shares known), n_responsif, persen_responsif`` (Σ/Σ, %), plus
-    ``nama_kecamatan`` when ``wilayah`` is given.
+    Columns ``kode_kecamatan, tahun, sektor, n_merah, n_dinilai (red with both shares known), n_responsif,
+    persen_responsif`` (Σ/Σ, %), plus ``nama_kecamatan`` when ``wilayah`` is given.
     """
     if not {"kode_desa", "tahun", "sektor", "merah", "responsif"} <= set(detail.columns):
         raise DataError("Tabel responsivitas harus keluaran budget_responsiveness.")
@@ -172,16 +152,17 @@ def _check_draft(draft_lines: pd.DataFrame, kode_desa: str, tahun: Any) -> None:
 def _rule_findings(r_year: pd.DataFrame, sums: pd.Series, total: float, ceiling: float) -> list[dict]:
     rows = []
     for rule in r_year.to_dict("records"):
-        label, lo, hi = f"{rule['nama_aturan']} ({rule['dasar_hukum']})", rule["batas_bawah"], rule["batas_atas"]
+        label = f"{rule['nama_aturan']} ({rule['dasar_hukum']})"
+        lo, hi = (np.nan if pd.isna(rule[b]) else float(rule[b]) for b in ("batas_bawah", "batas_atas"))
         if rule["basis"] == "total_belanja":
             if total <= 0:
                 continue
             amount = float(sums["personel"])
             share = 100 * amount / total
-            ok = _within(share, lo, hi)
+            ok = within(share, lo, hi)
             rows.append(_finding(
-                f"Siltap dan tunjangan kepala desa, perangkat dan BPD {_pct(share)} dari total belanja "
-                f"({_rp(amount)} dari {_rp(total)}).", label, share, _bounds(lo, hi),
+                f"Siltap dan tunjangan kepala desa, perangkat dan BPD {pct(share)} dari total belanja "
+                f"({rp(amount)} dari {rp(total)}).", label, share, bounds_text(lo, hi),
                 "sesuai" if ok else "perlu perbaikan",
                 "Tidak perlu perubahan." if ok else
                 "Kurangi belanja siltap/tunjangan atau alihkan sumbernya (mis. hasil tanah bengkok, di luar "
@@ -189,23 +170,23 @@ def _rule_findings(r_year: pd.DataFrame, sums: pd.Series, total: float, ceiling:
             continue
         if np.isnan(ceiling) or ceiling <= 0:
             rows.append(_finding(f"Pagu Dana Desa tidak diketahui: {rule['nama_aturan']} tidak dapat dinilai.",
-                                 label, None, _bounds(lo, hi), "catatan",
+                                 label, None, bounds_text(lo, hi), "catatan",
                                  "Cantumkan pendapatan Dana Desa (kode rekening 4.2.1) atau isi pagu Dana Desa."))
             continue
         amount = float(sums.get(f"dd_{rule['aturan']}", 0.0) if pd.notna(sums.get(f"dd_{rule['aturan']}")) else 0.0)
         share = 100 * amount / ceiling
-        ok = _within(share, lo, hi)
+        ok = within(share, lo, hi)
         if ok:
             saran = "Tidak perlu perubahan."
         elif pd.notna(lo) and share < lo - _EPS:
             saran = (f"Tambah alokasi {rule['nama_aturan']} dari Dana Desa minimal "
-                     f"{_rp(lo / 100 * ceiling - amount)} agar mencapai {_pct(lo)} pagu Dana Desa.")
+                     f"{rp(lo / 100 * ceiling - amount)} agar mencapai {pct(lo)} pagu Dana Desa.")
         else:
             saran = (f"Kurangi alokasi {rule['nama_aturan']} dari Dana Desa sebesar "
-                     f"{_rp(amount - hi / 100 * ceiling)} agar paling banyak {_pct(hi)} pagu Dana Desa.")
+                     f"{rp(amount - hi / 100 * ceiling)} agar paling banyak {pct(hi)} pagu Dana Desa.")
         rows.append(_finding(
-            f"{rule['nama_aturan']} dari Dana Desa {_rp(amount)} = {_pct(share)} dari pagu Dana Desa "
-            f"{_rp(ceiling)}.", label, share, _bounds(lo, hi), "sesuai" if ok else "perlu perbaikan", saran))
+            f"{rule['nama_aturan']} dari Dana Desa {rp(amount)} = {pct(share)} dari pagu Dana Desa "
+            f"{rp(ceiling)}.", label, share, bounds_text(lo, hi), "sesuai" if ok else "perlu perbaikan", saran))
     return rows
 
 
@@ -223,7 +204,7 @@ def _gap_findings(gaps: pd.DataFrame, kode_desa: str, sums: pd.Series, total: fl
         what = " dan ".join(x for x in (f"{n_red} indikator merah" if n_red else "",
                                         f"{n_yel} indikator kuning" if n_yel else "") if x)
         temuan = (f"Sektor {sektor} ({LABEL_SEKTOR[sektor]}) memiliki {what} ({names}); porsi belanja "
-                  f"{_pct(share) if not np.isnan(share) else 'tidak diketahui'}.")
+                  f"{pct(share) if not np.isnan(share) else 'tidak diketahui'}.")
         if n_red and (np.isnan(share) or share <= _EPS):
             status, saran = "perlu perbaikan", (
                 f"Sektor {sektor} merah tetapi tidak dianggarkan: usulkan kegiatan yang menjawab indikator "
@@ -250,16 +231,14 @@ def evaluasi_rapbdes(
 ) -> pd.DataFrame:
     """Check ONE village's draft budget (RAPBDes) before the camat signs it off.
 
-    ``draft_lines``: apbdes-shaped lines of the draft. ``gaps``: the desa's
-    red/yellow indicators (``sektor, indikator, kelas``). ``pagu_dana_desa``
-    overrides the Dana Desa ceiling read from revenue lines 4.2.1;
+    ``draft_lines``: apbdes-shaped lines of the draft. ``gaps``: the desa's red/yellow indicators (``sektor,
+    indikator, kelas``). ``pagu_dana_desa`` overrides the Dana Desa ceiling read from revenue lines 4.2.1;
     ``median_bel01`` is the kecamatan median basic-service share (optional).
 
-    Findings, in order: the 30 % cap and each Dana Desa rule of the year, each
-    sector with red (or yellow) indicators against its budget share, the
-    basic-service share, unmapped lines, and the budget balance when revenue
-    lines are present. Columns ``no, temuan, aturan, nilai, batas, status
-    (sesuai / perlu perbaikan / catatan), saran`` — Indonesian text.
+    Findings, in order: the 30 % cap and each Dana Desa rule of the year, each sector with red (or yellow)
+    indicators against its budget share, the basic-service share, unmapped lines, and the budget balance when
+    revenue lines are present. Columns ``no, temuan, aturan, nilai, batas, status (sesuai / perlu perbaikan /
+    catatan), saran`` — Indonesian text.
     """
     _check_draft(draft_lines, kode_desa, tahun)
     tahun = int(tahun)
@@ -283,29 +262,29 @@ def evaluasi_rapbdes(
     if total > 0:
         basic = 100 * float(sums[list(SEKTOR)].sum()) / total
         if median_bel01 is None:
-            rows.append(_finding(f"Porsi belanja layanan dasar {_pct(basic)} dari total belanja.",
+            rows.append(_finding(f"Porsi belanja layanan dasar {pct(basic)} dari total belanja.",
                                  "Porsi belanja layanan dasar (BEL01)", basic, "-", "catatan",
                                  "Bandingkan dengan median desa lain di kecamatan."))
         else:
             below = basic < median_bel01 - _EPS
             rows.append(_finding(
-                f"Porsi belanja layanan dasar {_pct(basic)}, median kecamatan {_pct(median_bel01)}.",
-                "Porsi belanja layanan dasar (BEL01)", basic, f"median {_pct(median_bel01)}",
+                f"Porsi belanja layanan dasar {pct(basic)}, median kecamatan {pct(median_bel01)}.",
+                "Porsi belanja layanan dasar (BEL01)", basic, f"median {pct(median_bel01)}",
                 "catatan" if below else "sesuai",
                 "Porsi di bawah median kecamatan: tinjau ulang prioritas belanja." if below else
                 "Tidak perlu perubahan."))
     odd = mapped[(mapped["jenis_baris"] == "belanja") & mapped["status_pemetaan"].isin(["tidak_dipetakan", "ambigu"])]
     if len(odd):
         rows.append(_finding(
-            f"{len(odd)} baris belanja ({_rp(float(odd['anggaran'].fillna(0).sum()))}) tidak dapat dipetakan "
+            f"{len(odd)} baris belanja ({rp(float(odd['anggaran'].fillna(0).sum()))}) tidak dapat dipetakan "
             "dengan pasti ke sektor.", "Pemetaan kode kegiatan (Permendagri 20/2018)", float(len(odd)), "0 baris",
             "catatan", "Periksa kode dan nama kegiatan baris tersebut (lihat daftar baris tidak terpetakan)."))
     ident = budget_identity(mapped)
     if len(ident) and float(ident["pendapatan"].iloc[0]) > 0:
         silpa = float(ident["silpa"].iloc[0])
         rows.append(_finding(
-            f"Pendapatan − belanja + pembiayaan netto = {_rp(silpa)}.", "Keseimbangan APBDes (Permendagri 20/2018)",
-            silpa, "≥ Rp0", "sesuai" if silpa >= -_EPS else "perlu perbaikan",
+            f"Pendapatan − belanja + pembiayaan netto = {rp(silpa)}.", "Keseimbangan APBDes (Permendagri 20/2018)",
+            silpa, "≥ Rp 0", "sesuai" if silpa >= -_EPS else "perlu perbaikan",
             "Tidak perlu perubahan." if silpa >= -_EPS else
             "Belanja melebihi pendapatan dan pembiayaan netto: kurangi belanja atau tambah sumber pembiayaan."))
     out = pd.DataFrame(rows, columns=FINDING_COLUMNS[1:])

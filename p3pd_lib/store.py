@@ -254,7 +254,8 @@ def save_dataset(
         for name, df in checked.items():
             final = _path(folder, name)
             tmp = final.with_suffix(".parquet.tmp")
-            df.to_parquet(tmp, index=False)
+            # Small row groups: a partial read (one kabupaten) skips all but the few holding its codes.
+            df.to_parquet(tmp, index=False, row_group_size=_BATCH_ROWS)
             place(tmp, final)
         new_meta = {**read_meta(data_dir), **(meta or {})}
         current = {}
