@@ -101,12 +101,8 @@ def analyse(dataset: Dataset, *, catalogue: Catalogue | pd.DataFrame | None = No
     spending_quality = classify.spending_quality_class(summary) if len(summary) else summary
 
     proposals_in = dataset.usulan if demand else dataset.usulan.iloc[:0]
-    demand_tables = [
-        usulan.proposal_summary(proposals_in),
-        usulan.need_demand_supply(classified, proposals_in, usulan.sector_shares(mapped), w if len(w) else None),
-        usulan.budget_answering_proposals(mapped, proposals_in),
-    ]
-    proposals, need_demand, budget_answering = (t if demand else t.iloc[:0] for t in demand_tables)
+    tables = usulan.demand_tables(classified, proposals_in, mapped, w if len(w) else None)
+    proposals, need_demand, budget_answering = (t if demand else t.iloc[:0] for t in tables)
     status = dataset.status_desa.assign(status_idm_dihitung=classify.idm_status(dataset.status_desa["idm"]))
     return Analysis(
         catalogue=cat, values=classified, wilayah_values=wilayah_values, scores=scores,

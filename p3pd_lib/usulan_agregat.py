@@ -73,19 +73,6 @@ def aggregate_classes(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None
                                   "n_desa_total", "porsi_desa"])
 
 
-def _sum_to_areas(table: pd.DataFrame, keys: list[str], counts: list[str], sums: list[str],
-                  wilayah: pd.DataFrame | None, tingkat: Sequence[str] | str) -> pd.DataFrame:
-    """Counts and Rupiah of ``table`` summed per area and ``keys`` (a sum of only missing Rupiah stays
-    missing), with ``n_desa`` the number of desa."""
-    parts = []
-    for level in _levels(tingkat):
-        t = _with_area(table, level, wilayah).astype({c: "float64" for c in [*counts, *sums]})
-        g = t.groupby(["tingkat", "kode_wilayah", *keys], dropna=False)
-        parts.append(g[counts].sum().join(g[sums].sum(min_count=1)).assign(n_desa=g["kode_desa"].nunique()))
-    out = pd.concat(parts).reset_index()
-    return out.astype({**{c: "Int64" for c in [*counts, "n_desa"]}, **{c: "Float64" for c in sums}})
-
-
 def aggregate_proposals(summary: pd.DataFrame, wilayah: pd.DataFrame | None = None,
                         tingkat: Sequence[str] | str = TINGKAT) -> pd.DataFrame:
     """Proposal metrics of :func:`proposal_summary` summed to kecamatan and kabupaten.
@@ -105,33 +92,20 @@ def aggregate_proposals(summary: pd.DataFrame, wilayah: pd.DataFrame | None = No
     (2, 3, 33.33)
     """
     require_columns(summary, ("kode_desa", "tahun", "sektor", *COUNT_COLS, *SUM_COLS), "Tabel ringkasan usulan")
+    counts = [*COUNT_COLS, "n_desa_dengan_usulan"]
     summary = summary.assign(n_desa_dengan_usulan=summary["n_usulan"].fillna(0) > 0)
-    out = _sum_to_areas(summary, ["tahun", "sektor"], [*COUNT_COLS, "n_desa_dengan_usulan"], list(SUM_COLS),
-                        wilayah, tingkat)
+    parts = []
+    for level in _levels(tingkat):
+        t = _with_area(summary, level, wilayah).astype({c: "float64" for c in [*counts, *SUM_COLS]})
+        g = t.groupby(["tingkat", "kode_wilayah", "tahun", "sektor"], dropna=False)
+        # a sum of only missing Rupiah stays missing
+        parts.append(g[counts].sum().join(g[list(SUM_COLS)].sum(min_count=1)).assign(n_desa=g["kode_desa"].nunique()))
+    out = pd.concat(parts).reset_index().astype({**dict.fromkeys([*counts, "n_desa"], "Int64"),
+                                                 **dict.fromkeys(SUM_COLS, "Float64")})
     out = out.assign(porsi_didanai=pct(out["n_didanai_apbdes"], out["n_usulan"]),
                      porsi_didanai_rp=pct(out["pembilang_rp"], out["penyebut_rp"]))
     return _finish(out, wilayah, ["kode_wilayah", "nama_wilayah", "tingkat", "tahun", "sektor", "n_desa",
                                   "n_desa_dengan_usulan", *SUMMARY_COLUMNS[3:]])
-
-
-def aggregate_budget_answering(budget: pd.DataFrame, wilayah: pd.DataFrame | None = None,
-                               tingkat: Sequence[str] | str = TINGKAT) -> pd.DataFrame:
-    """:func:`budget_answering_proposals` (per desa or per sector) summed to kecamatan and kabupaten.
-
-    ``porsi_menjawab_usulan`` = 100 × Σ anggaran_menjawab_usulan / Σ
-    anggaran_layanan_dasar; ``n_kegiatan_menjawab`` is summed over desa.
-    Columns ``kode_wilayah, nama_wilayah, tingkat, tahun, [sektor], n_desa``,
-    the sums, the share and the counts.
-    """
-    require_columns(budget, ("kode_desa", "tahun", "anggaran_layanan_dasar", "anggaran_menjawab_usulan",
-                             "n_kegiatan_menjawab"), "Tabel anggaran yang menjawab usulan")
-    keys = ["tahun", *(["sektor"] if "sektor" in budget else [])]
-    counts = [c for c in ("n_kegiatan_menjawab", "n_usulan_didanai", "n_usulan_didanai_tanpa_kode") if c in budget]
-    sums = ["anggaran_layanan_dasar", "anggaran_menjawab_usulan"]
-    out = _sum_to_areas(budget, keys, counts, sums, wilayah, tingkat)
-    out = out.assign(porsi_menjawab_usulan=pct(out["anggaran_menjawab_usulan"], out["anggaran_layanan_dasar"]))
-    return _finish(out, wilayah, ["kode_wilayah", "nama_wilayah", "tingkat", *keys, "n_desa", *sums,
-                                  "porsi_menjawab_usulan", *counts])
 
 
 # --- agenda terpadu -----------------------------------------------------------------------------------
