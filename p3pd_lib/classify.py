@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from . import parameter_files
 from .errors import DataError, ParameterError
-from .indicators import Catalogue, catalogue_columns, catalogue_frame, load_catalogue
+from .indicators import Catalogue, catalogue_frame, load_catalogue
 
 PARAMETER_FILE = "klasifikasi.yaml"
 #: Tolerance (in the value's unit) under which a value counts as exactly on a boundary.
@@ -189,7 +189,7 @@ def _indicator_info(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
         raise ParameterError(f"Indikator tidak ada dalam katalog: {', '.join(unknown)}.")
     cat = cat.reindex(columns=[*cat.columns, *({"label_sektor"} - set(cat.columns))])
     cat = cat.assign(posisi_sektor=pd.Index(dict.fromkeys(cat["sektor"])).get_indexer(cat["sektor"]))
-    return catalogue_columns(values["indikator"], cat, columns)
+    return cat.set_index("id")[list(columns)].reindex(values["indikator"].to_numpy()).set_axis(values.index)
 
 
 # --------------------------------------------------------------------------- traffic light

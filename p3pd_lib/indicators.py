@@ -31,8 +31,6 @@ from . import parameter_files
 from .errors import DataError, ParameterError
 
 CATALOGUE_FILE = "indikator.yaml"
-ARAH = ("higher", "lower")
-TAG_TARGET = ("sourced", "proposed")
 TINGKAT = ("desa", "kecamatan", "kabupaten", "provinsi")
 
 #: Columns of :attr:`Catalogue.frame`, in order.
@@ -185,9 +183,6 @@ def _count_dtype(s: pd.Series) -> pd.Series:
 def lookup(keys: pd.Series, table: pd.Series) -> pd.Categorical:
     """``table[key]`` for each row of ``keys`` (missing when absent), looked up once per distinct key.
 
-    On millions of rows with few distinct keys (indicator ids, desa codes) far
-    cheaper than ``Series.map`` on text.
-
     >>> lookup(pd.Series(["b", "a", "b", None]), pd.Series({"a": "x", "b": "y"})).tolist()
     ['y', 'x', 'y', nan]
     """
@@ -197,26 +192,10 @@ def lookup(keys: pd.Series, table: pd.Series) -> pd.Categorical:
     return pd.Categorical.from_codes(np.where(codes >= 0, found.codes[codes], -1), dtype=found.dtype)
 
 
-def catalogue_columns(indikator: pd.Series, catalogue: Catalogue | pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """The catalogue's ``columns`` for each row's indicator (``<NA>`` for an id not in the catalogue).
-
-    >>> catalogue_columns(pd.Series(["KES02", "KES01"]), load_catalogue(), ["target", "arah"]).values.tolist()
-    [[90.0, 'higher'], [14.0, 'lower']]
-    """
-    cat = catalogue_frame(catalogue).reset_index(drop=True)
-    position = np.asarray(lookup(indikator, pd.Series(cat.index, index=cat["id"])).astype(float))
-    return _rows_of(cat, np.nan_to_num(position, nan=-1).astype(int), columns).set_axis(indikator.index)
-
-
-def _rows_of(cat: pd.DataFrame, position: np.ndarray, columns: Sequence[str]) -> pd.DataFrame:
-    """The catalogue's ``columns`` at ``position`` (−1: missing)."""
-    return pd.DataFrame({c: cat[c].array.take(position, allow_fill=True) for c in columns})
-
-
-def _with_rates(df: pd.DataFrame, cat: pd.DataFrame, position: np.ndarray) -> pd.DataFrame:
-    """Add ``nilai, satuan, nilai_mentah, stabil, pembilang_melebihi`` to rows with ``pembilang, penyebut``
-    of the indicators at ``position`` of the catalogue."""
-    c = _rows_of(cat, position, ["faktor", "satuan", "min_penyebut"]).set_axis(df.index)
+def _with_rates(df: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
+    """Add ``nilai, satuan, nilai_mentah, stabil, pembilang_melebihi`` to rows with ``indikator, pembilang,
+    penyebut`` (floats)."""
+    c = cat.set_index("id").reindex(df["indikator"].to_numpy()).set_axis(df.index)
     ok = (df["penyebut"] > 0) & (df["pembilang"] >= 0)  # NaN compares False: both counts required
     raw = (df["pembilang"] * c["faktor"].astype(float) / df["penyebut"]).where(ok)
     capped = raw.clip(upper=100).where(c["satuan"].eq("persen").to_numpy(dtype=bool), raw)
@@ -227,20 +206,6 @@ def _with_rates(df: pd.DataFrame, cat: pd.DataFrame, position: np.ndarray) -> pd
         stabil=(ok & (df["penyebut"] >= c["min_penyebut"].astype(float))).to_numpy(dtype=bool),
         pembilang_melebihi=(ok & (df["pembilang"] > df["penyebut"])).to_numpy(dtype=bool),
     )
-
-
-def _one_row_per_desa_year(long: pd.DataFrame) -> pd.DataFrame:
-    """Identical copies of a desa-year (same ``_desa_tahun``) count once; copies that disagree lose their
-    counts and are flagged ``ganda_berbeda`` (one row of them stays)."""
-    key = ["_desa_tahun", "_i"]
-    copies = long[long["_desa_tahun"] >= 0]
-    later_same = copies.duplicated([*key, "pembilang", "penyebut"])  # a second identical copy
-    distinct = copies[~later_same]
-    clashing = distinct[distinct.duplicated(key, keep=False)]
-    drop = copies.index[later_same].union(clashing.index[clashing.duplicated(key)])
-    kept = long.assign(ganda_berbeda=long.index.isin(clashing.index)).drop(drop)
-    return kept.assign(pembilang=kept["pembilang"].mask(kept["ganda_berbeda"]),
-                       penyebut=kept["penyebut"].mask(kept["ganda_berbeda"]))
 
 
 def desa_values(
@@ -266,33 +231,31 @@ def desa_values(
     >>> v[v.indikator == "KES01"][["kode_desa", "nilai", "stabil"]].values.tolist()
     [['11.01.01.2001', 14.0, True], ['11.01.01.2002', <NA>, False]]
     """
-    cat = catalogue_frame(catalogue).reset_index(drop=True)
+    cat = catalogue_frame(catalogue)
     if not isinstance(layanan, pd.DataFrame):
         raise DataError("Tabel layanan harus berupa tabel (DataFrame).")
     missing = [c for c in ("kode_desa", "tahun") if c not in layanan.columns]
     if missing:
         raise DataError(f"Tabel layanan tidak memiliki kolom kunci: {', '.join(missing)}.")
     if tahun is not None:
-        years = [tahun] if isinstance(tahun, (int, np.integer)) else list(tahun)
-        layanan = layanan[layanan["tahun"].isin(years)]
+        layanan = layanan[layanan["tahun"].isin([tahun] if isinstance(tahun, (int, np.integer)) else list(tahun))]
     counts = _counts(layanan, [*cat["pembilang"], *cat["penyebut"]])
-    copies = layanan.duplicated(["kode_desa", "tahun"], keep=False).to_numpy(dtype=bool)
-    desa_tahun = np.full(len(layanan), -1)  # which copies of a desa-year belong together
-    desa_tahun[copies] = layanan[copies].groupby(["kode_desa", "tahun"], dropna=False).ngroup()
-    # Indicator by indicator: row r of layanan for the indicator at position i of the catalogue.
-    i, r = np.repeat(np.arange(len(cat)), len(layanan)), np.tile(np.arange(len(layanan)), len(cat))
-    long = _one_row_per_desa_year(pd.DataFrame({
-        "_i": i, "_r": r, "_desa_tahun": desa_tahun[r],
-        "pembilang": counts[cat["pembilang"]].to_numpy().T.ravel(),
-        "penyebut": counts[cat["penyebut"]].to_numpy().T.ravel(),
-    }))
-    i, r = long["_i"].to_numpy(), long["_r"].to_numpy()
-    long = _with_rates(long.assign(
-        kode_desa=layanan["kode_desa"].astype("string").array.take(r),
-        tahun=layanan["tahun"].astype("Int64").array.take(r),
-        indikator=cat["id"].astype("string").array.take(i),
-        sektor=cat["sektor"].astype("string").array.take(i),
-    ), cat, i)
+    kode, year = layanan["kode_desa"].astype("string").array, layanan["tahun"].astype("Int64").array
+    copy = layanan.duplicated(["kode_desa", "tahun"], keep=False).to_numpy()  # a desa-year reported twice
+    long = pd.concat([pd.DataFrame({
+        "kode_desa": kode, "tahun": year, "indikator": pd.array([row.id] * len(layanan), dtype="string"),
+        "sektor": pd.array([row.sektor] * len(layanan), dtype="string"), "_copy": copy,
+        "pembilang": counts[row.pembilang].to_numpy(), "penyebut": counts[row.penyebut].to_numpy(),
+    }) for row in cat.itertuples()], ignore_index=True)
+    # Identical copies count once; copies that disagree lose their counts and are flagged (one row stays).
+    key = ["kode_desa", "tahun", "indikator"]
+    copies = long[long["_copy"]]
+    copies = copies[~copies.duplicated([*key, "pembilang", "penyebut"])]
+    clash = copies[copies.duplicated(key, keep=False)]
+    drop = long.index[long["_copy"]].difference(copies.index).union(clash.index[clash.duplicated(key)])
+    long = long.assign(ganda_berbeda=long.index.isin(clash.index)).drop(drop)
+    long = _with_rates(long.assign(pembilang=long["pembilang"].mask(long["ganda_berbeda"]),
+                                   penyebut=long["penyebut"].mask(long["ganda_berbeda"])), cat)
     return long.assign(
         pembilang=_count_dtype(long["pembilang"]), penyebut=_count_dtype(long["penyebut"]),
     )[list(VALUE_COLUMNS)].reset_index(drop=True)
@@ -342,47 +305,40 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
     missing = [c for c in dict.fromkeys(columns) if c not in wilayah.columns]
     if missing:
         raise DataError(f"Tabel wilayah tidak memiliki kolom: {', '.join(missing)}.")
-    cat = catalogue_frame(catalogue if catalogue is not None else load_catalogue()).reset_index(drop=True)
+    cat = catalogue_frame(catalogue if catalogue is not None else load_catalogue())
     unknown = sorted(set(values["indikator"].dropna().unique()) - set(cat["id"]))
     if unknown:
         raise ParameterError(f"Indikator tidak ada dalam katalog: {', '.join(unknown)}.")
 
     wil = wilayah.drop_duplicates("kode_desa")[list(dict.fromkeys(columns))]
     pemb, peny = values["pembilang"].astype(float), values["penyebut"].astype(float)
-    ok = ((peny > 0) & (pemb >= 0)).to_numpy(dtype=bool)
-    desa = values["kode_desa"].astype("category")
-    rows = pd.DataFrame({
-        "desa": desa.cat.codes, "tahun": values["tahun"], "indikator": values["indikator"].astype("category"),
-        "pembilang": pemb.where(ok, 0.0), "penyebut": peny.where(ok, 0.0),
-    })
-    rows["desa_berdata"] = ok  # each desa with both counts, once however often it appears
-    rows["desa_berdata"] &= ~rows.duplicated(["desa", "tahun", "indikator", "desa_berdata"])
+    ok = (peny > 0) & (pemb >= 0)
+    codes = [f"kode_{t}" for t in levels if t != "desa"]
+    rows = values[["kode_desa", "tahun", "indikator"]].assign(
+        pembilang=pemb.where(ok, 0.0), penyebut=peny.where(ok, 0.0),
+        desa_berdata=values["kode_desa"].where(ok),  # each desa with both counts, once however often it appears
+    ).merge(wil[["kode_desa", *codes]], on="kode_desa")  # desa outside the list drop out
+    position = pd.Series(range(len(cat)), index=cat["id"].to_numpy())
     frames = []
     for level in levels:
         code, name = f"kode_{level}", f"nama_{level}"
-        # Each row's region, looked up once per distinct desa code; desa outside the list drop out.
-        region = lookup(desa, pd.Series(wil[code].astype("string").array, index=wil["kode_desa"]))
-        agg = (rows.assign(**{code: region})
-               .groupby([code, "tahun", "indikator"], observed=True, sort=False)
-               .agg(pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"),
-                    n_desa_data=("desa_berdata", "sum"))
-               .reset_index())
         regions = wil.groupby(code).agg(nama_wilayah=(name, "first"), n_desa=(name, "size"))
-        agg[code] = agg[code].astype("string")
-        agg = agg.join(regions, on=code)
+        agg = (rows.groupby([code, "tahun", "indikator"], observed=True)
+               .agg(pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"),
+                    n_desa_data=("desa_berdata", "nunique"))
+               .reset_index().join(regions, on=code))
         none = agg["n_desa_data"] == 0
-        position = pd.Index(cat["id"]).get_indexer(agg["indikator"].astype("string"))
         agg = agg.assign(
-            kode_wilayah=agg[code], tingkat=level, _i=position,
+            kode_wilayah=agg[code].astype("string"), tingkat=level, _i=agg["indikator"].map(position),
             pembilang=agg["pembilang"].mask(none), penyebut=agg["penyebut"].mask(none),
-            sektor=cat["sektor"].array.take(position),
         ).sort_values(["kode_wilayah", "tahun", "_i"])
-        frames.append(_with_rates(agg, cat, agg["_i"].to_numpy()))
+        frames.append(_with_rates(agg, cat))
     out = pd.concat(frames, ignore_index=True)
+    sektor = cat.set_index("id")["sektor"]
     return out.assign(
         pembilang=_count_dtype(out["pembilang"]), penyebut=_count_dtype(out["penyebut"]),
         nama_wilayah=out["nama_wilayah"].astype("string"), tingkat=out["tingkat"].astype("string"),
-        indikator=out["indikator"].astype("string"), sektor=out["sektor"].astype("string"),
+        indikator=out["indikator"].astype("string"), sektor=out["indikator"].map(sektor).astype("string"),
         tahun=out["tahun"].astype("Int64"), n_desa=out["n_desa"].astype("Int64"),
         n_desa_data=out["n_desa_data"].astype("Int64"),
     )[list(AGGREGATE_COLUMNS)]
