@@ -36,9 +36,6 @@ KELAS = ("hijau", "kuning", "merah", "abu")
 LABEL_TARGET = {"hijau": "Tercapai", "kuning": "Mendekati", "merah": "Belum tercapai"}
 LABEL_TERSIL = {"hijau": "Sepertiga terbaik", "kuning": "Sepertiga tengah", "merah": "Sepertiga terbawah"}
 LABEL_TIDAK_ADA_DATA = "Tidak ada data"
-LABEL_TIDAK_STABIL = "Tidak stabil"
-LABEL_PEMBANDING_KURANG = "Pembanding kurang"
-LABEL_GANDA_BERBEDA = "Data ganda tidak sama"
 _RANK = {"merah": 0, "kuning": 1, "hijau": 2}
 
 KUADRAN_LABEL = {"prioritas": "Prioritas: realokasi belanja", "evaluasi": "Evaluasi efektivitas / dukungan OPD",
@@ -247,8 +244,8 @@ def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
 
     # Labels: the first matching reason of grey, else the rule's wording of the class.
     ganda = values["ganda_berbeda"].astype(bool) if "ganda_berbeda" in values.columns else False
-    labels = [*LABEL_TARGET.values(), *LABEL_TERSIL.values(), LABEL_PEMBANDING_KURANG,
-              LABEL_GANDA_BERBEDA, LABEL_TIDAK_ADA_DATA, LABEL_TIDAK_STABIL]
+    labels = [*LABEL_TARGET.values(), *LABEL_TERSIL.values(), "Pembanding kurang", "Data ganda tidak sama",
+              LABEL_TIDAK_ADA_DATA, "Tidak stabil"]
     label = np.select([ganda, ~has_value, ~stabil, t.notna()], [7, 8, 9, kelas], np.minimum(kelas + 3, 6))
     return values.assign(
         target=info["target"],
@@ -324,26 +321,21 @@ def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> 
     """
     _require(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
     keys = _unit_keys(values)
-    info = _indicator_info(values, catalogue, ["target", "arah", "posisi_sektor"])
+    info = _indicator_info(values, catalogue, ["target", "arah", "sektor", "label_sektor", "posisi_sektor"])
     v, t = values["nilai"].astype("Float64").astype(float), info["target"].astype(float)
     higher = (info["arah"] == "higher").to_numpy(dtype=bool)
     num, den = np.where(higher, v, t), np.where(higher, t, v)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ratio = np.where(den > 0, num / den, 1.0)
-    usable = v.notna() & t.notna() & _stable(values)
-    cat = catalogue_frame(catalogue)
-    sectors = pd.Index(dict.fromkeys(cat["sektor"]))
-    unit = values.groupby(keys, sort=False, dropna=False).ngroup()  # units in order of first appearance
-    scored = pd.DataFrame({"_u": unit, "_s": info["posisi_sektor"],
-                           "skor": pd.Series(np.minimum(ratio, 1.0), index=values.index).where(usable)})
-    out = scored.groupby(["_u", "_s"]).agg(skor=("skor", "mean"), n_indikator=("skor", "count")).reset_index()
-    first = values[keys].iloc[np.flatnonzero(~unit.duplicated())]  # one row per unit, in unit order
-    labels = (cat.drop_duplicates("sektor").set_index("sektor")["label_sektor"] if "label_sektor" in cat.columns
-              else pd.Series(pd.NA, index=sectors))
-    return first.iloc[out["_u"]].reset_index(drop=True).assign(
-        sektor=sectors[out["_s"]].astype("string"),
-        label_sektor=labels.reindex(sectors[out["_s"]]).astype("string").array,
-        skor=out["skor"].astype("Float64"), n_indikator=out["n_indikator"].astype("Int64"))
+        ratio = np.minimum(np.where(den > 0, num / den, 1.0), 1.0)
+    scored = values[keys].assign(
+        _unit=values.groupby(keys, sort=False, dropna=False).ngroup(),  # units in order of first appearance
+        _posisi=info["posisi_sektor"], sektor=info["sektor"], label_sektor=info["label_sektor"],
+        skor=pd.Series(ratio, index=values.index).where(v.notna() & t.notna() & _stable(values)))
+    out = scored.groupby(["_unit", "_posisi"]).agg(
+        **{c: (c, "first") for c in [*keys, "sektor", "label_sektor"]},
+        skor=("skor", "mean"), n_indikator=("skor", "count"))
+    return out.reset_index(drop=True).astype({"sektor": "string", "label_sektor": "string", "skor": "Float64",
+                                              "n_indikator": "Int64"})
 
 
 def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.DataFrame:
@@ -653,10 +645,3 @@ def quadrant_sensitivity(
                        "n_berubah": "Int64", "persen_berubah": "Float64",
                        **{f"n_{q}": "Int64" for q in KUADRAN_LABEL}})
 
-
-__all__ = [
-    "Bands", "ClassificationParameters", "EPS", "as_bands", "KELAS", "KUADRAN_LABEL", "LABEL_TARGET", "LABEL_TERSIL",
-    "composite_index", "idm_status", "ipd_status", "load_parameters", "parameters_from_dict", "quadrant",
-    "quadrant_sensitivity", "sector_scores", "spending_quality_class", "threshold_sensitivity",
-    "traffic_light", "trend",
-]
