@@ -45,9 +45,6 @@ KELAS_BELANJA_LABEL = {"berkualitas": "Berkualitas", "cukup": "Cukup", "perlu_pe
                        "tidak_ada_data": "Data belum lengkap"}
 
 
-# --------------------------------------------------------------------------- parameters
-
-
 @dataclass(frozen=True)
 class Bands:
     """Traffic-light bands: yellow within ``kuning_naik`` points below a higher-is-better target or ``kuning_turun``
@@ -142,9 +139,6 @@ def as_bands(bands: Bands | Mapping[str, Any] | None, base: Bands | None = None)
     raise ParameterError("Pita harus berupa Bands, dict, atau None (pakai parameters/klasifikasi.yaml).")
 
 
-# --------------------------------------------------------------------------- helpers
-
-
 def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"{what} harus berupa tabel (DataFrame).")
@@ -187,9 +181,6 @@ def _indicator_info(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
     cat = cat.reindex(columns=[*cat.columns, *({"label_sektor"} - set(cat.columns))])
     cat = cat.assign(posisi_sektor=pd.Index(dict.fromkeys(cat["sektor"])).get_indexer(cat["sektor"]))
     return cat.set_index("id")[list(columns)].reindex(values["indikator"].to_numpy()).set_axis(values.index)
-
-
-# --------------------------------------------------------------------------- traffic light
 
 
 def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
@@ -263,9 +254,6 @@ def _text(codes: Any, words: Sequence[str]) -> pd.Series:
     return pd.array(list(words), dtype="string").take(np.asarray(codes))
 
 
-# --------------------------------------------------------------------------- IDM / IPD
-
-
 def _status(x: Any, batas: Sequence[float], label: Sequence[str]) -> pd.Series:
     """Label of the interval each value falls in; a value on a cut-off takes the lower label."""
     if np.isscalar(x) or x is None:
@@ -300,9 +288,6 @@ def ipd_status(ipd: pd.Series | Sequence[float] | float, batas: Sequence[float] 
     """
     p = load_parameters() if batas is None or label is None else None
     return _status(ipd, batas if batas is not None else p.ipd_batas, label if label is not None else p.ipd_label)
-
-
-# --------------------------------------------------------------------------- scores
 
 
 def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
@@ -366,9 +351,6 @@ def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.D
         n_sektor=out["n_sektor"].astype("Int64"),
         kesenjangan=(1.0 - indeks).round(12).astype("Float64"),
     )
-
-
-# --------------------------------------------------------------------------- quadrant
 
 
 def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y: float | None = None,
@@ -438,9 +420,6 @@ def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y:
                    "sama_dengan_batas": params.sama_dengan_pembagi, "n_desa": n}
 
 
-# --------------------------------------------------------------------------- trend
-
-
 def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: float | None = None,
           catalogue: Catalogue | pd.DataFrame | None = None) -> pd.DataFrame:
     """Direction of change of each indicator between two years, respecting its direction.
@@ -488,9 +467,6 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
         nilai_awal=m["nilai_awal"], nilai_akhir=m["nilai_akhir"], perubahan=perubahan.astype("Float64"),
         tren=tren.astype("string"), label_tren=tren.map(TREN_LABEL).fillna("Tidak dapat dinilai").astype("string"),
     )
-
-
-# --------------------------------------------------------------------------- spending quality
 
 
 def spending_quality_class(
@@ -546,9 +522,6 @@ def spending_quality_class(
         label_belanja=pd.Series(kelas, index=spending.index).map(KELAS_BELANJA_LABEL).astype("string"),
         alasan=pd.array(alasan, dtype="string"),
     )
-
-
-# --------------------------------------------------------------------------- sensitivity
 
 
 def _scenario_items(scenarios: Any, what: str) -> list[tuple[str, Any]]:

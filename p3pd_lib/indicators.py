@@ -84,9 +84,6 @@ class Catalogue:
         return len(self.frame)
 
 
-# --------------------------------------------------------------------------- catalogue
-
-
 def _catalogue(file: parameter_files.IndicatorFile, source: Path | None, min_penyebut_bawaan: int | None) -> Catalogue:
     if min_penyebut_bawaan is None:
         min_penyebut_bawaan = parameter_files.load_classification().stabilitas.min_penyebut_bawaan
@@ -155,9 +152,6 @@ def catalogue_frame(catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
             catalogue = catalogue.assign(satuan=pd.array(["persen"] * len(catalogue), dtype="string"))
         return catalogue
     raise ParameterError("Katalog harus berupa hasil load_catalogue() atau tabelnya (.frame).")
-
-
-# --------------------------------------------------------------------------- values
 
 
 def _counts(layanan: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -259,9 +253,6 @@ def desa_values(
     return long.assign(
         pembilang=_count_dtype(long["pembilang"]), penyebut=_count_dtype(long["penyebut"]),
     )[list(VALUE_COLUMNS)].reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------- aggregation
 
 
 def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequence[str],
