@@ -1,10 +1,10 @@
 """The one call a view needs: everything a kecamatan report, dashboard or workshop shows.
 
-:func:`analyse` runs every computation of the library over a dataset (:class:`Analysis`);
-:func:`kecamatan_view` slices it for one kecamatan and year (:class:`KecamatanView`); :func:`kabupaten_view` puts
-the kecamatan of a kabupaten side by side. Comparisons inside a kabupaten (BEL01 quartile, outliers) need the whole
-kabupaten, so views analyse per kabupaten and keep the result in a small in-process cache keyed on the dataset, the
-request and the parameter files' fingerprint (an edited parameter file counts at the next view).
+:func:`analyse` runs every computation of the library over a dataset (:class:`Analysis`); :func:`kecamatan_view`
+slices it for one kecamatan and year (:class:`KecamatanView`); :func:`kabupaten_view` puts the kecamatan of a
+kabupaten side by side. Comparisons inside a kabupaten (BEL01 quartile, outliers) need the whole kabupaten, so views
+analyse per kabupaten and keep the result in a small in-process cache keyed on the dataset, the request and the
+parameter files' fingerprint (an edited parameter file counts at the next view).
 
 >>> from p3pd_lib.demo import generate_demo
 >>> from p3pd_lib.store import Dataset
@@ -37,8 +37,8 @@ class Analysis:
     """Every computed table of a dataset (all desa, all years).
 
     ``values``: classified desa indicator values; ``wilayah_values``: classified Σ/Σ per kecamatan and kabupaten;
-    ``scores``/``composite``: sector scores and Indeks Capaian per desa-year; ``mapped``: APBDes lines with sector
-    and group; ``spending``: BEL01–BEL10 per desa-year; ``composition``: spending mix; ``compliance``: fiscal rules;
+    ``scores``/``composite``: sector scores and Indeks Capaian per desa-year; ``mapped``: APBDes lines with sector and
+    group; ``spending``: BEL01–BEL10 per desa-year; ``composition``: spending mix; ``compliance``: fiscal rules;
     ``spending_quality``: class per desa-year; ``status``: IDM status; ``findings``: data-quality findings;
     ``proposals``, ``need_demand``, ``budget_answering``: the demand side per desa, sector and year.
     """
@@ -81,8 +81,8 @@ def analyse(dataset: Dataset, *, catalogue: Catalogue | pd.DataFrame | None = No
             demand: bool = True) -> Analysis:
     """Run every library computation over ``dataset`` (pure; nothing is cached here).
 
-    ``bands`` overrides the traffic-light bands; ``targets`` the indicator targets (trainer mode: tagged
-    *proposed*, source "Diubah pengguna"). ``demand=False`` leaves the demand tables empty (usual columns).
+    ``bands`` overrides the traffic-light bands; ``targets`` the indicator targets (trainer mode: tagged *proposed*,
+    source "Diubah pengguna"). ``demand=False`` leaves the demand tables empty (usual columns).
     """
     cat = _catalogue(catalogue, targets)
     w = dataset.wilayah
@@ -483,8 +483,8 @@ def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
     """Long-format results of a kecamatan view for export (CLI ``p3pd analisis``).
 
     Columns :data:`LONG_COLUMNS`: the service indicators (desa and Σ/Σ aggregates), the BEL indicators (desa and Σ/Σ
-    over the kecamatan's and kabupaten's desa; BEL07's ``kelas`` says whether the 30 % cap holds), the proposal classes
-    and the IDM status (``indikator = IDM``, ``nilai`` the index, ``kelas`` the status computed from it).
+    over the kecamatan's and kabupaten's desa; BEL07's ``kelas`` says whether the 30 % cap holds), the proposal
+    classes and the IDM status (``indikator = IDM``, ``nilai`` the index, ``kelas`` the status computed from it).
     """
     kode, tahun = view.kode_kecamatan, view.tahun
     desa_rows = view.capaian.rename(columns={"kode_desa": "kode_wilayah", "nama_desa": "nama_wilayah"}).assign(tingkat="desa")

@@ -1,8 +1,8 @@
 """Classifications (DOMAIN.md §5): traffic lights, IDM/IPD status, scores, quadrant, trend.
 
 Thresholds live in ``parameters/klasifikasi.yaml`` (:func:`load_parameters`); every function takes them as optional
-arguments. On a boundary: a traffic-light value on ``T``, ``T − 10`` or ``T + 5`` takes the *better* class; an
-IDM/IPD value on a cut-off the *lower* class; a quadrant value on a split counts as *high* (unless
+arguments. On a boundary: a traffic-light value on ``T``, ``T − 10`` or ``T + 5`` takes the *better* class; an IDM/IPD
+value on a cut-off the *lower* class; a quadrant value on a split counts as *high* (unless
 ``kuadran.sama_dengan_pembagi: rendah``); a change equal to the trend tolerance is *tetap*. Values closer than
 :data:`EPS` to a boundary count as on it, so float noise (``99.4 - 10``) never moves a village across a band.
 
@@ -293,8 +293,8 @@ def ipd_status(ipd: pd.Series | Sequence[float] | float, batas: Sequence[float] 
 def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
     """Sector score per unit, year and sector (0–1) [proposed rule].
 
-    Mean over the sector's indicators with a target and a stable value of min(1, value/T) (lower-is-better:
-    min(1, T/value); a zero denominator scores 1). Every unit-year-sector present gets a row (units in order of first
+    Mean over the sector's indicators with a target and a stable value of min(1, value/T) (lower-is-better: min(1,
+    T/value); a zero denominator scores 1). Every unit-year-sector present gets a row (units in order of first
     appearance, sectors in catalogue order; ``skor`` ``<NA>`` when no indicator counted). Columns: the unit keys,
     ``sektor, label_sektor, skor, n_indikator``.
 
@@ -357,9 +357,9 @@ def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y:
              x: str = "kesenjangan", y: str = "bel01") -> tuple[pd.DataFrame, dict[str, Any]]:
     """Need-versus-spending quadrant per desa [proposed].
 
-    x = service gap (``kesenjangan`` = 1 − composite), y = basic-service spending share (``bel01``). Each axis is split
-    at the median (``kuadran.aturan_pembagi: rerata``: the mean) over the desa with both values in the same kecamatan
-    and year, unless ``split_x``/``split_y`` are given; a value on a split counts as high unless
+    x = service gap (``kesenjangan`` = 1 − composite), y = basic-service spending share (``bel01``). Each axis is
+    split at the median (``kuadran.aturan_pembagi: rerata``: the mean) over the desa with both values in the same
+    kecamatan and year, unless ``split_x``/``split_y`` are given; a value on a split counts as high unless
     ``kuadran.sama_dengan_pembagi`` is ``rendah``. Returns ``(table, splits)``: ``table`` is a copy with ``batas_x,
     batas_y, kesenjangan_tinggi, belanja_tinggi, kuadran`` (prioritas / evaluasi / pertahankan / pantau, ``<NA>``
     without both values) and ``label_kuadran``; ``splits`` holds ``batas_x``/``batas_y`` (``None`` when they differ
@@ -426,8 +426,8 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
 
     ``perubahan`` = value in ``tahun_akhir`` − value in ``tahun_awal`` (points); ``tren``: ``tetap`` when
     \\|perubahan\\| ≤ ``tolerance`` (default ``tren.toleransi``), else ``membaik`` when the change goes the good way
-    (``arah`` column, else the catalogue) and ``memburuk`` otherwise; ``<NA>`` ("Tidak dapat dinilai") when either value
-    is missing or unstable. Columns: unit keys without ``tahun``, ``indikator, arah, tahun_awal, tahun_akhir,
+    (``arah`` column, else the catalogue) and ``memburuk`` otherwise; ``<NA>`` ("Tidak dapat dinilai") when either
+    value is missing or unstable. Columns: unit keys without ``tahun``, ``indikator, arah, tahun_awal, tahun_akhir,
     nilai_awal, nilai_akhir, perubahan, tren, label_tren``.
 
     >>> v = pd.DataFrame({"kode_desa": ["a", "a", "b", "b"], "tahun": [2022, 2024, 2022, 2024],
@@ -542,9 +542,10 @@ def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFr
     """How many classifications change when the traffic-light bands change.
 
     Each scenario of ``bands_list`` (a list, or a dict name → bands; a dict of bands may give only the changed fields)
-    is compared with ``baseline`` (default: ``klasifikasi.yaml``). One row per scenario and indicator plus ``(semua)``:
-    ``skenario, keterangan, indikator, n_baris, n_berubah, persen_berubah, n_ke_lebih_baik, n_ke_lebih_buruk``
-    (moves to or from abu count only in ``n_berubah``) and ``n_unit_berubah`` (distinct units with a change).
+    is compared with ``baseline`` (default: ``klasifikasi.yaml``). One row per scenario and indicator plus
+    ``(semua)``: ``skenario, keterangan, indikator, n_baris, n_berubah, persen_berubah, n_ke_lebih_baik,
+    n_ke_lebih_buruk`` (moves to or from abu count only in ``n_berubah``) and ``n_unit_berubah`` (distinct units with
+    a change).
 
     >>> cat = load_catalogue()
     >>> v = pd.DataFrame({"kode_desa": ["a", "b"], "tahun": 2024, "indikator": "KES02",

@@ -54,11 +54,10 @@ AGGREGATE_COLUMNS = (
 class Catalogue:
     """The validated indicator catalogue.
 
-    ``frame``: one row per indicator in file order, columns
-    :data:`CATALOGUE_COLUMNS` (``faktor``/``target`` ``Float64``, ``target``
-    ``<NA>`` when there is none, ``min_penyebut`` ``Int64``). ``sektor_label``
-    maps the sector code to its Indonesian name, in display order;
-    ``kolom`` maps every count column of the ``layanan`` table to its label.
+    ``frame``: one row per indicator in file order, columns :data:`CATALOGUE_COLUMNS` (``faktor``/``target``
+    ``Float64``, ``target`` ``<NA>`` when there is none, ``min_penyebut`` ``Int64``). ``sektor_label`` maps the sector
+    code to its Indonesian name, in display order; ``kolom`` maps every count column of the ``layanan`` table to its
+    label.
     """
 
     frame: pd.DataFrame
@@ -101,11 +100,9 @@ def _catalogue(file: parameter_files.IndicatorFile, source: Path | None, min_pen
 def catalogue_from_dict(data: Any, source: Path | None = None, min_penyebut_bawaan: int | None = None) -> Catalogue:
     """Validate an already-parsed catalogue (the YAML's content) and build a :class:`Catalogue`.
 
-    ``min_penyebut_bawaan`` is used for entries without ``min_penyebut``
-    (default: ``stabilitas.min_penyebut_bawaan`` of ``klasifikasi.yaml``).
-    A catalogue without a ``kolom`` section may name the columns of the
-    project's catalogue. Raises :class:`~p3pd_lib.errors.ParameterError`
-    naming the entry and the field.
+    ``min_penyebut_bawaan`` is used for entries without ``min_penyebut`` (default: ``stabilitas.min_penyebut_bawaan``
+    of ``klasifikasi.yaml``). A catalogue without a ``kolom`` section may name the columns of the project's catalogue.
+    Raises :class:`~p3pd_lib.errors.ParameterError` naming the entry and the field.
 
     >>> catalogue_from_dict({"sektor": {"KES": "Kesehatan"}, "indikator": [
     ...     {"id": "KES01", "sektor": "KES", "nama": "x", "name_en": "x", "pembilang": "balita_stunting",
@@ -128,8 +125,7 @@ def catalogue_from_dict(data: Any, source: Path | None = None, min_penyebut_bawa
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """Read and validate the indicator catalogue (default ``parameters/indikator.yaml``).
 
-    Cached until the file changes. Raises
-    :class:`~p3pd_lib.errors.ParameterError` with an Indonesian message naming
+    Cached until the file changes. Raises :class:`~p3pd_lib.errors.ParameterError` with an Indonesian message naming
     the indicator and the field at fault.
 
     >>> load_catalogue().ids[:3]
@@ -209,14 +205,11 @@ def desa_values(
 ) -> pd.DataFrame:
     """Long table of indicator values: one row per ``kode_desa, tahun, indikator``.
 
-    Columns :data:`VALUE_COLUMNS`: ``pembilang``/``penyebut`` (``Int64``
-    counts, ``<NA>`` when not reported), ``nilai`` (``Float64`` in the
-    indicator's ``satuan``; percentages shown at most 100), ``nilai_mentah``
-    (the uncapped value), ``stabil`` (value present and denominator ≥
-    ``min_penyebut``), ``pembilang_melebihi`` (numerator above denominator),
-    ``ganda_berbeda`` (the desa-year came twice with different counts: no
-    value). A count column absent from ``layanan`` counts as not reported.
-    ``tahun`` filters one or more years. Rows are ordered by indicator
+    Columns :data:`VALUE_COLUMNS`: ``pembilang``/``penyebut`` (``Int64`` counts, ``<NA>`` when not reported),
+    ``nilai`` (``Float64`` in the indicator's ``satuan``; percentages shown at most 100), ``nilai_mentah`` (the
+    uncapped value), ``stabil`` (value present and denominator ≥ ``min_penyebut``), ``pembilang_melebihi`` (numerator
+    above denominator), ``ganda_berbeda`` (the desa-year came twice with different counts: no value). A count column
+    absent from ``layanan`` counts as not reported. ``tahun`` filters one or more years. Rows are ordered by indicator
     (catalogue order), then as in ``layanan``.
 
     >>> lay = pd.DataFrame({"kode_desa": ["11.01.01.2001", "11.01.01.2002"], "tahun": [2024, 2024],
@@ -259,18 +252,14 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
               catalogue: Catalogue | pd.DataFrame | None = None) -> pd.DataFrame:
     """Aggregate desa values to ``tingkat`` (desa/kecamatan/kabupaten/provinsi) as Σ/Σ.
 
-    For each region, year and indicator: ``pembilang`` and ``penyebut`` are the
-    sums over the desa rows that have **both** counts and a positive
-    denominator, ``nilai`` = Σpembilang × faktor / Σpenyebut (``<NA>`` when no
-    desa contributed). Each desa counts once per year and indicator, however
-    often it appears. ``n_desa`` is the number of desa/kelurahan of the region
-    in ``wilayah``; ``n_desa_data`` the number that contributed (never more).
-    ``stabil`` applies ``min_penyebut`` to Σpenyebut; ``pembilang_melebihi``
-    flags Σpembilang > Σpenyebut. Desa codes absent from ``wilayah`` are left
-    out (the data-quality checks report them). A region appears for each year
-    and indicator in which one of its desa has a row; rows are ordered by
-    region code, year and indicator (catalogue order); several levels are
-    stacked in the order given. Columns: :data:`AGGREGATE_COLUMNS`.
+    For each region, year and indicator: ``pembilang`` and ``penyebut`` are the sums over the desa rows that have
+    **both** counts and a positive denominator, ``nilai`` = Σpembilang × faktor / Σpenyebut (``<NA>`` when no desa
+    contributed). Each desa counts once per year and indicator, however often it appears. ``n_desa`` is the number of
+    desa/kelurahan of the region in ``wilayah``; ``n_desa_data`` the number that contributed (never more). ``stabil``
+    applies ``min_penyebut`` to Σpenyebut; ``pembilang_melebihi`` flags Σpembilang > Σpenyebut. Desa codes absent from
+    ``wilayah`` are left out (the data-quality checks report them). A region appears for each year and indicator in
+    which one of its desa has a row; rows are ordered by region code, year and indicator (catalogue order); several
+    levels are stacked in the order given. Columns: :data:`AGGREGATE_COLUMNS`.
 
     >>> wil = pd.DataFrame({"kode_desa": ["11.01.01.2001", "11.01.01.2002"], "nama_desa": ["A", "B"],
     ...     "jenis": "desa", "kode_kecamatan": "11.01.01", "nama_kecamatan": "K", "kode_kabupaten": "11.01",

@@ -1,13 +1,13 @@
 """Demand side: community proposals (usulan) against needs and budgets (DOMAIN.md §5, §7).
 
-*Need* (basic-service indicators in red or yellow), *supply* (the APBDes) and *demand* (the ``usulan`` of
-musyawarah dusun/desa and RKPDes), per desa, sector and year: :func:`proposal_summary`,
-:func:`budget_answering_proposals`, :func:`sector_shares` (BEL02–BEL06) and :func:`need_demand_supply` (the class of
-DOMAIN.md §5); :func:`demand_tables` computes the three a view shows at once; :func:`aggregate_classes` and
-:func:`aggregate_proposals` sum them to kecamatan and kabupaten (Σ/Σ), :func:`agenda_rows` turns them into agenda rows.
+*Need* (basic-service indicators in red or yellow), *supply* (the APBDes) and *demand* (the ``usulan`` of musyawarah
+dusun/desa and RKPDes), per desa, sector and year: :func:`proposal_summary`, :func:`budget_answering_proposals`,
+:func:`sector_shares` (BEL02–BEL06) and :func:`need_demand_supply` (the class of DOMAIN.md §5); :func:`demand_tables`
+computes the three a view shows at once; :func:`aggregate_classes` and :func:`aggregate_proposals` sum them to
+kecamatan and kabupaten (Σ/Σ), :func:`agenda_rows` turns them into agenda rows.
 
-Inputs are never modified. A proposal without a cost is left out of Rupiah sums, not counted as Rp 0. Proposals
-count only under official desa codes (``wilayah``, else the national list). Kelurahan have no APBDes and no village
+Inputs are never modified. A proposal without a cost is left out of Rupiah sums, not counted as Rp 0. Proposals count
+only under official desa codes (``wilayah``, else the national list). Kelurahan have no APBDes and no village
 proposals, so they get no class.
 
 >>> u = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
@@ -220,11 +220,11 @@ def proposal_summary(usulan: pd.DataFrame, tahun: int | None = None, lain: bool 
                      wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Proposals per desa, year and sector (``SUMMARY_COLUMNS``): how many, how much, how much the APBDes funds.
 
-    One row per desa-year of ``usulan`` × sector (``lain``: with ``LAIN``, e.g. roads); ``tahun``: one year.
-    ``n_*`` count proposals per status; ``nilai_usulan``/``nilai_disetujui`` sum the known costs / approved amounts
-    of funded proposals (``<NA>`` when all unknown; ``n_biaya_kosong``, ``n_disetujui_kosong`` count those);
-    ``porsi_didanai`` = 100 × n_didanai_apbdes / n_usulan; ``porsi_didanai_rp`` = 100 × ``pembilang_rp`` (approved
-    amount, 0 when not funded by the APBDes) / ``penyebut_rp`` (cost) over proposals with both known.
+    One row per desa-year of ``usulan`` × sector (``lain``: with ``LAIN``, e.g. roads); ``tahun``: one year. ``n_*``
+    count proposals per status; ``nilai_usulan``/``nilai_disetujui`` sum the known costs / approved amounts of funded
+    proposals (``<NA>`` when all unknown; ``n_biaya_kosong``, ``n_disetujui_kosong`` count those); ``porsi_didanai`` =
+    100 × n_didanai_apbdes / n_usulan; ``porsi_didanai_rp`` = 100 × ``pembilang_rp`` (approved amount, 0 when not
+    funded by the APBDes) / ``penyebut_rp`` (cost) over proposals with both known.
 
     >>> u = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024, 2024], "sektor": ["AIR", "AIR"],
     ...     "status": ["didanai_apbdes", "ditolak"], "perkiraan_biaya": [None, 40.0],
@@ -264,11 +264,11 @@ def budget_answering_proposals(mapped_apbdes: pd.DataFrame, usulan: pd.DataFrame
                                tahun: int | None = None, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Share of the basic-service budget that answers a funded community proposal.
 
-    A ``belanja`` line with a sector (``belanja.map_apbdes``) *answers a proposal* when a ``didanai_apbdes``
-    proposal of the same desa and year carries its kegiatan code (both as ``BB.SS.KK``). Rows: every desa-year with
-    belanja (× sector when ``per_sektor``); columns ``anggaran_layanan_dasar, anggaran_menjawab_usulan,
-    porsi_menjawab_usulan, n_kegiatan_menjawab`` and, per desa-year, ``n_usulan_didanai,
-    n_usulan_didanai_tanpa_kode`` (funded proposals without a code explain a low share).
+    A ``belanja`` line with a sector (``belanja.map_apbdes``) *answers a proposal* when a ``didanai_apbdes`` proposal
+    of the same desa and year carries its kegiatan code (both as ``BB.SS.KK``). Rows: every desa-year with belanja (×
+    sector when ``per_sektor``); columns ``anggaran_layanan_dasar, anggaran_menjawab_usulan, porsi_menjawab_usulan,
+    n_kegiatan_menjawab`` and, per desa-year, ``n_usulan_didanai, n_usulan_didanai_tanpa_kode`` (funded proposals
+    without a code explain a low share).
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
     ...     "kode_kegiatan": ["02.02.01", "02.01.03", "02.03.01"], "jenis_baris": ["belanja"] * 3,
@@ -316,8 +316,8 @@ def _answering(totals: pd.DataFrame, basic: pd.DataFrame, u: pd.DataFrame, per_s
 def sector_shares(mapped_apbdes: pd.DataFrame) -> pd.DataFrame:
     """Each basic-service sector's share of total belanja per desa and year (BEL02–BEL06).
 
-    ``porsi`` = 100 × Σ anggaran of the sector's belanja lines / Σ belanja (``<NA>`` when 0), for the five sectors
-    of every desa-year with belanja. Columns ``kode_desa, tahun, sektor, anggaran, total_belanja, porsi``.
+    ``porsi`` = 100 × Σ anggaran of the sector's belanja lines / Σ belanja (``<NA>`` when 0), for the five sectors of
+    every desa-year with belanja. Columns ``kode_desa, tahun, sektor, anggaran, total_belanja, porsi``.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "jenis_baris": ["belanja"] * 2, "sektor": ["KES", None], "anggaran": [25.0, 75.0]})
@@ -351,8 +351,8 @@ def need_demand_supply(need: pd.DataFrame, usulan: pd.DataFrame, sector_shares: 
                        kelas_kebutuhan: Sequence[str] | None = None) -> pd.DataFrame:
     """The need–demand–supply class of DOMAIN.md §5 per desa, sector and year.
 
-    ``need``: classified indicators (``kode_desa, tahun, sektor, kelas``); ``sector_shares``: ``porsi`` per desa,
-    year and sector (:func:`sector_shares`); ``median_by``: the area whose median share a desa is compared with;
+    ``need``: classified indicators (``kode_desa, tahun, sektor, kelas``); ``sector_shares``: ``porsi`` per desa, year
+    and sector (:func:`sector_shares`); ``median_by``: the area whose median share a desa is compared with;
     ``kelas_kebutuhan``: light classes that count as need (default ``parameters/usulan.yaml``; abu never counts).
     ``kebutuhan``: an indicator of the sector in a need class; ``n_usulan``/``n_didanai``: proposals / funded by the
     APBDes; ``di_atas_median``: porsi > the median over the area's desa (``n_desa_median``; kelurahan never count).
@@ -460,9 +460,9 @@ def aggregate_classes(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None
                       tingkat: Sequence[str] | str = TINGKAT) -> pd.DataFrame:
     """Number of desa per need–demand–supply class, per area, year and sector.
 
-    ``classes``: output of :func:`need_demand_supply`. Every class is listed for every area, year and sector (0
-    when empty). Columns ``kode_wilayah, nama_wilayah, tingkat, tahun, sektor, kelas, n_desa, n_desa_total,
-    porsi_desa`` (percent of the area's classified desa).
+    ``classes``: output of :func:`need_demand_supply`. Every class is listed for every area, year and sector (0 when
+    empty). Columns ``kode_wilayah, nama_wilayah, tingkat, tahun, sektor, kelas, n_desa, n_desa_total, porsi_desa``
+    (percent of the area's classified desa).
 
     >>> cl = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002"], "tahun": [2024, 2024],
     ...     "sektor": ["KES", "KES"], "kelas": ["Selaras", "Tidak mendesak"]})
@@ -490,8 +490,8 @@ def aggregate_proposals(summary: pd.DataFrame, wilayah: pd.DataFrame | None = No
                         tingkat: Sequence[str] | str = TINGKAT) -> pd.DataFrame:
     """Proposal metrics of :func:`proposal_summary` summed to kecamatan and kabupaten.
 
-    Counts and Rupiah are summed; shares are Σ/Σ, not a mean of village shares. Columns ``kode_wilayah,
-    nama_wilayah, tingkat, tahun, sektor, n_desa, n_desa_dengan_usulan``, then those of the summary.
+    Counts and Rupiah are summed; shares are Σ/Σ, not a mean of village shares. Columns ``kode_wilayah, nama_wilayah,
+    tingkat, tahun, sektor, n_desa, n_desa_dengan_usulan``, then those of the summary.
 
     >>> s = proposal_summary(pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002", "33.07.01.2002"],
     ...     "tahun": [2024] * 3, "sektor": ["KES"] * 3, "status": ["didanai_apbdes", "ditolak", "ditolak"],
@@ -528,9 +528,9 @@ def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, para
                 sub_bidang: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Agenda-terpadu rows for the two classes that call for action (DOMAIN.md §7).
 
-    "Kebutuhan belum tersuarakan" → village facilitation; "Usulan belum terdanai" → the budget discussion.
-    ``params``: as ``parameters/usulan.yaml`` (who acts, the wording); ``sub_bidang``: sector → APBDes sub-bidang
-    (default ``parameters/agenda.yaml``). Columns ``AGENDA_ROW_COLUMNS`` (counts in ``keterangan``), for
+    "Kebutuhan belum tersuarakan" → village facilitation; "Usulan belum terdanai" → the budget discussion. ``params``:
+    as ``parameters/usulan.yaml`` (who acts, the wording); ``sub_bidang``: sector → APBDes sub-bidang (default
+    ``parameters/agenda.yaml``). Columns ``AGENDA_ROW_COLUMNS`` (counts in ``keterangan``), for
     ``agenda.agenda_terpadu(..., extra_rows=...)``.
 
     >>> cl = pd.DataFrame({"kode_desa": ["33.07.01.2001"], "tahun": [2024], "sektor": ["KES"],
