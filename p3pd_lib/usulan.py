@@ -25,6 +25,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from . import frames, parameter_files
 from .belanja import LABEL_SEKTOR as BELANJA_LABEL_SEKTOR
@@ -69,41 +70,22 @@ SUM_COLS = ("nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp")
 
 
 def check_parameters(data: Any, source: str = "parameter usulan") -> dict[str, Any]:
-    """Check a parameter mapping (as in ``parameters/usulan.yaml``); Indonesian errors.
+    """Validate a mapping shaped like ``parameters/usulan.yaml`` (Indonesian error naming the field and value).
 
     >>> check_parameters({"kelas_kebutuhan": ["abu"], "jenis_agenda": "x", "agenda": {}})
     Traceback (most recent call last):
     ...
-    p3pd_lib.errors.ParameterError: parameter usulan: 'kelas_kebutuhan' hanya boleh berisi hijau, kuning atau merah (abu = tidak ada data), bukan: abu.
+    p3pd_lib.errors.ParameterError: Berkas parameter usulan.yaml: entri ke-1: harus salah satu dari 'hijau', 'kuning' or 'merah' (nilai: 'abu'). [parameter usulan]
     """
-    if not isinstance(data, Mapping):
-        raise ParameterError(f"{source}: isi berkas harus berupa pemetaan (kunci: nilai).")
-    for key in ("kelas_kebutuhan", "jenis_agenda", "agenda"):
-        if key not in data:
-            raise ParameterError(f"{source}: isian '{key}' tidak ada.")
-    kelas = data["kelas_kebutuhan"]
-    if not isinstance(kelas, list) or not kelas:
-        raise ParameterError(f"{source}: 'kelas_kebutuhan' harus berupa daftar kelas lampu, mis. [merah, kuning].")
-    if bad := [str(k) for k in kelas if k not in ("hijau", "kuning", "merah")]:
-        raise ParameterError(f"{source}: 'kelas_kebutuhan' hanya boleh berisi hijau, kuning atau merah "
-                             f"(abu = tidak ada data), bukan: {', '.join(bad)}.")
-    if not isinstance(data["agenda"], Mapping):
-        raise ParameterError(f"{source}: 'agenda' harus berupa pemetaan kelas → isian.")
-    for kelas_agenda, entry in data["agenda"].items():
-        if kelas_agenda not in (BELUM_TERSUARAKAN, BELUM_TERDANAI):
-            raise ParameterError(f"{source}: kelas agenda '{kelas_agenda}' tidak dikenal; gunakan "
-                                 f"'{BELUM_TERSUARAKAN}' atau '{BELUM_TERDANAI}'.")
-        if not isinstance(entry, Mapping):
-            raise ParameterError(f"{source}: isian agenda '{kelas_agenda}' harus berupa pemetaan.")
-        for key in ("indikator", "penanggung_jawab", "tindakan"):
-            if not str(entry.get(key) or "").strip():
-                raise ParameterError(f"{source}: isian agenda '{kelas_agenda}' tidak memuat '{key}'.")
-    return dict(data)
+    try:
+        return parameter_files.UsulanFile.model_validate(data).model_dump()
+    except ValidationError as exc:
+        parameter_files.raise_indonesian(Path("usulan.yaml"), exc, data, shown=source)
 
 
 def load_parameters(path: str | Path | None = None) -> dict[str, Any]:
     """``parameters/usulan.yaml``, validated (re-read when the file changes)."""
-    return check_parameters(parameter_files.load_usulan(path).model_dump(), "parameters/usulan.yaml")
+    return parameter_files.load_usulan(path).model_dump()
 
 
 def _require_columns(df: Any, columns: Iterable[str], what: str) -> None:
