@@ -227,13 +227,17 @@ def desa_values(
     if tahun is not None:
         layanan = layanan[layanan["tahun"].isin([tahun] if isinstance(tahun, (int, np.integer)) else list(tahun))]
     counts = _counts(layanan, [*cat["pembilang"], *cat["penyebut"]])
-    kode, year = layanan["kode_desa"].astype("string").array, layanan["tahun"].astype("Int64").array
     copy = layanan.duplicated(["kode_desa", "tahun"], keep=False).to_numpy()  # a desa-year reported twice
-    long = pd.concat([pd.DataFrame({
-        "kode_desa": kode, "tahun": year, "indikator": pd.array([row.id] * len(layanan), dtype="string"),
-        "sektor": pd.array([row.sektor] * len(layanan), dtype="string"), "_copy": copy,
-        "pembilang": counts[row.pembilang].to_numpy(), "penyebut": counts[row.penyebut].to_numpy(),
-    }) for row in cat.itertuples()], ignore_index=True)
+    n, k = len(layanan), len(cat)
+    row, ind = np.tile(np.arange(n), k), np.repeat(np.arange(k), n)  # indicator by indicator, every layanan row
+    long = pd.DataFrame({
+        "kode_desa": layanan["kode_desa"].astype("string").array.take(row),
+        "tahun": layanan["tahun"].astype("Int64").array.take(row),
+        "indikator": cat["id"].astype("string").array.take(ind),
+        "sektor": cat["sektor"].astype("string").array.take(ind), "_copy": copy[row],
+        "pembilang": counts[cat["pembilang"]].to_numpy().ravel(order="F"),
+        "penyebut": counts[cat["penyebut"]].to_numpy().ravel(order="F"),
+    })
     # Identical copies count once; copies that disagree lose their counts and are flagged (one row stays).
     key = ["kode_desa", "tahun", "indikator"]
     copies = long[long["_copy"]]
@@ -296,7 +300,8 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
     codes = [f"kode_{t}" for t in levels if t != "desa"]
     rows = values[["kode_desa", "tahun", "indikator"]].assign(
         pembilang=pemb.where(ok, 0.0), penyebut=peny.where(ok, 0.0),
-        desa_berdata=values["kode_desa"].where(ok),  # each desa with both counts, once however often it appears
+        # each desa with both counts, once however often it appears
+        desa_berdata=ok & ~values[["kode_desa", "tahun", "indikator"]].assign(ok=ok).duplicated(),
     ).merge(wil[["kode_desa", *codes]], on="kode_desa")  # desa outside the list drop out
     position = pd.Series(range(len(cat)), index=cat["id"].to_numpy())
     frames = []
@@ -305,20 +310,20 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
         regions = wil.groupby(code).agg(nama_wilayah=(name, "first"), n_desa=(name, "size"))
         agg = (rows.groupby([code, "tahun", "indikator"], observed=True)
                .agg(pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"),
-                    n_desa_data=("desa_berdata", "nunique"))
+                    n_desa_data=("desa_berdata", "sum"))
                .reset_index().join(regions, on=code))
         none = agg["n_desa_data"] == 0
+        i = agg["indikator"].map(position).to_numpy()
         agg = agg.assign(
-            kode_wilayah=agg[code].astype("string"), tingkat=level, _i=agg["indikator"].map(position),
+            kode_wilayah=agg[code].astype("string"), tingkat=level, _i=i, sektor=cat["sektor"].array.take(i),
             pembilang=agg["pembilang"].mask(none), penyebut=agg["penyebut"].mask(none),
         ).sort_values(["kode_wilayah", "tahun", "_i"])
         frames.append(_with_rates(agg, cat))
     out = pd.concat(frames, ignore_index=True)
-    sektor = cat.set_index("id")["sektor"]
     return out.assign(
         pembilang=_count_dtype(out["pembilang"]), penyebut=_count_dtype(out["penyebut"]),
         nama_wilayah=out["nama_wilayah"].astype("string"), tingkat=out["tingkat"].astype("string"),
-        indikator=out["indikator"].astype("string"), sektor=out["indikator"].map(sektor).astype("string"),
+        indikator=out["indikator"].astype("string"), sektor=out["sektor"].astype("string"),
         tahun=out["tahun"].astype("Int64"), n_desa=out["n_desa"].astype("Int64"),
         n_desa_data=out["n_desa_data"].astype("Int64"),
     )[list(AGGREGATE_COLUMNS)]
