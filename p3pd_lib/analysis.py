@@ -32,6 +32,7 @@ from .column_labels import LABELS, label  # noqa: F401 - analysis.label is the d
 from .numbers import KOSONG, format_angka
 from .store import Dataset
 
+
 @dataclass(frozen=True)
 class Analysis:
     """Every computed table of a dataset (all desa, all years).
@@ -238,7 +239,7 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         where = f"Kecamatan {nama} ({kode})" if nama else f"Kode {kode}"
         raise ParameterError(f"{where} tidak ada dalam data yang dimuat.")
     years = sorted({int(y) for name in ("layanan", "apbdes", "status_desa")
-                    for y in _in_kecamatan(sub.table(name), kode)["tahun"].dropna().unique()})
+                    for y in _in_kecamatan(sub.table(name)[["kode_desa", "tahun"]], kode)["tahun"].dropna().unique()})
     if not years:
         raise ParameterError(f"Belum ada data layanan, APBDes atau status desa untuk kecamatan {kode}.")
     tahun = years[-1] if tahun is None else tahun
@@ -281,8 +282,9 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     gap = indeks[["kode_desa", "nama_desa", "tahun", "kesenjangan"]].merge(bel01, on="kode_desa", how="left")
     kuadran_tab, split = classify.quadrant(gap, split_x=split_x, split_y=split_y)
     kuadran_tab = kuadran_tab.rename(columns={"bel01": "porsi_layanan_dasar"})
-    status = desa_rows(res.status).rename(columns={"status_idm": "status_idm_resmi", "status_idm_dihitung": "status_idm"})[
-        ["kode_desa", "nama_desa", "idm", "status_idm", "status_idm_resmi", "status_indeks_desa", "iks", "ike", "ikl"]]
+    status = desa_rows(res.status).rename(columns={"status_idm": "status_idm_resmi", "status_idm_dihitung": "status_idm"})
+    status = status[["kode_desa", "nama_desa", "idm", "status_idm", "status_idm_resmi", "status_indeks_desa", "iks",
+                     "ike", "ikl"]]
 
     kebutuhan = desa_rows(res.need_demand)
     usulan_wilayah, extra = pd.DataFrame(), None
@@ -319,8 +321,8 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         komposisi_belanja=desa_rows(res.composition), aturan_belanja=aturan,
         kualitas_belanja=desa_rows(res.spending_quality) if len(res.spending_quality) else res.spending_quality,
         kuadran=kuadran_tab, kuadran_split=split, status_desa=status, agenda=agenda_tab, kualitas=kualitas,
-        kamus=cat[["id", "sektor", "label_sektor", "nama", "pembilang", "penyebut", "faktor", "satuan", "arah",
-                   "target", "sumber_target", "tag_target", "min_penyebut", "keterangan"]].rename(columns={"id": "indikator"}),
+        kamus=cat[["id", "sektor", "label_sektor", "nama", "pembilang", "penyebut", "faktor", "satuan", "arah", "target",
+                   "sumber_target", "tag_target", "min_penyebut", "keterangan"]].rename(columns={"id": "indikator"}),
         usulan=desa_rows(res.proposals), kebutuhan_usulan=kebutuhan, usulan_wilayah=usulan_wilayah,
         parameter={"bands": dict(bands or {}), "targets": dict(targets or {}), "split_x": split_x, "split_y": split_y},
     )

@@ -145,7 +145,8 @@ def _lookup(codes: pd.Series, column: str, *sources: pd.DataFrame | None, key: s
 def _area_of(kode_desa: pd.Series, level: str, *sources: pd.DataFrame | None) -> pd.Series:
     """The kecamatan/kabupaten of each desa from the first source that knows it, else the code's own prefix
     (a Kemendagri code contains its parents, DOMAIN.md §2)."""
-    return _lookup(kode_desa, f"kode_{level}", *sources).fillna(kode_desa.str.slice(0, 8 if level == "kecamatan" else 5))
+    prefix = kode_desa.str.slice(0, 8 if level == "kecamatan" else 5)
+    return _lookup(kode_desa, f"kode_{level}", *sources).fillna(prefix)
 
 
 FUNDED = "didanai_apbdes"
