@@ -457,7 +457,8 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
     m = year(tahun_awal).merge(year(tahun_akhir), on=[*keys, "indikator"], how="outer", suffixes=("_awal", "_akhir"))
     arah = m["arah_awal"].fillna(m["arah_akhir"])
     perubahan = (m["nilai_akhir"] - m["nilai_awal"]).astype(float)
-    judged = perubahan.notna() & m["stabil_awal"].fillna(False).astype(bool) & m["stabil_akhir"].fillna(False).astype(bool)
+    stable = m["stabil_awal"].fillna(False).astype(bool) & m["stabil_akhir"].fillna(False).astype(bool)
+    judged = perubahan.notna() & stable
     better = perubahan.where(arah != "lower", -perubahan) > 0
     tren = pd.Series(np.select([perubahan.abs() <= tol + EPS, better], ["tetap", "membaik"], "memburuk"),
                      index=m.index).where(judged)
@@ -469,11 +470,8 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
     )
 
 
-def spending_quality_class(
-    spending: pd.DataFrame,
-    kuantil: float | None = None,
-    batas_bel07: float | None = None,
-) -> pd.DataFrame:
+def spending_quality_class(spending: pd.DataFrame, kuantil: float | None = None,
+                           batas_bel07: float | None = None) -> pd.DataFrame:
     """Spending-quality class per desa and year (DOMAIN §5) [proposed].
 
     Input: ``kode_desa, tahun, kode_kabupaten, bel01, bel07`` (shares in %) and ``aturan_dd_patuh`` (``<NA>`` when
@@ -580,12 +578,11 @@ def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFr
          "n_ke_lebih_baik", "n_ke_lebih_buruk", "n_unit_berubah"]]
 
 
-def quadrant_sensitivity(
-    gap_and_spend: pd.DataFrame,
-    splits_list: Sequence[tuple[float | None, float | None]] | Mapping[str, tuple[float | None, float | None]],
-    x: str = "kesenjangan",
-    y: str = "bel01",
-) -> pd.DataFrame:
+Split = tuple[float | None, float | None]
+
+
+def quadrant_sensitivity(gap_and_spend: pd.DataFrame, splits_list: Sequence[Split] | Mapping[str, Split],
+                         x: str = "kesenjangan", y: str = "bel01") -> pd.DataFrame:
     """How many desa change quadrant when the splits change.
 
     Each scenario is a pair ``(split_x, split_y)`` (``None``: the median rule), compared with the median rule on both

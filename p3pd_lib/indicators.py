@@ -198,11 +198,8 @@ def _with_rates(df: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def desa_values(
-    layanan: pd.DataFrame,
-    catalogue: Catalogue | pd.DataFrame,
-    tahun: int | Sequence[int] | None = None,
-) -> pd.DataFrame:
+def desa_values(layanan: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
+                tahun: int | Sequence[int] | None = None) -> pd.DataFrame:
     """Long table of indicator values: one row per ``kode_desa, tahun, indikator``.
 
     Columns :data:`VALUE_COLUMNS`: ``pembilang``/``penyebut`` (``Int64`` counts, ``<NA>`` when not reported),
