@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from . import parameter_files
 from .errors import DataError, ParameterError
-from .indicators import Catalogue, catalogue_frame, load_catalogue
+from .indicators import Catalogue, catalogue_columns, catalogue_frame, load_catalogue
 
 PARAMETER_FILE = "klasifikasi.yaml"
 #: Tolerance (in the value's unit) under which a value counts as exactly on a boundary.
@@ -180,7 +180,7 @@ def _indicator_info(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
         raise ParameterError(f"Indikator tidak ada dalam katalog: {', '.join(unknown)}.")
     cat = cat.reindex(columns=[*cat.columns, *({"label_sektor"} - set(cat.columns))])
     cat = cat.assign(posisi_sektor=pd.Index(dict.fromkeys(cat["sektor"])).get_indexer(cat["sektor"]))
-    return cat.set_index("id")[list(columns)].reindex(values["indikator"].to_numpy()).set_axis(values.index)
+    return catalogue_columns(values["indikator"], cat, columns)
 
 
 def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
@@ -312,15 +312,17 @@ def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> 
     num, den = np.where(higher, v, t), np.where(higher, t, v)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.minimum(np.where(den > 0, num / den, 1.0), 1.0)
-    scored = values[keys].assign(
-        _unit=values.groupby(keys, sort=False, dropna=False).ngroup(),  # units in order of first appearance
-        _posisi=info["posisi_sektor"], sektor=info["sektor"], label_sektor=info["label_sektor"],
-        skor=pd.Series(ratio, index=values.index).where(v.notna() & t.notna() & _stable(values)))
-    out = scored.groupby(["_unit", "_posisi"]).agg(
-        **{c: (c, "first") for c in [*keys, "sektor", "label_sektor"]},
-        skor=("skor", "mean"), n_indikator=("skor", "count"))
-    return out.reset_index(drop=True).astype({"sektor": "string", "label_sektor": "string", "skor": "Float64",
-                                              "n_indikator": "Int64"})
+    scored = pd.DataFrame({
+        "_unit": values.groupby(keys, sort=False, dropna=False).ngroup(),  # units in order of first appearance
+        "_posisi": info["posisi_sektor"], "_row": np.arange(len(values)),
+        "skor": pd.Series(ratio, index=values.index).where(v.notna() & t.notna() & _stable(values))})
+    out = scored.groupby(["_unit", "_posisi"]).agg(_row=("_row", "first"), skor=("skor", "mean"),
+                                                   n_indikator=("skor", "count"))
+    first = out["_row"].to_numpy()  # the first row of each unit and sector
+    return values[keys].iloc[first].reset_index(drop=True).assign(
+        sektor=info["sektor"].iloc[first].astype("string").array,
+        label_sektor=info["label_sektor"].iloc[first].astype("string").array,
+        skor=out["skor"].astype("Float64").array, n_indikator=out["n_indikator"].astype("Int64").array)
 
 
 def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.DataFrame:

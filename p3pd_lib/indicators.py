@@ -150,6 +150,19 @@ def catalogue_frame(catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
     raise ParameterError("Katalog harus berupa hasil load_catalogue() atau tabelnya (.frame).")
 
 
+def catalogue_columns(indikator: pd.Series, catalogue: Catalogue | pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The catalogue's ``columns`` for each row's indicator (``<NA>`` for an id not in the catalogue).
+
+    >>> catalogue_columns(pd.Series(["KES02", "KES01"]), load_catalogue(), ["target", "arah"]).values.tolist()
+    [[90.0, 'higher'], [14.0, 'lower']]
+    """
+    cat = catalogue_frame(catalogue)
+    ids = indikator.astype("category").cat  # each distinct id looked up once
+    found = pd.Index(cat["id"]).get_indexer(ids.categories)
+    position = np.where(ids.codes >= 0, found[ids.codes], -1)  # −1: not in the catalogue
+    return pd.DataFrame({c: cat[c].array.take(position, allow_fill=True) for c in columns}, index=indikator.index)
+
+
 def _counts(layanan: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """The count columns as floats (absent column: not reported); text that is not a number is an error."""
     out = {}
@@ -185,7 +198,7 @@ def lookup(keys: pd.Series, table: pd.Series) -> pd.Categorical:
 def _with_rates(df: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
     """Add ``nilai, satuan, nilai_mentah, stabil, pembilang_melebihi`` to rows with ``indikator, pembilang,
     penyebut`` (floats)."""
-    c = cat.set_index("id").reindex(df["indikator"].to_numpy()).set_axis(df.index)
+    c = catalogue_columns(df["indikator"], cat, ["faktor", "satuan", "min_penyebut"])
     ok = (df["penyebut"] > 0) & (df["pembilang"] >= 0)  # NaN compares False: both counts required
     raw = (df["pembilang"] * c["faktor"].astype(float) / df["penyebut"]).where(ok)
     capped = raw.clip(upper=100).where(c["satuan"].eq("persen").to_numpy(dtype=bool), raw)
@@ -291,26 +304,31 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
     if unknown:
         raise ParameterError(f"Indikator tidak ada dalam katalog: {', '.join(unknown)}.")
 
-    wil = wilayah.drop_duplicates("kode_desa")[list(dict.fromkeys(columns))]
+    wil = wilayah.drop_duplicates("kode_desa")
+    wil = wil.set_axis(wil["kode_desa"].to_numpy())  # looked up by desa code
     pemb, peny = values["pembilang"].astype(float), values["penyebut"].astype(float)
     ok = (peny > 0) & (pemb >= 0)
-    codes = [f"kode_{t}" for t in levels if t != "desa"]
-    rows = values[["kode_desa", "tahun", "indikator"]].assign(
-        pembilang=pemb.where(ok, 0.0), penyebut=peny.where(ok, 0.0),
-        # each desa with both counts, once however often it appears
-        desa_berdata=ok & ~values[["kode_desa", "tahun", "indikator"]].assign(ok=ok).duplicated(),
-    ).merge(wil[["kode_desa", *codes]], on="kode_desa")  # desa outside the list drop out
+    rows = pd.DataFrame({
+        "kode_desa": values["kode_desa"].astype("category"), "tahun": values["tahun"],  # codes hashed once
+        "indikator": values["indikator"].astype("category"),
+        "pembilang": pemb.where(ok, 0.0), "penyebut": peny.where(ok, 0.0), "ok": ok,
+    })
+    # each desa with both counts, once however often it appears
+    rows["desa_berdata"] = ok & ~rows[["kode_desa", "tahun", "indikator", "ok"]].duplicated()
     position = pd.Series(range(len(cat)), index=cat["id"].to_numpy())
     frames = []
     for level in levels:
         code, name = f"kode_{level}", f"nama_{level}"
         regions = wil.groupby(code).agg(nama_wilayah=(name, "first"), n_desa=(name, "size"))
-        agg = (rows.groupby([code, "tahun", "indikator"], observed=True)
+        region = lookup(rows["kode_desa"], wil[code].astype("string"))  # desa outside the list drop out
+        agg = (rows.assign(**{code: region}).groupby([code, "tahun", "indikator"], observed=True)
                .agg(pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"),
                     n_desa_data=("desa_berdata", "sum"))
-               .reset_index().join(regions, on=code))
+               .reset_index())
+        agg[code] = agg[code].astype("string")
+        agg = agg.join(regions, on=code)
         none = agg["n_desa_data"] == 0
-        i = agg["indikator"].map(position).to_numpy()
+        i = agg["indikator"].astype("string").map(position).to_numpy()
         agg = agg.assign(
             kode_wilayah=agg[code].astype("string"), tingkat=level, _i=i, sektor=cat["sektor"].array.take(i),
             pembilang=agg["pembilang"].mask(none), penyebut=agg["penyebut"].mask(none),

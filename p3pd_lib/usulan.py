@@ -366,20 +366,23 @@ def _classes(need: pd.DataFrame, u: pd.DataFrame, sector_shares: pd.DataFrame, w
     covered = u["tahun"].unique()  # years with proposal data; with ``tahun`` only that one
 
     def clean(t: pd.DataFrame, what: str, **columns: pd.Series) -> pd.DataFrame:
-        """Keys of ``t`` cleaned, in the covered years and the five sectors."""
-        t = pd.DataFrame({"kode_desa": _text(t["kode_desa"]), "tahun": _years(t["tahun"], what),
-                          "sektor": _text(t["sektor"], "upper"), **columns})
+        """``t`` with its keys cleaned."""
+        return pd.DataFrame({"kode_desa": _text(t["kode_desa"]), "tahun": _years(t["tahun"], what),
+                             "sektor": _text(t["sektor"], "upper"), **columns})
+
+    def in_scope(t: pd.DataFrame) -> pd.DataFrame:
+        """Rows in the covered years and the five sectors."""
         return t[t["tahun"].isin(covered) & t["kode_desa"].notna() & frames.isin(t["sektor"], SEKTOR)]
 
     kelas = _text(need["kelas"], "lower")
     _check_values(kelas, ("hijau", "kuning", "merah", "abu"), "Kolom kelas pada tabel capaian")
-    evidence = clean(need, "Tabel capaian", n_merah=kelas.eq("merah"), n_kuning=kelas.eq("kuning"),
-                     n_indikator_data=frames.isin(kelas, ["hijau", "kuning", "merah"]),
-                     n_kebutuhan=frames.isin(kelas, kelas_kebutuhan)).groupby(KEYS).sum().reset_index()
+    evidence = in_scope(clean(need, "Tabel capaian", n_merah=kelas.eq("merah"), n_kuning=kelas.eq("kuning"),
+                              n_indikator_data=frames.isin(kelas, ["hijau", "kuning", "merah"]),
+                              n_kebutuhan=frames.isin(kelas, kelas_kebutuhan)).groupby(KEYS).sum().reset_index())
     demand = (u[KEYS].assign(n_usulan=1, n_didanai=frames.isin(u["status"], [FUNDED]))
               .groupby(KEYS, dropna=False).sum().reset_index())
     any_proposal = demand[["kode_desa", "tahun"]].drop_duplicates().assign(ada_data_usulan=True)
-    sh = clean(sector_shares, "Tabel porsi belanja", porsi=_money(sector_shares["porsi"]))
+    sh = in_scope(clean(sector_shares, "Tabel porsi belanja", porsi=_money(sector_shares["porsi"])))
     for what, t in (("Tabel capaian", evidence), ("Tabel usulan", any_proposal), ("Tabel porsi belanja", sh)):
         bad = t.loc[~t["kode_desa"].str.fullmatch(KODE_DESA_PATTERN).fillna(True), "kode_desa"]
         if len(bad):
