@@ -185,14 +185,15 @@ def _desa_years(keys: pd.DataFrame, sectors: Sequence[str] | None = None) -> pd.
 def _belanja(mapped: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Σ belanja per desa-year (``total_belanja``, sorted) and the basic-service lines (the five sectors' belanja
     lines with a desa code and year: ``kode_desa, tahun, sektor, anggaran, kode_kegiatan``)."""
-    belanja = mapped[mapped["jenis_baris"].eq("belanja").fillna(False).to_numpy(dtype=bool)]
+    belanja = mapped["jenis_baris"].eq("belanja").fillna(False).to_numpy(dtype=bool)
     # Summed on the raw keys first (millions of lines, some 100,000 desa-years), then cleaned.
-    raw = belanja.groupby(["kode_desa", "tahun"], sort=False, observed=True)["anggaran"].sum().reset_index()
+    raw = (mapped.loc[belanja, ["kode_desa", "tahun", "anggaran"]]
+           .groupby(["kode_desa", "tahun"], sort=False, observed=True)["anggaran"].sum().reset_index())
     totals = (raw.assign(kode_desa=_text(raw["kode_desa"]), tahun=_years(raw["tahun"], "Tabel APBDes"),
                          total_belanja=_money(raw["anggaran"]))
               .groupby(["kode_desa", "tahun"])["total_belanja"].sum().reset_index())
-    columns = [c for c in ("kode_desa", "tahun", "sektor", "anggaran", "kode_kegiatan") if c in belanja.columns]
-    lines = belanja.loc[belanja["sektor"].notna().to_numpy(), columns]
+    columns = [c for c in ("kode_desa", "tahun", "sektor", "anggaran", "kode_kegiatan") if c in mapped.columns]
+    lines = mapped.loc[belanja & mapped["sektor"].notna().to_numpy(), columns]
     lines = lines.assign(kode_desa=_text(lines["kode_desa"]), tahun=_years(lines["tahun"], "Tabel APBDes"),
                          sektor=_text(lines["sektor"], "upper"), anggaran=_money(lines["anggaran"]))
     basic = lines[lines["kode_desa"].notna() & lines["tahun"].notna() & frames.isin(lines["sektor"], SEKTOR)]
