@@ -1,12 +1,10 @@
 """Agenda terpadu: who acts on which gap (DOMAIN.md §7).
 
-Each red indicator of a desa becomes one agenda row naming the responsible
-party and the APBDes sub-bidang that could fund the response; each breached
-spending rule becomes a row for the Kasi PMD and the village government. Rows
-are ordered by priority: the desa's need-vs-spending quadrant first
-("Prioritas: realokasi belanja" before the others), then the size of
-the gap relative to the target (16 points over a 14 % stunting target outranks
-50 points under a 100 % target).
+Each red indicator of a desa becomes one agenda row naming the responsible party and the APBDes sub-bidang that could
+fund the response; each breached spending rule becomes a row for the Kasi PMD and the village government. Rows are
+ordered by priority: the desa's need-vs-spending quadrant first ("Prioritas: realokasi belanja" before the others),
+then the size of the gap relative to the target (16 points over a 14 % stunting target outranks 50 points under a
+100 % target).
 
 >>> import pandas as pd
 >>> cl = pd.DataFrame({"kode_desa": ["a", "b"], "nama_desa": ["A", "B"], "tahun": [2024, 2024],
@@ -55,14 +53,11 @@ def agenda_terpadu(classified: pd.DataFrame, quadrants: pd.DataFrame | None = No
                    extra_rows: pd.DataFrame | None = None, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """The agenda terpadu: one row per gap, ordered by priority.
 
-    ``classified``: classified indicator values of desa (``kode_desa, tahun,
-    sektor, indikator, nilai, target, arah, kelas`` and optionally
-    ``nama_desa, nama_indikator, sumber_target``). ``quadrants`` (optional):
-    ``kode_desa, label_kuadran``. ``rules`` (optional): spending-rule checks
-    with ``kode_desa, tahun, aturan, nilai, patuh, pesan``; each ``patuh ==
-    False`` becomes a row. ``extra_rows`` (optional): rows already in agenda
-    shape (e.g. from community proposals) merged into the ordering.
-    Inputs are not modified.
+    ``classified``: classified indicator values of desa (``kode_desa, tahun, sektor, indikator, nilai, target, arah,
+    kelas`` and optionally ``nama_desa, nama_indikator, sumber_target``). ``quadrants`` (optional): ``kode_desa,
+    label_kuadran``. ``rules`` (optional): spending-rule checks with ``kode_desa, tahun, aturan, nilai, patuh,
+    pesan``; each ``patuh == False`` becomes a row. ``extra_rows`` (optional): rows already in agenda shape (e.g. from
+    community proposals) merged into the ordering. Inputs are not modified.
     """
     missing = [c for c in _REQUIRED if c not in classified.columns]
     if missing:

@@ -1,10 +1,10 @@
 """The one call a view needs: everything a kecamatan report, dashboard or workshop shows.
 
-:func:`analyse` runs every computation of the library over a dataset (:class:`Analysis`);
-:func:`kecamatan_view` slices it for one kecamatan and year (:class:`KecamatanView`); :func:`kabupaten_view` puts
-the kecamatan of a kabupaten side by side. Comparisons inside a kabupaten (BEL01 quartile, outliers) need the whole
-kabupaten, so views analyse per kabupaten and keep the result in a small in-process cache keyed on the dataset, the
-request and the parameter files' fingerprint (an edited parameter file counts at the next view).
+:func:`analyse` runs every computation of the library over a dataset (:class:`Analysis`); :func:`kecamatan_view`
+slices it for one kecamatan and year (:class:`KecamatanView`); :func:`kabupaten_view` puts the kecamatan of a
+kabupaten side by side. Comparisons inside a kabupaten (BEL01 quartile, outliers) need the whole kabupaten, so views
+analyse per kabupaten and keep the result in a small in-process cache keyed on the dataset, the request and the
+parameter files' fingerprint (an edited parameter file counts at the next view).
 
 >>> from p3pd_lib.demo import generate_demo
 >>> from p3pd_lib.store import Dataset
@@ -29,9 +29,8 @@ from . import wilayah as wil
 from .errors import ParameterError
 from .indicators import Catalogue
 from .column_labels import LABELS, label  # noqa: F401 - analysis.label is the documented entry point
+from .numbers import KOSONG, format_angka
 from .store import Dataset
-
-# --------------------------------------------------------------------------- whole-dataset analysis
 
 
 @dataclass(frozen=True)
@@ -39,8 +38,8 @@ class Analysis:
     """Every computed table of a dataset (all desa, all years).
 
     ``values``: classified desa indicator values; ``wilayah_values``: classified Σ/Σ per kecamatan and kabupaten;
-    ``scores``/``composite``: sector scores and Indeks Capaian per desa-year; ``mapped``: APBDes lines with sector
-    and group; ``spending``: BEL01–BEL10 per desa-year; ``composition``: spending mix; ``compliance``: fiscal rules;
+    ``scores``/``composite``: sector scores and Indeks Capaian per desa-year; ``mapped``: APBDes lines with sector and
+    group; ``spending``: BEL01–BEL10 per desa-year; ``composition``: spending mix; ``compliance``: fiscal rules;
     ``spending_quality``: class per desa-year; ``status``: IDM status; ``findings``: data-quality findings;
     ``proposals``, ``need_demand``, ``budget_answering``: the demand side per desa, sector and year.
     """
@@ -83,8 +82,8 @@ def analyse(dataset: Dataset, *, catalogue: Catalogue | pd.DataFrame | None = No
             demand: bool = True) -> Analysis:
     """Run every library computation over ``dataset`` (pure; nothing is cached here).
 
-    ``bands`` overrides the traffic-light bands; ``targets`` the indicator targets (trainer mode: tagged
-    *proposed*, source "Diubah pengguna"). ``demand=False`` leaves the demand tables empty (usual columns).
+    ``bands`` overrides the traffic-light bands; ``targets`` the indicator targets (trainer mode: tagged *proposed*,
+    source "Diubah pengguna"). ``demand=False`` leaves the demand tables empty (usual columns).
     """
     cat = _catalogue(catalogue, targets)
     w = dataset.wilayah
@@ -101,12 +100,8 @@ def analyse(dataset: Dataset, *, catalogue: Catalogue | pd.DataFrame | None = No
     spending_quality = classify.spending_quality_class(summary) if len(summary) else summary
 
     proposals_in = dataset.usulan if demand else dataset.usulan.iloc[:0]
-    demand_tables = [
-        usulan.proposal_summary(proposals_in),
-        usulan.need_demand_supply(classified, proposals_in, usulan.sector_shares(mapped), w if len(w) else None),
-        usulan.budget_answering_proposals(mapped, proposals_in),
-    ]
-    proposals, need_demand, budget_answering = (t if demand else t.iloc[:0] for t in demand_tables)
+    tables = usulan.demand_tables(classified, proposals_in, mapped, w if len(w) else None)
+    proposals, need_demand, budget_answering = (t if demand else t.iloc[:0] for t in tables)
     status = dataset.status_desa.assign(status_idm_dihitung=classify.idm_status(dataset.status_desa["idm"]))
     return Analysis(
         catalogue=cat, values=classified, wilayah_values=wilayah_values, scores=scores,
@@ -158,9 +153,6 @@ def clear_cache() -> None:
     _RESULTS.clear()
 
 
-# --------------------------------------------------------------------------- kecamatan view
-
-
 @dataclass(frozen=True)
 class KecamatanView:
     """Everything one kecamatan's view shows for one year (see docs/architecture.md)."""
@@ -210,36 +202,20 @@ def _year(df: pd.DataFrame, tahun: int) -> pd.DataFrame:
 def _with_names(df: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
     """``df`` with ``nama_desa`` (``names``: indexed by desa code) right after ``kode_desa``.
 
-    A code without a name reads "<code> (kode tidak resmi)".
-
     >>> t = pd.DataFrame({"kode_desa": ["1", "9"], "x": [1, 2]})
     >>> _with_names(t, pd.Series(["A"], index=["1"])).values.tolist()
     [['1', 'A', 1], ['9', '9 (kode tidak resmi)', 2]]
     """
     kode = df["kode_desa"].astype("string")
-    nama = kode.map(names).astype("string").fillna(kode + " (kode tidak resmi)")
     out = df.drop(columns="nama_desa", errors="ignore")
-    out.insert(list(out.columns).index("kode_desa") + 1, "nama_desa", nama)
+    out.insert(list(out.columns).index("kode_desa") + 1, "nama_desa",
+               kode.map(names).astype("string").fillna(kode + " (kode tidak resmi)"))
     return out
 
 
-def _check_code(kode_kecamatan: str) -> str:
-    kode = wil.normalize_code(kode_kecamatan)
-    if wil.level(kode) != 2:
-        raise ParameterError(f"Kode '{kode_kecamatan}' bukan kode kecamatan (contoh kode kecamatan: 33.07.01).")
-    return kode
-
-
 def _fmt_num(x: Any, decimals: int = 1) -> str:
-    if x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x)):
-        return "tidak ada data"
-    s = f"{float(x):,.{decimals}f}"
-    return s.replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def _ratio(num: pd.Series, den: pd.Series) -> float:
-    n, d = num.astype("Float64").sum(skipna=True), den.astype("Float64").sum(skipna=True)
-    return float(n) / float(d) * 100 if d else float("nan")
+    s = format_angka(x, decimals)
+    return "tidak ada data" if s == KOSONG else s
 
 
 def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = None, *,
@@ -248,13 +224,13 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
                    split_y: float | None = None) -> KecamatanView:
     """Everything a kecamatan view needs for ``tahun`` (default: the latest year with data).
 
-    Raises :class:`~p3pd_lib.errors.ParameterError` (Indonesian) for a code
-    that is not a kecamatan, a kecamatan without data, or a year without data.
-    ``bands``/``targets`` override the traffic-light bands and indicator
-    targets (trainer mode); ``split_x``/``split_y`` fix the quadrant splits
-    (default: the kecamatan median).
+    Raises :class:`~p3pd_lib.errors.ParameterError` (Indonesian) for a code that is not a kecamatan, a kecamatan
+    without data, or a year without data. ``bands``/``targets`` override the traffic-light bands and indicator targets
+    (trainer mode); ``split_x``/``split_y`` fix the quadrant splits (default: the kecamatan median).
     """
-    kode = _check_code(kode_kecamatan)
+    kode = wil.normalize_code(kode_kecamatan)
+    if wil.level(kode) != 2:
+        raise ParameterError(f"Kode '{kode_kecamatan}' bukan kode kecamatan (contoh kode kecamatan: 33.07.01).")
     kode_kab = kode[:5]
     sub, res = kabupaten_analysis(dataset, kode_kab, catalogue=catalogue, bands=bands, targets=targets)
     desa = _in_kecamatan(sub.wilayah, kode)
@@ -263,62 +239,54 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         where = f"Kecamatan {nama} ({kode})" if nama else f"Kode {kode}"
         raise ParameterError(f"{where} tidak ada dalam data yang dimuat.")
     years = sorted({int(y) for name in ("layanan", "apbdes", "status_desa")
-                    for y in _in_kecamatan(sub.table(name), kode)["tahun"].dropna().unique()})
+                    for y in _in_kecamatan(sub.table(name)[["kode_desa", "tahun"]], kode)["tahun"].dropna().unique()})
     if not years:
         raise ParameterError(f"Belum ada data layanan, APBDes atau status desa untuk kecamatan {kode}.")
-    if tahun is None:
-        tahun = years[-1]
+    tahun = years[-1] if tahun is None else tahun
     if not isinstance(tahun, (int, np.integer)) or int(tahun) not in years:
-        raise ParameterError(
-            f"Tahun {tahun!r} tidak tersedia untuk kecamatan {kode}. Tahun yang tersedia: "
-            f"{', '.join(map(str, years))}."
-        )
+        raise ParameterError(f"Tahun {tahun!r} tidak tersedia untuk kecamatan {kode}. Tahun yang tersedia: "
+                             f"{', '.join(map(str, years))}.")
     tahun = int(tahun)
     names = desa.drop_duplicates("kode_desa").set_index("kode_desa")["nama_desa"]
     cat = res.catalogue
     nama_ind = cat.set_index("id")["nama"]
 
+    def desa_rows(df: pd.DataFrame, year: int | None = tahun) -> pd.DataFrame:
+        """The kecamatan's desa rows of ``df`` (of ``year``), named."""
+        return _with_names(_in_kecamatan(df, kode, year), names)
+
     def with_indicator_names(df: pd.DataFrame) -> pd.DataFrame:
         return df.assign(nama_indikator=df["indikator"].map(nama_ind).astype("string"))
 
-    capaian = with_indicator_names(_with_names(_in_kecamatan(res.values, kode, tahun), names))
+    capaian = with_indicator_names(desa_rows(res.values))
     wv = res.wilayah_values
-    kec_kab = wv[wv["kode_wilayah"].isin([kode, kode_kab]).to_numpy(dtype=bool)]
-    capaian_wilayah = pd.concat([kec_kab, _province_values(dataset, kode[:2], cat, bands)], ignore_index=True)
+    capaian_wilayah = pd.concat([wv[wv["kode_wilayah"].isin([kode, kode_kab]).to_numpy(dtype=bool)],
+                                 _province_values(dataset, kode[:2], cat, bands)], ignore_index=True)
     # A report of year Y shows trends up to Y only (later years of the store are not its past).
     up_to_year = capaian_wilayah[(capaian_wilayah["tahun"] <= tahun).to_numpy(dtype=bool)]
     tren = with_indicator_names(
         up_to_year[["tahun", "indikator", "sektor", "tingkat", "kode_wilayah", "nama_wilayah", "nilai", "kelas"]]
     ).sort_values(["indikator", "tingkat", "tahun"], kind="stable").reset_index(drop=True)
     capaian_wilayah = with_indicator_names(_year(capaian_wilayah, tahun))
-
-    skor = _with_names(_in_kecamatan(res.scores, kode, tahun), names)
-    indeks = _with_names(_in_kecamatan(res.composite, kode, tahun), names)
     if years[0] < tahun:
         tren_kab = _cached(("tren", kode_kab, years[0], tahun), res,
                            lambda: classify.trend(res.values, years[0], tahun, catalogue=cat))
-        tren_desa = with_indicator_names(_with_names(_in_kecamatan(tren_kab, kode), names))
+        tren_desa = with_indicator_names(desa_rows(tren_kab, None))
     else:
         tren_desa = pd.DataFrame(columns=["kode_desa", "nama_desa", "indikator", "nilai_awal", "nilai_akhir", "tren"])
 
-    belanja_t = _with_names(_in_kecamatan(res.spending, kode, tahun), names)
-    komposisi = _with_names(_in_kecamatan(res.composition, kode, tahun), names)
-    aturan = _with_names(_in_kecamatan(res.compliance, kode), names)
+    indeks, belanja_t = desa_rows(res.composite), desa_rows(res.spending)
+    aturan = desa_rows(res.compliance, None)
     aturan = aturan[(aturan["tahun"] <= tahun).to_numpy(dtype=bool)].reset_index(drop=True)
-    kualitas_belanja = (_with_names(_in_kecamatan(res.spending_quality, kode, tahun), names)
-                        if len(res.spending_quality) else res.spending_quality)
-
     bel01 = belanja_t[belanja_t["indikator"] == "BEL01"][["kode_desa", "nilai"]].rename(columns={"nilai": "bel01"})
     gap = indeks[["kode_desa", "nama_desa", "tahun", "kesenjangan"]].merge(bel01, on="kode_desa", how="left")
     kuadran_tab, split = classify.quadrant(gap, split_x=split_x, split_y=split_y)
     kuadran_tab = kuadran_tab.rename(columns={"bel01": "porsi_layanan_dasar"})
+    status = desa_rows(res.status).rename(columns={"status_idm": "status_idm_resmi", "status_idm_dihitung": "status_idm"})
+    status = status[["kode_desa", "nama_desa", "idm", "status_idm", "status_idm_resmi", "status_indeks_desa", "iks",
+                     "ike", "ikl"]]
 
-    status = _with_names(_in_kecamatan(res.status, kode, tahun), names)
-    status = status.rename(columns={"status_idm": "status_idm_resmi", "status_idm_dihitung": "status_idm"})[
-        ["kode_desa", "nama_desa", "idm", "status_idm", "status_idm_resmi", "status_indeks_desa", "iks", "ike", "ikl"]]
-
-    usulan_t = _with_names(_in_kecamatan(res.proposals, kode, tahun), names)
-    kebutuhan = _with_names(_in_kecamatan(res.need_demand, kode, tahun).drop(columns=["nama_desa"], errors="ignore"), names)
+    kebutuhan = desa_rows(res.need_demand)
     usulan_wilayah, extra = pd.DataFrame(), None
     if len(kebutuhan):
         kab_usulan = _cached(("usulan", kode_kab, tahun), res, lambda: _kabupaten_usulan(res, sub, tahun))
@@ -328,7 +296,6 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         extra = _in_kecamatan(kab_usulan["agenda"], kode)
         if extra.empty:
             extra = usulan.agenda_rows(kebutuhan, sub.wilayah)  # the library's own empty table
-
     rumusan = _in_kecamatan(sub.idm_rumusan, kode, tahun)
     if len(rumusan):  # recommended activities of weak IDM indicators, marked with their source
         idm_rows = idm.agenda_rows(rumusan, sub.wilayah, tahun)
@@ -336,14 +303,12 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     agenda_tab = agenda.agenda_terpadu(capaian, quadrants=kuadran_tab, rules=_year(aturan, tahun), extra_rows=extra)
     kualitas = _in_kecamatan(res.findings, kode)
     kualitas = kualitas[(kualitas["tahun"].isna() | (kualitas["tahun"] <= tahun)).to_numpy(dtype=bool)].reset_index(drop=True)
-    kamus = cat[["id", "sektor", "label_sektor", "nama", "pembilang", "penyebut", "faktor", "satuan", "arah",
-                 "target", "sumber_target", "tag_target", "min_penyebut", "keterangan"]].rename(columns={"id": "indikator"})
 
-    first_row = desa.iloc[0]
+    first = desa.iloc[0]
     identitas = {
-        "kode_kecamatan": kode, "nama_kecamatan": str(first_row["nama_kecamatan"]),
-        "kode_kabupaten": kode_kab, "nama_kabupaten": str(first_row["nama_kabupaten"]),
-        "kode_provinsi": kode[:2], "nama_provinsi": str(first_row["nama_provinsi"]),
+        "kode_kecamatan": kode, "nama_kecamatan": str(first["nama_kecamatan"]),
+        "kode_kabupaten": kode_kab, "nama_kabupaten": str(first["nama_kabupaten"]),
+        "kode_provinsi": kode[:2], "nama_provinsi": str(first["nama_provinsi"]),
         "n_desa": int((desa["jenis"] == "desa").sum()), "n_kelurahan": int((desa["jenis"] == "kelurahan").sum()),
         "simulasi": dataset.simulasi, "fingerprint": dataset.fingerprint, "versi_kit": __version__,
     }
@@ -352,10 +317,13 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     return KecamatanView(
         kode_kecamatan=kode, tahun=tahun, tahun_tersedia=years, identitas=identitas, ringkasan=ringkasan,
         desa=desa[["kode_desa", "nama_desa", "jenis"]], capaian=capaian, capaian_wilayah=capaian_wilayah,
-        skor_sektor=skor, indeks=indeks, tren=tren, tren_desa=tren_desa, belanja=belanja_t,
-        komposisi_belanja=komposisi, aturan_belanja=aturan, kualitas_belanja=kualitas_belanja,
+        skor_sektor=desa_rows(res.scores), indeks=indeks, tren=tren, tren_desa=tren_desa, belanja=belanja_t,
+        komposisi_belanja=desa_rows(res.composition), aturan_belanja=aturan,
+        kualitas_belanja=desa_rows(res.spending_quality) if len(res.spending_quality) else res.spending_quality,
         kuadran=kuadran_tab, kuadran_split=split, status_desa=status, agenda=agenda_tab, kualitas=kualitas,
-        kamus=kamus, usulan=usulan_t, kebutuhan_usulan=kebutuhan, usulan_wilayah=usulan_wilayah,
+        kamus=cat[["id", "sektor", "label_sektor", "nama", "pembilang", "penyebut", "faktor", "satuan", "arah", "target",
+                   "sumber_target", "tag_target", "min_penyebut", "keterangan"]].rename(columns={"id": "indikator"}),
+        usulan=desa_rows(res.proposals), kebutuhan_usulan=kebutuhan, usulan_wilayah=usulan_wilayah,
         parameter={"bands": dict(bands or {}), "targets": dict(targets or {}), "split_x": split_x, "split_y": split_y},
     )
 
@@ -387,42 +355,41 @@ def _province_values(dataset: Dataset, kode_provinsi: str, cat: pd.DataFrame, ba
 
 def _ringkasan(identitas, lay, tahun, cat, capaian, capaian_wilayah, belanja_t, aturan, agenda_tab, kualitas) -> pd.DataFrame:
     """Key figures of the kecamatan, formatted in Indonesian with their units."""
-    kec = capaian_wilayah[capaian_wilayah["tingkat"] == "kecamatan"]
-    n_merah = int((capaian["kelas"] == "merah").sum())
-    n_nilai = int(capaian["nilai"].notna().sum())
-    desa_merah = capaian.loc[capaian["kelas"] == "merah", "kode_desa"].nunique()
+    merah = capaian["kelas"] == "merah"
 
     def share(ind: str) -> float:
         rows = belanja_t[belanja_t["indikator"] == ind]
-        return _ratio(rows["pembilang"], rows["penyebut"])
+        num, den = rows["pembilang"].astype("Float64").sum(), rows["penyebut"].astype("Float64").sum()
+        return float(num) / float(den) * 100 if den else float("nan")
 
-    rules_t = _year(aturan, tahun)
-    personel = rules_t[rules_t["aturan"] == "PERSONEL"]
-    dd = rules_t[rules_t["aturan"] != "PERSONEL"]
-    n_dd_breach = dd.loc[dd["patuh"].astype("boolean").eq(False).fillna(False), "kode_desa"].nunique()
-    n_pers_breach = int(personel["patuh"].astype("boolean").eq(False).fillna(False).sum())
-    kes01 = kec.loc[kec["indikator"] == "KES01", "nilai"]
+    rules = _year(aturan, tahun)
+    breach = rules["patuh"].astype("boolean").eq(False).fillna(False)
+    n_dd_breach = rules.loc[breach & (rules["aturan"] != "PERSONEL"), "kode_desa"].nunique()
+    n_pers_breach = int((breach & (rules["aturan"] == "PERSONEL")).sum())
+    kes01 = capaian_wilayah.loc[(capaian_wilayah["tingkat"] == "kecamatan") & (capaian_wilayah["indikator"] == "KES01"),
+                                "nilai"]
     stunting = cat.set_index("id").loc["KES01"] if "KES01" in set(cat["id"]) else None
     target_text = (f"target {_fmt_num(stunting['target'], 0 if float(stunting['target']).is_integer() else 1)} % "
                    f"({stunting['sumber_target']})"
                    if stunting is not None and pd.notna(stunting["target"]) else "tanpa target")
     rows = [
-        ("Desa / kelurahan", f"{identitas['n_desa']} desa, {identitas['n_kelurahan']} kelurahan", "Daftar resmi Kepmendagri 300.2.2-2138/2025"),
-        ("Penduduk", _fmt_num(lay["penduduk"].astype("Float64").sum(), 0) + " jiwa", f"Jumlah dari data layanan desa tahun {tahun}"),
-        ("Indikator merah", f"{n_merah} dari {n_nilai} nilai", f"{desa_merah} desa/kelurahan punya sekurang-kurangnya satu indikator merah"),
+        ("Desa / kelurahan", f"{identitas['n_desa']} desa, {identitas['n_kelurahan']} kelurahan",
+         "Daftar resmi Kepmendagri 300.2.2-2138/2025"),
+        ("Penduduk", _fmt_num(lay["penduduk"].astype("Float64").sum(), 0) + " jiwa",
+         f"Jumlah dari data layanan desa tahun {tahun}"),
+        ("Indikator merah", f"{int(merah.sum())} dari {int(capaian['nilai'].notna().sum())} nilai",
+         f"{capaian.loc[merah, 'kode_desa'].nunique()} desa/kelurahan punya sekurang-kurangnya satu indikator merah"),
         ("Prevalensi stunting kecamatan", _fmt_num(kes01.iloc[0] if len(kes01) else float("nan")) + " %",
          f"Σ balita stunting / Σ balita diukur; {target_text}"),
         ("Porsi belanja layanan dasar", _fmt_num(share("BEL01")) + " %", "Σ belanja layanan dasar / Σ belanja desa (BEL01)"),
         ("Porsi siltap & tunjangan", _fmt_num(share("BEL07")) + " %", f"BEL07; {n_pers_breach} desa melebihi batas 30 % (PP 11/2019)"),
         ("Desa melanggar aturan Dana Desa", f"{n_dd_breach} desa", f"Aturan penggunaan Dana Desa tahun {tahun}"),
-        ("Baris agenda terpadu", str(len(agenda_tab)), "Indikator merah, aturan belanja yang dilanggar, usulan masyarakat yang perlu ditindaklanjuti"),
+        ("Baris agenda terpadu", str(len(agenda_tab)),
+         "Indikator merah, aturan belanja yang dilanggar, usulan masyarakat yang perlu ditindaklanjuti"),
         ("Temuan kualitas data", f"{int((kualitas['tingkat'] == 'galat').sum())} galat, "
          f"{int((kualitas['tingkat'] == 'peringatan').sum())} peringatan", "Semua tahun"),
     ]
     return pd.DataFrame(rows, columns=["ukuran", "nilai", "keterangan"])
-
-
-# --------------------------------------------------------------------------- kabupaten view
 
 
 @dataclass(frozen=True)
@@ -518,8 +485,8 @@ def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
     """Long-format results of a kecamatan view for export (CLI ``p3pd analisis``).
 
     Columns :data:`LONG_COLUMNS`: the service indicators (desa and Σ/Σ aggregates), the BEL indicators (desa and Σ/Σ
-    over the kecamatan's and kabupaten's desa; BEL07's ``kelas`` says whether the 30 % cap holds), the proposal classes
-    and the IDM status (``indikator = IDM``, ``nilai`` the index, ``kelas`` the status computed from it).
+    over the kecamatan's and kabupaten's desa; BEL07's ``kelas`` says whether the 30 % cap holds), the proposal
+    classes and the IDM status (``indikator = IDM``, ``nilai`` the index, ``kelas`` the status computed from it).
     """
     kode, tahun = view.kode_kecamatan, view.tahun
     desa_rows = view.capaian.rename(columns={"kode_desa": "kode_wilayah", "nama_desa": "nama_wilayah"}).assign(tingkat="desa")
@@ -551,16 +518,13 @@ def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
             "penyebut": kb["n_usulan"], "nilai": (kb["n_didanai"] / kb["n_usulan"].where(kb["n_usulan"] > 0) * 100),
             "target": pd.NA, "kelas": kb["kelas"],
         }))
-        uw = view.usulan_wilayah
-        counts = uw.pivot_table(index=["kode_wilayah", "nama_wilayah", "tingkat", "sektor"], columns="kelas",
-                                values="n_desa", aggfunc="sum", observed=True)
-        for (kode_w, nama_w, tingkat, sektor), row in counts.iterrows():
-            summary = "; ".join(f"{k}: {int(v)} desa" for k, v in row.items() if v)
-            parts.append(pd.DataFrame([{
-                "kode_wilayah": kode_w, "nama_wilayah": nama_w, "tingkat": tingkat, "tahun": tahun,
-                "indikator": f"USULAN_{sektor}", "pembilang": pd.NA, "penyebut": pd.NA, "nilai": pd.NA,
-                "target": pd.NA, "kelas": summary,
-            }]))
+        keys = ["kode_wilayah", "nama_wilayah", "tingkat", "sektor"]
+        counts = view.usulan_wilayah.groupby([*keys, "kelas"], observed=True)["n_desa"].sum().reset_index()
+        counts = counts.assign(kelas=counts["kelas"] + ": " + counts["n_desa"].astype(int).astype(str) + " desa")
+        text = counts[counts["n_desa"] != 0].groupby(keys)["kelas"].agg("; ".join)
+        text = text.reindex(counts.groupby(keys).size().index, fill_value="").reset_index()
+        parts.append(text.assign(indikator="USULAN_" + text["sektor"], tahun=tahun, pembilang=pd.NA, penyebut=pd.NA,
+                                 nilai=pd.NA, target=pd.NA)[LONG_COLUMNS])
 
     st = view.status_desa
     parts.append(pd.DataFrame({
@@ -577,11 +541,9 @@ def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
 def _bel_class(df: pd.DataFrame) -> pd.Series:
     """BEL07 against its cap; BEL09 against its target; other shares have no class."""
     nilai, target = df["nilai"].astype("Float64"), df["target"].astype("Float64")
-    out = pd.Series(pd.NA, index=df.index, dtype="string")
-    is7, is9 = df["indikator"] == "BEL07", df["indikator"] == "BEL09"
-    ok7, ok9 = nilai <= target, nilai >= target
-    out[is7 & ok7.fillna(False)] = "sesuai batas"
-    out[is7 & (~ok7).fillna(False)] = "melebihi batas"
-    out[is9 & ok9.fillna(False)] = "tercapai"
-    out[is9 & (~ok9).fillna(False)] = "belum tercapai"
-    return out
+    is7, is9 = (df["indikator"] == "BEL07").to_numpy(), (df["indikator"] == "BEL09").to_numpy()
+    le, gt = (nilai <= target).fillna(False).to_numpy(), (nilai > target).fillna(False).to_numpy()
+    ge, lt = (nilai >= target).fillna(False).to_numpy(), (nilai < target).fillna(False).to_numpy()
+    kelas = np.select([is7 & le, is7 & gt, is9 & ge, is9 & lt],
+                      ["sesuai batas", "melebihi batas", "tercapai", "belum tercapai"], None)
+    return pd.Series(kelas, index=df.index, dtype="string")

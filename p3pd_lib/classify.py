@@ -1,8 +1,8 @@
 """Classifications (DOMAIN.md §5): traffic lights, IDM/IPD status, scores, quadrant, trend.
 
 Thresholds live in ``parameters/klasifikasi.yaml`` (:func:`load_parameters`); every function takes them as optional
-arguments. On a boundary: a traffic-light value on ``T``, ``T − 10`` or ``T + 5`` takes the *better* class; an
-IDM/IPD value on a cut-off the *lower* class; a quadrant value on a split counts as *high* (unless
+arguments. On a boundary: a traffic-light value on ``T``, ``T − 10`` or ``T + 5`` takes the *better* class; an IDM/IPD
+value on a cut-off the *lower* class; a quadrant value on a split counts as *high* (unless
 ``kuadran.sama_dengan_pembagi: rendah``); a change equal to the trend tolerance is *tetap*. Values closer than
 :data:`EPS` to a boundary count as on it, so float noise (``99.4 - 10``) never moves a village across a band.
 
@@ -36,9 +36,6 @@ KELAS = ("hijau", "kuning", "merah", "abu")
 LABEL_TARGET = {"hijau": "Tercapai", "kuning": "Mendekati", "merah": "Belum tercapai"}
 LABEL_TERSIL = {"hijau": "Sepertiga terbaik", "kuning": "Sepertiga tengah", "merah": "Sepertiga terbawah"}
 LABEL_TIDAK_ADA_DATA = "Tidak ada data"
-LABEL_TIDAK_STABIL = "Tidak stabil"
-LABEL_PEMBANDING_KURANG = "Pembanding kurang"
-LABEL_GANDA_BERBEDA = "Data ganda tidak sama"
 _RANK = {"merah": 0, "kuning": 1, "hijau": 2}
 
 KUADRAN_LABEL = {"prioritas": "Prioritas: realokasi belanja", "evaluasi": "Evaluasi efektivitas / dukungan OPD",
@@ -46,9 +43,6 @@ KUADRAN_LABEL = {"prioritas": "Prioritas: realokasi belanja", "evaluasi": "Evalu
 TREN_LABEL = {"membaik": "Membaik", "tetap": "Tetap", "memburuk": "Memburuk"}
 KELAS_BELANJA_LABEL = {"berkualitas": "Berkualitas", "cukup": "Cukup", "perlu_perbaikan": "Perlu perbaikan",
                        "tidak_ada_data": "Data belum lengkap"}
-
-
-# --------------------------------------------------------------------------- parameters
 
 
 @dataclass(frozen=True)
@@ -145,9 +139,6 @@ def as_bands(bands: Bands | Mapping[str, Any] | None, base: Bands | None = None)
     raise ParameterError("Pita harus berupa Bands, dict, atau None (pakai parameters/klasifikasi.yaml).")
 
 
-# --------------------------------------------------------------------------- helpers
-
-
 def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"{what} harus berupa tabel (DataFrame).")
@@ -190,9 +181,6 @@ def _indicator_info(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
     cat = cat.reindex(columns=[*cat.columns, *({"label_sektor"} - set(cat.columns))])
     cat = cat.assign(posisi_sektor=pd.Index(dict.fromkeys(cat["sektor"])).get_indexer(cat["sektor"]))
     return catalogue_columns(values["indikator"], cat, columns)
-
-
-# --------------------------------------------------------------------------- traffic light
 
 
 def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
@@ -247,8 +235,8 @@ def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
 
     # Labels: the first matching reason of grey, else the rule's wording of the class.
     ganda = values["ganda_berbeda"].astype(bool) if "ganda_berbeda" in values.columns else False
-    labels = [*LABEL_TARGET.values(), *LABEL_TERSIL.values(), LABEL_PEMBANDING_KURANG,
-              LABEL_GANDA_BERBEDA, LABEL_TIDAK_ADA_DATA, LABEL_TIDAK_STABIL]
+    labels = [*LABEL_TARGET.values(), *LABEL_TERSIL.values(), "Pembanding kurang", "Data ganda tidak sama",
+              LABEL_TIDAK_ADA_DATA, "Tidak stabil"]
     label = np.select([ganda, ~has_value, ~stabil, t.notna()], [7, 8, 9, kelas], np.minimum(kelas + 3, 6))
     return values.assign(
         target=info["target"],
@@ -264,9 +252,6 @@ def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
 def _text(codes: Any, words: Sequence[str]) -> pd.Series:
     """``words[code]`` for every code, as a ``string`` column (a take from the few words: fast on millions of rows)."""
     return pd.array(list(words), dtype="string").take(np.asarray(codes))
-
-
-# --------------------------------------------------------------------------- IDM / IPD
 
 
 def _status(x: Any, batas: Sequence[float], label: Sequence[str]) -> pd.Series:
@@ -305,14 +290,11 @@ def ipd_status(ipd: pd.Series | Sequence[float] | float, batas: Sequence[float] 
     return _status(ipd, batas if batas is not None else p.ipd_batas, label if label is not None else p.ipd_label)
 
 
-# --------------------------------------------------------------------------- scores
-
-
 def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
     """Sector score per unit, year and sector (0–1) [proposed rule].
 
-    Mean over the sector's indicators with a target and a stable value of min(1, value/T) (lower-is-better:
-    min(1, T/value); a zero denominator scores 1). Every unit-year-sector present gets a row (units in order of first
+    Mean over the sector's indicators with a target and a stable value of min(1, value/T) (lower-is-better: min(1,
+    T/value); a zero denominator scores 1). Every unit-year-sector present gets a row (units in order of first
     appearance, sectors in catalogue order; ``skor`` ``<NA>`` when no indicator counted). Columns: the unit keys,
     ``sektor, label_sektor, skor, n_indikator``.
 
@@ -324,26 +306,23 @@ def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> 
     """
     _require(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
     keys = _unit_keys(values)
-    info = _indicator_info(values, catalogue, ["target", "arah", "posisi_sektor"])
+    info = _indicator_info(values, catalogue, ["target", "arah", "sektor", "label_sektor", "posisi_sektor"])
     v, t = values["nilai"].astype("Float64").astype(float), info["target"].astype(float)
     higher = (info["arah"] == "higher").to_numpy(dtype=bool)
     num, den = np.where(higher, v, t), np.where(higher, t, v)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ratio = np.where(den > 0, num / den, 1.0)
-    usable = v.notna() & t.notna() & _stable(values)
-    cat = catalogue_frame(catalogue)
-    sectors = pd.Index(dict.fromkeys(cat["sektor"]))
-    unit = values.groupby(keys, sort=False, dropna=False).ngroup()  # units in order of first appearance
-    scored = pd.DataFrame({"_u": unit, "_s": info["posisi_sektor"],
-                           "skor": pd.Series(np.minimum(ratio, 1.0), index=values.index).where(usable)})
-    out = scored.groupby(["_u", "_s"]).agg(skor=("skor", "mean"), n_indikator=("skor", "count")).reset_index()
-    first = values[keys].iloc[np.flatnonzero(~unit.duplicated())]  # one row per unit, in unit order
-    labels = (cat.drop_duplicates("sektor").set_index("sektor")["label_sektor"] if "label_sektor" in cat.columns
-              else pd.Series(pd.NA, index=sectors))
-    return first.iloc[out["_u"]].reset_index(drop=True).assign(
-        sektor=sectors[out["_s"]].astype("string"),
-        label_sektor=labels.reindex(sectors[out["_s"]]).astype("string").array,
-        skor=out["skor"].astype("Float64"), n_indikator=out["n_indikator"].astype("Int64"))
+        ratio = np.minimum(np.where(den > 0, num / den, 1.0), 1.0)
+    scored = pd.DataFrame({
+        "_unit": values.groupby(keys, sort=False, dropna=False).ngroup(),  # units in order of first appearance
+        "_posisi": info["posisi_sektor"], "_row": np.arange(len(values)),
+        "skor": pd.Series(ratio, index=values.index).where(v.notna() & t.notna() & _stable(values))})
+    out = scored.groupby(["_unit", "_posisi"]).agg(_row=("_row", "first"), skor=("skor", "mean"),
+                                                   n_indikator=("skor", "count"))
+    first = out["_row"].to_numpy()  # the first row of each unit and sector
+    return values[keys].iloc[first].reset_index(drop=True).assign(
+        sektor=info["sektor"].iloc[first].astype("string").array,
+        label_sektor=info["label_sektor"].iloc[first].astype("string").array,
+        skor=out["skor"].astype("Float64").array, n_indikator=out["n_indikator"].astype("Int64").array)
 
 
 def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.DataFrame:
@@ -376,16 +355,13 @@ def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.D
     )
 
 
-# --------------------------------------------------------------------------- quadrant
-
-
 def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y: float | None = None,
              x: str = "kesenjangan", y: str = "bel01") -> tuple[pd.DataFrame, dict[str, Any]]:
     """Need-versus-spending quadrant per desa [proposed].
 
-    x = service gap (``kesenjangan`` = 1 − composite), y = basic-service spending share (``bel01``). Each axis is split
-    at the median (``kuadran.aturan_pembagi: rerata``: the mean) over the desa with both values in the same kecamatan
-    and year, unless ``split_x``/``split_y`` are given; a value on a split counts as high unless
+    x = service gap (``kesenjangan`` = 1 − composite), y = basic-service spending share (``bel01``). Each axis is
+    split at the median (``kuadran.aturan_pembagi: rerata``: the mean) over the desa with both values in the same
+    kecamatan and year, unless ``split_x``/``split_y`` are given; a value on a split counts as high unless
     ``kuadran.sama_dengan_pembagi`` is ``rendah``. Returns ``(table, splits)``: ``table`` is a copy with ``batas_x,
     batas_y, kesenjangan_tinggi, belanja_tinggi, kuadran`` (prioritas / evaluasi / pertahankan / pantau, ``<NA>``
     without both values) and ``label_kuadran``; ``splits`` holds ``batas_x``/``batas_y`` (``None`` when they differ
@@ -446,17 +422,14 @@ def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y:
                    "sama_dengan_batas": params.sama_dengan_pembagi, "n_desa": n}
 
 
-# --------------------------------------------------------------------------- trend
-
-
 def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: float | None = None,
           catalogue: Catalogue | pd.DataFrame | None = None) -> pd.DataFrame:
     """Direction of change of each indicator between two years, respecting its direction.
 
     ``perubahan`` = value in ``tahun_akhir`` − value in ``tahun_awal`` (points); ``tren``: ``tetap`` when
     \\|perubahan\\| ≤ ``tolerance`` (default ``tren.toleransi``), else ``membaik`` when the change goes the good way
-    (``arah`` column, else the catalogue) and ``memburuk`` otherwise; ``<NA>`` ("Tidak dapat dinilai") when either value
-    is missing or unstable. Columns: unit keys without ``tahun``, ``indikator, arah, tahun_awal, tahun_akhir,
+    (``arah`` column, else the catalogue) and ``memburuk`` otherwise; ``<NA>`` ("Tidak dapat dinilai") when either
+    value is missing or unstable. Columns: unit keys without ``tahun``, ``indikator, arah, tahun_awal, tahun_akhir,
     nilai_awal, nilai_akhir, perubahan, tren, label_tren``.
 
     >>> v = pd.DataFrame({"kode_desa": ["a", "a", "b", "b"], "tahun": [2022, 2024, 2022, 2024],
@@ -486,7 +459,8 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
     m = year(tahun_awal).merge(year(tahun_akhir), on=[*keys, "indikator"], how="outer", suffixes=("_awal", "_akhir"))
     arah = m["arah_awal"].fillna(m["arah_akhir"])
     perubahan = (m["nilai_akhir"] - m["nilai_awal"]).astype(float)
-    judged = perubahan.notna() & m["stabil_awal"].fillna(False).astype(bool) & m["stabil_akhir"].fillna(False).astype(bool)
+    stable = m["stabil_awal"].fillna(False).astype(bool) & m["stabil_akhir"].fillna(False).astype(bool)
+    judged = perubahan.notna() & stable
     better = perubahan.where(arah != "lower", -perubahan) > 0
     tren = pd.Series(np.select([perubahan.abs() <= tol + EPS, better], ["tetap", "membaik"], "memburuk"),
                      index=m.index).where(judged)
@@ -498,14 +472,8 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
     )
 
 
-# --------------------------------------------------------------------------- spending quality
-
-
-def spending_quality_class(
-    spending: pd.DataFrame,
-    kuantil: float | None = None,
-    batas_bel07: float | None = None,
-) -> pd.DataFrame:
+def spending_quality_class(spending: pd.DataFrame, kuantil: float | None = None,
+                           batas_bel07: float | None = None) -> pd.DataFrame:
     """Spending-quality class per desa and year (DOMAIN §5) [proposed].
 
     Input: ``kode_desa, tahun, kode_kabupaten, bel01, bel07`` (shares in %) and ``aturan_dd_patuh`` (``<NA>`` when
@@ -556,9 +524,6 @@ def spending_quality_class(
     )
 
 
-# --------------------------------------------------------------------------- sensitivity
-
-
 def _scenario_items(scenarios: Any, what: str) -> list[tuple[str, Any]]:
     if isinstance(scenarios, Mapping):
         items = [(str(k), v) for k, v in scenarios.items()]
@@ -577,9 +542,10 @@ def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFr
     """How many classifications change when the traffic-light bands change.
 
     Each scenario of ``bands_list`` (a list, or a dict name → bands; a dict of bands may give only the changed fields)
-    is compared with ``baseline`` (default: ``klasifikasi.yaml``). One row per scenario and indicator plus ``(semua)``:
-    ``skenario, keterangan, indikator, n_baris, n_berubah, persen_berubah, n_ke_lebih_baik, n_ke_lebih_buruk``
-    (moves to or from abu count only in ``n_berubah``) and ``n_unit_berubah`` (distinct units with a change).
+    is compared with ``baseline`` (default: ``klasifikasi.yaml``). One row per scenario and indicator plus
+    ``(semua)``: ``skenario, keterangan, indikator, n_baris, n_berubah, persen_berubah, n_ke_lebih_baik,
+    n_ke_lebih_buruk`` (moves to or from abu count only in ``n_berubah``) and ``n_unit_berubah`` (distinct units with
+    a change).
 
     >>> cat = load_catalogue()
     >>> v = pd.DataFrame({"kode_desa": ["a", "b"], "tahun": 2024, "indikator": "KES02",
@@ -614,12 +580,11 @@ def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFr
          "n_ke_lebih_baik", "n_ke_lebih_buruk", "n_unit_berubah"]]
 
 
-def quadrant_sensitivity(
-    gap_and_spend: pd.DataFrame,
-    splits_list: Sequence[tuple[float | None, float | None]] | Mapping[str, tuple[float | None, float | None]],
-    x: str = "kesenjangan",
-    y: str = "bel01",
-) -> pd.DataFrame:
+Split = tuple[float | None, float | None]
+
+
+def quadrant_sensitivity(gap_and_spend: pd.DataFrame, splits_list: Sequence[Split] | Mapping[str, Split],
+                         x: str = "kesenjangan", y: str = "bel01") -> pd.DataFrame:
     """How many desa change quadrant when the splits change.
 
     Each scenario is a pair ``(split_x, split_y)`` (``None``: the median rule), compared with the median rule on both
@@ -653,10 +618,3 @@ def quadrant_sensitivity(
                        "n_berubah": "Int64", "persen_berubah": "Float64",
                        **{f"n_{q}": "Int64" for q in KUADRAN_LABEL}})
 
-
-__all__ = [
-    "Bands", "ClassificationParameters", "EPS", "as_bands", "KELAS", "KUADRAN_LABEL", "LABEL_TARGET", "LABEL_TERSIL",
-    "composite_index", "idm_status", "ipd_status", "load_parameters", "parameters_from_dict", "quadrant",
-    "quadrant_sensitivity", "sector_scores", "spending_quality_class", "threshold_sensitivity",
-    "traffic_light", "trend",
-]

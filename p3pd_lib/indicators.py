@@ -31,8 +31,6 @@ from . import parameter_files
 from .errors import DataError, ParameterError
 
 CATALOGUE_FILE = "indikator.yaml"
-ARAH = ("higher", "lower")
-TAG_TARGET = ("sourced", "proposed")
 TINGKAT = ("desa", "kecamatan", "kabupaten", "provinsi")
 
 #: Columns of :attr:`Catalogue.frame`, in order.
@@ -56,11 +54,10 @@ AGGREGATE_COLUMNS = (
 class Catalogue:
     """The validated indicator catalogue.
 
-    ``frame``: one row per indicator in file order, columns
-    :data:`CATALOGUE_COLUMNS` (``faktor``/``target`` ``Float64``, ``target``
-    ``<NA>`` when there is none, ``min_penyebut`` ``Int64``). ``sektor_label``
-    maps the sector code to its Indonesian name, in display order;
-    ``kolom`` maps every count column of the ``layanan`` table to its label.
+    ``frame``: one row per indicator in file order, columns :data:`CATALOGUE_COLUMNS` (``faktor``/``target``
+    ``Float64``, ``target`` ``<NA>`` when there is none, ``min_penyebut`` ``Int64``). ``sektor_label`` maps the sector
+    code to its Indonesian name, in display order; ``kolom`` maps every count column of the ``layanan`` table to its
+    label.
     """
 
     frame: pd.DataFrame
@@ -86,9 +83,6 @@ class Catalogue:
         return len(self.frame)
 
 
-# --------------------------------------------------------------------------- catalogue
-
-
 def _catalogue(file: parameter_files.IndicatorFile, source: Path | None, min_penyebut_bawaan: int | None) -> Catalogue:
     if min_penyebut_bawaan is None:
         min_penyebut_bawaan = parameter_files.load_classification().stabilitas.min_penyebut_bawaan
@@ -106,11 +100,9 @@ def _catalogue(file: parameter_files.IndicatorFile, source: Path | None, min_pen
 def catalogue_from_dict(data: Any, source: Path | None = None, min_penyebut_bawaan: int | None = None) -> Catalogue:
     """Validate an already-parsed catalogue (the YAML's content) and build a :class:`Catalogue`.
 
-    ``min_penyebut_bawaan`` is used for entries without ``min_penyebut``
-    (default: ``stabilitas.min_penyebut_bawaan`` of ``klasifikasi.yaml``).
-    A catalogue without a ``kolom`` section may name the columns of the
-    project's catalogue. Raises :class:`~p3pd_lib.errors.ParameterError`
-    naming the entry and the field.
+    ``min_penyebut_bawaan`` is used for entries without ``min_penyebut`` (default: ``stabilitas.min_penyebut_bawaan``
+    of ``klasifikasi.yaml``). A catalogue without a ``kolom`` section may name the columns of the project's catalogue.
+    Raises :class:`~p3pd_lib.errors.ParameterError` naming the entry and the field.
 
     >>> catalogue_from_dict({"sektor": {"KES": "Kesehatan"}, "indikator": [
     ...     {"id": "KES01", "sektor": "KES", "nama": "x", "name_en": "x", "pembilang": "balita_stunting",
@@ -133,8 +125,7 @@ def catalogue_from_dict(data: Any, source: Path | None = None, min_penyebut_bawa
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """Read and validate the indicator catalogue (default ``parameters/indikator.yaml``).
 
-    Cached until the file changes. Raises
-    :class:`~p3pd_lib.errors.ParameterError` with an Indonesian message naming
+    Cached until the file changes. Raises :class:`~p3pd_lib.errors.ParameterError` with an Indonesian message naming
     the indicator and the field at fault.
 
     >>> load_catalogue().ids[:3]
@@ -159,7 +150,17 @@ def catalogue_frame(catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
     raise ParameterError("Katalog harus berupa hasil load_catalogue() atau tabelnya (.frame).")
 
 
-# --------------------------------------------------------------------------- values
+def catalogue_columns(indikator: pd.Series, catalogue: Catalogue | pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The catalogue's ``columns`` for each row's indicator (``<NA>`` for an id not in the catalogue).
+
+    >>> catalogue_columns(pd.Series(["KES02", "KES01"]), load_catalogue(), ["target", "arah"]).values.tolist()
+    [[90.0, 'higher'], [14.0, 'lower']]
+    """
+    cat = catalogue_frame(catalogue)
+    ids = indikator.astype("category").cat  # each distinct id looked up once
+    found = pd.Index(cat["id"]).get_indexer(ids.categories)
+    position = np.where(ids.codes >= 0, found[ids.codes], -1)  # −1: not in the catalogue
+    return pd.DataFrame({c: cat[c].array.take(position, allow_fill=True) for c in columns}, index=indikator.index)
 
 
 def _counts(layanan: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -185,9 +186,6 @@ def _count_dtype(s: pd.Series) -> pd.Series:
 def lookup(keys: pd.Series, table: pd.Series) -> pd.Categorical:
     """``table[key]`` for each row of ``keys`` (missing when absent), looked up once per distinct key.
 
-    On millions of rows with few distinct keys (indicator ids, desa codes) far
-    cheaper than ``Series.map`` on text.
-
     >>> lookup(pd.Series(["b", "a", "b", None]), pd.Series({"a": "x", "b": "y"})).tolist()
     ['y', 'x', 'y', nan]
     """
@@ -197,26 +195,10 @@ def lookup(keys: pd.Series, table: pd.Series) -> pd.Categorical:
     return pd.Categorical.from_codes(np.where(codes >= 0, found.codes[codes], -1), dtype=found.dtype)
 
 
-def catalogue_columns(indikator: pd.Series, catalogue: Catalogue | pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """The catalogue's ``columns`` for each row's indicator (``<NA>`` for an id not in the catalogue).
-
-    >>> catalogue_columns(pd.Series(["KES02", "KES01"]), load_catalogue(), ["target", "arah"]).values.tolist()
-    [[90.0, 'higher'], [14.0, 'lower']]
-    """
-    cat = catalogue_frame(catalogue).reset_index(drop=True)
-    position = np.asarray(lookup(indikator, pd.Series(cat.index, index=cat["id"])).astype(float))
-    return _rows_of(cat, np.nan_to_num(position, nan=-1).astype(int), columns).set_axis(indikator.index)
-
-
-def _rows_of(cat: pd.DataFrame, position: np.ndarray, columns: Sequence[str]) -> pd.DataFrame:
-    """The catalogue's ``columns`` at ``position`` (−1: missing)."""
-    return pd.DataFrame({c: cat[c].array.take(position, allow_fill=True) for c in columns})
-
-
-def _with_rates(df: pd.DataFrame, cat: pd.DataFrame, position: np.ndarray) -> pd.DataFrame:
-    """Add ``nilai, satuan, nilai_mentah, stabil, pembilang_melebihi`` to rows with ``pembilang, penyebut``
-    of the indicators at ``position`` of the catalogue."""
-    c = _rows_of(cat, position, ["faktor", "satuan", "min_penyebut"]).set_axis(df.index)
+def _with_rates(df: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
+    """Add ``nilai, satuan, nilai_mentah, stabil, pembilang_melebihi`` to rows with ``indikator, pembilang,
+    penyebut`` (floats)."""
+    c = catalogue_columns(df["indikator"], cat, ["faktor", "satuan", "min_penyebut"])
     ok = (df["penyebut"] > 0) & (df["pembilang"] >= 0)  # NaN compares False: both counts required
     raw = (df["pembilang"] * c["faktor"].astype(float) / df["penyebut"]).where(ok)
     capped = raw.clip(upper=100).where(c["satuan"].eq("persen").to_numpy(dtype=bool), raw)
@@ -229,35 +211,15 @@ def _with_rates(df: pd.DataFrame, cat: pd.DataFrame, position: np.ndarray) -> pd
     )
 
 
-def _one_row_per_desa_year(long: pd.DataFrame) -> pd.DataFrame:
-    """Identical copies of a desa-year (same ``_desa_tahun``) count once; copies that disagree lose their
-    counts and are flagged ``ganda_berbeda`` (one row of them stays)."""
-    key = ["_desa_tahun", "_i"]
-    copies = long[long["_desa_tahun"] >= 0]
-    later_same = copies.duplicated([*key, "pembilang", "penyebut"])  # a second identical copy
-    distinct = copies[~later_same]
-    clashing = distinct[distinct.duplicated(key, keep=False)]
-    drop = copies.index[later_same].union(clashing.index[clashing.duplicated(key)])
-    kept = long.assign(ganda_berbeda=long.index.isin(clashing.index)).drop(drop)
-    return kept.assign(pembilang=kept["pembilang"].mask(kept["ganda_berbeda"]),
-                       penyebut=kept["penyebut"].mask(kept["ganda_berbeda"]))
-
-
-def desa_values(
-    layanan: pd.DataFrame,
-    catalogue: Catalogue | pd.DataFrame,
-    tahun: int | Sequence[int] | None = None,
-) -> pd.DataFrame:
+def desa_values(layanan: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
+                tahun: int | Sequence[int] | None = None) -> pd.DataFrame:
     """Long table of indicator values: one row per ``kode_desa, tahun, indikator``.
 
-    Columns :data:`VALUE_COLUMNS`: ``pembilang``/``penyebut`` (``Int64``
-    counts, ``<NA>`` when not reported), ``nilai`` (``Float64`` in the
-    indicator's ``satuan``; percentages shown at most 100), ``nilai_mentah``
-    (the uncapped value), ``stabil`` (value present and denominator ≥
-    ``min_penyebut``), ``pembilang_melebihi`` (numerator above denominator),
-    ``ganda_berbeda`` (the desa-year came twice with different counts: no
-    value). A count column absent from ``layanan`` counts as not reported.
-    ``tahun`` filters one or more years. Rows are ordered by indicator
+    Columns :data:`VALUE_COLUMNS`: ``pembilang``/``penyebut`` (``Int64`` counts, ``<NA>`` when not reported),
+    ``nilai`` (``Float64`` in the indicator's ``satuan``; percentages shown at most 100), ``nilai_mentah`` (the
+    uncapped value), ``stabil`` (value present and denominator ≥ ``min_penyebut``), ``pembilang_melebihi`` (numerator
+    above denominator), ``ganda_berbeda`` (the desa-year came twice with different counts: no value). A count column
+    absent from ``layanan`` counts as not reported. ``tahun`` filters one or more years. Rows are ordered by indicator
     (catalogue order), then as in ``layanan``.
 
     >>> lay = pd.DataFrame({"kode_desa": ["11.01.01.2001", "11.01.01.2002"], "tahun": [2024, 2024],
@@ -266,57 +228,52 @@ def desa_values(
     >>> v[v.indikator == "KES01"][["kode_desa", "nilai", "stabil"]].values.tolist()
     [['11.01.01.2001', 14.0, True], ['11.01.01.2002', <NA>, False]]
     """
-    cat = catalogue_frame(catalogue).reset_index(drop=True)
+    cat = catalogue_frame(catalogue)
     if not isinstance(layanan, pd.DataFrame):
         raise DataError("Tabel layanan harus berupa tabel (DataFrame).")
     missing = [c for c in ("kode_desa", "tahun") if c not in layanan.columns]
     if missing:
         raise DataError(f"Tabel layanan tidak memiliki kolom kunci: {', '.join(missing)}.")
     if tahun is not None:
-        years = [tahun] if isinstance(tahun, (int, np.integer)) else list(tahun)
-        layanan = layanan[layanan["tahun"].isin(years)]
+        layanan = layanan[layanan["tahun"].isin([tahun] if isinstance(tahun, (int, np.integer)) else list(tahun))]
     counts = _counts(layanan, [*cat["pembilang"], *cat["penyebut"]])
-    copies = layanan.duplicated(["kode_desa", "tahun"], keep=False).to_numpy(dtype=bool)
-    desa_tahun = np.full(len(layanan), -1)  # which copies of a desa-year belong together
-    desa_tahun[copies] = layanan[copies].groupby(["kode_desa", "tahun"], dropna=False).ngroup()
-    # Indicator by indicator: row r of layanan for the indicator at position i of the catalogue.
-    i, r = np.repeat(np.arange(len(cat)), len(layanan)), np.tile(np.arange(len(layanan)), len(cat))
-    long = _one_row_per_desa_year(pd.DataFrame({
-        "_i": i, "_r": r, "_desa_tahun": desa_tahun[r],
-        "pembilang": counts[cat["pembilang"]].to_numpy().T.ravel(),
-        "penyebut": counts[cat["penyebut"]].to_numpy().T.ravel(),
-    }))
-    i, r = long["_i"].to_numpy(), long["_r"].to_numpy()
-    long = _with_rates(long.assign(
-        kode_desa=layanan["kode_desa"].astype("string").array.take(r),
-        tahun=layanan["tahun"].astype("Int64").array.take(r),
-        indikator=cat["id"].astype("string").array.take(i),
-        sektor=cat["sektor"].astype("string").array.take(i),
-    ), cat, i)
+    copy = layanan.duplicated(["kode_desa", "tahun"], keep=False).to_numpy()  # a desa-year reported twice
+    n, k = len(layanan), len(cat)
+    row, ind = np.tile(np.arange(n), k), np.repeat(np.arange(k), n)  # indicator by indicator, every layanan row
+    long = pd.DataFrame({
+        "kode_desa": layanan["kode_desa"].astype("string").array.take(row),
+        "tahun": layanan["tahun"].astype("Int64").array.take(row),
+        "indikator": cat["id"].astype("string").array.take(ind),
+        "sektor": cat["sektor"].astype("string").array.take(ind), "_copy": copy[row],
+        "pembilang": counts[cat["pembilang"]].to_numpy().ravel(order="F"),
+        "penyebut": counts[cat["penyebut"]].to_numpy().ravel(order="F"),
+    })
+    # Identical copies count once; copies that disagree lose their counts and are flagged (one row stays).
+    key = ["kode_desa", "tahun", "indikator"]
+    copies = long[long["_copy"]]
+    copies = copies[~copies.duplicated([*key, "pembilang", "penyebut"])]
+    clash = copies[copies.duplicated(key, keep=False)]
+    drop = long.index[long["_copy"]].difference(copies.index).union(clash.index[clash.duplicated(key)])
+    long = long.assign(ganda_berbeda=long.index.isin(clash.index)).drop(drop)
+    long = _with_rates(long.assign(pembilang=long["pembilang"].mask(long["ganda_berbeda"]),
+                                   penyebut=long["penyebut"].mask(long["ganda_berbeda"])), cat)
     return long.assign(
         pembilang=_count_dtype(long["pembilang"]), penyebut=_count_dtype(long["penyebut"]),
     )[list(VALUE_COLUMNS)].reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------- aggregation
 
 
 def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequence[str],
               catalogue: Catalogue | pd.DataFrame | None = None) -> pd.DataFrame:
     """Aggregate desa values to ``tingkat`` (desa/kecamatan/kabupaten/provinsi) as Σ/Σ.
 
-    For each region, year and indicator: ``pembilang`` and ``penyebut`` are the
-    sums over the desa rows that have **both** counts and a positive
-    denominator, ``nilai`` = Σpembilang × faktor / Σpenyebut (``<NA>`` when no
-    desa contributed). Each desa counts once per year and indicator, however
-    often it appears. ``n_desa`` is the number of desa/kelurahan of the region
-    in ``wilayah``; ``n_desa_data`` the number that contributed (never more).
-    ``stabil`` applies ``min_penyebut`` to Σpenyebut; ``pembilang_melebihi``
-    flags Σpembilang > Σpenyebut. Desa codes absent from ``wilayah`` are left
-    out (the data-quality checks report them). A region appears for each year
-    and indicator in which one of its desa has a row; rows are ordered by
-    region code, year and indicator (catalogue order); several levels are
-    stacked in the order given. Columns: :data:`AGGREGATE_COLUMNS`.
+    For each region, year and indicator: ``pembilang`` and ``penyebut`` are the sums over the desa rows that have
+    **both** counts and a positive denominator, ``nilai`` = Σpembilang × faktor / Σpenyebut (``<NA>`` when no desa
+    contributed). Each desa counts once per year and indicator, however often it appears. ``n_desa`` is the number of
+    desa/kelurahan of the region in ``wilayah``; ``n_desa_data`` the number that contributed (never more). ``stabil``
+    applies ``min_penyebut`` to Σpenyebut; ``pembilang_melebihi`` flags Σpembilang > Σpenyebut. Desa codes absent from
+    ``wilayah`` are left out (the data-quality checks report them). A region appears for each year and indicator in
+    which one of its desa has a row; rows are ordered by region code, year and indicator (catalogue order); several
+    levels are stacked in the order given. Columns: :data:`AGGREGATE_COLUMNS`.
 
     >>> wil = pd.DataFrame({"kode_desa": ["11.01.01.2001", "11.01.01.2002"], "nama_desa": ["A", "B"],
     ...     "jenis": "desa", "kode_kecamatan": "11.01.01", "nama_kecamatan": "K", "kode_kabupaten": "11.01",
@@ -342,42 +299,41 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
     missing = [c for c in dict.fromkeys(columns) if c not in wilayah.columns]
     if missing:
         raise DataError(f"Tabel wilayah tidak memiliki kolom: {', '.join(missing)}.")
-    cat = catalogue_frame(catalogue if catalogue is not None else load_catalogue()).reset_index(drop=True)
+    cat = catalogue_frame(catalogue if catalogue is not None else load_catalogue())
     unknown = sorted(set(values["indikator"].dropna().unique()) - set(cat["id"]))
     if unknown:
         raise ParameterError(f"Indikator tidak ada dalam katalog: {', '.join(unknown)}.")
 
-    wil = wilayah.drop_duplicates("kode_desa")[list(dict.fromkeys(columns))]
+    wil = wilayah.drop_duplicates("kode_desa")
+    wil = wil.set_axis(wil["kode_desa"].to_numpy())  # looked up by desa code
     pemb, peny = values["pembilang"].astype(float), values["penyebut"].astype(float)
-    ok = ((peny > 0) & (pemb >= 0)).to_numpy(dtype=bool)
-    desa = values["kode_desa"].astype("category")
+    ok = (peny > 0) & (pemb >= 0)
     rows = pd.DataFrame({
-        "desa": desa.cat.codes, "tahun": values["tahun"], "indikator": values["indikator"].astype("category"),
-        "pembilang": pemb.where(ok, 0.0), "penyebut": peny.where(ok, 0.0),
+        "kode_desa": values["kode_desa"].astype("category"), "tahun": values["tahun"],  # codes hashed once
+        "indikator": values["indikator"].astype("category"),
+        "pembilang": pemb.where(ok, 0.0), "penyebut": peny.where(ok, 0.0), "ok": ok,
     })
-    rows["desa_berdata"] = ok  # each desa with both counts, once however often it appears
-    rows["desa_berdata"] &= ~rows.duplicated(["desa", "tahun", "indikator", "desa_berdata"])
+    # each desa with both counts, once however often it appears
+    rows["desa_berdata"] = ok & ~rows[["kode_desa", "tahun", "indikator", "ok"]].duplicated()
+    position = pd.Series(range(len(cat)), index=cat["id"].to_numpy())
     frames = []
     for level in levels:
         code, name = f"kode_{level}", f"nama_{level}"
-        # Each row's region, looked up once per distinct desa code; desa outside the list drop out.
-        region = lookup(desa, pd.Series(wil[code].astype("string").array, index=wil["kode_desa"]))
-        agg = (rows.assign(**{code: region})
-               .groupby([code, "tahun", "indikator"], observed=True, sort=False)
+        regions = wil.groupby(code).agg(nama_wilayah=(name, "first"), n_desa=(name, "size"))
+        region = lookup(rows["kode_desa"], wil[code].astype("string"))  # desa outside the list drop out
+        agg = (rows.assign(**{code: region}).groupby([code, "tahun", "indikator"], observed=True)
                .agg(pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"),
                     n_desa_data=("desa_berdata", "sum"))
                .reset_index())
-        regions = wil.groupby(code).agg(nama_wilayah=(name, "first"), n_desa=(name, "size"))
         agg[code] = agg[code].astype("string")
         agg = agg.join(regions, on=code)
         none = agg["n_desa_data"] == 0
-        position = pd.Index(cat["id"]).get_indexer(agg["indikator"].astype("string"))
+        i = agg["indikator"].astype("string").map(position).to_numpy()
         agg = agg.assign(
-            kode_wilayah=agg[code], tingkat=level, _i=position,
+            kode_wilayah=agg[code].astype("string"), tingkat=level, _i=i, sektor=cat["sektor"].array.take(i),
             pembilang=agg["pembilang"].mask(none), penyebut=agg["penyebut"].mask(none),
-            sektor=cat["sektor"].array.take(position),
         ).sort_values(["kode_wilayah", "tahun", "_i"])
-        frames.append(_with_rates(agg, cat, agg["_i"].to_numpy()))
+        frames.append(_with_rates(agg, cat))
     out = pd.concat(frames, ignore_index=True)
     return out.assign(
         pembilang=_count_dtype(out["pembilang"]), penyebut=_count_dtype(out["penyebut"]),

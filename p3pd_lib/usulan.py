@@ -1,67 +1,214 @@
 """Demand side: community proposals (usulan) against needs and budgets (DOMAIN.md §5, §7).
 
-*Need* (basic-service indicators in red or yellow), *supply* (the APBDes) and
-*demand* (the ``usulan`` of musyawarah dusun/desa and RKPDes), per desa, sector and year:
-:func:`proposal_summary` (how many proposals, how much, how much funded),
-:func:`budget_answering_proposals` (basic-service budget that answers a funded
-proposal), :func:`sector_shares` (BEL02–BEL06) and :func:`need_demand_supply`
-(the class of DOMAIN.md §5). Kecamatan/kabupaten totals (Σ/Σ, never a mean of
-village shares) and agenda rows are in :mod:`p3pd_lib.usulan_agregat`.
+*Need* (basic-service indicators in red or yellow), *supply* (the APBDes) and *demand* (the ``usulan`` of musyawarah
+dusun/desa and RKPDes), per desa, sector and year: :func:`proposal_summary`, :func:`budget_answering_proposals`,
+:func:`sector_shares` (BEL02–BEL06) and :func:`need_demand_supply` (the class of DOMAIN.md §5); :func:`demand_tables`
+computes the three a view shows at once; :func:`aggregate_classes` and :func:`aggregate_proposals` sum them to
+kecamatan and kabupaten (Σ/Σ), :func:`agenda_rows` turns them into agenda rows.
 
-Inputs are never modified. Missing stays missing: a proposal without a cost is
-left out of Rupiah sums, not counted as Rp 0. Proposals count only under
-official desa codes (``wilayah``, else the national list). Kelurahan have no
-APBDes and no village proposals, so they get no class.
+Inputs are never modified. A proposal without a cost is left out of Rupiah sums, not counted as Rp 0. Proposals count
+only under official desa codes (``wilayah``, else the national list). Kelurahan have no APBDes and no village
+proposals, so they get no class.
 
 >>> u = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
 ...     "sektor": ["KES", "KES", "LAIN"], "status": ["didanai_apbdes", "belum_didanai", "didanai_apbdes"],
 ...     "perkiraan_biaya": [10.0, 30.0, 500.0], "anggaran_disetujui": [8.0, None, 450.0]})
 >>> s = proposal_summary(u).set_index("sektor")
->>> int(s.loc["KES", "n_usulan"]), int(s.loc["KES", "n_didanai_apbdes"])
-(2, 1)
->>> s.loc["KES", ["porsi_didanai", "porsi_didanai_rp"]].tolist()
-[50.0, 20.0]
+>>> int(s.loc["KES", "n_usulan"]), int(s.loc["KES", "n_didanai_apbdes"]), float(s.loc["KES", "porsi_didanai_rp"])
+(2, 1, 20.0)
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
-from . import frames
+from . import frames, parameter_files
+from .belanja import LABEL_SEKTOR as BELANJA_LABEL_SEKTOR
 from .belanja import is_kelurahan, normalize_kode_kegiatan  # one definition of each for the kit
-from .errors import ParameterError
-from .usulan_agregat import (  # noqa: F401  (public API of the demand side)
-    AGENDA_ROW_COLUMNS, aggregate_budget_answering, aggregate_classes, aggregate_proposals, agenda_rows,
-)
-from .usulan_base import (  # noqa: F401  (the vocabulary is public here too)
-    BELANJA_TANPA_KEBUTUHAN, BELUM_TERDANAI, BELUM_TERSUARAKAN, CLASS_COLUMNS, COUNT_COLS, EPS, FUNDED, KELAS,
-    KELAS_LAMPU, KEYS, LABEL_SEKTOR, PENJELASAN_KELAS, SELARAS, SEKTOR, SUM_COLS, SUMMARY_COLUMNS, TIDAK_MENDESAK,
-    TINGKAT, area_of, basic_lines, belanja_totals, check_codes, check_parameters, check_values, desa_year_grid,
-    load_parameters, lookup, money, pct, prepare_usulan, require_columns, text, years,
-)
+from .errors import DataError, ParameterError
+from .schemas import KODE_DESA_PATTERN, SEKTOR_LAYANAN, SEKTOR_USULAN, STATUS_USULAN
+
+SEKTOR: tuple[str, ...] = tuple(SEKTOR_LAYANAN)
+LABEL_SEKTOR: dict[str, str] = {**BELANJA_LABEL_SEKTOR, "LAIN": "Lainnya"}
+
+SELARAS = "Selaras"
+BELUM_TERDANAI = "Usulan belum terdanai"
+BELUM_TERSUARAKAN = "Kebutuhan belum tersuarakan"
+BELANJA_TANPA_KEBUTUHAN = "Belanja tanpa kebutuhan mendesak"
+TIDAK_MENDESAK = "Tidak mendesak"
+#: The five need–demand–supply classes, in display order.
+KELAS: tuple[str, ...] = (SELARAS, BELUM_TERDANAI, BELUM_TERSUARAKAN, BELANJA_TANPA_KEBUTUHAN, TIDAK_MENDESAK)
+#: What each class means, for legends and reports (Bahasa Indonesia).
+PENJELASAN_KELAS: dict[str, str] = {
+    SELARAS: "Ada kebutuhan, ada usulan masyarakat, dan minimal satu usulan didanai APBDes.",
+    BELUM_TERDANAI: "Ada kebutuhan dan usulan masyarakat, tetapi belum satu pun didanai APBDes.",
+    BELUM_TERSUARAKAN: "Ada kebutuhan, tetapi tidak ada usulan masyarakat di sektor ini.",
+    BELANJA_TANPA_KEBUTUHAN: "Tidak ada indikator merah/kuning, tetapi porsi belanja sektor di atas median kecamatan.",
+    TIDAK_MENDESAK: "Tidak ada indikator merah/kuning dan porsi belanja sektor tidak di atas median.",
+}
+TINGKAT = ("kecamatan", "kabupaten")
+KEYS = ["kode_desa", "tahun", "sektor"]
+
+SUMMARY_COLUMNS = [
+    "kode_desa", "tahun", "sektor", "n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain", "n_belum_didanai",
+    "n_ditolak", "nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp", "porsi_didanai",
+    "porsi_didanai_rp", "n_biaya_kosong", "n_disetujui_kosong",
+]
+CLASS_COLUMNS = [
+    "kode_desa", "nama_desa", "kode_kecamatan", "tahun", "sektor", "kebutuhan", "n_merah", "n_kuning",
+    "n_indikator_data", "n_usulan", "n_didanai", "ada_data_usulan", "porsi", "median", "n_desa_median",
+    "di_atas_median", "kelas",
+]
+COUNT_COLS = ("n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain", "n_belum_didanai", "n_ditolak",
+              "n_biaya_kosong", "n_disetujui_kosong")
+SUM_COLS = ("nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp")
+
+
+def check_parameters(data: Any, source: str = "parameter usulan") -> dict[str, Any]:
+    """Validate a mapping shaped like ``parameters/usulan.yaml`` (Indonesian error naming the field and value).
+
+    >>> check_parameters({"kelas_kebutuhan": ["abu"], "jenis_agenda": "x", "agenda": {}})
+    Traceback (most recent call last):
+    ...
+    p3pd_lib.errors.ParameterError: Berkas parameter usulan.yaml: entri ke-1: harus salah satu dari 'hijau', 'kuning' or 'merah' (nilai: 'abu'). [parameter usulan]
+    """
+    try:
+        return parameter_files.UsulanFile.model_validate(data).model_dump()
+    except ValidationError as exc:
+        parameter_files.raise_indonesian(Path("usulan.yaml"), exc, data, shown=source)
+
+
+def load_parameters(path: str | Path | None = None) -> dict[str, Any]:
+    """``parameters/usulan.yaml``, validated (re-read when the file changes)."""
+    return parameter_files.load_usulan(path).model_dump()
+
+
+def _require_columns(df: Any, columns: Iterable[str], what: str) -> None:
+    """Indonesian :class:`DataError` when ``df`` is not a table or lacks one of ``columns``."""
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"{what} harus berupa tabel (DataFrame).")
+    if missing := [c for c in columns if c not in df.columns]:
+        raise DataError(f"{what} tidak memuat kolom: {', '.join(missing)}.")
+
+
+def _check_values(s: pd.Series, allowed: Iterable[str], what: str) -> None:
+    """Indonesian :class:`DataError` naming the values of ``s`` that are not ``allowed``."""
+    bad = s[~frames.isin(s, list(allowed)) & s.notna()]
+    if len(bad):
+        shown = ", ".join(sorted({str(x) for x in bad.unique()})[:10])
+        raise DataError(f"{what} berisi nilai yang tidak dikenal: {shown}. Nilai yang sah: {', '.join(allowed)}.")
+
+
+def _text(s: pd.Series, case: str | None = None) -> pd.Series:
+    """Trimmed text (upper- or lower-cased on request) as ``string``; a categorical is cleaned per category."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        clean = _text(pd.Series(s.cat.categories), case).array
+        return pd.Series(clean.take(s.cat.codes.to_numpy(), allow_fill=True), index=s.index)
+    s = s.astype("string").str.strip()
+    return s.str.upper() if case == "upper" else s.str.lower() if case == "lower" else s
+
+
+def _years(s: pd.Series, what: str) -> pd.Series:
+    """Years as ``Int64``; Indonesian :class:`DataError` when a value is not a whole number."""
+    try:
+        return s.astype("Int64") if pd.api.types.is_integer_dtype(s.dtype) else pd.to_numeric(s).astype("Int64")
+    except (TypeError, ValueError):
+        raise DataError(f"{what}: kolom tahun harus berisi bilangan bulat.") from None
+
+
+def _money(s: pd.Series) -> pd.Series:
+    """Rupiah as float64 (missing = NaN; text that is not a number counts as missing)."""
+    return (s if pd.api.types.is_numeric_dtype(s.dtype) else pd.to_numeric(s, errors="coerce")).astype("float64")
+
+
+def _pct(num: pd.Series, den: pd.Series) -> pd.Series:
+    """100 × num / den as ``Float64``: missing where num is missing or den is not above 0."""
+    num, den = _money(num), _money(den)
+    return (100.0 * num / den.where(den > 0)).astype("Float64")
+
+
+def _lookup(codes: pd.Series, column: str, *sources: pd.DataFrame | None, key: str = "kode_desa") -> pd.Series:
+    """``column`` of each code (a ``key``) from the first of ``sources`` that knows it (``string``)."""
+    out = pd.Series(pd.NA, index=codes.index, dtype="string")
+    for src in sources:
+        if src is not None and {key, column} <= set(src.columns):
+            m = src[[key, column]].astype("string").dropna().drop_duplicates(key)
+            out = out.fillna(codes.map(m.set_index(key)[column]).astype("string"))
+    return out
+
+
+def _area_of(kode_desa: pd.Series, level: str, *sources: pd.DataFrame | None) -> pd.Series:
+    """The kecamatan/kabupaten of each desa from the first source that knows it, else the code's own prefix
+    (a Kemendagri code contains its parents, DOMAIN.md §2)."""
+    prefix = kode_desa.str.slice(0, 8 if level == "kecamatan" else 5)
+    return _lookup(kode_desa, f"kode_{level}", *sources).fillna(prefix)
+
+
+FUNDED = "didanai_apbdes"
+EPS = 1e-9  # a share equal to the median (up to float noise of a mean of two values) is not above it
+EXTRA = ("perkiraan_biaya", "anggaran_disetujui", "kode_kegiatan")
+
+
+def _prepare(usulan: pd.DataFrame, tahun: int | None, wilayah: pd.DataFrame | None,
+             extra: Sequence[str] = ()) -> pd.DataFrame:
+    """Clean proposals (one year or all) under official desa codes only (``wilayah.kode_desa``, else the
+    national list), like the indicators: other codes are quality findings, not counts."""
+    _require_columns(usulan, ("kode_desa", "tahun", "sektor", "status", *extra), "Tabel usulan")
+    u = pd.DataFrame({"kode_desa": _text(usulan["kode_desa"]), "tahun": _years(usulan["tahun"], "Tabel usulan"),
+                      "sektor": _text(usulan["sektor"], "upper"), "status": _text(usulan["status"], "lower"),
+                      **{c: usulan[c] for c in EXTRA if c in usulan.columns}})
+    _check_values(u["sektor"], SEKTOR_USULAN, "Kolom sektor pada tabel usulan")
+    _check_values(u["status"], STATUS_USULAN, "Kolom status pada tabel usulan")
+    if tahun is not None:
+        u = u[u["tahun"] == int(tahun)]
+    if wilayah is None or "kode_desa" not in wilayah.columns or not len(wilayah):
+        from .wilayah import wilayah_table
+
+        wilayah = wilayah_table()
+    return u[frames.isin(u["kode_desa"], wilayah["kode_desa"]) & u["tahun"].notna()]
+
+
+def _desa_years(keys: pd.DataFrame, sectors: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every distinct ``kode_desa, tahun`` of ``keys``, sorted, crossed with ``sectors`` (in their order)."""
+    desa_years = (keys[["kode_desa", "tahun"]].astype({"kode_desa": "string", "tahun": "Int64"})
+                  .drop_duplicates().sort_values(["kode_desa", "tahun"], ignore_index=True))
+    if sectors is None:
+        return desa_years
+    return desa_years.merge(pd.DataFrame({"sektor": pd.array(sectors, dtype="string")}), how="cross")
+
+
+def _belanja(mapped: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Σ belanja per desa-year (``total_belanja``, sorted) and the basic-service lines (the five sectors' belanja
+    lines with a desa code and year: ``kode_desa, tahun, sektor, anggaran, kode_kegiatan``)."""
+    belanja = mapped["jenis_baris"].eq("belanja").fillna(False).to_numpy(dtype=bool)
+    # Summed on the raw keys first (millions of lines, some 100,000 desa-years), then cleaned.
+    raw = (mapped.loc[belanja, ["kode_desa", "tahun", "anggaran"]]
+           .groupby(["kode_desa", "tahun"], sort=False, observed=True)["anggaran"].sum().reset_index())
+    totals = (raw.assign(kode_desa=_text(raw["kode_desa"]), tahun=_years(raw["tahun"], "Tabel APBDes"),
+                         total_belanja=_money(raw["anggaran"]))
+              .groupby(["kode_desa", "tahun"])["total_belanja"].sum().reset_index())
+    columns = [c for c in ("kode_desa", "tahun", "sektor", "anggaran", "kode_kegiatan") if c in mapped.columns]
+    lines = mapped.loc[belanja & mapped["sektor"].notna().to_numpy(), columns]
+    lines = lines.assign(kode_desa=_text(lines["kode_desa"]), tahun=_years(lines["tahun"], "Tabel APBDes"),
+                         sektor=_text(lines["sektor"], "upper"), anggaran=_money(lines["anggaran"]))
+    basic = lines[lines["kode_desa"].notna() & lines["tahun"].notna() & frames.isin(lines["sektor"], SEKTOR)]
+    return totals, basic
 
 
 def proposal_summary(usulan: pd.DataFrame, tahun: int | None = None, lain: bool = False, *,
                      wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Proposals per desa, year and sector: how many, how much, how much the APBDes funds.
+    """Proposals per desa, year and sector (``SUMMARY_COLUMNS``): how many, how much, how much the APBDes funds.
 
-    ``usulan``: the canonical table. ``tahun``: one year (all when ``None``);
-    ``lain``: add the ``LAIN`` sector (non-basic proposals, e.g. roads). One row
-    per desa-year of ``usulan`` × sector (no proposal: zero counts, Rp 0).
-    Columns ``SUMMARY_COLUMNS``:
-
-    - ``n_usulan`` every proposal; ``n_didanai_apbdes`` … ``n_ditolak`` per status.
-    - ``nilai_usulan`` Σ known ``perkiraan_biaya``; ``nilai_disetujui`` Σ known
-      ``anggaran_disetujui`` of ``didanai_apbdes`` proposals (``<NA>`` when
-      every amount is unknown; ``n_biaya_kosong``, ``n_disetujui_kosong`` count them).
-    - ``porsi_didanai`` = 100 × n_didanai_apbdes / n_usulan.
-    - ``porsi_didanai_rp`` = 100 × ``pembilang_rp`` / ``penyebut_rp`` over the
-      proposals whose two figures are known: approved amount of a funded
-      proposal (0 for the others) over its cost. May exceed 100. Funding by
-      others is not "funded": the question is whether the *village budget* answers.
+    One row per desa-year of ``usulan`` × sector (``lain``: with ``LAIN``, e.g. roads); ``tahun``: one year. ``n_*``
+    count proposals per status; ``nilai_usulan``/``nilai_disetujui`` sum the known costs / approved amounts of funded
+    proposals (``<NA>`` when all unknown; ``n_biaya_kosong``, ``n_disetujui_kosong`` count those); ``porsi_didanai`` =
+    100 × n_didanai_apbdes / n_usulan; ``porsi_didanai_rp`` = 100 × ``pembilang_rp`` (approved amount, 0 when not
+    funded by the APBDes) / ``penyebut_rp`` (cost) over proposals with both known.
 
     >>> u = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024, 2024], "sektor": ["AIR", "AIR"],
     ...     "status": ["didanai_apbdes", "ditolak"], "perkiraan_biaya": [None, 40.0],
@@ -69,13 +216,16 @@ def proposal_summary(usulan: pd.DataFrame, tahun: int | None = None, lain: bool 
     >>> proposal_summary(u).set_index("sektor").loc["AIR", ["nilai_usulan", "porsi_didanai", "porsi_didanai_rp"]].tolist()
     [40.0, 50.0, 0.0]
     """
-    u = prepare_usulan(usulan, tahun, extra=("perkiraan_biaya", "anggaran_disetujui"), wilayah=wilayah)
+    return _summary(_prepare(usulan, tahun, wilayah, EXTRA[:2]), lain)
+
+
+def _summary(u: pd.DataFrame, lain: bool = False) -> pd.DataFrame:
     sectors = (*SEKTOR, "LAIN") if lain else SEKTOR
-    grid = desa_year_grid(u, sectors)
+    grid = _desa_years(u, sectors)
     u = u[frames.isin(u["sektor"], sectors)]
     status = u["status"]
     funded = frames.isin(status, [FUNDED])
-    biaya, disetujui = money(u["perkiraan_biaya"]), money(u["anggaran_disetujui"]).where(funded)
+    biaya, disetujui = _money(u["perkiraan_biaya"]), _money(u["anggaran_disetujui"]).where(funded)
     pembilang = disetujui.where(funded, 0.0)  # not funded: a real Rp 0
     both = biaya.notna() & pembilang.notna()
     per_key = u[KEYS].assign(
@@ -89,8 +239,8 @@ def proposal_summary(usulan: pd.DataFrame, tahun: int | None = None, lain: bool 
     out = out.assign(nilai_usulan=out["nilai_usulan"].where(out["n_usulan"].notna(), 0.0),
                      **{c: out[c].fillna(0) for c in COUNT_COLS})
     out = out.assign(nilai_disetujui=out["nilai_disetujui"].where(out["n_didanai_apbdes"] > 0, 0.0),
-                     porsi_didanai=pct(out["n_didanai_apbdes"], out["n_usulan"]),
-                     porsi_didanai_rp=pct(out["pembilang_rp"], out["penyebut_rp"]))
+                     porsi_didanai=_pct(out["n_didanai_apbdes"], out["n_usulan"]),
+                     porsi_didanai_rp=_pct(out["pembilang_rp"], out["penyebut_rp"]))
     return out.astype({**dict.fromkeys(COUNT_COLS, "Int64"), **dict.fromkeys(SUM_COLS, "Float64")})[SUMMARY_COLUMNS]
 
 
@@ -98,19 +248,11 @@ def budget_answering_proposals(mapped_apbdes: pd.DataFrame, usulan: pd.DataFrame
                                tahun: int | None = None, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Share of the basic-service budget that answers a funded community proposal.
 
-    ``mapped_apbdes``: the output of ``belanja.map_apbdes``; ``usulan``: the
-    canonical table. The basic-service budget is every ``belanja`` line with a
-    sector. Such a line *answers a proposal* when a ``didanai_apbdes`` proposal
-    of the same desa and year carries the same kegiatan code (both normalised
-    to ``BB.SS.KK``); the line counts in its own (APBDes) sector. Lines without
-    ``anggaran`` are left out of both sums.
-
-    Rows: every desa-year with belanja (× the five sectors when ``per_sektor``).
-    Columns ``kode_desa, tahun, [sektor], anggaran_layanan_dasar,
-    anggaran_menjawab_usulan, porsi_menjawab_usulan`` (``<NA>`` when the budget
-    is 0), ``n_kegiatan_menjawab`` and, per desa-year only,
-    ``n_usulan_didanai, n_usulan_didanai_tanpa_kode`` (funded proposals of any
-    sector, and those without a code: they explain a low share).
+    A ``belanja`` line with a sector (``belanja.map_apbdes``) *answers a proposal* when a ``didanai_apbdes`` proposal
+    of the same desa and year carries its kegiatan code (both as ``BB.SS.KK``). Rows: every desa-year with belanja (×
+    sector when ``per_sektor``); columns ``anggaran_layanan_dasar, anggaran_menjawab_usulan, porsi_menjawab_usulan,
+    n_kegiatan_menjawab`` and, per desa-year, ``n_usulan_didanai, n_usulan_didanai_tanpa_kode`` (funded proposals
+    without a code explain a low share).
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
     ...     "kode_kegiatan": ["02.02.01", "02.01.03", "02.03.01"], "jenis_baris": ["belanja"] * 3,
@@ -120,12 +262,16 @@ def budget_answering_proposals(mapped_apbdes: pd.DataFrame, usulan: pd.DataFrame
     >>> budget_answering_proposals(lines, u)[["anggaran_layanan_dasar", "porsi_menjawab_usulan"]].values.tolist()
     [[100.0, 30.0]]
     """
-    require_columns(mapped_apbdes, ("kode_desa", "tahun", "kode_kegiatan", "jenis_baris", "sektor", "anggaran"),
+    _require_columns(mapped_apbdes, ("kode_desa", "tahun", "kode_kegiatan", "jenis_baris", "sektor", "anggaran"),
                     "Tabel APBDes terpetakan (hasil map_apbdes)")
-    u = prepare_usulan(usulan, tahun, extra=("kode_kegiatan",), wilayah=wilayah)
-    desa_years, basic = belanja_totals(mapped_apbdes), basic_lines(mapped_apbdes, "kode_kegiatan")
+    u = _prepare(usulan, tahun, wilayah, EXTRA[2:])
+    totals, basic = _belanja(mapped_apbdes)
     if tahun is not None:
-        desa_years, basic = desa_years[desa_years["tahun"] == int(tahun)], basic[basic["tahun"] == int(tahun)]
+        totals, basic = totals[totals["tahun"] == int(tahun)], basic[basic["tahun"] == int(tahun)]
+    return _answering(totals, basic, u, per_sektor)
+
+
+def _answering(totals: pd.DataFrame, basic: pd.DataFrame, u: pd.DataFrame, per_sektor: bool = False) -> pd.DataFrame:
     funded = u[frames.isin(u["status"], [FUNDED])]
     funded = funded.assign(kode=normalize_kode_kegiatan(funded["kode_kegiatan"]))
     answered = funded[["kode_desa", "tahun", "kode"]].dropna().drop_duplicates().assign(menjawab=True)
@@ -137,10 +283,9 @@ def budget_answering_proposals(mapped_apbdes: pd.DataFrame, usulan: pd.DataFrame
             .groupby(keys, sort=False)
             .agg(anggaran_layanan_dasar=("anggaran", "sum"), anggaran_menjawab_usulan=("menjawab", "sum"),
                  n_kegiatan_menjawab=("kode", "nunique")))  # unknown amounts are skipped
-    base = desa_year_grid(desa_years, SEKTOR if per_sektor else None)
-    out = base.merge(sums.reset_index(), on=keys, how="left").fillna(
+    out = _desa_years(totals, SEKTOR if per_sektor else None).merge(sums.reset_index(), on=keys, how="left").fillna(
         {"anggaran_layanan_dasar": 0.0, "anggaran_menjawab_usulan": 0.0, "n_kegiatan_menjawab": 0})
-    out = out.assign(porsi_menjawab_usulan=pct(out["anggaran_menjawab_usulan"], out["anggaran_layanan_dasar"]))
+    out = out.assign(porsi_menjawab_usulan=_pct(out["anggaran_menjawab_usulan"], out["anggaran_layanan_dasar"]))
     cols = [*keys, "anggaran_layanan_dasar", "anggaran_menjawab_usulan", "porsi_menjawab_usulan", "n_kegiatan_menjawab"]
     if not per_sektor:
         counts = (funded.assign(n_usulan_didanai=1, n_usulan_didanai_tanpa_kode=funded["kode"].isna())
@@ -155,25 +300,34 @@ def budget_answering_proposals(mapped_apbdes: pd.DataFrame, usulan: pd.DataFrame
 def sector_shares(mapped_apbdes: pd.DataFrame) -> pd.DataFrame:
     """Each basic-service sector's share of total belanja per desa and year (BEL02–BEL06).
 
-    ``porsi`` = 100 × Σ anggaran of the sector's belanja lines / Σ anggaran of
-    all belanja lines (``<NA>`` when total belanja is 0). Every desa-year with
-    belanja gets the five sectors (0 when it spent nothing there). Columns
-    ``kode_desa, tahun, sektor, anggaran, total_belanja, porsi``: the
-    ``sector_shares`` input of :func:`need_demand_supply`.
+    ``porsi`` = 100 × Σ anggaran of the sector's belanja lines / Σ belanja (``<NA>`` when 0), for the five sectors of
+    every desa-year with belanja. Columns ``kode_desa, tahun, sektor, anggaran, total_belanja, porsi``.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "jenis_baris": ["belanja"] * 2, "sektor": ["KES", None], "anggaran": [25.0, 75.0]})
     >>> sector_shares(lines).set_index("sektor")["porsi"].tolist()
     [0.0, 25.0, 0.0, 0.0, 0.0]
     """
-    require_columns(mapped_apbdes, ("kode_desa", "tahun", "jenis_baris", "sektor", "anggaran"),
+    _require_columns(mapped_apbdes, ("kode_desa", "tahun", "jenis_baris", "sektor", "anggaran"),
                     "Tabel APBDes terpetakan (hasil map_apbdes)")
-    total = belanja_totals(mapped_apbdes)
-    by_sector = basic_lines(mapped_apbdes).groupby(KEYS)["anggaran"].sum().reset_index()
-    out = (desa_year_grid(total, SEKTOR).merge(by_sector, on=KEYS, how="left")
-           .merge(total, on=["kode_desa", "tahun"], how="left").fillna({"anggaran": 0.0}))
-    out = out.assign(porsi=pct(out["anggaran"], out["total_belanja"]))
+    return _shares(*_belanja(mapped_apbdes))
+
+
+def _shares(totals: pd.DataFrame, basic: pd.DataFrame) -> pd.DataFrame:
+    by_sector = basic.groupby(KEYS)["anggaran"].sum().reset_index()
+    out = (_desa_years(totals, SEKTOR).merge(by_sector, on=KEYS, how="left")
+           .merge(totals, on=["kode_desa", "tahun"], how="left").fillna({"anggaran": 0.0}))
+    out = out.assign(porsi=_pct(out["anggaran"], out["total_belanja"]))
     return out.astype({"anggaran": "Float64", "total_belanja": "Float64"})
+
+
+def demand_tables(need: pd.DataFrame, usulan: pd.DataFrame, mapped_apbdes: pd.DataFrame,
+                  wilayah: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`proposal_summary`, :func:`need_demand_supply` (shares from :func:`sector_shares`) and
+    :func:`budget_answering_proposals` of one dataset, the proposals cleaned and the APBDes summed once."""
+    u = _prepare(usulan, None, wilayah, EXTRA)
+    totals, basic = _belanja(mapped_apbdes)
+    return _summary(u), _classes(need, u, _shares(totals, basic), wilayah), _answering(totals, basic, u)
 
 
 def need_demand_supply(need: pd.DataFrame, usulan: pd.DataFrame, sector_shares: pd.DataFrame,
@@ -181,28 +335,14 @@ def need_demand_supply(need: pd.DataFrame, usulan: pd.DataFrame, sector_shares: 
                        kelas_kebutuhan: Sequence[str] | None = None) -> pd.DataFrame:
     """The need–demand–supply class of DOMAIN.md §5 per desa, sector and year.
 
-    ``need``: classified indicators (``kode_desa, tahun, sektor, kelas``, e.g.
-    ``classify.traffic_light``); ``usulan``: the canonical table;
-    ``sector_shares``: ``kode_desa, tahun, sektor, porsi`` (:func:`sector_shares`,
-    optionally ``kode_kecamatan``/``kode_kabupaten``); ``wilayah``: names,
-    ``jenis`` and parent codes. ``median_by``: the area (``kecamatan`` or
-    ``kabupaten``) whose median share a desa is compared with.
-    ``kelas_kebutuhan``: light classes that count as need (default
-    ``parameters/usulan.yaml``; abu never counts).
-
-    - ``kebutuhan``: an indicator of the sector in a need class (a sector with
-      no usable indicator is no evidence of need: ``n_indikator_data = 0``).
-    - ``n_usulan``: proposals of the sector, any status; ``n_didanai``: those
-      ``didanai_apbdes``; ``ada_data_usulan``: any proposal of the desa-year.
-    - ``median`` of ``porsi`` over the desa of the area, year and sector
-      (``n_desa_median``; kelurahan never count, a repeated row counts once);
-      ``di_atas_median`` = porsi > median (``<NA>`` when either is missing).
-    - ``kelas``: Selaras (need, funded proposal); Usulan belum terdanai (need,
-      proposals, none funded); Kebutuhan belum tersuarakan (need, no proposal);
-      Belanja tanpa kebutuhan mendesak (no need, above median); else Tidak mendesak.
-
-    Rows: every desa-year of any input × the five sectors, kelurahan left out, in
-    the years ``usulan`` covers (elsewhere "no proposal" may be "not collected"). Columns ``CLASS_COLUMNS``.
+    ``need``: classified indicators (``kode_desa, tahun, sektor, kelas``); ``sector_shares``: ``porsi`` per desa, year
+    and sector (:func:`sector_shares`); ``median_by``: the area whose median share a desa is compared with;
+    ``kelas_kebutuhan``: light classes that count as need (default ``parameters/usulan.yaml``; abu never counts).
+    ``kebutuhan``: an indicator of the sector in a need class; ``n_usulan``/``n_didanai``: proposals / funded by the
+    APBDes; ``di_atas_median``: porsi > the median over the area's desa (``n_desa_median``; kelurahan never count).
+    ``kelas``: Selaras (need, funded proposal); Usulan belum terdanai (need, proposals); Kebutuhan belum tersuarakan
+    (need, no proposal); Belanja tanpa kebutuhan mendesak (no need, above median); else Tidak mendesak. Rows: every
+    desa-year of any input × sector, kelurahan left out, in the years ``usulan`` covers. Columns ``CLASS_COLUMNS``.
 
     >>> need = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002"], "tahun": [2024, 2024],
     ...     "sektor": ["KES", "KES"], "kelas": ["merah", "hijau"]})
@@ -210,50 +350,54 @@ def need_demand_supply(need: pd.DataFrame, usulan: pd.DataFrame, sector_shares: 
     ...     "status": ["belum_didanai"]})
     >>> sh = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002", "33.07.01.2003"],
     ...     "tahun": [2024] * 3, "sektor": ["KES"] * 3, "porsi": [2.0, 9.0, 4.0]})
-    >>> c = need_demand_supply(need, u, sh)
-    >>> c[c["sektor"] == "KES"][["kode_desa", "median", "kelas"]].values.tolist()
-    [['33.07.01.2001', 4.0, 'Kebutuhan belum tersuarakan'], ['33.07.01.2002', 4.0, 'Belanja tanpa kebutuhan mendesak'], ['33.07.01.2003', 4.0, 'Tidak mendesak']]
+    >>> need_demand_supply(need, u, sh).query("sektor == 'KES'")[["median", "kelas"]].values.tolist()
+    [[4.0, 'Kebutuhan belum tersuarakan'], [4.0, 'Belanja tanpa kebutuhan mendesak'], [4.0, 'Tidak mendesak']]
     """
+    return _classes(need, _prepare(usulan, tahun, wilayah), sector_shares, wilayah, median_by, kelas_kebutuhan)
+
+
+def _classes(need: pd.DataFrame, u: pd.DataFrame, sector_shares: pd.DataFrame, wilayah: pd.DataFrame | None,
+             median_by: str = "kecamatan", kelas_kebutuhan: Sequence[str] | None = None) -> pd.DataFrame:
     if median_by not in TINGKAT:
         raise ParameterError(f"median_by harus 'kecamatan' atau 'kabupaten', bukan '{median_by}'.")
-    require_columns(need, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel capaian (kelas lampu)")
-    require_columns(sector_shares, ("kode_desa", "tahun", "sektor", "porsi"), "Tabel porsi belanja per sektor")
-    kelas_kebutuhan = load_parameters()["kelas_kebutuhan"] if kelas_kebutuhan is None else kelas_kebutuhan
-    check_parameters({"kelas_kebutuhan": list(kelas_kebutuhan), "jenis_agenda": "-", "agenda": {}},
-                     "kelas_kebutuhan")
-    u = prepare_usulan(usulan, tahun, wilayah=wilayah)
-    nd = pd.DataFrame({"kode_desa": text(need["kode_desa"]), "tahun": years(need["tahun"], "Tabel capaian"),
-                       "sektor": text(need["sektor"], "upper"), "kelas": text(need["kelas"], "lower")})
-    check_values(nd["kelas"], KELAS_LAMPU, "Kolom kelas pada tabel capaian")
-    sh = pd.DataFrame({"kode_desa": text(sector_shares["kode_desa"]),
-                       "tahun": years(sector_shares["tahun"], "Tabel porsi belanja"),
-                       "sektor": text(sector_shares["sektor"], "upper"), "porsi": money(sector_shares["porsi"])})
+    _require_columns(need, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel capaian (kelas lampu)")
+    _require_columns(sector_shares, ("kode_desa", "tahun", "sektor", "porsi"), "Tabel porsi belanja per sektor")
+    kelas_kebutuhan = load_parameters()["kelas_kebutuhan"] if kelas_kebutuhan is None else list(kelas_kebutuhan)
+    check_parameters({"kelas_kebutuhan": kelas_kebutuhan, "jenis_agenda": "-", "agenda": {}}, "kelas_kebutuhan")
     covered = u["tahun"].unique()  # years with proposal data; with ``tahun`` only that one
 
+    def clean(t: pd.DataFrame, what: str, **columns: pd.Series) -> pd.DataFrame:
+        """``t`` with its keys cleaned."""
+        return pd.DataFrame({"kode_desa": _text(t["kode_desa"]), "tahun": _years(t["tahun"], what),
+                             "sektor": _text(t["sektor"], "upper"), **columns})
+
     def in_scope(t: pd.DataFrame) -> pd.DataFrame:
+        """Rows in the covered years and the five sectors."""
         return t[t["tahun"].isin(covered) & t["kode_desa"].notna() & frames.isin(t["sektor"], SEKTOR)]
 
-    kelas = nd["kelas"]
-    evidence = in_scope(nd[KEYS].assign(
-        n_merah=kelas.eq("merah"), n_kuning=kelas.eq("kuning"),
-        n_indikator_data=frames.isin(kelas, ["hijau", "kuning", "merah"]),
-        n_kebutuhan=frames.isin(kelas, list(kelas_kebutuhan)),
-    ).groupby(KEYS).sum().reset_index())
+    kelas = _text(need["kelas"], "lower")
+    _check_values(kelas, ("hijau", "kuning", "merah", "abu"), "Kolom kelas pada tabel capaian")
+    evidence = in_scope(clean(need, "Tabel capaian", n_merah=kelas.eq("merah"), n_kuning=kelas.eq("kuning"),
+                              n_indikator_data=frames.isin(kelas, ["hijau", "kuning", "merah"]),
+                              n_kebutuhan=frames.isin(kelas, kelas_kebutuhan)).groupby(KEYS).sum().reset_index())
     demand = (u[KEYS].assign(n_usulan=1, n_didanai=frames.isin(u["status"], [FUNDED]))
               .groupby(KEYS, dropna=False).sum().reset_index())
     any_proposal = demand[["kode_desa", "tahun"]].drop_duplicates().assign(ada_data_usulan=True)
-    sh = in_scope(sh)
+    sh = in_scope(clean(sector_shares, "Tabel porsi belanja", porsi=_money(sector_shares["porsi"])))
     for what, t in (("Tabel capaian", evidence), ("Tabel usulan", any_proposal), ("Tabel porsi belanja", sh)):
-        check_codes(t["kode_desa"], what)
+        bad = t.loc[~t["kode_desa"].str.fullmatch(KODE_DESA_PATTERN).fillna(True), "kode_desa"]
+        if len(bad):
+            raise DataError(f"{what}: kode desa tidak berformat PP.KK.CC.DDDD: "
+                            f"{', '.join(sorted(set(bad))[:5])}.")
     sh = sh.dropna(subset=["porsi"]).drop_duplicates(KEYS)  # a repeated desa-year-sector counts once
 
-    desa_years = desa_year_grid(pd.concat([t[["kode_desa", "tahun"]] for t in (evidence, any_proposal, sh)]))
+    desa_years = _desa_years(pd.concat([t[["kode_desa", "tahun"]] for t in (evidence, any_proposal, sh)]))
     jenis = wilayah if wilayah is not None and {"kode_desa", "jenis"} <= set(wilayah) and len(wilayah) else None
     desa_years = desa_years[~is_kelurahan(desa_years["kode_desa"], jenis).to_numpy()]  # no APBDes, no proposals
-    area = area_of(desa_years["kode_desa"], median_by, sector_shares, wilayah)
-    out = (desa_years.assign(area=area, nama_desa=lookup(desa_years["kode_desa"], "nama_desa", need, wilayah),
+    area = _area_of(desa_years["kode_desa"], median_by, sector_shares, wilayah)
+    out = (desa_years.assign(area=area, nama_desa=_lookup(desa_years["kode_desa"], "nama_desa", need, wilayah),
                              kode_kecamatan=area if median_by == "kecamatan"
-                             else area_of(desa_years["kode_desa"], "kecamatan", sector_shares, wilayah))
+                             else _area_of(desa_years["kode_desa"], "kecamatan", sector_shares, wilayah))
            .merge(pd.DataFrame({"sektor": pd.array(SEKTOR, dtype="string")}), how="cross")
            .merge(evidence, on=KEYS, how="left").merge(demand, on=KEYS, how="left")
            .merge(any_proposal, on=["kode_desa", "tahun"], how="left").merge(sh, on=KEYS, how="left"))
@@ -272,3 +416,150 @@ def need_demand_supply(need: pd.DataFrame, usulan: pd.DataFrame, sector_shares: 
         di_atas_median=above.astype("boolean").mask(~known), kelas=pd.array(KELAS, dtype="string").take(kelas),
     )
     return out.astype({**dict.fromkeys(counts, "Int64"), "porsi": "Float64", "median": "Float64"})[CLASS_COLUMNS]
+
+
+def _levels(tingkat: Sequence[str] | str) -> list[str]:
+    levels = [tingkat] if isinstance(tingkat, str) else list(tingkat)
+    bad = [str(t) for t in levels if t not in TINGKAT]
+    if bad or not levels:
+        raise ParameterError(f"tingkat harus 'kecamatan' dan/atau 'kabupaten', bukan: {', '.join(bad) or '(kosong)'}.")
+    return levels
+
+
+def _with_area(table: pd.DataFrame, level: str, wilayah: pd.DataFrame | None) -> pd.DataFrame:
+    """``table`` with ``kode_wilayah`` (its desa's kecamatan or kabupaten) and ``tingkat``."""
+    return table.assign(kode_wilayah=_area_of(table["kode_desa"].astype("string"), level, table, wilayah),
+                        tingkat=level)
+
+
+def _finish(out: pd.DataFrame, wilayah: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
+    """Area names, text and year types, and the display order: tingkat, area, year, sector, class."""
+    names = [_lookup(g["kode_wilayah"], f"nama_{lv}", wilayah, key=f"kode_{lv}") for lv, g in out.groupby("tingkat")]
+    out = out.assign(nama_wilayah=pd.concat(names) if names else None)
+    rank = {"tingkat": TINGKAT, "sektor": (*SEKTOR, "LAIN"), "kelas": KELAS}
+    out = out.sort_values([c for c in ("tingkat", "kode_wilayah", "tahun", "sektor", "kelas") if c in out],
+                          key=lambda c: c.map({v: i for i, v in enumerate(rank[c.name])}) if c.name in rank else c)
+    types = {c: "string" for c in ("kode_wilayah", "nama_wilayah", "tingkat", "sektor", "kelas") if c in out}
+    return out.astype({"tahun": "Int64", **types})[columns].reset_index(drop=True)
+
+
+def aggregate_classes(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None,
+                      tingkat: Sequence[str] | str = TINGKAT) -> pd.DataFrame:
+    """Number of desa per need–demand–supply class, per area, year and sector.
+
+    ``classes``: output of :func:`need_demand_supply`. Every class is listed for every area, year and sector (0 when
+    empty). Columns ``kode_wilayah, nama_wilayah, tingkat, tahun, sektor, kelas, n_desa, n_desa_total, porsi_desa``
+    (percent of the area's classified desa).
+
+    >>> cl = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002"], "tahun": [2024, 2024],
+    ...     "sektor": ["KES", "KES"], "kelas": ["Selaras", "Tidak mendesak"]})
+    >>> a = aggregate_classes(cl, tingkat="kecamatan")
+    >>> a[a["n_desa"] > 0][["kode_wilayah", "kelas", "n_desa", "porsi_desa"]].values.tolist()
+    [['33.07.01', 'Selaras', 1, 50.0], ['33.07.01', 'Tidak mendesak', 1, 50.0]]
+    """
+    _require_columns(classes, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel kelas kebutuhan–usulan–anggaran")
+    _check_values(classes["kelas"].astype("string"), KELAS, "Kolom kelas")
+    keys = ["tingkat", "kode_wilayah", "tahun", "sektor"]
+    out = pd.concat([
+        _with_area(classes, level, wilayah).astype({"sektor": "string", "kelas": "string"})
+        .groupby([*keys, "kelas"]).size().unstack("kelas", fill_value=0)
+        .reindex(columns=list(KELAS), fill_value=0).stack().rename("n_desa").reset_index()
+        for level in _levels(tingkat)
+    ], ignore_index=True)
+    out = out.assign(n_desa_total=out.groupby(keys)["n_desa"].transform("sum")).astype(
+        {"n_desa": "Int64", "n_desa_total": "Int64"})
+    out = out.assign(porsi_desa=_pct(out["n_desa"], out["n_desa_total"]))
+    return _finish(out, wilayah, ["kode_wilayah", "nama_wilayah", "tingkat", "tahun", "sektor", "kelas", "n_desa",
+                                  "n_desa_total", "porsi_desa"])
+
+
+def aggregate_proposals(summary: pd.DataFrame, wilayah: pd.DataFrame | None = None,
+                        tingkat: Sequence[str] | str = TINGKAT) -> pd.DataFrame:
+    """Proposal metrics of :func:`proposal_summary` summed to kecamatan and kabupaten.
+
+    Counts and Rupiah are summed; shares are Σ/Σ, not a mean of village shares. Columns ``kode_wilayah, nama_wilayah,
+    tingkat, tahun, sektor, n_desa, n_desa_dengan_usulan``, then those of the summary.
+
+    >>> s = proposal_summary(pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002", "33.07.01.2002"],
+    ...     "tahun": [2024] * 3, "sektor": ["KES"] * 3, "status": ["didanai_apbdes", "ditolak", "ditolak"],
+    ...     "perkiraan_biaya": [10.0, 10.0, 10.0], "anggaran_disetujui": [10.0, None, None]}))
+    >>> a = aggregate_proposals(s, tingkat="kecamatan").set_index("sektor")
+    >>> int(a.loc["KES", "n_desa"]), int(a.loc["KES", "n_usulan"]), round(float(a.loc["KES", "porsi_didanai"]), 2)
+    (2, 3, 33.33)
+    """
+    _require_columns(summary, ("kode_desa", "tahun", "sektor", *COUNT_COLS, *SUM_COLS), "Tabel ringkasan usulan")
+    counts = [*COUNT_COLS, "n_desa_dengan_usulan"]
+    summary = summary.assign(n_desa_dengan_usulan=summary["n_usulan"].fillna(0) > 0)
+    parts = []
+    for level in _levels(tingkat):
+        t = _with_area(summary, level, wilayah).astype({c: "float64" for c in [*counts, *SUM_COLS]})
+        g = t.groupby(["tingkat", "kode_wilayah", "tahun", "sektor"], dropna=False)
+        # a sum of only missing Rupiah stays missing
+        parts.append(g[counts].sum().join(g[list(SUM_COLS)].sum(min_count=1)).assign(n_desa=g["kode_desa"].nunique()))
+    out = pd.concat(parts).reset_index().astype({**dict.fromkeys([*counts, "n_desa"], "Int64"),
+                                                 **dict.fromkeys(SUM_COLS, "Float64")})
+    out = out.assign(porsi_didanai=_pct(out["n_didanai_apbdes"], out["n_usulan"]),
+                     porsi_didanai_rp=_pct(out["pembilang_rp"], out["penyebut_rp"]))
+    return _finish(out, wilayah, ["kode_wilayah", "nama_wilayah", "tingkat", "tahun", "sektor", "n_desa",
+                                  "n_desa_dengan_usulan", *SUMMARY_COLUMNS[3:]])
+
+
+#: Columns of :func:`agenda_rows`: the agenda shape without ``prioritas`` and ``kuadran``.
+AGENDA_ROW_COLUMNS = [
+    "kode_desa", "nama_desa", "tahun", "jenis_agenda", "sektor", "indikator", "nama_indikator", "nilai", "target",
+    "sumber_target", "kesenjangan", "penanggung_jawab", "sub_bidang_apbdes", "keterangan",
+]
+
+
+def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, params: Mapping[str, Any] | None = None,
+                sub_bidang: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Agenda-terpadu rows for the two classes that call for action (DOMAIN.md §7).
+
+    "Kebutuhan belum tersuarakan" → village facilitation; "Usulan belum terdanai" → the budget discussion. ``params``:
+    as ``parameters/usulan.yaml`` (who acts, the wording); ``sub_bidang``: sector → APBDes sub-bidang (default
+    ``parameters/agenda.yaml``). Columns ``AGENDA_ROW_COLUMNS`` (counts in ``keterangan``), for
+    ``agenda.agenda_terpadu(..., extra_rows=...)``.
+
+    >>> cl = pd.DataFrame({"kode_desa": ["33.07.01.2001"], "tahun": [2024], "sektor": ["KES"],
+    ...     "kelas": ["Kebutuhan belum tersuarakan"], "n_merah": [2], "n_kuning": [0], "n_usulan": [0]})
+    >>> r = agenda_rows(cl, sub_bidang={"KES": "02.02"})
+    >>> print(r["indikator"].iloc[0], r["keterangan"].iloc[0].split(". ", 1)[1])
+    USL-SUARA Sektor Kesehatan: 2 indikator merah, 0 kuning; belum ada usulan masyarakat untuk tahun 2024.
+    """
+    _require_columns(classes, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel kelas kebutuhan–usulan–anggaran")
+    p = check_parameters(params) if params is not None else load_parameters()
+    if sub_bidang is None:
+        from .agenda import load_agenda_parameters  # only the parameter file, not the agenda logic
+
+        sub_bidang = load_agenda_parameters()["sub_bidang_apbdes"]
+    sel = classes[classes["kelas"].astype("string").isin(list(p["agenda"])).fillna(False).to_numpy(dtype=bool)]
+    kelas, sektor = sel["kelas"].astype("string"), _text(sel["sektor"], "upper")
+    tahun = _years(sel["tahun"], "Tabel kelas")
+
+    def entry(key: str) -> pd.Series:
+        return kelas.map({k: " ".join(str(v[key]).split()) for k, v in p["agenda"].items()}).astype("string")
+
+    def num(col: str) -> pd.Series:  # a count as text, "?" when unknown
+        known = pd.to_numeric(sel[col], errors="coerce").astype("Int64").astype("string") if col in sel else None
+        return pd.Series(known, index=sel.index, dtype="string").fillna("?")
+
+    head = entry("tindakan") + " Sektor " + sektor.map(LABEL_SEKTOR).fillna(sektor).astype("string") + ": "
+    year = tahun.astype("string")
+    suara = (head + num("n_merah") + " indikator merah, " + num("n_kuning")
+             + " kuning; belum ada usulan masyarakat untuk tahun " + year + ".")
+    if "ada_data_usulan" in sel:
+        no_data = sel["ada_data_usulan"].eq(False).fillna(False).to_numpy(dtype=bool)
+        suara = suara.mask(no_data, suara + " Tidak ada usulan apa pun tercatat untuk desa ini pada tahun itu: "
+                                            "pastikan data usulan sudah dikirim.")
+    dana = head + num("n_usulan") + " usulan masyarakat, belum satu pun didanai APBDes tahun " + year + "."
+    kode_desa = _text(sel["kode_desa"])
+    empty = {"nilai": "Float64", "target": "Float64", "sumber_target": "string", "kesenjangan": "Float64"}
+    return pd.DataFrame({
+        "kode_desa": kode_desa, "nama_desa": _lookup(kode_desa, "nama_desa", sel, wilayah), "tahun": tahun,
+        "jenis_agenda": pd.Series(str(p["jenis_agenda"]), index=sel.index, dtype="string"), "sektor": sektor,
+        "indikator": entry("indikator"), "nama_indikator": kelas,
+        **{c: pd.Series(pd.NA, index=sel.index, dtype=d) for c, d in empty.items()},
+        "penanggung_jawab": entry("penanggung_jawab"),
+        "sub_bidang_apbdes": sektor.map(dict(sub_bidang)).astype("string"),
+        "keterangan": suara.where(kelas.eq(BELUM_TERSUARAKAN), dana).astype("string"),
+    })[AGENDA_ROW_COLUMNS].reset_index(drop=True)

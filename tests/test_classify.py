@@ -581,11 +581,6 @@ def test_threshold_sensitivity_tersil_minimum():
         threshold_sensitivity(vals(rows), cat, [])
 
 
-def test_module_exports():
-    for name in classify.__all__:
-        assert hasattr(classify, name)
-
-
 def test_kabupaten_quartile_threshold_equals_pandas_quantile_per_group():
     # The vectorised threshold must give the numbers of a per-group Series.quantile (missing kabupaten
     # or year forming their own group, missing BEL01 left out).

@@ -387,20 +387,6 @@ def test_aggregate_keeps_missing_rupiah_missing():
     assert agg.loc["PEND", "nilai_usulan"] == 0.0
 
 
-def test_aggregate_budget_answering_ratio_of_sums():
-    d1 = f"{K1}.2001"
-    u = _u([(d1, 2024, "KES", "didanai_apbdes", 30.0, 30.0, "02.02.01")])
-    b = us.budget_answering_proposals(_lines(), u)
-    agg = us.aggregate_budget_answering(b, tingkat="kecamatan").set_index("tahun")
-    # 2024: d1 answers 30 of 100, d2 0 of 40 → 30 / 140 (the mean of shares would be 15 %)
-    assert agg.loc[2024, "porsi_menjawab_usulan"] == pytest.approx(100 * 30 / 140)
-    assert agg.loc[2024, "n_desa"] == 2
-    per = us.aggregate_budget_answering(us.budget_answering_proposals(_lines(), u, per_sektor=True), tingkat="kabupaten")
-    assert per.set_index(["tahun", "sektor"]).loc[(2024, "KES"), "porsi_menjawab_usulan"] == pytest.approx(100 * 30 / 70)
-    with pytest.raises(ParameterError, match="tingkat"):
-        us.aggregate_budget_answering(b, tingkat="desa")
-
-
 # --- agenda rows ----------------------------------------------------------------------------------------
 
 
