@@ -307,8 +307,8 @@ async def main(data_dir: str | None = None, runs: int = 1, only_load: bool = Fal
                     rf"\[p3pd\.dashboard (\d+)\] {re.escape(dashboard.READY_LOG)}", log.text())) < pool_size:
                 await asyncio.sleep(1)
             print(f"pool of {pool_size} preheated kernels ready {time.perf_counter() - t1:.0f} s later  {load()}")
-            # The server's warm-up (pemanas, lowest CPU priority) computes every kecamatan view ahead, the
-            # latest year of every kabupaten first: the figures marked "warmed" are taken once it has done
+            # The server's warm-up (pemanas, lowest CPU priority) computes every kecamatan view of the
+            # latest year ahead, kabupaten by kabupaten: the figures marked "warmed" are taken once it has done
             # this benchmark's kabupaten, as a visitor finds a server that has been running a while.
             t1 = time.perf_counter()
             warmed = f"pemanasan kabupaten {KABUPATEN} tahun {latest}:"

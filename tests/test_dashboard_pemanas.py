@@ -13,30 +13,43 @@ from p3pd_lib.dashboard.query import TrainerSettings
 from p3pd_lib.dashboard.shared import CACHE_ENV
 
 
-def test_warm_up_writes_every_default_view_once_and_pages_then_compute_nothing(demo_store, tmp_path, monkeypatch):
+def test_warm_up_writes_every_default_view_of_the_latest_year_once_and_pages_then_compute_nothing(
+        demo_store, tmp_path, monkeypatch):
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     source = dashboard.StoreSource(demo_store)
-    codes, years = sorted(source.kecamatan_with_data), source.years
-    assert len(codes) > 1 and len(years) > 1
+    codes, latest = sorted(source.kecamatan_with_data), source.latest_layanan
+    assert len(codes) > 1 and len(source.years) > 1
 
-    assert pemanas.warm_all(demo_store) == len(codes) * len(years)
+    assert pemanas.warm_all(demo_store) == len(codes)
     assert pemanas.warm_all(demo_store) == 0  # all there: nothing computed again
 
     page = dashboard.Views(source=dashboard.StoreSource(demo_store))  # a visitor's kernel
-    for tahun in years:
-        view = page.get(codes[-1], tahun)
+    view = page.get(codes[-1], latest)
     assert page.computed == 0 and page.source.loads == 0  # read, not computed: no data loaded either
-    expect = kecamatan_view(source.dataset(codes[-1][:5]), codes[-1], years[-1])
+    expect = kecamatan_view(source.dataset(codes[-1][:5]), codes[-1], latest)
     pd.testing.assert_frame_equal(view.capaian, expect.capaian)
     pd.testing.assert_frame_equal(view.agenda, expect.agenda)
+    page.get(codes[-1], min(source.years))  # another year: not warmed, computed on demand
+    assert page.computed == 1
 
 
 def test_warm_up_skips_views_a_page_already_computed(demo_store, tmp_path, monkeypatch):
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     source = dashboard.StoreSource(demo_store)
-    codes, years = sorted(source.kecamatan_with_data), source.years
-    dashboard.Views(source=source).share(codes[0], years[0])
-    assert pemanas.warm_all(demo_store) == len(codes) * len(years) - 1
+    codes = sorted(source.kecamatan_with_data)
+    dashboard.Views(source=source).share(codes[0], source.latest_layanan)
+    assert pemanas.warm_all(demo_store) == len(codes) - 1
+
+
+def test_shared_views_are_stored_compressed(tmp_path):
+    from p3pd_lib.dashboard.shared import SharedCache
+
+    cache = SharedCache(tmp_path, "stempel")
+    value = pd.DataFrame({"nama_desa": ["Kaligowong"] * 5000, "nilai": [1.5] * 5000})
+    cache.put("tabel", value)
+    (path,) = tmp_path.glob("*.pkl")
+    assert path.stat().st_size < 10_000  # the pickle alone is larger than 50 KB
+    pd.testing.assert_frame_equal(SharedCache(tmp_path, "stempel").get("tabel", lambda: 1 / 0), value)
 
 
 def test_warm_up_does_nothing_outside_a_server_or_once_the_server_is_gone(demo_store, tmp_path, monkeypatch):

@@ -5,10 +5,11 @@ A visitor whose kabupaten no kernel has analysed yet waits for its analysis
 opened at once waited 15–32 s for its views). The dashboard server therefore
 starts this process beside Voila: at the lowest CPU priority (``nice`` 19, so a
 page's kernel or the browser always goes first) it computes the default view of
-every kecamatan with data into the server's shared views
-(:class:`~p3pd_lib.dashboard.shared.SharedCache`), the latest year of every
-kabupaten first, then the other years. A page's kernel then reads its view
-(≈ 10 ms) instead of computing it.
+every kecamatan with data, for the latest year (what a visitor opens first), into
+the server's shared views (:class:`~p3pd_lib.dashboard.shared.SharedCache`). A
+page's kernel then reads its view (≈ 10 ms) instead of computing it. Other years
+are computed when a visitor asks for them, and shared then; warming them too
+would cost four times the idle CPU and the disk (≈ 90 KB per view, compressed).
 
 It takes no lock a page's kernel could wait on (a niced process holding one
 would make a visitor wait for idle CPU): a view a kernel computed meanwhile is
@@ -35,29 +36,25 @@ log = logging.getLogger("p3pd_lib.dashboard")
 NICE = 19
 
 
-def work_order(kecamatan: set[str], years: list[int], latest: int | None) -> Iterator[tuple[str, int, list[str]]]:
-    """``(kabupaten, tahun, kecamatan codes)`` to warm: the latest year of every kabupaten, then each kabupaten's other years.
+def work_order(kecamatan: set[str], tahun: int | None) -> Iterator[tuple[str, int, list[str]]]:
+    """``(kabupaten, tahun, kecamatan codes)`` to warm, kabupaten by kabupaten (one analysis serves all its kecamatan).
 
-    Per kabupaten and year one analysis serves all its kecamatan; the latest year is
-    what a visitor sees first.
-
-    >>> list(work_order({"33.07.01", "33.07.02", "11.01.01"}, [2024, 2025], 2025))
-    [('11.01', 2025, ['11.01.01']), ('33.07', 2025, ['33.07.01', '33.07.02']), ('11.01', 2024, ['11.01.01']), ('33.07', 2024, ['33.07.01', '33.07.02'])]
+    >>> list(work_order({"33.07.01", "33.07.02", "11.01.01"}, 2025))
+    [('11.01', 2025, ['11.01.01']), ('33.07', 2025, ['33.07.01', '33.07.02'])]
+    >>> list(work_order({"33.07.01"}, None))
+    []
     """
+    if tahun is None:
+        return
     by_kab: dict[str, list[str]] = {}
     for kode in sorted(kecamatan):
         by_kab.setdefault(kode[:5], []).append(kode)
-    first = [latest] if latest is not None else []
     for kab, codes in by_kab.items():
-        for tahun in first:
-            yield kab, tahun, codes
-    for kab, codes in by_kab.items():
-        for tahun in sorted((y for y in years if y != latest), reverse=True):
-            yield kab, tahun, codes
+        yield kab, tahun, codes
 
 
 def warm_all(data_dir: str | os.PathLike[str] | None = None, parent: int | None = None) -> int:
-    """Compute every missing default view into the server's shared views; returns how many were written.
+    """Compute every missing default view of the latest year into the server's shared views; returns how many were written.
 
     ``parent``: process id of the server process; the warm-up stops when it is gone.
     Outside a server (no shared views) nothing is done.
@@ -67,7 +64,7 @@ def warm_all(data_dir: str | os.PathLike[str] | None = None, parent: int | None 
         return 0
     views = Views(source=source)
     t_all, written = time.perf_counter(), 0
-    for kab, tahun, codes in work_order(source.kecamatan_with_data, source.years, source.latest_layanan):
+    for kab, tahun, codes in work_order(source.kecamatan_with_data, source.latest_layanan):
         if parent is not None and os.getppid() != parent:
             log.info("pemanasan berhenti: server sudah berhenti")
             return written
