@@ -26,8 +26,6 @@ import logging
 import os
 import sys
 import time
-from typing import Iterator
-
 from .views import StoreSource, Views
 
 log = logging.getLogger("p3pd_lib.dashboard")
@@ -36,21 +34,16 @@ log = logging.getLogger("p3pd_lib.dashboard")
 NICE = 19
 
 
-def work_order(kecamatan: set[str], tahun: int | None) -> Iterator[tuple[str, int, list[str]]]:
-    """``(kabupaten, tahun, kecamatan codes)`` to warm, kabupaten by kabupaten (one analysis serves all its kecamatan).
+def by_kabupaten(kecamatan: set[str]) -> dict[str, list[str]]:
+    """Kecamatan codes grouped by kabupaten, in code order (one analysis serves a kabupaten's kecamatan).
 
-    >>> list(work_order({"33.07.01", "33.07.02", "11.01.01"}, 2025))
-    [('11.01', 2025, ['11.01.01']), ('33.07', 2025, ['33.07.01', '33.07.02'])]
-    >>> list(work_order({"33.07.01"}, None))
-    []
+    >>> by_kabupaten({"33.07.02", "33.07.01", "11.01.01"})
+    {'11.01': ['11.01.01'], '33.07': ['33.07.01', '33.07.02']}
     """
-    if tahun is None:
-        return
-    by_kab: dict[str, list[str]] = {}
+    out: dict[str, list[str]] = {}
     for kode in sorted(kecamatan):
-        by_kab.setdefault(kode[:5], []).append(kode)
-    for kab, codes in by_kab.items():
-        yield kab, tahun, codes
+        out.setdefault(kode[:5], []).append(kode)
+    return out
 
 
 def warm_all(data_dir: str | os.PathLike[str] | None = None, parent: int | None = None) -> int:
@@ -60,11 +53,12 @@ def warm_all(data_dir: str | os.PathLike[str] | None = None, parent: int | None 
     Outside a server (no shared views) nothing is done.
     """
     source = StoreSource(data_dir)
-    if source.shared is None:
+    tahun = source.latest_layanan
+    if source.shared is None or tahun is None:
         return 0
     views = Views(source=source)
     t_all, written = time.perf_counter(), 0
-    for kab, tahun, codes in work_order(source.kecamatan_with_data, source.latest_layanan):
+    for kab, codes in by_kabupaten(source.kecamatan_with_data).items():
         if parent is not None and os.getppid() != parent:
             log.info("pemanasan berhenti: server sudah berhenti")
             return written

@@ -334,34 +334,29 @@ class Views:
                 # 21–72 s per kabupaten switch, the two reading their kabupaten in turn). Kernels still
                 # waiting for this group compute their own view once the group's lock is released.
                 break
-            other = (kode, *key[1:])
-            if shared.has(("tampilan", *other)):
-                continue
-            try:
-                shared.put(("tampilan", *other), self._compute_locked(other))
-                done += 1
-            except Exception:  # shown with its message if a visitor opens it
-                log.debug("tampilan %s gagal", other, exc_info=True)
+            done += self.share(kode, key[1], shared)  # a group holds default views only (see get)
         with self._lock:
             self._filling -= 1
         self.release_data()
         log.info("tampilan kabupaten %s tahun %s dibagikan: %d kecamatan, %.2f s", key[0][:5], key[1], done,
                  time.perf_counter() - t0)
 
-    def share(self, kode: str, tahun: int) -> bool:
-        """Compute the default view of ``kode`` and ``tahun`` into the server's shared views, unless it is there.
+    def share(self, kode: str, tahun: int, shared: SharedCache | None = None) -> bool:
+        """Compute the default view of ``kode`` and ``tahun`` into the shared views, unless it is there.
 
-        No lock is taken (see :mod:`p3pd_lib.dashboard.pemanas`); a view that fails is
-        left for the visitor who opens it (with its message). Returns whether it was written.
+        ``shared``: the server's shared views by default. No lock is taken (the caller holds
+        any; see :mod:`p3pd_lib.dashboard.pemanas`); a view that fails is left for the visitor
+        who opens it (with its message). Returns whether it was written.
         """
-        shared = self.source.shared if self.source is not None else None
+        if shared is None:
+            shared = self.source.shared if self.source is not None else None
         key = (str(kode), int(tahun), TrainerSettings(), (None, None))
         if shared is None or shared.has(("tampilan", *key)):
             return False
         try:
             shared.put(("tampilan", *key), self._compute_locked(key))
         except Exception:
-            log.debug("pemanasan %s %s gagal", kode, tahun, exc_info=True)
+            log.debug("tampilan %s %s gagal", kode, tahun, exc_info=True)
             return False
         return True
 
