@@ -494,6 +494,29 @@ def test_voila_command_uses_project_config(tmp_path):
         dashboard.voila_command(8899, max_kernels=1)
 
 
+def test_server_draws_plotly_charts_with_the_kits_renderer(tmp_path):
+    """jupyterlab-plotly is denied (its bundle holds plotly.js); the kit's renderer and plotly.js are installed."""
+    import json
+
+    from p3pd_lib.batch.outputs import plotly_js_path
+    from p3pd_lib.dashboard import server
+
+    argv, _ = dashboard.voila_command(8899, "127.0.0.1", tmp_path, config_dir=tmp_path)
+    folder = tmp_path / "labextensions"
+    assert f"--VoilaConfiguration.extra_labextensions_path={folder}" in argv
+    denied = [a.split("=", 1)[1] for a in argv if a.startswith("--VoilaConfiguration.extension_denylist=")]
+    assert denied == ["jupyterlab_pygments", "jupyterlab-plotly"]  # voila.json's entry kept
+    package = json.loads((folder / "p3pd-plotly" / "package.json").read_text())
+    assert package["jupyterlab"]["_build"] == {"load": "static/remoteEntry.js", "mimeExtension": "./mimeExtension"}
+    entry = (folder / "p3pd-plotly" / "static" / "remoteEntry.js").read_text()
+    assert 'window._JUPYTERLAB[NAME] = container' in entry and '"application/vnd.plotly.v1+json"' in entry
+    assert (folder / "p3pd-plotly" / "static" / "plotly.min.js").read_bytes() == plotly_js_path().read_bytes()
+    # Without a run folder nothing is installed and the stock extension stays.
+    argv, _ = dashboard.voila_command(8899, "127.0.0.1", tmp_path)
+    assert not any("extension_denylist" in a or "extra_labextensions_path" in a for a in argv)
+    assert server.STOCK_PLOTLY_EXTENSION == "jupyterlab-plotly"
+
+
 def test_dashboard_cli_without_store_says_what_to_do(tmp_path, capsys):
     from p3pd_lib.cli import main
 
@@ -730,26 +753,6 @@ def test_kernel_limit_relies_only_on_what_voila_gives_its_pool():
     from voila.utils import wait_for_request
 
     assert "VOILA_PREHEAT" in inspect.getsource(wait_for_request)
-
-
-def test_plotly_renderer_workaround_still_matches():
-    """The page template's one private-API workaround (plotly's JupyterLab renderer) matches the installed plotly.
-
-    Fails when plotly's renderer changes: then re-measure the switch on a plotly tab and adapt or drop
-    the ``<script>`` block of ``assets/jupyter/voila/templates/p3pd/index.html.j2``.
-    """
-    import json
-    import sys
-
-    from p3pd_lib.dashboard.server import JUPYTER_ASSETS
-
-    ext = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "jupyterlab-plotly"
-    assert json.loads((ext / "package.json").read_text())["version"].startswith("7."), "plotly renderer changed"
-    bundle = "".join(p.read_text(encoding="utf-8", errors="replace") for p in (ext / "static").glob("*.js"))
-    template = (JUPYTER_ASSETS / "voila" / "templates" / "p3pd" / "index.html.j2").read_text(encoding="utf-8")
-    for name in ("RenderedPlotly", "createGraph", "showGraph", "hideImage", "onUpdateRequest", "hasGraphElement",
-                 "rendererFactory", "MIME_TYPE"):
-        assert name in template and name in bundle, name
 
 
 # --------------------------------------------------------------------------- Peta and Bahan Musdes tabs

@@ -35,6 +35,10 @@ NOTEBOOK_NAME = "dashboard_kecamatan.ipynb"
 JUPYTER_ASSETS = Path(__file__).resolve().parent.parent / "assets" / "jupyter"
 #: Folder of the ``voila.py`` holding what ``voila.json`` cannot express (the per-cell timeout).
 VOILA_PY_DIR = Path(__file__).resolve().parent.parent / "assets" / "voila_config"
+#: The kit's plotly chart renderer (a JupyterLab mime extension that loads plotly.js with the first chart drawn).
+PLOTLY_RENDERER = Path(__file__).resolve().parent.parent / "assets" / "plotly_renderer"
+#: The lab extension it replaces: its 4.8 MB bundle holds plotly.js and Voila awaits it before showing anything.
+STOCK_PLOTLY_EXTENSION = "jupyterlab-plotly"
 DEFAULT_PORT = 8866
 DEFAULT_HOST = "127.0.0.1"
 #: Seconds without activity after which a page's kernel is shut down (``MappingKernelManager.cull_idle_timeout``).
@@ -156,6 +160,8 @@ def voila_command(
         f"--MappingKernelManager.cull_interval={interval}",
         *extra_args,
     ]
+    if config_dir:
+        argv += renderer_args(install_plotly_renderer(config_dir))
     env = dict(os.environ)
     # Arrow's default (mimalloc) pool keeps freed pages; the system allocator can be trimmed
     # (views.release_memory): smaller page kernels.
@@ -173,6 +179,33 @@ def voila_command(
     env["VOILA_APP_IP"] = "127.0.0.1" if host in ("", "0.0.0.0", "::", "localhost") else host
     env.setdefault("PYTHONUNBUFFERED", "1")
     return argv, env
+
+
+def install_plotly_renderer(folder: str | os.PathLike[str]) -> Path:
+    """Copy the kit's plotly renderer, with plotly.js, into ``folder/labextensions``; return that folder.
+
+    plotly.js comes from the installed plotly package (the same file the batch reports use), so the
+    renderer always draws with the plotly.js of the plotly that built the figures.
+    """
+    from ..batch.outputs import plotly_js_path
+
+    target = Path(folder) / "labextensions" / json.loads((PLOTLY_RENDERER / "package.json").read_text())["name"]
+    shutil.copytree(PLOTLY_RENDERER, target, dirs_exist_ok=True)
+    shutil.copyfile(plotly_js_path(), target / "static" / "plotly.min.js")
+    return target.parent
+
+
+def renderer_args(labextensions: Path) -> list[str]:
+    """Voila options that use the kit's plotly renderer (in ``labextensions``) instead of jupyterlab-plotly.
+
+    Both are Voila's public configuration; the deny list keeps the entries of the project's ``voila.json``.
+    """
+    from ..paths import PROJECT_ROOT
+
+    config = json.loads((PROJECT_ROOT / "voila.json").read_text(encoding="utf-8"))
+    denied = [*config.get("VoilaConfiguration", {}).get("extension_denylist", []), STOCK_PLOTLY_EXTENSION]
+    return [f"--VoilaConfiguration.extra_labextensions_path={labextensions}",
+            *(f"--VoilaConfiguration.extension_denylist={name}" for name in denied)]
 
 
 def start_warmer(env: dict[str, str], log_file: Any = None) -> "subprocess.Popen[bytes] | None":
