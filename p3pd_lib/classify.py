@@ -169,13 +169,11 @@ def _indicator_info(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
 
 def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
                   bands: Bands | Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Classify each value (``indikator, tahun, nilai``, optional ``stabil``): hijau / kuning / merah / abu.
+    """Classify each value: hijau / kuning / merah / abu (DOMAIN §5; columns in docs/architecture.md).
 
-    Returns a copy with the catalogue's ``target, sumber_target, tag_target, arah`` and ``kelas``: with a target T,
-    hijau ≥ T, kuning ≥ T − ``kuning_naik``, else merah (lower-is-better: ≤ T, ≤ T + ``kuning_turun``). Without a
-    target: the tercile of the rank among the stable values of the same parent region, year and indicator (position
-    (rank − 1)/(n − 1) < ⅓, ≤ ⅔, > ⅔; ties share the best rank; fewer than ``tersil_min_desa`` → abu). No value or
-    an unstable denominator → abu. Also ``label_kelas`` (Tercapai, …, Tidak stabil) and ``metode`` (target/tersil).
+    With a target T: hijau ≥ T, kuning ≥ T − ``kuning_naik``, else merah (lower-is-better: ≤ T, ≤ T + ``kuning_turun``).
+    Without: the tercile of the rank among the stable values of the parent region, year and indicator, by position
+    (rank − 1)/(n − 1) < ⅓, ≤ ⅔, > ⅔ (ties share the best rank; under ``tersil_min_desa`` values → abu).
 
     >>> cat = load_catalogue()
     >>> v = pd.DataFrame({"kode_desa": ["11.01.01.2001"] * 3, "tahun": [2024] * 3,
@@ -233,45 +231,25 @@ def _text(codes: Any, words: Sequence[str]) -> pd.Series:
     return pd.array(list(words), dtype="string").take(np.asarray(codes))
 
 
-def _status(x: Any, batas: Sequence[float], label: Sequence[str]) -> pd.Series:
-    """Label of the interval each value falls in; a value on a cut-off takes the lower label."""
-    if np.isscalar(x) or x is None:
-        x = [x]
-    index = x.index if isinstance(x, pd.Series) else None
-    v = pd.to_numeric(pd.Series(x, index=index), errors="coerce").astype(float)
-    edges = [-np.inf, *(b + EPS for b in batas), np.inf]  # (b₀, b₁] intervals: on a cut-off = lower class
-    out = pd.cut(v, edges, labels=list(label), right=True, ordered=False)
-    return out.astype("string")
-
-
 def idm_status(idm: pd.Series | Sequence[float] | float, batas: Sequence[float] | None = None,
                label: Sequence[str] | None = None) -> pd.Series:
-    """IDM status labels (Permendesa 2/2016, cut-offs in ``klasifikasi.yaml``) of IDM values (0–1); missing → ``<NA>``.
+    """Status label of each value, on a cut-off the lower one (missing → ``<NA>``): IDM status (Permendesa 2/2016)
+    with the cut-offs of ``klasifikasi.yaml``; IPD status with ``batas=p.ipd_batas, label=p.ipd_label``.
 
-    >>> idm_status([0.5989, 0.59891, 0.7072, float("nan")]).tolist()
-    ['Tertinggal', 'Berkembang', 'Berkembang', <NA>]
+    >>> idm_status([0.4907, 0.4908, 0.7072, 0.9, float("nan")]).tolist()
+    ['Sangat Tertinggal', 'Tertinggal', 'Berkembang', 'Mandiri', <NA>]
     """
     p = load_parameters() if batas is None or label is None else None
-    return _status(idm, batas if batas is not None else p.idm_batas, label if label is not None else p.idm_label)
-
-
-def ipd_status(ipd: pd.Series | Sequence[float] | float, batas: Sequence[float] | None = None,
-               label: Sequence[str] | None = None) -> pd.Series:
-    """IPD status labels (Bappenas–BPS): Tertinggal ≤ 50 < Berkembang ≤ 75 < Mandiri.
-
-    >>> ipd_status(pd.Series([49.9, 75.0, 75.1])).tolist()
-    ['Tertinggal', 'Berkembang', 'Mandiri']
-    """
-    p = load_parameters() if batas is None or label is None else None
-    return _status(ipd, batas if batas is not None else p.ipd_batas, label if label is not None else p.ipd_label)
+    batas, label = (batas if batas is not None else p.idm_batas), (label if label is not None else p.idm_label)
+    if np.isscalar(idm) or idm is None:
+        idm = [idm]
+    v = pd.to_numeric(pd.Series(idm, index=idm.index if isinstance(idm, pd.Series) else None), errors="coerce")
+    edges = [-np.inf, *(b + EPS for b in batas), np.inf]  # (b₀, b₁] intervals: on a cut-off = lower class
+    return pd.cut(v.astype(float), edges, labels=list(label), right=True, ordered=False).astype("string")
 
 
 def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
-    """Sector score per unit, year and sector (0–1) [proposed rule].
-
-    Mean over the sector's indicators with a target and a stable value of min(1, value/T) (lower-is-better: min(1,
-    T/value); a zero denominator scores 1); ``<NA>`` when none counted. Rows: units in order of first appearance,
-    sectors in catalogue order. Columns: the unit keys, ``sektor, label_sektor, skor, n_indikator``.
+    """Sector score (0–1) per unit, year and sector [proposed]: the mean of min(1, value/T) (docs/architecture.md).
 
     >>> cat = load_catalogue()
     >>> v = pd.DataFrame({"kode_desa": ["11.01.01.2001"] * 3, "tahun": [2024] * 3,
@@ -303,8 +281,6 @@ def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> 
 def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.DataFrame:
     """Indeks Capaian Layanan Dasar: mean of the sector scores (0–1) [proposed], ``<NA>`` below ``min_sektor`` sectors.
 
-    Columns: the unit keys, ``indeks_capaian``, ``n_sektor`` and ``kesenjangan`` (1 − indeks, the x of :func:`quadrant`).
-
     >>> s = pd.DataFrame({"kode_desa": ["a"] * 3 + ["b"] * 2, "tahun": [2024] * 5,
     ...     "sektor": ["KES", "PEND", "AIR", "KES", "PEND"], "skor": [1.0, 0.5, 0.6, 1.0, 1.0]})
     >>> composite_index(s)[["kode_desa", "indeks_capaian", "n_sektor"]].values.tolist()
@@ -331,13 +307,7 @@ def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.D
 
 def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y: float | None = None,
              x: str = "kesenjangan", y: str = "bel01") -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Need-versus-spending quadrant per desa [proposed]: x = service gap, y = basic-service spending share.
-
-    Each axis is split at the median (or mean, ``kuadran.aturan_pembagi``) over the desa with both values in the same
-    kecamatan and year, unless ``split_x``/``split_y`` are given. Returns ``(table, splits)``: a copy with ``batas_x,
-    batas_y, kesenjangan_tinggi, belanja_tinggi, kuadran`` (prioritas / evaluasi / pertahankan / pantau) and
-    ``label_kuadran``; ``splits``: ``batas_x, batas_y`` (``None`` when they vary), ``cara_x, cara_y``,
-    ``sama_dengan_batas``, ``n_desa``.
+    """Need-versus-spending quadrant per desa [proposed]: ``(table, splits)`` (docs/architecture.md).
 
     >>> t = pd.DataFrame({"kode_desa": ["11.01.01.2001", "11.01.01.2002", "11.01.01.2003"],
     ...                   "kesenjangan": [0.1, 0.3, 0.5], "bel01": [30.0, 10.0, 20.0]})
@@ -396,11 +366,7 @@ def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y:
 
 def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: float | None = None,
           catalogue: Catalogue | pd.DataFrame | None = None) -> pd.DataFrame:
-    """Direction of change of each indicator between two years (``perubahan`` = last − first, in points).
-
-    ``tren``: ``tetap`` within ``tolerance`` (default ``tren.toleransi``), else ``membaik``/``memburuk`` by ``arah``;
-    ``<NA>`` when a value is missing or unstable. Columns: unit keys without ``tahun``, ``indikator, arah, tahun_awal,
-    tahun_akhir, nilai_awal, nilai_akhir, perubahan, tren, label_tren``.
+    """Direction of change of each indicator between two years: ``tren`` membaik / tetap / memburuk.
 
     >>> v = pd.DataFrame({"kode_desa": ["a", "a", "b", "b"], "tahun": [2022, 2024, 2022, 2024],
     ...     "indikator": "KES01", "nilai": [30.0, 25.0, 20.0, 21.0], "stabil": True})
@@ -444,11 +410,7 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
 
 def spending_quality_class(spending: pd.DataFrame, kuantil: float | None = None,
                            batas_bel07: float | None = None) -> pd.DataFrame:
-    """Spending-quality class per desa and year (DOMAIN §5) [proposed], added to a copy with ``batas_bel01,
-    bel01_kuartil_atas, kelas_belanja, label_belanja, alasan``.
-
-    In order: ``perlu_perbaikan`` when BEL07 > ``batas_bel07`` or a Dana Desa rule (``aturan_dd_patuh``) is breached;
-    ``tidak_ada_data`` when one is missing; ``berkualitas`` when BEL01 ≥ the kabupaten-year ``kuantil``; else ``cukup``.
+    """Spending-quality class per desa and year (DOMAIN §5) [proposed]: ``kelas_belanja`` and its reason.
 
     >>> sp = pd.DataFrame({"kode_desa": list("abcd"), "tahun": 2024, "kode_kabupaten": "11.01",
     ...     "bel01": [10.0, 20.0, 30.0, 40.0], "bel07": [25.0, 25.0, 35.0, 25.0],
@@ -507,10 +469,7 @@ def _scenario_items(scenarios: Any, what: str) -> list[tuple[str, Any]]:
 def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
                           bands_list: Sequence[Bands | Mapping[str, Any]] | Mapping[str, Bands | Mapping[str, Any]],
                           baseline: Bands | Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """How many classifications change with other traffic-light bands (a list or dict name → bands) than ``baseline``.
-
-    One row per scenario and indicator plus ``(semua)``: ``skenario, keterangan, indikator, n_baris, n_berubah,
-    persen_berubah, n_ke_lebih_baik, n_ke_lebih_buruk`` (moves from/to abu only in ``n_berubah``), ``n_unit_berubah``.
+    """How many classifications change, per scenario and indicator, with other traffic-light bands.
 
     >>> cat = load_catalogue()
     >>> v = pd.DataFrame({"kode_desa": ["a", "b"], "tahun": 2024, "indikator": "KES02",
@@ -551,8 +510,6 @@ Split = tuple[float | None, float | None]
 def quadrant_sensitivity(gap_and_spend: pd.DataFrame, splits_list: Sequence[Split] | Mapping[str, Split],
                          x: str = "kesenjangan", y: str = "bel01") -> pd.DataFrame:
     """How many desa change quadrant with splits ``(split_x, split_y)`` (``None``: the median rule) than the median rule.
-
-    One row per scenario: ``skenario, batas_x, batas_y, n_desa, n_berubah, persen_berubah, n_prioritas, …``.
 
     >>> t = pd.DataFrame({"kode_desa": ["11.01.01.2001", "11.01.01.2002", "11.01.01.2003"],
     ...                   "kesenjangan": [0.1, 0.3, 0.5], "bel01": [30.0, 10.0, 20.0]})

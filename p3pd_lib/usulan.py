@@ -1,11 +1,6 @@
 """Demand side: community proposals (usulan) against needs and budgets (DOMAIN.md §5, §7).
 
-Per desa, year and sector: the proposals (:func:`proposal_summary`), the budget answering them
-(:func:`budget_answering_proposals`), the sectors' budget shares (:func:`sector_shares`) and the need–demand–supply
-class (:func:`need_demand_supply`); :func:`demand_tables` computes the three a view shows, cleaning the proposals once.
-:func:`aggregate_classes` and :func:`aggregate_proposals` sum to kecamatan and kabupaten (Σ/Σ); :func:`agenda_rows`
-makes agenda rows. Inputs are never modified. A missing cost is left out of Rupiah sums, not counted as Rp 0.
-Proposals count only under official desa codes (``wilayah``, else the national list). Kelurahan get no class.
+The tables and their columns: docs/architecture.md, "Demand tables". Inputs are never modified.
 """
 
 from __future__ import annotations
@@ -191,11 +186,6 @@ def proposal_summary(usulan: pd.DataFrame, tahun: int | None = None, lain: bool 
                      wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Proposals per desa, year and sector (``SUMMARY_COLUMNS``): how many, how much, how much the APBDes funds.
 
-    One row per desa-year × sector (``lain``: with ``LAIN``). ``n_*`` count proposals per status;
-    ``nilai_usulan``/``nilai_disetujui`` sum known costs / approved amounts of funded proposals (``<NA>`` when all
-    unknown, counted in ``n_biaya_kosong``/``n_disetujui_kosong``); ``porsi_didanai`` = 100 × n_didanai_apbdes /
-    n_usulan; ``porsi_didanai_rp`` = 100 × ``pembilang_rp`` / ``penyebut_rp`` over proposals with both known.
-
     >>> u = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024, 2024], "sektor": ["AIR", "AIR"],
     ...     "status": ["didanai_apbdes", "ditolak"], "perkiraan_biaya": [None, 40.0],
     ...     "anggaran_disetujui": [20.0, None]})
@@ -232,12 +222,7 @@ def _summary(u: pd.DataFrame, lain: bool = False) -> pd.DataFrame:
 
 def budget_answering_proposals(mapped_apbdes: pd.DataFrame, usulan: pd.DataFrame, per_sektor: bool = False,
                                tahun: int | None = None, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Share of the basic-service budget that answers a funded community proposal.
-
-    A belanja line with a sector *answers a proposal* when a ``didanai_apbdes`` proposal of the same desa and year
-    carries its kegiatan code (``BB.SS.KK``). Rows: every desa-year with belanja (× sector when ``per_sektor``);
-    columns ``anggaran_layanan_dasar, anggaran_menjawab_usulan, porsi_menjawab_usulan, n_kegiatan_menjawab`` and,
-    per desa-year, ``n_usulan_didanai, n_usulan_didanai_tanpa_kode`` (these explain a low share).
+    """Share of the basic-service belanja whose kegiatan code a funded proposal of the desa-year carries.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
     ...     "kode_kegiatan": ["02.02.01", "02.01.03", "02.03.01"], "jenis_baris": ["belanja"] * 3,
@@ -283,10 +268,7 @@ def _answering(totals: pd.DataFrame, basic: pd.DataFrame, u: pd.DataFrame, per_s
 
 
 def sector_shares(mapped_apbdes: pd.DataFrame) -> pd.DataFrame:
-    """Each basic-service sector's share of total belanja per desa and year (BEL02–BEL06).
-
-    ``porsi`` = 100 × Σ anggaran of the sector's belanja lines / Σ belanja (``<NA>`` when 0). Columns
-    ``kode_desa, tahun, sektor, anggaran, total_belanja, porsi``.
+    """Each basic-service sector's share of total belanja per desa and year (BEL02–BEL06), ``<NA>`` when 0.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "jenis_baris": ["belanja"] * 2, "sektor": ["KES", None], "anggaran": [25.0, 75.0]})
@@ -317,12 +299,10 @@ def demand_tables(need: pd.DataFrame, usulan: pd.DataFrame, mapped_apbdes: pd.Da
 def need_demand_supply(need: pd.DataFrame, usulan: pd.DataFrame, sector_shares: pd.DataFrame,
                        wilayah: pd.DataFrame | None = None, median_by: str = "kecamatan", tahun: int | None = None,
                        kelas_kebutuhan: Sequence[str] | None = None) -> pd.DataFrame:
-    """The need–demand–supply class of DOMAIN.md §5 per desa, sector and year (``CLASS_COLUMNS``).
+    """The need–demand–supply class (DOMAIN.md §5) per desa, year and sector (``CLASS_COLUMNS``).
 
-    ``need``: classified indicators (``kode_desa, tahun, sektor, kelas``); ``sector_shares``: ``porsi`` per desa,
-    year and sector; ``kelas_kebutuhan``: light classes that count as need (default ``parameters/usulan.yaml``; abu
-    never). ``di_atas_median``: porsi above the median of the ``median_by`` area's desa (``n_desa_median``). Rows:
-    every desa-year of any input × sector, in the years ``usulan`` covers, kelurahan left out.
+    ``need``: classified indicators; ``sector_shares``: ``porsi`` per desa-year-sector; ``median_by``: the area whose
+    median share a desa is compared with; ``kelas_kebutuhan``: default ``parameters/usulan.yaml``.
 
     >>> need = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002"], "tahun": [2024, 2024],
     ...     "sektor": ["KES", "KES"], "kelas": ["merah", "hijau"]})
@@ -422,10 +402,7 @@ def _finish(out: pd.DataFrame, wilayah: pd.DataFrame | None, columns: list[str])
 
 def aggregate_classes(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None,
                       tingkat: Sequence[str] | str = TINGKAT) -> pd.DataFrame:
-    """Number of desa per need–demand–supply class, per area, year and sector (every class listed, 0 when empty).
-
-    Columns ``kode_wilayah, nama_wilayah, tingkat, tahun, sektor, kelas, n_desa, n_desa_total, porsi_desa``
-    (percent of the area's classified desa).
+    """Number and percent of desa per need–demand–supply class, per area, year and sector (0 when empty).
 
     >>> cl = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002"], "tahun": [2024, 2024],
     ...     "sektor": ["KES", "KES"], "kelas": ["Selaras", "Tidak mendesak"]})
@@ -453,8 +430,6 @@ def aggregate_proposals(summary: pd.DataFrame, wilayah: pd.DataFrame | None = No
                         tingkat: Sequence[str] | str = TINGKAT) -> pd.DataFrame:
     """:func:`proposal_summary` summed to kecamatan and kabupaten: counts and Rupiah summed, shares Σ/Σ.
 
-    Columns ``kode_wilayah, nama_wilayah, tingkat, tahun, sektor, n_desa, n_desa_dengan_usulan``, then the summary's.
-
     >>> s = proposal_summary(pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002", "33.07.01.2002"],
     ...     "tahun": [2024] * 3, "sektor": ["KES"] * 3, "status": ["didanai_apbdes", "ditolak", "ditolak"],
     ...     "perkiraan_biaya": [10.0, 10.0, 10.0], "anggaran_disetujui": [10.0, None, None]}))
@@ -481,11 +456,8 @@ def aggregate_proposals(summary: pd.DataFrame, wilayah: pd.DataFrame | None = No
 
 def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, params: Mapping[str, Any] | None = None,
                 sub_bidang: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Agenda-terpadu rows (``AGENDA_ROW_COLUMNS``) for the two classes that call for action (DOMAIN.md §7).
-
-    "Kebutuhan belum tersuarakan" → village facilitation; "Usulan belum terdanai" → the budget discussion.
-    ``params``: as ``parameters/usulan.yaml``; ``sub_bidang``: sector → APBDes sub-bidang (default
-    ``parameters/agenda.yaml``). For ``agenda.agenda_terpadu(..., extra_rows=...)``.
+    """Agenda rows (``AGENDA_ROW_COLUMNS``, for ``agenda_terpadu(extra_rows=...)``) for the two classes that call for
+    action; ``params``: as ``parameters/usulan.yaml``, ``sub_bidang``: sector → sub-bidang (``agenda.yaml``).
 
     >>> cl = pd.DataFrame({"kode_desa": ["33.07.01.2001"], "tahun": [2024], "sektor": ["KES"],
     ...     "kelas": ["Kebutuhan belum tersuarakan"], "n_merah": [2], "n_kuning": [0], "n_usulan": [0]})

@@ -16,7 +16,6 @@ from p3pd_lib.classify import (
     Bands,
     composite_index,
     idm_status,
-    ipd_status,
     load_parameters,
     quadrant,
     quadrant_sensitivity,
@@ -322,7 +321,8 @@ def test_idm_from_components_on_a_cut_off_and_missing():
      (75.0001, "Mandiri"), (100, "Mandiri")],
 )
 def test_ipd_cut_offs(value, label):
-    assert ipd_status(pd.Series([value])).tolist() == [label]
+    p = load_parameters()
+    assert idm_status(pd.Series([value]), p.ipd_batas, p.ipd_label).tolist() == [label]
 
 
 def test_status_custom_cuts():
