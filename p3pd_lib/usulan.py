@@ -281,7 +281,7 @@ def sector_shares(mapped_apbdes: pd.DataFrame) -> pd.DataFrame:
 
 
 def _shares(totals: pd.DataFrame, basic: pd.DataFrame) -> pd.DataFrame:
-    by_sector = basic.groupby(KEYS)["anggaran"].sum().reset_index()
+    by_sector = basic.groupby(KEYS, sort=False)["anggaran"].sum().reset_index()
     out = (_desa_years(totals, SEKTOR).merge(by_sector, on=KEYS, how="left")
            .merge(totals, on=["kode_desa", "tahun"], how="left").fillna({"anggaran": 0.0}))
     out = out.assign(porsi=_pct(out["anggaran"], out["total_belanja"]))
@@ -293,7 +293,8 @@ def demand_tables(need: pd.DataFrame, usulan: pd.DataFrame, mapped_apbdes: pd.Da
     """:func:`proposal_summary`, :func:`need_demand_supply` and :func:`budget_answering_proposals` of one dataset."""
     u = _prepare(usulan, None, wilayah, ("perkiraan_biaya", "anggaran_disetujui", "kode_kegiatan"))
     totals, basic = _belanja(mapped_apbdes)
-    return _summary(u), _classes(need, u, _shares(totals, basic), wilayah), _answering(totals, basic, u)
+    summary = _summary(u)
+    return summary, _classes(need, summary, _shares(totals, basic), wilayah), _answering(totals, basic, u)
 
 
 def need_demand_supply(need: pd.DataFrame, usulan: pd.DataFrame, sector_shares: pd.DataFrame,
@@ -313,10 +314,11 @@ def need_demand_supply(need: pd.DataFrame, usulan: pd.DataFrame, sector_shares: 
     >>> need_demand_supply(need, u, sh).query("sektor == 'KES'")[["median", "kelas"]].values.tolist()
     [[4.0, 'Kebutuhan belum tersuarakan'], [4.0, 'Belanja tanpa kebutuhan mendesak'], [4.0, 'Tidak mendesak']]
     """
-    return _classes(need, _prepare(usulan, tahun, wilayah), sector_shares, wilayah, median_by, kelas_kebutuhan)
+    summary = _summary(_prepare(usulan, tahun, wilayah, ("perkiraan_biaya", "anggaran_disetujui")))
+    return _classes(need, summary, sector_shares, wilayah, median_by, kelas_kebutuhan)
 
 
-def _classes(need: pd.DataFrame, u: pd.DataFrame, sector_shares: pd.DataFrame, wilayah: pd.DataFrame | None,
+def _classes(need: pd.DataFrame, summary: pd.DataFrame, sector_shares: pd.DataFrame, wilayah: pd.DataFrame | None,
              median_by: str = "kecamatan", kelas_kebutuhan: Sequence[str] | None = None) -> pd.DataFrame:
     if median_by not in TINGKAT:
         raise ParameterError(f"median_by harus 'kecamatan' atau 'kabupaten', bukan '{median_by}'.")
@@ -324,7 +326,7 @@ def _classes(need: pd.DataFrame, u: pd.DataFrame, sector_shares: pd.DataFrame, w
     _require_columns(sector_shares, ("kode_desa", "tahun", "sektor", "porsi"), "Tabel porsi belanja per sektor")
     kelas_kebutuhan = load_parameters()["kelas_kebutuhan"] if kelas_kebutuhan is None else list(kelas_kebutuhan)
     check_parameters({"kelas_kebutuhan": kelas_kebutuhan, "jenis_agenda": "-", "agenda": {}}, "kelas_kebutuhan")
-    covered = u["tahun"].unique()  # years with proposal data; with ``tahun`` only that one
+    covered = summary["tahun"].unique()  # years with proposal data; with ``tahun`` only that one
 
     def in_scope(t: pd.DataFrame, what: str, **columns: pd.Series) -> pd.DataFrame:
         """``t`` with its keys cleaned, in the covered years and the five sectors."""
@@ -337,13 +339,13 @@ def _classes(need: pd.DataFrame, u: pd.DataFrame, sector_shares: pd.DataFrame, w
     evidence = (in_scope(need, "Tabel capaian", n_merah=kelas.eq("merah"), n_kuning=kelas.eq("kuning"),
                          n_indikator_data=frames.isin(kelas, ["hijau", "kuning", "merah"]),
                          n_kebutuhan=frames.isin(kelas, kelas_kebutuhan))
-                .groupby(KEYS).sum().reset_index())
-    demand = (u[KEYS].assign(n_usulan=1, n_didanai=frames.isin(u["status"], [FUNDED]))
-              .groupby(KEYS, dropna=False).sum().reset_index())
-    any_proposal = demand[["kode_desa", "tahun"]].drop_duplicates().assign(ada_data_usulan=True)
+                .groupby(KEYS, sort=False).sum().reset_index())
+    demand = summary[[*KEYS, "n_usulan", "n_didanai_apbdes"]].rename(columns={"n_didanai_apbdes": "n_didanai"})
+    any_proposal = summary[["kode_desa", "tahun"]].drop_duplicates().assign(ada_data_usulan=True)
     sh = in_scope(sector_shares, "Tabel porsi belanja", porsi=_money(sector_shares["porsi"]))
     for what, t in (("Tabel capaian", evidence), ("Tabel usulan", any_proposal), ("Tabel porsi belanja", sh)):
-        bad = t.loc[~t["kode_desa"].str.fullmatch(KODE_DESA_PATTERN).fillna(True), "kode_desa"]
+        codes = t["kode_desa"].drop_duplicates()
+        bad = codes[~codes.str.fullmatch(KODE_DESA_PATTERN).fillna(True)]
         if len(bad):
             raise DataError(f"{what}: kode desa tidak berformat PP.KK.CC.DDDD: {', '.join(sorted(set(bad))[:5])}.")
     sh = sh.dropna(subset=["porsi"]).drop_duplicates(KEYS)  # a repeated desa-year-sector counts once
