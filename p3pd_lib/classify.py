@@ -81,7 +81,14 @@ class ClassificationParameters:
     batas_bel07: float
 
 
-def _from_file(f: parameter_files.ClassificationFile) -> ClassificationParameters:
+def load_parameters(path: str | Path | None = None) -> ClassificationParameters:
+    """``parameters/klasifikasi.yaml``, validated (cached until the file changes).
+
+    >>> p = load_parameters()
+    >>> (p.bands.kuning_naik, p.bands.kuning_turun, p.bands.tersil_min_desa, p.idm_batas[0])
+    (10.0, 5.0, 5, 0.4907)
+    """
+    f = parameter_files.load_classification(path)
     lamp = f.lampu_lalu_lintas
     return ClassificationParameters(
         bands=Bands(lamp.pita_kuning_naik, lamp.pita_kuning_turun, lamp.tersil_min_desa),
@@ -91,16 +98,6 @@ def _from_file(f: parameter_files.ClassificationFile) -> ClassificationParameter
         min_sektor_komposit=f.skor.min_sektor_komposit, toleransi_tren=f.tren.toleransi,
         aturan_pembagi=f.kuadran.aturan_pembagi, sama_dengan_pembagi=f.kuadran.sama_dengan_pembagi,
         kuantil_bel01=f.belanja_berkualitas.kuantil_bel01, batas_bel07=f.belanja_berkualitas.batas_bel07)
-
-
-def load_parameters(path: str | Path | None = None) -> ClassificationParameters:
-    """``parameters/klasifikasi.yaml``, validated (cached until the file changes).
-
-    >>> p = load_parameters()
-    >>> (p.bands.kuning_naik, p.bands.kuning_turun, p.bands.tersil_min_desa, p.idm_batas[0])
-    (10.0, 5.0, 5, 0.4907)
-    """
-    return _from_file(parameter_files.load_classification(path))
 
 
 def as_bands(bands: Bands | Mapping[str, Any] | None, base: Bands | None = None) -> Bands:

@@ -377,18 +377,15 @@ def _classes(need: pd.DataFrame, summary: pd.DataFrame, sector_shares: pd.DataFr
     return out.astype({**dict.fromkeys(counts, "Int64"), "porsi": "Float64", "median": "Float64"})[CLASS_COLUMNS]
 
 
-def _levels(tingkat: Sequence[str] | str) -> list[str]:
+def _by_area(table: pd.DataFrame, wilayah: pd.DataFrame | None, tingkat: Sequence[str] | str) -> pd.DataFrame:
+    """``table`` once per level of ``tingkat``, with ``tingkat`` and ``kode_wilayah`` (the desa's area)."""
     levels = [tingkat] if isinstance(tingkat, str) else list(tingkat)
     bad = [str(t) for t in levels if t not in TINGKAT]
     if bad or not levels:
         raise ParameterError(f"tingkat harus 'kecamatan' dan/atau 'kabupaten', bukan: {', '.join(bad) or '(kosong)'}.")
-    return levels
-
-
-def _with_area(table: pd.DataFrame, level: str, wilayah: pd.DataFrame | None) -> pd.DataFrame:
-    """``table`` with ``kode_wilayah`` (its desa's kecamatan or kabupaten) and ``tingkat``."""
-    return table.assign(kode_wilayah=_area_of(table["kode_desa"].astype("string"), level, table, wilayah),
-                        tingkat=level)
+    kode_desa = table["kode_desa"].astype("string")
+    return pd.concat([table.assign(kode_wilayah=_area_of(kode_desa, level, table, wilayah), tingkat=level)
+                      for level in levels], ignore_index=True)
 
 
 def _finish(out: pd.DataFrame, wilayah: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
@@ -415,12 +412,9 @@ def aggregate_classes(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None
     _require_columns(classes, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel kelas kebutuhan–usulan–anggaran")
     _check_values(classes["kelas"].astype("string"), KELAS, "Kolom kelas")
     keys = ["tingkat", "kode_wilayah", "tahun", "sektor"]
-    out = pd.concat([
-        _with_area(classes, level, wilayah).astype({"sektor": "string", "kelas": "string"})
-        .groupby([*keys, "kelas"]).size().unstack("kelas", fill_value=0)
-        .reindex(columns=list(KELAS), fill_value=0).stack().rename("n_desa").reset_index()
-        for level in _levels(tingkat)
-    ], ignore_index=True)
+    out = (_by_area(classes, wilayah, tingkat).astype({"sektor": "string", "kelas": "string"})
+           .groupby([*keys, "kelas"]).size().unstack("kelas", fill_value=0)
+           .reindex(columns=list(KELAS), fill_value=0).stack().rename("n_desa").reset_index())
     out = out.assign(n_desa_total=out.groupby(keys)["n_desa"].transform("sum")).astype(
         {"n_desa": "Int64", "n_desa_total": "Int64"})
     out = out.assign(porsi_desa=_pct(out["n_desa"], out["n_desa_total"]))
@@ -442,14 +436,11 @@ def aggregate_proposals(summary: pd.DataFrame, wilayah: pd.DataFrame | None = No
     _require_columns(summary, ("kode_desa", "tahun", "sektor", *COUNT_COLS, *SUM_COLS), "Tabel ringkasan usulan")
     counts = [*COUNT_COLS, "n_desa_dengan_usulan"]
     summary = summary.assign(n_desa_dengan_usulan=summary["n_usulan"].fillna(0) > 0)
-    parts = []
-    for level in _levels(tingkat):
-        t = _with_area(summary, level, wilayah).astype({c: "float64" for c in [*counts, *SUM_COLS]})
-        g = t.groupby(["tingkat", "kode_wilayah", "tahun", "sektor"], dropna=False)
-        # a sum of only missing Rupiah stays missing
-        parts.append(g[counts].sum().join(g[list(SUM_COLS)].sum(min_count=1)).assign(n_desa=g["kode_desa"].nunique()))
-    out = pd.concat(parts).reset_index().astype({**dict.fromkeys([*counts, "n_desa"], "Int64"),
-                                                 **dict.fromkeys(SUM_COLS, "Float64")})
+    t = _by_area(summary, wilayah, tingkat).astype({c: "float64" for c in [*counts, *SUM_COLS]})
+    g = t.groupby(["tingkat", "kode_wilayah", "tahun", "sektor"], dropna=False)
+    # a sum of only missing Rupiah stays missing
+    out = g[counts].sum().join(g[list(SUM_COLS)].sum(min_count=1)).assign(n_desa=g["kode_desa"].nunique())
+    out = out.reset_index().astype({**dict.fromkeys([*counts, "n_desa"], "Int64"), **dict.fromkeys(SUM_COLS, "Float64")})
     out = out.assign(porsi_didanai=_pct(out["n_didanai_apbdes"], out["n_usulan"]),
                      porsi_didanai_rp=_pct(out["pembilang_rp"], out["penyebut_rp"]))
     return _finish(out, wilayah, ["kode_wilayah", "nama_wilayah", "tingkat", "tahun", "sektor", "n_desa",
