@@ -314,8 +314,9 @@ def need_demand_supply(need: pd.DataFrame, usulan: pd.DataFrame, sector_shares: 
     >>> need_demand_supply(need, u, sh).query("sektor == 'KES'")[["median", "kelas"]].values.tolist()
     [[4.0, 'Kebutuhan belum tersuarakan'], [4.0, 'Belanja tanpa kebutuhan mendesak'], [4.0, 'Tidak mendesak']]
     """
-    summary = _summary(_prepare(usulan, tahun, wilayah, ("perkiraan_biaya", "anggaran_disetujui")))
-    return _classes(need, summary, sector_shares, wilayah, median_by, kelas_kebutuhan)
+    u = _prepare(usulan, tahun, wilayah)
+    no_amounts = {c: np.nan for c in ("perkiraan_biaya", "anggaran_disetujui") if c not in u}  # only counts are read
+    return _classes(need, _summary(u.assign(**no_amounts)), sector_shares, wilayah, median_by, kelas_kebutuhan)
 
 
 def _classes(need: pd.DataFrame, summary: pd.DataFrame, sector_shares: pd.DataFrame, wilayah: pd.DataFrame | None,
