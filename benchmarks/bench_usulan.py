@@ -1,4 +1,5 @@
-"""Benchmark of p3pd_lib.usulan on the demo store: one kabupaten first (cold), then the whole demo.
+"""Benchmark of p3pd_lib.usulan and the classifications it reads, on the demo store: one kabupaten first (cold),
+then the whole demo.
 
 Run: ``P3PD_DATA_DIR=/work/main/data .venv/bin/python benchmarks/bench_usulan.py``.
 """
@@ -13,8 +14,11 @@ from p3pd_lib import belanja, classify, indicators, usulan
 def run(t: dict, label: str) -> None:
     mapped = belanja.map_apbdes(t["apbdes"], t["wilayah"])
     cat = indicators.catalogue_frame(indicators.load_catalogue())
-    need = classify.traffic_light(indicators.desa_values(t["layanan"], cat), cat)
+    values = indicators.desa_values(t["layanan"], cat)
     print(label)
+    need = timed("classify.traffic_light", classify.traffic_light, values, cat)
+    timed("classify.sector_scores", classify.sector_scores, values, cat)
+    timed("demand_tables (what analysis.analyse calls)", usulan.demand_tables, need, t["usulan"], mapped, t["wilayah"])
     timed("proposal_summary", usulan.proposal_summary, t["usulan"], wilayah=t["wilayah"])
     timed("budget_answering_proposals", usulan.budget_answering_proposals, mapped, t["usulan"],
           wilayah=t["wilayah"])

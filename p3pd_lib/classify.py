@@ -1,15 +1,9 @@
-"""Classifications (DOMAIN.md §5): traffic lights, IDM/IPD status, scores, quadrant, trend.
+"""Classifications (DOMAIN.md §5): traffic lights, IDM/IPD status, scores, quadrant, trend, sensitivity.
 
-Thresholds live in ``parameters/klasifikasi.yaml`` (:func:`load_parameters`); every function takes them as optional
-arguments. On a boundary: a traffic-light value on ``T``, ``T − 10`` or ``T + 5`` takes the *better* class; an IDM/IPD
-value on a cut-off the *lower* class; a quadrant value on a split counts as *high* (unless
-``kuadran.sama_dengan_pembagi: rendah``); a change equal to the trend tolerance is *tetap*. Values closer than
-:data:`EPS` to a boundary count as on it, so float noise (``99.4 - 10``) never moves a village across a band.
-
->>> idm_status(pd.Series([0.4907, 0.4908, 0.8155, 0.9])).tolist()
-['Sangat Tertinggal', 'Tertinggal', 'Maju', 'Mandiri']
->>> ipd_status([50, 50.01, 75, None]).tolist()
-['Tertinggal', 'Berkembang', 'Berkembang', <NA>]
+Thresholds come from ``parameters/klasifikasi.yaml`` unless given. On a boundary: a traffic-light value on ``T``,
+``T − 10`` or ``T + 5`` takes the *better* class; an IDM/IPD value on a cut-off the *lower* class; a quadrant value on a
+split counts as *high* (unless ``kuadran.sama_dengan_pembagi: rendah``); a change equal to the trend tolerance is
+*tetap*. Values closer than :data:`EPS` to a boundary count as on it (float noise never moves a village).
 """
 
 from __future__ import annotations
@@ -22,13 +16,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
 from . import parameter_files
 from .errors import DataError, ParameterError
 from .indicators import Catalogue, catalogue_columns, catalogue_frame, load_catalogue
 
-PARAMETER_FILE = "klasifikasi.yaml"
 #: Tolerance (in the value's unit) under which a value counts as exactly on a boundary.
 EPS = 1e-9
 
@@ -47,8 +39,8 @@ KELAS_BELANJA_LABEL = {"berkualitas": "Berkualitas", "cukup": "Cukup", "perlu_pe
 
 @dataclass(frozen=True)
 class Bands:
-    """Traffic-light bands: yellow within ``kuning_naik`` points below a higher-is-better target or ``kuning_turun``
-    above a lower-is-better one; ``tersil_min_desa`` stable values needed for the tercile rule."""
+    """Traffic-light bands: yellow within ``kuning_naik`` points below / ``kuning_turun`` above a target;
+    ``tersil_min_desa`` stable values needed for the tercile rule."""
 
     kuning_naik: float = 10.0
     kuning_turun: float = 5.0
@@ -89,7 +81,14 @@ class ClassificationParameters:
     batas_bel07: float
 
 
-def _from_file(f: parameter_files.ClassificationFile) -> ClassificationParameters:
+def load_parameters(path: str | Path | None = None) -> ClassificationParameters:
+    """``parameters/klasifikasi.yaml``, validated (cached until the file changes).
+
+    >>> p = load_parameters()
+    >>> (p.bands.kuning_naik, p.bands.kuning_turun, p.bands.tersil_min_desa, p.idm_batas[0])
+    (10.0, 5.0, 5, 0.4907)
+    """
+    f = parameter_files.load_classification(path)
     lamp = f.lampu_lalu_lintas
     return ClassificationParameters(
         bands=Bands(lamp.pita_kuning_naik, lamp.pita_kuning_turun, lamp.tersil_min_desa),
@@ -99,24 +98,6 @@ def _from_file(f: parameter_files.ClassificationFile) -> ClassificationParameter
         min_sektor_komposit=f.skor.min_sektor_komposit, toleransi_tren=f.tren.toleransi,
         aturan_pembagi=f.kuadran.aturan_pembagi, sama_dengan_pembagi=f.kuadran.sama_dengan_pembagi,
         kuantil_bel01=f.belanja_berkualitas.kuantil_bel01, batas_bel07=f.belanja_berkualitas.batas_bel07)
-
-
-def parameters_from_dict(data: Any) -> ClassificationParameters:
-    """Validate the parsed content of ``klasifikasi.yaml`` (Indonesian error naming the field)."""
-    try:
-        return _from_file(parameter_files.ClassificationFile.model_validate(data))
-    except ValidationError as exc:
-        parameter_files.raise_indonesian(Path(PARAMETER_FILE), exc, data, shown="parameter klasifikasi")
-
-
-def load_parameters(path: str | Path | None = None) -> ClassificationParameters:
-    """Read and validate ``parameters/klasifikasi.yaml`` (cached until the file changes).
-
-    >>> p = load_parameters()
-    >>> (p.bands.kuning_naik, p.bands.kuning_turun, p.bands.tersil_min_desa, p.idm_batas[0])
-    (10.0, 5.0, 5, 0.4907)
-    """
-    return _from_file(parameter_files.load_classification(path))
 
 
 def as_bands(bands: Bands | Mapping[str, Any] | None, base: Bands | None = None) -> Bands:
@@ -185,18 +166,11 @@ def _indicator_info(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
 
 def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
                   bands: Bands | Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Classify each value: hijau / kuning / merah / abu (DOMAIN §5).
+    """Classify each value: hijau / kuning / merah / abu (DOMAIN §5; columns in docs/architecture.md).
 
-    ``values``: from :func:`~p3pd_lib.indicators.desa_values` or :func:`~p3pd_lib.indicators.aggregate` (``indikator,
-    tahun, nilai``; ``stabil`` when present). Returns a copy with the catalogue's ``target, sumber_target, tag_target,
-    arah`` and:
-
-    - ``kelas``: with a target T, higher-is-better: hijau ≥ T, kuning ≥ T − ``kuning_naik``, else merah;
-      lower-is-better: hijau ≤ T, kuning ≤ T + ``kuning_turun``, else merah. Without a target: tercile of the rank
-      among the stable values of the same kecamatan (parent region), year and indicator, by position
-      (rank − 1)/(n − 1) < ⅓, ≤ ⅔, > ⅔ (ties share the best rank); fewer than ``tersil_min_desa`` → abu. No value or
-      an unstable denominator → abu.
-    - ``label_kelas`` (Tercapai, Sepertiga terbaik, Tidak stabil, …) and ``metode`` (``target`` or ``tersil``).
+    With a target T: hijau ≥ T, kuning ≥ T − ``kuning_naik``, else merah (lower-is-better: ≤ T, ≤ T + ``kuning_turun``).
+    Without: the tercile of the rank among the stable values of the parent region, year and indicator, by position
+    (rank − 1)/(n − 1) < ⅓, ≤ ⅔, > ⅔ (ties share the best rank; under ``tersil_min_desa`` values → abu).
 
     >>> cat = load_catalogue()
     >>> v = pd.DataFrame({"kode_desa": ["11.01.01.2001"] * 3, "tahun": [2024] * 3,
@@ -254,49 +228,25 @@ def _text(codes: Any, words: Sequence[str]) -> pd.Series:
     return pd.array(list(words), dtype="string").take(np.asarray(codes))
 
 
-def _status(x: Any, batas: Sequence[float], label: Sequence[str]) -> pd.Series:
-    """Label of the interval each value falls in; a value on a cut-off takes the lower label."""
-    if np.isscalar(x) or x is None:
-        x = [x]
-    index = x.index if isinstance(x, pd.Series) else None
-    v = pd.to_numeric(pd.Series(x, index=index), errors="coerce").astype(float)
-    edges = [-np.inf, *(b + EPS for b in batas), np.inf]  # (b₀, b₁] intervals: on a cut-off = lower class
-    out = pd.cut(v, edges, labels=list(label), right=True, ordered=False)
-    return out.astype("string")
-
-
 def idm_status(idm: pd.Series | Sequence[float] | float, batas: Sequence[float] | None = None,
                label: Sequence[str] | None = None) -> pd.Series:
-    """IDM status labels (Permendesa 2/2016) for IDM values (0–1), as a ``string`` Series.
+    """Status label of each value, on a cut-off the lower one (missing → ``<NA>``): IDM status (Permendesa 2/2016)
+    with the cut-offs of ``klasifikasi.yaml``; IPD status with ``batas=p.ipd_batas, label=p.ipd_label``.
 
-    Sangat Tertinggal ≤ 0.4907 < Tertinggal ≤ 0.5989 < Berkembang ≤ 0.7072 < Maju ≤ 0.8155 < Mandiri (cut-offs and
-    labels from ``klasifikasi.yaml``); missing → ``<NA>``. The Indeks Desa status (from 2024) is never recomputed.
-
-    >>> idm_status([0.5989, 0.59891, 0.7072, float("nan")]).tolist()
-    ['Tertinggal', 'Berkembang', 'Berkembang', <NA>]
+    >>> idm_status([0.4907, 0.4908, 0.7072, 0.9, float("nan")]).tolist()
+    ['Sangat Tertinggal', 'Tertinggal', 'Berkembang', 'Mandiri', <NA>]
     """
     p = load_parameters() if batas is None or label is None else None
-    return _status(idm, batas if batas is not None else p.idm_batas, label if label is not None else p.idm_label)
-
-
-def ipd_status(ipd: pd.Series | Sequence[float] | float, batas: Sequence[float] | None = None,
-               label: Sequence[str] | None = None) -> pd.Series:
-    """IPD status labels (Bappenas–BPS): Tertinggal ≤ 50 < Berkembang ≤ 75 < Mandiri.
-
-    >>> ipd_status(pd.Series([49.9, 75.0, 75.1])).tolist()
-    ['Tertinggal', 'Berkembang', 'Mandiri']
-    """
-    p = load_parameters() if batas is None or label is None else None
-    return _status(ipd, batas if batas is not None else p.ipd_batas, label if label is not None else p.ipd_label)
+    batas, label = (batas if batas is not None else p.idm_batas), (label if label is not None else p.idm_label)
+    if np.isscalar(idm) or idm is None:
+        idm = [idm]
+    v = pd.to_numeric(pd.Series(idm, index=idm.index if isinstance(idm, pd.Series) else None), errors="coerce")
+    edges = [-np.inf, *(b + EPS for b in batas), np.inf]  # (b₀, b₁] intervals: on a cut-off = lower class
+    return pd.cut(v.astype(float), edges, labels=list(label), right=True, ordered=False).astype("string")
 
 
 def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
-    """Sector score per unit, year and sector (0–1) [proposed rule].
-
-    Mean over the sector's indicators with a target and a stable value of min(1, value/T) (lower-is-better: min(1,
-    T/value); a zero denominator scores 1). Every unit-year-sector present gets a row (units in order of first
-    appearance, sectors in catalogue order; ``skor`` ``<NA>`` when no indicator counted). Columns: the unit keys,
-    ``sektor, label_sektor, skor, n_indikator``.
+    """Sector score (0–1) per unit, year and sector [proposed]: the mean of min(1, value/T) (docs/architecture.md).
 
     >>> cat = load_catalogue()
     >>> v = pd.DataFrame({"kode_desa": ["11.01.01.2001"] * 3, "tahun": [2024] * 3,
@@ -306,30 +256,27 @@ def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> 
     """
     _require(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
     keys = _unit_keys(values)
-    info = _indicator_info(values, catalogue, ["target", "arah", "sektor", "label_sektor", "posisi_sektor"])
+    info = _indicator_info(values, catalogue, ["target", "arah", "posisi_sektor"])
     v, t = values["nilai"].astype("Float64").astype(float), info["target"].astype(float)
     higher = (info["arah"] == "higher").to_numpy(dtype=bool)
     num, den = np.where(higher, v, t), np.where(higher, t, v)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.minimum(np.where(den > 0, num / den, 1.0), 1.0)
     scored = pd.DataFrame({
-        "_unit": values.groupby(keys, sort=False, dropna=False).ngroup(),  # units in order of first appearance
-        "_posisi": info["posisi_sektor"], "_row": np.arange(len(values)),
-        "skor": pd.Series(ratio, index=values.index).where(v.notna() & t.notna() & _stable(values))})
-    out = scored.groupby(["_unit", "_posisi"]).agg(_row=("_row", "first"), skor=("skor", "mean"),
-                                                   n_indikator=("skor", "count"))
-    first = out["_row"].to_numpy()  # the first row of each unit and sector
-    return values[keys].iloc[first].reset_index(drop=True).assign(
-        sektor=info["sektor"].iloc[first].astype("string").array,
-        label_sektor=info["label_sektor"].iloc[first].astype("string").array,
+        "unit": values.groupby(keys, sort=False, dropna=False).ngroup().to_numpy(),  # in order of first appearance
+        "posisi": info["posisi_sektor"].to_numpy(), "row": np.arange(len(values)),
+        "skor": np.where(v.notna() & t.notna() & _stable(values), ratio, np.nan)})
+    out = scored.groupby(["unit", "posisi"]).agg(row=("row", "first"), skor=("skor", "mean"),
+                                                 n_indikator=("skor", "count"))
+    first = values.iloc[out["row"].to_numpy()]  # the first row of each unit and sector
+    sector = _indicator_info(first, catalogue, ["sektor", "label_sektor"])
+    return first[keys].reset_index(drop=True).assign(
+        sektor=sector["sektor"].astype("string").array, label_sektor=sector["label_sektor"].astype("string").array,
         skor=out["skor"].astype("Float64").array, n_indikator=out["n_indikator"].astype("Int64").array)
 
 
 def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.DataFrame:
-    """Indeks Capaian Layanan Dasar: mean of the sector scores (0–1) [proposed], ``<NA>`` below ``min_sektor``.
-
-    Columns: the unit keys of ``scores``, ``indeks_capaian``, ``n_sektor`` and ``kesenjangan`` (= 1 − indeks_capaian,
-    the x axis of :func:`quadrant`). ``min_sektor`` defaults to ``skor.min_sektor_komposit`` (3).
+    """Indeks Capaian Layanan Dasar: mean of the sector scores (0–1) [proposed], ``<NA>`` below ``min_sektor`` sectors.
 
     >>> s = pd.DataFrame({"kode_desa": ["a"] * 3 + ["b"] * 2, "tahun": [2024] * 5,
     ...     "sektor": ["KES", "PEND", "AIR", "KES", "PEND"], "skor": [1.0, 0.5, 0.6, 1.0, 1.0]})
@@ -357,15 +304,7 @@ def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.D
 
 def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y: float | None = None,
              x: str = "kesenjangan", y: str = "bel01") -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Need-versus-spending quadrant per desa [proposed].
-
-    x = service gap (``kesenjangan`` = 1 − composite), y = basic-service spending share (``bel01``). Each axis is
-    split at the median (``kuadran.aturan_pembagi: rerata``: the mean) over the desa with both values in the same
-    kecamatan and year, unless ``split_x``/``split_y`` are given; a value on a split counts as high unless
-    ``kuadran.sama_dengan_pembagi`` is ``rendah``. Returns ``(table, splits)``: ``table`` is a copy with ``batas_x,
-    batas_y, kesenjangan_tinggi, belanja_tinggi, kuadran`` (prioritas / evaluasi / pertahankan / pantau, ``<NA>``
-    without both values) and ``label_kuadran``; ``splits`` holds ``batas_x``/``batas_y`` (``None`` when they differ
-    between kecamatan-years), ``cara_x``/``cara_y`` (how each was chosen), ``sama_dengan_batas`` and ``n_desa``.
+    """Need-versus-spending quadrant per desa [proposed]: ``(table, splits)`` (docs/architecture.md).
 
     >>> t = pd.DataFrame({"kode_desa": ["11.01.01.2001", "11.01.01.2002", "11.01.01.2003"],
     ...                   "kesenjangan": [0.1, 0.3, 0.5], "bel01": [30.0, 10.0, 20.0]})
@@ -424,13 +363,7 @@ def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y:
 
 def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: float | None = None,
           catalogue: Catalogue | pd.DataFrame | None = None) -> pd.DataFrame:
-    """Direction of change of each indicator between two years, respecting its direction.
-
-    ``perubahan`` = value in ``tahun_akhir`` − value in ``tahun_awal`` (points); ``tren``: ``tetap`` when
-    \\|perubahan\\| ≤ ``tolerance`` (default ``tren.toleransi``), else ``membaik`` when the change goes the good way
-    (``arah`` column, else the catalogue) and ``memburuk`` otherwise; ``<NA>`` ("Tidak dapat dinilai") when either
-    value is missing or unstable. Columns: unit keys without ``tahun``, ``indikator, arah, tahun_awal, tahun_akhir,
-    nilai_awal, nilai_akhir, perubahan, tren, label_tren``.
+    """Direction of change of each indicator between two years: ``tren`` membaik / tetap / memburuk.
 
     >>> v = pd.DataFrame({"kode_desa": ["a", "a", "b", "b"], "tahun": [2022, 2024, 2022, 2024],
     ...     "indikator": "KES01", "nilai": [30.0, 25.0, 20.0, 21.0], "stabil": True})
@@ -474,13 +407,7 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
 
 def spending_quality_class(spending: pd.DataFrame, kuantil: float | None = None,
                            batas_bel07: float | None = None) -> pd.DataFrame:
-    """Spending-quality class per desa and year (DOMAIN §5) [proposed].
-
-    Input: ``kode_desa, tahun, kode_kabupaten, bel01, bel07`` (shares in %) and ``aturan_dd_patuh`` (``<NA>`` when
-    unknown). Rules in order: ``perlu_perbaikan`` when BEL07 > ``batas_bel07`` (30, PP 11/2019) or a Dana Desa rule is
-    breached; ``tidak_ada_data`` when BEL01, BEL07 or the compliance is missing; ``berkualitas`` when BEL01 ≥ the
-    kabupaten-year ``kuantil`` (0.75, linear interpolation over its desa with a BEL01); ``cukup`` otherwise. Returns a
-    copy with ``batas_bel01, bel01_kuartil_atas, kelas_belanja, label_belanja, alasan``.
+    """Spending-quality class per desa and year (DOMAIN §5) [proposed]: ``kelas_belanja`` and its reason.
 
     >>> sp = pd.DataFrame({"kode_desa": list("abcd"), "tahun": 2024, "kode_kabupaten": "11.01",
     ...     "bel01": [10.0, 20.0, 30.0, 40.0], "bel07": [25.0, 25.0, 35.0, 25.0],
@@ -539,13 +466,7 @@ def _scenario_items(scenarios: Any, what: str) -> list[tuple[str, Any]]:
 def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
                           bands_list: Sequence[Bands | Mapping[str, Any]] | Mapping[str, Bands | Mapping[str, Any]],
                           baseline: Bands | Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """How many classifications change when the traffic-light bands change.
-
-    Each scenario of ``bands_list`` (a list, or a dict name → bands; a dict of bands may give only the changed fields)
-    is compared with ``baseline`` (default: ``klasifikasi.yaml``). One row per scenario and indicator plus
-    ``(semua)``: ``skenario, keterangan, indikator, n_baris, n_berubah, persen_berubah, n_ke_lebih_baik,
-    n_ke_lebih_buruk`` (moves to or from abu count only in ``n_berubah``) and ``n_unit_berubah`` (distinct units with
-    a change).
+    """How many classifications change, per scenario and indicator, with other traffic-light bands.
 
     >>> cat = load_catalogue()
     >>> v = pd.DataFrame({"kode_desa": ["a", "b"], "tahun": 2024, "indikator": "KES02",
@@ -585,11 +506,7 @@ Split = tuple[float | None, float | None]
 
 def quadrant_sensitivity(gap_and_spend: pd.DataFrame, splits_list: Sequence[Split] | Mapping[str, Split],
                          x: str = "kesenjangan", y: str = "bel01") -> pd.DataFrame:
-    """How many desa change quadrant when the splits change.
-
-    Each scenario is a pair ``(split_x, split_y)`` (``None``: the median rule), compared with the median rule on both
-    axes. One row per scenario: ``skenario, batas_x, batas_y, n_desa, n_berubah, persen_berubah, n_prioritas,
-    n_evaluasi, n_pertahankan, n_pantau``.
+    """How many desa change quadrant with splits ``(split_x, split_y)`` (``None``: the median rule) than the median rule.
 
     >>> t = pd.DataFrame({"kode_desa": ["11.01.01.2001", "11.01.01.2002", "11.01.01.2003"],
     ...                   "kesenjangan": [0.1, 0.3, 0.5], "bel01": [30.0, 10.0, 20.0]})

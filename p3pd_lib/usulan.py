@@ -1,21 +1,6 @@
 """Demand side: community proposals (usulan) against needs and budgets (DOMAIN.md §5, §7).
 
-*Need* (basic-service indicators in red or yellow), *supply* (the APBDes) and *demand* (the ``usulan`` of musyawarah
-dusun/desa and RKPDes), per desa, sector and year: :func:`proposal_summary`, :func:`budget_answering_proposals`,
-:func:`sector_shares` (BEL02–BEL06) and :func:`need_demand_supply` (the class of DOMAIN.md §5); :func:`demand_tables`
-computes the three a view shows at once; :func:`aggregate_classes` and :func:`aggregate_proposals` sum them to
-kecamatan and kabupaten (Σ/Σ), :func:`agenda_rows` turns them into agenda rows.
-
-Inputs are never modified. A proposal without a cost is left out of Rupiah sums, not counted as Rp 0. Proposals count
-only under official desa codes (``wilayah``, else the national list). Kelurahan have no APBDes and no village
-proposals, so they get no class.
-
->>> u = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
-...     "sektor": ["KES", "KES", "LAIN"], "status": ["didanai_apbdes", "belum_didanai", "didanai_apbdes"],
-...     "perkiraan_biaya": [10.0, 30.0, 500.0], "anggaran_disetujui": [8.0, None, 450.0]})
->>> s = proposal_summary(u).set_index("sektor")
->>> int(s.loc["KES", "n_usulan"]), int(s.loc["KES", "n_didanai_apbdes"]), float(s.loc["KES", "porsi_didanai_rp"])
-(2, 1, 20.0)
+The tables and their columns: docs/architecture.md, "Demand tables". Inputs are never modified.
 """
 
 from __future__ import annotations
@@ -53,6 +38,8 @@ PENJELASAN_KELAS: dict[str, str] = {
 }
 TINGKAT = ("kecamatan", "kabupaten")
 KEYS = ["kode_desa", "tahun", "sektor"]
+FUNDED = "didanai_apbdes"
+EPS = 1e-9  # a share equal to the median (up to float noise of a mean of two values) is not above it
 
 SUMMARY_COLUMNS = [
     "kode_desa", "tahun", "sektor", "n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain", "n_belum_didanai",
@@ -67,6 +54,11 @@ CLASS_COLUMNS = [
 COUNT_COLS = ("n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain", "n_belum_didanai", "n_ditolak",
               "n_biaya_kosong", "n_disetujui_kosong")
 SUM_COLS = ("nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp")
+#: Columns of :func:`agenda_rows`: the agenda shape without ``prioritas`` and ``kuadran``.
+AGENDA_ROW_COLUMNS = [
+    "kode_desa", "nama_desa", "tahun", "jenis_agenda", "sektor", "indikator", "nama_indikator", "nilai", "target",
+    "sumber_target", "kesenjangan", "penanggung_jawab", "sub_bidang_apbdes", "keterangan",
+]
 
 
 def check_parameters(data: Any, source: str = "parameter usulan") -> dict[str, Any]:
@@ -89,7 +81,6 @@ def load_parameters(path: str | Path | None = None) -> dict[str, Any]:
 
 
 def _require_columns(df: Any, columns: Iterable[str], what: str) -> None:
-    """Indonesian :class:`DataError` when ``df`` is not a table or lacks one of ``columns``."""
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"{what} harus berupa tabel (DataFrame).")
     if missing := [c for c in columns if c not in df.columns]:
@@ -97,7 +88,6 @@ def _require_columns(df: Any, columns: Iterable[str], what: str) -> None:
 
 
 def _check_values(s: pd.Series, allowed: Iterable[str], what: str) -> None:
-    """Indonesian :class:`DataError` naming the values of ``s`` that are not ``allowed``."""
     bad = s[~frames.isin(s, list(allowed)) & s.notna()]
     if len(bad):
         shown = ", ".join(sorted({str(x) for x in bad.unique()})[:10])
@@ -114,7 +104,6 @@ def _text(s: pd.Series, case: str | None = None) -> pd.Series:
 
 
 def _years(s: pd.Series, what: str) -> pd.Series:
-    """Years as ``Int64``; Indonesian :class:`DataError` when a value is not a whole number."""
     try:
         return s.astype("Int64") if pd.api.types.is_integer_dtype(s.dtype) else pd.to_numeric(s).astype("Int64")
     except (TypeError, ValueError):
@@ -122,18 +111,18 @@ def _years(s: pd.Series, what: str) -> pd.Series:
 
 
 def _money(s: pd.Series) -> pd.Series:
-    """Rupiah as float64 (missing = NaN; text that is not a number counts as missing)."""
+    """Rupiah as float64 (missing, or text that is not a number: NaN)."""
     return (s if pd.api.types.is_numeric_dtype(s.dtype) else pd.to_numeric(s, errors="coerce")).astype("float64")
 
 
 def _pct(num: pd.Series, den: pd.Series) -> pd.Series:
-    """100 × num / den as ``Float64``: missing where num is missing or den is not above 0."""
+    """100 × num / den as ``Float64``, missing where num is missing or den is not above 0."""
     num, den = _money(num), _money(den)
     return (100.0 * num / den.where(den > 0)).astype("Float64")
 
 
 def _lookup(codes: pd.Series, column: str, *sources: pd.DataFrame | None, key: str = "kode_desa") -> pd.Series:
-    """``column`` of each code (a ``key``) from the first of ``sources`` that knows it (``string``)."""
+    """``column`` of each code (a ``key``) from the first of ``sources`` that knows it."""
     out = pd.Series(pd.NA, index=codes.index, dtype="string")
     for src in sources:
         if src is not None and {key, column} <= set(src.columns):
@@ -143,25 +132,19 @@ def _lookup(codes: pd.Series, column: str, *sources: pd.DataFrame | None, key: s
 
 
 def _area_of(kode_desa: pd.Series, level: str, *sources: pd.DataFrame | None) -> pd.Series:
-    """The kecamatan/kabupaten of each desa from the first source that knows it, else the code's own prefix
-    (a Kemendagri code contains its parents, DOMAIN.md §2)."""
+    """The kecamatan/kabupaten of each desa from the first source that knows it, else the code's prefix."""
     prefix = kode_desa.str.slice(0, 8 if level == "kecamatan" else 5)
     return _lookup(kode_desa, f"kode_{level}", *sources).fillna(prefix)
 
 
-FUNDED = "didanai_apbdes"
-EPS = 1e-9  # a share equal to the median (up to float noise of a mean of two values) is not above it
-EXTRA = ("perkiraan_biaya", "anggaran_disetujui", "kode_kegiatan")
-
-
 def _prepare(usulan: pd.DataFrame, tahun: int | None, wilayah: pd.DataFrame | None,
              extra: Sequence[str] = ()) -> pd.DataFrame:
-    """Clean proposals (one year or all) under official desa codes only (``wilayah.kode_desa``, else the
-    national list), like the indicators: other codes are quality findings, not counts."""
+    """Clean proposals (one year or all) under official desa codes only: other codes are quality findings."""
     _require_columns(usulan, ("kode_desa", "tahun", "sektor", "status", *extra), "Tabel usulan")
+    amounts = [c for c in ("perkiraan_biaya", "anggaran_disetujui", "kode_kegiatan") if c in usulan.columns]
     u = pd.DataFrame({"kode_desa": _text(usulan["kode_desa"]), "tahun": _years(usulan["tahun"], "Tabel usulan"),
                       "sektor": _text(usulan["sektor"], "upper"), "status": _text(usulan["status"], "lower"),
-                      **{c: usulan[c] for c in EXTRA if c in usulan.columns}})
+                      **{c: usulan[c] for c in amounts}})
     _check_values(u["sektor"], SEKTOR_USULAN, "Kolom sektor pada tabel usulan")
     _check_values(u["status"], STATUS_USULAN, "Kolom status pada tabel usulan")
     if tahun is not None:
@@ -183,8 +166,7 @@ def _desa_years(keys: pd.DataFrame, sectors: Sequence[str] | None = None) -> pd.
 
 
 def _belanja(mapped: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Σ belanja per desa-year (``total_belanja``, sorted) and the basic-service lines (the five sectors' belanja
-    lines with a desa code and year: ``kode_desa, tahun, sektor, anggaran, kode_kegiatan``)."""
+    """Σ belanja per desa-year (``total_belanja``) and the belanja lines of the five sectors."""
     belanja = mapped["jenis_baris"].eq("belanja").fillna(False).to_numpy(dtype=bool)
     # Summed on the raw keys first (millions of lines, some 100,000 desa-years), then cleaned.
     raw = (mapped.loc[belanja, ["kode_desa", "tahun", "anggaran"]]
@@ -204,19 +186,13 @@ def proposal_summary(usulan: pd.DataFrame, tahun: int | None = None, lain: bool 
                      wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Proposals per desa, year and sector (``SUMMARY_COLUMNS``): how many, how much, how much the APBDes funds.
 
-    One row per desa-year of ``usulan`` × sector (``lain``: with ``LAIN``, e.g. roads); ``tahun``: one year. ``n_*``
-    count proposals per status; ``nilai_usulan``/``nilai_disetujui`` sum the known costs / approved amounts of funded
-    proposals (``<NA>`` when all unknown; ``n_biaya_kosong``, ``n_disetujui_kosong`` count those); ``porsi_didanai`` =
-    100 × n_didanai_apbdes / n_usulan; ``porsi_didanai_rp`` = 100 × ``pembilang_rp`` (approved amount, 0 when not
-    funded by the APBDes) / ``penyebut_rp`` (cost) over proposals with both known.
-
     >>> u = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024, 2024], "sektor": ["AIR", "AIR"],
     ...     "status": ["didanai_apbdes", "ditolak"], "perkiraan_biaya": [None, 40.0],
     ...     "anggaran_disetujui": [20.0, None]})
     >>> proposal_summary(u).set_index("sektor").loc["AIR", ["nilai_usulan", "porsi_didanai", "porsi_didanai_rp"]].tolist()
     [40.0, 50.0, 0.0]
     """
-    return _summary(_prepare(usulan, tahun, wilayah, EXTRA[:2]), lain)
+    return _summary(_prepare(usulan, tahun, wilayah, ("perkiraan_biaya", "anggaran_disetujui")), lain)
 
 
 def _summary(u: pd.DataFrame, lain: bool = False) -> pd.DataFrame:
@@ -246,13 +222,7 @@ def _summary(u: pd.DataFrame, lain: bool = False) -> pd.DataFrame:
 
 def budget_answering_proposals(mapped_apbdes: pd.DataFrame, usulan: pd.DataFrame, per_sektor: bool = False,
                                tahun: int | None = None, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Share of the basic-service budget that answers a funded community proposal.
-
-    A ``belanja`` line with a sector (``belanja.map_apbdes``) *answers a proposal* when a ``didanai_apbdes`` proposal
-    of the same desa and year carries its kegiatan code (both as ``BB.SS.KK``). Rows: every desa-year with belanja (×
-    sector when ``per_sektor``); columns ``anggaran_layanan_dasar, anggaran_menjawab_usulan, porsi_menjawab_usulan,
-    n_kegiatan_menjawab`` and, per desa-year, ``n_usulan_didanai, n_usulan_didanai_tanpa_kode`` (funded proposals
-    without a code explain a low share).
+    """Share of the basic-service belanja whose kegiatan code a funded proposal of the desa-year carries.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
     ...     "kode_kegiatan": ["02.02.01", "02.01.03", "02.03.01"], "jenis_baris": ["belanja"] * 3,
@@ -263,8 +233,8 @@ def budget_answering_proposals(mapped_apbdes: pd.DataFrame, usulan: pd.DataFrame
     [[100.0, 30.0]]
     """
     _require_columns(mapped_apbdes, ("kode_desa", "tahun", "kode_kegiatan", "jenis_baris", "sektor", "anggaran"),
-                    "Tabel APBDes terpetakan (hasil map_apbdes)")
-    u = _prepare(usulan, tahun, wilayah, EXTRA[2:])
+                     "Tabel APBDes terpetakan (hasil map_apbdes)")
+    u = _prepare(usulan, tahun, wilayah, ("kode_kegiatan",))
     totals, basic = _belanja(mapped_apbdes)
     if tahun is not None:
         totals, basic = totals[totals["tahun"] == int(tahun)], basic[basic["tahun"] == int(tahun)]
@@ -298,10 +268,7 @@ def _answering(totals: pd.DataFrame, basic: pd.DataFrame, u: pd.DataFrame, per_s
 
 
 def sector_shares(mapped_apbdes: pd.DataFrame) -> pd.DataFrame:
-    """Each basic-service sector's share of total belanja per desa and year (BEL02–BEL06).
-
-    ``porsi`` = 100 × Σ anggaran of the sector's belanja lines / Σ belanja (``<NA>`` when 0), for the five sectors of
-    every desa-year with belanja. Columns ``kode_desa, tahun, sektor, anggaran, total_belanja, porsi``.
+    """Each basic-service sector's share of total belanja per desa and year (BEL02–BEL06), ``<NA>`` when 0.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "jenis_baris": ["belanja"] * 2, "sektor": ["KES", None], "anggaran": [25.0, 75.0]})
@@ -309,12 +276,12 @@ def sector_shares(mapped_apbdes: pd.DataFrame) -> pd.DataFrame:
     [0.0, 25.0, 0.0, 0.0, 0.0]
     """
     _require_columns(mapped_apbdes, ("kode_desa", "tahun", "jenis_baris", "sektor", "anggaran"),
-                    "Tabel APBDes terpetakan (hasil map_apbdes)")
+                     "Tabel APBDes terpetakan (hasil map_apbdes)")
     return _shares(*_belanja(mapped_apbdes))
 
 
 def _shares(totals: pd.DataFrame, basic: pd.DataFrame) -> pd.DataFrame:
-    by_sector = basic.groupby(KEYS)["anggaran"].sum().reset_index()
+    by_sector = basic.groupby(KEYS, sort=False)["anggaran"].sum().reset_index()
     out = (_desa_years(totals, SEKTOR).merge(by_sector, on=KEYS, how="left")
            .merge(totals, on=["kode_desa", "tahun"], how="left").fillna({"anggaran": 0.0}))
     out = out.assign(porsi=_pct(out["anggaran"], out["total_belanja"]))
@@ -323,26 +290,20 @@ def _shares(totals: pd.DataFrame, basic: pd.DataFrame) -> pd.DataFrame:
 
 def demand_tables(need: pd.DataFrame, usulan: pd.DataFrame, mapped_apbdes: pd.DataFrame,
                   wilayah: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """:func:`proposal_summary`, :func:`need_demand_supply` (shares from :func:`sector_shares`) and
-    :func:`budget_answering_proposals` of one dataset, the proposals cleaned and the APBDes summed once."""
-    u = _prepare(usulan, None, wilayah, EXTRA)
+    """:func:`proposal_summary`, :func:`need_demand_supply` and :func:`budget_answering_proposals` of one dataset."""
+    u = _prepare(usulan, None, wilayah, ("perkiraan_biaya", "anggaran_disetujui", "kode_kegiatan"))
     totals, basic = _belanja(mapped_apbdes)
-    return _summary(u), _classes(need, u, _shares(totals, basic), wilayah), _answering(totals, basic, u)
+    summary = _summary(u)
+    return summary, _classes(need, summary, _shares(totals, basic), wilayah), _answering(totals, basic, u)
 
 
 def need_demand_supply(need: pd.DataFrame, usulan: pd.DataFrame, sector_shares: pd.DataFrame,
                        wilayah: pd.DataFrame | None = None, median_by: str = "kecamatan", tahun: int | None = None,
                        kelas_kebutuhan: Sequence[str] | None = None) -> pd.DataFrame:
-    """The need–demand–supply class of DOMAIN.md §5 per desa, sector and year.
+    """The need–demand–supply class (DOMAIN.md §5) per desa, year and sector (``CLASS_COLUMNS``).
 
-    ``need``: classified indicators (``kode_desa, tahun, sektor, kelas``); ``sector_shares``: ``porsi`` per desa, year
-    and sector (:func:`sector_shares`); ``median_by``: the area whose median share a desa is compared with;
-    ``kelas_kebutuhan``: light classes that count as need (default ``parameters/usulan.yaml``; abu never counts).
-    ``kebutuhan``: an indicator of the sector in a need class; ``n_usulan``/``n_didanai``: proposals / funded by the
-    APBDes; ``di_atas_median``: porsi > the median over the area's desa (``n_desa_median``; kelurahan never count).
-    ``kelas``: Selaras (need, funded proposal); Usulan belum terdanai (need, proposals); Kebutuhan belum tersuarakan
-    (need, no proposal); Belanja tanpa kebutuhan mendesak (no need, above median); else Tidak mendesak. Rows: every
-    desa-year of any input × sector, kelurahan left out, in the years ``usulan`` covers. Columns ``CLASS_COLUMNS``.
+    ``need``: classified indicators; ``sector_shares``: ``porsi`` per desa-year-sector; ``median_by``: the area whose
+    median share a desa is compared with; ``kelas_kebutuhan``: default ``parameters/usulan.yaml``.
 
     >>> need = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002"], "tahun": [2024, 2024],
     ...     "sektor": ["KES", "KES"], "kelas": ["merah", "hijau"]})
@@ -353,10 +314,12 @@ def need_demand_supply(need: pd.DataFrame, usulan: pd.DataFrame, sector_shares: 
     >>> need_demand_supply(need, u, sh).query("sektor == 'KES'")[["median", "kelas"]].values.tolist()
     [[4.0, 'Kebutuhan belum tersuarakan'], [4.0, 'Belanja tanpa kebutuhan mendesak'], [4.0, 'Tidak mendesak']]
     """
-    return _classes(need, _prepare(usulan, tahun, wilayah), sector_shares, wilayah, median_by, kelas_kebutuhan)
+    u = _prepare(usulan, tahun, wilayah)
+    no_amounts = {c: np.nan for c in ("perkiraan_biaya", "anggaran_disetujui") if c not in u}  # only counts are read
+    return _classes(need, _summary(u.assign(**no_amounts)), sector_shares, wilayah, median_by, kelas_kebutuhan)
 
 
-def _classes(need: pd.DataFrame, u: pd.DataFrame, sector_shares: pd.DataFrame, wilayah: pd.DataFrame | None,
+def _classes(need: pd.DataFrame, summary: pd.DataFrame, sector_shares: pd.DataFrame, wilayah: pd.DataFrame | None,
              median_by: str = "kecamatan", kelas_kebutuhan: Sequence[str] | None = None) -> pd.DataFrame:
     if median_by not in TINGKAT:
         raise ParameterError(f"median_by harus 'kecamatan' atau 'kabupaten', bukan '{median_by}'.")
@@ -364,40 +327,38 @@ def _classes(need: pd.DataFrame, u: pd.DataFrame, sector_shares: pd.DataFrame, w
     _require_columns(sector_shares, ("kode_desa", "tahun", "sektor", "porsi"), "Tabel porsi belanja per sektor")
     kelas_kebutuhan = load_parameters()["kelas_kebutuhan"] if kelas_kebutuhan is None else list(kelas_kebutuhan)
     check_parameters({"kelas_kebutuhan": kelas_kebutuhan, "jenis_agenda": "-", "agenda": {}}, "kelas_kebutuhan")
-    covered = u["tahun"].unique()  # years with proposal data; with ``tahun`` only that one
+    covered = summary["tahun"].unique()  # years with proposal data; with ``tahun`` only that one
 
-    def clean(t: pd.DataFrame, what: str, **columns: pd.Series) -> pd.DataFrame:
-        """``t`` with its keys cleaned."""
-        return pd.DataFrame({"kode_desa": _text(t["kode_desa"]), "tahun": _years(t["tahun"], what),
-                             "sektor": _text(t["sektor"], "upper"), **columns})
-
-    def in_scope(t: pd.DataFrame) -> pd.DataFrame:
-        """Rows in the covered years and the five sectors."""
+    def in_scope(t: pd.DataFrame, what: str, **columns: pd.Series) -> pd.DataFrame:
+        """``t`` with its keys cleaned, in the covered years and the five sectors."""
+        t = pd.DataFrame({"kode_desa": _text(t["kode_desa"]), "tahun": _years(t["tahun"], what),
+                          "sektor": _text(t["sektor"], "upper"), **columns})
         return t[t["tahun"].isin(covered) & t["kode_desa"].notna() & frames.isin(t["sektor"], SEKTOR)]
 
     kelas = _text(need["kelas"], "lower")
     _check_values(kelas, ("hijau", "kuning", "merah", "abu"), "Kolom kelas pada tabel capaian")
-    evidence = in_scope(clean(need, "Tabel capaian", n_merah=kelas.eq("merah"), n_kuning=kelas.eq("kuning"),
-                              n_indikator_data=frames.isin(kelas, ["hijau", "kuning", "merah"]),
-                              n_kebutuhan=frames.isin(kelas, kelas_kebutuhan)).groupby(KEYS).sum().reset_index())
-    demand = (u[KEYS].assign(n_usulan=1, n_didanai=frames.isin(u["status"], [FUNDED]))
-              .groupby(KEYS, dropna=False).sum().reset_index())
-    any_proposal = demand[["kode_desa", "tahun"]].drop_duplicates().assign(ada_data_usulan=True)
-    sh = in_scope(clean(sector_shares, "Tabel porsi belanja", porsi=_money(sector_shares["porsi"])))
+    evidence = (in_scope(need, "Tabel capaian", n_merah=kelas.eq("merah"), n_kuning=kelas.eq("kuning"),
+                         n_indikator_data=frames.isin(kelas, ["hijau", "kuning", "merah"]),
+                         n_kebutuhan=frames.isin(kelas, kelas_kebutuhan))
+                .groupby(KEYS, sort=False).sum().reset_index())
+    demand = summary[[*KEYS, "n_usulan", "n_didanai_apbdes"]].rename(columns={"n_didanai_apbdes": "n_didanai"})
+    any_proposal = summary[["kode_desa", "tahun"]].drop_duplicates().assign(ada_data_usulan=True)
+    sh = in_scope(sector_shares, "Tabel porsi belanja", porsi=_money(sector_shares["porsi"]))
     for what, t in (("Tabel capaian", evidence), ("Tabel usulan", any_proposal), ("Tabel porsi belanja", sh)):
-        bad = t.loc[~t["kode_desa"].str.fullmatch(KODE_DESA_PATTERN).fillna(True), "kode_desa"]
+        codes = t["kode_desa"].drop_duplicates()
+        bad = codes[~codes.str.fullmatch(KODE_DESA_PATTERN).fillna(True)]
         if len(bad):
-            raise DataError(f"{what}: kode desa tidak berformat PP.KK.CC.DDDD: "
-                            f"{', '.join(sorted(set(bad))[:5])}.")
+            raise DataError(f"{what}: kode desa tidak berformat PP.KK.CC.DDDD: {', '.join(sorted(set(bad))[:5])}.")
     sh = sh.dropna(subset=["porsi"]).drop_duplicates(KEYS)  # a repeated desa-year-sector counts once
 
     desa_years = _desa_years(pd.concat([t[["kode_desa", "tahun"]] for t in (evidence, any_proposal, sh)]))
     jenis = wilayah if wilayah is not None and {"kode_desa", "jenis"} <= set(wilayah) and len(wilayah) else None
     desa_years = desa_years[~is_kelurahan(desa_years["kode_desa"], jenis).to_numpy()]  # no APBDes, no proposals
     area = _area_of(desa_years["kode_desa"], median_by, sector_shares, wilayah)
+    kecamatan = area if median_by == "kecamatan" else _area_of(desa_years["kode_desa"], "kecamatan",
+                                                               sector_shares, wilayah)
     out = (desa_years.assign(area=area, nama_desa=_lookup(desa_years["kode_desa"], "nama_desa", need, wilayah),
-                             kode_kecamatan=area if median_by == "kecamatan"
-                             else _area_of(desa_years["kode_desa"], "kecamatan", sector_shares, wilayah))
+                             kode_kecamatan=kecamatan)
            .merge(pd.DataFrame({"sektor": pd.array(SEKTOR, dtype="string")}), how="cross")
            .merge(evidence, on=KEYS, how="left").merge(demand, on=KEYS, how="left")
            .merge(any_proposal, on=["kode_desa", "tahun"], how="left").merge(sh, on=KEYS, how="left"))
@@ -409,27 +370,23 @@ def _classes(need: pd.DataFrame, u: pd.DataFrame, sector_shares: pd.DataFrame, w
     known = out["porsi"].notna() & out["median"].notna()
     above = known & (out["porsi"] > out["median"] + EPS)
     kebutuhan, n_usulan, n_didanai = out["n_kebutuhan"] > 0, out["n_usulan"] > 0, out["n_didanai"] > 0
-    # KELAS in order: Selaras, Usulan belum terdanai, Kebutuhan belum tersuarakan, Belanja tanpa …, Tidak mendesak
+    # Positions in KELAS: Selaras, Usulan belum terdanai, Kebutuhan belum tersuarakan, Belanja tanpa …, Tidak mendesak
     kelas = np.select([kebutuhan & n_usulan & n_didanai, kebutuhan & n_usulan, kebutuhan, above], [0, 1, 2, 3], 4)
-    out = out.assign(
-        kebutuhan=kebutuhan, ada_data_usulan=out["ada_data_usulan"].notna(),
-        di_atas_median=above.astype("boolean").mask(~known), kelas=pd.array(KELAS, dtype="string").take(kelas),
-    )
+    out = out.assign(kebutuhan=kebutuhan, ada_data_usulan=out["ada_data_usulan"].notna(),
+                     di_atas_median=above.astype("boolean").mask(~known),
+                     kelas=pd.array(KELAS, dtype="string").take(kelas))
     return out.astype({**dict.fromkeys(counts, "Int64"), "porsi": "Float64", "median": "Float64"})[CLASS_COLUMNS]
 
 
-def _levels(tingkat: Sequence[str] | str) -> list[str]:
+def _by_area(table: pd.DataFrame, wilayah: pd.DataFrame | None, tingkat: Sequence[str] | str) -> pd.DataFrame:
+    """``table`` once per level of ``tingkat``, with ``tingkat`` and ``kode_wilayah`` (the desa's area)."""
     levels = [tingkat] if isinstance(tingkat, str) else list(tingkat)
     bad = [str(t) for t in levels if t not in TINGKAT]
     if bad or not levels:
         raise ParameterError(f"tingkat harus 'kecamatan' dan/atau 'kabupaten', bukan: {', '.join(bad) or '(kosong)'}.")
-    return levels
-
-
-def _with_area(table: pd.DataFrame, level: str, wilayah: pd.DataFrame | None) -> pd.DataFrame:
-    """``table`` with ``kode_wilayah`` (its desa's kecamatan or kabupaten) and ``tingkat``."""
-    return table.assign(kode_wilayah=_area_of(table["kode_desa"].astype("string"), level, table, wilayah),
-                        tingkat=level)
+    kode_desa = table["kode_desa"].astype("string")
+    return pd.concat([table.assign(kode_wilayah=_area_of(kode_desa, level, table, wilayah), tingkat=level)
+                      for level in levels], ignore_index=True)
 
 
 def _finish(out: pd.DataFrame, wilayah: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
@@ -445,11 +402,7 @@ def _finish(out: pd.DataFrame, wilayah: pd.DataFrame | None, columns: list[str])
 
 def aggregate_classes(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None,
                       tingkat: Sequence[str] | str = TINGKAT) -> pd.DataFrame:
-    """Number of desa per need–demand–supply class, per area, year and sector.
-
-    ``classes``: output of :func:`need_demand_supply`. Every class is listed for every area, year and sector (0 when
-    empty). Columns ``kode_wilayah, nama_wilayah, tingkat, tahun, sektor, kelas, n_desa, n_desa_total, porsi_desa``
-    (percent of the area's classified desa).
+    """Number and percent of desa per need–demand–supply class, per area, year and sector (0 when empty).
 
     >>> cl = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002"], "tahun": [2024, 2024],
     ...     "sektor": ["KES", "KES"], "kelas": ["Selaras", "Tidak mendesak"]})
@@ -460,12 +413,9 @@ def aggregate_classes(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None
     _require_columns(classes, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel kelas kebutuhan–usulan–anggaran")
     _check_values(classes["kelas"].astype("string"), KELAS, "Kolom kelas")
     keys = ["tingkat", "kode_wilayah", "tahun", "sektor"]
-    out = pd.concat([
-        _with_area(classes, level, wilayah).astype({"sektor": "string", "kelas": "string"})
-        .groupby([*keys, "kelas"]).size().unstack("kelas", fill_value=0)
-        .reindex(columns=list(KELAS), fill_value=0).stack().rename("n_desa").reset_index()
-        for level in _levels(tingkat)
-    ], ignore_index=True)
+    out = (_by_area(classes, wilayah, tingkat).astype({"sektor": "string", "kelas": "string"})
+           .groupby([*keys, "kelas"]).size().unstack("kelas", fill_value=0)
+           .reindex(columns=list(KELAS), fill_value=0).stack().rename("n_desa").reset_index())
     out = out.assign(n_desa_total=out.groupby(keys)["n_desa"].transform("sum")).astype(
         {"n_desa": "Int64", "n_desa_total": "Int64"})
     out = out.assign(porsi_desa=_pct(out["n_desa"], out["n_desa_total"]))
@@ -475,10 +425,7 @@ def aggregate_classes(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None
 
 def aggregate_proposals(summary: pd.DataFrame, wilayah: pd.DataFrame | None = None,
                         tingkat: Sequence[str] | str = TINGKAT) -> pd.DataFrame:
-    """Proposal metrics of :func:`proposal_summary` summed to kecamatan and kabupaten.
-
-    Counts and Rupiah are summed; shares are Σ/Σ, not a mean of village shares. Columns ``kode_wilayah, nama_wilayah,
-    tingkat, tahun, sektor, n_desa, n_desa_dengan_usulan``, then those of the summary.
+    """:func:`proposal_summary` summed to kecamatan and kabupaten: counts and Rupiah summed, shares Σ/Σ.
 
     >>> s = proposal_summary(pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002", "33.07.01.2002"],
     ...     "tahun": [2024] * 3, "sektor": ["KES"] * 3, "status": ["didanai_apbdes", "ditolak", "ditolak"],
@@ -490,35 +437,21 @@ def aggregate_proposals(summary: pd.DataFrame, wilayah: pd.DataFrame | None = No
     _require_columns(summary, ("kode_desa", "tahun", "sektor", *COUNT_COLS, *SUM_COLS), "Tabel ringkasan usulan")
     counts = [*COUNT_COLS, "n_desa_dengan_usulan"]
     summary = summary.assign(n_desa_dengan_usulan=summary["n_usulan"].fillna(0) > 0)
-    parts = []
-    for level in _levels(tingkat):
-        t = _with_area(summary, level, wilayah).astype({c: "float64" for c in [*counts, *SUM_COLS]})
-        g = t.groupby(["tingkat", "kode_wilayah", "tahun", "sektor"], dropna=False)
-        # a sum of only missing Rupiah stays missing
-        parts.append(g[counts].sum().join(g[list(SUM_COLS)].sum(min_count=1)).assign(n_desa=g["kode_desa"].nunique()))
-    out = pd.concat(parts).reset_index().astype({**dict.fromkeys([*counts, "n_desa"], "Int64"),
-                                                 **dict.fromkeys(SUM_COLS, "Float64")})
+    t = _by_area(summary, wilayah, tingkat).astype({c: "float64" for c in [*counts, *SUM_COLS]})
+    g = t.groupby(["tingkat", "kode_wilayah", "tahun", "sektor"], dropna=False)
+    # a sum of only missing Rupiah stays missing
+    out = g[counts].sum().join(g[list(SUM_COLS)].sum(min_count=1)).assign(n_desa=g["kode_desa"].nunique())
+    out = out.reset_index().astype({**dict.fromkeys([*counts, "n_desa"], "Int64"), **dict.fromkeys(SUM_COLS, "Float64")})
     out = out.assign(porsi_didanai=_pct(out["n_didanai_apbdes"], out["n_usulan"]),
                      porsi_didanai_rp=_pct(out["pembilang_rp"], out["penyebut_rp"]))
     return _finish(out, wilayah, ["kode_wilayah", "nama_wilayah", "tingkat", "tahun", "sektor", "n_desa",
                                   "n_desa_dengan_usulan", *SUMMARY_COLUMNS[3:]])
 
 
-#: Columns of :func:`agenda_rows`: the agenda shape without ``prioritas`` and ``kuadran``.
-AGENDA_ROW_COLUMNS = [
-    "kode_desa", "nama_desa", "tahun", "jenis_agenda", "sektor", "indikator", "nama_indikator", "nilai", "target",
-    "sumber_target", "kesenjangan", "penanggung_jawab", "sub_bidang_apbdes", "keterangan",
-]
-
-
 def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, params: Mapping[str, Any] | None = None,
                 sub_bidang: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Agenda-terpadu rows for the two classes that call for action (DOMAIN.md §7).
-
-    "Kebutuhan belum tersuarakan" → village facilitation; "Usulan belum terdanai" → the budget discussion. ``params``:
-    as ``parameters/usulan.yaml`` (who acts, the wording); ``sub_bidang``: sector → APBDes sub-bidang (default
-    ``parameters/agenda.yaml``). Columns ``AGENDA_ROW_COLUMNS`` (counts in ``keterangan``), for
-    ``agenda.agenda_terpadu(..., extra_rows=...)``.
+    """Agenda rows (``AGENDA_ROW_COLUMNS``, for ``agenda_terpadu(extra_rows=...)``) for the two classes that call for
+    action; ``params``: as ``parameters/usulan.yaml``, ``sub_bidang``: sector → sub-bidang (``agenda.yaml``).
 
     >>> cl = pd.DataFrame({"kode_desa": ["33.07.01.2001"], "tahun": [2024], "sektor": ["KES"],
     ...     "kelas": ["Kebutuhan belum tersuarakan"], "n_merah": [2], "n_kuning": [0], "n_usulan": [0]})

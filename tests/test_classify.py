@@ -16,9 +16,7 @@ from p3pd_lib.classify import (
     Bands,
     composite_index,
     idm_status,
-    ipd_status,
     load_parameters,
-    parameters_from_dict,
     quadrant,
     quadrant_sensitivity,
     sector_scores,
@@ -70,6 +68,13 @@ def _raw() -> dict:
         return yaml.safe_load(fh)
 
 
+def parameters_from_dict(data: dict, folder) -> classify.ClassificationParameters:
+    """Validate ``data`` the public way: written as a klasifikasi.yaml and loaded."""
+    path = folder / "klasifikasi.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_parameters(path)
+
+
 @pytest.mark.parametrize(
     ("section", "key", "value", "fragment"),
     [
@@ -85,18 +90,18 @@ def _raw() -> dict:
         ("tren", "toleransi", "dua", "tren.toleransi"),
     ],
 )
-def test_parameter_validation(section, key, value, fragment):
+def test_parameter_validation(section, key, value, fragment, tmp_path):
     data = copy.deepcopy(_raw())
     data[section][key] = value
     with pytest.raises(ParameterError, match=fragment):
-        parameters_from_dict(data)
+        parameters_from_dict(data, tmp_path)
 
 
 def test_parameter_missing_key_and_file(tmp_path):
     data = copy.deepcopy(_raw())
     del data["tren"]
     with pytest.raises(ParameterError, match="isian 'tren': wajib diisi"):
-        parameters_from_dict(data)
+        parameters_from_dict(data, tmp_path)
     with pytest.raises(ParameterError, match="tidak ditemukan"):
         load_parameters(tmp_path / "x.yaml")
     p = tmp_path / "k.yaml"
@@ -316,7 +321,8 @@ def test_idm_from_components_on_a_cut_off_and_missing():
      (75.0001, "Mandiri"), (100, "Mandiri")],
 )
 def test_ipd_cut_offs(value, label):
-    assert ipd_status(pd.Series([value])).tolist() == [label]
+    p = load_parameters()
+    assert idm_status(pd.Series([value]), p.ipd_batas, p.ipd_label).tolist() == [label]
 
 
 def test_status_custom_cuts():

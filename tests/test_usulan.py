@@ -233,6 +233,12 @@ def test_every_class_with_its_reasons():
     assert other["porsi"].isna().all() and other["di_atas_median"].isna().all()
 
 
+def test_classes_need_no_amount_columns():
+    d, need, u, shares = _case()
+    bare = u[["kode_desa", "tahun", "sektor", "status"]]
+    pd.testing.assert_frame_equal(us.need_demand_supply(need, bare, shares), us.need_demand_supply(need, u, shares))
+
+
 def test_need_classes_parameter_and_abu_never_counts():
     d, need, u, shares = _case()
     c = us.need_demand_supply(need, u, shares, kelas_kebutuhan=["merah"])
