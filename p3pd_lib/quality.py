@@ -26,7 +26,7 @@ import pandas as pd
 from .belanja import identical_copies
 from .errors import ParameterError
 from .frames import isin
-from .quality_apbdes import (  # noqa: F401  (public API of the quality checks)
+from .quality_apbdes import (  # noqa: F401  (the quality checks are used through this module)
     TOTAL_KINDS, apbdes_lines, check_amounts, check_apbdes_identity, check_budget_totals, check_kelurahan_apbdes,
     check_realisation,
 )
@@ -287,22 +287,3 @@ def summarize(findings: pd.DataFrame) -> pd.DataFrame:
     return out[["aturan", "judul", "tingkat", "jumlah", "n_desa"]].astype(
         {"aturan": "string", "judul": "string", "tingkat": "string", "jumlah": "Int64", "n_desa": "Int64"}
     ).reset_index(drop=True)
-
-
-def summarize_by_desa(findings: pd.DataFrame, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Counts per village: ``kode_desa, nama_desa, galat, peringatan, info, jumlah``, most errors first.
-
-    ``nama_desa`` comes from ``wilayah`` when given (empty otherwise).
-    """
-    require(findings, FINDING_COLUMNS, "temuan")
-    counts = (pd.crosstab(findings["kode_desa"], findings["tingkat"]).reindex(columns=list(TINGKAT), fill_value=0)
-              .rename_axis(index="kode_desa", columns=None).reset_index())
-    nama = {}
-    if wilayah is not None and len(wilayah) and {"kode_desa", "nama_desa"} <= set(wilayah.columns):
-        nama = dict(zip(wilayah["kode_desa"].astype(str), wilayah["nama_desa"]))
-    counts = counts.assign(jumlah=counts[list(TINGKAT)].sum(axis=1),
-                           nama_desa=counts["kode_desa"].astype(str).map(nama))
-    out = counts[["kode_desa", "nama_desa", *TINGKAT, "jumlah"]].astype(
-        {"kode_desa": "string", "nama_desa": "string", **{c: "Int64" for c in (*TINGKAT, "jumlah")}})
-    return out.sort_values(["galat", "peringatan", "jumlah", "kode_desa"], ascending=[False, False, False, True],
-                           kind="stable").reset_index(drop=True)

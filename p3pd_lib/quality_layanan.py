@@ -1,4 +1,4 @@
-"""Data-quality checks of the service table ``layanan`` (DOMAIN.md §6), in plain pandas.
+"""Data-quality checks of the service table ``layanan`` (DOMAIN.md §6).
 
 Each check takes the table (typed or raw text) or a :class:`ServiceTable` (read once, shared by all checks). Checks
 of whole desa-years read the first row of each desa and year (a repeat is ``baris_ganda``'s business).
@@ -22,7 +22,8 @@ MAD_TO_SD = 1.4826  # 1 / Φ⁻¹(3/4): scales the MAD to a standard deviation f
 
 
 class ServiceTable:
-    """The ``layanan`` table read once: codes, years, key rows, and each column parsed at most once.
+    """The ``layanan`` table read once: desa codes, years, and every other column read as numbers (``value``,
+    ``filled``, ``not_number``; ``valid``: counts that are whole and not negative, else NaN).
 
     >>> t = ServiceTable(pd.DataFrame({"kode_desa": ["11.01.01.2001"] * 2, "tahun": [2024] * 2,
     ...                                "balita_diukur": ["40", "x"]}))
@@ -34,29 +35,22 @@ class ServiceTable:
         require(layanan, ("kode_desa",), "layanan")
         self.table = layanan.reset_index(drop=True)
         self.codes, self.years = desa_codes(self.table["kode_desa"]), years(self.table)
-        self._parsed: dict[str, pd.DataFrame] = {}
-        self._counts: dict[str, pd.Series] = {}
-
-    def parsed(self, col: str) -> pd.DataFrame:
-        """:func:`~p3pd_lib.quality_base.parse_numbers` of one column (computed once)."""
-        if col not in self._parsed:
-            self._parsed[col] = parse_numbers(self.table[col])
-        return self._parsed[col]
+        parsed = {c: parse_numbers(self.table[c]) for c in self.table.columns if c not in ("kode_desa", "tahun")}
+        self.value = pd.DataFrame({c: p["nilai"] for c, p in parsed.items()}, index=self.table.index)
+        self.filled = pd.DataFrame({c: p["ada"] for c, p in parsed.items()}, index=self.table.index)
+        self.not_number = pd.DataFrame({c: p["bukan_angka"] for c, p in parsed.items()}, index=self.table.index)
+        self.valid = self.value.where((self.value >= 0) & (self.value == np.floor(self.value)))
 
     def counts(self, columns: Iterable[str]) -> pd.DataFrame:
-        """Valid counts (float; NaN when missing, not a number, negative, fractional or the column is absent)."""
-        cols = list(dict.fromkeys(columns))
-        for c in (c for c in cols if c not in self._counts):  # each column made valid once, for every check
-            v = self.parsed(c)["nilai"] if c in self.table.columns else pd.Series(np.nan, index=self.table.index)
-            self._counts[c] = v.where((v >= 0) & (v == np.floor(v)))
-        return pd.DataFrame({c: self._counts[c] for c in cols}, index=self.table.index)
+        """Valid counts of ``columns`` (NaN when missing, not a number, negative, fractional or the column absent)."""
+        return self.valid.reindex(columns=list(dict.fromkeys(columns)))
 
     @cached_property
     def keys(self) -> pd.DataFrame:
         """The first row of each desa-year: ``kode_desa, tahun, kode_kecamatan, kode_kabupaten`` (table's index)."""
         require(self.table, ("kode_desa", "tahun"), "layanan")
-        keys = pd.DataFrame({"kode_desa": self.codes, "tahun": self.years}).dropna().drop_duplicates(
-            ["kode_desa", "tahun"])
+        keys = pd.DataFrame({"kode_desa": self.codes, "tahun": self.years}).dropna()
+        keys = keys.drop_duplicates(["kode_desa", "tahun"])
         return keys.assign(kode_kecamatan=keys["kode_desa"].str.slice(0, 8),
                            kode_kabupaten=keys["kode_desa"].str.slice(0, 5))
 
@@ -64,10 +58,6 @@ class ServiceTable:
 def service_table(layanan: pd.DataFrame | ServiceTable) -> ServiceTable:
     """``layanan`` as a :class:`ServiceTable` (one passes through)."""
     return layanan if isinstance(layanan, ServiceTable) else ServiceTable(layanan)
-
-
-def _who(names: Any, code: Any, year: Any) -> str:
-    return f"{names.desa(code)}, {year_text(year)}"
 
 
 # --------------------------------------------------------------------------- values
@@ -85,21 +75,19 @@ def check_counts(layanan: pd.DataFrame | ServiceTable, columns: Iterable[str] | 
     [[2023, 'bukan_angka', 'empat'], [2024, 'nilai_negatif', '-3']]
     """
     t, names = service_table(layanan), labels(wilayah)
-    cols = [c for c in (columns if columns is not None else COUNT_COLUMNS) if c in t.table.columns]
-    value = pd.DataFrame({c: t.parsed(c)["nilai"] for c in cols}, index=t.table.index)
-    text = pd.DataFrame({c: t.parsed(c)["bukan_angka"] for c in cols}, index=t.table.index)
-    negative, fractional = (value < 0).to_numpy(), (value.notna() & (value != np.floor(value))).to_numpy()
-    bad = text.to_numpy(dtype=bool) | negative | fractional
     rows: list[tuple] = []
-    for j, col in enumerate(cols):
-        for i in np.flatnonzero(bad[:, j]):
-            code, year, x, who = t.codes[i], t.years[i], value.iat[i, j], _who(names, t.codes[i], t.years[i])
-            if negative[i, j]:
-                rows.append((code, year, "layanan", col, plain(x), "nilai_negatif", "galat",
-                             f"{who}: {col} bernilai negatif ({num(x)}); jumlah tidak boleh kurang dari 0."))
-            elif fractional[i, j]:
-                rows.append((code, year, "layanan", col, plain(x), "bukan_angka", "galat",
-                             f"{who}: {col} = {num(x, 2)} bukan bilangan bulat; isian jumlah harus bilangan bulat."))
+    for col in (c for c in (columns if columns is not None else COUNT_COLUMNS) if c in t.value.columns):
+        x = t.value[col]
+        negative, fractional = x < 0, x.notna() & (x != np.floor(x))
+        for i in t.table.index[t.not_number[col] | negative | fractional]:
+            code, year = t.codes[i], t.years[i]
+            who = f"{names.desa(code)}, {year_text(year)}"
+            if negative[i]:
+                rows.append((code, year, "layanan", col, plain(x[i]), "nilai_negatif", "galat",
+                             f"{who}: {col} bernilai negatif ({num(x[i])}); jumlah tidak boleh kurang dari 0."))
+            elif fractional[i]:
+                rows.append((code, year, "layanan", col, plain(x[i]), "bukan_angka", "galat",
+                             f"{who}: {col} = {num(x[i], 2)} bukan bilangan bulat; isian jumlah harus bilangan bulat."))
             else:
                 written = str(t.table.at[i, col]).strip()
                 rows.append((code, year, "layanan", col, written, "bukan_angka", "galat",
@@ -127,8 +115,8 @@ def check_numerator_exceeds(layanan: pd.DataFrame | ServiceTable, catalogue: Any
         n, d = counts[num_col], counts[den_col]
         for i in n.index[n > d]:
             rows.append((t.codes[i], t.years[i], "layanan", num_col, plain(n[i]), "pembilang_melebihi_penyebut",
-                         "galat", f"{_who(names, t.codes[i], t.years[i])}: {num_col} ({num(n[i])}) lebih besar dari "
-                         f"{den_col} ({num(d[i])}) (indikator {ind})."))
+                         "galat", f"{names.desa(t.codes[i])}, {year_text(t.years[i])}: {num_col} ({num(n[i])}) lebih "
+                         f"besar dari {den_col} ({num(d[i])}) (indikator {ind})."))
     return findings(rows)
 
 
@@ -145,7 +133,7 @@ def _expected(keys: pd.DataFrame, wilayah: pd.DataFrame | None) -> pd.DataFrame:
     own = own[isin(own["kode_desa"], w["kode_desa"])]
     if "jenis" in w.columns:
         w = w[(w["jenis"].astype("string") != "kelurahan").fillna(True)]
-    w = w[isin(w["kode_kecamatan"], keys["kode_kecamatan"]) & ~isin(w["kode_desa"], own["kode_desa"])]
+    w = w[isin(w["kode_kecamatan"], keys["kode_kecamatan"].unique()) & ~isin(w["kode_desa"], own["kode_desa"])]
     return pd.concat([own, w[["kode_desa", "kode_kecamatan"]].drop_duplicates("kode_desa")], ignore_index=True)
 
 
@@ -165,10 +153,9 @@ def completeness_table(layanan: pd.DataFrame | ServiceTable, catalogue: Any = No
                                           ("Float64" if c == "porsi" else "Int64")) for c in columns})
     expected = _expected(keys, region_table(wilayah))
     n_desa = expected.groupby("kode_kecamatan").size().rename("n_desa")
-    counts = t.counts([*cat["pembilang"], *cat["penyebut"]]).loc[keys.index].notna()
-    present = set(t.table.columns)
+    valid = t.counts([*cat["pembilang"], *cat["penyebut"]]).loc[keys.index].notna()
     member = isin(keys["kode_desa"], expected["kode_desa"])
-    reported = pd.DataFrame({ind: member & counts[n] & counts[d] if {n, d} <= present else False
+    reported = pd.DataFrame({ind: member & valid[n] & valid[d] if {n, d} <= set(t.table.columns) else False
                              for ind, n, d in zip(cat["id"], cat["pembilang"], cat["penyebut"])}, index=keys.index)
     table = (reported.assign(kode_kecamatan=keys["kode_kecamatan"], tahun=keys["tahun"])
              .groupby(["kode_kecamatan", "tahun"]).sum()
@@ -196,18 +183,18 @@ def check_completeness(layanan: pd.DataFrame | ServiceTable, catalogue: Any = No
     keys = t.keys
     if keys.empty:
         return empty_findings()
-    rows: list[tuple] = []
     table = completeness_table(t, cat, wilayah=region_table(wilayah))
+    low = table[(table["porsi"] < p.kelengkapan_porsi_info).fillna(False)]
     nama = dict(zip(cat["id"], cat["nama"])) if "nama" in cat.columns else {}
     cols = dict(zip(cat["id"], zip(cat["pembilang"], cat["penyebut"])))
-    for r in table[(table["porsi"] < p.kelengkapan_porsi_info).fillna(False)].to_dict("records"):
-        level = "peringatan" if r["porsi"] < p.kelengkapan_porsi_peringatan else "info"
+    rows: list[tuple] = []
+    for kec, year, ind, n_desa, n_lapor, share in low.itertuples(index=False):
+        level = "peringatan" if share < p.kelengkapan_porsi_peringatan else "info"
         threshold = p.kelengkapan_porsi_peringatan if level == "peringatan" else p.kelengkapan_porsi_info
-        ind, kec, year = r["indikator"], r["kode_kecamatan"], int(r["tahun"])
         title = f"{ind} ({nama[ind]})" if ind in nama else ind
-        rows.append((kec, year, "layanan", ind, plain(round(float(r["porsi"]), 4)), "kelengkapan", level,
+        rows.append((kec, year, "layanan", ind, plain(round(float(share), 4)), "kelengkapan", level,
                      f"{names.kecamatan(kec)}, {year}: {title} hanya dilaporkan lengkap ({cols[ind][0]} dan "
-                     f"{cols[ind][1]}) oleh {r['n_lapor']} dari {r['n_desa']} desa ({pct(100 * r['porsi'])}); "
+                     f"{cols[ind][1]}) oleh {n_lapor} dari {n_desa} desa ({pct(100 * share)}); "
                      f"di bawah ambang {pct(100 * threshold)}."))
     # Expected desa × the years their kecamatan reports, without a row of their own.
     active = keys[["kode_kecamatan", "tahun"]].drop_duplicates()
@@ -232,10 +219,10 @@ def check_missing_values(layanan: pd.DataFrame | ServiceTable, catalogue: Any = 
     """
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
-    cols = [c for c in dict.fromkeys([*cat["pembilang"], *cat["penyebut"]]) if c in t.table.columns]
+    cols = [c for c in dict.fromkeys([*cat["pembilang"], *cat["penyebut"]]) if c in t.filled.columns]
     if keys.empty or not cols:
-        return findings([])
-    filled = pd.DataFrame({c: t.parsed(c)["ada"] for c in cols}).loc[keys.index]
+        return empty_findings()
+    filled = t.filled.loc[keys.index, cols]
     share = filled.groupby([keys["kode_kecamatan"], keys["tahun"]]).transform("mean")
     gaps = ~filled & (share >= p.kelengkapan_porsi_minimum_nilai_hilang)
     rows: list[tuple] = []
@@ -250,27 +237,6 @@ def check_missing_values(layanan: pd.DataFrame | ServiceTable, catalogue: Any = 
 
 
 # --------------------------------------------------------------------------- outliers and jumps
-
-
-def _tested_values(t: ServiceTable, cat: pd.DataFrame, p: QualityParams) -> tuple[list[dict], pd.DataFrame]:
-    """What :func:`check_outliers` compares (one column per test): each indicator's rate, each denominator per
-    capita (log), on the key rows."""
-    counts = t.counts([*cat["pembilang"], *cat["penyebut"], "penduduk", "rumah_tangga"]).loc[t.keys.index]
-    specs, tested = [], {}
-    min_pen = cat["min_penyebut"] if "min_penyebut" in cat.columns else pd.Series(1, index=cat.index)
-    for ind, n, d, mp in zip(cat["id"], cat["pembilang"], cat["penyebut"], min_pen):
-        mp = 1.0 if pd.isna(mp) else max(float(mp), 1.0)
-        ok = (counts[d] >= mp) & (counts[n] <= counts[d])
-        specs.append({"kolom": n, "label": f"{ind} ({n}/{d})", "per_kapita": False})
-        tested[len(tested)] = (counts[n] * 100.0 / counts[d]).where(ok)
-    pend = counts["penduduk"]
-    for col in (c for c in dict.fromkeys(cat["penyebut"]) if c in t.table.columns):
-        base, base_name, per = (counts["rumah_tangga"], "rumah tangga", 1.0) if col == "penduduk" \
-            else (pend, "1.000 penduduk", 1000.0)
-        ok = (base > 0) & (counts[col] > 0) & ((pend >= p.pencilan_minimum_penduduk) | (col == "penduduk"))
-        specs.append({"kolom": col, "label": f"{col} per {base_name}", "per_kapita": True})
-        tested[len(tested)] = np.log((counts[col] * per / base).where(ok))
-    return [dict(s, mentah=counts[s["kolom"]]) for s in specs], pd.DataFrame(tested, index=counts.index)
 
 
 def check_outliers(layanan: pd.DataFrame | ServiceTable, catalogue: Any = None, *,
@@ -288,32 +254,53 @@ def check_outliers(layanan: pd.DataFrame | ServiceTable, catalogue: Any = None, 
     keys = t.keys
     if keys.empty:
         return empty_findings()
-    specs, x = _tested_values(t, cat, p)
+    counts = t.counts([*cat["pembilang"], *cat["penyebut"], "penduduk", "rumah_tangga"]).loc[keys.index]
+    tests = []  # (kolom, label, per capita, tested value)
+    min_pen = cat["min_penyebut"] if "min_penyebut" in cat.columns else pd.Series(1, index=cat.index)
+    for ind, n, d, mp in zip(cat["id"], cat["pembilang"], cat["penyebut"], min_pen):
+        ok = (counts[d] >= (1.0 if pd.isna(mp) else max(float(mp), 1.0))) & (counts[n] <= counts[d])
+        tests.append((n, f"{ind} ({n}/{d})", False, (counts[n] * 100.0 / counts[d]).where(ok)))
+    pend = counts["penduduk"]
+    for col in (c for c in dict.fromkeys(cat["penyebut"]) if c in t.table.columns):
+        base, base_name, per = (counts["rumah_tangga"], "rumah tangga", 1.0) if col == "penduduk" \
+            else (pend, "1.000 penduduk", 1000.0)
+        ok = (base > 0) & (counts[col] > 0) & ((pend >= p.pencilan_minimum_penduduk) | (col == "penduduk"))
+        tests.append((col, f"{col} per {base_name}", True, np.log((counts[col] * per / base).where(ok))))
+    x = pd.DataFrame({j: test[3] for j, test in enumerate(tests)}, index=keys.index)
     group = [keys["kode_kabupaten"], keys["tahun"]]
     median = x.groupby(group).transform("median")
-    n = x.groupby(group).transform("count")
     dev = (x - median).abs()
     mad = dev.groupby(group).transform("median") * MAD_TO_SD
-    distance = np.array([np.log(p.pencilan_faktor_minimum_per_kapita) if s["per_kapita"]
-                         else p.pencilan_selisih_minimum_persen for s in specs])
-    flagged = (n >= p.pencilan_minimum_desa) & (mad > 0) & (dev > p.pencilan_pengali_mad * mad) & (dev >= distance)
+    distance = np.array([np.log(p.pencilan_faktor_minimum_per_kapita) if per_capita
+                         else p.pencilan_selisih_minimum_persen for _, _, per_capita, _ in tests])
+    flagged = ((x.groupby(group).transform("count") >= p.pencilan_minimum_desa) & (mad > 0)
+               & (dev > p.pencilan_pengali_mad * mad) & (dev >= distance))
     rows: list[tuple] = []
-    for j, s in enumerate(specs):
-        for i in keys.index[flagged[j].to_numpy(dtype=bool)]:
-            code, year, raw = keys.at[i, "kode_desa"], int(keys.at[i, "tahun"]), s["mentah"][i]
-            xi, med, m = x.at[i, j], median.at[i, j], mad.at[i, j]
-            if not s["per_kapita"]:
+    for j, (col, label, per_capita, _) in enumerate(tests):
+        for i in keys.index[flagged[j]]:
+            code, year, raw = keys.at[i, "kode_desa"], int(keys.at[i, "tahun"]), counts.at[i, col]
+            xi, med = x.at[i, j], median.at[i, j]
+            if not per_capita:
                 side = "di atas" if xi > med else "di bawah"
-                text = (f"{s['label']} = {pct(xi)}, jauh {side} median kabupaten {pct(med)} "
-                        f"(simpangan kokoh {dec(m)} poin)")
+                text = (f"{label} = {pct(xi)}, jauh {side} median kabupaten {pct(med)} "
+                        f"(simpangan kokoh {dec(mad.at[i, j])} poin)")
             else:
                 med, value = float(np.exp(med)), float(np.exp(xi))
                 times = value / med
                 side = f"{dec(times)} kali" if times >= 1 else f"1/{dec(1 / times)} kali"
-                text = f"{s['label']} = {dec(value)}, {side} median kabupaten ({dec(med)})"
-            rows.append((code, year, "layanan", s["kolom"], plain(raw), "pencilan", "peringatan",
-                         f"{names.desa(code)}, {year}: {text}. Periksa kembali {s['kolom']} ({num(raw)})."))
+                text = f"{label} = {dec(value)}, {side} median kabupaten ({dec(med)})"
+            rows.append((code, year, "layanan", col, plain(raw), "pencilan", "peringatan",
+                         f"{names.desa(code)}, {year}: {text}. Periksa kembali {col} ({num(raw)})."))
     return findings(rows)
+
+
+def _change(a: float, b: float) -> str:
+    """How a count changed from ``a`` to ``b``, in words."""
+    if a == 0 or b == 0:
+        return f"dari {num(a)} menjadi {num(b)}"
+    if b > a:
+        return f"naik {dec(b / a)} kali dari {num(a)} menjadi {num(b)}"
+    return f"turun menjadi 1/{dec(a / b)} kali dari {num(a)} menjadi {num(b)}"
 
 
 def check_yoy_jumps(layanan: pd.DataFrame | ServiceTable, columns: Iterable[str] | None = None, *,
@@ -334,63 +321,44 @@ def check_yoy_jumps(layanan: pd.DataFrame | ServiceTable, columns: Iterable[str]
     """
     t, p, names = service_table(layanan), as_params(params), labels(wilayah)
     keys = t.keys.sort_values(["kode_desa", "tahun"], kind="stable")
-    cols = [c for c in (columns if columns is not None else COUNT_COLUMNS) if c in t.table.columns]
+    cols = [c for c in (columns if columns is not None else COUNT_COLUMNS) if c in t.value.columns]
     if keys.empty or not cols:
-        return findings([])
-    desa, year = keys["kode_desa"], keys["tahun"]
-    follows = ((desa == desa.shift(1)) & (year == year.shift(1) + 1)).fillna(False).to_numpy(dtype=bool)
-    follows2 = follows & np.roll(follows, 1)
-    follows2[0] = False
-    starts_before = np.roll(~follows, 1)  # the row before starts a series
+        return empty_findings()
+    v = t.counts(cols).loc[keys.index].reset_index(drop=True)  # one row per desa-year, in time order
+    desa, year = keys["kode_desa"].reset_index(drop=True), keys["tahun"].reset_index(drop=True)
+    follows = ((desa == desa.shift(1)) & (year == year.shift(1) + 1)).fillna(False).astype(bool)
+    prev = v.shift(1).where(follows, axis=0)
+    prev2 = v.shift(2).where(follows & follows.shift(1, fill_value=False), axis=0)
+    nxt = v.shift(-1).where(follows.shift(-1, fill_value=False), axis=0)
 
-    def jump(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def jump(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
         lo, hi = np.minimum(a, b), np.maximum(a, b)  # NaN compares False: both values needed
         return (hi >= p.lonjakan_minimum_nilai) & ((lo == 0) | (hi > p.lonjakan_faktor * lo))
 
-    v = t.counts(cols).loc[keys.index].to_numpy()
-    nan_row = np.full((1, v.shape[1]), np.nan)
-    prev = np.where(follows[:, None], np.vstack([nan_row, v[:-1]]), np.nan)
-    prev2 = np.where(follows2[:, None], np.vstack([nan_row, nan_row, v[:-2]])[:len(v)], np.nan)
-    nxt_ok = np.append(follows[1:], False)
-    nxt = np.where(nxt_ok[:, None], np.vstack([v[1:], nan_row]), np.nan)
     jumped = jump(prev, v)
-    back = np.roll(jumped, 1, axis=0) & jumped & ~np.isnan(prev2) & ~jump(prev2, v)
-    odd_first = jumped & starts_before[:, None] & ~np.isnan(nxt) & ~jump(v, nxt)
-    hits: dict[int, list] = {}
-    first: dict[int, list] = {}
-    for j, col in enumerate(cols):
-        for i in np.flatnonzero(jumped[:, j] & ~back[:, j] & ~odd_first[:, j]):
-            hits.setdefault(i, []).append((col, prev[i, j], v[i, j]))
-        for i in np.flatnonzero(odd_first[:, j]):
-            first.setdefault(i - 1, []).append((col, prev[i, j], v[i, j], nxt[i, j]))
-
-    def how(a: float, b: float) -> str:
-        if a == 0 or b == 0:
-            return f"dari {num(a)} menjadi {num(b)}"
-        if b > a:
-            return f"naik {dec(b / a)} kali dari {num(a)} menjadi {num(b)}"
-        return f"turun menjadi 1/{dec(a / b)} kali dari {num(a)} menjadi {num(b)}"
-
-    codes, yrs = desa.to_numpy(), year.to_numpy()
+    back = jumped.shift(1, fill_value=False) & jumped & prev2.notna() & ~jump(prev2, v)  # the fall after a spike
+    starts_before = ~follows.shift(1, fill_value=True)  # the row before is the first year of a series
+    first = (jumped & nxt.notna() & ~jump(v, nxt)).where(starts_before, False, axis=0)
     rows: list[tuple] = []
-    for i, found in sorted(hits.items()):
-        col, a, b = found[0]
-        y = int(yrs[i])
-        if len(found) == 1:
-            text = f"{col} {how(a, b)} dibanding {y - 1}; periksa apakah ini salah ketik."
+    for i, found in (jumped & ~back & ~first).stack().loc[lambda s: s].groupby(level=0):
+        changes = [(col, prev.at[i, col], v.at[i, col]) for col in found.index.get_level_values(1)]
+        y = int(year[i])
+        if len(changes) == 1:
+            text = f"{changes[0][0]} {_change(*changes[0][1:])} dibanding {y - 1}; periksa apakah ini salah ketik."
         else:
-            shown = "; ".join(f"{c} {how(x, z)}" for c, x, z in found[:4])
-            more = f"; dan {len(found) - 4} kolom lain" if len(found) > 4 else ""
-            text = (f"{len(found)} kolom berubah tajam dibanding {y - 1}: {shown}{more}. Periksa apakah ada "
+            shown = "; ".join(f"{c} {_change(a, b)}" for c, a, b in changes[:4])
+            more = f"; dan {len(changes) - 4} kolom lain" if len(changes) > 4 else ""
+            text = (f"{len(changes)} kolom berubah tajam dibanding {y - 1}: {shown}{more}. Periksa apakah ada "
                     "salah ketik atau hanya sebagian wilayah desa yang dilaporkan.")
-        rows.append((codes[i], y, "layanan", col, plain(b), "lonjakan_tahunan", "peringatan",
-                     f"{names.desa(codes[i])}, {y}: {text}"))
-    for i, found in sorted(first.items()):
-        y = int(yrs[i])
-        shown = "; ".join(f"{c} {num(a)} lalu {num(b)} dan {num(x)}" for c, a, b, x in found[:4])
-        more = f"; dan {len(found) - 4} kolom lain" if len(found) > 4 else ""
-        rows.append((codes[i], y, "layanan", found[0][0], plain(found[0][1]), "lonjakan_tahunan", "peringatan",
-                     f"{names.desa(codes[i])}, {y}: nilai tahun pertama jauh berbeda dari dua tahun berikutnya "
-                     f"({y}–{y + 2}: {shown}{more}); nilai {y} kemungkinan salah ketik."))
+        rows.append((desa[i], y, "layanan", changes[0][0], plain(changes[0][2]), "lonjakan_tahunan", "peringatan",
+                     f"{names.desa(desa[i])}, {y}: {text}"))
+    for i, found in first.stack().loc[lambda s: s].groupby(level=0):  # blamed on the year before (i - 1)
+        y = int(year[i - 1])
+        changes = [(col, prev.at[i, col], v.at[i, col], nxt.at[i, col]) for col in found.index.get_level_values(1)]
+        shown = "; ".join(f"{c} {num(a)} lalu {num(b)} dan {num(x)}" for c, a, b, x in changes[:4])
+        more = f"; dan {len(changes) - 4} kolom lain" if len(changes) > 4 else ""
+        rows.append((desa[i - 1], y, "layanan", changes[0][0], plain(changes[0][1]), "lonjakan_tahunan",
+                     "peringatan", f"{names.desa(desa[i - 1])}, {y}: nilai tahun pertama jauh berbeda dari dua "
+                     f"tahun berikutnya ({y}–{y + 2}: {shown}{more}); nilai {y} kemungkinan salah ketik."))
     rows.sort(key=lambda r: (r[0], r[1], r[3]))
     return findings(rows)

@@ -491,10 +491,7 @@ def test_summaries(wil):
     assert s[["aturan", "tingkat", "jumlah", "n_desa"]].values.tolist() == [
         ["nilai_negatif", "galat", 2, 1], ["nilai_hilang", "peringatan", 2, 2], ["kelengkapan", "info", 1, 1]]
     assert s.loc[0, "judul"] == "Nilai negatif"
-    d = q.summarize_by_desa(f, wilayah=wil)
-    assert d.values.tolist()[0] == [K1, "Kaligowong", 2, 1, 0, 3]
-    assert d["kode_desa"].tolist() == [K1, K2, "33.07.01"]
-    assert q.summarize(q.empty_findings()).empty and q.summarize_by_desa(q.empty_findings()).empty
+    assert q.summarize(q.empty_findings()).empty
     rules = q.rules_table()
     assert rules["aturan"].tolist() == list(q.RULES) and set(rules["tingkat"]) <= set(q.TINGKAT)
 
