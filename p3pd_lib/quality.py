@@ -136,19 +136,18 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
     else:
         given = official_codes["kode_desa"] if isinstance(official_codes, pd.DataFrame) else list(official_codes)
         official = pd.DataFrame({"kode_desa": pd.Series(given, dtype="string").str.strip().dropna().drop_duplicates()})
-    tables = {name: t[name] for name in ("wilayah", "layanan", "apbdes", "status_desa", "usulan")
-              if t.get(name) is not None and len(t[name])}
-    codes = {name: desa_codes(df["kode_desa"], category=True) for name, df in tables.items()}
-    seen = pd.Series(sorted({c for x in codes.values() for c in x.cat.categories}), dtype="string")
-    known = seen[isin(seen, official["kode_desa"])]  # the official list is looked up once, for the codes seen
     bad_rows = {}
-    for table, df in tables.items():
-        unofficial = ~codes[table].isin(known).fillna(False).astype(bool) | codes[table].isna()
+    for table in ("wilayah", "layanan", "apbdes", "status_desa", "usulan"):
+        df = t.get(table)
+        if df is None or not len(df):
+            continue
+        codes = desa_codes(df["kode_desa"], category=True)
+        distinct = pd.Series(codes.cat.categories, dtype="string")  # each distinct code looked up once
+        unofficial = ~codes.isin(distinct[isin(distinct, official["kode_desa"])]) | codes.isna()
         if unofficial.any():
-            bad_rows[table] = pd.DataFrame({"kode": codes[table][unofficial].astype("string"),
-                                            "tahun": years(df)[unofficial]})
+            bad_rows[table] = pd.DataFrame({"kode": codes[unofficial].astype("string"), "tahun": years(df)[unofficial]})
     if not bad_rows:
-        return findings([])
+        return empty_findings()
     # The suggestions only look inside the kecamatan of the codes found (as written, or once dotted).
     bad_codes = pd.concat([b["kode"] for b in bad_rows.values()]).dropna().drop_duplicates()
     dotted = bad_codes.str.replace(r"\D", "", regex=True)
@@ -156,7 +155,7 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
     kecamatan = set(bad_codes.str.slice(0, 8).dropna()) | set(dotted.dropna())
     nearby = official[isin(official["kode_desa"].str.slice(0, 8), kecamatan)].dropna(subset=["kode_desa"])
     ordered = sorted(nearby["kode_desa"])
-    names = dict(zip(nearby["kode_desa"], nearby["nama_desa"])) if "nama_desa" in nearby else {}
+    names = dict(zip(nearby["kode_desa"].tolist(), nearby["nama_desa"].tolist())) if "nama_desa" in nearby else {}
     rows: list[tuple] = []
     for table, bad in bad_rows.items():
         for (code, year), n in bad.groupby(["kode", "tahun"], dropna=False, sort=True).size().items():
@@ -240,17 +239,17 @@ def run_checks(dataset_or_tables: Any, catalogue: Any = None, official_codes: It
     """
     t, p, cat = as_tables(dataset_or_tables), as_params(params), catalogue_frame(catalogue)
     w = labels(t.get("wilayah"))  # one label table for every check
-    found = [check_duplicates(t, wilayah=w), check_official_codes(t, official_codes),
-             check_declared_rules(t, wilayah=w)]
     layanan, apbdes = t.get("layanan"), t.get("apbdes")
+    lines = apbdes_lines(apbdes) if apbdes is not None and len(apbdes) else None  # read once for all their checks
+    found = [check_duplicates(t, wilayah=w), check_official_codes({**t, "apbdes": lines}, official_codes),
+             check_declared_rules(t, wilayah=w)]
     if layanan is not None and len(layanan):
         lay = ServiceTable(layanan)  # read once for every check of the service table
         found += [check_counts(lay, wilayah=w), check_numerator_exceeds(lay, cat, wilayah=w),
                   check_completeness(lay, cat, wilayah=w, params=p),
                   check_missing_values(lay, cat, wilayah=w, params=p),
                   check_outliers(lay, cat, wilayah=w, params=p), check_yoy_jumps(lay, wilayah=w, params=p)]
-    if apbdes is not None and len(apbdes):
-        lines = apbdes_lines(apbdes)  # read once for every check of the lines
+    if lines is not None:
         found += [check_amounts(apbdes, wilayah=w), check_kelurahan_apbdes(apbdes, wilayah=w, lines=lines),
                   check_realisation(apbdes, wilayah=w, params=p, lines=lines),
                   check_apbdes_identity(apbdes, wilayah=w, params=p, lines=lines)]

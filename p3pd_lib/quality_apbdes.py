@@ -39,10 +39,10 @@ def apbdes_lines(apbdes: pd.DataFrame) -> pd.DataFrame:
 
 
 def budget_sums(lines: pd.DataFrame) -> pd.DataFrame:
-    """Σ ``anggaran``, Σ ``realisasi`` and number of lines (``n``) per desa, year and class of :func:`apbdes_lines`."""
-    return (lines.groupby(["kode_desa", "tahun", "kelas"], observed=True)
-            .agg(anggaran=("anggaran", "sum"), realisasi=("realisasi", "sum"), n=("kelas", "size"))
-            .reset_index().astype({"kode_desa": "string", "kelas": "string"}))
+    """Σ ``anggaran``, Σ ``realisasi`` and number of lines (``n``) per desa, year and class of :func:`apbdes_lines`
+    (indexed by ``kode_desa, tahun, kelas``)."""
+    return (lines.assign(n=1).groupby(["kode_desa", "tahun", "kelas"], observed=True)[["anggaran", "realisasi", "n"]]
+            .sum())
 
 
 def _tolerance(p: QualityParams, reference: Any) -> Any:
@@ -151,11 +151,11 @@ def check_budget_totals(apbdes: pd.DataFrame, totals: pd.DataFrame, *, wilayah: 
     if not declared["kolom"].isin(["anggaran", "realisasi"]).all():
         raise ParameterError("Isian 'kolom' pada total anggaran harus 'anggaran' atau 'realisasi'.")
     declared = declared[(declared["total"] >= 0) & declared["tahun"].notna() & declared["kode_desa"].notna()]
-    sums = budget_sums(apbdes_lines(apbdes)).melt(["kode_desa", "tahun", "kelas"], ["anggaran", "realisasi"],
-                                                   var_name="kolom", value_name="jumlah")
-    checked = declared.merge(sums, on=["kode_desa", "tahun", "kelas", "kolom"], how="left").fillna({"jumlah": 0.0})
+    sums = budget_sums(apbdes_lines(apbdes)).reset_index().astype({"kode_desa": "string", "kelas": "string"})
+    checked = declared.merge(sums, on=["kode_desa", "tahun", "kelas"], how="left")
+    checked["jumlah"] = checked["anggaran"].where(checked["kolom"] == "anggaran", checked["realisasi"]).fillna(0.0)
     rows = []
-    for code, year, kind, col, d, summed in checked.itertuples(index=False):
+    for code, year, kind, col, d, summed in checked[[*declared.columns, "jumlah"]].itertuples(index=False):
         if abs(d - summed) > _tolerance(p, d):
             rows.append((code, year, "apbdes", col, plain(d), "total_tidak_sesuai", "galat",
                          f"{names.desa(code)}, {int(year)}: total {kind.replace('_', ' ')} ({col}) tertulis {rp(d)}, "
@@ -178,7 +178,7 @@ def check_apbdes_identity(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None 
     sums = budget_sums(apbdes_lines(apbdes) if lines is None else lines)
     if sums.empty:
         return empty_findings()
-    wide = sums.set_index(["kode_desa", "tahun", "kelas"]).unstack("kelas")
+    wide = sums.unstack("kelas")
     wide = wide[~_kelurahan(wide.index.get_level_values("kode_desa").to_series(), wilayah).to_numpy()]
     n = wide["n"].reindex(columns=list(TOTAL_KINDS)).fillna(0)
     s = wide["anggaran"].reindex(columns=list(TOTAL_KINDS)).fillna(0.0).assign(

@@ -78,18 +78,17 @@ def check_counts(layanan: pd.DataFrame | ServiceTable, columns: Iterable[str] | 
     rows: list[tuple] = []
     for col in (c for c in (columns if columns is not None else COUNT_COLUMNS) if c in t.value.columns):
         x = t.value[col]
-        negative, fractional = x < 0, x.notna() & (x != np.floor(x))
-        for i in t.table.index[t.not_number[col] | negative | fractional]:
-            code, year = t.codes[i], t.years[i]
+        bad = t.not_number[col] | (x < 0) | (x.notna() & (x != np.floor(x)))
+        for code, year, value, written in zip(t.codes[bad], t.years[bad], x[bad], t.table[col][bad]):
             who = f"{names.desa(code)}, {year_text(year)}"
-            if negative[i]:
-                rows.append((code, year, "layanan", col, plain(x[i]), "nilai_negatif", "galat",
-                             f"{who}: {col} bernilai negatif ({num(x[i])}); jumlah tidak boleh kurang dari 0."))
-            elif fractional[i]:
-                rows.append((code, year, "layanan", col, plain(x[i]), "bukan_angka", "galat",
-                             f"{who}: {col} = {num(x[i], 2)} bukan bilangan bulat; isian jumlah harus bilangan bulat."))
+            if value < 0:
+                rows.append((code, year, "layanan", col, plain(value), "nilai_negatif", "galat",
+                             f"{who}: {col} bernilai negatif ({num(value)}); jumlah tidak boleh kurang dari 0."))
+            elif pd.notna(value):  # a number, but not a whole one
+                rows.append((code, year, "layanan", col, plain(value), "bukan_angka", "galat",
+                             f"{who}: {col} = {num(value, 2)} bukan bilangan bulat; isian jumlah harus bilangan bulat."))
             else:
-                written = str(t.table.at[i, col]).strip()
+                written = str(written).strip()
                 rows.append((code, year, "layanan", col, written, "bukan_angka", "galat",
                              f"{who}: {col} berisi '{written}', bukan angka; nilai ini dianggap tidak dilaporkan."))
     return findings(rows)
@@ -112,11 +111,11 @@ def check_numerator_exceeds(layanan: pd.DataFrame | ServiceTable, catalogue: Any
     counts = t.counts([*cat["pembilang"], *cat["penyebut"]])
     rows: list[tuple] = []
     for ind, num_col, den_col in zip(cat["id"], cat["pembilang"], cat["penyebut"]):
-        n, d = counts[num_col], counts[den_col]
-        for i in n.index[n > d]:
-            rows.append((t.codes[i], t.years[i], "layanan", num_col, plain(n[i]), "pembilang_melebihi_penyebut",
-                         "galat", f"{names.desa(t.codes[i])}, {year_text(t.years[i])}: {num_col} ({num(n[i])}) lebih "
-                         f"besar dari {den_col} ({num(d[i])}) (indikator {ind})."))
+        over = counts[num_col] > counts[den_col]
+        for code, year, n, d in zip(t.codes[over], t.years[over], counts[num_col][over], counts[den_col][over]):
+            rows.append((code, year, "layanan", num_col, plain(n), "pembilang_melebihi_penyebut", "galat",
+                         f"{names.desa(code)}, {year_text(year)}: {num_col} ({num(n)}) lebih besar dari {den_col} "
+                         f"({num(d)}) (indikator {ind})."))
     return findings(rows)
 
 
@@ -227,11 +226,11 @@ def check_missing_values(layanan: pd.DataFrame | ServiceTable, catalogue: Any = 
     gaps = ~filled & (share >= p.kelengkapan_porsi_minimum_nilai_hilang)
     rows: list[tuple] = []
     for col in cols:
-        for i in keys.index[gaps[col]]:
-            code, year = keys.at[i, "kode_desa"], keys.at[i, "tahun"]
+        gap = gaps[col]
+        for code, year, filled_by in zip(keys["kode_desa"][gap], keys["tahun"][gap], share[col][gap]):
             rows.append((code, year, "layanan", col, "", "nilai_hilang", "peringatan",
                          f"{names.desa(code)}, {int(year)}: {col} kosong (tidak dilaporkan), padahal "
-                         f"{pct(100 * share.at[i, col])} desa di kecamatannya mengisinya; indikator yang memakai "
+                         f"{pct(100 * filled_by)} desa di kecamatannya mengisinya; indikator yang memakai "
                          "kolom ini tidak dapat dihitung untuk desa ini."))
     return findings(rows)
 
@@ -277,13 +276,13 @@ def check_outliers(layanan: pd.DataFrame | ServiceTable, catalogue: Any = None, 
                & (dev > p.pencilan_pengali_mad * mad) & (dev >= distance))
     rows: list[tuple] = []
     for j, (col, label, per_capita, _) in enumerate(tests):
-        for i in keys.index[flagged[j]]:
-            code, year, raw = keys.at[i, "kode_desa"], int(keys.at[i, "tahun"]), counts.at[i, col]
-            xi, med = x.at[i, j], median.at[i, j]
+        hit = flagged[j]
+        for code, year, raw, xi, med, m in zip(keys["kode_desa"][hit], keys["tahun"][hit], counts[col][hit], x[j][hit],
+                                               median[j][hit], mad[j][hit]):
+            year = int(year)
             if not per_capita:
                 side = "di atas" if xi > med else "di bawah"
-                text = (f"{label} = {pct(xi)}, jauh {side} median kabupaten {pct(med)} "
-                        f"(simpangan kokoh {dec(mad.at[i, j])} poin)")
+                text = f"{label} = {pct(xi)}, jauh {side} median kabupaten {pct(med)} (simpangan kokoh {dec(m)} poin)"
             else:
                 med, value = float(np.exp(med)), float(np.exp(xi))
                 times = value / med
@@ -301,6 +300,16 @@ def _change(a: float, b: float) -> str:
     if b > a:
         return f"naik {dec(b / a)} kali dari {num(a)} menjadi {num(b)}"
     return f"turun menjadi 1/{dec(a / b)} kali dari {num(a)} menjadi {num(b)}"
+
+
+def _cells(mask: pd.DataFrame, *values: pd.DataFrame) -> list[tuple[int, list[tuple]]]:
+    """Per row with a True cell in ``mask``: (row, [(column, value in each of ``values``), …]), in reading order."""
+    rows, cols = np.nonzero(mask.to_numpy())
+    cells = zip(rows, mask.columns[cols], *(v.to_numpy()[rows, cols] for v in values))
+    out: dict[int, list[tuple]] = {}
+    for i, *cell in cells:
+        out.setdefault(i, []).append(tuple(cell))
+    return list(out.items())
 
 
 def check_yoy_jumps(layanan: pd.DataFrame | ServiceTable, columns: Iterable[str] | None = None, *,
@@ -340,21 +349,19 @@ def check_yoy_jumps(layanan: pd.DataFrame | ServiceTable, columns: Iterable[str]
     starts_before = ~follows.shift(1, fill_value=True)  # the row before is the first year of a series
     first = (jumped & nxt.notna() & ~jump(v, nxt)).where(starts_before, False, axis=0)
     rows: list[tuple] = []
-    for i, found in (jumped & ~back & ~first).stack().loc[lambda s: s].groupby(level=0):
-        changes = [(col, prev.at[i, col], v.at[i, col]) for col in found.index.get_level_values(1)]
-        y = int(year[i])
+    for i, changes in _cells(jumped & ~back & ~first, prev, v):
+        col, y = changes[0][0], int(year[i])
         if len(changes) == 1:
-            text = f"{changes[0][0]} {_change(*changes[0][1:])} dibanding {y - 1}; periksa apakah ini salah ketik."
+            text = f"{col} {_change(*changes[0][1:])} dibanding {y - 1}; periksa apakah ini salah ketik."
         else:
             shown = "; ".join(f"{c} {_change(a, b)}" for c, a, b in changes[:4])
             more = f"; dan {len(changes) - 4} kolom lain" if len(changes) > 4 else ""
             text = (f"{len(changes)} kolom berubah tajam dibanding {y - 1}: {shown}{more}. Periksa apakah ada "
                     "salah ketik atau hanya sebagian wilayah desa yang dilaporkan.")
-        rows.append((desa[i], y, "layanan", changes[0][0], plain(changes[0][2]), "lonjakan_tahunan", "peringatan",
+        rows.append((desa[i], y, "layanan", col, plain(changes[0][2]), "lonjakan_tahunan", "peringatan",
                      f"{names.desa(desa[i])}, {y}: {text}"))
-    for i, found in first.stack().loc[lambda s: s].groupby(level=0):  # blamed on the year before (i - 1)
+    for i, changes in _cells(first, prev, v, nxt):  # blamed on the year before (row i - 1)
         y = int(year[i - 1])
-        changes = [(col, prev.at[i, col], v.at[i, col], nxt.at[i, col]) for col in found.index.get_level_values(1)]
         shown = "; ".join(f"{c} {num(a)} lalu {num(b)} dan {num(x)}" for c, a, b, x in changes[:4])
         more = f"; dan {len(changes) - 4} kolom lain" if len(changes) > 4 else ""
         rows.append((desa[i - 1], y, "layanan", changes[0][0], plain(changes[0][1]), "lonjakan_tahunan",
