@@ -42,9 +42,6 @@ RULES: dict[str, tuple[str, str]] = {
 COUNT_COLUMNS: tuple[str, ...] = tuple(c.name for c in LAYANAN.columns if c.dtype == "Int64" and c.name != "tahun")
 
 
-# --------------------------------------------------------------------------- thresholds
-
-
 @dataclass(frozen=True)
 class QualityParams:
     """Thresholds of the checks, named ``<section>_<key>`` after ``parameters/kualitas.yaml`` (see its comments)."""
@@ -111,16 +108,15 @@ def load_params(path: str | Path | None = None) -> QualityParams:
     return QualityParams.from_mapping(parameter_files.load_quality(path).model_dump())
 
 
-def as_params(params: QualityParams | Mapping[str, Any] | None) -> QualityParams:
-    """``params`` as :class:`QualityParams`: given, a mapping over the file's values, or the file."""
+#: What the checks accept as ``params``: thresholds, a mapping over the file's values, or ``None`` (the file).
+Params = QualityParams | Mapping[str, Any] | None
+
+
+def as_params(params: Params) -> QualityParams:
+    """``params`` as :class:`QualityParams`."""
     if isinstance(params, QualityParams):
         return params
-    if params is None:
-        return load_params()
-    return QualityParams.from_mapping(params, load_params())
-
-
-# --------------------------------------------------------------------------- formatting
+    return load_params() if params is None else QualityParams.from_mapping(params, load_params())
 
 
 def plain(x: Any) -> str:
@@ -169,12 +165,13 @@ class Labels:
         self.table = wilayah if wilayah is not None and len(wilayah) else None
         w = pd.DataFrame(self.table).reindex(columns=["kode_desa", "nama_desa", "jenis", "kode_kecamatan",
                                                       "nama_kecamatan"]).drop_duplicates("kode_desa")
-        self._desa = dict(zip(w["kode_desa"].astype(str).tolist(), zip(w["nama_desa"].tolist(), w["jenis"].tolist())))
+        names = zip(w["nama_desa"].tolist(), w["jenis"].tolist())
+        self._desa = dict(zip(w["kode_desa"].astype(str).tolist(), names))
         kec = w.dropna(subset=["kode_kecamatan"]).drop_duplicates("kode_kecamatan")
         self._kec = dict(zip(kec["kode_kecamatan"].astype(str).tolist(), kec["nama_kecamatan"].tolist()))
 
     def desa(self, code: Any) -> str:
-        """``Desa Beran (33.07.02.2009)``, ``Kelurahan 33.07.06.1011``, … (without a type: by the code, DOMAIN §2)."""
+        """``Desa Beran (33.07.02.2009)``, ``Kelurahan 33.07.06.1011``, … (no ``jenis``: by the code, DOMAIN §2)."""
         code = "(kode kosong)" if code is None or code is pd.NA else str(code)
         name, jenis = self._desa.get(code, (None, None))
         if not isinstance(jenis, str):
@@ -195,9 +192,6 @@ def labels(wilayah: "pd.DataFrame | Labels | None") -> Labels:
 def region_table(wilayah: "pd.DataFrame | Labels | None") -> pd.DataFrame | None:
     """The ``wilayah`` table behind ``wilayah`` (``None`` when none was given)."""
     return wilayah.table if isinstance(wilayah, Labels) else wilayah if wilayah is not None and len(wilayah) else None
-
-
-# --------------------------------------------------------------------------- tables in and out
 
 
 def findings(rows: list[tuple]) -> pd.DataFrame:
@@ -257,8 +251,8 @@ def catalogue_frame(catalogue: Any) -> pd.DataFrame:
 
 
 def parse_numbers(s: pd.Series) -> pd.DataFrame:
-    """One column read as numbers: ``nilai`` (float, NaN when missing), ``ada`` (cell filled) and ``bukan_angka``
-    (filled but not a finite number), for typed columns and raw text alike."""
+    """A typed or raw text column read as numbers: ``nilai`` (float, NaN when missing), ``ada`` (cell filled) and
+    ``bukan_angka`` (filled but not a finite number)."""
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         values = s.astype("float64")
         return pd.DataFrame({"nilai": values, "ada": values.notna(), "bukan_angka": False}, index=s.index)
@@ -271,9 +265,7 @@ def parse_numbers(s: pd.Series) -> pd.DataFrame:
 
 
 def desa_codes(s: pd.Series, category: bool = False) -> pd.Series:
-    """Desa codes as text, stripped once per distinct code; a blank code is missing.
-
-    ``category=True`` keeps them categorical (cheap on millions of APBDes lines).
+    """Desa codes as text (``category=True``: categorical), stripped once per distinct code; blank is missing.
 
     >>> desa_codes(pd.Series([" 11.01.01.2001", "", None])).tolist()
     ['11.01.01.2001', <NA>, <NA>]

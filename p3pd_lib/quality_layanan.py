@@ -1,29 +1,28 @@
-"""Data-quality checks of the service table ``layanan`` (DOMAIN.md §6).
+"""Data-quality checks of the service table ``layanan`` (DOMAIN.md §6), typed or raw text.
 
-Each check takes the table (typed or raw text) or a :class:`ServiceTable` (read once, shared by all checks). Checks
-of whole desa-years read the first row of each desa and year (a repeat is ``baris_ganda``'s business).
+Checks of whole desa-years read the first row of each desa and year (a repeat is ``baris_ganda``'s business).
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
 
 from .frames import isin
 from .quality_base import (
-    COUNT_COLUMNS, QualityParams, as_params, catalogue_frame, dec, desa_codes, empty_findings, findings, labels, num,
-    parse_numbers, pct, plain, region_table, require, year_text, years,
+    COUNT_COLUMNS, Params, QualityParams, as_params, catalogue_frame, dec, desa_codes, empty_findings, findings,
+    labels, num, parse_numbers, pct, plain, region_table, require, year_text, years,
 )
 
 MAD_TO_SD = 1.4826  # 1 / Φ⁻¹(3/4): scales the MAD to a standard deviation for normal data
 
 
 class ServiceTable:
-    """The ``layanan`` table read once: desa codes, years, and every other column read as numbers (``value``,
-    ``filled``, ``not_number``; ``valid``: counts that are whole and not negative, else NaN).
+    """The ``layanan`` table read once for all its checks: desa codes, years and every other column read as numbers
+    (``value``, ``filled``, ``not_number``; ``valid``: whole, not negative, else NaN).
 
     >>> t = ServiceTable(pd.DataFrame({"kode_desa": ["11.01.01.2001"] * 2, "tahun": [2024] * 2,
     ...                                "balita_diukur": ["40", "x"]}))
@@ -55,19 +54,18 @@ class ServiceTable:
                            kode_kabupaten=keys["kode_desa"].str.slice(0, 5))
 
 
-def service_table(layanan: pd.DataFrame | ServiceTable) -> ServiceTable:
-    """``layanan`` as a :class:`ServiceTable` (one passes through)."""
+#: What the checks accept as ``layanan``: the table, or a :class:`ServiceTable` (one reading shared by all).
+Layanan = pd.DataFrame | ServiceTable
+
+
+def service_table(layanan: Layanan) -> ServiceTable:
     return layanan if isinstance(layanan, ServiceTable) else ServiceTable(layanan)
 
 
-# --------------------------------------------------------------------------- values
-
-
-def check_counts(layanan: pd.DataFrame | ServiceTable, columns: Iterable[str] | None = None, *,
+def check_counts(layanan: Layanan, columns: Iterable[str] | None = None, *,
                  wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Counts that are not numbers, not whole numbers (``bukan_angka``) or negative (``nilai_negatif``).
-
-    ``columns`` defaults to every count column of the ``layanan`` contract that is present.
+    """Counts (default: the contract's count columns present) that are not numbers, not whole numbers
+    (``bukan_angka``) or negative (``nilai_negatif``).
 
     >>> raw = pd.DataFrame({"kode_desa": ["11.01.01.2001"] * 3, "tahun": [2022, 2023, 2024],
     ...                     "balita_diukur": ["40", "empat", "-3"]})
@@ -85,8 +83,8 @@ def check_counts(layanan: pd.DataFrame | ServiceTable, columns: Iterable[str] | 
                 rows.append((code, year, "layanan", col, plain(value), "nilai_negatif", "galat",
                              f"{who}: {col} bernilai negatif ({num(value)}); jumlah tidak boleh kurang dari 0."))
             elif pd.notna(value):  # a number, but not a whole one
-                rows.append((code, year, "layanan", col, plain(value), "bukan_angka", "galat",
-                             f"{who}: {col} = {num(value, 2)} bukan bilangan bulat; isian jumlah harus bilangan bulat."))
+                rows.append((code, year, "layanan", col, plain(value), "bukan_angka", "galat", f"{who}: {col} = "
+                             f"{num(value, 2)} bukan bilangan bulat; isian jumlah harus bilangan bulat."))
             else:
                 written = str(written).strip()
                 rows.append((code, year, "layanan", col, written, "bukan_angka", "galat",
@@ -94,11 +92,9 @@ def check_counts(layanan: pd.DataFrame | ServiceTable, columns: Iterable[str] | 
     return findings(rows)
 
 
-def check_numerator_exceeds(layanan: pd.DataFrame | ServiceTable, catalogue: Any = None, *,
+def check_numerator_exceeds(layanan: Layanan, catalogue: Any = None, *,
                             wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Rows where an indicator's numerator exceeds its denominator (``pembilang_melebihi_penyebut``, galat).
-
-    One finding per desa, year and indicator; ``kolom`` is the numerator.
+    """Rows where an indicator's numerator (``kolom``) exceeds its denominator (``pembilang_melebihi_penyebut``).
 
     >>> layanan = pd.DataFrame({"kode_desa": ["11.01.01.2001"], "tahun": [2024],
     ...                         "balita_stunting": [57], "balita_diukur": [40]})
@@ -119,9 +115,6 @@ def check_numerator_exceeds(layanan: pd.DataFrame | ServiceTable, catalogue: Any
     return findings(rows)
 
 
-# --------------------------------------------------------------------------- completeness
-
-
 def _expected(keys: pd.DataFrame, wilayah: pd.DataFrame | None) -> pd.DataFrame:
     """Desa expected to report, with their kecamatan: every layanan desa (listed in ``wilayah`` when given), then
     the desa (not kelurahan) of ``wilayah`` in a kecamatan that reports."""
@@ -136,14 +129,10 @@ def _expected(keys: pd.DataFrame, wilayah: pd.DataFrame | None) -> pd.DataFrame:
     return pd.concat([own, w[["kode_desa", "kode_kecamatan"]].drop_duplicates("kode_desa")], ignore_index=True)
 
 
-def completeness_table(layanan: pd.DataFrame | ServiceTable, catalogue: Any = None, *,
+def completeness_table(layanan: Layanan, catalogue: Any = None, *,
                        wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Share of desa reporting each indicator, per kecamatan and year.
-
-    Columns ``kode_kecamatan, tahun, indikator, n_desa, n_lapor, porsi``: ``n_desa`` desa expected (see
-    :func:`check_completeness`), ``n_lapor`` of them with a valid numerator *and* denominator, ``porsi`` = n_lapor /
-    n_desa.
-    """
+    """Per kecamatan, year and indicator: ``n_desa`` expected (see :func:`check_completeness`), ``n_lapor`` of them
+    with a valid numerator *and* denominator, ``porsi`` = n_lapor / n_desa."""
     t, cat = service_table(layanan), catalogue_frame(catalogue)
     keys = t.keys
     columns = ["kode_kecamatan", "tahun", "indikator", "n_desa", "n_lapor", "porsi"]
@@ -166,17 +155,12 @@ def completeness_table(layanan: pd.DataFrame | ServiceTable, catalogue: Any = No
     return table.assign(porsi=(table["n_lapor"] / table["n_desa"]).astype("Float64"))[columns].reset_index(drop=True)
 
 
-def check_completeness(layanan: pd.DataFrame | ServiceTable, catalogue: Any = None, *,
-                       wilayah: pd.DataFrame | None = None,
-                       params: QualityParams | Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Completeness per kecamatan, indicator and year (``kelengkapan``) and non-reporting desa
-    (``desa_tidak_melapor``).
+def check_completeness(layanan: Layanan, catalogue: Any = None, *,
+                       wilayah: pd.DataFrame | None = None, params: Params = None) -> pd.DataFrame:
+    """Completeness per kecamatan (``kode_desa``), year and indicator (``kolom``) below ``kelengkapan.porsi_info``
+    (``info``) or ``porsi_peringatan`` (``kelengkapan``), and expected desa without a row (``desa_tidak_melapor``).
 
-    A kecamatan reports in a year when one of its villages has a layanan row; its expected villages are then its
-    desa in ``wilayah`` (kelurahan only with data) and every code seen under it. A share with valid numerator and
-    denominator below ``kelengkapan.porsi_peringatan`` is a ``peringatan``, below ``porsi_info`` an ``info``
-    (``kode_desa`` = the kecamatan, ``kolom`` = the indicator). An expected desa without a row that year:
-    ``desa_tidak_melapor``.
+    A kecamatan reporting in a year expects its desa in ``wilayah`` (kelurahan only with data) and every code seen.
     """
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
@@ -207,14 +191,10 @@ def check_completeness(layanan: pd.DataFrame | ServiceTable, catalogue: Any = No
     return findings(rows)
 
 
-def check_missing_values(layanan: pd.DataFrame | ServiceTable, catalogue: Any = None, *,
-                         wilayah: pd.DataFrame | None = None,
-                         params: QualityParams | Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Empty cells of indicator columns (``nilai_hilang``, peringatan), one finding per cell.
-
-    A cell is reported when the column is filled by at least ``kelengkapan.porsi_minimum_nilai_hilang`` of the rows
-    of the same kecamatan and year: an isolated gap (a column almost nobody fills is reported once per kecamatan by
-    :func:`check_completeness`). A non-numeric cell is ``bukan_angka``, not empty.
+def check_missing_values(layanan: Layanan, catalogue: Any = None, *,
+                         wilayah: pd.DataFrame | None = None, params: Params = None) -> pd.DataFrame:
+    """Empty cells of indicator columns (``nilai_hilang``) that at least ``kelengkapan.porsi_minimum_nilai_hilang`` of
+    the kecamatan's rows fill that year: isolated gaps (a column nobody fills is a :func:`check_completeness` matter).
     """
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
@@ -235,19 +215,12 @@ def check_missing_values(layanan: pd.DataFrame | ServiceTable, catalogue: Any = 
     return findings(rows)
 
 
-# --------------------------------------------------------------------------- outliers and jumps
-
-
-def check_outliers(layanan: pd.DataFrame | ServiceTable, catalogue: Any = None, *,
-                   wilayah: pd.DataFrame | None = None,
-                   params: QualityParams | Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Robust outliers against the other villages of the kabupaten in the same year (``pencilan``, peringatan).
-
-    Per kabupaten and year, against the median and the MAD (×1.4826): each indicator's rate (denominator ≥
-    ``min_penyebut``, numerator ≤ denominator), flagged beyond ``pengali_mad`` × MAD and ``selisih_minimum_persen``
-    points (``kolom`` = the numerator); each denominator per 1,000 inhabitants (``penduduk``: per household) on a
-    log scale, flagged beyond ``pengali_mad`` × MAD and ``faktor_minimum_per_kapita`` times the median or its
-    inverse. Groups with fewer than ``minimum_desa`` values or a MAD of 0 are skipped.
+def check_outliers(layanan: Layanan, catalogue: Any = None, *,
+                   wilayah: pd.DataFrame | None = None, params: Params = None) -> pd.DataFrame:
+    """Robust outliers against the kabupaten's other desa that year (``pencilan``): beyond ``pengali_mad`` × MAD
+    (×1.4826) from the median, and ``selisih_minimum_persen`` points for each indicator's rate (denominator ≥
+    ``min_penyebut``) or ``faktor_minimum_per_kapita`` times for each denominator per 1.000 inhabitants (``penduduk``:
+    per household, log scale). Groups under ``minimum_desa`` values or with a MAD of 0 are skipped.
     """
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
@@ -312,16 +285,11 @@ def _cells(mask: pd.DataFrame, *values: pd.DataFrame) -> list[tuple[int, list[tu
     return list(out.items())
 
 
-def check_yoy_jumps(layanan: pd.DataFrame | ServiceTable, columns: Iterable[str] | None = None, *,
-                    wilayah: pd.DataFrame | None = None,
-                    params: QualityParams | Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Implausible changes from the previous year (``lonjakan_tahunan``, peringatan).
-
-    Each count is compared with the same desa's value of the year before. A jump: the ratio exceeds
-    ``lonjakan.faktor`` (or is below its inverse; from or to 0 counts) and the larger value is at least
-    ``lonjakan.minimum_nilai``. The finding goes to the later year; several columns of one desa-year make one
-    finding (``kolom`` = the first, message lists them). A one-year spike is reported once, at the spike; when the
-    *first* year of a series differs from the second while the second and third agree, the first year is blamed.
+def check_yoy_jumps(layanan: Layanan, columns: Iterable[str] | None = None, *,
+                    wilayah: pd.DataFrame | None = None, params: Params = None) -> pd.DataFrame:
+    """Jumps from the same desa's previous year (``lonjakan_tahunan``): a ratio beyond ``lonjakan.faktor`` (from or
+    to 0 counts) with the larger value ≥ ``minimum_nilai``. One finding per desa-year (``kolom``: the first column);
+    a one-year spike is reported at the spike; a first year unlike the two that follow is blamed itself.
 
     >>> lay = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 4, "tahun": [2021, 2022, 2023, 2024],
     ...                     "balita_diukur": [120, 118, 1180, 125]})
