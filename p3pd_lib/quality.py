@@ -147,17 +147,8 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
 
 
 def check_declared_rules(tables: Any, rules: Any = None, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Checks declared as data in ``kualitas.yaml`` (``pemeriksaan_tambahan``, :class:`~p3pd_lib.parameter_files.
-    ExtraCheck`): every row of the rule's table where its condition (a pandas query) holds is a finding.
-
-    >>> from p3pd_lib.parameter_files import ExtraCheck
-    >>> rule = ExtraCheck(aturan="penduduk_kecil", tabel="layanan", kolom="penduduk", syarat="penduduk < 50",
-    ...                   pesan="penduduk kurang dari 50 jiwa")
-    >>> lay = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002"], "tahun": [2024, 2024],
-    ...                     "penduduk": [30, 900]})
-    >>> check_declared_rules({"layanan": lay}, [rule])[["kode_desa", "aturan", "nilai"]].values.tolist()
-    [['33.07.01.2001', 'penduduk_kecil', '30']]
-    """
+    """Checks declared in ``kualitas.yaml`` (``pemeriksaan_tambahan``; worked example in docs/panduan_analis.md):
+    every row of the rule's table where its condition (a pandas query) holds is a finding."""
     from . import parameter_files
 
     t = as_tables(tables)
@@ -281,13 +272,6 @@ def check_budget_totals(apbdes: pd.DataFrame, totals: pd.DataFrame, *, wilayah: 
 
     ``totals``: ``kode_desa, tahun, jenis`` (one of :data:`TOTAL_KINDS`), ``total`` and optionally ``kolom``
     (``anggaran``, the default, or ``realisasi``), e.g. the summary page of a Perdes APBDes.
-
-    >>> lines = pd.DataFrame({"kode_desa": ["11.01.01.2001"] * 2, "tahun": [2024, 2024],
-    ...                       "kode_rekening": ["5.1.1.01", "5.2.1.01"], "anggaran": [100e6, 50e6]})
-    >>> tot = pd.DataFrame({"kode_desa": ["11.01.01.2001"], "tahun": [2024], "jenis": ["belanja"],
-    ...                     "total": [160e6]})
-    >>> check_budget_totals(lines, tot, params=QualityParams())["nilai"].tolist()
-    ['160000000']
     """
     require(totals, ("kode_desa", "tahun", "jenis", "total"), "total anggaran")
     p, names = as_params(params), labels(wilayah)

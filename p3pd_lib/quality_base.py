@@ -98,11 +98,7 @@ def _validated(sections: dict[str, Any]) -> Any:
 
 
 def load_params(path: str | Path | None = None) -> QualityParams:
-    """The thresholds of ``parameters/kualitas.yaml`` (or ``path``), validated by :mod:`p3pd_lib.parameter_files`.
-
-    >>> load_params().kelengkapan_porsi_peringatan
-    0.8
-    """
+    """The thresholds of ``parameters/kualitas.yaml`` (or ``path``), validated by :mod:`p3pd_lib.parameter_files`."""
     from . import parameter_files
 
     return QualityParams.from_mapping(parameter_files.load_quality(path).model_dump())
@@ -136,12 +132,6 @@ def num(x: float, decimals: int = 1) -> str:
     """Indonesian number: 1.234.567 or 12,5."""
     s = f"{int(x):,}" if float(x).is_integer() else f"{x:,.{decimals}f}"
     return s.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
-def dec(x: float, decimals: int = 1) -> str:
-    """Indonesian number with a fixed number of decimals: 10,0."""
-    r = round(float(x), decimals)
-    return num(r + 0.0, decimals) if not float(r).is_integer() else num(round(float(x)), 0) + "," + "0" * decimals
 
 
 def rp(x: float) -> str:
@@ -204,11 +194,7 @@ def findings(rows: list[tuple]) -> pd.DataFrame:
 
 
 def empty_findings() -> pd.DataFrame:
-    """An empty findings table with the declared columns and dtypes.
-
-    >>> list(empty_findings().columns) == list(FINDING_COLUMNS)
-    True
-    """
+    """An empty findings table with the declared columns and dtypes."""
     return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "tahun" else "string") for c in FINDING_COLUMNS})
 
 

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from .frames import isin
+from .numbers import format_angka
 from .quality_base import (
-    COUNT_COLUMNS, Params, QualityParams, as_params, catalogue_frame, dec, desa_codes, empty_findings, findings,
+    COUNT_COLUMNS, Params, QualityParams, as_params, catalogue_frame, desa_codes, empty_findings, findings,
     labels, num, parse_numbers, pct, plain, region_table, require, year_text, years,
 )
 
@@ -94,15 +95,7 @@ def check_counts(layanan: Layanan, columns: Iterable[str] | None = None, *,
 
 def check_numerator_exceeds(layanan: Layanan, catalogue: Any = None, *,
                             wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Rows where an indicator's numerator (``kolom``) exceeds its denominator (``pembilang_melebihi_penyebut``).
-
-    >>> layanan = pd.DataFrame({"kode_desa": ["11.01.01.2001"], "tahun": [2024],
-    ...                         "balita_stunting": [57], "balita_diukur": [40]})
-    >>> cat = pd.DataFrame({"id": ["KES01"], "sektor": ["KES"],
-    ...                     "pembilang": ["balita_stunting"], "penyebut": ["balita_diukur"]})
-    >>> check_numerator_exceeds(layanan, cat).loc[0, "pesan"]
-    'Desa 11.01.01.2001, 2024: balita_stunting (57) lebih besar dari balita_diukur (40) (indikator KES01).'
-    """
+    """Rows where an indicator's numerator (``kolom``) exceeds its denominator (``pembilang_melebihi_penyebut``)."""
     t, cat, names = service_table(layanan), catalogue_frame(catalogue), labels(wilayah)
     counts = t.counts([*cat["pembilang"], *cat["penyebut"]])
     rows: list[tuple] = []
@@ -125,7 +118,7 @@ def _expected(keys: pd.DataFrame, wilayah: pd.DataFrame | None) -> pd.DataFrame:
     own = own[isin(own["kode_desa"], w["kode_desa"])]
     if "jenis" in w.columns:
         w = w[(w["jenis"].astype("string") != "kelurahan").fillna(True)]
-    w = w[isin(w["kode_kecamatan"], keys["kode_kecamatan"].unique()) & ~isin(w["kode_desa"], own["kode_desa"])]
+    w = w[isin(w["kode_kecamatan"], keys["kode_kecamatan"]) & ~isin(w["kode_desa"], own["kode_desa"])]
     return pd.concat([own, w[["kode_desa", "kode_kecamatan"]].drop_duplicates("kode_desa")], ignore_index=True)
 
 
@@ -255,12 +248,13 @@ def check_outliers(layanan: Layanan, catalogue: Any = None, *,
             year = int(year)
             if not per_capita:
                 side = "di atas" if xi > med else "di bawah"
-                text = f"{label} = {pct(xi)}, jauh {side} median kabupaten {pct(med)} (simpangan kokoh {dec(m)} poin)"
+                text = (f"{label} = {pct(xi)}, jauh {side} median kabupaten {pct(med)} "
+                        f"(simpangan kokoh {format_angka(m, 1)} poin)")
             else:
                 med, value = float(np.exp(med)), float(np.exp(xi))
                 times = value / med
-                side = f"{dec(times)} kali" if times >= 1 else f"1/{dec(1 / times)} kali"
-                text = f"{label} = {dec(value)}, {side} median kabupaten ({dec(med)})"
+                side = format_angka(times, 1) if times >= 1 else f"1/{format_angka(1 / times, 1)}"
+                text = f"{label} = {format_angka(value, 1)}, {side} kali median kabupaten ({format_angka(med, 1)})"
             rows.append((code, year, "layanan", col, plain(raw), "pencilan", "peringatan",
                          f"{names.desa(code)}, {year}: {text}. Periksa kembali {col} ({num(raw)})."))
     return findings(rows)
@@ -271,8 +265,8 @@ def _change(a: float, b: float) -> str:
     if a == 0 or b == 0:
         return f"dari {num(a)} menjadi {num(b)}"
     if b > a:
-        return f"naik {dec(b / a)} kali dari {num(a)} menjadi {num(b)}"
-    return f"turun menjadi 1/{dec(a / b)} kali dari {num(a)} menjadi {num(b)}"
+        return f"naik {format_angka(b / a, 1)} kali dari {num(a)} menjadi {num(b)}"
+    return f"turun menjadi 1/{format_angka(a / b, 1)} kali dari {num(a)} menjadi {num(b)}"
 
 
 def _cells(mask: pd.DataFrame, *values: pd.DataFrame) -> list[tuple[int, list[tuple]]]:
