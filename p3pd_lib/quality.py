@@ -112,16 +112,17 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
     else:
         given = official_codes["kode_desa"] if isinstance(official_codes, pd.DataFrame) else list(official_codes)
         official = pd.DataFrame({"kode_desa": pd.Series(given, dtype="string").str.strip().dropna().drop_duplicates()})
+    tables = {name: t[name] for name in ("wilayah", "layanan", "apbdes", "status_desa", "usulan")
+              if t.get(name) is not None and len(t[name])}
+    codes = {name: desa_codes(df["kode_desa"], category=True) for name, df in tables.items()}
+    seen = pd.concat([pd.Series(c.cat.categories, dtype="string") for c in codes.values()]).drop_duplicates()
+    known = seen[isin(seen, official["kode_desa"])]  # the official list is looked up once, for the codes seen
     bad_rows = {}
-    for table in ("wilayah", "layanan", "apbdes", "status_desa", "usulan"):
-        df = t.get(table)
-        if df is None or not len(df):
-            continue
-        codes = desa_codes(df["kode_desa"], category=True)
-        distinct = pd.Series(codes.cat.categories, dtype="string")  # each distinct code looked up once
-        unofficial = ~codes.isin(distinct[isin(distinct, official["kode_desa"])]) | codes.isna()
+    for table, df in tables.items():
+        unofficial = ~codes[table].isin(known) | codes[table].isna()
         if unofficial.any():
-            bad_rows[table] = pd.DataFrame({"kode": codes[unofficial].astype("string"), "tahun": years(df)[unofficial]})
+            bad_rows[table] = pd.DataFrame({"kode": codes[table][unofficial].astype("string"),
+                                            "tahun": years(df)[unofficial]})
     if not bad_rows:
         return empty_findings()
     # The suggestions look inside the kecamatan of the codes found (as written, or once dotted).

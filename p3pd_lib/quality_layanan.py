@@ -74,11 +74,13 @@ def check_counts(layanan: Layanan, columns: Iterable[str] | None = None, *,
     [[2023, 'bukan_angka', 'empat'], [2024, 'nilai_negatif', '-3']]
     """
     t, names = service_table(layanan), labels(wilayah)
+    cols = [c for c in (columns if columns is not None else COUNT_COLUMNS) if c in t.value.columns]
+    x = t.value[cols]
+    bad = t.not_number[cols] | (x < 0) | (x.notna() & (x != np.floor(x)))
     rows: list[tuple] = []
-    for col in (c for c in (columns if columns is not None else COUNT_COLUMNS) if c in t.value.columns):
-        x = t.value[col]
-        bad = t.not_number[col] | (x < 0) | (x.notna() & (x != np.floor(x)))
-        for code, year, value, written in zip(t.codes[bad], t.years[bad], x[bad], t.table[col][bad]):
+    for col in bad.columns[bad.any()]:
+        hit = bad[col]
+        for code, year, value, written in zip(t.codes[hit], t.years[hit], x[col][hit], t.table[col][hit]):
             who = f"{names.desa(code)}, {year_text(year)}"
             if value < 0:
                 rows.append((code, year, "layanan", col, plain(value), "nilai_negatif", "galat",
