@@ -234,7 +234,7 @@ def check_outliers(layanan: Layanan, catalogue: Any = None, *,
         ok = (base > 0) & (counts[col] > 0) & ((pend >= p.pencilan_minimum_penduduk) | (col == "penduduk"))
         tests.append((col, f"{col} per {base_name}", True, np.log((counts[col] * per / base).where(ok))))
     x = pd.DataFrame({j: test[3] for j, test in enumerate(tests)}, index=keys.index)
-    group = [keys["kode_kabupaten"], keys["tahun"]]
+    group = keys.groupby(["kode_kabupaten", "tahun"]).ngroup()  # one number per kabupaten-year
     median = x.groupby(group).transform("median")
     dev = (x - median).abs()
     mad = dev.groupby(group).transform("median") * MAD_TO_SD
