@@ -114,6 +114,8 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
         official = pd.DataFrame({"kode_desa": pd.Series(given, dtype="string").str.strip().dropna().drop_duplicates()})
     tables = {name: t[name] for name in ("wilayah", "layanan", "apbdes", "status_desa", "usulan")
               if t.get(name) is not None and len(t[name])}
+    if not tables:
+        return empty_findings()
     codes = {name: desa_codes(df["kode_desa"], category=True) for name, df in tables.items()}
     seen = pd.concat([pd.Series(c.cat.categories, dtype="string") for c in codes.values()]).drop_duplicates()
     known = seen[isin(seen, official["kode_desa"])]  # the official list is looked up once, for the codes seen

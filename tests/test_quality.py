@@ -210,6 +210,7 @@ def test_official_codes_explicit_list():
     got = q.check_official_codes({"layanan": lay}, official_codes=[K1])
     assert keyed(got, ("kode_desa", "aturan")) == [(K2, "kode_tidak_resmi")]
     assert q.check_official_codes({"layanan": lay}).empty
+    assert q.check_official_codes({"layanan": lay.iloc[:0]}).empty  # no rows, no findings
 
 
 def test_kelurahan_with_apbdes(wil):
