@@ -210,8 +210,10 @@ def as_tables(data: Any) -> dict[str, pd.DataFrame | None]:
     if unknown:
         raise ParameterError(f"Tabel tidak dikenal: {', '.join(sorted(unknown))}.")
     for name, df in tables.items():
-        if df is not None:
-            require(df, ("kode_desa",), name)
+        if df is not None and not isinstance(df, pd.DataFrame):
+            raise ParameterError(f"Tabel '{name}' harus berupa DataFrame.")
+        if df is not None and "kode_desa" not in df.columns:
+            raise ParameterError(f"Tabel '{name}' tidak memiliki kolom 'kode_desa'.")
     return {name: tables.get(name) for name in TABLES}
 
 
