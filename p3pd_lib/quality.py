@@ -1,8 +1,7 @@
-"""Data-quality checks (DOMAIN.md §6): one tidy table of findings (:data:`FINDING_COLUMNS`), galat first.
+"""Data-quality checks (DOMAIN.md §6), each a pure function returning findings (:data:`FINDING_COLUMNS`).
 
-Each check is a pure function, tables in and findings out. Here: duplicates, official codes, checks declared in
-``kualitas.yaml``, the APBDes checks and :func:`run_checks`; the service-table checks are in
-:mod:`p3pd_lib.quality_layanan`, what they share in :mod:`p3pd_lib.quality_base`.
+Here the checks of duplicates, codes, ``kualitas.yaml`` rules and APBDes lines, and :func:`run_checks`; the
+``layanan`` checks are in :mod:`p3pd_lib.quality_layanan`, what they share in :mod:`p3pd_lib.quality_base`.
 """
 
 from __future__ import annotations
@@ -32,12 +31,9 @@ TOTAL_KINDS: tuple[str, ...] = ("pendapatan", "belanja", "penerimaan_pembiayaan"
 
 
 def check_duplicates(tables: Any, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Duplicated rows (``baris_ganda``, galat), one finding per desa-year.
-
-    ``layanan``/``status_desa``: the same ``kode_desa`` + ``tahun`` more than once (``nilai`` = rows; the message
-    names the columns that differ). ``apbdes``/``usulan``: identical lines (``nilai`` = surplus lines; the spending
-    and proposal tables count them once).
-    """
+    """Duplicated rows (``baris_ganda``), one finding per desa-year: a ``layanan``/``status_desa`` key repeated
+    (``nilai`` = rows, the message names the columns that differ) or identical ``apbdes``/``usulan`` lines (``nilai``
+    = surplus lines, which the spending and proposal tables count once)."""
     t = as_tables(tables)
     names = labels(wilayah if wilayah is not None else t.get("wilayah"))
     rows: list[tuple] = []

@@ -71,11 +71,7 @@ class QualityParams:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], base: "QualityParams | None" = None) -> "QualityParams":
-        """Parameters from a nested mapping shaped like ``kualitas.yaml`` (missing keys keep ``base``).
-
-        >>> QualityParams.from_mapping({"lonjakan": {"faktor": 5}}).lonjakan_faktor
-        5.0
-        """
+        """Parameters from a nested mapping shaped like ``kualitas.yaml`` (missing keys keep ``base``)."""
         if not isinstance(data, Mapping):
             raise ParameterError("Parameter kualitas harus berupa kumpulan bagian (kelengkapan, pencilan, …).")
         sections = (base or cls())._sections()
