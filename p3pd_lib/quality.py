@@ -1,38 +1,24 @@
-"""Data-quality checks (DOMAIN.md §6): one tidy table of findings.
+"""Data-quality checks (DOMAIN.md §6), each a pure function returning findings (:data:`FINDING_COLUMNS`).
 
-Every check is a pure function: tables in, findings out. A finding names the village (for ``kelengkapan`` the
-kecamatan), year, table, field (``kolom``), offending value as plain text (``nilai``), rule (``aturan``, see
-:data:`RULES`), level (``tingkat``: galat, peringatan, info) and an Indonesian message. Text that is not a number is
-reported once (``bukan_angka``), then read as missing. Service-table checks: :mod:`p3pd_lib.quality_layanan`; APBDes
-checks: :mod:`p3pd_lib.quality_apbdes`; here: duplicates, official codes, declared checks, :func:`run_checks`.
-
->>> layanan = pd.DataFrame({"kode_desa": ["11.01.01.2001"], "tahun": [2024],
-...                         "balita_stunting": [57], "balita_diukur": [40]})
->>> cat = pd.DataFrame({"id": ["KES01"], "sektor": ["KES"],
-...                     "pembilang": ["balita_stunting"], "penyebut": ["balita_diukur"]})
->>> check_numerator_exceeds(layanan, cat).loc[0, "aturan"]
-'pembilang_melebihi_penyebut'
+Here the checks of duplicates, codes, ``kualitas.yaml`` rules and APBDes lines, and :func:`run_checks`; the
+``layanan`` checks are in :mod:`p3pd_lib.quality_layanan`, what they share in :mod:`p3pd_lib.quality_base`.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
-from .belanja import identical_copies
+from .belanja import identical_copies, is_kelurahan, rekening_class
 from .errors import ParameterError
 from .frames import isin
-from .quality_apbdes import (  # noqa: F401  (public API of the quality checks)
-    TOTAL_KINDS, apbdes_lines, check_amounts, check_apbdes_identity, check_budget_totals, check_kelurahan_apbdes,
-    check_realisation,
-)
-from .quality_base import (  # noqa: F401
-    FINDING_COLUMNS, RULES, TINGKAT, QualityParams, as_params, as_tables, catalogue_frame, desa_codes,
-    empty_findings, findings, labels, load_params, plain, require, year_text, years,
+from .quality_base import (  # noqa: F401  (the checks and their parameters are used through this module)
+    FINDING_COLUMNS, RULES, TINGKAT, Params, QualityParams, as_params, as_tables, catalogue_frame, desa_codes,
+    empty_findings, findings, labels, load_params, parse_numbers, plain, region_table, require, rp, year_text, years,
 )
 from .quality_layanan import (  # noqa: F401
     ServiceTable, check_completeness, check_counts, check_missing_values, check_numerator_exceeds, check_outliers,
@@ -40,17 +26,14 @@ from .quality_layanan import (  # noqa: F401
 )
 from .schemas import KODE_DESA_PATTERN
 
-
-# --------------------------------------------------------------------------- duplicates
+#: Kinds of declared totals accepted by :func:`check_budget_totals` (classes of ``kode_rekening``).
+TOTAL_KINDS: tuple[str, ...] = ("pendapatan", "belanja", "penerimaan_pembiayaan", "pengeluaran_pembiayaan")
 
 
 def check_duplicates(tables: Any, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Duplicated rows (``baris_ganda``, galat), one finding per desa-year.
-
-    ``layanan``/``status_desa``: the same ``kode_desa`` + ``tahun`` more than once (``nilai`` = rows; the message
-    names the columns that differ). ``apbdes``/``usulan``: identical lines (``nilai`` = surplus lines; the spending
-    and proposal tables count them once). ``tables``: a Dataset or a mapping of table name → DataFrame.
-    """
+    """Duplicated rows (``baris_ganda``), one finding per desa-year: a ``layanan``/``status_desa`` key repeated
+    (``nilai`` = rows, the message names the columns that differ) or identical ``apbdes``/``usulan`` lines (``nilai``
+    = surplus lines, which the spending and proposal tables count once)."""
     t = as_tables(tables)
     names = labels(wilayah if wilayah is not None else t.get("wilayah"))
     rows: list[tuple] = []
@@ -58,8 +41,8 @@ def check_duplicates(tables: Any, *, wilayah: pd.DataFrame | None = None) -> pd.
         df = t.get(table)
         if df is None or len(df) < 2 or "tahun" not in df.columns:
             continue
-        dup = df[df.duplicated(["kode_desa", "tahun"], keep=False).to_numpy()]
-        by = dup.groupby(["kode_desa", "tahun"], sort=True, dropna=False)
+        repeated = df[df.duplicated(["kode_desa", "tahun"], keep=False).to_numpy()]
+        by = repeated.groupby(["kode_desa", "tahun"], sort=True, dropna=False)
         distinct = by.nunique(dropna=False)
         for (code, year), size, differ in zip(distinct.index, by.size(), distinct.to_numpy()):
             columns = [c for c, k in zip(distinct.columns, differ) if k > 1]
@@ -77,17 +60,13 @@ def check_duplicates(tables: Any, *, wilayah: pd.DataFrame | None = None) -> pd.
         for k, grp in copies.groupby(key, sort=True, dropna=False):
             code, year = k[0], (k[1] if len(key) == 2 else None)
             surplus = len(grp) - len(grp.drop_duplicates())
-            examples = ([str(u) for u in grp["uraian"].dropna().drop_duplicates().head(3)]
-                        if "uraian" in grp.columns else [])
-            ex = f" (mis. {'; '.join(repr(e) for e in examples)})" if examples else ""
+            examples = grp["uraian"].dropna().drop_duplicates().head(3) if "uraian" in grp.columns else []
+            ex = f" (mis. {'; '.join(repr(str(e)) for e in examples)})" if len(examples) else ""
             what = "baris APBDes" if table == "apbdes" else "usulan"
             rows.append((code, year, table, "(seluruh kolom)", str(surplus), "baris_ganda", "galat",
                          f"{names.desa(code)}, {year_text(year)}: {surplus} {what} tercatat ganda dengan isi "
                          f"identik{ex}; jumlahnya terhitung dua kali."))
     return findings(rows)
-
-
-# --------------------------------------------------------------------------- region codes
 
 
 @lru_cache(maxsize=1)
@@ -97,39 +76,32 @@ def _national_list() -> pd.DataFrame:
     return wilayah_table()[["kode_desa", "nama_desa"]].astype("string")
 
 
-def _suggestion(code: Any, official: list[str], names: dict) -> str:
-    """What to write instead of an unofficial ``code``: its dotted form, or the nearest code of its kecamatan.
-
-    ``official``: the official codes, sorted; ``names``: official code → desa name."""
+def _suggestion(code: Any, nearby: dict[str, Any]) -> str:
+    """What to write instead of an unofficial ``code``: its dotted form, or the nearest code of its kecamatan
+    (``nearby``: official code → desa name, for the kecamatan of the codes found)."""
     if pd.isna(code) or code == "":
         return "Isi kode desa Kemendagri (PP.KK.CC.DDDD)."
 
     def label(c: str) -> str:
-        return f"{c} ({names[c]})" if isinstance(names.get(c), str) else c
+        return f"{c} ({nearby[c]})" if isinstance(nearby.get(c), str) else c
 
     digits = re.sub(r"\D", "", code)
     dotted = f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}.{digits[6:]}" if len(digits) == 10 else None
-    if dotted and dotted != code and official[bisect_left(official, dotted):][:1] == [dotted]:
+    if dotted and dotted != code and dotted in nearby:
         return f"Mungkin maksudnya {label(dotted)}; tulis kode dengan titik: PP.KK.CC.DDDD."
     if not re.match(KODE_DESA_PATTERN, code):
         return "Format kode harus PP.KK.CC.DDDD, mis. 11.01.01.2001."
-    prefix = code[:8] + "."
-    same_kec = official[bisect_left(official, prefix):bisect_left(official, prefix + "\U0010ffff")]
-    if not same_kec:
+    same_kecamatan = [c for c in nearby if c.startswith(code[:8] + ".")]
+    if not same_kecamatan:
         return f"Kecamatan {code[:8]} juga tidak ada dalam daftar resmi; periksa kode kabupaten/kecamatan."
-    nearest = min(same_kec, key=lambda c: (abs(int(c[9:]) - int(code[9:])), c))
+    nearest = min(same_kecamatan, key=lambda c: (abs(int(c[9:]) - int(code[9:])), c))
     return (f"Kode resmi terdekat di kecamatan yang sama: {label(nearest)}. Desa bisa saja baru dimekarkan atau "
             "berganti kode; sesuaikan dengan Kepmendagri 300.2.2-2138/2025.")
 
 
 def check_official_codes(tables: Any, official_codes: Iterable[str] | None = None) -> pd.DataFrame:
-    """Codes that are not in the official region list (``kode_tidak_resmi``, galat).
-
-    ``official_codes`` defaults to the national list (Kepmendagri 300.2.2-2138/2025, via :mod:`p3pd_lib.wilayah`).
-    One finding per table, code and year; ``nilai`` is the code. The message suggests the dotted form of an undotted
-    code, else the nearest official code of the same kecamatan. Rows with such codes stay in the data: this is a
-    finding, never an error.
-    """
+    """Codes missing from the official region list (``kode_tidak_resmi``, galat), one finding per table, code and
+    year, with a suggestion. ``official_codes`` defaults to the national list (Kepmendagri 300.2.2-2138/2025)."""
     t = as_tables(tables)
     if official_codes is None:
         official = _national_list()
@@ -138,25 +110,27 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
         official = pd.DataFrame({"kode_desa": pd.Series(given, dtype="string").str.strip().dropna().drop_duplicates()})
     tables = {name: t[name] for name in ("wilayah", "layanan", "apbdes", "status_desa", "usulan")
               if t.get(name) is not None and len(t[name])}
+    if not tables:
+        return empty_findings()
     codes = {name: desa_codes(df["kode_desa"], category=True) for name, df in tables.items()}
-    seen = pd.Series(sorted({c for x in codes.values() for c in x.cat.categories}), dtype="string")
+    seen = pd.concat([pd.Series(c.cat.categories, dtype="string") for c in codes.values()]).drop_duplicates()
     known = seen[isin(seen, official["kode_desa"])]  # the official list is looked up once, for the codes seen
     bad_rows = {}
     for table, df in tables.items():
-        unofficial = ~codes[table].isin(known).fillna(False).astype(bool) | codes[table].isna()
+        unofficial = ~codes[table].isin(known) | codes[table].isna()
         if unofficial.any():
             bad_rows[table] = pd.DataFrame({"kode": codes[table][unofficial].astype("string"),
                                             "tahun": years(df)[unofficial]})
     if not bad_rows:
-        return findings([])
-    # The suggestions only look inside the kecamatan of the codes found (as written, or once dotted).
+        return empty_findings()
+    # The suggestions look inside the kecamatan of the codes found (as written, or once dotted).
     bad_codes = pd.concat([b["kode"] for b in bad_rows.values()]).dropna().drop_duplicates()
     dotted = bad_codes.str.replace(r"\D", "", regex=True)
     dotted = dotted.str.slice(0, 2) + "." + dotted.str.slice(2, 4) + "." + dotted.str.slice(4, 6)
     kecamatan = set(bad_codes.str.slice(0, 8).dropna()) | set(dotted.dropna())
-    nearby = official[isin(official["kode_desa"].str.slice(0, 8), kecamatan)].dropna(subset=["kode_desa"])
-    ordered = sorted(nearby["kode_desa"])
-    names = dict(zip(nearby["kode_desa"], nearby["nama_desa"])) if "nama_desa" in nearby else {}
+    near = official[isin(official["kode_desa"].str.slice(0, 8), kecamatan)].dropna(subset=["kode_desa"])
+    near = near.reindex(columns=["kode_desa", "nama_desa"])
+    nearby = dict(zip(near["kode_desa"].tolist(), near["nama_desa"].tolist()))
     rows: list[tuple] = []
     for table, bad in bad_rows.items():
         for (code, year), n in bad.groupby(["kode", "tahun"], dropna=False, sort=True).size().items():
@@ -167,28 +141,13 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
             where = f"{n} baris di tabel {table}" if table != "wilayah" else "tabel wilayah"
             rows.append((code, year, table, "kode_desa", code or "", "kode_tidak_resmi", "galat",
                          f"{label}{when} ({where}): tidak ada dalam daftar wilayah resmi; baris ini tidak dapat "
-                         f"dikaitkan dengan desa mana pun. {_suggestion(code, ordered, names)}"))
+                         f"dikaitkan dengan desa mana pun. {_suggestion(code, nearby)}"))
     return findings(rows)
 
 
-# --------------------------------------------------------------------------- checks declared as data
-
-
 def check_declared_rules(tables: Any, rules: Any = None, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Checks declared as data in ``parameters/kualitas.yaml`` (``pemeriksaan_tambahan``): no Python needed.
-
-    Each rule names a table, a column, a condition (a pandas query over the table's columns, e.g. ``penduduk < 50``)
-    and a level; every row where the condition holds becomes a finding ``aturan`` with the rule's message.
-    ``rules``: a list of :class:`p3pd_lib.parameter_files.ExtraCheck` (default: the file's).
-
-    >>> from p3pd_lib.parameter_files import ExtraCheck
-    >>> rule = ExtraCheck(aturan="penduduk_kecil", tabel="layanan", kolom="penduduk", syarat="penduduk < 50",
-    ...                   pesan="penduduk kurang dari 50 jiwa")
-    >>> lay = pd.DataFrame({"kode_desa": ["33.07.01.2001", "33.07.01.2002"], "tahun": [2024, 2024],
-    ...                     "penduduk": [30, 900]})
-    >>> check_declared_rules({"layanan": lay}, [rule])[["kode_desa", "aturan", "nilai"]].values.tolist()
-    [['33.07.01.2001', 'penduduk_kecil', '30']]
-    """
+    """Checks declared in ``kualitas.yaml`` (``pemeriksaan_tambahan``; worked example in docs/panduan_analis.md):
+    every row of the rule's table where its condition (a pandas query) holds is a finding."""
     from . import parameter_files
 
     t = as_tables(tables)
@@ -199,23 +158,180 @@ def check_declared_rules(tables: Any, rules: Any = None, *, wilayah: pd.DataFram
         df = t.get(rule.tabel)
         if df is None or not len(df):
             continue
+        where = f"kualitas.yaml, pemeriksaan '{rule.aturan}'"
         if rule.kolom not in df.columns:
-            raise ParameterError(f"kualitas.yaml, pemeriksaan '{rule.aturan}': kolom '{rule.kolom}' tidak ada di "
-                                 f"tabel {rule.tabel}.")
+            raise ParameterError(f"{where}: kolom '{rule.kolom}' tidak ada di tabel {rule.tabel}.")
         try:
             hits = df.query(rule.syarat)
         except Exception as exc:  # a mistyped condition in the parameter file
-            raise ParameterError(f"kualitas.yaml, pemeriksaan '{rule.aturan}': syarat '{rule.syarat}' tidak dapat "
-                                 f"dibaca ({exc}).") from None
+            raise ParameterError(f"{where}: syarat '{rule.syarat}' tidak dapat dibaca ({exc}).") from None
         for r in hits.to_dict("records"):
-            code, year = r.get("kode_desa"), r.get("tahun")
-            rows.append((code, year, rule.tabel, rule.kolom, plain(r[rule.kolom]), rule.aturan, rule.tingkat,
-                         f"{names.desa(code)}, {year_text(year)}: {rule.pesan} ({rule.kolom} = "
-                         f"{plain(r[rule.kolom])})."))
+            code, year, value = r.get("kode_desa"), r.get("tahun"), plain(r[rule.kolom])
+            rows.append((code, year, rule.tabel, rule.kolom, value, rule.aturan, rule.tingkat,
+                         f"{names.desa(code)}, {year_text(year)}: {rule.pesan} ({rule.kolom} = {value})."))
     return findings(rows)
 
 
-# --------------------------------------------------------------------------- all checks
+def apbdes_lines(apbdes: pd.DataFrame) -> pd.DataFrame:
+    """``kode_desa`` (stripped, categorical), ``tahun`` (float), ``kelas`` of ``kode_rekening`` (categorical) and
+    valid ``anggaran``/``realisasi`` (NaN when missing, not a number or negative) per line, on ``apbdes``'s index."""
+    require(apbdes, ("kode_desa", "tahun", "kode_rekening", "anggaran"), "apbdes")
+    accounts = apbdes["kode_rekening"].astype("category")  # each distinct account classified once
+    kinds = pd.Categorical(rekening_class(pd.Series(accounts.cat.categories, dtype="string")),
+                           categories=[*TOTAL_KINDS, "lainnya"])
+    amounts = {c: parse_numbers(apbdes[c])["nilai"] if c in apbdes.columns else pd.Series(np.nan, index=apbdes.index)
+               for c in ("anggaran", "realisasi")}
+    return pd.DataFrame({
+        "kode_desa": desa_codes(apbdes["kode_desa"], category=True),
+        "tahun": years(apbdes),
+        "kelas": kinds.take(accounts.cat.codes.to_numpy(), allow_fill=True, fill_value="lainnya"),
+        **{c: v.where(v >= 0) for c, v in amounts.items()},
+    }, index=apbdes.index)
+
+
+def budget_sums(lines: pd.DataFrame) -> pd.DataFrame:
+    """Σ ``anggaran``, Σ ``realisasi`` and number of lines ``n`` per ``kode_desa, tahun, kelas`` (the index)."""
+    return (lines.assign(n=1).groupby(["kode_desa", "tahun", "kelas"], observed=True)[["anggaran", "realisasi", "n"]]
+            .sum())
+
+
+def _tolerance(p: QualityParams, reference: Any) -> Any:
+    return np.maximum(p.anggaran_toleransi_rupiah, p.anggaran_toleransi_relatif * np.abs(reference))
+
+
+def check_amounts(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rupiah amounts of APBDes lines (``anggaran``, ``realisasi``) that are not numbers or are negative."""
+    require(apbdes, ("kode_desa",), "apbdes")
+    names, rows = labels(wilayah), []
+    for col in (c for c in ("anggaran", "realisasi") if c in apbdes.columns):
+        parsed = parse_numbers(apbdes[col])
+        picked = (parsed["bukan_angka"] | (parsed["nilai"] < 0)).to_numpy()
+        bad = apbdes[picked].reindex(columns=["kode_desa", "tahun", "kode_rekening", col])
+        for code, year, rek, written, x in zip(desa_codes(bad["kode_desa"]), years(bad), bad["kode_rekening"],
+                                               bad[col], parsed["nilai"][picked]):
+            where = f" pada rekening {rek}" if isinstance(rek, str) and rek else ""
+            who = f"{names.desa(code)}, {year_text(year)}"
+            if x < 0:
+                rows.append((code, year, "apbdes", col, plain(x), "nilai_negatif", "galat",
+                             f"{who}: {col} bernilai negatif ({rp(x)}){where}."))
+            else:
+                text = str(written).strip()
+                rows.append((code, year, "apbdes", col, text, "bukan_angka", "galat",
+                             f"{who}: {col} berisi '{text}'{where}, bukan angka rupiah."))
+    return findings(rows)
+
+
+def _kelurahan(codes: pd.Series, wilayah: Any) -> pd.Series:
+    """:func:`p3pd_lib.belanja.is_kelurahan`: the kelurahan whose lines the spending tables leave out."""
+    w = region_table(wilayah)
+    return is_kelurahan(codes, w if w is not None and {"kode_desa", "jenis"} <= set(w.columns) else None)
+
+
+def check_kelurahan_apbdes(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None,
+                           lines: pd.DataFrame | None = None) -> pd.DataFrame:
+    """APBDes lines of a kelurahan (``kelurahan_ber_apbdes``, galat), one finding per kelurahan and year."""
+    lines = apbdes_lines(apbdes) if lines is None else lines
+    codes = pd.Series(lines["kode_desa"].cat.categories, dtype="string")
+    kelurahan = lines[lines["kode_desa"].isin(codes[_kelurahan(codes, wilayah).to_numpy()])]
+    per_year = (kelurahan.groupby(["kode_desa", "tahun"], observed=True)
+                .agg(n=("kelas", "size"), total=("anggaran", "sum")).reset_index())
+    names = labels(wilayah)
+    return findings([
+        (code, year, "apbdes", "kode_desa", str(n), "kelurahan_ber_apbdes", "galat",
+         f"{names.desa(code)}, {int(year)}: ada {n} baris APBDes (anggaran {rp(total)}), padahal kelurahan tidak "
+         "memiliki APBDes maupun Dana Desa; baris ini tidak dipakai dalam indikator belanja.")
+        for code, year, n, total in per_year.itertuples(index=False)])
+
+
+def check_realisation(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None, params: Params = None,
+                      lines: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Spending (``5.*``) and financing-outlay (``6.2.*``) lines whose realisation exceeds the budget by more than
+    the tolerance (``realisasi_melebihi_anggaran``, galat), one finding per line."""
+    p, names = as_params(params), labels(wilayah)
+    lines = apbdes_lines(apbdes) if lines is None else lines
+    over = lines["realisasi"] - lines["anggaran"]
+    bad = (lines["kelas"].isin(["belanja", "pengeluaran_pembiayaan"]) & (over > p.anggaran_toleransi_rupiah)
+           & (over > _tolerance(p, lines["anggaran"])))
+    described = apbdes[bad.to_numpy()].reindex(columns=["kode_rekening", "uraian", "kode_kegiatan"])
+    rows = []
+    for line, text in zip(lines[bad].to_dict("records"), described.astype("string").fillna("").to_dict("records")):
+        what = (f"rekening {text['kode_rekening']}" + (f" '{text['uraian']}'" if text["uraian"] else "")
+                + (f" (kegiatan {text['kode_kegiatan']})" if text["kode_kegiatan"] else ""))
+        code = line["kode_desa"] if pd.notna(line["kode_desa"]) else None
+        rows.append((code, line["tahun"], "apbdes", "realisasi", plain(line["realisasi"]),
+                     "realisasi_melebihi_anggaran", "galat",
+                     f"{names.desa(code)}, {year_text(line['tahun'])}: realisasi {rp(line['realisasi'])} melebihi "
+                     f"anggaran {rp(line['anggaran'])} pada {what}."))
+    return findings(rows)
+
+
+def check_budget_totals(apbdes: pd.DataFrame, totals: pd.DataFrame, *, wilayah: pd.DataFrame | None = None,
+                        params: Params = None) -> pd.DataFrame:
+    """Declared totals that differ from the sum of the lines by more than the tolerance (``total_tidak_sesuai``).
+
+    ``totals``: ``kode_desa, tahun, jenis`` (one of :data:`TOTAL_KINDS`), ``total`` and optionally ``kolom``
+    (``anggaran``, the default, or ``realisasi``), e.g. the summary page of a Perdes APBDes.
+    """
+    require(totals, ("kode_desa", "tahun", "jenis", "total"), "total anggaran")
+    p, names = as_params(params), labels(wilayah)
+    declared = pd.DataFrame({
+        "kode_desa": desa_codes(totals["kode_desa"]), "tahun": years(totals),
+        "kelas": totals["jenis"].astype("string").str.strip().str.lower(),
+        "kolom": (totals["kolom"].astype("string").fillna("anggaran").str.strip().str.lower()
+                  if "kolom" in totals.columns else "anggaran"),
+        "total": parse_numbers(totals["total"])["nilai"]})
+    unknown = sorted(set(declared["kelas"].dropna()) - set(TOTAL_KINDS))
+    if unknown:
+        raise ParameterError(f"Jenis total tidak dikenal: {', '.join(unknown)}. Pilihan: {', '.join(TOTAL_KINDS)}.")
+    if not declared["kolom"].isin(["anggaran", "realisasi"]).all():
+        raise ParameterError("Isian 'kolom' pada total anggaran harus 'anggaran' atau 'realisasi'.")
+    declared = declared[(declared["total"] >= 0) & declared["tahun"].notna() & declared["kode_desa"].notna()]
+    sums = budget_sums(apbdes_lines(apbdes)).reset_index().astype({"kode_desa": "string", "kelas": "string"})
+    checked = declared.merge(sums, on=["kode_desa", "tahun", "kelas"], how="left")
+    checked["jumlah"] = checked["anggaran"].where(checked["kolom"] == "anggaran", checked["realisasi"]).fillna(0.0)
+    rows = []
+    for code, year, kind, col, d, summed in checked[[*declared.columns, "jumlah"]].itertuples(index=False):
+        if abs(d - summed) > _tolerance(p, d):
+            rows.append((code, year, "apbdes", col, plain(d), "total_tidak_sesuai", "galat",
+                         f"{names.desa(code)}, {int(year)}: total {kind.replace('_', ' ')} ({col}) tertulis {rp(d)}, "
+                         f"sedangkan jumlah rinciannya {rp(summed)} (selisih {rp(d - summed)})."))
+    return findings(rows)
+
+
+def check_apbdes_identity(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None, params: Params = None,
+                          lines: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Unbalanced budgets (``identitas_apbdes``) and one-sided budgets (``apbdes_tidak_lengkap``), peringatan.
+
+    An APBDes is adopted balanced (DOMAIN §3): ``|pendapatan − belanja + (6.1 − 6.2)| ≤ tolerance`` on the
+    budget (the realised SiLPA is legitimately non-zero). A desa-year with spending but no revenue lines (or the
+    reverse) is ``apbdes_tidak_lengkap``; kelurahan are skipped (already ``kelurahan_ber_apbdes``).
+    """
+    p, names = as_params(params), labels(wilayah)
+    sums = budget_sums(apbdes_lines(apbdes) if lines is None else lines)
+    if sums.empty:
+        return empty_findings()
+    wide = sums.unstack("kelas")
+    wide = wide[~_kelurahan(wide.index.get_level_values("kode_desa").to_series(), wilayah).to_numpy()]
+    n = wide["n"].reindex(columns=list(TOTAL_KINDS)).fillna(0)
+    s = wide["anggaran"].reindex(columns=list(TOTAL_KINDS)).fillna(0.0).assign(
+        has_p=n["pendapatan"] > 0, has_b=n["belanja"] > 0).reset_index()
+    s["saldo"] = s["pendapatan"] - s["belanja"] + s["penerimaan_pembiayaan"] - s["pengeluaran_pembiayaan"]
+    unbalanced = s["has_p"] & s["has_b"] & (s["saldo"].abs() > _tolerance(p, np.maximum(s["pendapatan"], s["belanja"])))
+    rows = []
+    for r in s[(s["has_p"] ^ s["has_b"]) | unbalanced].itertuples(index=False):
+        who = f"{names.desa(r.kode_desa)}, {int(r.tahun)}"
+        if r.has_p != r.has_b:
+            missing = "pendapatan (4.x)" if not r.has_p else "belanja (5.x)"
+            rows.append((r.kode_desa, r.tahun, "apbdes", "kode_rekening", "", "apbdes_tidak_lengkap", "peringatan",
+                         f"{who}: APBDes tidak memiliki baris {missing}; identitas anggaran tidak dapat diperiksa."))
+        else:
+            netto = r.penerimaan_pembiayaan - r.pengeluaran_pembiayaan
+            rows.append((r.kode_desa, r.tahun, "apbdes", "anggaran", plain(round(r.saldo)), "identitas_apbdes",
+                         "peringatan", f"{who}: APBDes tidak seimbang: pendapatan {rp(r.pendapatan)} − belanja "
+                         f"{rp(r.belanja)} + pembiayaan netto {rp(netto)} = {rp(r.saldo)}; pada anggaran seharusnya 0 "
+                         "(defisit ditutup penerimaan pembiayaan, surplus dialokasikan ke pengeluaran pembiayaan). "
+                         "Periksa baris yang hilang, mis. SiLPA (6.1.1)."))
+    return findings(rows)
 
 
 def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
@@ -228,29 +344,27 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
 
 
 def run_checks(dataset_or_tables: Any, catalogue: Any = None, official_codes: Iterable[str] | None = None,
-               params: QualityParams | Mapping[str, Any] | None = None, *,
-               totals: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Run every check and return one findings table, galat first.
+               params: Params = None, *, totals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every check on a :class:`~p3pd_lib.store.Dataset` or a mapping of table name → DataFrame (absent tables are
+    skipped), as one findings table sorted by :func:`sort_findings`.
 
-    ``dataset_or_tables``: a :class:`~p3pd_lib.store.Dataset` or a mapping of table name → DataFrame (missing tables
-    are skipped). ``catalogue``: indicator catalogue (default ``indicators.load_catalogue()``). ``official_codes``:
-    the official desa codes (default: the national list). ``params``: :class:`QualityParams`, a nested mapping
-    overriding ``kualitas.yaml``, or ``None`` for the file. ``totals``: declared budget totals for
-    :func:`check_budget_totals`.
+    ``catalogue``: indicator catalogue (default ``indicators.load_catalogue()``); ``official_codes``: default the
+    national list; ``params``: :class:`QualityParams`, a mapping overriding ``kualitas.yaml``, or ``None`` (the file);
+    ``totals``: declared budget totals for :func:`check_budget_totals`.
     """
     t, p, cat = as_tables(dataset_or_tables), as_params(params), catalogue_frame(catalogue)
     w = labels(t.get("wilayah"))  # one label table for every check
-    found = [check_duplicates(t, wilayah=w), check_official_codes(t, official_codes),
-             check_declared_rules(t, wilayah=w)]
     layanan, apbdes = t.get("layanan"), t.get("apbdes")
+    lines = apbdes_lines(apbdes) if apbdes is not None and len(apbdes) else None  # read once for all their checks
+    found = [check_duplicates(t, wilayah=w), check_official_codes({**t, "apbdes": lines}, official_codes),
+             check_declared_rules(t, wilayah=w)]
     if layanan is not None and len(layanan):
         lay = ServiceTable(layanan)  # read once for every check of the service table
         found += [check_counts(lay, wilayah=w), check_numerator_exceeds(lay, cat, wilayah=w),
                   check_completeness(lay, cat, wilayah=w, params=p),
                   check_missing_values(lay, cat, wilayah=w, params=p),
                   check_outliers(lay, cat, wilayah=w, params=p), check_yoy_jumps(lay, wilayah=w, params=p)]
-    if apbdes is not None and len(apbdes):
-        lines = apbdes_lines(apbdes)  # read once for every check of the lines
+    if lines is not None:
         found += [check_amounts(apbdes, wilayah=w), check_kelurahan_apbdes(apbdes, wilayah=w, lines=lines),
                   check_realisation(apbdes, wilayah=w, params=p, lines=lines),
                   check_apbdes_identity(apbdes, wilayah=w, params=p, lines=lines)]
@@ -258,9 +372,6 @@ def run_checks(dataset_or_tables: Any, catalogue: Any = None, official_codes: It
             found.append(check_budget_totals(apbdes, totals, wilayah=w, params=p))
     parts = [x for x in found if len(x)]
     return sort_findings(pd.concat(parts, ignore_index=True)) if parts else empty_findings()
-
-
-# --------------------------------------------------------------------------- summaries
 
 
 def rules_table() -> pd.DataFrame:
@@ -287,22 +398,3 @@ def summarize(findings: pd.DataFrame) -> pd.DataFrame:
     return out[["aturan", "judul", "tingkat", "jumlah", "n_desa"]].astype(
         {"aturan": "string", "judul": "string", "tingkat": "string", "jumlah": "Int64", "n_desa": "Int64"}
     ).reset_index(drop=True)
-
-
-def summarize_by_desa(findings: pd.DataFrame, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Counts per village: ``kode_desa, nama_desa, galat, peringatan, info, jumlah``, most errors first.
-
-    ``nama_desa`` comes from ``wilayah`` when given (empty otherwise).
-    """
-    require(findings, FINDING_COLUMNS, "temuan")
-    counts = (pd.crosstab(findings["kode_desa"], findings["tingkat"]).reindex(columns=list(TINGKAT), fill_value=0)
-              .rename_axis(index="kode_desa", columns=None).reset_index())
-    nama = {}
-    if wilayah is not None and len(wilayah) and {"kode_desa", "nama_desa"} <= set(wilayah.columns):
-        nama = dict(zip(wilayah["kode_desa"].astype(str), wilayah["nama_desa"]))
-    counts = counts.assign(jumlah=counts[list(TINGKAT)].sum(axis=1),
-                           nama_desa=counts["kode_desa"].astype(str).map(nama))
-    out = counts[["kode_desa", "nama_desa", *TINGKAT, "jumlah"]].astype(
-        {"kode_desa": "string", "nama_desa": "string", **{c: "Int64" for c in (*TINGKAT, "jumlah")}})
-    return out.sort_values(["galat", "peringatan", "jumlah", "kode_desa"], ascending=[False, False, False, True],
-                           kind="stable").reset_index(drop=True)

@@ -1,8 +1,4 @@
-"""What every data-quality check shares: rules, thresholds, the findings table, labels and parsing.
-
-Used by :mod:`p3pd_lib.quality` (the entry point) and by the two families of checks, :mod:`p3pd_lib.quality_layanan`
-and :mod:`p3pd_lib.quality_apbdes`.
-"""
+"""What every data-quality check shares: rules, thresholds, the findings table, labels and reading numbers."""
 
 from __future__ import annotations
 
@@ -46,15 +42,9 @@ RULES: dict[str, tuple[str, str]] = {
 COUNT_COLUMNS: tuple[str, ...] = tuple(c.name for c in LAYANAN.columns if c.dtype == "Int64" and c.name != "tahun")
 
 
-# --------------------------------------------------------------------------- thresholds
-
-
 @dataclass(frozen=True)
 class QualityParams:
-    """Thresholds of the checks; the editable values live in ``parameters/kualitas.yaml``.
-
-    Field names are ``<section>_<key>`` of the YAML file (see its comments).
-    """
+    """Thresholds of the checks, named ``<section>_<key>`` after ``parameters/kualitas.yaml`` (see its comments)."""
 
     kelengkapan_porsi_peringatan: float = 0.80
     kelengkapan_porsi_info: float = 0.95
@@ -81,19 +71,14 @@ class QualityParams:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], base: "QualityParams | None" = None) -> "QualityParams":
-        """Parameters from a nested mapping shaped like ``kualitas.yaml`` (missing keys keep ``base``).
-
-        >>> QualityParams.from_mapping({"lonjakan": {"faktor": 5}}).lonjakan_faktor
-        5.0
-        """
+        """Parameters from a nested mapping shaped like ``kualitas.yaml`` (missing keys keep ``base``)."""
         if not isinstance(data, Mapping):
             raise ParameterError("Parameter kualitas harus berupa kumpulan bagian (kelengkapan, pencilan, …).")
         sections = (base or cls())._sections()
         for section, entries in data.items():
             if section == "pemeriksaan_tambahan":  # declared checks, see quality.check_declared_rules
                 continue
-            merged = {**sections.get(section, {}), **entries} if isinstance(entries, Mapping) else entries
-            sections[section] = merged
+            sections[section] = {**sections.get(section, {}), **entries} if isinstance(entries, Mapping) else entries
         checked = _validated(sections).model_dump(exclude={"pemeriksaan_tambahan"})
         return cls(**{f"{section}_{key}": v for section, entries in checked.items() for key, v in entries.items()})
 
@@ -109,26 +94,21 @@ def _validated(sections: dict[str, Any]) -> Any:
 
 
 def load_params(path: str | Path | None = None) -> QualityParams:
-    """The thresholds of ``parameters/kualitas.yaml`` (or ``path``), validated by :mod:`p3pd_lib.parameter_files`.
-
-    >>> load_params().kelengkapan_porsi_peringatan
-    0.8
-    """
+    """The thresholds of ``parameters/kualitas.yaml`` (or ``path``), validated by :mod:`p3pd_lib.parameter_files`."""
     from . import parameter_files
 
     return QualityParams.from_mapping(parameter_files.load_quality(path).model_dump())
 
 
-def as_params(params: QualityParams | Mapping[str, Any] | None) -> QualityParams:
-    """``params`` as :class:`QualityParams`: given, a mapping over the file's values, or the file."""
+#: What the checks accept as ``params``: thresholds, a mapping over the file's values, or ``None`` (the file).
+Params = QualityParams | Mapping[str, Any] | None
+
+
+def as_params(params: Params) -> QualityParams:
+    """``params`` as :class:`QualityParams`."""
     if isinstance(params, QualityParams):
         return params
-    if params is None:
-        return load_params()
-    return QualityParams.from_mapping(params, load_params())
-
-
-# --------------------------------------------------------------------------- formatting
+    return load_params() if params is None else QualityParams.from_mapping(params, load_params())
 
 
 def plain(x: Any) -> str:
@@ -150,12 +130,6 @@ def num(x: float, decimals: int = 1) -> str:
     return s.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
-def dec(x: float, decimals: int = 1) -> str:
-    """Indonesian number with a fixed number of decimals: 10,0."""
-    r = round(float(x), decimals)
-    return num(r + 0.0, decimals) if not float(r).is_integer() else num(round(float(x)), 0) + "," + "0" * decimals
-
-
 def rp(x: float) -> str:
     """Rupiah: Rp 1.250.000 (−Rp for negatives)."""
     return ("−Rp " if x < 0 else "Rp ") + num(round(abs(float(x))))
@@ -170,36 +144,26 @@ def year_text(t: Any) -> str:
     return "tahun tidak diketahui" if t is None or t is pd.NA or (isinstance(t, float) and np.isnan(t)) else str(int(t))
 
 
-def is_kelurahan_code(code: Any) -> bool:
-    """A kelurahan by its code: last segment starting with 1 (DOMAIN.md §2)."""
-    return isinstance(code, str) and code[9:10] == "1" and re.match(KODE_DESA_PATTERN, code) is not None
-
-
 class Labels:
-    """Names of villages and kecamatan for messages, from the ``wilayah`` table when given."""
+    """Names of desa and kecamatan for messages, from the ``wilayah`` table when given (kept in ``table``)."""
 
     def __init__(self, wilayah: pd.DataFrame | None):
         self.table = wilayah if wilayah is not None and len(wilayah) else None
-        self._desa: dict[str, tuple[Any, Any]] = {}
-        self._kec: dict[str, Any] = {}
-        w = self.table
-        if w is not None and "kode_desa" in w.columns:
-            w = w.drop_duplicates("kode_desa")
-            names = w["nama_desa"] if "nama_desa" in w.columns else pd.Series(None, index=w.index)
-            jenis = w["jenis"] if "jenis" in w.columns else pd.Series(None, index=w.index)
-            self._desa = dict(zip(w["kode_desa"].astype(str), zip(names, jenis)))
-            if {"kode_kecamatan", "nama_kecamatan"} <= set(w.columns):
-                kec = w.drop_duplicates("kode_kecamatan")
-                self._kec = dict(zip(kec["kode_kecamatan"].astype(str), kec["nama_kecamatan"]))
+        w = pd.DataFrame(self.table).reindex(columns=["kode_desa", "nama_desa", "jenis", "kode_kecamatan",
+                                                      "nama_kecamatan"]).drop_duplicates("kode_desa")
+        names = zip(w["nama_desa"].tolist(), w["jenis"].tolist())
+        self._desa = dict(zip(w["kode_desa"].astype(str).tolist(), names))
+        kec = w.dropna(subset=["kode_kecamatan"]).drop_duplicates("kode_kecamatan")
+        self._kec = dict(zip(kec["kode_kecamatan"].astype(str).tolist(), kec["nama_kecamatan"].tolist()))
 
     def desa(self, code: Any) -> str:
-        """``Desa Beran (33.07.02.2009)``, ``Kelurahan 33.07.06.1011``, …"""
-        code_s = "(kode kosong)" if code is None or code is pd.NA else str(code)
-        name, jenis = self._desa.get(code_s, (None, None))
+        """``Desa Beran (33.07.02.2009)``, ``Kelurahan 33.07.06.1011``, … (no ``jenis``: by the code, DOMAIN §2)."""
+        code = "(kode kosong)" if code is None or code is pd.NA else str(code)
+        name, jenis = self._desa.get(code, (None, None))
         if not isinstance(jenis, str):
-            jenis = "kelurahan" if is_kelurahan_code(code_s) else "desa"
+            jenis = "kelurahan" if code[9:10] == "1" and re.match(KODE_DESA_PATTERN, code) else "desa"
         kind = "Kelurahan" if jenis == "kelurahan" else "Desa"
-        return f"{kind} {name} ({code_s})" if isinstance(name, str) and name else f"{kind} {code_s}"
+        return f"{kind} {name} ({code})" if isinstance(name, str) and name else f"{kind} {code}"
 
     def kecamatan(self, code: str) -> str:
         name = self._kec.get(code)
@@ -216,9 +180,6 @@ def region_table(wilayah: "pd.DataFrame | Labels | None") -> pd.DataFrame | None
     return wilayah.table if isinstance(wilayah, Labels) else wilayah if wilayah is not None and len(wilayah) else None
 
 
-# --------------------------------------------------------------------------- the findings table
-
-
 def findings(rows: list[tuple]) -> pd.DataFrame:
     """Findings table from ``(kode_desa, tahun, tabel, kolom, nilai, aturan, tingkat, pesan)`` tuples."""
     if not rows:
@@ -229,15 +190,8 @@ def findings(rows: list[tuple]) -> pd.DataFrame:
 
 
 def empty_findings() -> pd.DataFrame:
-    """An empty findings table with the declared columns and dtypes.
-
-    >>> list(empty_findings().columns) == list(FINDING_COLUMNS)
-    True
-    """
+    """An empty findings table with the declared columns and dtypes."""
     return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "tahun" else "string") for c in FINDING_COLUMNS})
-
-
-# --------------------------------------------------------------------------- input tables
 
 
 def as_tables(data: Any) -> dict[str, pd.DataFrame | None]:
@@ -281,23 +235,21 @@ def catalogue_frame(catalogue: Any) -> pd.DataFrame:
 
 
 def parse_numbers(s: pd.Series) -> pd.DataFrame:
-    """One column read as numbers: ``nilai`` (float, NaN when missing), ``ada`` (cell filled) and ``bukan_angka``
-    (filled but not a finite number). Typed columns and raw text columns alike."""
+    """A typed or raw text column read as numbers: ``nilai`` (float, NaN when missing), ``ada`` (cell filled) and
+    ``bukan_angka`` (filled but not a finite number)."""
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         values = s.astype("float64")
         return pd.DataFrame({"nilai": values, "ada": values.notna(), "bukan_angka": False}, index=s.index)
     text = s.astype("string").str.strip()
-    filled = text.notna() & (text != "")
+    filled = (text.notna() & (text != "")).astype(bool)
     values = pd.to_numeric(text.where(filled), errors="coerce").astype("Float64").astype("float64")
     finite = np.isfinite(values)
-    return pd.DataFrame({"nilai": values.where(finite), "ada": filled.astype(bool),
-                         "bukan_angka": (filled & ~finite).astype(bool)}, index=s.index)
+    return pd.DataFrame({"nilai": values.where(finite), "ada": filled, "bukan_angka": filled & ~finite},
+                        index=s.index)
 
 
 def desa_codes(s: pd.Series, category: bool = False) -> pd.Series:
-    """Desa codes as text, stripped once per distinct code; a blank code is missing.
-
-    ``category=True`` keeps them categorical (cheap on millions of APBDes lines).
+    """Desa codes as text (``category=True``: categorical), stripped once per distinct code; blank is missing.
 
     >>> desa_codes(pd.Series([" 11.01.01.2001", "", None])).tolist()
     ['11.01.01.2001', <NA>, <NA>]

@@ -210,6 +210,7 @@ def test_official_codes_explicit_list():
     got = q.check_official_codes({"layanan": lay}, official_codes=[K1])
     assert keyed(got, ("kode_desa", "aturan")) == [(K2, "kode_tidak_resmi")]
     assert q.check_official_codes({"layanan": lay}).empty
+    assert q.check_official_codes({"layanan": lay.iloc[:0]}).empty  # no rows, no findings
 
 
 def test_kelurahan_with_apbdes(wil):
@@ -491,10 +492,7 @@ def test_summaries(wil):
     assert s[["aturan", "tingkat", "jumlah", "n_desa"]].values.tolist() == [
         ["nilai_negatif", "galat", 2, 1], ["nilai_hilang", "peringatan", 2, 2], ["kelengkapan", "info", 1, 1]]
     assert s.loc[0, "judul"] == "Nilai negatif"
-    d = q.summarize_by_desa(f, wilayah=wil)
-    assert d.values.tolist()[0] == [K1, "Kaligowong", 2, 1, 0, 3]
-    assert d["kode_desa"].tolist() == [K1, K2, "33.07.01"]
-    assert q.summarize(q.empty_findings()).empty and q.summarize_by_desa(q.empty_findings()).empty
+    assert q.summarize(q.empty_findings()).empty
     rules = q.rules_table()
     assert rules["aturan"].tolist() == list(q.RULES) and set(rules["tingkat"]) <= set(q.TINGKAT)
 
