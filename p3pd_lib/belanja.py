@@ -113,7 +113,7 @@ def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
             keyed = keyed.astype({"kode_desa": "category"})
         hashes = pd.util.hash_pandas_object(keyed, index=False).to_numpy()
         ordered = np.sort(hashes)  # several times faster than Series.duplicated on millions of rows
-        candidates = np.isin(hashes, ordered[1:][ordered[1:] == ordered[:-1]])
+        candidates = pd.Series(hashes).isin(ordered[1:][ordered[1:] == ordered[:-1]]).to_numpy()
         _LAST_COPIES[:] = [weakref.ref(df), candidates]
     out = pd.Series(False, index=df.index)
     if candidates.any():
@@ -195,15 +195,12 @@ def map_apbdes(
     mapping: pd.DataFrame | None = None,
     keywords: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The ``apbdes`` lines of desa with their sector and spending group.
+    """The ``apbdes`` lines of desa with their sector and spending group (docs/architecture.md, "Mapped APBDes").
 
-    Adds ``jenis_baris`` (pendapatan 4.*, belanja 5.*, pembiayaan 6.*; a line without kode_rekening but with a
-    kegiatan code counts as belanja), ``sektor`` (PEND/KES/AIR/SOS/ADM or ``<NA>``), ``kelompok``,
-    ``alasan_pemetaan``, ``status_pemetaan`` (dipetakan / ambigu = a mixed code no keyword resolved /
-    tidak_dipetakan = unknown or empty code, counted in ``lainnya``) and ``penanda_dd`` (BLT, KETAHANAN_PANGAN,
-    OPERASIONAL or ``<NA>``), all ``<NA>`` on pendapatan/pembiayaan lines. ``kode_desa`` and the added columns are
-    categoricals; ``kode_kegiatan`` is normalised text; other columns keep their dtype. Kelurahan lines and
-    identical copies of a line are dropped (the quality checks report both).
+    Adds ``jenis_baris`` (4.* pendapatan, 5.* belanja, 6.* pembiayaan; no account but a kegiatan code: belanja),
+    ``sektor``, ``kelompok``, ``alasan_pemetaan``, ``status_pemetaan`` (dipetakan / ambigu: a mixed code no keyword
+    resolved / tidak_dipetakan: counted in ``lainnya``) and ``penanda_dd``, all ``<NA>`` off belanja lines; they and
+    ``kode_desa`` are categoricals, ``kode_kegiatan`` is normalised. Kelurahan lines and identical copies are dropped.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
     ...     "kode_kegiatan": ["02.02.90.", "02.02.90.", "01.01.03"],
@@ -215,21 +212,25 @@ def map_apbdes(
     _check_apbdes(apbdes)
     m = validate_mapping(mapping) if mapping is not None else load_mapping()
     k = validate_keyword_rules(keywords) if keywords is not None else load_keyword_rules()
-    lines = apbdes.assign(kode_desa=apbdes["kode_desa"].astype("category"))
-    kelurahan = lines["kode_desa"].cat.categories[is_kelurahan(pd.Series(lines["kode_desa"].cat.categories),
-                                                               wilayah).to_numpy()]
-    drop = lines["kode_desa"].isin(kelurahan).to_numpy() | identical_copies(apbdes).to_numpy()
-    if drop.any():  # filtering copies every text column: only when something goes
-        lines = lines[~drop]
+    kode_desa = apbdes["kode_desa"].astype("category")  # the kelurahan test runs once per distinct code
+    kelurahan = kode_desa.cat.categories[is_kelurahan(pd.Series(kode_desa.cat.categories), wilayah).to_numpy()]
+    keep = ~kode_desa.isin(kelurahan).to_numpy() & ~identical_copies(apbdes).to_numpy()
+    lines = apbdes.assign(kode_desa=kode_desa.cat.remove_categories(kelurahan))
+    if not keep.all():  # filtering copies every text column: only when something goes
+        lines = lines[keep]
     lines = lines.reset_index(drop=True)
-    lines["kode_desa"] = lines["kode_desa"].cat.remove_unused_categories()
 
     # The mapping depends only on the code, the texts and the account: resolve each distinct combination once.
     texts = ["kode_kegiatan", "nama_kegiatan", "uraian", "kode_rekening"]
     keys = lines.reindex(columns=texts)
-    group = keys.groupby(texts, dropna=False, sort=False).ngroup()
-    first = group.drop_duplicates()  # the first line of each combination, by combination number
-    distinct = keys.loc[first.index].set_axis(first.to_numpy()).sort_index()
+    combination = keys.groupby(texts, dropna=False, sort=False).ngroup()
+    distinct = keys.loc[combination.drop_duplicates().index].reset_index(drop=True)  # in combination order
+    resolved = _resolve_all(distinct, m, k).take(combination.to_numpy()).set_axis(lines.index)
+    return lines.assign(**{c: resolved[c] for c in resolved.columns})
+
+
+def _resolve_all(distinct: pd.DataFrame, m: pd.DataFrame, k: pd.DataFrame) -> pd.DataFrame:
+    """The mapping of each distinct ``kode_kegiatan, nama_kegiatan, uraian, kode_rekening`` row."""
     kode = normalize_kode_kegiatan(distinct["kode_kegiatan"].astype("string"))
     rekening = distinct["kode_rekening"].astype("string")
     jenis = rekening_class(rekening).map({"pendapatan": "pendapatan", "belanja": "belanja",
@@ -239,17 +240,14 @@ def map_apbdes(
     resolved = pd.DataFrame(
         [_resolve(c, r, n, u, m_rows, k_rows) if j == "belanja" else {} for c, r, n, u, j
          in zip(kode, distinct["kode_kegiatan"], distinct["nama_kegiatan"], distinct["uraian"], jenis)],
-        index=distinct.index, columns=["sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"])
+        columns=["sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"])
     penanda = sorted(set(m["penanda_dd"].dropna()) | set(k["penanda_dd"].dropna()))
-    resolved = resolved.assign(kode_kegiatan=kode, jenis_baris=jenis).astype({
+    return resolved.assign(kode_kegiatan=kode.array, jenis_baris=jenis.array).astype({
         "kode_kegiatan": "string", "jenis_baris": _categories(JENIS_BARIS), "sektor": _categories(SEKTOR),
         "kelompok": _categories(KELOMPOK),
         "alasan_pemetaan": _categories(sorted(resolved["alasan_pemetaan"].dropna().unique())),
         "status_pemetaan": _categories(STATUS_PEMETAAN), "penanda_dd": _categories(penanda),
-    })
-    per_line = resolved.take(group.to_numpy()).set_axis(lines.index)
-    added = ["jenis_baris", "sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"]
-    return lines.assign(kode_kegiatan=per_line["kode_kegiatan"], **{c: per_line[c] for c in added})
+    })[["kode_kegiatan", "jenis_baris", "sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"]]
 
 
 def _check_mapped(mapped: pd.DataFrame) -> None:
@@ -356,42 +354,42 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
 
 def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd.DataFrame,
                      target_realisasi: float) -> pd.DataFrame:
-    s = sums[sums["ada_belanja"]].reset_index(drop=True)
-    s = s.assign(_row=s.index)  # sums are sorted by desa-year: sort by row number, not by text
-    total = s["total_belanja"]
-    basic = s[list(SEKTOR)].sum(axis=1)
-    pop = pd.Series(pd.NA, index=s.index, dtype="Float64")
+    s = sums[sums["ada_belanja"]].set_index(_KEY)
+    total, basic = s["total_belanja"], s[list(SEKTOR)].sum(axis=1)
+    missing = pd.Series(pd.NA, index=s.index, dtype="Float64")
+    pop = missing
     if layanan is not None and len(layanan) and len(s):
         if not {"kode_desa", "tahun", "penduduk"} <= set(layanan.columns):
             raise DataError("Tabel layanan harus memuat kolom kode_desa, tahun dan penduduk.")
         people = (layanan[["kode_desa", "tahun", "penduduk"]]
                   .astype({"kode_desa": "string", "tahun": "Int64", "penduduk": "Float64"})
-                  .drop_duplicates(_KEY))
-        pop = s[_KEY].merge(people, on=_KEY, how="left")["penduduk"]
-    real_num = s.get("realisasi_ld", pd.Series(pd.NA, index=s.index, dtype="Float64"))
-    real_den = s.get("anggaran_ld", pd.Series(pd.NA, index=s.index, dtype="Float64"))
-    parts = {  # indicator -> (numerator, denominator, value)
-        "BEL01": (basic, total, _share(basic, total)),
-        **{i: (s[sek], total, _share(s[sek], total)) for i, sek in INDIKATOR_SEKTOR.items()},
-        "BEL07": (s["personel"], total, _share(s["personel"], total)),
-        "BEL08": (s["infrastruktur"], total, _share(s["infrastruktur"], total)),
-        "BEL09": (real_num, real_den, _share(real_num, real_den)),
-        "BEL10": (basic, pop, (basic / pop.where(pop > 0)).astype("Float64")),
+                  .drop_duplicates(_KEY).set_index(_KEY)["penduduk"])
+        pop = people.reindex(s.index)
+    parts = {  # indicator -> (numerator, denominator)
+        "BEL01": (basic, total),
+        **{i: (s[sek], total) for i, sek in INDIKATOR_SEKTOR.items()},
+        "BEL07": (s["personel"], total),
+        "BEL08": (s["infrastruktur"], total),
+        "BEL09": (s.get("realisasi_ld", missing), s.get("anggaran_ld", missing)),
+        "BEL10": (basic, pop),
     }
-    long = pd.concat(
-        [s[[*_KEY, "_row"]].assign(indikator=i, pembilang=num.astype("Float64"), penyebut=den.astype("Float64"),
-                        nilai=val, satuan=INDIKATOR_BELANJA[i]["satuan"])
-         for i, (num, den, val) in parts.items()], ignore_index=True)
-    personnel = rules[rules["aturan"] == "PERSONEL"][["tahun", "batas_atas", "dasar_hukum", "tag"]].rename(
-        columns={"batas_atas": "target", "dasar_hukum": "sumber_target", "tag": "tag_target"})
-    long = long.merge(personnel.assign(indikator="BEL07"), on=["tahun", "indikator"], how="left")
-    realisation = long["indikator"] == "BEL09"
-    long.loc[realisation, ["target", "sumber_target", "tag_target"]] = [
-        target_realisasi, SUMBER_TARGET_REALISASI, "proposed"]
-    return (long.astype({"indikator": "string", "satuan": "string", "target": "Float64",
-                         "sumber_target": "string", "tag_target": "string"})
-            .sort_values("_row", kind="stable")  # indicators were concatenated in order
-            .reset_index(drop=True)[SPENDING_COLUMNS])
+    wide = pd.concat({i: pd.DataFrame({"pembilang": num, "penyebut": den}).astype("Float64")
+                      for i, (num, den) in parts.items()}, axis=1, names=["indikator", None])
+    long = wide.stack(level="indikator", future_stack=True).reset_index()  # desa-year by desa-year
+    per_person = long["indikator"] == "BEL10"  # Rp per person, never a percentage
+    long["nilai"] = _share(long["pembilang"], long["penyebut"]).mask(
+        per_person, long["pembilang"] / long["penyebut"].where(long["penyebut"] > 0))
+    personnel = rules[rules["aturan"] == "PERSONEL"].set_index("tahun")
+    is_bel07, is_bel09 = long["indikator"] == "BEL07", long["indikator"] == "BEL09"
+    return long.assign(
+        indikator=long["indikator"].astype("string"),
+        satuan=long["indikator"].map({i: d["satuan"] for i, d in INDIKATOR_BELANJA.items()}).astype("string"),
+        target=long["tahun"].map(personnel["batas_atas"]).where(is_bel07).mask(is_bel09, target_realisasi)
+        .astype("Float64"),
+        sumber_target=long["tahun"].map(personnel["dasar_hukum"]).where(is_bel07)
+        .mask(is_bel09, SUMBER_TARGET_REALISASI).astype("string"),
+        tag_target=long["tahun"].map(personnel["tag"]).where(is_bel07).mask(is_bel09, "proposed").astype("string"),
+    )[SPENDING_COLUMNS]
 
 
 def spending_indicators(
@@ -421,13 +419,9 @@ def spending_indicators(
 
 
 def _composition_table(sums: pd.DataFrame) -> pd.DataFrame:
-    s = sums[sums["ada_belanja"]].reset_index(drop=True)
-    long = (s.assign(_row=s.index)
-            .melt(id_vars=["_row", *_KEY, "total_belanja"], value_vars=list(KOMPONEN), var_name="komponen",
-                  value_name="anggaran")
-            .sort_values("_row", kind="stable")  # melt goes component by component: back to desa-year order
-            .reset_index(drop=True))
-    kind = pd.Series({**dict.fromkeys(SEKTOR, "sektor"), **dict.fromkeys(KOMPONEN[len(SEKTOR):], "kelompok")})
+    s = sums[sums["ada_belanja"]].set_index([*_KEY, "total_belanja"])
+    long = s[list(KOMPONEN)].rename_axis(columns="komponen").stack(future_stack=True).rename("anggaran").reset_index()
+    kind = {**dict.fromkeys(SEKTOR, "sektor"), **dict.fromkeys(KOMPONEN[len(SEKTOR):], "kelompok")}
     return long.assign(
         komponen=long["komponen"].astype("string"),
         jenis_komponen=long["komponen"].map(kind).astype("string"),
@@ -510,20 +504,19 @@ def _rule_message(r: dict) -> str:
 
 def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     """Every desa-year against every rule id of the table; a year without that rule reads TIDAK_ADA_ATURAN."""
-    per_rule = []
+    s = sums.set_index(_KEY)
     names = rules.groupby("aturan", sort=False).agg(nama_aturan=("nama_aturan", "first"), basis=("basis", "first"))
-    for aturan, (nama, basis) in names.iterrows():
-        if basis == "total_belanja":
-            jumlah = sums["personel"].where(sums["ada_belanja"])
-            penyebut = sums["total_belanja"].where(sums["ada_belanja"])
-        else:
-            jumlah = sums.get(f"dd_{aturan}", pd.Series(0.0, index=sums.index)).astype("Float64").fillna(0)
-            penyebut = sums["pagu_dd"]
-        per_rule.append(sums[_KEY].assign(
-            _row=np.arange(len(sums)), aturan=aturan, nama_aturan=nama if pd.notna(nama) else aturan, basis=basis,
-            jumlah=jumlah.astype("Float64"), penyebut=penyebut.astype("Float64")))
-    year_rules = rules[["aturan", "tahun", "batas_bawah", "batas_atas", "dasar_hukum", "tag"]]
-    out = pd.concat(per_rule, ignore_index=True).merge(year_rules, on=["aturan", "tahun"], how="left")
+    names["nama_aturan"] = names["nama_aturan"].fillna(names.index.to_series())
+    spent = s["ada_belanja"]
+    parts = {aturan: (s["personel"].where(spent), s["total_belanja"].where(spent)) if basis == "total_belanja"
+             else (s.get(f"dd_{aturan}", pd.Series(0.0, index=s.index)).astype("Float64").fillna(0), s["pagu_dd"])
+             for aturan, basis in names["basis"].items()}
+    wide = pd.concat({a: pd.DataFrame({"jumlah": num, "penyebut": den}).astype("Float64")
+                      for a, (num, den) in parts.items()}, axis=1, names=["aturan", None])
+    out = (wide.stack(level="aturan", future_stack=True).reset_index()  # desa-year by desa-year, rules in order
+           .join(names, on="aturan")
+           .merge(rules[["aturan", "tahun", "batas_bawah", "batas_atas", "dasar_hukum", "tag"]],
+                  on=["aturan", "tahun"], how="left"))
     nilai, lo, hi = _share(out["jumlah"], out["penyebut"]), out["batas_bawah"], out["batas_atas"]
     out = out.assign(nilai=nilai, patuh=within(nilai, lo, hi).where(lo.notna() | hi.notna()).astype("boolean"),
                      _shown=nilai.round(1))
@@ -532,11 +525,9 @@ def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     distinct = out.drop_duplicates(key)
     messages = distinct[key].assign(pesan=pd.array(
         [_rule_message(dict(r, nilai=r["_shown"])) for r in distinct.to_dict("records")], dtype="string"))
-    out = out.merge(messages, on=key, how="left")
-    order = {a: i for i, a in enumerate(names.index)}
-    return (out.assign(_r=out["aturan"].map(order)).sort_values(["_row", "_r"], kind="stable")
+    return (out.merge(messages, on=key, how="left")
             .astype({c: "string" for c in ("aturan", "nama_aturan", "basis", "dasar_hukum", "tag")})
-            .reset_index(drop=True)[COMPLIANCE_COLUMNS])
+            [COMPLIANCE_COLUMNS])
 
 
 def dana_desa_compliance(mapped: pd.DataFrame, rules: pd.DataFrame | None = None) -> pd.DataFrame:
