@@ -1,15 +1,9 @@
-"""Village spending (belanja desa): APBDes mapping, spending indicators, fiscal rules.
+"""Village spending (belanja desa): APBDes mapping, spending indicators, fiscal rules (DOMAIN.md §3).
 
-Driven by three parameter tables (DOMAIN.md §3; a new mapping is a new row, never Python): ``pemetaan_apbdes.csv``
-(kegiatan-code prefix → sector, group, earmark; the longest prefix wins), ``kata_kunci_apbdes.csv`` (whole-word
-keyword rules; the longest ``kode`` wins, then file order) and ``aturan_dana_desa.csv`` (year-versioned earmarks and
-the 30 % cap). Kelurahan lines are dropped and identical copies counted once; shares are Σ/Σ percentages, ``<NA>``
-over a zero or missing denominator.
-
->>> normalize_kode_kegiatan(pd.Series(["02.01.05.", "2.1.5", " 02. 02.90 ", "x"])).tolist()
-['02.01.05', '02.01.05', '02.02.90', <NA>]
+Driven by ``pemetaan_apbdes.csv`` (the longest kegiatan-code prefix wins), ``kata_kunci_apbdes.csv`` (whole-word
+keywords; the longest ``kode`` wins, then file order) and ``aturan_dana_desa.csv`` (rules per year). Shares are Σ/Σ
+percentages, ``<NA>`` over a zero or missing denominator.
 """
-
 
 from __future__ import annotations
 
@@ -47,14 +41,12 @@ def _normalize_one(code: Any) -> Any:
 
 
 def normalize_kode_kegiatan(codes: pd.Series) -> pd.Series:
-    """Kegiatan codes as ``BB.SS.KK`` (or ``BB.SS``): trailing dots, spaces and missing zeros fixed; anything else
-    becomes ``<NA>``. Works on distinct values.
+    """Kegiatan codes as ``BB.SS.KK`` (or ``BB.SS``); anything else becomes ``<NA>``. Works on distinct values.
 
-    >>> normalize_kode_kegiatan(pd.Series(["01.01.01.", "5.3.1", None])).tolist()
-    ['01.01.01', '05.03.01', <NA>]
+    >>> normalize_kode_kegiatan(pd.Series(["02.01.05.", "2.1.5", " 02. 02.90 ", "x", None])).tolist()
+    ['02.01.05', '02.01.05', '02.02.90', <NA>, <NA>]
     """
-    distinct = codes.dropna().unique()
-    lookup = {c: _normalize_one(c) for c in distinct}
+    lookup = {c: _normalize_one(c) for c in codes.dropna().unique()}
     return codes.map(lookup).astype("string").rename(codes.name)
 
 
@@ -74,10 +66,7 @@ def rekening_class(kode_rekening: pd.Series) -> pd.Series:
 
 
 def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> pd.Series:
-    """Boolean Series: True where a code is a kelurahan.
-
-    The official list (``wilayah.jenis``) decides for codes it holds; for other codes the first digit of the last
-    segment does (1 = kelurahan, DOMAIN.md §2).
+    """True where a code is a kelurahan: by ``wilayah.jenis`` where listed, else by the digit 1 (DOMAIN.md §2).
 
     >>> is_kelurahan(pd.Series(["33.07.01.1001", "33.07.01.2001"])).tolist()
     [True, False]
@@ -88,17 +77,15 @@ def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> p
         return by_digit.astype(bool)
     if not {"kode_desa", "jenis"} <= set(wilayah.columns):
         raise DataError("Tabel wilayah harus memuat kolom kode_desa dan jenis.")
-    official = wilayah.drop_duplicates("kode_desa").set_index(wilayah.drop_duplicates("kode_desa")["kode_desa"]
-                                                              .astype("string"))["jenis"]
+    official = wilayah.drop_duplicates("kode_desa").astype({"kode_desa": "string"}).set_index("kode_desa")["jenis"]
     return codes.map(official.eq("kelurahan")).fillna(by_digit).astype(bool)
 
 
 def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
     """Rows that repeat another row of ``df`` in every column (``keep`` as in ``DataFrame.duplicated``).
 
-    Rows are first compared by the pandas hash of their numbers and desa code, then the few candidates cell by cell
-    on every column. The candidates of the last frame seen are remembered: the spending mapping and the quality
-    check read the same (never modified) ``Dataset.apbdes``, of millions of lines.
+    Candidates share the pandas hash of their numbers and desa code; only they are compared cell by cell. The
+    candidates of the last frame are remembered (the mapping and the quality checks read the same apbdes).
 
     >>> identical_copies(pd.DataFrame({"a": [1, 2, 1], "b": ["x", "y", "x"]})).tolist()
     [False, False, True]
@@ -112,7 +99,7 @@ def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
         if "kode_desa" in keyed:  # hashed once per distinct code
             keyed = keyed.astype({"kode_desa": "category"})
         hashes = pd.util.hash_pandas_object(keyed, index=False).to_numpy()
-        ordered = np.sort(hashes)  # several times faster than Series.duplicated on millions of rows
+        ordered = np.sort(hashes)  # faster than Series.duplicated on millions of rows
         candidates = pd.Series(hashes).isin(ordered[1:][ordered[1:] == ordered[:-1]]).to_numpy()
         _LAST_COPIES[:] = [weakref.ref(df), candidates]
     out = pd.Series(False, index=df.index)
@@ -127,13 +114,12 @@ _LAST_COPIES: list = []  # [weak reference to the last frame, its candidate rows
 # --- mapping --------------------------------------------------------------------------------------
 
 
-def _check_apbdes(apbdes: pd.DataFrame, what: str = "apbdes") -> None:
+def _check_apbdes(apbdes: pd.DataFrame) -> None:
     if not isinstance(apbdes, pd.DataFrame):
-        raise DataError(f"Tabel {what} harus berupa DataFrame.")
-    missing = [c for c in ("kode_desa", "tahun", "kode_kegiatan", "kode_rekening", "anggaran")
-               if c not in apbdes.columns]
+        raise DataError("Tabel apbdes harus berupa DataFrame.")
+    missing = [c for c in ("kode_desa", "tahun", "kode_kegiatan", "kode_rekening", "anggaran") if c not in apbdes]
     if missing:
-        raise DataError(f"Tabel {what} tidak memuat kolom: {', '.join(missing)}.")
+        raise DataError(f"Tabel apbdes tidak memuat kolom: {', '.join(missing)}.")
 
 
 def _has_prefix(code: Any, prefix: str) -> bool:
@@ -189,12 +175,8 @@ def _categories(values: Any) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(pd.Index(list(values), dtype="string"))
 
 
-def map_apbdes(
-    apbdes: pd.DataFrame,
-    wilayah: pd.DataFrame | None = None,
-    mapping: pd.DataFrame | None = None,
-    keywords: pd.DataFrame | None = None,
-) -> pd.DataFrame:
+def map_apbdes(apbdes: pd.DataFrame, wilayah: pd.DataFrame | None = None, mapping: pd.DataFrame | None = None,
+               keywords: pd.DataFrame | None = None) -> pd.DataFrame:
     """The ``apbdes`` lines of desa with their sector and spending group (docs/architecture.md, "Mapped APBDes").
 
     Adds ``jenis_baris`` (4.* pendapatan, 5.* belanja, 6.* pembiayaan; no account but a kegiatan code: belanja),
@@ -251,20 +233,19 @@ def _resolve_all(distinct: pd.DataFrame, m: pd.DataFrame, k: pd.DataFrame) -> pd
 
 
 def _check_mapped(mapped: pd.DataFrame) -> None:
-    required = ("kode_desa", "tahun", "anggaran", "jenis_baris", "sektor", "kelompok", "status_pemetaan")
     if not isinstance(mapped, pd.DataFrame):
         raise DataError("Tabel APBDes terpetakan harus berupa DataFrame.")
-    missing = [c for c in required if c not in mapped.columns]
+    missing = [c for c in ("kode_desa", "tahun", "anggaran", "jenis_baris", "sektor", "kelompok", "status_pemetaan")
+               if c not in mapped]
     if missing:
         raise DataError(f"Tabel APBDes belum dipetakan (kolom hilang: {', '.join(missing)}); "
                         "jalankan map_apbdes terlebih dahulu.")
 
 
 def unmapped_lines(mapped: pd.DataFrame) -> pd.DataFrame:
-    """Spending lines that are not (cleanly) mapped: ``tidak_dipetakan`` first, then ``ambigu``.
+    """Spending lines not cleanly mapped (``tidak_dipetakan`` first, then ``ambigu``), to fix the mapping or the data.
 
-    They still count in total belanja (unmapped ones in ``lainnya``); this list lets a user fix the mapping or the
-    data. Columns: the apbdes columns present plus ``status_pemetaan, alasan_pemetaan, sektor, kelompok``.
+    Columns: the apbdes columns present plus ``status_pemetaan, alasan_pemetaan, sektor, kelompok``.
     """
     _check_mapped(mapped)
     keep = [c for c in ("kode_desa", "tahun", "kode_kegiatan", "nama_kegiatan", "kode_rekening", "uraian",
@@ -288,14 +269,10 @@ def _share(num: pd.Series, den: pd.Series) -> pd.Series:
 def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
     """One row per desa-year with belanja or Dana Desa revenue: the sums every spending table uses.
 
-    Columns ``kode_desa, tahun``, one column per spending component (Rp, :data:`KOMPONEN`; sector first, else the
-    group, ``layanan_dasar`` without a sector and unmapped lines in ``lainnya``), ``total_belanja``,
-    ``ada_belanja``, ``realisasi_ld`` and ``anggaran_ld`` (basic-service lines whose realisation is known),
-    ``pagu_dd`` (revenue lines 4.2.1, ``<NA>`` when none) and ``dd_<RULE>`` (Σ belanja funded by Dana Desa per
-    earmark; ``<NA>`` when the desa-year has no earmarked Dana Desa line).
-
-    The ~5 million lines of a national run are summed by DuckDB in one query (pandas 3.1 groupby on Arrow-backed
-    keys takes seconds); the query below is the definition.
+    Columns ``kode_desa, tahun``, Rp per component (:data:`KOMPONEN`; sector first, else the group; unmapped lines
+    in ``lainnya``), ``total_belanja``, ``ada_belanja``, ``realisasi_ld``/``anggaran_ld`` (basic-service lines whose
+    realisation is known), ``pagu_dd`` (revenue 4.2.1) and ``dd_<RULE>`` (Dana Desa belanja per earmark). The ~5
+    million lines of a national run are summed by DuckDB in one query, which is the definition.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01", None], "kode_rekening": ["5.1.1", "5.1.1", "4.2.1"],
@@ -392,20 +369,13 @@ def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd
     )[SPENDING_COLUMNS]
 
 
-def spending_indicators(
-    mapped: pd.DataFrame,
-    layanan: pd.DataFrame | None = None,
-    rules: pd.DataFrame | None = None,
-    target_realisasi: float = TARGET_REALISASI,
-) -> pd.DataFrame:
-    """BEL01–BEL10 per desa and year, long format.
+def spending_indicators(mapped: pd.DataFrame, layanan: pd.DataFrame | None = None,
+                        rules: pd.DataFrame | None = None, target_realisasi: float = TARGET_REALISASI) -> pd.DataFrame:
+    """BEL01–BEL10 per desa-year with belanja, long format (:data:`SPENDING_COLUMNS`, DOMAIN.md §4).
 
-    Columns ``kode_desa, tahun, indikator, pembilang, penyebut, nilai, satuan, target, sumber_target, tag_target``.
-    Shares (BEL01–BEL08, ``satuan`` %) are Σ anggaran of the lines concerned / Σ anggaran of all belanja lines ×
-    100. BEL07 = group ``personel``; its target is the year's ``PERSONEL`` rule. BEL09 = Σ realisasi / Σ anggaran of
-    basic-service lines whose realisation is known (``<NA>`` when none is), target ``target_realisasi`` [proposed].
-    BEL10 = basic-service budget / ``layanan.penduduk`` in **Rp per person** (``satuan`` Rp/jiwa, never a
-    percentage). Desa-years with no belanja line get no value.
+    BEL01–BEL08: Σ anggaran of the lines concerned / Σ belanja × 100 (BEL07's target: the year's ``PERSONEL`` rule).
+    BEL09: Σ realisasi / Σ anggaran of basic-service lines with a known realisation (target ``target_realisasi``).
+    BEL10: basic-service budget / ``layanan.penduduk`` in Rp/jiwa, never a percentage.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "nama_kegiatan": ["PAUD", "Siltap"],
@@ -432,12 +402,8 @@ def _composition_table(sums: pd.DataFrame) -> pd.DataFrame:
 
 
 def spending_composition(mapped: pd.DataFrame) -> pd.DataFrame:
-    """The spending mix per desa and year: one row per component, shares adding up to 100 %.
-
-    Components: the five sectors then the non-basic groups ``personel, operasional, infrastruktur, ekonomi,
-    pembinaan, bencana, lainnya`` (``lainnya`` holds unmapped lines too); every component is present (0 when nothing
-    was spent). Columns ``kode_desa, tahun, komponen, jenis_komponen (sektor/kelompok), label, anggaran,
-    total_belanja, porsi``.
+    """The spending mix per desa-year: every component of :data:`KOMPONEN` (0 when nothing was spent; ``lainnya``
+    holds unmapped lines), shares adding up to 100 %.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.02.01", "09.09.09"], "kode_rekening": ["5.1", "5.1"], "anggaran": [1.0, 3.0]})
@@ -449,10 +415,7 @@ def spending_composition(mapped: pd.DataFrame) -> pd.DataFrame:
 
 
 def budget_identity(apbdes: pd.DataFrame, kolom: str = "anggaran") -> pd.DataFrame:
-    """Pendapatan − Belanja + Pembiayaan netto (6.1 − 6.2) = SiLPA, per desa and year.
-
-    Works on the raw ``apbdes`` table or on :func:`map_apbdes` output. ``kolom``: ``anggaran`` or ``realisasi``
-    (missing realisations are left out).
+    """Pendapatan − Belanja + Pembiayaan netto (6.1 − 6.2) = SiLPA per desa-year, of ``kolom`` (anggaran/realisasi).
 
     >>> t = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 4, "tahun": [2024] * 4,
     ...     "kode_kegiatan": [None, "02.01.01", None, None],
@@ -531,30 +494,20 @@ def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
 
 
 def dana_desa_compliance(mapped: pd.DataFrame, rules: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Check every desa-year against each rule of the rules table (Dana Desa earmarks, 30 % cap).
+    """Every desa-year against each rule id of the rules table (earmarks, 30 % cap): :data:`COMPLIANCE_COLUMNS`.
 
-    One row per desa-year and rule id. For ``dana_desa`` rules ``jumlah`` is Σ anggaran of belanja lines funded by
-    Dana Desa (``sumber_dana == DDS``) whose ``penanda_dd`` is the rule id, ``penyebut`` the Dana Desa ceiling (Σ
-    revenue lines 4.2.1; ``<NA>`` when there is none). For ``PERSONEL``, ``jumlah`` is group ``personel`` and
-    ``penyebut`` total belanja. ``nilai`` = jumlah / penyebut × 100 (%). ``patuh`` is ``<NA>`` when the year has no
-    such rule (``pesan`` then says "tidak ada aturan untuk tahun ini") or the ceiling is unknown. Bounds are
-    inclusive.
-
-    Columns: ``kode_desa, tahun, aturan, nama_aturan, basis, jumlah, penyebut, nilai, batas_bawah, batas_atas,
-    dasar_hukum, tag, patuh, pesan``.
+    ``dana_desa`` rules: ``jumlah`` = Σ belanja funded by Dana Desa (``sumber_dana`` DDS) with the rule's
+    ``penanda_dd``, ``penyebut`` = the Dana Desa ceiling (Σ revenue 4.2.1). ``PERSONEL``: group ``personel`` over
+    total belanja. ``nilai`` in %, bounds inclusive; ``patuh`` is ``<NA>`` when the year has no such rule or the
+    ceiling is unknown.
     """
     rules = validate_dana_desa_rules(rules) if rules is not None else load_dana_desa_rules()
     return _compliance_table(desa_year_sums(mapped), rules)
 
 
-def spending_tables(
-    mapped: pd.DataFrame,
-    layanan: pd.DataFrame | None = None,
-    rules: pd.DataFrame | None = None,
-    target_realisasi: float = TARGET_REALISASI,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """:func:`spending_indicators`, :func:`spending_composition` and :func:`dana_desa_compliance` at once, from one
-    pass of sums over the lines.
+def spending_tables(mapped: pd.DataFrame, layanan: pd.DataFrame | None = None, rules: pd.DataFrame | None = None,
+                    target_realisasi: float = TARGET_REALISASI) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`spending_indicators`, :func:`spending_composition` and :func:`dana_desa_compliance` from one sum.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "kode_rekening": ["5.1.1", "5.1.1"], "anggaran": [25.0, 75.0]})
@@ -566,17 +519,13 @@ def spending_tables(
 
 
 def spending_tables_with_summary(
-    mapped: pd.DataFrame,
-    layanan: pd.DataFrame | None = None,
-    rules: pd.DataFrame | None = None,
+    mapped: pd.DataFrame, layanan: pd.DataFrame | None = None, rules: pd.DataFrame | None = None,
     target_realisasi: float = TARGET_REALISASI,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """:func:`spending_tables` plus a one-row-per-desa-year summary.
+    """:func:`spending_tables` plus the input of :func:`p3pd_lib.classify.spending_quality_class`.
 
-    The summary has ``kode_desa, tahun, bel01, bel07, aturan_dd_patuh``: BEL01 and BEL07 (%) and whether the village
-    met every Dana Desa earmark rule of its year (False when one is breached, ``<NA>`` when none could be judged;
-    the personnel cap is BEL07 itself). Rows: desa-years with a spending indicator, sorted — the input of
-    :func:`p3pd_lib.classify.spending_quality_class`.
+    One row per desa-year with a spending value: ``kode_desa, tahun, bel01, bel07, aturan_dd_patuh`` (every Dana
+    Desa earmark of the year met; ``<NA>`` when none could be judged).
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "kode_rekening": ["5.1.1", "5.1.1"], "anggaran": [25.0, 75.0]})
