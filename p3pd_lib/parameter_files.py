@@ -439,7 +439,7 @@ def _message(err: dict[str, Any]) -> str:
     if kind in ("value_error", "assertion_error"):
         return str(err["msg"]).removeprefix("Value error, ")
     if kind == "literal_error":
-        return f"harus salah satu dari {err.get('ctx', {}).get('expected', '')}"
+        return f"harus salah satu dari {err.get('ctx', {}).get('expected', '')}".replace(" or ", " atau ")
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         ctx = err.get("ctx", {})
         sign = {"greater_than_equal": "≥", "less_than_equal": "≤", "greater_than": ">", "less_than": "<"}[kind]
@@ -530,11 +530,21 @@ def _parse(name: str, file: str, digest: str, raw: bytes) -> Any:
             return _YAML_MODELS[name].model_validate(data if data is not None else {})
         except ValidationError as exc:
             raise_indonesian(path, exc, data)
-    model = _CSV_MODELS[name]
     frame = pd.read_csv(StringIO(text), dtype="string", keep_default_na=False, na_values=[""])
+    return validate_rows(name, frame, f"Berkas parameter {path.name}", f" [{path}]")
+
+
+def validate_rows(name: str, frame: pd.DataFrame, where: str, suffix: str = "") -> pd.DataFrame:
+    """The rows of the table of CSV parameter file ``name`` checked by its row model, typed.
+
+    A :class:`ParameterError` starts with ``where`` and names the spreadsheet row, column, value and the row's first
+    field (a ``kode`` or ``aturan``); ``suffix`` ends it.
+    """
+    model = _CSV_MODELS[name]
+    first = next(iter(model.model_fields))
     missing = [c for c in model.model_fields if c not in frame.columns and model.model_fields[c].is_required()]
     if missing:
-        raise ParameterError(f"Berkas parameter {path.name}: kolom {', '.join(missing)} tidak ada. [{path}]")
+        raise ParameterError(f"{where}: kolom {', '.join(missing)} tidak ada.{suffix}")
     rows = []
     for i, rec in enumerate(frame[[c for c in model.model_fields if c in frame.columns]].to_dict("records")):
         rec = {k: (None if pd.isna(v) else v) for k, v in rec.items()}
@@ -545,8 +555,8 @@ def _parse(name: str, file: str, digest: str, raw: bytes) -> Any:
             col = ", ".join(str(x) for x in err["loc"]) or "baris"
             value = rec.get(err["loc"][0]) if err["loc"] else None
             raise ParameterError(
-                f"Berkas parameter {path.name}, baris {i + 2}, kolom {col}"
-                + (f" (nilai {value!r})" if value is not None else "") + f": {_message(err)}. [{path}]"
+                f"{where}, baris {i + 2}, kolom {col}" + (f" (nilai {value!r})" if value is not None else "")
+                + f", {first} {rec.get(first)!r}: {_message(err)}.{suffix}"
             ) from None
     out = pd.DataFrame(rows, columns=list(model.model_fields))
     key = {"pemetaan_apbdes.csv": ["kode"], "aturan_dana_desa.csv": ["aturan", "tahun"]}.get(name)
@@ -554,8 +564,8 @@ def _parse(name: str, file: str, digest: str, raw: bytes) -> Any:
         dup = out.duplicated(key, keep="first")
         if dup.any():
             i = int(dup.to_numpy().nonzero()[0][0])
-            raise ParameterError(f"Berkas parameter {path.name}, baris {i + 2}: {' dan '.join(key)} yang sama "
-                                 f"muncul lebih dari sekali. [{path}]")
+            raise ParameterError(f"{where}, baris {i + 2}: {' dan '.join(key)} yang sama "
+                                 f"muncul lebih dari sekali.{suffix}")
     return _typed(name, out)
 
 

@@ -65,7 +65,7 @@ def test_bad_rules_row_is_named():
     r = belanja.load_dana_desa_rules()
     bad = r.astype({"batas_bawah": "object"})
     bad.loc[3, "batas_bawah"] = "empat puluh"
-    with pytest.raises(ParameterError, match="baris 5.*bukan angka"):
+    with pytest.raises(ParameterError, match="baris 5.*harus angka"):
         belanja.validate_dana_desa_rules(bad)
     swapped = r.copy()
     swapped.loc[0, ["batas_bawah", "batas_atas"]] = [50.0, 10.0]
