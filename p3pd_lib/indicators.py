@@ -1,13 +1,10 @@
 """Basic-service indicators: the catalogue, per-desa values and Σ/Σ aggregation.
 
-The catalogue (``parameters/indikator.yaml``, validated by :mod:`p3pd_lib.parameter_files`) is a :class:`Catalogue`
-whose ``.frame`` has one row per indicator; every function taking a catalogue also accepts that frame. Rules
-(DOMAIN.md §4): a value is ``pembilang × faktor / penyebut``; a missing count is never zero; a zero, negative or
-missing denominator (or a negative numerator) gives ``<NA>``; a denominator below ``min_penyebut`` is unstable
-(``stabil`` False: grey, not red); a percentage above 100 is shown as 100 and flagged (``pembilang_melebihi``,
-uncapped in ``nilai_mentah``); a desa-year reported twice counts once (copies that disagree give no value and are
-flagged ``ganda_berbeda``); aggregates are Σpembilang / Σpenyebut over the desa with both counts, never a mean of
-percentages.
+The catalogue is ``parameters/indikator.yaml``; a function taking a :class:`Catalogue` also takes its ``.frame``.
+Rules (DOMAIN.md §4): a value is ``pembilang × faktor / penyebut``, ``<NA>`` unless the denominator is positive and
+the numerator known and not negative; ``stabil`` needs ``min_penyebut``; a percentage above 100 shows as 100, flagged
+``pembilang_melebihi`` (raw in ``nilai_mentah``); a desa-year reported twice counts once (copies that disagree give
+no value, flagged ``ganda_berbeda``); aggregates are Σpembilang / Σpenyebut, never a mean of percentages.
 
 >>> cat = load_catalogue()
 >>> cat.frame.loc[cat.frame["id"] == "KES01", ["arah", "target", "tag_target", "satuan"]].values.tolist()
@@ -52,13 +49,8 @@ AGGREGATE_COLUMNS = (
 
 @dataclass(frozen=True)
 class Catalogue:
-    """The validated indicator catalogue.
-
-    ``frame``: one row per indicator in file order, columns :data:`CATALOGUE_COLUMNS` (``faktor``/``target``
-    ``Float64``, ``target`` ``<NA>`` when there is none, ``min_penyebut`` ``Int64``). ``sektor_label`` maps the sector
-    code to its Indonesian name, in display order; ``kolom`` maps every count column of the ``layanan`` table to its
-    label.
-    """
+    """The validated catalogue: ``frame`` (one row per indicator, :data:`CATALOGUE_COLUMNS`), ``sektor_label``
+    (sector code → Indonesian name, in display order) and ``kolom`` (count column of ``layanan`` → label)."""
 
     frame: pd.DataFrame
     sektor_label: dict[str, str]
@@ -74,9 +66,7 @@ class Catalogue:
         """One indicator's entry as a dict (``ParameterError`` if unknown)."""
         rows = self.frame[self.frame["id"] == indikator]
         if rows.empty:
-            raise ParameterError(
-                f"Indikator '{indikator}' tidak ada dalam katalog. Yang tersedia: {', '.join(self.ids)}."
-            )
+            raise ParameterError(f"Indikator '{indikator}' tidak ada dalam katalog. Yang tersedia: {', '.join(self.ids)}.")
         return rows.iloc[0].to_dict()
 
     def __len__(self) -> int:
@@ -98,11 +88,10 @@ def _catalogue(file: parameter_files.IndicatorFile, source: Path | None, min_pen
 
 
 def catalogue_from_dict(data: Any, source: Path | None = None, min_penyebut_bawaan: int | None = None) -> Catalogue:
-    """Validate an already-parsed catalogue (the YAML's content) and build a :class:`Catalogue`.
+    """A :class:`Catalogue` from the YAML's parsed content (errors name the entry and the field).
 
-    ``min_penyebut_bawaan`` is used for entries without ``min_penyebut`` (default: ``stabilitas.min_penyebut_bawaan``
-    of ``klasifikasi.yaml``). A catalogue without a ``kolom`` section may name the columns of the project's catalogue.
-    Raises :class:`~p3pd_lib.errors.ParameterError` naming the entry and the field.
+    ``min_penyebut_bawaan`` (default: ``klasifikasi.yaml``) fills entries without ``min_penyebut``; without a
+    ``kolom`` section the project's count columns are used.
 
     >>> catalogue_from_dict({"sektor": {"KES": "Kesehatan"}, "indikator": [
     ...     {"id": "KES01", "sektor": "KES", "nama": "x", "name_en": "x", "pembilang": "balita_stunting",
@@ -123,10 +112,7 @@ def catalogue_from_dict(data: Any, source: Path | None = None, min_penyebut_bawa
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
-    """Read and validate the indicator catalogue (default ``parameters/indikator.yaml``).
-
-    Cached until the file changes. Raises :class:`~p3pd_lib.errors.ParameterError` with an Indonesian message naming
-    the indicator and the field at fault.
+    """The validated indicator catalogue (default ``parameters/indikator.yaml``; cached until the file changes).
 
     >>> load_catalogue().ids[:3]
     ['KES01', 'KES02', 'KES03']
