@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from . import parameter_files
 from .errors import DataError, ParameterError
 from .frames import isin
 from .quality_base import pct
@@ -332,35 +333,27 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
 def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd.DataFrame,
                      target_realisasi: float) -> pd.DataFrame:
     s = sums[sums["ada_belanja"]].set_index(_KEY)
-    total, basic = s["total_belanja"], s[list(SEKTOR)].sum(axis=1)
-    missing = pd.Series(pd.NA, index=s.index, dtype="Float64")
-    pop = missing
+    s = s.assign(layanan_dasar=s[list(SEKTOR)].sum(axis=1), penduduk=pd.Series(pd.NA, index=s.index, dtype="Float64"))
     if layanan is not None and len(layanan) and len(s):
         if not {"kode_desa", "tahun", "penduduk"} <= set(layanan.columns):
             raise DataError("Tabel layanan harus memuat kolom kode_desa, tahun dan penduduk.")
         people = (layanan[["kode_desa", "tahun", "penduduk"]]
                   .astype({"kode_desa": "string", "tahun": "Int64", "penduduk": "Float64"})
                   .drop_duplicates(_KEY).set_index(_KEY)["penduduk"])
-        pop = people.reindex(s.index)
-    parts = {  # indicator -> (numerator, denominator)
-        "BEL01": (basic, total),
-        **{i: (s[sek], total) for i, sek in INDIKATOR_SEKTOR.items()},
-        "BEL07": (s["personel"], total),
-        "BEL08": (s["infrastruktur"], total),
-        "BEL09": (s.get("realisasi_ld", missing), s.get("anggaran_ld", missing)),
-        "BEL10": (basic, pop),
-    }
-    wide = pd.concat({i: pd.DataFrame({"pembilang": num, "penyebut": den}).astype("Float64")
-                      for i, (num, den) in parts.items()}, axis=1, names=["indikator", None])
+        s["penduduk"] = people.reindex(s.index)
+    s = s.reindex(columns=list(dict.fromkeys([*s.columns, "realisasi_ld", "anggaran_ld"])))  # without realisasi
+    declared = parameter_files.load_spending_indicators()
+    wide = pd.concat({r.id: pd.DataFrame({"pembilang": s[r.pembilang], "penyebut": s[r.penyebut]}).astype("Float64")
+                      for r in declared.itertuples()}, axis=1, names=["indikator", None])
     long = wide.stack(level="indikator", future_stack=True).reset_index()  # desa-year by desa-year
-    per_person = long["indikator"] == "BEL10"  # Rp per person, never a percentage
-    long["nilai"] = _share(long["pembilang"], long["penyebut"]).mask(
-        per_person, long["pembilang"] / long["penyebut"].where(long["penyebut"] > 0))
+    per_row = declared.set_index("id").reindex(long["indikator"]).reset_index(drop=True)
+    long["nilai"] = (long["pembilang"] * per_row["faktor"] / long["penyebut"].where(long["penyebut"] != 0))
     personnel = rules[rules["aturan"] == "PERSONEL"].set_index("tahun")
     is_bel07, is_bel09 = long["indikator"] == "BEL07", long["indikator"] == "BEL09"
     return long.assign(
         indikator=long["indikator"].astype("string"),
-        satuan=long["indikator"].map({i: d["satuan"] for i, d in INDIKATOR_BELANJA.items()}).astype("string"),
+        nilai=long["nilai"].astype("Float64"),
+        satuan=per_row["satuan"].astype("string"),
         target=long["tahun"].map(personnel["batas_atas"]).where(is_bel07).mask(is_bel09, target_realisasi)
         .astype("Float64"),
         sumber_target=long["tahun"].map(personnel["dasar_hukum"]).where(is_bel07)

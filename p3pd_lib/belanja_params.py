@@ -34,18 +34,12 @@ LABEL_KELOMPOK: dict[str, str] = {
 #: Components of the spending mix: the five sectors, then the non-basic groups.
 KOMPONEN: tuple[str, ...] = (*SEKTOR, *KELOMPOK[1:])
 
-#: The spending indicators (DOMAIN.md §4): name, direction, unit and what the numerator holds.
+#: The spending indicators of ``parameters/indikator_belanja.csv`` (DOMAIN.md §4): name, direction, unit and, for a
+#: per-sector share, the sector (as read at import; the computation reads the file at each call).
 INDIKATOR_BELANJA: dict[str, dict[str, str]] = {
-    "BEL01": {"nama": "Porsi belanja layanan dasar", "arah": "higher", "satuan": "%"},
-    "BEL02": {"nama": "Porsi belanja pendidikan", "arah": "", "satuan": "%", "sektor": "PEND"},
-    "BEL03": {"nama": "Porsi belanja kesehatan", "arah": "", "satuan": "%", "sektor": "KES"},
-    "BEL04": {"nama": "Porsi belanja air bersih & sanitasi", "arah": "", "satuan": "%", "sektor": "AIR"},
-    "BEL05": {"nama": "Porsi belanja perlindungan sosial", "arah": "", "satuan": "%", "sektor": "SOS"},
-    "BEL06": {"nama": "Porsi belanja administrasi kependudukan", "arah": "", "satuan": "%", "sektor": "ADM"},
-    "BEL07": {"nama": "Porsi siltap & tunjangan", "arah": "lower", "satuan": "%"},
-    "BEL08": {"nama": "Porsi infrastruktur fisik", "arah": "", "satuan": "%"},
-    "BEL09": {"nama": "Realisasi belanja layanan dasar", "arah": "higher", "satuan": "%"},
-    "BEL10": {"nama": "Belanja layanan dasar per kapita", "arah": "higher", "satuan": "Rp/jiwa"},
+    r["id"]: {"nama": r["nama"], "arah": r["arah"] if pd.notna(r["arah"]) else "", "satuan": r["satuan"]}
+    | ({"sektor": r["pembilang"]} if r["pembilang"] in SEKTOR else {})
+    for r in parameter_files.load_spending_indicators().to_dict("records")
 }
 #: Sector of each per-sector share indicator (BEL02–BEL06).
 INDIKATOR_SEKTOR: dict[str, str] = {k: v["sektor"] for k, v in INDIKATOR_BELANJA.items() if "sektor" in v}

@@ -300,7 +300,7 @@ class QualityFile(_Model):
         return self
 
 
-# --------------------------------------------------------------------------- the three CSV tables
+# --------------------------------------------------------------------------- the CSV tables
 
 
 def _blank_to_none(v: Any) -> Any:
@@ -414,6 +414,24 @@ class DanaDesaRuleRow(_Row):
         return self
 
 
+#: What a spending indicator may divide: the sums of ``belanja.desa_year_sums`` and the population.
+SPENDING_SUMS = ("layanan_dasar", "PEND", "KES", "AIR", "SOS", "ADM", *KELOMPOK[1:], "total_belanja", "realisasi_ld",
+                 "anggaran_ld", "penduduk")
+
+
+class SpendingIndicatorRow(_Row):
+    """One row of ``indikator_belanja.csv``: a spending indicator as ``pembilang × faktor / penyebut``."""
+
+    id: str = Field(pattern=r"^BEL\d{2}$")
+    nama: str
+    arah: Optional[Literal["higher", "lower"]] = None
+    satuan: Literal["%", "Rp/jiwa"]
+    pembilang: Literal[SPENDING_SUMS]  # type: ignore[valid-type]
+    penyebut: Literal[SPENDING_SUMS]  # type: ignore[valid-type]
+    faktor: float = Field(gt=0)
+    keterangan: Optional[str] = None
+
+
 # --------------------------------------------------------------------------- errors in Indonesian
 
 _TYPE_MESSAGES = {
@@ -489,6 +507,7 @@ _CSV_MODELS: dict[str, type[_Row]] = {
     "pemetaan_apbdes.csv": MappingRow,
     "kata_kunci_apbdes.csv": KeywordRow,
     "aturan_dana_desa.csv": DanaDesaRuleRow,
+    "indikator_belanja.csv": SpendingIndicatorRow,
 }
 
 
@@ -559,7 +578,8 @@ def validate_rows(name: str, frame: pd.DataFrame, where: str, suffix: str = "") 
                 + f", {first} {rec.get(first)!r}: {_message(err)}.{suffix}"
             ) from None
     out = pd.DataFrame(rows, columns=list(model.model_fields))
-    key = {"pemetaan_apbdes.csv": ["kode"], "aturan_dana_desa.csv": ["aturan", "tahun"]}.get(name)
+    key = {"pemetaan_apbdes.csv": ["kode"], "aturan_dana_desa.csv": ["aturan", "tahun"],
+           "indikator_belanja.csv": ["id"]}.get(name)
     if key:
         dup = out.duplicated(key, keep="first")
         if dup.any():
@@ -573,6 +593,8 @@ def _typed(name: str, out: pd.DataFrame) -> pd.DataFrame:
     if name == "aturan_dana_desa.csv":
         return out.astype({"tahun": "Int64", "batas_bawah": "Float64", "batas_atas": "Float64"}).astype(
             {c: "string" for c in ("aturan", "nama_aturan", "basis", "dasar_hukum", "tag", "catatan")})
+    if name == "indikator_belanja.csv":
+        return out.astype({c: "string" for c in out.columns if c != "faktor"} | {"faktor": "Float64"})
     return out.astype("string")
 
 
@@ -633,6 +655,15 @@ def load_dana_desa_rules(path: str | Path | None = None) -> pd.DataFrame:
     [[10.0, 25.0]]
     """
     return load("aturan_dana_desa.csv", path)
+
+
+def load_spending_indicators(path: str | Path | None = None) -> pd.DataFrame:
+    """``indikator_belanja.csv``: BEL01–BEL10 as ``pembilang × faktor / penyebut`` over the desa-year sums.
+
+    >>> load_spending_indicators().set_index("id").loc["BEL10", ["pembilang", "penyebut", "satuan"]].tolist()
+    ['layanan_dasar', 'penduduk', 'Rp/jiwa']
+    """
+    return load("indikator_belanja.csv", path)
 
 
 def fingerprint() -> str:
