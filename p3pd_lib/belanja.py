@@ -364,11 +364,10 @@ def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd
 
 def spending_indicators(mapped: pd.DataFrame, layanan: pd.DataFrame | None = None,
                         rules: pd.DataFrame | None = None, target_realisasi: float = TARGET_REALISASI) -> pd.DataFrame:
-    """BEL01–BEL10 per desa-year with belanja, long format (:data:`SPENDING_COLUMNS`, DOMAIN.md §4).
+    """The spending indicators of ``parameters/indikator_belanja.csv`` per desa-year with belanja (DOMAIN.md §4).
 
-    BEL01–BEL08: Σ anggaran of the lines concerned / Σ belanja × 100 (BEL07's target: the year's ``PERSONEL`` rule).
-    BEL09: Σ realisasi / Σ anggaran of basic-service lines with a known realisation (target ``target_realisasi``).
-    BEL10: basic-service budget / ``layanan.penduduk`` in Rp/jiwa, never a percentage.
+    Columns :data:`SPENDING_COLUMNS`; ``penduduk`` comes from ``layanan``. BEL07's target is the year's ``PERSONEL``
+    rule, BEL09's ``target_realisasi``.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "nama_kegiatan": ["PAUD", "Siltap"],
