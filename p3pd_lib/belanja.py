@@ -346,14 +346,16 @@ def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd
     wide = pd.concat({r.id: pd.DataFrame({"pembilang": s[r.pembilang], "penyebut": s[r.penyebut]}).astype("Float64")
                       for r in declared.itertuples()}, axis=1, names=["indikator", None])
     long = wide.stack(level="indikator", future_stack=True).reset_index()  # desa-year by desa-year
-    per_row = declared.set_index("id").reindex(long["indikator"]).reset_index(drop=True)
-    long["nilai"] = (long["pembilang"] * per_row["faktor"] / long["penyebut"].where(long["penyebut"] != 0))
+    declared = declared.set_index("id")
+    indikator = long["indikator"].astype(pd.CategoricalDtype(declared.index))  # looked up once per indicator
+    long["nilai"] = long["pembilang"] * indikator.map(declared["faktor"]).astype(float) / long["penyebut"].where(
+        long["penyebut"] != 0)
     personnel = rules[rules["aturan"] == "PERSONEL"].set_index("tahun")
     is_bel07, is_bel09 = long["indikator"] == "BEL07", long["indikator"] == "BEL09"
     return long.assign(
         indikator=long["indikator"].astype("string"),
         nilai=long["nilai"].astype("Float64"),
-        satuan=per_row["satuan"].astype("string"),
+        satuan=indikator.map(declared["satuan"]).astype("string"),
         target=long["tahun"].map(personnel["batas_atas"]).where(is_bel07).mask(is_bel09, target_realisasi)
         .astype("Float64"),
         sumber_target=long["tahun"].map(personnel["dasar_hukum"]).where(is_bel07)
@@ -382,12 +384,14 @@ def spending_indicators(mapped: pd.DataFrame, layanan: pd.DataFrame | None = Non
 
 def _composition_table(sums: pd.DataFrame) -> pd.DataFrame:
     s = sums[sums["ada_belanja"]].set_index([*_KEY, "total_belanja"])
-    long = s[list(KOMPONEN)].rename_axis(columns="komponen").stack(future_stack=True).rename("anggaran").reset_index()
+    components = pd.CategoricalIndex(KOMPONEN, categories=KOMPONEN, name="komponen")  # labels looked up once each
+    long = s[list(KOMPONEN)].set_axis(components, axis=1).stack(future_stack=True).rename("anggaran").reset_index()
     kind = {**dict.fromkeys(SEKTOR, "sektor"), **dict.fromkeys(KOMPONEN[len(SEKTOR):], "kelompok")}
+    komponen = long["komponen"]
     return long.assign(
-        komponen=long["komponen"].astype("string"),
-        jenis_komponen=long["komponen"].map(kind).astype("string"),
-        label=long["komponen"].map({**LABEL_SEKTOR, **LABEL_KELOMPOK}).astype("string"),
+        komponen=komponen.astype("string"),
+        jenis_komponen=komponen.map(kind).astype("string"),
+        label=komponen.map({**LABEL_SEKTOR, **LABEL_KELOMPOK}).astype("string"),
         anggaran=long["anggaran"].astype("Float64"),
         porsi=_share(long["anggaran"], long["total_belanja"]),
     )[[*_KEY, "komponen", "jenis_komponen", "label", "anggaran", "total_belanja", "porsi"]]
