@@ -1,15 +1,9 @@
-"""Village spending (belanja desa): APBDes mapping, spending indicators, fiscal rules.
+"""Village spending (belanja desa): APBDes mapping, spending indicators, fiscal rules (DOMAIN.md §3).
 
-Driven by three parameter tables (DOMAIN.md §3; a new mapping is a new row, never Python): ``pemetaan_apbdes.csv``
-(kegiatan-code prefix → sector, group, earmark; the longest prefix wins), ``kata_kunci_apbdes.csv`` (whole-word
-keyword rules; the longest ``kode`` wins, then file order) and ``aturan_dana_desa.csv`` (year-versioned earmarks and
-the 30 % cap). Kelurahan lines are dropped and identical copies counted once; shares are Σ/Σ percentages, ``<NA>``
-over a zero or missing denominator.
-
->>> normalize_kode_kegiatan(pd.Series(["02.01.05.", "2.1.5", " 02. 02.90 ", "x"])).tolist()
-['02.01.05', '02.01.05', '02.02.90', <NA>]
+Driven by ``pemetaan_apbdes.csv`` (the longest kegiatan-code prefix wins), ``kata_kunci_apbdes.csv`` (whole-word
+keywords; the longest ``kode`` wins, then file order) and ``aturan_dana_desa.csv`` (rules per year). Shares are Σ/Σ
+percentages, ``<NA>`` over a zero or missing denominator.
 """
-
 
 from __future__ import annotations
 
@@ -21,6 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from . import parameter_files
 from .errors import DataError, ParameterError
 from .frames import isin
 from .quality_base import pct
@@ -47,14 +42,12 @@ def _normalize_one(code: Any) -> Any:
 
 
 def normalize_kode_kegiatan(codes: pd.Series) -> pd.Series:
-    """Kegiatan codes as ``BB.SS.KK`` (or ``BB.SS``): trailing dots, spaces and missing zeros fixed; anything else
-    becomes ``<NA>``. Works on distinct values.
+    """Kegiatan codes as ``BB.SS.KK`` (or ``BB.SS``); anything else becomes ``<NA>``. Works on distinct values.
 
-    >>> normalize_kode_kegiatan(pd.Series(["01.01.01.", "5.3.1", None])).tolist()
-    ['01.01.01', '05.03.01', <NA>]
+    >>> normalize_kode_kegiatan(pd.Series(["02.01.05.", "2.1.5", " 02. 02.90 ", "x", None])).tolist()
+    ['02.01.05', '02.01.05', '02.02.90', <NA>, <NA>]
     """
-    distinct = codes.dropna().unique()
-    lookup = {c: _normalize_one(c) for c in distinct}
+    lookup = {c: _normalize_one(c) for c in codes.dropna().unique()}
     return codes.map(lookup).astype("string").rename(codes.name)
 
 
@@ -74,10 +67,7 @@ def rekening_class(kode_rekening: pd.Series) -> pd.Series:
 
 
 def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> pd.Series:
-    """Boolean Series: True where a code is a kelurahan.
-
-    The official list (``wilayah.jenis``) decides for codes it holds; for other codes the first digit of the last
-    segment does (1 = kelurahan, DOMAIN.md §2).
+    """True where a code is a kelurahan: by ``wilayah.jenis`` where listed, else by the digit 1 (DOMAIN.md §2).
 
     >>> is_kelurahan(pd.Series(["33.07.01.1001", "33.07.01.2001"])).tolist()
     [True, False]
@@ -88,17 +78,15 @@ def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> p
         return by_digit.astype(bool)
     if not {"kode_desa", "jenis"} <= set(wilayah.columns):
         raise DataError("Tabel wilayah harus memuat kolom kode_desa dan jenis.")
-    official = wilayah.drop_duplicates("kode_desa").set_index(wilayah.drop_duplicates("kode_desa")["kode_desa"]
-                                                              .astype("string"))["jenis"]
+    official = wilayah.drop_duplicates("kode_desa").astype({"kode_desa": "string"}).set_index("kode_desa")["jenis"]
     return codes.map(official.eq("kelurahan")).fillna(by_digit).astype(bool)
 
 
 def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
     """Rows that repeat another row of ``df`` in every column (``keep`` as in ``DataFrame.duplicated``).
 
-    Rows are first compared by the pandas hash of their numbers and desa code, then the few candidates cell by cell
-    on every column. The candidates of the last frame seen are remembered: the spending mapping and the quality
-    check read the same (never modified) ``Dataset.apbdes``, of millions of lines.
+    Candidates share the pandas hash of their numbers and desa code; only they are compared cell by cell. The
+    candidates of the last frame are remembered (the mapping and the quality checks read the same apbdes).
 
     >>> identical_copies(pd.DataFrame({"a": [1, 2, 1], "b": ["x", "y", "x"]})).tolist()
     [False, False, True]
@@ -112,8 +100,8 @@ def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
         if "kode_desa" in keyed:  # hashed once per distinct code
             keyed = keyed.astype({"kode_desa": "category"})
         hashes = pd.util.hash_pandas_object(keyed, index=False).to_numpy()
-        ordered = np.sort(hashes)  # several times faster than Series.duplicated on millions of rows
-        candidates = np.isin(hashes, ordered[1:][ordered[1:] == ordered[:-1]])
+        ordered = np.sort(hashes)  # faster than Series.duplicated on millions of rows
+        candidates = pd.Series(hashes).isin(ordered[1:][ordered[1:] == ordered[:-1]]).to_numpy()
         _LAST_COPIES[:] = [weakref.ref(df), candidates]
     out = pd.Series(False, index=df.index)
     if candidates.any():
@@ -127,13 +115,12 @@ _LAST_COPIES: list = []  # [weak reference to the last frame, its candidate rows
 # --- mapping --------------------------------------------------------------------------------------
 
 
-def _check_apbdes(apbdes: pd.DataFrame, what: str = "apbdes") -> None:
+def _check_apbdes(apbdes: pd.DataFrame) -> None:
     if not isinstance(apbdes, pd.DataFrame):
-        raise DataError(f"Tabel {what} harus berupa DataFrame.")
-    missing = [c for c in ("kode_desa", "tahun", "kode_kegiatan", "kode_rekening", "anggaran")
-               if c not in apbdes.columns]
+        raise DataError("Tabel apbdes harus berupa DataFrame.")
+    missing = [c for c in ("kode_desa", "tahun", "kode_kegiatan", "kode_rekening", "anggaran") if c not in apbdes]
     if missing:
-        raise DataError(f"Tabel {what} tidak memuat kolom: {', '.join(missing)}.")
+        raise DataError(f"Tabel apbdes tidak memuat kolom: {', '.join(missing)}.")
 
 
 def _has_prefix(code: Any, prefix: str) -> bool:
@@ -189,21 +176,14 @@ def _categories(values: Any) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(pd.Index(list(values), dtype="string"))
 
 
-def map_apbdes(
-    apbdes: pd.DataFrame,
-    wilayah: pd.DataFrame | None = None,
-    mapping: pd.DataFrame | None = None,
-    keywords: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """The ``apbdes`` lines of desa with their sector and spending group.
+def map_apbdes(apbdes: pd.DataFrame, wilayah: pd.DataFrame | None = None, mapping: pd.DataFrame | None = None,
+               keywords: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ``apbdes`` lines of desa with their sector and spending group (docs/architecture.md, "Mapped APBDes").
 
-    Adds ``jenis_baris`` (pendapatan 4.*, belanja 5.*, pembiayaan 6.*; a line without kode_rekening but with a
-    kegiatan code counts as belanja), ``sektor`` (PEND/KES/AIR/SOS/ADM or ``<NA>``), ``kelompok``,
-    ``alasan_pemetaan``, ``status_pemetaan`` (dipetakan / ambigu = a mixed code no keyword resolved /
-    tidak_dipetakan = unknown or empty code, counted in ``lainnya``) and ``penanda_dd`` (BLT, KETAHANAN_PANGAN,
-    OPERASIONAL or ``<NA>``), all ``<NA>`` on pendapatan/pembiayaan lines. ``kode_desa`` and the added columns are
-    categoricals; ``kode_kegiatan`` is normalised text; other columns keep their dtype. Kelurahan lines and
-    identical copies of a line are dropped (the quality checks report both).
+    Adds ``jenis_baris`` (4.* pendapatan, 5.* belanja, 6.* pembiayaan; no account but a kegiatan code: belanja),
+    ``sektor``, ``kelompok``, ``alasan_pemetaan``, ``status_pemetaan`` (dipetakan / ambigu: a mixed code no keyword
+    resolved / tidak_dipetakan: counted in ``lainnya``) and ``penanda_dd``, all ``<NA>`` off belanja lines; they and
+    ``kode_desa`` are categoricals, ``kode_kegiatan`` is normalised. Kelurahan lines and identical copies are dropped.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
     ...     "kode_kegiatan": ["02.02.90.", "02.02.90.", "01.01.03"],
@@ -215,21 +195,25 @@ def map_apbdes(
     _check_apbdes(apbdes)
     m = validate_mapping(mapping) if mapping is not None else load_mapping()
     k = validate_keyword_rules(keywords) if keywords is not None else load_keyword_rules()
-    lines = apbdes.assign(kode_desa=apbdes["kode_desa"].astype("category"))
-    kelurahan = lines["kode_desa"].cat.categories[is_kelurahan(pd.Series(lines["kode_desa"].cat.categories),
-                                                               wilayah).to_numpy()]
-    drop = lines["kode_desa"].isin(kelurahan).to_numpy() | identical_copies(apbdes).to_numpy()
-    if drop.any():  # filtering copies every text column: only when something goes
-        lines = lines[~drop]
+    kode_desa = apbdes["kode_desa"].astype("category")  # the kelurahan test runs once per distinct code
+    kelurahan = kode_desa.cat.categories[is_kelurahan(pd.Series(kode_desa.cat.categories), wilayah).to_numpy()]
+    keep = ~kode_desa.isin(kelurahan).to_numpy() & ~identical_copies(apbdes).to_numpy()
+    lines = apbdes.assign(kode_desa=kode_desa.cat.remove_categories(kelurahan))
+    if not keep.all():  # filtering copies every text column: only when something goes
+        lines = lines[keep]
     lines = lines.reset_index(drop=True)
-    lines["kode_desa"] = lines["kode_desa"].cat.remove_unused_categories()
 
     # The mapping depends only on the code, the texts and the account: resolve each distinct combination once.
     texts = ["kode_kegiatan", "nama_kegiatan", "uraian", "kode_rekening"]
     keys = lines.reindex(columns=texts)
-    group = keys.groupby(texts, dropna=False, sort=False).ngroup()
-    first = group.drop_duplicates()  # the first line of each combination, by combination number
-    distinct = keys.loc[first.index].set_axis(first.to_numpy()).sort_index()
+    combination = keys.groupby(texts, dropna=False, sort=False).ngroup()
+    distinct = keys.loc[combination.drop_duplicates().index].reset_index(drop=True)  # in combination order
+    resolved = _resolve_all(distinct, m, k).take(combination.to_numpy()).set_axis(lines.index)
+    return lines.assign(**{c: resolved[c] for c in resolved.columns})
+
+
+def _resolve_all(distinct: pd.DataFrame, m: pd.DataFrame, k: pd.DataFrame) -> pd.DataFrame:
+    """The mapping of each distinct ``kode_kegiatan, nama_kegiatan, uraian, kode_rekening`` row."""
     kode = normalize_kode_kegiatan(distinct["kode_kegiatan"].astype("string"))
     rekening = distinct["kode_rekening"].astype("string")
     jenis = rekening_class(rekening).map({"pendapatan": "pendapatan", "belanja": "belanja",
@@ -239,34 +223,30 @@ def map_apbdes(
     resolved = pd.DataFrame(
         [_resolve(c, r, n, u, m_rows, k_rows) if j == "belanja" else {} for c, r, n, u, j
          in zip(kode, distinct["kode_kegiatan"], distinct["nama_kegiatan"], distinct["uraian"], jenis)],
-        index=distinct.index, columns=["sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"])
+        columns=["sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"])
     penanda = sorted(set(m["penanda_dd"].dropna()) | set(k["penanda_dd"].dropna()))
-    resolved = resolved.assign(kode_kegiatan=kode, jenis_baris=jenis).astype({
+    return resolved.assign(kode_kegiatan=kode.array, jenis_baris=jenis.array).astype({
         "kode_kegiatan": "string", "jenis_baris": _categories(JENIS_BARIS), "sektor": _categories(SEKTOR),
         "kelompok": _categories(KELOMPOK),
         "alasan_pemetaan": _categories(sorted(resolved["alasan_pemetaan"].dropna().unique())),
         "status_pemetaan": _categories(STATUS_PEMETAAN), "penanda_dd": _categories(penanda),
-    })
-    per_line = resolved.take(group.to_numpy()).set_axis(lines.index)
-    added = ["jenis_baris", "sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"]
-    return lines.assign(kode_kegiatan=per_line["kode_kegiatan"], **{c: per_line[c] for c in added})
+    })[["kode_kegiatan", "jenis_baris", "sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"]]
 
 
 def _check_mapped(mapped: pd.DataFrame) -> None:
-    required = ("kode_desa", "tahun", "anggaran", "jenis_baris", "sektor", "kelompok", "status_pemetaan")
     if not isinstance(mapped, pd.DataFrame):
         raise DataError("Tabel APBDes terpetakan harus berupa DataFrame.")
-    missing = [c for c in required if c not in mapped.columns]
+    missing = [c for c in ("kode_desa", "tahun", "anggaran", "jenis_baris", "sektor", "kelompok", "status_pemetaan")
+               if c not in mapped]
     if missing:
         raise DataError(f"Tabel APBDes belum dipetakan (kolom hilang: {', '.join(missing)}); "
                         "jalankan map_apbdes terlebih dahulu.")
 
 
 def unmapped_lines(mapped: pd.DataFrame) -> pd.DataFrame:
-    """Spending lines that are not (cleanly) mapped: ``tidak_dipetakan`` first, then ``ambigu``.
+    """Spending lines not cleanly mapped (``tidak_dipetakan`` first, then ``ambigu``), to fix the mapping or the data.
 
-    They still count in total belanja (unmapped ones in ``lainnya``); this list lets a user fix the mapping or the
-    data. Columns: the apbdes columns present plus ``status_pemetaan, alasan_pemetaan, sektor, kelompok``.
+    Columns: the apbdes columns present plus ``status_pemetaan, alasan_pemetaan, sektor, kelompok``.
     """
     _check_mapped(mapped)
     keep = [c for c in ("kode_desa", "tahun", "kode_kegiatan", "nama_kegiatan", "kode_rekening", "uraian",
@@ -290,14 +270,10 @@ def _share(num: pd.Series, den: pd.Series) -> pd.Series:
 def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
     """One row per desa-year with belanja or Dana Desa revenue: the sums every spending table uses.
 
-    Columns ``kode_desa, tahun``, one column per spending component (Rp, :data:`KOMPONEN`; sector first, else the
-    group, ``layanan_dasar`` without a sector and unmapped lines in ``lainnya``), ``total_belanja``,
-    ``ada_belanja``, ``realisasi_ld`` and ``anggaran_ld`` (basic-service lines whose realisation is known),
-    ``pagu_dd`` (revenue lines 4.2.1, ``<NA>`` when none) and ``dd_<RULE>`` (Σ belanja funded by Dana Desa per
-    earmark; ``<NA>`` when the desa-year has no earmarked Dana Desa line).
-
-    The ~5 million lines of a national run are summed by DuckDB in one query (pandas 3.1 groupby on Arrow-backed
-    keys takes seconds); the query below is the definition.
+    Columns ``kode_desa, tahun``, Rp per component (:data:`KOMPONEN`; sector first, else the group; unmapped lines
+    in ``lainnya``), ``total_belanja``, ``ada_belanja``, ``realisasi_ld``/``anggaran_ld`` (basic-service lines whose
+    realisation is known), ``pagu_dd`` (revenue 4.2.1) and ``dd_<RULE>`` (Dana Desa belanja per earmark). The ~5
+    million lines of a national run are summed by DuckDB in one query, which is the definition.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 3, "tahun": [2024] * 3,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01", None], "kode_rekening": ["5.1.1", "5.1.1", "4.2.1"],
@@ -356,58 +332,44 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
 
 def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd.DataFrame,
                      target_realisasi: float) -> pd.DataFrame:
-    s = sums[sums["ada_belanja"]].reset_index(drop=True)
-    s = s.assign(_row=s.index)  # sums are sorted by desa-year: sort by row number, not by text
-    total = s["total_belanja"]
-    basic = s[list(SEKTOR)].sum(axis=1)
-    pop = pd.Series(pd.NA, index=s.index, dtype="Float64")
+    s = sums[sums["ada_belanja"]].set_index(_KEY)
+    s = s.assign(layanan_dasar=s[list(SEKTOR)].sum(axis=1), penduduk=pd.Series(pd.NA, index=s.index, dtype="Float64"))
     if layanan is not None and len(layanan) and len(s):
         if not {"kode_desa", "tahun", "penduduk"} <= set(layanan.columns):
             raise DataError("Tabel layanan harus memuat kolom kode_desa, tahun dan penduduk.")
         people = (layanan[["kode_desa", "tahun", "penduduk"]]
                   .astype({"kode_desa": "string", "tahun": "Int64", "penduduk": "Float64"})
-                  .drop_duplicates(_KEY))
-        pop = s[_KEY].merge(people, on=_KEY, how="left")["penduduk"]
-    real_num = s.get("realisasi_ld", pd.Series(pd.NA, index=s.index, dtype="Float64"))
-    real_den = s.get("anggaran_ld", pd.Series(pd.NA, index=s.index, dtype="Float64"))
-    parts = {  # indicator -> (numerator, denominator, value)
-        "BEL01": (basic, total, _share(basic, total)),
-        **{i: (s[sek], total, _share(s[sek], total)) for i, sek in INDIKATOR_SEKTOR.items()},
-        "BEL07": (s["personel"], total, _share(s["personel"], total)),
-        "BEL08": (s["infrastruktur"], total, _share(s["infrastruktur"], total)),
-        "BEL09": (real_num, real_den, _share(real_num, real_den)),
-        "BEL10": (basic, pop, (basic / pop.where(pop > 0)).astype("Float64")),
-    }
-    long = pd.concat(
-        [s[[*_KEY, "_row"]].assign(indikator=i, pembilang=num.astype("Float64"), penyebut=den.astype("Float64"),
-                        nilai=val, satuan=INDIKATOR_BELANJA[i]["satuan"])
-         for i, (num, den, val) in parts.items()], ignore_index=True)
-    personnel = rules[rules["aturan"] == "PERSONEL"][["tahun", "batas_atas", "dasar_hukum", "tag"]].rename(
-        columns={"batas_atas": "target", "dasar_hukum": "sumber_target", "tag": "tag_target"})
-    long = long.merge(personnel.assign(indikator="BEL07"), on=["tahun", "indikator"], how="left")
-    realisation = long["indikator"] == "BEL09"
-    long.loc[realisation, ["target", "sumber_target", "tag_target"]] = [
-        target_realisasi, SUMBER_TARGET_REALISASI, "proposed"]
-    return (long.astype({"indikator": "string", "satuan": "string", "target": "Float64",
-                         "sumber_target": "string", "tag_target": "string"})
-            .sort_values("_row", kind="stable")  # indicators were concatenated in order
-            .reset_index(drop=True)[SPENDING_COLUMNS])
+                  .drop_duplicates(_KEY).set_index(_KEY)["penduduk"])
+        s["penduduk"] = people.reindex(s.index)
+    s = s.reindex(columns=list(dict.fromkeys([*s.columns, "realisasi_ld", "anggaran_ld"])))  # without realisasi
+    declared = parameter_files.load_spending_indicators()
+    wide = pd.concat({r.id: pd.DataFrame({"pembilang": s[r.pembilang], "penyebut": s[r.penyebut]}).astype("Float64")
+                      for r in declared.itertuples()}, axis=1, names=["indikator", None])
+    long = wide.stack(level="indikator", future_stack=True).reset_index()  # desa-year by desa-year
+    declared = declared.set_index("id")
+    indikator = long["indikator"].astype(pd.CategoricalDtype(declared.index))  # looked up once per indicator
+    long["nilai"] = long["pembilang"] * indikator.map(declared["faktor"]).astype(float) / long["penyebut"].where(
+        long["penyebut"] != 0)
+    personnel = rules[rules["aturan"] == "PERSONEL"].set_index("tahun")
+    is_bel07, is_bel09 = long["indikator"] == "BEL07", long["indikator"] == "BEL09"
+    return long.assign(
+        indikator=long["indikator"].astype("string"),
+        nilai=long["nilai"].astype("Float64"),
+        satuan=indikator.map(declared["satuan"]).astype("string"),
+        target=long["tahun"].map(personnel["batas_atas"]).where(is_bel07).mask(is_bel09, target_realisasi)
+        .astype("Float64"),
+        sumber_target=long["tahun"].map(personnel["dasar_hukum"]).where(is_bel07)
+        .mask(is_bel09, SUMBER_TARGET_REALISASI).astype("string"),
+        tag_target=long["tahun"].map(personnel["tag"]).where(is_bel07).mask(is_bel09, "proposed").astype("string"),
+    )[SPENDING_COLUMNS]
 
 
-def spending_indicators(
-    mapped: pd.DataFrame,
-    layanan: pd.DataFrame | None = None,
-    rules: pd.DataFrame | None = None,
-    target_realisasi: float = TARGET_REALISASI,
-) -> pd.DataFrame:
-    """BEL01–BEL10 per desa and year, long format.
+def spending_indicators(mapped: pd.DataFrame, layanan: pd.DataFrame | None = None,
+                        rules: pd.DataFrame | None = None, target_realisasi: float = TARGET_REALISASI) -> pd.DataFrame:
+    """The spending indicators of ``parameters/indikator_belanja.csv`` per desa-year with belanja (DOMAIN.md §4).
 
-    Columns ``kode_desa, tahun, indikator, pembilang, penyebut, nilai, satuan, target, sumber_target, tag_target``.
-    Shares (BEL01–BEL08, ``satuan`` %) are Σ anggaran of the lines concerned / Σ anggaran of all belanja lines ×
-    100. BEL07 = group ``personel``; its target is the year's ``PERSONEL`` rule. BEL09 = Σ realisasi / Σ anggaran of
-    basic-service lines whose realisation is known (``<NA>`` when none is), target ``target_realisasi`` [proposed].
-    BEL10 = basic-service budget / ``layanan.penduduk`` in **Rp per person** (``satuan`` Rp/jiwa, never a
-    percentage). Desa-years with no belanja line get no value.
+    Columns :data:`SPENDING_COLUMNS`; ``penduduk`` comes from ``layanan``. BEL07's target is the year's ``PERSONEL``
+    rule, BEL09's ``target_realisasi``.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "nama_kegiatan": ["PAUD", "Siltap"],
@@ -421,29 +383,23 @@ def spending_indicators(
 
 
 def _composition_table(sums: pd.DataFrame) -> pd.DataFrame:
-    s = sums[sums["ada_belanja"]].reset_index(drop=True)
-    long = (s.assign(_row=s.index)
-            .melt(id_vars=["_row", *_KEY, "total_belanja"], value_vars=list(KOMPONEN), var_name="komponen",
-                  value_name="anggaran")
-            .sort_values("_row", kind="stable")  # melt goes component by component: back to desa-year order
-            .reset_index(drop=True))
-    kind = pd.Series({**dict.fromkeys(SEKTOR, "sektor"), **dict.fromkeys(KOMPONEN[len(SEKTOR):], "kelompok")})
+    s = sums[sums["ada_belanja"]].set_index([*_KEY, "total_belanja"])
+    components = pd.CategoricalIndex(KOMPONEN, categories=KOMPONEN, name="komponen")  # labels looked up once each
+    long = s[list(KOMPONEN)].set_axis(components, axis=1).stack(future_stack=True).rename("anggaran").reset_index()
+    kind = {**dict.fromkeys(SEKTOR, "sektor"), **dict.fromkeys(KOMPONEN[len(SEKTOR):], "kelompok")}
+    komponen = long["komponen"]
     return long.assign(
-        komponen=long["komponen"].astype("string"),
-        jenis_komponen=long["komponen"].map(kind).astype("string"),
-        label=long["komponen"].map({**LABEL_SEKTOR, **LABEL_KELOMPOK}).astype("string"),
+        komponen=komponen.astype("string"),
+        jenis_komponen=komponen.map(kind).astype("string"),
+        label=komponen.map({**LABEL_SEKTOR, **LABEL_KELOMPOK}).astype("string"),
         anggaran=long["anggaran"].astype("Float64"),
         porsi=_share(long["anggaran"], long["total_belanja"]),
     )[[*_KEY, "komponen", "jenis_komponen", "label", "anggaran", "total_belanja", "porsi"]]
 
 
 def spending_composition(mapped: pd.DataFrame) -> pd.DataFrame:
-    """The spending mix per desa and year: one row per component, shares adding up to 100 %.
-
-    Components: the five sectors then the non-basic groups ``personel, operasional, infrastruktur, ekonomi,
-    pembinaan, bencana, lainnya`` (``lainnya`` holds unmapped lines too); every component is present (0 when nothing
-    was spent). Columns ``kode_desa, tahun, komponen, jenis_komponen (sektor/kelompok), label, anggaran,
-    total_belanja, porsi``.
+    """The spending mix per desa-year: every component of :data:`KOMPONEN` (0 when nothing was spent; ``lainnya``
+    holds unmapped lines), shares adding up to 100 %.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.02.01", "09.09.09"], "kode_rekening": ["5.1", "5.1"], "anggaran": [1.0, 3.0]})
@@ -455,10 +411,7 @@ def spending_composition(mapped: pd.DataFrame) -> pd.DataFrame:
 
 
 def budget_identity(apbdes: pd.DataFrame, kolom: str = "anggaran") -> pd.DataFrame:
-    """Pendapatan − Belanja + Pembiayaan netto (6.1 − 6.2) = SiLPA, per desa and year.
-
-    Works on the raw ``apbdes`` table or on :func:`map_apbdes` output. ``kolom``: ``anggaran`` or ``realisasi``
-    (missing realisations are left out).
+    """Pendapatan − Belanja + Pembiayaan netto (6.1 − 6.2) = SiLPA per desa-year, of ``kolom`` (anggaran/realisasi).
 
     >>> t = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 4, "tahun": [2024] * 4,
     ...     "kode_kegiatan": [None, "02.01.01", None, None],
@@ -510,20 +463,19 @@ def _rule_message(r: dict) -> str:
 
 def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     """Every desa-year against every rule id of the table; a year without that rule reads TIDAK_ADA_ATURAN."""
-    per_rule = []
+    s = sums.set_index(_KEY)
     names = rules.groupby("aturan", sort=False).agg(nama_aturan=("nama_aturan", "first"), basis=("basis", "first"))
-    for aturan, (nama, basis) in names.iterrows():
-        if basis == "total_belanja":
-            jumlah = sums["personel"].where(sums["ada_belanja"])
-            penyebut = sums["total_belanja"].where(sums["ada_belanja"])
-        else:
-            jumlah = sums.get(f"dd_{aturan}", pd.Series(0.0, index=sums.index)).astype("Float64").fillna(0)
-            penyebut = sums["pagu_dd"]
-        per_rule.append(sums[_KEY].assign(
-            _row=np.arange(len(sums)), aturan=aturan, nama_aturan=nama if pd.notna(nama) else aturan, basis=basis,
-            jumlah=jumlah.astype("Float64"), penyebut=penyebut.astype("Float64")))
-    year_rules = rules[["aturan", "tahun", "batas_bawah", "batas_atas", "dasar_hukum", "tag"]]
-    out = pd.concat(per_rule, ignore_index=True).merge(year_rules, on=["aturan", "tahun"], how="left")
+    names["nama_aturan"] = names["nama_aturan"].fillna(names.index.to_series())
+    spent = s["ada_belanja"]
+    parts = {aturan: (s["personel"].where(spent), s["total_belanja"].where(spent)) if basis == "total_belanja"
+             else (s.get(f"dd_{aturan}", pd.Series(0.0, index=s.index)).astype("Float64").fillna(0), s["pagu_dd"])
+             for aturan, basis in names["basis"].items()}
+    wide = pd.concat({a: pd.DataFrame({"jumlah": num, "penyebut": den}).astype("Float64")
+                      for a, (num, den) in parts.items()}, axis=1, names=["aturan", None])
+    out = (wide.stack(level="aturan", future_stack=True).reset_index()  # desa-year by desa-year, rules in order
+           .join(names, on="aturan")
+           .merge(rules[["aturan", "tahun", "batas_bawah", "batas_atas", "dasar_hukum", "tag"]],
+                  on=["aturan", "tahun"], how="left"))
     nilai, lo, hi = _share(out["jumlah"], out["penyebut"]), out["batas_bawah"], out["batas_atas"]
     out = out.assign(nilai=nilai, patuh=within(nilai, lo, hi).where(lo.notna() | hi.notna()).astype("boolean"),
                      _shown=nilai.round(1))
@@ -532,38 +484,26 @@ def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     distinct = out.drop_duplicates(key)
     messages = distinct[key].assign(pesan=pd.array(
         [_rule_message(dict(r, nilai=r["_shown"])) for r in distinct.to_dict("records")], dtype="string"))
-    out = out.merge(messages, on=key, how="left")
-    order = {a: i for i, a in enumerate(names.index)}
-    return (out.assign(_r=out["aturan"].map(order)).sort_values(["_row", "_r"], kind="stable")
+    return (out.merge(messages, on=key, how="left")
             .astype({c: "string" for c in ("aturan", "nama_aturan", "basis", "dasar_hukum", "tag")})
-            .reset_index(drop=True)[COMPLIANCE_COLUMNS])
+            [COMPLIANCE_COLUMNS])
 
 
 def dana_desa_compliance(mapped: pd.DataFrame, rules: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Check every desa-year against each rule of the rules table (Dana Desa earmarks, 30 % cap).
+    """Every desa-year against each rule id of the rules table (earmarks, 30 % cap): :data:`COMPLIANCE_COLUMNS`.
 
-    One row per desa-year and rule id. For ``dana_desa`` rules ``jumlah`` is Σ anggaran of belanja lines funded by
-    Dana Desa (``sumber_dana == DDS``) whose ``penanda_dd`` is the rule id, ``penyebut`` the Dana Desa ceiling (Σ
-    revenue lines 4.2.1; ``<NA>`` when there is none). For ``PERSONEL``, ``jumlah`` is group ``personel`` and
-    ``penyebut`` total belanja. ``nilai`` = jumlah / penyebut × 100 (%). ``patuh`` is ``<NA>`` when the year has no
-    such rule (``pesan`` then says "tidak ada aturan untuk tahun ini") or the ceiling is unknown. Bounds are
-    inclusive.
-
-    Columns: ``kode_desa, tahun, aturan, nama_aturan, basis, jumlah, penyebut, nilai, batas_bawah, batas_atas,
-    dasar_hukum, tag, patuh, pesan``.
+    ``dana_desa`` rules: ``jumlah`` = Σ belanja funded by Dana Desa (``sumber_dana`` DDS) with the rule's
+    ``penanda_dd``, ``penyebut`` = the Dana Desa ceiling (Σ revenue 4.2.1). ``PERSONEL``: group ``personel`` over
+    total belanja. ``nilai`` in %, bounds inclusive; ``patuh`` is ``<NA>`` when the year has no such rule or the
+    ceiling is unknown.
     """
     rules = validate_dana_desa_rules(rules) if rules is not None else load_dana_desa_rules()
     return _compliance_table(desa_year_sums(mapped), rules)
 
 
-def spending_tables(
-    mapped: pd.DataFrame,
-    layanan: pd.DataFrame | None = None,
-    rules: pd.DataFrame | None = None,
-    target_realisasi: float = TARGET_REALISASI,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """:func:`spending_indicators`, :func:`spending_composition` and :func:`dana_desa_compliance` at once, from one
-    pass of sums over the lines.
+def spending_tables(mapped: pd.DataFrame, layanan: pd.DataFrame | None = None, rules: pd.DataFrame | None = None,
+                    target_realisasi: float = TARGET_REALISASI) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`spending_indicators`, :func:`spending_composition` and :func:`dana_desa_compliance` from one sum.
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "kode_rekening": ["5.1.1", "5.1.1"], "anggaran": [25.0, 75.0]})
@@ -575,17 +515,13 @@ def spending_tables(
 
 
 def spending_tables_with_summary(
-    mapped: pd.DataFrame,
-    layanan: pd.DataFrame | None = None,
-    rules: pd.DataFrame | None = None,
+    mapped: pd.DataFrame, layanan: pd.DataFrame | None = None, rules: pd.DataFrame | None = None,
     target_realisasi: float = TARGET_REALISASI,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """:func:`spending_tables` plus a one-row-per-desa-year summary.
+    """:func:`spending_tables` plus the input of :func:`p3pd_lib.classify.spending_quality_class`.
 
-    The summary has ``kode_desa, tahun, bel01, bel07, aturan_dd_patuh``: BEL01 and BEL07 (%) and whether the village
-    met every Dana Desa earmark rule of its year (False when one is breached, ``<NA>`` when none could be judged;
-    the personnel cap is BEL07 itself). Rows: desa-years with a spending indicator, sorted — the input of
-    :func:`p3pd_lib.classify.spending_quality_class`.
+    One row per desa-year with a spending value: ``kode_desa, tahun, bel01, bel07, aturan_dd_patuh`` (every Dana
+    Desa earmark of the year met; ``<NA>`` when none could be judged).
 
     >>> lines = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024] * 2,
     ...     "kode_kegiatan": ["02.01.01", "01.01.01"], "kode_rekening": ["5.1.1", "5.1.1"], "anggaran": [25.0, 75.0]})

@@ -1,21 +1,13 @@
-"""Vocabulary and parameter tables of the spending analysis (:mod:`p3pd_lib.belanja`).
-
-The three tables are files in ``parameters/`` read and validated by :mod:`p3pd_lib.parameter_files` (cached on the
-file's hash, so an edited file is noticed); the ``validate_*`` functions check a table handed over in memory, naming
-the spreadsheet row at fault.
-"""
+"""Vocabulary and parameter tables of the spending analysis (:mod:`p3pd_lib.belanja`, which re-exports them)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
 from . import parameter_files
-from .errors import ParameterError
 
 # --- vocabulary -----------------------------------------------------------------------------------
 
@@ -42,18 +34,12 @@ LABEL_KELOMPOK: dict[str, str] = {
 #: Components of the spending mix: the five sectors, then the non-basic groups.
 KOMPONEN: tuple[str, ...] = (*SEKTOR, *KELOMPOK[1:])
 
-#: The spending indicators (DOMAIN.md §4): name, direction, unit and what the numerator holds.
+#: The spending indicators of ``parameters/indikator_belanja.csv`` (DOMAIN.md §4): name, direction, unit and, for a
+#: per-sector share, the sector (as read at import; the computation reads the file at each call).
 INDIKATOR_BELANJA: dict[str, dict[str, str]] = {
-    "BEL01": {"nama": "Porsi belanja layanan dasar", "arah": "higher", "satuan": "%"},
-    "BEL02": {"nama": "Porsi belanja pendidikan", "arah": "", "satuan": "%", "sektor": "PEND"},
-    "BEL03": {"nama": "Porsi belanja kesehatan", "arah": "", "satuan": "%", "sektor": "KES"},
-    "BEL04": {"nama": "Porsi belanja air bersih & sanitasi", "arah": "", "satuan": "%", "sektor": "AIR"},
-    "BEL05": {"nama": "Porsi belanja perlindungan sosial", "arah": "", "satuan": "%", "sektor": "SOS"},
-    "BEL06": {"nama": "Porsi belanja administrasi kependudukan", "arah": "", "satuan": "%", "sektor": "ADM"},
-    "BEL07": {"nama": "Porsi siltap & tunjangan", "arah": "lower", "satuan": "%"},
-    "BEL08": {"nama": "Porsi infrastruktur fisik", "arah": "", "satuan": "%"},
-    "BEL09": {"nama": "Realisasi belanja layanan dasar", "arah": "higher", "satuan": "%"},
-    "BEL10": {"nama": "Belanja layanan dasar per kapita", "arah": "higher", "satuan": "Rp/jiwa"},
+    r["id"]: {"nama": r["nama"], "arah": r["arah"] if pd.notna(r["arah"]) else "", "satuan": r["satuan"]}
+    | ({"sektor": r["pembilang"]} if r["pembilang"] in SEKTOR else {})
+    for r in parameter_files.load_spending_indicators().to_dict("records")
 }
 #: Sector of each per-sector share indicator (BEL02–BEL06).
 INDIKATOR_SEKTOR: dict[str, str] = {k: v["sektor"] for k, v in INDIKATOR_BELANJA.items() if "sektor" in v}
@@ -75,42 +61,8 @@ COMPLIANCE_COLUMNS = [
 FINDING_COLUMNS = ["no", "temuan", "aturan", "nilai", "batas", "status", "saran"]
 
 # --- parameter tables -----------------------------------------------------------------------------
-# Files are read and validated by p3pd_lib.parameter_files (cached on the file's hash, so an edited file
-# is noticed). The validate_* functions check a table handed over in memory against the same row models,
-# naming the spreadsheet row at fault.
-
-_MESSAGES = {"float_parsing": "bukan angka", "float_type": "bukan angka", "int_parsing": "bukan bilangan bulat",
-             "int_from_float": "bukan bilangan bulat", "missing": "wajib diisi", "string_type": "harus teks",
-             "string_pattern_mismatch": "bentuknya tidak sah"}
-_BOUNDS = {"greater_than_equal": "≥", "less_than_equal": "≤", "greater_than": ">", "less_than": "<"}
-
-
-def _validated(table: pd.DataFrame, model: type, what: str, key: list[str]) -> pd.DataFrame:
-    """``table`` checked row by row against a :mod:`p3pd_lib.parameter_files` row model (raises ParameterError)."""
-    fields = list(model.model_fields)
-    missing = [c for c in fields if c not in table.columns and model.model_fields[c].is_required()]
-    if missing:
-        raise ParameterError(f"Tabel {what} tidak memuat kolom: {', '.join(missing)}.")
-    rows = []
-    for i, rec in enumerate(table.reindex(columns=fields).to_dict("records")):
-        try:
-            rows.append(model.model_validate({k: None if pd.isna(v) else v for k, v in rec.items()}).model_dump())
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            col = err["loc"][0] if err["loc"] else ""
-            ctx = err.get("ctx", {})
-            choices = str(ctx.get("expected", "")).replace(" or ", " atau ")
-            text = (f"harus salah satu dari {choices}" if err["type"] == "literal_error"
-                    else f"harus {_BOUNDS[err['type']]} {next(iter(ctx.values()))}" if err["type"] in _BOUNDS
-                    else _MESSAGES.get(err["type"], str(err["msg"]).removeprefix("Value error, ")))
-            raise ParameterError(f"Tabel {what}, baris {i + 2} ({fields[0]} {rec[fields[0]]!r}, kolom {col}, "
-                                 f"nilai {rec.get(col)!r}): {text}.") from None
-    out = pd.DataFrame(rows, columns=fields)
-    dup = out.duplicated(key, keep="first").to_numpy() if key else np.zeros(len(out), dtype=bool)
-    if dup.any():
-        raise ParameterError(f"Tabel {what}, baris {int(np.flatnonzero(dup)[0]) + 2}: {' dan '.join(key)} yang "
-                             "sama muncul lebih dari sekali.")
-    return out
+# Files are read and validated by p3pd_lib.parameter_files (cached on the file's hash, so an edited file is noticed);
+# the validate_* functions check a table handed over in memory against the same row models.
 
 
 def split_codes(text: Any) -> list[str]:
@@ -118,32 +70,23 @@ def split_codes(text: Any) -> list[str]:
 
 
 def validate_mapping(mapping: pd.DataFrame) -> pd.DataFrame:
-    """Check a mapping table and return a clean copy (raises :class:`ParameterError`).
+    """A mapping table checked like ``pemetaan_apbdes.csv`` (raises :class:`~p3pd_lib.errors.ParameterError`).
 
     >>> validate_mapping(pd.DataFrame({"kode": ["02.01"], "sektor": ["PEND"], "kelompok": ["layanan_dasar"],
     ...     "campuran": ["tidak"], "penanda_dd": [None], "alasan": ["Pendidikan"], "sumber": ["proposed"]})).shape
     (1, 7)
     """
-    return _validated(mapping, parameter_files.MappingRow, "pemetaan APBDes", ["kode"]).astype("string")
+    return parameter_files.validate_rows("pemetaan_apbdes.csv", mapping, "Tabel pemetaan APBDes")
 
 
 def validate_keyword_rules(keywords: pd.DataFrame) -> pd.DataFrame:
-    """Check a keyword-rule table and return a clean copy (raises :class:`ParameterError`).
-
-    Column ``teks`` is optional: ``nama`` (default) or ``nama_uraian``.
-    """
-    return _validated(keywords, parameter_files.KeywordRow, "kata kunci APBDes", []).astype("string")
+    """A keyword-rule table checked like ``kata_kunci_apbdes.csv`` (``teks`` optional: nama or nama_uraian)."""
+    return parameter_files.validate_rows("kata_kunci_apbdes.csv", keywords, "Tabel kata kunci APBDes")
 
 
 def validate_dana_desa_rules(rules: pd.DataFrame) -> pd.DataFrame:
-    """Check a year-versioned rules table and return a typed copy (raises :class:`ParameterError`).
-
-    Bounds are percentages (0–100) of the rule's ``basis``: ``dana_desa`` (the Dana Desa ceiling) or
-    ``total_belanja`` (only rule ``PERSONEL``).
-    """
-    r = _validated(rules, parameter_files.DanaDesaRuleRow, "aturan Dana Desa", ["aturan", "tahun"])
-    return r.astype({"tahun": "Int64", "batas_bawah": "Float64", "batas_atas": "Float64"}).astype(
-        {c: "string" for c in ("aturan", "nama_aturan", "basis", "dasar_hukum", "tag", "catatan")})
+    """A rules table checked like ``aturan_dana_desa.csv``: bounds in % of ``basis`` (dana_desa or total_belanja)."""
+    return parameter_files.validate_rows("aturan_dana_desa.csv", rules, "Tabel aturan Dana Desa")
 
 
 def load_mapping(path: str | Path | None = None) -> pd.DataFrame:

@@ -1,13 +1,10 @@
 """Basic-service indicators: the catalogue, per-desa values and Σ/Σ aggregation.
 
-The catalogue (``parameters/indikator.yaml``, validated by :mod:`p3pd_lib.parameter_files`) is a :class:`Catalogue`
-whose ``.frame`` has one row per indicator; every function taking a catalogue also accepts that frame. Rules
-(DOMAIN.md §4): a value is ``pembilang × faktor / penyebut``; a missing count is never zero; a zero, negative or
-missing denominator (or a negative numerator) gives ``<NA>``; a denominator below ``min_penyebut`` is unstable
-(``stabil`` False: grey, not red); a percentage above 100 is shown as 100 and flagged (``pembilang_melebihi``,
-uncapped in ``nilai_mentah``); a desa-year reported twice counts once (copies that disagree give no value and are
-flagged ``ganda_berbeda``); aggregates are Σpembilang / Σpenyebut over the desa with both counts, never a mean of
-percentages.
+The catalogue is ``parameters/indikator.yaml``; a function taking a :class:`Catalogue` also takes its ``.frame``.
+Rules (DOMAIN.md §4): a value is ``pembilang × faktor / penyebut``, ``<NA>`` unless the denominator is positive and
+the numerator known and not negative; ``stabil`` needs ``min_penyebut``; a percentage above 100 shows as 100, flagged
+``pembilang_melebihi`` (raw in ``nilai_mentah``); a desa-year reported twice counts once (copies that disagree give
+no value, flagged ``ganda_berbeda``); aggregates are Σpembilang / Σpenyebut, never a mean of percentages.
 
 >>> cat = load_catalogue()
 >>> cat.frame.loc[cat.frame["id"] == "KES01", ["arah", "target", "tag_target", "satuan"]].values.tolist()
@@ -52,13 +49,8 @@ AGGREGATE_COLUMNS = (
 
 @dataclass(frozen=True)
 class Catalogue:
-    """The validated indicator catalogue.
-
-    ``frame``: one row per indicator in file order, columns :data:`CATALOGUE_COLUMNS` (``faktor``/``target``
-    ``Float64``, ``target`` ``<NA>`` when there is none, ``min_penyebut`` ``Int64``). ``sektor_label`` maps the sector
-    code to its Indonesian name, in display order; ``kolom`` maps every count column of the ``layanan`` table to its
-    label.
-    """
+    """The validated catalogue: ``frame`` (one row per indicator, :data:`CATALOGUE_COLUMNS`), ``sektor_label``
+    (sector code → Indonesian name, in display order) and ``kolom`` (count column of ``layanan`` → label)."""
 
     frame: pd.DataFrame
     sektor_label: dict[str, str]
@@ -74,9 +66,7 @@ class Catalogue:
         """One indicator's entry as a dict (``ParameterError`` if unknown)."""
         rows = self.frame[self.frame["id"] == indikator]
         if rows.empty:
-            raise ParameterError(
-                f"Indikator '{indikator}' tidak ada dalam katalog. Yang tersedia: {', '.join(self.ids)}."
-            )
+            raise ParameterError(f"Indikator '{indikator}' tidak ada dalam katalog. Yang tersedia: {', '.join(self.ids)}.")
         return rows.iloc[0].to_dict()
 
     def __len__(self) -> int:
@@ -98,11 +88,10 @@ def _catalogue(file: parameter_files.IndicatorFile, source: Path | None, min_pen
 
 
 def catalogue_from_dict(data: Any, source: Path | None = None, min_penyebut_bawaan: int | None = None) -> Catalogue:
-    """Validate an already-parsed catalogue (the YAML's content) and build a :class:`Catalogue`.
+    """A :class:`Catalogue` from the YAML's parsed content (errors name the entry and the field).
 
-    ``min_penyebut_bawaan`` is used for entries without ``min_penyebut`` (default: ``stabilitas.min_penyebut_bawaan``
-    of ``klasifikasi.yaml``). A catalogue without a ``kolom`` section may name the columns of the project's catalogue.
-    Raises :class:`~p3pd_lib.errors.ParameterError` naming the entry and the field.
+    ``min_penyebut_bawaan`` (default: ``klasifikasi.yaml``) fills entries without ``min_penyebut``; without a
+    ``kolom`` section the project's count columns are used.
 
     >>> catalogue_from_dict({"sektor": {"KES": "Kesehatan"}, "indikator": [
     ...     {"id": "KES01", "sektor": "KES", "nama": "x", "name_en": "x", "pembilang": "balita_stunting",
@@ -123,10 +112,7 @@ def catalogue_from_dict(data: Any, source: Path | None = None, min_penyebut_bawa
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
-    """Read and validate the indicator catalogue (default ``parameters/indikator.yaml``).
-
-    Cached until the file changes. Raises :class:`~p3pd_lib.errors.ParameterError` with an Indonesian message naming
-    the indicator and the field at fault.
+    """The validated indicator catalogue (default ``parameters/indikator.yaml``; cached until the file changes).
 
     >>> load_catalogue().ids[:3]
     ['KES01', 'KES02', 'KES03']
@@ -183,18 +169,6 @@ def _count_dtype(s: pd.Series) -> pd.Series:
     return s.astype("Int64" if whole else "Float64")
 
 
-def lookup(keys: pd.Series, table: pd.Series) -> pd.Categorical:
-    """``table[key]`` for each row of ``keys`` (missing when absent), looked up once per distinct key.
-
-    >>> lookup(pd.Series(["b", "a", "b", None]), pd.Series({"a": "x", "b": "y"})).tolist()
-    ['y', 'x', 'y', nan]
-    """
-    keys = keys.astype("category")
-    found = pd.Categorical(table[~table.index.duplicated()].reindex(keys.cat.categories))
-    codes = keys.cat.codes.to_numpy()
-    return pd.Categorical.from_codes(np.where(codes >= 0, found.codes[codes], -1), dtype=found.dtype)
-
-
 def _with_rates(df: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
     """Add ``nilai, satuan, nilai_mentah, stabil, pembilang_melebihi`` to rows with ``indikator, pembilang,
     penyebut`` (floats)."""
@@ -213,14 +187,11 @@ def _with_rates(df: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
 
 def desa_values(layanan: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
                 tahun: int | Sequence[int] | None = None) -> pd.DataFrame:
-    """Long table of indicator values: one row per ``kode_desa, tahun, indikator``.
+    """Long table of indicator values, one row per ``kode_desa, tahun, indikator`` (columns :data:`VALUE_COLUMNS`).
 
-    Columns :data:`VALUE_COLUMNS`: ``pembilang``/``penyebut`` (``Int64`` counts, ``<NA>`` when not reported),
-    ``nilai`` (``Float64`` in the indicator's ``satuan``; percentages shown at most 100), ``nilai_mentah`` (the
-    uncapped value), ``stabil`` (value present and denominator ≥ ``min_penyebut``), ``pembilang_melebihi`` (numerator
-    above denominator), ``ganda_berbeda`` (the desa-year came twice with different counts: no value). A count column
-    absent from ``layanan`` counts as not reported. ``tahun`` filters one or more years. Rows are ordered by indicator
-    (catalogue order), then as in ``layanan``.
+    Counts are ``Int64`` (``<NA>``: not reported; an absent count column is not reported), ``nilai`` is in the
+    indicator's ``satuan`` (percentages at most 100, uncapped in ``nilai_mentah``). ``tahun`` filters one or more
+    years. Rows are ordered by indicator (catalogue order), then as in ``layanan``.
 
     >>> lay = pd.DataFrame({"kode_desa": ["11.01.01.2001", "11.01.01.2002"], "tahun": [2024, 2024],
     ...                     "balita_stunting": [7, 3], "balita_diukur": [50, 0]})
@@ -237,17 +208,11 @@ def desa_values(layanan: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
     if tahun is not None:
         layanan = layanan[layanan["tahun"].isin([tahun] if isinstance(tahun, (int, np.integer)) else list(tahun))]
     counts = _counts(layanan, [*cat["pembilang"], *cat["penyebut"]])
-    copy = layanan.duplicated(["kode_desa", "tahun"], keep=False).to_numpy()  # a desa-year reported twice
-    n, k = len(layanan), len(cat)
-    row, ind = np.tile(np.arange(n), k), np.repeat(np.arange(k), n)  # indicator by indicator, every layanan row
-    long = pd.DataFrame({
-        "kode_desa": layanan["kode_desa"].astype("string").array.take(row),
-        "tahun": layanan["tahun"].astype("Int64").array.take(row),
-        "indikator": cat["id"].astype("string").array.take(ind),
-        "sektor": cat["sektor"].astype("string").array.take(ind), "_copy": copy[row],
-        "pembilang": counts[cat["pembilang"]].to_numpy().ravel(order="F"),
-        "penyebut": counts[cat["penyebut"]].to_numpy().ravel(order="F"),
-    })
+    keys = pd.DataFrame({"kode_desa": layanan["kode_desa"].astype("string"), "tahun": layanan["tahun"].astype("Int64"),
+                         "_copy": layanan.duplicated(["kode_desa", "tahun"], keep=False)})  # a desa-year twice
+    long = pd.concat([keys.assign(indikator=ind.id, sektor=ind.sektor, pembilang=counts[ind.pembilang],
+                                  penyebut=counts[ind.penyebut]) for ind in cat.itertuples()], ignore_index=True)
+    long = long.astype({"indikator": "string", "sektor": "string"})
     # Identical copies count once; copies that disagree lose their counts and are flagged (one row stays).
     key = ["kode_desa", "tahun", "indikator"]
     copies = long[long["_copy"]]
@@ -264,16 +229,12 @@ def desa_values(layanan: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
 
 def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequence[str],
               catalogue: Catalogue | pd.DataFrame | None = None) -> pd.DataFrame:
-    """Aggregate desa values to ``tingkat`` (desa/kecamatan/kabupaten/provinsi) as Σ/Σ.
+    """Σ/Σ of desa values per region of ``tingkat`` (one level or several, stacked), year and indicator.
 
-    For each region, year and indicator: ``pembilang`` and ``penyebut`` are the sums over the desa rows that have
-    **both** counts and a positive denominator, ``nilai`` = Σpembilang × faktor / Σpenyebut (``<NA>`` when no desa
-    contributed). Each desa counts once per year and indicator, however often it appears. ``n_desa`` is the number of
-    desa/kelurahan of the region in ``wilayah``; ``n_desa_data`` the number that contributed (never more). ``stabil``
-    applies ``min_penyebut`` to Σpenyebut; ``pembilang_melebihi`` flags Σpembilang > Σpenyebut. Desa codes absent from
-    ``wilayah`` are left out (the data-quality checks report them). A region appears for each year and indicator in
-    which one of its desa has a row; rows are ordered by region code, year and indicator (catalogue order); several
-    levels are stacked in the order given. Columns: :data:`AGGREGATE_COLUMNS`.
+    ``pembilang`` and ``penyebut`` sum the desa rows with both counts and a positive denominator, each desa once;
+    ``nilai`` = Σpembilang × faktor / Σpenyebut. ``n_desa`` counts the region's desa/kelurahan in ``wilayah``,
+    ``n_desa_data`` those that contributed; desa absent from ``wilayah`` are left out. Rows are ordered by region
+    code, year and indicator (catalogue order). Columns :data:`AGGREGATE_COLUMNS`.
 
     >>> wil = pd.DataFrame({"kode_desa": ["11.01.01.2001", "11.01.01.2002"], "nama_desa": ["A", "B"],
     ...     "jenis": "desa", "kode_kecamatan": "11.01.01", "nama_kecamatan": "K", "kode_kabupaten": "11.01",
@@ -306,39 +267,34 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
 
     wil = wilayah.drop_duplicates("kode_desa")
     wil = wil.set_axis(wil["kode_desa"].to_numpy())  # looked up by desa code
-    pemb, peny = values["pembilang"].astype(float), values["penyebut"].astype(float)
-    ok = (peny > 0) & (pemb >= 0)
+    pembilang, penyebut = values["pembilang"].astype(float), values["penyebut"].astype(float)
+    ok = (penyebut > 0) & (pembilang >= 0)
     rows = pd.DataFrame({
-        "kode_desa": values["kode_desa"].astype("category"), "tahun": values["tahun"],  # codes hashed once
-        "indikator": values["indikator"].astype("category"),
-        "pembilang": pemb.where(ok, 0.0), "penyebut": peny.where(ok, 0.0), "ok": ok,
+        "kode_desa": values["kode_desa"].astype("category"), "tahun": values["tahun"],
+        "indikator": values["indikator"].astype(pd.CategoricalDtype(cat["id"])),  # sorts in catalogue order
     })
-    # each desa with both counts, once however often it appears
-    rows["desa_berdata"] = ok & ~rows[["kode_desa", "tahun", "indikator", "ok"]].duplicated()
-    position = pd.Series(range(len(cat)), index=cat["id"].to_numpy())
+    # Each desa with both counts once, however often it appears; every row still makes its region appear.
+    once = ok & ~rows.assign(ok=ok).duplicated(["kode_desa", "tahun", "indikator", "ok"])
+    rows = rows.assign(pembilang=pembilang.where(once), penyebut=penyebut.where(once), desa_berdata=once)
+    sektor = cat.set_index("id")["sektor"]
     frames = []
     for level in levels:
         code, name = f"kode_{level}", f"nama_{level}"
         regions = wil.groupby(code).agg(nama_wilayah=(name, "first"), n_desa=(name, "size"))
-        region = lookup(rows["kode_desa"], wil[code].astype("string"))  # desa outside the list drop out
-        agg = (rows.assign(**{code: region}).groupby([code, "tahun", "indikator"], observed=True)
+        agg = (rows.assign(kode_wilayah=rows["kode_desa"].map(wil[code].astype("category")))  # codes, sorted
+               .groupby(["kode_wilayah", "tahun", "indikator"], observed=True)
                .agg(pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"),
                     n_desa_data=("desa_berdata", "sum"))
-               .reset_index())
-        agg[code] = agg[code].astype("string")
-        agg = agg.join(regions, on=code)
+               .reset_index().join(regions, on="kode_wilayah"))
         none = agg["n_desa_data"] == 0
-        i = agg["indikator"].astype("string").map(position).to_numpy()
-        agg = agg.assign(
-            kode_wilayah=agg[code].astype("string"), tingkat=level, _i=i, sektor=cat["sektor"].array.take(i),
-            pembilang=agg["pembilang"].mask(none), penyebut=agg["penyebut"].mask(none),
-        ).sort_values(["kode_wilayah", "tahun", "_i"])
+        agg = agg.assign(tingkat=level, sektor=agg["indikator"].map(sektor),
+                         pembilang=agg["pembilang"].mask(none), penyebut=agg["penyebut"].mask(none))
         frames.append(_with_rates(agg, cat))
     out = pd.concat(frames, ignore_index=True)
     return out.assign(
         pembilang=_count_dtype(out["pembilang"]), penyebut=_count_dtype(out["penyebut"]),
-        nama_wilayah=out["nama_wilayah"].astype("string"), tingkat=out["tingkat"].astype("string"),
-        indikator=out["indikator"].astype("string"), sektor=out["sektor"].astype("string"),
-        tahun=out["tahun"].astype("Int64"), n_desa=out["n_desa"].astype("Int64"),
-        n_desa_data=out["n_desa_data"].astype("Int64"),
+        kode_wilayah=out["kode_wilayah"].astype("string"), nama_wilayah=out["nama_wilayah"].astype("string"),
+        tingkat=out["tingkat"].astype("string"), indikator=out["indikator"].astype("string"),
+        sektor=out["sektor"].astype("string"), tahun=out["tahun"].astype("Int64"),
+        n_desa=out["n_desa"].astype("Int64"), n_desa_data=out["n_desa_data"].astype("Int64"),
     )[list(AGGREGATE_COLUMNS)]

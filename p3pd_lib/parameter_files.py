@@ -300,7 +300,7 @@ class QualityFile(_Model):
         return self
 
 
-# --------------------------------------------------------------------------- the three CSV tables
+# --------------------------------------------------------------------------- the CSV tables
 
 
 def _blank_to_none(v: Any) -> Any:
@@ -414,6 +414,24 @@ class DanaDesaRuleRow(_Row):
         return self
 
 
+#: What a spending indicator may divide: the sums of ``belanja.desa_year_sums`` and the population.
+SPENDING_SUMS = ("layanan_dasar", "PEND", "KES", "AIR", "SOS", "ADM", *KELOMPOK[1:], "total_belanja", "realisasi_ld",
+                 "anggaran_ld", "penduduk")
+
+
+class SpendingIndicatorRow(_Row):
+    """One row of ``indikator_belanja.csv``: a spending indicator as ``pembilang × faktor / penyebut``."""
+
+    id: str = Field(pattern=r"^BEL\d{2}$")
+    nama: str
+    arah: Optional[Literal["higher", "lower"]] = None
+    satuan: Literal["%", "Rp/jiwa"]
+    pembilang: Literal[SPENDING_SUMS]  # type: ignore[valid-type]
+    penyebut: Literal[SPENDING_SUMS]  # type: ignore[valid-type]
+    faktor: float = Field(gt=0)
+    keterangan: Optional[str] = None
+
+
 # --------------------------------------------------------------------------- errors in Indonesian
 
 _TYPE_MESSAGES = {
@@ -439,7 +457,7 @@ def _message(err: dict[str, Any]) -> str:
     if kind in ("value_error", "assertion_error"):
         return str(err["msg"]).removeprefix("Value error, ")
     if kind == "literal_error":
-        return f"harus salah satu dari {err.get('ctx', {}).get('expected', '')}"
+        return f"harus salah satu dari {err.get('ctx', {}).get('expected', '')}".replace(" or ", " atau ")
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         ctx = err.get("ctx", {})
         sign = {"greater_than_equal": "≥", "less_than_equal": "≤", "greater_than": ">", "less_than": "<"}[kind]
@@ -489,6 +507,7 @@ _CSV_MODELS: dict[str, type[_Row]] = {
     "pemetaan_apbdes.csv": MappingRow,
     "kata_kunci_apbdes.csv": KeywordRow,
     "aturan_dana_desa.csv": DanaDesaRuleRow,
+    "indikator_belanja.csv": SpendingIndicatorRow,
 }
 
 
@@ -530,11 +549,21 @@ def _parse(name: str, file: str, digest: str, raw: bytes) -> Any:
             return _YAML_MODELS[name].model_validate(data if data is not None else {})
         except ValidationError as exc:
             raise_indonesian(path, exc, data)
-    model = _CSV_MODELS[name]
     frame = pd.read_csv(StringIO(text), dtype="string", keep_default_na=False, na_values=[""])
+    return validate_rows(name, frame, f"Berkas parameter {path.name}", f" [{path}]")
+
+
+def validate_rows(name: str, frame: pd.DataFrame, where: str, suffix: str = "") -> pd.DataFrame:
+    """The rows of the table of CSV parameter file ``name`` checked by its row model, typed.
+
+    A :class:`ParameterError` starts with ``where`` and names the spreadsheet row, column, value and the row's first
+    field (a ``kode`` or ``aturan``); ``suffix`` ends it.
+    """
+    model = _CSV_MODELS[name]
+    first = next(iter(model.model_fields))
     missing = [c for c in model.model_fields if c not in frame.columns and model.model_fields[c].is_required()]
     if missing:
-        raise ParameterError(f"Berkas parameter {path.name}: kolom {', '.join(missing)} tidak ada. [{path}]")
+        raise ParameterError(f"{where}: kolom {', '.join(missing)} tidak ada.{suffix}")
     rows = []
     for i, rec in enumerate(frame[[c for c in model.model_fields if c in frame.columns]].to_dict("records")):
         rec = {k: (None if pd.isna(v) else v) for k, v in rec.items()}
@@ -545,17 +574,18 @@ def _parse(name: str, file: str, digest: str, raw: bytes) -> Any:
             col = ", ".join(str(x) for x in err["loc"]) or "baris"
             value = rec.get(err["loc"][0]) if err["loc"] else None
             raise ParameterError(
-                f"Berkas parameter {path.name}, baris {i + 2}, kolom {col}"
-                + (f" (nilai {value!r})" if value is not None else "") + f": {_message(err)}. [{path}]"
+                f"{where}, baris {i + 2}, kolom {col}" + (f" (nilai {value!r})" if value is not None else "")
+                + f", {first} {rec.get(first)!r}: {_message(err)}.{suffix}"
             ) from None
     out = pd.DataFrame(rows, columns=list(model.model_fields))
-    key = {"pemetaan_apbdes.csv": ["kode"], "aturan_dana_desa.csv": ["aturan", "tahun"]}.get(name)
+    key = {"pemetaan_apbdes.csv": ["kode"], "aturan_dana_desa.csv": ["aturan", "tahun"],
+           "indikator_belanja.csv": ["id"]}.get(name)
     if key:
         dup = out.duplicated(key, keep="first")
         if dup.any():
             i = int(dup.to_numpy().nonzero()[0][0])
-            raise ParameterError(f"Berkas parameter {path.name}, baris {i + 2}: {' dan '.join(key)} yang sama "
-                                 f"muncul lebih dari sekali. [{path}]")
+            raise ParameterError(f"{where}, baris {i + 2}: {' dan '.join(key)} yang sama "
+                                 f"muncul lebih dari sekali.{suffix}")
     return _typed(name, out)
 
 
@@ -563,6 +593,8 @@ def _typed(name: str, out: pd.DataFrame) -> pd.DataFrame:
     if name == "aturan_dana_desa.csv":
         return out.astype({"tahun": "Int64", "batas_bawah": "Float64", "batas_atas": "Float64"}).astype(
             {c: "string" for c in ("aturan", "nama_aturan", "basis", "dasar_hukum", "tag", "catatan")})
+    if name == "indikator_belanja.csv":
+        return out.astype({c: "string" for c in out.columns if c != "faktor"} | {"faktor": "Float64"})
     return out.astype("string")
 
 
@@ -623,6 +655,15 @@ def load_dana_desa_rules(path: str | Path | None = None) -> pd.DataFrame:
     [[10.0, 25.0]]
     """
     return load("aturan_dana_desa.csv", path)
+
+
+def load_spending_indicators(path: str | Path | None = None) -> pd.DataFrame:
+    """``indikator_belanja.csv``: BEL01–BEL10 as ``pembilang × faktor / penyebut`` over the desa-year sums.
+
+    >>> load_spending_indicators().set_index("id").loc["BEL10", ["pembilang", "penyebut", "satuan"]].tolist()
+    ['layanan_dasar', 'penduduk', 'Rp/jiwa']
+    """
+    return load("indikator_belanja.csv", path)
 
 
 def fingerprint() -> str:

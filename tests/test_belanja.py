@@ -65,7 +65,7 @@ def test_bad_rules_row_is_named():
     r = belanja.load_dana_desa_rules()
     bad = r.astype({"batas_bawah": "object"})
     bad.loc[3, "batas_bawah"] = "empat puluh"
-    with pytest.raises(ParameterError, match="baris 5.*bukan angka"):
+    with pytest.raises(ParameterError, match="baris 5.*harus angka"):
         belanja.validate_dana_desa_rules(bad)
     swapped = r.copy()
     swapped.loc[0, ["batas_bawah", "batas_atas"]] = [50.0, 10.0]
@@ -596,3 +596,38 @@ def test_every_spending_value_carries_its_unit_and_bel10_is_rupiah_per_person():
     assert ind["satuan"].notna().all()
     assert ind.loc["BEL10", "satuan"] == "Rp/jiwa" and ind.loc["BEL10", "nilai"] == 5000.0
     assert set(ind.drop(index="BEL10")["satuan"]) == {"%"}
+
+
+# --- the declared spending indicators (parameters/indikator_belanja.csv) -----------------------------
+
+
+def test_a_spending_indicator_is_added_by_a_row_of_the_csv_alone(tmp_path, monkeypatch):
+    import shutil
+
+    from p3pd_lib import paths
+
+    folder = tmp_path / "parameters"
+    shutil.copytree(paths.PARAMETERS_DIR, folder)
+    monkeypatch.setenv("P3PD_PARAMETERS_DIR", str(folder))
+    with (folder / "indikator_belanja.csv").open("a", encoding="utf-8") as fh:
+        fh.write("BEL11,Porsi belanja ekonomi,,%,ekonomi,total_belanja,100,\n")
+    apb = lines([("02.01.01", "PAUD", "5.1.1", "ADD", 30.0), ("04.01.01", "Pasar desa", "5.3.1", "ADD", 10.0),
+                 ("01.01.01", "Siltap", "5.1.1", "ADD", 60.0)])
+    ind = belanja.spending_indicators(belanja.map_apbdes(apb))
+    row = indicator(ind, "BEL11")
+    assert (row["pembilang"], row["penyebut"], row["nilai"], row["satuan"]) == (10.0, 100.0, 10.0, "%")
+    assert indicator(ind, "BEL01")["nilai"] == 30.0
+
+
+def test_a_spending_indicator_over_an_unknown_sum_is_refused(tmp_path, monkeypatch):
+    import shutil
+
+    from p3pd_lib import parameter_files, paths
+
+    folder = tmp_path / "parameters"
+    shutil.copytree(paths.PARAMETERS_DIR, folder)
+    monkeypatch.setenv("P3PD_PARAMETERS_DIR", str(folder))
+    with (folder / "indikator_belanja.csv").open("a", encoding="utf-8") as fh:
+        fh.write("BEL11,Porsi belanja jalan,,%,jalan,total_belanja,100,\n")
+    with pytest.raises(ParameterError, match="indikator_belanja.csv, baris 12, kolom pembilang"):
+        parameter_files.load_spending_indicators()
