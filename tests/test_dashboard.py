@@ -509,7 +509,9 @@ def test_server_draws_plotly_charts_with_the_kits_renderer(tmp_path):
     package = json.loads((folder / "p3pd-plotly" / "package.json").read_text())
     assert package["jupyterlab"]["_build"] == {"load": "static/remoteEntry.js", "mimeExtension": "./mimeExtension"}
     entry = (folder / "p3pd-plotly" / "static" / "remoteEntry.js").read_text()
-    assert 'window._JUPYTERLAB[NAME] = container' in entry and '"application/vnd.plotly.v1+json"' in entry
+    # The container registers under the package's name (Voila looks it up as window._JUPYTERLAB[name]).
+    assert f'var NAME = "{package["name"]}"' in entry and "window._JUPYTERLAB[NAME] = {" in entry
+    assert 'var MIME = "application/vnd.plotly.v1+json"' in entry
     assert (folder / "p3pd-plotly" / "static" / "plotly.min.js").read_bytes() == plotly_js_path().read_bytes()
     # Without a run folder nothing is installed and the stock extension stays.
     argv, _ = dashboard.voila_command(8899, "127.0.0.1", tmp_path)
