@@ -601,7 +601,8 @@ def test_every_spending_value_carries_its_unit_and_bel10_is_rupiah_per_person():
 # --- the declared spending indicators (parameters/indikator_belanja.csv) -----------------------------
 
 
-def test_a_spending_indicator_is_added_by_a_row_of_the_csv_alone(tmp_path, monkeypatch):
+def with_spending_indicator_row(tmp_path, monkeypatch, row: str) -> None:
+    """A copy of ``parameters/`` in use whose ``indikator_belanja.csv`` ends with ``row``."""
     import shutil
 
     from p3pd_lib import paths
@@ -610,7 +611,11 @@ def test_a_spending_indicator_is_added_by_a_row_of_the_csv_alone(tmp_path, monke
     shutil.copytree(paths.PARAMETERS_DIR, folder)
     monkeypatch.setenv("P3PD_PARAMETERS_DIR", str(folder))
     with (folder / "indikator_belanja.csv").open("a", encoding="utf-8") as fh:
-        fh.write("BEL11,Porsi belanja ekonomi,,%,ekonomi,total_belanja,100,\n")
+        fh.write(row + "\n")
+
+
+def test_a_spending_indicator_is_added_by_a_row_of_the_csv_alone(tmp_path, monkeypatch):
+    with_spending_indicator_row(tmp_path, monkeypatch, "BEL11,Porsi belanja ekonomi,,%,ekonomi,total_belanja,100,")
     apb = lines([("02.01.01", "PAUD", "5.1.1", "ADD", 30.0), ("04.01.01", "Pasar desa", "5.3.1", "ADD", 10.0),
                  ("01.01.01", "Siltap", "5.1.1", "ADD", 60.0)])
     ind = belanja.spending_indicators(belanja.map_apbdes(apb))
@@ -620,14 +625,8 @@ def test_a_spending_indicator_is_added_by_a_row_of_the_csv_alone(tmp_path, monke
 
 
 def test_a_spending_indicator_over_an_unknown_sum_is_refused(tmp_path, monkeypatch):
-    import shutil
+    from p3pd_lib import parameter_files
 
-    from p3pd_lib import parameter_files, paths
-
-    folder = tmp_path / "parameters"
-    shutil.copytree(paths.PARAMETERS_DIR, folder)
-    monkeypatch.setenv("P3PD_PARAMETERS_DIR", str(folder))
-    with (folder / "indikator_belanja.csv").open("a", encoding="utf-8") as fh:
-        fh.write("BEL11,Porsi belanja jalan,,%,jalan,total_belanja,100,\n")
+    with_spending_indicator_row(tmp_path, monkeypatch, "BEL11,Porsi belanja jalan,,%,jalan,total_belanja,100,")
     with pytest.raises(ParameterError, match="indikator_belanja.csv, baris 12, kolom pembilang"):
         parameter_files.load_spending_indicators()
