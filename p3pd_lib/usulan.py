@@ -67,7 +67,7 @@ def check_parameters(data: Any, source: str = "parameter usulan") -> dict[str, A
     >>> check_parameters({"kelas_kebutuhan": ["abu"], "jenis_agenda": "x", "agenda": {}})
     Traceback (most recent call last):
     ...
-    p3pd_lib.errors.ParameterError: Berkas parameter usulan.yaml: entri ke-1: harus salah satu dari 'hijau', 'kuning' or 'merah' (nilai: 'abu'). [parameter usulan]
+    p3pd_lib.errors.ParameterError: Berkas parameter usulan.yaml: entri ke-1: harus salah satu dari 'hijau', 'kuning' atau 'merah' (nilai: 'abu'). [parameter usulan]
     """
     try:
         return parameter_files.UsulanFile.model_validate(data).model_dump()
