@@ -126,7 +126,9 @@ def voila_command(
     preheated kernels; ``pool_size`` preheated kernels wait for visitors (Voila's
     ``VoilaConfiguration.default_pool_size``; default :func:`default_pool_size`).
     ``config_dir``: a private folder of this run: its ``voila.json`` (the token) is
-    read after the project's, and its ``tampilan/`` holds the views the kernels share.
+    read after the project's, its ``tampilan/`` holds the views the kernels share, and
+    the kit's plotly renderer is copied into its ``labextensions/`` (:func:`install_plotly_renderer`;
+    without ``config_dir`` the pages keep jupyterlab-plotly).
 
     >>> argv, env = voila_command(9000, "127.0.0.1", "/tmp/x", max_kernels=5)
     >>> "--port=9000" in argv, "--LimitedKernelManager.max_kernels=5" in argv, env["P3PD_DATA_DIR"]
