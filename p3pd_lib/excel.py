@@ -167,28 +167,29 @@ class _Sheet:
 
     def put(self, row: int, col: int, value: Any, style: str | None = None, num_format: str | None = None) -> None:
         """Write one cell: numbers as numbers, text as text (formula-like text guarded)."""
-        v = value if type(value) is str else _cell_value(value)  # most cells are text: skip the checks
+        # Most cells are plain text or plain numbers: only other values go through _cell_value.
+        kind = type(value)
+        v = value if kind is str or ((kind is float or kind is int) and value == value) else _cell_value(value)
         if row > self.max_row:
             self.max_row = row
         if col > self.max_col:
             self.max_col = col
-        r, c = row - 1, col - 1
         if type(v) is str:
             quote = v.startswith(FORMULA_START)  # see safe_excel.needs_text_guard
             fmt = self.book.format(style, num_format, quote) if style or num_format or quote else None
-            self.ws.write_string(r, c, v, fmt)
+            self.ws.write_string(row - 1, col - 1, v, fmt)
             return
-        number = isinstance(v, (int, float)) and not isinstance(v, bool)
+        number = type(v) in (int, float) or (isinstance(v, (int, float)) and not isinstance(v, bool))
         if number and num_format is None and self.head_row is not None and row > self.head_row:
             num_format = self.col_formats.get(col)
         fmt = self.book.format(style, num_format, False) if style or num_format else None
         if v is None:
             if fmt is not None:  # an empty cell is written only to show its style
-                self.ws.write_blank(r, c, None, fmt)
-        elif isinstance(v, bool):
-            self.ws.write_boolean(r, c, v, fmt)
+                self.ws.write_blank(row - 1, col - 1, None, fmt)
         elif number:
-            self.ws.write_number(r, c, v, fmt)
+            self.ws.write_number(row - 1, col - 1, v, fmt)
+        elif isinstance(v, bool):
+            self.ws.write_boolean(row - 1, col - 1, v, fmt)
         else:
             self.put(row, col, str(v), style, num_format)
 
