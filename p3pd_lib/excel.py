@@ -227,7 +227,7 @@ class _Sheet:
         if not cols:
             return start_row
         kel = df[kelas_column].tolist() if kelas_column and kelas_column in df.columns else None
-        rows = df[cols].to_numpy(dtype=object).tolist()
+        rows = _plain_rows(df, cols)
         return self.rows([columns[c] for c in cols], rows, start_row, kel, [cols.index(c) for c in kelas_cells if c in cols])
 
     def widths(self, widths: Sequence[int]) -> None:
@@ -252,6 +252,19 @@ class _Sheet:
         self.ws.fit_to_pages(1, 0)  # one page wide, as many pages high as needed
 
 
+def _plain_rows(df: pd.DataFrame, cols: Sequence[str]) -> list[list[Any]]:
+    """The rows of ``df[cols]`` as lists of Python values (a missing value as pandas gives it: None,
+    NaN or NA; :meth:`_Sheet.put` leaves each of them empty).
+
+    Column by column: cheaper than an object matrix of the frame (``to_numpy``), which interleaves
+    the columns' blocks first.
+
+    >>> _plain_rows(pd.DataFrame({"a": [1, 2], "b": ["x", "y"], "c": [0.5, 1.5]}), ["b", "a"])
+    [['x', 1], ['y', 2]]
+    """
+    return [list(row) for row in zip(*(df[c].tolist() for c in cols))]
+
+
 def _partition(df: pd.DataFrame, columns: Mapping[str, str], kelas_column: str | None = None) -> tuple[list[str], dict[str, tuple[list, list]]]:
     """Rows of ``df`` grouped by desa as plain lists (one pass instead of one filter per desa)."""
     cols = [c for c in columns if c in df.columns]
@@ -259,7 +272,7 @@ def _partition(df: pd.DataFrame, columns: Mapping[str, str], kelas_column: str |
     out: dict[str, tuple[list, list]] = {}
     if df.empty or "kode_desa" not in df.columns or not cols:
         return heads, out
-    rows = df[cols].to_numpy(dtype=object).tolist()
+    rows = _plain_rows(df, cols)
     kel = df[kelas_column].tolist() if kelas_column and kelas_column in df.columns else [None] * len(rows)
     for kode, row, k in zip(df["kode_desa"].tolist(), rows, kel):
         part = out.setdefault(str(kode), ([], []))
@@ -412,8 +425,16 @@ def _wide(df: pd.DataFrame, column: str, value: str, order: Sequence[str] | None
     """
     if df.empty:
         return df
+    cols, rows = _wide_rows(df, column, value, order)
+    return pd.DataFrame(rows, columns=["kode_desa", "nama_desa", *cols], dtype=object)
+
+
+def _wide_rows(df: pd.DataFrame, column: str, value: str, order: Sequence[str] | None = None
+               ) -> tuple[list[str], list[list[Any]]]:
+    """The columns and rows of :func:`_wide` as plain lists (``df`` not empty)."""
     keys = df[column].astype(str).tolist()
-    cols = list(dict.fromkeys(keys)) if order is None else [c for c in order if c in set(keys)]
+    present = set(keys)
+    cols = list(dict.fromkeys(keys)) if order is None else [c for c in order if c in present]
     if order is None:
         cols = sorted(cols)
     pos = {c: i for i, c in enumerate(cols)}
@@ -424,7 +445,7 @@ def _wide(df: pd.DataFrame, column: str, value: str, order: Sequence[str] | None
             r = rows[kd] = [kd, nd] + [None] * len(cols)
         if k in pos and r[2 + pos[k]] is None:
             r[2 + pos[k]] = _cell_value(v)
-    return pd.DataFrame([rows[k] for k in sorted(rows)], columns=["kode_desa", "nama_desa", *cols], dtype=object)
+    return cols, [rows[k] for k in sorted(rows)]
 
 
 def _wide_sheet(book: _Book, title: str, heading: str, df: pd.DataFrame, column: str, value: str,
@@ -437,24 +458,21 @@ def _wide_sheet(book: _Book, title: str, heading: str, df: pd.DataFrame, column:
     if df.empty:
         sheet.put(3, 1, "Tidak ada baris.")
         return
-    w = _wide(df, column, value, order)
-    cols = list(w.columns[2:])
-    k = _wide(df, column, kelas, cols) if kelas else None
+    cols, vals = _wide_rows(df, column, value, order)
+    kel = {row[0]: row[2:] for row in _wide_rows(df, column, kelas, cols)[1]} if kelas else None
     # Indicator columns: short name with the code beside it (never the code alone).
     heads = ["Kode desa", "Desa/kelurahan", *[labels.dengan_kode(c, singkat=True) if column == "indikator" else c for c in cols]]
     if units:
         heads = heads[:2] + [f"{h}, {units[c]}" if c in units else h for h, c in zip(heads[2:], cols)]
     sheet.header(3, heads)
     fmts = [number_format if isinstance(number_format, str) or number_format is None else number_format.get(c) for c in cols]
-    vals = w.to_numpy(dtype=object)
-    kel = k.set_index("kode_desa").reindex(w["kode_desa"])[cols].to_numpy(dtype=object) if k is not None else None
-    for i in range(len(w)):
-        sheet.put(4 + i, 1, vals[i, 0])
-        sheet.put(4 + i, 2, vals[i, 1])
-        for j in range(len(cols)):
-            kk = kel[i, j] if kel is not None else None
+    for i, row in enumerate(vals):
+        sheet.put(4 + i, 1, row[0])
+        sheet.put(4 + i, 2, row[1])
+        kelas_row = kel[row[0]] if kel is not None else [None] * len(cols)
+        for j, (v, kk) in enumerate(zip(row[2:], kelas_row)):
             style = "kelas-" + kk if isinstance(kk, str) and kk in FILL_KELAS else None
-            sheet.put(4 + i, 3 + j, vals[i, 2 + j], style, fmts[j])
+            sheet.put(4 + i, 3 + j, v, style, fmts[j])
     sheet.ws.freeze_panes(3, 2)
     sheet.widths([15, 24] + [11] * len(cols))
 
@@ -610,7 +628,7 @@ def _fill_workbook(book: _Book, view: Any, parameter: Mapping[str, Any] | None) 
         r = 4
     cols = {"ukuran": "Ukuran", "nilai": "Nilai", "keterangan": "Keterangan"}
     present = [c for c in cols if c in view.ringkasan.columns]
-    rows = view.ringkasan[present].to_numpy(dtype=object).tolist()
+    rows = _plain_rows(view.ringkasan, present)
     formats = [[None] * len(present) for _ in rows]
     if len(present) > 1:
         for row, fmts in zip(rows, formats):  # key figures come formatted as text: store them as numbers
