@@ -210,11 +210,10 @@ class _Sheet:
         for i, values in enumerate(rows):
             r = start_row + 1 + i
             k = kelas[i] if kelas is not None else None
-            colour = isinstance(k, str) and k in FILL_KELAS
+            colour = "kelas-" + k if isinstance(k, str) and k in FILL_KELAS else None
             fmts = formats[i] if formats is not None else None
             for j, v in enumerate(values):
-                style = "kelas-" + k if colour and j in kelas_idx else None
-                self.put(r, j + 1, v, style, fmts[j] if fmts is not None else None)
+                self.put(r, j + 1, v, colour if j in kelas_idx else None, fmts[j] if fmts is not None else None)
         return start_row + len(rows) + 2
 
     def table(self, df: pd.DataFrame, columns: Mapping[str, str], start_row: int = 1,
@@ -252,17 +251,17 @@ class _Sheet:
         self.ws.fit_to_pages(1, 0)  # one page wide, as many pages high as needed
 
 
-def _plain_rows(df: pd.DataFrame, cols: Sequence[str]) -> list[list[Any]]:
-    """The rows of ``df[cols]`` as lists of Python values (a missing value as pandas gives it: None,
+def _plain_rows(df: pd.DataFrame, cols: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The rows of ``df[cols]`` as tuples of Python values (a missing value as pandas gives it: None,
     NaN or NA; :meth:`_Sheet.put` leaves each of them empty).
 
     Column by column: cheaper than an object matrix of the frame (``to_numpy``), which interleaves
     the columns' blocks first.
 
     >>> _plain_rows(pd.DataFrame({"a": [1, 2], "b": ["x", "y"], "c": [0.5, 1.5]}), ["b", "a"])
-    [['x', 1], ['y', 2]]
+    [('x', 1), ('y', 2)]
     """
-    return [list(row) for row in zip(*(df[c].tolist() for c in cols))]
+    return list(zip(*(df[c].tolist() for c in cols)))
 
 
 def _partition(df: pd.DataFrame, columns: Mapping[str, str], kelas_column: str | None = None) -> tuple[list[str], dict[str, tuple[list, list]]]:
@@ -628,7 +627,7 @@ def _fill_workbook(book: _Book, view: Any, parameter: Mapping[str, Any] | None) 
         r = 4
     cols = {"ukuran": "Ukuran", "nilai": "Nilai", "keterangan": "Keterangan"}
     present = [c for c in cols if c in view.ringkasan.columns]
-    rows = _plain_rows(view.ringkasan, present)
+    rows = [list(row) for row in _plain_rows(view.ringkasan, present)]
     formats = [[None] * len(present) for _ in rows]
     if len(present) > 1:
         for row, fmts in zip(rows, formats):  # key figures come formatted as text: store them as numbers
