@@ -364,6 +364,20 @@ def format_poin(v: object, desimal: int = 1) -> str:
     return s if s == KOSONG else s + " poin"
 
 
+def parse_numbers(s: pd.Series) -> pd.DataFrame:
+    """A typed or raw text column read as numbers: ``nilai`` (float, NaN when missing), ``ada`` (cell filled) and
+    ``bukan_angka`` (filled but not a finite number)."""
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        values = s.astype("float64")
+        return pd.DataFrame({"nilai": values, "ada": values.notna(), "bukan_angka": False}, index=s.index)
+    text = s.astype("string").str.strip()
+    filled = (text.notna() & (text != "")).astype(bool)
+    values = pd.to_numeric(text.where(filled), errors="coerce").astype("Float64").astype("float64")
+    finite = np.isfinite(values)
+    return pd.DataFrame({"nilai": values.where(finite), "ada": filled, "bukan_angka": filled & ~finite},
+                        index=s.index)
+
+
 # --- short texts for findings and messages ---------------------------------------------------------
 
 

@@ -18,9 +18,9 @@ from .errors import ParameterError
 from .frames import isin, require_columns
 from .quality_base import (  # noqa: F401  (the checks and their parameters are used through this module)
     FINDING_COLUMNS, RULES, TINGKAT, Params, QualityParams, as_params, as_tables, catalogue_frame, desa_codes,
-    empty_findings, findings, labels, load_params, parse_numbers, region_table, years,
+    empty_findings, findings, labels, load_params, region_table, years,
 )
-from .numbers import plain, rp, year_text
+from .numbers import parse_numbers, plain, rp, year_text
 from .quality_layanan import (  # noqa: F401
     ServiceTable, check_completeness, check_counts, check_missing_values, check_numerator_exceeds, check_outliers,
     check_yoy_jumps, completeness_table,

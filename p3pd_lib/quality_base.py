@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from .errors import ParameterError
 from .frames import require_columns
+from .numbers import parse_numbers
 from .schemas import KODE_DESA_PATTERN, LAYANAN, TABLES
 
 #: Columns of every findings table, in order.
@@ -192,20 +193,6 @@ def catalogue_frame(catalogue: Any) -> pd.DataFrame:
         raise ParameterError("Katalog indikator harus berupa hasil load_catalogue() atau DataFrame.")
     require_columns(frame, ("id", "sektor", "pembilang", "penyebut"), "Tabel 'katalog indikator'", ParameterError)
     return frame
-
-
-def parse_numbers(s: pd.Series) -> pd.DataFrame:
-    """A typed or raw text column read as numbers: ``nilai`` (float, NaN when missing), ``ada`` (cell filled) and
-    ``bukan_angka`` (filled but not a finite number)."""
-    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        values = s.astype("float64")
-        return pd.DataFrame({"nilai": values, "ada": values.notna(), "bukan_angka": False}, index=s.index)
-    text = s.astype("string").str.strip()
-    filled = (text.notna() & (text != "")).astype(bool)
-    values = pd.to_numeric(text.where(filled), errors="coerce").astype("Float64").astype("float64")
-    finite = np.isfinite(values)
-    return pd.DataFrame({"nilai": values.where(finite), "ada": filled, "bukan_angka": filled & ~finite},
-                        index=s.index)
 
 
 def desa_codes(s: pd.Series, category: bool = False) -> pd.Series:

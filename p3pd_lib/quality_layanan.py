@@ -13,10 +13,10 @@ import pandas as pd
 
 from .errors import ParameterError
 from .frames import isin, require_columns
-from .numbers import format_angka, num, pct, plain, year_text
+from .numbers import format_angka, num, parse_numbers, pct, plain, year_text
 from .quality_base import (
     COUNT_COLUMNS, Params, QualityParams, as_params, catalogue_frame, desa_codes, empty_findings, findings,
-    labels, parse_numbers, region_table, years,
+    labels, region_table, years,
 )
 
 MAD_TO_SD = 1.4826  # 1 / Φ⁻¹(3/4): scales the MAD to a standard deviation for normal data
