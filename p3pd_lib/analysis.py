@@ -490,14 +490,12 @@ def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
     classes and the IDM status (``indikator = IDM``, ``nilai`` the index, ``kelas`` the status computed from it).
     """
     kode, tahun = view.kode_kecamatan, view.tahun
-    desa_rows = view.capaian.rename(columns={"kode_desa": "kode_wilayah", "nama_desa": "nama_wilayah"}).assign(tingkat="desa")
-    wil_rows = view.capaian_wilayah[view.capaian_wilayah["tingkat"].isin(["kecamatan", "kabupaten"])]
-    parts = [desa_rows[LONG_COLUMNS], wil_rows[LONG_COLUMNS]]
-
-    bel = view.belanja.rename(columns={"kode_desa": "kode_wilayah", "nama_desa": "nama_wilayah"}).assign(tingkat="desa")
-    bel = bel.assign(kelas=_bel_class(bel))
-    parts.append(bel[LONG_COLUMNS])
-    sub, res = kabupaten_analysis(dataset, kode[:5])
+    as_region = {"kode_desa": "kode_wilayah", "nama_desa": "nama_wilayah"}
+    bel = view.belanja.rename(columns=as_region).assign(tingkat="desa")
+    parts = [view.capaian.rename(columns=as_region).assign(tingkat="desa")[LONG_COLUMNS],
+             view.capaian_wilayah[view.capaian_wilayah["tingkat"].isin(["kecamatan", "kabupaten"])][LONG_COLUMNS],
+             bel.assign(kelas=_bel_class(bel))[LONG_COLUMNS]]
+    _, res = kabupaten_analysis(dataset, kode[:5])
     sp = _year(res.spending, tahun)
     for tingkat, prefix, nama in (("kecamatan", kode, view.identitas["nama_kecamatan"]),
                                   ("kabupaten", kode[:5], view.identitas["nama_kabupaten"])):
