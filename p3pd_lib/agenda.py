@@ -95,11 +95,9 @@ def agenda_terpadu(classified: pd.DataFrame, quadrants: pd.DataFrame | None = No
             {"prioritas": "Int64", "tahun": "Int64", "nilai": "Float64", "target": "Float64", "kesenjangan": "Float64"})
     out = pd.concat(parts, ignore_index=True)
 
-    if quadrants is not None and not quadrants.empty:
-        quad = quadrants.drop_duplicates("kode_desa").set_index("kode_desa")["label_kuadran"]
-        out["kuadran"] = out["kode_desa"].map(quad).astype("string")
-    else:
-        out["kuadran"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    known = quadrants is not None and not quadrants.empty
+    quad = quadrants.drop_duplicates("kode_desa").set_index("kode_desa")["label_kuadran"] if known else {}
+    out["kuadran"] = out["kode_desa"].map(quad).astype("string")
     order = {label: i for i, label in enumerate(p["urutan_kuadran"])}
     out["_kuadran"] = out["kuadran"].map(order).astype("Float64").fillna(len(order))
     out["_jenis"] = np.where(out["jenis_agenda"] == "Layanan dasar", 0, 1)
