@@ -164,7 +164,14 @@ def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
     >>> identical_copies(pd.DataFrame({"a": [1, 2, 1], "b": ["x", "y", "x"]})).tolist()
     [False, False, True]
     """
-    return df.duplicated(keep=keep)
+    # Comparing every text column of millions of lines is slow; only lines whose desa code and numbers repeat can be
+    # copies, so only those are compared in full.
+    numbers = [c for c in df.columns if c == "kode_desa" or (pd.api.types.is_numeric_dtype(df[c].dtype)
+                                                              and not pd.api.types.is_bool_dtype(df[c].dtype))]
+    candidates = df.duplicated(numbers or list(df.columns), keep=False).to_numpy()
+    out = pd.Series(False, index=df.index)
+    out[candidates] = df[candidates].duplicated(keep=keep).to_numpy()
+    return out
 
 
 # --- mapping --------------------------------------------------------------------------------------
