@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import parameter_files
+from .frames import require_columns
 
 AGENDA_COLUMNS = [
     "prioritas", "kode_desa", "nama_desa", "tahun", "jenis_agenda", "sektor", "indikator", "nama_indikator",
@@ -53,9 +54,7 @@ def agenda_terpadu(classified: pd.DataFrame, quadrants: pd.DataFrame | None = No
     >>> agenda_terpadu(cl)[["prioritas", "indikator", "kesenjangan"]].values.tolist()
     [[1, 'KES01', 16.0], [2, 'PEND01', 50.0]]
     """
-    missing = [c for c in _REQUIRED if c not in classified.columns]
-    if missing:
-        raise ValueError(f"Tabel capaian tidak memuat kolom: {', '.join(missing)}.")
+    require_columns(classified, _REQUIRED, "Tabel capaian")
     p = dict(params or load_agenda_parameters())
 
     red = classified[classified["kelas"].isin(p["kelas_masuk_agenda"])]
@@ -96,11 +95,9 @@ def agenda_terpadu(classified: pd.DataFrame, quadrants: pd.DataFrame | None = No
             {"prioritas": "Int64", "tahun": "Int64", "nilai": "Float64", "target": "Float64", "kesenjangan": "Float64"})
     out = pd.concat(parts, ignore_index=True)
 
-    if quadrants is not None and not quadrants.empty:
-        quad = quadrants.drop_duplicates("kode_desa").set_index("kode_desa")["label_kuadran"]
-        out["kuadran"] = out["kode_desa"].map(quad).astype("string")
-    else:
-        out["kuadran"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    known = quadrants is not None and not quadrants.empty
+    quad = quadrants.drop_duplicates("kode_desa").set_index("kode_desa")["label_kuadran"] if known else {}
+    out["kuadran"] = out["kode_desa"].map(quad).astype("string")
     order = {label: i for i, label in enumerate(p["urutan_kuadran"])}
     out["_kuadran"] = out["kuadran"].map(order).astype("Float64").fillna(len(order))
     out["_jenis"] = np.where(out["jenis_agenda"] == "Layanan dasar", 0, 1)

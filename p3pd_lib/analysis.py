@@ -213,6 +213,15 @@ def _with_names(df: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
     return out
 
 
+def _pick_year(tahun: Any, years: list[int], where: str) -> int:
+    """``tahun`` (default: the latest of ``years``, the years with data of ``where``), checked."""
+    tahun = years[-1] if tahun is None else tahun
+    if not isinstance(tahun, (int, np.integer)) or int(tahun) not in years:
+        raise ParameterError(f"Tahun {tahun!r} tidak tersedia untuk {where}. Tahun yang tersedia: "
+                             f"{', '.join(map(str, years))}.")
+    return int(tahun)
+
+
 def _fmt_num(x: Any, decimals: int = 1) -> str:
     s = format_angka(x, decimals)
     return "tidak ada data" if s == KOSONG else s
@@ -242,11 +251,7 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
                     for y in _in_kecamatan(sub.table(name)[["kode_desa", "tahun"]], kode)["tahun"].dropna().unique()})
     if not years:
         raise ParameterError(f"Belum ada data layanan, APBDes atau status desa untuk kecamatan {kode}.")
-    tahun = years[-1] if tahun is None else tahun
-    if not isinstance(tahun, (int, np.integer)) or int(tahun) not in years:
-        raise ParameterError(f"Tahun {tahun!r} tidak tersedia untuk kecamatan {kode}. Tahun yang tersedia: "
-                             f"{', '.join(map(str, years))}.")
-    tahun = int(tahun)
+    tahun = _pick_year(tahun, years, f"kecamatan {kode}")
     names = desa.drop_duplicates("kode_desa").set_index("kode_desa")["nama_desa"]
     cat = res.catalogue
     nama_ind = cat.set_index("id")["nama"]
@@ -423,11 +428,7 @@ def kabupaten_view(dataset: Dataset, kode_kabupaten: str, tahun: int | None = No
     years = sorted({int(y) for name in ("layanan", "apbdes") for y in sub.table(name)["tahun"].dropna()})
     if not years:
         raise ParameterError(f"Belum ada data untuk kabupaten/kota {kode}.")
-    if tahun is None:
-        tahun = years[-1]
-    if int(tahun) not in years:
-        raise ParameterError(f"Tahun {tahun} tidak tersedia. Tahun yang tersedia: {', '.join(map(str, years))}.")
-    tahun = int(tahun)
+    tahun = _pick_year(tahun, years, f"kabupaten/kota {kode}")
     w = sub.wilayah
     kec = w.groupby(["kode_kecamatan", "nama_kecamatan"], observed=True).agg(
         n_desa=("jenis", lambda s: int((s == "desa").sum())), n_kelurahan=("jenis", lambda s: int((s == "kelurahan").sum()))
@@ -489,14 +490,12 @@ def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
     classes and the IDM status (``indikator = IDM``, ``nilai`` the index, ``kelas`` the status computed from it).
     """
     kode, tahun = view.kode_kecamatan, view.tahun
-    desa_rows = view.capaian.rename(columns={"kode_desa": "kode_wilayah", "nama_desa": "nama_wilayah"}).assign(tingkat="desa")
-    wil_rows = view.capaian_wilayah[view.capaian_wilayah["tingkat"].isin(["kecamatan", "kabupaten"])]
-    parts = [desa_rows[LONG_COLUMNS], wil_rows[LONG_COLUMNS]]
-
-    bel = view.belanja.rename(columns={"kode_desa": "kode_wilayah", "nama_desa": "nama_wilayah"}).assign(tingkat="desa")
-    bel = bel.assign(kelas=_bel_class(bel))
-    parts.append(bel[LONG_COLUMNS])
-    sub, res = kabupaten_analysis(dataset, kode[:5])
+    as_region = {"kode_desa": "kode_wilayah", "nama_desa": "nama_wilayah"}
+    bel = view.belanja.rename(columns=as_region).assign(tingkat="desa")
+    parts = [view.capaian.rename(columns=as_region).assign(tingkat="desa")[LONG_COLUMNS],
+             view.capaian_wilayah[view.capaian_wilayah["tingkat"].isin(["kecamatan", "kabupaten"])][LONG_COLUMNS],
+             bel.assign(kelas=_bel_class(bel))[LONG_COLUMNS]]
+    _, res = kabupaten_analysis(dataset, kode[:5])
     sp = _year(res.spending, tahun)
     for tingkat, prefix, nama in (("kecamatan", kode, view.identitas["nama_kecamatan"]),
                                   ("kabupaten", kode[:5], view.identitas["nama_kabupaten"])):

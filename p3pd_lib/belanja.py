@@ -8,7 +8,6 @@ percentages, ``<NA>`` over a zero or missing denominator.
 from __future__ import annotations
 
 import re
-import weakref
 from typing import Any
 
 import duckdb
@@ -17,18 +16,95 @@ import pandas as pd
 
 from . import parameter_files
 from .errors import DataError, ParameterError
-from .frames import isin
-from .quality_base import pct
-from .belanja_params import (  # noqa: F401  (vocabulary and parameter tables: part of this module's API)
-    SEKTOR, KELOMPOK, JENIS_BARIS, STATUS_PEMETAAN, BASIS_ATURAN, TAG, LABEL_SEKTOR, LABEL_KELOMPOK, KOMPONEN,
-    INDIKATOR_BELANJA, INDIKATOR_SEKTOR, TARGET_REALISASI, SUMBER_TARGET_REALISASI, TIDAK_ADA_ATURAN,
-    SPENDING_COLUMNS, COMPLIANCE_COLUMNS, FINDING_COLUMNS, split_codes, validate_mapping,
-    validate_keyword_rules, validate_dana_desa_rules, load_mapping, load_keyword_rules, load_dana_desa_rules,
-)
+from .frames import isin, require_columns
+from .numbers import pct
+from .parameter_files import load_dana_desa_rules, load_keyword_rules, load_mapping  # noqa: F401  (API)
 
 # Floating-point slack when comparing a share with a bound: 30.000000000000004 % is 30 %.
 _EPS = 1e-9
 _KEY = ["kode_desa", "tahun"]
+
+
+# --- vocabulary -----------------------------------------------------------------------------------
+
+SEKTOR: tuple[str, ...] = ("PEND", "KES", "AIR", "SOS", "ADM")
+KELOMPOK: tuple[str, ...] = (
+    "layanan_dasar", "personel", "operasional", "infrastruktur", "ekonomi", "pembinaan", "bencana", "lainnya",
+)
+JENIS_BARIS: tuple[str, ...] = ("pendapatan", "belanja", "pembiayaan")
+STATUS_PEMETAAN: tuple[str, ...] = ("dipetakan", "ambigu", "tidak_dipetakan")
+BASIS_ATURAN: tuple[str, ...] = ("dana_desa", "total_belanja")
+TAG: tuple[str, ...] = ("sourced", "proposed")
+
+#: Indonesian labels for charts and reports.
+LABEL_SEKTOR: dict[str, str] = {
+    "PEND": "Pendidikan", "KES": "Kesehatan", "AIR": "Air bersih & sanitasi",
+    "SOS": "Perlindungan sosial", "ADM": "Administrasi kependudukan",
+}
+LABEL_KELOMPOK: dict[str, str] = {
+    "layanan_dasar": "Layanan dasar", "personel": "Siltap & tunjangan", "operasional": "Operasional pemerintahan",
+    "infrastruktur": "Infrastruktur fisik", "ekonomi": "Ekonomi", "pembinaan": "Pembinaan kemasyarakatan",
+    "bencana": "Bencana & darurat", "lainnya": "Lainnya",
+}
+
+#: Components of the spending mix: the five sectors, then the non-basic groups.
+KOMPONEN: tuple[str, ...] = (*SEKTOR, *KELOMPOK[1:])
+
+#: The spending indicators of ``parameters/indikator_belanja.csv`` (DOMAIN.md §4): name, direction, unit and, for a
+#: per-sector share, the sector (as read at import; the computation reads the file at each call).
+INDIKATOR_BELANJA: dict[str, dict[str, str]] = {
+    r["id"]: {"nama": r["nama"], "arah": r["arah"] if pd.notna(r["arah"]) else "", "satuan": r["satuan"]}
+    | ({"sektor": r["pembilang"]} if r["pembilang"] in SEKTOR else {})
+    for r in parameter_files.load_spending_indicators().to_dict("records")
+}
+#: Sector of each per-sector share indicator (BEL02–BEL06).
+INDIKATOR_SEKTOR: dict[str, str] = {k: v["sektor"] for k, v in INDIKATOR_BELANJA.items() if "sektor" in v}
+
+#: BEL09 target: a design choice of the kit, not a regulation.
+TARGET_REALISASI: float = 90.0
+SUMBER_TARGET_REALISASI = "Usulan kit P3PD (dapat diubah)"
+#: What a rule check says for a year that has no such rule (never "tidak ada data").
+TIDAK_ADA_ATURAN = "tidak ada aturan untuk tahun ini"
+
+SPENDING_COLUMNS = [
+    "kode_desa", "tahun", "indikator", "pembilang", "penyebut", "nilai", "satuan", "target", "sumber_target",
+    "tag_target",
+]
+COMPLIANCE_COLUMNS = [
+    "kode_desa", "tahun", "aturan", "nama_aturan", "basis", "jumlah", "penyebut", "nilai",
+    "batas_bawah", "batas_atas", "dasar_hukum", "tag", "patuh", "pesan",
+]
+FINDING_COLUMNS = ["no", "temuan", "aturan", "nilai", "batas", "status", "saran"]
+
+# --- parameter tables -----------------------------------------------------------------------------
+# Files are read and validated by p3pd_lib.parameter_files (load_mapping, load_keyword_rules, load_dana_desa_rules,
+# re-exported here; cached on the file's hash, so an edited file is noticed); the validate_* functions check a table
+# handed over in memory against the same row models.
+
+
+def split_codes(text: Any) -> list[str]:
+    """The codes of a ``;``-separated list such as ``kecuali_kode``."""
+    return [] if pd.isna(text) else [p.strip() for p in str(text).split(";") if p.strip()]
+
+
+def validate_mapping(mapping: pd.DataFrame) -> pd.DataFrame:
+    """A mapping table checked like ``pemetaan_apbdes.csv`` (raises :class:`~p3pd_lib.errors.ParameterError`).
+
+    >>> validate_mapping(pd.DataFrame({"kode": ["02.01"], "sektor": ["PEND"], "kelompok": ["layanan_dasar"],
+    ...     "campuran": ["tidak"], "penanda_dd": [None], "alasan": ["Pendidikan"], "sumber": ["proposed"]})).shape
+    (1, 7)
+    """
+    return parameter_files.validate_rows("pemetaan_apbdes.csv", mapping, "Tabel pemetaan APBDes")
+
+
+def validate_keyword_rules(keywords: pd.DataFrame) -> pd.DataFrame:
+    """A keyword-rule table checked like ``kata_kunci_apbdes.csv`` (``teks`` optional: nama or nama_uraian)."""
+    return parameter_files.validate_rows("kata_kunci_apbdes.csv", keywords, "Tabel kata kunci APBDes")
+
+
+def validate_dana_desa_rules(rules: pd.DataFrame) -> pd.DataFrame:
+    """A rules table checked like ``aturan_dana_desa.csv``: bounds in % of ``basis`` (dana_desa or total_belanja)."""
+    return parameter_files.validate_rows("aturan_dana_desa.csv", rules, "Tabel aturan Dana Desa")
 
 
 # --- codes ----------------------------------------------------------------------------------------
@@ -85,42 +161,20 @@ def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> p
 def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
     """Rows that repeat another row of ``df`` in every column (``keep`` as in ``DataFrame.duplicated``).
 
-    Candidates share the pandas hash of their numbers and desa code; only they are compared cell by cell. The
-    candidates of the last frame are remembered (the mapping and the quality checks read the same apbdes).
-
     >>> identical_copies(pd.DataFrame({"a": [1, 2, 1], "b": ["x", "y", "x"]})).tolist()
     [False, False, True]
     """
-    if _LAST_COPIES and _LAST_COPIES[0]() is df and len(_LAST_COPIES[1]) == len(df):
-        candidates = _LAST_COPIES[1]
-    else:
-        cheap = [c for c in df.columns if c == "kode_desa" or (pd.api.types.is_numeric_dtype(df[c].dtype)
-                                                               and not pd.api.types.is_bool_dtype(df[c].dtype))]
-        keyed = df[cheap or list(df.columns)]
-        if "kode_desa" in keyed:  # hashed once per distinct code
-            keyed = keyed.astype({"kode_desa": "category"})
-        hashes = pd.util.hash_pandas_object(keyed, index=False).to_numpy()
-        ordered = np.sort(hashes)  # faster than Series.duplicated on millions of rows
-        candidates = pd.Series(hashes).isin(ordered[1:][ordered[1:] == ordered[:-1]]).to_numpy()
-        _LAST_COPIES[:] = [weakref.ref(df), candidates]
+    # Comparing every text column of millions of lines is slow; only lines whose desa code and numbers repeat can be
+    # copies, so only those are compared in full.
+    numbers = [c for c in df.columns if c == "kode_desa" or (pd.api.types.is_numeric_dtype(df[c].dtype)
+                                                              and not pd.api.types.is_bool_dtype(df[c].dtype))]
+    candidates = df.duplicated(numbers or list(df.columns), keep=False).to_numpy()
     out = pd.Series(False, index=df.index)
-    if candidates.any():
-        out[candidates] = df[candidates].duplicated(keep=keep).to_numpy()
+    out[candidates] = df[candidates].duplicated(keep=keep).to_numpy()
     return out
 
 
-_LAST_COPIES: list = []  # [weak reference to the last frame, its candidate rows]
-
-
 # --- mapping --------------------------------------------------------------------------------------
-
-
-def _check_apbdes(apbdes: pd.DataFrame) -> None:
-    if not isinstance(apbdes, pd.DataFrame):
-        raise DataError("Tabel apbdes harus berupa DataFrame.")
-    missing = [c for c in ("kode_desa", "tahun", "kode_kegiatan", "kode_rekening", "anggaran") if c not in apbdes]
-    if missing:
-        raise DataError(f"Tabel apbdes tidak memuat kolom: {', '.join(missing)}.")
 
 
 def _has_prefix(code: Any, prefix: str) -> bool:
@@ -192,7 +246,7 @@ def map_apbdes(apbdes: pd.DataFrame, wilayah: pd.DataFrame | None = None, mappin
     >>> map_apbdes(lines)[["kode_kegiatan", "sektor", "kelompok", "status_pemetaan"]].values.tolist()
     [['02.02.90', 'AIR', 'layanan_dasar', 'dipetakan'], ['02.02.90', 'KES', 'layanan_dasar', 'ambigu'], ['01.01.03', <NA>, 'operasional', 'dipetakan']]
     """
-    _check_apbdes(apbdes)
+    require_columns(apbdes, ("kode_desa", "tahun", "kode_kegiatan", "kode_rekening", "anggaran"), "Tabel apbdes")
     m = validate_mapping(mapping) if mapping is not None else load_mapping()
     k = validate_keyword_rules(keywords) if keywords is not None else load_keyword_rules()
     kode_desa = apbdes["kode_desa"].astype("category")  # the kelurahan test runs once per distinct code
@@ -419,7 +473,7 @@ def budget_identity(apbdes: pd.DataFrame, kolom: str = "anggaran") -> pd.DataFra
     >>> budget_identity(t)[["pembiayaan_netto", "silpa"]].values.tolist()
     [[25.0, 5.0]]
     """
-    _check_apbdes(apbdes)
+    require_columns(apbdes, ("kode_desa", "tahun", "kode_kegiatan", "kode_rekening", "anggaran"), "Tabel apbdes")
     if kolom not in ("anggaran", "realisasi") or kolom not in apbdes.columns:
         raise ParameterError(f"Kolom '{kolom}' tidak tersedia; pilih 'anggaran' atau 'realisasi'.")
     classes = ["pendapatan", "belanja", "penerimaan_pembiayaan", "pengeluaran_pembiayaan"]

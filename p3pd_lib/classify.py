@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import parameter_files
 from .errors import DataError, ParameterError
+from .frames import require_columns
 from .indicators import Catalogue, catalogue_columns, catalogue_frame, load_catalogue
 
 #: Tolerance (in the value's unit) under which a value counts as exactly on a boundary.
@@ -120,14 +121,6 @@ def as_bands(bands: Bands | Mapping[str, Any] | None, base: Bands | None = None)
     raise ParameterError("Pita harus berupa Bands, dict, atau None (pakai parameters/klasifikasi.yaml).")
 
 
-def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"{what} harus berupa tabel (DataFrame).")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise DataError(f"{what} tidak memiliki kolom: {', '.join(missing)}.")
-
-
 def _unit_keys(df: pd.DataFrame) -> list[str]:
     """Columns identifying one unit-year: desa values or aggregated values."""
     if "kode_desa" in df.columns:
@@ -178,7 +171,7 @@ def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
     >>> traffic_light(v, cat)[["kelas", "label_kelas"]].values.tolist()
     [['hijau', 'Tercapai'], ['kuning', 'Mendekati'], ['merah', 'Belum tercapai']]
     """
-    _require(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
+    require_columns(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
     b = as_bands(bands)
     info = _indicator_info(values, catalogue)
     v = values["nilai"].astype("Float64").astype(float)
@@ -254,7 +247,7 @@ def sector_scores(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame) -> 
     >>> sector_scores(v, cat)[["sektor", "skor", "n_indikator"]].values.tolist()
     [['KES', 0.5, 2], ['ADM', 1.0, 1]]
     """
-    _require(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
+    require_columns(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
     keys = _unit_keys(values)
     info = _indicator_info(values, catalogue, ["target", "arah", "posisi_sektor"])
     v, t = values["nilai"].astype("Float64").astype(float), info["target"].astype(float)
@@ -283,7 +276,7 @@ def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.D
     >>> composite_index(s)[["kode_desa", "indeks_capaian", "n_sektor"]].values.tolist()
     [['a', 0.7, 3], ['b', <NA>, 2]]
     """
-    _require(scores, ("sektor", "skor"), "Tabel skor sektor")
+    require_columns(scores, ("sektor", "skor"), "Tabel skor sektor")
     keys = _unit_keys(scores)
     if min_sektor is None:
         min_sektor = load_parameters().min_sektor_komposit
@@ -312,7 +305,7 @@ def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y:
     >>> tab["kuadran"].tolist(), s["batas_x"], s["batas_y"]
     (['pertahankan', 'prioritas', 'evaluasi'], 0.3, 20.0)
     """
-    _require(gap_and_spend, (x, y), "Tabel kesenjangan dan belanja")
+    require_columns(gap_and_spend, (x, y), "Tabel kesenjangan dan belanja")
     params = load_parameters()
     for name, val in (("split_x", split_x), ("split_y", split_y)):
         if val is not None and (not isinstance(val, (int, float)) or isinstance(val, bool) or not math.isfinite(val)):
@@ -370,7 +363,7 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
     >>> trend(v, 2022, 2024, tolerance=1)[["kode_desa", "perubahan", "tren"]].values.tolist()
     [['a', -5.0, 'membaik'], ['b', 1.0, 'tetap']]
     """
-    _require(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
+    require_columns(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
     for name, yr in (("tahun_awal", tahun_awal), ("tahun_akhir", tahun_akhir)):
         if not isinstance(yr, (int, np.integer)) or isinstance(yr, bool):
             raise ParameterError(f"'{name}' harus tahun (bilangan bulat), bukan {yr!r}.")
@@ -415,7 +408,7 @@ def spending_quality_class(spending: pd.DataFrame, kuantil: float | None = None,
     >>> spending_quality_class(sp)["kelas_belanja"].tolist()
     ['cukup', 'cukup', 'perlu_perbaikan', 'berkualitas']
     """
-    _require(spending, ("kode_desa", "tahun", "kode_kabupaten", "bel01", "bel07", "aturan_dd_patuh"),
+    require_columns(spending, ("kode_desa", "tahun", "kode_kabupaten", "bel01", "bel07", "aturan_dd_patuh"),
              "Tabel belanja")
     params = load_parameters()
     q = params.kuantil_bel01 if kuantil is None else kuantil

@@ -1,17 +1,34 @@
 """Small pandas helpers shared by the analysis modules.
 
-Only what pandas itself does slowly on the kit's tables lives here, each behind one
-plain function with the reason in its docstring.
+The input check every analysis function starts with, and what pandas itself does slowly
+on the kit's tables, each behind one plain function with the reason in its docstring.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from .errors import DataError
+
+
+def require_columns(df: Any, columns: Iterable[str], what: str, error: type[Exception] = DataError) -> None:
+    """Raise ``error`` with an Indonesian message naming ``what`` unless ``df`` is a DataFrame with ``columns``.
+
+    >>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b"], "Tabel x")
+    Traceback (most recent call last):
+    ...
+    p3pd_lib.errors.DataError: Tabel x tidak memuat kolom: b.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise error(f"{what} harus berupa tabel (DataFrame).")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise error(f"{what} tidak memuat kolom: {', '.join(missing)}.")
 
 
 def isin(values: pd.Series, allowed: Iterable) -> pd.Series:

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from . import parameter_files
 from .errors import DataError, ParameterError
+from .frames import require_columns
 
 CATALOGUE_FILE = "indikator.yaml"
 TINGKAT = ("desa", "kecamatan", "kabupaten", "provinsi")
@@ -126,10 +127,8 @@ def catalogue_frame(catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
     if isinstance(catalogue, Catalogue):
         return catalogue.frame
     if isinstance(catalogue, pd.DataFrame):
-        missing = [c for c in ("id", "sektor", "pembilang", "penyebut", "faktor", "arah", "target",
-                               "min_penyebut") if c not in catalogue.columns]
-        if missing:
-            raise ParameterError(f"Tabel katalog tidak lengkap; kolom yang hilang: {', '.join(missing)}.")
+        require_columns(catalogue, ("id", "sektor", "pembilang", "penyebut", "faktor", "arah", "target", "min_penyebut"),
+                        "Tabel katalog", ParameterError)
         if "satuan" not in catalogue.columns:
             catalogue = catalogue.assign(satuan=pd.array(["persen"] * len(catalogue), dtype="string"))
         return catalogue
@@ -200,11 +199,7 @@ def desa_values(layanan: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
     [['11.01.01.2001', 14.0, True], ['11.01.01.2002', <NA>, False]]
     """
     cat = catalogue_frame(catalogue)
-    if not isinstance(layanan, pd.DataFrame):
-        raise DataError("Tabel layanan harus berupa tabel (DataFrame).")
-    missing = [c for c in ("kode_desa", "tahun") if c not in layanan.columns]
-    if missing:
-        raise DataError(f"Tabel layanan tidak memiliki kolom kunci: {', '.join(missing)}.")
+    require_columns(layanan, ("kode_desa", "tahun"), "Tabel layanan")
     if tahun is not None:
         layanan = layanan[layanan["tahun"].isin([tahun] if isinstance(tahun, (int, np.integer)) else list(tahun))]
     counts = _counts(layanan, [*cat["pembilang"], *cat["penyebut"]])
@@ -250,16 +245,9 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
     bad = [t for t in levels if t not in TINGKAT]
     if bad or not levels:
         raise ParameterError(f"Tingkat '{', '.join(map(str, bad))}' tidak dikenal; pilih dari {', '.join(TINGKAT)}.")
-    if not isinstance(values, pd.DataFrame) or not isinstance(wilayah, pd.DataFrame):
-        raise DataError("Nilai indikator dan wilayah harus berupa tabel (DataFrame).")
-    missing = [c for c in ("kode_desa", "tahun", "indikator", "pembilang", "penyebut") if c not in values.columns]
-    if missing:
-        raise DataError(f"Tabel nilai indikator tidak memiliki kolom: {', '.join(missing)}.")
+    require_columns(values, ("kode_desa", "tahun", "indikator", "pembilang", "penyebut"), "Tabel nilai indikator")
     columns = ["kode_desa", *[c for t in levels for c in (f"kode_{t}", f"nama_{t}") if t != "desa"]]
-    columns += ["nama_desa"] if "desa" in levels else []
-    missing = [c for c in dict.fromkeys(columns) if c not in wilayah.columns]
-    if missing:
-        raise DataError(f"Tabel wilayah tidak memiliki kolom: {', '.join(missing)}.")
+    require_columns(wilayah, dict.fromkeys(columns + (["nama_desa"] if "desa" in levels else [])), "Tabel wilayah")
     cat = catalogue_frame(catalogue if catalogue is not None else load_catalogue())
     unknown = sorted(set(values["indikator"].dropna().unique()) - set(cat["id"]))
     if unknown:

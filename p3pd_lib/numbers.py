@@ -362,3 +362,54 @@ def format_poin(v: object, desimal: int = 1) -> str:
     """
     s = format_angka(v, desimal)
     return s if s == KOSONG else s + " poin"
+
+
+def parse_numbers(s: pd.Series) -> pd.DataFrame:
+    """A typed or raw text column read as numbers: ``nilai`` (float, NaN when missing), ``ada`` (cell filled) and
+    ``bukan_angka`` (filled but not a finite number)."""
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        values = s.astype("float64")
+        return pd.DataFrame({"nilai": values, "ada": values.notna(), "bukan_angka": False}, index=s.index)
+    text = s.astype("string").str.strip()
+    filled = (text.notna() & (text != "")).astype(bool)
+    values = pd.to_numeric(text.where(filled), errors="coerce").astype("Float64").astype("float64")
+    finite = np.isfinite(values)
+    return pd.DataFrame({"nilai": values.where(finite), "ada": filled, "bukan_angka": filled & ~finite},
+                        index=s.index)
+
+
+# --- short texts for findings and messages ---------------------------------------------------------
+
+
+def plain(x: object) -> str:
+    """Value in plain notation for the ``nilai`` column (``57``, ``1250000``, ``0.62``)."""
+    if x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x)):
+        return ""
+    if isinstance(x, (bool, np.bool_)):
+        return str(x)
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
+        return str(int(x)) if float(x).is_integer() else np.format_float_positional(round(float(x), 4), trim="-")
+    return str(x)
+
+
+def num(x: float, decimals: int = 1) -> str:
+    """Indonesian number: 1.234.567 or 12,5."""
+    s = f"{int(x):,}" if float(x).is_integer() else f"{x:,.{decimals}f}"
+    return s.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def rp(x: float) -> str:
+    """Rupiah: Rp 1.250.000 (−Rp for negatives)."""
+    return ("−Rp " if x < 0 else "Rp ") + num(round(abs(float(x))))
+
+
+def pct(x: float) -> str:
+    """Percent with one decimal: 62,5%."""
+    return f"{x:.1f}".replace(".", ",") + "%"
+
+
+def year_text(t: object) -> str:
+    """A year as text (``tahun tidak diketahui`` when missing)."""
+    return "tahun tidak diketahui" if t is None or t is pd.NA or (isinstance(t, float) and np.isnan(t)) else str(int(t))

@@ -15,11 +15,12 @@ import pandas as pd
 
 from .belanja import identical_copies, is_kelurahan, rekening_class
 from .errors import ParameterError
-from .frames import isin
+from .frames import isin, require_columns
 from .quality_base import (  # noqa: F401  (the checks and their parameters are used through this module)
     FINDING_COLUMNS, RULES, TINGKAT, Params, QualityParams, as_params, as_tables, catalogue_frame, desa_codes,
-    empty_findings, findings, labels, load_params, parse_numbers, plain, region_table, require, rp, year_text, years,
+    empty_findings, findings, labels, load_params, region_table, years,
 )
+from .numbers import parse_numbers, plain, rp, year_text
 from .quality_layanan import (  # noqa: F401
     ServiceTable, check_completeness, check_counts, check_missing_values, check_numerator_exceeds, check_outliers,
     check_yoy_jumps, completeness_table,
@@ -175,7 +176,7 @@ def check_declared_rules(tables: Any, rules: Any = None, *, wilayah: pd.DataFram
 def apbdes_lines(apbdes: pd.DataFrame) -> pd.DataFrame:
     """``kode_desa`` (stripped, categorical), ``tahun`` (float), ``kelas`` of ``kode_rekening`` (categorical) and
     valid ``anggaran``/``realisasi`` (NaN when missing, not a number or negative) per line, on ``apbdes``'s index."""
-    require(apbdes, ("kode_desa", "tahun", "kode_rekening", "anggaran"), "apbdes")
+    require_columns(apbdes, ("kode_desa", "tahun", "kode_rekening", "anggaran"), "Tabel 'apbdes'", ParameterError)
     accounts = apbdes["kode_rekening"].astype("category")  # each distinct account classified once
     kinds = pd.Categorical(rekening_class(pd.Series(accounts.cat.categories, dtype="string")),
                            categories=[*TOTAL_KINDS, "lainnya"])
@@ -201,7 +202,7 @@ def _tolerance(p: QualityParams, reference: Any) -> Any:
 
 def check_amounts(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rupiah amounts of APBDes lines (``anggaran``, ``realisasi``) that are not numbers or are negative."""
-    require(apbdes, ("kode_desa",), "apbdes")
+    require_columns(apbdes, ("kode_desa",), "Tabel 'apbdes'", ParameterError)
     names, rows = labels(wilayah), []
     for col in (c for c in ("anggaran", "realisasi") if c in apbdes.columns):
         parsed = parse_numbers(apbdes[col])
@@ -272,7 +273,7 @@ def check_budget_totals(apbdes: pd.DataFrame, totals: pd.DataFrame, *, wilayah: 
     ``totals``: ``kode_desa, tahun, jenis`` (one of :data:`TOTAL_KINDS`), ``total`` and optionally ``kolom``
     (``anggaran``, the default, or ``realisasi``), e.g. the summary page of a Perdes APBDes.
     """
-    require(totals, ("kode_desa", "tahun", "jenis", "total"), "total anggaran")
+    require_columns(totals, ("kode_desa", "tahun", "jenis", "total"), "Tabel 'total anggaran'", ParameterError)
     p, names = as_params(params), labels(wilayah)
     declared = pd.DataFrame({
         "kode_desa": desa_codes(totals["kode_desa"]), "tahun": years(totals),
@@ -389,7 +390,7 @@ def summarize(findings: pd.DataFrame) -> pd.DataFrame:
     >>> summarize(f)[["aturan", "jumlah", "n_desa"]].values.tolist()
     [['nilai_negatif', 2, 2]]
     """
-    require(findings, FINDING_COLUMNS, "temuan")
+    require_columns(findings, FINDING_COLUMNS, "Tabel 'temuan'", ParameterError)
     out = (findings.groupby(["aturan", "tingkat"], sort=False)
            .agg(jumlah=("kode_desa", "size"), n_desa=("kode_desa", "nunique")).reset_index())
     out = out.assign(judul=out["aturan"].map(lambda r: RULES.get(r, (None, r))[1]),

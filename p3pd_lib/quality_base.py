@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
 from .errors import ParameterError
+from .frames import require_columns
+from .numbers import parse_numbers
 from .schemas import KODE_DESA_PATTERN, LAYANAN, TABLES
 
 #: Columns of every findings table, in order.
@@ -111,39 +113,6 @@ def as_params(params: Params) -> QualityParams:
     return load_params() if params is None else QualityParams.from_mapping(params, load_params())
 
 
-def plain(x: Any) -> str:
-    """Value in plain notation for the ``nilai`` column (``57``, ``1250000``, ``0.62``)."""
-    if x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x)):
-        return ""
-    if isinstance(x, (bool, np.bool_)):
-        return str(x)
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    if isinstance(x, (float, np.floating)):
-        return str(int(x)) if float(x).is_integer() else np.format_float_positional(round(float(x), 4), trim="-")
-    return str(x)
-
-
-def num(x: float, decimals: int = 1) -> str:
-    """Indonesian number: 1.234.567 or 12,5."""
-    s = f"{int(x):,}" if float(x).is_integer() else f"{x:,.{decimals}f}"
-    return s.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
-def rp(x: float) -> str:
-    """Rupiah: Rp 1.250.000 (−Rp for negatives)."""
-    return ("−Rp " if x < 0 else "Rp ") + num(round(abs(float(x))))
-
-
-def pct(x: float) -> str:
-    """Percent with one decimal: 62,5%."""
-    return f"{x:.1f}".replace(".", ",") + "%"
-
-
-def year_text(t: Any) -> str:
-    return "tahun tidak diketahui" if t is None or t is pd.NA or (isinstance(t, float) and np.isnan(t)) else str(int(t))
-
-
 class Labels:
     """Names of desa and kecamatan for messages, from the ``wilayah`` table when given (kept in ``table``)."""
 
@@ -213,14 +182,6 @@ def as_tables(data: Any) -> dict[str, pd.DataFrame | None]:
     return {name: tables.get(name) for name in TABLES}
 
 
-def require(df: pd.DataFrame, columns: Iterable[str], table: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise ParameterError(f"Tabel '{table}' harus berupa DataFrame.")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ParameterError(f"Tabel '{table}' tidak memiliki kolom: {', '.join(missing)}.")
-
-
 def catalogue_frame(catalogue: Any) -> pd.DataFrame:
     """The catalogue as a frame (``id, sektor, pembilang, penyebut`` and optional ``nama, min_penyebut``)."""
     if catalogue is None:
@@ -230,22 +191,8 @@ def catalogue_frame(catalogue: Any) -> pd.DataFrame:
     frame = getattr(catalogue, "frame", catalogue)
     if not isinstance(frame, pd.DataFrame):
         raise ParameterError("Katalog indikator harus berupa hasil load_catalogue() atau DataFrame.")
-    require(frame, ("id", "sektor", "pembilang", "penyebut"), "katalog indikator")
+    require_columns(frame, ("id", "sektor", "pembilang", "penyebut"), "Tabel 'katalog indikator'", ParameterError)
     return frame
-
-
-def parse_numbers(s: pd.Series) -> pd.DataFrame:
-    """A typed or raw text column read as numbers: ``nilai`` (float, NaN when missing), ``ada`` (cell filled) and
-    ``bukan_angka`` (filled but not a finite number)."""
-    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        values = s.astype("float64")
-        return pd.DataFrame({"nilai": values, "ada": values.notna(), "bukan_angka": False}, index=s.index)
-    text = s.astype("string").str.strip()
-    filled = (text.notna() & (text != "")).astype(bool)
-    values = pd.to_numeric(text.where(filled), errors="coerce").astype("Float64").astype("float64")
-    finite = np.isfinite(values)
-    return pd.DataFrame({"nilai": values.where(finite), "ada": filled, "bukan_angka": filled & ~finite},
-                        index=s.index)
 
 
 def desa_codes(s: pd.Series, category: bool = False) -> pd.Series:

@@ -11,11 +11,12 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from .frames import isin
-from .numbers import format_angka
+from .errors import ParameterError
+from .frames import isin, require_columns
+from .numbers import format_angka, num, parse_numbers, pct, plain, year_text
 from .quality_base import (
     COUNT_COLUMNS, Params, QualityParams, as_params, catalogue_frame, desa_codes, empty_findings, findings,
-    labels, num, parse_numbers, pct, plain, region_table, require, year_text, years,
+    labels, region_table, years,
 )
 
 MAD_TO_SD = 1.4826  # 1 / Φ⁻¹(3/4): scales the MAD to a standard deviation for normal data
@@ -32,7 +33,7 @@ class ServiceTable:
     """
 
     def __init__(self, layanan: pd.DataFrame):
-        require(layanan, ("kode_desa",), "layanan")
+        require_columns(layanan, ("kode_desa",), "Tabel 'layanan'", ParameterError)
         self.table = layanan.reset_index(drop=True)
         self.codes, self.years = desa_codes(self.table["kode_desa"]), years(self.table)
         parsed = {c: parse_numbers(self.table[c]) for c in self.table.columns if c not in ("kode_desa", "tahun")}
@@ -48,7 +49,7 @@ class ServiceTable:
     @cached_property
     def keys(self) -> pd.DataFrame:
         """The first row of each desa-year: ``kode_desa, tahun, kode_kecamatan, kode_kabupaten`` (table's index)."""
-        require(self.table, ("kode_desa", "tahun"), "layanan")
+        require_columns(self.table, ("kode_desa", "tahun"), "Tabel 'layanan'", ParameterError)
         keys = pd.DataFrame({"kode_desa": self.codes, "tahun": self.years}).dropna()
         keys = keys.drop_duplicates(["kode_desa", "tahun"])
         return keys.assign(kode_kecamatan=keys["kode_desa"].str.slice(0, 8),

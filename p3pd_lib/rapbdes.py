@@ -17,7 +17,8 @@ from .belanja import (
     bounds_text, load_dana_desa_rules, map_apbdes, validate_dana_desa_rules, within,
 )
 from .errors import DataError, ParameterError
-from .quality_base import pct, rp
+from .frames import require_columns
+from .numbers import pct, rp
 
 RESPONSIVENESS_COLUMNS = [
     "kode_desa", "tahun", "sektor", "merah", "porsi", "tahun_berikut", "porsi_berikut", "perubahan", "naik",
@@ -58,9 +59,7 @@ def _sector_shares(shares: pd.DataFrame) -> pd.DataFrame:
     else:
         raise DataError("Tabel porsi belanja harus memuat kolom (indikator, nilai), (komponen, porsi) atau "
                         "(sektor, porsi).")
-    missing = {"kode_desa", "tahun"} - set(s.columns)
-    if missing:
-        raise DataError(f"Tabel porsi belanja tidak memuat kolom: {', '.join(sorted(missing))}.")
+    require_columns(s, ("kode_desa", "tahun"), "Tabel porsi belanja")
     return s[["kode_desa", "tahun", "sektor", "porsi"]].astype(
         {"kode_desa": "string", "tahun": "Int64", "sektor": "string", "porsi": "Float64"}
     ).drop_duplicates(["kode_desa", "tahun", "sektor"])
@@ -227,13 +226,11 @@ def evaluasi_rapbdes(
     mapping: pd.DataFrame | None = None,
     keywords: pd.DataFrame | None = None,
     pagu_dana_desa: float | None = None,
-    median_bel01: float | None = None,
 ) -> pd.DataFrame:
     """Check ONE village's draft budget (RAPBDes) before the camat signs it off.
 
     ``draft_lines``: apbdes-shaped lines of the draft. ``gaps``: the desa's red/yellow indicators (``sektor,
-    indikator, kelas``). ``pagu_dana_desa`` overrides the Dana Desa ceiling read from revenue lines 4.2.1;
-    ``median_bel01`` is the kecamatan median basic-service share (optional).
+    indikator, kelas``). ``pagu_dana_desa`` overrides the Dana Desa ceiling read from revenue lines 4.2.1.
 
     Findings, in order: the 30 % cap and each Dana Desa rule of the year, each sector with red (or yellow)
     indicators against its budget share, the basic-service share, unmapped lines, and the budget balance when
@@ -261,18 +258,9 @@ def evaluasi_rapbdes(
         rows += _gap_findings(gaps, kode_desa, sums, total)
     if total > 0:
         basic = 100 * float(sums[list(SEKTOR)].sum()) / total
-        if median_bel01 is None:
-            rows.append(_finding(f"Porsi belanja layanan dasar {pct(basic)} dari total belanja.",
-                                 "Porsi belanja layanan dasar (BEL01)", basic, "-", "catatan",
-                                 "Bandingkan dengan median desa lain di kecamatan."))
-        else:
-            below = basic < median_bel01 - _EPS
-            rows.append(_finding(
-                f"Porsi belanja layanan dasar {pct(basic)}, median kecamatan {pct(median_bel01)}.",
-                "Porsi belanja layanan dasar (BEL01)", basic, f"median {pct(median_bel01)}",
-                "catatan" if below else "sesuai",
-                "Porsi di bawah median kecamatan: tinjau ulang prioritas belanja." if below else
-                "Tidak perlu perubahan."))
+        rows.append(_finding(f"Porsi belanja layanan dasar {pct(basic)} dari total belanja.",
+                             "Porsi belanja layanan dasar (BEL01)", basic, "-", "catatan",
+                             "Bandingkan dengan median desa lain di kecamatan."))
     odd = mapped[(mapped["jenis_baris"] == "belanja") & mapped["status_pemetaan"].isin(["tidak_dipetakan", "ambigu"])]
     if len(odd):
         rows.append(_finding(

@@ -80,13 +80,6 @@ def load_parameters(path: str | Path | None = None) -> dict[str, Any]:
     return parameter_files.load_usulan(path).model_dump()
 
 
-def _require_columns(df: Any, columns: Iterable[str], what: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"{what} harus berupa tabel (DataFrame).")
-    if missing := [c for c in columns if c not in df.columns]:
-        raise DataError(f"{what} tidak memuat kolom: {', '.join(missing)}.")
-
-
 def _check_values(s: pd.Series, allowed: Iterable[str], what: str) -> None:
     bad = s[~frames.isin(s, list(allowed)) & s.notna()]
     if len(bad):
@@ -140,7 +133,7 @@ def _area_of(kode_desa: pd.Series, level: str, *sources: pd.DataFrame | None) ->
 def _prepare(usulan: pd.DataFrame, tahun: int | None, wilayah: pd.DataFrame | None,
              extra: Sequence[str] = ()) -> pd.DataFrame:
     """Clean proposals (one year or all) under official desa codes only: other codes are quality findings."""
-    _require_columns(usulan, ("kode_desa", "tahun", "sektor", "status", *extra), "Tabel usulan")
+    frames.require_columns(usulan, ("kode_desa", "tahun", "sektor", "status", *extra), "Tabel usulan")
     amounts = [c for c in ("perkiraan_biaya", "anggaran_disetujui", "kode_kegiatan") if c in usulan.columns]
     u = pd.DataFrame({"kode_desa": _text(usulan["kode_desa"]), "tahun": _years(usulan["tahun"], "Tabel usulan"),
                       "sektor": _text(usulan["sektor"], "upper"), "status": _text(usulan["status"], "lower"),
@@ -232,7 +225,7 @@ def budget_answering_proposals(mapped_apbdes: pd.DataFrame, usulan: pd.DataFrame
     >>> budget_answering_proposals(lines, u)[["anggaran_layanan_dasar", "porsi_menjawab_usulan"]].values.tolist()
     [[100.0, 30.0]]
     """
-    _require_columns(mapped_apbdes, ("kode_desa", "tahun", "kode_kegiatan", "jenis_baris", "sektor", "anggaran"),
+    frames.require_columns(mapped_apbdes, ("kode_desa", "tahun", "kode_kegiatan", "jenis_baris", "sektor", "anggaran"),
                      "Tabel APBDes terpetakan (hasil map_apbdes)")
     u = _prepare(usulan, tahun, wilayah, ("kode_kegiatan",))
     totals, basic = _belanja(mapped_apbdes)
@@ -275,7 +268,7 @@ def sector_shares(mapped_apbdes: pd.DataFrame) -> pd.DataFrame:
     >>> sector_shares(lines).set_index("sektor")["porsi"].tolist()
     [0.0, 25.0, 0.0, 0.0, 0.0]
     """
-    _require_columns(mapped_apbdes, ("kode_desa", "tahun", "jenis_baris", "sektor", "anggaran"),
+    frames.require_columns(mapped_apbdes, ("kode_desa", "tahun", "jenis_baris", "sektor", "anggaran"),
                      "Tabel APBDes terpetakan (hasil map_apbdes)")
     return _shares(*_belanja(mapped_apbdes))
 
@@ -323,8 +316,8 @@ def _classes(need: pd.DataFrame, summary: pd.DataFrame, sector_shares: pd.DataFr
              median_by: str = "kecamatan", kelas_kebutuhan: Sequence[str] | None = None) -> pd.DataFrame:
     if median_by not in TINGKAT:
         raise ParameterError(f"median_by harus 'kecamatan' atau 'kabupaten', bukan '{median_by}'.")
-    _require_columns(need, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel capaian (kelas lampu)")
-    _require_columns(sector_shares, ("kode_desa", "tahun", "sektor", "porsi"), "Tabel porsi belanja per sektor")
+    frames.require_columns(need, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel capaian (kelas lampu)")
+    frames.require_columns(sector_shares, ("kode_desa", "tahun", "sektor", "porsi"), "Tabel porsi belanja per sektor")
     kelas_kebutuhan = load_parameters()["kelas_kebutuhan"] if kelas_kebutuhan is None else list(kelas_kebutuhan)
     check_parameters({"kelas_kebutuhan": kelas_kebutuhan, "jenis_agenda": "-", "agenda": {}}, "kelas_kebutuhan")
     covered = summary["tahun"].unique()  # years with proposal data; with ``tahun`` only that one
@@ -410,7 +403,7 @@ def aggregate_classes(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None
     >>> a[a["n_desa"] > 0][["kode_wilayah", "kelas", "n_desa", "porsi_desa"]].values.tolist()
     [['33.07.01', 'Selaras', 1, 50.0], ['33.07.01', 'Tidak mendesak', 1, 50.0]]
     """
-    _require_columns(classes, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel kelas kebutuhan–usulan–anggaran")
+    frames.require_columns(classes, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel kelas kebutuhan–usulan–anggaran")
     _check_values(classes["kelas"].astype("string"), KELAS, "Kolom kelas")
     keys = ["tingkat", "kode_wilayah", "tahun", "sektor"]
     out = (_by_area(classes, wilayah, tingkat).astype({"sektor": "string", "kelas": "string"})
@@ -434,7 +427,7 @@ def aggregate_proposals(summary: pd.DataFrame, wilayah: pd.DataFrame | None = No
     >>> int(a.loc["KES", "n_desa"]), int(a.loc["KES", "n_usulan"]), round(float(a.loc["KES", "porsi_didanai"]), 2)
     (2, 3, 33.33)
     """
-    _require_columns(summary, ("kode_desa", "tahun", "sektor", *COUNT_COLS, *SUM_COLS), "Tabel ringkasan usulan")
+    frames.require_columns(summary, ("kode_desa", "tahun", "sektor", *COUNT_COLS, *SUM_COLS), "Tabel ringkasan usulan")
     counts = [*COUNT_COLS, "n_desa_dengan_usulan"]
     summary = summary.assign(n_desa_dengan_usulan=summary["n_usulan"].fillna(0) > 0)
     t = _by_area(summary, wilayah, tingkat).astype({c: "float64" for c in [*counts, *SUM_COLS]})
@@ -459,7 +452,7 @@ def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, para
     >>> print(r["indikator"].iloc[0], r["keterangan"].iloc[0].split(". ", 1)[1])
     USL-SUARA Sektor Kesehatan: 2 indikator merah, 0 kuning; belum ada usulan masyarakat untuk tahun 2024.
     """
-    _require_columns(classes, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel kelas kebutuhan–usulan–anggaran")
+    frames.require_columns(classes, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel kelas kebutuhan–usulan–anggaran")
     p = check_parameters(params) if params is not None else load_parameters()
     if sub_bidang is None:
         from .agenda import load_agenda_parameters  # only the parameter file, not the agenda logic

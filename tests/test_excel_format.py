@@ -54,7 +54,7 @@ def test_text_number_reads_formatted_key_figures():
 
 
 def test_belanja_sheet_shows_each_indicator_in_its_declared_unit(book, demo_dataset):
-    from p3pd_lib.belanja_params import INDIKATOR_BELANJA
+    from p3pd_lib.belanja import INDIKATOR_BELANJA
 
     bel = book["Belanja"]
     heads = [c.value for c in bel[3]]
