@@ -195,6 +195,20 @@ def _in_kecamatan(df: pd.DataFrame, kode: str, tahun: int | None = None) -> pd.D
     return df[keep.to_numpy(dtype=bool)].reset_index(drop=True)
 
 
+def _split_by_kecamatan(df: pd.DataFrame) -> tuple[dict, dict, pd.DataFrame]:
+    """``df``'s rows by kecamatan (keys ``"PP.KK.CC."``, matched as in ``_in_kecamatan``), by kecamatan and
+    year (keys ``("PP.KK.CC.", tahun)``), and ``df`` without rows.
+
+    A view takes its kecamatan's piece of each kabupaten table: filtering the whole table again for every
+    kecamatan of the kabupaten was most of a view's time.
+    """
+    kec = df["kode_desa"].astype("string").str.slice(0, 9)
+    by_kec = {k: g.reset_index(drop=True) for k, g in df.groupby(kec, sort=False)}
+    by_year = {k: g.reset_index(drop=True) for k, g in df.groupby([kec, df["tahun"]], sort=False)} \
+        if "tahun" in df.columns else {}
+    return by_kec, by_year, df.iloc[:0].reset_index(drop=True)
+
+
 def _year(df: pd.DataFrame, tahun: int) -> pd.DataFrame:
     return df[df["tahun"].eq(tahun).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
 
@@ -243,27 +257,34 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     kode_kab = kode[:5]
     sub, res = kabupaten_analysis(dataset, kode_kab, catalogue=catalogue, bands=bands, targets=targets)
     desa = _in_kecamatan(sub.wilayah, kode)
+    pieces = _cached(("per-kecamatan",), res, dict)  # table name -> _split_by_kecamatan of it, named
+
+    def desa_rows(name: str, df: pd.DataFrame, year: int | None) -> pd.DataFrame:
+        """The kecamatan's rows of the kabupaten table ``df`` (called ``name``), of ``year`` unless None, named."""
+        if name not in pieces:
+            kab_names = sub.wilayah.drop_duplicates("kode_desa").set_index("kode_desa")["nama_desa"]
+            pieces[name] = _split_by_kecamatan(_with_names(df, kab_names))
+        by_kec, by_year, empty = pieces[name]
+        rows = by_kec.get(kode + ".", empty) if year is None else by_year.get((kode + ".", year), empty)
+        return rows.copy(deep=False)  # a new frame: a caller may change it (copy-on-write)
+
     if desa.empty:
         nama = wil.name(kode) if wil.is_official(kode) else None
         where = f"Kecamatan {nama} ({kode})" if nama else f"Kode {kode}"
         raise ParameterError(f"{where} tidak ada dalam data yang dimuat.")
     years = sorted({int(y) for name in ("layanan", "apbdes", "status_desa")
-                    for y in _in_kecamatan(sub.table(name)[["kode_desa", "tahun"]], kode)["tahun"].dropna().unique()})
+                    for y in desa_rows(f"tahun {name}", sub.table(name)[["kode_desa", "tahun"]].drop_duplicates(),
+                                       None)["tahun"].dropna().unique()})
     if not years:
         raise ParameterError(f"Belum ada data layanan, APBDes atau status desa untuk kecamatan {kode}.")
     tahun = _pick_year(tahun, years, f"kecamatan {kode}")
-    names = desa.drop_duplicates("kode_desa").set_index("kode_desa")["nama_desa"]
     cat = res.catalogue
     nama_ind = cat.set_index("id")["nama"]
-
-    def desa_rows(df: pd.DataFrame, year: int | None = tahun) -> pd.DataFrame:
-        """The kecamatan's desa rows of ``df`` (of ``year``), named."""
-        return _with_names(_in_kecamatan(df, kode, year), names)
 
     def with_indicator_names(df: pd.DataFrame) -> pd.DataFrame:
         return df.assign(nama_indikator=df["indikator"].map(nama_ind).astype("string"))
 
-    capaian = with_indicator_names(desa_rows(res.values))
+    capaian = with_indicator_names(desa_rows("values", res.values, tahun))
     wv = res.wilayah_values
     capaian_wilayah = pd.concat([wv[wv["kode_wilayah"].isin([kode, kode_kab]).to_numpy(dtype=bool)],
                                  _province_values(dataset, kode[:2], cat, bands)], ignore_index=True)
@@ -276,22 +297,22 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     if years[0] < tahun:
         tren_kab = _cached(("tren", kode_kab, years[0], tahun), res,
                            lambda: classify.trend(res.values, years[0], tahun, catalogue=cat))
-        tren_desa = with_indicator_names(desa_rows(tren_kab, None))
+        tren_desa = with_indicator_names(desa_rows(f"tren {years[0]}-{tahun}", tren_kab, None))
     else:
         tren_desa = pd.DataFrame(columns=["kode_desa", "nama_desa", "indikator", "nilai_awal", "nilai_akhir", "tren"])
 
-    indeks, belanja_t = desa_rows(res.composite), desa_rows(res.spending)
-    aturan = desa_rows(res.compliance, None)
+    indeks, belanja_t = desa_rows("composite", res.composite, tahun), desa_rows("spending", res.spending, tahun)
+    aturan = desa_rows("compliance", res.compliance, None)
     aturan = aturan[(aturan["tahun"] <= tahun).to_numpy(dtype=bool)].reset_index(drop=True)
     bel01 = belanja_t[belanja_t["indikator"] == "BEL01"][["kode_desa", "nilai"]].rename(columns={"nilai": "bel01"})
     gap = indeks[["kode_desa", "nama_desa", "tahun", "kesenjangan"]].merge(bel01, on="kode_desa", how="left")
     kuadran_tab, split = classify.quadrant(gap, split_x=split_x, split_y=split_y)
     kuadran_tab = kuadran_tab.rename(columns={"bel01": "porsi_layanan_dasar"})
-    status = desa_rows(res.status).rename(columns={"status_idm": "status_idm_resmi", "status_idm_dihitung": "status_idm"})
+    status = desa_rows("status", res.status, tahun).rename(columns={"status_idm": "status_idm_resmi", "status_idm_dihitung": "status_idm"})
     status = status[["kode_desa", "nama_desa", "idm", "status_idm", "status_idm_resmi", "status_indeks_desa", "iks",
                      "ike", "ikl"]]
 
-    kebutuhan = desa_rows(res.need_demand)
+    kebutuhan = desa_rows("need_demand", res.need_demand, tahun)
     usulan_wilayah, extra = pd.DataFrame(), None
     if len(kebutuhan):
         kab_usulan = _cached(("usulan", kode_kab, tahun), res, lambda: _kabupaten_usulan(res, sub, tahun))
@@ -322,13 +343,13 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     return KecamatanView(
         kode_kecamatan=kode, tahun=tahun, tahun_tersedia=years, identitas=identitas, ringkasan=ringkasan,
         desa=desa[["kode_desa", "nama_desa", "jenis"]], capaian=capaian, capaian_wilayah=capaian_wilayah,
-        skor_sektor=desa_rows(res.scores), indeks=indeks, tren=tren, tren_desa=tren_desa, belanja=belanja_t,
-        komposisi_belanja=desa_rows(res.composition), aturan_belanja=aturan,
-        kualitas_belanja=desa_rows(res.spending_quality) if len(res.spending_quality) else res.spending_quality,
+        skor_sektor=desa_rows("scores", res.scores, tahun), indeks=indeks, tren=tren, tren_desa=tren_desa, belanja=belanja_t,
+        komposisi_belanja=desa_rows("composition", res.composition, tahun), aturan_belanja=aturan,
+        kualitas_belanja=desa_rows("spending_quality", res.spending_quality, tahun) if len(res.spending_quality) else res.spending_quality,
         kuadran=kuadran_tab, kuadran_split=split, status_desa=status, agenda=agenda_tab, kualitas=kualitas,
         kamus=cat[["id", "sektor", "label_sektor", "nama", "pembilang", "penyebut", "faktor", "satuan", "arah", "target",
                    "sumber_target", "tag_target", "min_penyebut", "keterangan"]].rename(columns={"id": "indikator"}),
-        usulan=desa_rows(res.proposals), kebutuhan_usulan=kebutuhan, usulan_wilayah=usulan_wilayah,
+        usulan=desa_rows("proposals", res.proposals, tahun), kebutuhan_usulan=kebutuhan, usulan_wilayah=usulan_wilayah,
         parameter={"bands": dict(bands or {}), "targets": dict(targets or {}), "split_x": split_x, "split_y": split_y},
     )
 

@@ -199,6 +199,17 @@ def test_dashboard_end_to_end(server, browser, demo_tables):
     page.goto(f"{server.url}?kecamatan={first}&tahun=2024")
     page.wait_for_selector(f"[data-kode-kecamatan='{first}'][data-tahun='2024']")
     page.wait_for_selector("[data-simulasi='1']")  # DATA SIMULASI banner
+    # The loading sign stands still (the kit's template): Voila's turning spinner is repainted every frame,
+    # which cost pages loading at once much CPU. Voila's own rotation rule must still be there to be stopped.
+    still, voila_rule = page.evaluate("""() => {
+        const d = document.createElement('div'); d.id = 'loading'; d.innerHTML = '<svg class="spinner"></svg>';
+        document.body.appendChild(d);
+        const name = getComputedStyle(d.firstChild).animationName;
+        d.remove();
+        const rules = [...document.styleSheets].flatMap(s => { try { return [...s.cssRules]; } catch (e) { return []; } });
+        return [name === 'none', rules.some(r => r.cssText.startsWith('.spinner') && r.cssText.includes('rotation'))];
+    }""")
+    assert still and voila_rule
     page.wait_for_function(VISIBLE_CHARTS)  # the first tab's charts are HTML: no plotly.js needed
     page.screenshot(path=str(ARTIFACTS / "01_ringkasan.png"), full_page=True)
     _open_tab(page, "Belanja Desa")

@@ -23,6 +23,7 @@ from .plan import TEMPLATES_DIR
 CHROMIUM = "/usr/bin/chromium"
 
 
+@functools.lru_cache(maxsize=256)  # every report of a batch has the same markdown cells
 def markdown2html(source: str) -> str:
     """Markdown cell to HTML with nbconvert's own renderer, without the "¶" heading links.
 
