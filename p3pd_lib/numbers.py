@@ -395,19 +395,18 @@ def plain(x: object) -> str:
 
 
 def num(x: float, decimals: int = 1) -> str:
-    """Indonesian number: 1.234.567 or 12,5."""
-    s = f"{int(x):,}" if float(x).is_integer() else f"{x:,.{decimals}f}"
-    return s.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    """Indonesian number for a message: whole numbers without decimals (1.234.567), others with ``decimals`` (12,5)."""
+    return format_angka(x, 0 if float(x).is_integer() else decimals)
 
 
 def rp(x: float) -> str:
-    """Rupiah: Rp 1.250.000 (−Rp for negatives)."""
-    return ("−Rp " if x < 0 else "Rp ") + num(round(abs(float(x))))
+    """Rupiah for a message: Rp 1.250.000 (−Rp for negatives)."""
+    return ("−" if x < 0 else "") + format_rupiah(round(abs(float(x))))
 
 
 def pct(x: float) -> str:
-    """Percent with one decimal: 62,5%."""
-    return f"{x:.1f}".replace(".", ",") + "%"
+    """Percent with one decimal for a message: 62,5%."""
+    return format_persen(x, 1)
 
 
 def year_text(t: object) -> str:
