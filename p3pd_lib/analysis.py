@@ -308,7 +308,8 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     gap = indeks[["kode_desa", "nama_desa", "tahun", "kesenjangan"]].merge(bel01, on="kode_desa", how="left")
     kuadran_tab, split = classify.quadrant(gap, split_x=split_x, split_y=split_y)
     kuadran_tab = kuadran_tab.rename(columns={"bel01": "porsi_layanan_dasar"})
-    status = desa_rows("status", res.status, tahun).rename(columns={"status_idm": "status_idm_resmi", "status_idm_dihitung": "status_idm"})
+    status = desa_rows("status", res.status, tahun).rename(
+        columns={"status_idm": "status_idm_resmi", "status_idm_dihitung": "status_idm"})
     status = status[["kode_desa", "nama_desa", "idm", "status_idm", "status_idm_resmi", "status_indeks_desa", "iks",
                      "ike", "ikl"]]
 
@@ -343,13 +344,15 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     return KecamatanView(
         kode_kecamatan=kode, tahun=tahun, tahun_tersedia=years, identitas=identitas, ringkasan=ringkasan,
         desa=desa[["kode_desa", "nama_desa", "jenis"]], capaian=capaian, capaian_wilayah=capaian_wilayah,
-        skor_sektor=desa_rows("scores", res.scores, tahun), indeks=indeks, tren=tren, tren_desa=tren_desa, belanja=belanja_t,
-        komposisi_belanja=desa_rows("composition", res.composition, tahun), aturan_belanja=aturan,
-        kualitas_belanja=desa_rows("spending_quality", res.spending_quality, tahun) if len(res.spending_quality) else res.spending_quality,
+        skor_sektor=desa_rows("scores", res.scores, tahun), indeks=indeks, tren=tren, tren_desa=tren_desa,
+        belanja=belanja_t, komposisi_belanja=desa_rows("composition", res.composition, tahun), aturan_belanja=aturan,
+        kualitas_belanja=(desa_rows("spending_quality", res.spending_quality, tahun) if len(res.spending_quality)
+                          else res.spending_quality),
         kuadran=kuadran_tab, kuadran_split=split, status_desa=status, agenda=agenda_tab, kualitas=kualitas,
         kamus=cat[["id", "sektor", "label_sektor", "nama", "pembilang", "penyebut", "faktor", "satuan", "arah", "target",
                    "sumber_target", "tag_target", "min_penyebut", "keterangan"]].rename(columns={"id": "indikator"}),
-        usulan=desa_rows("proposals", res.proposals, tahun), kebutuhan_usulan=kebutuhan, usulan_wilayah=usulan_wilayah,
+        usulan=desa_rows("proposals", res.proposals, tahun), kebutuhan_usulan=kebutuhan,
+        usulan_wilayah=usulan_wilayah,
         parameter={"bands": dict(bands or {}), "targets": dict(targets or {}), "split_x": split_x, "split_y": split_y},
     )
 
