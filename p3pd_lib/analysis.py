@@ -273,8 +273,8 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         where = f"Kecamatan {nama} ({kode})" if nama else f"Kode {kode}"
         raise ParameterError(f"{where} tidak ada dalam data yang dimuat.")
     years = sorted({int(y) for name in ("layanan", "apbdes", "status_desa")
-                    for y in desa_rows(f"tahun {name}", sub.table(name)[["kode_desa", "tahun"]].drop_duplicates(),
-                                       None)["tahun"].dropna().unique()})
+                    for y in desa_rows(f"tahun {name}", sub.table(name)[["kode_desa", "tahun"]], None)["tahun"]
+                    .dropna().unique()})
     if not years:
         raise ParameterError(f"Belum ada data layanan, APBDes atau status desa untuk kecamatan {kode}.")
     tahun = _pick_year(tahun, years, f"kecamatan {kode}")
