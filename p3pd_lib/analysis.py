@@ -195,18 +195,15 @@ def _in_kecamatan(df: pd.DataFrame, kode: str, tahun: int | None = None) -> pd.D
     return df[keep.to_numpy(dtype=bool)].reset_index(drop=True)
 
 
-def _split_by_kecamatan(df: pd.DataFrame) -> tuple[dict, dict, pd.DataFrame]:
-    """``df``'s rows by kecamatan (keys ``"PP.KK.CC."``, matched as in ``_in_kecamatan``), by kecamatan and
-    year (keys ``("PP.KK.CC.", tahun)``), and ``df`` without rows.
+def _split_by_kecamatan(df: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
+    """``df``'s rows by kecamatan (keys ``"PP.KK.CC."``, matched as in ``_in_kecamatan``) and ``df`` without rows.
 
     A view takes its kecamatan's piece of each kabupaten table: filtering the whole table again for every
     kecamatan of the kabupaten was most of a view's time.
     """
     kec = df["kode_desa"].astype("string").str.slice(0, 9)
     by_kec = {k: g.reset_index(drop=True) for k, g in df.groupby(kec, sort=False)}
-    by_year = {k: g.reset_index(drop=True) for k, g in df.groupby([kec, df["tahun"]], sort=False)} \
-        if "tahun" in df.columns else {}
-    return by_kec, by_year, df.iloc[:0].reset_index(drop=True)
+    return by_kec, df.iloc[:0].reset_index(drop=True)
 
 
 def _year(df: pd.DataFrame, tahun: int) -> pd.DataFrame:
@@ -257,16 +254,16 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     kode_kab = kode[:5]
     sub, res = kabupaten_analysis(dataset, kode_kab, catalogue=catalogue, bands=bands, targets=targets)
     desa = _in_kecamatan(sub.wilayah, kode)
-    pieces = _cached(("per-kecamatan",), res, dict)  # table name -> _split_by_kecamatan of it, named
+    pieces = _cached(("per-kecamatan",), res, dict)  # (table name, year) -> _split_by_kecamatan of it, named
 
     def desa_rows(name: str, df: pd.DataFrame, year: int | None) -> pd.DataFrame:
         """The kecamatan's rows of the kabupaten table ``df`` (called ``name``), of ``year`` unless None, named."""
-        if name not in pieces:
+        if (name, year) not in pieces:  # the kabupaten's rows of that year, split once for all its kecamatan
             kab_names = sub.wilayah.drop_duplicates("kode_desa").set_index("kode_desa")["nama_desa"]
-            pieces[name] = _split_by_kecamatan(_with_names(df, kab_names))
-        by_kec, by_year, empty = pieces[name]
-        rows = by_kec.get(kode + ".", empty) if year is None else by_year.get((kode + ".", year), empty)
-        return rows.copy(deep=False)  # a new frame: a caller may change it (copy-on-write)
+            rows = df if year is None else _year(df, year)
+            pieces[name, year] = _split_by_kecamatan(_with_names(rows, kab_names))
+        by_kec, empty = pieces[name, year]
+        return by_kec.get(kode + ".", empty).copy(deep=False)  # a new frame: a caller may change it
 
     if desa.empty:
         nama = wil.name(kode) if wil.is_official(kode) else None
