@@ -395,21 +395,25 @@ def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd
                   .astype({"kode_desa": "string", "tahun": "Int64", "penduduk": "Float64"})
                   .drop_duplicates(_KEY).set_index(_KEY)["penduduk"])
         s["penduduk"] = people.reindex(s.index)
-    s = s.reindex(columns=list(dict.fromkeys([*s.columns, "realisasi_ld", "anggaran_ld"])))  # without realisasi
     declared = parameter_files.load_spending_indicators()
-    wide = pd.concat({r.id: pd.DataFrame({"pembilang": s[r.pembilang], "penyebut": s[r.penyebut]}).astype("Float64")
-                      for r in declared.itertuples()}, axis=1, names=["indikator", None])
-    long = wide.stack(level="indikator", future_stack=True).reset_index()  # desa-year by desa-year
-    declared = declared.set_index("id")
-    indikator = long["indikator"].astype(pd.CategoricalDtype(declared.index))  # looked up once per indicator
-    long["nilai"] = long["pembilang"] * indikator.map(declared["faktor"]).astype(float) / long["penyebut"].where(
-        long["penyebut"] != 0)
+    # One row per desa-year and indicator: desa-year by desa-year, the indicators in file order.
+    long = s.index.to_frame(index=False).merge(declared[["id", "satuan", "faktor"]], how="cross")
+
+    def operand(column: str) -> pd.Series:
+        """Each row's ``pembilang`` or ``penyebut``: the desa-year's value of the column the indicator names."""
+        # s without realisasi has no realisasi_ld/anggaran_ld: reindex leaves them missing
+        wide = s.reindex(columns=declared[column]).to_numpy(dtype=float, na_value=np.nan)
+        return pd.Series(wide.ravel(), index=long.index, dtype="Float64")  # row by row, as long
+
+    pembilang, penyebut = operand("pembilang"), operand("penyebut")
     personnel = rules[rules["aturan"] == "PERSONEL"].set_index("tahun")
-    is_bel07, is_bel09 = long["indikator"] == "BEL07", long["indikator"] == "BEL09"
+    is_bel07, is_bel09 = long["id"] == "BEL07", long["id"] == "BEL09"
     return long.assign(
-        indikator=long["indikator"].astype("string"),
-        nilai=long["nilai"].astype("Float64"),
-        satuan=indikator.map(declared["satuan"]).astype("string"),
+        indikator=long["id"].astype("string"),
+        pembilang=pembilang,
+        penyebut=penyebut,
+        nilai=pembilang * long["faktor"].astype(float) / penyebut.where(penyebut != 0),
+        satuan=long["satuan"].astype("string"),
         target=long["tahun"].map(personnel["batas_atas"]).where(is_bel07).mask(is_bel09, target_realisasi)
         .astype("Float64"),
         sumber_target=long["tahun"].map(personnel["dasar_hukum"]).where(is_bel07)
