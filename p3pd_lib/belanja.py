@@ -506,43 +506,51 @@ def within(share: Any, lo: Any, hi: Any) -> Any:
     return (pd.isna(lo) | (share >= lo - _EPS)) & (pd.isna(hi) | (share <= hi + _EPS))
 
 
-def _rule_message(r: dict) -> str:
-    nama, dasar = r["nama_aturan"], "pagu Dana Desa" if r["basis"] == "dana_desa" else "total belanja"
-    if pd.isna(r["batas_bawah"]) and pd.isna(r["batas_atas"]):
-        return f"{nama}: {TIDAK_ADA_ATURAN} ({r['tahun']})."
-    if pd.isna(r["nilai"]):
-        if r["basis"] != "dana_desa":
+def _rule_message(r: Any) -> str:
+    """The message of one row (attributes nama_aturan, basis, tahun, nilai, patuh, batas_bawah, batas_atas, batas)."""
+    nama, dasar = r.nama_aturan, "pagu Dana Desa" if r.basis == "dana_desa" else "total belanja"
+    if pd.isna(r.batas_bawah) and pd.isna(r.batas_atas):
+        return f"{nama}: {TIDAK_ADA_ATURAN} ({r.tahun})."
+    if pd.isna(r.nilai):
+        if r.basis != "dana_desa":
             return f"{nama}: tidak ada belanja; kepatuhan tidak dapat dinilai."
         return f"{nama}: pagu Dana Desa (pendapatan 4.2.1) tidak ditemukan atau nol; kepatuhan tidak dapat dinilai."
-    kata = "memenuhi" if r["patuh"] else "TIDAK memenuhi"
-    return (f"{nama} {pct(r['nilai'])} dari {dasar}: {kata} batas "
-            f"{bounds_text(r['batas_bawah'], r['batas_atas'])} tahun {r['tahun']}.")
+    kata = "memenuhi" if r.patuh else "TIDAK memenuhi"
+    return f"{nama} {pct(r.nilai)} dari {dasar}: {kata} batas {r.batas} tahun {r.tahun}."
 
 
 def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     """Every desa-year against every rule id of the table; a year without that rule reads TIDAK_ADA_ATURAN."""
-    s = sums.set_index(_KEY)
     names = rules.groupby("aturan", sort=False).agg(nama_aturan=("nama_aturan", "first"), basis=("basis", "first"))
     names["nama_aturan"] = names["nama_aturan"].fillna(names.index.to_series())
-    spent = s["ada_belanja"]
-    parts = {aturan: (s["personel"].where(spent), s["total_belanja"].where(spent)) if basis == "total_belanja"
-             else (s.get(f"dd_{aturan}", pd.Series(0.0, index=s.index)).astype("Float64").fillna(0), s["pagu_dd"])
-             for aturan, basis in names["basis"].items()}
-    wide = pd.concat({a: pd.DataFrame({"jumlah": num, "penyebut": den}).astype("Float64")
-                      for a, (num, den) in parts.items()}, axis=1, names=["aturan", None])
-    out = (wide.stack(level="aturan", future_stack=True).reset_index()  # desa-year by desa-year, rules in order
-           .join(names, on="aturan")
-           .merge(rules[["aturan", "tahun", "batas_bawah", "batas_atas", "dasar_hukum", "tag"]],
-                  on=["aturan", "tahun"], how="left"))
-    nilai, lo, hi = _share(out["jumlah"], out["penyebut"]), out["batas_bawah"], out["batas_atas"]
-    out = out.assign(nilai=nilai, patuh=within(nilai, lo, hi).where(lo.notna() | hi.notna()).astype("boolean"),
+    # One row per desa-year and rule (desa-year by desa-year, rules in order) with the year's bounds.
+    bounds = rules[["aturan", "tahun", "batas_bawah", "batas_atas", "dasar_hukum", "tag"]]
+    bounds = bounds.assign(batas=[bounds_text(lo, hi) for lo, hi in zip(bounds["batas_bawah"], bounds["batas_atas"])])
+    out = sums[_KEY].merge(names.reset_index(), how="cross").merge(bounds, on=["aturan", "tahun"], how="left")
+    # Each rule's jumlah and penyebut are columns of the sums: personel over total belanja (where there is belanja)
+    # or the rule's Dana Desa earmark (Rp 0 when none) over the ceiling.
+    spent, earmarks = sums["ada_belanja"], [f"dd_{a}" for a in names.index]
+    s = (sums.assign(personel=sums["personel"].where(spent), total_belanja=sums["total_belanja"].where(spent))
+         .reindex(columns=list(dict.fromkeys([*sums.columns, *earmarks]))).fillna(dict.fromkeys(earmarks, 0)))
+    total = names["basis"].eq("total_belanja").to_numpy()
+
+    def per_row(columns: np.ndarray) -> pd.Series:
+        """The value of each row's column (one per rule), desa-year by desa-year as ``out``."""
+        return pd.Series(s[columns].to_numpy(dtype=float, na_value=np.nan).ravel(), index=out.index, dtype="Float64")
+
+    jumlah = per_row(np.where(total, "personel", earmarks))
+    penyebut = per_row(np.where(total, "total_belanja", "pagu_dd"))
+    nilai, lo, hi = _share(jumlah, penyebut), out["batas_bawah"], out["batas_atas"]
+    out = out.assign(jumlah=jumlah, penyebut=penyebut, nilai=nilai,
+                     patuh=within(nilai, lo, hi).where(lo.notna() | hi.notna()).astype("boolean"),
                      _shown=nilai.round(1))
-    # One message per rule, year, verdict and share as shown (to 0.1 point), merged back onto the rows.
-    key = ["aturan", "tahun", "patuh", "_shown"]
-    distinct = out.drop_duplicates(key)
-    messages = distinct[key].assign(pesan=pd.array(
-        [_rule_message(dict(r, nilai=r["_shown"])) for r in distinct.to_dict("records")], dtype="string"))
-    return (out.merge(messages, on=key, how="left")
+    # One message per rule, year, verdict and share as shown (to 0.1 point).
+    message = out.groupby(["aturan", "tahun", "patuh", "_shown"], dropna=False, sort=False).ngroup()
+    distinct = out.loc[message.drop_duplicates().index, ["nama_aturan", "basis", "tahun", "_shown", "patuh",
+                                                         "batas_bawah", "batas_atas", "batas"]]
+    pesan = pd.array([_rule_message(r) for r in distinct.rename(columns={"_shown": "nilai"}).itertuples(index=False)],
+                     dtype="string")
+    return (out.assign(pesan=pesan.take(message.to_numpy()))
             .astype({c: "string" for c in ("aturan", "nama_aturan", "basis", "dasar_hukum", "tag")})
             [COMPLIANCE_COLUMNS])
 
