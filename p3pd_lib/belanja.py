@@ -441,18 +441,17 @@ def spending_indicators(mapped: pd.DataFrame, layanan: pd.DataFrame | None = Non
 
 
 def _composition_table(sums: pd.DataFrame) -> pd.DataFrame:
-    s = sums[sums["ada_belanja"]].set_index([*_KEY, "total_belanja"])
-    components = pd.CategoricalIndex(KOMPONEN, categories=KOMPONEN, name="komponen")  # labels looked up once each
-    long = s[list(KOMPONEN)].set_axis(components, axis=1).stack(future_stack=True).rename("anggaran").reset_index()
-    kind = {**dict.fromkeys(SEKTOR, "sektor"), **dict.fromkeys(KOMPONEN[len(SEKTOR):], "kelompok")}
-    komponen = long["komponen"]
-    return long.assign(
-        komponen=komponen.astype("string"),
-        jenis_komponen=komponen.map(kind).astype("string"),
-        label=komponen.map({**LABEL_SEKTOR, **LABEL_KELOMPOK}).astype("string"),
-        anggaran=long["anggaran"].astype("Float64"),
-        porsi=_share(long["anggaran"], long["total_belanja"]),
-    )[[*_KEY, "komponen", "jenis_komponen", "label", "anggaran", "total_belanja", "porsi"]]
+    s = sums[sums["ada_belanja"]]
+    components = pd.DataFrame({
+        "komponen": pd.array(KOMPONEN, dtype="string"),
+        "jenis_komponen": pd.array(["sektor" if k in SEKTOR else "kelompok" for k in KOMPONEN], dtype="string"),
+        "label": pd.array([{**LABEL_SEKTOR, **LABEL_KELOMPOK}[k] for k in KOMPONEN], dtype="string"),
+    })
+    # One row per desa-year and component, desa-year by desa-year; the amount read row by row from the sums.
+    long = s[[*_KEY, "total_belanja"]].merge(components, how="cross")
+    anggaran = pd.Series(s[list(KOMPONEN)].to_numpy(dtype=float, na_value=np.nan).ravel(), dtype="Float64")
+    return long.assign(anggaran=anggaran, porsi=_share(anggaran, long["total_belanja"]))[
+        [*_KEY, "komponen", "jenis_komponen", "label", "anggaran", "total_belanja", "porsi"]]
 
 
 def spending_composition(mapped: pd.DataFrame) -> pd.DataFrame:
@@ -599,12 +598,10 @@ def spending_tables_with_summary(
     ind = _indicator_table(sums, layanan, r, target_realisasi)
     compliance = _compliance_table(sums, r)
     judged = compliance[(compliance["basis"] == "dana_desa") & compliance["patuh"].notna()]
-    has_value = ind.groupby(_KEY)["nilai"].count() > 0
-    summary = (ind[ind["indikator"].isin(["BEL01", "BEL07"])]
-               .pivot(index=_KEY, columns="indikator", values="nilai").reindex(columns=["BEL01", "BEL07"])
-               .astype("Float64")
-               .join(judged.groupby(_KEY)["patuh"].all().astype("boolean"))  # every judged earmark met
-               .loc[has_value[has_value].index].reset_index())
-    summary.columns = [*_KEY, "bel01", "bel07", "aturan_dd_patuh"]  # plain labels, not the pivot's column index
+    values = ind.pivot(index=_KEY, columns="indikator", values="nilai")
+    met = judged.groupby(_KEY)["patuh"].all().astype("boolean")  # every judged earmark met
+    summary = (values.reindex(columns=["BEL01", "BEL07"]).set_axis(["bel01", "bel07"], axis=1).astype("Float64")
+               .join(met.rename("aturan_dd_patuh"))
+               [values.notna().any(axis=1)].reset_index())
     return ind, _composition_table(sums), compliance, summary
 
