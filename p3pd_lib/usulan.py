@@ -115,11 +115,10 @@ def _pct(num: pd.Series, den: pd.Series) -> pd.Series:
 
 
 def _lookup(codes: pd.Series, column: str, *sources: pd.DataFrame | None, key: str = "kode_desa") -> pd.Series:
-    """``column`` of each code (a ``key``) from the first of ``sources`` that knows it."""
+    """``column`` of each code (a ``key``) from the first of ``sources`` that knows it; distinct pairs are cleaned."""
     out = pd.Series(pd.NA, index=codes.index, dtype="string")
     for src in sources:
         if src is not None and {key, column} <= set(src.columns):
-            # the first of each distinct pair is the first of its code after cleaning: convert only those
             m = src[[key, column]].dropna().drop_duplicates().astype("string").drop_duplicates(key)
             out = out.fillna(codes.map(m.set_index(key)[column]).astype("string"))
     return out
