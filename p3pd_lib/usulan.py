@@ -115,11 +115,11 @@ def _pct(num: pd.Series, den: pd.Series) -> pd.Series:
 
 
 def _lookup(codes: pd.Series, column: str, *sources: pd.DataFrame | None, key: str = "kode_desa") -> pd.Series:
-    """``column`` of each code (a ``key``) from the first of ``sources`` that knows it; distinct pairs are cleaned."""
+    """``column`` of each code (a ``key``) from the first of ``sources`` that knows it."""
     out = pd.Series(pd.NA, index=codes.index, dtype="string")
     for src in sources:
         if src is not None and {key, column} <= set(src.columns):
-            m = src[[key, column]].dropna().drop_duplicates().astype("string").drop_duplicates(key)
+            m = src[[key, column]].astype("string").dropna().drop_duplicates(key)
             out = out.fillna(codes.map(m.set_index(key)[column]).astype("string"))
     return out
 
@@ -150,9 +150,9 @@ def _prepare(usulan: pd.DataFrame, tahun: int | None, wilayah: pd.DataFrame | No
 
 
 def _desa_years(keys: pd.DataFrame, sectors: Sequence[str] | None = None) -> pd.DataFrame:
-    """Every distinct ``kode_desa, tahun`` of ``keys`` (cleaned keys), sorted, crossed with ``sectors`` (in order)."""
-    desa_years = (keys[["kode_desa", "tahun"]].drop_duplicates().astype({"kode_desa": "string", "tahun": "Int64"})
-                  .sort_values(["kode_desa", "tahun"], ignore_index=True))
+    """Every distinct ``kode_desa, tahun`` of ``keys``, sorted, crossed with ``sectors`` (in their order)."""
+    desa_years = (keys[["kode_desa", "tahun"]].astype({"kode_desa": "string", "tahun": "Int64"})
+                  .drop_duplicates().sort_values(["kode_desa", "tahun"], ignore_index=True))
     if sectors is None:
         return desa_years
     return desa_years.merge(pd.DataFrame({"sektor": pd.array(sectors, dtype="string")}), how="cross")
