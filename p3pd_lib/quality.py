@@ -227,7 +227,7 @@ def check_kelurahan_apbdes(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None
     codes = pd.Series(lines["kode_desa"].cat.categories, dtype="string")
     kelurahan = lines[lines["kode_desa"].isin(codes[_kelurahan(codes, wilayah).to_numpy()])]
     per_year = (kelurahan.groupby(["kode_desa", "tahun"], observed=True)
-                .agg(n=("kelas", "size"), total=("anggaran", "sum")).reset_index())
+                ["anggaran"].agg(n="size", total="sum").reset_index())
     names = labels(wilayah)
     return findings([
         (code, year, "apbdes", "kode_desa", str(n), "kelurahan_ber_apbdes", "galat",
