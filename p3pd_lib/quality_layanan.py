@@ -144,7 +144,7 @@ def completeness_table(layanan: Layanan, catalogue: Any = None, *,
                              for ind, n, d in zip(cat["id"], cat["pembilang"], cat["penyebut"])}, index=keys.index)
     table = (reported.assign(kode_kecamatan=keys["kode_kecamatan"], tahun=keys["tahun"])
              .groupby(["kode_kecamatan", "tahun"]).sum()
-             .melt(ignore_index=False, var_name="indikator", value_name="n_lapor").reset_index()
+             .rename_axis(columns="indikator").stack().rename("n_lapor").reset_index()
              .merge(n_desa, left_on="kode_kecamatan", right_index=True, how="left")
              .sort_values(["kode_kecamatan", "tahun", "indikator"], kind="stable"))
     table = table.astype({"kode_kecamatan": "string", "tahun": "Int64", "indikator": "string", "n_desa": "Int64",
@@ -179,8 +179,8 @@ def check_completeness(layanan: Layanan, catalogue: Any = None, *,
     # Expected desa × the years their kecamatan reports, without a row of their own.
     active = keys[["kode_kecamatan", "tahun"]].drop_duplicates()
     due = _expected(keys, region_table(wilayah)).merge(active, on="kode_kecamatan")
-    missing = (due.merge(keys[["kode_desa", "tahun"]], on=["kode_desa", "tahun"], how="left", indicator=True)
-               .query("_merge == 'left_only'").sort_values(["kode_desa", "tahun"]))
+    missing = due[~due.set_index(["kode_desa", "tahun"]).index.isin(keys.set_index(["kode_desa", "tahun"]).index)]
+    missing = missing.sort_values(["kode_desa", "tahun"])
     for code, year in zip(missing["kode_desa"], missing["tahun"]):
         rows.append((code, year, "layanan", "kode_desa", "", "desa_tidak_melapor", "peringatan",
                      f"{names.desa(code)}, {int(year)}: tidak ada baris data layanan, padahal desa lain di "
