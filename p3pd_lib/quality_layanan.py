@@ -104,6 +104,8 @@ def check_numerator_exceeds(layanan: Layanan, catalogue: Any = None, *,
     rows: list[tuple] = []
     for ind, num_col, den_col in zip(cat["id"], cat["pembilang"], cat["penyebut"]):
         over = counts[num_col] > counts[den_col]
+        if not over.any():  # most indicators: no row to select
+            continue
         for code, year, n, d in zip(t.codes[over], t.years[over], counts[num_col][over], counts[den_col][over]):
             rows.append((code, year, "layanan", num_col, plain(n), "pembilang_melebihi_penyebut", "galat",
                          f"{names.desa(code)}, {year_text(year)}: {num_col} ({num(n)}) lebih besar dari {den_col} "
@@ -117,10 +119,9 @@ def _expected(keys: pd.DataFrame, wilayah: pd.DataFrame | None) -> pd.DataFrame:
     own = keys.drop_duplicates("kode_desa")[["kode_desa", "kode_kecamatan"]]
     if wilayah is None or not {"kode_desa", "kode_kecamatan"} <= set(wilayah.columns):
         return own
-    w = wilayah.astype({"kode_desa": "string", "kode_kecamatan": "string"})
+    w = wilayah.reindex(columns=["kode_desa", "kode_kecamatan", "jenis"]).astype("string")
     own = own[isin(own["kode_desa"], w["kode_desa"])]
-    if "jenis" in w.columns:
-        w = w[(w["jenis"].astype("string") != "kelurahan").fillna(True)]
+    w = w[(w["jenis"] != "kelurahan").fillna(True)]  # without a jenis: desa
     w = w[isin(w["kode_kecamatan"], keys["kode_kecamatan"]) & ~isin(w["kode_desa"], own["kode_desa"])]
     return pd.concat([own, w[["kode_desa", "kode_kecamatan"]].drop_duplicates("kode_desa")], ignore_index=True)
 
@@ -143,7 +144,7 @@ def completeness_table(layanan: Layanan, catalogue: Any = None, *,
                              for ind, n, d in zip(cat["id"], cat["pembilang"], cat["penyebut"])}, index=keys.index)
     table = (reported.assign(kode_kecamatan=keys["kode_kecamatan"], tahun=keys["tahun"])
              .groupby(["kode_kecamatan", "tahun"]).sum()
-             .melt(ignore_index=False, var_name="indikator", value_name="n_lapor").reset_index()
+             .rename_axis(columns="indikator").stack().rename("n_lapor").reset_index()
              .merge(n_desa, left_on="kode_kecamatan", right_index=True, how="left")
              .sort_values(["kode_kecamatan", "tahun", "indikator"], kind="stable"))
     table = table.astype({"kode_kecamatan": "string", "tahun": "Int64", "indikator": "string", "n_desa": "Int64",
@@ -178,8 +179,8 @@ def check_completeness(layanan: Layanan, catalogue: Any = None, *,
     # Expected desa × the years their kecamatan reports, without a row of their own.
     active = keys[["kode_kecamatan", "tahun"]].drop_duplicates()
     due = _expected(keys, region_table(wilayah)).merge(active, on="kode_kecamatan")
-    missing = (due.merge(keys[["kode_desa", "tahun"]], on=["kode_desa", "tahun"], how="left", indicator=True)
-               .query("_merge == 'left_only'").sort_values(["kode_desa", "tahun"]))
+    missing = due[~due.set_index(["kode_desa", "tahun"]).index.isin(keys.set_index(["kode_desa", "tahun"]).index)]
+    missing = missing.sort_values(["kode_desa", "tahun"])
     for code, year in zip(missing["kode_desa"], missing["tahun"]):
         rows.append((code, year, "layanan", "kode_desa", "", "desa_tidak_melapor", "peringatan",
                      f"{names.desa(code)}, {int(year)}: tidak ada baris data layanan, padahal desa lain di "
@@ -201,9 +202,8 @@ def check_missing_values(layanan: Layanan, catalogue: Any = None, *,
     share = filled.groupby([keys["kode_kecamatan"], keys["tahun"]]).transform("mean")
     gaps = ~filled & (share >= p.kelengkapan_porsi_minimum_nilai_hilang)
     rows: list[tuple] = []
-    for col in cols:
-        gap = gaps[col]
-        for code, year, filled_by in zip(keys["kode_desa"][gap], keys["tahun"][gap], share[col][gap]):
+    for col in gaps.columns[gaps.any()]:
+        for code, year, filled_by in zip(keys["kode_desa"][gaps[col]], keys["tahun"][gaps[col]], share[col][gaps[col]]):
             rows.append((code, year, "layanan", col, "", "nilai_hilang", "peringatan",
                          f"{names.desa(code)}, {int(year)}: {col} kosong (tidak dilaporkan), padahal "
                          f"{pct(100 * filled_by)} desa di kecamatannya mengisinya; indikator yang memakai "
@@ -223,11 +223,11 @@ def check_outliers(layanan: Layanan, catalogue: Any = None, *,
     if keys.empty:
         return empty_findings()
     counts = t.counts([*cat["pembilang"], *cat["penyebut"], "penduduk", "rumah_tangga"]).loc[keys.index]
-    tests = []  # (kolom, label, per capita, tested value)
-    min_pen = cat["min_penyebut"] if "min_penyebut" in cat.columns else pd.Series(1, index=cat.index)
-    for ind, n, d, mp in zip(cat["id"], cat["pembilang"], cat["penyebut"], min_pen):
-        ok = (counts[d] >= (1.0 if pd.isna(mp) else max(float(mp), 1.0))) & (counts[n] <= counts[d])
-        tests.append((n, f"{ind} ({n}/{d})", False, (counts[n] * 100.0 / counts[d]).where(ok)))
+    min_pen = cat["min_penyebut"].astype(float) if "min_penyebut" in cat.columns else pd.Series(1.0, index=cat.index)
+    numer, denom = (counts[cat[c]].set_axis(range(len(cat)), axis=1) for c in ("pembilang", "penyebut"))
+    rate = (numer * 100.0 / denom).where((denom >= min_pen.fillna(1.0).clip(lower=1.0).to_numpy()) & (numer <= denom))
+    tests = [(n, f"{ind} ({n}/{d})", False, rate[j])  # (kolom, label, per capita, tested value); rates all at once
+             for j, (ind, n, d) in enumerate(zip(cat["id"], cat["pembilang"], cat["penyebut"]))]
     pend = counts["penduduk"]
     for col in (c for c in dict.fromkeys(cat["penyebut"]) if c in t.table.columns):
         base, base_name, per = (counts["rumah_tangga"], "rumah tangga", 1.0) if col == "penduduk" \
@@ -244,8 +244,8 @@ def check_outliers(layanan: Layanan, catalogue: Any = None, *,
     flagged = ((x.groupby(group).transform("count") >= p.pencilan_minimum_desa) & (mad > 0)
                & (dev > p.pencilan_pengali_mad * mad) & (dev >= distance))
     rows: list[tuple] = []
-    for j, (col, label, per_capita, _) in enumerate(tests):
-        hit = flagged[j]
+    for j in flagged.columns[flagged.any()]:  # only the tests with a finding
+        (col, label, per_capita, _), hit = tests[j], flagged[j]
         for code, year, raw, xi, med, m in zip(keys["kode_desa"][hit], keys["tahun"][hit], counts[col][hit], x[j][hit],
                                                median[j][hit], mad[j][hit]):
             year = int(year)
@@ -301,9 +301,9 @@ def check_yoy_jumps(layanan: Layanan, columns: Iterable[str] | None = None, *,
     v = t.counts(cols).loc[keys.index].reset_index(drop=True)  # one row per desa-year, in time order
     desa, year = keys["kode_desa"].reset_index(drop=True), keys["tahun"].reset_index(drop=True)
     follows = ((desa == desa.shift(1)) & (year == year.shift(1) + 1)).fillna(False).astype(bool)
-    prev = v.shift(1).where(follows, axis=0)
-    prev2 = v.shift(2).where(follows & follows.shift(1, fill_value=False), axis=0)
-    nxt = v.shift(-1).where(follows.shift(-1, fill_value=False), axis=0)
+    prev = v.shift(1)[follows].reindex(v.index)  # the rows kept, others NaN: cheaper than .where(axis=0)
+    prev2 = v.shift(2)[follows & follows.shift(1, fill_value=False)].reindex(v.index)
+    nxt = v.shift(-1)[follows.shift(-1, fill_value=False)].reindex(v.index)
 
     def jump(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
         lo, hi = np.minimum(a, b), np.maximum(a, b)  # NaN compares False: both values needed
@@ -312,7 +312,7 @@ def check_yoy_jumps(layanan: Layanan, columns: Iterable[str] | None = None, *,
     jumped = jump(prev, v)
     back = jumped.shift(1, fill_value=False) & jumped & prev2.notna() & ~jump(prev2, v)  # the fall after a spike
     starts_before = ~follows.shift(1, fill_value=True)  # the row before is the first year of a series
-    first = (jumped & nxt.notna() & ~jump(v, nxt)).where(starts_before, False, axis=0)
+    first = (jumped & nxt.notna() & ~jump(v, nxt))[starts_before].reindex(v.index, fill_value=False)
     rows: list[tuple] = []
     for i, changes in _cells(jumped & ~back & ~first, prev, v):
         col, y = changes[0][0], int(year[i])

@@ -46,6 +46,7 @@ __all__ = [
     "name",
     "parent",
     "children",
+    "desa_names",
     "wilayah_table",
     "kecamatan_table",
     "kabupaten_table",
@@ -288,6 +289,24 @@ def children(code: str | int | None = None) -> list[str]:
     codes = _level_codes(lvl + 1)
     lo, hi = _prefix_range(codes, c)
     return list(codes[lo:hi])
+
+
+def desa_names(codes: Iterable[str] = (), kecamatan: Iterable[str] = ()) -> dict[str, str]:
+    """Official names, by code, of the desa/kelurahan among ``codes`` (written exactly as listed, ``PP.KK.CC.DDDD``)
+    and of every desa/kelurahan of the ``kecamatan`` codes (``PP.KK.CC``); other codes are left out. Looks a few
+    codes up in the official list without building :func:`wilayah_table`.
+
+    >>> desa_names(["11.01.01.2001", "1101012001", "11.01.01.9999"])
+    {'11.01.01.2001': 'Keude Bakongan'}
+    >>> len(desa_names(kecamatan=["11.01.01", "11.01", "x"]))
+    7
+    """
+    desa, listed = _lookup(3), _level_codes(3)
+    found = {c: desa[c] for c in codes if c in desa}
+    for k in kecamatan:
+        lo, hi = _prefix_range(listed, k) if len(k) == 8 else (0, 0)
+        found.update((c, desa[c]) for c in listed[lo:hi])
+    return found
 
 
 def _not_official(code: object) -> ParameterError:
