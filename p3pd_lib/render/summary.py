@@ -55,12 +55,13 @@ def desa_attention(view: Any) -> pd.DataFrame:
     """
     desa = view.desa[["kode_desa", "nama_desa"]].drop_duplicates("kode_desa")
     cap = view.capaian
-    # Counts filter only the desa code column: the view's tables are wide and a full-row filter copies every column.
-    merah = cap.loc[_mask(cap["kelas"] == "merah"), ["kode_desa"]].groupby("kode_desa").size().rename("n_merah")
+    # Counts per desa code from the code column alone (the view's tables are wide: filtering whole rows copied
+    # every column); they are looked up by code below, so their order does not matter.
+    merah = cap["kode_desa"][_mask(cap["kelas"] == "merah")].value_counts()
     kuadran = view.kuadran[["kode_desa", "kesenjangan", "kuadran", "label_kuadran"]]
     aturan = view.aturan_belanja
     langgar = _mask((aturan["tahun"] == view.tahun) & (aturan["patuh"] == False))  # noqa: E712 - nullable
-    n_langgar = aturan.loc[langgar, ["kode_desa"]].groupby("kode_desa").size().rename("n_langgar")
+    n_langgar = aturan["kode_desa"][langgar].value_counts()
     out = desa.merge(kuadran, on="kode_desa", how="left")
     # Counts per desa looked up by code (a map is a third of the cost of a merge and adds the same column).
     out["n_merah"] = out["kode_desa"].map(merah)
@@ -68,7 +69,7 @@ def desa_attention(view: Any) -> pd.DataFrame:
     ku = view.kebutuhan_usulan
     for kelas, col in (("Kebutuhan belum tersuarakan", "n_tanpa_suara"), ("Usulan belum terdanai", "n_tanpa_dana")):
         if len(ku) and "kelas" in ku.columns:
-            counts = ku.loc[_mask(ku["kelas"] == kelas), ["kode_desa"]].groupby("kode_desa").size().rename(col)
+            counts = ku["kode_desa"][_mask(ku["kelas"] == kelas)].value_counts()
             out[col] = out["kode_desa"].map(counts)
         else:
             out[col] = 0
