@@ -182,3 +182,23 @@ def test_every_map_choice_of_a_view_draws_every_desa(demo_dataset):
         assert {t.fillcolor for t in _polys(fig)} <= set(WARNA.values())
     with pytest.raises(ParameterError, match="tidak dikenal"):
         view_map(view, b, "warna:bebas")
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:3857", None])
+def test_stored_boundaries_read_back_as_geopandas_reads_them_whatever_their_crs(tmp_path, crs):
+    from p3pd_lib.peta import storage
+
+    polys = [shapely.box(110, -7, 110.01, -6.99), shapely.box(110.01, -7, 110.02, -6.99)]
+    gdf = gpd.GeoDataFrame({c: ["x", "y"] for c in storage.COLUMNS}, geometry=polys, crs="EPSG:4326")
+    gdf = gdf.assign(kode=["33.07.01.2001", "33.07.02.2001"], kode_kecamatan=["33.07.01", "33.07.02"],
+                     kode_kabupaten="33.07", simulasi=True)
+    gdf = gdf.to_crs(crs) if crs else gdf.set_crs(None, allow_override=True)
+    path = storage.boundary_path("desa", tmp_path)
+    path.parent.mkdir(parents=True)
+    gdf.to_parquet(path, index=False)
+    for dalam in (None, "33.07", "33.07.02"):
+        got = storage.read_boundaries("desa", tmp_path, dalam=dalam)
+        want = gpd.read_parquet(path)
+        want = want[want["kode"].str.startswith(dalam)].reset_index(drop=True) if dalam else want
+        pd.testing.assert_frame_equal(got, want)
+        assert got.crs == want.crs and (got.crs is None) == (crs is None)
