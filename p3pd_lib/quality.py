@@ -99,17 +99,19 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
     """Codes missing from the official region list (``kode_tidak_resmi``, galat), one finding per table, code and
     year, with a suggestion. ``official_codes`` defaults to the national list (Kepmendagri 300.2.2-2138/2025)."""
     t = as_tables(tables)
-    if official_codes is not None:  # official code → no name
-        given = official_codes["kode_desa"] if isinstance(official_codes, pd.DataFrame) else list(official_codes)
-        official = dict.fromkeys(pd.Series(given, dtype="string").str.strip().dropna())
     tables = {name: t[name] for name in ("wilayah", "layanan", "apbdes", "status_desa", "usulan")
               if t.get(name) is not None and len(t[name])}
     if not tables:
         return empty_findings()
     codes = {name: desa_codes(df["kode_desa"], category=True) for name, df in tables.items()}
     seen = pd.concat([pd.Series(c.cat.categories, dtype="string") for c in codes.values()]).drop_duplicates()
-    if official_codes is None:  # the national list, looked up for the codes seen (and their kecamatan below)
+    # Official code → desa name: the national list looked up for the codes seen (and their kecamatan below), or
+    # the given codes (no names).
+    if official_codes is None:
         official = desa_names(seen)
+    else:
+        given = official_codes["kode_desa"] if isinstance(official_codes, pd.DataFrame) else list(official_codes)
+        official = dict.fromkeys(pd.Series(given, dtype="string").str.strip().dropna())
     known = seen[isin(seen, official)]
     bad_rows = {}
     for table, df in tables.items():
