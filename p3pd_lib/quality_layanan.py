@@ -202,8 +202,9 @@ def check_missing_values(layanan: Layanan, catalogue: Any = None, *,
     share = filled.groupby([keys["kode_kecamatan"], keys["tahun"]]).transform("mean")
     gaps = ~filled & (share >= p.kelengkapan_porsi_minimum_nilai_hilang)
     rows: list[tuple] = []
-    for col in gaps.columns[gaps.any()]:
-        for code, year, filled_by in zip(keys["kode_desa"][gaps[col]], keys["tahun"][gaps[col]], share[col][gaps[col]]):
+    for col in gaps.columns[gaps.any()]:  # only the columns with a gap
+        gap = gaps[col]
+        for code, year, filled_by in zip(keys["kode_desa"][gap], keys["tahun"][gap], share[col][gap]):
             rows.append((code, year, "layanan", col, "", "nilai_hilang", "peringatan",
                          f"{names.desa(code)}, {int(year)}: {col} kosong (tidak dilaporkan), padahal "
                          f"{pct(100 * filled_by)} desa di kecamatannya mengisinya; indikator yang memakai "
