@@ -25,8 +25,8 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 import pandas as pd
-import yaml
 
+from .parameter_files import read_yaml
 from .paths import parameter_file
 
 #: Text shown for a missing value (with a reason where one is known).
@@ -57,9 +57,9 @@ def is_missing(v: Any) -> bool:
 @lru_cache(maxsize=1)
 def _tables() -> dict[str, Any]:
     with open(parameter_file("label.yaml"), encoding="utf-8") as f:
-        data: dict[str, Any] = yaml.safe_load(f) or {}
+        data: dict[str, Any] = read_yaml(f) or {}
     with open(parameter_file("indikator.yaml"), encoding="utf-8") as f:
-        ind = yaml.safe_load(f) or {}
+        ind = read_yaml(f) or {}
     nama = {str(i["id"]): str(i["nama"]) for i in ind.get("indikator", [])}
     nama.update({str(k): str(v) for k, v in (data.get("nama_indikator") or {}).items()})
     sektor = {str(k): str(v) for k, v in (ind.get("sektor") or {}).items()}

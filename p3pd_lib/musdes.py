@@ -43,11 +43,11 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
-import yaml
 
 from . import labels
 from .errors import KitError, ParameterError
 from .numbers import format_angka, format_persen, format_poin, format_rupiah
+from .parameter_files import read_yaml
 from .paths import parameter_file
 
 #: Headless Chromium used for printing (Debian package ``chromium``).
@@ -112,7 +112,7 @@ class BahanMusdes:
 @lru_cache(maxsize=4)
 def _parameters(path: str) -> dict[str, Any]:
     with open(path, encoding="utf-8") as f:
-        data = yaml.safe_load(f) or {}
+        data = read_yaml(f) or {}
     n = int(data.get("jumlah_kesenjangan", 5))
     if not 3 <= n <= 5:
         raise ParameterError(f"{path}: 'jumlah_kesenjangan' harus 3 sampai 5, tertulis {n}.")
@@ -129,7 +129,7 @@ def load_parameters(path: str | os.PathLike[str] | None = None) -> dict[str, Any
     """
     data = dict(_parameters(str(path or parameter_file("musdes.yaml"))))
     with open(parameter_file("agenda.yaml"), encoding="utf-8") as f:
-        agenda = yaml.safe_load(f) or {}
+        agenda = read_yaml(f) or {}
     data["penanggung_jawab"] = dict(agenda.get("penanggung_jawab") or {})
     data["sub_bidang_apbdes"] = dict(agenda.get("sub_bidang_apbdes") or {})
     return data

@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from ..errors import ParameterError
-from ..parameter_files import load_indicator_file
+from ..parameter_files import load_indicator_file, read_yaml
 from ..paths import parameter_file
 from ..schemas import empty_frame
 
@@ -243,7 +243,7 @@ def load_parameters(path: str | os.PathLike[str] | None = None) -> DemoParameter
     if not file.exists():
         raise ParameterError(f"Berkas parameter data simulasi '{file}' tidak ditemukan.")
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        raw = read_yaml(file.read_text(encoding="utf-8"))
         return DemoParameters.model_validate(raw)
     except (yaml.YAMLError, ValidationError) as exc:
         raise ParameterError(f"Parameter data simulasi di '{file}' tidak valid: {exc}") from None
