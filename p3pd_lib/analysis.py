@@ -185,18 +185,8 @@ class KecamatanView:
     parameter: dict[str, Any] = field(default_factory=dict)
 
 
-def _in_kecamatan(df: pd.DataFrame, kode: str, tahun: int | None = None) -> pd.DataFrame:
-    """Rows of ``df`` whose ``kode_desa`` lies under ``kode`` (and of year ``tahun``), index reset."""
-    if df.empty:
-        return df.reset_index(drop=True)
-    keep = df["kode_desa"].astype("string").str.startswith(kode + ".").fillna(False)
-    if tahun is not None:
-        keep &= df["tahun"].eq(tahun).fillna(False)
-    return df[keep.to_numpy(dtype=bool)].reset_index(drop=True)
-
-
 def _split_by_kecamatan(df: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
-    """``df``'s rows by kecamatan (keys ``"PP.KK.CC."``, matched as in ``_in_kecamatan``) and ``df`` without rows.
+    """``df``'s rows by kecamatan (keys ``"PP.KK.CC."``: the desa codes under ``PP.KK.CC``) and ``df`` without rows.
 
     A view takes its kecamatan's piece of each kabupaten table: filtering the whole table again for every
     kecamatan of the kabupaten was most of a view's time.
@@ -253,25 +243,26 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         raise ParameterError(f"Kode '{kode_kecamatan}' bukan kode kecamatan (contoh kode kecamatan: 33.07.01).")
     kode_kab = kode[:5]
     sub, res = kabupaten_analysis(dataset, kode_kab, catalogue=catalogue, bands=bands, targets=targets)
-    desa = _in_kecamatan(sub.wilayah, kode)
-    pieces = _cached(("per-kecamatan",), res, dict)  # (table name, year) -> _split_by_kecamatan of it, named
+    pieces = _cached(("per-kecamatan",), res, dict)  # (table name, year) -> _split_by_kecamatan of it, and more
 
-    def desa_rows(name: str, df: pd.DataFrame, year: int | None) -> pd.DataFrame:
-        """The kecamatan's rows of the kabupaten table ``df`` (called ``name``), of ``year`` unless None, named."""
+    def desa_rows(name: str, df: pd.DataFrame, year: int | None, named: bool = True) -> pd.DataFrame:
+        """The kecamatan's rows of the kabupaten table ``df`` (``name``), of ``year`` unless None, named if asked."""
         if (name, year) not in pieces:  # the kabupaten's rows of that year, split once for all its kecamatan
             kab_names = sub.wilayah.drop_duplicates("kode_desa").set_index("kode_desa")["nama_desa"]
             rows = df if year is None else _year(df, year)
-            pieces[name, year] = _split_by_kecamatan(_with_names(rows, kab_names))
+            pieces[name, year] = _split_by_kecamatan(_with_names(rows, kab_names) if named else rows)
         by_kec, empty = pieces[name, year]
         return by_kec.get(kode + ".", empty).copy(deep=False)  # a new frame: a caller may change it
 
+    desa = desa_rows("wilayah", sub.wilayah, None, named=False)
     if desa.empty:
         nama = wil.name(kode) if wil.is_official(kode) else None
         where = f"Kecamatan {nama} ({kode})" if nama else f"Kode {kode}"
         raise ParameterError(f"{where} tidak ada dalam data yang dimuat.")
-    years = sorted({int(y) for name in ("layanan", "apbdes", "status_desa")
-                    for y in desa_rows(f"tahun {name}", sub.table(name)[["kode_desa", "tahun"]], None)["tahun"]
-                    .dropna().unique()})
+    if "tahun" not in pieces:  # the years with data of each kecamatan, found once for the kabupaten
+        rows = pd.concat([sub.table(name)[["kode_desa", "tahun"]] for name in ("layanan", "apbdes", "status_desa")])
+        pieces["tahun"] = {k: {int(y) for y in g["tahun"].dropna()} for k, g in _split_by_kecamatan(rows)[0].items()}
+    years = sorted(pieces["tahun"].get(kode + ".", ()))
     if not years:
         raise ParameterError(f"Belum ada data layanan, APBDes atau status desa untuk kecamatan {kode}.")
     tahun = _pick_year(tahun, years, f"kecamatan {kode}")
@@ -301,8 +292,9 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     indeks, belanja_t = desa_rows("composite", res.composite, tahun), desa_rows("spending", res.spending, tahun)
     aturan = desa_rows("compliance", res.compliance, None)
     aturan = aturan[(aturan["tahun"] <= tahun).to_numpy(dtype=bool)].reset_index(drop=True)
-    bel01 = belanja_t[belanja_t["indikator"] == "BEL01"][["kode_desa", "nilai"]].rename(columns={"nilai": "bel01"})
-    gap = indeks[["kode_desa", "nama_desa", "tahun", "kesenjangan"]].merge(bel01, on="kode_desa", how="left")
+    if ("sumbu kuadran", tahun) not in pieces:  # the quadrant axes of all the kabupaten's desa, merged once
+        pieces["sumbu kuadran", tahun] = _quadrant_axes(res, tahun)
+    gap = desa_rows("kesenjangan", pieces["sumbu kuadran", tahun], tahun)
     kuadran_tab, split = classify.quadrant(gap, split_x=split_x, split_y=split_y)
     kuadran_tab = kuadran_tab.rename(columns={"bel01": "porsi_layanan_dasar"})
     status = desa_rows("status", res.status, tahun).rename(
@@ -317,15 +309,16 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         kec_counts = kab_usulan["kecamatan"]
         usulan_wilayah = pd.concat([kec_counts[(kec_counts["kode_wilayah"] == kode).to_numpy(dtype=bool)],
                                     kab_usulan["kabupaten"]], ignore_index=True)
-        extra = _in_kecamatan(kab_usulan["agenda"], kode)
+        extra = desa_rows(f"agenda usulan {tahun}", kab_usulan["agenda"], None, named=False)
         if extra.empty:
             extra = usulan.agenda_rows(kebutuhan, sub.wilayah)  # the library's own empty table
-    rumusan = _in_kecamatan(sub.idm_rumusan, kode, tahun)
+    rumusan = desa_rows("idm_rumusan", sub.idm_rumusan, tahun, named=False)
     if len(rumusan):  # recommended activities of weak IDM indicators, marked with their source
         idm_rows = idm.agenda_rows(rumusan, sub.wilayah, tahun)
         extra = idm_rows if extra is None else pd.concat([extra, idm_rows], ignore_index=True)
-    agenda_tab = agenda.agenda_terpadu(capaian, quadrants=kuadran_tab, rules=_year(aturan, tahun), extra_rows=extra)
-    kualitas = _in_kecamatan(res.findings, kode)
+    rules = desa_rows("compliance", res.compliance, tahun)  # the checks of the year, as in aturan
+    agenda_tab = agenda.agenda_terpadu(capaian, quadrants=kuadran_tab, rules=rules, extra_rows=extra)
+    kualitas = desa_rows("findings", res.findings, None, named=False)
     kualitas = kualitas[(kualitas["tahun"].isna() | (kualitas["tahun"] <= tahun)).to_numpy(dtype=bool)].reset_index(drop=True)
 
     first = desa.iloc[0]
@@ -336,8 +329,12 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         "n_desa": int((desa["jenis"] == "desa").sum()), "n_kelurahan": int((desa["jenis"] == "kelurahan").sum()),
         "simulasi": dataset.simulasi, "fingerprint": dataset.fingerprint, "versi_kit": __version__,
     }
-    ringkasan = _ringkasan(identitas, _in_kecamatan(sub.layanan, kode, tahun), tahun, cat, capaian,
-                           capaian_wilayah, belanja_t, aturan, agenda_tab, kualitas)
+    ringkasan = _ringkasan(identitas, desa_rows("layanan", sub.layanan, tahun, named=False), tahun, cat, capaian,
+                           capaian_wilayah, belanja_t, rules, agenda_tab, kualitas)
+    if "kamus" not in pieces:  # the same indicator dictionary in every kecamatan's view
+        kamus = cat[["id", "sektor", "label_sektor", "nama", "pembilang", "penyebut", "faktor", "satuan", "arah",
+                     "target", "sumber_target", "tag_target", "min_penyebut", "keterangan"]]
+        pieces["kamus"] = kamus.rename(columns={"id": "indikator"})
     return KecamatanView(
         kode_kecamatan=kode, tahun=tahun, tahun_tersedia=years, identitas=identitas, ringkasan=ringkasan,
         desa=desa[["kode_desa", "nama_desa", "jenis"]], capaian=capaian, capaian_wilayah=capaian_wilayah,
@@ -346,12 +343,18 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         kualitas_belanja=(desa_rows("spending_quality", res.spending_quality, tahun) if len(res.spending_quality)
                           else res.spending_quality),
         kuadran=kuadran_tab, kuadran_split=split, status_desa=status, agenda=agenda_tab, kualitas=kualitas,
-        kamus=cat[["id", "sektor", "label_sektor", "nama", "pembilang", "penyebut", "faktor", "satuan", "arah", "target",
-                   "sumber_target", "tag_target", "min_penyebut", "keterangan"]].rename(columns={"id": "indikator"}),
+        kamus=pieces["kamus"].copy(deep=False),
         usulan=desa_rows("proposals", res.proposals, tahun), kebutuhan_usulan=kebutuhan,
         usulan_wilayah=usulan_wilayah,
         parameter={"bands": dict(bands or {}), "targets": dict(targets or {}), "split_x": split_x, "split_y": split_y},
     )
+
+
+def _quadrant_axes(res: Analysis, tahun: int) -> pd.DataFrame:
+    """Each desa's service gap (``kesenjangan``) and basic-service spending share (``bel01``) of ``tahun``."""
+    spend = _year(res.spending, tahun)
+    bel01 = spend[spend["indikator"] == "BEL01"][["kode_desa", "nilai"]].rename(columns={"nilai": "bel01"})
+    return _year(res.composite, tahun)[["kode_desa", "tahun", "kesenjangan"]].merge(bel01, on="kode_desa", how="left")
 
 
 def _kabupaten_usulan(res: Analysis, sub: Dataset, tahun: int) -> dict[str, pd.DataFrame]:
@@ -379,16 +382,15 @@ def _province_values(dataset: Dataset, kode_provinsi: str, cat: pd.DataFrame, ba
     return _cached(key, dataset, compute)
 
 
-def _ringkasan(identitas, lay, tahun, cat, capaian, capaian_wilayah, belanja_t, aturan, agenda_tab, kualitas) -> pd.DataFrame:
-    """Key figures of the kecamatan, formatted in Indonesian with their units."""
+def _ringkasan(identitas, lay, tahun, cat, capaian, capaian_wilayah, belanja_t, rules, agenda_tab, kualitas) -> pd.DataFrame:
+    """Key figures of the kecamatan (``rules``: its spending-rule checks of ``tahun``) in Indonesian, with units."""
     merah = capaian["kelas"] == "merah"
 
     def share(ind: str) -> float:
-        rows = belanja_t[belanja_t["indikator"] == ind]
-        num, den = rows["pembilang"].astype("Float64").sum(), rows["penyebut"].astype("Float64").sum()
+        rows = (belanja_t["indikator"] == ind).to_numpy(dtype=bool, na_value=False)  # two columns, not whole rows
+        num, den = (belanja_t[col][rows].astype("Float64").sum() for col in ("pembilang", "penyebut"))
         return float(num) / float(den) * 100 if den else float("nan")
 
-    rules = _year(aturan, tahun)
     breach = rules["patuh"].astype("boolean").eq(False).fillna(False)
     n_dd_breach = rules.loc[breach & (rules["aturan"] != "PERSONEL"), "kode_desa"].nunique()
     n_pers_breach = int((breach & (rules["aturan"] == "PERSONEL")).sum())
@@ -474,9 +476,7 @@ def kabupaten_view(dataset: Dataset, kode_kabupaten: str, tahun: int | None = No
     wv = _year(res.wilayah_values, tahun)
     capaian = wv[wv["tingkat"] == "kecamatan"].reset_index(drop=True)
 
-    bel01 = sp[sp["indikator"] == "BEL01"][["kode_desa", "nilai"]].rename(columns={"nilai": "bel01"})
-    gap = comp[["kode_desa", "tahun", "kesenjangan"]].merge(bel01, on="kode_desa", how="left")
-    quad, _ = classify.quadrant(gap)
+    quad, _ = classify.quadrant(_quadrant_axes(res, tahun))
     quad = quad.assign(kode_kecamatan=quad["kode_desa"].map(kec_of))
     kuadran = quad.pivot_table(index="kode_kecamatan", columns="label_kuadran", values="kode_desa",
                                aggfunc="count", fill_value=0, observed=True).reset_index()
@@ -518,9 +518,9 @@ def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
              bel.assign(kelas=_bel_class(bel))[LONG_COLUMNS]]
     _, res = kabupaten_analysis(dataset, kode[:5])
     sp = _year(res.spending, tahun)
-    for tingkat, prefix, nama in (("kecamatan", kode, view.identitas["nama_kecamatan"]),
-                                  ("kabupaten", kode[:5], view.identitas["nama_kabupaten"])):
-        rows = _in_kecamatan(sp, prefix) if tingkat == "kecamatan" else sp
+    in_kec = sp["kode_desa"].astype("string").str.startswith(kode + ".").fillna(False).to_numpy(dtype=bool)
+    for tingkat, prefix, nama, rows in (("kecamatan", kode, view.identitas["nama_kecamatan"], sp[in_kec]),
+                                        ("kabupaten", kode[:5], view.identitas["nama_kabupaten"], sp)):
         agg = rows.groupby("indikator", observed=True).agg(
             pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"), target=("target", "first")
         ).reset_index()
