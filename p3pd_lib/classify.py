@@ -346,7 +346,7 @@ def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y:
             return float(uniq[0]), f"{word} {axis} {n} desa dalam kecamatan"
         if len(uniq) == 0:
             return None, f"{word} {axis}: tidak ada desa dengan data lengkap"
-        n_groups = len(pd.concat(groups, axis=1)[both].drop_duplicates())  # counted only when shown (several groups)
+        n_groups = len(pd.concat(groups, axis=1)[both].drop_duplicates()) if groups else 1  # counted only when shown
         return None, f"{word} {axis} per kecamatan dan tahun ({n_groups} kelompok; lihat kolom batas)"
 
     (sx, cx), (sy, cy) = describe(split_x, bx, "kesenjangan"), describe(split_y, by, "porsi belanja layanan dasar")
