@@ -124,8 +124,9 @@ def normalize_kode_kegiatan(codes: pd.Series) -> pd.Series:
     >>> normalize_kode_kegiatan(pd.Series(["02.01.05.", "2.1.5", " 02. 02.90 ", "x", None])).tolist()
     ['02.01.05', '02.01.05', '02.02.90', <NA>, <NA>]
     """
-    lookup = {c: _normalize_one(c) for c in codes.dropna().unique()}
-    return codes.map(lookup).astype("string").rename(codes.name)
+    where, distinct = pd.factorize(codes)  # missing codes: -1, which the take fills with <NA>
+    normal = pd.array([_normalize_one(c) for c in distinct], dtype="string")
+    return pd.Series(normal.take(where, allow_fill=True), index=codes.index, name=codes.name)
 
 
 def rekening_class(kode_rekening: pd.Series) -> pd.Series:
