@@ -124,8 +124,9 @@ def normalize_kode_kegiatan(codes: pd.Series) -> pd.Series:
     >>> normalize_kode_kegiatan(pd.Series(["02.01.05.", "2.1.5", " 02. 02.90 ", "x", None])).tolist()
     ['02.01.05', '02.01.05', '02.02.90', <NA>, <NA>]
     """
-    lookup = {c: _normalize_one(c) for c in codes.dropna().unique()}
-    return codes.map(lookup).astype("string").rename(codes.name)
+    where, distinct = pd.factorize(codes)  # missing codes: -1, which the take fills with <NA>
+    normal = pd.array([_normalize_one(c) for c in distinct], dtype="string")
+    return pd.Series(normal.take(where, allow_fill=True), index=codes.index, name=codes.name)
 
 
 def rekening_class(kode_rekening: pd.Series) -> pd.Series:
@@ -166,13 +167,14 @@ def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
     [False, False, True]
     """
     # Comparing every text column of millions of lines is slow; only lines whose desa code and numbers repeat can be
-    # copies, so only those are compared in full.
+    # copies, so only those are compared in full. Equal rows hash equally: repeated row hashes mark those lines.
     numbers = [c for c in df.columns if c == "kode_desa" or (pd.api.types.is_numeric_dtype(df[c].dtype)
                                                               and not pd.api.types.is_bool_dtype(df[c].dtype))]
-    candidates = df.duplicated(numbers or list(df.columns), keep=False).to_numpy()
-    out = pd.Series(False, index=df.index)
-    out[candidates] = df[candidates].duplicated(keep=keep).to_numpy()
-    return out
+    hashes = pd.util.hash_pandas_object(df[numbers or list(df.columns)], index=False)
+    distinct, times = np.unique(hashes, return_counts=True)  # by sorting: a hash table of millions is 10× slower
+    candidates = hashes.isin(distinct[times > 1]).to_numpy(copy=True)
+    candidates[candidates] = df[candidates].duplicated(keep=keep).to_numpy()  # of those, the copies
+    return pd.Series(candidates, index=df.index)
 
 
 # --- mapping --------------------------------------------------------------------------------------
@@ -252,18 +254,18 @@ def map_apbdes(apbdes: pd.DataFrame, wilayah: pd.DataFrame | None = None, mappin
     k = validate_keyword_rules(keywords) if keywords is not None else load_keyword_rules()
     kode_desa = apbdes["kode_desa"].astype("category")  # the kelurahan test runs once per distinct code
     kelurahan = kode_desa.cat.categories[is_kelurahan(pd.Series(kode_desa.cat.categories), wilayah).to_numpy()]
-    keep = ~kode_desa.isin(kelurahan).to_numpy() & ~identical_copies(apbdes).to_numpy()
+    keep = ~kode_desa.isin(kelurahan).to_numpy() & ~identical_copies(apbdes.assign(kode_desa=kode_desa)).to_numpy()
     lines = apbdes.assign(kode_desa=kode_desa.cat.remove_categories(kelurahan))
-    if not keep.all():  # filtering copies every text column: only when something goes
-        lines = lines[keep]
-    lines = lines.reset_index(drop=True)
+    lines = (lines if keep.all() else lines[keep]).reset_index(drop=True)  # filtering copies every text column
 
     # The mapping depends only on the code, the texts and the account: resolve each distinct combination once.
     texts = ["kode_kegiatan", "nama_kegiatan", "uraian", "kode_rekening"]
     keys = lines.reindex(columns=texts)
     combination = keys.groupby(texts, dropna=False, sort=False).ngroup()
     distinct = keys.loc[combination.drop_duplicates().index].reset_index(drop=True)  # in combination order
-    resolved = _resolve_all(distinct, m, k).take(combination.to_numpy()).set_axis(lines.index)
+    resolved = _resolve_all(distinct, m, k)
+    same = ["kode_kegiatan"] if resolved["kode_kegiatan"].equals(distinct["kode_kegiatan"]) else []  # already normal
+    resolved = resolved.drop(columns=same).take(combination.to_numpy()).set_axis(lines.index)
     return lines.assign(**{c: resolved[c] for c in resolved.columns})
 
 
@@ -586,13 +588,11 @@ def spending_tables_with_summary(
     """
     r = validate_dana_desa_rules(rules) if rules is not None else load_dana_desa_rules()
     sums = desa_year_sums(mapped)
-    ind = _indicator_table(sums, layanan, r, target_realisasi)
-    compliance = _compliance_table(sums, r)
+    ind, compliance = _indicator_table(sums, layanan, r, target_realisasi), _compliance_table(sums, r)
     judged = compliance[(compliance["basis"] == "dana_desa") & compliance["patuh"].notna()]
     values = ind.pivot(index=_KEY, columns="indikator", values="nilai")
     met = judged.groupby(_KEY)["patuh"].all().astype("boolean")  # every judged earmark met
     summary = (values.reindex(columns=["BEL01", "BEL07"]).set_axis(["bel01", "bel07"], axis=1).astype("Float64")
-               .join(met.rename("aturan_dd_patuh"))
-               [values.notna().any(axis=1)].reset_index())
+               .join(met.rename("aturan_dd_patuh"))[values.notna().any(axis=1)].reset_index())
     return ind, _composition_table(sums), compliance, summary
 

@@ -183,13 +183,13 @@ def apbdes_lines(apbdes: pd.DataFrame) -> pd.DataFrame:
         "tahun": years(apbdes),
         "kelas": kinds.take(accounts.cat.codes.to_numpy(), allow_fill=True, fill_value="lainnya"),
         **{c: v.where(v >= 0) for c, v in amounts.items()},
-    }, index=apbdes.index)
+    }, index=apbdes.index, copy=False)  # fresh columns: not copied again into one block (~0.3 s on 5 million lines)
 
 
 def budget_sums(lines: pd.DataFrame) -> pd.DataFrame:
     """Σ ``anggaran``, Σ ``realisasi`` and number of lines ``n`` per ``kode_desa, tahun, kelas`` (the index)."""
-    return (lines.assign(n=1).groupby(["kode_desa", "tahun", "kelas"], observed=True)[["anggaran", "realisasi", "n"]]
-            .sum())
+    return (lines.assign(n=1).groupby(["kode_desa", "tahun", "kelas"], observed=True, sort=False)  # the sums sorted
+            [["anggaran", "realisasi", "n"]].sum().sort_index())  # after: ~40 % less than groupby's own sorting
 
 
 def _tolerance(p: QualityParams, reference: Any) -> Any:
