@@ -261,7 +261,8 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         raise ParameterError(f"{where} tidak ada dalam data yang dimuat.")
     if "tahun" not in pieces:  # the years with data of each kecamatan, found once for the kabupaten
         rows = pd.concat([sub.table(name)[["kode_desa", "tahun"]] for name in ("layanan", "apbdes", "status_desa")])
-        pieces["tahun"] = {k: {int(y) for y in g["tahun"].dropna()} for k, g in _split_by_kecamatan(rows)[0].items()}
+        rows = rows.dropna().drop_duplicates()  # one row per desa-year, not per APBDes line
+        pieces["tahun"] = {k: {int(y) for y in g["tahun"]} for k, g in _split_by_kecamatan(rows)[0].items()}
     years = sorted(pieces["tahun"].get(kode + ".", ()))
     if not years:
         raise ParameterError(f"Belum ada data layanan, APBDes atau status desa untuk kecamatan {kode}.")
