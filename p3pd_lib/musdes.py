@@ -47,7 +47,7 @@ import pandas as pd
 from . import labels
 from .errors import KitError, ParameterError
 from .numbers import format_angka, format_persen, format_poin, format_rupiah
-from .parameter_files import read_yaml
+from .parameter_files import load_agenda, read_yaml
 from .paths import parameter_file
 
 #: Headless Chromium used for printing (Debian package ``chromium``).
@@ -128,10 +128,9 @@ def load_parameters(path: str | os.PathLike[str] | None = None) -> dict[str, Any
     (True, True)
     """
     data = dict(_parameters(str(path or parameter_file("musdes.yaml"))))
-    with open(parameter_file("agenda.yaml"), encoding="utf-8") as f:
-        agenda = read_yaml(f) or {}
-    data["penanggung_jawab"] = dict(agenda.get("penanggung_jawab") or {})
-    data["sub_bidang_apbdes"] = dict(agenda.get("sub_bidang_apbdes") or {})
+    agenda = load_agenda()  # the validated agenda.yaml the agenda terpadu reads, re-read when edited
+    data["penanggung_jawab"] = dict(agenda.penanggung_jawab)
+    data["sub_bidang_apbdes"] = dict(agenda.sub_bidang_apbdes)
     return data
 
 
