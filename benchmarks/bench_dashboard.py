@@ -456,7 +456,8 @@ async def main(data_dir: str | None = None, runs: int = 1, only_load: bool = Fal
             ok &= good == N_SESSIONS
 
             print("\n3. memory per open page (kernel RSS), with the load-test pages open")
-            mems = [p.memory_full_info() for p in kernels(proc.pid)]
+            procs = sorted(kernels(proc.pid), key=lambda k: k.create_time())  # oldest first
+            mems = [p.memory_full_info() for p in procs]
             rss = sorted(m.rss / 2**20 for m in mems)
             uss = sorted(m.uss / 2**20 for m in mems)
             pss = sorted(m.pss / 2**20 for m in mems)
@@ -470,6 +471,9 @@ async def main(data_dir: str | None = None, runs: int = 1, only_load: bool = Fal
                   f"unique (USS) median {statistics.median(uss):.0f}, max {max(uss):.0f}; all kernels together "
                   f"{sum(pss):.0f} MiB)")
             print(f"   shared by all pages: Voila server {server_rss:.0f} MiB")
+            # Oldest first, to tell the kernels apart: a kernel that computed a kabupaten's views for the others
+            # or served an earlier visit is among the oldest, the preheated spares are the newest.
+            print("   each kernel, PSS MiB, oldest first: " + " ".join(f"{m.pss / 2**20:.0f}" for m in mems))
             ok &= max(pss) < MAX_RSS_MB
             for pg, _ in pages:
                 await pg.close()
