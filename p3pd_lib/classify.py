@@ -175,8 +175,7 @@ def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
     require_columns(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
     b = as_bands(bands)
     info = _indicator_info(values, catalogue)
-    v = values["nilai"].astype("Float64").astype(float)
-    t = info["target"].astype(float)
+    v, t = values["nilai"].astype("Float64").astype(float), info["target"].astype(float)
     higher = (info["arah"] == "higher").fillna(False).astype(bool)
     stabil = _stable(values)
     has_value = v.notna()
@@ -193,8 +192,7 @@ def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
     if tersil.any():
         pool = values[tersil].assign(
             _grup=_parent_code(values[tersil]),
-            _buruk=v[tersil].where(~higher[tersil], -v[tersil]),  # smaller is better after this sign
-        )
+            _buruk=v[tersil].where(~higher[tersil], -v[tersil]))  # smaller is better after this sign
         by = pool.groupby(["_grup", "tahun", "indikator"], dropna=False)["_buruk"]
         rank, n = by.rank(method="min"), by.transform("size")
         third = np.select([3 * (rank - 1) < n - 1, 3 * (rank - 1) > 2 * (n - 1)], [0, 2], 1)
@@ -368,8 +366,7 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
     cat = catalogue if catalogue is not None else load_catalogue()
     rows = values[[*keys, "indikator"]].assign(
         arah=values["arah"].astype("string") if "arah" in values.columns else _indicator_info(values, cat)["arah"],
-        nilai=values["nilai"].astype("Float64"), stabil=_stable(values), tahun=values["tahun"].astype("Int64"),
-    )
+        nilai=values["nilai"].astype("Float64"), stabil=_stable(values), tahun=values["tahun"].astype("Int64"))
 
     def year(y: int) -> pd.DataFrame:
         return rows[rows["tahun"].eq(y).fillna(False).to_numpy(dtype=bool)].drop(columns="tahun")
@@ -386,8 +383,7 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
         arah=arah.astype("string"), tahun_awal=pd.array([tahun_awal] * len(m), dtype="Int64"),
         tahun_akhir=pd.array([tahun_akhir] * len(m), dtype="Int64"),
         nilai_awal=m["nilai_awal"], nilai_akhir=m["nilai_akhir"], perubahan=perubahan.astype("Float64"),
-        tren=tren.astype("string"), label_tren=tren.map(TREN_LABEL).fillna("Tidak dapat dinilai").astype("string"),
-    )
+        tren=tren.astype("string"), label_tren=tren.map(TREN_LABEL).fillna("Tidak dapat dinilai").astype("string"))
 
 
 def spending_quality_class(spending: pd.DataFrame, kuantil: float | None = None,
