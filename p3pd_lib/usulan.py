@@ -13,8 +13,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from . import frames, parameter_files
-from .belanja import LABEL_SEKTOR as BELANJA_LABEL_SEKTOR
-from .belanja import is_kelurahan, normalize_kode_kegiatan  # one definition of each for the kit
+from .belanja import LABEL_SEKTOR as BELANJA_LABEL_SEKTOR, is_kelurahan, normalize_kode_kegiatan  # one definition each
 from .errors import DataError, ParameterError
 from .schemas import KODE_DESA_PATTERN, SEKTOR_LAYANAN, SEKTOR_USULAN, STATUS_USULAN
 
@@ -41,24 +40,19 @@ KEYS = ["kode_desa", "tahun", "sektor"]
 FUNDED = "didanai_apbdes"
 EPS = 1e-9  # a share equal to the median (up to float noise of a mean of two values) is not above it
 
-SUMMARY_COLUMNS = [
-    "kode_desa", "tahun", "sektor", "n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain", "n_belum_didanai",
-    "n_ditolak", "nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp", "porsi_didanai",
-    "porsi_didanai_rp", "n_biaya_kosong", "n_disetujui_kosong",
-]
-CLASS_COLUMNS = [
-    "kode_desa", "nama_desa", "kode_kecamatan", "tahun", "sektor", "kebutuhan", "n_merah", "n_kuning",
-    "n_indikator_data", "n_usulan", "n_didanai", "ada_data_usulan", "porsi", "median", "n_desa_median",
-    "di_atas_median", "kelas",
-]
+SUMMARY_COLUMNS = ["kode_desa", "tahun", "sektor", "n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain",
+                   "n_belum_didanai", "n_ditolak", "nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp",
+                   "porsi_didanai", "porsi_didanai_rp", "n_biaya_kosong", "n_disetujui_kosong"]
+CLASS_COLUMNS = ["kode_desa", "nama_desa", "kode_kecamatan", "tahun", "sektor", "kebutuhan", "n_merah", "n_kuning",
+                 "n_indikator_data", "n_usulan", "n_didanai", "ada_data_usulan", "porsi", "median", "n_desa_median",
+                 "di_atas_median", "kelas"]
 COUNT_COLS = ("n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain", "n_belum_didanai", "n_ditolak",
               "n_biaya_kosong", "n_disetujui_kosong")
 SUM_COLS = ("nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp")
 #: Columns of :func:`agenda_rows`: the agenda shape without ``prioritas`` and ``kuadran``.
-AGENDA_ROW_COLUMNS = [
-    "kode_desa", "nama_desa", "tahun", "jenis_agenda", "sektor", "indikator", "nama_indikator", "nilai", "target",
-    "sumber_target", "kesenjangan", "penanggung_jawab", "sub_bidang_apbdes", "keterangan",
-]
+AGENDA_ROW_COLUMNS = ["kode_desa", "nama_desa", "tahun", "jenis_agenda", "sektor", "indikator", "nama_indikator",
+                      "nilai", "target", "sumber_target", "kesenjangan", "penanggung_jawab", "sub_bidang_apbdes",
+                      "keterangan"]
 
 
 def check_parameters(data: Any, source: str = "parameter usulan") -> dict[str, Any]:
@@ -144,7 +138,6 @@ def _prepare(usulan: pd.DataFrame, tahun: int | None, wilayah: pd.DataFrame | No
         u = u[u["tahun"] == int(tahun)]
     if wilayah is None or "kode_desa" not in wilayah.columns or not len(wilayah):
         from .wilayah import wilayah_table
-
         wilayah = wilayah_table()
     return u[frames.isin(u["kode_desa"], wilayah["kode_desa"]) & u["tahun"].notna()]
 
@@ -226,7 +219,7 @@ def budget_answering_proposals(mapped_apbdes: pd.DataFrame, usulan: pd.DataFrame
     [[100.0, 30.0]]
     """
     frames.require_columns(mapped_apbdes, ("kode_desa", "tahun", "kode_kegiatan", "jenis_baris", "sektor", "anggaran"),
-                     "Tabel APBDes terpetakan (hasil map_apbdes)")
+                           "Tabel APBDes terpetakan (hasil map_apbdes)")
     u = _prepare(usulan, tahun, wilayah, ("kode_kegiatan",))
     totals, basic = _belanja(mapped_apbdes)
     if tahun is not None:
@@ -269,7 +262,7 @@ def sector_shares(mapped_apbdes: pd.DataFrame) -> pd.DataFrame:
     [0.0, 25.0, 0.0, 0.0, 0.0]
     """
     frames.require_columns(mapped_apbdes, ("kode_desa", "tahun", "jenis_baris", "sektor", "anggaran"),
-                     "Tabel APBDes terpetakan (hasil map_apbdes)")
+                           "Tabel APBDes terpetakan (hasil map_apbdes)")
     return _shares(*_belanja(mapped_apbdes))
 
 
@@ -409,9 +402,9 @@ def aggregate_classes(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None
     out = (_by_area(classes, wilayah, tingkat).astype({"sektor": "string", "kelas": "string"})
            .groupby([*keys, "kelas"]).size().unstack("kelas", fill_value=0)
            .reindex(columns=list(KELAS), fill_value=0).stack().rename("n_desa").reset_index())
-    out = out.assign(n_desa_total=out.groupby(keys)["n_desa"].transform("sum")).astype(
-        {"n_desa": "Int64", "n_desa_total": "Int64"})
-    out = out.assign(porsi_desa=_pct(out["n_desa"], out["n_desa_total"]))
+    total = out.groupby(keys)["n_desa"].transform("sum")
+    out = out.assign(n_desa=out["n_desa"].astype("Int64"), n_desa_total=total.astype("Int64"),
+                     porsi_desa=_pct(out["n_desa"], total))
     return _finish(out, wilayah, ["kode_wilayah", "nama_wilayah", "tingkat", "tahun", "sektor", "kelas", "n_desa",
                                   "n_desa_total", "porsi_desa"])
 
@@ -456,11 +449,12 @@ def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, para
     p = check_parameters(params) if params is not None else load_parameters()
     if sub_bidang is None:
         from .agenda import load_agenda_parameters  # only the parameter file, not the agenda logic
-
         sub_bidang = load_agenda_parameters()["sub_bidang_apbdes"]
     sel = classes[classes["kelas"].astype("string").isin(list(p["agenda"])).fillna(False).to_numpy(dtype=bool)]
     kelas, sektor = sel["kelas"].astype("string"), _text(sel["sektor"], "upper")
     tahun = _years(sel["tahun"], "Tabel kelas")
+
+
 
     def entry(key: str) -> pd.Series:
         return kelas.map({k: " ".join(str(v[key]).split()) for k, v in p["agenda"].items()}).astype("string")
