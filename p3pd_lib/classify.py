@@ -147,8 +147,7 @@ def _stable(values: pd.DataFrame) -> pd.Series:
 
 def _indicator_info(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
                     columns: Sequence[str] = ("target", "sumber_target", "tag_target", "arah")) -> pd.DataFrame:
-    """Per row of ``values``: the catalogue's ``columns`` (also ``label_sektor`` and ``posisi_sektor``,
-    the sector's place in catalogue order)."""
+    """Per row of ``values``: the catalogue's ``columns`` (``label_sektor``, ``posisi_sektor``: sector order too)."""
     cat = catalogue_frame(catalogue)
     unknown = sorted(set(values["indikator"].dropna().unique()) - set(cat["id"]))
     if unknown:
@@ -225,9 +224,7 @@ def idm_status(idm: pd.Series | Sequence[float] | float, batas: Sequence[float] 
     """
     p = load_parameters() if batas is None or label is None else None
     batas, label = (batas if batas is not None else p.idm_batas), (label if label is not None else p.idm_label)
-    if np.isscalar(idm) or idm is None:
-        idm = [idm]
-    v = pd.to_numeric(pd.Series(idm, index=idm.index if isinstance(idm, pd.Series) else None), errors="coerce")
+    v = pd.to_numeric(pd.Series([idm] if np.isscalar(idm) or idm is None else idm), errors="coerce")
     edges = [-np.inf, *(b + EPS for b in batas), np.inf]  # (b₀, b₁] intervals: on a cut-off = lower class
     return pd.cut(v.astype(float), edges, labels=list(label), right=True, ordered=False).astype("string")
 
@@ -323,9 +320,6 @@ def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y:
         kesenjangan_tinggi=hi_x.astype("boolean").mask(~both), belanja_tinggi=hi_y.astype("boolean").mask(~both),
         kuadran=kuadran.astype("string"),
         label_kuadran=kuadran.map(KUADRAN_LABEL).fillna(LABEL_TIDAK_ADA_DATA).astype("string"))
-
-
-
     n = int(both.sum())
 
     def describe(given: float | None, b: pd.Series, axis: str) -> tuple[float | None, str]:
@@ -398,7 +392,6 @@ def spending_quality_class(spending: pd.DataFrame, kuantil: float | None = None,
     """
     require_columns(spending, ("kode_desa", "tahun", "kode_kabupaten", "bel01", "bel07", "aturan_dd_patuh"),
                     "Tabel belanja")
-
     params = load_parameters()
     q = params.kuantil_bel01 if kuantil is None else kuantil
     cap = params.batas_bel07 if batas_bel07 is None else batas_bel07

@@ -454,8 +454,6 @@ def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, para
     kelas, sektor = sel["kelas"].astype("string"), _text(sel["sektor"], "upper")
     tahun = _years(sel["tahun"], "Tabel kelas")
 
-
-
     def entry(key: str) -> pd.Series:
         return kelas.map({k: " ".join(str(v[key]).split()) for k, v in p["agenda"].items()}).astype("string")
 
