@@ -385,8 +385,7 @@ def spending_quality_class(spending: pd.DataFrame, kuantil: float | None = None,
     """Spending-quality class per desa and year (DOMAIN §5) [proposed]: ``kelas_belanja`` and its reason.
 
     >>> sp = pd.DataFrame({"kode_desa": list("abcd"), "tahun": 2024, "kode_kabupaten": "11.01",
-    ...     "bel01": [10.0, 20.0, 30.0, 40.0], "bel07": [25.0, 25.0, 35.0, 25.0],
-    ...     "aturan_dd_patuh": [True, True, True, True]})
+    ...     "bel01": [10.0, 20.0, 30.0, 40.0], "bel07": [25.0, 25.0, 35.0, 25.0], "aturan_dd_patuh": True})
     >>> spending_quality_class(sp)["kelas_belanja"].tolist()
     ['cukup', 'cukup', 'perlu_perbaikan', 'berkualitas']
     """

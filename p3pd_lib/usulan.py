@@ -164,17 +164,15 @@ def _belanja(mapped: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     lines = mapped.loc[belanja & mapped["sektor"].notna().to_numpy(), columns]
     lines = lines.assign(kode_desa=_text(lines["kode_desa"]), tahun=_years(lines["tahun"], "Tabel APBDes"),
                          sektor=_text(lines["sektor"], "upper"), anggaran=_money(lines["anggaran"]))
-    basic = lines[lines["kode_desa"].notna() & lines["tahun"].notna() & frames.isin(lines["sektor"], SEKTOR)]
-    return totals, basic
+    return totals, lines[lines["kode_desa"].notna() & lines["tahun"].notna() & frames.isin(lines["sektor"], SEKTOR)]
 
 
 def proposal_summary(usulan: pd.DataFrame, tahun: int | None = None, lain: bool = False, *,
                      wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Proposals per desa, year and sector (``SUMMARY_COLUMNS``): how many, how much, how much the APBDes funds.
 
-    >>> u = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024, 2024], "sektor": ["AIR", "AIR"],
-    ...     "status": ["didanai_apbdes", "ditolak"], "perkiraan_biaya": [None, 40.0],
-    ...     "anggaran_disetujui": [20.0, None]})
+    >>> u = pd.DataFrame({"kode_desa": "33.07.01.2001", "tahun": 2024, "sektor": "AIR", "perkiraan_biaya": [None, 40.0],
+    ...     "status": ["didanai_apbdes", "ditolak"], "anggaran_disetujui": [20.0, None]})
     >>> proposal_summary(u).set_index("sektor").loc["AIR", ["nilai_usulan", "porsi_didanai", "porsi_didanai_rp"]].tolist()
     [40.0, 50.0, 0.0]
     """
@@ -193,9 +191,8 @@ def _summary(u: pd.DataFrame, lain: bool = False) -> pd.DataFrame:
     per_key = u[KEYS].assign(
         n_usulan=1, n_didanai_apbdes=funded, n_didanai_pihak_lain=frames.isin(status, ["didanai_pihak_lain"]),
         n_belum_didanai=frames.isin(status, ["belum_didanai"]), n_ditolak=frames.isin(status, ["ditolak"]),
-        n_biaya_kosong=biaya.isna(), n_disetujui_kosong=funded & disetujui.isna(),
-        nilai_usulan=biaya, nilai_disetujui=disetujui,
-        pembilang_rp=pembilang.where(both), penyebut_rp=biaya.where(both),
+        n_biaya_kosong=biaya.isna(), n_disetujui_kosong=funded & disetujui.isna(), nilai_usulan=biaya,
+        nilai_disetujui=disetujui, pembilang_rp=pembilang.where(both), penyebut_rp=biaya.where(both),
     ).groupby(KEYS, sort=False).sum(min_count=1)  # a sum of only unknown amounts stays unknown
     out = grid.merge(per_key.reset_index(), on=KEYS, how="left")
     out = out.assign(nilai_usulan=out["nilai_usulan"].where(out["n_usulan"].notna(), 0.0),
@@ -239,16 +236,14 @@ def _answering(totals: pd.DataFrame, basic: pd.DataFrame, u: pd.DataFrame, per_s
             .groupby(keys, sort=False)
             .agg(anggaran_layanan_dasar=("anggaran", "sum"), anggaran_menjawab_usulan=("menjawab", "sum"),
                  n_kegiatan_menjawab=("kode", "nunique")))  # unknown amounts are skipped
-    out = _desa_years(totals, SEKTOR if per_sektor else None).merge(sums.reset_index(), on=keys, how="left").fillna(
-        {"anggaran_layanan_dasar": 0.0, "anggaran_menjawab_usulan": 0.0, "n_kegiatan_menjawab": 0})
-    out = out.assign(porsi_menjawab_usulan=_pct(out["anggaran_menjawab_usulan"], out["anggaran_layanan_dasar"]))
+    out = _desa_years(totals, SEKTOR if per_sektor else None).merge(sums.reset_index(), on=keys, how="left").fillna(0)
     cols = [*keys, "anggaran_layanan_dasar", "anggaran_menjawab_usulan", "porsi_menjawab_usulan", "n_kegiatan_menjawab"]
     if not per_sektor:
         counts = (funded.assign(n_usulan_didanai=1, n_usulan_didanai_tanpa_kode=funded["kode"].isna())
                   .groupby(["kode_desa", "tahun"])[["n_usulan_didanai", "n_usulan_didanai_tanpa_kode"]].sum())
-        out = out.merge(counts.reset_index(), on=["kode_desa", "tahun"], how="left").fillna(
-            {"n_usulan_didanai": 0, "n_usulan_didanai_tanpa_kode": 0})
+        out = out.merge(counts.reset_index(), on=["kode_desa", "tahun"], how="left").fillna(0)
         cols += ["n_usulan_didanai", "n_usulan_didanai_tanpa_kode"]
+    out = out.assign(porsi_menjawab_usulan=_pct(out["anggaran_menjawab_usulan"], out["anggaran_layanan_dasar"]))
     types = {c: "Int64" if c.startswith("n_") else "Float64" for c in cols if c.startswith(("n_", "anggaran_"))}
     return out[cols].astype(types)
 
@@ -270,8 +265,8 @@ def _shares(totals: pd.DataFrame, basic: pd.DataFrame) -> pd.DataFrame:
     by_sector = basic.groupby(KEYS, sort=False)["anggaran"].sum().reset_index()
     out = (_desa_years(totals, SEKTOR).merge(by_sector, on=KEYS, how="left")
            .merge(totals, on=["kode_desa", "tahun"], how="left").fillna({"anggaran": 0.0}))
-    out = out.assign(porsi=_pct(out["anggaran"], out["total_belanja"]))
-    return out.astype({"anggaran": "Float64", "total_belanja": "Float64"})
+    return out.assign(porsi=_pct(out["anggaran"], out["total_belanja"])).astype(
+        {"anggaran": "Float64", "total_belanja": "Float64"})
 
 
 def demand_tables(need: pd.DataFrame, usulan: pd.DataFrame, mapped_apbdes: pd.DataFrame,
@@ -340,11 +335,10 @@ def _classes(need: pd.DataFrame, summary: pd.DataFrame, sector_shares: pd.DataFr
     desa_years = _desa_years(pd.concat([t[["kode_desa", "tahun"]] for t in (evidence, any_proposal, sh)]))
     jenis = wilayah if wilayah is not None and {"kode_desa", "jenis"} <= set(wilayah) and len(wilayah) else None
     desa_years = desa_years[~is_kelurahan(desa_years["kode_desa"], jenis).to_numpy()]  # no APBDes, no proposals
-    area = _area_of(desa_years["kode_desa"], median_by, sector_shares, wilayah)
-    kecamatan = area if median_by == "kecamatan" else _area_of(desa_years["kode_desa"], "kecamatan",
-                                                               sector_shares, wilayah)
-    out = (desa_years.assign(area=area, nama_desa=_lookup(desa_years["kode_desa"], "nama_desa", need, wilayah),
-                             kode_kecamatan=kecamatan)
+    kode = desa_years["kode_desa"]
+    area = _area_of(kode, median_by, sector_shares, wilayah)
+    kecamatan = area if median_by == "kecamatan" else _area_of(kode, "kecamatan", sector_shares, wilayah)
+    out = (desa_years.assign(area=area, nama_desa=_lookup(kode, "nama_desa", need, wilayah), kode_kecamatan=kecamatan)
            .merge(pd.DataFrame({"sektor": pd.array(SEKTOR, dtype="string")}), how="cross")
            .merge(evidence, on=KEYS, how="left").merge(demand, on=KEYS, how="left")
            .merge(any_proposal, on=["kode_desa", "tahun"], how="left").merge(sh, on=KEYS, how="left"))
@@ -475,9 +469,8 @@ def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, para
     return pd.DataFrame({
         "kode_desa": kode_desa, "nama_desa": _lookup(kode_desa, "nama_desa", sel, wilayah), "tahun": tahun,
         "jenis_agenda": pd.Series(str(p["jenis_agenda"]), index=sel.index, dtype="string"), "sektor": sektor,
-        "indikator": entry("indikator"), "nama_indikator": kelas,
+        "indikator": entry("indikator"), "nama_indikator": kelas, "penanggung_jawab": entry("penanggung_jawab"),
         **{c: pd.Series(pd.NA, index=sel.index, dtype=d) for c, d in empty.items()},
-        "penanggung_jawab": entry("penanggung_jawab"),
         "sub_bidang_apbdes": sektor.map(dict(sub_bidang)).astype("string"),
         "keterangan": suara.where(kelas.eq(BELUM_TERSUARAKAN), dana).astype("string"),
     })[AGENDA_ROW_COLUMNS].reset_index(drop=True)
