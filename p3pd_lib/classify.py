@@ -369,10 +369,9 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
     arah = m["arah_awal"].fillna(m["arah_akhir"])
     perubahan = (m["nilai_akhir"] - m["nilai_awal"]).astype(float)
     stable = m["stabil_awal"].fillna(False).astype(bool) & m["stabil_akhir"].fillna(False).astype(bool)
-    judged = perubahan.notna() & stable
     better = perubahan.where(arah != "lower", -perubahan) > 0
     tren = pd.Series(np.select([perubahan.abs() <= tol + EPS, better], ["tetap", "membaik"], "memburuk"),
-                     index=m.index).where(judged)
+                     index=m.index).where(perubahan.notna() & stable)
     return m[[*keys, "indikator"]].assign(
         arah=arah.astype("string"), tahun_awal=pd.array([tahun_awal] * len(m), dtype="Int64"),
         tahun_akhir=pd.array([tahun_akhir] * len(m), dtype="Int64"),
@@ -456,9 +455,8 @@ def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFr
         kelas = traffic_light(values, catalogue, b)["kelas"]
         changed = (kelas != base["kelas"]).astype(bool)
         rank_after = kelas.map(_RANK).astype(float)
-        work = pd.DataFrame({"indikator": base["indikator"].astype("string"), "c": changed,
-                             "b": changed & (rank_after > rank_before), "w": changed & (rank_after < rank_before),
-                             "u": unit.where(changed)})
+        work = pd.DataFrame({"indikator": base["indikator"].astype("string"), "c": changed, "u": unit.where(changed),
+                             "b": rank_after > rank_before, "w": rank_after < rank_before})  # a new rank: a change
         per = work.groupby("indikator", sort=False).agg(**counts)
         total = work.assign(indikator="(semua)").groupby("indikator").agg(**counts)
         parts.append(pd.concat([per, total]).reset_index().assign(skenario=name, keterangan=b.describe()))

@@ -118,10 +118,9 @@ def _lookup(codes: pd.Series, column: str, *sources: pd.DataFrame | None, key: s
     return out
 
 
-def _area_of(kode_desa: pd.Series, level: str, *sources: pd.DataFrame | None) -> pd.Series:
-    """The kecamatan/kabupaten of each desa from the first source that knows it, else the code's prefix."""
-    prefix = kode_desa.str.slice(0, 8 if level == "kecamatan" else 5)
-    return _lookup(kode_desa, f"kode_{level}", *sources).fillna(prefix)
+def _area_of(codes: pd.Series, level: str, *sources: pd.DataFrame | None) -> pd.Series:
+    """The kecamatan/kabupaten of each desa code from the first source that knows it, else the code's prefix."""
+    return _lookup(codes, f"kode_{level}", *sources).fillna(codes.str.slice(0, 8 if level == "kecamatan" else 5))
 
 
 def _prepare(usulan: pd.DataFrame, tahun: int | None, wilayah: pd.DataFrame | None,
