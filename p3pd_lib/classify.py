@@ -456,7 +456,7 @@ def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFr
         changed = (kelas != base["kelas"]).astype(bool)
         rank_after = kelas.map(_RANK).astype(float)
         work = pd.DataFrame({"indikator": base["indikator"].astype("string"), "c": changed, "u": unit.where(changed),
-                             "b": rank_after > rank_before, "w": rank_after < rank_before})  # a new rank: a change
+                             "b": rank_after > rank_before, "w": rank_after < rank_before})  # up or down: changed
         per = work.groupby("indikator", sort=False).agg(**counts)
         total = work.assign(indikator="(semua)").groupby("indikator").agg(**counts)
         parts.append(pd.concat([per, total]).reset_index().assign(skenario=name, keterangan=b.describe()))
@@ -466,7 +466,6 @@ def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFr
                        **{c: "string" for c in ("skenario", "keterangan", "indikator")}})[
         ["skenario", "keterangan", "indikator", "n_baris", "n_berubah", "persen_berubah",
          "n_ke_lebih_baik", "n_ke_lebih_buruk", "n_unit_berubah"]]
-
 
 
 def quadrant_sensitivity(gap_and_spend: pd.DataFrame, splits_list: Sequence[Split] | Mapping[str, Split],
