@@ -309,10 +309,8 @@ def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y:
         return v.groupby(groups, dropna=False).transform(stat) if groups else pd.Series(v.agg(stat), index=df.index)
 
     bx, by = split(xv, split_x), split(yv, split_y)
-    if params.sama_dengan_pembagi == "tinggi":
-        hi_x, hi_y = xv >= bx - EPS, yv >= by - EPS
-    else:
-        hi_x, hi_y = xv > bx + EPS, yv > by + EPS
+    on_split_high = params.sama_dengan_pembagi == "tinggi"
+    hi_x, hi_y = (xv >= bx - EPS, yv >= by - EPS) if on_split_high else (xv > bx + EPS, yv > by + EPS)
     kuadran = pd.Series(np.select([hi_x & ~hi_y, hi_x & hi_y, ~hi_x & hi_y], ["prioritas", "evaluasi", "pertahankan"],
                                   "pantau"), index=df.index).where(both)
     table = df.assign(
@@ -361,11 +359,9 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
     rows = values[[*keys, "indikator"]].assign(
         arah=values["arah"].astype("string") if "arah" in values.columns else _indicator_info(values, cat)["arah"],
         nilai=values["nilai"].astype("Float64"), stabil=_stable(values), tahun=values["tahun"].astype("Int64"))
-
-    def year(y: int) -> pd.DataFrame:
-        return rows[rows["tahun"].eq(y).fillna(False).to_numpy(dtype=bool)].drop(columns="tahun")
-
-    m = year(tahun_awal).merge(year(tahun_akhir), on=[*keys, "indikator"], how="outer", suffixes=("_awal", "_akhir"))
+    awal, akhir = (rows[rows["tahun"].eq(y).fillna(False).to_numpy(dtype=bool)].drop(columns="tahun")
+                   for y in (tahun_awal, tahun_akhir))
+    m = awal.merge(akhir, on=[*keys, "indikator"], how="outer", suffixes=("_awal", "_akhir"))
     arah = m["arah_awal"].fillna(m["arah_akhir"])
     perubahan = (m["nilai_akhir"] - m["nilai_awal"]).astype(float)
     stable = m["stabil_awal"].fillna(False).astype(bool) & m["stabil_akhir"].fillna(False).astype(bool)

@@ -145,9 +145,8 @@ def _desa_years(keys: pd.DataFrame, sectors: Sequence[str] | None = None) -> pd.
     """Every distinct ``kode_desa, tahun`` of ``keys``, sorted, crossed with ``sectors`` (in their order)."""
     desa_years = (keys[["kode_desa", "tahun"]].astype({"kode_desa": "string", "tahun": "Int64"})
                   .drop_duplicates().sort_values(["kode_desa", "tahun"], ignore_index=True))
-    if sectors is None:
-        return desa_years
-    return desa_years.merge(pd.DataFrame({"sektor": pd.array(sectors, dtype="string")}), how="cross")
+    return desa_years if sectors is None else desa_years.merge(
+        pd.DataFrame({"sektor": pd.array(sectors, dtype="string")}), how="cross")
 
 
 def _belanja(mapped: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
