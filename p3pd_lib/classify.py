@@ -36,6 +36,7 @@ KUADRAN_LABEL = {"prioritas": "Prioritas: realokasi belanja", "evaluasi": "Evalu
 TREN_LABEL = {"membaik": "Membaik", "tetap": "Tetap", "memburuk": "Memburuk"}
 KELAS_BELANJA_LABEL = {"berkualitas": "Berkualitas", "cukup": "Cukup", "perlu_perbaikan": "Perlu perbaikan",
                        "tidak_ada_data": "Data belum lengkap"}
+Split = tuple[float | None, float | None]  # (split_x, split_y) of a quadrant scenario
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,7 @@ def _stable(values: pd.DataFrame) -> pd.Series:
 
 def _indicator_info(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
                     columns: Sequence[str] = ("target", "sumber_target", "tag_target", "arah")) -> pd.DataFrame:
-    """Per row of ``values``: the catalogue's ``columns`` (also ``label_sektor`` and ``posisi_sektor``,
-    the sector's place in catalogue order)."""
+    """Per row of ``values``: the catalogue's ``columns`` (``label_sektor``, ``posisi_sektor``: sector order too)."""
     cat = catalogue_frame(catalogue)
     unknown = sorted(set(values["indikator"].dropna().unique()) - set(cat["id"]))
     if unknown:
@@ -174,8 +174,7 @@ def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
     require_columns(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
     b = as_bands(bands)
     info = _indicator_info(values, catalogue)
-    v = values["nilai"].astype("Float64").astype(float)
-    t = info["target"].astype(float)
+    v, t = values["nilai"].astype("Float64").astype(float), info["target"].astype(float)
     higher = (info["arah"] == "higher").fillna(False).astype(bool)
     stabil = _stable(values)
     has_value = v.notna()
@@ -192,8 +191,7 @@ def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
     if tersil.any():
         pool = values[tersil].assign(
             _grup=_parent_code(values[tersil]),
-            _buruk=v[tersil].where(~higher[tersil], -v[tersil]),  # smaller is better after this sign
-        )
+            _buruk=v[tersil].where(~higher[tersil], -v[tersil]))  # smaller is better after this sign
         by = pool.groupby(["_grup", "tahun", "indikator"], dropna=False)["_buruk"]
         rank, n = by.rank(method="min"), by.transform("size")
         third = np.select([3 * (rank - 1) < n - 1, 3 * (rank - 1) > 2 * (n - 1)], [0, 2], 1)
@@ -206,14 +204,9 @@ def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
               LABEL_TIDAK_ADA_DATA, "Tidak stabil"]
     label = np.select([ganda, ~has_value, ~stabil, t.notna()], [7, 8, 9, kelas], np.minimum(kelas + 3, 6))
     return values.assign(
-        target=info["target"],
-        sumber_target=info["sumber_target"].astype("string"),
-        tag_target=info["tag_target"].astype("string"),
-        arah=info["arah"].astype("string"),
-        kelas=_text(kelas, KELAS),
-        label_kelas=_text(label, labels),
-        metode=_text(t.isna().astype(int), ["target", "tersil"]),
-    )
+        target=info["target"], sumber_target=info["sumber_target"].astype("string"),
+        tag_target=info["tag_target"].astype("string"), arah=info["arah"].astype("string"), kelas=_text(kelas, KELAS),
+        label_kelas=_text(label, labels), metode=_text(t.isna().astype(int), ["target", "tersil"]))
 
 
 def _text(codes: Any, words: Sequence[str]) -> pd.Series:
@@ -231,9 +224,7 @@ def idm_status(idm: pd.Series | Sequence[float] | float, batas: Sequence[float] 
     """
     p = load_parameters() if batas is None or label is None else None
     batas, label = (batas if batas is not None else p.idm_batas), (label if label is not None else p.idm_label)
-    if np.isscalar(idm) or idm is None:
-        idm = [idm]
-    v = pd.to_numeric(pd.Series(idm, index=idm.index if isinstance(idm, pd.Series) else None), errors="coerce")
+    v = pd.to_numeric(pd.Series([idm] if np.isscalar(idm) or idm is None else idm), errors="coerce")
     edges = [-np.inf, *(b + EPS for b in batas), np.inf]  # (b₀, b₁] intervals: on a cut-off = lower class
     return pd.cut(v.astype(float), edges, labels=list(label), right=True, ordered=False).astype("string")
 
@@ -278,21 +269,15 @@ def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.D
     """
     require_columns(scores, ("sektor", "skor"), "Tabel skor sektor")
     keys = _unit_keys(scores)
-    if min_sektor is None:
-        min_sektor = load_parameters().min_sektor_komposit
+    min_sektor = load_parameters().min_sektor_komposit if min_sektor is None else min_sektor
     if not isinstance(min_sektor, int) or isinstance(min_sektor, bool) or min_sektor < 1:
         raise ParameterError(f"'min_sektor' harus bilangan bulat ≥ 1, bukan {min_sektor!r}.")
-    out = (scores.assign(skor=scores["skor"].astype("Float64").astype(float))
-           .groupby(keys, sort=False, dropna=False)
-           .agg(indeks_capaian=("skor", "mean"), n_sektor=("skor", "count"))
-           .reset_index())
+    out = (scores.assign(skor=scores["skor"].astype("Float64").astype(float)).groupby(keys, sort=False, dropna=False)
+           .agg(indeks_capaian=("skor", "mean"), n_sektor=("skor", "count")).reset_index())
     # Rounded so 0.7 prints as 0.7 and equal indices tie exactly at a median split.
     indeks = out["indeks_capaian"].where(out["n_sektor"] >= min_sektor).round(12)
-    return out.assign(
-        indeks_capaian=indeks.astype("Float64"),
-        n_sektor=out["n_sektor"].astype("Int64"),
-        kesenjangan=(1.0 - indeks).round(12).astype("Float64"),
-    )
+    return out.assign(indeks_capaian=indeks.astype("Float64"), n_sektor=out["n_sektor"].astype("Int64"),
+                      kesenjangan=(1.0 - indeks).round(12).astype("Float64"))
 
 
 def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y: float | None = None,
@@ -324,18 +309,15 @@ def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y:
         return v.groupby(groups, dropna=False).transform(stat) if groups else pd.Series(v.agg(stat), index=df.index)
 
     bx, by = split(xv, split_x), split(yv, split_y)
-    if params.sama_dengan_pembagi == "tinggi":
-        hi_x, hi_y = xv >= bx - EPS, yv >= by - EPS
-    else:
-        hi_x, hi_y = xv > bx + EPS, yv > by + EPS
+    on_split_high = params.sama_dengan_pembagi == "tinggi"
+    hi_x, hi_y = (xv >= bx - EPS, yv >= by - EPS) if on_split_high else (xv > bx + EPS, yv > by + EPS)
     kuadran = pd.Series(np.select([hi_x & ~hi_y, hi_x & hi_y, ~hi_x & hi_y], ["prioritas", "evaluasi", "pertahankan"],
                                   "pantau"), index=df.index).where(both)
     table = df.assign(
         batas_x=bx.astype("Float64"), batas_y=by.astype("Float64"),
         kesenjangan_tinggi=hi_x.astype("boolean").mask(~both), belanja_tinggi=hi_y.astype("boolean").mask(~both),
         kuadran=kuadran.astype("string"),
-        label_kuadran=kuadran.map(KUADRAN_LABEL).fillna(LABEL_TIDAK_ADA_DATA).astype("string"),
-    )
+        label_kuadran=kuadran.map(KUADRAN_LABEL).fillna(LABEL_TIDAK_ADA_DATA).astype("string"))
     n = int(both.sum())
 
     def describe(given: float | None, b: pd.Series, axis: str) -> tuple[float | None, str]:
@@ -376,26 +358,21 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
     cat = catalogue if catalogue is not None else load_catalogue()
     rows = values[[*keys, "indikator"]].assign(
         arah=values["arah"].astype("string") if "arah" in values.columns else _indicator_info(values, cat)["arah"],
-        nilai=values["nilai"].astype("Float64"), stabil=_stable(values), tahun=values["tahun"].astype("Int64"),
-    )
-
-    def year(y: int) -> pd.DataFrame:
-        return rows[rows["tahun"].eq(y).fillna(False).to_numpy(dtype=bool)].drop(columns="tahun")
-
-    m = year(tahun_awal).merge(year(tahun_akhir), on=[*keys, "indikator"], how="outer", suffixes=("_awal", "_akhir"))
+        nilai=values["nilai"].astype("Float64"), stabil=_stable(values), tahun=values["tahun"].astype("Int64"))
+    awal, akhir = (rows[rows["tahun"].eq(y).fillna(False).to_numpy(dtype=bool)].drop(columns="tahun")
+                   for y in (tahun_awal, tahun_akhir))
+    m = awal.merge(akhir, on=[*keys, "indikator"], how="outer", suffixes=("_awal", "_akhir"))
     arah = m["arah_awal"].fillna(m["arah_akhir"])
     perubahan = (m["nilai_akhir"] - m["nilai_awal"]).astype(float)
     stable = m["stabil_awal"].fillna(False).astype(bool) & m["stabil_akhir"].fillna(False).astype(bool)
-    judged = perubahan.notna() & stable
     better = perubahan.where(arah != "lower", -perubahan) > 0
     tren = pd.Series(np.select([perubahan.abs() <= tol + EPS, better], ["tetap", "membaik"], "memburuk"),
-                     index=m.index).where(judged)
+                     index=m.index).where(perubahan.notna() & stable)
     return m[[*keys, "indikator"]].assign(
         arah=arah.astype("string"), tahun_awal=pd.array([tahun_awal] * len(m), dtype="Int64"),
         tahun_akhir=pd.array([tahun_akhir] * len(m), dtype="Int64"),
         nilai_awal=m["nilai_awal"], nilai_akhir=m["nilai_akhir"], perubahan=perubahan.astype("Float64"),
-        tren=tren.astype("string"), label_tren=tren.map(TREN_LABEL).fillna("Tidak dapat dinilai").astype("string"),
-    )
+        tren=tren.astype("string"), label_tren=tren.map(TREN_LABEL).fillna("Tidak dapat dinilai").astype("string"))
 
 
 def spending_quality_class(spending: pd.DataFrame, kuantil: float | None = None,
@@ -403,13 +380,12 @@ def spending_quality_class(spending: pd.DataFrame, kuantil: float | None = None,
     """Spending-quality class per desa and year (DOMAIN §5) [proposed]: ``kelas_belanja`` and its reason.
 
     >>> sp = pd.DataFrame({"kode_desa": list("abcd"), "tahun": 2024, "kode_kabupaten": "11.01",
-    ...     "bel01": [10.0, 20.0, 30.0, 40.0], "bel07": [25.0, 25.0, 35.0, 25.0],
-    ...     "aturan_dd_patuh": [True, True, True, True]})
+    ...     "bel01": [10.0, 20.0, 30.0, 40.0], "bel07": [25.0, 25.0, 35.0, 25.0], "aturan_dd_patuh": True})
     >>> spending_quality_class(sp)["kelas_belanja"].tolist()
     ['cukup', 'cukup', 'perlu_perbaikan', 'berkualitas']
     """
     require_columns(spending, ("kode_desa", "tahun", "kode_kabupaten", "bel01", "bel07", "aturan_dd_patuh"),
-             "Tabel belanja")
+                    "Tabel belanja")
     params = load_parameters()
     q = params.kuantil_bel01 if kuantil is None else kuantil
     cap = params.batas_bel07 if batas_bel07 is None else batas_bel07
@@ -417,12 +393,10 @@ def spending_quality_class(spending: pd.DataFrame, kuantil: float | None = None,
         raise ParameterError(f"'kuantil' harus angka 0–1, bukan {q!r}.")
     if not isinstance(cap, (int, float)) or isinstance(cap, bool) or not 0 <= cap <= 100:
         raise ParameterError(f"'batas_bel07' harus angka 0–100 (persen), bukan {cap!r}.")
-    b1 = spending["bel01"].astype("Float64").astype(float)
-    b7 = spending["bel07"].astype("Float64").astype(float)
+    b1, b7 = (spending[c].astype("Float64").astype(float) for c in ("bel01", "bel07"))
     patuh = spending["aturan_dd_patuh"].astype("boolean")
     threshold = b1.groupby([spending["kode_kabupaten"], spending["tahun"]], dropna=False).transform("quantile", q)
-    top = b1 >= threshold - EPS
-    over = b7 > cap + EPS
+    top, over = b1 >= threshold - EPS, b7 > cap + EPS
     breach = patuh.eq(False).fillna(False).astype(bool)
     complete = b1.notna() & b7.notna() & patuh.notna()
     kelas = np.select([over | breach, ~complete, top], ["perlu_perbaikan", "tidak_ada_data", "berkualitas"], "cukup")
@@ -433,15 +407,12 @@ def spending_quality_class(spending: pd.DataFrame, kuantil: float | None = None,
         [f"{reason_over}; {reason_breach}", reason_over, reason_breach,
          "Data BEL01, BEL07 atau kepatuhan Dana Desa belum lengkap",
          "Porsi belanja layanan dasar di kuartil teratas kabupaten, siltap dalam batas, aturan Dana Desa dipatuhi"],
-        "Belanja dalam batas, tetapi porsi layanan dasar belum di kuartil teratas kabupaten",
-    )
+        "Belanja dalam batas, tetapi porsi layanan dasar belum di kuartil teratas kabupaten")
     return spending.assign(
-        batas_bel01=threshold.astype("Float64"),
-        bel01_kuartil_atas=top.astype("boolean").mask(b1.isna()),
+        batas_bel01=threshold.astype("Float64"), bel01_kuartil_atas=top.astype("boolean").mask(b1.isna()),
         kelas_belanja=pd.array(kelas, dtype="string"),
         label_belanja=pd.Series(kelas, index=spending.index).map(KELAS_BELANJA_LABEL).astype("string"),
-        alasan=pd.array(alasan, dtype="string"),
-    )
+        alasan=pd.array(alasan, dtype="string"))
 
 
 def _scenario_items(scenarios: Any, what: str) -> list[tuple[str, Any]]:
@@ -480,9 +451,8 @@ def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFr
         kelas = traffic_light(values, catalogue, b)["kelas"]
         changed = (kelas != base["kelas"]).astype(bool)
         rank_after = kelas.map(_RANK).astype(float)
-        work = pd.DataFrame({"indikator": base["indikator"].astype("string"), "c": changed,
-                             "b": changed & (rank_after > rank_before), "w": changed & (rank_after < rank_before),
-                             "u": unit.where(changed)})
+        work = pd.DataFrame({"indikator": base["indikator"].astype("string"), "c": changed, "u": unit.where(changed),
+                             "b": rank_after > rank_before, "w": rank_after < rank_before})  # up or down: changed
         per = work.groupby("indikator", sort=False).agg(**counts)
         total = work.assign(indikator="(semua)").groupby("indikator").agg(**counts)
         parts.append(pd.concat([per, total]).reset_index().assign(skenario=name, keterangan=b.describe()))
@@ -494,20 +464,16 @@ def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFr
          "n_ke_lebih_baik", "n_ke_lebih_buruk", "n_unit_berubah"]]
 
 
-Split = tuple[float | None, float | None]
-
-
 def quadrant_sensitivity(gap_and_spend: pd.DataFrame, splits_list: Sequence[Split] | Mapping[str, Split],
                          x: str = "kesenjangan", y: str = "bel01") -> pd.DataFrame:
-    """How many desa change quadrant with splits ``(split_x, split_y)`` (``None``: the median rule) than the median rule.
+    """How many desa change quadrant with splits ``(split_x, split_y)`` (``None``: median) than with the median rule.
 
     >>> t = pd.DataFrame({"kode_desa": ["11.01.01.2001", "11.01.01.2002", "11.01.01.2003"],
     ...                   "kesenjangan": [0.1, 0.3, 0.5], "bel01": [30.0, 10.0, 20.0]})
     >>> quadrant_sensitivity(t, [(0.4, None)])[["n_desa", "n_berubah", "n_prioritas"]].values.tolist()
     [[3, 1, 0]]
     """
-    base, _ = quadrant(gap_and_spend, x=x, y=y)
-    base_k = base["kuadran"]
+    base_k = quadrant(gap_and_spend, x=x, y=y)[0]["kuadran"]
     rows = []
     for name, pair in _scenario_items(splits_list, "pembagi"):
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
@@ -518,13 +484,10 @@ def quadrant_sensitivity(gap_and_spend: pd.DataFrame, splits_list: Sequence[Spli
         changed = int((both & (k != base_k)).fillna(False).sum())
         n = int(both.sum())
         counts = k.value_counts()
-        rows.append({
-            "skenario": name, "batas_x": s["batas_x"], "batas_y": s["batas_y"], "n_desa": n, "n_berubah": changed,
-            "persen_berubah": 100.0 * changed / n if n else np.nan,
-            **{f"n_{q}": int(counts.get(q, 0)) for q in KUADRAN_LABEL},
-        })
-    out = pd.DataFrame(rows)
-    return out.astype({"skenario": "string", "batas_x": "Float64", "batas_y": "Float64", "n_desa": "Int64",
-                       "n_berubah": "Int64", "persen_berubah": "Float64",
-                       **{f"n_{q}": "Int64" for q in KUADRAN_LABEL}})
+        rows.append({"skenario": name, "batas_x": s["batas_x"], "batas_y": s["batas_y"], "n_desa": n,
+                     "n_berubah": changed, "persen_berubah": 100.0 * changed / n if n else np.nan,
+                     **{f"n_{q}": int(counts.get(q, 0)) for q in KUADRAN_LABEL}})
+    return pd.DataFrame(rows).astype({"skenario": "string", "batas_x": "Float64", "batas_y": "Float64",
+                                      "n_desa": "Int64", "n_berubah": "Int64", "persen_berubah": "Float64",
+                                      **{f"n_{q}": "Int64" for q in KUADRAN_LABEL}})
 

@@ -13,8 +13,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from . import frames, parameter_files
-from .belanja import LABEL_SEKTOR as BELANJA_LABEL_SEKTOR
-from .belanja import is_kelurahan, normalize_kode_kegiatan  # one definition of each for the kit
+from .belanja import LABEL_SEKTOR as BELANJA_LABEL_SEKTOR, is_kelurahan, normalize_kode_kegiatan  # one definition each
 from .errors import DataError, ParameterError
 from .schemas import KODE_DESA_PATTERN, SEKTOR_LAYANAN, SEKTOR_USULAN, STATUS_USULAN
 
@@ -41,24 +40,19 @@ KEYS = ["kode_desa", "tahun", "sektor"]
 FUNDED = "didanai_apbdes"
 EPS = 1e-9  # a share equal to the median (up to float noise of a mean of two values) is not above it
 
-SUMMARY_COLUMNS = [
-    "kode_desa", "tahun", "sektor", "n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain", "n_belum_didanai",
-    "n_ditolak", "nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp", "porsi_didanai",
-    "porsi_didanai_rp", "n_biaya_kosong", "n_disetujui_kosong",
-]
-CLASS_COLUMNS = [
-    "kode_desa", "nama_desa", "kode_kecamatan", "tahun", "sektor", "kebutuhan", "n_merah", "n_kuning",
-    "n_indikator_data", "n_usulan", "n_didanai", "ada_data_usulan", "porsi", "median", "n_desa_median",
-    "di_atas_median", "kelas",
-]
+SUMMARY_COLUMNS = ["kode_desa", "tahun", "sektor", "n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain",
+                   "n_belum_didanai", "n_ditolak", "nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp",
+                   "porsi_didanai", "porsi_didanai_rp", "n_biaya_kosong", "n_disetujui_kosong"]
+CLASS_COLUMNS = ["kode_desa", "nama_desa", "kode_kecamatan", "tahun", "sektor", "kebutuhan", "n_merah", "n_kuning",
+                 "n_indikator_data", "n_usulan", "n_didanai", "ada_data_usulan", "porsi", "median", "n_desa_median",
+                 "di_atas_median", "kelas"]
 COUNT_COLS = ("n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain", "n_belum_didanai", "n_ditolak",
               "n_biaya_kosong", "n_disetujui_kosong")
 SUM_COLS = ("nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp")
 #: Columns of :func:`agenda_rows`: the agenda shape without ``prioritas`` and ``kuadran``.
-AGENDA_ROW_COLUMNS = [
-    "kode_desa", "nama_desa", "tahun", "jenis_agenda", "sektor", "indikator", "nama_indikator", "nilai", "target",
-    "sumber_target", "kesenjangan", "penanggung_jawab", "sub_bidang_apbdes", "keterangan",
-]
+AGENDA_ROW_COLUMNS = ["kode_desa", "nama_desa", "tahun", "jenis_agenda", "sektor", "indikator", "nama_indikator",
+                      "nilai", "target", "sumber_target", "kesenjangan", "penanggung_jawab", "sub_bidang_apbdes",
+                      "keterangan"]
 
 
 def check_parameters(data: Any, source: str = "parameter usulan") -> dict[str, Any]:
@@ -124,10 +118,9 @@ def _lookup(codes: pd.Series, column: str, *sources: pd.DataFrame | None, key: s
     return out
 
 
-def _area_of(kode_desa: pd.Series, level: str, *sources: pd.DataFrame | None) -> pd.Series:
-    """The kecamatan/kabupaten of each desa from the first source that knows it, else the code's prefix."""
-    prefix = kode_desa.str.slice(0, 8 if level == "kecamatan" else 5)
-    return _lookup(kode_desa, f"kode_{level}", *sources).fillna(prefix)
+def _area_of(codes: pd.Series, level: str, *sources: pd.DataFrame | None) -> pd.Series:
+    """The kecamatan/kabupaten of each desa code from the first source that knows it, else the code's prefix."""
+    return _lookup(codes, f"kode_{level}", *sources).fillna(codes.str.slice(0, 8 if level == "kecamatan" else 5))
 
 
 def _prepare(usulan: pd.DataFrame, tahun: int | None, wilayah: pd.DataFrame | None,
@@ -144,7 +137,6 @@ def _prepare(usulan: pd.DataFrame, tahun: int | None, wilayah: pd.DataFrame | No
         u = u[u["tahun"] == int(tahun)]
     if wilayah is None or "kode_desa" not in wilayah.columns or not len(wilayah):
         from .wilayah import wilayah_table
-
         wilayah = wilayah_table()
     return u[frames.isin(u["kode_desa"], wilayah["kode_desa"]) & u["tahun"].notna()]
 
@@ -153,9 +145,8 @@ def _desa_years(keys: pd.DataFrame, sectors: Sequence[str] | None = None) -> pd.
     """Every distinct ``kode_desa, tahun`` of ``keys``, sorted, crossed with ``sectors`` (in their order)."""
     desa_years = (keys[["kode_desa", "tahun"]].astype({"kode_desa": "string", "tahun": "Int64"})
                   .drop_duplicates().sort_values(["kode_desa", "tahun"], ignore_index=True))
-    if sectors is None:
-        return desa_years
-    return desa_years.merge(pd.DataFrame({"sektor": pd.array(sectors, dtype="string")}), how="cross")
+    return desa_years if sectors is None else desa_years.merge(
+        pd.DataFrame({"sektor": pd.array(sectors, dtype="string")}), how="cross")
 
 
 def _belanja(mapped: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -171,17 +162,15 @@ def _belanja(mapped: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     lines = mapped.loc[belanja & mapped["sektor"].notna().to_numpy(), columns]
     lines = lines.assign(kode_desa=_text(lines["kode_desa"]), tahun=_years(lines["tahun"], "Tabel APBDes"),
                          sektor=_text(lines["sektor"], "upper"), anggaran=_money(lines["anggaran"]))
-    basic = lines[lines["kode_desa"].notna() & lines["tahun"].notna() & frames.isin(lines["sektor"], SEKTOR)]
-    return totals, basic
+    return totals, lines[lines["kode_desa"].notna() & lines["tahun"].notna() & frames.isin(lines["sektor"], SEKTOR)]
 
 
 def proposal_summary(usulan: pd.DataFrame, tahun: int | None = None, lain: bool = False, *,
                      wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Proposals per desa, year and sector (``SUMMARY_COLUMNS``): how many, how much, how much the APBDes funds.
 
-    >>> u = pd.DataFrame({"kode_desa": ["33.07.01.2001"] * 2, "tahun": [2024, 2024], "sektor": ["AIR", "AIR"],
-    ...     "status": ["didanai_apbdes", "ditolak"], "perkiraan_biaya": [None, 40.0],
-    ...     "anggaran_disetujui": [20.0, None]})
+    >>> u = pd.DataFrame({"kode_desa": "33.07.01.2001", "tahun": 2024, "sektor": "AIR", "perkiraan_biaya": [None, 40.0],
+    ...     "status": ["didanai_apbdes", "ditolak"], "anggaran_disetujui": [20.0, None]})
     >>> proposal_summary(u).set_index("sektor").loc["AIR", ["nilai_usulan", "porsi_didanai", "porsi_didanai_rp"]].tolist()
     [40.0, 50.0, 0.0]
     """
@@ -200,9 +189,8 @@ def _summary(u: pd.DataFrame, lain: bool = False) -> pd.DataFrame:
     per_key = u[KEYS].assign(
         n_usulan=1, n_didanai_apbdes=funded, n_didanai_pihak_lain=frames.isin(status, ["didanai_pihak_lain"]),
         n_belum_didanai=frames.isin(status, ["belum_didanai"]), n_ditolak=frames.isin(status, ["ditolak"]),
-        n_biaya_kosong=biaya.isna(), n_disetujui_kosong=funded & disetujui.isna(),
-        nilai_usulan=biaya, nilai_disetujui=disetujui,
-        pembilang_rp=pembilang.where(both), penyebut_rp=biaya.where(both),
+        n_biaya_kosong=biaya.isna(), n_disetujui_kosong=funded & disetujui.isna(), nilai_usulan=biaya,
+        nilai_disetujui=disetujui, pembilang_rp=pembilang.where(both), penyebut_rp=biaya.where(both),
     ).groupby(KEYS, sort=False).sum(min_count=1)  # a sum of only unknown amounts stays unknown
     out = grid.merge(per_key.reset_index(), on=KEYS, how="left")
     out = out.assign(nilai_usulan=out["nilai_usulan"].where(out["n_usulan"].notna(), 0.0),
@@ -226,7 +214,7 @@ def budget_answering_proposals(mapped_apbdes: pd.DataFrame, usulan: pd.DataFrame
     [[100.0, 30.0]]
     """
     frames.require_columns(mapped_apbdes, ("kode_desa", "tahun", "kode_kegiatan", "jenis_baris", "sektor", "anggaran"),
-                     "Tabel APBDes terpetakan (hasil map_apbdes)")
+                           "Tabel APBDes terpetakan (hasil map_apbdes)")
     u = _prepare(usulan, tahun, wilayah, ("kode_kegiatan",))
     totals, basic = _belanja(mapped_apbdes)
     if tahun is not None:
@@ -246,16 +234,14 @@ def _answering(totals: pd.DataFrame, basic: pd.DataFrame, u: pd.DataFrame, per_s
             .groupby(keys, sort=False)
             .agg(anggaran_layanan_dasar=("anggaran", "sum"), anggaran_menjawab_usulan=("menjawab", "sum"),
                  n_kegiatan_menjawab=("kode", "nunique")))  # unknown amounts are skipped
-    out = _desa_years(totals, SEKTOR if per_sektor else None).merge(sums.reset_index(), on=keys, how="left").fillna(
-        {"anggaran_layanan_dasar": 0.0, "anggaran_menjawab_usulan": 0.0, "n_kegiatan_menjawab": 0})
-    out = out.assign(porsi_menjawab_usulan=_pct(out["anggaran_menjawab_usulan"], out["anggaran_layanan_dasar"]))
+    out = _desa_years(totals, SEKTOR if per_sektor else None).merge(sums.reset_index(), on=keys, how="left").fillna(0)
     cols = [*keys, "anggaran_layanan_dasar", "anggaran_menjawab_usulan", "porsi_menjawab_usulan", "n_kegiatan_menjawab"]
     if not per_sektor:
         counts = (funded.assign(n_usulan_didanai=1, n_usulan_didanai_tanpa_kode=funded["kode"].isna())
                   .groupby(["kode_desa", "tahun"])[["n_usulan_didanai", "n_usulan_didanai_tanpa_kode"]].sum())
-        out = out.merge(counts.reset_index(), on=["kode_desa", "tahun"], how="left").fillna(
-            {"n_usulan_didanai": 0, "n_usulan_didanai_tanpa_kode": 0})
+        out = out.merge(counts.reset_index(), on=["kode_desa", "tahun"], how="left").fillna(0)
         cols += ["n_usulan_didanai", "n_usulan_didanai_tanpa_kode"]
+    out = out.assign(porsi_menjawab_usulan=_pct(out["anggaran_menjawab_usulan"], out["anggaran_layanan_dasar"]))
     types = {c: "Int64" if c.startswith("n_") else "Float64" for c in cols if c.startswith(("n_", "anggaran_"))}
     return out[cols].astype(types)
 
@@ -269,7 +255,7 @@ def sector_shares(mapped_apbdes: pd.DataFrame) -> pd.DataFrame:
     [0.0, 25.0, 0.0, 0.0, 0.0]
     """
     frames.require_columns(mapped_apbdes, ("kode_desa", "tahun", "jenis_baris", "sektor", "anggaran"),
-                     "Tabel APBDes terpetakan (hasil map_apbdes)")
+                           "Tabel APBDes terpetakan (hasil map_apbdes)")
     return _shares(*_belanja(mapped_apbdes))
 
 
@@ -277,8 +263,8 @@ def _shares(totals: pd.DataFrame, basic: pd.DataFrame) -> pd.DataFrame:
     by_sector = basic.groupby(KEYS, sort=False)["anggaran"].sum().reset_index()
     out = (_desa_years(totals, SEKTOR).merge(by_sector, on=KEYS, how="left")
            .merge(totals, on=["kode_desa", "tahun"], how="left").fillna({"anggaran": 0.0}))
-    out = out.assign(porsi=_pct(out["anggaran"], out["total_belanja"]))
-    return out.astype({"anggaran": "Float64", "total_belanja": "Float64"})
+    return out.assign(porsi=_pct(out["anggaran"], out["total_belanja"])).astype(
+        {"anggaran": "Float64", "total_belanja": "Float64"})
 
 
 def demand_tables(need: pd.DataFrame, usulan: pd.DataFrame, mapped_apbdes: pd.DataFrame,
@@ -347,11 +333,10 @@ def _classes(need: pd.DataFrame, summary: pd.DataFrame, sector_shares: pd.DataFr
     desa_years = _desa_years(pd.concat([t[["kode_desa", "tahun"]] for t in (evidence, any_proposal, sh)]))
     jenis = wilayah if wilayah is not None and {"kode_desa", "jenis"} <= set(wilayah) and len(wilayah) else None
     desa_years = desa_years[~is_kelurahan(desa_years["kode_desa"], jenis).to_numpy()]  # no APBDes, no proposals
-    area = _area_of(desa_years["kode_desa"], median_by, sector_shares, wilayah)
-    kecamatan = area if median_by == "kecamatan" else _area_of(desa_years["kode_desa"], "kecamatan",
-                                                               sector_shares, wilayah)
-    out = (desa_years.assign(area=area, nama_desa=_lookup(desa_years["kode_desa"], "nama_desa", need, wilayah),
-                             kode_kecamatan=kecamatan)
+    kode = desa_years["kode_desa"]
+    area = _area_of(kode, median_by, sector_shares, wilayah)
+    kecamatan = area if median_by == "kecamatan" else _area_of(kode, "kecamatan", sector_shares, wilayah)
+    out = (desa_years.assign(area=area, nama_desa=_lookup(kode, "nama_desa", need, wilayah), kode_kecamatan=kecamatan)
            .merge(pd.DataFrame({"sektor": pd.array(SEKTOR, dtype="string")}), how="cross")
            .merge(evidence, on=KEYS, how="left").merge(demand, on=KEYS, how="left")
            .merge(any_proposal, on=["kode_desa", "tahun"], how="left").merge(sh, on=KEYS, how="left"))
@@ -409,9 +394,9 @@ def aggregate_classes(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None
     out = (_by_area(classes, wilayah, tingkat).astype({"sektor": "string", "kelas": "string"})
            .groupby([*keys, "kelas"]).size().unstack("kelas", fill_value=0)
            .reindex(columns=list(KELAS), fill_value=0).stack().rename("n_desa").reset_index())
-    out = out.assign(n_desa_total=out.groupby(keys)["n_desa"].transform("sum")).astype(
-        {"n_desa": "Int64", "n_desa_total": "Int64"})
-    out = out.assign(porsi_desa=_pct(out["n_desa"], out["n_desa_total"]))
+    total = out.groupby(keys)["n_desa"].transform("sum")
+    out = out.assign(n_desa=out["n_desa"].astype("Int64"), n_desa_total=total.astype("Int64"),
+                     porsi_desa=_pct(out["n_desa"], total))
     return _finish(out, wilayah, ["kode_wilayah", "nama_wilayah", "tingkat", "tahun", "sektor", "kelas", "n_desa",
                                   "n_desa_total", "porsi_desa"])
 
@@ -456,7 +441,6 @@ def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, para
     p = check_parameters(params) if params is not None else load_parameters()
     if sub_bidang is None:
         from .agenda import load_agenda_parameters  # only the parameter file, not the agenda logic
-
         sub_bidang = load_agenda_parameters()["sub_bidang_apbdes"]
     sel = classes[classes["kelas"].astype("string").isin(list(p["agenda"])).fillna(False).to_numpy(dtype=bool)]
     kelas, sektor = sel["kelas"].astype("string"), _text(sel["sektor"], "upper")
@@ -483,9 +467,8 @@ def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, para
     return pd.DataFrame({
         "kode_desa": kode_desa, "nama_desa": _lookup(kode_desa, "nama_desa", sel, wilayah), "tahun": tahun,
         "jenis_agenda": pd.Series(str(p["jenis_agenda"]), index=sel.index, dtype="string"), "sektor": sektor,
-        "indikator": entry("indikator"), "nama_indikator": kelas,
+        "indikator": entry("indikator"), "nama_indikator": kelas, "penanggung_jawab": entry("penanggung_jawab"),
         **{c: pd.Series(pd.NA, index=sel.index, dtype=d) for c, d in empty.items()},
-        "penanggung_jawab": entry("penanggung_jawab"),
         "sub_bidang_apbdes": sektor.map(dict(sub_bidang)).astype("string"),
         "keterangan": suara.where(kelas.eq(BELUM_TERSUARAKAN), dana).astype("string"),
     })[AGENDA_ROW_COLUMNS].reset_index(drop=True)
