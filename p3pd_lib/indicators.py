@@ -67,7 +67,8 @@ class Catalogue:
         """One indicator's entry as a dict (``ParameterError`` if unknown)."""
         rows = self.frame[self.frame["id"] == indikator]
         if rows.empty:
-            raise ParameterError(f"Indikator '{indikator}' tidak ada dalam katalog. Yang tersedia: {', '.join(self.ids)}.")
+            raise ParameterError(f"Indikator '{indikator}' tidak ada dalam katalog. "
+                                 f"Yang tersedia: {', '.join(self.ids)}.")
         return rows.iloc[0].to_dict()
 
     def __len__(self) -> int:
@@ -118,8 +119,7 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     >>> load_catalogue().ids[:3]
     ['KES01', 'KES02', 'KES03']
     """
-    file = parameter_files.load_indicator_file(path)
-    return _catalogue(file, Path(path) if path else None, None)
+    return _catalogue(parameter_files.load_indicator_file(path), Path(path) if path else None, None)
 
 
 def catalogue_frame(catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
@@ -152,11 +152,8 @@ def _counts(layanan: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """The count columns as floats (absent column: not reported); text that is not a number is an error."""
     out = {}
     for c in dict.fromkeys(columns):
-        if c not in layanan.columns:
-            out[c] = pd.Series(np.nan, index=layanan.index)
-            continue
         try:
-            out[c] = pd.to_numeric(layanan[c]).astype("Float64").astype(float)
+            out[c] = pd.to_numeric(layanan[c]).astype("Float64").astype(float) if c in layanan else np.nan
         except (TypeError, ValueError):
             raise DataError(f"Kolom '{c}' pada tabel layanan harus berisi angka (jumlah orang/rumah tangga).") from None
     return pd.DataFrame(out, index=layanan.index)
@@ -164,24 +161,19 @@ def _counts(layanan: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 
 def _count_dtype(s: pd.Series) -> pd.Series:
     """Counts as ``Int64`` when they are whole numbers, otherwise ``Float64`` (never rounded)."""
-    whole = (s.dropna() % 1 == 0).all()
-    return s.astype("Int64" if whole else "Float64")
+    return s.astype("Int64" if (s.dropna() % 1 == 0).all() else "Float64")
 
 
 def _with_rates(df: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
-    """Add ``nilai, satuan, nilai_mentah, stabil, pembilang_melebihi`` to rows with ``indikator, pembilang,
-    penyebut`` (floats)."""
+    """Add ``nilai, satuan, nilai_mentah, stabil, pembilang_melebihi`` to rows of ``indikator, pembilang, penyebut``."""
     c = catalogue_columns(df["indikator"], cat, ["faktor", "satuan", "min_penyebut"])
     ok = (df["penyebut"] > 0) & (df["pembilang"] >= 0)  # NaN compares False: both counts required
     raw = (df["pembilang"] * c["faktor"].astype(float) / df["penyebut"]).where(ok)
     capped = raw.clip(upper=100).where(c["satuan"].eq("persen").to_numpy(dtype=bool), raw)
-    return df.assign(
-        nilai=capped.astype("Float64"),
-        satuan=c["satuan"].astype("string"),
-        nilai_mentah=raw.astype("Float64"),
-        stabil=(ok & (df["penyebut"] >= c["min_penyebut"].astype(float))).to_numpy(dtype=bool),
-        pembilang_melebihi=(ok & (df["pembilang"] > df["penyebut"])).to_numpy(dtype=bool),
-    )
+    return df.assign(nilai=capped.astype("Float64"), satuan=c["satuan"].astype("string"),
+                     nilai_mentah=raw.astype("Float64"),
+                     stabil=(ok & (df["penyebut"] >= c["min_penyebut"].astype(float))).to_numpy(dtype=bool),
+                     pembilang_melebihi=(ok & (df["pembilang"] > df["penyebut"])).to_numpy(dtype=bool))
 
 
 def desa_values(layanan: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
@@ -217,9 +209,8 @@ def desa_values(layanan: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
     long = long.assign(ganda_berbeda=long.index.isin(clash.index)).drop(drop)
     long = _with_rates(long.assign(pembilang=long["pembilang"].mask(long["ganda_berbeda"]),
                                    penyebut=long["penyebut"].mask(long["ganda_berbeda"])), cat)
-    return long.assign(
-        pembilang=_count_dtype(long["pembilang"]), penyebut=_count_dtype(long["penyebut"]),
-    )[list(VALUE_COLUMNS)].reset_index(drop=True)
+    long = long.assign(pembilang=_count_dtype(long["pembilang"]), penyebut=_count_dtype(long["penyebut"]))
+    return long[list(VALUE_COLUMNS)].reset_index(drop=True)
 
 
 def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequence[str],
@@ -279,10 +270,6 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
                          pembilang=agg["pembilang"].mask(none), penyebut=agg["penyebut"].mask(none))
         frames.append(_with_rates(agg, cat))
     out = pd.concat(frames, ignore_index=True)
-    return out.assign(
-        pembilang=_count_dtype(out["pembilang"]), penyebut=_count_dtype(out["penyebut"]),
-        kode_wilayah=out["kode_wilayah"].astype("string"), nama_wilayah=out["nama_wilayah"].astype("string"),
-        tingkat=out["tingkat"].astype("string"), indikator=out["indikator"].astype("string"),
-        sektor=out["sektor"].astype("string"), tahun=out["tahun"].astype("Int64"),
-        n_desa=out["n_desa"].astype("Int64"), n_desa_data=out["n_desa_data"].astype("Int64"),
-    )[list(AGGREGATE_COLUMNS)]
+    text, whole = ["kode_wilayah", "nama_wilayah", "tingkat", "indikator", "sektor"], ["tahun", "n_desa", "n_desa_data"]
+    return out.assign(pembilang=_count_dtype(out["pembilang"]), penyebut=_count_dtype(out["penyebut"])).astype(
+        dict.fromkeys(text, "string") | dict.fromkeys(whole, "Int64"))[list(AGGREGATE_COLUMNS)]
