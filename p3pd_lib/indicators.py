@@ -32,20 +32,15 @@ CATALOGUE_FILE = "indikator.yaml"
 TINGKAT = ("desa", "kecamatan", "kabupaten", "provinsi")
 
 #: Columns of :attr:`Catalogue.frame`, in order.
-CATALOGUE_COLUMNS = (
-    "id", "sektor", "label_sektor", "nama", "name_en", "pembilang", "penyebut", "faktor", "satuan",
-    "arah", "target", "sumber_target", "tag_target", "min_penyebut", "keterangan",
-)
+CATALOGUE_COLUMNS = ("id", "sektor", "label_sektor", "nama", "name_en", "pembilang", "penyebut", "faktor", "satuan",
+                     "arah", "target", "sumber_target", "tag_target", "min_penyebut", "keterangan")
 #: Columns of :func:`desa_values`, in order.
-VALUE_COLUMNS = (
-    "kode_desa", "tahun", "indikator", "sektor", "pembilang", "penyebut", "nilai", "satuan", "nilai_mentah",
-    "stabil", "pembilang_melebihi", "ganda_berbeda",
-)
+VALUE_COLUMNS = ("kode_desa", "tahun", "indikator", "sektor", "pembilang", "penyebut", "nilai", "satuan",
+                 "nilai_mentah", "stabil", "pembilang_melebihi", "ganda_berbeda")
 #: Columns of :func:`aggregate`, in order.
-AGGREGATE_COLUMNS = (
-    "kode_wilayah", "nama_wilayah", "tingkat", "tahun", "indikator", "sektor", "pembilang",
-    "penyebut", "nilai", "satuan", "nilai_mentah", "stabil", "pembilang_melebihi", "n_desa", "n_desa_data",
-)
+AGGREGATE_COLUMNS = ("kode_wilayah", "nama_wilayah", "tingkat", "tahun", "indikator", "sektor", "pembilang",
+                     "penyebut", "nilai", "satuan", "nilai_mentah", "stabil", "pembilang_melebihi", "n_desa",
+                     "n_desa_data")
 
 
 @dataclass(frozen=True)
@@ -81,8 +76,7 @@ def _catalogue(file: parameter_files.IndicatorFile, source: Path | None, min_pen
     rows = [ind.model_dump() | {"label_sektor": file.sektor[ind.sektor]} for ind in file.indikator]
     frame = pd.DataFrame(rows, columns=list(CATALOGUE_COLUMNS)).assign(
         min_penyebut=lambda d: d["min_penyebut"].fillna(min_penyebut_bawaan),
-        sumber_target=lambda d: d["sumber_target"].where(d["target"].notna()),
-    )
+        sumber_target=lambda d: d["sumber_target"].where(d["target"].notna()))
     frame = frame.astype({c: "string" for c in CATALOGUE_COLUMNS if c not in ("faktor", "target", "min_penyebut")}
                          | {"faktor": "Float64", "target": "Float64", "min_penyebut": "Int64"})
     return Catalogue(frame=frame, sektor_label=dict(file.sektor), source=source,
@@ -127,15 +121,16 @@ def catalogue_frame(catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
     if isinstance(catalogue, Catalogue):
         return catalogue.frame
     if isinstance(catalogue, pd.DataFrame):
-        require_columns(catalogue, ("id", "sektor", "pembilang", "penyebut", "faktor", "arah", "target", "min_penyebut"),
-                        "Tabel katalog", ParameterError)
+        required = ("id", "sektor", "pembilang", "penyebut", "faktor", "arah", "target", "min_penyebut")
+        require_columns(catalogue, required, "Tabel katalog", ParameterError)
         if "satuan" not in catalogue.columns:
             catalogue = catalogue.assign(satuan=pd.array(["persen"] * len(catalogue), dtype="string"))
         return catalogue
     raise ParameterError("Katalog harus berupa hasil load_catalogue() atau tabelnya (.frame).")
 
 
-def catalogue_columns(indikator: pd.Series, catalogue: Catalogue | pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+def catalogue_columns(indikator: pd.Series, catalogue: Catalogue | pd.DataFrame,
+                      columns: Sequence[str]) -> pd.DataFrame:
     """The catalogue's ``columns`` for each row's indicator (``<NA>`` for an id not in the catalogue).
 
     >>> catalogue_columns(pd.Series(["KES02", "KES01"]), load_catalogue(), ["target", "arah"]).values.tolist()
