@@ -321,8 +321,7 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         "kode_kabupaten": kode_kab, "nama_kabupaten": str(first["nama_kabupaten"]),
         "kode_provinsi": kode[:2], "nama_provinsi": str(first["nama_provinsi"]),
         "n_desa": int((desa["jenis"] == "desa").sum()), "n_kelurahan": int((desa["jenis"] == "kelurahan").sum()),
-        "simulasi": dataset.simulasi, "fingerprint": dataset.fingerprint, "versi_kit": __version__,
-    }
+        "simulasi": dataset.simulasi, "fingerprint": dataset.fingerprint, "versi_kit": __version__}
     ringkasan = _ringkasan(identitas, desa_rows("layanan", sub.layanan, tahun, named=False), tahun, cat, capaian,
                            capaian_wilayah, belanja_t, rules, agenda_tab, kualitas)
     return KecamatanView(
@@ -335,8 +334,7 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         kuadran=kuadran_tab, kuadran_split=split, status_desa=status, agenda=agenda_tab, kualitas=kualitas,
         kamus=cat[[c for c in indicators.CATALOGUE_COLUMNS if c != "name_en"]].rename(columns={"id": "indikator"}),
         usulan=desa_rows("proposals", res.proposals, tahun), kebutuhan_usulan=kebutuhan, usulan_wilayah=usulan_wilayah,
-        parameter={"bands": dict(bands or {}), "targets": dict(targets or {}), "split_x": split_x, "split_y": split_y},
-    )
+        parameter={"bands": dict(bands or {}), "targets": dict(targets or {}), "split_x": split_x, "split_y": split_y})
 
 
 def _quadrant_axes(res: Analysis, tahun: int) -> pd.DataFrame:
@@ -350,11 +348,9 @@ def _kabupaten_usulan(res: Analysis, sub: Dataset, tahun: int) -> dict[str, pd.D
     """Need–demand class counts per kecamatan and for the kabupaten, and every desa's agenda rows, for one year."""
     need = _year(res.need_demand, tahun)
     named = _with_names(need, sub.wilayah.drop_duplicates("kode_desa").set_index("kode_desa")["nama_desa"])
-    return {
-        "kecamatan": usulan.aggregate_classes(named, sub.wilayah, tingkat="kecamatan"),
-        "kabupaten": usulan.aggregate_classes(need, sub.wilayah, tingkat="kabupaten"),
-        "agenda": usulan.agenda_rows(named, sub.wilayah),
-    }
+    return {"kecamatan": usulan.aggregate_classes(named, sub.wilayah, tingkat="kecamatan"),
+            "kabupaten": usulan.aggregate_classes(need, sub.wilayah, tingkat="kabupaten"),
+            "agenda": usulan.agenda_rows(named, sub.wilayah)}
 
 
 def _province_values(dataset: Dataset, kode_provinsi: str, cat: pd.DataFrame,
@@ -405,8 +401,7 @@ def _ringkasan(identitas, lay, tahun, cat, capaian, capaian_wilayah, belanja_t, 
         ("Baris agenda terpadu", str(len(agenda_tab)),
          "Indikator merah, aturan belanja yang dilanggar, usulan masyarakat yang perlu ditindaklanjuti"),
         ("Temuan kualitas data", f"{int((kualitas['tingkat'] == 'galat').sum())} galat, "
-         f"{int((kualitas['tingkat'] == 'peringatan').sum())} peringatan", "Semua tahun"),
-    ]
+         f"{int((kualitas['tingkat'] == 'peringatan').sum())} peringatan", "Semua tahun")]
     return pd.DataFrame(rows, columns=["ukuran", "nilai", "keterangan"])
 
 
@@ -480,8 +475,7 @@ def kabupaten_view(dataset: Dataset, kode_kabupaten: str, tahun: int | None = No
         "kode_kabupaten": kode, "nama_kabupaten": str(first["nama_kabupaten"]),
         "kode_provinsi": kode[:2], "nama_provinsi": str(first["nama_provinsi"]),
         "n_kecamatan": int(len(kec)), "n_desa": int(kec["n_desa"].sum()), "n_kelurahan": int(kec["n_kelurahan"].sum()),
-        "simulasi": dataset.simulasi, "fingerprint": dataset.fingerprint, "versi_kit": __version__,
-    }
+        "simulasi": dataset.simulasi, "fingerprint": dataset.fingerprint, "versi_kit": __version__}
     return KabupatenView(kode_kabupaten=kode, tahun=tahun, tahun_tersedia=years, identitas=identitas,
                          kecamatan=table, capaian=capaian, kuadran=kuadran, aturan=aturan)
 

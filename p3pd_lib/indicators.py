@@ -245,8 +245,7 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
     ok = (penyebut > 0) & (pembilang >= 0)
     rows = pd.DataFrame({
         "kode_desa": values["kode_desa"].astype("category"), "tahun": values["tahun"],
-        "indikator": values["indikator"].astype(pd.CategoricalDtype(cat["id"])),  # sorts in catalogue order
-    })
+        "indikator": values["indikator"].astype(pd.CategoricalDtype(cat["id"]))})  # sorts in catalogue order
     # Each desa with both counts once, however often it appears; every row still makes its region appear.
     once = ok & ~rows.assign(ok=ok).duplicated(["kode_desa", "tahun", "indikator", "ok"])
     rows = rows.assign(pembilang=pembilang.where(once), penyebut=penyebut.where(once), desa_berdata=once)
