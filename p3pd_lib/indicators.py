@@ -77,7 +77,7 @@ def _catalogue(file: parameter_files.IndicatorFile, source: Path | None, min_pen
     frame = pd.DataFrame(rows, columns=list(CATALOGUE_COLUMNS)).assign(
         min_penyebut=lambda d: d["min_penyebut"].fillna(min_penyebut_bawaan),
         sumber_target=lambda d: d["sumber_target"].where(d["target"].notna()))
-    frame = frame.astype({c: "string" for c in CATALOGUE_COLUMNS if c not in ("faktor", "target", "min_penyebut")}
+    frame = frame.astype(dict.fromkeys(CATALOGUE_COLUMNS, "string")
                          | {"faktor": "Float64", "target": "Float64", "min_penyebut": "Int64"})
     return Catalogue(frame=frame, sektor_label=dict(file.sektor), source=source,
                      kolom={name: c.label for name, c in file.kolom.items()})
@@ -256,8 +256,7 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
         regions = wil.groupby(code).agg(nama_wilayah=(name, "first"), n_desa=(name, "size"))
         agg = (rows.assign(kode_wilayah=rows["kode_desa"].map(wil[code].astype("category")))  # codes, sorted
                .groupby(["kode_wilayah", "tahun", "indikator"], observed=True)
-               .agg(pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"),
-                    n_desa_data=("desa_berdata", "sum"))
+               .agg(pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"), n_desa_data=("desa_berdata", "sum"))
                .reset_index().join(regions, on="kode_wilayah"))
         none = agg["n_desa_data"] == 0
         agg = agg.assign(tingkat=level, sektor=agg["indikator"].map(sektor),
