@@ -16,11 +16,9 @@ import pandas as pd
 from . import parameter_files
 from .frames import require_columns
 
-AGENDA_COLUMNS = [
-    "prioritas", "kode_desa", "nama_desa", "tahun", "jenis_agenda", "sektor", "indikator", "nama_indikator",
-    "nilai", "target", "sumber_target", "kesenjangan", "kuadran", "penanggung_jawab", "sub_bidang_apbdes",
-    "keterangan",
-]
+AGENDA_COLUMNS = ["prioritas", "kode_desa", "nama_desa", "tahun", "jenis_agenda", "sektor", "indikator",
+                  "nama_indikator", "nilai", "target", "sumber_target", "kesenjangan", "kuadran", "penanggung_jawab",
+                  "sub_bidang_apbdes", "keterangan"]
 _REQUIRED = ("kode_desa", "tahun", "sektor", "indikator", "nilai", "target", "arah", "kelas")
 
 
@@ -61,16 +59,14 @@ def agenda_terpadu(classified: pd.DataFrame, quadrants: pd.DataFrame | None = No
     nilai, target = red["nilai"].astype("Float64"), red["target"].astype("Float64")
     rows = pd.DataFrame({
         "kode_desa": red["kode_desa"].astype("string"), "nama_desa": _text(red, "nama_desa"),
-        "tahun": red["tahun"].astype("Int64"), "jenis_agenda": "Layanan dasar", "sektor": red["sektor"].astype("string"),
-        "indikator": red["indikator"].astype("string"),
-        "nama_indikator": _text(red, "nama_indikator", red["indikator"]),
-        "nilai": nilai, "target": target, "sumber_target": _text(red, "sumber_target"),
+        "tahun": red["tahun"].astype("Int64"), "jenis_agenda": "Layanan dasar",
+        "sektor": red["sektor"].astype("string"), "indikator": red["indikator"].astype("string"),
+        "nama_indikator": _text(red, "nama_indikator", red["indikator"]), "nilai": nilai, "target": target,
+        "sumber_target": _text(red, "sumber_target"),
         # distance to the target in the indicator's unit, positive when short of it
         "kesenjangan": (target - nilai).where(red["arah"] == "higher", nilai - target).astype("Float64"),
         "penanggung_jawab": red["sektor"].map(p["penanggung_jawab"]).astype("string"),
-        "sub_bidang_apbdes": red["sektor"].map(p["sub_bidang_apbdes"]).astype("string"),
-        "keterangan": pd.NA,
-    })
+        "sub_bidang_apbdes": red["sektor"].map(p["sub_bidang_apbdes"]).astype("string"), "keterangan": pd.NA})
     # Relative gap orders service rows across indicators of different scales.
     relative = rows["kesenjangan"] / rows["target"].where(rows["target"] > 0)
     parts = [rows.assign(_relatif=relative.fillna(rows["kesenjangan"] / 100))]
@@ -84,8 +80,7 @@ def agenda_terpadu(classified: pd.DataFrame, quadrants: pd.DataFrame | None = No
             "nilai": bad["nilai"].astype("Float64"), "target": pd.NA, "sumber_target": _text(bad, "dasar_hukum"),
             "kesenjangan": pd.NA, "penanggung_jawab": p["penanggung_jawab"]["ATURAN"],
             "sub_bidang_apbdes": p["sub_bidang_apbdes"]["ATURAN"], "keterangan": _text(bad, "pesan"),
-            "_relatif": 0.0,
-        }))
+            "_relatif": 0.0}))
     if extra_rows is not None and not extra_rows.empty:
         parts.append(extra_rows.assign(_relatif=0.0))
 

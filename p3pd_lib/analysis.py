@@ -73,8 +73,7 @@ def _catalogue(catalogue: Catalogue | pd.DataFrame | None, targets: Mapping[str,
     return cat.assign(
         target=cat["target"].mask(changed, cat["id"].map(dict(targets))).astype("Float64"),
         sumber_target=cat["sumber_target"].astype("string").mask(changed, "Diubah pengguna (mode pelatih)"),
-        tag_target=cat["tag_target"].astype("string").mask(changed, "proposed"),
-    )
+        tag_target=cat["tag_target"].astype("string").mask(changed, "proposed"))
 
 
 def analyse(dataset: Dataset, *, catalogue: Catalogue | pd.DataFrame | None = None,
@@ -104,12 +103,10 @@ def analyse(dataset: Dataset, *, catalogue: Catalogue | pd.DataFrame | None = No
     proposals, need_demand, budget_answering = (t if demand else t.iloc[:0] for t in tables)
     status = dataset.status_desa.assign(status_idm_dihitung=classify.idm_status(dataset.status_desa["idm"]))
     return Analysis(
-        catalogue=cat, values=classified, wilayah_values=wilayah_values, scores=scores,
-        composite=classify.composite_index(scores), mapped=mapped, spending=spending, composition=composition,
-        compliance=compliance, spending_quality=spending_quality, status=status,
-        findings=quality.run_checks(dataset, cat),
-        proposals=proposals, need_demand=need_demand, budget_answering=budget_answering,
-    )
+        catalogue=cat, values=classified, wilayah_values=wilayah_values, scores=scores, mapped=mapped,
+        composite=classify.composite_index(scores), spending=spending, composition=composition, compliance=compliance,
+        spending_quality=spending_quality, status=status, findings=quality.run_checks(dataset, cat),
+        proposals=proposals, need_demand=need_demand, budget_answering=budget_answering)
 
 
 # --------------------------------------------------------------------------- per-kabupaten cache
@@ -144,8 +141,7 @@ def kabupaten_analysis(dataset: Dataset, kode_kabupaten: str, *, catalogue: Cata
         sub = dataset.subset(kode_kabupaten)
         return sub, analyse(sub, catalogue=catalogue, bands=bands, targets=targets)
 
-    key = ("kabupaten", kode_kabupaten, id(catalogue) if catalogue is not None else None, _freeze(bands), _freeze(targets))
-    return _cached(key, dataset, compute)
+    return _cached(("kabupaten", kode_kabupaten, id(catalogue), _freeze(bands), _freeze(targets)), dataset, compute)
 
 
 def clear_cache() -> None:
@@ -188,9 +184,7 @@ class KecamatanView:
 def _split_by_kecamatan(df: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
     """``df``'s rows by kecamatan (keys ``"PP.KK.CC."``: the desa codes under ``PP.KK.CC``) and ``df`` without rows.
 
-    A view takes its kecamatan's piece of each kabupaten table: filtering the whole table again for every
-    kecamatan of the kabupaten was most of a view's time.
-    """
+    Split once per kabupaten table: filtering it again for every kecamatan was most of a view's time."""
     kec = df["kode_desa"].astype("string").str.slice(0, 9)
     by_kec = {k: g.reset_index(drop=True) for k, g in df.groupby(kec, sort=False)}
     return by_kec, df.iloc[:0].reset_index(drop=True)
@@ -256,8 +250,7 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
 
     desa = desa_rows("wilayah", sub.wilayah, None, named=False)
     if desa.empty:
-        nama = wil.name(kode) if wil.is_official(kode) else None
-        where = f"Kecamatan {nama} ({kode})" if nama else f"Kode {kode}"
+        where = f"Kecamatan {wil.name(kode)} ({kode})" if wil.is_official(kode) else f"Kode {kode}"
         raise ParameterError(f"{where} tidak ada dalam data yang dimuat.")
     if "tahun" not in pieces:  # the years with data of each kecamatan, found once for the kabupaten
         rows = pd.concat([sub.table(name)[["kode_desa", "tahun"]] for name in ("layanan", "apbdes", "status_desa")])
@@ -319,8 +312,8 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         extra = idm_rows if extra is None else pd.concat([extra, idm_rows], ignore_index=True)
     rules = desa_rows("compliance", res.compliance, tahun)  # the checks of the year, as in aturan
     agenda_tab = agenda.agenda_terpadu(capaian, quadrants=kuadran_tab, rules=rules, extra_rows=extra)
-    kualitas = desa_rows("findings", res.findings, None, named=False)
-    kualitas = kualitas[(kualitas["tahun"].isna() | (kualitas["tahun"] <= tahun)).to_numpy(dtype=bool)].reset_index(drop=True)
+    kualitas = desa_rows("findings", res.findings, None, named=False)  # undated findings belong to every year
+    kualitas = kualitas[kualitas["tahun"].fillna(tahun).le(tahun).to_numpy(dtype=bool)].reset_index(drop=True)
 
     first = desa.iloc[0]
     identitas = {
@@ -328,14 +321,9 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         "kode_kabupaten": kode_kab, "nama_kabupaten": str(first["nama_kabupaten"]),
         "kode_provinsi": kode[:2], "nama_provinsi": str(first["nama_provinsi"]),
         "n_desa": int((desa["jenis"] == "desa").sum()), "n_kelurahan": int((desa["jenis"] == "kelurahan").sum()),
-        "simulasi": dataset.simulasi, "fingerprint": dataset.fingerprint, "versi_kit": __version__,
-    }
+        "simulasi": dataset.simulasi, "fingerprint": dataset.fingerprint, "versi_kit": __version__}
     ringkasan = _ringkasan(identitas, desa_rows("layanan", sub.layanan, tahun, named=False), tahun, cat, capaian,
                            capaian_wilayah, belanja_t, rules, agenda_tab, kualitas)
-    if "kamus" not in pieces:  # the same indicator dictionary in every kecamatan's view
-        kamus = cat[["id", "sektor", "label_sektor", "nama", "pembilang", "penyebut", "faktor", "satuan", "arah",
-                     "target", "sumber_target", "tag_target", "min_penyebut", "keterangan"]]
-        pieces["kamus"] = kamus.rename(columns={"id": "indikator"})
     return KecamatanView(
         kode_kecamatan=kode, tahun=tahun, tahun_tersedia=years, identitas=identitas, ringkasan=ringkasan,
         desa=desa[["kode_desa", "nama_desa", "jenis"]], capaian=capaian, capaian_wilayah=capaian_wilayah,
@@ -344,11 +332,9 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
         kualitas_belanja=(desa_rows("spending_quality", res.spending_quality, tahun) if len(res.spending_quality)
                           else res.spending_quality),
         kuadran=kuadran_tab, kuadran_split=split, status_desa=status, agenda=agenda_tab, kualitas=kualitas,
-        kamus=pieces["kamus"].copy(deep=False),
-        usulan=desa_rows("proposals", res.proposals, tahun), kebutuhan_usulan=kebutuhan,
-        usulan_wilayah=usulan_wilayah,
-        parameter={"bands": dict(bands or {}), "targets": dict(targets or {}), "split_x": split_x, "split_y": split_y},
-    )
+        kamus=cat[[c for c in indicators.CATALOGUE_COLUMNS if c != "name_en"]].rename(columns={"id": "indikator"}),
+        usulan=desa_rows("proposals", res.proposals, tahun), kebutuhan_usulan=kebutuhan, usulan_wilayah=usulan_wilayah,
+        parameter={"bands": dict(bands or {}), "targets": dict(targets or {}), "split_x": split_x, "split_y": split_y})
 
 
 def _quadrant_axes(res: Analysis, tahun: int) -> pd.DataFrame:
@@ -361,16 +347,14 @@ def _quadrant_axes(res: Analysis, tahun: int) -> pd.DataFrame:
 def _kabupaten_usulan(res: Analysis, sub: Dataset, tahun: int) -> dict[str, pd.DataFrame]:
     """Need–demand class counts per kecamatan and for the kabupaten, and every desa's agenda rows, for one year."""
     need = _year(res.need_demand, tahun)
-    named = _with_names(need.drop(columns=["nama_desa"], errors="ignore"),
-                        sub.wilayah.drop_duplicates("kode_desa").set_index("kode_desa")["nama_desa"])
-    return {
-        "kecamatan": usulan.aggregate_classes(named, sub.wilayah, tingkat="kecamatan"),
-        "kabupaten": usulan.aggregate_classes(need, sub.wilayah, tingkat="kabupaten"),
-        "agenda": usulan.agenda_rows(named, sub.wilayah),
-    }
+    named = _with_names(need, sub.wilayah.drop_duplicates("kode_desa").set_index("kode_desa")["nama_desa"])
+    return {"kecamatan": usulan.aggregate_classes(named, sub.wilayah, tingkat="kecamatan"),
+            "kabupaten": usulan.aggregate_classes(need, sub.wilayah, tingkat="kabupaten"),
+            "agenda": usulan.agenda_rows(named, sub.wilayah)}
 
 
-def _province_values(dataset: Dataset, kode_provinsi: str, cat: pd.DataFrame, bands: Mapping[str, Any] | None) -> pd.DataFrame:
+def _province_values(dataset: Dataset, kode_provinsi: str, cat: pd.DataFrame,
+                     bands: Mapping[str, Any] | None) -> pd.DataFrame:
     """Classified Σ/Σ values of the whole province (all years), cached per dataset."""
     def compute() -> pd.DataFrame:
         prov = dataset.subset(kode_provinsi)
@@ -383,7 +367,8 @@ def _province_values(dataset: Dataset, kode_provinsi: str, cat: pd.DataFrame, ba
     return _cached(key, dataset, compute)
 
 
-def _ringkasan(identitas, lay, tahun, cat, capaian, capaian_wilayah, belanja_t, rules, agenda_tab, kualitas) -> pd.DataFrame:
+def _ringkasan(identitas, lay, tahun, cat, capaian, capaian_wilayah, belanja_t, rules, agenda_tab,
+               kualitas) -> pd.DataFrame:
     """Key figures of the kecamatan (``rules``: its spending-rule checks of ``tahun``) in Indonesian, with units."""
     merah = capaian["kelas"] == "merah"
 
@@ -395,12 +380,10 @@ def _ringkasan(identitas, lay, tahun, cat, capaian, capaian_wilayah, belanja_t, 
     breach = rules["patuh"].astype("boolean").eq(False).fillna(False)
     n_dd_breach = rules.loc[breach & (rules["aturan"] != "PERSONEL"), "kode_desa"].nunique()
     n_pers_breach = int((breach & (rules["aturan"] == "PERSONEL")).sum())
-    kes01 = capaian_wilayah.loc[(capaian_wilayah["tingkat"] == "kecamatan") & (capaian_wilayah["indikator"] == "KES01"),
-                                "nilai"]
-    stunting = cat.set_index("id").loc["KES01"] if "KES01" in set(cat["id"]) else None
+    kes01 = capaian_wilayah.query("tingkat == 'kecamatan' and indikator == 'KES01'")["nilai"]
+    stunting = cat.set_index("id").reindex(["KES01"]).iloc[0]  # all <NA> without KES01
     target_text = (f"target {_fmt_num(stunting['target'], 0 if float(stunting['target']).is_integer() else 1)} % "
-                   f"({stunting['sumber_target']})"
-                   if stunting is not None and pd.notna(stunting["target"]) else "tanpa target")
+                   f"({stunting['sumber_target']})" if pd.notna(stunting["target"]) else "tanpa target")
     rows = [
         ("Desa / kelurahan", f"{identitas['n_desa']} desa, {identitas['n_kelurahan']} kelurahan",
          "Daftar resmi Kepmendagri 300.2.2-2138/2025"),
@@ -410,14 +393,15 @@ def _ringkasan(identitas, lay, tahun, cat, capaian, capaian_wilayah, belanja_t, 
          f"{capaian.loc[merah, 'kode_desa'].nunique()} desa/kelurahan punya sekurang-kurangnya satu indikator merah"),
         ("Prevalensi stunting kecamatan", _fmt_num(kes01.iloc[0] if len(kes01) else float("nan")) + " %",
          f"Σ balita stunting / Σ balita diukur; {target_text}"),
-        ("Porsi belanja layanan dasar", _fmt_num(share("BEL01")) + " %", "Σ belanja layanan dasar / Σ belanja desa (BEL01)"),
-        ("Porsi siltap & tunjangan", _fmt_num(share("BEL07")) + " %", f"BEL07; {n_pers_breach} desa melebihi batas 30 % (PP 11/2019)"),
+        ("Porsi belanja layanan dasar", _fmt_num(share("BEL01")) + " %",
+         "Σ belanja layanan dasar / Σ belanja desa (BEL01)"),
+        ("Porsi siltap & tunjangan", _fmt_num(share("BEL07")) + " %",
+         f"BEL07; {n_pers_breach} desa melebihi batas 30 % (PP 11/2019)"),
         ("Desa melanggar aturan Dana Desa", f"{n_dd_breach} desa", f"Aturan penggunaan Dana Desa tahun {tahun}"),
         ("Baris agenda terpadu", str(len(agenda_tab)),
          "Indikator merah, aturan belanja yang dilanggar, usulan masyarakat yang perlu ditindaklanjuti"),
         ("Temuan kualitas data", f"{int((kualitas['tingkat'] == 'galat').sum())} galat, "
-         f"{int((kualitas['tingkat'] == 'peringatan').sum())} peringatan", "Semua tahun"),
-    ]
+         f"{int((kualitas['tingkat'] == 'peringatan').sum())} peringatan", "Semua tahun")]
     return pd.DataFrame(rows, columns=["ukuran", "nilai", "keterangan"])
 
 
@@ -454,13 +438,13 @@ def kabupaten_view(dataset: Dataset, kode_kabupaten: str, tahun: int | None = No
         raise ParameterError(f"Belum ada data untuk kabupaten/kota {kode}.")
     tahun = _pick_year(tahun, years, f"kabupaten/kota {kode}")
     w = sub.wilayah
-    kec = w.groupby(["kode_kecamatan", "nama_kecamatan"], observed=True).agg(
-        n_desa=("jenis", lambda s: int((s == "desa").sum())), n_kelurahan=("jenis", lambda s: int((s == "kelurahan").sum()))
-    ).reset_index()
+    kec = (w.assign(n_desa=w["jenis"] == "desa", n_kelurahan=w["jenis"] == "kelurahan")
+           .groupby(["kode_kecamatan", "nama_kecamatan"], observed=True, as_index=False)[["n_desa", "n_kelurahan"]]
+           .sum())
     kec_of = w.set_index("kode_desa")["kode_kecamatan"]
 
     comp = _year(res.composite, tahun).assign(kode_kecamatan=lambda d: d["kode_desa"].map(kec_of))
-    idx = comp.groupby("kode_kecamatan")["indeks_capaian"].mean().rename("indeks_capaian")
+    idx = comp.groupby("kode_kecamatan")["indeks_capaian"].mean()
     vals = _year(res.values, tahun).assign(kode_kecamatan=lambda d: d["kode_desa"].map(kec_of))
     merah = vals[vals["kelas"] == "merah"].groupby("kode_kecamatan").size().rename("n_merah")
     sp = _year(res.spending, tahun).assign(kode_kecamatan=lambda d: d["kode_desa"].map(kec_of))
@@ -468,10 +452,9 @@ def kabupaten_view(dataset: Dataset, kode_kabupaten: str, tahun: int | None = No
     for ind, col in (("BEL01", "porsi_layanan_dasar"), ("BEL07", "porsi_siltap")):
         s = sp[sp["indikator"] == ind].groupby("kode_kecamatan")[["pembilang", "penyebut"]].sum()
         shares[col] = (s["pembilang"].astype("Float64") / s["penyebut"].astype("Float64").replace(0, pd.NA) * 100)
-    table = kec.set_index("kode_kecamatan").join(idx).join(merah).join(pd.DataFrame(shares))
-    table["n_merah"] = table["n_merah"].fillna(0).astype("Int64")
-    table = table.reset_index()
-    table["peringkat"] = table["indeks_capaian"].rank(ascending=False, method="min").astype("Int64")
+    table = kec.set_index("kode_kecamatan").join(idx).join(merah).join(pd.DataFrame(shares)).reset_index()
+    table = table.assign(n_merah=table["n_merah"].fillna(0).astype("Int64"),
+                         peringkat=table["indeks_capaian"].rank(ascending=False, method="min").astype("Int64"))
     table = table.sort_values(["peringkat", "kode_kecamatan"], na_position="last").reset_index(drop=True)
 
     wv = _year(res.wilayah_values, tahun)
@@ -492,8 +475,7 @@ def kabupaten_view(dataset: Dataset, kode_kabupaten: str, tahun: int | None = No
         "kode_kabupaten": kode, "nama_kabupaten": str(first["nama_kabupaten"]),
         "kode_provinsi": kode[:2], "nama_provinsi": str(first["nama_provinsi"]),
         "n_kecamatan": int(len(kec)), "n_desa": int(kec["n_desa"].sum()), "n_kelurahan": int(kec["n_kelurahan"].sum()),
-        "simulasi": dataset.simulasi, "fingerprint": dataset.fingerprint, "versi_kit": __version__,
-    }
+        "simulasi": dataset.simulasi, "fingerprint": dataset.fingerprint, "versi_kit": __version__}
     return KabupatenView(kode_kabupaten=kode, tahun=tahun, tahun_tersedia=years, identitas=identitas,
                          kecamatan=table, capaian=capaian, kuadran=kuadran, aturan=aturan)
 
@@ -522,9 +504,8 @@ def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
     in_kec = sp["kode_desa"].astype("string").str.startswith(kode + ".").fillna(False).to_numpy(dtype=bool)
     for tingkat, prefix, nama, rows in (("kecamatan", kode, view.identitas["nama_kecamatan"], sp[in_kec]),
                                         ("kabupaten", kode[:5], view.identitas["nama_kabupaten"], sp)):
-        agg = rows.groupby("indikator", observed=True).agg(
-            pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"), target=("target", "first")
-        ).reset_index()
+        agg = rows.groupby("indikator", observed=True, as_index=False).agg(
+            pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"), target=("target", "first"))
         factor = np.where(agg["indikator"] == "BEL10", 1.0, 100.0)
         den = agg["penyebut"].astype("Float64")
         agg["nilai"] = (agg["pembilang"].astype("Float64") / den.where(den != 0) * factor).astype("Float64")
@@ -537,8 +518,7 @@ def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
             "kode_wilayah": kb["kode_desa"], "nama_wilayah": kb["nama_desa"], "tingkat": "desa", "tahun": tahun,
             "indikator": "USULAN_" + kb["sektor"].astype("string"), "pembilang": kb["n_didanai"],
             "penyebut": kb["n_usulan"], "nilai": (kb["n_didanai"] / kb["n_usulan"].where(kb["n_usulan"] > 0) * 100),
-            "target": pd.NA, "kelas": kb["kelas"],
-        }))
+            "target": pd.NA, "kelas": kb["kelas"]}))
         keys = ["kode_wilayah", "nama_wilayah", "tingkat", "sektor"]
         counts = view.usulan_wilayah.groupby([*keys, "kelas"], observed=True)["n_desa"].sum().reset_index()
         counts = counts.assign(kelas=counts["kelas"] + ": " + counts["n_desa"].astype(int).astype(str) + " desa")
@@ -548,15 +528,11 @@ def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
                                  nilai=pd.NA, target=pd.NA)[LONG_COLUMNS])
 
     st = view.status_desa
-    parts.append(pd.DataFrame({
-        "kode_wilayah": st["kode_desa"], "nama_wilayah": st["nama_desa"], "tingkat": "desa", "tahun": tahun,
-        "indikator": "IDM", "pembilang": pd.NA, "penyebut": pd.NA, "nilai": st["idm"], "target": pd.NA,
-        "kelas": st["status_idm"],
-    }))
-    parts = [p.astype({"pembilang": "Float64", "penyebut": "Float64", "nilai": "Float64", "target": "Float64"})
-             for p in parts if len(p)]
-    out = pd.concat(parts, ignore_index=True)
-    return out.astype({"tahun": "Int64", "kelas": "string"})
+    parts.append(pd.DataFrame({"kode_wilayah": st["kode_desa"], "nama_wilayah": st["nama_desa"], "tingkat": "desa",
+                               "tahun": tahun, "indikator": "IDM", "pembilang": pd.NA, "penyebut": pd.NA,
+                               "nilai": st["idm"], "target": pd.NA, "kelas": st["status_idm"]}))
+    parts = [p.astype(dict.fromkeys(["pembilang", "penyebut", "nilai", "target"], "Float64")) for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True).astype({"tahun": "Int64", "kelas": "string"})
 
 
 def _bel_class(df: pd.DataFrame) -> pd.Series:

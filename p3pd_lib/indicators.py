@@ -32,20 +32,15 @@ CATALOGUE_FILE = "indikator.yaml"
 TINGKAT = ("desa", "kecamatan", "kabupaten", "provinsi")
 
 #: Columns of :attr:`Catalogue.frame`, in order.
-CATALOGUE_COLUMNS = (
-    "id", "sektor", "label_sektor", "nama", "name_en", "pembilang", "penyebut", "faktor", "satuan",
-    "arah", "target", "sumber_target", "tag_target", "min_penyebut", "keterangan",
-)
+CATALOGUE_COLUMNS = ("id", "sektor", "label_sektor", "nama", "name_en", "pembilang", "penyebut", "faktor", "satuan",
+                     "arah", "target", "sumber_target", "tag_target", "min_penyebut", "keterangan")
 #: Columns of :func:`desa_values`, in order.
-VALUE_COLUMNS = (
-    "kode_desa", "tahun", "indikator", "sektor", "pembilang", "penyebut", "nilai", "satuan", "nilai_mentah",
-    "stabil", "pembilang_melebihi", "ganda_berbeda",
-)
+VALUE_COLUMNS = ("kode_desa", "tahun", "indikator", "sektor", "pembilang", "penyebut", "nilai", "satuan",
+                 "nilai_mentah", "stabil", "pembilang_melebihi", "ganda_berbeda")
 #: Columns of :func:`aggregate`, in order.
-AGGREGATE_COLUMNS = (
-    "kode_wilayah", "nama_wilayah", "tingkat", "tahun", "indikator", "sektor", "pembilang",
-    "penyebut", "nilai", "satuan", "nilai_mentah", "stabil", "pembilang_melebihi", "n_desa", "n_desa_data",
-)
+AGGREGATE_COLUMNS = ("kode_wilayah", "nama_wilayah", "tingkat", "tahun", "indikator", "sektor", "pembilang",
+                     "penyebut", "nilai", "satuan", "nilai_mentah", "stabil", "pembilang_melebihi", "n_desa",
+                     "n_desa_data")
 
 
 @dataclass(frozen=True)
@@ -67,7 +62,8 @@ class Catalogue:
         """One indicator's entry as a dict (``ParameterError`` if unknown)."""
         rows = self.frame[self.frame["id"] == indikator]
         if rows.empty:
-            raise ParameterError(f"Indikator '{indikator}' tidak ada dalam katalog. Yang tersedia: {', '.join(self.ids)}.")
+            raise ParameterError(f"Indikator '{indikator}' tidak ada dalam katalog. "
+                                 f"Yang tersedia: {', '.join(self.ids)}.")
         return rows.iloc[0].to_dict()
 
     def __len__(self) -> int:
@@ -80,9 +76,8 @@ def _catalogue(file: parameter_files.IndicatorFile, source: Path | None, min_pen
     rows = [ind.model_dump() | {"label_sektor": file.sektor[ind.sektor]} for ind in file.indikator]
     frame = pd.DataFrame(rows, columns=list(CATALOGUE_COLUMNS)).assign(
         min_penyebut=lambda d: d["min_penyebut"].fillna(min_penyebut_bawaan),
-        sumber_target=lambda d: d["sumber_target"].where(d["target"].notna()),
-    )
-    frame = frame.astype({c: "string" for c in CATALOGUE_COLUMNS if c not in ("faktor", "target", "min_penyebut")}
+        sumber_target=lambda d: d["sumber_target"].where(d["target"].notna()))
+    frame = frame.astype(dict.fromkeys(CATALOGUE_COLUMNS, "string")
                          | {"faktor": "Float64", "target": "Float64", "min_penyebut": "Int64"})
     return Catalogue(frame=frame, sektor_label=dict(file.sektor), source=source,
                      kolom={name: c.label for name, c in file.kolom.items()})
@@ -118,8 +113,7 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     >>> load_catalogue().ids[:3]
     ['KES01', 'KES02', 'KES03']
     """
-    file = parameter_files.load_indicator_file(path)
-    return _catalogue(file, Path(path) if path else None, None)
+    return _catalogue(parameter_files.load_indicator_file(path), Path(path) if path else None, None)
 
 
 def catalogue_frame(catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
@@ -127,15 +121,16 @@ def catalogue_frame(catalogue: Catalogue | pd.DataFrame) -> pd.DataFrame:
     if isinstance(catalogue, Catalogue):
         return catalogue.frame
     if isinstance(catalogue, pd.DataFrame):
-        require_columns(catalogue, ("id", "sektor", "pembilang", "penyebut", "faktor", "arah", "target", "min_penyebut"),
-                        "Tabel katalog", ParameterError)
+        required = ("id", "sektor", "pembilang", "penyebut", "faktor", "arah", "target", "min_penyebut")
+        require_columns(catalogue, required, "Tabel katalog", ParameterError)
         if "satuan" not in catalogue.columns:
             catalogue = catalogue.assign(satuan=pd.array(["persen"] * len(catalogue), dtype="string"))
         return catalogue
     raise ParameterError("Katalog harus berupa hasil load_catalogue() atau tabelnya (.frame).")
 
 
-def catalogue_columns(indikator: pd.Series, catalogue: Catalogue | pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+def catalogue_columns(indikator: pd.Series, catalogue: Catalogue | pd.DataFrame,
+                      columns: Sequence[str]) -> pd.DataFrame:
     """The catalogue's ``columns`` for each row's indicator (``<NA>`` for an id not in the catalogue).
 
     >>> catalogue_columns(pd.Series(["KES02", "KES01"]), load_catalogue(), ["target", "arah"]).values.tolist()
@@ -152,11 +147,8 @@ def _counts(layanan: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """The count columns as floats (absent column: not reported); text that is not a number is an error."""
     out = {}
     for c in dict.fromkeys(columns):
-        if c not in layanan.columns:
-            out[c] = pd.Series(np.nan, index=layanan.index)
-            continue
         try:
-            out[c] = pd.to_numeric(layanan[c]).astype("Float64").astype(float)
+            out[c] = pd.to_numeric(layanan[c]).astype("Float64").astype(float) if c in layanan else np.nan
         except (TypeError, ValueError):
             raise DataError(f"Kolom '{c}' pada tabel layanan harus berisi angka (jumlah orang/rumah tangga).") from None
     return pd.DataFrame(out, index=layanan.index)
@@ -164,24 +156,19 @@ def _counts(layanan: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 
 def _count_dtype(s: pd.Series) -> pd.Series:
     """Counts as ``Int64`` when they are whole numbers, otherwise ``Float64`` (never rounded)."""
-    whole = (s.dropna() % 1 == 0).all()
-    return s.astype("Int64" if whole else "Float64")
+    return s.astype("Int64" if (s.dropna() % 1 == 0).all() else "Float64")
 
 
 def _with_rates(df: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
-    """Add ``nilai, satuan, nilai_mentah, stabil, pembilang_melebihi`` to rows with ``indikator, pembilang,
-    penyebut`` (floats)."""
+    """Add ``nilai, satuan, nilai_mentah, stabil, pembilang_melebihi`` to rows of ``indikator, pembilang, penyebut``."""
     c = catalogue_columns(df["indikator"], cat, ["faktor", "satuan", "min_penyebut"])
     ok = (df["penyebut"] > 0) & (df["pembilang"] >= 0)  # NaN compares False: both counts required
     raw = (df["pembilang"] * c["faktor"].astype(float) / df["penyebut"]).where(ok)
     capped = raw.clip(upper=100).where(c["satuan"].eq("persen").to_numpy(dtype=bool), raw)
-    return df.assign(
-        nilai=capped.astype("Float64"),
-        satuan=c["satuan"].astype("string"),
-        nilai_mentah=raw.astype("Float64"),
-        stabil=(ok & (df["penyebut"] >= c["min_penyebut"].astype(float))).to_numpy(dtype=bool),
-        pembilang_melebihi=(ok & (df["pembilang"] > df["penyebut"])).to_numpy(dtype=bool),
-    )
+    return df.assign(nilai=capped.astype("Float64"), satuan=c["satuan"].astype("string"),
+                     nilai_mentah=raw.astype("Float64"),
+                     stabil=(ok & (df["penyebut"] >= c["min_penyebut"].astype(float))).to_numpy(dtype=bool),
+                     pembilang_melebihi=(ok & (df["pembilang"] > df["penyebut"])).to_numpy(dtype=bool))
 
 
 def desa_values(layanan: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
@@ -217,9 +204,8 @@ def desa_values(layanan: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
     long = long.assign(ganda_berbeda=long.index.isin(clash.index)).drop(drop)
     long = _with_rates(long.assign(pembilang=long["pembilang"].mask(long["ganda_berbeda"]),
                                    penyebut=long["penyebut"].mask(long["ganda_berbeda"])), cat)
-    return long.assign(
-        pembilang=_count_dtype(long["pembilang"]), penyebut=_count_dtype(long["penyebut"]),
-    )[list(VALUE_COLUMNS)].reset_index(drop=True)
+    long = long.assign(pembilang=_count_dtype(long["pembilang"]), penyebut=_count_dtype(long["penyebut"]))
+    return long[list(VALUE_COLUMNS)].reset_index(drop=True)
 
 
 def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequence[str],
@@ -259,8 +245,7 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
     ok = (penyebut > 0) & (pembilang >= 0)
     rows = pd.DataFrame({
         "kode_desa": values["kode_desa"].astype("category"), "tahun": values["tahun"],
-        "indikator": values["indikator"].astype(pd.CategoricalDtype(cat["id"])),  # sorts in catalogue order
-    })
+        "indikator": values["indikator"].astype(pd.CategoricalDtype(cat["id"]))})  # sorts in catalogue order
     # Each desa with both counts once, however often it appears; every row still makes its region appear.
     once = ok & ~rows.assign(ok=ok).duplicated(["kode_desa", "tahun", "indikator", "ok"])
     rows = rows.assign(pembilang=pembilang.where(once), penyebut=penyebut.where(once), desa_berdata=once)
@@ -271,18 +256,13 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
         regions = wil.groupby(code).agg(nama_wilayah=(name, "first"), n_desa=(name, "size"))
         agg = (rows.assign(kode_wilayah=rows["kode_desa"].map(wil[code].astype("category")))  # codes, sorted
                .groupby(["kode_wilayah", "tahun", "indikator"], observed=True)
-               .agg(pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"),
-                    n_desa_data=("desa_berdata", "sum"))
+               .agg(pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"), n_desa_data=("desa_berdata", "sum"))
                .reset_index().join(regions, on="kode_wilayah"))
         none = agg["n_desa_data"] == 0
         agg = agg.assign(tingkat=level, sektor=agg["indikator"].map(sektor),
                          pembilang=agg["pembilang"].mask(none), penyebut=agg["penyebut"].mask(none))
         frames.append(_with_rates(agg, cat))
     out = pd.concat(frames, ignore_index=True)
-    return out.assign(
-        pembilang=_count_dtype(out["pembilang"]), penyebut=_count_dtype(out["penyebut"]),
-        kode_wilayah=out["kode_wilayah"].astype("string"), nama_wilayah=out["nama_wilayah"].astype("string"),
-        tingkat=out["tingkat"].astype("string"), indikator=out["indikator"].astype("string"),
-        sektor=out["sektor"].astype("string"), tahun=out["tahun"].astype("Int64"),
-        n_desa=out["n_desa"].astype("Int64"), n_desa_data=out["n_desa_data"].astype("Int64"),
-    )[list(AGGREGATE_COLUMNS)]
+    text, whole = ["kode_wilayah", "nama_wilayah", "tingkat", "indikator", "sektor"], ["tahun", "n_desa", "n_desa_data"]
+    return out.assign(pembilang=_count_dtype(out["pembilang"]), penyebut=_count_dtype(out["penyebut"])).astype(
+        dict.fromkeys(text, "string") | dict.fromkeys(whole, "Int64"))[list(AGGREGATE_COLUMNS)]
