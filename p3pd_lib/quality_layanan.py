@@ -1,7 +1,5 @@
-"""Data-quality checks of the service table ``layanan`` (DOMAIN.md §6), typed or raw text.
-
-Checks of whole desa-years read the first row of each desa and year (a repeat is ``baris_ganda``'s business).
-"""
+"""Data-quality checks of the service table ``layanan`` (DOMAIN.md §6), typed or raw text. Checks of whole
+desa-years read the first row of each desa and year (a repeat is ``baris_ganda``'s business)."""
 
 from __future__ import annotations
 
@@ -16,8 +14,7 @@ from .frames import isin, require_columns
 from .numbers import format_angka, num, parse_numbers, pct, plain, year_text
 from .quality_base import (
     COUNT_COLUMNS, Params, QualityParams, as_params, catalogue_frame, desa_codes, empty_findings, findings,
-    labels, region_table, years,
-)
+    labels, region_table, years)
 
 MAD_TO_SD = 1.4826  # 1 / Φ⁻¹(3/4): scales the MAD to a standard deviation for normal data
 
@@ -50,8 +47,7 @@ class ServiceTable:
     def keys(self) -> pd.DataFrame:
         """The first row of each desa-year: ``kode_desa, tahun, kode_kecamatan, kode_kabupaten`` (table's index)."""
         require_columns(self.table, ("kode_desa", "tahun"), "Tabel 'layanan'", ParameterError)
-        keys = pd.DataFrame({"kode_desa": self.codes, "tahun": self.years}).dropna()
-        keys = keys.drop_duplicates(["kode_desa", "tahun"])
+        keys = pd.DataFrame({"kode_desa": self.codes, "tahun": self.years}).dropna().drop_duplicates()
         return keys.assign(kode_kecamatan=keys["kode_desa"].str.slice(0, 8),
                            kode_kabupaten=keys["kode_desa"].str.slice(0, 5))
 
@@ -82,17 +78,15 @@ def check_counts(layanan: Layanan, columns: Iterable[str] | None = None, *,
     for col in bad.columns[bad.any()]:
         hit = bad[col]
         for code, year, value, written in zip(t.codes[hit], t.years[hit], x[col][hit], t.table[col][hit]):
-            who = f"{names.desa(code)}, {year_text(year)}"
             if value < 0:
-                rows.append((code, year, "layanan", col, plain(value), "nilai_negatif", "galat",
-                             f"{who}: {col} bernilai negatif ({num(value)}); jumlah tidak boleh kurang dari 0."))
+                rule, text = "nilai_negatif", f"bernilai negatif ({num(value)}); jumlah tidak boleh kurang dari 0"
             elif pd.notna(value):  # a number, but not a whole one
-                rows.append((code, year, "layanan", col, plain(value), "bukan_angka", "galat", f"{who}: {col} = "
-                             f"{num(value, 2)} bukan bilangan bulat; isian jumlah harus bilangan bulat."))
+                rule, text = "bukan_angka", f"= {num(value, 2)} bukan bilangan bulat; isian jumlah harus bilangan bulat"
             else:
-                written = str(written).strip()
-                rows.append((code, year, "layanan", col, written, "bukan_angka", "galat",
-                             f"{who}: {col} berisi '{written}', bukan angka; nilai ini dianggap tidak dilaporkan."))
+                value = str(written).strip()  # the text as written (plain() keeps it)
+                rule, text = "bukan_angka", f"berisi '{value}', bukan angka; nilai ini dianggap tidak dilaporkan"
+            rows.append((code, year, "layanan", col, plain(value), rule, "galat",
+                         f"{names.desa(code)}, {year_text(year)}: {col} {text}."))
     return findings(rows)
 
 
