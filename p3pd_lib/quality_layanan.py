@@ -13,8 +13,7 @@ from .errors import ParameterError
 from .frames import isin, require_columns
 from .numbers import format_angka, num, parse_numbers, pct, plain, year_text
 from .quality_base import (
-    COUNT_COLUMNS, Params, QualityParams, as_params, catalogue_frame, desa_codes, empty_findings, findings,
-    labels, region_table, years)
+    COUNT_COLUMNS, Params, QualityParams, as_params, catalogue_frame, desa_codes, findings, labels, region_table, years)
 
 MAD_TO_SD = 1.4826  # 1 / Φ⁻¹(3/4): scales the MAD to a standard deviation for normal data
 
@@ -127,9 +126,6 @@ def completeness_table(layanan: Layanan, catalogue: Any = None, *,
     t, cat = service_table(layanan), catalogue_frame(catalogue)
     keys = t.keys
     columns = ["kode_kecamatan", "tahun", "indikator", "n_desa", "n_lapor", "porsi"]
-    if keys.empty or cat.empty:
-        return pd.DataFrame({c: pd.Series(dtype="string" if c in ("kode_kecamatan", "indikator") else
-                                          ("Float64" if c == "porsi" else "Int64")) for c in columns})
     expected = _expected(keys, region_table(wilayah))
     n_desa = expected.groupby("kode_kecamatan").size().rename("n_desa")
     valid = t.counts([*cat["pembilang"], *cat["penyebut"]]).loc[keys.index].notna()
@@ -155,8 +151,6 @@ def check_completeness(layanan: Layanan, catalogue: Any = None, *,
     """
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
-    if keys.empty:
-        return empty_findings()
     table = completeness_table(t, cat, wilayah=region_table(wilayah))
     low = table[(table["porsi"] < p.kelengkapan_porsi_info).fillna(False)]
     nama = dict(zip(cat["id"], cat["nama"])) if "nama" in cat.columns else {}
@@ -190,8 +184,6 @@ def check_missing_values(layanan: Layanan, catalogue: Any = None, *,
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
     cols = [c for c in dict.fromkeys([*cat["pembilang"], *cat["penyebut"]]) if c in t.filled.columns]
-    if keys.empty or not cols:
-        return empty_findings()
     filled = t.filled.loc[keys.index, cols]
     share = filled.groupby([keys["kode_kecamatan"], keys["tahun"]]).transform("mean")
     gaps = ~filled & (share >= p.kelengkapan_porsi_minimum_nilai_hilang)
@@ -215,8 +207,6 @@ def check_outliers(layanan: Layanan, catalogue: Any = None, *,
     """
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
-    if keys.empty:
-        return empty_findings()
     counts = t.counts([*cat["pembilang"], *cat["penyebut"], "penduduk", "rumah_tangga"]).loc[keys.index]
     min_pen = cat["min_penyebut"].astype(float) if "min_penyebut" in cat.columns else pd.Series(1.0, index=cat.index)
     numer, denom = (counts[cat[c]].set_axis(range(len(cat)), axis=1) for c in ("pembilang", "penyebut"))
@@ -291,8 +281,6 @@ def check_yoy_jumps(layanan: Layanan, columns: Iterable[str] | None = None, *,
     t, p, names = service_table(layanan), as_params(params), labels(wilayah)
     keys = t.keys.sort_values(["kode_desa", "tahun"], kind="stable")
     cols = [c for c in (columns if columns is not None else COUNT_COLUMNS) if c in t.value.columns]
-    if keys.empty or not cols:
-        return empty_findings()
     v = t.counts(cols).loc[keys.index].reset_index(drop=True)  # one row per desa-year, in time order
     desa, year = keys["kode_desa"].reset_index(drop=True), keys["tahun"].reset_index(drop=True)
     follows = ((desa == desa.shift(1)) & (year == year.shift(1) + 1)).fillna(False).astype(bool)
