@@ -119,8 +119,7 @@ def _expected(keys: pd.DataFrame, wilayah: pd.DataFrame | None) -> pd.DataFrame:
     return pd.concat([own, w[["kode_desa", "kode_kecamatan"]].drop_duplicates("kode_desa")], ignore_index=True)
 
 
-def completeness_table(layanan: Layanan, catalogue: Any = None, *,
-                       wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
+def completeness_table(layanan: Layanan, catalogue: Any = None, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per kecamatan, year and indicator: ``n_desa`` expected (see :func:`check_completeness`), ``n_lapor`` of them
     with a valid numerator *and* denominator, ``porsi`` = n_lapor / n_desa."""
     t, cat = service_table(layanan), catalogue_frame(catalogue)
@@ -145,10 +144,8 @@ def completeness_table(layanan: Layanan, catalogue: Any = None, *,
 def check_completeness(layanan: Layanan, catalogue: Any = None, *,
                        wilayah: pd.DataFrame | None = None, params: Params = None) -> pd.DataFrame:
     """Completeness per kecamatan (``kode_desa``), year and indicator (``kolom``) below ``kelengkapan.porsi_info``
-    (``info``) or ``porsi_peringatan`` (``kelengkapan``), and expected desa without a row (``desa_tidak_melapor``).
-
-    A kecamatan reporting in a year expects its desa in ``wilayah`` (kelurahan only with data) and every code seen.
-    """
+    (``info``) or ``porsi_peringatan`` (``kelengkapan``), and expected desa without a row (``desa_tidak_melapor``):
+    a kecamatan reporting in a year expects its desa in ``wilayah`` (kelurahan only with data) and every code seen."""
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
     table = completeness_table(t, cat, wilayah=region_table(wilayah))
@@ -179,8 +176,7 @@ def check_completeness(layanan: Layanan, catalogue: Any = None, *,
 def check_missing_values(layanan: Layanan, catalogue: Any = None, *,
                          wilayah: pd.DataFrame | None = None, params: Params = None) -> pd.DataFrame:
     """Empty cells of indicator columns (``nilai_hilang``) that at least ``kelengkapan.porsi_minimum_nilai_hilang`` of
-    the kecamatan's rows fill that year: isolated gaps (a column nobody fills is a :func:`check_completeness` matter).
-    """
+    the kecamatan's rows fill that year: isolated gaps (a column nobody fills is for :func:`check_completeness`)."""
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
     cols = [c for c in dict.fromkeys([*cat["pembilang"], *cat["penyebut"]]) if c in t.filled.columns]
@@ -203,8 +199,7 @@ def check_outliers(layanan: Layanan, catalogue: Any = None, *,
     """Robust outliers against the kabupaten's other desa that year (``pencilan``): beyond ``pengali_mad`` × MAD
     (×1.4826) from the median, and ``selisih_minimum_persen`` points for each indicator's rate (denominator ≥
     ``min_penyebut``) or ``faktor_minimum_per_kapita`` times for each denominator per 1.000 inhabitants (``penduduk``:
-    per household, log scale). Groups under ``minimum_desa`` values or with a MAD of 0 are skipped.
-    """
+    per household, log scale). Groups under ``minimum_desa`` values or with a MAD of 0 are skipped."""
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
     counts = t.counts([*cat["pembilang"], *cat["penyebut"], "penduduk", "rumah_tangga"]).loc[keys.index]
@@ -233,7 +228,6 @@ def check_outliers(layanan: Layanan, catalogue: Any = None, *,
         (col, label, per_capita, _), hit = tests[j], flagged[j]
         for code, year, raw, xi, med, m in zip(keys["kode_desa"][hit], keys["tahun"][hit], counts[col][hit], x[j][hit],
                                                median[j][hit], mad[j][hit]):
-            year = int(year)
             if not per_capita:
                 side = "di atas" if xi > med else "di bawah"
                 text = (f"{label} = {pct(xi)}, jauh {side} median kabupaten {pct(med)} "
@@ -244,7 +238,7 @@ def check_outliers(layanan: Layanan, catalogue: Any = None, *,
                 side = format_angka(times, 1) if times >= 1 else f"1/{format_angka(1 / times, 1)}"
                 text = f"{label} = {format_angka(value, 1)}, {side} kali median kabupaten ({format_angka(med, 1)})"
             rows.append((code, year, "layanan", col, plain(raw), "pencilan", "peringatan",
-                         f"{names.desa(code)}, {year}: {text}. Periksa kembali {col} ({num(raw)})."))
+                         f"{names.desa(code)}, {int(year)}: {text}. Periksa kembali {col} ({num(raw)})."))
     return findings(rows)
 
 
