@@ -10,6 +10,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from . import parameter_files
 from .belanja import identical_copies, is_kelurahan, rekening_class
 from .errors import ParameterError
 from .frames import isin, require_columns
@@ -136,8 +137,6 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
 def check_declared_rules(tables: Any, rules: Any = None, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Checks declared in ``kualitas.yaml`` (``pemeriksaan_tambahan``; worked example in docs/panduan_analis.md):
     every row of the rule's table where its condition (a pandas query) holds is a finding."""
-    from . import parameter_files
-
     t = as_tables(tables)
     rules = parameter_files.load_quality().pemeriksaan_tambahan if rules is None else rules
     names = labels(wilayah if wilayah is not None else t.get("wilayah"))
@@ -237,8 +236,7 @@ def check_realisation(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = No
     p, names = as_params(params), labels(wilayah)
     lines = apbdes_lines(apbdes) if lines is None else lines
     over = lines["realisasi"] - lines["anggaran"]
-    bad = (lines["kelas"].isin(["belanja", "pengeluaran_pembiayaan"]) & (over > p.anggaran_toleransi_rupiah)
-           & (over > _tolerance(p, lines["anggaran"])))
+    bad = lines["kelas"].isin(["belanja", "pengeluaran_pembiayaan"]) & (over > _tolerance(p, lines["anggaran"]))
     described = apbdes[bad.to_numpy()].reindex(columns=["kode_rekening", "uraian", "kode_kegiatan"])
     rows = []
     for line, text in zip(lines[bad].to_dict("records"), described.astype("string").fillna("").to_dict("records")):

@@ -150,16 +150,15 @@ def check_completeness(layanan: Layanan, catalogue: Any = None, *,
     keys = t.keys
     table = completeness_table(t, cat, wilayah=region_table(wilayah))
     low = table[(table["porsi"] < p.kelengkapan_porsi_info).fillna(False)]
-    nama = dict(zip(cat["id"], cat["nama"])) if "nama" in cat.columns else {}
+    title = {i: f"{i} ({n})" for i, n in zip(cat["id"], cat["nama"])} if "nama" in cat.columns else {}
     cols = dict(zip(cat["id"], zip(cat["pembilang"], cat["penyebut"])))
     rows: list[tuple] = []
     for kec, year, ind, n_desa, n_lapor, share in low.itertuples(index=False):
         level = "peringatan" if share < p.kelengkapan_porsi_peringatan else "info"
         threshold = p.kelengkapan_porsi_peringatan if level == "peringatan" else p.kelengkapan_porsi_info
-        title = f"{ind} ({nama[ind]})" if ind in nama else ind
         rows.append((kec, year, "layanan", ind, plain(round(float(share), 4)), "kelengkapan", level,
-                     f"{names.kecamatan(kec)}, {year}: {title} hanya dilaporkan lengkap ({cols[ind][0]} dan "
-                     f"{cols[ind][1]}) oleh {n_lapor} dari {n_desa} desa ({pct(100 * share)}); "
+                     f"{names.kecamatan(kec)}, {year}: {title.get(ind, ind)} hanya dilaporkan lengkap ({cols[ind][0]} "
+                     f"dan {cols[ind][1]}) oleh {n_lapor} dari {n_desa} desa ({pct(100 * share)}); "
                      f"di bawah ambang {pct(100 * threshold)}."))
     # Expected desa × the years their kecamatan reports, without a row of their own.
     active = keys[["kode_kecamatan", "tahun"]].drop_duplicates()
