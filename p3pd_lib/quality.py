@@ -69,25 +69,21 @@ def check_duplicates(tables: Any, *, wilayah: pd.DataFrame | None = None) -> pd.
     return findings(rows)
 
 
-def _suggestion(code: Any, nearby: dict[str, Any]) -> str:
-    """What to write instead of an unofficial ``code`` (``nearby``: official code → desa name in its kecamatan)."""
+def _suggestion(code: Any, nearby: dict[str, str]) -> str:
+    """What to write instead of an unofficial ``code`` (``nearby``: official code in its kecamatan → its label)."""
     if pd.isna(code) or code == "":
         return "Isi kode desa Kemendagri (PP.KK.CC.DDDD)."
-
-    def label(c: str) -> str:
-        return f"{c} ({nearby[c]})" if isinstance(nearby.get(c), str) else c
-
     digits = re.sub(r"\D", "", code)
     dotted = f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}.{digits[6:]}" if len(digits) == 10 else None
     if dotted and dotted != code and dotted in nearby:
-        return f"Mungkin maksudnya {label(dotted)}; tulis kode dengan titik: PP.KK.CC.DDDD."
+        return f"Mungkin maksudnya {nearby[dotted]}; tulis kode dengan titik: PP.KK.CC.DDDD."
     if not re.match(KODE_DESA_PATTERN, code):
         return "Format kode harus PP.KK.CC.DDDD, mis. 11.01.01.2001."
     same_kecamatan = [c for c in nearby if c.startswith(code[:8] + ".")]
     if not same_kecamatan:
         return f"Kecamatan {code[:8]} juga tidak ada dalam daftar resmi; periksa kode kabupaten/kecamatan."
     nearest = min(same_kecamatan, key=lambda c: (abs(int(c[9:]) - int(code[9:])), c))
-    return (f"Kode resmi terdekat di kecamatan yang sama: {label(nearest)}. Desa bisa saja baru dimekarkan atau "
+    return (f"Kode resmi terdekat di kecamatan yang sama: {nearby[nearest]}. Desa bisa saja baru dimekarkan atau "
             "berganti kode; sesuaikan dengan Kepmendagri 300.2.2-2138/2025.")
 
 
@@ -121,6 +117,7 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
     kecamatan = set(bad_codes.str.slice(0, 8).dropna()) | set(dotted.dropna())
     nearby = (desa_names(kecamatan=kecamatan) if official_codes is None
               else {c: None for c in official if c[:8] in kecamatan})
+    nearby = {c: f"{c} ({name})" if isinstance(name, str) else c for c, name in nearby.items()}  # code (name)
     rows: list[tuple] = []
     for table, bad in bad_rows.items():
         for (code, year), n in bad.groupby(["kode", "tahun"], dropna=False, sort=True).size().items():

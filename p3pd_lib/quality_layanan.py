@@ -74,8 +74,7 @@ def check_counts(layanan: Layanan, columns: Iterable[str] | None = None, *,
     x = t.value[cols]
     bad = t.not_number[cols] | (x < 0) | (x.notna() & (x != np.floor(x)))
     rows: list[tuple] = []
-    for col in bad.columns[bad.any()]:
-        hit = bad[col]
+    for col, hit in bad.loc[:, bad.any()].items():
         for code, year, value, written in zip(t.codes[hit], t.years[hit], x[col][hit], t.table[col][hit]):
             if value < 0:
                 rule, text = "nilai_negatif", f"bernilai negatif ({num(value)}); jumlah tidak boleh kurang dari 0"
@@ -183,8 +182,7 @@ def check_missing_values(layanan: Layanan, catalogue: Any = None, *,
     share = filled.groupby([keys["kode_kecamatan"], keys["tahun"]]).transform("mean")
     gaps = ~filled & (share >= p.kelengkapan_porsi_minimum_nilai_hilang)
     rows: list[tuple] = []
-    for col in gaps.columns[gaps.any()]:  # only the columns with a gap
-        gap = gaps[col]
+    for col, gap in gaps.loc[:, gaps.any()].items():  # only the columns with a gap
         for code, year, filled_by in zip(keys["kode_desa"][gap], keys["tahun"][gap], share[col][gap]):
             rows.append((code, year, "layanan", col, "", "nilai_hilang", "peringatan",
                          f"{names.desa(code)}, {int(year)}: {col} kosong (tidak dilaporkan), padahal "
@@ -273,8 +271,7 @@ def check_yoy_jumps(layanan: Layanan, columns: Iterable[str] | None = None, *,
     """
     t, p, names = service_table(layanan), as_params(params), labels(wilayah)
     keys = t.keys.sort_values(["kode_desa", "tahun"], kind="stable")
-    cols = [c for c in (columns if columns is not None else COUNT_COLUMNS) if c in t.value.columns]
-    v = t.counts(cols).loc[keys.index].reset_index(drop=True)  # one row per desa-year, in time order
+    v = t.counts(COUNT_COLUMNS if columns is None else columns).loc[keys.index].reset_index(drop=True)  # in time order
     desa, year = keys["kode_desa"].reset_index(drop=True), keys["tahun"].reset_index(drop=True)
     follows = ((desa == desa.shift(1)) & (year == year.shift(1) + 1)).fillna(False).astype(bool)
     prev = v.shift(1)[follows].reindex(v.index)  # the rows kept, others NaN: cheaper than .where(axis=0)
