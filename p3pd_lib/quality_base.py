@@ -80,10 +80,9 @@ class QualityParams:
         if not isinstance(data, Mapping):
             raise ParameterError("Parameter kualitas harus berupa kumpulan bagian (kelengkapan, pencilan, …).")
         sections = (base or cls())._sections()
-        for section, entries in data.items():
-            if section == "pemeriksaan_tambahan":  # declared checks, see quality.check_declared_rules
-                continue
-            sections[section] = {**sections.get(section, {}), **entries} if isinstance(entries, Mapping) else entries
+        for name, entries in data.items():
+            if name != "pemeriksaan_tambahan":  # declared checks, see quality.check_declared_rules
+                sections[name] = {**sections.get(name, {}), **entries} if isinstance(entries, Mapping) else entries
         checked = _validated(sections).model_dump(exclude={"pemeriksaan_tambahan"})
         return cls(**{f"{section}_{key}": v for section, entries in checked.items() for key, v in entries.items()})
 

@@ -15,8 +15,6 @@ from .numbers import format_angka, num, parse_numbers, pct, plain, year_text
 from .quality_base import (
     COUNT_COLUMNS, Params, QualityParams, as_params, catalogue_frame, desa_codes, findings, labels, region_table, years)
 
-MAD_TO_SD = 1.4826  # 1 / Φ⁻¹(3/4): scales the MAD to a standard deviation for normal data
-
 
 class ServiceTable:
     """The ``layanan`` table read once for all its checks: desa codes, years and every other column read as numbers
@@ -215,7 +213,7 @@ def check_outliers(layanan: Layanan, catalogue: Any = None, *,
     group = keys.groupby(["kode_kabupaten", "tahun"]).ngroup()  # one number per kabupaten-year
     median = x.groupby(group).transform("median")
     dev = (x - median).abs()
-    mad = dev.groupby(group).transform("median") * MAD_TO_SD
+    mad = dev.groupby(group).transform("median") * 1.4826  # 1 / Φ⁻¹(3/4): the MAD as a standard deviation
     distance = np.array([np.log(p.pencilan_faktor_minimum_per_kapita) if per_capita
                          else p.pencilan_selisih_minimum_persen for _, _, per_capita, _ in tests])
     flagged = ((x.groupby(group).transform("count") >= p.pencilan_minimum_desa) & (mad > 0)
