@@ -345,8 +345,7 @@ def run_checks(dataset_or_tables: Any, catalogue: Any = None, official_codes: It
 
 def rules_table() -> pd.DataFrame:
     """The rules as a table (``aturan, tingkat, judul``) for documentation and reports."""
-    return pd.DataFrame([(r, lvl, title) for r, (lvl, title) in RULES.items()],
-                        columns=["aturan", "tingkat", "judul"]).astype("string")
+    return pd.DataFrame([(r, *v) for r, v in RULES.items()], columns=["aturan", "tingkat", "judul"]).astype("string")
 
 
 def summarize(findings: pd.DataFrame) -> pd.DataFrame:

@@ -249,9 +249,8 @@ def _change(a: float, b: float) -> str:
 def _cells(mask: pd.DataFrame, *values: pd.DataFrame) -> list[tuple[int, list[tuple]]]:
     """Per row with a True cell in ``mask``: (row, [(column, value in each of ``values``), …]), in reading order."""
     rows, cols = np.nonzero(mask.to_numpy())
-    cells = zip(rows, mask.columns[cols], *(v.to_numpy()[rows, cols] for v in values))
     out: dict[int, list[tuple]] = {}
-    for i, *cell in cells:
+    for i, *cell in zip(rows, mask.columns[cols], *(v.to_numpy()[rows, cols] for v in values)):
         out.setdefault(i, []).append(tuple(cell))
     return list(out.items())
 
