@@ -1,8 +1,6 @@
-"""Data-quality checks (DOMAIN.md §6), each a pure function returning findings (:data:`FINDING_COLUMNS`).
-
-Here the checks of duplicates, codes, ``kualitas.yaml`` rules and APBDes lines, and :func:`run_checks`; the
-``layanan`` checks are in :mod:`p3pd_lib.quality_layanan`, what they share in :mod:`p3pd_lib.quality_base`.
-"""
+"""Data-quality checks (DOMAIN.md §6), each a pure function returning findings (:data:`FINDING_COLUMNS`): here
+duplicates, codes, ``kualitas.yaml`` rules, APBDes lines and :func:`run_checks`; the ``layanan`` checks are in
+:mod:`p3pd_lib.quality_layanan`, what they share in :mod:`p3pd_lib.quality_base`."""
 
 from __future__ import annotations
 
@@ -12,18 +10,17 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from . import parameter_files
 from .belanja import identical_copies, is_kelurahan, rekening_class
 from .errors import ParameterError
 from .frames import isin, require_columns
 from .quality_base import (  # noqa: F401  (the checks and their parameters are used through this module)
     FINDING_COLUMNS, RULES, TINGKAT, Params, QualityParams, as_params, as_tables, catalogue_frame, desa_codes,
-    empty_findings, findings, labels, load_params, region_table, years,
-)
+    empty_findings, findings, labels, load_params, region_table, years)
 from .numbers import parse_numbers, plain, rp, year_text
 from .quality_layanan import (  # noqa: F401
     ServiceTable, check_completeness, check_counts, check_missing_values, check_numerator_exceeds, check_outliers,
-    check_yoy_jumps, completeness_table,
-)
+    check_yoy_jumps, completeness_table)
 from .schemas import KODE_DESA_PATTERN
 from .wilayah import desa_names
 
@@ -72,26 +69,21 @@ def check_duplicates(tables: Any, *, wilayah: pd.DataFrame | None = None) -> pd.
     return findings(rows)
 
 
-def _suggestion(code: Any, nearby: dict[str, Any]) -> str:
-    """What to write instead of an unofficial ``code``: its dotted form, or the nearest code of its kecamatan
-    (``nearby``: official code → desa name, for the kecamatan of the codes found)."""
+def _suggestion(code: Any, nearby: dict[str, str]) -> str:
+    """What to write instead of an unofficial ``code`` (``nearby``: official code in its kecamatan → its label)."""
     if pd.isna(code) or code == "":
         return "Isi kode desa Kemendagri (PP.KK.CC.DDDD)."
-
-    def label(c: str) -> str:
-        return f"{c} ({nearby[c]})" if isinstance(nearby.get(c), str) else c
-
     digits = re.sub(r"\D", "", code)
     dotted = f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}.{digits[6:]}" if len(digits) == 10 else None
     if dotted and dotted != code and dotted in nearby:
-        return f"Mungkin maksudnya {label(dotted)}; tulis kode dengan titik: PP.KK.CC.DDDD."
+        return f"Mungkin maksudnya {nearby[dotted]}; tulis kode dengan titik: PP.KK.CC.DDDD."
     if not re.match(KODE_DESA_PATTERN, code):
         return "Format kode harus PP.KK.CC.DDDD, mis. 11.01.01.2001."
     same_kecamatan = [c for c in nearby if c.startswith(code[:8] + ".")]
     if not same_kecamatan:
         return f"Kecamatan {code[:8]} juga tidak ada dalam daftar resmi; periksa kode kabupaten/kecamatan."
     nearest = min(same_kecamatan, key=lambda c: (abs(int(c[9:]) - int(code[9:])), c))
-    return (f"Kode resmi terdekat di kecamatan yang sama: {label(nearest)}. Desa bisa saja baru dimekarkan atau "
+    return (f"Kode resmi terdekat di kecamatan yang sama: {nearby[nearest]}. Desa bisa saja baru dimekarkan atau "
             "berganti kode; sesuaikan dengan Kepmendagri 300.2.2-2138/2025.")
 
 
@@ -113,12 +105,9 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
         given = official_codes["kode_desa"] if isinstance(official_codes, pd.DataFrame) else list(official_codes)
         official = dict.fromkeys(pd.Series(given, dtype="string").str.strip().dropna())
     known = seen[isin(seen, official)]
-    bad_rows = {}
-    for table, df in tables.items():
-        unofficial = ~codes[table].isin(known) | codes[table].isna()
-        if unofficial.any():
-            bad_rows[table] = pd.DataFrame({"kode": codes[table][unofficial].astype("string"),
-                                            "tahun": years(df)[unofficial]})
+    unofficial = {table: ~c.isin(known) | c.isna() for table, c in codes.items()}
+    bad_rows = {table: pd.DataFrame({"kode": codes[table][u].astype("string"), "tahun": years(tables[table])[u]})
+                for table, u in unofficial.items() if u.any()}
     if not bad_rows:
         return empty_findings()
     # The suggestions look inside the kecamatan of the codes found (as written, or once dotted).
@@ -128,11 +117,11 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
     kecamatan = set(bad_codes.str.slice(0, 8).dropna()) | set(dotted.dropna())
     nearby = (desa_names(kecamatan=kecamatan) if official_codes is None
               else {c: None for c in official if c[:8] in kecamatan})
+    nearby = {c: f"{c} ({name})" if isinstance(name, str) else c for c, name in nearby.items()}  # code (name)
     rows: list[tuple] = []
     for table, bad in bad_rows.items():
         for (code, year), n in bad.groupby(["kode", "tahun"], dropna=False, sort=True).size().items():
-            code = None if pd.isna(code) else code
-            year = None if pd.isna(year) else year
+            code, year = (None if pd.isna(v) else v for v in (code, year))
             label = f"Kode {code}" if code else "Baris tanpa kode desa"
             when = f", {year_text(year)}" if year is not None else ""
             where = f"{n} baris di tabel {table}" if table != "wilayah" else "tabel wilayah"
@@ -145,8 +134,6 @@ def check_official_codes(tables: Any, official_codes: Iterable[str] | None = Non
 def check_declared_rules(tables: Any, rules: Any = None, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Checks declared in ``kualitas.yaml`` (``pemeriksaan_tambahan``; worked example in docs/panduan_analis.md):
     every row of the rule's table where its condition (a pandas query) holds is a finding."""
-    from . import parameter_files
-
     t = as_tables(tables)
     rules = parameter_files.load_quality().pemeriksaan_tambahan if rules is None else rules
     names = labels(wilayah if wilayah is not None else t.get("wilayah"))
@@ -179,8 +166,7 @@ def apbdes_lines(apbdes: pd.DataFrame) -> pd.DataFrame:
     amounts = {c: parse_numbers(apbdes[c])["nilai"] if c in apbdes.columns else pd.Series(np.nan, index=apbdes.index)
                for c in ("anggaran", "realisasi")}
     return pd.DataFrame({
-        "kode_desa": desa_codes(apbdes["kode_desa"], category=True),
-        "tahun": years(apbdes),
+        "kode_desa": desa_codes(apbdes["kode_desa"], category=True), "tahun": years(apbdes),
         "kelas": kinds.take(accounts.cat.codes.to_numpy(), allow_fill=True, fill_value="lainnya"),
         **{c: v.where(v >= 0) for c, v in amounts.items()},
     }, index=apbdes.index, copy=False)  # fresh columns: not copied again into one block (~0.3 s on 5 million lines)
@@ -207,14 +193,13 @@ def check_amounts(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None) 
         for code, year, rek, written, x in zip(desa_codes(bad["kode_desa"]), years(bad), bad["kode_rekening"],
                                                bad[col], parsed["nilai"][picked]):
             where = f" pada rekening {rek}" if isinstance(rek, str) and rek else ""
-            who = f"{names.desa(code)}, {year_text(year)}"
             if x < 0:
-                rows.append((code, year, "apbdes", col, plain(x), "nilai_negatif", "galat",
-                             f"{who}: {col} bernilai negatif ({rp(x)}){where}."))
+                rule, value, text = "nilai_negatif", plain(x), f"bernilai negatif ({rp(x)}){where}"
             else:
-                text = str(written).strip()
-                rows.append((code, year, "apbdes", col, text, "bukan_angka", "galat",
-                             f"{who}: {col} berisi '{text}'{where}, bukan angka rupiah."))
+                value = str(written).strip()
+                rule, text = "bukan_angka", f"berisi '{value}'{where}, bukan angka rupiah"
+            rows.append((code, year, "apbdes", col, value, rule, "galat",
+                         f"{names.desa(code)}, {year_text(year)}: {col} {text}."))
     return findings(rows)
 
 
@@ -234,9 +219,9 @@ def check_kelurahan_apbdes(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None
                 ["anggaran"].agg(n="size", total="sum").reset_index())
     names = labels(wilayah)
     return findings([
-        (code, year, "apbdes", "kode_desa", str(n), "kelurahan_ber_apbdes", "galat",
-         f"{names.desa(code)}, {int(year)}: ada {n} baris APBDes (anggaran {rp(total)}), padahal kelurahan tidak "
-         "memiliki APBDes maupun Dana Desa; baris ini tidak dipakai dalam indikator belanja.")
+        (code, year, "apbdes", "kode_desa", str(n), "kelurahan_ber_apbdes", "galat", f"{names.desa(code)}, "
+         f"{int(year)}: ada {n} baris APBDes (anggaran {rp(total)}), padahal kelurahan tidak memiliki APBDes "
+         "maupun Dana Desa; baris ini tidak dipakai dalam indikator belanja.")
         for code, year, n, total in per_year.itertuples(index=False)])
 
 
@@ -247,8 +232,7 @@ def check_realisation(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = No
     p, names = as_params(params), labels(wilayah)
     lines = apbdes_lines(apbdes) if lines is None else lines
     over = lines["realisasi"] - lines["anggaran"]
-    bad = (lines["kelas"].isin(["belanja", "pengeluaran_pembiayaan"]) & (over > p.anggaran_toleransi_rupiah)
-           & (over > _tolerance(p, lines["anggaran"])))
+    bad = lines["kelas"].isin(["belanja", "pengeluaran_pembiayaan"]) & (over > _tolerance(p, lines["anggaran"]))
     described = apbdes[bad.to_numpy()].reindex(columns=["kode_rekening", "uraian", "kode_kegiatan"])
     rows = []
     for line, text in zip(lines[bad].to_dict("records"), described.astype("string").fillna("").to_dict("records")):
@@ -265,10 +249,8 @@ def check_realisation(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = No
 def check_budget_totals(apbdes: pd.DataFrame, totals: pd.DataFrame, *, wilayah: pd.DataFrame | None = None,
                         params: Params = None) -> pd.DataFrame:
     """Declared totals that differ from the sum of the lines by more than the tolerance (``total_tidak_sesuai``).
-
     ``totals``: ``kode_desa, tahun, jenis`` (one of :data:`TOTAL_KINDS`), ``total`` and optionally ``kolom``
-    (``anggaran``, the default, or ``realisasi``), e.g. the summary page of a Perdes APBDes.
-    """
+    (``anggaran``, the default, or ``realisasi``), e.g. the summary page of a Perdes APBDes."""
     require_columns(totals, ("kode_desa", "tahun", "jenis", "total"), "Tabel 'total anggaran'", ParameterError)
     p, names = as_params(params), labels(wilayah)
     declared = pd.DataFrame({
@@ -277,8 +259,7 @@ def check_budget_totals(apbdes: pd.DataFrame, totals: pd.DataFrame, *, wilayah: 
         "kolom": (totals["kolom"].astype("string").fillna("anggaran").str.strip().str.lower()
                   if "kolom" in totals.columns else "anggaran"),
         "total": parse_numbers(totals["total"])["nilai"]})
-    unknown = sorted(set(declared["kelas"].dropna()) - set(TOTAL_KINDS))
-    if unknown:
+    if unknown := sorted(set(declared["kelas"].dropna()) - set(TOTAL_KINDS)):
         raise ParameterError(f"Jenis total tidak dikenal: {', '.join(unknown)}. Pilihan: {', '.join(TOTAL_KINDS)}.")
     if not declared["kolom"].isin(["anggaran", "realisasi"]).all():
         raise ParameterError("Isian 'kolom' pada total anggaran harus 'anggaran' atau 'realisasi'.")
@@ -286,23 +267,20 @@ def check_budget_totals(apbdes: pd.DataFrame, totals: pd.DataFrame, *, wilayah: 
     sums = budget_sums(apbdes_lines(apbdes)).reset_index().astype({"kode_desa": "string", "kelas": "string"})
     checked = declared.merge(sums, on=["kode_desa", "tahun", "kelas"], how="left")
     checked["jumlah"] = checked["anggaran"].where(checked["kolom"] == "anggaran", checked["realisasi"]).fillna(0.0)
-    rows = []
-    for code, year, kind, col, d, summed in checked[[*declared.columns, "jumlah"]].itertuples(index=False):
-        if abs(d - summed) > _tolerance(p, d):
-            rows.append((code, year, "apbdes", col, plain(d), "total_tidak_sesuai", "galat",
-                         f"{names.desa(code)}, {int(year)}: total {kind.replace('_', ' ')} ({col}) tertulis {rp(d)}, "
-                         f"sedangkan jumlah rinciannya {rp(summed)} (selisih {rp(d - summed)})."))
-    return findings(rows)
+    checked = checked[(checked["total"] - checked["jumlah"]).abs() > _tolerance(p, checked["total"])]
+    return findings([
+        (code, year, "apbdes", col, plain(d), "total_tidak_sesuai", "galat",
+         f"{names.desa(code)}, {int(year)}: total {kind.replace('_', ' ')} ({col}) tertulis {rp(d)}, sedangkan jumlah "
+         f"rinciannya {rp(summed)} (selisih {rp(d - summed)}).")
+        for code, year, kind, col, d, summed in checked[[*declared.columns, "jumlah"]].itertuples(index=False)])
 
 
 def check_apbdes_identity(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None, params: Params = None,
                           lines: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Unbalanced budgets (``identitas_apbdes``) and one-sided budgets (``apbdes_tidak_lengkap``), peringatan.
-
-    An APBDes is adopted balanced (DOMAIN §3): ``|pendapatan − belanja + (6.1 − 6.2)| ≤ tolerance`` on the
-    budget (the realised SiLPA is legitimately non-zero). A desa-year with spending but no revenue lines (or the
-    reverse) is ``apbdes_tidak_lengkap``; kelurahan are skipped (already ``kelurahan_ber_apbdes``).
-    """
+    """Unbalanced budgets (``identitas_apbdes``) and one-sided budgets (``apbdes_tidak_lengkap``), peringatan: an
+    APBDes is adopted balanced (DOMAIN §3), ``|pendapatan − belanja + (6.1 − 6.2)| ≤ tolerance`` on the budget
+    (the realised SiLPA is legitimately non-zero); a desa-year with spending but no revenue lines (or the reverse)
+    is one-sided. Kelurahan are skipped (already ``kelurahan_ber_apbdes``)."""
     p, names = as_params(params), labels(wilayah)
     sums = budget_sums(apbdes_lines(apbdes) if lines is None else lines)
     if sums.empty:
@@ -333,22 +311,17 @@ def check_apbdes_identity(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None 
 
 def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     """Findings sorted: galat first, then by rule, village, year, table and field."""
-    rank = findings["tingkat"].map({t: i for i, t in enumerate(TINGKAT)}).astype("Int64")
-    rule = findings["aturan"].map({r: i for i, r in enumerate(RULES)}).astype("Int64")
-    out = findings.assign(_t=rank, _r=rule).sort_values(
-        ["_t", "_r", "kode_desa", "tahun", "tabel", "kolom"], kind="stable", na_position="last")
-    return out.drop(columns=["_t", "_r"]).reset_index(drop=True)
+    rank = {"tingkat": {t: i for i, t in enumerate(TINGKAT)}, "aturan": {r: i for i, r in enumerate(RULES)}}
+    return findings.sort_values(["tingkat", "aturan", "kode_desa", "tahun", "tabel", "kolom"],
+                                key=lambda s: s.map(rank[s.name]) if s.name in rank else s).reset_index(drop=True)
 
 
 def run_checks(dataset_or_tables: Any, catalogue: Any = None, official_codes: Iterable[str] | None = None,
                params: Params = None, *, totals: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every check on a :class:`~p3pd_lib.store.Dataset` or a mapping of table name → DataFrame (absent tables are
-    skipped), as one findings table sorted by :func:`sort_findings`.
-
-    ``catalogue``: indicator catalogue (default ``indicators.load_catalogue()``); ``official_codes``: default the
-    national list; ``params``: :class:`QualityParams`, a mapping overriding ``kualitas.yaml``, or ``None`` (the file);
-    ``totals``: declared budget totals for :func:`check_budget_totals`.
-    """
+    skipped), as one findings table sorted by :func:`sort_findings`. ``catalogue`` defaults to the indicator file,
+    ``official_codes`` to the national list, ``params`` to ``kualitas.yaml`` (a mapping overrides parts of it);
+    ``totals``: declared budget totals for :func:`check_budget_totals`."""
     t, p, cat = as_tables(dataset_or_tables), as_params(params), catalogue_frame(catalogue)
     w = labels(t.get("wilayah"))  # one label table for every check
     layanan, apbdes = t.get("layanan"), t.get("apbdes")
@@ -358,9 +331,8 @@ def run_checks(dataset_or_tables: Any, catalogue: Any = None, official_codes: It
     if layanan is not None and len(layanan):
         lay = ServiceTable(layanan)  # read once for every check of the service table
         found += [check_counts(lay, wilayah=w), check_numerator_exceeds(lay, cat, wilayah=w),
-                  check_completeness(lay, cat, wilayah=w, params=p),
-                  check_missing_values(lay, cat, wilayah=w, params=p),
-                  check_outliers(lay, cat, wilayah=w, params=p), check_yoy_jumps(lay, wilayah=w, params=p)]
+                  check_completeness(lay, cat, wilayah=w, params=p), check_outliers(lay, cat, wilayah=w, params=p),
+                  check_missing_values(lay, cat, wilayah=w, params=p), check_yoy_jumps(lay, wilayah=w, params=p)]
     if lines is not None:
         found += [check_amounts(apbdes, wilayah=w), check_kelurahan_apbdes(apbdes, wilayah=w, lines=lines),
                   check_realisation(apbdes, wilayah=w, params=p, lines=lines),
@@ -373,8 +345,7 @@ def run_checks(dataset_or_tables: Any, catalogue: Any = None, official_codes: It
 
 def rules_table() -> pd.DataFrame:
     """The rules as a table (``aturan, tingkat, judul``) for documentation and reports."""
-    return pd.DataFrame([(r, lvl, title) for r, (lvl, title) in RULES.items()],
-                        columns=["aturan", "tingkat", "judul"]).astype("string")
+    return pd.DataFrame([(r, *v) for r, v in RULES.items()], columns=["aturan", "tingkat", "judul"]).astype("string")
 
 
 def summarize(findings: pd.DataFrame) -> pd.DataFrame:
@@ -392,6 +363,5 @@ def summarize(findings: pd.DataFrame) -> pd.DataFrame:
     out = out.assign(judul=out["aturan"].map(lambda r: RULES.get(r, (None, r))[1]),
                      _k=out["tingkat"].map({t: i for i, t in enumerate(TINGKAT)}))
     out = out.sort_values(["_k", "jumlah"], ascending=[True, False], kind="stable")
-    return out[["aturan", "judul", "tingkat", "jumlah", "n_desa"]].astype(
-        {"aturan": "string", "judul": "string", "tingkat": "string", "jumlah": "Int64", "n_desa": "Int64"}
-    ).reset_index(drop=True)
+    return out[["aturan", "judul", "tingkat", "jumlah", "n_desa"]].reset_index(drop=True).astype(
+        {"aturan": "string", "judul": "string", "tingkat": "string", "jumlah": "Int64", "n_desa": "Int64"})

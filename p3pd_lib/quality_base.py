@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from . import parameter_files
 from .errors import ParameterError
 from .frames import require_columns
+from .indicators import load_catalogue
 from .numbers import parse_numbers
 from .schemas import KODE_DESA_PATTERN, LAYANAN, TABLES
 
@@ -78,18 +80,15 @@ class QualityParams:
         if not isinstance(data, Mapping):
             raise ParameterError("Parameter kualitas harus berupa kumpulan bagian (kelengkapan, pencilan, …).")
         sections = (base or cls())._sections()
-        for section, entries in data.items():
-            if section == "pemeriksaan_tambahan":  # declared checks, see quality.check_declared_rules
-                continue
-            sections[section] = {**sections.get(section, {}), **entries} if isinstance(entries, Mapping) else entries
+        for name, entries in data.items():
+            if name != "pemeriksaan_tambahan":  # declared checks, see quality.check_declared_rules
+                sections[name] = {**sections.get(name, {}), **entries} if isinstance(entries, Mapping) else entries
         checked = _validated(sections).model_dump(exclude={"pemeriksaan_tambahan"})
         return cls(**{f"{section}_{key}": v for section, entries in checked.items() for key, v in entries.items()})
 
 
 def _validated(sections: dict[str, Any]) -> Any:
     """``sections`` checked by the model of ``kualitas.yaml`` (:class:`p3pd_lib.parameter_files.QualityFile`)."""
-    from . import parameter_files
-
     try:
         return parameter_files.QualityFile.model_validate(sections)
     except ValidationError as exc:
@@ -98,8 +97,6 @@ def _validated(sections: dict[str, Any]) -> Any:
 
 def load_params(path: str | Path | None = None) -> QualityParams:
     """The thresholds of ``parameters/kualitas.yaml`` (or ``path``), validated by :mod:`p3pd_lib.parameter_files`."""
-    from . import parameter_files
-
     return QualityParams.from_mapping(parameter_files.load_quality(path).model_dump())
 
 
@@ -121,8 +118,7 @@ class Labels:
         self.table = wilayah if wilayah is not None and len(wilayah) else None
         w = pd.DataFrame(self.table).reindex(columns=["kode_desa", "nama_desa", "jenis", "kode_kecamatan",
                                                       "nama_kecamatan"]).drop_duplicates("kode_desa")
-        names = zip(w["nama_desa"].tolist(), w["jenis"].tolist())
-        self._desa = dict(zip(w["kode_desa"].astype(str).tolist(), names))
+        self._desa = dict(zip(w["kode_desa"].astype(str).tolist(), zip(w["nama_desa"].tolist(), w["jenis"].tolist())))
         kec = w.dropna(subset=["kode_kecamatan"]).drop_duplicates("kode_kecamatan")
         self._kec = dict(zip(kec["kode_kecamatan"].astype(str).tolist(), kec["nama_kecamatan"].tolist()))
 
@@ -172,8 +168,7 @@ def as_tables(data: Any) -> dict[str, pd.DataFrame | None]:
         tables = dict(data)
     else:
         raise ParameterError("Data untuk pemeriksaan kualitas harus berupa Dataset atau kamus {nama tabel: DataFrame}.")
-    unknown = set(tables) - set(TABLES)
-    if unknown:
+    if unknown := set(tables) - set(TABLES):
         raise ParameterError(f"Tabel tidak dikenal: {', '.join(sorted(unknown))}.")
     for name, df in tables.items():
         if df is not None and not isinstance(df, pd.DataFrame):
@@ -185,10 +180,7 @@ def as_tables(data: Any) -> dict[str, pd.DataFrame | None]:
 
 def catalogue_frame(catalogue: Any) -> pd.DataFrame:
     """The catalogue as a frame (``id, sektor, pembilang, penyebut`` and optional ``nama, min_penyebut``)."""
-    if catalogue is None:
-        from .indicators import load_catalogue
-
-        catalogue = load_catalogue()
+    catalogue = load_catalogue() if catalogue is None else catalogue
     frame = getattr(catalogue, "frame", catalogue)
     if not isinstance(frame, pd.DataFrame):
         raise ParameterError("Katalog indikator harus berupa hasil load_catalogue() atau DataFrame.")

@@ -1,7 +1,5 @@
-"""Data-quality checks of the service table ``layanan`` (DOMAIN.md §6), typed or raw text.
-
-Checks of whole desa-years read the first row of each desa and year (a repeat is ``baris_ganda``'s business).
-"""
+"""Data-quality checks of the service table ``layanan`` (DOMAIN.md §6), typed or raw text. Checks of whole
+desa-years read the first row of each desa and year (a repeat is ``baris_ganda``'s business)."""
 
 from __future__ import annotations
 
@@ -15,11 +13,7 @@ from .errors import ParameterError
 from .frames import isin, require_columns
 from .numbers import format_angka, num, parse_numbers, pct, plain, year_text
 from .quality_base import (
-    COUNT_COLUMNS, Params, QualityParams, as_params, catalogue_frame, desa_codes, empty_findings, findings,
-    labels, region_table, years,
-)
-
-MAD_TO_SD = 1.4826  # 1 / Φ⁻¹(3/4): scales the MAD to a standard deviation for normal data
+    COUNT_COLUMNS, Params, QualityParams, as_params, catalogue_frame, desa_codes, findings, labels, region_table, years)
 
 
 class ServiceTable:
@@ -50,8 +44,7 @@ class ServiceTable:
     def keys(self) -> pd.DataFrame:
         """The first row of each desa-year: ``kode_desa, tahun, kode_kecamatan, kode_kabupaten`` (table's index)."""
         require_columns(self.table, ("kode_desa", "tahun"), "Tabel 'layanan'", ParameterError)
-        keys = pd.DataFrame({"kode_desa": self.codes, "tahun": self.years}).dropna()
-        keys = keys.drop_duplicates(["kode_desa", "tahun"])
+        keys = pd.DataFrame({"kode_desa": self.codes, "tahun": self.years}).dropna().drop_duplicates()
         return keys.assign(kode_kecamatan=keys["kode_desa"].str.slice(0, 8),
                            kode_kabupaten=keys["kode_desa"].str.slice(0, 5))
 
@@ -79,20 +72,17 @@ def check_counts(layanan: Layanan, columns: Iterable[str] | None = None, *,
     x = t.value[cols]
     bad = t.not_number[cols] | (x < 0) | (x.notna() & (x != np.floor(x)))
     rows: list[tuple] = []
-    for col in bad.columns[bad.any()]:
-        hit = bad[col]
+    for col, hit in bad.loc[:, bad.any()].items():
         for code, year, value, written in zip(t.codes[hit], t.years[hit], x[col][hit], t.table[col][hit]):
-            who = f"{names.desa(code)}, {year_text(year)}"
             if value < 0:
-                rows.append((code, year, "layanan", col, plain(value), "nilai_negatif", "galat",
-                             f"{who}: {col} bernilai negatif ({num(value)}); jumlah tidak boleh kurang dari 0."))
+                rule, text = "nilai_negatif", f"bernilai negatif ({num(value)}); jumlah tidak boleh kurang dari 0"
             elif pd.notna(value):  # a number, but not a whole one
-                rows.append((code, year, "layanan", col, plain(value), "bukan_angka", "galat", f"{who}: {col} = "
-                             f"{num(value, 2)} bukan bilangan bulat; isian jumlah harus bilangan bulat."))
+                rule, text = "bukan_angka", f"= {num(value, 2)} bukan bilangan bulat; isian jumlah harus bilangan bulat"
             else:
-                written = str(written).strip()
-                rows.append((code, year, "layanan", col, written, "bukan_angka", "galat",
-                             f"{who}: {col} berisi '{written}', bukan angka; nilai ini dianggap tidak dilaporkan."))
+                value = str(written).strip()  # the text as written (plain() keeps it)
+                rule, text = "bukan_angka", f"berisi '{value}', bukan angka; nilai ini dianggap tidak dilaporkan"
+            rows.append((code, year, "layanan", col, plain(value), rule, "galat",
+                         f"{names.desa(code)}, {year_text(year)}: {col} {text}."))
     return findings(rows)
 
 
@@ -126,16 +116,12 @@ def _expected(keys: pd.DataFrame, wilayah: pd.DataFrame | None) -> pd.DataFrame:
     return pd.concat([own, w[["kode_desa", "kode_kecamatan"]].drop_duplicates("kode_desa")], ignore_index=True)
 
 
-def completeness_table(layanan: Layanan, catalogue: Any = None, *,
-                       wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
+def completeness_table(layanan: Layanan, catalogue: Any = None, *, wilayah: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per kecamatan, year and indicator: ``n_desa`` expected (see :func:`check_completeness`), ``n_lapor`` of them
     with a valid numerator *and* denominator, ``porsi`` = n_lapor / n_desa."""
     t, cat = service_table(layanan), catalogue_frame(catalogue)
     keys = t.keys
     columns = ["kode_kecamatan", "tahun", "indikator", "n_desa", "n_lapor", "porsi"]
-    if keys.empty or cat.empty:
-        return pd.DataFrame({c: pd.Series(dtype="string" if c in ("kode_kecamatan", "indikator") else
-                                          ("Float64" if c == "porsi" else "Int64")) for c in columns})
     expected = _expected(keys, region_table(wilayah))
     n_desa = expected.groupby("kode_kecamatan").size().rename("n_desa")
     valid = t.counts([*cat["pembilang"], *cat["penyebut"]]).loc[keys.index].notna()
@@ -155,26 +141,21 @@ def completeness_table(layanan: Layanan, catalogue: Any = None, *,
 def check_completeness(layanan: Layanan, catalogue: Any = None, *,
                        wilayah: pd.DataFrame | None = None, params: Params = None) -> pd.DataFrame:
     """Completeness per kecamatan (``kode_desa``), year and indicator (``kolom``) below ``kelengkapan.porsi_info``
-    (``info``) or ``porsi_peringatan`` (``kelengkapan``), and expected desa without a row (``desa_tidak_melapor``).
-
-    A kecamatan reporting in a year expects its desa in ``wilayah`` (kelurahan only with data) and every code seen.
-    """
+    (``info``) or ``porsi_peringatan`` (``kelengkapan``), and expected desa without a row (``desa_tidak_melapor``):
+    a kecamatan reporting in a year expects its desa in ``wilayah`` (kelurahan only with data) and every code seen."""
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
-    if keys.empty:
-        return empty_findings()
     table = completeness_table(t, cat, wilayah=region_table(wilayah))
     low = table[(table["porsi"] < p.kelengkapan_porsi_info).fillna(False)]
-    nama = dict(zip(cat["id"], cat["nama"])) if "nama" in cat.columns else {}
+    title = {i: f"{i} ({n})" for i, n in zip(cat["id"], cat["nama"])} if "nama" in cat.columns else {}
     cols = dict(zip(cat["id"], zip(cat["pembilang"], cat["penyebut"])))
     rows: list[tuple] = []
     for kec, year, ind, n_desa, n_lapor, share in low.itertuples(index=False):
         level = "peringatan" if share < p.kelengkapan_porsi_peringatan else "info"
         threshold = p.kelengkapan_porsi_peringatan if level == "peringatan" else p.kelengkapan_porsi_info
-        title = f"{ind} ({nama[ind]})" if ind in nama else ind
         rows.append((kec, year, "layanan", ind, plain(round(float(share), 4)), "kelengkapan", level,
-                     f"{names.kecamatan(kec)}, {year}: {title} hanya dilaporkan lengkap ({cols[ind][0]} dan "
-                     f"{cols[ind][1]}) oleh {n_lapor} dari {n_desa} desa ({pct(100 * share)}); "
+                     f"{names.kecamatan(kec)}, {year}: {title.get(ind, ind)} hanya dilaporkan lengkap ({cols[ind][0]} "
+                     f"dan {cols[ind][1]}) oleh {n_lapor} dari {n_desa} desa ({pct(100 * share)}); "
                      f"di bawah ambang {pct(100 * threshold)}."))
     # Expected desa × the years their kecamatan reports, without a row of their own.
     active = keys[["kode_kecamatan", "tahun"]].drop_duplicates()
@@ -191,19 +172,15 @@ def check_completeness(layanan: Layanan, catalogue: Any = None, *,
 def check_missing_values(layanan: Layanan, catalogue: Any = None, *,
                          wilayah: pd.DataFrame | None = None, params: Params = None) -> pd.DataFrame:
     """Empty cells of indicator columns (``nilai_hilang``) that at least ``kelengkapan.porsi_minimum_nilai_hilang`` of
-    the kecamatan's rows fill that year: isolated gaps (a column nobody fills is a :func:`check_completeness` matter).
-    """
+    the kecamatan's rows fill that year: isolated gaps (a column nobody fills is for :func:`check_completeness`)."""
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
     cols = [c for c in dict.fromkeys([*cat["pembilang"], *cat["penyebut"]]) if c in t.filled.columns]
-    if keys.empty or not cols:
-        return empty_findings()
     filled = t.filled.loc[keys.index, cols]
     share = filled.groupby([keys["kode_kecamatan"], keys["tahun"]]).transform("mean")
     gaps = ~filled & (share >= p.kelengkapan_porsi_minimum_nilai_hilang)
     rows: list[tuple] = []
-    for col in gaps.columns[gaps.any()]:  # only the columns with a gap
-        gap = gaps[col]
+    for col, gap in gaps.loc[:, gaps.any()].items():  # only the columns with a gap
         for code, year, filled_by in zip(keys["kode_desa"][gap], keys["tahun"][gap], share[col][gap]):
             rows.append((code, year, "layanan", col, "", "nilai_hilang", "peringatan",
                          f"{names.desa(code)}, {int(year)}: {col} kosong (tidak dilaporkan), padahal "
@@ -217,12 +194,9 @@ def check_outliers(layanan: Layanan, catalogue: Any = None, *,
     """Robust outliers against the kabupaten's other desa that year (``pencilan``): beyond ``pengali_mad`` × MAD
     (×1.4826) from the median, and ``selisih_minimum_persen`` points for each indicator's rate (denominator ≥
     ``min_penyebut``) or ``faktor_minimum_per_kapita`` times for each denominator per 1.000 inhabitants (``penduduk``:
-    per household, log scale). Groups under ``minimum_desa`` values or with a MAD of 0 are skipped.
-    """
+    per household, log scale). Groups under ``minimum_desa`` values or with a MAD of 0 are skipped."""
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
     keys = t.keys
-    if keys.empty:
-        return empty_findings()
     counts = t.counts([*cat["pembilang"], *cat["penyebut"], "penduduk", "rumah_tangga"]).loc[keys.index]
     min_pen = cat["min_penyebut"].astype(float) if "min_penyebut" in cat.columns else pd.Series(1.0, index=cat.index)
     numer, denom = (counts[cat[c]].set_axis(range(len(cat)), axis=1) for c in ("pembilang", "penyebut"))
@@ -239,7 +213,7 @@ def check_outliers(layanan: Layanan, catalogue: Any = None, *,
     group = keys.groupby(["kode_kabupaten", "tahun"]).ngroup()  # one number per kabupaten-year
     median = x.groupby(group).transform("median")
     dev = (x - median).abs()
-    mad = dev.groupby(group).transform("median") * MAD_TO_SD
+    mad = dev.groupby(group).transform("median") * 1.4826  # 1 / Φ⁻¹(3/4): the MAD as a standard deviation
     distance = np.array([np.log(p.pencilan_faktor_minimum_per_kapita) if per_capita
                          else p.pencilan_selisih_minimum_persen for _, _, per_capita, _ in tests])
     flagged = ((x.groupby(group).transform("count") >= p.pencilan_minimum_desa) & (mad > 0)
@@ -249,7 +223,6 @@ def check_outliers(layanan: Layanan, catalogue: Any = None, *,
         (col, label, per_capita, _), hit = tests[j], flagged[j]
         for code, year, raw, xi, med, m in zip(keys["kode_desa"][hit], keys["tahun"][hit], counts[col][hit], x[j][hit],
                                                median[j][hit], mad[j][hit]):
-            year = int(year)
             if not per_capita:
                 side = "di atas" if xi > med else "di bawah"
                 text = (f"{label} = {pct(xi)}, jauh {side} median kabupaten {pct(med)} "
@@ -260,7 +233,7 @@ def check_outliers(layanan: Layanan, catalogue: Any = None, *,
                 side = format_angka(times, 1) if times >= 1 else f"1/{format_angka(1 / times, 1)}"
                 text = f"{label} = {format_angka(value, 1)}, {side} kali median kabupaten ({format_angka(med, 1)})"
             rows.append((code, year, "layanan", col, plain(raw), "pencilan", "peringatan",
-                         f"{names.desa(code)}, {year}: {text}. Periksa kembali {col} ({num(raw)})."))
+                         f"{names.desa(code)}, {int(year)}: {text}. Periksa kembali {col} ({num(raw)})."))
     return findings(rows)
 
 
@@ -276,9 +249,8 @@ def _change(a: float, b: float) -> str:
 def _cells(mask: pd.DataFrame, *values: pd.DataFrame) -> list[tuple[int, list[tuple]]]:
     """Per row with a True cell in ``mask``: (row, [(column, value in each of ``values``), …]), in reading order."""
     rows, cols = np.nonzero(mask.to_numpy())
-    cells = zip(rows, mask.columns[cols], *(v.to_numpy()[rows, cols] for v in values))
     out: dict[int, list[tuple]] = {}
-    for i, *cell in cells:
+    for i, *cell in zip(rows, mask.columns[cols], *(v.to_numpy()[rows, cols] for v in values)):
         out.setdefault(i, []).append(tuple(cell))
     return list(out.items())
 
@@ -296,10 +268,7 @@ def check_yoy_jumps(layanan: Layanan, columns: Iterable[str] | None = None, *,
     """
     t, p, names = service_table(layanan), as_params(params), labels(wilayah)
     keys = t.keys.sort_values(["kode_desa", "tahun"], kind="stable")
-    cols = [c for c in (columns if columns is not None else COUNT_COLUMNS) if c in t.value.columns]
-    if keys.empty or not cols:
-        return empty_findings()
-    v = t.counts(cols).loc[keys.index].reset_index(drop=True)  # one row per desa-year, in time order
+    v = t.counts(COUNT_COLUMNS if columns is None else columns).loc[keys.index].reset_index(drop=True)  # in time order
     desa, year = keys["kode_desa"].reset_index(drop=True), keys["tahun"].reset_index(drop=True)
     follows = ((desa == desa.shift(1)) & (year == year.shift(1) + 1)).fillna(False).astype(bool)
     prev = v.shift(1)[follows].reindex(v.index)  # the rows kept, others NaN: cheaper than .where(axis=0)
