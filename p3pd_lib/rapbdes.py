@@ -12,18 +12,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .belanja import (
-    FINDING_COLUMNS, KOMPONEN, LABEL_SEKTOR, SEKTOR, INDIKATOR_SEKTOR, budget_identity, desa_year_sums, is_kelurahan,
-    bounds_text, load_dana_desa_rules, map_apbdes, validate_dana_desa_rules, within,
-)
+from .belanja import (FINDING_COLUMNS, INDIKATOR_SEKTOR, LABEL_SEKTOR, SEKTOR, bounds_text, budget_identity,
+                      desa_year_sums, is_kelurahan, load_dana_desa_rules, map_apbdes, validate_dana_desa_rules, within)
 from .errors import DataError, ParameterError
 from .frames import require_columns
 from .numbers import pct, rp
 
-RESPONSIVENESS_COLUMNS = [
-    "kode_desa", "tahun", "sektor", "merah", "porsi", "tahun_berikut", "porsi_berikut", "perubahan", "naik",
-    "responsif", "keterangan",
-]
+RESPONSIVENESS_COLUMNS = ["kode_desa", "tahun", "sektor", "merah", "porsi", "tahun_berikut", "porsi_berikut",
+                          "perubahan", "naik", "responsif", "keterangan"]
 _EPS = 1e-9
 
 
@@ -60,9 +56,9 @@ def _sector_shares(shares: pd.DataFrame) -> pd.DataFrame:
         raise DataError("Tabel porsi belanja harus memuat kolom (indikator, nilai), (komponen, porsi) atau "
                         "(sektor, porsi).")
     require_columns(s, ("kode_desa", "tahun"), "Tabel porsi belanja")
-    return s[["kode_desa", "tahun", "sektor", "porsi"]].astype(
-        {"kode_desa": "string", "tahun": "Int64", "sektor": "string", "porsi": "Float64"}
-    ).drop_duplicates(["kode_desa", "tahun", "sektor"])
+    return (s[["kode_desa", "tahun", "sektor", "porsi"]]
+            .astype({"kode_desa": "string", "tahun": "Int64", "sektor": "string", "porsi": "Float64"})
+            .drop_duplicates(["kode_desa", "tahun", "sektor"]))
 
 
 def budget_responsiveness(traffic_lights_by_sector: pd.DataFrame, spending_shares: pd.DataFrame) -> pd.DataFrame:
@@ -111,13 +107,11 @@ def summarise_responsiveness(detail: pd.DataFrame, wilayah: pd.DataFrame | None 
     d = detail.assign(kode_kecamatan=detail["kode_desa"].astype("string").str.slice(0, 8), n_merah=red,
                       n_dinilai=detail["responsif"].notna() & red,
                       n_responsif=detail["responsif"].fillna(False).astype(bool))
+    counts = ["n_merah", "n_dinilai", "n_responsif"]
     agg = (pd.concat([d, d.assign(sektor="SEMUA")], ignore_index=True)
-           .groupby(["kode_kecamatan", "tahun", "sektor"], as_index=False)[["n_merah", "n_dinilai", "n_responsif"]]
-           .sum()
-           .astype({"kode_kecamatan": "string", "tahun": "Int64", "sektor": "string", "n_merah": "Int64",
-                    "n_dinilai": "Int64", "n_responsif": "Int64"}))
-    agg["persen_responsif"] = (100 * agg["n_responsif"] / agg["n_dinilai"].where(agg["n_dinilai"] > 0)).astype(
-        "Float64")
+           .groupby(["kode_kecamatan", "tahun", "sektor"], as_index=False)[counts].sum()
+           .astype({"kode_kecamatan": "string", "tahun": "Int64", "sektor": "string"} | dict.fromkeys(counts, "Int64")))
+    agg["persen_responsif"] = 100 * agg["n_responsif"] / agg["n_dinilai"].where(agg["n_dinilai"] > 0)
     if wilayah is not None and {"kode_kecamatan", "nama_kecamatan"} <= set(wilayah.columns):
         names = wilayah[["kode_kecamatan", "nama_kecamatan"]].drop_duplicates("kode_kecamatan").astype("string")
         agg = agg.merge(names, on="kode_kecamatan", how="left")
@@ -125,10 +119,6 @@ def summarise_responsiveness(detail: pd.DataFrame, wilayah: pd.DataFrame | None 
 
 
 # --- evaluasi RAPBDes -----------------------------------------------------------------------------
-
-
-def _finding(temuan: str, aturan: str, nilai: float | None, batas: str, status: str, saran: str) -> dict[str, Any]:
-    return {"temuan": temuan, "aturan": aturan, "nilai": nilai, "batas": batas, "status": status, "saran": saran}
 
 
 def _check_draft(draft_lines: pd.DataFrame, kode_desa: str, tahun: Any) -> None:
@@ -148,48 +138,44 @@ def _check_draft(draft_lines: pd.DataFrame, kode_desa: str, tahun: Any) -> None:
         raise ParameterError(f"{kode_desa} adalah kelurahan: kelurahan tidak memiliki APBDes.")
 
 
-def _rule_findings(r_year: pd.DataFrame, sums: pd.Series, total: float, ceiling: float) -> list[dict]:
+def _rule_findings(r_year: pd.DataFrame, sums: dict, total: float, ceiling: float) -> list[tuple]:
+    """One finding per rule of the year: the 30 % cap over total belanja, each Dana Desa rule over the ceiling."""
     rows = []
     for rule in r_year.to_dict("records"):
-        label = f"{rule['nama_aturan']} ({rule['dasar_hukum']})"
+        nama, personnel = rule["nama_aturan"], rule["basis"] == "total_belanja"
+        label = f"{nama} ({rule['dasar_hukum']})"
         lo, hi = (np.nan if pd.isna(rule[b]) else float(rule[b]) for b in ("batas_bawah", "batas_atas"))
-        if rule["basis"] == "total_belanja":
-            if total <= 0:
-                continue
-            amount = float(sums["personel"])
-            share = 100 * amount / total
-            ok = within(share, lo, hi)
-            rows.append(_finding(
-                f"Siltap dan tunjangan kepala desa, perangkat dan BPD {pct(share)} dari total belanja "
-                f"({rp(amount)} dari {rp(total)}).", label, share, bounds_text(lo, hi),
-                "sesuai" if ok else "perlu perbaikan",
-                "Tidak perlu perubahan." if ok else
-                "Kurangi belanja siltap/tunjangan atau alihkan sumbernya (mis. hasil tanah bengkok, di luar "
-                "perhitungan) hingga paling banyak batas yang berlaku."))
+        base = total if personnel else ceiling
+        if not base > 0:  # no belanja (the cap is then left out) or an unknown Dana Desa ceiling
+            if not personnel:
+                rows.append((f"Pagu Dana Desa tidak diketahui: {nama} tidak dapat dinilai.", label, None,
+                             bounds_text(lo, hi), "catatan",
+                             "Cantumkan pendapatan Dana Desa (kode rekening 4.2.1) atau isi pagu Dana Desa."))
             continue
-        if np.isnan(ceiling) or ceiling <= 0:
-            rows.append(_finding(f"Pagu Dana Desa tidak diketahui: {rule['nama_aturan']} tidak dapat dinilai.",
-                                 label, None, bounds_text(lo, hi), "catatan",
-                                 "Cantumkan pendapatan Dana Desa (kode rekening 4.2.1) atau isi pagu Dana Desa."))
-            continue
-        amount = float(sums.get(f"dd_{rule['aturan']}", 0.0) if pd.notna(sums.get(f"dd_{rule['aturan']}")) else 0.0)
-        share = 100 * amount / ceiling
+        key = "personel" if personnel else f"dd_{rule['aturan']}"
+        amount = 0.0 if pd.isna(sums.get(key)) else float(sums[key])
+        share = 100 * amount / base
         ok = within(share, lo, hi)
         if ok:
             saran = "Tidak perlu perubahan."
+        elif personnel:
+            saran = ("Kurangi belanja siltap/tunjangan atau alihkan sumbernya (mis. hasil tanah bengkok, di luar "
+                     "perhitungan) hingga paling banyak batas yang berlaku.")
         elif pd.notna(lo) and share < lo - _EPS:
-            saran = (f"Tambah alokasi {rule['nama_aturan']} dari Dana Desa minimal "
-                     f"{rp(lo / 100 * ceiling - amount)} agar mencapai {pct(lo)} pagu Dana Desa.")
+            saran = (f"Tambah alokasi {nama} dari Dana Desa minimal {rp(lo / 100 * ceiling - amount)} agar mencapai "
+                     f"{pct(lo)} pagu Dana Desa.")
         else:
-            saran = (f"Kurangi alokasi {rule['nama_aturan']} dari Dana Desa sebesar "
-                     f"{rp(amount - hi / 100 * ceiling)} agar paling banyak {pct(hi)} pagu Dana Desa.")
-        rows.append(_finding(
-            f"{rule['nama_aturan']} dari Dana Desa {rp(amount)} = {pct(share)} dari pagu Dana Desa "
-            f"{rp(ceiling)}.", label, share, bounds_text(lo, hi), "sesuai" if ok else "perlu perbaikan", saran))
+            saran = (f"Kurangi alokasi {nama} dari Dana Desa sebesar {rp(amount - hi / 100 * ceiling)} agar paling "
+                     f"banyak {pct(hi)} pagu Dana Desa.")
+        temuan = (f"Siltap dan tunjangan kepala desa, perangkat dan BPD {pct(share)} dari total belanja "
+                  f"({rp(amount)} dari {rp(total)})." if personnel else
+                  f"{nama} dari Dana Desa {rp(amount)} = {pct(share)} dari pagu Dana Desa {rp(ceiling)}.")
+        rows.append((temuan, label, share, bounds_text(lo, hi), "sesuai" if ok else "perlu perbaikan", saran))
     return rows
 
 
-def _gap_findings(gaps: pd.DataFrame, kode_desa: str, sums: pd.Series, total: float) -> list[dict]:
+def _gap_findings(gaps: pd.DataFrame, kode_desa: str, sums: dict, total: float) -> list[tuple]:
+    """One finding per sector with red or yellow indicators of the desa, against its budget share."""
     if not {"sektor", "kelas"} <= set(gaps.columns):
         raise DataError("Tabel kesenjangan layanan harus memuat kolom sektor dan kelas (merah/kuning).")
     gp = gaps if "kode_desa" not in gaps.columns else gaps[gaps["kode_desa"].astype("string") == kode_desa]
@@ -200,33 +186,24 @@ def _gap_findings(gaps: pd.DataFrame, kode_desa: str, sums: pd.Series, total: fl
         n_red, n_yel = int((sub["kelas"] == "merah").sum()), int((sub["kelas"] == "kuning").sum())
         names = ", ".join(sorted(sub["indikator"].astype(str).unique())) if "indikator" in sub.columns else "-"
         share = 100 * float(sums[sektor]) / total if total > 0 else np.nan
-        what = " dan ".join(x for x in (f"{n_red} indikator merah" if n_red else "",
-                                        f"{n_yel} indikator kuning" if n_yel else "") if x)
+        what = " dan ".join(f"{n} indikator {kelas}" for n, kelas in ((n_red, "merah"), (n_yel, "kuning")) if n)
         temuan = (f"Sektor {sektor} ({LABEL_SEKTOR[sektor]}) memiliki {what} ({names}); porsi belanja "
                   f"{pct(share) if not np.isnan(share) else 'tidak diketahui'}.")
-        if n_red and (np.isnan(share) or share <= _EPS):
+        if n_red and not share > _EPS:
             status, saran = "perlu perbaikan", (
                 f"Sektor {sektor} merah tetapi tidak dianggarkan: usulkan kegiatan yang menjawab indikator "
                 f"{names} (bersama penanggung jawab sektor) atau jelaskan pendanaan dari pihak lain.")
-        elif np.isnan(share) or share <= _EPS:
+        elif not share > _EPS:
             status, saran = "catatan", f"Pertimbangkan kegiatan sektor {sektor} agar indikator mencapai target."
         else:
             status, saran = "catatan", f"Pastikan kegiatan sektor {sektor} menyasar indikator {names}."
-        rows.append(_finding(temuan, "Kesesuaian belanja dengan kesenjangan layanan dasar", share, "> 0%",
-                             status, saran))
+        rows.append((temuan, "Kesesuaian belanja dengan kesenjangan layanan dasar", share, "> 0%", status, saran))
     return rows
 
 
-def evaluasi_rapbdes(
-    draft_lines: pd.DataFrame,
-    kode_desa: str,
-    tahun: int,
-    gaps: pd.DataFrame | None = None,
-    rules: pd.DataFrame | None = None,
-    mapping: pd.DataFrame | None = None,
-    keywords: pd.DataFrame | None = None,
-    pagu_dana_desa: float | None = None,
-) -> pd.DataFrame:
+def evaluasi_rapbdes(draft_lines: pd.DataFrame, kode_desa: str, tahun: int, gaps: pd.DataFrame | None = None,
+                     rules: pd.DataFrame | None = None, mapping: pd.DataFrame | None = None,
+                     keywords: pd.DataFrame | None = None, pagu_dana_desa: float | None = None) -> pd.DataFrame:
     """Check ONE village's draft budget (RAPBDes) before the camat signs it off.
 
     ``draft_lines``: apbdes-shaped lines of the draft. ``gaps``: the desa's red/yellow indicators (``sektor,
@@ -239,43 +216,40 @@ def evaluasi_rapbdes(
     """
     _check_draft(draft_lines, kode_desa, tahun)
     tahun = int(tahun)
-    mapped = map_apbdes(draft_lines.assign(kode_desa=kode_desa, tahun=tahun), None, mapping=mapping,
-                        keywords=keywords)
+    mapped = map_apbdes(draft_lines.assign(kode_desa=kode_desa, tahun=tahun), None, mapping=mapping, keywords=keywords)
     r = validate_dana_desa_rules(rules) if rules is not None else load_dana_desa_rules()
-    r_year = r[r["tahun"] == tahun]
-    r_year = pd.concat([r_year[r_year["basis"] == "total_belanja"], r_year[r_year["basis"] == "dana_desa"]])
-    all_sums = desa_year_sums(mapped)
-    sums = (all_sums.iloc[0] if len(all_sums) else pd.Series(0.0, index=[*KOMPONEN, "total_belanja"]))
-    total = float(sums["total_belanja"]) if pd.notna(sums.get("total_belanja")) else 0.0
+    # The 30 % cap (basis total_belanja) first, then the Dana Desa rules in file order.
+    r_year = r[r["tahun"] == tahun].sort_values("basis", ascending=False, kind="stable")
+    sums = next(iter(desa_year_sums(mapped).to_dict("records")), {})
+    total = 0.0 if pd.isna(sums.get("total_belanja")) else float(sums["total_belanja"])
     ceiling = float(pagu_dana_desa) if pagu_dana_desa is not None else (
-        float(sums["pagu_dd"]) if pd.notna(sums.get("pagu_dd")) else np.nan)
-    rows: list[dict[str, Any]] = []
+        np.nan if pd.isna(sums.get("pagu_dd")) else float(sums["pagu_dd"]))
+    rows = []
     if total <= 0:
-        rows.append(_finding("Rancangan tidak memuat baris belanja (kode rekening 5).", "Kelengkapan RAPBDes",
-                             None, "-", "perlu perbaikan", "Lengkapi baris belanja sebelum dievaluasi."))
+        rows.append(("Rancangan tidak memuat baris belanja (kode rekening 5).", "Kelengkapan RAPBDes", None, "-",
+                     "perlu perbaikan", "Lengkapi baris belanja sebelum dievaluasi."))
     rows += _rule_findings(r_year, sums, total, ceiling)
     if gaps is not None and not gaps.empty:
         rows += _gap_findings(gaps, kode_desa, sums, total)
     if total > 0:
-        basic = 100 * float(sums[list(SEKTOR)].sum()) / total
-        rows.append(_finding(f"Porsi belanja layanan dasar {pct(basic)} dari total belanja.",
-                             "Porsi belanja layanan dasar (BEL01)", basic, "-", "catatan",
-                             "Bandingkan dengan median desa lain di kecamatan."))
+        basic = 100 * sum(float(sums[s]) for s in SEKTOR) / total
+        rows.append((f"Porsi belanja layanan dasar {pct(basic)} dari total belanja.",
+                     "Porsi belanja layanan dasar (BEL01)", basic, "-", "catatan",
+                     "Bandingkan dengan median desa lain di kecamatan."))
     odd = mapped[(mapped["jenis_baris"] == "belanja") & mapped["status_pemetaan"].isin(["tidak_dipetakan", "ambigu"])]
     if len(odd):
-        rows.append(_finding(
-            f"{len(odd)} baris belanja ({rp(float(odd['anggaran'].fillna(0).sum()))}) tidak dapat dipetakan "
-            "dengan pasti ke sektor.", "Pemetaan kode kegiatan (Permendagri 20/2018)", float(len(odd)), "0 baris",
-            "catatan", "Periksa kode dan nama kegiatan baris tersebut (lihat daftar baris tidak terpetakan)."))
+        rows.append((f"{len(odd)} baris belanja ({rp(float(odd['anggaran'].fillna(0).sum()))}) tidak dapat dipetakan "
+                     "dengan pasti ke sektor.", "Pemetaan kode kegiatan (Permendagri 20/2018)", float(len(odd)),
+                     "0 baris", "catatan",
+                     "Periksa kode dan nama kegiatan baris tersebut (lihat daftar baris tidak terpetakan)."))
     ident = budget_identity(mapped)
     if len(ident) and float(ident["pendapatan"].iloc[0]) > 0:
         silpa = float(ident["silpa"].iloc[0])
-        rows.append(_finding(
+        ok = silpa >= -_EPS
+        rows.append((
             f"Pendapatan − belanja + pembiayaan netto = {rp(silpa)}.", "Keseimbangan APBDes (Permendagri 20/2018)",
-            silpa, "≥ Rp 0", "sesuai" if silpa >= -_EPS else "perlu perbaikan",
-            "Tidak perlu perubahan." if silpa >= -_EPS else
+            silpa, "≥ Rp 0", "sesuai" if ok else "perlu perbaikan", "Tidak perlu perubahan." if ok else
             "Belanja melebihi pendapatan dan pembiayaan netto: kurangi belanja atau tambah sumber pembiayaan."))
     out = pd.DataFrame(rows, columns=FINDING_COLUMNS[1:])
     out.insert(0, "no", pd.array(np.arange(1, len(out) + 1), dtype="Int64"))
-    return out.astype({"temuan": "string", "aturan": "string", "nilai": "Float64", "batas": "string",
-                       "status": "string", "saran": "string"})
+    return out.astype({c: "string" for c in FINDING_COLUMNS[1:]} | {"nilai": "Float64"})
