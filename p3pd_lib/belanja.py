@@ -29,24 +29,18 @@ _KEY = ["kode_desa", "tahun"]
 # --- vocabulary -----------------------------------------------------------------------------------
 
 SEKTOR: tuple[str, ...] = ("PEND", "KES", "AIR", "SOS", "ADM")
-KELOMPOK: tuple[str, ...] = (
-    "layanan_dasar", "personel", "operasional", "infrastruktur", "ekonomi", "pembinaan", "bencana", "lainnya",
-)
+KELOMPOK: tuple[str, ...] = ("layanan_dasar", "personel", "operasional", "infrastruktur", "ekonomi", "pembinaan",
+                             "bencana", "lainnya")
 JENIS_BARIS: tuple[str, ...] = ("pendapatan", "belanja", "pembiayaan")
 STATUS_PEMETAAN: tuple[str, ...] = ("dipetakan", "ambigu", "tidak_dipetakan")
-BASIS_ATURAN: tuple[str, ...] = ("dana_desa", "total_belanja")
-TAG: tuple[str, ...] = ("sourced", "proposed")
 
 #: Indonesian labels for charts and reports.
-LABEL_SEKTOR: dict[str, str] = {
-    "PEND": "Pendidikan", "KES": "Kesehatan", "AIR": "Air bersih & sanitasi",
-    "SOS": "Perlindungan sosial", "ADM": "Administrasi kependudukan",
-}
+LABEL_SEKTOR: dict[str, str] = {"PEND": "Pendidikan", "KES": "Kesehatan", "AIR": "Air bersih & sanitasi",
+                                 "SOS": "Perlindungan sosial", "ADM": "Administrasi kependudukan"}
 LABEL_KELOMPOK: dict[str, str] = {
     "layanan_dasar": "Layanan dasar", "personel": "Siltap & tunjangan", "operasional": "Operasional pemerintahan",
     "infrastruktur": "Infrastruktur fisik", "ekonomi": "Ekonomi", "pembinaan": "Pembinaan kemasyarakatan",
-    "bencana": "Bencana & darurat", "lainnya": "Lainnya",
-}
+    "bencana": "Bencana & darurat", "lainnya": "Lainnya"}
 
 #: Components of the spending mix: the five sectors, then the non-basic groups.
 KOMPONEN: tuple[str, ...] = (*SEKTOR, *KELOMPOK[1:])
@@ -67,14 +61,10 @@ SUMBER_TARGET_REALISASI = "Usulan kit P3PD (dapat diubah)"
 #: What a rule check says for a year that has no such rule (never "tidak ada data").
 TIDAK_ADA_ATURAN = "tidak ada aturan untuk tahun ini"
 
-SPENDING_COLUMNS = [
-    "kode_desa", "tahun", "indikator", "pembilang", "penyebut", "nilai", "satuan", "target", "sumber_target",
-    "tag_target",
-]
-COMPLIANCE_COLUMNS = [
-    "kode_desa", "tahun", "aturan", "nama_aturan", "basis", "jumlah", "penyebut", "nilai",
-    "batas_bawah", "batas_atas", "dasar_hukum", "tag", "patuh", "pesan",
-]
+SPENDING_COLUMNS = ["kode_desa", "tahun", "indikator", "pembilang", "penyebut", "nilai", "satuan", "target",
+                    "sumber_target", "tag_target"]
+COMPLIANCE_COLUMNS = ["kode_desa", "tahun", "aturan", "nama_aturan", "basis", "jumlah", "penyebut", "nilai",
+                      "batas_bawah", "batas_atas", "dasar_hukum", "tag", "patuh", "pesan"]
 FINDING_COLUMNS = ["no", "temuan", "aturan", "nilai", "batas", "status", "saran"]
 
 # --- parameter tables -----------------------------------------------------------------------------
@@ -195,20 +185,17 @@ def _word(text: Any, keyword: str) -> bool:
 
 def _resolve(kode: Any, raw: Any, nama: Any, uraian: Any, mapping: list[dict], keywords: list[dict]) -> dict:
     """Sector, group, status, reason and earmark of one distinct belanja line (rules as lists of row dicts)."""
-    rows = [r for r in mapping if _has_prefix(kode, r["kode"])]
-    row = max(rows, key=lambda r: len(r["kode"]), default=None)
+    row = max((r for r in mapping if _has_prefix(kode, r["kode"])), key=lambda r: len(r["kode"]), default=None)
     mixed = row is not None and row["campuran"] == "ya"
     name = nama if pd.notna(nama) else uraian
-    hits = [
-        dict(r, _order=i, _spec=0 if r["kode"] == "*" else len(r["kode"]))
-        for i, r in enumerate(keywords)
-        if (_word(name, r["kata_kunci"]) or (r["teks"] == "nama_uraian" and _word(uraian, r["kata_kunci"])))
-        and not any(_has_prefix(kode, x) for x in split_codes(r["kecuali_kode"]))
-        and (r["kode"] == "*" or _has_prefix(kode, r["kode"]))
-    ]
+    hits = [r for r in keywords
+            if (_word(name, r["kata_kunci"]) or (r["teks"] == "nama_uraian" and _word(uraian, r["kata_kunci"])))
+            and not any(_has_prefix(kode, x) for x in split_codes(r["kecuali_kode"]))
+            and (r["kode"] == "*" or _has_prefix(kode, r["kode"]))]
 
     def best(rules: list[dict]) -> dict | None:
-        return max(rules, key=lambda r: (r["_spec"], -r["_order"]), default=None)
+        """The longest ``kode`` (``*`` the shortest); among equals the first in file order, as ``max`` keeps it."""
+        return max(rules, key=lambda r: 0 if r["kode"] == "*" else len(r["kode"]), default=None)
 
     hit = best([r for r in hits if pd.notna(r["kelompok"]) and (r["kode"] == "*" or mixed)])
     tag = best([r for r in hits if pd.notna(r["penanda_dd"])])
@@ -263,14 +250,6 @@ def map_apbdes(apbdes: pd.DataFrame, wilayah: pd.DataFrame | None = None, mappin
     keys = lines.reindex(columns=texts)
     combination = keys.groupby(texts, dropna=False, sort=False).ngroup()
     distinct = keys.loc[combination.drop_duplicates().index].reset_index(drop=True)  # in combination order
-    resolved = _resolve_all(distinct, m, k)
-    same = ["kode_kegiatan"] if resolved["kode_kegiatan"].equals(distinct["kode_kegiatan"]) else []  # already normal
-    resolved = resolved.drop(columns=same).take(combination.to_numpy()).set_axis(lines.index)
-    return lines.assign(**{c: resolved[c] for c in resolved.columns})
-
-
-def _resolve_all(distinct: pd.DataFrame, m: pd.DataFrame, k: pd.DataFrame) -> pd.DataFrame:
-    """The mapping of each distinct ``kode_kegiatan, nama_kegiatan, uraian, kode_rekening`` row."""
     kode = normalize_kode_kegiatan(distinct["kode_kegiatan"].astype("string"))
     rekening = distinct["kode_rekening"].astype("string")
     jenis = rekening_class(rekening).map({"pendapatan": "pendapatan", "belanja": "belanja",
@@ -280,14 +259,17 @@ def _resolve_all(distinct: pd.DataFrame, m: pd.DataFrame, k: pd.DataFrame) -> pd
     resolved = pd.DataFrame(
         [_resolve(c, r, n, u, m_rows, k_rows) if j == "belanja" else {} for c, r, n, u, j
          in zip(kode, distinct["kode_kegiatan"], distinct["nama_kegiatan"], distinct["uraian"], jenis)],
-        columns=["sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"])
+        columns=["kode_kegiatan", "jenis_baris", "sektor", "kelompok", "alasan_pemetaan", "status_pemetaan",
+                 "penanda_dd"])
     penanda = sorted(set(m["penanda_dd"].dropna()) | set(k["penanda_dd"].dropna()))
-    return resolved.assign(kode_kegiatan=kode.array, jenis_baris=jenis.array).astype({
+    resolved = resolved.assign(kode_kegiatan=kode.array, jenis_baris=jenis.array).astype({
         "kode_kegiatan": "string", "jenis_baris": _categories(JENIS_BARIS), "sektor": _categories(SEKTOR),
         "kelompok": _categories(KELOMPOK),
         "alasan_pemetaan": _categories(sorted(resolved["alasan_pemetaan"].dropna().unique())),
-        "status_pemetaan": _categories(STATUS_PEMETAAN), "penanda_dd": _categories(penanda),
-    })[["kode_kegiatan", "jenis_baris", "sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"]]
+        "status_pemetaan": _categories(STATUS_PEMETAAN), "penanda_dd": _categories(penanda)})
+    same = ["kode_kegiatan"] if kode.equals(distinct["kode_kegiatan"]) else []  # already normal: kept as it is
+    resolved = resolved.drop(columns=same).take(combination.to_numpy()).set_axis(lines.index)
+    return lines.assign(**{c: resolved[c] for c in resolved.columns})
 
 
 def _check_mapped(mapped: pd.DataFrame) -> None:
@@ -309,10 +291,10 @@ def unmapped_lines(mapped: pd.DataFrame) -> pd.DataFrame:
     keep = [c for c in ("kode_desa", "tahun", "kode_kegiatan", "nama_kegiatan", "kode_rekening", "uraian",
                         "sumber_dana", "anggaran", "realisasi") if c in mapped.columns]
     odd = mapped[(mapped["jenis_baris"] == "belanja") & mapped["status_pemetaan"].isin(["tidak_dipetakan", "ambigu"])]
+    # Descending, tidak_dipetakan comes before ambigu (in the category order as in the alphabet).
     return (odd[keep + ["status_pemetaan", "alasan_pemetaan", "sektor", "kelompok"]]
-            .assign(_r=odd["status_pemetaan"].map({"tidak_dipetakan": 0, "ambigu": 1}).astype(int))
-            .sort_values(["_r", "kode_desa", "tahun", "kode_kegiatan"], kind="stable")
-            .drop(columns="_r").reset_index(drop=True))
+            .sort_values(["status_pemetaan", *_KEY, "kode_kegiatan"], ascending=[False, True, True, True])
+            .reset_index(drop=True))
 
 
 # --- sums per desa-year ---------------------------------------------------------------------------
@@ -320,8 +302,8 @@ def unmapped_lines(mapped: pd.DataFrame) -> pd.DataFrame:
 
 def _share(num: pd.Series, den: pd.Series) -> pd.Series:
     """100 × num / den as Float64; ``<NA>`` where den is 0 or either is missing."""
-    num, den = num.astype("Float64"), den.astype("Float64")
-    return (100 * num / den.where(den != 0)).astype("Float64")
+    den = den.astype("Float64")
+    return 100 * num.astype("Float64") / den.where(den != 0)
 
 
 def _row_by_row(wide: pd.DataFrame) -> pd.Series:
@@ -415,14 +397,12 @@ def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd
     pembilang, penyebut = (_row_by_row(s.reindex(columns=declared[c])) for c in ("pembilang", "penyebut"))
     personnel = rules[rules["aturan"] == "PERSONEL"].set_index("tahun")
     is_bel07, is_bel09 = long["indikator"] == "BEL07", long["indikator"] == "BEL09"
+    bel07 = {c: long["tahun"].map(personnel[c]).where(is_bel07) for c in ("batas_atas", "dasar_hukum", "tag")}
     return long.assign(
         pembilang=pembilang, penyebut=penyebut, nilai=pembilang * long["faktor"] / penyebut.where(penyebut != 0),
-        target=long["tahun"].map(personnel["batas_atas"]).where(is_bel07).mask(is_bel09, target_realisasi)
-        .astype("Float64"),
-        sumber_target=long["tahun"].map(personnel["dasar_hukum"]).where(is_bel07)
-        .mask(is_bel09, SUMBER_TARGET_REALISASI).astype("string"),
-        tag_target=long["tahun"].map(personnel["tag"]).where(is_bel07).mask(is_bel09, "proposed").astype("string"),
-    )[SPENDING_COLUMNS]
+        target=bel07["batas_atas"].mask(is_bel09, target_realisasi).astype("Float64"),
+        sumber_target=bel07["dasar_hukum"].mask(is_bel09, SUMBER_TARGET_REALISASI).astype("string"),
+        tag_target=bel07["tag"].mask(is_bel09, "proposed").astype("string"))[SPENDING_COLUMNS]
 
 
 def spending_indicators(mapped: pd.DataFrame, layanan: pd.DataFrame | None = None,
