@@ -127,9 +127,8 @@ def rekening_class(kode_rekening: pd.Series) -> pd.Series:
     ['pendapatan', 'belanja', 'penerimaan_pembiayaan', 'pengeluaran_pembiayaan', 'lainnya']
     """
     parts = kode_rekening.astype("string").str.replace(r"\s+", "", regex=True).str.split(".")
-    first, second = parts.str[0].str.lstrip("0"), parts.str[1].str.lstrip("0")
-    out = np.select([first.eq("4").fillna(False), first.eq("5").fillna(False),
-                     (first.eq("6") & second.eq("1")).fillna(False), (first.eq("6") & second.eq("2")).fillna(False)],
+    first, second = (parts.str[i].str.lstrip("0").fillna("") for i in (0, 1))
+    out = np.select([first == "4", first == "5", (first == "6") & (second == "1"), (first == "6") & (second == "2")],
                     ["pendapatan", "belanja", "penerimaan_pembiayaan", "pengeluaran_pembiayaan"], "lainnya")
     return pd.Series(out, index=kode_rekening.index, dtype="string")
 
@@ -354,16 +353,12 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
     ]
     query = f"""
         WITH line AS (
-            SELECT kode_desa, tahun, anggaran, pendapatan_dd, sektor, kelompok,
-                   {"realisasi, sektor IS NOT NULL AND realisasi IS NOT NULL AS realisasi_ld," if "realisasi" in lines else ""}
-                   penanda_dd,
-                   coalesce(jenis_baris = 'belanja', false) AS belanja,
+            SELECT *, coalesce(jenis_baris = 'belanja', false) AS belanja,
                    coalesce(jenis_baris = 'belanja' AND sumber_dds AND penanda_dd IS NOT NULL, false) AS earmarked
+                   {", sektor IS NOT NULL AND realisasi IS NOT NULL AS realisasi_ld" if "realisasi" in lines else ""}
             FROM lines WHERE kode_desa IS NOT NULL AND tahun IS NOT NULL)
-        SELECT kode_desa::VARCHAR AS kode_desa, tahun, {", ".join(columns)}
-        FROM line GROUP BY kode_desa, tahun
-        HAVING bool_or(belanja) OR bool_or(pendapatan_dd)
-        ORDER BY kode_desa, tahun"""
+        SELECT kode_desa::VARCHAR AS kode_desa, tahun, {", ".join(columns)} FROM line
+        GROUP BY kode_desa, tahun HAVING bool_or(belanja) OR bool_or(pendapatan_dd) ORDER BY kode_desa, tahun"""
     with _database().cursor() as con:  # a connection of its own on the process's database: safe across threads
         con.register("lines", lines)
         out = con.sql(query).df()
@@ -506,10 +501,9 @@ def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     bounds = rules[["aturan", "tahun", "batas_bawah", "batas_atas", "dasar_hukum", "tag"]]
     bounds = bounds.assign(batas=[bounds_text(lo, hi) for lo, hi in zip(bounds["batas_bawah"], bounds["batas_atas"])])
     out = sums[_KEY].merge(names.reset_index(), how="cross").merge(bounds, on=["aturan", "tahun"], how="left")
-    # jumlah/penyebut: personel/total belanja (where there is belanja), or the Dana Desa earmark (Rp 0 if none)/ceiling
-    spent, earmarks = sums["ada_belanja"], [f"dd_{a}" for a in names.index]
-    s = (sums.assign(personel=sums["personel"].where(spent), total_belanja=sums["total_belanja"].where(spent))
-         .reindex(columns=list(dict.fromkeys([*sums.columns, *earmarks]))).fillna(dict.fromkeys(earmarks, 0)))
+    # jumlah/penyebut: personel/total belanja (<NA> without belanja), or the Dana Desa earmark (Rp 0 if none)/ceiling
+    earmarks = [f"dd_{a}" for a in names.index]
+    s = sums.reindex(columns=list(dict.fromkeys([*sums.columns, *earmarks]))).fillna(dict.fromkeys(earmarks, 0))
     total = names["basis"].eq("total_belanja").to_numpy()
     jumlah = _row_by_row(s[np.where(total, "personel", earmarks)])
     penyebut = _row_by_row(s[np.where(total, "total_belanja", "pagu_dd")])

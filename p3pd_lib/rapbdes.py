@@ -7,13 +7,13 @@ amounts are Rupiah.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .belanja import (FINDING_COLUMNS, INDIKATOR_SEKTOR, LABEL_SEKTOR, SEKTOR, bounds_text, budget_identity,
-                      desa_year_sums, is_kelurahan, load_dana_desa_rules, map_apbdes, validate_dana_desa_rules, within)
+                      desa_year_sums, is_kelurahan, load_dana_desa_rules, map_apbdes, unmapped_lines,
+                      validate_dana_desa_rules, within)
 from .errors import DataError, ParameterError
 from .frames import require_columns
 from .numbers import pct, rp
@@ -28,18 +28,16 @@ _EPS = 1e-9
 
 def _red_by_sector(lights: pd.DataFrame) -> pd.DataFrame:
     """``kode_desa, tahun, sektor, merah`` from a per-sector table or from per-indicator traffic lights."""
-    if {"kode_desa", "tahun", "sektor", "merah"} <= set(lights.columns):
-        return lights[["kode_desa", "tahun", "sektor", "merah"]].astype(
-            {"kode_desa": "string", "tahun": "Int64", "sektor": "string", "merah": "boolean"})
-    if not {"kode_desa", "tahun", "sektor", "kelas"} <= set(lights.columns):
+    key, types = ["kode_desa", "tahun", "sektor"], {"kode_desa": "string", "tahun": "Int64", "sektor": "string"}
+    if {*key, "merah"} <= set(lights.columns):
+        return lights[[*key, "merah"]].astype(types | {"merah": "boolean"})
+    if not {*key, "kelas"} <= set(lights.columns):
         raise DataError("Tabel lampu lalu lintas harus memuat kolom kode_desa, tahun, sektor dan merah (atau kelas).")
-    t = lights[["kode_desa", "tahun", "sektor", "kelas"]].astype(
-        {"kode_desa": "string", "tahun": "Int64", "sektor": "string", "kelas": "string"})
-    agg = (t.assign(merah=t["kelas"].eq("merah"), dinilai=t["kelas"].isin(["hijau", "kuning", "merah"]))
-           .groupby(["kode_desa", "tahun", "sektor"], as_index=False)[["merah", "dinilai"]].any())
+    kelas = lights["kelas"].astype("string")
+    agg = (lights[key].astype(types).assign(merah=kelas.eq("merah"), dinilai=kelas.isin(["hijau", "kuning", "merah"]))
+           .groupby(key, as_index=False)[["merah", "dinilai"]].any())
     # A sector whose indicators are all grey (no data) is unknown, not "not red".
-    return agg.assign(merah=agg["merah"].astype("boolean").where(agg["dinilai"]))[
-        ["kode_desa", "tahun", "sektor", "merah"]]
+    return agg.assign(merah=agg["merah"].astype("boolean").where(agg["dinilai"])).drop(columns="dinilai")
 
 
 def _sector_shares(shares: pd.DataFrame) -> pd.DataFrame:
@@ -121,23 +119,6 @@ def summarise_responsiveness(detail: pd.DataFrame, wilayah: pd.DataFrame | None 
 # --- evaluasi RAPBDes -----------------------------------------------------------------------------
 
 
-def _check_draft(draft_lines: pd.DataFrame, kode_desa: str, tahun: Any) -> None:
-    if not isinstance(kode_desa, str) or not re.match(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", kode_desa):
-        raise ParameterError(f"Kode desa {kode_desa!r} tidak valid (bentuk PP.KK.CC.DDDD).")
-    if isinstance(tahun, bool) or not isinstance(tahun, (int, np.integer)):
-        raise ParameterError(f"Tahun anggaran {tahun!r} harus bilangan bulat.")
-    if not isinstance(draft_lines, pd.DataFrame) or draft_lines.empty:
-        raise DataError("Rancangan APBDes kosong: tidak ada baris untuk dievaluasi.")
-    for col, want in (("kode_desa", kode_desa), ("tahun", int(tahun))):
-        if col in draft_lines.columns:
-            other = draft_lines[col].dropna().astype(str).ne(str(want))
-            if other.any():
-                raise DataError(f"Rancangan APBDes memuat {col} lain dari {want} "
-                                f"(mis. {draft_lines[col].dropna()[other].iloc[0]}).")
-    if is_kelurahan(pd.Series([kode_desa])).iloc[0]:
-        raise ParameterError(f"{kode_desa} adalah kelurahan: kelurahan tidak memiliki APBDes.")
-
-
 def _rule_findings(r_year: pd.DataFrame, sums: dict, total: float, ceiling: float) -> list[tuple]:
     """One finding per rule of the year: the 30 % cap over total belanja, each Dana Desa rule over the ceiling."""
     rows = []
@@ -214,8 +195,21 @@ def evaluasi_rapbdes(draft_lines: pd.DataFrame, kode_desa: str, tahun: int, gaps
     revenue lines are present. Columns ``no, temuan, aturan, nilai, batas, status (sesuai / perlu perbaikan /
     catatan), saran`` — Indonesian text.
     """
-    _check_draft(draft_lines, kode_desa, tahun)
+    if not isinstance(kode_desa, str) or not re.match(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", kode_desa):
+        raise ParameterError(f"Kode desa {kode_desa!r} tidak valid (bentuk PP.KK.CC.DDDD).")
+    if isinstance(tahun, bool) or not isinstance(tahun, (int, np.integer)):
+        raise ParameterError(f"Tahun anggaran {tahun!r} harus bilangan bulat.")
     tahun = int(tahun)
+    if not isinstance(draft_lines, pd.DataFrame) or draft_lines.empty:
+        raise DataError("Rancangan APBDes kosong: tidak ada baris untuk dievaluasi.")
+    for col, want in (("kode_desa", kode_desa), ("tahun", tahun)):
+        if col in draft_lines.columns:
+            other = draft_lines[col].dropna().astype(str).ne(str(want))
+            if other.any():
+                raise DataError(f"Rancangan APBDes memuat {col} lain dari {want} "
+                                f"(mis. {draft_lines[col].dropna()[other].iloc[0]}).")
+    if is_kelurahan(pd.Series([kode_desa])).iloc[0]:
+        raise ParameterError(f"{kode_desa} adalah kelurahan: kelurahan tidak memiliki APBDes.")
     mapped = map_apbdes(draft_lines.assign(kode_desa=kode_desa, tahun=tahun), None, mapping=mapping, keywords=keywords)
     r = validate_dana_desa_rules(rules) if rules is not None else load_dana_desa_rules()
     # The 30 % cap (basis total_belanja) first, then the Dana Desa rules in file order.
@@ -236,7 +230,7 @@ def evaluasi_rapbdes(draft_lines: pd.DataFrame, kode_desa: str, tahun: int, gaps
         rows.append((f"Porsi belanja layanan dasar {pct(basic)} dari total belanja.",
                      "Porsi belanja layanan dasar (BEL01)", basic, "-", "catatan",
                      "Bandingkan dengan median desa lain di kecamatan."))
-    odd = mapped[(mapped["jenis_baris"] == "belanja") & mapped["status_pemetaan"].isin(["tidak_dipetakan", "ambigu"])]
+    odd = unmapped_lines(mapped)
     if len(odd):
         rows.append((f"{len(odd)} baris belanja ({rp(float(odd['anggaran'].fillna(0).sum()))}) tidak dapat dipetakan "
                      "dengan pasti ke sektor.", "Pemetaan kode kegiatan (Permendagri 20/2018)", float(len(odd)),
