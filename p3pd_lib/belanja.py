@@ -68,9 +68,8 @@ COMPLIANCE_COLUMNS = ["kode_desa", "tahun", "aturan", "nama_aturan", "basis", "j
 FINDING_COLUMNS = ["no", "temuan", "aturan", "nilai", "batas", "status", "saran"]
 
 # --- parameter tables -----------------------------------------------------------------------------
-# Files are read and validated by p3pd_lib.parameter_files (load_mapping, load_keyword_rules, load_dana_desa_rules,
-# re-exported here; cached on the file's hash, so an edited file is noticed); the validate_* functions check a table
-# handed over in memory against the same row models.
+# Files are read and validated by p3pd_lib.parameter_files (the load_* functions re-exported here, cached on the
+# file's hash, so an edited file is noticed); validate_* check a table handed over in memory against the same models.
 
 
 def split_codes(text: Any) -> list[str]:
@@ -232,8 +231,8 @@ def map_apbdes(apbdes: pd.DataFrame, wilayah: pd.DataFrame | None = None, mappin
     ...     "kode_kegiatan": ["02.02.90.", "02.02.90.", "01.01.03"],
     ...     "nama_kegiatan": ["Pembangunan MCK posyandu", "Senam lansia", "Jaminan sosial perangkat"],
     ...     "kode_rekening": ["5.3.1", "5.2.1", "5.1.1"], "anggaran": [10.0, 5.0, 2.0]})
-    >>> map_apbdes(lines)[["kode_kegiatan", "sektor", "kelompok", "status_pemetaan"]].values.tolist()
-    [['02.02.90', 'AIR', 'layanan_dasar', 'dipetakan'], ['02.02.90', 'KES', 'layanan_dasar', 'ambigu'], ['01.01.03', <NA>, 'operasional', 'dipetakan']]
+    >>> map_apbdes(lines)[["sektor", "kelompok", "status_pemetaan"]].values.tolist()
+    [['AIR', 'layanan_dasar', 'dipetakan'], ['KES', 'layanan_dasar', 'ambigu'], [<NA>, 'operasional', 'dipetakan']]
     """
     require_columns(apbdes, ("kode_desa", "tahun", "kode_kegiatan", "kode_rekening", "anggaran"), "Tabel apbdes")
     m = validate_mapping(mapping) if mapping is not None else load_mapping()
@@ -332,8 +331,7 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
     accounts = pd.Series(mapped["kode_rekening"].dropna().unique(), dtype="string")
     dd_accounts = accounts[accounts.str.replace(" ", "").str.match(r"0?4\.0?2\.0?1(\.|$)").fillna(False)]
     has_dd = {"sumber_dana", "penanda_dd"} <= set(mapped.columns)
-    lines = mapped[[c for c in (*_KEY, "jenis_baris", "sektor", "kelompok", "anggaran", "realisasi")
-                    if c in mapped.columns]].assign(
+    lines = mapped.filter([*_KEY, "jenis_baris", "sektor", "kelompok", "anggaran", "realisasi"]).assign(
         pendapatan_dd=isin(mapped["kode_rekening"], dd_accounts),
         sumber_dds=(mapped["sumber_dana"] == "DDS").fillna(False) if has_dd else False,
         penanda_dd=mapped["penanda_dd"] if has_dd else pd.Series(pd.NA, index=mapped.index, dtype="string"))
@@ -362,12 +360,10 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
     with _database().cursor() as con:  # a connection of its own on the process's database: safe across threads
         con.register("lines", lines)
         out = con.sql(query).df()
-    spent = out["ada_belanja"].astype(bool)
-    amounts = [c for c in out.columns if c not in (*_KEY, "ada_belanja")]
-    out[amounts] = out[amounts].astype("Float64")
-    out[[*KOMPONEN, "total_belanja"]] = out[[*KOMPONEN, "total_belanja"]].where(spent)
-    return out.assign(kode_desa=out["kode_desa"].astype("string"), tahun=out["tahun"].astype("Int64"),
-                      ada_belanja=spent)
+    amounts = {c: "Float64" for c in out.columns if c not in (*_KEY, "ada_belanja")}
+    out = out.astype({"kode_desa": "string", "tahun": "Int64", "ada_belanja": bool} | amounts)
+    out[[*KOMPONEN, "total_belanja"]] = out[[*KOMPONEN, "total_belanja"]].where(out["ada_belanja"])
+    return out
 
 
 # --- spending indicators ----------------------------------------------------------------------------

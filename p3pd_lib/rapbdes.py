@@ -101,10 +101,9 @@ def summarise_responsiveness(detail: pd.DataFrame, wilayah: pd.DataFrame | None 
     """
     if not {"kode_desa", "tahun", "sektor", "merah", "responsif"} <= set(detail.columns):
         raise DataError("Tabel responsivitas harus keluaran budget_responsiveness.")
-    red = detail["merah"].fillna(False).astype(bool)
+    red, responsif = detail["merah"].fillna(False).astype(bool), detail["responsif"]
     d = detail.assign(kode_kecamatan=detail["kode_desa"].astype("string").str.slice(0, 8), n_merah=red,
-                      n_dinilai=detail["responsif"].notna() & red,
-                      n_responsif=detail["responsif"].fillna(False).astype(bool))
+                      n_dinilai=responsif.notna() & red, n_responsif=responsif.fillna(False).astype(bool))
     counts = ["n_merah", "n_dinilai", "n_responsif"]
     agg = (pd.concat([d, d.assign(sektor="SEMUA")], ignore_index=True)
            .groupby(["kode_kecamatan", "tahun", "sektor"], as_index=False)[counts].sum()
