@@ -27,7 +27,6 @@ _KEY = ["kode_desa", "tahun"]
 
 
 # --- vocabulary -----------------------------------------------------------------------------------
-
 SEKTOR: tuple[str, ...] = ("PEND", "KES", "AIR", "SOS", "ADM")
 KELOMPOK: tuple[str, ...] = ("layanan_dasar", "personel", "operasional", "infrastruktur", "ekonomi", "pembinaan",
                              "bencana", "lainnya")
@@ -67,11 +66,10 @@ COMPLIANCE_COLUMNS = ["kode_desa", "tahun", "aturan", "nama_aturan", "basis", "j
                       "batas_bawah", "batas_atas", "dasar_hukum", "tag", "patuh", "pesan"]
 FINDING_COLUMNS = ["no", "temuan", "aturan", "nilai", "batas", "status", "saran"]
 
+
 # --- parameter tables -----------------------------------------------------------------------------
 # Files are read and validated by p3pd_lib.parameter_files (the load_* functions re-exported here, cached on the
 # file's hash, so an edited file is noticed); validate_* check a table handed over in memory against the same models.
-
-
 def split_codes(text: Any) -> list[str]:
     """The codes of a ``;``-separated list such as ``kecuali_kode``."""
     return [] if pd.isna(text) else [p.strip() for p in str(text).split(";") if p.strip()]
@@ -98,8 +96,6 @@ def validate_dana_desa_rules(rules: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- codes ----------------------------------------------------------------------------------------
-
-
 def _normalize_one(code: Any) -> Any:
     if pd.isna(code):
         return pd.NA
@@ -166,13 +162,10 @@ def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
 
 
 # --- mapping --------------------------------------------------------------------------------------
-
-
 def _has_prefix(code: Any, prefix: str) -> bool:
     """Whether kegiatan ``code`` lies under ``prefix`` (``02.02.9`` covers 02.02.90–99)."""
-    if pd.isna(code):
-        return False
-    return code == prefix or code.startswith(prefix + ".") or (prefix.count(".") == 2 and code.startswith(prefix))
+    return pd.notna(code) and (code == prefix or code.startswith(prefix + ".")
+                               or (prefix.count(".") == 2 and code.startswith(prefix)))
 
 
 def _word(text: Any, keyword: str) -> bool:
@@ -296,12 +289,9 @@ def unmapped_lines(mapped: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- sums per desa-year ---------------------------------------------------------------------------
-
-
 def _share(num: pd.Series, den: pd.Series) -> pd.Series:
     """100 × num / den as Float64; ``<NA>`` where den is 0 or either is missing."""
-    den = den.astype("Float64")
-    return 100 * num.astype("Float64") / den.where(den != 0)
+    return 100 * num.astype("Float64") / den.astype("Float64").replace(0, pd.NA)
 
 
 def _row_by_row(wide: pd.DataFrame) -> pd.Series:
@@ -367,8 +357,6 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- spending indicators ----------------------------------------------------------------------------
-
-
 def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd.DataFrame,
                      target_realisasi: float) -> pd.DataFrame:
     s = sums[sums["ada_belanja"]].set_index(_KEY)
@@ -462,8 +450,6 @@ def budget_identity(apbdes: pd.DataFrame, kolom: str = "anggaran") -> pd.DataFra
 
 
 # --- fiscal rules -----------------------------------------------------------------------------------
-
-
 def bounds_text(lo: Any, hi: Any) -> str:
     """A rule's bounds as text: ``10,0%–25,0%``, ``≥ 8,0%``, ``≤ 30,0%`` or ``-``."""
     if pd.notna(lo) and pd.notna(hi):

@@ -24,8 +24,6 @@ _EPS = 1e-9
 
 
 # --- responsiveness -------------------------------------------------------------------------------
-
-
 def _red_by_sector(lights: pd.DataFrame) -> pd.DataFrame:
     """``kode_desa, tahun, sektor, merah`` from a per-sector table or from per-indicator traffic lights."""
     key, types = ["kode_desa", "tahun", "sektor"], {"kode_desa": "string", "tahun": "Int64", "sektor": "string"}
@@ -116,8 +114,6 @@ def summarise_responsiveness(detail: pd.DataFrame, wilayah: pd.DataFrame | None 
 
 
 # --- evaluasi RAPBDes -----------------------------------------------------------------------------
-
-
 def _rule_findings(r_year: pd.DataFrame, sums: dict, total: float, ceiling: float) -> list[tuple]:
     """One finding per rule of the year: the 30 % cap over total belanja, each Dana Desa rule over the ceiling."""
     rows = []
