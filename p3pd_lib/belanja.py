@@ -97,8 +97,7 @@ def validate_dana_desa_rules(rules: pd.DataFrame) -> pd.DataFrame:
 
 # --- codes ----------------------------------------------------------------------------------------
 def _normalize_one(code: Any) -> Any:
-    if pd.isna(code):
-        return pd.NA
+    """One code normalised (the caller passes distinct non-missing codes), ``<NA>`` when it is no kegiatan code."""
     m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?", re.sub(r"\s+", "", str(code)).rstrip("."))
     return ".".join(p.zfill(2) for p in m.groups() if p is not None) if m else pd.NA
 

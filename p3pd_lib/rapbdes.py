@@ -40,15 +40,13 @@ def _red_by_sector(lights: pd.DataFrame) -> pd.DataFrame:
 
 def _sector_shares(shares: pd.DataFrame) -> pd.DataFrame:
     """``kode_desa, tahun, sektor, porsi`` from spending indicators, a composition or a plain table."""
-    cols = set(shares.columns)
+    s, cols = shares, set(shares.columns)
     if {"indikator", "nilai"} <= cols:
         s = shares[shares["indikator"].isin(list(INDIKATOR_SEKTOR))]
         s = s.assign(sektor=s["indikator"].map(INDIKATOR_SEKTOR), porsi=s["nilai"])
     elif {"komponen", "porsi"} <= cols:
         s = shares[shares["komponen"].isin(list(SEKTOR))].rename(columns={"komponen": "sektor"})
-    elif {"sektor", "porsi"} <= cols:
-        s = shares
-    else:
+    elif not {"sektor", "porsi"} <= cols:
         raise DataError("Tabel porsi belanja harus memuat kolom (indikator, nilai), (komponen, porsi) atau "
                         "(sektor, porsi).")
     require_columns(s, ("kode_desa", "tahun"), "Tabel porsi belanja")
@@ -79,12 +77,11 @@ def budget_responsiveness(traffic_lights_by_sector: pd.DataFrame, spending_share
     change = (out["porsi_berikut"] - out["porsi"]).astype("Float64")
     naik = (change > _EPS).astype("boolean")
     red = out["merah"].fillna(False).astype(bool)
-    ket = np.select(
-        [out["merah"].isna(), ~red, change.isna(), naik.fillna(False).astype(bool)],
-        ["Status sektor tidak diketahui (tidak ada data).", "Sektor tidak merah.",
-         "Porsi belanja tahun ini atau tahun berikutnya tidak diketahui.",
-         "Sektor merah dan porsi belanjanya naik tahun berikutnya (responsif)."],
-        "Sektor merah tetapi porsi belanjanya tidak naik tahun berikutnya.")
+    ket = np.select([out["merah"].isna(), ~red, change.isna(), naik.fillna(False).astype(bool)],
+                    ["Status sektor tidak diketahui (tidak ada data).", "Sektor tidak merah.",
+                     "Porsi belanja tahun ini atau tahun berikutnya tidak diketahui.",
+                     "Sektor merah dan porsi belanjanya naik tahun berikutnya (responsif)."],
+                    "Sektor merah tetapi porsi belanjanya tidak naik tahun berikutnya.")
     return out.assign(
         tahun_berikut=(out["tahun"] + 1).astype("Int64"), perubahan=change, naik=naik,
         responsif=naik.where(red, pd.NA).astype("boolean"), keterangan=pd.array(ket, dtype="string"),
