@@ -27,26 +27,19 @@ _KEY = ["kode_desa", "tahun"]
 
 
 # --- vocabulary -----------------------------------------------------------------------------------
-
 SEKTOR: tuple[str, ...] = ("PEND", "KES", "AIR", "SOS", "ADM")
-KELOMPOK: tuple[str, ...] = (
-    "layanan_dasar", "personel", "operasional", "infrastruktur", "ekonomi", "pembinaan", "bencana", "lainnya",
-)
+KELOMPOK: tuple[str, ...] = ("layanan_dasar", "personel", "operasional", "infrastruktur", "ekonomi", "pembinaan",
+                             "bencana", "lainnya")
 JENIS_BARIS: tuple[str, ...] = ("pendapatan", "belanja", "pembiayaan")
 STATUS_PEMETAAN: tuple[str, ...] = ("dipetakan", "ambigu", "tidak_dipetakan")
-BASIS_ATURAN: tuple[str, ...] = ("dana_desa", "total_belanja")
-TAG: tuple[str, ...] = ("sourced", "proposed")
 
 #: Indonesian labels for charts and reports.
-LABEL_SEKTOR: dict[str, str] = {
-    "PEND": "Pendidikan", "KES": "Kesehatan", "AIR": "Air bersih & sanitasi",
-    "SOS": "Perlindungan sosial", "ADM": "Administrasi kependudukan",
-}
+LABEL_SEKTOR: dict[str, str] = {"PEND": "Pendidikan", "KES": "Kesehatan", "AIR": "Air bersih & sanitasi",
+                                 "SOS": "Perlindungan sosial", "ADM": "Administrasi kependudukan"}
 LABEL_KELOMPOK: dict[str, str] = {
     "layanan_dasar": "Layanan dasar", "personel": "Siltap & tunjangan", "operasional": "Operasional pemerintahan",
     "infrastruktur": "Infrastruktur fisik", "ekonomi": "Ekonomi", "pembinaan": "Pembinaan kemasyarakatan",
-    "bencana": "Bencana & darurat", "lainnya": "Lainnya",
-}
+    "bencana": "Bencana & darurat", "lainnya": "Lainnya"}
 
 #: Components of the spending mix: the five sectors, then the non-basic groups.
 KOMPONEN: tuple[str, ...] = (*SEKTOR, *KELOMPOK[1:])
@@ -67,22 +60,16 @@ SUMBER_TARGET_REALISASI = "Usulan kit P3PD (dapat diubah)"
 #: What a rule check says for a year that has no such rule (never "tidak ada data").
 TIDAK_ADA_ATURAN = "tidak ada aturan untuk tahun ini"
 
-SPENDING_COLUMNS = [
-    "kode_desa", "tahun", "indikator", "pembilang", "penyebut", "nilai", "satuan", "target", "sumber_target",
-    "tag_target",
-]
-COMPLIANCE_COLUMNS = [
-    "kode_desa", "tahun", "aturan", "nama_aturan", "basis", "jumlah", "penyebut", "nilai",
-    "batas_bawah", "batas_atas", "dasar_hukum", "tag", "patuh", "pesan",
-]
+SPENDING_COLUMNS = ["kode_desa", "tahun", "indikator", "pembilang", "penyebut", "nilai", "satuan", "target",
+                    "sumber_target", "tag_target"]
+COMPLIANCE_COLUMNS = ["kode_desa", "tahun", "aturan", "nama_aturan", "basis", "jumlah", "penyebut", "nilai",
+                      "batas_bawah", "batas_atas", "dasar_hukum", "tag", "patuh", "pesan"]
 FINDING_COLUMNS = ["no", "temuan", "aturan", "nilai", "batas", "status", "saran"]
 
+
 # --- parameter tables -----------------------------------------------------------------------------
-# Files are read and validated by p3pd_lib.parameter_files (load_mapping, load_keyword_rules, load_dana_desa_rules,
-# re-exported here; cached on the file's hash, so an edited file is noticed); the validate_* functions check a table
-# handed over in memory against the same row models.
-
-
+# Files are read and validated by p3pd_lib.parameter_files (the load_* functions re-exported here, cached on the
+# file's hash, so an edited file is noticed); validate_* check a table handed over in memory against the same models.
 def split_codes(text: Any) -> list[str]:
     """The codes of a ``;``-separated list such as ``kecuali_kode``."""
     return [] if pd.isna(text) else [p.strip() for p in str(text).split(";") if p.strip()]
@@ -109,11 +96,8 @@ def validate_dana_desa_rules(rules: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- codes ----------------------------------------------------------------------------------------
-
-
 def _normalize_one(code: Any) -> Any:
-    if pd.isna(code):
-        return pd.NA
+    """One code normalised (the caller passes distinct non-missing codes), ``<NA>`` when it is no kegiatan code."""
     m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?", re.sub(r"\s+", "", str(code)).rstrip("."))
     return ".".join(p.zfill(2) for p in m.groups() if p is not None) if m else pd.NA
 
@@ -137,9 +121,8 @@ def rekening_class(kode_rekening: pd.Series) -> pd.Series:
     ['pendapatan', 'belanja', 'penerimaan_pembiayaan', 'pengeluaran_pembiayaan', 'lainnya']
     """
     parts = kode_rekening.astype("string").str.replace(r"\s+", "", regex=True).str.split(".")
-    first, second = parts.str[0].str.lstrip("0"), parts.str[1].str.lstrip("0")
-    out = np.select([first.eq("4").fillna(False), first.eq("5").fillna(False),
-                     (first.eq("6") & second.eq("1")).fillna(False), (first.eq("6") & second.eq("2")).fillna(False)],
+    first, second = (parts.str[i].str.lstrip("0").fillna("") for i in (0, 1))
+    out = np.select([first == "4", first == "5", (first == "6") & (second == "1"), (first == "6") & (second == "2")],
                     ["pendapatan", "belanja", "penerimaan_pembiayaan", "pengeluaran_pembiayaan"], "lainnya")
     return pd.Series(out, index=kode_rekening.index, dtype="string")
 
@@ -178,13 +161,10 @@ def identical_copies(df: pd.DataFrame, keep: str | bool = "first") -> pd.Series:
 
 
 # --- mapping --------------------------------------------------------------------------------------
-
-
 def _has_prefix(code: Any, prefix: str) -> bool:
     """Whether kegiatan ``code`` lies under ``prefix`` (``02.02.9`` covers 02.02.90–99)."""
-    if pd.isna(code):
-        return False
-    return code == prefix or code.startswith(prefix + ".") or (prefix.count(".") == 2 and code.startswith(prefix))
+    return pd.notna(code) and (code == prefix or code.startswith(prefix + ".")
+                               or (prefix.count(".") == 2 and code.startswith(prefix)))
 
 
 def _word(text: Any, keyword: str) -> bool:
@@ -195,20 +175,17 @@ def _word(text: Any, keyword: str) -> bool:
 
 def _resolve(kode: Any, raw: Any, nama: Any, uraian: Any, mapping: list[dict], keywords: list[dict]) -> dict:
     """Sector, group, status, reason and earmark of one distinct belanja line (rules as lists of row dicts)."""
-    rows = [r for r in mapping if _has_prefix(kode, r["kode"])]
-    row = max(rows, key=lambda r: len(r["kode"]), default=None)
+    row = max((r for r in mapping if _has_prefix(kode, r["kode"])), key=lambda r: len(r["kode"]), default=None)
     mixed = row is not None and row["campuran"] == "ya"
     name = nama if pd.notna(nama) else uraian
-    hits = [
-        dict(r, _order=i, _spec=0 if r["kode"] == "*" else len(r["kode"]))
-        for i, r in enumerate(keywords)
-        if (_word(name, r["kata_kunci"]) or (r["teks"] == "nama_uraian" and _word(uraian, r["kata_kunci"])))
-        and not any(_has_prefix(kode, x) for x in split_codes(r["kecuali_kode"]))
-        and (r["kode"] == "*" or _has_prefix(kode, r["kode"]))
-    ]
+    hits = [r for r in keywords
+            if (_word(name, r["kata_kunci"]) or (r["teks"] == "nama_uraian" and _word(uraian, r["kata_kunci"])))
+            and not any(_has_prefix(kode, x) for x in split_codes(r["kecuali_kode"]))
+            and (r["kode"] == "*" or _has_prefix(kode, r["kode"]))]
 
     def best(rules: list[dict]) -> dict | None:
-        return max(rules, key=lambda r: (r["_spec"], -r["_order"]), default=None)
+        """The longest ``kode`` (``*`` the shortest); among equals the first in file order, as ``max`` keeps it."""
+        return max(rules, key=lambda r: 0 if r["kode"] == "*" else len(r["kode"]), default=None)
 
     hit = best([r for r in hits if pd.notna(r["kelompok"]) and (r["kode"] == "*" or mixed)])
     tag = best([r for r in hits if pd.notna(r["penanda_dd"])])
@@ -246,8 +223,8 @@ def map_apbdes(apbdes: pd.DataFrame, wilayah: pd.DataFrame | None = None, mappin
     ...     "kode_kegiatan": ["02.02.90.", "02.02.90.", "01.01.03"],
     ...     "nama_kegiatan": ["Pembangunan MCK posyandu", "Senam lansia", "Jaminan sosial perangkat"],
     ...     "kode_rekening": ["5.3.1", "5.2.1", "5.1.1"], "anggaran": [10.0, 5.0, 2.0]})
-    >>> map_apbdes(lines)[["kode_kegiatan", "sektor", "kelompok", "status_pemetaan"]].values.tolist()
-    [['02.02.90', 'AIR', 'layanan_dasar', 'dipetakan'], ['02.02.90', 'KES', 'layanan_dasar', 'ambigu'], ['01.01.03', <NA>, 'operasional', 'dipetakan']]
+    >>> map_apbdes(lines)[["sektor", "kelompok", "status_pemetaan"]].values.tolist()
+    [['AIR', 'layanan_dasar', 'dipetakan'], ['KES', 'layanan_dasar', 'ambigu'], [<NA>, 'operasional', 'dipetakan']]
     """
     require_columns(apbdes, ("kode_desa", "tahun", "kode_kegiatan", "kode_rekening", "anggaran"), "Tabel apbdes")
     m = validate_mapping(mapping) if mapping is not None else load_mapping()
@@ -263,14 +240,6 @@ def map_apbdes(apbdes: pd.DataFrame, wilayah: pd.DataFrame | None = None, mappin
     keys = lines.reindex(columns=texts)
     combination = keys.groupby(texts, dropna=False, sort=False).ngroup()
     distinct = keys.loc[combination.drop_duplicates().index].reset_index(drop=True)  # in combination order
-    resolved = _resolve_all(distinct, m, k)
-    same = ["kode_kegiatan"] if resolved["kode_kegiatan"].equals(distinct["kode_kegiatan"]) else []  # already normal
-    resolved = resolved.drop(columns=same).take(combination.to_numpy()).set_axis(lines.index)
-    return lines.assign(**{c: resolved[c] for c in resolved.columns})
-
-
-def _resolve_all(distinct: pd.DataFrame, m: pd.DataFrame, k: pd.DataFrame) -> pd.DataFrame:
-    """The mapping of each distinct ``kode_kegiatan, nama_kegiatan, uraian, kode_rekening`` row."""
     kode = normalize_kode_kegiatan(distinct["kode_kegiatan"].astype("string"))
     rekening = distinct["kode_rekening"].astype("string")
     jenis = rekening_class(rekening).map({"pendapatan": "pendapatan", "belanja": "belanja",
@@ -280,14 +249,17 @@ def _resolve_all(distinct: pd.DataFrame, m: pd.DataFrame, k: pd.DataFrame) -> pd
     resolved = pd.DataFrame(
         [_resolve(c, r, n, u, m_rows, k_rows) if j == "belanja" else {} for c, r, n, u, j
          in zip(kode, distinct["kode_kegiatan"], distinct["nama_kegiatan"], distinct["uraian"], jenis)],
-        columns=["sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"])
+        columns=["kode_kegiatan", "jenis_baris", "sektor", "kelompok", "alasan_pemetaan", "status_pemetaan",
+                 "penanda_dd"])
     penanda = sorted(set(m["penanda_dd"].dropna()) | set(k["penanda_dd"].dropna()))
-    return resolved.assign(kode_kegiatan=kode.array, jenis_baris=jenis.array).astype({
+    resolved = resolved.assign(kode_kegiatan=kode.array, jenis_baris=jenis.array).astype({
         "kode_kegiatan": "string", "jenis_baris": _categories(JENIS_BARIS), "sektor": _categories(SEKTOR),
         "kelompok": _categories(KELOMPOK),
         "alasan_pemetaan": _categories(sorted(resolved["alasan_pemetaan"].dropna().unique())),
-        "status_pemetaan": _categories(STATUS_PEMETAAN), "penanda_dd": _categories(penanda),
-    })[["kode_kegiatan", "jenis_baris", "sektor", "kelompok", "alasan_pemetaan", "status_pemetaan", "penanda_dd"]]
+        "status_pemetaan": _categories(STATUS_PEMETAAN), "penanda_dd": _categories(penanda)})
+    same = ["kode_kegiatan"] if kode.equals(distinct["kode_kegiatan"]) else []  # already normal: kept as it is
+    resolved = resolved.drop(columns=same).take(combination.to_numpy()).set_axis(lines.index)
+    return lines.assign(**{c: resolved[c] for c in resolved.columns})
 
 
 def _check_mapped(mapped: pd.DataFrame) -> None:
@@ -309,19 +281,16 @@ def unmapped_lines(mapped: pd.DataFrame) -> pd.DataFrame:
     keep = [c for c in ("kode_desa", "tahun", "kode_kegiatan", "nama_kegiatan", "kode_rekening", "uraian",
                         "sumber_dana", "anggaran", "realisasi") if c in mapped.columns]
     odd = mapped[(mapped["jenis_baris"] == "belanja") & mapped["status_pemetaan"].isin(["tidak_dipetakan", "ambigu"])]
+    # Descending, tidak_dipetakan comes before ambigu (in the category order as in the alphabet).
     return (odd[keep + ["status_pemetaan", "alasan_pemetaan", "sektor", "kelompok"]]
-            .assign(_r=odd["status_pemetaan"].map({"tidak_dipetakan": 0, "ambigu": 1}).astype(int))
-            .sort_values(["_r", "kode_desa", "tahun", "kode_kegiatan"], kind="stable")
-            .drop(columns="_r").reset_index(drop=True))
+            .sort_values(["status_pemetaan", *_KEY, "kode_kegiatan"], ascending=[False, True, True, True])
+            .reset_index(drop=True))
 
 
 # --- sums per desa-year ---------------------------------------------------------------------------
-
-
 def _share(num: pd.Series, den: pd.Series) -> pd.Series:
     """100 × num / den as Float64; ``<NA>`` where den is 0 or either is missing."""
-    num, den = num.astype("Float64"), den.astype("Float64")
-    return (100 * num / den.where(den != 0)).astype("Float64")
+    return 100 * num.astype("Float64") / den.astype("Float64").replace(0, pd.NA)
 
 
 def _row_by_row(wide: pd.DataFrame) -> pd.Series:
@@ -351,8 +320,7 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
     accounts = pd.Series(mapped["kode_rekening"].dropna().unique(), dtype="string")
     dd_accounts = accounts[accounts.str.replace(" ", "").str.match(r"0?4\.0?2\.0?1(\.|$)").fillna(False)]
     has_dd = {"sumber_dana", "penanda_dd"} <= set(mapped.columns)
-    lines = mapped[[c for c in (*_KEY, "jenis_baris", "sektor", "kelompok", "anggaran", "realisasi")
-                    if c in mapped.columns]].assign(
+    lines = mapped.filter([*_KEY, "jenis_baris", "sektor", "kelompok", "anggaran", "realisasi"]).assign(
         pendapatan_dd=isin(mapped["kode_rekening"], dd_accounts),
         sumber_dds=(mapped["sumber_dana"] == "DDS").fillna(False) if has_dd else False,
         penanda_dd=mapped["penanda_dd"] if has_dd else pd.Series(pd.NA, index=mapped.index, dtype="string"))
@@ -372,30 +340,22 @@ def desa_year_sums(mapped: pd.DataFrame) -> pd.DataFrame:
     ]
     query = f"""
         WITH line AS (
-            SELECT kode_desa, tahun, anggaran, pendapatan_dd, sektor, kelompok,
-                   {"realisasi, sektor IS NOT NULL AND realisasi IS NOT NULL AS realisasi_ld," if "realisasi" in lines else ""}
-                   penanda_dd,
-                   coalesce(jenis_baris = 'belanja', false) AS belanja,
+            SELECT *, coalesce(jenis_baris = 'belanja', false) AS belanja,
                    coalesce(jenis_baris = 'belanja' AND sumber_dds AND penanda_dd IS NOT NULL, false) AS earmarked
+                   {", sektor IS NOT NULL AND realisasi IS NOT NULL AS realisasi_ld" if "realisasi" in lines else ""}
             FROM lines WHERE kode_desa IS NOT NULL AND tahun IS NOT NULL)
-        SELECT kode_desa::VARCHAR AS kode_desa, tahun, {", ".join(columns)}
-        FROM line GROUP BY kode_desa, tahun
-        HAVING bool_or(belanja) OR bool_or(pendapatan_dd)
-        ORDER BY kode_desa, tahun"""
+        SELECT kode_desa::VARCHAR AS kode_desa, tahun, {", ".join(columns)} FROM line
+        GROUP BY kode_desa, tahun HAVING bool_or(belanja) OR bool_or(pendapatan_dd) ORDER BY kode_desa, tahun"""
     with _database().cursor() as con:  # a connection of its own on the process's database: safe across threads
         con.register("lines", lines)
         out = con.sql(query).df()
-    spent = out["ada_belanja"].astype(bool)
-    amounts = [c for c in out.columns if c not in (*_KEY, "ada_belanja")]
-    out[amounts] = out[amounts].astype("Float64")
-    out[[*KOMPONEN, "total_belanja"]] = out[[*KOMPONEN, "total_belanja"]].where(spent)
-    return out.assign(kode_desa=out["kode_desa"].astype("string"), tahun=out["tahun"].astype("Int64"),
-                      ada_belanja=spent)
+    amounts = {c: "Float64" for c in out.columns if c not in (*_KEY, "ada_belanja")}
+    out = out.astype({"kode_desa": "string", "tahun": "Int64", "ada_belanja": bool} | amounts)
+    out[[*KOMPONEN, "total_belanja"]] = out[[*KOMPONEN, "total_belanja"]].where(out["ada_belanja"])
+    return out
 
 
 # --- spending indicators ----------------------------------------------------------------------------
-
-
 def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd.DataFrame,
                      target_realisasi: float) -> pd.DataFrame:
     s = sums[sums["ada_belanja"]].set_index(_KEY)
@@ -415,14 +375,12 @@ def _indicator_table(sums: pd.DataFrame, layanan: pd.DataFrame | None, rules: pd
     pembilang, penyebut = (_row_by_row(s.reindex(columns=declared[c])) for c in ("pembilang", "penyebut"))
     personnel = rules[rules["aturan"] == "PERSONEL"].set_index("tahun")
     is_bel07, is_bel09 = long["indikator"] == "BEL07", long["indikator"] == "BEL09"
+    bel07 = {c: long["tahun"].map(personnel[c]).where(is_bel07) for c in ("batas_atas", "dasar_hukum", "tag")}
     return long.assign(
         pembilang=pembilang, penyebut=penyebut, nilai=pembilang * long["faktor"] / penyebut.where(penyebut != 0),
-        target=long["tahun"].map(personnel["batas_atas"]).where(is_bel07).mask(is_bel09, target_realisasi)
-        .astype("Float64"),
-        sumber_target=long["tahun"].map(personnel["dasar_hukum"]).where(is_bel07)
-        .mask(is_bel09, SUMBER_TARGET_REALISASI).astype("string"),
-        tag_target=long["tahun"].map(personnel["tag"]).where(is_bel07).mask(is_bel09, "proposed").astype("string"),
-    )[SPENDING_COLUMNS]
+        target=bel07["batas_atas"].mask(is_bel09, target_realisasi).astype("Float64"),
+        sumber_target=bel07["dasar_hukum"].mask(is_bel09, SUMBER_TARGET_REALISASI).astype("string"),
+        tag_target=bel07["tag"].mask(is_bel09, "proposed").astype("string"))[SPENDING_COLUMNS]
 
 
 def spending_indicators(mapped: pd.DataFrame, layanan: pd.DataFrame | None = None,
@@ -491,8 +449,6 @@ def budget_identity(apbdes: pd.DataFrame, kolom: str = "anggaran") -> pd.DataFra
 
 
 # --- fiscal rules -----------------------------------------------------------------------------------
-
-
 def bounds_text(lo: Any, hi: Any) -> str:
     """A rule's bounds as text: ``10,0%–25,0%``, ``≥ 8,0%``, ``≤ 30,0%`` or ``-``."""
     if pd.notna(lo) and pd.notna(hi):
@@ -526,10 +482,9 @@ def _compliance_table(sums: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     bounds = rules[["aturan", "tahun", "batas_bawah", "batas_atas", "dasar_hukum", "tag"]]
     bounds = bounds.assign(batas=[bounds_text(lo, hi) for lo, hi in zip(bounds["batas_bawah"], bounds["batas_atas"])])
     out = sums[_KEY].merge(names.reset_index(), how="cross").merge(bounds, on=["aturan", "tahun"], how="left")
-    # jumlah/penyebut: personel/total belanja (where there is belanja), or the Dana Desa earmark (Rp 0 if none)/ceiling
-    spent, earmarks = sums["ada_belanja"], [f"dd_{a}" for a in names.index]
-    s = (sums.assign(personel=sums["personel"].where(spent), total_belanja=sums["total_belanja"].where(spent))
-         .reindex(columns=list(dict.fromkeys([*sums.columns, *earmarks]))).fillna(dict.fromkeys(earmarks, 0)))
+    # jumlah/penyebut: personel/total belanja (<NA> without belanja), or the Dana Desa earmark (Rp 0 if none)/ceiling
+    earmarks = [f"dd_{a}" for a in names.index]
+    s = sums.reindex(columns=list(dict.fromkeys([*sums.columns, *earmarks]))).fillna(dict.fromkeys(earmarks, 0))
     total = names["basis"].eq("total_belanja").to_numpy()
     jumlah = _row_by_row(s[np.where(total, "personel", earmarks)])
     penyebut = _row_by_row(s[np.where(total, "total_belanja", "pagu_dd")])

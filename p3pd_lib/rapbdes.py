@@ -7,62 +7,52 @@ amounts are Rupiah.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .belanja import (
-    FINDING_COLUMNS, KOMPONEN, LABEL_SEKTOR, SEKTOR, INDIKATOR_SEKTOR, budget_identity, desa_year_sums, is_kelurahan,
-    bounds_text, load_dana_desa_rules, map_apbdes, validate_dana_desa_rules, within,
-)
+from .belanja import (FINDING_COLUMNS, INDIKATOR_SEKTOR, LABEL_SEKTOR, SEKTOR, bounds_text, budget_identity,
+                      desa_year_sums, is_kelurahan, load_dana_desa_rules, map_apbdes, unmapped_lines,
+                      validate_dana_desa_rules, within)
 from .errors import DataError, ParameterError
 from .frames import require_columns
 from .numbers import pct, rp
 
-RESPONSIVENESS_COLUMNS = [
-    "kode_desa", "tahun", "sektor", "merah", "porsi", "tahun_berikut", "porsi_berikut", "perubahan", "naik",
-    "responsif", "keterangan",
-]
+RESPONSIVENESS_COLUMNS = ["kode_desa", "tahun", "sektor", "merah", "porsi", "tahun_berikut", "porsi_berikut",
+                          "perubahan", "naik", "responsif", "keterangan"]
 _EPS = 1e-9
 
 
 # --- responsiveness -------------------------------------------------------------------------------
-
-
 def _red_by_sector(lights: pd.DataFrame) -> pd.DataFrame:
     """``kode_desa, tahun, sektor, merah`` from a per-sector table or from per-indicator traffic lights."""
-    if {"kode_desa", "tahun", "sektor", "merah"} <= set(lights.columns):
-        return lights[["kode_desa", "tahun", "sektor", "merah"]].astype(
-            {"kode_desa": "string", "tahun": "Int64", "sektor": "string", "merah": "boolean"})
-    if not {"kode_desa", "tahun", "sektor", "kelas"} <= set(lights.columns):
+    key, types = ["kode_desa", "tahun", "sektor"], {"kode_desa": "string", "tahun": "Int64", "sektor": "string"}
+    if {*key, "merah"} <= set(lights.columns):
+        return lights[[*key, "merah"]].astype(types | {"merah": "boolean"})
+    if not {*key, "kelas"} <= set(lights.columns):
         raise DataError("Tabel lampu lalu lintas harus memuat kolom kode_desa, tahun, sektor dan merah (atau kelas).")
-    t = lights[["kode_desa", "tahun", "sektor", "kelas"]].astype(
-        {"kode_desa": "string", "tahun": "Int64", "sektor": "string", "kelas": "string"})
-    agg = (t.assign(merah=t["kelas"].eq("merah"), dinilai=t["kelas"].isin(["hijau", "kuning", "merah"]))
-           .groupby(["kode_desa", "tahun", "sektor"], as_index=False)[["merah", "dinilai"]].any())
+    kelas = lights["kelas"].astype("string")
+    agg = (lights[key].astype(types).assign(merah=kelas.eq("merah"), dinilai=kelas.isin(["hijau", "kuning", "merah"]))
+           .groupby(key, as_index=False)[["merah", "dinilai"]].any())
     # A sector whose indicators are all grey (no data) is unknown, not "not red".
-    return agg.assign(merah=agg["merah"].astype("boolean").where(agg["dinilai"]))[
-        ["kode_desa", "tahun", "sektor", "merah"]]
+    return agg.assign(merah=agg["merah"].astype("boolean").where(agg["dinilai"])).drop(columns="dinilai")
 
 
 def _sector_shares(shares: pd.DataFrame) -> pd.DataFrame:
     """``kode_desa, tahun, sektor, porsi`` from spending indicators, a composition or a plain table."""
-    cols = set(shares.columns)
+    s, cols = shares, set(shares.columns)
     if {"indikator", "nilai"} <= cols:
         s = shares[shares["indikator"].isin(list(INDIKATOR_SEKTOR))]
         s = s.assign(sektor=s["indikator"].map(INDIKATOR_SEKTOR), porsi=s["nilai"])
     elif {"komponen", "porsi"} <= cols:
         s = shares[shares["komponen"].isin(list(SEKTOR))].rename(columns={"komponen": "sektor"})
-    elif {"sektor", "porsi"} <= cols:
-        s = shares
-    else:
+    elif not {"sektor", "porsi"} <= cols:
         raise DataError("Tabel porsi belanja harus memuat kolom (indikator, nilai), (komponen, porsi) atau "
                         "(sektor, porsi).")
     require_columns(s, ("kode_desa", "tahun"), "Tabel porsi belanja")
-    return s[["kode_desa", "tahun", "sektor", "porsi"]].astype(
-        {"kode_desa": "string", "tahun": "Int64", "sektor": "string", "porsi": "Float64"}
-    ).drop_duplicates(["kode_desa", "tahun", "sektor"])
+    return (s[["kode_desa", "tahun", "sektor", "porsi"]]
+            .astype({"kode_desa": "string", "tahun": "Int64", "sektor": "string", "porsi": "Float64"})
+            .drop_duplicates(["kode_desa", "tahun", "sektor"]))
 
 
 def budget_responsiveness(traffic_lights_by_sector: pd.DataFrame, spending_shares: pd.DataFrame) -> pd.DataFrame:
@@ -87,12 +77,11 @@ def budget_responsiveness(traffic_lights_by_sector: pd.DataFrame, spending_share
     change = (out["porsi_berikut"] - out["porsi"]).astype("Float64")
     naik = (change > _EPS).astype("boolean")
     red = out["merah"].fillna(False).astype(bool)
-    ket = np.select(
-        [out["merah"].isna(), ~red, change.isna(), naik.fillna(False).astype(bool)],
-        ["Status sektor tidak diketahui (tidak ada data).", "Sektor tidak merah.",
-         "Porsi belanja tahun ini atau tahun berikutnya tidak diketahui.",
-         "Sektor merah dan porsi belanjanya naik tahun berikutnya (responsif)."],
-        "Sektor merah tetapi porsi belanjanya tidak naik tahun berikutnya.")
+    ket = np.select([out["merah"].isna(), ~red, change.isna(), naik.fillna(False).astype(bool)],
+                    ["Status sektor tidak diketahui (tidak ada data).", "Sektor tidak merah.",
+                     "Porsi belanja tahun ini atau tahun berikutnya tidak diketahui.",
+                     "Sektor merah dan porsi belanjanya naik tahun berikutnya (responsif)."],
+                    "Sektor merah tetapi porsi belanjanya tidak naik tahun berikutnya.")
     return out.assign(
         tahun_berikut=(out["tahun"] + 1).astype("Int64"), perubahan=change, naik=naik,
         responsif=naik.where(red, pd.NA).astype("boolean"), keterangan=pd.array(ket, dtype="string"),
@@ -107,17 +96,14 @@ def summarise_responsiveness(detail: pd.DataFrame, wilayah: pd.DataFrame | None 
     """
     if not {"kode_desa", "tahun", "sektor", "merah", "responsif"} <= set(detail.columns):
         raise DataError("Tabel responsivitas harus keluaran budget_responsiveness.")
-    red = detail["merah"].fillna(False).astype(bool)
+    red, responsif = detail["merah"].fillna(False).astype(bool), detail["responsif"]
     d = detail.assign(kode_kecamatan=detail["kode_desa"].astype("string").str.slice(0, 8), n_merah=red,
-                      n_dinilai=detail["responsif"].notna() & red,
-                      n_responsif=detail["responsif"].fillna(False).astype(bool))
+                      n_dinilai=responsif.notna() & red, n_responsif=responsif.fillna(False).astype(bool))
+    counts = ["n_merah", "n_dinilai", "n_responsif"]
     agg = (pd.concat([d, d.assign(sektor="SEMUA")], ignore_index=True)
-           .groupby(["kode_kecamatan", "tahun", "sektor"], as_index=False)[["n_merah", "n_dinilai", "n_responsif"]]
-           .sum()
-           .astype({"kode_kecamatan": "string", "tahun": "Int64", "sektor": "string", "n_merah": "Int64",
-                    "n_dinilai": "Int64", "n_responsif": "Int64"}))
-    agg["persen_responsif"] = (100 * agg["n_responsif"] / agg["n_dinilai"].where(agg["n_dinilai"] > 0)).astype(
-        "Float64")
+           .groupby(["kode_kecamatan", "tahun", "sektor"], as_index=False)[counts].sum()
+           .astype({"kode_kecamatan": "string", "tahun": "Int64", "sektor": "string"} | dict.fromkeys(counts, "Int64")))
+    agg["persen_responsif"] = 100 * agg["n_responsif"] / agg["n_dinilai"].where(agg["n_dinilai"] > 0)
     if wilayah is not None and {"kode_kecamatan", "nama_kecamatan"} <= set(wilayah.columns):
         names = wilayah[["kode_kecamatan", "nama_kecamatan"]].drop_duplicates("kode_kecamatan").astype("string")
         agg = agg.merge(names, on="kode_kecamatan", how="left")
@@ -125,71 +111,44 @@ def summarise_responsiveness(detail: pd.DataFrame, wilayah: pd.DataFrame | None 
 
 
 # --- evaluasi RAPBDes -----------------------------------------------------------------------------
-
-
-def _finding(temuan: str, aturan: str, nilai: float | None, batas: str, status: str, saran: str) -> dict[str, Any]:
-    return {"temuan": temuan, "aturan": aturan, "nilai": nilai, "batas": batas, "status": status, "saran": saran}
-
-
-def _check_draft(draft_lines: pd.DataFrame, kode_desa: str, tahun: Any) -> None:
-    if not isinstance(kode_desa, str) or not re.match(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", kode_desa):
-        raise ParameterError(f"Kode desa {kode_desa!r} tidak valid (bentuk PP.KK.CC.DDDD).")
-    if isinstance(tahun, bool) or not isinstance(tahun, (int, np.integer)):
-        raise ParameterError(f"Tahun anggaran {tahun!r} harus bilangan bulat.")
-    if not isinstance(draft_lines, pd.DataFrame) or draft_lines.empty:
-        raise DataError("Rancangan APBDes kosong: tidak ada baris untuk dievaluasi.")
-    for col, want in (("kode_desa", kode_desa), ("tahun", int(tahun))):
-        if col in draft_lines.columns:
-            other = draft_lines[col].dropna().astype(str).ne(str(want))
-            if other.any():
-                raise DataError(f"Rancangan APBDes memuat {col} lain dari {want} "
-                                f"(mis. {draft_lines[col].dropna()[other].iloc[0]}).")
-    if is_kelurahan(pd.Series([kode_desa])).iloc[0]:
-        raise ParameterError(f"{kode_desa} adalah kelurahan: kelurahan tidak memiliki APBDes.")
-
-
-def _rule_findings(r_year: pd.DataFrame, sums: pd.Series, total: float, ceiling: float) -> list[dict]:
+def _rule_findings(r_year: pd.DataFrame, sums: dict, total: float, ceiling: float) -> list[tuple]:
+    """One finding per rule of the year: the 30 % cap over total belanja, each Dana Desa rule over the ceiling."""
     rows = []
     for rule in r_year.to_dict("records"):
-        label = f"{rule['nama_aturan']} ({rule['dasar_hukum']})"
+        nama, personnel = rule["nama_aturan"], rule["basis"] == "total_belanja"
+        label = f"{nama} ({rule['dasar_hukum']})"
         lo, hi = (np.nan if pd.isna(rule[b]) else float(rule[b]) for b in ("batas_bawah", "batas_atas"))
-        if rule["basis"] == "total_belanja":
-            if total <= 0:
-                continue
-            amount = float(sums["personel"])
-            share = 100 * amount / total
-            ok = within(share, lo, hi)
-            rows.append(_finding(
-                f"Siltap dan tunjangan kepala desa, perangkat dan BPD {pct(share)} dari total belanja "
-                f"({rp(amount)} dari {rp(total)}).", label, share, bounds_text(lo, hi),
-                "sesuai" if ok else "perlu perbaikan",
-                "Tidak perlu perubahan." if ok else
-                "Kurangi belanja siltap/tunjangan atau alihkan sumbernya (mis. hasil tanah bengkok, di luar "
-                "perhitungan) hingga paling banyak batas yang berlaku."))
+        base = total if personnel else ceiling
+        if not base > 0:  # no belanja (the cap is then left out) or an unknown Dana Desa ceiling
+            if not personnel:
+                rows.append((f"Pagu Dana Desa tidak diketahui: {nama} tidak dapat dinilai.", label, None,
+                             bounds_text(lo, hi), "catatan",
+                             "Cantumkan pendapatan Dana Desa (kode rekening 4.2.1) atau isi pagu Dana Desa."))
             continue
-        if np.isnan(ceiling) or ceiling <= 0:
-            rows.append(_finding(f"Pagu Dana Desa tidak diketahui: {rule['nama_aturan']} tidak dapat dinilai.",
-                                 label, None, bounds_text(lo, hi), "catatan",
-                                 "Cantumkan pendapatan Dana Desa (kode rekening 4.2.1) atau isi pagu Dana Desa."))
-            continue
-        amount = float(sums.get(f"dd_{rule['aturan']}", 0.0) if pd.notna(sums.get(f"dd_{rule['aturan']}")) else 0.0)
-        share = 100 * amount / ceiling
+        key = "personel" if personnel else f"dd_{rule['aturan']}"
+        amount = 0.0 if pd.isna(sums.get(key)) else float(sums[key])
+        share = 100 * amount / base
         ok = within(share, lo, hi)
         if ok:
             saran = "Tidak perlu perubahan."
+        elif personnel:
+            saran = ("Kurangi belanja siltap/tunjangan atau alihkan sumbernya (mis. hasil tanah bengkok, di luar "
+                     "perhitungan) hingga paling banyak batas yang berlaku.")
         elif pd.notna(lo) and share < lo - _EPS:
-            saran = (f"Tambah alokasi {rule['nama_aturan']} dari Dana Desa minimal "
-                     f"{rp(lo / 100 * ceiling - amount)} agar mencapai {pct(lo)} pagu Dana Desa.")
+            saran = (f"Tambah alokasi {nama} dari Dana Desa minimal {rp(lo / 100 * ceiling - amount)} agar mencapai "
+                     f"{pct(lo)} pagu Dana Desa.")
         else:
-            saran = (f"Kurangi alokasi {rule['nama_aturan']} dari Dana Desa sebesar "
-                     f"{rp(amount - hi / 100 * ceiling)} agar paling banyak {pct(hi)} pagu Dana Desa.")
-        rows.append(_finding(
-            f"{rule['nama_aturan']} dari Dana Desa {rp(amount)} = {pct(share)} dari pagu Dana Desa "
-            f"{rp(ceiling)}.", label, share, bounds_text(lo, hi), "sesuai" if ok else "perlu perbaikan", saran))
+            saran = (f"Kurangi alokasi {nama} dari Dana Desa sebesar {rp(amount - hi / 100 * ceiling)} agar paling "
+                     f"banyak {pct(hi)} pagu Dana Desa.")
+        temuan = (f"Siltap dan tunjangan kepala desa, perangkat dan BPD {pct(share)} dari total belanja "
+                  f"({rp(amount)} dari {rp(total)})." if personnel else
+                  f"{nama} dari Dana Desa {rp(amount)} = {pct(share)} dari pagu Dana Desa {rp(ceiling)}.")
+        rows.append((temuan, label, share, bounds_text(lo, hi), "sesuai" if ok else "perlu perbaikan", saran))
     return rows
 
 
-def _gap_findings(gaps: pd.DataFrame, kode_desa: str, sums: pd.Series, total: float) -> list[dict]:
+def _gap_findings(gaps: pd.DataFrame, kode_desa: str, sums: dict, total: float) -> list[tuple]:
+    """One finding per sector with red or yellow indicators of the desa, against its budget share."""
     if not {"sektor", "kelas"} <= set(gaps.columns):
         raise DataError("Tabel kesenjangan layanan harus memuat kolom sektor dan kelas (merah/kuning).")
     gp = gaps if "kode_desa" not in gaps.columns else gaps[gaps["kode_desa"].astype("string") == kode_desa]
@@ -200,33 +159,24 @@ def _gap_findings(gaps: pd.DataFrame, kode_desa: str, sums: pd.Series, total: fl
         n_red, n_yel = int((sub["kelas"] == "merah").sum()), int((sub["kelas"] == "kuning").sum())
         names = ", ".join(sorted(sub["indikator"].astype(str).unique())) if "indikator" in sub.columns else "-"
         share = 100 * float(sums[sektor]) / total if total > 0 else np.nan
-        what = " dan ".join(x for x in (f"{n_red} indikator merah" if n_red else "",
-                                        f"{n_yel} indikator kuning" if n_yel else "") if x)
+        what = " dan ".join(f"{n} indikator {kelas}" for n, kelas in ((n_red, "merah"), (n_yel, "kuning")) if n)
         temuan = (f"Sektor {sektor} ({LABEL_SEKTOR[sektor]}) memiliki {what} ({names}); porsi belanja "
                   f"{pct(share) if not np.isnan(share) else 'tidak diketahui'}.")
-        if n_red and (np.isnan(share) or share <= _EPS):
+        if n_red and not share > _EPS:
             status, saran = "perlu perbaikan", (
                 f"Sektor {sektor} merah tetapi tidak dianggarkan: usulkan kegiatan yang menjawab indikator "
                 f"{names} (bersama penanggung jawab sektor) atau jelaskan pendanaan dari pihak lain.")
-        elif np.isnan(share) or share <= _EPS:
+        elif not share > _EPS:
             status, saran = "catatan", f"Pertimbangkan kegiatan sektor {sektor} agar indikator mencapai target."
         else:
             status, saran = "catatan", f"Pastikan kegiatan sektor {sektor} menyasar indikator {names}."
-        rows.append(_finding(temuan, "Kesesuaian belanja dengan kesenjangan layanan dasar", share, "> 0%",
-                             status, saran))
+        rows.append((temuan, "Kesesuaian belanja dengan kesenjangan layanan dasar", share, "> 0%", status, saran))
     return rows
 
 
-def evaluasi_rapbdes(
-    draft_lines: pd.DataFrame,
-    kode_desa: str,
-    tahun: int,
-    gaps: pd.DataFrame | None = None,
-    rules: pd.DataFrame | None = None,
-    mapping: pd.DataFrame | None = None,
-    keywords: pd.DataFrame | None = None,
-    pagu_dana_desa: float | None = None,
-) -> pd.DataFrame:
+def evaluasi_rapbdes(draft_lines: pd.DataFrame, kode_desa: str, tahun: int, gaps: pd.DataFrame | None = None,
+                     rules: pd.DataFrame | None = None, mapping: pd.DataFrame | None = None,
+                     keywords: pd.DataFrame | None = None, pagu_dana_desa: float | None = None) -> pd.DataFrame:
     """Check ONE village's draft budget (RAPBDes) before the camat signs it off.
 
     ``draft_lines``: apbdes-shaped lines of the draft. ``gaps``: the desa's red/yellow indicators (``sektor,
@@ -237,45 +187,55 @@ def evaluasi_rapbdes(
     revenue lines are present. Columns ``no, temuan, aturan, nilai, batas, status (sesuai / perlu perbaikan /
     catatan), saran`` — Indonesian text.
     """
-    _check_draft(draft_lines, kode_desa, tahun)
+    if not isinstance(kode_desa, str) or not re.match(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", kode_desa):
+        raise ParameterError(f"Kode desa {kode_desa!r} tidak valid (bentuk PP.KK.CC.DDDD).")
+    if isinstance(tahun, bool) or not isinstance(tahun, (int, np.integer)):
+        raise ParameterError(f"Tahun anggaran {tahun!r} harus bilangan bulat.")
     tahun = int(tahun)
-    mapped = map_apbdes(draft_lines.assign(kode_desa=kode_desa, tahun=tahun), None, mapping=mapping,
-                        keywords=keywords)
+    if not isinstance(draft_lines, pd.DataFrame) or draft_lines.empty:
+        raise DataError("Rancangan APBDes kosong: tidak ada baris untuk dievaluasi.")
+    for col, want in (("kode_desa", kode_desa), ("tahun", tahun)):
+        if col in draft_lines.columns:
+            other = draft_lines[col].dropna().astype(str).ne(str(want))
+            if other.any():
+                raise DataError(f"Rancangan APBDes memuat {col} lain dari {want} "
+                                f"(mis. {draft_lines[col].dropna()[other].iloc[0]}).")
+    if is_kelurahan(pd.Series([kode_desa])).iloc[0]:
+        raise ParameterError(f"{kode_desa} adalah kelurahan: kelurahan tidak memiliki APBDes.")
+    mapped = map_apbdes(draft_lines.assign(kode_desa=kode_desa, tahun=tahun), None, mapping=mapping, keywords=keywords)
     r = validate_dana_desa_rules(rules) if rules is not None else load_dana_desa_rules()
-    r_year = r[r["tahun"] == tahun]
-    r_year = pd.concat([r_year[r_year["basis"] == "total_belanja"], r_year[r_year["basis"] == "dana_desa"]])
-    all_sums = desa_year_sums(mapped)
-    sums = (all_sums.iloc[0] if len(all_sums) else pd.Series(0.0, index=[*KOMPONEN, "total_belanja"]))
-    total = float(sums["total_belanja"]) if pd.notna(sums.get("total_belanja")) else 0.0
+    # The 30 % cap (basis total_belanja) first, then the Dana Desa rules in file order.
+    r_year = r[r["tahun"] == tahun].sort_values("basis", ascending=False, kind="stable")
+    sums = next(iter(desa_year_sums(mapped).to_dict("records")), {})
+    total = 0.0 if pd.isna(sums.get("total_belanja")) else float(sums["total_belanja"])
     ceiling = float(pagu_dana_desa) if pagu_dana_desa is not None else (
-        float(sums["pagu_dd"]) if pd.notna(sums.get("pagu_dd")) else np.nan)
-    rows: list[dict[str, Any]] = []
+        np.nan if pd.isna(sums.get("pagu_dd")) else float(sums["pagu_dd"]))
+    rows = []
     if total <= 0:
-        rows.append(_finding("Rancangan tidak memuat baris belanja (kode rekening 5).", "Kelengkapan RAPBDes",
-                             None, "-", "perlu perbaikan", "Lengkapi baris belanja sebelum dievaluasi."))
+        rows.append(("Rancangan tidak memuat baris belanja (kode rekening 5).", "Kelengkapan RAPBDes", None, "-",
+                     "perlu perbaikan", "Lengkapi baris belanja sebelum dievaluasi."))
     rows += _rule_findings(r_year, sums, total, ceiling)
     if gaps is not None and not gaps.empty:
         rows += _gap_findings(gaps, kode_desa, sums, total)
     if total > 0:
-        basic = 100 * float(sums[list(SEKTOR)].sum()) / total
-        rows.append(_finding(f"Porsi belanja layanan dasar {pct(basic)} dari total belanja.",
-                             "Porsi belanja layanan dasar (BEL01)", basic, "-", "catatan",
-                             "Bandingkan dengan median desa lain di kecamatan."))
-    odd = mapped[(mapped["jenis_baris"] == "belanja") & mapped["status_pemetaan"].isin(["tidak_dipetakan", "ambigu"])]
+        basic = 100 * sum(float(sums[s]) for s in SEKTOR) / total
+        rows.append((f"Porsi belanja layanan dasar {pct(basic)} dari total belanja.",
+                     "Porsi belanja layanan dasar (BEL01)", basic, "-", "catatan",
+                     "Bandingkan dengan median desa lain di kecamatan."))
+    odd = unmapped_lines(mapped)
     if len(odd):
-        rows.append(_finding(
-            f"{len(odd)} baris belanja ({rp(float(odd['anggaran'].fillna(0).sum()))}) tidak dapat dipetakan "
-            "dengan pasti ke sektor.", "Pemetaan kode kegiatan (Permendagri 20/2018)", float(len(odd)), "0 baris",
-            "catatan", "Periksa kode dan nama kegiatan baris tersebut (lihat daftar baris tidak terpetakan)."))
+        rows.append((f"{len(odd)} baris belanja ({rp(float(odd['anggaran'].fillna(0).sum()))}) tidak dapat dipetakan "
+                     "dengan pasti ke sektor.", "Pemetaan kode kegiatan (Permendagri 20/2018)", float(len(odd)),
+                     "0 baris", "catatan",
+                     "Periksa kode dan nama kegiatan baris tersebut (lihat daftar baris tidak terpetakan)."))
     ident = budget_identity(mapped)
     if len(ident) and float(ident["pendapatan"].iloc[0]) > 0:
         silpa = float(ident["silpa"].iloc[0])
-        rows.append(_finding(
+        ok = silpa >= -_EPS
+        rows.append((
             f"Pendapatan − belanja + pembiayaan netto = {rp(silpa)}.", "Keseimbangan APBDes (Permendagri 20/2018)",
-            silpa, "≥ Rp 0", "sesuai" if silpa >= -_EPS else "perlu perbaikan",
-            "Tidak perlu perubahan." if silpa >= -_EPS else
+            silpa, "≥ Rp 0", "sesuai" if ok else "perlu perbaikan", "Tidak perlu perubahan." if ok else
             "Belanja melebihi pendapatan dan pembiayaan netto: kurangi belanja atau tambah sumber pembiayaan."))
     out = pd.DataFrame(rows, columns=FINDING_COLUMNS[1:])
     out.insert(0, "no", pd.array(np.arange(1, len(out) + 1), dtype="Int64"))
-    return out.astype({"temuan": "string", "aturan": "string", "nilai": "Float64", "batas": "string",
-                       "status": "string", "saran": "string"})
+    return out.astype({c: "string" for c in FINDING_COLUMNS[1:]} | {"nilai": "Float64"})
