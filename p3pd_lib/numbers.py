@@ -410,5 +410,15 @@ def pct(x: float) -> str:
 
 
 def year_text(t: object) -> str:
-    """A year as text (``tahun tidak diketahui`` when missing)."""
+    """A year as text for a message: ``tahun tidak diketahui`` when missing or blank, text that is no year quoted.
+
+    Raw tables (text as read from a file) reach the checks too, so a year may still be text.
+
+    >>> [year_text(x) for x in (2024, 2024.0, " 2024 ", "", None, "2O24")]
+    ['2024', '2024', '2024', 'tahun tidak diketahui', 'tahun tidak diketahui', "tahun '2O24'"]
+    """
+    if isinstance(t, str):
+        t = t.strip()
+        if not t.isdecimal():
+            return f"tahun '{t}'" if t else "tahun tidak diketahui"
     return "tahun tidak diketahui" if t is None or t is pd.NA or (isinstance(t, float) and np.isnan(t)) else str(int(t))

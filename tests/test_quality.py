@@ -183,6 +183,15 @@ def test_duplicates_status_desa_and_usulan():
     assert "isinya identik" in got.loc[0, "pesan"]
 
 
+def test_duplicates_in_a_raw_text_table_with_a_blank_year_are_reported_not_a_crash():
+    # A table as read from a file keeps its cells as text: a blank year was int('') and crashed the checks.
+    raw = pd.DataFrame({"kode_desa": [K1, K1, K2, K2], "tahun": ["", "", "2O24", "2O24"], "idm": ["0,7"] * 4})
+    got = q.check_duplicates({"status_desa": raw})
+    assert keyed(got, ("kode_desa", "tabel", "nilai", "aturan")) == [
+        (K1, "status_desa", "2", "baris_ganda"), (K2, "status_desa", "2", "baris_ganda")]
+    assert "tahun tidak diketahui" in got.loc[0, "pesan"] and "tahun '2O24'" in got.loc[1, "pesan"]
+
+
 def test_official_codes_with_suggestions():
     lay = pd.DataFrame({"kode_desa": [K1, "3307012002", "33.07.01.2007", "33.07.99.2001", "33-07", None],
                         "tahun": [2024] * 6})
