@@ -445,9 +445,8 @@ def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFr
         rank_after = kelas.map(_RANK).astype(float)
         work = pd.DataFrame({"indikator": base["indikator"].astype("string"), "c": changed, "u": unit.where(changed),
                              "b": rank_after > rank_before, "w": rank_after < rank_before})  # up or down: changed
-        per = work.groupby("indikator", sort=False).agg(**counts)
-        total = work.assign(indikator="(semua)").groupby("indikator").agg(**counts)
-        parts.append(pd.concat([per, total]).reset_index().assign(skenario=name, keterangan=b.describe()))
+        tables = [w.groupby("indikator", sort=False).agg(**counts) for w in (work, work.assign(indikator="(semua)"))]
+        parts.append(pd.concat(tables).reset_index().assign(skenario=name, keterangan=b.describe()))
     out = pd.concat(parts, ignore_index=True)
     out["persen_berubah"] = (100.0 * out["n_berubah"] / out["n_baris"]).where(out["n_baris"] > 0)
     return out.astype({"persen_berubah": "Float64", **{c: "Int64" for c in counts},

@@ -465,7 +465,6 @@ def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, para
         "kode_desa": kode_desa, "nama_desa": _lookup(kode_desa, "nama_desa", sel, wilayah), "tahun": tahun,
         "jenis_agenda": pd.Series(str(p["jenis_agenda"]), index=sel.index, dtype="string"), "sektor": sektor,
         "indikator": entry("indikator"), "nama_indikator": kelas, "penanggung_jawab": entry("penanggung_jawab"),
-        **{c: pd.Series(pd.NA, index=sel.index, dtype=d) for c, d in empty.items()},
         "sub_bidang_apbdes": sektor.map(dict(sub_bidang)).astype("string"),
         "keterangan": suara.where(kelas.eq(BELUM_TERSUARAKAN), dana).astype("string"),
-    })[AGENDA_ROW_COLUMNS].reset_index(drop=True)
+    }).reindex(columns=AGENDA_ROW_COLUMNS).astype(empty).reset_index(drop=True)
