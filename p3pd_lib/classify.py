@@ -114,8 +114,7 @@ def as_bands(bands: Bands | Mapping[str, Any] | None, base: Bands | None = None)
         return bands
     if isinstance(bands, Mapping):
         known = {f.name for f in fields(Bands)}
-        unknown = set(bands) - known
-        if unknown:
+        if unknown := set(bands) - known:
             raise ParameterError(f"Pita tidak dikenal: {', '.join(sorted(map(str, unknown)))}; "
                                  f"yang dikenal: {', '.join(sorted(known))}.")
         return replace(base if base is not None else load_parameters().bands, **bands)
@@ -140,17 +139,15 @@ def _parent_code(df: pd.DataFrame) -> pd.Series:
 
 
 def _stable(values: pd.DataFrame) -> pd.Series:
-    if "stabil" not in values.columns:
-        return pd.Series(True, index=values.index)
-    return values["stabil"].astype("boolean").fillna(False).astype(bool)
+    return (values["stabil"].astype("boolean").fillna(False).astype(bool) if "stabil" in values.columns
+            else pd.Series(True, index=values.index))
 
 
 def _indicator_info(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
                     columns: Sequence[str] = ("target", "sumber_target", "tag_target", "arah")) -> pd.DataFrame:
     """Per row of ``values``: the catalogue's ``columns`` (``label_sektor``, ``posisi_sektor``: sector order too)."""
     cat = catalogue_frame(catalogue)
-    unknown = sorted(set(values["indikator"].dropna().unique()) - set(cat["id"]))
-    if unknown:
+    if unknown := sorted(set(values["indikator"].dropna().unique()) - set(cat["id"])):
         raise ParameterError(f"Indikator tidak ada dalam katalog: {', '.join(unknown)}.")
     cat = cat.reindex(columns=[*cat.columns, *({"label_sektor"} - set(cat.columns))])
     cat = cat.assign(posisi_sektor=pd.Index(dict.fromkeys(cat["sektor"])).get_indexer(cat["sektor"]))
@@ -176,8 +173,7 @@ def traffic_light(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
     info = _indicator_info(values, catalogue)
     v, t = values["nilai"].astype("Float64").astype(float), info["target"].astype(float)
     higher = (info["arah"] == "higher").fillna(False).astype(bool)
-    stabil = _stable(values)
-    has_value = v.notna()
+    stabil, has_value = _stable(values), v.notna()
     usable = has_value & stabil
 
     # Classes as positions in KELAS (0 hijau, 1 kuning, 2 merah, 3 abu). Target rule first
@@ -389,10 +385,9 @@ def spending_quality_class(spending: pd.DataFrame, kuantil: float | None = None,
     params = load_parameters()
     q = params.kuantil_bel01 if kuantil is None else kuantil
     cap = params.batas_bel07 if batas_bel07 is None else batas_bel07
-    if not isinstance(q, (int, float)) or isinstance(q, bool) or not 0 <= q <= 1:
-        raise ParameterError(f"'kuantil' harus angka 0–1, bukan {q!r}.")
-    if not isinstance(cap, (int, float)) or isinstance(cap, bool) or not 0 <= cap <= 100:
-        raise ParameterError(f"'batas_bel07' harus angka 0–100 (persen), bukan {cap!r}.")
+    for name, val, top, unit in (("kuantil", q, 1, "0–1"), ("batas_bel07", cap, 100, "0–100 (persen)")):
+        if not isinstance(val, (int, float)) or isinstance(val, bool) or not 0 <= val <= top:
+            raise ParameterError(f"'{name}' harus angka {unit}, bukan {val!r}.")
     b1, b7 = (spending[c].astype("Float64").astype(float) for c in ("bel01", "bel07"))
     patuh = spending["aturan_dd_patuh"].astype("boolean")
     threshold = b1.groupby([spending["kode_kabupaten"], spending["tahun"]], dropna=False).transform("quantile", q)
@@ -416,15 +411,12 @@ def spending_quality_class(spending: pd.DataFrame, kuantil: float | None = None,
 
 
 def _scenario_items(scenarios: Any, what: str) -> list[tuple[str, Any]]:
-    if isinstance(scenarios, Mapping):
-        items = [(str(k), v) for k, v in scenarios.items()]
-    elif isinstance(scenarios, Sequence) and not isinstance(scenarios, str):
-        items = [(f"skenario {i + 1}", v) for i, v in enumerate(scenarios)]
-    else:
+    if isinstance(scenarios, str) or not isinstance(scenarios, (Mapping, Sequence)):
         raise ParameterError(f"Daftar {what} harus berupa list atau dict.")
-    if not items:
+    if not scenarios:
         raise ParameterError(f"Daftar {what} kosong.")
-    return items
+    named = scenarios if isinstance(scenarios, Mapping) else {f"skenario {i + 1}": v for i, v in enumerate(scenarios)}
+    return [(str(k), v) for k, v in named.items()]
 
 
 def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
@@ -453,9 +445,8 @@ def threshold_sensitivity(values: pd.DataFrame, catalogue: Catalogue | pd.DataFr
         rank_after = kelas.map(_RANK).astype(float)
         work = pd.DataFrame({"indikator": base["indikator"].astype("string"), "c": changed, "u": unit.where(changed),
                              "b": rank_after > rank_before, "w": rank_after < rank_before})  # up or down: changed
-        per = work.groupby("indikator", sort=False).agg(**counts)
-        total = work.assign(indikator="(semua)").groupby("indikator").agg(**counts)
-        parts.append(pd.concat([per, total]).reset_index().assign(skenario=name, keterangan=b.describe()))
+        tables = [w.groupby("indikator", sort=False).agg(**counts) for w in (work, work.assign(indikator="(semua)"))]
+        parts.append(pd.concat(tables).reset_index().assign(skenario=name, keterangan=b.describe()))
     out = pd.concat(parts, ignore_index=True)
     out["persen_berubah"] = (100.0 * out["n_berubah"] / out["n_baris"]).where(out["n_baris"] > 0)
     return out.astype({"persen_berubah": "Float64", **{c: "Int64" for c in counts},
@@ -481,13 +472,10 @@ def quadrant_sensitivity(gap_and_spend: pd.DataFrame, splits_list: Sequence[Spli
         tab, s = quadrant(gap_and_spend, pair[0], pair[1], x=x, y=y)
         k = tab["kuadran"]
         both = base_k.notna() & k.notna()
-        changed = int((both & (k != base_k)).fillna(False).sum())
-        n = int(both.sum())
-        counts = k.value_counts()
+        changed, n, counts = int((both & (k != base_k)).fillna(False).sum()), int(both.sum()), k.value_counts()
         rows.append({"skenario": name, "batas_x": s["batas_x"], "batas_y": s["batas_y"], "n_desa": n,
                      "n_berubah": changed, "persen_berubah": 100.0 * changed / n if n else np.nan,
                      **{f"n_{q}": int(counts.get(q, 0)) for q in KUADRAN_LABEL}})
     return pd.DataFrame(rows).astype({"skenario": "string", "batas_x": "Float64", "batas_y": "Float64",
-                                      "n_desa": "Int64", "n_berubah": "Int64", "persen_berubah": "Float64",
-                                      **{f"n_{q}": "Int64" for q in KUADRAN_LABEL}})
+                                      "persen_berubah": "Float64", **{c: "Int64" for c in rows[0] if c[:2] == "n_"}})
 

@@ -40,15 +40,13 @@ KEYS = ["kode_desa", "tahun", "sektor"]
 FUNDED = "didanai_apbdes"
 EPS = 1e-9  # a share equal to the median (up to float noise of a mean of two values) is not above it
 
-SUMMARY_COLUMNS = ["kode_desa", "tahun", "sektor", "n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain",
-                   "n_belum_didanai", "n_ditolak", "nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp",
-                   "porsi_didanai", "porsi_didanai_rp", "n_biaya_kosong", "n_disetujui_kosong"]
 CLASS_COLUMNS = ["kode_desa", "nama_desa", "kode_kecamatan", "tahun", "sektor", "kebutuhan", "n_merah", "n_kuning",
                  "n_indikator_data", "n_usulan", "n_didanai", "ada_data_usulan", "porsi", "median", "n_desa_median",
                  "di_atas_median", "kelas"]
 COUNT_COLS = ("n_usulan", "n_didanai_apbdes", "n_didanai_pihak_lain", "n_belum_didanai", "n_ditolak",
               "n_biaya_kosong", "n_disetujui_kosong")
 SUM_COLS = ("nilai_usulan", "nilai_disetujui", "pembilang_rp", "penyebut_rp")
+SUMMARY_COLUMNS = [*KEYS, *COUNT_COLS[:5], *SUM_COLS, "porsi_didanai", "porsi_didanai_rp", *COUNT_COLS[5:]]
 #: Columns of :func:`agenda_rows`: the agenda shape without ``prioritas`` and ``kuadran``.
 AGENDA_ROW_COLUMNS = ["kode_desa", "nama_desa", "tahun", "jenis_agenda", "sektor", "indikator", "nama_indikator",
                       "nilai", "target", "sumber_target", "kesenjangan", "penanggung_jawab", "sub_bidang_apbdes",
@@ -242,8 +240,7 @@ def _answering(totals: pd.DataFrame, basic: pd.DataFrame, u: pd.DataFrame, per_s
         out = out.merge(counts.reset_index(), on=["kode_desa", "tahun"], how="left").fillna(0)
         cols += ["n_usulan_didanai", "n_usulan_didanai_tanpa_kode"]
     out = out.assign(porsi_menjawab_usulan=_pct(out["anggaran_menjawab_usulan"], out["anggaran_layanan_dasar"]))
-    types = {c: "Int64" if c.startswith("n_") else "Float64" for c in cols if c.startswith(("n_", "anggaran_"))}
-    return out[cols].astype(types)
+    return out[cols].astype({c: "Int64" if c.startswith("n_") else "Float64" for c in cols[len(keys):]})
 
 
 def sector_shares(mapped_apbdes: pd.DataFrame) -> pd.DataFrame:
@@ -468,7 +465,6 @@ def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, para
         "kode_desa": kode_desa, "nama_desa": _lookup(kode_desa, "nama_desa", sel, wilayah), "tahun": tahun,
         "jenis_agenda": pd.Series(str(p["jenis_agenda"]), index=sel.index, dtype="string"), "sektor": sektor,
         "indikator": entry("indikator"), "nama_indikator": kelas, "penanggung_jawab": entry("penanggung_jawab"),
-        **{c: pd.Series(pd.NA, index=sel.index, dtype=d) for c, d in empty.items()},
         "sub_bidang_apbdes": sektor.map(dict(sub_bidang)).astype("string"),
         "keterangan": suara.where(kelas.eq(BELUM_TERSUARAKAN), dana).astype("string"),
-    })[AGENDA_ROW_COLUMNS].reset_index(drop=True)
+    }).reindex(columns=AGENDA_ROW_COLUMNS).astype(empty).reset_index(drop=True)
