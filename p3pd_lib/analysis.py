@@ -66,8 +66,7 @@ def _catalogue(catalogue: Catalogue | pd.DataFrame | None, targets: Mapping[str,
     cat = indicators.catalogue_frame(catalogue if catalogue is not None else indicators.load_catalogue())
     if not targets:
         return cat
-    unknown = sorted(set(targets) - set(cat["id"]))
-    if unknown:
+    if unknown := sorted(set(targets) - set(cat["id"])):
         raise ParameterError(f"Target untuk indikator yang tidak dikenal: {', '.join(unknown)}.")
     changed = cat["id"].isin(list(targets))
     return cat.assign(
@@ -465,8 +464,8 @@ def kabupaten_view(dataset: Dataset, kode_kabupaten: str, tahun: int | None = No
     kuadran = quad.pivot_table(index="kode_kecamatan", columns="label_kuadran", values="kode_desa",
                                aggfunc="count", fill_value=0, observed=True).reset_index()
 
-    rules = _year(res.compliance, tahun).assign(kode_kecamatan=lambda d: d["kode_desa"].map(kec_of))
-    rules = rules.assign(_langgar=rules["patuh"].astype("boolean").eq(False).fillna(False))
+    rules = _year(res.compliance, tahun).assign(kode_kecamatan=lambda d: d["kode_desa"].map(kec_of),
+                                                _langgar=lambda d: d["patuh"].astype("boolean").eq(False).fillna(False))
     aturan = rules.pivot_table(index="kode_kecamatan", columns="aturan", values="_langgar", aggfunc="sum",
                                fill_value=0, observed=True).reset_index()
 
