@@ -459,8 +459,7 @@ def kabupaten_view(dataset: Dataset, kode_kabupaten: str, tahun: int | None = No
     wv = _year(res.wilayah_values, tahun)
     capaian = wv[wv["tingkat"] == "kecamatan"].reset_index(drop=True)
 
-    quad, _ = classify.quadrant(_quadrant_axes(res, tahun))
-    quad = quad.assign(kode_kecamatan=quad["kode_desa"].map(kec_of))
+    quad = classify.quadrant(_quadrant_axes(res, tahun))[0].assign(kode_kecamatan=lambda d: d["kode_desa"].map(kec_of))
     kuadran = quad.pivot_table(index="kode_kecamatan", columns="label_kuadran", values="kode_desa",
                                aggfunc="count", fill_value=0, observed=True).reset_index()
 
@@ -498,11 +497,9 @@ def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
     parts = [view.capaian.rename(columns=as_region).assign(tingkat="desa")[LONG_COLUMNS],
              view.capaian_wilayah[view.capaian_wilayah["tingkat"].isin(["kecamatan", "kabupaten"])][LONG_COLUMNS],
              bel.assign(kelas=_bel_class(bel))[LONG_COLUMNS]]
-    _, res = kabupaten_analysis(dataset, kode[:5])
-    sp = _year(res.spending, tahun)
-    in_kec = sp["kode_desa"].astype("string").str.startswith(kode + ".").fillna(False).to_numpy(dtype=bool)
-    for tingkat, prefix, nama, rows in (("kecamatan", kode, view.identitas["nama_kecamatan"], sp[in_kec]),
-                                        ("kabupaten", kode[:5], view.identitas["nama_kabupaten"], sp)):
+    kab_spending = _year(kabupaten_analysis(dataset, kode[:5])[1].spending, tahun)
+    for tingkat, prefix, nama, rows in (("kecamatan", kode, view.identitas["nama_kecamatan"], view.belanja),
+                                        ("kabupaten", kode[:5], view.identitas["nama_kabupaten"], kab_spending)):
         agg = rows.groupby("indikator", observed=True, as_index=False).agg(
             pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"), target=("target", "first"))
         factor = np.where(agg["indikator"] == "BEL10", 1.0, 100.0)
