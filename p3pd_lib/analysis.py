@@ -299,8 +299,7 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     usulan_wilayah, extra = pd.DataFrame(), None
     if len(kebutuhan):
         kab_usulan = _cached(("usulan", kode_kab, tahun), res, lambda: _kabupaten_usulan(res, sub, tahun))
-        kec_counts = kab_usulan["kecamatan"]
-        usulan_wilayah = pd.concat([kec_counts[(kec_counts["kode_wilayah"] == kode).to_numpy(dtype=bool)],
+        usulan_wilayah = pd.concat([kab_usulan["kecamatan"].loc[lambda d: d["kode_wilayah"] == kode],
                                     kab_usulan["kabupaten"]], ignore_index=True)
         extra = desa_rows(f"agenda usulan {tahun}", kab_usulan["agenda"], None, named=False)
         if extra.empty:
