@@ -532,10 +532,9 @@ def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
 
 def _bel_class(df: pd.DataFrame) -> pd.Series:
     """BEL07 against its cap; BEL09 against its target; other shares have no class."""
-    nilai, target = df["nilai"].astype("Float64"), df["target"].astype("Float64")
-    is7, is9 = (df["indikator"] == "BEL07").to_numpy(), (df["indikator"] == "BEL09").to_numpy()
-    le, gt = (nilai <= target).fillna(False).to_numpy(), (nilai > target).fillna(False).to_numpy()
-    ge, lt = (nilai >= target).fillna(False).to_numpy(), (nilai < target).fillna(False).to_numpy()
-    kelas = np.select([is7 & le, is7 & gt, is9 & ge, is9 & lt],
+    nilai, target, ind = df["nilai"].astype("Float64"), df["target"].astype("Float64"), df["indikator"]
+    conditions = [(ind == "BEL07") & (nilai <= target), (ind == "BEL07") & (nilai > target),
+                  (ind == "BEL09") & (nilai >= target), (ind == "BEL09") & (nilai < target)]
+    kelas = np.select([c.fillna(False).to_numpy(dtype=bool) for c in conditions],
                       ["sesuai batas", "melebihi batas", "tercapai", "belum tercapai"], None)
     return pd.Series(kelas, index=df.index, dtype="string")
