@@ -66,8 +66,7 @@ def _catalogue(catalogue: Catalogue | pd.DataFrame | None, targets: Mapping[str,
     cat = indicators.catalogue_frame(catalogue if catalogue is not None else indicators.load_catalogue())
     if not targets:
         return cat
-    unknown = sorted(set(targets) - set(cat["id"]))
-    if unknown:
+    if unknown := sorted(set(targets) - set(cat["id"])):
         raise ParameterError(f"Target untuk indikator yang tidak dikenal: {', '.join(unknown)}.")
     changed = cat["id"].isin(list(targets))
     return cat.assign(
@@ -300,8 +299,7 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     usulan_wilayah, extra = pd.DataFrame(), None
     if len(kebutuhan):
         kab_usulan = _cached(("usulan", kode_kab, tahun), res, lambda: _kabupaten_usulan(res, sub, tahun))
-        kec_counts = kab_usulan["kecamatan"]
-        usulan_wilayah = pd.concat([kec_counts[(kec_counts["kode_wilayah"] == kode).to_numpy(dtype=bool)],
+        usulan_wilayah = pd.concat([kab_usulan["kecamatan"].loc[lambda d: d["kode_wilayah"] == kode],
                                     kab_usulan["kabupaten"]], ignore_index=True)
         extra = desa_rows(f"agenda usulan {tahun}", kab_usulan["agenda"], None, named=False)
         if extra.empty:
@@ -460,13 +458,12 @@ def kabupaten_view(dataset: Dataset, kode_kabupaten: str, tahun: int | None = No
     wv = _year(res.wilayah_values, tahun)
     capaian = wv[wv["tingkat"] == "kecamatan"].reset_index(drop=True)
 
-    quad, _ = classify.quadrant(_quadrant_axes(res, tahun))
-    quad = quad.assign(kode_kecamatan=quad["kode_desa"].map(kec_of))
+    quad = classify.quadrant(_quadrant_axes(res, tahun))[0].assign(kode_kecamatan=lambda d: d["kode_desa"].map(kec_of))
     kuadran = quad.pivot_table(index="kode_kecamatan", columns="label_kuadran", values="kode_desa",
                                aggfunc="count", fill_value=0, observed=True).reset_index()
 
-    rules = _year(res.compliance, tahun).assign(kode_kecamatan=lambda d: d["kode_desa"].map(kec_of))
-    rules = rules.assign(_langgar=rules["patuh"].astype("boolean").eq(False).fillna(False))
+    rules = _year(res.compliance, tahun).assign(kode_kecamatan=lambda d: d["kode_desa"].map(kec_of),
+                                                _langgar=lambda d: d["patuh"].astype("boolean").eq(False).fillna(False))
     aturan = rules.pivot_table(index="kode_kecamatan", columns="aturan", values="_langgar", aggfunc="sum",
                                fill_value=0, observed=True).reset_index()
 
@@ -499,11 +496,9 @@ def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
     parts = [view.capaian.rename(columns=as_region).assign(tingkat="desa")[LONG_COLUMNS],
              view.capaian_wilayah[view.capaian_wilayah["tingkat"].isin(["kecamatan", "kabupaten"])][LONG_COLUMNS],
              bel.assign(kelas=_bel_class(bel))[LONG_COLUMNS]]
-    _, res = kabupaten_analysis(dataset, kode[:5])
-    sp = _year(res.spending, tahun)
-    in_kec = sp["kode_desa"].astype("string").str.startswith(kode + ".").fillna(False).to_numpy(dtype=bool)
-    for tingkat, prefix, nama, rows in (("kecamatan", kode, view.identitas["nama_kecamatan"], sp[in_kec]),
-                                        ("kabupaten", kode[:5], view.identitas["nama_kabupaten"], sp)):
+    kab_spending = _year(kabupaten_analysis(dataset, kode[:5])[1].spending, tahun)
+    for tingkat, prefix, nama, rows in (("kecamatan", kode, view.identitas["nama_kecamatan"], view.belanja),
+                                        ("kabupaten", kode[:5], view.identitas["nama_kabupaten"], kab_spending)):
         agg = rows.groupby("indikator", observed=True, as_index=False).agg(
             pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"), target=("target", "first"))
         factor = np.where(agg["indikator"] == "BEL10", 1.0, 100.0)
@@ -537,10 +532,9 @@ def long_results(view: KecamatanView, dataset: Dataset) -> pd.DataFrame:
 
 def _bel_class(df: pd.DataFrame) -> pd.Series:
     """BEL07 against its cap; BEL09 against its target; other shares have no class."""
-    nilai, target = df["nilai"].astype("Float64"), df["target"].astype("Float64")
-    is7, is9 = (df["indikator"] == "BEL07").to_numpy(), (df["indikator"] == "BEL09").to_numpy()
-    le, gt = (nilai <= target).fillna(False).to_numpy(), (nilai > target).fillna(False).to_numpy()
-    ge, lt = (nilai >= target).fillna(False).to_numpy(), (nilai < target).fillna(False).to_numpy()
-    kelas = np.select([is7 & le, is7 & gt, is9 & ge, is9 & lt],
+    nilai, target, ind = df["nilai"].astype("Float64"), df["target"].astype("Float64"), df["indikator"]
+    conditions = [(ind == "BEL07") & (nilai <= target), (ind == "BEL07") & (nilai > target),
+                  (ind == "BEL09") & (nilai >= target), (ind == "BEL09") & (nilai < target)]
+    kelas = np.select([c.fillna(False).to_numpy(dtype=bool) for c in conditions],
                       ["sesuai batas", "melebihi batas", "tercapai", "belum tercapai"], None)
     return pd.Series(kelas, index=df.index, dtype="string")

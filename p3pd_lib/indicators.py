@@ -160,13 +160,14 @@ def _count_dtype(s: pd.Series) -> pd.Series:
 
 
 def _with_rates(df: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
-    """Add ``nilai, satuan, nilai_mentah, stabil, pembilang_melebihi`` to rows of ``indikator, pembilang, penyebut``."""
+    """Rows of ``indikator, pembilang, penyebut`` with ``nilai, satuan, nilai_mentah, stabil, pembilang_melebihi``."""
     c = catalogue_columns(df["indikator"], cat, ["faktor", "satuan", "min_penyebut"])
     ok = (df["penyebut"] > 0) & (df["pembilang"] >= 0)  # NaN compares False: both counts required
     raw = (df["pembilang"] * c["faktor"].astype(float) / df["penyebut"]).where(ok)
     capped = raw.clip(upper=100).where(c["satuan"].eq("persen").to_numpy(dtype=bool), raw)
     return df.assign(nilai=capped.astype("Float64"), satuan=c["satuan"].astype("string"),
-                     nilai_mentah=raw.astype("Float64"),
+                     nilai_mentah=raw.astype("Float64"), pembilang=_count_dtype(df["pembilang"]),
+                     penyebut=_count_dtype(df["penyebut"]),
                      stabil=(ok & (df["penyebut"] >= c["min_penyebut"].astype(float))).to_numpy(dtype=bool),
                      pembilang_melebihi=(ok & (df["pembilang"] > df["penyebut"])).to_numpy(dtype=bool))
 
@@ -204,7 +205,6 @@ def desa_values(layanan: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
     long = long.assign(ganda_berbeda=long.index.isin(clash.index)).drop(drop)
     long = _with_rates(long.assign(pembilang=long["pembilang"].mask(long["ganda_berbeda"]),
                                    penyebut=long["penyebut"].mask(long["ganda_berbeda"])), cat)
-    long = long.assign(pembilang=_count_dtype(long["pembilang"]), penyebut=_count_dtype(long["penyebut"]))
     return long[list(VALUE_COLUMNS)].reset_index(drop=True)
 
 
@@ -235,8 +235,7 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
     columns = ["kode_desa", *[c for t in levels for c in (f"kode_{t}", f"nama_{t}") if t != "desa"]]
     require_columns(wilayah, dict.fromkeys(columns + (["nama_desa"] if "desa" in levels else [])), "Tabel wilayah")
     cat = catalogue_frame(catalogue if catalogue is not None else load_catalogue())
-    unknown = sorted(set(values["indikator"].dropna().unique()) - set(cat["id"]))
-    if unknown:
+    if unknown := sorted(set(values["indikator"].dropna().unique()) - set(cat["id"])):
         raise ParameterError(f"Indikator tidak ada dalam katalog: {', '.join(unknown)}.")
 
     wil = wilayah.drop_duplicates("kode_desa")
@@ -264,5 +263,4 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
         frames.append(_with_rates(agg, cat))
     out = pd.concat(frames, ignore_index=True)
     text, whole = ["kode_wilayah", "nama_wilayah", "tingkat", "indikator", "sektor"], ["tahun", "n_desa", "n_desa_data"]
-    return out.assign(pembilang=_count_dtype(out["pembilang"]), penyebut=_count_dtype(out["penyebut"])).astype(
-        dict.fromkeys(text, "string") | dict.fromkeys(whole, "Int64"))[list(AGGREGATE_COLUMNS)]
+    return out.astype(dict.fromkeys(text, "string") | dict.fromkeys(whole, "Int64"))[list(AGGREGATE_COLUMNS)]
