@@ -22,7 +22,6 @@ from .schemas import KODE_DESA_PATTERN, LAYANAN, TABLES
 FINDING_COLUMNS: tuple[str, ...] = ("kode_desa", "tahun", "tabel", "kolom", "nilai", "aturan", "tingkat", "pesan")
 #: Levels, most serious first (the sort order of ``run_checks``).
 TINGKAT: tuple[str, ...] = ("galat", "peringatan", "info")
-_EMPTY = pd.DataFrame({c: pd.Series(dtype="Int64" if c == "tahun" else "string") for c in FINDING_COLUMNS})
 
 #: Rule id → (usual level, Indonesian title). ``kelengkapan`` is ``peringatan`` or ``info``.
 RULES: dict[str, tuple[str, str]] = {
@@ -147,17 +146,16 @@ def region_table(wilayah: "pd.DataFrame | Labels | None") -> pd.DataFrame | None
 
 
 def findings(rows: list[tuple]) -> pd.DataFrame:
-    """Findings table from ``(kode_desa, tahun, tabel, kolom, nilai, aturan, tingkat, pesan)`` tuples."""
-    if not rows:
-        return empty_findings()
-    columns = dict(zip(FINDING_COLUMNS, zip(*rows)))  # typed column by column: cheaper than re-typing a frame
+    """Findings table from ``(kode_desa, tahun, tabel, kolom, nilai, aturan, tingkat, pesan)`` tuples (typed column
+    by column: cheaper than re-typing a frame)."""
+    columns = dict(zip(FINDING_COLUMNS, zip(*rows))) if rows else dict.fromkeys(FINDING_COLUMNS, ())
     return pd.DataFrame({c: pd.to_numeric(pd.Series(v), errors="coerce").astype("Int64") if c == "tahun"
                          else pd.array(v, dtype="string") for c, v in columns.items()})
 
 
 def empty_findings() -> pd.DataFrame:
-    """An empty findings table with the declared columns and dtypes (a copy of one built once)."""
-    return _EMPTY.copy()
+    """An empty findings table with the declared columns and dtypes."""
+    return findings([])
 
 
 def as_tables(data: Any) -> dict[str, pd.DataFrame | None]:
