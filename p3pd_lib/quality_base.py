@@ -22,6 +22,7 @@ from .schemas import KODE_DESA_PATTERN, LAYANAN, TABLES
 FINDING_COLUMNS: tuple[str, ...] = ("kode_desa", "tahun", "tabel", "kolom", "nilai", "aturan", "tingkat", "pesan")
 #: Levels, most serious first (the sort order of ``run_checks``).
 TINGKAT: tuple[str, ...] = ("galat", "peringatan", "info")
+_EMPTY = pd.DataFrame({c: pd.Series(dtype="Int64" if c == "tahun" else "string") for c in FINDING_COLUMNS})
 
 #: Rule id → (usual level, Indonesian title). ``kelengkapan`` is ``peringatan`` or ``info``.
 RULES: dict[str, tuple[str, str]] = {
@@ -67,11 +68,10 @@ class QualityParams:
         _validated(self._sections())
 
     def _sections(self) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for f in fields(self):
-            section, key = f.name.split("_", 1)
-            out.setdefault(section, {})[key] = getattr(self, f.name)
-        return out
+        sections: dict[str, dict[str, Any]] = {}
+        for section, key in (f.name.split("_", 1) for f in fields(self)):
+            sections.setdefault(section, {})[key] = getattr(self, f"{section}_{key}")
+        return sections
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], base: "QualityParams | None" = None) -> "QualityParams":
@@ -146,16 +146,17 @@ def region_table(wilayah: "pd.DataFrame | Labels | None") -> pd.DataFrame | None
 
 
 def findings(rows: list[tuple]) -> pd.DataFrame:
-    """Findings table from ``(kode_desa, tahun, tabel, kolom, nilai, aturan, tingkat, pesan)`` tuples (typed column
-    by column: cheaper than re-typing a frame)."""
-    columns = dict(zip(FINDING_COLUMNS, zip(*rows))) if rows else dict.fromkeys(FINDING_COLUMNS, ())
+    """Findings table from ``(kode_desa, tahun, tabel, kolom, nilai, aturan, tingkat, pesan)`` tuples."""
+    if not rows:
+        return empty_findings()
+    columns = dict(zip(FINDING_COLUMNS, zip(*rows)))  # typed column by column: cheaper than re-typing a frame
     return pd.DataFrame({c: pd.to_numeric(pd.Series(v), errors="coerce").astype("Int64") if c == "tahun"
                          else pd.array(v, dtype="string") for c, v in columns.items()})
 
 
 def empty_findings() -> pd.DataFrame:
-    """An empty findings table with the declared columns and dtypes."""
-    return findings([])
+    """An empty findings table with the declared columns and dtypes (a copy of one built once)."""
+    return _EMPTY.copy()
 
 
 def as_tables(data: Any) -> dict[str, pd.DataFrame | None]:

@@ -142,7 +142,6 @@ def check_completeness(layanan: Layanan, catalogue: Any = None, *,
     (``info``) or ``porsi_peringatan`` (``kelengkapan``), and expected desa without a row (``desa_tidak_melapor``):
     a kecamatan reporting in a year expects its desa in ``wilayah`` (kelurahan only with data) and every code seen."""
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
-    keys = t.keys
     table = completeness_table(t, cat, wilayah=region_table(wilayah))
     low = table[(table["porsi"] < p.kelengkapan_porsi_info).fillna(False)]
     title = {i: f"{i} ({n})" for i, n in zip(cat["id"], cat["nama"])} if "nama" in cat.columns else {}
@@ -156,10 +155,9 @@ def check_completeness(layanan: Layanan, catalogue: Any = None, *,
                      f"dan {cols[ind][1]}) oleh {n_lapor} dari {n_desa} desa ({pct(100 * share)}); "
                      f"di bawah ambang {pct(100 * threshold)}."))
     # Expected desa × the years their kecamatan reports, without a row of their own.
-    active = keys[["kode_kecamatan", "tahun"]].drop_duplicates()
-    due = _expected(keys, region_table(wilayah)).merge(active, on="kode_kecamatan")
-    missing = due[~due.set_index(["kode_desa", "tahun"]).index.isin(keys.set_index(["kode_desa", "tahun"]).index)]
-    missing = missing.sort_values(["kode_desa", "tahun"])
+    due = _expected(t.keys, region_table(wilayah)).merge(t.keys[["kode_kecamatan", "tahun"]].drop_duplicates())
+    seen = due.set_index(["kode_desa", "tahun"]).index.isin(t.keys.set_index(["kode_desa", "tahun"]).index)
+    missing = due[~seen].sort_values(["kode_desa", "tahun"])
     for code, year in zip(missing["kode_desa"], missing["tahun"]):
         rows.append((code, year, "layanan", "kode_desa", "", "desa_tidak_melapor", "peringatan",
                      f"{names.desa(code)}, {int(year)}: tidak ada baris data layanan, padahal desa lain di "
