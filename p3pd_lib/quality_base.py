@@ -176,8 +176,7 @@ def as_tables(data: Any) -> dict[str, pd.DataFrame | None]:
 
 def catalogue_frame(catalogue: Any) -> pd.DataFrame:
     """The catalogue as a frame (``id, sektor, pembilang, penyebut`` and optional ``nama, min_penyebut``)."""
-    catalogue = load_catalogue() if catalogue is None else catalogue
-    frame = getattr(catalogue, "frame", catalogue)
+    frame = load_catalogue().frame if catalogue is None else getattr(catalogue, "frame", catalogue)
     if not isinstance(frame, pd.DataFrame):
         raise ParameterError("Katalog indikator harus berupa hasil load_catalogue() atau DataFrame.")
     require_columns(frame, ("id", "sektor", "pembilang", "penyebut"), "Tabel 'katalog indikator'", ParameterError)
