@@ -68,10 +68,11 @@ class QualityParams:
         _validated(self._sections())
 
     def _sections(self) -> dict[str, dict[str, Any]]:
-        sections: dict[str, dict[str, Any]] = {}
-        for section, key in (f.name.split("_", 1) for f in fields(self)):
-            sections.setdefault(section, {})[key] = getattr(self, f"{section}_{key}")
-        return sections
+        out: dict[str, dict[str, Any]] = {}
+        for f in fields(self):
+            section, key = f.name.split("_", 1)
+            out.setdefault(section, {})[key] = getattr(self, f.name)
+        return out
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], base: "QualityParams | None" = None) -> "QualityParams":
