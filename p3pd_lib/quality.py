@@ -1,6 +1,5 @@
-"""Data-quality checks (DOMAIN.md §6), each a pure function returning findings (:data:`FINDING_COLUMNS`): here
-duplicates, codes, ``kualitas.yaml`` rules, APBDes lines and :func:`run_checks`; the ``layanan`` checks are in
-:mod:`p3pd_lib.quality_layanan`, what they share in :mod:`p3pd_lib.quality_base`."""
+"""Data-quality checks (DOMAIN.md §6) returning findings: duplicates, codes, ``kualitas.yaml`` rules, APBDes lines,
+:func:`run_checks`; ``layanan`` checks in :mod:`.quality_layanan`, shared parts in :mod:`.quality_base`."""
 
 from __future__ import annotations
 
@@ -215,14 +214,13 @@ def check_kelurahan_apbdes(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None
     lines = apbdes_lines(apbdes) if lines is None else lines
     codes = pd.Series(lines["kode_desa"].cat.categories, dtype="string")
     kelurahan = lines[lines["kode_desa"].isin(codes[_kelurahan(codes, wilayah).to_numpy()])]
-    per_year = (kelurahan.groupby(["kode_desa", "tahun"], observed=True)
-                ["anggaran"].agg(n="size", total="sum").reset_index())
+    per_year = kelurahan.groupby(["kode_desa", "tahun"], observed=True)["anggaran"].agg(n="size", total="sum")
     names = labels(wilayah)
     return findings([
         (code, year, "apbdes", "kode_desa", str(n), "kelurahan_ber_apbdes", "galat", f"{names.desa(code)}, "
          f"{int(year)}: ada {n} baris APBDes (anggaran {rp(total)}), padahal kelurahan tidak memiliki APBDes "
          "maupun Dana Desa; baris ini tidak dipakai dalam indikator belanja.")
-        for code, year, n, total in per_year.itertuples(index=False)])
+        for (code, year), n, total in per_year.itertuples()])
 
 
 def check_realisation(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None, params: Params = None,

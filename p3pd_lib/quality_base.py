@@ -162,12 +162,9 @@ def empty_findings() -> pd.DataFrame:
 
 def as_tables(data: Any) -> dict[str, pd.DataFrame | None]:
     """Tables by name from a :class:`~p3pd_lib.store.Dataset` or a mapping; absent ones are ``None``."""
-    if hasattr(data, "tables") and callable(data.tables):
-        tables = dict(data.tables())
-    elif isinstance(data, Mapping):
-        tables = dict(data)
-    else:
+    if not (callable(getattr(data, "tables", None)) or isinstance(data, Mapping)):
         raise ParameterError("Data untuk pemeriksaan kualitas harus berupa Dataset atau kamus {nama tabel: DataFrame}.")
+    tables = dict(data.tables() if callable(getattr(data, "tables", None)) else data)
     if unknown := set(tables) - set(TABLES):
         raise ParameterError(f"Tabel tidak dikenal: {', '.join(sorted(unknown))}.")
     for name, df in tables.items():
@@ -180,8 +177,7 @@ def as_tables(data: Any) -> dict[str, pd.DataFrame | None]:
 
 def catalogue_frame(catalogue: Any) -> pd.DataFrame:
     """The catalogue as a frame (``id, sektor, pembilang, penyebut`` and optional ``nama, min_penyebut``)."""
-    catalogue = load_catalogue() if catalogue is None else catalogue
-    frame = getattr(catalogue, "frame", catalogue)
+    frame = load_catalogue().frame if catalogue is None else getattr(catalogue, "frame", catalogue)
     if not isinstance(frame, pd.DataFrame):
         raise ParameterError("Katalog indikator harus berupa hasil load_catalogue() atau DataFrame.")
     require_columns(frame, ("id", "sektor", "pembilang", "penyebut"), "Tabel 'katalog indikator'", ParameterError)

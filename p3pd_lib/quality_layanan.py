@@ -31,9 +31,8 @@ class ServiceTable:
         self.table = layanan.reset_index(drop=True)
         self.codes, self.years = desa_codes(self.table["kode_desa"]), years(self.table)
         parsed = {c: parse_numbers(self.table[c]) for c in self.table.columns if c not in ("kode_desa", "tahun")}
-        self.value = pd.DataFrame({c: p["nilai"] for c, p in parsed.items()}, index=self.table.index)
-        self.filled = pd.DataFrame({c: p["ada"] for c, p in parsed.items()}, index=self.table.index)
-        self.not_number = pd.DataFrame({c: p["bukan_angka"] for c, p in parsed.items()}, index=self.table.index)
+        self.value, self.filled, self.not_number = (pd.DataFrame({c: p[k] for c, p in parsed.items()},
+                                                    index=self.table.index) for k in ("nilai", "ada", "bukan_angka"))
         self.valid = self.value.where((self.value >= 0) & (self.value == np.floor(self.value)))
 
     def counts(self, columns: Iterable[str]) -> pd.DataFrame:
@@ -120,10 +119,7 @@ def completeness_table(layanan: Layanan, catalogue: Any = None, *, wilayah: pd.D
     """Per kecamatan, year and indicator: ``n_desa`` expected (see :func:`check_completeness`), ``n_lapor`` of them
     with a valid numerator *and* denominator, ``porsi`` = n_lapor / n_desa."""
     t, cat = service_table(layanan), catalogue_frame(catalogue)
-    keys = t.keys
-    columns = ["kode_kecamatan", "tahun", "indikator", "n_desa", "n_lapor", "porsi"]
-    expected = _expected(keys, region_table(wilayah))
-    n_desa = expected.groupby("kode_kecamatan").size().rename("n_desa")
+    keys, expected = t.keys, _expected(t.keys, region_table(wilayah))
     valid = t.counts([*cat["pembilang"], *cat["penyebut"]]).loc[keys.index].notna()
     member = isin(keys["kode_desa"], expected["kode_desa"])
     reported = pd.DataFrame({ind: member & valid[n] & valid[d] if {n, d} <= set(t.table.columns) else False
@@ -131,11 +127,13 @@ def completeness_table(layanan: Layanan, catalogue: Any = None, *, wilayah: pd.D
     table = (reported.assign(kode_kecamatan=keys["kode_kecamatan"], tahun=keys["tahun"])
              .groupby(["kode_kecamatan", "tahun"]).sum()
              .rename_axis(columns="indikator").stack().rename("n_lapor").reset_index()
-             .merge(n_desa, left_on="kode_kecamatan", right_index=True, how="left")
-             .sort_values(["kode_kecamatan", "tahun", "indikator"], kind="stable"))
-    table = table.astype({"kode_kecamatan": "string", "tahun": "Int64", "indikator": "string", "n_desa": "Int64",
-                          "n_lapor": "Int64"})
-    return table.assign(porsi=(table["n_lapor"] / table["n_desa"]).astype("Float64"))[columns].reset_index(drop=True)
+             .merge(expected.groupby("kode_kecamatan").size().rename("n_desa"), left_on="kode_kecamatan",
+                    right_index=True, how="left")
+             .sort_values(["kode_kecamatan", "tahun", "indikator"], kind="stable")
+             .astype({"kode_kecamatan": "string", "tahun": "Int64", "indikator": "string", "n_desa": "Int64",
+                      "n_lapor": "Int64"}))
+    return table.assign(porsi=(table["n_lapor"] / table["n_desa"]).astype("Float64"))[
+        ["kode_kecamatan", "tahun", "indikator", "n_desa", "n_lapor", "porsi"]].reset_index(drop=True)
 
 
 def check_completeness(layanan: Layanan, catalogue: Any = None, *,
@@ -144,7 +142,6 @@ def check_completeness(layanan: Layanan, catalogue: Any = None, *,
     (``info``) or ``porsi_peringatan`` (``kelengkapan``), and expected desa without a row (``desa_tidak_melapor``):
     a kecamatan reporting in a year expects its desa in ``wilayah`` (kelurahan only with data) and every code seen."""
     t, p, cat, names = service_table(layanan), as_params(params), catalogue_frame(catalogue), labels(wilayah)
-    keys = t.keys
     table = completeness_table(t, cat, wilayah=region_table(wilayah))
     low = table[(table["porsi"] < p.kelengkapan_porsi_info).fillna(False)]
     title = {i: f"{i} ({n})" for i, n in zip(cat["id"], cat["nama"])} if "nama" in cat.columns else {}
@@ -158,10 +155,9 @@ def check_completeness(layanan: Layanan, catalogue: Any = None, *,
                      f"dan {cols[ind][1]}) oleh {n_lapor} dari {n_desa} desa ({pct(100 * share)}); "
                      f"di bawah ambang {pct(100 * threshold)}."))
     # Expected desa × the years their kecamatan reports, without a row of their own.
-    active = keys[["kode_kecamatan", "tahun"]].drop_duplicates()
-    due = _expected(keys, region_table(wilayah)).merge(active, on="kode_kecamatan")
-    missing = due[~due.set_index(["kode_desa", "tahun"]).index.isin(keys.set_index(["kode_desa", "tahun"]).index)]
-    missing = missing.sort_values(["kode_desa", "tahun"])
+    due = _expected(t.keys, region_table(wilayah)).merge(t.keys[["kode_kecamatan", "tahun"]].drop_duplicates())
+    seen = due.set_index(["kode_desa", "tahun"]).index.isin(t.keys.set_index(["kode_desa", "tahun"]).index)
+    missing = due[~seen].sort_values(["kode_desa", "tahun"])
     for code, year in zip(missing["kode_desa"], missing["tahun"]):
         rows.append((code, year, "layanan", "kode_desa", "", "desa_tidak_melapor", "peringatan",
                      f"{names.desa(code)}, {int(year)}: tidak ada baris data layanan, padahal desa lain di "
@@ -179,14 +175,12 @@ def check_missing_values(layanan: Layanan, catalogue: Any = None, *,
     filled = t.filled.loc[keys.index, cols]
     share = filled.groupby([keys["kode_kecamatan"], keys["tahun"]]).transform("mean")
     gaps = ~filled & (share >= p.kelengkapan_porsi_minimum_nilai_hilang)
-    rows: list[tuple] = []
-    for col, gap in gaps.loc[:, gaps.any()].items():  # only the columns with a gap
-        for code, year, filled_by in zip(keys["kode_desa"][gap], keys["tahun"][gap], share[col][gap]):
-            rows.append((code, year, "layanan", col, "", "nilai_hilang", "peringatan",
-                         f"{names.desa(code)}, {int(year)}: {col} kosong (tidak dilaporkan), padahal "
-                         f"{pct(100 * filled_by)} desa di kecamatannya mengisinya; indikator yang memakai "
-                         "kolom ini tidak dapat dihitung untuk desa ini."))
-    return findings(rows)
+    return findings([(code, year, "layanan", col, "", "nilai_hilang", "peringatan",
+                      f"{names.desa(code)}, {int(year)}: {col} kosong (tidak dilaporkan), padahal "
+                      f"{pct(100 * filled_by)} desa di kecamatannya mengisinya; indikator yang memakai "
+                      "kolom ini tidak dapat dihitung untuk desa ini.")
+                     for col, gap in gaps.loc[:, gaps.any()].items()  # only the columns with a gap
+                     for code, year, filled_by in zip(keys["kode_desa"][gap], keys["tahun"][gap], share[col][gap])])
 
 
 def check_outliers(layanan: Layanan, catalogue: Any = None, *,
