@@ -207,6 +207,15 @@ async def open_view(page, url: str, kode: str, timeout_s: float = 120, tahun: in
     return {"total": (t1 - t0) / 1000, **{k: (v - t0) / 1000 if v else float("nan") for k, v in marks.items()}}
 
 
+async def close_page(page) -> None:
+    """Leave and close a page as a visitor's browser does, so Voila's shutdown beacon ends its kernel.
+
+    (Playwright's ``page.close()`` sends no beacon in headless Chromium; leaving the page does.)
+    """
+    await page.goto("about:blank")
+    await page.close()
+
+
 def phases(p: dict[str, float]) -> str:
     return (f"{p['total']:.2f} s  [page HTML {p['html']:.2f} | browser ready (scripts, plotly, websocket) {p['ws']:.2f} | "
             f"widget state received {p['state']:.2f} | drawn {p['total']:.2f}]")
@@ -332,7 +341,7 @@ async def main(data_dir: str | None = None, runs: int = 1, only_load: bool = Fal
                     firsts.append(p["total"])
                     print(f"   a) fresh browser, other kabupaten than the kernel's default, latest year (warmed): {phases(p)}  {load()}")
                     print(f"      {log.first_view(codes[3])}")
-                    await page.close()
+                    await close_page(page)
                     # b) A returning visitor: same browser (HTTP cache warm), the next preheated kernel.
                     await warm_kernel(prefetched=True)
                     log.set_mark()
@@ -341,7 +350,7 @@ async def main(data_dir: str | None = None, runs: int = 1, only_load: bool = Fal
                     firsts.append(p["total"])
                     print(f"   b) returning browser (HTTP cache), next preheated kernel, latest year (warmed): {phases(p)}  {load()}")
                     print(f"      {log.first_view(codes[5])}")
-                    await page.close()
+                    await close_page(page)
                     await context.close()
                 # c) Fresh browser, kernel just warm (its prefetch not done), another year.
                 await warm_kernel(prefetched=False)
@@ -406,7 +415,7 @@ async def main(data_dir: str | None = None, runs: int = 1, only_load: bool = Fal
                 if errors:
                     print(f"   console errors: {errors}")
                     ok = False
-                await page.close()
+                await close_page(page)
 
             # The load test starts with the server's pool full again (the visitors above used some of its kernels).
             pool = min(N_SESSIONS, pool_size)

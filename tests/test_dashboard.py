@@ -108,6 +108,33 @@ def test_open_query_and_bad_query(demo_dataset):
     assert app.view.kode_kecamatan == kec[2]  # the previous view stays
 
 
+def test_open_query_in_background_sends_the_page_first_then_the_asked_view(demo_dataset):
+    """Voila's notebook: the page is sent while the kernel computes; meanwhile no other kecamatan is shown."""
+    import threading
+
+    from p3pd_lib.dashboard.views import kecamatan_view
+
+    release, asked = threading.Event(), []
+
+    def slow(dataset, kode, *args):
+        if asked:  # the first view of the app is built at once; the query's view waits for the test
+            release.wait(30)
+        asked.append(kode)
+        return kecamatan_view(dataset, kode, *args)
+
+    app = App(demo_dataset, view_fn=slow)
+    kec = _kecamatan(demo_dataset)
+    q = app.open_query(f"kecamatan={kec[2]}&tahun=2023", background=True)
+    assert app.first_view.is_alive() and q.kecamatan == kec[2]
+    assert app.header.value == "" and app.tabs.layout.display == "none"
+    assert "Menyiapkan tampilan Kecamatan" in app.message.value and "2023" in app.message.value
+    release.set()
+    app.first_view.join(30)
+    assert app.view.kode_kecamatan == kec[2] and app.view.tahun == 2023 and asked[-1] == kec[2]
+    assert f"data-kode-kecamatan='{kec[2]}'" in app.header.value and app.tabs.layout.display is None
+    assert q.pesan == () and app.message.value == ""
+
+
 def test_update_never_raises_and_hides_details(demo_dataset, caplog):
     def broken(*_args, **_kwargs):
         raise RuntimeError("/secret/path.py line 3: boom")
@@ -538,7 +565,7 @@ def test_notebook_only_displays_the_app():
     assert all(not c.outputs and c.execution_count is None for c in code)
     assert code[-1].source.strip() == "app.container"  # the last cell only displays the app
     src = "\n".join(c.source for c in code)
-    assert "App.from_store()" in src and "app.open_query(query_string())" in src
+    assert "App.from_store()" in src and "app.open_query(query_string(), background=True)" in src
     assert len([line for line in src.splitlines() if line.strip() and not line.startswith("#")]) <= 4
 
 
@@ -642,10 +669,13 @@ def test_every_tab_renders_from_a_view_alone(demo_dataset, idx):
     "tahun=²⁰²⁴&kecamatan=３３.０７.０１",
     "kecamatan=33.07.01'--&tahun=2024;DROP",
 ])
-def test_query_of_any_length_or_content_gives_an_indonesian_message(demo_dataset, query):
+@pytest.mark.parametrize("background", [False, True])
+def test_query_of_any_length_or_content_gives_an_indonesian_message(demo_dataset, query, background):
     app = App(demo_dataset)
     shown = app.view
-    q = app.open_query(query)
+    q = app.open_query(query, background=background)
+    if background:
+        app.first_view.join(30)
     assert all(("alamat halaman" in p.lower()) or ("tidak valid" in p) or ("tidak ada" in p) for p in q.pesan)
     assert bool(q.pesan) == ("p3pd-pesan-galat" in app.message.value) and PESAN_UMUM not in app.message.value
     assert app.view is shown  # the previous view stays

@@ -66,6 +66,9 @@ class App(TransferMixin, TrainerMixin):
         self._views = Views(dataset, None, view_fn, data_dir=data_dir)
         self._contents: OrderedDict[tuple, TabContent] = OrderedDict()
         self._lock = threading.Lock()  # the content cache is filled by the prefetch thread too
+        self._update_lock = threading.RLock()
+        #: The thread computing the first view of ``open_query(..., background=True)`` (``None`` before).
+        self.first_view: threading.Thread | None = None
         #: Compute the kabupaten's other views (and the visible tab) ahead after each new view (on in Voila).
         self.prefetch = prefetch
         self.prefetch_on_query = False  # switched on by open_query (from_store: once the visitor is there)
@@ -210,25 +213,55 @@ class App(TransferMixin, TrainerMixin):
         """Codes of the kecamatan that hold data, sorted."""
         return sorted(self._regions["kode_kecamatan"].unique().tolist()) if not self._regions.empty else []
 
-    def open_query(self, query: str | None) -> Query:
+    def open_query(self, query: str | None, *, background: bool = False) -> Query:
         """Show the view a query string asks for (``kecamatan=33.07.01&tahun=2024``); never raises.
 
-        Bad values (any length, any content) are explained in Indonesian, escaped.
+        Bad values (any length, any content) are explained in Indonesian, escaped. With ``background``
+        (the Voila notebook) the controls are set at once and the view is computed on a thread
+        (:attr:`first_view`): Voila sends the page and the browser loads its scripts while the kernel
+        computes, and until then the page says the view is being prepared instead of showing another one.
         """
         self.prefetch = self.prefetch or self.prefetch_on_query
         try:
             q = parse_query(query, self.kecamatan_tersedia, self._years)
-            self.select(kecamatan=q.kecamatan, tahun=q.tahun)
-            if q.pesan:
-                self._show(" ".join(q.pesan), "galat", append=True)
-            return q
+            self._set_controls(kecamatan=q.kecamatan, tahun=q.tahun)
         except Exception:
             log.exception("query tidak dapat diterapkan")
             self._show(PESAN_GALAT_UMUM, "galat")
             return Query(pesan=(PESAN_GALAT_UMUM,))
+        if not background:
+            self._show_query(q)
+            return q
+        kode = self._current_kode()
+        if kode is not None:
+            nama = self._regions.loc[self._regions["kode_kecamatan"] == kode, "nama_kecamatan"].iloc[0]
+            self.header.value = ""
+            self.tabs.layout.display = "none"  # not the kernel's previous view meanwhile
+            self._show(f"Menyiapkan tampilan Kecamatan {nama} tahun {self.tahun.value} …", "info")
+        self.first_view = threading.Thread(target=self._show_query, args=(q,), name="p3pd-tampilan-pertama",
+                                           daemon=True)
+        self.first_view.start()
+        return q
+
+    def _show_query(self, q: Query) -> None:
+        """The update a query asks for, then its messages (a thread of :meth:`open_query`)."""
+        try:
+            self.update()
+            if q.pesan:
+                self._show(" ".join(q.pesan), "galat", append=True)
+        except Exception:
+            log.exception("query tidak dapat diterapkan")
+            self._show(PESAN_GALAT_UMUM, "galat")
+        finally:
+            self.tabs.layout.display = None
 
     def select(self, kecamatan: str | None = None, tahun: int | None = None, tab: str | int | None = None) -> None:
         """Programmatic selection (query string, tests, benchmarks): set controls, then one update."""
+        self._set_controls(kecamatan, tahun, tab)
+        self.update()
+
+    def _set_controls(self, kecamatan: str | None = None, tahun: int | None = None,
+                      tab: str | int | None = None) -> None:
         with self._hold():
             if kecamatan:
                 self._select_kecamatan(kecamatan)
@@ -236,7 +269,6 @@ class App(TransferMixin, TrainerMixin):
                 self.tahun.value = int(tahun)
             if tab is not None:
                 self.tabs.selected_index = TABS.index(tab) if isinstance(tab, str) else int(tab)
-        self.update()
 
     def update(self, change: Any = None) -> None:
         """The one update method: read the controls, get the (cached) view, redraw the visible tab.
@@ -246,6 +278,10 @@ class App(TransferMixin, TrainerMixin):
         """
         if self._suspended:
             return
+        with self._update_lock:  # the first view's thread (open_query) and the visitor's controls take turns
+            self._timed_update()
+
+    def _timed_update(self) -> None:
         t0 = time.perf_counter()
         try:
             self._update()
