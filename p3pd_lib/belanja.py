@@ -96,12 +96,6 @@ def validate_dana_desa_rules(rules: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- codes ----------------------------------------------------------------------------------------
-def _normalize_one(code: Any) -> Any:
-    """One code normalised (the caller passes distinct non-missing codes), ``<NA>`` when it is no kegiatan code."""
-    m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?", re.sub(r"\s+", "", str(code)).rstrip("."))
-    return ".".join(p.zfill(2) for p in m.groups() if p is not None) if m else pd.NA
-
-
 def normalize_kode_kegiatan(codes: pd.Series) -> pd.Series:
     """Kegiatan codes as ``BB.SS.KK`` (or ``BB.SS``); anything else becomes ``<NA>``. Works on distinct values.
 
@@ -109,8 +103,10 @@ def normalize_kode_kegiatan(codes: pd.Series) -> pd.Series:
     ['02.01.05', '02.01.05', '02.02.90', <NA>, <NA>]
     """
     where, distinct = pd.factorize(codes)  # missing codes: -1, which the take fills with <NA>
-    normal = pd.array([_normalize_one(c) for c in distinct], dtype="string")
-    return pd.Series(normal.take(where, allow_fill=True), index=codes.index, name=codes.name)
+    clean = pd.Series(distinct, dtype="string").str.replace(r"\s+", "", regex=True).str.rstrip(".")
+    part = clean.str.extract(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?$")  # bidang, sub-bidang, kegiatan
+    normal = part[0].str.zfill(2) + "." + part[1].str.zfill(2) + ("." + part[2].str.zfill(2)).fillna("")
+    return pd.Series(normal.array.take(where, allow_fill=True), index=codes.index, name=codes.name)
 
 
 def rekening_class(kode_rekening: pd.Series) -> pd.Series:

@@ -143,31 +143,16 @@ def catalogue_columns(indikator: pd.Series, catalogue: Catalogue | pd.DataFrame,
     return pd.DataFrame({c: cat[c].array.take(position, allow_fill=True) for c in columns}, index=indikator.index)
 
 
-def _counts(layanan: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """The count columns as floats (absent column: not reported); text that is not a number is an error."""
-    out = {}
-    for c in dict.fromkeys(columns):
-        try:
-            out[c] = pd.to_numeric(layanan[c]).astype("Float64").astype(float) if c in layanan else np.nan
-        except (TypeError, ValueError):
-            raise DataError(f"Kolom '{c}' pada tabel layanan harus berisi angka (jumlah orang/rumah tangga).") from None
-    return pd.DataFrame(out, index=layanan.index)
-
-
-def _count_dtype(s: pd.Series) -> pd.Series:
-    """Counts as ``Int64`` when they are whole numbers, otherwise ``Float64`` (never rounded)."""
-    return s.astype("Int64" if (s.dropna() % 1 == 0).all() else "Float64")
-
-
 def _with_rates(df: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``indikator, pembilang, penyebut`` with ``nilai, satuan, nilai_mentah, stabil, pembilang_melebihi``."""
     c = catalogue_columns(df["indikator"], cat, ["faktor", "satuan", "min_penyebut"])
     ok = (df["penyebut"] > 0) & (df["pembilang"] >= 0)  # NaN compares False: both counts required
     raw = (df["pembilang"] * c["faktor"].astype(float) / df["penyebut"]).where(ok)
     capped = raw.clip(upper=100).where(c["satuan"].eq("persen").to_numpy(dtype=bool), raw)
+    counts = {k: df[k].astype("Int64" if (df[k].dropna() % 1 == 0).all() else "Float64")  # whole: Int64; never rounded
+              for k in ("pembilang", "penyebut")}
     return df.assign(nilai=capped.astype("Float64"), satuan=c["satuan"].astype("string"),
-                     nilai_mentah=raw.astype("Float64"), pembilang=_count_dtype(df["pembilang"]),
-                     penyebut=_count_dtype(df["penyebut"]),
+                     nilai_mentah=raw.astype("Float64"), **counts,
                      stabil=(ok & (df["penyebut"] >= c["min_penyebut"].astype(float))).to_numpy(dtype=bool),
                      pembilang_melebihi=(ok & (df["pembilang"] > df["penyebut"])).to_numpy(dtype=bool))
 
@@ -190,7 +175,12 @@ def desa_values(layanan: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
     require_columns(layanan, ("kode_desa", "tahun"), "Tabel layanan")
     if tahun is not None:
         layanan = layanan[layanan["tahun"].isin([tahun] if isinstance(tahun, (int, np.integer)) else list(tahun))]
-    counts = _counts(layanan, [*cat["pembilang"], *cat["penyebut"]])
+    counts: dict[str, Any] = {}  # count column → floats (an absent column: not reported; text is an error)
+    for c in dict.fromkeys([*cat["pembilang"], *cat["penyebut"]]):
+        try:
+            counts[c] = pd.to_numeric(layanan[c]).astype("Float64").astype(float) if c in layanan else np.nan
+        except (TypeError, ValueError):
+            raise DataError(f"Kolom '{c}' pada tabel layanan harus berisi angka (jumlah orang/rumah tangga).") from None
     keys = pd.DataFrame({"kode_desa": layanan["kode_desa"].astype("string"), "tahun": layanan["tahun"].astype("Int64"),
                          "_copy": layanan.duplicated(["kode_desa", "tahun"], keep=False)})  # a desa-year twice
     long = pd.concat([keys.assign(indikator=ind.id, sektor=ind.sektor, pembilang=counts[ind.pembilang],
