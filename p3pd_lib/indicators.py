@@ -237,19 +237,16 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
         "indikator": values["indikator"].astype(pd.CategoricalDtype(cat["id"]))})  # sorts in catalogue order
     # Each desa with both counts once, however often it appears; every row still makes its region appear.
     once = ok & ~rows.assign(ok=ok).duplicated(["kode_desa", "tahun", "indikator", "ok"])
-    rows = rows.assign(pembilang=pembilang.where(once), penyebut=penyebut.where(once), desa_berdata=once)
+    rows = rows.assign(pembilang=pembilang.where(once), penyebut=penyebut.where(once), n_desa_data=once)
     sektor = cat.set_index("id")["sektor"]
     frames = []
     for level in levels:
         code, name = f"kode_{level}", f"nama_{level}"
         regions = wil.groupby(code).agg(nama_wilayah=(name, "first"), n_desa=(name, "size"))
         agg = (rows.assign(kode_wilayah=rows["kode_desa"].map(wil[code].astype("category")))  # codes, sorted
-               .groupby(["kode_wilayah", "tahun", "indikator"], observed=True)
-               .agg(pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"), n_desa_data=("desa_berdata", "sum"))
-               .reset_index().join(regions, on="kode_wilayah"))
-        none = agg["n_desa_data"] == 0
-        agg = agg.assign(tingkat=level, sektor=agg["indikator"].map(sektor),
-                         pembilang=agg["pembilang"].mask(none), penyebut=agg["penyebut"].mask(none))
+               .groupby(["kode_wilayah", "tahun", "indikator"], observed=True)[["pembilang", "penyebut", "n_desa_data"]]
+               .sum(min_count=1).reset_index().join(regions, on="kode_wilayah"))  # no desa with data: NaN, not 0
+        agg = agg.assign(tingkat=level, sektor=agg["indikator"].map(sektor))
         frames.append(_with_rates(agg, cat))
     out = pd.concat(frames, ignore_index=True)
     text, whole = ["kode_wilayah", "nama_wilayah", "tingkat", "indikator", "sektor"], ["tahun", "n_desa", "n_desa_data"]
