@@ -436,9 +436,7 @@ def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, para
     """
     frames.require_columns(classes, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel kelas kebutuhan–usulan–anggaran")
     p = check_parameters(params) if params is not None else load_parameters()
-    if sub_bidang is None:
-        from .agenda import load_agenda_parameters  # only the parameter file, not the agenda logic
-        sub_bidang = load_agenda_parameters()["sub_bidang_apbdes"]
+    sub_bidang = parameter_files.load_agenda().sub_bidang_apbdes if sub_bidang is None else sub_bidang
     sel = classes[classes["kelas"].astype("string").isin(list(p["agenda"])).fillna(False).to_numpy(dtype=bool)]
     kelas, sektor = sel["kelas"].astype("string"), _text(sel["sektor"], "upper")
     tahun = _years(sel["tahun"], "Tabel kelas")
