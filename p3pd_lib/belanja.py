@@ -131,10 +131,8 @@ def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> p
     """
     codes = kode_desa.astype("string")
     by_digit = codes.str.slice(9, 10).eq("1").fillna(False)
-    if wilayah is None or len(wilayah) == 0:
+    if wilayah is None or not {"kode_desa", "jenis"} <= set(wilayah.columns):
         return by_digit.astype(bool)
-    if not {"kode_desa", "jenis"} <= set(wilayah.columns):
-        raise DataError("Tabel wilayah harus memuat kolom kode_desa dan jenis.")
     official = wilayah.drop_duplicates("kode_desa").astype({"kode_desa": "string"}).set_index("kode_desa")["jenis"]
     return codes.map(official.eq("kelurahan")).fillna(by_digit).astype(bool)
 

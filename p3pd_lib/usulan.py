@@ -328,8 +328,7 @@ def _classes(need: pd.DataFrame, summary: pd.DataFrame, sector_shares: pd.DataFr
     sh = sh.dropna(subset=["porsi"]).drop_duplicates(KEYS)  # a repeated desa-year-sector counts once
 
     desa_years = _desa_years(pd.concat([t[["kode_desa", "tahun"]] for t in (evidence, any_proposal, sh)]))
-    jenis = wilayah if wilayah is not None and {"kode_desa", "jenis"} <= set(wilayah) and len(wilayah) else None
-    desa_years = desa_years[~is_kelurahan(desa_years["kode_desa"], jenis).to_numpy()]  # no APBDes, no proposals
+    desa_years = desa_years[~is_kelurahan(desa_years["kode_desa"], wilayah).to_numpy()]  # no APBDes, no proposals
     kode = desa_years["kode_desa"]
     area = _area_of(kode, median_by, sector_shares, wilayah)
     kecamatan = area if median_by == "kecamatan" else _area_of(kode, "kecamatan", sector_shares, wilayah)
