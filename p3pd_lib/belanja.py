@@ -103,10 +103,10 @@ def normalize_kode_kegiatan(codes: pd.Series) -> pd.Series:
     ['02.01.05', '02.01.05', '02.02.90', <NA>, <NA>]
     """
     where, distinct = pd.factorize(codes)  # missing codes: -1, which the take fills with <NA>
-    clean = pd.Series(distinct, dtype="string").str.replace(r"\s+", "", regex=True).str.rstrip(".")
-    part = clean.str.extract(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?$")  # bidang, sub-bidang, kegiatan
-    normal = part[0].str.zfill(2) + "." + part[1].str.zfill(2) + ("." + part[2].str.zfill(2)).fillna("")
-    return pd.Series(normal.array.take(where, allow_fill=True), index=codes.index, name=codes.name)
+    found = [re.fullmatch(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?", re.sub(r"\s+", "", str(c)).rstrip("."))
+             for c in distinct]  # bidang, sub-bidang and, if given, kegiatan: one or two digits each
+    normal = [".".join(p.zfill(2) for p in m.groups() if p is not None) if m else pd.NA for m in found]
+    return pd.Series(pd.array(normal, dtype="string").take(where, allow_fill=True), index=codes.index, name=codes.name)
 
 
 def rekening_class(kode_rekening: pd.Series) -> pd.Series:
