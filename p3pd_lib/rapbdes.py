@@ -32,9 +32,10 @@ def _red_by_sector(lights: pd.DataFrame) -> pd.DataFrame:
     if not {*key, "kelas"} <= set(lights.columns):
         raise DataError("Tabel lampu lalu lintas harus memuat kolom kode_desa, tahun, sektor dan merah (atau kelas).")
     kelas = lights["kelas"].astype("string")
-    # A sector whose indicators are all grey (no data) is unknown, not "not red": grey is <NA>, which max skips.
-    merah = kelas.eq("merah").astype("boolean").where(kelas.isin(["hijau", "kuning", "merah"]))
-    return lights[key].astype(types).assign(merah=merah).groupby(key, as_index=False)["merah"].max()
+    agg = (lights[key].astype(types).assign(merah=kelas.eq("merah"), dinilai=kelas.isin(["hijau", "kuning", "merah"]))
+           .groupby(key, as_index=False)[["merah", "dinilai"]].any())
+    # A sector whose indicators are all grey (no data) is unknown, not "not red".
+    return agg.assign(merah=agg["merah"].astype("boolean").where(agg["dinilai"])).drop(columns="dinilai")
 
 
 def _sector_shares(shares: pd.DataFrame) -> pd.DataFrame:
