@@ -96,12 +96,6 @@ def validate_dana_desa_rules(rules: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- codes ----------------------------------------------------------------------------------------
-def _normalize_one(code: Any) -> Any:
-    """One code normalised (the caller passes distinct non-missing codes), ``<NA>`` when it is no kegiatan code."""
-    m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?", re.sub(r"\s+", "", str(code)).rstrip("."))
-    return ".".join(p.zfill(2) for p in m.groups() if p is not None) if m else pd.NA
-
-
 def normalize_kode_kegiatan(codes: pd.Series) -> pd.Series:
     """Kegiatan codes as ``BB.SS.KK`` (or ``BB.SS``); anything else becomes ``<NA>``. Works on distinct values.
 
@@ -109,8 +103,10 @@ def normalize_kode_kegiatan(codes: pd.Series) -> pd.Series:
     ['02.01.05', '02.01.05', '02.02.90', <NA>, <NA>]
     """
     where, distinct = pd.factorize(codes)  # missing codes: -1, which the take fills with <NA>
-    normal = pd.array([_normalize_one(c) for c in distinct], dtype="string")
-    return pd.Series(normal.take(where, allow_fill=True), index=codes.index, name=codes.name)
+    found = [re.fullmatch(r"(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?", re.sub(r"\s+", "", str(c)).rstrip("."))
+             for c in distinct]  # bidang, sub-bidang and, if given, kegiatan: one or two digits each
+    normal = [".".join(p.zfill(2) for p in m.groups() if p is not None) if m else pd.NA for m in found]
+    return pd.Series(pd.array(normal, dtype="string").take(where, allow_fill=True), index=codes.index, name=codes.name)
 
 
 def rekening_class(kode_rekening: pd.Series) -> pd.Series:
@@ -135,10 +131,8 @@ def is_kelurahan(kode_desa: pd.Series, wilayah: pd.DataFrame | None = None) -> p
     """
     codes = kode_desa.astype("string")
     by_digit = codes.str.slice(9, 10).eq("1").fillna(False)
-    if wilayah is None or len(wilayah) == 0:
+    if wilayah is None or not {"kode_desa", "jenis"} <= set(wilayah.columns):
         return by_digit.astype(bool)
-    if not {"kode_desa", "jenis"} <= set(wilayah.columns):
-        raise DataError("Tabel wilayah harus memuat kolom kode_desa dan jenis.")
     official = wilayah.drop_duplicates("kode_desa").astype({"kode_desa": "string"}).set_index("kode_desa")["jenis"]
     return codes.map(official.eq("kelurahan")).fillna(by_digit).astype(bool)
 

@@ -39,6 +39,12 @@ KELAS_BELANJA_LABEL = {"berkualitas": "Berkualitas", "cukup": "Cukup", "perlu_pe
 Split = tuple[float | None, float | None]  # (split_x, split_y) of a quadrant scenario
 
 
+def _check_number(v: Any, what: str, low: float = -math.inf, high: float = math.inf, kinds: Any = (int, float)) -> None:
+    """Raise ``ParameterError("<what>, bukan <v>.")`` unless ``v`` is a finite number, not a bool, in [low, high]."""
+    if isinstance(v, bool) or not isinstance(v, kinds) or not low <= v <= high or not math.isfinite(v):
+        raise ParameterError(f"{what}, bukan {v!r}.")
+
+
 @dataclass(frozen=True)
 class Bands:
     """Traffic-light bands: yellow within ``kuning_naik`` points below / ``kuning_turun`` above a target;
@@ -50,12 +56,8 @@ class Bands:
 
     def __post_init__(self) -> None:
         for name in ("kuning_naik", "kuning_turun"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) or v < 0:
-                raise ParameterError(f"Pita '{name}' harus angka ≥ 0, bukan {v!r}.")
-        t = self.tersil_min_desa
-        if not isinstance(t, int) or isinstance(t, bool) or t < 3:
-            raise ParameterError(f"'tersil_min_desa' harus bilangan bulat ≥ 3, bukan {t!r}.")
+            _check_number(getattr(self, name), f"Pita '{name}' harus angka ≥ 0", low=0)
+        _check_number(self.tersil_min_desa, "'tersil_min_desa' harus bilangan bulat ≥ 3", low=3, kinds=int)
 
     def describe(self) -> str:
         """Indonesian one-line description, used in sensitivity tables."""
@@ -266,8 +268,7 @@ def composite_index(scores: pd.DataFrame, min_sektor: int | None = None) -> pd.D
     require_columns(scores, ("sektor", "skor"), "Tabel skor sektor")
     keys = _unit_keys(scores)
     min_sektor = load_parameters().min_sektor_komposit if min_sektor is None else min_sektor
-    if not isinstance(min_sektor, int) or isinstance(min_sektor, bool) or min_sektor < 1:
-        raise ParameterError(f"'min_sektor' harus bilangan bulat ≥ 1, bukan {min_sektor!r}.")
+    _check_number(min_sektor, "'min_sektor' harus bilangan bulat ≥ 1", low=1, kinds=int)
     out = (scores.assign(skor=scores["skor"].astype("Float64").astype(float)).groupby(keys, sort=False, dropna=False)
            .agg(indeks_capaian=("skor", "mean"), n_sektor=("skor", "count")).reset_index())
     # Rounded so 0.7 prints as 0.7 and equal indices tie exactly at a median split.
@@ -289,8 +290,8 @@ def quadrant(gap_and_spend: pd.DataFrame, split_x: float | None = None, split_y:
     require_columns(gap_and_spend, (x, y), "Tabel kesenjangan dan belanja")
     params = load_parameters()
     for name, val in (("split_x", split_x), ("split_y", split_y)):
-        if val is not None and (not isinstance(val, (int, float)) or isinstance(val, bool) or not math.isfinite(val)):
-            raise ParameterError(f"'{name}' harus angka atau None (median kecamatan), bukan {val!r}.")
+        if val is not None:
+            _check_number(val, f"'{name}' harus angka atau None (median kecamatan)")
     df = gap_and_spend
     xv, yv = df[x].astype("Float64").astype(float), df[y].astype("Float64").astype(float)
     both = xv.notna() & yv.notna()
@@ -343,13 +344,11 @@ def trend(values: pd.DataFrame, tahun_awal: int, tahun_akhir: int, tolerance: fl
     """
     require_columns(values, ("indikator", "tahun", "nilai"), "Tabel nilai indikator")
     for name, yr in (("tahun_awal", tahun_awal), ("tahun_akhir", tahun_akhir)):
-        if not isinstance(yr, (int, np.integer)) or isinstance(yr, bool):
-            raise ParameterError(f"'{name}' harus tahun (bilangan bulat), bukan {yr!r}.")
+        _check_number(yr, f"'{name}' harus tahun (bilangan bulat)", kinds=(int, np.integer))
     if tahun_awal >= tahun_akhir:
         raise ParameterError(f"'tahun_awal' ({tahun_awal}) harus lebih kecil dari 'tahun_akhir' ({tahun_akhir}).")
     tol = load_parameters().toleransi_tren if tolerance is None else tolerance
-    if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not math.isfinite(tol) or tol < 0:
-        raise ParameterError(f"Toleransi tren harus angka ≥ 0, bukan {tol!r}.")
+    _check_number(tol, "Toleransi tren harus angka ≥ 0", low=0)
     keys = [k for k in _unit_keys(values) if k != "tahun"]
     cat = catalogue if catalogue is not None else load_catalogue()
     rows = values[[*keys, "indikator"]].assign(
@@ -386,8 +385,7 @@ def spending_quality_class(spending: pd.DataFrame, kuantil: float | None = None,
     q = params.kuantil_bel01 if kuantil is None else kuantil
     cap = params.batas_bel07 if batas_bel07 is None else batas_bel07
     for name, val, top, unit in (("kuantil", q, 1, "0–1"), ("batas_bel07", cap, 100, "0–100 (persen)")):
-        if not isinstance(val, (int, float)) or isinstance(val, bool) or not 0 <= val <= top:
-            raise ParameterError(f"'{name}' harus angka {unit}, bukan {val!r}.")
+        _check_number(val, f"'{name}' harus angka {unit}", low=0, high=top)
     b1, b7 = (spending[c].astype("Float64").astype(float) for c in ("bel01", "bel07"))
     patuh = spending["aturan_dd_patuh"].astype("boolean")
     threshold = b1.groupby([spending["kode_kabupaten"], spending["tahun"]], dropna=False).transform("quantile", q)

@@ -143,31 +143,16 @@ def catalogue_columns(indikator: pd.Series, catalogue: Catalogue | pd.DataFrame,
     return pd.DataFrame({c: cat[c].array.take(position, allow_fill=True) for c in columns}, index=indikator.index)
 
 
-def _counts(layanan: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """The count columns as floats (absent column: not reported); text that is not a number is an error."""
-    out = {}
-    for c in dict.fromkeys(columns):
-        try:
-            out[c] = pd.to_numeric(layanan[c]).astype("Float64").astype(float) if c in layanan else np.nan
-        except (TypeError, ValueError):
-            raise DataError(f"Kolom '{c}' pada tabel layanan harus berisi angka (jumlah orang/rumah tangga).") from None
-    return pd.DataFrame(out, index=layanan.index)
-
-
-def _count_dtype(s: pd.Series) -> pd.Series:
-    """Counts as ``Int64`` when they are whole numbers, otherwise ``Float64`` (never rounded)."""
-    return s.astype("Int64" if (s.dropna() % 1 == 0).all() else "Float64")
-
-
 def _with_rates(df: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``indikator, pembilang, penyebut`` with ``nilai, satuan, nilai_mentah, stabil, pembilang_melebihi``."""
     c = catalogue_columns(df["indikator"], cat, ["faktor", "satuan", "min_penyebut"])
     ok = (df["penyebut"] > 0) & (df["pembilang"] >= 0)  # NaN compares False: both counts required
     raw = (df["pembilang"] * c["faktor"].astype(float) / df["penyebut"]).where(ok)
     capped = raw.clip(upper=100).where(c["satuan"].eq("persen").to_numpy(dtype=bool), raw)
+    counts = {k: df[k].astype("Int64" if (df[k].dropna() % 1 == 0).all() else "Float64")  # whole: Int64; never rounded
+              for k in ("pembilang", "penyebut")}
     return df.assign(nilai=capped.astype("Float64"), satuan=c["satuan"].astype("string"),
-                     nilai_mentah=raw.astype("Float64"), pembilang=_count_dtype(df["pembilang"]),
-                     penyebut=_count_dtype(df["penyebut"]),
+                     nilai_mentah=raw.astype("Float64"), **counts,
                      stabil=(ok & (df["penyebut"] >= c["min_penyebut"].astype(float))).to_numpy(dtype=bool),
                      pembilang_melebihi=(ok & (df["pembilang"] > df["penyebut"])).to_numpy(dtype=bool))
 
@@ -190,7 +175,12 @@ def desa_values(layanan: pd.DataFrame, catalogue: Catalogue | pd.DataFrame,
     require_columns(layanan, ("kode_desa", "tahun"), "Tabel layanan")
     if tahun is not None:
         layanan = layanan[layanan["tahun"].isin([tahun] if isinstance(tahun, (int, np.integer)) else list(tahun))]
-    counts = _counts(layanan, [*cat["pembilang"], *cat["penyebut"]])
+    counts: dict[str, Any] = {}  # count column → floats (an absent column: not reported; text is an error)
+    for c in dict.fromkeys([*cat["pembilang"], *cat["penyebut"]]):
+        try:
+            counts[c] = pd.to_numeric(layanan[c]).astype("Float64").astype(float) if c in layanan else np.nan
+        except (TypeError, ValueError):
+            raise DataError(f"Kolom '{c}' pada tabel layanan harus berisi angka (jumlah orang/rumah tangga).") from None
     keys = pd.DataFrame({"kode_desa": layanan["kode_desa"].astype("string"), "tahun": layanan["tahun"].astype("Int64"),
                          "_copy": layanan.duplicated(["kode_desa", "tahun"], keep=False)})  # a desa-year twice
     long = pd.concat([keys.assign(indikator=ind.id, sektor=ind.sektor, pembilang=counts[ind.pembilang],
@@ -247,19 +237,16 @@ def aggregate(values: pd.DataFrame, wilayah: pd.DataFrame, tingkat: str | Sequen
         "indikator": values["indikator"].astype(pd.CategoricalDtype(cat["id"]))})  # sorts in catalogue order
     # Each desa with both counts once, however often it appears; every row still makes its region appear.
     once = ok & ~rows.assign(ok=ok).duplicated(["kode_desa", "tahun", "indikator", "ok"])
-    rows = rows.assign(pembilang=pembilang.where(once), penyebut=penyebut.where(once), desa_berdata=once)
+    rows = rows.assign(pembilang=pembilang.where(once), penyebut=penyebut.where(once), n_desa_data=once)
     sektor = cat.set_index("id")["sektor"]
     frames = []
     for level in levels:
         code, name = f"kode_{level}", f"nama_{level}"
         regions = wil.groupby(code).agg(nama_wilayah=(name, "first"), n_desa=(name, "size"))
         agg = (rows.assign(kode_wilayah=rows["kode_desa"].map(wil[code].astype("category")))  # codes, sorted
-               .groupby(["kode_wilayah", "tahun", "indikator"], observed=True)
-               .agg(pembilang=("pembilang", "sum"), penyebut=("penyebut", "sum"), n_desa_data=("desa_berdata", "sum"))
-               .reset_index().join(regions, on="kode_wilayah"))
-        none = agg["n_desa_data"] == 0
-        agg = agg.assign(tingkat=level, sektor=agg["indikator"].map(sektor),
-                         pembilang=agg["pembilang"].mask(none), penyebut=agg["penyebut"].mask(none))
+               .groupby(["kode_wilayah", "tahun", "indikator"], observed=True)[["pembilang", "penyebut", "n_desa_data"]]
+               .sum(min_count=1).reset_index().join(regions, on="kode_wilayah"))  # no desa with data: NaN, not 0
+        agg = agg.assign(tingkat=level, sektor=agg["indikator"].map(sektor))
         frames.append(_with_rates(agg, cat))
     out = pd.concat(frames, ignore_index=True)
     text, whole = ["kode_wilayah", "nama_wilayah", "tingkat", "indikator", "sektor"], ["tahun", "n_desa", "n_desa_data"]

@@ -202,18 +202,12 @@ def check_amounts(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None) 
     return findings(rows)
 
 
-def _kelurahan(codes: pd.Series, wilayah: Any) -> pd.Series:
-    """:func:`p3pd_lib.belanja.is_kelurahan`: the kelurahan whose lines the spending tables leave out."""
-    w = region_table(wilayah)
-    return is_kelurahan(codes, w if w is not None and {"kode_desa", "jenis"} <= set(w.columns) else None)
-
-
 def check_kelurahan_apbdes(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None = None,
                            lines: pd.DataFrame | None = None) -> pd.DataFrame:
     """APBDes lines of a kelurahan (``kelurahan_ber_apbdes``, galat), one finding per kelurahan and year."""
     lines = apbdes_lines(apbdes) if lines is None else lines
     codes = pd.Series(lines["kode_desa"].cat.categories, dtype="string")
-    kelurahan = lines[lines["kode_desa"].isin(codes[_kelurahan(codes, wilayah).to_numpy()])]
+    kelurahan = lines[lines["kode_desa"].isin(codes[is_kelurahan(codes, region_table(wilayah)).to_numpy()])]
     per_year = kelurahan.groupby(["kode_desa", "tahun"], observed=True)["anggaran"].agg(n="size", total="sum")
     names = labels(wilayah)
     return findings([
@@ -284,7 +278,7 @@ def check_apbdes_identity(apbdes: pd.DataFrame, *, wilayah: pd.DataFrame | None 
     if sums.empty:
         return empty_findings()
     wide = sums.unstack("kelas")
-    wide = wide[~_kelurahan(wide.index.get_level_values("kode_desa").to_series(), wilayah).to_numpy()]
+    wide = wide[~is_kelurahan(wide.index.get_level_values("kode_desa").to_series(), region_table(wilayah)).to_numpy()]
     n = wide["n"].reindex(columns=list(TOTAL_KINDS)).fillna(0)
     s = wide["anggaran"].reindex(columns=list(TOTAL_KINDS)).fillna(0.0).assign(
         has_p=n["pendapatan"] > 0, has_b=n["belanja"] > 0).reset_index()

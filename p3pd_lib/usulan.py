@@ -328,8 +328,7 @@ def _classes(need: pd.DataFrame, summary: pd.DataFrame, sector_shares: pd.DataFr
     sh = sh.dropna(subset=["porsi"]).drop_duplicates(KEYS)  # a repeated desa-year-sector counts once
 
     desa_years = _desa_years(pd.concat([t[["kode_desa", "tahun"]] for t in (evidence, any_proposal, sh)]))
-    jenis = wilayah if wilayah is not None and {"kode_desa", "jenis"} <= set(wilayah) and len(wilayah) else None
-    desa_years = desa_years[~is_kelurahan(desa_years["kode_desa"], jenis).to_numpy()]  # no APBDes, no proposals
+    desa_years = desa_years[~is_kelurahan(desa_years["kode_desa"], wilayah).to_numpy()]  # no APBDes, no proposals
     kode = desa_years["kode_desa"]
     area = _area_of(kode, median_by, sector_shares, wilayah)
     kecamatan = area if median_by == "kecamatan" else _area_of(kode, "kecamatan", sector_shares, wilayah)
@@ -436,9 +435,7 @@ def agenda_rows(classes: pd.DataFrame, wilayah: pd.DataFrame | None = None, para
     """
     frames.require_columns(classes, ("kode_desa", "tahun", "sektor", "kelas"), "Tabel kelas kebutuhan–usulan–anggaran")
     p = check_parameters(params) if params is not None else load_parameters()
-    if sub_bidang is None:
-        from .agenda import load_agenda_parameters  # only the parameter file, not the agenda logic
-        sub_bidang = load_agenda_parameters()["sub_bidang_apbdes"]
+    sub_bidang = parameter_files.load_agenda().sub_bidang_apbdes if sub_bidang is None else sub_bidang
     sel = classes[classes["kelas"].astype("string").isin(list(p["agenda"])).fillna(False).to_numpy(dtype=bool)]
     kelas, sektor = sel["kelas"].astype("string"), _text(sel["sektor"], "upper")
     tahun = _years(sel["tahun"], "Tabel kelas")
