@@ -224,12 +224,13 @@ def _fmt_num(x: Any, decimals: int = 1) -> str:
 def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = None, *,
                    catalogue: Catalogue | pd.DataFrame | None = None, bands: Mapping[str, Any] | None = None,
                    targets: Mapping[str, float] | None = None, split_x: float | None = None,
-                   split_y: float | None = None) -> KecamatanView:
+                   split_y: float | None = None, provinsi: pd.DataFrame | None = None) -> KecamatanView:
     """Everything a kecamatan view needs for ``tahun`` (default: the latest year with data).
 
     Raises :class:`~p3pd_lib.errors.ParameterError` (Indonesian) for a code that is not a kecamatan, a kecamatan
     without data, or a year without data. ``bands``/``targets`` override the traffic-light bands and indicator targets
-    (trainer mode); ``split_x``/``split_y`` fix the quadrant splits (default: the kecamatan median).
+    (trainer mode); ``split_x``/``split_y`` fix the quadrant splits (default: the kecamatan median); ``provinsi``: the
+    :func:`province_values` of the same settings, when the caller has them (default: computed, or cached per dataset).
     """
     kode = wil.normalize_code(kode_kecamatan)
     if wil.level(kode) != 2:
@@ -268,7 +269,8 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     capaian = with_indicator_names(desa_rows("values", res.values, tahun))
     wv = res.wilayah_values
     capaian_wilayah = pd.concat([wv[wv["kode_wilayah"].isin([kode, kode_kab]).to_numpy(dtype=bool)],
-                                 _province_values(dataset, kode[:2], cat, bands)], ignore_index=True)
+                                 province_values(dataset, kode[:2], catalogue=cat, bands=bands)
+                                 if provinsi is None else provinsi], ignore_index=True)
     # A report of year Y shows trends up to Y only (later years of the store are not its past).
     up_to_year = capaian_wilayah[(capaian_wilayah["tahun"] <= tahun).to_numpy(dtype=bool)]
     tren = with_indicator_names(
@@ -351,9 +353,11 @@ def _kabupaten_usulan(res: Analysis, sub: Dataset, tahun: int) -> dict[str, pd.D
             "agenda": usulan.agenda_rows(named, sub.wilayah)}
 
 
-def _province_values(dataset: Dataset, kode_provinsi: str, cat: pd.DataFrame,
-                     bands: Mapping[str, Any] | None) -> pd.DataFrame:
-    """Classified Σ/Σ values of the whole province (all years), cached per dataset."""
+def province_values(dataset: Dataset, kode_provinsi: str, *, catalogue: Catalogue | pd.DataFrame | None = None,
+                    bands: Mapping[str, Any] | None = None, targets: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Classified Σ/Σ values of the whole province (all years), cached per dataset: the same for all its kecamatan."""
+    cat = _catalogue(catalogue, targets)
+
     def compute() -> pd.DataFrame:
         prov = dataset.subset(kode_provinsi)
         values = indicators.desa_values(prov.layanan, cat)
