@@ -301,8 +301,9 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     usulan_wilayah, extra = pd.DataFrame(), None
     if len(kebutuhan):
         kab_usulan = _cached(("usulan", kode_kab, tahun), res, lambda: _kabupaten_usulan(res, sub, tahun))
-        usulan_wilayah = pd.concat([kab_usulan["kecamatan"].loc[lambda d: d["kode_wilayah"] == kode],
-                                    kab_usulan["kabupaten"]], ignore_index=True)
+        kelas = kab_usulan["wilayah"]  # the kecamatan's rows, then the kabupaten's
+        usulan_wilayah = kelas[(kelas["kode_wilayah"].eq(kode) | kelas["tingkat"].eq("kabupaten")).to_numpy(
+            dtype=bool, na_value=False)].reset_index(drop=True)
         extra = desa_rows(f"agenda usulan {tahun}", kab_usulan["agenda"], None, named=False)
         if extra.empty:
             extra = usulan.agenda_rows(kebutuhan, sub.wilayah)  # the library's own empty table
@@ -345,12 +346,10 @@ def _quadrant_axes(res: Analysis, tahun: int) -> pd.DataFrame:
 
 
 def _kabupaten_usulan(res: Analysis, sub: Dataset, tahun: int) -> dict[str, pd.DataFrame]:
-    """Need–demand class counts per kecamatan and for the kabupaten, and every desa's agenda rows, for one year."""
+    """Need–demand class counts per kecamatan and kabupaten (one table) and every desa's agenda rows, for one year."""
     need = _year(res.need_demand, tahun)
     named = _with_names(need, sub.wilayah.drop_duplicates("kode_desa").set_index("kode_desa")["nama_desa"])
-    return {"kecamatan": usulan.aggregate_classes(named, sub.wilayah, tingkat="kecamatan"),
-            "kabupaten": usulan.aggregate_classes(need, sub.wilayah, tingkat="kabupaten"),
-            "agenda": usulan.agenda_rows(named, sub.wilayah)}
+    return {"wilayah": usulan.aggregate_classes(need, sub.wilayah), "agenda": usulan.agenda_rows(named, sub.wilayah)}
 
 
 def province_values(dataset: Dataset, kode_provinsi: str, *, catalogue: Catalogue | pd.DataFrame | None = None,
