@@ -217,8 +217,7 @@ def _pick_year(tahun: Any, years: list[int], where: str) -> int:
 
 
 def _fmt_num(x: Any, decimals: int = 1) -> str:
-    s = format_angka(x, decimals)
-    return "tidak ada data" if s == KOSONG else s
+    return "tidak ada data" if (s := format_angka(x, decimals)) == KOSONG else s
 
 
 def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = None, *,
@@ -302,8 +301,7 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     if len(kebutuhan):
         kab_usulan = _cached(("usulan", kode_kab, tahun), res, lambda: _kabupaten_usulan(res, sub, tahun))
         kelas = kab_usulan["wilayah"]  # the kecamatan's rows, then the kabupaten's
-        usulan_wilayah = kelas[(kelas["kode_wilayah"].eq(kode) | kelas["tingkat"].eq("kabupaten")).to_numpy(
-            dtype=bool, na_value=False)].reset_index(drop=True)
+        usulan_wilayah = kelas[kelas["kode_wilayah"].eq(kode) | kelas["tingkat"].eq("kabupaten")].reset_index(drop=True)
         extra = desa_rows(f"agenda usulan {tahun}", kab_usulan["agenda"], None, named=False)
         if extra.empty:
             extra = usulan.agenda_rows(kebutuhan, sub.wilayah)  # the library's own empty table
@@ -364,8 +362,7 @@ def province_values(dataset: Dataset, kode_provinsi: str, *, catalogue: Catalogu
             return values.iloc[:0]
         return classify.traffic_light(indicators.aggregate(values, prov.wilayah, "provinsi", cat), cat, bands)
 
-    key = ("provinsi", kode_provinsi, tuple(cat["target"].astype("Float64").fillna(-1).tolist()), _freeze(bands))
-    return _cached(key, dataset, compute)
+    return _cached(("provinsi", kode_provinsi, tuple(cat["target"].fillna(-1)), _freeze(bands)), dataset, compute)
 
 
 def _ringkasan(identitas, lay, tahun, cat, capaian, capaian_wilayah, belanja_t, rules, agenda_tab,
