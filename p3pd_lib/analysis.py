@@ -217,19 +217,19 @@ def _pick_year(tahun: Any, years: list[int], where: str) -> int:
 
 
 def _fmt_num(x: Any, decimals: int = 1) -> str:
-    s = format_angka(x, decimals)
-    return "tidak ada data" if s == KOSONG else s
+    return "tidak ada data" if (s := format_angka(x, decimals)) == KOSONG else s
 
 
 def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = None, *,
                    catalogue: Catalogue | pd.DataFrame | None = None, bands: Mapping[str, Any] | None = None,
                    targets: Mapping[str, float] | None = None, split_x: float | None = None,
-                   split_y: float | None = None) -> KecamatanView:
+                   split_y: float | None = None, provinsi: pd.DataFrame | None = None) -> KecamatanView:
     """Everything a kecamatan view needs for ``tahun`` (default: the latest year with data).
 
     Raises :class:`~p3pd_lib.errors.ParameterError` (Indonesian) for a code that is not a kecamatan, a kecamatan
     without data, or a year without data. ``bands``/``targets`` override the traffic-light bands and indicator targets
-    (trainer mode); ``split_x``/``split_y`` fix the quadrant splits (default: the kecamatan median).
+    (trainer mode); ``split_x``/``split_y`` fix the quadrant splits (default: the kecamatan median); ``provinsi``: the
+    :func:`province_values` of the same settings, when the caller has them (default: computed, or cached per dataset).
     """
     kode = wil.normalize_code(kode_kecamatan)
     if wil.level(kode) != 2:
@@ -268,7 +268,8 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     capaian = with_indicator_names(desa_rows("values", res.values, tahun))
     wv = res.wilayah_values
     capaian_wilayah = pd.concat([wv[wv["kode_wilayah"].isin([kode, kode_kab]).to_numpy(dtype=bool)],
-                                 _province_values(dataset, kode[:2], cat, bands)], ignore_index=True)
+                                 province_values(dataset, kode[:2], catalogue=cat, bands=bands)
+                                 if provinsi is None else provinsi], ignore_index=True)
     # A report of year Y shows trends up to Y only (later years of the store are not its past).
     up_to_year = capaian_wilayah[(capaian_wilayah["tahun"] <= tahun).to_numpy(dtype=bool)]
     tren = with_indicator_names(
@@ -299,8 +300,8 @@ def kecamatan_view(dataset: Dataset, kode_kecamatan: str, tahun: int | None = No
     usulan_wilayah, extra = pd.DataFrame(), None
     if len(kebutuhan):
         kab_usulan = _cached(("usulan", kode_kab, tahun), res, lambda: _kabupaten_usulan(res, sub, tahun))
-        usulan_wilayah = pd.concat([kab_usulan["kecamatan"].loc[lambda d: d["kode_wilayah"] == kode],
-                                    kab_usulan["kabupaten"]], ignore_index=True)
+        kelas = kab_usulan["wilayah"]  # the kecamatan's rows, then the kabupaten's
+        usulan_wilayah = kelas[kelas["kode_wilayah"].eq(kode) | kelas["tingkat"].eq("kabupaten")].reset_index(drop=True)
         extra = desa_rows(f"agenda usulan {tahun}", kab_usulan["agenda"], None, named=False)
         if extra.empty:
             extra = usulan.agenda_rows(kebutuhan, sub.wilayah)  # the library's own empty table
@@ -343,17 +344,17 @@ def _quadrant_axes(res: Analysis, tahun: int) -> pd.DataFrame:
 
 
 def _kabupaten_usulan(res: Analysis, sub: Dataset, tahun: int) -> dict[str, pd.DataFrame]:
-    """Need–demand class counts per kecamatan and for the kabupaten, and every desa's agenda rows, for one year."""
+    """Need–demand class counts per kecamatan and kabupaten (one table) and every desa's agenda rows, for one year."""
     need = _year(res.need_demand, tahun)
     named = _with_names(need, sub.wilayah.drop_duplicates("kode_desa").set_index("kode_desa")["nama_desa"])
-    return {"kecamatan": usulan.aggregate_classes(named, sub.wilayah, tingkat="kecamatan"),
-            "kabupaten": usulan.aggregate_classes(need, sub.wilayah, tingkat="kabupaten"),
-            "agenda": usulan.agenda_rows(named, sub.wilayah)}
+    return {"wilayah": usulan.aggregate_classes(need, sub.wilayah), "agenda": usulan.agenda_rows(named, sub.wilayah)}
 
 
-def _province_values(dataset: Dataset, kode_provinsi: str, cat: pd.DataFrame,
-                     bands: Mapping[str, Any] | None) -> pd.DataFrame:
-    """Classified Σ/Σ values of the whole province (all years), cached per dataset."""
+def province_values(dataset: Dataset, kode_provinsi: str, *, catalogue: Catalogue | pd.DataFrame | None = None,
+                    bands: Mapping[str, Any] | None = None, targets: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Classified Σ/Σ values of the whole province (all years), cached per dataset: the same for all its kecamatan."""
+    cat = _catalogue(catalogue, targets)
+
     def compute() -> pd.DataFrame:
         prov = dataset.subset(kode_provinsi)
         values = indicators.desa_values(prov.layanan, cat)
@@ -361,8 +362,7 @@ def _province_values(dataset: Dataset, kode_provinsi: str, cat: pd.DataFrame,
             return values.iloc[:0]
         return classify.traffic_light(indicators.aggregate(values, prov.wilayah, "provinsi", cat), cat, bands)
 
-    key = ("provinsi", kode_provinsi, tuple(cat["target"].astype("Float64").fillna(-1).tolist()), _freeze(bands))
-    return _cached(key, dataset, compute)
+    return _cached(("provinsi", kode_provinsi, tuple(cat["target"].fillna(-1)), _freeze(bands)), dataset, compute)
 
 
 def _ringkasan(identitas, lay, tahun, cat, capaian, capaian_wilayah, belanja_t, rules, agenda_tab,

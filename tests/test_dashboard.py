@@ -768,6 +768,25 @@ def test_kernels_of_one_server_share_their_views(demo_store, tmp_path, monkeypat
     assert second.computed == 1
 
 
+def test_kernels_of_one_server_share_the_province_comparison(demo_store, tmp_path):
+    from p3pd_lib import analysis, parameter_files
+    from p3pd_lib.dashboard.shared import SharedCache
+
+    ds, cache = dashboard.StoreSource(demo_store).dataset("33.07"), SharedCache(tmp_path, "stempel")
+    view = kecamatan_view(ds, "33.07.02", 2024, shared=cache)  # computed here, and shared
+    expect = analysis.kecamatan_view(ds, "33.07.02", tahun=2024)
+    for name in ("capaian_wilayah", "tren", "ringkasan", "agenda"):
+        pd.testing.assert_frame_equal(getattr(view, name), getattr(expect, name))
+    key = ("provinsi", "33", parameter_files.fingerprint())
+    assert cache.has(key)
+    cache.put(key, cache.get(key, lambda: 1 / 0).assign(nilai=1.0))  # marked, to see that another view reads it
+    other = kecamatan_view(ds, "33.07.01", 2024, shared=cache).capaian_wilayah.query("tingkat == 'provinsi'")
+    assert len(other) and other["nilai"].eq(1.0).all()
+    # Trainer settings change the province's classes: computed with them, not read.
+    trained = kecamatan_view(ds, "33.07.01", 2024, TrainerSettings(pita_naik=20), shared=cache)
+    assert not trained.capaian_wilayah.query("tingkat == 'provinsi'")["nilai"].eq(1.0).all()
+
+
 def test_kernel_limit_relies_only_on_what_voila_gives_its_pool():
     """Fails when Voila changes the pool it builds over our kernel manager (kernels.py uses its public methods)."""
     import inspect

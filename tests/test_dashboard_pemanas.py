@@ -6,7 +6,7 @@ import os
 
 import pandas as pd
 
-from p3pd_lib import dashboard
+from p3pd_lib import dashboard, parameter_files
 from p3pd_lib.analysis import kecamatan_view
 from p3pd_lib.dashboard import pemanas
 from p3pd_lib.dashboard.query import TrainerSettings
@@ -22,6 +22,7 @@ def test_warm_up_writes_every_default_view_of_the_latest_year_once_and_pages_the
 
     assert pemanas.warm_all(demo_store) == len(codes)
     assert pemanas.warm_all(demo_store) == 0  # all there: nothing computed again
+    assert source.shared.has(("provinsi", "33", parameter_files.fingerprint()))  # the views' province comparison
 
     page = dashboard.Views(source=dashboard.StoreSource(demo_store))  # a visitor's kernel
     view = page.get(codes[-1], latest)

@@ -82,6 +82,18 @@ class SharedCache:
             fh.write(zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1))
         tmp.replace(path)
 
+    def get_unlocked(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """The value of ``key``: read from its file, or computed and written without any lock.
+
+        For a value no process should wait for, not even for a niced one (:mod:`.pemanas`)
+        computing it: two processes may both compute it, and the later write wins.
+        """
+        value = self._read(self.folder / f"{self._name(key)}.pkl")
+        if value is None:
+            value = compute()
+            self.put(key, value)
+        return value
+
     def get(self, key: Any, compute: Callable[[], Any], group: Any = None,
             fill: Callable[[], None] | None = None) -> Any:
         """The value of ``key``: read from its file, or computed (once for all kernels) and written.
