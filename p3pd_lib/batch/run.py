@@ -39,6 +39,11 @@ from .outputs import (BELUM, BERHASIL, GAGAL, INDEX_HTML, TERKINI, index_html, p
 from .plan import Task, check_codes, groups, make_tasks, provinces_needed, store_index
 
 DEFAULT_KABUPATEN = "33.07"
+#: Dask settings of the batch's own LocalCluster. Its workers spend a run waiting for their kernels, and
+#: meanwhile the statistical profiler sampled each task thread 100 times a second (no one reads the
+#: profile: the cluster has no dashboard) and every server checked its event loop every 20 ms. Without
+#: the one and with a check per second, the idle cluster costs ≈ 0.08 CPU-s less per second of a run.
+LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s"}
 
 
 @dataclass
@@ -167,6 +172,7 @@ def run_on_dask(todo: Sequence[Task], done: Callable[[dict[str, Any]], None], n_
     ``scheduler``: address of a running cluster; ``None`` starts a LocalCluster of
     ``n_workers`` processes (one thread each) for this run.
     """
+    import dask
     from distributed import Client, LocalCluster, as_completed
 
     from .worker import PLUGIN_NAME, KernelPlugin, run_group
@@ -178,7 +184,8 @@ def run_on_dask(todo: Sequence[Task], done: Callable[[dict[str, Any]], None], n_
         except Exception as exc:  # noqa: BLE001 - any connection failure
             raise KitError(f"Tidak dapat terhubung ke penjadwal Dask {scheduler}: {exc}") from exc
     else:
-        with _children_ignore_sigint():
+        # The worker processes get the configuration their nanny is created with.
+        with _children_ignore_sigint(), dask.config.set(LOCAL_CLUSTER_CONFIG):
             cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                    silence_logs=logging.ERROR)
         client = Client(cluster)
