@@ -15,7 +15,7 @@ import pytest
 
 from p3pd_lib import dashboard
 from p3pd_lib.dashboard import TABS, App, TrainerSettings, parse_query
-from p3pd_lib.dashboard.views import kecamatan_view
+from p3pd_lib.dashboard.views import kecamatan_view, view_key
 from p3pd_lib.errors import DataError
 
 XSS = "<script>alert('x')</script><img src=x onerror=alert(1)>"
@@ -133,6 +133,27 @@ def test_open_query_in_background_sends_the_page_first_then_the_asked_view(demo_
     assert app.view.kode_kecamatan == kec[2] and app.view.tahun == 2023 and asked[-1] == kec[2]
     assert f"data-kode-kecamatan='{kec[2]}'" in app.header.value and app.tabs.layout.display is None
     assert q.pesan == () and app.message.value == ""
+
+
+def test_an_edited_parameter_file_is_never_served_from_the_views_computed_before(demo_dataset, tmp_path, monkeypatch):
+    """A running dashboard: a target edited in parameters/ shows at the next update (kernel cache and rendered tabs)."""
+    import shutil
+
+    from p3pd_lib import paths
+
+    params = tmp_path / "parameters"
+    shutil.copytree(paths.PARAMETERS_DIR, params)
+    monkeypatch.setenv("P3PD_PARAMETERS_DIR", str(params))
+    app = App(demo_dataset)
+    before, html = app.view, app.tab_html[0].value
+    assert before.kamus.set_index("indikator").loc["KES01", "target"] == 14
+    yaml = params / "indikator.yaml"
+    text = yaml.read_text(encoding="utf-8")
+    assert text.count("    target: 14\n") == 1
+    yaml.write_text(text.replace("    target: 14\n", "    target: 9\n"), encoding="utf-8")
+    app.update()
+    assert app.view is not before and app.view.kamus.set_index("indikator").loc["KES01", "target"] == 9
+    assert "target 9 %" in app.view.ringkasan.to_string() and app.tab_html[0].value != html
 
 
 def test_update_never_raises_and_hides_details(demo_dataset, caplog):
@@ -953,8 +974,8 @@ def test_a_kabupaten_fill_stops_when_the_page_moves_to_another_kabupaten(tmp_pat
     views._filling = 1  # as after the first view of a group (get → compute_for_group)
     views._fill_kabupaten(Source.shared, ("33.07.01", 2024, TrainerSettings(), (None, None)))
     assert computed == ["33.07.02", "33.08.01"]  # 33.07.03 and 33.07.04 are left to whoever needs them
-    assert Source.shared.has(("tampilan", "33.07.02", 2024, TrainerSettings(), (None, None)))
-    assert not Source.shared.has(("tampilan", "33.07.03", 2024, TrainerSettings(), (None, None)))
+    assert Source.shared.has(("tampilan", *view_key("33.07.02", 2024)))
+    assert not Source.shared.has(("tampilan", *view_key("33.07.03", 2024)))
     # Without a move the whole kabupaten is filled.
     computed.clear()
     views.get("33.07.01", 2024)

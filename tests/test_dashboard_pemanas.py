@@ -9,8 +9,8 @@ import pandas as pd
 from p3pd_lib import dashboard, parameter_files
 from p3pd_lib.analysis import kecamatan_view
 from p3pd_lib.dashboard import pemanas
-from p3pd_lib.dashboard.query import TrainerSettings
 from p3pd_lib.dashboard.shared import CACHE_ENV
+from p3pd_lib.dashboard.views import view_key
 
 
 def test_warm_up_writes_every_default_view_of_the_latest_year_once_and_pages_then_compute_nothing(
@@ -31,7 +31,7 @@ def test_warm_up_writes_every_default_view_of_the_latest_year_once_and_pages_the
     pd.testing.assert_frame_equal(view.capaian, expect.capaian)
     pd.testing.assert_frame_equal(view.agenda, expect.agenda)
     other = min(source.years)  # another year: not warmed (computed when a visitor asks for it)
-    assert not page.source.shared.has(("tampilan", codes[-1], other, TrainerSettings(), (None, None)))
+    assert not page.source.shared.has(("tampilan", *view_key(codes[-1], other)))
 
 
 def test_warm_up_skips_views_a_page_already_computed(demo_store, tmp_path, monkeypatch):
@@ -61,7 +61,7 @@ def test_warm_up_does_nothing_outside_a_server_or_once_the_server_is_gone(demo_s
     assert pemanas.warm_all(demo_store, parent=not_my_parent) == 0
     source = dashboard.StoreSource(demo_store)
     kode, tahun = min(source.kecamatan_with_data), source.latest_layanan
-    assert not source.shared.has(("tampilan", kode, tahun, TrainerSettings(), (None, None)))
+    assert not source.shared.has(("tampilan", *view_key(kode, tahun)))
 
 
 def test_server_starts_the_warm_up_with_its_shared_views_and_stops_it(tmp_path):

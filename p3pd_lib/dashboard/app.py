@@ -34,7 +34,7 @@ from .pelatih import TrainerMixin
 from .query import Query, TrainerSettings, parse_query
 from .tabs import FIGURE_TABS, TABS
 from .transfer import TransferMixin
-from .views import StoreSource, Views, kecamatan_with_data, region_table
+from .views import StoreSource, Views, kecamatan_with_data, region_table, view_key
 
 log = logging.getLogger("p3pd_lib.dashboard")
 
@@ -591,7 +591,7 @@ class App(TransferMixin, TrainerMixin):
         if new_kec:
             self._refresh_view_controls(view)
         self._sync_split_fields(view)
-        key = (kode, tahun, settings, splits)
+        key = view_key(kode, tahun, settings, splits)
         if key != self._key:
             self._rendered.clear()
             self._key = key
@@ -624,7 +624,7 @@ class App(TransferMixin, TrainerMixin):
 
         def render(k: str, view: Any) -> None:
             if self._views is views:  # the data did not change meanwhile
-                self._content((k, tahun, TrainerSettings(), (None, None)), idx, view, opts)
+                self._content(view_key(k, tahun), idx, view, opts)
 
         self.prefetch_thread = views.prefetch(others, tahun, after=render, note=f"tab {idx}")
 

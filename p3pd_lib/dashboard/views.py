@@ -207,6 +207,18 @@ class StoreSource:
 
 
 
+def view_key(kode: str, tahun: int, settings: TrainerSettings = TrainerSettings(),
+             splits: tuple[float | None, float | None] = (None, None)) -> tuple:
+    """The cache key of a view: what it shows, and the parameter files' fingerprint.
+
+    A view computed before a parameter file was edited (a mapping row, a band, a target) is
+    not served afterwards, from a kernel's cache, its rendered tabs or the server's shared views.
+    """
+    from .. import parameter_files
+
+    return (str(kode), int(tahun), settings, tuple(splits), parameter_files.fingerprint())
+
+
 def province_values(shared: SharedCache, dataset: Any, kode_provinsi: str) -> pd.DataFrame:
     """The province comparison of the default views, read from the server's ``shared`` views or computed into them.
 
@@ -302,7 +314,7 @@ class Views:
         other kecamatan of its kabupaten (:meth:`SharedCache.get`'s group), so pages of
         one kabupaten opened together run its analysis once.
         """
-        key = (str(kode), int(tahun), settings, tuple(splits))
+        key = view_key(kode, tahun, settings, splits)
         with self._lock:
             self._wanted = key[0][:5]
             hit = self._cache.get(key)
@@ -367,7 +379,7 @@ class Views:
         """
         if shared is None:
             shared = self.source.shared if self.source is not None else None
-        key = (str(kode), int(tahun), TrainerSettings(), (None, None))
+        key = view_key(kode, tahun)
         if shared is None or shared.has(("tampilan", *key)):
             return False
         try:
@@ -410,13 +422,13 @@ class Views:
     def _compute(self, key: tuple) -> Any:
         self.computed += 1
         if self.view_fn is kecamatan_view and self.source is not None:  # the province comparison is shared too
-            return kecamatan_view(self.dataset_for(key[0]), *key, shared=self.source.shared)
-        return self.view_fn(self.dataset_for(key[0]), *key)
+            return kecamatan_view(self.dataset_for(key[0]), *key[:4], shared=self.source.shared)
+        return self.view_fn(self.dataset_for(key[0]), *key[:4])
 
     def cached(self, kode: str, tahun: int, settings: TrainerSettings = TrainerSettings(),
                splits: tuple[float | None, float | None] = (None, None)) -> bool:
         """Whether that view is in the cache (tests)."""
-        return (str(kode), int(tahun), settings, tuple(splits)) in self._cache
+        return view_key(kode, tahun, settings, splits) in self._cache
 
     def stop(self) -> None:
         """Stop a running prefetch (the page's data are replaced)."""
