@@ -70,13 +70,16 @@ class SharedCache:
     def _name(self, key: Any) -> str:
         return hashlib.sha256(repr((self.stamp, key)).encode("utf-8")).hexdigest()[:32]
 
+    def _path(self, key: Any) -> Path:
+        return self.folder / f"{self._name(key)}.pkl"
+
     def has(self, key: Any) -> bool:
         """Whether the value of ``key`` is written already."""
-        return (self.folder / f"{self._name(key)}.pkl").exists()
+        return self._path(key).exists()
 
     def put(self, key: Any, value: Any) -> None:
         """Write the value of ``key`` (atomically: a reader sees the whole file or none)."""
-        path = self.folder / f"{self._name(key)}.pkl"
+        path = self._path(key)
         tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         with open(tmp, "wb") as fh:
             fh.write(zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1))
@@ -88,7 +91,7 @@ class SharedCache:
         For a value no process should wait for, not even for a niced one (:mod:`.pemanas`)
         computing it: two processes may both compute it, and the later write wins.
         """
-        value = self._read(self.folder / f"{self._name(key)}.pkl")
+        value = self._read(self._path(key))
         if value is None:
             value = compute()
             self.put(key, value)
@@ -103,7 +106,7 @@ class SharedCache:
         :meth:`put`) in a background thread that keeps the group's lock; meanwhile other
         kernels wait for their value to be written. A kernel that ends releases its locks.
         """
-        path = self.folder / f"{self._name(key)}.pkl"
+        path = self._path(key)
         value = self._read(path)
         if value is not None:
             return value

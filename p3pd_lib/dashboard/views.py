@@ -324,7 +324,7 @@ class Views:
             if self.source is not None:  # one kabupaten in memory: its views only
                 for k in [k for k in self._cache if k[0][:5] != key[0][:5]]:
                     del self._cache[k]
-        shared = self.source.shared if self.source is not None and self.view_fn is kecamatan_view else None
+        shared = self._shared
         if shared is None:
             with self._lock:
                 view = self._compute(key)
@@ -421,9 +421,14 @@ class Views:
 
     def _compute(self, key: tuple) -> Any:
         self.computed += 1
-        if self.view_fn is kecamatan_view and self.source is not None:  # the province comparison is shared too
-            return kecamatan_view(self.dataset_for(key[0]), *key[:4], shared=self.source.shared)
+        if self._shared is not None:  # the province comparison is shared too
+            return kecamatan_view(self.dataset_for(key[0]), *key[:4], shared=self._shared)
         return self.view_fn(self.dataset_for(key[0]), *key[:4])
+
+    @property
+    def _shared(self) -> SharedCache | None:
+        """The server's shared views, for the kit's own views (``None`` outside a server or with a test's view_fn)."""
+        return self.source.shared if self.source is not None and self.view_fn is kecamatan_view else None
 
     def cached(self, kode: str, tahun: int, settings: TrainerSettings = TrainerSettings(),
                splits: tuple[float | None, float | None] = (None, None)) -> bool:
